@@ -1,0 +1,186 @@
+"""Exceptions raised by the pure ``traceability`` domain.
+
+Every exception carries a machine ``reason`` code and, where one applies, the
+JSON path of the offending ``field`` (for example ``"payload.issuedAt"``), so
+the API can answer with a 4xx body that names both without parsing messages.
+
+Tree::
+
+    TraceabilityError
+    ├── InvalidDocument (ValueError)            a document or JSON value is not acceptable
+    │   └── NotCanonicalizable                  the value has no RFC 8785 canonical form
+    ├── InvalidKey (ValueError)                 key material or algorithm name is malformed
+    ├── InvalidMerkleInput (ValueError)         Merkle tree input is malformed
+    │   ├── DuplicateLeaf                       the same value was given twice
+    │   └── LeafNotInTree (LookupError)         a proof was asked for a value not in the tree
+    └── EnvelopeRejected                        a signed envelope must not be accepted
+        ├── MalformedEnvelope (ValueError)      wrong shape, type or encoding of a field
+        ├── UnknownKey (LookupError)            keyId is not registered
+        ├── KeyPartyMismatch                    keyId belongs to another party
+        ├── KeyRevoked                          the key was revoked at or before verification
+        ├── KeyNotYetValid                      the key's validity starts after issuedAt / now
+        ├── AlgorithmMismatch                   alg differs from the registered key's alg
+        ├── SignatureInvalid                    the signature does not verify
+        ├── RoleNotAllowed                      the party's roles may not sign this docType
+        ├── IssuedInFuture                      issuedAt lies beyond the allowed clock skew
+        └── ReplayedEnvelope                    (keyId, salt) was already used for other bytes
+"""
+
+# STYLE.md names exceptions by meaning (InvalidEvent, ContractReverted), not with an Error suffix.
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+__all__ = [
+    "AlgorithmMismatch",
+    "DuplicateLeaf",
+    "EnvelopeRejected",
+    "InvalidDocument",
+    "InvalidKey",
+    "InvalidMerkleInput",
+    "IssuedInFuture",
+    "KeyNotYetValid",
+    "KeyPartyMismatch",
+    "KeyRevoked",
+    "LeafNotInTree",
+    "MalformedEnvelope",
+    "NotCanonicalizable",
+    "ReplayedEnvelope",
+    "RoleNotAllowed",
+    "SignatureInvalid",
+    "TraceabilityError",
+    "UnknownKey",
+]
+
+
+class TraceabilityError(Exception):
+    """Root of every error raised by ``traceability``."""
+
+    #: Machine-readable code; subclasses override it, callers may pass their own.
+    reason: str = "traceability_error"
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if reason is not None:
+            self.reason = reason
+
+    def __str__(self) -> str:
+        if self.field is None:
+            return self.message
+        return f"{self.field}: {self.message}"
+
+
+# --- documents and JSON -----------------------------------------------------
+
+
+class InvalidDocument(TraceabilityError, ValueError):
+    """Raised when a document or JSON value is not acceptable to the domain."""
+
+    reason = "invalid_document"
+
+
+class NotCanonicalizable(InvalidDocument):
+    """Raised when a value has no RFC 8785 canonical form (NaN, huge int, float money...)."""
+
+    reason = "not_canonicalizable"
+
+
+# --- keys -------------------------------------------------------------------
+
+
+class InvalidKey(TraceabilityError, ValueError):
+    """Raised when key material is malformed or names an unsupported algorithm."""
+
+    reason = "invalid_key"
+
+
+# --- Merkle trees -----------------------------------------------------------
+
+
+class InvalidMerkleInput(TraceabilityError, ValueError):
+    """Raised when Merkle tree input (values, proofs, roots) is malformed."""
+
+    reason = "invalid_merkle_input"
+
+
+class DuplicateLeaf(InvalidMerkleInput):
+    """Raised when a Merkle tree is built from a list holding the same value twice."""
+
+    reason = "duplicate_leaf"
+
+
+class LeafNotInTree(InvalidMerkleInput, LookupError):
+    """Raised when a proof is requested for a value that is not a leaf of the tree."""
+
+    reason = "leaf_not_in_tree"
+
+
+# --- signed envelopes -------------------------------------------------------
+
+
+class EnvelopeRejected(TraceabilityError):
+    """Base of every reason a signed envelope is refused."""
+
+    reason = "envelope_rejected"
+
+
+class MalformedEnvelope(EnvelopeRejected, ValueError):
+    """Raised when an envelope field has the wrong shape, type or encoding."""
+
+    reason = "malformed_envelope"
+
+
+class UnknownKey(EnvelopeRejected, LookupError):
+    """Raised when the envelope's keyId is not registered."""
+
+    reason = "unknown_key"
+
+
+class KeyPartyMismatch(EnvelopeRejected):
+    """Raised when the envelope's keyId is registered to a different party."""
+
+    reason = "key_party_mismatch"
+
+
+class KeyRevoked(EnvelopeRejected):
+    """Raised when the signing key was revoked at or before the verification time."""
+
+    reason = "key_revoked"
+
+
+class KeyNotYetValid(EnvelopeRejected):
+    """Raised when the signing key's validity starts after issuedAt or after now."""
+
+    reason = "key_not_yet_valid"
+
+
+class AlgorithmMismatch(EnvelopeRejected):
+    """Raised when the envelope's alg differs from the algorithm of the registered key."""
+
+    reason = "alg_mismatch"
+
+
+class SignatureInvalid(EnvelopeRejected):
+    """Raised when the signature does not verify over the canonical payload bytes."""
+
+    reason = "bad_signature"
+
+
+class RoleNotAllowed(EnvelopeRejected):
+    """Raised when none of the signing party's roles may sign the envelope's docType."""
+
+    reason = "role_not_allowed"
+
+
+class IssuedInFuture(EnvelopeRejected):
+    """Raised when issuedAt lies further in the future than the allowed clock skew."""
+
+    reason = "issued_in_future"
+
+
+class ReplayedEnvelope(EnvelopeRejected):
+    """Raised when (keyId, salt) was already accepted for different payload bytes."""
+
+    reason = "replayed_envelope"
