@@ -25,6 +25,7 @@ from traceability.errors import (
     TraceabilityError,
     UnknownKey,
 )
+from traceability.merkle import MerkleTree
 
 __all__ = [
     "AlgorithmMismatch",
@@ -39,6 +40,7 @@ __all__ = [
     "KeyRevoked",
     "LeafNotInTree",
     "MalformedEnvelope",
+    "MerkleTree",
     "NotCanonicalizable",
     "ReplayedEnvelope",
     "RoleNotAllowed",
