@@ -1,0 +1,71 @@
+"""Three documents (三单) of cross-border e-commerce: CEB models, modes, matching.
+
+See :mod:`traceability.trade.models` for the documents and the trade key,
+:mod:`traceability.trade.modes` for the customs modes.
+"""
+
+from traceability.trade.errors import InconsistentTrade, InvalidTradeKey, UnknownMessageType
+from traceability.trade.models import (
+    DOCUMENT_MODELS,
+    ExportInventory,
+    ExportInventoryItem,
+    ExportOrder,
+    ExportOrderItem,
+    ExportReceipt,
+    ExportWaybill,
+    ImportInventory,
+    ImportInventoryItem,
+    ImportOrder,
+    ImportOrderItem,
+    ImportPayment,
+    ImportWaybill,
+    Inventory,
+    Order,
+    Payment,
+    TradeDocument,
+    TradeKey,
+    Waybill,
+    parse_document,
+    trade_id,
+)
+from traceability.trade.modes import (
+    MODE_RULES,
+    Direction,
+    DocumentKind,
+    ModeRules,
+    TradeMode,
+    mode_rules,
+)
+
+__all__ = [
+    "DOCUMENT_MODELS",
+    "MODE_RULES",
+    "Direction",
+    "DocumentKind",
+    "ExportInventory",
+    "ExportInventoryItem",
+    "ExportOrder",
+    "ExportOrderItem",
+    "ExportReceipt",
+    "ExportWaybill",
+    "ImportInventory",
+    "ImportInventoryItem",
+    "ImportOrder",
+    "ImportOrderItem",
+    "ImportPayment",
+    "ImportWaybill",
+    "InconsistentTrade",
+    "InvalidTradeKey",
+    "Inventory",
+    "ModeRules",
+    "Order",
+    "Payment",
+    "TradeDocument",
+    "TradeKey",
+    "TradeMode",
+    "UnknownMessageType",
+    "Waybill",
+    "mode_rules",
+    "parse_document",
+    "trade_id",
+]
