@@ -1,0 +1,187 @@
+"""Identifiers and value objects of the ledger client.
+
+Hashes cross this package's boundary as 32-byte ``bytes``; addresses as checksummed
+``0x`` strings; transaction hashes as ``0x`` hex strings (easy to store and print).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, NewType
+
+__all__ = [
+    "Address",
+    "Batch",
+    "Bytes32",
+    "CompiledContract",
+    "DocumentCheck",
+    "DocumentRecord",
+    "DocumentStatus",
+    "EventCheck",
+    "LogPosition",
+    "LotBatch",
+    "LotStatus",
+    "TradeRecord",
+    "TradeState",
+    "TxHash",
+    "TxResult",
+]
+
+Address = NewType("Address", str)
+"""A checksummed ``0x`` account or contract address."""
+TxHash = NewType("TxHash", str)
+"""A ``0x``-prefixed, lower-case transaction hash."""
+Bytes32 = NewType("Bytes32", bytes)
+"""Exactly 32 bytes: a document hash, Merkle root, trade id, lot id..."""
+
+
+class DocumentStatus(IntEnum):
+    """Mirror of ``ITradeRegistry.DocumentStatus``."""
+
+    ACTIVE = 0
+    REVOKED = 1
+    SUPERSEDED = 2
+
+
+class TradeState(IntEnum):
+    """Mirror of ``ITradeRegistry.TradeState``."""
+
+    NONE = 0
+    MISMATCHED = 1
+    MATCHED = 2
+    RELEASED = 3
+    SETTLED = 4
+
+
+@dataclass(frozen=True)
+class CompiledContract:
+    """ABI and bytecode of one compiled contract, as stored in ``ledger_client/artifacts``."""
+
+    name: str
+    abi: tuple[Mapping[str, Any], ...]
+    bytecode: str
+    deployed_bytecode: str
+    source_hash: str
+    solc_version: str
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """Where a log was found: not part of an event's equality."""
+
+    address: Address
+    block_number: int
+    tx_hash: TxHash
+    log_index: int
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """A mined and confirmed transaction with its decoded events."""
+
+    tx_hash: TxHash
+    block_number: int
+    block_hash: str
+    gas_used: int
+    events: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A document batch anchored in ``TradeRegistry``."""
+
+    root: Bytes32
+    anchorer: Address
+    leaf_count: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """Revocation or supersession status of one document hash."""
+
+    status: DocumentStatus
+    successor: Bytes32 | None
+    status_block: int
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """What one ``verifyDocument`` call says about a document and its proof."""
+
+    document_hash: Bytes32
+    root: Bytes32
+    anchored: bool
+    block_number: int
+    anchorer: Address | None
+    leaf_count: int
+    status: DocumentStatus
+    successor: Bytes32 | None
+    status_block: int
+
+    @property
+    def valid(self) -> bool:
+        """True when the proof leads to an anchored root and the document is still active."""
+        return self.anchored and self.status is DocumentStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class TradeRecord:
+    """Everything ``TradeRegistry`` knows about one trade."""
+
+    trade_id: Bytes32
+    state: TradeState
+    verdict_hash: Bytes32 | None
+    matched: bool
+    verdict_count: int
+    verdict_block: int
+    released_block: int
+    settled_block: int
+    settlement_ref: Bytes32 | None
+    financier: Address | None
+    financed_block: int
+    financing_terms: Bytes32 | None
+
+
+@dataclass(frozen=True)
+class LotBatch:
+    """An event batch anchored in ``TraceRegistry`` for one lot."""
+
+    root: Bytes32
+    lot_id: Bytes32
+    anchorer: Address
+    event_count: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class LotStatus:
+    """Recall status and anchoring summary of one lot."""
+
+    lot_id: Bytes32
+    recalled: bool
+    batch_count: int
+    last_anchored_block: int
+    status_block: int
+    reason_hash: Bytes32 | None
+
+
+@dataclass(frozen=True)
+class EventCheck:
+    """What one ``verifyEvent`` call says about an EPCIS event hash and its proof."""
+
+    event_hash: Bytes32
+    root: Bytes32
+    anchored: bool
+    lot_id: Bytes32 | None
+    block_number: int
+    anchorer: Address | None
+    event_count: int
+    recalled: bool = field(default=False)
+
+    @property
+    def valid(self) -> bool:
+        """True when the proof leads to an anchored root of a lot that is not recalled."""
+        return self.anchored and not self.recalled
