@@ -1,0 +1,282 @@
+"""Export message tables (2022-05 XSD, see the CEB note §4): CEB303, 403, 505, 603, 607, 701."""
+
+from __future__ import annotations
+
+from traceability.ceb import _rules
+from traceability.ceb._common_specs import declared_head_start, export_tail
+from traceability.ceb.spec import (
+    UNBOUNDED,
+    Field,
+    Kind,
+    MessageSpec,
+    c,
+    d8,
+    dec,
+    dt14,
+    group,
+    num,
+    one_of,
+    v,
+)
+
+EXPORT_TRADE_MODES = ("9610", "1210", "9710", "9810")
+
+ORDER_HEAD = group(
+    "OrderHead",
+    *declared_head_start(status_length=1),
+    one_of("orderType", "E", "B", "W"),
+    v("orderNo", 60),
+    v("ebpCode", 18),
+    v("ebpName", 100),
+    v("ebcCode", 18),
+    v("ebcName", 100),
+    dec("goodsValue"),
+    dec("freight"),
+    c("currency", 3),
+    v("note", 1000, opt=True),
+)
+
+ORDER_LIST = group(
+    "OrderList",
+    num("gnum", 5),
+    v("itemNo", 30),
+    v("itemName", 250),
+    v("itemDescribe", 1000, opt=True),
+    v("barCode", 50, opt=True),
+    c("unit", 3),
+    c("currency", 3),
+    dec("qty"),
+    dec("price"),
+    dec("totalPrice"),
+    v("note", 1000, opt=True),
+    occurs=(1, 100),
+)
+
+CEB303 = MessageSpec(
+    "CEB303",
+    "电子订单 export order",
+    "export",
+    "declaration",
+    group("Order", ORDER_HEAD, ORDER_LIST, occurs=(1, 100)),
+    export_tail(),
+    (_rules.consecutive_gnum("OrderList"),),
+)
+
+CEB403 = MessageSpec(
+    "CEB403",
+    "收款单 export receipt of payment",
+    "export",
+    "declaration",
+    group(
+        "Receipts",
+        *declared_head_start(status_length=1),
+        v("ebpCode", 18),
+        v("ebpName", 100),
+        v("ebcCode", 18),
+        v("ebcName", 100),
+        v("orderNo", 60),
+        v("payCode", 18, opt=True),
+        v("payName", 100),
+        v("payNo", 60, opt=True),
+        dec("charge"),
+        c("currency", 3),
+        dt14("accountingDate"),
+        v("note", 1000, opt=True),
+        occurs=(1, 100),
+    ),
+    export_tail(),
+)
+
+CEB505 = MessageSpec(
+    "CEB505",
+    "物流运单 export waybill",
+    "export",
+    "declaration",
+    group(
+        "Logistics",
+        *declared_head_start(status_length=1),
+        v("logisticsCode", 18),
+        v("logisticsName", 100),
+        v("logisticsNo", 32),
+        dec("freight"),
+        dec("insuredFee"),
+        c("currency", 3),
+        dec("grossWeight"),
+        num("packNo", 9),
+        v("goodsInfo", 200),
+        v("ebcCode", 18, opt=True),
+        v("ebcName", 100, opt=True),
+        v("ebcTelephone", 50, opt=True),
+        v("note", 1000, opt=True),
+        occurs=(1, 100),
+    ),
+    export_tail(),
+)
+
+INVENTORY_HEAD = group(
+    "InventoryHead",
+    *declared_head_start(status_length=1),
+    c("customsCode", 4),
+    v("ebpCode", 18),
+    v("ebpName", 100),
+    v("orderNo", 60),
+    v("logisticsCode", 18),
+    v("logisticsName", 100),
+    v("logisticsNo", 32),
+    v("copNo", 30),
+    c("preNo", 18, opt=True),
+    v("invtNo", 20, opt=True),
+    c("ieFlag", 1, fixed="E"),
+    c("portCode", 4),
+    d8("ieDate"),
+    one_of("statisticsFlag", "A", "B"),
+    v("agentCode", 18),
+    v("agentName", 100),
+    v("ebcCode", 18),
+    v("ebcName", 100),
+    v("ownerCode", 18),
+    v("ownerName", 100),
+    v("iacCode", 18, opt=True),
+    v("iacName", 100, opt=True),
+    v("emsNo", 30, opt=True),
+    one_of("tradeMode", *EXPORT_TRADE_MODES, n=4),
+    c("trafMode", 1),
+    v("trafName", 100, opt=True),
+    v("voyageNo", 32, opt=True),
+    v("billNo", 37, opt=True),
+    v("totalPackageNo", 37, opt=True),
+    v("loctNo", 10, opt=True),
+    v("licenseNo", 19, opt=True),
+    c("country", 3),
+    v("POD", 4, min_len=3),
+    dec("freight"),
+    c("fCurrency", 3),
+    c("fFlag", 1, fixed="3"),
+    dec("insuredFee"),
+    c("iCurrency", 3),
+    c("iFlag", 1, fixed="3"),
+    c("wrapType", 1),
+    num("packNo", 9),
+    dec("grossWeight"),
+    dec("netWeight"),
+    v("note", 1000, opt=True),
+)
+
+INVENTORY_LIST = group(
+    "InventoryList",
+    num("gnum", 5),
+    v("itemNo", 20),
+    v("itemRecordNo", 30, opt=True),
+    v("itemName", 250, opt=True),
+    c("gcode", 10),
+    v("gname", 250),
+    v("gmodel", 250),
+    v("barCode", 50),
+    c("country", 3),
+    c("currency", 3),
+    dec("qty"),
+    dec("qty1"),
+    dec("qty2", opt=True),
+    c("unit", 3),
+    c("unit1", 3),
+    v("unit2", 3, opt=True),
+    dec("price"),
+    dec("totalPrice"),
+    v("note", 1000, opt=True),
+    occurs=(1, 100),
+)
+
+CEB603 = MessageSpec(
+    "CEB603",
+    "申报清单 export inventory",
+    "export",
+    "declaration",
+    group("Inventory", INVENTORY_HEAD, INVENTORY_LIST, occurs=(1, 100)),
+    export_tail(),
+    (_rules.consecutive_gnum("InventoryList"), _rules.export_inventory_mode),
+)
+
+WAYBILL_HEAD = group(
+    "WayBillHead",
+    *declared_head_start(status_length=1),
+    c("customsCode", 4),
+    v("copNo", 30),
+    c("preNo", 18, opt=True),
+    v("agentCode", 18),
+    v("agentName", 100),
+    v("loctNo", 10, opt=True),
+    c("trafMode", 1),
+    v("trafName", 100),
+    v("voyageNo", 32),
+    v("billNo", 37),
+    v("domesticTrafNo", 100, opt=True),
+    dec("grossWeight"),
+    v("logisticsCode", 18),
+    v("logisticsName", 100),
+    num("msgCount", 9),
+    num("msgSeqNo", 9),
+    v("note", 1000, opt=True),
+)
+
+WAYBILL_LIST = group(
+    "WayBillList",
+    num("gnum", 5),
+    v("totalPackageNo", 60, opt=True),
+    v("logisticsNo", 32),
+    v("invtNo", 20, opt=True),
+    v("note", 1000, opt=True),
+    occurs=(1, UNBOUNDED),
+)
+
+CEB607 = MessageSpec(
+    "CEB607",
+    "清单总分单 export master waybill over inventories",
+    "export",
+    "declaration",
+    group("WayBill", WAYBILL_HEAD, WAYBILL_LIST, occurs=(1, 100)),
+    export_tail(),
+    (
+        _rules.consecutive_gnum("WayBillList"),
+        _rules.waybill_group_mode,
+        _rules.signature_when_declared("WayBillHead"),
+    ),
+)
+
+SUMMARY_APPLY_HEAD = group(
+    "SummaryApplyHead",
+    *declared_head_start(status_length=1),
+    c("customsCode", 4),
+    v("copNo", 30),
+    v("preNo", 18, opt=True),
+    v("sumNo", 18, opt=True),
+    v("agentCode", 18),
+    v("agentName", 100),
+    v("ebcCode", 18),
+    v("ebcName", 100),
+    v("declAgentCode", 18),
+    v("declAgentName", 100),
+    dt14("startTime", opt=True),
+    dt14("endTime", opt=True),
+    v("loctNo", 10, opt=True),
+    one_of("summaryFlag", "1", "2"),
+    Field("itemNameFlag", Kind.TEXT, 1, 1, True),
+    num("msgCount", 9),
+    num("msgSeqNo", 9),
+    v("note", 1000, opt=True),
+)
+
+CEB701 = MessageSpec(
+    "CEB701",
+    "汇总申请单 export summary application",
+    "export",
+    "declaration",
+    group(
+        "SummaryApply",
+        SUMMARY_APPLY_HEAD,
+        group("SummaryApplyList", v("invtNo", 20), occurs=(0, UNBOUNDED)),
+    ),
+    export_tail(),
+    (_rules.summary_time_pair, _rules.summary_seq),
+)
+
+EXPORT_SPECS = (CEB303, CEB403, CEB505, CEB603, CEB607, CEB701)

@@ -1,0 +1,127 @@
+"""Exceptions raised while reading, checking and writing CEB XML messages.
+
+Every class carries a machine ``reason`` (inherited from
+:class:`~traceability.errors.TraceabilityError`) so the API and the CLI can
+answer without parsing messages.
+
+Tree::
+
+    InvalidDocument (traceability.errors, ValueError)
+    └── CebError                          a CEB message cannot be accepted on its own
+        ├── UnsafeXml                     refused before parsing for safety
+        │   ├── DocumentTooLarge          more bytes than the caller's limit
+        │   ├── ForbiddenDoctype          a DOCTYPE (CEB messages never need one)
+        │   ├── ForbiddenEntity           an entity declaration (billion laughs, quadratic blow-up)
+        │   └── ForbiddenExternalReference an external DTD or entity (XXE)
+        ├── MalformedXml                  not well-formed XML, or not UTF-8
+        ├── UnknownMessage (LookupError)  the root is not a supported CEB message
+        │   └── WrongNamespace            the root is not in the CEB namespace
+        └── SchemaViolation               one or more schema issues, all reported at once
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from traceability.errors import InvalidDocument
+
+__all__ = [
+    "CebError",
+    "DocumentTooLarge",
+    "ForbiddenDoctype",
+    "ForbiddenEntity",
+    "ForbiddenExternalReference",
+    "MalformedXml",
+    "SchemaIssue",
+    "SchemaViolation",
+    "UnknownMessage",
+    "UnsafeXml",
+    "WrongNamespace",
+]
+
+
+class CebError(InvalidDocument):
+    """Raised when a CEB message cannot be accepted on its own."""
+
+    reason = "ceb_invalid"
+
+
+class UnsafeXml(CebError):
+    """Raised when a document is refused before parsing because it could attack the parser."""
+
+    reason = "unsafe_xml"
+
+
+class DocumentTooLarge(UnsafeXml):
+    """Raised when a document has more bytes than the configured size limit."""
+
+    reason = "document_too_large"
+
+
+class ForbiddenDoctype(UnsafeXml):
+    """Raised when a document carries a DOCTYPE declaration."""
+
+    reason = "doctype_forbidden"
+
+
+class ForbiddenEntity(UnsafeXml):
+    """Raised when a DOCTYPE declares entities (general or parameter)."""
+
+    reason = "entity_forbidden"
+
+
+class ForbiddenExternalReference(UnsafeXml):
+    """Raised when a document refers to an external DTD or external entity (XXE)."""
+
+    reason = "external_reference_forbidden"
+
+
+class MalformedXml(CebError):
+    """Raised when a document is not well-formed XML or is not encoded in UTF-8."""
+
+    reason = "malformed_xml"
+
+
+class UnknownMessage(CebError, LookupError):
+    """Raised when the root element is not one of the supported CEB messages."""
+
+    reason = "unknown_message"
+
+
+class WrongNamespace(UnknownMessage):
+    """Raised when the root element is not in the CEB namespace."""
+
+    reason = "wrong_namespace"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaIssue:
+    """One schema problem: where it is and why it is wrong."""
+
+    message_type: str
+    path: str
+    reason: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the issue as plain JSON-ready data."""
+        return {
+            "message_type": self.message_type,
+            "path": self.path,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+class SchemaViolation(CebError):
+    """Raised when a message breaks its schema; ``issues`` lists every problem found."""
+
+    reason = "schema_violation"
+
+    def __init__(self, issues: tuple[SchemaIssue, ...]) -> None:
+        first = issues[0] if issues else None
+        summary = f"{len(issues)} schema issue(s)"
+        if first is not None:
+            summary += f"; first: {first.path}: {first.detail}"
+        super().__init__(summary, field=first.path if first else None)
+        self.issues = issues

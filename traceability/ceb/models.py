@@ -1,0 +1,327 @@
+"""Typed models of the CEB messages that have no trade-document model.
+
+The trade documents (orders, payments, waybills, inventories) live in
+:mod:`traceability.trade.models`. Here: the transfer blocks, the import return
+application (CEB625), the export master waybill (CEB607), the export summary
+application (CEB701) and every receipt. Same conventions as the trade models:
+attribute and JSON names are the CEB element names, lines sit under the list
+element's name (``.items`` in Python), decimals are ``Decimal``, C14 times are
+aware datetimes in China time. C17 receipt times stay strings (``YYYYMMDDhhmmssSSS``).
+"""
+
+# ruff: noqa: N815  - attribute names are the CEB element names (mixedCase by design)
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from traceability.trade._fields import (
+    T18,
+    T30,
+    T32,
+    T37,
+    T60,
+    T100,
+    T250,
+    T1000,
+    CebModel,
+    CebTime,
+    Dec19_5,
+    Fixed1,
+    Fixed3,
+    Fixed4,
+    Fixed10,
+    Fixed18,
+    Guid,
+    Int5,
+    Int9,
+)
+
+__all__ = [
+    "BaseSubscribe",
+    "BaseTransfer",
+    "ExportInventoryReturn",
+    "ImportInventoryReturn",
+    "LogisticsReturn",
+    "MasterWaybill",
+    "MasterWaybillItem",
+    "MessageReturn",
+    "OrderReturn",
+    "PaymentReturn",
+    "ReceiptsReturn",
+    "ReturnApplication",
+    "ReturnApplicationItem",
+    "SummaryApplication",
+    "SummaryApplicationItem",
+    "SummaryReturn",
+    "WayBillReturn",
+]
+
+AppType = Literal["1", "2", "3"]
+AppStatus = Literal["1", "2"]
+T20 = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+T255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+T5000 = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+T15 = Annotated[str, StringConstraints(min_length=1, max_length=15)]
+ReturnStatus = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,9}$")]
+"""A customs status code (``800`` released...), negative for processing errors."""
+Millis = Annotated[str, StringConstraints(pattern=r"^[0-9]{17}$")]
+"""A C17 receipt time ``YYYYMMDDhhmmssSSS`` (China time)."""
+
+
+class BaseTransfer(CebModel):
+    """Who transmits the message (must match the sending client's identity)."""
+
+    copCode: T18
+    copName: T100
+    dxpMode: Fixed3
+    dxpId: T30
+    note: T1000 | None = None
+
+
+class BaseSubscribe(CebModel):
+    """A third party subscribed to the message's data and/or receipts."""
+
+    status: Literal["ALL", "DATA", "RET"]
+    dxpMode: Fixed3
+    dxpAddress: T100
+    note: T1000 | None = None
+
+
+# --- CEB625 import return application (退货申请单) ----------------------------
+
+
+class ReturnApplicationItem(CebModel):
+    """CEB625 InvtRefundList: one returned line of the original inventory."""
+
+    gnum: Int5
+    gcode: Fixed10
+    gname: T250
+    qty: Dec19_5
+    unit: Fixed3
+    note: T1000 | None = None
+
+
+class ReturnApplication(CebModel):
+    """CEB625 退货申请单: a return of goods released on an import inventory."""
+
+    message_type: ClassVar[str] = "CEB625"
+
+    guid: Guid
+    appType: AppType
+    appTime: CebTime
+    appStatus: AppStatus
+    customsCode: Fixed4
+    orderNo: T60
+    ebpCode: T18
+    ebpName: T100
+    ebcCode: T18
+    ebcName: T100
+    logisticsNo: T60
+    logisticsCode: T18
+    logisticsName: T100
+    copNo: T20 | None = None
+    preNo: Fixed18 | None = None
+    invtNo: Fixed18
+    buyerIdType: Literal["1"]
+    buyerIdNumber: T60
+    buyerName: T60
+    buyerTelephone: T30
+    agentCode: T18
+    agentName: T100
+    reason: T1000
+    note: T1000 | None = None
+    items: tuple[ReturnApplicationItem, ...] = Field(
+        alias="InvtRefundList", min_length=1, max_length=99
+    )
+
+
+# --- CEB607 export master waybill (清单总分单) --------------------------------
+
+
+class MasterWaybillItem(CebModel):
+    """CEB607 WayBillList: one parcel (logisticsNo) under the master bill."""
+
+    gnum: Int5
+    totalPackageNo: T60 | None = None
+    logisticsNo: T32
+    invtNo: T20 | None = None
+    note: T1000 | None = None
+
+
+class MasterWaybill(CebModel):
+    """CEB607 清单总分单: groups declared export inventories under one bill of lading."""
+
+    message_type: ClassVar[str] = "CEB607"
+
+    guid: Guid
+    appType: AppType
+    appTime: CebTime
+    appStatus: AppStatus
+    customsCode: Fixed4
+    copNo: T30
+    preNo: Fixed18 | None = None
+    agentCode: T18
+    agentName: T100
+    loctNo: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    trafMode: Fixed1
+    trafName: T100
+    voyageNo: T32
+    billNo: T37
+    domesticTrafNo: T100 | None = None
+    grossWeight: Dec19_5
+    logisticsCode: T18
+    logisticsName: T100
+    msgCount: Int9
+    msgSeqNo: Int9
+    note: T1000 | None = None
+    items: tuple[MasterWaybillItem, ...] = Field(alias="WayBillList", min_length=1)
+
+
+# --- CEB701 export summary application (汇总申请单) ---------------------------
+
+
+class SummaryApplicationItem(CebModel):
+    """CEB701 SummaryApplyList: one released inventory number to summarise."""
+
+    invtNo: T20
+
+
+class SummaryApplication(CebModel):
+    """CEB701 汇总申请单: summarise one company's released export inventories."""
+
+    message_type: ClassVar[str] = "CEB701"
+
+    guid: Guid
+    appType: AppType
+    appTime: CebTime
+    appStatus: AppStatus
+    customsCode: Fixed4
+    copNo: T30
+    preNo: T18 | None = None
+    sumNo: T18 | None = None
+    agentCode: T18
+    agentName: T100
+    ebcCode: T18
+    ebcName: T100
+    declAgentCode: T18
+    declAgentName: T100
+    startTime: CebTime | None = None
+    endTime: CebTime | None = None
+    loctNo: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    summaryFlag: Literal["1", "2"]
+    itemNameFlag: Fixed1
+    msgCount: Int9
+    msgSeqNo: Int9
+    note: T1000 | None = None
+    items: tuple[SummaryApplicationItem, ...] = Field(alias="SummaryApplyList", default=())
+
+
+# --- receipts ------------------------------------------------------------------
+
+
+class _Outcome(CebModel):
+    """The verdict part every receipt shares."""
+
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
+
+
+class OrderReturn(_Outcome):
+    """CEB312 / CEB304 OrderReturn: the answer to an order."""
+
+    guid: Guid
+    ebpCode: T18
+    ebcCode: T18
+    orderNo: T60
+
+
+class PaymentReturn(_Outcome):
+    """CEB412 PaymentReturn: the answer to an import payment voucher."""
+
+    guid: Guid
+    payCode: T18
+    payTransactionId: T60
+
+
+class LogisticsReturn(_Outcome):
+    """CEB512 / CEB506 LogisticsReturn: the answer to a waybill."""
+
+    guid: Guid
+    logisticsCode: T18
+    logisticsNo: T60
+
+
+class ImportInventoryReturn(_Outcome):
+    """CEB622 InventoryReturn / CEB626 InvtRefundReturn: the answer to an import inventory."""
+
+    guid: Guid
+    customsCode: Fixed4 | None = None
+    ebpCode: T18 | None = None
+    ebcCode: T18 | None = None
+    agentCode: T18 | None = None
+    copNo: T20
+    preNo: Fixed18
+    invtNo: Fixed18 | None = None
+
+
+class ReceiptsReturn(_Outcome):
+    """CEB404 ReceiptsReturn: the answer to an export receipt of payment."""
+
+    guid: Guid
+    ebcCode: T18
+    orderNo: T60
+    payNo: T60 | None = None
+
+
+class ExportInventoryReturn(_Outcome):
+    """CEB604 InventoryReturn: the answer to an export inventory."""
+
+    guid: Guid
+    agentCode: T18
+    copNo: T30
+    preNo: Fixed18
+    invtNo: T20
+    ebcCode: T18
+    ebpCode: T18
+    orderNo: T60
+    statisticsFlag: Fixed1
+
+
+class WayBillReturn(_Outcome):
+    """CEB608 WayBillReturn: the answer to a master waybill."""
+
+    guid: Guid
+    agentCode: T18
+    logisticsCode: T18
+    copNo: T30
+    preNo: Fixed18
+    billNo: T37
+    msgSeqNo: Int9
+
+
+class SummaryReturn(_Outcome):
+    """CEB702 SummaryReturn: the answer to a summary application."""
+
+    guid: Guid
+    agentCode: T18
+    ebcCode: T18
+    copNo: T30
+    preNo: Fixed18
+    sumNo: Fixed18 | None = None
+    msgSeqNo: Int9
+
+
+class MessageReturn(CebModel):
+    """CEB900 MessageReturn: a message failed the format check (returnStatus < 0)."""
+
+    guid: Guid
+    returnStatus: ReturnStatus
+    returnInfo: T5000
+    returnTime: Millis
+    oriCopMsgId: T255
+    oriMessageType: T15
+    oriBizMessage: str
