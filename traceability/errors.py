@@ -16,6 +16,7 @@ Tree::
     └── EnvelopeRejected                        a signed envelope must not be accepted
         ├── MalformedEnvelope (ValueError)      wrong shape, type or encoding of a field
         ├── UnknownKey (LookupError)            keyId is not registered
+        ├── UnknownParty (LookupError)          the party named by the envelope is not registered
         ├── KeyPartyMismatch                    keyId belongs to another party
         ├── KeyRevoked                          the key was revoked at or before verification
         ├── KeyNotYetValid                      the key's validity starts after issuedAt / now
@@ -50,6 +51,7 @@ __all__ = [
     "SignatureInvalid",
     "TraceabilityError",
     "UnknownKey",
+    "UnknownParty",
 ]
 
 
@@ -59,7 +61,7 @@ class TraceabilityError(Exception):
     #: Machine-readable code; subclasses override it, callers may pass their own.
     reason: str = "traceability_error"
 
-    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
+    def __init__(self, message: str, field: str | None = None, *, reason: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -136,6 +138,12 @@ class UnknownKey(EnvelopeRejected, LookupError):
     """Raised when the envelope's keyId is not registered."""
 
     reason = "unknown_key"
+
+
+class UnknownParty(EnvelopeRejected, LookupError):
+    """Raised when the party named by the envelope is not registered."""
+
+    reason = "unknown_party"
 
 
 class KeyPartyMismatch(EnvelopeRejected):

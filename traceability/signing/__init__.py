@@ -1,0 +1,68 @@
+"""Signed envelopes, signature algorithms and the party registry.
+
+See :mod:`traceability.signing.envelope` for the wire format and the
+verification rules, :mod:`traceability.signing.algorithms` for key and
+signature encodings, and :mod:`traceability.signing.parties` for roles.
+"""
+
+from traceability.signing.algorithms import (
+    SIGNATURE_LENGTH,
+    Algorithm,
+    PublicKeyVerifier,
+    SigningKey,
+    load_public_key,
+)
+from traceability.signing.envelope import (
+    DEFAULT_MAX_CLOCK_SKEW,
+    SALT_LENGTH,
+    EnvelopePayload,
+    Resubmission,
+    SignedEnvelope,
+    VerifiedEnvelope,
+    check_replay,
+    envelope_hash,
+    new_salt,
+    replay_key,
+    sign_envelope,
+    verify_envelope,
+    verify_signature,
+)
+from traceability.signing.parties import (
+    SIGNABLE_DOC_TYPES,
+    DocType,
+    Party,
+    PartyDirectory,
+    PartyKey,
+    PartyRegistry,
+    Role,
+    may_sign,
+)
+
+__all__ = [
+    "DEFAULT_MAX_CLOCK_SKEW",
+    "SALT_LENGTH",
+    "SIGNABLE_DOC_TYPES",
+    "SIGNATURE_LENGTH",
+    "Algorithm",
+    "DocType",
+    "EnvelopePayload",
+    "Party",
+    "PartyDirectory",
+    "PartyKey",
+    "PartyRegistry",
+    "PublicKeyVerifier",
+    "Resubmission",
+    "Role",
+    "SignedEnvelope",
+    "SigningKey",
+    "VerifiedEnvelope",
+    "check_replay",
+    "envelope_hash",
+    "load_public_key",
+    "may_sign",
+    "new_salt",
+    "replay_key",
+    "sign_envelope",
+    "verify_envelope",
+    "verify_signature",
+]

@@ -1,0 +1,231 @@
+"""Signature algorithms, their key encodings and a small signing-key wrapper.
+
+Every algorithm produces a 64-byte raw signature, carried as base64url:
+
+=========  =====================================  ==========================================
+alg        signature                              public key (base64url of)
+=========  =====================================  ==========================================
+Ed25519    RFC 8032, 64 bytes                     the raw 32-byte key
+ES256      ECDSA P-256 + SHA-256, r‖s (JWS)       SEC1 point, 65 bytes 04‖X‖Y (33 compressed
+                                                  also accepted)
+ES256K     ECDSA secp256k1 + SHA-256, r‖s, low-S  same as ES256
+SM2        SM2 + SM3, user ID 1234567812345678,   same as ES256
+           r‖s
+=========  =====================================  ==========================================
+
+DER-encoded ECDSA signatures are refused (a 64-byte length check happens before
+any of this). ES256K requires s ≤ n/2, as Ethereum does, so a signature cannot be
+turned into a second valid one by negating s.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Final, Protocol
+
+import coincurve
+from coincurve.ecdsa import cdata_to_der, deserialize_compact
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from traceability.errors import InvalidKey
+from traceability.signing._encoding import b64url_decode, b64url_encode
+from traceability.signing._sm2 import Sm2PrivateKey, Sm2PublicKey
+
+__all__ = ["SIGNATURE_LENGTH", "Algorithm", "PublicKeyVerifier", "SigningKey", "load_public_key"]
+
+#: Every supported algorithm signs with 64 raw bytes.
+SIGNATURE_LENGTH: Final = 64
+
+_SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+class Algorithm(StrEnum):
+    """Signature algorithm names as they appear in an envelope's ``alg``."""
+
+    ED25519 = "Ed25519"
+    ES256 = "ES256"
+    ES256K = "ES256K"
+    SM2 = "SM2"
+
+
+class PublicKeyVerifier(Protocol):
+    """A loaded public key that checks 64-byte signatures over a message."""
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        """Tell whether ``signature`` is valid for ``message``."""
+        ...
+
+
+_CURVES: Final[dict[Algorithm, ec.EllipticCurve]] = {
+    Algorithm.ES256: ec.SECP256R1(),
+    Algorithm.ES256K: ec.SECP256K1(),
+}
+
+
+class _Ed25519Verifier:
+    __slots__ = ("_key",)
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != 32:
+            raise ValueError("Ed25519 public key must be 32 raw bytes")
+        self._key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        try:
+            self._key.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def _check_point_length(alg: Algorithm, point: bytes) -> None:
+    if len(point) not in (33, 65):
+        raise ValueError(f"{alg} public key must be a 65- or 33-byte SEC1 point")
+
+
+class _P256Verifier:
+    __slots__ = ("_key",)
+
+    def __init__(self, point: bytes) -> None:
+        _check_point_length(Algorithm.ES256, point)
+        self._key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        if len(signature) != SIGNATURE_LENGTH:
+            return False
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:], "big")
+        try:
+            self._key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return False
+        return True
+
+
+class _Secp256k1Verifier:
+    # libsecp256k1 (coincurve) verifies about 9x faster than OpenSSL on this curve.
+    __slots__ = ("_key",)
+
+    def __init__(self, point: bytes) -> None:
+        _check_point_length(Algorithm.ES256K, point)
+        self._key = coincurve.PublicKey(point)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        if len(signature) != SIGNATURE_LENGTH:
+            return False
+        if int.from_bytes(signature[32:], "big") > _SECP256K1_N // 2:
+            return False  # high-S: malleable twin of a valid signature
+        try:
+            der = cdata_to_der(deserialize_compact(signature))
+        except ValueError:
+            return False  # r or s not below the group order
+        return bool(self._key.verify(der, message))
+
+
+@lru_cache(maxsize=4096)
+def load_public_key(alg: Algorithm, public_key: str) -> PublicKeyVerifier:
+    """Load a base64url public key for ``alg``; cached, so each key is parsed once.
+
+    Raises :class:`~traceability.errors.InvalidKey` when the text or the point is invalid.
+    """
+    try:
+        raw = b64url_decode(public_key)
+        if alg is Algorithm.ED25519:
+            return _Ed25519Verifier(raw)
+        if alg is Algorithm.SM2:
+            return Sm2PublicKey(raw)
+        if alg is Algorithm.ES256K:
+            return _Secp256k1Verifier(raw)
+        return _P256Verifier(raw)
+    except ValueError as exc:
+        raise InvalidKey(f"invalid {alg} public key: {exc}", field="public_key") from exc
+
+
+class SigningKey:
+    """A private key of one algorithm that produces 64-byte raw signatures."""
+
+    __slots__ = ("_alg", "_key")
+
+    def __init__(
+        self,
+        alg: Algorithm,
+        key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | Sm2PrivateKey,
+    ) -> None:
+        """Wrap a loaded private key; prefer :meth:`generate` or :meth:`from_private_bytes`."""
+        self._alg = Algorithm(alg)
+        self._key = key
+
+    @classmethod
+    def generate(cls, alg: Algorithm) -> SigningKey:
+        """Return a new random key for ``alg`` (reads the OS randomness source)."""
+        alg = Algorithm(alg)
+        if alg is Algorithm.ED25519:
+            return cls(alg, ed25519.Ed25519PrivateKey.generate())
+        if alg is Algorithm.SM2:
+            return cls(alg, Sm2PrivateKey.generate())
+        return cls(alg, ec.generate_private_key(_CURVES[alg]))
+
+    @classmethod
+    def from_private_bytes(cls, alg: Algorithm, data: bytes) -> SigningKey:
+        """Load a 32-byte private key (Ed25519 seed or big-endian EC scalar)."""
+        alg = Algorithm(alg)
+        if len(data) != 32:
+            raise InvalidKey(f"{alg} private key must be 32 bytes", field="private_key")
+        try:
+            if alg is Algorithm.ED25519:
+                return cls(alg, ed25519.Ed25519PrivateKey.from_private_bytes(data))
+            if alg is Algorithm.SM2:
+                return cls(alg, Sm2PrivateKey(data))
+            return cls(alg, ec.derive_private_key(int.from_bytes(data, "big"), _CURVES[alg]))
+        except ValueError as exc:
+            raise InvalidKey(f"invalid {alg} private key: {exc}", field="private_key") from exc
+
+    @property
+    def alg(self) -> Algorithm:
+        """The algorithm this key signs with."""
+        return self._alg
+
+    def private_bytes(self) -> bytes:
+        """Return the 32-byte private key (keep it secret)."""
+        key = self._key
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return key.private_bytes_raw()
+        if isinstance(key, Sm2PrivateKey):
+            return key.private_bytes()
+        return key.private_numbers().private_value.to_bytes(32, "big")
+
+    @property
+    def public_key(self) -> str:
+        """The public key in this module's base64url encoding (uncompressed for EC)."""
+        key = self._key
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            raw = key.public_key().public_bytes_raw()
+        elif isinstance(key, Sm2PrivateKey):
+            raw = key.public_key().encoded_point()
+        else:
+            raw = key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        return b64url_encode(raw)
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the 64-byte raw signature of ``message``."""
+        key = self._key
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return key.sign(message)
+        if isinstance(key, Sm2PrivateKey):
+            return key.sign(message)
+        r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
+        if self._alg is Algorithm.ES256K and s > _SECP256K1_N // 2:
+            s = _SECP256K1_N - s  # the low-S twin is equally valid and the only one we accept
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def __repr__(self) -> str:
+        return f"SigningKey(alg={self._alg.value!r}, public_key={self.public_key!r})"

@@ -1,0 +1,372 @@
+"""Signed envelopes: the wire format, signing, verification and the replay rule.
+
+Wire format (JSON)::
+
+    {"payload": {"docType": "order", "party": "<party code>", "keyId": "<key id>",
+                 "issuedAt": "2026-11-23T05:00:00.000Z", "salt": "<base64url, 16 bytes>",
+                 "document": {...}},
+     "alg": "Ed25519" | "ES256" | "ES256K" | "SM2",
+     "signature": "<base64url, 64 bytes>"}
+
+The signature covers the RFC 8785 canonical bytes of ``payload``; the
+envelope's content hash (what gets anchored) is SHA-256 of the same bytes.
+The random salt keeps a low-entropy document from being guessed from its
+hash. ``issuedAt`` and every other field are kept verbatim: re-formatting a
+signed field would break the signature.
+
+Revocation: a key revoked at T rejects every verification at or after T,
+whatever ``issuedAt`` says (a thief can backdate ``issuedAt``). Envelopes
+accepted before T stay accepted; rotation is "register a new key, then revoke
+the old one".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from traceability.canonical import canonical_json
+from traceability.errors import (
+    AlgorithmMismatch,
+    IssuedInFuture,
+    KeyNotYetValid,
+    KeyPartyMismatch,
+    KeyRevoked,
+    MalformedEnvelope,
+    NotCanonicalizable,
+    ReplayedEnvelope,
+    RoleNotAllowed,
+    SignatureInvalid,
+    UnknownKey,
+    UnknownParty,
+)
+from traceability.signing._encoding import (
+    b64url_decode,
+    b64url_encode,
+    format_rfc3339,
+    parse_rfc3339,
+)
+from traceability.signing.algorithms import (
+    SIGNATURE_LENGTH,
+    Algorithm,
+    SigningKey,
+    load_public_key,
+)
+from traceability.signing.parties import DocType, Party, PartyDirectory, PartyKey
+
+__all__ = [
+    "DEFAULT_MAX_CLOCK_SKEW",
+    "SALT_LENGTH",
+    "EnvelopePayload",
+    "Resubmission",
+    "SignedEnvelope",
+    "VerifiedEnvelope",
+    "check_replay",
+    "envelope_hash",
+    "new_salt",
+    "replay_key",
+    "sign_envelope",
+    "verify_envelope",
+    "verify_signature",
+]
+
+#: Bytes of randomness in ``payload.salt`` (128 bits).
+SALT_LENGTH: Final = 16
+#: How far ``issuedAt`` may lie ahead of the verifier's clock.
+DEFAULT_MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
+# Party codes and key ids: printable, URL- and log-safe identifiers.
+_IDENTIFIER: Final = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
+class EnvelopePayload(BaseModel):
+    """The signed part of an envelope; field names follow the wire format."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+    doc_type: DocType = Field(alias="docType")
+    party: str = Field(pattern=_IDENTIFIER)
+    key_id: str = Field(alias="keyId", pattern=_IDENTIFIER)
+    issued_at: str = Field(alias="issuedAt")
+    salt: str
+    document: dict[str, Any]
+
+    @field_validator("issued_at")
+    @classmethod
+    def _check_issued_at(cls, value: str) -> str:
+        parse_rfc3339(value)
+        return value
+
+    @field_validator("salt")
+    @classmethod
+    def _check_salt(cls, value: str) -> str:
+        if len(b64url_decode(value)) != SALT_LENGTH:
+            raise ValueError(f"salt must encode exactly {SALT_LENGTH} bytes")
+        return value
+
+    @cached_property
+    def issued_at_datetime(self) -> datetime:
+        """``issuedAt`` as an aware UTC datetime."""
+        return parse_rfc3339(self.issued_at)
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the payload as the JSON object that was signed."""
+        return {
+            "docType": self.doc_type.value,
+            "party": self.party,
+            "keyId": self.key_id,
+            "issuedAt": self.issued_at,
+            "salt": self.salt,
+            "document": self.document,
+        }
+
+    @cached_property
+    def canonical_bytes(self) -> bytes:
+        """RFC 8785 bytes of the payload: what is signed and hashed (computed once)."""
+        try:
+            return canonical_json(self.to_wire())
+        except NotCanonicalizable as exc:
+            raise MalformedEnvelope(exc.message, field="payload.document") from exc
+
+
+class SignedEnvelope(BaseModel):
+    """A payload, the algorithm and the detached base64url signature over its canonical bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    payload: EnvelopePayload
+    alg: Algorithm
+    signature: str
+
+    @field_validator("signature")
+    @classmethod
+    def _check_signature(cls, value: str) -> str:
+        size = len(b64url_decode(value))
+        if size != SIGNATURE_LENGTH:
+            raise ValueError(
+                f"signature must be {SIGNATURE_LENGTH} raw bytes (r‖s for ECDSA/SM2, "
+                f"DER is not accepted), got {size}"
+            )
+        return value
+
+    @classmethod
+    def parse(cls, data: object) -> SignedEnvelope:
+        """Validate a decoded JSON object; raise :class:`MalformedEnvelope` naming the field."""
+        return _validate(cls, data, prefix="")
+
+    @cached_property
+    def signature_bytes(self) -> bytes:
+        """The 64 raw signature bytes."""
+        return b64url_decode(self.signature)
+
+    @cached_property
+    def content_hash(self) -> bytes:
+        """SHA-256 of the canonical payload bytes: the 32 bytes that get anchored."""
+        return hashlib.sha256(self.payload.canonical_bytes).digest()
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the envelope as its JSON object."""
+        return {
+            "payload": self.payload.to_wire(),
+            "alg": self.alg.value,
+            "signature": self.signature,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedEnvelope:
+    """An envelope that passed every check, with who signed it and its content hash."""
+
+    envelope: SignedEnvelope
+    party: Party
+    key: PartyKey
+    content_hash: bytes
+    issued_at: datetime
+
+    @property
+    def doc_type(self) -> DocType:
+        """The document type of the verified payload."""
+        return self.envelope.payload.doc_type
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The verified document."""
+        return self.envelope.payload.document
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _validate(model: type[_Model], data: object, *, prefix: str) -> _Model:
+    """Validate ``data`` as ``model``, turning the first error into :class:`MalformedEnvelope`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(part) for part in (*([prefix] if prefix else []), *first["loc"]))
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise MalformedEnvelope(f"{first['msg']}{more}", field=path or None) from exc
+
+
+def new_salt() -> bytes:
+    """Return 16 fresh random bytes for ``payload.salt`` (reads the OS randomness source)."""
+    return secrets.token_bytes(SALT_LENGTH)
+
+
+def sign_envelope(
+    document: Mapping[str, Any],
+    *,
+    doc_type: DocType | str,
+    party: str,
+    key_id: str,
+    signing_key: SigningKey,
+    salt: bytes,
+    issued_at: datetime,
+) -> SignedEnvelope:
+    """Build the payload, sign its canonical bytes and return the envelope.
+
+    ``salt`` (16 bytes, e.g. from :func:`new_salt`) and ``issued_at`` (aware)
+    are passed in so that the domain never reads the clock or randomness itself.
+    """
+    if len(salt) != SALT_LENGTH:
+        raise MalformedEnvelope(f"salt must be {SALT_LENGTH} bytes", field="payload.salt")
+    try:
+        issued = format_rfc3339(issued_at)
+    except ValueError as exc:
+        raise MalformedEnvelope(str(exc), field="payload.issuedAt") from exc
+    wire = {
+        "docType": str(doc_type),
+        "party": party,
+        "keyId": key_id,
+        "issuedAt": issued,
+        "salt": b64url_encode(salt),
+        "document": dict(document),
+    }
+    payload = _validate(EnvelopePayload, wire, prefix="payload")
+    signature = signing_key.sign(payload.canonical_bytes)
+    return SignedEnvelope(payload=payload, alg=signing_key.alg, signature=b64url_encode(signature))
+
+
+def verify_signature(envelope: SignedEnvelope, key: PartyKey) -> None:
+    """Check that ``key`` matches the envelope's party and alg and that the signature verifies.
+
+    This is the check a verifier holding only the bundle's public key can make;
+    :func:`verify_envelope` adds registry, time and role checks.
+    """
+    payload = envelope.payload
+    if key.key_id != payload.key_id:
+        raise UnknownKey(f"key {key.key_id!r} is not the envelope's key", field="payload.keyId")
+    if key.party_code != payload.party:
+        raise KeyPartyMismatch(
+            f"key {key.key_id!r} belongs to party {key.party_code!r}, not {payload.party!r}",
+            field="payload.party",
+        )
+    if key.alg is not envelope.alg:
+        raise AlgorithmMismatch(
+            f"key {key.key_id!r} is registered for {key.alg.value}, not {envelope.alg.value}",
+            field="alg",
+        )
+    verifier = load_public_key(key.alg, key.public_key)
+    if not verifier.verify(envelope.signature_bytes, payload.canonical_bytes):
+        raise SignatureInvalid(
+            f"signature does not verify with key {key.key_id!r}", field="signature"
+        )
+
+
+def verify_envelope(
+    envelope: SignedEnvelope | Mapping[str, Any],
+    directory: PartyDirectory,
+    *,
+    now: datetime,
+    max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+) -> VerifiedEnvelope:
+    """Run every acceptance check on ``envelope`` and return it verified.
+
+    Cheap checks run before the signature, so junk costs little. Each failure
+    raises its own :class:`~traceability.errors.EnvelopeRejected` subclass
+    with ``reason`` and ``field``.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    if not isinstance(envelope, SignedEnvelope):
+        envelope = SignedEnvelope.parse(envelope)
+    payload = envelope.payload
+    key = directory.get_key(payload.key_id)
+    if key is None:
+        raise UnknownKey(f"key {payload.key_id!r} is not registered", field="payload.keyId")
+    party = directory.get_party(payload.party)
+    if party is None:
+        raise UnknownParty(f"party {payload.party!r} is not registered", field="payload.party")
+    issued_at = payload.issued_at_datetime
+    _check_times(key, issued_at, now=now, max_clock_skew=max_clock_skew)
+    if not party.may_sign(payload.doc_type):
+        roles = ", ".join(sorted(role.value for role in party.roles)) or "none"
+        raise RoleNotAllowed(
+            f"party {party.code!r} (roles: {roles}) may not sign {payload.doc_type.value!r}",
+            field="payload.docType",
+        )
+    verify_signature(envelope, key)
+    return VerifiedEnvelope(envelope, party, key, envelope.content_hash, issued_at)
+
+
+def _check_times(
+    key: PartyKey, issued_at: datetime, *, now: datetime, max_clock_skew: timedelta
+) -> None:
+    """Apply the revocation, clock-skew and validity-start rules."""
+    if key.is_revoked(now):
+        raise KeyRevoked(
+            f"key {key.key_id!r} was revoked at {format_rfc3339(key.revoked_at or now)}",
+            field="payload.keyId",
+        )
+    if issued_at > now + max_clock_skew:
+        raise IssuedInFuture(
+            f"issuedAt is {issued_at - now} ahead of the verifier's clock "
+            f"(allowed: {max_clock_skew})",
+            field="payload.issuedAt",
+        )
+    if issued_at < key.valid_from:
+        raise KeyNotYetValid(
+            f"key {key.key_id!r} is valid from {format_rfc3339(key.valid_from)}, after issuedAt",
+            field="payload.keyId",
+        )
+
+
+def envelope_hash(envelope: SignedEnvelope) -> bytes:
+    """Return the 32-byte content hash to anchor: SHA-256 of the canonical payload bytes."""
+    return envelope.content_hash
+
+
+def replay_key(envelope: SignedEnvelope) -> tuple[str, str]:
+    """Return the (keyId, salt) pair under which an accepted envelope is remembered."""
+    return (envelope.payload.key_id, envelope.payload.salt)
+
+
+class Resubmission(StrEnum):
+    """What a submission is, given what was stored under its :func:`replay_key`."""
+
+    NEW = "new"
+    IDEMPOTENT = "idempotent"
+
+
+def check_replay(envelope: SignedEnvelope, stored_hash: bytes | None) -> Resubmission:
+    """Classify a submission against the hash stored under its replay key.
+
+    Nothing stored: new. The same content hash: an idempotent resubmission of
+    the same payload. Another hash: the (keyId, salt) pair is being reused for
+    a different body, which is refused with :class:`ReplayedEnvelope`.
+    """
+    if stored_hash is None:
+        return Resubmission.NEW
+    if stored_hash == envelope.content_hash:
+        return Resubmission.IDEMPOTENT
+    raise ReplayedEnvelope(
+        f"salt was already used with key {envelope.payload.key_id!r} for a different payload",
+        field="payload.salt",
+    )
