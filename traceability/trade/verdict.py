@@ -1,0 +1,119 @@
+"""The matcher's result: a verdict that explains itself, and its anchored hash.
+
+JSON form (``Verdict.to_json_dict()``, hashed by :func:`verdict_hash`)::
+
+    {"rulesVersion": "sandan-ceb-202205/1", "tradeId": "<64 hex>" | null,
+     "ebpCode": ..., "orderNo": ..., "direction": "import", "tradeMode": "9610",
+     "status": "match" | "mismatch" | "pending", "missing": ["payment", ...],
+     "failures": [{"rule", "document", "field", "expected", "actual", "message"}, ...],
+     "notices": [{"rule", "document", "field", "message"}, ...]}
+
+Status: ``pending`` while a document the mode requires is missing (failures
+already found among the present documents are listed too: the trade will be a
+mismatch unless a corrected version arrives); otherwise ``mismatch`` when any
+rule failed, else ``match``. Notices are observations that do not fail a trade
+(for example a single indivisible item above 5,000 CNY, taxed as general trade).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from traceability.canonical import content_hash
+from traceability.trade.models import TradeKey
+from traceability.trade.modes import Direction, DocumentKind, TradeMode
+
+RULES_VERSION = "sandan-ceb-202205/1"
+"""Names the rule set a verdict was computed with; bump when a rule changes meaning."""
+
+
+class VerdictStatus(StrEnum):
+    """Outcome of matching one trade."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    """One failed rule: which document and field, what was expected, what was found."""
+
+    rule: str
+    document: DocumentKind
+    field: str
+    expected: str
+    actual: str
+    message: str
+
+    def to_json_dict(self) -> dict[str, str]:
+        """JSON-safe form with fixed keys."""
+        return {
+            "rule": self.rule,
+            "document": self.document.value,
+            "field": self.field,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An observation a rule made that does not fail the trade."""
+
+    rule: str
+    document: DocumentKind
+    field: str
+    message: str
+
+    def to_json_dict(self) -> dict[str, str]:
+        """JSON-safe form with fixed keys."""
+        return {
+            "rule": self.rule,
+            "document": self.document.value,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The result of :func:`~traceability.trade.matching.match_trade` for one trade."""
+
+    status: VerdictStatus
+    direction: Direction
+    mode: TradeMode
+    key: TradeKey | None
+    missing: tuple[DocumentKind, ...]
+    failures: tuple[RuleFailure, ...]
+    notices: tuple[Notice, ...] = ()
+    rules_version: str = RULES_VERSION
+
+    @property
+    def failed_rules(self) -> tuple[str, ...]:
+        """Distinct ids of the failed rules, in report order."""
+        return tuple(dict.fromkeys(failure.rule for failure in self.failures))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-safe form, stable key set, for display and RFC 8785 hashing."""
+        key = self.key
+        return {
+            "rulesVersion": self.rules_version,
+            "tradeId": None if key is None else key.trade_id.hex(),
+            "ebpCode": None if key is None else key.ebpCode,
+            "orderNo": None if key is None else key.orderNo,
+            "direction": self.direction.value,
+            "tradeMode": self.mode.value,
+            "status": self.status.value,
+            "missing": [kind.value for kind in self.missing],
+            "failures": [failure.to_json_dict() for failure in self.failures],
+            "notices": [notice.to_json_dict() for notice in self.notices],
+        }
+
+
+def verdict_hash(verdict: Verdict) -> bytes:
+    """SHA-256 of the RFC 8785 canonical JSON of ``verdict.to_json_dict()`` (32 bytes)."""
+    return content_hash(verdict.to_json_dict())
