@@ -68,7 +68,10 @@ def _error_path(spec: Group, path: str, loc: tuple[int | str, ...]) -> str:
             index = f"[{rest[0] + 1}]" if rest and isinstance(rest[0], int) else ""
             tail = "/".join(str(part) for part in rest[1:])
             return f"{path}/{head}{index}" + (f"/{tail}" if tail else "")
-        if isinstance(node, Group) and node.max_occurs == 1:
-            if any(child.name == head for child in node.children):
-                return f"{path}/{node.name}/{head}"
+        if (
+            isinstance(node, Group)
+            and node.max_occurs == 1
+            and any(child.name == head for child in node.children)
+        ):
+            return f"{path}/{node.name}/{head}"
     return f"{path}/{head}"

@@ -112,7 +112,10 @@ def export_inventory_mode(business: Record, _message: Record) -> Iterable[RuleIs
 
 
 def summary_time_pair(business: Record, _message: Record) -> Iterable[RuleIssue]:
-    """[S] startTime/endTime come as a pair, end ≥ start ("填写须成对，结束时间须大于等于开始时间")."""
+    """[S] startTime/endTime come as a pair and end ≥ start.
+
+    ("填写须成对，结束时间须大于等于开始时间")
+    """
     head = child(business, "SummaryApplyHead")
     start, end = text(head, "startTime"), text(head, "endTime")
     if (start is None) != (end is None):

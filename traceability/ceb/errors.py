@@ -19,6 +19,8 @@ Tree::
         └── SchemaViolation               one or more schema issues, all reported at once
 """
 
+# ruff: noqa: N818  - names say the condition, like the rest of the TraceabilityError tree
+
 from __future__ import annotations
 
 from dataclasses import dataclass

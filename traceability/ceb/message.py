@@ -133,12 +133,13 @@ def _root_attributes(root: _Element, path: str, issues: list[Issue]) -> tuple[st
 def _documents(spec: MessageSpec, body: Record, issues: list[Issue]) -> list[CebModel]:
     """Apply the conditional rules, then type each business element as its model."""
     name = spec.business.name
-    records = body.get(name)
+    found = body.get(name)
+    records = [found] if isinstance(found, dict) else found
     if not isinstance(records, list):
         return []
     documents: list[CebModel] = []
     for number, record in enumerate(records, start=1):
-        prefix = f"{spec.root}/{name}[{number}]"
+        prefix = _business_path(spec, number)
         for rule in spec.rules:
             issues.extend(
                 Issue(f"{prefix}/{i.path}", i.reason, i.detail) for i in rule(record, body)
@@ -146,12 +147,18 @@ def _documents(spec: MessageSpec, body: Record, issues: list[Issue]) -> list[Ceb
     if issues:
         return []  # typed models would only repeat what is already reported
     for number, record in enumerate(records, start=1):
-        prefix = f"{spec.root}/{name}[{number}]"
+        prefix = _business_path(spec, number)
         document, problems = to_model(MODELS[spec.code], record, spec.business, prefix)
         issues.extend(problems)
         if document is not None:
             documents.append(document)
     return documents
+
+
+def _business_path(spec: MessageSpec, number: int) -> str:
+    """``CEB311Message/Order[2]``; no index for a business element that occurs once."""
+    index = f"[{number}]" if spec.business.max_occurs > 1 else ""
+    return f"{spec.root}/{spec.business.name}{index}"
 
 
 def _assemble(
@@ -184,6 +191,12 @@ def _assemble(
 def write_message(message: CebMessage, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Write ``message`` as UTF-8 XML in schema order; the output is read back and checked."""
     spec = message_spec(message.message_type)
+    count = len(message.documents)
+    if not spec.business.min_occurs <= count <= spec.business.max_occurs:
+        detail = f"{count} documents; {spec.code} takes {spec.business.min_occurs} to "
+        detail += f"{spec.business.max_occurs}"
+        issue = SchemaIssue(spec.code, f"{spec.root}/{spec.business.name}", "schema.occurs", detail)
+        raise SchemaViolation((issue,))
     root = etree.Element(
         f"{{{CEB_NS}}}{spec.root}",
         nsmap={"ceb": CEB_NS},
@@ -201,9 +214,9 @@ def write_message(message: CebMessage, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
 
 def _body_record(spec: MessageSpec, message: CebMessage) -> Record:
     business = spec.business
-    body: Record = {
-        business.name: [unflatten(doc.to_json_dict(), business) for doc in message.documents]
-    }
+    records = [unflatten(doc.to_json_dict(), business) for doc in message.documents]
+    # A business element that occurs once (CEB701 SummaryApply) is a record, not a list.
+    body: Record = {business.name: records[0] if business.max_occurs == 1 and records else records}
     if message.base_transfer is not None:
         body["BaseTransfer"] = _leaves(message.base_transfer)
     if message.base_subscribe:

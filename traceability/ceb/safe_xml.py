@@ -45,7 +45,8 @@ _EXTERNAL_ID = re.compile(r"\b(SYSTEM|PUBLIC)\b")
 class _RefuseAll(etree.Resolver):
     """Resolver that refuses every external URI lxml might ask for."""
 
-    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+    # lxml calls resolve(url, public_id, context); lxml-stubs omit the context.
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]
         raise ForbiddenExternalReference(f"external reference refused: {system_url!r}")
 
 
@@ -137,7 +138,7 @@ def _refuse_doctype(doctype: str) -> None:
 def _check_no_dtd_survived(root: _Element) -> None:
     """Defence in depth: refuse a tree that still carries a DTD or entity nodes."""
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if docinfo.public_id or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise ForbiddenDoctype("DOCTYPE declarations are forbidden in CEB messages")
     for _ in root.iter(etree.Entity):
         raise ForbiddenEntity("entity references are forbidden")
