@@ -16,7 +16,8 @@ Tree::
         ├── MalformedXml                  not well-formed XML, or not UTF-8
         ├── UnknownMessage (LookupError)  the root is not a supported CEB message
         │   └── WrongNamespace            the root is not in the CEB namespace
-        └── SchemaViolation               one or more schema issues, all reported at once
+        ├── SchemaViolation               one or more schema issues, all reported at once
+        └── InvalidSummary                inventories cannot form one summary application (CEB701)
 """
 
 # ruff: noqa: N818  - names say the condition, like the rest of the TraceabilityError tree
@@ -33,6 +34,7 @@ __all__ = [
     "ForbiddenDoctype",
     "ForbiddenEntity",
     "ForbiddenExternalReference",
+    "InvalidSummary",
     "MalformedXml",
     "SchemaIssue",
     "SchemaViolation",
@@ -127,3 +129,9 @@ class SchemaViolation(CebError):
             summary += f"; first: {first.path}: {first.detail}"
         super().__init__(summary, field=first.path if first else None)
         self.issues = issues
+
+
+class InvalidSummary(CebError):
+    """Raised when the given inventories cannot form one summary application (CEB701)."""
+
+    reason = "invalid_summary"

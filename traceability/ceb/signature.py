@@ -75,7 +75,7 @@ class SignatureResult:
         return self.outcome == "valid"
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """Internal: stop verification with an outcome."""
 
     def __init__(self, outcome: Outcome, detail: str) -> None:
@@ -102,7 +102,7 @@ def verify_xml_signature(
         public_key = _load_public_key(certificate_pem)
         _check_digest(root, signature)
         _check_signature_value(signature, public_key, algorithm)
-    except _Refused as refused:
+    except _RefusedError as refused:
         return SignatureResult(refused.outcome, refused.detail, algorithm, key_name)
     return SignatureResult("valid", "signature verified", algorithm, key_name)
 
@@ -116,46 +116,46 @@ def _load_public_key(certificate_pem: bytes) -> rsa.RSAPublicKey:
     try:
         certificate = x509.load_pem_x509_certificate(certificate_pem)
     except ValueError as exc:
-        raise _Refused("bad_certificate", f"cannot read the PEM certificate: {exc}") from exc
+        raise _RefusedError("bad_certificate", f"cannot read the PEM certificate: {exc}") from exc
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
-        raise _Refused("unsupported_algorithm", "only RSA certificates are supported for now")
+        raise _RefusedError("unsupported_algorithm", "only RSA certificates are supported for now")
     return key
 
 
 def _check_digest(root: _Element, signature: _Element) -> None:
     references = signature.findall("ds:SignedInfo/ds:Reference", _NS)
     if len(references) != 1 or references[0].get("URI") != "":
-        raise _Refused("malformed", 'exactly one Reference with URI="" is expected')
+        raise _RefusedError("malformed", 'exactly one Reference with URI="" is expected')
     reference = references[0]
     transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", _NS)]
     if ENVELOPED not in transforms or any(t not in (ENVELOPED, C14N) for t in transforms):
-        raise _Refused("unsupported_algorithm", f"unsupported transforms {transforms}")
+        raise _RefusedError("unsupported_algorithm", f"unsupported transforms {transforms}")
     digest_method = _attr(reference, "ds:DigestMethod") or ""
     if digest_method not in _DIGESTS:
-        raise _Refused("unsupported_algorithm", f"unsupported digest {digest_method!r}")
+        raise _RefusedError("unsupported_algorithm", f"unsupported digest {digest_method!r}")
     expected = _b64(reference.findtext("ds:DigestValue", namespaces=_NS), "DigestValue")
     actual = _digest(document_without_signature(root), _DIGESTS[digest_method]())
     if actual != expected:
-        raise _Refused("digest_mismatch", "the message content does not match its DigestValue")
+        raise _RefusedError("digest_mismatch", "the message content does not match its DigestValue")
 
 
 def _check_signature_value(
     signature: _Element, public_key: rsa.RSAPublicKey, algorithm: str | None
 ) -> None:
     if algorithm == SM2_SM3:
-        raise _Refused("unsupported_algorithm", "SM2-SM3 signatures cannot be verified yet")
+        raise _RefusedError("unsupported_algorithm", "SM2-SM3 signatures cannot be verified yet")
     if algorithm not in _SIGNATURES:
-        raise _Refused("unsupported_algorithm", f"unsupported signature method {algorithm!r}")
+        raise _RefusedError("unsupported_algorithm", f"unsupported signature method {algorithm!r}")
     signed_info = signature.find("ds:SignedInfo", _NS)
     method = _attr(signature, "ds:SignedInfo/ds:CanonicalizationMethod")
     if signed_info is None or method != C14N:
-        raise _Refused("unsupported_algorithm", f"unsupported canonicalization {method!r}")
+        raise _RefusedError("unsupported_algorithm", f"unsupported canonicalization {method!r}")
     value = _b64(signature.findtext("ds:SignatureValue", namespaces=_NS), "SignatureValue")
     try:
         public_key.verify(value, _c14n(signed_info), padding.PKCS1v15(), _SIGNATURES[algorithm]())
     except InvalidSignature as exc:
-        raise _Refused(
+        raise _RefusedError(
             "bad_signature", "SignatureValue does not verify with the certificate"
         ) from exc
 
@@ -164,7 +164,7 @@ def _b64(text: str | None, name: str) -> bytes:
     try:
         return base64.b64decode("".join((text or "").split()), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise _Refused("malformed", f"{name} is not base64") from exc
+        raise _RefusedError("malformed", f"{name} is not base64") from exc
 
 
 def _c14n(element: _Element) -> bytes:
