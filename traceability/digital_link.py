@@ -327,9 +327,11 @@ def _check_value(ai: str, value: str, where: str) -> str:
     place = f"{where}./{ai}" if where == "path" else f"{where}.{ai}"
     try:
         spec = GS1ApplicationIdentifier.extract(ai)
-    except ParseError as exc:
-        raise InvalidDigitalLink(f"unknown GS1 Application Identifier {ai}", field=place) from exc
-    if spec.ai != ai or not re.fullmatch(spec.pattern, ai + value):
+    except ParseError:
+        spec = None
+    if spec is None or spec.ai != ai:  # extract() also matches a shorter AI prefix
+        raise InvalidDigitalLink(f"unknown GS1 Application Identifier {ai}", field=place)
+    if not re.fullmatch(spec.pattern, ai + value):
         raise InvalidDigitalLink(f"{value!r} does not match the format {spec.format}", place)
     check_span = _KEYS[ai].check_span if ai in _KEYS else None
     if check_span is not None:

@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Final
 
 from traceability import digital_link as _dl
@@ -120,14 +121,21 @@ def _number(value: Any) -> str:
 def _identifier(value: Any, ns: Prefixes) -> str:
     """EPC URN → DL, DL → constrained canonical DL, CURIE / CBV URN → Web URI."""
     text = _text(value)
+    link = _link(text)
+    return link if link is not None else cbv_urn_to_web(expand_curie(text, ns))
+
+
+@lru_cache(maxsize=8192)
+def _link(text: str) -> str | None:
+    """Constrained Digital Link of an EPC URN or Digital Link; cached, identifiers repeat."""
     try:
         if is_epc_uri(text):
-            return epc_uri_to_digital_link(text)
+            return _dl.parse_digital_link(epc_uri_to_digital_link(text)).constrained()
         if _DL_HINT.match(text):
             return _dl.parse_digital_link(text).constrained()
     except InvalidIdentifier:
         return text  # not convertible: hash it as written (validation reports it)
-    return cbv_urn_to_web(expand_curie(text, ns))
+    return None
 
 
 def _time(value: Any) -> str:

@@ -297,7 +297,10 @@ def test_prehash_expands_extension_keys_with_declared_and_full_namespaces():
         "{https://ns.example.com/epcis/}a=1"
         "{https://other.example/ns#}b{https://ns.example.com/epcis/}c=1{https://ns.example.com/epcis/}c=2"
     )
-    assert "readPointid=https://id.gs1.org/414/6901234000016{https://ns.example.com/epcis/}dock=D1" in text
+    assert (
+        "readPointid=https://id.gs1.org/414/6901234000016{https://ns.example.com/epcis/}dock=D1"
+        in text
+    )
 
 
 # --- invariance properties --------------------------------------------------------------
@@ -341,8 +344,10 @@ def test_event_hash_ignores_time_zone_representation(millis, offset, extra):
 
     moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
     sign = -1 if offset.startswith("-") else 1
-    shift = timedelta() if offset == "Z" else sign * timedelta(
-        hours=int(offset[1:3]), minutes=int(offset[4:6])
+    shift = (
+        timedelta()
+        if offset == "Z"
+        else sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
     )
     local = moment + shift
     written = local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}{extra}{offset}"
