@@ -270,8 +270,15 @@ def test_prehash_writes_epcs_as_constrained_digital_links(urn, link):
 
 @pytest.mark.parametrize(
     ("quantity", "written"),
-    [(10, "10"), (10.0, "10"), (10.50, "10.5"), (0.000125, "0.000125"), (1e21, "1000000000000000000000"), (-0.0, "0")],
-)  # fmt: skip
+    [
+        (10, "10"),
+        (10.0, "10"),
+        (10.50, "10.5"),
+        (0.000125, "0.000125"),
+        (1e21, "1000000000000000000000"),
+        (-0.0, "0"),
+    ],
+)
 def test_prehash_writes_numbers_without_trailing_zeros(quantity, written):
     event = _object_event(
         epcList=[],
