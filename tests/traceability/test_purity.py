@@ -1,0 +1,84 @@
+"""The domain package stays pure: no web, chain, database or HTTP libraries, no clock."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import traceability
+
+FORBIDDEN_MODULES = [
+    "web3",
+    "solcx",
+    "fastapi",
+    "starlette",
+    "sqlmodel",
+    "sqlalchemy",
+    "httpx",
+    "eth_tester",
+    "ledger_client",
+    "api",
+]
+
+# Each (object, attribute) call reads the clock; the domain takes ``now`` as a parameter.
+CLOCK_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "monotonic"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+}
+
+PACKAGE_DIR = Path(traceability.__file__).parent
+SOURCES = sorted(PACKAGE_DIR.rglob("*.py"))
+
+IMPORT_EVERYTHING = """
+import importlib, json, pkgutil, sys
+import traceability
+for info in pkgutil.walk_packages(traceability.__path__, "traceability."):
+    importlib.import_module(info.name)
+print(json.dumps(sorted(name.split(".")[0] for name in sys.modules)))
+"""
+
+
+def test_import_traceability_loads_no_forbidden_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded = set(json.loads(result.stdout))
+    assert loaded & set(FORBIDDEN_MODULES) == set()
+
+
+def _clock_calls(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if (name, node.func.attr) in CLOCK_CALLS:
+                found.append(f"line {node.lineno}: {name}.{node.func.attr}()")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(PACKAGE_DIR)))
+def test_traceability_module_never_reads_clock(path: Path) -> None:
+    assert _clock_calls(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_clock_scan_finds_clock_calls() -> None:
+    # Guard against a scan that can never fail.
+    tree = ast.parse("import datetime\nx = datetime.datetime.now()\ny = time.time()\n")
+    assert _clock_calls(tree) == ["line 2: datetime.now()", "line 3: time.time()"]
