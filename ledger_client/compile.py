@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -141,11 +140,9 @@ def _artifact_text(contract: CompiledContract) -> str:
 
 
 def _read_artifact(name: str, directory: Path | None) -> str:
+    # Package data sits next to this module in every install (wheels are not zip-imported).
     try:
-        if directory is not None:
-            return (directory / f"{name}.json").read_text(encoding="utf-8")
-        packaged = resources.files("ledger_client") / "artifacts" / f"{name}.json"
-        return packaged.read_text(encoding="utf-8")
+        return ((directory or ARTIFACTS_DIR) / f"{name}.json").read_text(encoding="utf-8")
     except OSError as exc:
         raise ArtifactsError(f"artifact {name}.json is missing: run `sandan compile`") from exc
 

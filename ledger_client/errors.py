@@ -83,6 +83,9 @@ class ContractReverted(LedgerError):  # noqa: N818 (names fixed by STYLE.md)
         where = f" (transaction {self.tx_hash})" if self.tx_hash else ""
         return f"{self.error_name}({shown}){where}"
 
+    def __repr__(self) -> str:
+        return f"ContractReverted({self.error_name!r}, {self.args!r})"
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_reverted, (self.error_name, self.args, self.tx_hash))
 
