@@ -1,0 +1,118 @@
+"""``sandan epcis hash``, ``sandan dl parse`` and ``sandan qr``: EPCIS and GS1 Digital Link tools.
+
+Every user error (unreadable file, invalid event, bad Digital Link, unusable
+output path) prints one line naming the field or part and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from traceability.digital_link import parse_digital_link
+from traceability.epcis import (
+    InvalidDigitalLink,
+    InvalidEvent,
+    event_hash,
+    prehash,
+    validate_document,
+    validate_event,
+)
+
+__all__ = ["LABEL_DPI", "LABEL_MM", "register"]
+
+#: A QR code on a printed label: about 25 mm wide at 300 dpi, quiet zone of 4 modules.
+LABEL_MM = 25.0
+LABEL_DPI = 300
+QUIET_ZONE = 4
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"sandan: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
+
+
+def _load_events(path: Path) -> tuple[list[dict[str, Any]], Any]:
+    """Events of an EPCISDocument (or one bare event) after validation, and the @context."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    try:
+        if isinstance(data, dict) and data.get("type") == "EPCISDocument":
+            validate_document(data)
+            return data["epcisBody"]["eventList"], data["@context"]
+        validate_event(data)
+    except InvalidEvent as exc:
+        details = "; ".join(str(issue) for issue in exc.issues[:5])
+        more = f" (+{len(exc.issues) - 5} more)" if len(exc.issues) > 5 else ""
+        _fail(f"{path}: invalid EPCIS: {details}{more}")
+    return [data], data.get("@context")
+
+
+def hash_command(
+    file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON-LD document or bare event")],
+    show_prehash: Annotated[
+        bool, typer.Option("--prehash", help="Print the pre-hash strings instead")
+    ] = False,
+) -> None:
+    """Print the CBV 2.0 event hash of every event, in document order."""
+    events, context = _load_events(file)
+    for event in events:
+        typer.echo(
+            prehash(event, context=context) if show_prehash else event_hash(event, context=context)
+        )
+
+
+def parse_command(uri: Annotated[str, typer.Argument(help="GS1 Digital Link URI")]) -> None:
+    """Print a GS1 Digital Link as JSON (gtin, lot, serial, expiry, attributes)."""
+    try:
+        link = parse_digital_link(uri, today=date.today())
+    except InvalidDigitalLink as exc:
+        _fail(f"invalid Digital Link: {exc}")
+    typer.echo(json.dumps(link.to_json(), ensure_ascii=False, indent=2))
+
+
+def qr_command(
+    uri: Annotated[str, typer.Argument(help="GS1 Digital Link to encode")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .png or .svg")],
+) -> None:
+    """Write a label-sized QR code (ECC M, ~25 mm at 300 dpi) for a checked Digital Link."""
+    import segno  # imported here: only this command needs it
+
+    try:
+        parse_digital_link(uri)
+    except InvalidDigitalLink as exc:
+        _fail(f"invalid Digital Link: {exc}")
+    kind = output.suffix.lower()
+    if output.is_dir():
+        _fail(f"{output} is a directory; give a file name ending in .png or .svg")
+    if kind not in (".png", ".svg"):
+        _fail(f"{output}: unknown extension {kind or '(none)'}; use .png or .svg")
+    if not output.parent.is_dir():
+        _fail(f"{output.parent} does not exist")
+    code = segno.make(uri, error="m", boost_error=False, micro=False)
+    modules = code.symbol_size(scale=1, border=QUIET_ZONE)[0]
+    if kind == ".png":
+        scale = max(1, round(LABEL_MM / 25.4 * LABEL_DPI / modules))
+        code.save(str(output), kind="png", scale=scale, border=QUIET_ZONE, dpi=LABEL_DPI)
+    else:
+        code.save(str(output), kind="svg", scale=LABEL_MM / modules, border=QUIET_ZONE, unit="mm")
+    typer.echo(f"{output}: QR version {code.version}, error correction {code.error}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``epcis hash``, ``dl parse`` and ``qr`` to the sandan app."""
+    epcis = typer.Typer(help="EPCIS 2.0 events and CBV 2.0 event hashes.", no_args_is_help=True)
+    epcis.command("hash")(hash_command)
+    dl = typer.Typer(help="GS1 Digital Link URIs.", no_args_is_help=True)
+    dl.command("parse")(parse_command)
+    app.add_typer(epcis, name="epcis")
+    app.add_typer(dl, name="dl")
+    app.command("qr")(qr_command)
