@@ -1,0 +1,155 @@
+"""Shared fixtures: clean environment, compiled artifacts, fresh chains and registries.
+
+* ``chain_world``: a fresh in-process eth-tester chain per test, registries deployed,
+  roles granted. Always available.
+* ``anvil_world``: one real anvil per session (free 127.0.0.1 port), registries deployed
+  once, and ``evm_snapshot``/``evm_revert`` around each test for a fresh world. Skipped
+  when anvil is missing, unless ``SANDAN_REQUIRE_ALL_BACKENDS=1`` (CI) makes that fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ledger_client import (
+    CompiledContract,
+    Deployment,
+    EmbeddedNode,
+    EmbeddedNodeError,
+    LedgerSettings,
+    TraceRegistryClient,
+    TradeRegistryClient,
+    deploy_registries,
+    dev_accounts,
+    find_anvil,
+    load_artifacts,
+    make_web3,
+)
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+
+_KEEP_ENV = {"SANDAN_TEST_POSTGRES_URL", "SANDAN_REQUIRE_ALL_BACKENDS"}
+ROLE_HOLDERS = {
+    "ANCHORER_ROLE": "anchorer",
+    "CUSTOMS_ROLE": "customs",
+    "BANK_ROLE": ("bank", "bank2"),
+    "INSPECTOR_ROLE": "inspector",
+}
+PARTIES = ("admin", "anchorer", "customs", "bank", "bank2", "inspector", "outsider")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Remove SANDAN_* settings and point the data dir at a temporary directory."""
+    for name in list(os.environ):
+        if name.startswith("SANDAN_") and name not in _KEEP_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
+def require_all_backends() -> bool:
+    """True on CI, where a missing backend must fail instead of skip."""
+    return os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS", "") == "1"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> dict[str, CompiledContract]:
+    """The committed contract artifacts, read once."""
+    return load_artifacts()
+
+
+@dataclass
+class ChainWorld:
+    """A chain with both registries deployed and every party's account."""
+
+    w3: Web3
+    deployment: Deployment
+    accounts: dict[str, LocalAccount]
+
+    def trade(self, party: str = "anchorer") -> TradeRegistryClient:
+        """A TradeRegistry client signing as ``party``."""
+        address = self.deployment.trade_registry.address
+        return TradeRegistryClient(self.w3, address, self.accounts[party], timeout=30)
+
+    def trace(self, party: str = "anchorer") -> TraceRegistryClient:
+        """A TraceRegistry client signing as ``party``."""
+        address = self.deployment.trace_registry.address
+        return TraceRegistryClient(self.w3, address, self.accounts[party], timeout=30)
+
+    def address(self, party: str) -> str:
+        """The address of ``party``."""
+        return str(self.accounts[party].address)
+
+
+def build_world(w3: Web3, artifacts: dict[str, CompiledContract]) -> ChainWorld:
+    """Deploy both registries on ``w3`` and grant each role to its party."""
+    accounts = dict(zip(PARTIES, dev_accounts(w3, len(PARTIES)), strict=True))
+    grants = {
+        role: [accounts[p].address for p in ((holders,) if isinstance(holders, str) else holders)]
+        for role, holders in ROLE_HOLDERS.items()
+    }
+    deployment = deploy_registries(w3, accounts["admin"], grants=grants, artifacts=artifacts)
+    return ChainWorld(w3, deployment, accounts)
+
+
+@pytest.fixture
+def chain_world(artifacts: dict[str, CompiledContract]) -> ChainWorld:
+    """A fresh in-process chain per test, registries deployed and roles granted."""
+    return build_world(make_web3(None), artifacts)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def anvil_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start anvil on a free port for the session and stop it afterwards."""
+    try:
+        anvil = find_anvil(LedgerSettings())
+    except EmbeddedNodeError as exc:
+        if require_all_backends():
+            pytest.fail(f"anvil is required (SANDAN_REQUIRE_ALL_BACKENDS=1): {exc}")
+        pytest.skip(f"anvil not available: {exc}")
+    node = EmbeddedNode(
+        Path(tmp_path_factory.mktemp("anvil")), free_port(), anvil=anvil, state=False
+    )
+    node.start()
+    try:
+        yield node.rpc_url
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def _anvil_deployed(anvil_url: str, artifacts: dict[str, CompiledContract]) -> ChainWorld:
+    return build_world(make_web3(anvil_url), artifacts)
+
+
+@pytest.fixture
+def anvil_world(anvil_url: str, _anvil_deployed: ChainWorld) -> Iterator[ChainWorld]:
+    """The session's anvil, reverted to the freshly deployed state after each test.
+
+    Each test gets a new ``Web3`` so nonce counters from an earlier test (whose
+    transactions the revert erased) are not reused.
+    """
+    w3 = make_web3(anvil_url)
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield ChainWorld(w3, _anvil_deployed.deployment, _anvil_deployed.accounts)
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
