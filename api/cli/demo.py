@@ -1,0 +1,106 @@
+"""``sandan demo``: the whole flow on the embedded default (or the configured node)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from api.config import ApiSettings
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sandan demo``."""
+    app.command("demo")(demo)
+
+
+def demo(
+    out: Path = typer.Option(Path("sandan-out"), "--out", help="Folder for bundles and QR codes."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON report instead of text."),
+) -> None:
+    """Run several trades by several parties end to end, anchor them and verify the bundles."""
+    from fastapi.testclient import TestClient
+
+    from api.demo import DemoRun, run_trade_demo
+    from api.main import create_app
+    from api.runtime import Runtime
+    from api.setup import ensure_deployment
+    from api.worker import AnchorWorker
+    from ledger_client import TradeRegistryClient
+
+    settings = ApiSettings()
+    emit = (lambda _m: None) if as_json else (lambda m: typer.echo(f"· {m}"))
+    deployment = ensure_deployment(settings)
+    emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")
+    demo_dir = settings.data_dir / "demo"
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    demo_settings = settings.model_copy(
+        update={"database_url": f"sqlite:///{demo_dir / 'demo.db'}", "batch_wait_seconds": 0.0}
+    )
+    demo_dir.mkdir(parents=True)
+    runtime = Runtime.from_settings(demo_settings)
+    ledger = runtime.ledger()
+    tag = datetime.now(UTC).strftime("%y%m%d%H%M%S")
+    with TestClient(create_app(runtime=runtime)) as client:
+        run = DemoRun(
+            client=client,
+            admin_token=runtime.admin_token,
+            worker=AnchorWorker(runtime),
+            out_dir=out,
+            chain_id=ledger.chain_id,
+            reader=TradeRegistryClient(ledger.w3, ledger.trade_registry_address),
+            emit=emit,
+            tag=tag,
+        )
+        outcomes = run_trade_demo(run)
+    report = {"chainId": ledger.chain_id, "trades": [o.__dict__ for o in outcomes]}
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_trades(report["trades"])
+    failed = [o for o in outcomes if o.verification is not None and not o.verification["authentic"]]
+    raise typer.Exit(1 if failed else 0)
+
+
+def _print_trades(trades: list[dict[str, Any]]) -> None:
+    for trade in trades:
+        typer.secho(f"\n■ {trade['label']}  (orderNo {trade['order_no']})", bold=True)
+        typer.echo(f"  tradeId {trade['trade_id']}")
+        for doc in trade["documents"]:
+            anchor = doc.get("anchor") or {}
+            typer.echo(
+                f"  {doc['docType']} {doc['contentHash'][:16]}… by {doc['partyCode']}: "
+                f"block {anchor.get('blockNumber')}, proof of {len(anchor.get('proof', []))} "
+                f"hashes to root {str(anchor.get('root'))[:16]}…"
+            )
+        verdict = trade["verdict"]
+        colour = "green" if verdict["status"] == "match" else "red"
+        typer.secho(f"  verdict: {verdict['status']}", fg=colour)
+        for failure in verdict.get("failures", []):
+            typer.echo(
+                f"    ✗ {failure['rule']} [{failure['document']}.{failure['field']}]: expected "
+                f"{failure['expected']}, actual {failure['actual']}"
+            )
+        _print_steps(trade)
+
+
+def _print_steps(trade: dict[str, Any]) -> None:
+    if trade.get("release"):
+        typer.echo(f"  released by customs: tx {trade['release']['txHash']} block {trade['release']['blockNumber']}")
+    if trade.get("settlement"):
+        typer.echo(f"  settlement confirmed: tx {trade['settlement']['txHash']}")
+    for attempt in trade.get("financing", []):
+        if attempt["status"] == 201:
+            typer.echo(f"  financing registered by {attempt['bank']}: tx {attempt['body']['txHash']}")
+        else:
+            typer.secho(f"  financing by {attempt['bank']} refused: {attempt['body']['message']}", fg="yellow")
+    if trade.get("bundle_path"):
+        ok = trade["verification"]["authentic"]
+        typer.secho(
+            f"  bundle {trade['bundle_path']}: {'verified on chain' if ok else 'VERIFICATION FAILED'}",
+            fg="green" if ok else "red",
+        )

@@ -1,0 +1,62 @@
+"""``sandan serve`` (API + anchoring worker) and ``sandan worker`` (worker alone)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import typer
+
+from api.config import ApiSettings
+from api.runtime import Runtime
+from api.setup import ensure_deployment
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands."""
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Run the anchoring worker in-process."),
+) -> None:
+    """Run the HTTP API (and the anchoring worker) on the configured node, or the embedded one."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.worker import AnchorWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = ApiSettings()
+    ensure_deployment(settings)
+    runtime = Runtime.from_settings(settings)
+    app = create_app(runtime=runtime)
+    typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token: {settings.data_dir / 'admin-token'})")
+    worker_thread = None
+    anchor_worker = AnchorWorker(runtime)
+    if with_worker:
+        worker_thread = threading.Thread(target=anchor_worker.run_forever, name="anchor-worker", daemon=True)
+        worker_thread.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        anchor_worker.stop_event.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=10)
+
+
+def worker() -> None:
+    """Run the anchoring worker alone (several may share a PostgreSQL database)."""
+    from api.worker import AnchorWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = ApiSettings()
+    runtime = Runtime.from_settings(settings)
+    anchor_worker = AnchorWorker(runtime)
+    try:
+        anchor_worker.run_forever()
+    except KeyboardInterrupt:
+        anchor_worker.stop_event.set()

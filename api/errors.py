@@ -1,0 +1,267 @@
+"""HTTP errors of the service and the handlers that map domain and ledger errors.
+
+Every error body has one shape::
+
+    {"error": "<code>", "message": "<what went wrong>", "field": "<path or null>"}
+
+so a client always learns which field to fix. Routes raise these classes or let
+domain errors propagate; :func:`register_error_handlers` turns them into
+responses in one place.
+
+Tree::
+
+    ApiError
+    ├── BadRequest (400)
+    ├── AuthenticationFailed (401)
+    ├── PermissionDenied (403)
+    ├── NotFound (404)
+    ├── Conflict (409)
+    ├── PayloadTooLarge (413)
+    ├── UnprocessableContent (422)
+    ├── RateLimited (429)
+    └── ServiceUnavailable (503)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger_client import ContractReverted, LedgerError
+from traceability import (
+    AlgorithmMismatch,
+    KeyNotYetValid,
+    KeyPartyMismatch,
+    KeyRevoked,
+    ReplayedEnvelope,
+    RoleNotAllowed,
+    SignatureInvalid,
+    TraceabilityError,
+    UnknownKey,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable code and the offending field."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the response."""
+        return {"error": self.code, "message": self.message, "field": self.field, **self.extra}
+
+
+class BadRequest(ApiError):
+    """The request is malformed in a way no field-level check describes."""
+
+
+class AuthenticationFailed(ApiError):
+    """No credentials, or credentials that match no party."""
+
+    status_code = 401
+    code = "unauthenticated"
+
+
+class PermissionDenied(ApiError):
+    """The authenticated party's roles do not allow this action."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    """The named resource does not exist (or is not visible to the caller)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    """The request conflicts with recorded state (replay, double financing...)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    """The body exceeds the configured size limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnprocessableContent(ApiError):
+    """The body is well-formed but a field is invalid."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class RateLimited(ApiError):
+    """The party exceeded its write rate."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
+class ServiceUnavailable(ApiError):
+    """A dependency (chain node, database) cannot be reached right now."""
+
+    status_code = 503
+    code = "unavailable"
+
+
+def _error_body_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+        },
+    }
+
+
+def _described(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _error_body_schema()}},
+    }
+
+
+#: Error responses every router declares, so OpenAPI describes them.
+ErrorBodyResponses: dict[int | str, dict[str, Any]] = {
+    401: _described("Missing or unknown API key, or a signature that does not verify."),
+    403: _described("The caller's roles do not allow this."),
+    404: _described("Not found."),
+    409: _described("Conflicts with recorded state."),
+    413: _described("Body too large."),
+    422: _described("A field is invalid; `field` names it."),
+    429: _described("Rate limited."),
+    503: _described("The chain node or database is unavailable; retry."),
+}
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    """Render an :class:`ApiError`."""
+    headers = {"Retry-After": "1"} if error.status_code in (429, 503) else None
+    return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    body = {
+        "error": "invalid",
+        "message": f"{first['field']}: {first['message']}",
+        "field": first["field"],
+        "errors": errors,
+    }
+    return JSONResponse(body, status_code=422)
+
+
+# Which HTTP status each domain rejection gets; the most specific class wins.
+_DOMAIN_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (ReplayedEnvelope, 409),
+    (RoleNotAllowed, 403),
+    (KeyPartyMismatch, 403),
+    (UnknownKey, 401),
+    (KeyRevoked, 401),
+    (KeyNotYetValid, 401),
+    (AlgorithmMismatch, 401),
+    (SignatureInvalid, 401),
+    (TraceabilityError, 422),
+)
+
+
+def domain_error(exc: TraceabilityError) -> ApiError:
+    """Translate a domain error into the API error a client sees."""
+    status = next(code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls))
+    error = ApiError(exc.message, field=exc.field, code=exc.reason)
+    error.status_code = status
+    return error
+
+
+def ledger_error(exc: LedgerError) -> ApiError:
+    """Translate a ledger error: reverts are conflicts, node trouble is 503."""
+    if isinstance(exc, ContractReverted):
+        return Conflict(
+            f"the contract refused: {exc.error_name}",
+            code="contract_reverted",
+            extra={"contractError": exc.error_name},
+        )
+    return ServiceUnavailable(f"chain node unavailable: {exc}", code="node_unavailable")
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install every exception handler of the service."""
+
+    async def on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return _validation_response(exc)
+
+    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail), "field": None},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {"error": "internal", "message": "internal error", "field": None}, status_code=500
+        )
+
+    async def on_domain(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TraceabilityError)
+        return error_response(domain_error(exc))
+
+    async def on_ledger(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LedgerError)
+        return error_response(ledger_error(exc))
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(TraceabilityError, on_domain)
+    app.add_exception_handler(LedgerError, on_ledger)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

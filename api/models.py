@@ -1,0 +1,195 @@
+"""Tables and API models of the sandan service.
+
+Families follow the template: a table class (``*Record``) and public shapes
+(``*Public`` / ``*sPublic``) that routes return. Every datetime is
+timezone-aware UTC, including on SQLite (see :class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and always hand back aware ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+
+class PartyRecord(SQLModel, table=True):
+    """A registered party: platform, payment or logistics company, customs, bank..."""
+
+    __tablename__ = "party"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    roles: str = Field(max_length=400)  # comma-separated, sorted
+    api_key_hash: str = Field(max_length=64, unique=True, index=True)
+    chain_address: str | None = Field(default=None, max_length=42)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PartyKeyRecord(SQLModel, table=True):
+    """A public signing key of a party; rotation adds one, revocation dates one."""
+
+    __tablename__ = "party_key"
+
+    key_id: str = Field(primary_key=True, max_length=128)
+    party_code: str = Field(foreign_key="party.code", index=True, max_length=64)
+    alg: str = Field(max_length=16)
+    public_key: str = Field(max_length=4096)
+    valid_from: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revocation_reason: str | None = Field(default=None, max_length=500)
+
+
+class DocumentRecord(SQLModel, table=True):
+    """One signed document version, stored exactly as received and never overwritten."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("key_id", "salt", name="uq_document_replay"),
+        UniqueConstraint("doc_key", "version", name="uq_document_version"),
+        Index("ix_document_trade", "trade_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=64, unique=True, index=True)
+    doc_type: str = Field(max_length=32, index=True)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    key_id: str = Field(max_length=128)
+    salt: str = Field(max_length=64)
+    doc_key: str = Field(max_length=300)  # business identity, e.g. "order:EBP/NO"
+    trade_id: str | None = Field(default=None, max_length=64)
+    # Link keys of documents that do not carry the whole trade key (an import
+    # waybill has no ebpCode; an export waybill not even an orderNo).
+    link_order_no: str | None = Field(default=None, max_length=64, index=True)
+    link_logistics_no: str | None = Field(default=None, max_length=64, index=True)
+    version: int = 1
+    supersedes_hash: str | None = Field(default=None, max_length=64)
+    superseded_by: str | None = Field(default=None, max_length=64)
+    envelope: str = Field(sa_column=Column(Text, nullable=False))
+    source_xml: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OutboxRecord(SQLModel, table=True):
+    """Work for the anchoring worker, written in the same transaction as its subject."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "lane", "batch_id", "id"),
+        UniqueConstraint("kind", "subject", name="uq_outbox_subject"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # document | event | verdict | supersede
+    subject: str = Field(max_length=160)  # content hash, event hash or trade id (+ version)
+    lane: str = Field(max_length=80)  # "trade", "verdict", "supersede" or "lot:<lotId>"
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    batch_id: str | None = Field(default=None, max_length=64, foreign_key="anchor_batch.id")
+    proof: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AnchorBatchRecord(SQLModel, table=True):
+    """A Merkle batch or a batched contract call, from built to confirmed."""
+
+    __tablename__ = "anchor_batch"
+
+    id: str = Field(primary_key=True, max_length=64)  # batch id, hex
+    lane: str = Field(max_length=80, index=True)
+    root: str | None = Field(default=None, max_length=64)
+    leaf_count: int = 0
+    state: str = Field(default="built", max_length=16, index=True)  # built|sent|confirmed
+    tx_hash: str | None = Field(default=None, max_length=66)
+    raw_tx: str | None = Field(default=None, sa_column=Column(Text))
+    nonce: int | None = Field(default=None, sa_column=Column(BigInteger))
+    block_number: int | None = Field(default=None, sa_column=Column(BigInteger))
+    block_hash: str | None = Field(default=None, max_length=66)
+    gas_used: int | None = Field(default=None, sa_column=Column(BigInteger))
+    chain_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    contract_address: str | None = Field(default=None, max_length=42)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class TradeRecord(SQLModel, table=True):
+    """The state of one trade: its documents, verdict, release, settlement, financing."""
+
+    __tablename__ = "trade"
+    __table_args__ = (Index("ix_trade_status", "status", "updated_at"),)
+
+    trade_id: str = Field(primary_key=True, max_length=64)
+    ebp_code: str = Field(max_length=64, index=True)
+    order_no: str = Field(max_length=64)
+    ebc_code: str | None = Field(default=None, max_length=64, index=True)
+    direction: str = Field(default="import", max_length=8)
+    mode: str | None = Field(default=None, max_length=8, index=True)
+    buyer_id: str | None = Field(default=None, max_length=64, index=True)
+    customs_value: str | None = Field(default=None, max_length=32)
+    currency: str | None = Field(default=None, max_length=8)
+    order_hash: str | None = Field(default=None, max_length=64)
+    payment_hash: str | None = Field(default=None, max_length=64)
+    waybill_hash: str | None = Field(default=None, max_length=64)
+    inventory_hash: str | None = Field(default=None, max_length=64)
+    payment_no: str | None = Field(default=None, max_length=128, index=True)
+    logistics_no: str | None = Field(default=None, max_length=128, index=True)
+    status: str = Field(default="pending", max_length=16)  # pending|match|mismatch
+    verdict: str | None = Field(default=None, sa_column=Column(Text))
+    verdict_hash: str | None = Field(default=None, max_length=64)
+    verdict_version: int = 0
+    # The outside facts the matcher was given, so a verifier can re-run it.
+    match_context: str | None = Field(default=None, sa_column=Column(Text))
+    released_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    release_tx: str | None = Field(default=None, max_length=66)
+    release_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    settled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    settlement_ref: str | None = Field(default=None, max_length=64)
+    settlement_tx: str | None = Field(default=None, max_length=66)
+    settlement_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    financed_by: str | None = Field(default=None, max_length=64)
+    financing_terms_hash: str | None = Field(default=None, max_length=64)
+    financing_tx: str | None = Field(default=None, max_length=66)
+    financing_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class ChainAccountRecord(SQLModel, table=True):
+    """A custodial chain account through which a party (customs, a bank) calls the contract.
+
+    The private key is encrypted with the service's keystore secret (Fernet), so
+    the database alone does not reveal it.
+    """
+
+    __tablename__ = "chain_account"
+
+    party_code: str = Field(primary_key=True, foreign_key="party.code", max_length=64)
+    address: str = Field(max_length=42, unique=True)
+    encrypted_key: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

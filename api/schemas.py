@@ -1,0 +1,257 @@
+"""Request and response shapes of the HTTP API (what OpenAPI documents).
+
+JSON keys are camelCase like the CEB messages and the signed envelopes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+HEX32 = r"^[0-9a-f]{64}$"
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+RoleName = Literal[
+    "platform", "payment", "logistics", "customs", "bank", "producer", "inspector", "warehouse"
+]
+
+
+class ApiModel(BaseModel):
+    """Base of every API shape: camelCase on the wire, unknown fields rejected."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class ErrorBody(ApiModel):
+    """The body of every error response."""
+
+    error: str = Field(examples=["invalid"])
+    message: str = Field(examples=["payload.issuedAt: more than 300 s in the future"])
+    field: str | None = Field(default=None, examples=["payload.issuedAt"])
+
+
+# --- parties -----------------------------------------------------------------
+
+
+class PartyCreate(ApiModel):
+    """Register a party (administrator only)."""
+
+    code: str = Field(pattern=CODE, examples=["3301960ABC"])
+    name: str = Field(min_length=1, max_length=200, examples=["杭州跨境优选电子商务有限公司"])
+    roles: list[RoleName] = Field(min_length=1, max_length=8, examples=[["platform"]])
+    chain_account: bool = Field(
+        default=False,
+        description="Create a custodial chain account holding the party's contract role "
+        "(customs and banks act on chain through it).",
+    )
+
+
+class PartyPublic(ApiModel):
+    """A party as others may see it."""
+
+    code: str
+    name: str
+    roles: list[str]
+    chain_address: str | None = None
+    created_at: datetime
+
+
+class PartyCreated(PartyPublic):
+    """A newly registered party and its API key, shown only this once."""
+
+    api_key: str
+
+
+class KeyCreate(ApiModel):
+    """Register a public signing key of a party (rotation adds keys)."""
+
+    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=["ebp-2026-01"])
+    alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
+    public_key: str = Field(min_length=16, max_length=4096, examples=["MCowBQYDK2VwAyEA..."])
+    valid_from: datetime | None = None
+
+
+class KeyRevoke(ApiModel):
+    """Revoke a key: envelopes it signs are refused from now on."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["key compromised"])
+
+
+class KeyPublic(ApiModel):
+    """A registered public key."""
+
+    key_id: str
+    party_code: str
+    alg: str
+    public_key: str
+    valid_from: datetime
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+
+
+# --- documents ----------------------------------------------------------------
+
+
+class AnchorPublic(ApiModel):
+    """Where a hash is anchored on chain, and its Merkle proof."""
+
+    batch_id: str
+    root: str
+    leaf: str
+    proof: list[str]
+    tx_hash: str | None
+    block_number: int | None
+    chain_id: int | None
+    contract_address: str | None
+    state: str
+
+
+class DocumentPublic(ApiModel):
+    """A stored document version and its anchoring status."""
+
+    content_hash: str
+    doc_type: str
+    party_code: str
+    key_id: str
+    version: int
+    trade_id: str | None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    received_at: datetime
+    status: Literal["pending", "anchored"]
+    anchor: AnchorPublic | None = None
+    created: bool = Field(
+        default=True, description="false when identical bytes were already stored (idempotent)"
+    )
+
+
+class BulkLineResult(ApiModel):
+    """The outcome of one NDJSON line of a bulk submission."""
+
+    line: int
+    status: int
+    content_hash: str | None = None
+    error: ErrorBody | None = None
+
+
+class BulkResult(ApiModel):
+    """Per-line outcomes of a bulk submission, in input order."""
+
+    accepted: int
+    rejected: int
+    results: list[BulkLineResult]
+
+
+# --- trades --------------------------------------------------------------------
+
+
+class RuleFailurePublic(ApiModel):
+    """One failed rule of the three-document comparison."""
+
+    rule: str
+    document: str
+    field: str
+    expected: str
+    actual: str
+    message: str
+
+
+class VerdictPublic(ApiModel):
+    """The matcher's verdict with its reasons and hash."""
+
+    status: Literal["match", "mismatch", "pending"]
+    missing: list[str] = []
+    failures: list[RuleFailurePublic] = []
+    verdict_hash: str | None = None
+    anchored: bool = False
+
+
+class TradePublic(ApiModel):
+    """A trade's documents and state."""
+
+    trade_id: str
+    ebp_code: str
+    order_no: str
+    ebc_code: str | None
+    direction: str
+    mode: str | None
+    status: str
+    documents: dict[str, str | None]
+    customs_value: str | None
+    currency: str | None
+    released: bool
+    released_at: datetime | None
+    release_tx: str | None
+    settled: bool
+    settlement_tx: str | None
+    financed: bool
+    updated_at: datetime
+
+
+class TradesPublic(ApiModel):
+    """A page of trades."""
+
+    data: list[TradePublic]
+    count: int
+    limit: int
+    offset: int
+
+
+# --- customs and banks ------------------------------------------------------------
+
+
+class ChainReceipt(ApiModel):
+    """A contract call's transaction."""
+
+    trade_id: str
+    action: str
+    tx_hash: str
+    block_number: int
+    by: str
+
+
+class SummaryLine(ApiModel):
+    """One aggregated line of a summary declaration."""
+
+    ebc_code: str
+    trade_mode: str
+    currency: str
+    trades: int
+    total_value: str
+
+
+class SummaryDeclaration(ApiModel):
+    """Released retail (9610) trades of a period aggregated per company (汇总申报)."""
+
+    period_start: datetime
+    period_end: datetime
+    lines: list[SummaryLine]
+    trade_ids: list[str]
+
+
+class SettlementCreate(ApiModel):
+    """A bank confirms it settled foreign exchange for a released trade."""
+
+    settlement_ref: str = Field(min_length=1, max_length=128, examples=["FX-2026-000123"])
+
+
+class FinancingCreate(ApiModel):
+    """A bank registers financing of a matched trade; terms stay off chain (hashed)."""
+
+    terms: dict[str, Any] = Field(
+        examples=[{"amount": "150000.00", "currency": "CNY", "rate": "0.0385", "days": 90}]
+    )
+
+
+class FinancingPublic(ApiModel):
+    """A registered financing: only its hash reaches the chain."""
+
+    trade_id: str
+    financed_by: str
+    terms_hash: str
+    tx_hash: str
+    block_number: int

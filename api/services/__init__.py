@@ -1,0 +1,1 @@
+"""Use cases of the service: each composes traceability (rules) and ledger_client (chain)."""

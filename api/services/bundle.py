@@ -1,0 +1,100 @@
+"""The authenticity bundle: everything a bank needs to prove a trade against the chain alone.
+
+Format ``sandan-bundle/1``. Every hash is lowercase hex without 0x; chain
+values (addresses, transaction hashes) are 0x-prefixed as the node prints them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from api import crud
+from api.errors import Conflict
+from api.models import DocumentRecord, TradeRecord
+from api.runtime import Runtime
+from api.services.documents import anchor_of
+
+BUNDLE_FORMAT = "sandan-bundle/1"
+
+
+def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> dict[str, Any]:
+    """The bundle of a trade whose documents and verdict are anchored."""
+    if trade.verdict is None or trade.status == "pending":
+        raise Conflict("the trade has no verdict yet: documents are missing", code="pending")
+    ledger = runtime.ledger()
+    documents = [
+        _document_entry(session, record)
+        for record in sorted(
+            crud.current_documents(session=session, trade_id=trade.trade_id),
+            key=lambda r: r.doc_type,
+        )
+    ]
+    return {
+        "format": BUNDLE_FORMAT,
+        "tradeId": trade.trade_id,
+        "ebpCode": trade.ebp_code,
+        "orderNo": trade.order_no,
+        "chain": {
+            "chainId": ledger.chain_id,
+            "tradeRegistry": ledger.trade_registry_address,
+        },
+        "documents": documents,
+        "verdict": _verdict_entry(session, trade),
+        "release": _step(trade.release_tx, trade.release_block),
+        "settlement": _step(trade.settlement_tx, trade.settlement_block),
+    }
+
+
+def _document_entry(session: Session, record: DocumentRecord) -> dict[str, Any]:
+    anchor = anchor_of(session=session, kind="document", subject=record.content_hash)
+    if anchor is None or anchor.state != "confirmed":
+        raise Conflict(
+            f"document {record.content_hash} is not anchored yet; retry shortly",
+            code="not_anchored",
+        )
+    key = crud.get_key(session=session, key_id=record.key_id)
+    assert key is not None  # a stored document's key is never deleted
+    return {
+        "messageType": record.doc_type,
+        "contentHash": record.content_hash,
+        "envelope": json.loads(record.envelope),
+        "publicKey": {
+            "keyId": key.key_id,
+            "party": key.party_code,
+            "alg": key.alg,
+            "publicKey": key.public_key,
+            "validFrom": key.valid_from.isoformat(),
+        },
+        "anchor": {
+            "root": anchor.root,
+            "proof": anchor.proof,
+            "batchId": anchor.batch_id,
+            "txHash": anchor.tx_hash,
+            "blockNumber": anchor.block_number,
+        },
+    }
+
+
+def _verdict_entry(session: Session, trade: TradeRecord) -> dict[str, Any]:
+    row = crud.get_outbox(
+        session=session, kind="verdict", subject=f"{trade.trade_id}:{trade.verdict_hash}"
+    )
+    batch = crud.get_batch(session=session, batch_id=row.batch_id) if row and row.batch_id else None
+    if batch is None or batch.state != "confirmed":
+        raise Conflict("the verdict is not anchored yet; retry shortly", code="not_anchored")
+    return {
+        "verdict": json.loads(trade.verdict or "{}"),
+        "verdictHash": trade.verdict_hash,
+        "context": json.loads(trade.match_context or "{}"),
+        "txHash": batch.tx_hash,
+        "blockNumber": batch.block_number,
+    }
+
+
+def _step(tx_hash: str | None, block: int | None) -> dict[str, Any] | None:
+    if tx_hash is None:
+        return None
+    return {"txHash": tx_hash, "blockNumber": block}

@@ -1,0 +1,187 @@
+"""Contract calls made for customs and banks through their own chain accounts.
+
+The contract is the judge: a trade cannot be released twice, settled before
+release or financed twice, whoever asks and however the database looks. The
+database mirrors what the chain said, after the chain said it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlmodel import Session, col, select
+
+from api import crud
+from api.errors import Conflict, PermissionDenied
+from api.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRecord, utcnow
+from api.runtime import Runtime
+from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
+from api.services.trades import count_trades, trade_public
+from ledger_client import ContractReverted, TxResult
+from traceability import content_hash
+
+
+def party_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> LocalAccount:
+    """The custodial chain account of ``party`` (customs or bank)."""
+    record = crud.get_chain_account(session=session, party_code=party.code)
+    if record is None:
+        raise PermissionDenied(
+            f"party {party.code} has no chain account; register it with chainAccount=true",
+            code="no_chain_account",
+        )
+    key = runtime.keystore.decrypt(record.encrypted_key.encode()).decode()
+    account: LocalAccount = Account.from_key(key)
+    return account
+
+
+def _verdict_anchored(session: Session, trade: TradeRecord) -> bool:
+    row = crud.get_outbox(
+        session=session, kind="verdict", subject=f"{trade.trade_id}:{trade.verdict_hash}"
+    )
+    if row is None or row.batch_id is None:
+        return False
+    batch = crud.get_batch(session=session, batch_id=row.batch_id)
+    return batch is not None and batch.state == "confirmed"
+
+
+def releasable(*, session: Session, party: PartyRecord, limit: int, offset: int) -> TradesPublic:
+    """Matched, unreleased trades whose verdict is confirmed on chain."""
+    anchored_verdicts = (
+        select(OutboxRecord.subject)
+        .join(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
+        .where(OutboxRecord.kind == "verdict", AnchorBatchRecord.state == "confirmed")
+    )
+    subject = col(TradeRecord.trade_id) + ":" + col(TradeRecord.verdict_hash)
+    stmt = select(TradeRecord).where(
+        TradeRecord.status == "match",
+        col(TradeRecord.released_at).is_(None),
+        subject.in_(anchored_verdicts),
+    )
+    total = count_trades(session, stmt)
+    page = stmt.order_by(col(TradeRecord.updated_at), col(TradeRecord.trade_id))
+    rows = session.exec(page.offset(offset).limit(limit)).all()
+    return TradesPublic(data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset)
+
+
+def _receipt(trade: TradeRecord, action: str, result: TxResult, party: PartyRecord) -> ChainReceipt:
+    return ChainReceipt(
+        trade_id=trade.trade_id,
+        action=action,
+        tx_hash=result.tx_hash,
+        block_number=result.block_number,
+        by=party.code,
+    )
+
+
+def release(
+    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
+) -> ChainReceipt:
+    """Release a matched trade whose verdict is anchored."""
+    if trade.released_at is not None:
+        raise Conflict(
+            f"trade already released in transaction {trade.release_tx}", code="already_released"
+        )
+    if trade.status != "match":
+        raise Conflict(f"only a matched trade can be released; this one is {trade.status}",
+                       code="not_matched", field="status")
+    if not _verdict_anchored(session, trade):
+        raise Conflict("the verdict is not anchored on chain yet; retry shortly",
+                       code="verdict_not_anchored")
+    account = party_account(session=session, runtime=runtime, party=party)
+    result = runtime.ledger().release(bytes.fromhex(trade.trade_id), account)
+    trade.released_at = utcnow()
+    trade.release_tx = result.tx_hash
+    trade.release_block = result.block_number
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade, "release", result, party)
+
+
+def settle(
+    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord, reference: str
+) -> ChainReceipt:
+    """Confirm settlement of a released trade; only the reference's hash goes on chain."""
+    if trade.released_at is None:
+        raise Conflict("only a released trade can be settled", code="not_released")
+    if trade.settled_at is not None:
+        raise Conflict(f"settlement already confirmed in {trade.settlement_tx}",
+                       code="already_settled")
+    account = party_account(session=session, runtime=runtime, party=party)
+    ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
+    result = runtime.ledger().confirm_settlement(bytes.fromhex(trade.trade_id), ref_hash, account)
+    trade.settled_at = utcnow()
+    trade.settlement_ref = ref_hash.hex()
+    trade.settlement_tx = result.tx_hash
+    trade.settlement_block = result.block_number
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade, "settlement", result, party)
+
+
+def finance(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    terms: dict[str, Any],
+) -> FinancingPublic:
+    """Register financing; if another bank got there first, say who (never their terms)."""
+    if trade.status != "match":
+        raise Conflict(f"only a matched trade can be financed; this one is {trade.status}",
+                       code="not_matched")
+    account = party_account(session=session, runtime=runtime, party=party)
+    terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
+    try:
+        result = runtime.ledger().register_financing(
+            bytes.fromhex(trade.trade_id), terms_hash, account
+        )
+    except ContractReverted as exc:
+        raise _financing_conflict(session, exc) from exc
+    trade.financed_by = party.code
+    trade.financing_terms_hash = terms_hash.hex()
+    trade.financing_tx = result.tx_hash
+    trade.financing_block = result.block_number
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return FinancingPublic(
+        trade_id=trade.trade_id,
+        financed_by=party.code,
+        terms_hash=terms_hash.hex(),
+        tx_hash=result.tx_hash,
+        block_number=result.block_number,
+    )
+
+
+def _financing_conflict(session: Session, exc: ContractReverted) -> Exception:
+    if exc.error_name != "TradeRegistryAlreadyFinanced":
+        return exc
+    financier = str(exc.args[1]) if len(exc.args) > 1 else ""
+    first = crud.party_by_address(session=session, address=financier)
+    who = first.code if first is not None else financier
+    return Conflict(
+        f"this trade is already financed by {who}; a second financing is refused until it is "
+        "discharged",
+        code="already_financed",
+        extra={"financedBy": who, "financierAddress": financier},
+    )
+
+
+def discharge(
+    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
+) -> ChainReceipt:
+    """Discharge the caller's own financing of a trade."""
+    account = party_account(session=session, runtime=runtime, party=party)
+    result = runtime.ledger().discharge_financing(bytes.fromhex(trade.trade_id), account)
+    trade.financed_by = None
+    trade.financing_terms_hash = None
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade, "discharge", result, party)

@@ -1,0 +1,272 @@
+"""Accepting signed documents: verify, validate, store with an outbox row, link, match.
+
+The order of checks is the order of cost and trust: the envelope's shape, the
+submitting party, the signature and the signer's role, then the document's
+schema; only then is anything written. Storage of the document, its outbox row
+and its trade's new state happen in one database transaction, so a crash never
+leaves a stored document without its anchoring work, and a rejected document
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from api import crud
+from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
+from api.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
+from api.schemas import AnchorPublic, DocumentPublic
+from api.services import keys as key_service
+from api.services import trades as trade_service
+from traceability import (
+    DocType,
+    MalformedEnvelope,
+    ReplayedEnvelope,
+    SignedEnvelope,
+    VerifiedEnvelope,
+    verify_envelope,
+)
+from traceability.trade import DocumentKind, TradeDocument, TradeKey, parse_document
+
+#: Trade document types an envelope may carry through /documents.
+TRADE_DOC_TYPES = frozenset({DocType.ORDER, DocType.PAYMENT, DocType.WAYBILL, DocType.INVENTORY})
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A verified, parsed document ready to be stored."""
+
+    envelope: SignedEnvelope
+    verified: VerifiedEnvelope
+    document: TradeDocument
+    content_hash: str
+    source_xml: str | None = None
+
+
+def pydantic_field(exc: ValidationError, prefix: str) -> tuple[str, str]:
+    """The first failing field of a pydantic error as a dotted path, and its message."""
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first.get("loc", ()))
+    return (f"{prefix}.{path}" if path else prefix), first.get("msg", "invalid")
+
+
+def parse_envelope(data: Any) -> SignedEnvelope:
+    """Validate the envelope's shape; 422 naming the field otherwise."""
+    if not isinstance(data, dict):
+        raise UnprocessableContent("the body must be a JSON object (a signed envelope)")
+    envelope = SignedEnvelope.parse(data)
+    if envelope.payload.doc_type not in TRADE_DOC_TYPES:
+        raise MalformedEnvelope(
+            f"docType {envelope.payload.doc_type.value!r} is not a trade document "
+            "(order, payment, waybill, inventory)",
+            field="payload.docType",
+        )
+    return envelope
+
+
+def message_type_of(doc_type: DocType, document: dict[str, Any]) -> str:
+    """Which CEB message a trade document follows, told apart by its direction's fields.
+
+    Import orders carry ``orderType`` "I", export ones E/B/W; an import payment has
+    ``payTransactionId``, an export receipt ``charge``; an import waybill names its
+    ``orderNo``, an export one cannot; an inventory says ``ieFlag`` I or E.
+    """
+    if doc_type is DocType.ORDER:
+        return "CEB311" if document.get("orderType") == "I" else "CEB303"
+    if doc_type is DocType.PAYMENT:
+        return "CEB411" if "payTransactionId" in document else "CEB403"
+    if doc_type is DocType.WAYBILL:
+        return "CEB511" if "orderNo" in document else "CEB505"
+    return "CEB621" if document.get("ieFlag") == "I" else "CEB603"
+
+
+def check_submission(
+    *,
+    session: Session,
+    party: PartyRecord,
+    envelope: SignedEnvelope,
+    now: datetime,
+    max_skew: timedelta,
+) -> Submission:
+    """Verify the envelope and parse its document; raises a 4xx error on any failure."""
+    payload = envelope.payload
+    if payload.party != party.code:
+        raise PermissionDenied(
+            f"envelope is signed for party {payload.party!r}, not the caller {party.code!r}",
+            field="payload.party",
+        )
+    registry = key_service.registry_for(session=session, party_code=party.code)
+    verified = verify_envelope(envelope, registry, now=now, max_clock_skew=max_skew)
+    try:
+        message_type = message_type_of(payload.doc_type, payload.document)
+        document = parse_document(message_type, payload.document)
+    except ValidationError as exc:
+        field, message = pydantic_field(exc, "payload.document")
+        raise UnprocessableContent(message, field=field, code="invalid_document") from exc
+    return Submission(
+        envelope=envelope,
+        verified=verified,
+        document=document,
+        content_hash=verified.content_hash.hex(),
+    )
+
+
+def business_key(document: TradeDocument) -> str:
+    """The identity under which corrected versions of a document supersede each other."""
+    kind = document.kind
+    if kind is DocumentKind.ORDER or kind is DocumentKind.INVENTORY:
+        return f"{kind.value}:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
+    if kind is DocumentKind.PAYMENT:
+        return f"payment:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
+    return f"waybill:{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
+
+
+def submit_document(
+    *, session: Session, submission: Submission, party: PartyRecord
+) -> DocumentPublic:
+    """Store a verified document (idempotently) and update its trade."""
+    existing = crud.get_document(session=session, content_hash=submission.content_hash)
+    if existing is not None:
+        return document_public(session=session, record=existing, created=False)
+    _refuse_replay(session=session, submission=submission)
+    try:
+        record = _store(session=session, submission=submission)
+        trade_service.on_document_stored(session=session, record=record, document=submission.document)
+        session.commit()
+    except IntegrityError:
+        # A concurrent submission of the same bytes (or key/salt) won the race.
+        session.rollback()
+        existing = crud.get_document(session=session, content_hash=submission.content_hash)
+        if existing is not None:
+            return document_public(session=session, record=existing, created=False)
+        _refuse_replay(session=session, submission=submission)
+        raise Conflict(
+            "another version of this document was stored concurrently; resubmit",
+            code="concurrent_version",
+        ) from None
+    return document_public(session=session, record=record, created=True)
+
+
+def _refuse_replay(*, session: Session, submission: Submission) -> None:
+    payload = submission.envelope.payload
+    earlier = crud.get_document_by_replay_key(
+        session=session, key_id=payload.key_id, salt=payload.salt
+    )
+    if earlier is not None and earlier.content_hash != submission.content_hash:
+        raise ReplayedEnvelope(
+            "this keyId and salt already signed a different document",
+            field="payload.salt",
+        )
+
+
+def _store(*, session: Session, submission: Submission) -> DocumentRecord:
+    document = submission.document
+    payload = submission.envelope.payload
+    doc_key = business_key(document)
+    previous = crud.latest_version(session=session, doc_key=doc_key)
+    record = DocumentRecord(
+        content_hash=submission.content_hash,
+        doc_type=document.message_type,
+        party_code=payload.party,
+        key_id=payload.key_id,
+        salt=payload.salt,
+        doc_key=doc_key,
+        link_order_no=getattr(document, "orderNo", None),
+        link_logistics_no=getattr(document, "logisticsNo", None),
+        version=(previous.version + 1) if previous else 1,
+        supersedes_hash=previous.content_hash if previous else None,
+        envelope=json.dumps(submission.envelope.to_wire(), ensure_ascii=False),
+        source_xml=submission.source_xml,
+        received_at=utcnow(),
+    )
+    if _has_trade_key(document):
+        record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
+    session.add(record)
+    session.add(_outbox("document", submission.content_hash, "trade", {}))
+    if previous is not None:
+        previous.superseded_by = submission.content_hash
+        session.add(previous)
+        reason = f"corrected version {record.version}"
+        payload_json = {"old": previous.content_hash, "new": submission.content_hash, "reason": reason}
+        session.add(_outbox("supersede", previous.content_hash, "supersede", payload_json))
+    session.flush()
+    return record
+
+
+def _has_trade_key(document: TradeDocument) -> bool:
+    return bool(getattr(document, "ebpCode", None)) and bool(getattr(document, "orderNo", None))
+
+
+def _outbox(kind: str, subject: str, lane: str, payload: dict[str, Any]) -> OutboxRecord:
+    return OutboxRecord(
+        kind=kind,
+        subject=subject,
+        lane=lane,
+        payload=json.dumps(payload, sort_keys=True),
+        created_at=utcnow(),
+    )
+
+
+def require_document(*, session: Session, content_hash: str) -> DocumentRecord:
+    """The document with ``content_hash`` or 404."""
+    record = crud.get_document(session=session, content_hash=content_hash.lower())
+    if record is None:
+        raise NotFound(f"no document with hash {content_hash}", field="contentHash")
+    return record
+
+
+def anchor_of(*, session: Session, kind: str, subject: str) -> AnchorPublic | None:
+    """The anchor and proof of an outbox subject, once its batch is built."""
+    row = crud.get_outbox(session=session, kind=kind, subject=subject)
+    if row is None or row.batch_id is None:
+        return None
+    batch = crud.get_batch(session=session, batch_id=row.batch_id)
+    if batch is None or batch.root is None:
+        return None
+    from traceability.merkle import leaf_hash
+
+    return AnchorPublic(
+        batch_id=batch.id,
+        root=batch.root,
+        leaf=leaf_hash(bytes.fromhex(subject)).hex(),
+        proof=json.loads(row.proof or "[]"),
+        tx_hash=batch.tx_hash,
+        block_number=batch.block_number,
+        chain_id=batch.chain_id,
+        contract_address=batch.contract_address,
+        state=batch.state,
+    )
+
+
+def document_public(
+    *, session: Session, record: DocumentRecord, created: bool = True
+) -> DocumentPublic:
+    """The public view of a stored document and its anchoring."""
+    anchor = anchor_of(session=session, kind="document", subject=record.content_hash)
+    anchored = anchor is not None and anchor.state == "confirmed"
+    return DocumentPublic(
+        content_hash=record.content_hash,
+        doc_type=record.doc_type,
+        party_code=record.party_code,
+        key_id=record.key_id,
+        version=record.version,
+        trade_id=record.trade_id,
+        supersedes=record.supersedes_hash,
+        superseded_by=record.superseded_by,
+        received_at=record.received_at,
+        status="anchored" if anchored else "pending",
+        anchor=anchor if anchored else None,
+        created=created,
+    )
+
+
+def conflict_on_replay(exc: ReplayedEnvelope) -> Conflict:
+    """The API error for a replayed envelope."""
+    return Conflict(exc.message, field=exc.field, code=exc.reason)

@@ -1,0 +1,48 @@
+"""A database-backed party directory for envelope verification."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from api import crud
+from api.models import PartyKeyRecord, PartyRecord
+from traceability import Party, PartyKey
+
+
+def to_party(record: PartyRecord) -> Party:
+    """The domain view of a stored party."""
+    return Party(record.code, record.name, frozenset(r for r in record.roles.split(",") if r))  # type: ignore[arg-type]
+
+
+def to_key(record: PartyKeyRecord) -> PartyKey:
+    """The domain view of a stored key."""
+    return PartyKey(
+        key_id=record.key_id,
+        party_code=record.party_code,
+        alg=record.alg,  # type: ignore[arg-type]
+        public_key=record.public_key,
+        valid_from=record.valid_from,
+        revoked_at=record.revoked_at,
+    )
+
+
+class DatabaseDirectory:
+    """Looks keys and parties up in the database, once per id per request."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_key(self, key_id: str) -> PartyKey | None:
+        """The registered key ``key_id``, revoked or not."""
+        record = crud.get_key(session=self.session, key_id=key_id)
+        return to_key(record) if record is not None else None
+
+    def get_party(self, code: str) -> Party | None:
+        """The registered party ``code``."""
+        record = crud.get_party(session=self.session, code=code)
+        return to_party(record) if record is not None else None
+
+
+def registry_for(*, session: Session, party_code: str) -> DatabaseDirectory:
+    """The directory used to verify envelopes submitted by ``party_code``."""
+    return DatabaseDirectory(session)

@@ -1,0 +1,144 @@
+"""Registering parties, their signing keys and their custodial chain accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from api import crud
+from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
+from api.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
+from api.runtime import Runtime
+from api.schemas import KeyCreate, KeyPublic, PartyCreate, PartyCreated, PartyPublic
+from api.security import hash_api_key, new_api_key
+from traceability import Algorithm, InvalidKey, load_public_key
+
+#: Roles whose parties act on the contract themselves (and so need a chain account).
+CHAIN_ROLES = {"customs": "CUSTOMS_ROLE", "bank": "BANK_ROLE", "inspector": "INSPECTOR_ROLE"}
+
+
+def party_roles(party: PartyRecord) -> frozenset[str]:
+    """The role names of a party."""
+    return frozenset(r for r in party.roles.split(",") if r)
+
+
+def party_public(party: PartyRecord) -> PartyPublic:
+    """The public view of a party."""
+    return PartyPublic(
+        code=party.code,
+        name=party.name,
+        roles=sorted(party_roles(party)),
+        chain_address=party.chain_address,
+        created_at=party.created_at,
+    )
+
+
+def require_party(*, session: Session, code: str) -> PartyRecord:
+    """The party with ``code``, or 404."""
+    party = crud.get_party(session=session, code=code)
+    if party is None:
+        raise NotFound(f"no party {code!r}", field="code")
+    return party
+
+
+def require_self(party: PartyRecord, code: str) -> None:
+    """A party manages only its own keys."""
+    if party.code != code:
+        raise PermissionDenied("a party may only manage its own keys", field="code")
+
+
+def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate) -> PartyCreated:
+    """Store a new party and hand out its API key; create its chain account if asked."""
+    if crud.get_party(session=session, code=party_in.code) is not None:
+        raise Conflict(f"party {party_in.code!r} already exists", field="code")
+    api_key = new_api_key()
+    party = PartyRecord(
+        code=party_in.code,
+        name=party_in.name,
+        roles=",".join(sorted(set(party_in.roles))),
+        api_key_hash=hash_api_key(api_key),
+        created_at=utcnow(),
+    )
+    session.add(party)
+    if party_in.chain_account:
+        session.flush()  # the chain account row refers to the party row
+        _create_chain_account(session=session, runtime=runtime, party=party)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"party {party_in.code!r} already exists", field="code") from exc
+    return PartyCreated(**party_public(party).model_dump(), api_key=api_key)
+
+
+def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> None:
+    roles = [CHAIN_ROLES[r] for r in sorted(party_roles(party)) if r in CHAIN_ROLES]
+    if not roles:
+        raise UnprocessableContent(
+            "only customs, bank and inspector parties act on chain", field="chainAccount"
+        )
+    ledger = runtime.ledger()
+    account = ledger.new_party_account(roles)
+    party.chain_address = account.address
+    session.add(
+        ChainAccountRecord(
+            party_code=party.code,
+            address=account.address,
+            encrypted_key=runtime.keystore.encrypt(account.key.hex().encode()).decode(),
+            created_at=utcnow(),
+        )
+    )
+
+
+def _key_public(key: PartyKeyRecord) -> KeyPublic:
+    return KeyPublic(
+        key_id=key.key_id,
+        party_code=key.party_code,
+        alg=key.alg,
+        public_key=key.public_key,
+        valid_from=key.valid_from,
+        revoked_at=key.revoked_at,
+        revocation_reason=key.revocation_reason,
+    )
+
+
+def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPublic:
+    """Register a public key after checking it parses for its algorithm."""
+    try:
+        load_public_key(Algorithm(key_in.alg), key_in.public_key)
+    except InvalidKey as exc:
+        raise UnprocessableContent(str(exc.message), field="publicKey", code=exc.reason) from exc
+    if crud.get_key(session=session, key_id=key_in.key_id) is not None:
+        raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId")
+    key = PartyKeyRecord(
+        key_id=key_in.key_id,
+        party_code=party_code,
+        alg=key_in.alg,
+        public_key=key_in.public_key,
+        valid_from=key_in.valid_from or utcnow(),
+    )
+    session.add(key)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId") from exc
+    return _key_public(key)
+
+
+def list_keys(*, session: Session, party_code: str) -> list[KeyPublic]:
+    """A party's keys."""
+    return [_key_public(k) for k in crud.list_keys(session=session, party_code=party_code)]
+
+
+def revoke_key(*, session: Session, party_code: str, key_id: str, reason: str) -> KeyPublic:
+    """Date a key's revocation; the first revocation stands."""
+    key = crud.get_key(session=session, key_id=key_id)
+    if key is None or key.party_code != party_code:
+        raise NotFound(f"no key {key_id!r} for party {party_code!r}", field="keyId")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        key.revocation_reason = reason
+        session.add(key)
+        session.commit()
+    return _key_public(key)

@@ -1,0 +1,104 @@
+"""Reading trades: visibility by role, filters, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from api import crud
+from api.errors import NotFound
+from api.models import DocumentRecord, PartyRecord, TradeRecord
+from api.schemas import TradesPublic
+from api.services.parties import party_roles
+from api.services.trades import count_trades, trade_public
+
+#: Roles that see every trade (customs and banks check authenticity across parties).
+OVERSIGHT_ROLES = frozenset({"customs", "bank"})
+
+
+@dataclass(frozen=True)
+class TradeFilters:
+    """Filters of the trade list."""
+
+    status: str | None = None
+    mode: str | None = None
+    direction: str | None = None
+    ebp_code: str | None = None
+    released: bool | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+
+
+def normalise_trade_id(trade_id: str) -> str:
+    """A trade id is 64 lowercase hex characters."""
+    value = trade_id.lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise NotFound(f"no trade {trade_id!r}: a trade id is 64 hex characters", field="tradeId")
+    return value
+
+
+def _visible(stmt: Any, party: PartyRecord) -> Any:
+    if party_roles(party) & OVERSIGHT_ROLES:
+        return stmt
+    own_docs = select(DocumentRecord.trade_id).where(DocumentRecord.party_code == party.code)
+    return stmt.where(
+        or_(
+            TradeRecord.ebp_code == party.code,
+            TradeRecord.ebc_code == party.code,
+            col(TradeRecord.trade_id).in_(own_docs),
+        )
+    )
+
+
+def require_visible(*, session: Session, party: PartyRecord, trade_id: str) -> TradeRecord:
+    """The trade if the caller may see it; 404 otherwise (existence is not leaked)."""
+    trade_id = normalise_trade_id(trade_id)
+    stmt = _visible(select(TradeRecord).where(TradeRecord.trade_id == trade_id), party)
+    trade = session.exec(stmt).first()
+    if trade is None:
+        raise NotFound(f"no trade {trade_id}", field="tradeId")
+    return trade
+
+
+def _filtered(stmt: Any, filters: TradeFilters) -> Any:
+    equal = {
+        TradeRecord.status: filters.status,
+        TradeRecord.mode: filters.mode,
+        TradeRecord.direction: filters.direction,
+        TradeRecord.ebp_code: filters.ebp_code,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.released is not None:
+        released = col(TradeRecord.released_at).is_not(None)
+        stmt = stmt.where(released if filters.released else ~released)
+    if filters.updated_from is not None:
+        stmt = stmt.where(col(TradeRecord.updated_at) >= filters.updated_from)
+    if filters.updated_to is not None:
+        stmt = stmt.where(col(TradeRecord.updated_at) < filters.updated_to)
+    return stmt
+
+
+def list_trades(
+    *, session: Session, party: PartyRecord, filters: TradeFilters, limit: int, offset: int
+) -> TradesPublic:
+    """A page of the trades the caller may see."""
+    stmt = _filtered(_visible(select(TradeRecord), party), filters)
+    total = count_trades(session, stmt)
+    page = stmt.order_by(col(TradeRecord.updated_at).desc(), col(TradeRecord.trade_id))
+    rows = session.exec(page.offset(offset).limit(limit)).all()
+    return TradesPublic(
+        data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset
+    )
+
+
+def get_trade_or_404(*, session: Session, trade_id: str) -> TradeRecord:
+    """The trade regardless of visibility (callers check roles), or 404."""
+    trade = crud.get_trade(session=session, trade_id=normalise_trade_id(trade_id))
+    if trade is None:
+        raise NotFound(f"no trade {trade_id}", field="tradeId")
+    return trade

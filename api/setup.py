@@ -1,0 +1,52 @@
+"""First-run set-up shared by ``sandan demo`` and ``sandan serve``.
+
+On the embedded default (no RPC URL configured) sandan starts its local node
+and, when the data directory has no deployment yet (or the chain was reset),
+deploys both registries with the dev accounts holding the service roles. With
+``SANDAN_RPC_URL`` set, nothing is deployed implicitly: production chains are
+deployed on purpose with ``sandan deploy``.
+"""
+
+from __future__ import annotations
+
+from api.config import ApiSettings
+from ledger_client import (
+    Deployment,
+    DeploymentError,
+    LedgerSettings,
+    deploy_registries,
+    dev_accounts,
+    ensure_embedded_node,
+    make_web3,
+)
+from ledger_client.providers import check_connection
+
+
+def ledger_settings(settings: ApiSettings) -> LedgerSettings:
+    """The ledger settings matching the service settings."""
+    return LedgerSettings(
+        rpc_url=settings.rpc_url, data_dir=settings.data_dir, confirmations=settings.confirmations
+    )
+
+
+def ensure_deployment(settings: ApiSettings) -> Deployment:
+    """The deployment to use, deploying on the embedded node when there is none."""
+    path = settings.resolved_deployment_file
+    rpc_url = settings.rpc_url or ensure_embedded_node(ledger_settings(settings))
+    w3 = make_web3(rpc_url)
+    check_connection(w3)
+    if path.exists():
+        deployment = Deployment.load(path)
+        try:
+            deployment.check(w3)
+            return deployment
+        except DeploymentError:
+            if settings.rpc_url is not None:
+                raise
+    elif settings.rpc_url is not None:
+        raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
+    admin = dev_accounts(w3, 1)[0]
+    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deployment.save(path)
+    return deployment
