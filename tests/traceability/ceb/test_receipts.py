@@ -39,7 +39,11 @@ def _guids() -> object:
 def test_build_receipt_writes_and_reads_back(declaration: str) -> None:
     message = read_message(sample(declaration))
     receipt = build_receipt(
-        message, status=CustomsStatus.RELEASED, info="放行", now=NOW, assigned=ASSIGNED,
+        message,
+        status=CustomsStatus.RELEASED,
+        info="放行",
+        now=NOW,
+        assigned=ASSIGNED,
         new_guid=_guids(),  # type: ignore[arg-type]
     )
     assert receipt.message_type == RECEIPT_FOR[declaration]
@@ -62,20 +66,26 @@ def test_build_receipt_refuses_a_receipt_as_declaration() -> None:
         build_receipt(receipt, status="120", info="ok", now=NOW)
 
 
-@pytest.mark.parametrize(("verdict", "status"), [("match", "120"), ("mismatch", "100"), ("invalid", "100")])
+@pytest.mark.parametrize(
+    ("verdict", "status"), [("match", "120"), ("mismatch", "100"), ("invalid", "100")]
+)
 def test_status_for_verdict_maps_to_customs_codes(verdict: str, status: str) -> None:
     assert status_for_verdict(verdict) == status
 
 
 def test_receipt_time_rejects_naive_now() -> None:
     with pytest.raises(ValueError, match="aware"):
-        receipt_time(datetime(2024, 1, 1))  # noqa: DTZ001
+        receipt_time(datetime(2024, 1, 1))
 
 
 def test_build_format_receipt_quotes_the_bad_message() -> None:
     bad = b"<ceb:CEB311Message>\x01\xff broken"
     receipt = build_format_receipt(
-        bad, CebError("not well-formed"), now=NOW, ori_cop_msg_id="MSG-1", ori_message_type="CEB311Message"
+        bad,
+        CebError("not well-formed"),
+        now=NOW,
+        ori_cop_msg_id="MSG-1",
+        ori_message_type="CEB311Message",
     )
     again = read_message(write_message(receipt))
     returned = again.documents[0]

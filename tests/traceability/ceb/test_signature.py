@@ -50,14 +50,18 @@ def test_verify_xml_signature_rejects_tampering(
     assert verify_xml_signature(tampered, signer.cert_pem).outcome == outcome
 
 
-def test_verify_xml_signature_rejects_other_certificate(signer: Signer, other_signer: Signer) -> None:
+def test_verify_xml_signature_rejects_other_certificate(
+    signer: Signer, other_signer: Signer
+) -> None:
     result = verify_xml_signature(_signed("CEB311", signer), other_signer.cert_pem)
     assert result.outcome == "bad_signature"
 
 
 def test_verify_xml_signature_reports_missing_and_bad_certificate(signer: Signer) -> None:
     assert verify_xml_signature(sample("CEB311"), signer.cert_pem).outcome == "missing"
-    assert verify_xml_signature(_signed("CEB311", signer), b"not a pem").outcome == "bad_certificate"
+    assert (
+        verify_xml_signature(_signed("CEB311", signer), b"not a pem").outcome == "bad_certificate"
+    )
 
 
 def test_verify_xml_signature_rejects_changed_signature_value(signer: Signer) -> None:

@@ -23,26 +23,42 @@ END = datetime(2024, 4, 30, 23, 59, 59, tzinfo=CHINA_TZ)
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=CHINA_TZ)
 
 
-def _released(invt_no: str, status: str = "800", when: str = "20240403100000000", **changes: str) -> ReleasedInventory:
+def _released(
+    invt_no: str, status: str = "800", when: str = "20240403100000000", **changes: str
+) -> ReleasedInventory:
     inventory = read_message(sample("CEB603")).documents[0]
     assert isinstance(inventory, ExportInventory)
     inventory = inventory.model_copy(update=changes)
     receipt = ExportInventoryReturn(
-        guid="00000000-0000-4000-8000-000000000604", agentCode=inventory.agentCode,
-        copNo=inventory.copNo, preNo="E20240403000000001", invtNo=invt_no,
-        ebcCode=inventory.ebcCode, ebpCode=inventory.ebpCode, orderNo=inventory.orderNo,
-        statisticsFlag=inventory.statisticsFlag, returnStatus=status, returnTime=when, returnInfo="放行",
-    )  # fmt: skip
+        guid="00000000-0000-4000-8000-000000000604",
+        agentCode=inventory.agentCode,
+        copNo=inventory.copNo,
+        preNo="E20240403000000001",
+        invtNo=invt_no,
+        ebcCode=inventory.ebcCode,
+        ebpCode=inventory.ebpCode,
+        orderNo=inventory.orderNo,
+        statisticsFlag=inventory.statisticsFlag,
+        returnStatus=status,
+        returnTime=when,
+        returnInfo="放行",
+    )
     return ReleasedInventory(inventory, receipt)
 
 
 def _build(items: list[ReleasedInventory], **options: object) -> object:
     return build_summary_application(
-        items, company="3301960012", period_start=START, period_end=END,
-        guid="00000000-0000-4000-8000-000000000701", now=NOW, cop_no="SUM202404001",
-        agent=("3301960015", "宁波三单报关有限公司"), decl_agent=("3301960015", "宁波三单报关有限公司"),
+        items,
+        company="3301960012",
+        period_start=START,
+        period_end=END,
+        guid="00000000-0000-4000-8000-000000000701",
+        now=NOW,
+        cop_no="SUM202404001",
+        agent=("3301960015", "宁波三单报关有限公司"),
+        decl_agent=("3301960015", "宁波三单报关有限公司"),
         **options,  # type: ignore[arg-type]
-    )  # fmt: skip
+    )
 
 
 def test_build_summary_application_lists_qualifying_inventories() -> None:
@@ -59,7 +75,10 @@ def test_build_summary_application_lists_qualifying_inventories() -> None:
     assert summary.summaryFlag == "1"  # type: ignore[attr-defined]
     transfer = read_message(sample("CEB701")).base_transfer
     message = CebMessage(
-        "CEB701", "00000000-0000-4000-8000-000000000700", (summary,), base_transfer=transfer  # type: ignore[arg-type]
+        "CEB701",
+        "00000000-0000-4000-8000-000000000700",
+        (summary,),
+        base_transfer=transfer,  # type: ignore[arg-type]
     )
     assert read_message(write_message(message)) == message
 
@@ -67,12 +86,17 @@ def test_build_summary_application_lists_qualifying_inventories() -> None:
 def test_build_summary_application_by_owner_and_time_range() -> None:
     summary = _build([_released("31052024E000000123")], owner_code="3301960016", by_time_range=True)
     assert summary.summaryFlag == "2"  # type: ignore[attr-defined]
-    assert summary.startTime == START and summary.endTime == END  # type: ignore[attr-defined]
+    assert summary.startTime == START
+    assert summary.endTime == END
 
 
 @pytest.mark.parametrize(
     "items",
-    [[], [_released("31052024E000000123", status="100")], [_released("X1"), _released("X2", customsCode="2991")]],
+    [
+        [],
+        [_released("31052024E000000123", status="100")],
+        [_released("X1"), _released("X2", customsCode="2991")],
+    ],
     ids=["nothing", "not-released", "two-customs"],
 )
 def test_build_summary_application_rejects(items: list[ReleasedInventory]) -> None:

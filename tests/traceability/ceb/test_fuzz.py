@@ -1,0 +1,62 @@
+"""Hypothesis: valid messages round-trip; mutated or random bytes only raise our errors."""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.traceability.ceb.conftest import SAMPLES, sample
+from traceability.ceb import CebError, read_message, write_message
+
+FAST = settings(max_examples=150, deadline=500, suppress_health_check=[HealthCheck.too_slow])
+ORDER = read_message(sample("CEB311"))
+CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=30)
+AMOUNT = st.decimals(min_value=0, max_value=Decimal("99999999"), places=2, allow_nan=False)
+
+
+@FAST
+@given(name=CJK, address=CJK, price=AMOUNT, qty=st.integers(min_value=1, max_value=999))
+def test_generated_orders_round_trip(name: str, address: str, price: Decimal, qty: int) -> None:
+    order = ORDER.documents[0]
+    line = order.items[0].model_copy(  # type: ignore[attr-defined]
+        update={"qty": Decimal(qty), "price": price, "totalPrice": price * qty, "itemName": name}
+    )
+    changed = order.model_copy(
+        update={"buyerName": name[:60], "consigneeAddress": address, "items": (line,)}
+    )
+    message = ORDER.__class__(
+        ORDER.message_type, ORDER.guid, (changed,), base_transfer=ORDER.base_transfer
+    )
+    assert read_message(write_message(message)) == message
+
+
+@FAST
+@given(
+    code=st.sampled_from(sorted(SAMPLES)),
+    position=st.floats(min_value=0, max_value=1),
+    junk=st.binary(max_size=12),
+    cut=st.integers(min_value=0, max_value=12),
+)
+def test_mutated_messages_never_crash(code: str, position: float, junk: bytes, cut: int) -> None:
+    data = sample(code)
+    at = int(position * len(data))
+    mutated = data[:at] + junk + data[at + cut :]
+    with contextlib.suppress(CebError):
+        read_message(mutated)
+
+
+@FAST
+@given(st.binary(max_size=2048))
+def test_random_bytes_never_crash(data: bytes) -> None:
+    with contextlib.suppress(CebError):
+        read_message(data)
+
+
+@FAST
+@given(st.text(alphabet="<>/=\"' &;!?[]-abcCEB:x", max_size=300))
+def test_random_markup_never_crash(text: str) -> None:
+    with contextlib.suppress(CebError):
+        read_message(text.encode())
