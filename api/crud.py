@@ -97,9 +97,13 @@ def current_documents(*, session: Session, trade_id: str) -> Sequence[DocumentRe
 # --- outbox and batches --------------------------------------------------------------
 
 
-def get_outbox(*, session: Session, kind: str, subject: str) -> OutboxRecord | None:
-    """The outbox row of ``(kind, subject)``."""
+def get_outbox(
+    *, session: Session, kind: str, subject: str, lane: str | None = None
+) -> OutboxRecord | None:
+    """The outbox row of ``(kind, subject)`` (in ``lane``, when one subject is in several)."""
     stmt = select(OutboxRecord).where(OutboxRecord.kind == kind, OutboxRecord.subject == subject)
+    if lane is not None:
+        stmt = stmt.where(OutboxRecord.lane == lane)
     return session.exec(stmt).first()
 
 

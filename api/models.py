@@ -103,7 +103,7 @@ class OutboxRecord(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "lane", "batch_id", "id"),
-        UniqueConstraint("kind", "subject", name="uq_outbox_subject"),
+        UniqueConstraint("kind", "lane", "subject", name="uq_outbox_subject"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,13 @@ when the in-process chain or the compiler is used.
 """
 
 from ledger_client._retry import RetryPolicy
-from ledger_client.accounts import account_from_key, dev_accounts
+from ledger_client.accounts import (
+    DEV_CHAIN_IDS,
+    DEV_PARTIES,
+    account_from_key,
+    dev_accounts,
+    dev_role_grants,
+)
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.compile import (
     check_artifacts,
@@ -57,6 +63,8 @@ from ledger_client.types import (
 )
 
 __all__ = [
+    "DEV_CHAIN_IDS",
+    "DEV_PARTIES",
     "Address",
     "AnchorNotFound",
     "ArtifactsError",
@@ -97,6 +105,7 @@ __all__ = [
     "compile_contracts",
     "deploy_registries",
     "dev_accounts",
+    "dev_role_grants",
     "ensure_embedded_node",
     "find_anvil",
     "find_solc",

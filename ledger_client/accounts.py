@@ -8,6 +8,7 @@ topped up when needed. Their keys are public, so they are refused on other chain
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from eth_account import Account
@@ -20,7 +21,13 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
     from web3 import Web3
 
-__all__ = ["DEV_CHAIN_IDS", "account_from_key", "dev_accounts"]
+__all__ = [
+    "DEV_CHAIN_IDS",
+    "DEV_PARTIES",
+    "account_from_key",
+    "dev_accounts",
+    "dev_role_grants",
+]
 
 #: anvil / hardhat, geth --dev, and eth-tester.
 DEV_CHAIN_IDS = frozenset({31337, 1337, 131277322940537})
@@ -84,3 +91,22 @@ def _top_up(w3: Web3, address: str, retry: RetryPolicy) -> None:
         lambda: w3.eth.send_transaction({"from": funder, "to": address, "value": _TOP_UP})  # type: ignore[typeddict-item]
     )
     w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+
+
+#: Who the dev accounts stand for in demos, in ``dev_accounts`` order.
+DEV_PARTIES = ("admin", "anchorer", "customs", "bank", "inspector")
+_DEV_GRANTS = {
+    # The admin also anchors, so a single dev account can run the whole service.
+    "ANCHORER_ROLE": ("admin", "anchorer"),
+    "CUSTOMS_ROLE": ("customs",),
+    "BANK_ROLE": ("bank",),
+    "INSPECTOR_ROLE": ("inspector",),
+}
+
+
+def dev_role_grants(accounts: Sequence[LocalAccount]) -> dict[str, list[str]]:
+    """Map each role to the dev accounts that hold it in demos (see :data:`DEV_PARTIES`)."""
+    if len(accounts) < len(DEV_PARTIES):
+        raise ConfigurationError(f"need {len(DEV_PARTIES)} dev accounts, got {len(accounts)}")
+    by_party = dict(zip(DEV_PARTIES, accounts, strict=False))
+    return {role: [by_party[p].address for p in parties] for role, parties in _DEV_GRANTS.items()}

@@ -222,9 +222,11 @@ def require_document(*, session: Session, content_hash: str) -> DocumentRecord:
     return record
 
 
-def anchor_of(*, session: Session, kind: str, subject: str) -> AnchorPublic | None:
+def anchor_of(
+    *, session: Session, kind: str, subject: str, lane: str | None = None
+) -> AnchorPublic | None:
     """The anchor and proof of an outbox subject, once its batch is built."""
-    row = crud.get_outbox(session=session, kind=kind, subject=subject)
+    row = crud.get_outbox(session=session, kind=kind, subject=subject, lane=lane)
     if row is None or row.batch_id is None:
         return None
     batch = crud.get_batch(session=session, batch_id=row.batch_id)

@@ -392,11 +392,12 @@ class RegistryBehaviour:
         if verdict is not None:
             world.trade().record_verdict(h("trade"), h("verdict"), verdict)
         bank = world.trade("bank")
+        attempt = {
+            "register": lambda: bank.register_financing(h("trade"), h("terms")),
+            "discharge": lambda: bank.discharge_financing(h("trade")),
+        }[call]
         with pytest.raises(ContractReverted) as exc_info:
-            if call == "register":
-                bank.register_financing(h("trade"), h("terms"))
-            else:
-                bank.discharge_financing(h("trade"))
+            attempt()
         assert reverted(exc_info) == expected
 
     def test_batch_variants_record_and_release_many_trades(self, world):
