@@ -39,7 +39,7 @@ from biip import ParseError
 from biip.checksums import gs1_standard_check_digit
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
-from traceability.epcis.errors import InvalidDigitalLink
+from traceability.epcis.errors import InvalidDigitalLink, UnsupportedCompression
 
 __all__ = [
     "CANONICAL_HOST",
@@ -105,6 +105,7 @@ _ATTRIBUTE_NAMES = {
     "17": "expiry",
 }
 _DIGITS = re.compile(r"\d+")
+_COMPRESSED = re.compile(r"[A-Za-z0-9_-]{8,}")
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,11 @@ def _find_primary_key(segments: list[str]) -> int:
     for index, segment in enumerate(segments):
         if segment in _KEYS and (len(segments) - index) % 2 == 0:
             return index
+    if segments and _COMPRESSED.fullmatch(segments[-1]):
+        # Compressed links (GS1 DL compression) are not decompressed yet: say so plainly.
+        raise UnsupportedCompression(
+            "compressed Digital Links are not supported; use the uncompressed form", field="path"
+        )
     raise InvalidDigitalLink("no GS1 primary key (such as /01/<gtin>) in the path", field="path")
 
 

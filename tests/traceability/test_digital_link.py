@@ -18,7 +18,12 @@ from traceability.digital_link import (
     lot_uri,
     parse_digital_link,
 )
-from traceability.epcis import InvalidDigitalLink, InvalidEpcUri, epc_uri_to_digital_link
+from traceability.epcis import (
+    InvalidDigitalLink,
+    InvalidEpcUri,
+    UnsupportedCompression,
+    epc_uri_to_digital_link,
+)
 
 GTIN = "06901234123456"
 
@@ -173,3 +178,10 @@ def test_epc_uri_to_digital_link_converts_schemes(urn, link):
 def test_epc_uri_to_digital_link_rejects_malformed(urn):
     with pytest.raises(InvalidEpcUri):
         epc_uri_to_digital_link(urn)
+
+
+def test_parse_digital_link_rejects_compressed_form_clearly():
+    with pytest.raises(UnsupportedCompression) as caught:
+        parse_digital_link("https://id.gs1.org/AQnYUc1gsBgKzhYjcsHlwc")
+    assert caught.value.field == "path"
+    assert "compressed" in str(caught.value)
