@@ -264,7 +264,7 @@ def _find_primary_key(segments: list[str]) -> int:
     for index, segment in enumerate(segments):
         if segment in _KEYS and (len(segments) - index) % 2 == 0:
             return index
-    if segments and _COMPRESSED.fullmatch(segments[-1]):
+    if segments and _COMPRESSED.fullmatch(segments[-1]) and not segments[-1].isdigit():
         # Compressed links (GS1 DL compression) are not decompressed yet: say so plainly.
         raise UnsupportedCompression(
             "compressed Digital Links are not supported; use the uncompressed form", field="path"
