@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 
 import pytest
 
-from tests.traceability.ceb.conftest import sample
+from tests.traceability.ceb.conftest import DATA, sample
 from traceability.ceb import (
     RECEIPT_FOR,
     CebError,
@@ -92,3 +93,12 @@ def test_build_format_receipt_quotes_the_bad_message() -> None:
     assert again.message_type == "CEB900"
     assert returned.returnStatus == "-1"  # type: ignore[attr-defined]
     assert returned.oriBizMessage.startswith("<ceb:CEB311Message>")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "receipts").glob("*.xml")), ids=lambda p: p.stem)
+def test_read_message_parses_prefixless_receipt_samples(path: Path) -> None:
+    data = path.read_bytes()
+    assert b"<ceb:" not in data
+    message = read_message(data)
+    assert message.message_type == path.stem
+    assert read_message(write_message(message)) == message
