@@ -63,8 +63,6 @@ from ledger_client.types import (
 )
 
 __all__ = [
-    "DEV_CHAIN_IDS",
-    "DEV_PARTIES",
     "Address",
     "AnchorNotFound",
     "ArtifactsError",
@@ -75,6 +73,8 @@ __all__ = [
     "ConfigurationError",
     "ContractEvent",
     "ContractReverted",
+    "DEV_CHAIN_IDS",
+    "DEV_PARTIES",
     "DeployedContract",
     "Deployment",
     "DeploymentError",

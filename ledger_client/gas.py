@@ -1,0 +1,76 @@
+"""Measure the gas of every registry function on a fresh deployment (for reports and benches)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
+from ledger_client.client import TraceRegistryClient, TradeRegistryClient
+from ledger_client.deploy import deploy_registries
+from ledger_client.types import TxResult
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+__all__ = ["GasLine", "measure_gas"]
+
+
+@dataclass(frozen=True)
+class GasLine:
+    """Gas used by one call; ``per_item`` divides by the documents or trades it covers."""
+
+    function: str
+    gas_used: int
+    items: int = 1
+
+    @property
+    def per_item(self) -> float:
+        """Gas per document (anchoring) or per trade (batch calls)."""
+        return self.gas_used / self.items
+
+
+def _h(label: str) -> bytes:
+    return hashlib.sha256(label.encode()).digest()
+
+
+def measure_gas(
+    w3: Web3, *, leaves_per_batch: int = 1000, trades_per_batch: int = 20
+) -> list[GasLine]:
+    """Deploy on ``w3`` with dev accounts and run each function once; return the gas used."""
+    accounts = dev_accounts(w3, len(DEV_PARTIES))
+    admin, anchorer, customs, bank, inspector = accounts[: len(DEV_PARTIES)]
+    deployment = deploy_registries(w3, admin, grants=dev_role_grants(accounts))
+    trade = TradeRegistryClient(w3, deployment.trade_registry.address, anchorer)
+    as_customs = TradeRegistryClient(w3, trade.address, customs)
+    as_bank = TradeRegistryClient(w3, trade.address, bank)
+    trace = TraceRegistryClient(w3, deployment.trace_registry.address, anchorer)
+    as_inspector = TraceRegistryClient(w3, trace.address, inspector)
+    ids = [_h(f"trade{i}") for i in range(trades_per_batch)]
+    verdicts = [_h(f"verdict{i}") for i in range(trades_per_batch)]
+    steps: list[tuple[str, Callable[[], TxResult], int]] = [
+        (
+            "anchorBatch",
+            lambda: trade.anchor_batch(_h("root"), leaves_per_batch, _h("b")),
+            leaves_per_batch,
+        ),
+        ("revokeDocument", lambda: trade.revoke_document(_h("d1"), "issued in error"), 1),
+        ("supersedeDocument", lambda: trade.supersede_document(_h("d2"), _h("d3"), "amended"), 1),
+        ("recordVerdict", lambda: trade.record_verdict(_h("t"), _h("v"), True), 1),
+        ("release", lambda: as_customs.release(_h("t")), 1),
+        ("confirmSettlement", lambda: as_bank.confirm_settlement(_h("t"), _h("ref")), 1),
+        ("registerFinancing", lambda: as_bank.register_financing(_h("t"), _h("terms")), 1),
+        ("dischargeFinancing", lambda: as_bank.discharge_financing(_h("t")), 1),
+        (
+            "recordVerdicts",
+            lambda: trade.record_verdicts(ids, verdicts, [True] * len(ids)),
+            len(ids),
+        ),
+        ("releaseBatch", lambda: as_customs.release_batch(ids), len(ids)),
+        ("anchorLotBatch", lambda: trace.anchor_lot_batch(_h("lot"), _h("r"), 100, _h("b")), 100),
+        ("recallLot", lambda: as_inspector.recall_lot(_h("lot"), "contamination"), 1),
+        ("clearRecall", lambda: as_inspector.clear_recall(_h("lot"), "retest negative"), 1),
+    ]
+    return [GasLine(name, run().gas_used, items) for name, run, items in steps]

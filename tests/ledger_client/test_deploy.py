@@ -1,0 +1,52 @@
+"""Deployment files round-trip and are checked against the chain."""
+
+import json
+
+import pytest
+
+from ledger_client import (
+    ConfigurationError,
+    Deployment,
+    DeploymentError,
+    deploy_registries,
+    make_web3,
+)
+
+
+def test_deployment_file_round_trips(chain_world, tmp_path):
+    path = tmp_path / "deep" / "deployment.json"
+    chain_world.deployment.save(path)
+    loaded = Deployment.load(path)
+    assert loaded == chain_world.deployment
+    assert loaded.roles["TradeRegistry"]["BANK_ROLE"] == (
+        chain_world.address("bank"),
+        chain_world.address("bank2"),
+    )
+    assert "INSPECTOR_ROLE" not in loaded.roles["TradeRegistry"]
+    loaded.check(chain_world.w3)
+
+
+def test_deployment_check_rejects_another_chain(chain_world):
+    with pytest.raises(DeploymentError, match="no TradeRegistry code at"):
+        chain_world.deployment.check(make_web3(None))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no deployment file"),
+        ("{not json", "unreadable"),
+        (json.dumps({"format": 9}), "malformed"),
+    ],
+)
+def test_deployment_load_rejects_bad_files(tmp_path, content, message):
+    path = tmp_path / "deployment.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DeploymentError, match=message):
+        Deployment.load(path)
+
+
+def test_deploy_registries_rejects_unknown_role(chain_world):
+    with pytest.raises(ConfigurationError, match="unknown role"):
+        deploy_registries(chain_world.w3, chain_world.accounts["admin"], grants={"PIRATE_ROLE": []})

@@ -1,0 +1,10 @@
+"""ledger_client's public API is exactly its sorted ``__all__``."""
+
+import ledger_client
+
+
+def test_all_is_sorted_and_matches_public_names():
+    public = {name for name in vars(ledger_client) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(ledger_client, name)).__name__ == "module"}
+    assert ledger_client.__all__ == sorted(ledger_client.__all__, key=str)
+    assert set(ledger_client.__all__) == public - modules
