@@ -63,6 +63,8 @@ from ledger_client.types import (
 )
 
 __all__ = [
+    "DEV_CHAIN_IDS",
+    "DEV_PARTIES",
     "Address",
     "AnchorNotFound",
     "ArtifactsError",
@@ -73,8 +75,6 @@ __all__ = [
     "ConfigurationError",
     "ContractEvent",
     "ContractReverted",
-    "DEV_CHAIN_IDS",
-    "DEV_PARTIES",
     "DeployedContract",
     "Deployment",
     "DeploymentError",
