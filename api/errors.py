@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_client import ContractReverted, LedgerError
+from traceability.ceb import DocumentTooLarge
 from traceability import (
     AlgorithmMismatch,
     KeyNotYetValid,
@@ -194,6 +195,7 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
 
 # Which HTTP status each domain rejection gets; the most specific class wins.
 _DOMAIN_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (DocumentTooLarge, 413),
     (ReplayedEnvelope, 409),
     (RoleNotAllowed, 403),
     (KeyPartyMismatch, 403),

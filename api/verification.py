@@ -17,13 +17,17 @@ from typing import Any, Protocol
 
 from api.services.trades import context_from_json
 from ledger_client import DocumentStatus, TradeState
+from api.services.xml_ingest import xml_payload
 from traceability import (
     PartyKey,
+    load_public_key,
     SignedEnvelope,
     TraceabilityError,
     content_hash,
     verify_signature,
 )
+from traceability.ceb import read_message
+from traceability.signing._encoding import b64url_decode
 from traceability.trade import parse_document
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.matching import match_trade
@@ -114,6 +118,8 @@ def _guard(report: Report, name: str, action: Callable[[], Any]) -> Any:
 def _check_one_document(
     entry: dict[str, Any], reader: TradeReader, report: Report, label: str
 ) -> Any:
+    if isinstance(entry.get("envelope"), dict) and entry["envelope"].get("source") == "ceb-xml":
+        return _check_xml_document(entry, reader, report, label)
     envelope = _guard(report, f"{label}: envelope", lambda: SignedEnvelope.parse(entry["envelope"]))
     if envelope is None:
         return None
@@ -136,6 +142,44 @@ def _check_one_document(
         lambda: parse_document(entry["messageType"], envelope.payload.document),
     )
     _check_anchor(entry, envelope.content_hash, reader, report, label)
+    return document if signed else None
+
+
+def _check_xml_document(
+    entry: dict[str, Any], reader: TradeReader, report: Report, label: str
+) -> Any:
+    """A document submitted as signed CEB XML: the signature covers the XML bytes."""
+    envelope = entry["envelope"]
+    xml_bytes = str(entry.get("sourceXml", "")).encode("utf-8")
+    key = _guard(report, f"{label}: public key", lambda: _party_key(entry["publicKey"]))
+    if key is None:
+        return None
+
+    def signature_ok() -> bool:
+        verifier = load_public_key(key.alg, key.public_key)
+        return bool(verifier.verify(b64url_decode(envelope["signature"]), xml_bytes))
+
+    signed = bool(_guard(report, f"{label}: signature", signature_ok))
+    report.add(f"{label}: signature", signed, f"{key.alg.value} by {key.party_code} over the XML bytes")
+
+    def rebuild() -> tuple[Any, bytes]:
+        message = read_message(xml_bytes, max_bytes=len(xml_bytes) + 1)
+        index = int(envelope["index"])
+        document = message.documents[index]
+        payload = xml_payload(message, index, document, party=key.party_code, key_id=key.key_id)
+        if payload != envelope["payload"]:
+            raise ValueError("the payload differs from the one rebuilt from the XML")
+        return document, content_hash(payload)
+
+    rebuilt = _guard(report, f"{label}: XML parsed", rebuild)
+    if rebuilt is None:
+        return None
+    document, digest = rebuilt
+    if not report.add(
+        f"{label}: content hash", digest.hex() == entry.get("contentHash"), f"recomputed {digest.hex()}"
+    ):
+        return None
+    _check_anchor(entry, digest, reader, report, label)
     return document if signed else None
 
 

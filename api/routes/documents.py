@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Header, Request, Response, status
 
 from api.deps import PartyDep, RuntimeDep, SessionDep
 from api.errors import ErrorBodyResponses
 from api.schemas import AnchorPublic, BulkResult, DocumentPublic
 from api.services import documents as service
-from api.services import ingest
+from api.services import ingest, xml_ingest
 
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ErrorBodyResponses)
 
@@ -73,6 +73,47 @@ async def submit_bulk(
     lines = ingest.split_ndjson(body, limit=runtime.settings.max_bulk_documents)
     ingest.check_rate(request, party.code, cost=max(1, len(lines)))
     return ingest.submit_many(session=session, runtime=runtime, party=party, lines=lines)
+
+
+@router.post(
+    "/xml",
+    response_model=list[DocumentPublic],
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {
+                    "schema": {"type": "string"},
+                    "example": '<?xml version="1.0" encoding="UTF-8"?>'
+                    '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
+                }
+            },
+        }
+    },
+)
+async def submit_xml(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: PartyDep,
+    response: Response,
+    key_id: Annotated[str, Header(alias="Sandan-Key-Id", max_length=128)],
+    signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
+) -> list[DocumentPublic]:
+    """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes."""
+    ingest.check_rate(request, party.code)
+    body = await request.body()
+    results = xml_ingest.submit_xml(
+        session=session,
+        runtime=runtime,
+        party=party,
+        signature=xml_ingest.XmlSignature(key_id=key_id, signature=signature),
+        body=body,
+    )
+    if not any(r.created for r in results):
+        response.status_code = status.HTTP_200_OK
+    return results
 
 
 @router.get("/{content_hash}", response_model=DocumentPublic)

@@ -57,7 +57,7 @@ def _document_entry(session: Session, record: DocumentRecord) -> dict[str, Any]:
         )
     key = crud.get_key(session=session, key_id=record.key_id)
     assert key is not None  # a stored document's key is never deleted
-    return {
+    entry: dict[str, Any] = {
         "messageType": record.doc_type,
         "contentHash": record.content_hash,
         "envelope": json.loads(record.envelope),
@@ -76,6 +76,9 @@ def _document_entry(session: Session, record: DocumentRecord) -> dict[str, Any]:
             "blockNumber": anchor.block_number,
         },
     }
+    if record.source_xml is not None:
+        entry["sourceXml"] = record.source_xml
+    return entry
 
 
 def _verdict_entry(session: Session, trade: TradeRecord) -> dict[str, Any]:

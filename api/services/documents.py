@@ -30,7 +30,6 @@ from traceability import (
     MalformedEnvelope,
     ReplayedEnvelope,
     SignedEnvelope,
-    VerifiedEnvelope,
     verify_envelope,
 )
 from traceability.trade import DocumentKind, TradeDocument, TradeKey, parse_document
@@ -41,13 +40,37 @@ TRADE_DOC_TYPES = frozenset({DocType.ORDER, DocType.PAYMENT, DocType.WAYBILL, Do
 
 @dataclass(frozen=True)
 class Submission:
-    """A verified, parsed document ready to be stored."""
+    """A verified, parsed document ready to be stored (from a JSON envelope or CEB XML)."""
 
-    envelope: SignedEnvelope
-    verified: VerifiedEnvelope
+    party: str
+    key_id: str
+    salt: str
+    envelope_json: str
     document: TradeDocument
     content_hash: str
     source_xml: str | None = None
+
+
+#: Which fields of each document kind may name the party that signs it.
+_SIGNER_FIELDS: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.ORDER: ("ebpCode", "ebcCode"),
+    DocumentKind.PAYMENT: ("payCode", "ebcCode", "ebpCode"),
+    DocumentKind.WAYBILL: ("logisticsCode",),
+    DocumentKind.INVENTORY: ("ebcCode", "ebpCode", "agentCode"),
+}
+
+
+def check_signer_named(party_code: str, document: TradeDocument) -> None:
+    """A party signs only documents that name it, so no one can sign in another's name."""
+    fields = _SIGNER_FIELDS[document.kind]
+    if any(getattr(document, name, None) == party_code for name in fields):
+        return
+    raise PermissionDenied(
+        f"party {party_code} is not named in this {document.kind.value} "
+        f"(one of {', '.join(fields)} must be {party_code})",
+        field=f"payload.document.{fields[0]}",
+        code="signer_not_named",
+    )
 
 
 def pydantic_field(exc: ValidationError, prefix: str) -> tuple[str, str]:
@@ -110,12 +133,37 @@ def check_submission(
     except ValidationError as exc:
         field, message = pydantic_field(exc, "payload.document")
         raise UnprocessableContent(message, field=field, code="invalid_document") from exc
+    check_signer_named(party.code, document)
     return Submission(
-        envelope=envelope,
-        verified=verified,
+        party=payload.party,
+        key_id=payload.key_id,
+        salt=payload.salt,
+        envelope_json=json.dumps(verified.envelope.to_wire(), ensure_ascii=False),
         document=document,
         content_hash=verified.content_hash.hex(),
     )
+
+
+def store_prepared(
+    *,
+    session: Session,
+    payload: dict[str, Any],
+    envelope_json: str,
+    document: TradeDocument,
+    digest: str,
+    source_xml: str | None,
+) -> DocumentPublic:
+    """Store a document whose signature the caller already verified (the CEB XML path)."""
+    submission = Submission(
+        party=payload["party"],
+        key_id=payload["keyId"],
+        salt=payload["salt"],
+        envelope_json=envelope_json,
+        document=document,
+        content_hash=digest,
+        source_xml=source_xml,
+    )
+    return submit_document(session=session, submission=submission)
 
 
 def business_key(document: TradeDocument) -> str:
@@ -128,9 +176,7 @@ def business_key(document: TradeDocument) -> str:
     return f"waybill:{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
 
 
-def submit_document(
-    *, session: Session, submission: Submission, party: PartyRecord
-) -> DocumentPublic:
+def submit_document(*, session: Session, submission: Submission) -> DocumentPublic:
     """Store a verified document (idempotently) and update its trade."""
     existing = crud.get_document(session=session, content_hash=submission.content_hash)
     if existing is not None:
@@ -155,9 +201,8 @@ def submit_document(
 
 
 def _refuse_replay(*, session: Session, submission: Submission) -> None:
-    payload = submission.envelope.payload
     earlier = crud.get_document_by_replay_key(
-        session=session, key_id=payload.key_id, salt=payload.salt
+        session=session, key_id=submission.key_id, salt=submission.salt
     )
     if earlier is not None and earlier.content_hash != submission.content_hash:
         raise ReplayedEnvelope(
@@ -168,21 +213,20 @@ def _refuse_replay(*, session: Session, submission: Submission) -> None:
 
 def _store(*, session: Session, submission: Submission) -> DocumentRecord:
     document = submission.document
-    payload = submission.envelope.payload
     doc_key = business_key(document)
     previous = crud.latest_version(session=session, doc_key=doc_key)
     record = DocumentRecord(
         content_hash=submission.content_hash,
         doc_type=document.message_type,
-        party_code=payload.party,
-        key_id=payload.key_id,
-        salt=payload.salt,
+        party_code=submission.party,
+        key_id=submission.key_id,
+        salt=submission.salt,
         doc_key=doc_key,
         link_order_no=getattr(document, "orderNo", None),
         link_logistics_no=getattr(document, "logisticsNo", None),
         version=(previous.version + 1) if previous else 1,
         supersedes_hash=previous.content_hash if previous else None,
-        envelope=json.dumps(submission.envelope.to_wire(), ensure_ascii=False),
+        envelope=submission.envelope_json,
         source_xml=submission.source_xml,
         received_at=utcnow(),
     )

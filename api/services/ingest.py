@@ -45,7 +45,7 @@ def submit_one(
         now=utcnow(),
         max_skew=timedelta(seconds=runtime.settings.max_clock_skew_seconds),
     )
-    return service.submit_document(session=session, submission=submission, party=party)
+    return service.submit_document(session=session, submission=submission)
 
 
 def split_ndjson(body: bytes, *, limit: int) -> list[bytes]:
