@@ -39,7 +39,7 @@ from biip import ParseError
 from biip.checksums import gs1_standard_check_digit
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
-from traceability.epcis.errors import InvalidDigitalLink, UnsupportedCompression
+from traceability.epcis.errors import InvalidDigitalLink
 
 __all__ = [
     "CANONICAL_HOST",
@@ -105,7 +105,7 @@ _ATTRIBUTE_NAMES = {
     "17": "expiry",
 }
 _DIGITS = re.compile(r"\d+")
-_COMPRESSED = re.compile(r"[A-Za-z0-9_-]{8,}")
+_COMPRESSED = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,11 @@ def parse_digital_link(uri: str, *, today: date | None = None) -> DigitalLink:
         raise InvalidDigitalLink("a Digital Link has no fragment", field="uri")
     segments = parts.path.split("/")[1:] if parts.path else []
     start = _find_primary_key(segments)
+    if start < 0:
+        # Imported here: the compression module builds on this one's tables.
+        from traceability.digital_link_compression import decompress_digital_link
+
+        return parse_digital_link(decompress_digital_link(uri), today=today)
     prefix = "/".join(segments[:start])
     host = f"{parts.scheme}://{parts.netloc}" + (f"/{prefix}" if prefix else "")
     pairs = _path_pairs(segments[start:])
@@ -238,7 +243,7 @@ def constrained_digital_link(uri: str) -> str:
 
 
 def is_digital_link(value: str) -> bool:
-    """True when ``value`` parses as an uncompressed GS1 Digital Link."""
+    """True when ``value`` parses as a GS1 Digital Link (compressed or not)."""
     try:
         parse_digital_link(value)
     except InvalidDigitalLink:
@@ -260,15 +265,14 @@ def lot_id(gtin: str, lot: str) -> bytes:
 
 
 def _find_primary_key(segments: list[str]) -> int:
-    """Index of the primary key AI: the first known key followed by an even-length tail."""
+    """Index of the primary key AI (first known key, even-length tail); -1 if compressed."""
     for index, segment in enumerate(segments):
         if segment in _KEYS and (len(segments) - index) % 2 == 0:
             return index
-    if segments and _COMPRESSED.fullmatch(segments[-1]) and not segments[-1].isdigit():
-        # Compressed links (GS1 DL compression) are not decompressed yet: say so plainly.
-        raise UnsupportedCompression(
-            "compressed Digital Links are not supported; use the uncompressed form", field="path"
-        )
+    last = segments[-1] if segments else ""
+    partial = len(segments) >= 3 and segments[-3] in _KEYS  # /01/<gtin>/<compressed rest>
+    if _COMPRESSED.fullmatch(last) and not last.isdigit() and (partial or len(last) >= 8):
+        return -1  # a compressed Digital Link (GS1 DL compression)
     raise InvalidDigitalLink("no GS1 primary key (such as /01/<gtin>) in the path", field="path")
 
 

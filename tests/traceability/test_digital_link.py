@@ -180,8 +180,9 @@ def test_epc_uri_to_digital_link_rejects_malformed(urn):
         epc_uri_to_digital_link(urn)
 
 
-def test_parse_digital_link_rejects_compressed_form_clearly():
+def test_parse_digital_link_rejects_unsupported_compression_clearly():
+    # GTIN, then the 8-bit code B0: neither an AI nor in the optimisation table.
     with pytest.raises(UnsupportedCompression) as caught:
-        parse_digital_link("https://id.gs1.org/AQnYUc1gsBgKzhYjcsHlwc")
+        parse_digital_link("https://id.gs1.org/ARFKk4XBoWA")
     assert caught.value.field == "path"
-    assert "compressed" in str(caught.value)
+    assert "optimisation code B0" in str(caught.value)
