@@ -12,7 +12,7 @@ from api.errors import register_error_handlers
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import banks, customs, documents, health, parties, trades
+from api.routes import banks, customs, documents, epcis, health, parties, resolver, trades
 from api.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
-    for router in (parties, documents, trades, customs, banks, health):
+    for router in (parties, documents, trades, customs, banks, health, epcis, resolver):
         app.include_router(router.router)
     register_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)

@@ -1,0 +1,454 @@
+"""EPCIS 2.0 capture: plain or signed events, synchronous (``/events``) or as a job (``/capture``).
+
+Events arrive in two ways. *Plain*: the body is an event or an EPCISDocument,
+authenticated by the party's API key; sandan records who captured it.
+*Signed* (stronger, used by the demo): the body is a signed envelope of
+``docType`` "epcis-event" whose document is the event or the EPCISDocument,
+so the capturing party's own key vouches for the exact bytes.
+
+Each event is validated (names the field otherwise), checked against the
+capture policy (:mod:`api.services.trace_policy`), hashed (CBV 2.0) and stored
+with its lot links and outbox rows in one transaction
+(:mod:`api.services.trace_store`). An event whose hash is already stored is
+not stored again (idempotent capture).
+
+A capture job is written (with its body) before any work is done and is
+processed by a background task; a job left ``pending`` or ``running`` by a
+crash is picked up again by the next capture or status request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
+from api.models import PartyRecord, utcnow
+from api.models_trace import (
+    CaptureJobRecord,
+    PartyLocationRecord,
+    TraceEnvelopeRecord,
+    TraceEventRecord,
+)
+from api.runtime import Runtime
+from api.services import keys as key_service
+from api.services import trace_store
+from api.services.parties import party_roles
+from api.services.trace_policy import check_capture
+from traceability import (
+    DocType,
+    MalformedEnvelope,
+    ReplayedEnvelope,
+    SignedEnvelope,
+    TraceabilityError,
+    verify_envelope,
+)
+from traceability.epcis import Event, InvalidEvent, Issue, document_issues, parse_event
+
+logger = logging.getLogger("sandan.capture")
+
+ErrorBehaviour = Literal["rollback", "proceed"]
+#: A job still pending or running this long after its last start is taken over.
+STALE_AFTER = timedelta(seconds=60)
+_EVENT_PATH = re.compile(r"^epcisBody\.eventList\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What a capture body carries once its envelope (if any) is opened."""
+
+    data: Any
+    envelope: SignedEnvelope | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid event ready to store."""
+
+    event: Event
+    context: Any
+    hash_hex: str
+    path: str
+
+
+@dataclass
+class Outcome:
+    """What a capture did: stored, duplicate and rejected events, and the errors."""
+
+    captured: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- envelopes -------------------------------------------------------------------------
+
+
+def is_envelope(data: Any) -> bool:
+    """Whether a body is a signed envelope rather than bare EPCIS JSON."""
+    return isinstance(data, dict) and "payload" in data and "signature" in data
+
+
+def open_body(
+    *, session: Session, runtime: Runtime, party: PartyRecord, data: Any, now: datetime
+) -> Incoming:
+    """Verify a signed envelope (signer = caller, docType epcis-event) or pass plain JSON on."""
+    if not isinstance(data, dict):
+        raise UnprocessableContent("the body must be a JSON object", field="body")
+    if not is_envelope(data):
+        return Incoming(data)
+    envelope = SignedEnvelope.parse(data)
+    payload = envelope.payload
+    if payload.doc_type is not DocType.EPCIS_EVENT:
+        raise MalformedEnvelope(
+            f"docType must be {DocType.EPCIS_EVENT.value!r} to capture events",
+            field="payload.docType",
+        )
+    if payload.party != party.code:
+        raise PermissionDenied(
+            f"envelope is signed for party {payload.party!r}, not the caller {party.code!r}",
+            field="payload.party",
+        )
+    registry = key_service.registry_for(session=session, party_code=party.code)
+    skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
+    verify_envelope(envelope, registry, now=now, max_clock_skew=skew)
+    return Incoming(payload.document, envelope)
+
+
+def _store_envelope(session: Session, envelope: SignedEnvelope, party_code: str) -> str:
+    """Store the envelope once; refuse a keyId+salt reused for other bytes (replay)."""
+    content_hash = envelope.content_hash.hex()
+    if session.get(TraceEnvelopeRecord, content_hash) is not None:
+        return content_hash
+    payload = envelope.payload
+    earlier = session.exec(
+        select(TraceEnvelopeRecord).where(
+            TraceEnvelopeRecord.key_id == payload.key_id, TraceEnvelopeRecord.salt == payload.salt
+        )
+    ).first()
+    if earlier is not None:
+        raise ReplayedEnvelope(
+            "this keyId and salt already signed a different document", field="payload.salt"
+        )
+    session.add(
+        TraceEnvelopeRecord(
+            content_hash=content_hash,
+            party_code=party_code,
+            key_id=payload.key_id,
+            salt=payload.salt,
+            envelope=json.dumps(envelope.to_wire(), ensure_ascii=False),
+            received_at=utcnow(),
+        )
+    )
+    session.flush()
+    return content_hash
+
+
+# --- checking events ---------------------------------------------------------------------
+
+
+def party_locations(session: Session, party_code: str) -> frozenset[str]:
+    """GLNs registered for a party."""
+    rows = session.exec(
+        select(PartyLocationRecord.gln).where(PartyLocationRecord.party_code == party_code)
+    ).all()
+    return frozenset(rows)
+
+
+def candidate(
+    raw: Any, *, context: Any, path: str, party: PartyRecord, locations: frozenset[str]
+) -> Candidate:
+    """Validate, authorise and hash one event; raise a 4xx error naming the field."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent([Issue(path or "$", "an event must be a JSON object")])
+    try:
+        event = parse_event(raw, context=context)
+    except InvalidEvent as exc:
+        if not path:
+            raise
+        raise InvalidEvent([Issue(f"{path}.{i.path}", i.message) for i in exc.issues]) from exc
+    check_capture(
+        event,
+        party_code=party.code,
+        roles=party_roles(party),
+        locations=locations,
+        path=path,
+    )
+    return Candidate(event, context, event.hash_bytes.hex(), path)
+
+
+def _error(path: str, message: str, code: str, status: int) -> dict[str, Any]:
+    index = _EVENT_PATH.match(path)
+    return {
+        "field": path,
+        "message": message,
+        "error": code,
+        "status": status,
+        "eventIndex": int(index.group(1)) if index else None,
+    }
+
+
+def check_document(
+    document: Any, *, party: PartyRecord, locations: frozenset[str]
+) -> tuple[list[Candidate], list[dict[str, Any]], int]:
+    """Valid events of an EPCISDocument, the errors of the others, and the event count."""
+    issues = document_issues(document)
+    fatal = [i for i in issues if not _EVENT_PATH.match(i.path)]
+    if fatal:
+        return [], [_error(i.path, i.message, "invalid_document", 422) for i in fatal], 0
+    bad = {int(m.group(1)) for i in issues if (m := _EVENT_PATH.match(i.path))}
+    errors = [_error(i.path, i.message, "invalid_event", 422) for i in issues]
+    events = document["epcisBody"]["eventList"]
+    found: list[Candidate] = []
+    for index, raw in enumerate(events):
+        if index in bad:
+            continue
+        path = f"epcisBody.eventList[{index}]"
+        try:
+            found.append(
+                candidate(raw, context=document["@context"], path=path, party=party,
+                          locations=locations)
+            )  # fmt: skip
+        except PermissionDenied as exc:
+            errors.append(_error(exc.field or path, exc.message, exc.code, exc.status_code))
+        except TraceabilityError as exc:
+            errors.append(_error(exc.field or path, exc.message, exc.reason, 422))
+    errors.sort(key=lambda e: (e["eventIndex"] if e["eventIndex"] is not None else -1))
+    return found, errors, len(events)
+
+
+# --- storing ---------------------------------------------------------------------------
+
+
+def store(
+    *,
+    session: Session,
+    candidates: list[Candidate],
+    party: PartyRecord,
+    envelope: SignedEnvelope | None,
+    capture_id: str | None,
+) -> Outcome:
+    """Add the events (skipping stored hashes) to the session; the caller commits."""
+    outcome = Outcome()
+    envelope_hash = _store_envelope(session, envelope, party.code) if envelope else None
+    now = utcnow()
+    for item in candidates:
+        if _existing(session, item) is not None or item.hash_hex in outcome.captured:
+            outcome.duplicates.append(item.hash_hex)
+            continue
+        record = trace_store.new_event_record(
+            event=item.event,
+            hash_hex=item.hash_hex,
+            context=item.context,
+            party_code=party.code,
+            envelope_hash=envelope_hash,
+            capture_id=capture_id,
+            now=now,
+        )
+        trace_store.add_event(session=session, record=record, event=item.event)
+        outcome.captured.append(item.hash_hex)
+    return outcome
+
+
+def _existing(session: Session, item: Candidate) -> TraceEventRecord | None:
+    """The stored event with the same hash; a different event under the same eventID is refused."""
+    same = session.exec(
+        select(TraceEventRecord).where(TraceEventRecord.event_hash == item.hash_hex)
+    ).first()
+    if same is not None or item.event.event_id is None:
+        return same
+    clash = session.exec(
+        select(TraceEventRecord.id).where(TraceEventRecord.event_id == item.event.event_id)
+    ).first()
+    if clash is not None:
+        field = f"{item.path}.eventID" if item.path else "eventID"
+        raise Conflict(
+            f"eventID {item.event.event_id} is already used by a different event", field=field
+        )
+    return None
+
+
+def capture_one(
+    *, session: Session, runtime: Runtime, party: PartyRecord, data: Any
+) -> tuple[TraceEventRecord, bool]:
+    """``POST /events``: capture one event now; returns its row and whether it is new."""
+    incoming = open_body(session=session, runtime=runtime, party=party, data=data, now=utcnow())
+    raw = incoming.data
+    if isinstance(raw, dict) and raw.get("type") == "EPCISDocument":
+        raise UnprocessableContent("send an EPCISDocument to /capture", field="type")
+    locations = party_locations(session, party.code)
+    item = candidate(raw, context=None, path="", party=party, locations=locations)
+    for attempt in range(2):
+        try:
+            outcome = store(
+                session=session, candidates=[item], party=party, envelope=incoming.envelope,
+                capture_id=None,
+            )  # fmt: skip
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()  # a concurrent capture of the same event won: look again
+            if attempt:
+                raise
+    record = session.exec(
+        select(TraceEventRecord).where(TraceEventRecord.event_hash == item.hash_hex)
+    ).one()
+    return record, bool(outcome.captured)
+
+
+# --- capture jobs ------------------------------------------------------------------------
+
+
+def create_job(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    data: Any,
+    behaviour: ErrorBehaviour,
+    max_events: int,
+) -> CaptureJobRecord:
+    """Check the envelope and the document's shape, then write the job (before any work)."""
+    now = utcnow()
+    incoming = open_body(session=session, runtime=runtime, party=party, data=data, now=now)
+    document = incoming.data
+    fatal = [i for i in document_issues(document) if not _EVENT_PATH.match(i.path)]
+    if fatal:
+        raise InvalidEvent(fatal)
+    count = len(document["epcisBody"]["eventList"])
+    if count > max_events:
+        from api.errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"at most {max_events} events per capture", field="epcisBody.eventList")
+    job = CaptureJobRecord(
+        id=secrets.token_hex(16),
+        party_code=party.code,
+        error_behaviour=behaviour,
+        body=json.dumps(data, ensure_ascii=False),
+        event_count=count,
+        created_at=now,
+    )
+    session.add(job)
+    session.commit()
+    return job
+
+
+def process_job(runtime: Runtime, job_id: str) -> None:
+    """Run one capture job to its end (safe to call again after a crash)."""
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        job = _claim(session, job_id)
+        if job is None:
+            return
+        party = session.get(PartyRecord, job.party_code)
+        assert party is not None
+        for attempt in range(2):
+            try:
+                _run(session, runtime, job, party)
+                return
+            except IntegrityError:
+                session.rollback()  # a concurrent capture stored one of these events
+                if attempt:
+                    raise
+
+
+def _claim(session: Session, job_id: str) -> CaptureJobRecord | None:
+    job = session.get(CaptureJobRecord, job_id)
+    if job is None or job.state == "done":
+        return None
+    fresh = job.started_at is not None and utcnow() - job.started_at < STALE_AFTER
+    if job.state == "running" and fresh:
+        return None  # another task is on it
+    job.state = "running"
+    job.started_at = utcnow()
+    job.attempts += 1
+    session.add(job)
+    session.commit()
+    return job
+
+
+def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: PartyRecord) -> None:
+    data = json.loads(job.body)
+    try:
+        # Re-verified as of the job's creation: the signature was checked then, and a
+        # resumed job must not fail only because time passed.
+        incoming = open_body(
+            session=session, runtime=runtime, party=party, data=data, now=job.created_at
+        )
+        candidates, errors, _ = check_document(
+            incoming.data, party=party, locations=party_locations(session, party.code)
+        )
+        outcome = Outcome(errors=errors)
+        if candidates and not (errors and job.error_behaviour == "rollback"):
+            stored = store(
+                session=session, candidates=candidates, party=party,
+                envelope=incoming.envelope, capture_id=job.id,
+            )  # fmt: skip
+            outcome.captured, outcome.duplicates = stored.captured, stored.duplicates
+    except (TraceabilityError, Conflict) as exc:
+        session.rollback()
+        outcome = Outcome(errors=[_error(exc.field or "body", exc.message, "rejected", 422)])
+    _finish(session, job, outcome)
+
+
+def _finish(session: Session, job: CaptureJobRecord, outcome: Outcome) -> None:
+    job = session.merge(job)
+    job.state = "done"
+    job.success = not outcome.errors
+    job.captured_count = len(outcome.captured)
+    job.duplicate_count = len(outcome.duplicates)
+    job.rejected_count = len({e["eventIndex"] for e in outcome.errors}) if outcome.errors else 0
+    job.errors = json.dumps(outcome.errors, ensure_ascii=False)
+    job.event_hashes = json.dumps(outcome.captured + outcome.duplicates)
+    job.finished_at = utcnow()
+    session.add(job)
+    session.commit()
+    logger.info(
+        "capture %s: %d stored, %d duplicate, %d errors",
+        job.id, job.captured_count, job.duplicate_count, len(outcome.errors),
+    )  # fmt: skip
+
+
+def stale_jobs(session: Session) -> list[str]:
+    """Jobs a crash left unfinished (pending or running for longer than STALE_AFTER)."""
+    cutoff = utcnow() - STALE_AFTER
+    stmt = select(CaptureJobRecord).where(CaptureJobRecord.state != "done")
+    return [
+        j.id
+        for j in session.exec(stmt.order_by(col(CaptureJobRecord.created_at))).all()
+        if (j.started_at or j.created_at) < cutoff
+    ]
+
+
+def require_job(*, session: Session, party: PartyRecord, job_id: str) -> CaptureJobRecord:
+    """The caller's own capture job, or 404."""
+    job = session.get(CaptureJobRecord, job_id)
+    if job is None or job.party_code != party.code:
+        raise NotFound(f"no capture job {job_id}", field="captureID")
+    return job
+
+
+def job_public(job: CaptureJobRecord) -> dict[str, Any]:
+    """The EPCIS 2.0 capture job resource (plus sandan's counts and event hashes)."""
+    return {
+        "captureID": job.id,
+        "createdAt": job.created_at.isoformat(),
+        "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
+        "running": job.state != "done",
+        "success": job.success,
+        "captureErrorBehaviour": job.error_behaviour,
+        "counts": {
+            "events": job.event_count,
+            "captured": job.captured_count,
+            "duplicates": job.duplicate_count,
+            "rejected": job.rejected_count,
+        },
+        "errors": json.loads(job.errors),
+        "eventHashes": json.loads(job.event_hashes),
+    }

@@ -1,0 +1,163 @@
+"""Words of the consumer page in Chinese and English, and the choice between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final, Literal
+
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
+
+TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
+    "en": {
+        "title": "Where your food comes from",
+        "lot": "Lot",
+        "gtin": "GTIN",
+        "origin": "Origin",
+        "region": "Region",
+        "farm": "Farm location (GLN)",
+        "harvested": "Harvested",
+        "timeline": "Journey",
+        "inspection": "Inspection and certificates",
+        "no_inspection": "No inspection recorded.",
+        "certificate": "Certificate",
+        "result": "Result",
+        "sensors": "Sensor readings",
+        "alerts": "Out-of-range readings",
+        "findings": "Gaps and problems in the record",
+        "verification": "Verification on the blockchain",
+        "verification_note": "For each event the server recomputed its CBV 2.0 hash from the "
+        "stored record and checked its Merkle proof with one call to the TraceRegistry "
+        "contract.",
+        "summary": "{verified} of {total} events verified on chain",
+        "block": "block",
+        "tx": "tx",
+        "recalled_title": "RECALL: do not eat this product",
+        "recalled_by": "Recorded on chain by {by}",
+        "reason": "Reason",
+        "place": "Place",
+        "quantity": "Quantity",
+        "captured_by": "Recorded by",
+        "signed": "signed",
+        "orders": "Order",
+        "waybill": "Waybill",
+        "language": "中文",
+        "lang_other": "zh",
+        "product": "Product",
+        "not_found": "No record for this code",
+        "stage.origin": "Harvest",
+        "stage.processing": "Washing and grading",
+        "stage.inspection": "Inspection",
+        "stage.packing": "Packing",
+        "stage.export": "Export shipping",
+        "stage.warehouse": "Warehouse",
+        "stage.retail": "Shop",
+        "stage.none": "Other",
+        "status.verified": "verified on chain",
+        "status.recalled": "on chain, lot recalled",
+        "status.hash_mismatch": "FAILED: record changed after anchoring",
+        "status.not_on_chain": "FAILED: proof does not lead to an anchored root",
+        "status.not_anchored": "not anchored yet",
+        "status.unreadable": "FAILED: record unreadable",
+        "ilmd.variety": "Variety",
+        "ilmd.origin": "Origin",
+        "ilmd.harvestDate": "Harvest date",
+        "ilmd.orchardBlock": "Orchard block",
+        "ilmd.grade": "Grade",
+        "ilmd.sizeMm": "Size (mm)",
+        "ilmd.washed": "Washed",
+    },
+    "zh": {
+        "title": "产品溯源",
+        "lot": "批次",
+        "gtin": "商品条码 GTIN",
+        "origin": "产地",
+        "region": "产区",
+        "farm": "果园位置 (GLN)",
+        "harvested": "采收时间",
+        "timeline": "流通历程",
+        "inspection": "检验与证书",
+        "no_inspection": "未记录检验。",
+        "certificate": "证书",
+        "result": "结果",
+        "sensors": "传感器读数",
+        "alerts": "超出范围的读数",
+        "findings": "记录中的缺口与问题",
+        "verification": "区块链验证",
+        "verification_note": "服务器根据存储的记录重新计算每个事件的 CBV 2.0 哈希，"
+        "并通过一次 TraceRegistry 合约调用校验其默克尔证明。",
+        "summary": "{total} 个事件中 {verified} 个已在链上验证",
+        "block": "区块",
+        "tx": "交易",
+        "recalled_title": "召回：请勿食用本产品",
+        "recalled_by": "由 {by} 记录在链上",
+        "reason": "原因",
+        "place": "地点",
+        "quantity": "数量",
+        "captured_by": "记录方",
+        "signed": "已签名",
+        "orders": "订单",
+        "waybill": "运单",
+        "language": "English",
+        "lang_other": "en",
+        "product": "产品",
+        "not_found": "未找到此编码的记录",
+        "stage.origin": "采收",
+        "stage.processing": "清洗与分级",
+        "stage.inspection": "检验",
+        "stage.packing": "包装",
+        "stage.export": "出口运输",
+        "stage.warehouse": "海外仓",
+        "stage.retail": "零售",
+        "stage.none": "其他",
+        "status.verified": "已在链上验证",
+        "status.recalled": "已上链，批次已召回",
+        "status.hash_mismatch": "验证失败：记录在上链后被修改",
+        "status.not_on_chain": "验证失败：证明未指向链上的根",
+        "status.not_anchored": "尚未上链",
+        "status.unreadable": "验证失败：记录无法读取",
+        "ilmd.variety": "品种",
+        "ilmd.origin": "产地",
+        "ilmd.harvestDate": "采收日期",
+        "ilmd.orchardBlock": "果园地块",
+        "ilmd.grade": "等级",
+        "ilmd.sizeMm": "果径 (毫米)",
+        "ilmd.washed": "已清洗",
+    },
+}
+
+
+def choose_lang(query_lang: str | None, accept_language: str | None) -> Lang:
+    """``?lang=`` first, then the best of zh/en in Accept-Language by q-value, else English."""
+    if query_lang:
+        short = query_lang.strip().lower()[:2]
+        if short in LANGS:
+            return "zh" if short == "zh" else "en"
+    best: tuple[float, Lang] | None = None
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        short = tag.strip().lower()[:2]
+        if short not in LANGS:
+            continue
+        weight = _q(params)
+        # Earlier entries win ties, as browsers list preferences in order.
+        candidate = (weight - position * 1e-6, "zh" if short == "zh" else "en")
+        if weight > 0 and (best is None or candidate[0] > best[0]):
+            best = candidate  # type: ignore[assignment]
+    return best[1] if best else "en"
+
+
+def _q(params: str) -> float:
+    for part in params.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def translate(lang: Lang, key: str, default: str | None = None) -> str:
+    """The word for ``key`` (``default`` or the key itself when there is none)."""
+    return TEXT[lang].get(key, default if default is not None else key)

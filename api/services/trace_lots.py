@@ -1,0 +1,331 @@
+"""A lot's provenance: its events, lineage, recall status and the on-chain check of each event.
+
+Verification is done by the server from the stored rows, for each event:
+
+1. recompute the CBV 2.0 hash from the *stored* event JSON and context;
+2. take the Merkle proof the worker stored for the event in a lot lane
+   (preferably this lot's) and ask the chain once,
+   ``TraceRegistry.verifyEvent(recomputedHash, proof)``;
+3. report, in this order: ``not_anchored`` (no confirmed batch yet),
+   ``hash_mismatch`` (the stored event no longer hashes to the anchored hash),
+   ``not_on_chain`` (the proof leads to no anchored root), ``recalled`` (the
+   proof checks out but the lot is under recall) or ``verified``, with the
+   block (from the chain) and the transaction (from the batch).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, NotFound
+from api.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
+from api.models_trace import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
+from api.runtime import Runtime
+from api.services.chain_actions import party_account
+from api.services.trace_store import LotRef, lot_of
+from ledger_client import LedgerError, LotStatus, TraceRegistryClient
+from traceability.digital_link import build_digital_link
+from traceability.epcis import Event, EventType, InvalidEvent, event_hash_bytes, parse_event
+from traceability.lineage import Lineage, build_lineage
+
+CheckStatus = Literal[
+    "verified", "recalled", "hash_mismatch", "not_on_chain", "not_anchored", "unreadable"
+]
+#: How far back through transformations (inputs of inputs...) a lot's history is followed.
+MAX_UPSTREAM_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class EventCheckResult:
+    """The verification of one stored event."""
+
+    event_hash: str  # as captured and anchored (hex)
+    recomputed_hash: str  # from the stored row, now (hex)
+    status: CheckStatus
+    message: str
+    block_number: int | None = None
+    tx_hash: str | None = None
+    root: str | None = None
+    lot_id: str | None = None
+    chain_id: int | None = None
+    contract_address: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """camelCase JSON."""
+        return {
+            "eventHash": self.event_hash,
+            "recomputedHash": self.recomputed_hash,
+            "status": self.status,
+            "verified": self.status == "verified",
+            "message": self.message,
+            "blockNumber": self.block_number,
+            "txHash": self.tx_hash,
+            "root": self.root,
+            "lotId": self.lot_id,
+            "chainId": self.chain_id,
+            "contractAddress": self.contract_address,
+        }
+
+
+@dataclass(frozen=True)
+class RecallState:
+    """A lot's recall status: the chain's word, with the reason recorded by sandan."""
+
+    recalled: bool
+    reason: str | None
+    by: str | None
+    tx_hash: str | None
+    block_number: int | None
+    source: Literal["chain", "database"]
+
+    def to_json(self) -> dict[str, Any]:
+        """camelCase JSON."""
+        return {
+            "recalled": self.recalled,
+            "reason": self.reason,
+            "by": self.by,
+            "txHash": self.tx_hash,
+            "blockNumber": self.block_number,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Everything the consumer page and the JSON provenance show about a lot."""
+
+    lot: LotRef
+    records: list[TraceEventRecord]
+    events: dict[str, Event]  # by stored hash; unreadable rows are left out
+    lineage: Lineage
+    recall: RecallState
+    checks: dict[str, EventCheckResult]
+
+
+def lot_ref(gtin: str, lot: str) -> LotRef:
+    """A checked lot reference (check digit and AI formats verified)."""
+    uri = build_digital_link(gtin, lot=lot)
+    found = lot_of(uri)
+    assert found is not None
+    return found
+
+
+# --- events of a lot ---------------------------------------------------------------------
+
+
+def _records_of_lots(session: Session, lot_ids: Iterable[str]) -> list[TraceEventRecord]:
+    stmt = (
+        select(TraceEventRecord)
+        .join(TraceEventLotRecord, col(TraceEventLotRecord.event_id) == col(TraceEventRecord.id))
+        .where(col(TraceEventLotRecord.lot_id).in_(list(lot_ids)))
+    )
+    return list({r.id: r for r in session.exec(stmt).all()}.values())
+
+
+def lot_records(session: Session, lot: LotRef) -> list[TraceEventRecord]:
+    """Events of the lot, and of the lots it was made from (through transformations)."""
+    seen = {lot.lot_id}
+    frontier = {lot.lot_id}
+    records: dict[int | None, TraceEventRecord] = {}
+    for _ in range(MAX_UPSTREAM_DEPTH):
+        found = _records_of_lots(session, frontier)
+        records.update((r.id, r) for r in found)
+        frontier = {u.lot_id for r in found for u in _inputs(r)} - seen
+        if not frontier:
+            break
+        seen |= frontier
+    return sorted(records.values(), key=lambda r: (r.event_time, r.id or 0))
+
+
+def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
+    """The lots an event is linked to."""
+    rows = session.exec(
+        select(TraceEventLotRecord).where(TraceEventLotRecord.event_id == record.id)
+    ).all()
+    return [LotRef(r.gtin, r.lot) for r in rows]
+
+
+def _inputs(record: TraceEventRecord) -> list[LotRef]:
+    if record.event_type != EventType.TRANSFORMATION.value:
+        return []
+    raw = json.loads(record.event_json)
+    values = [q.get("epcClass") for q in raw.get("inputQuantityList") or [] if isinstance(q, dict)]
+    values += list(raw.get("inputEPCList") or [])
+    return [lot for v in values if isinstance(v, str) and (lot := lot_of(v)) is not None]
+
+
+def read_event(record: TraceEventRecord) -> Event | None:
+    """The stored event parsed again, or None when the stored JSON no longer validates."""
+    try:
+        raw = json.loads(record.event_json)
+        context = json.loads(record.context_json)
+        return parse_event(raw, context=context)
+    except (ValueError, InvalidEvent):
+        return None
+
+
+# --- recall ---------------------------------------------------------------------------------
+
+
+def recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallState:
+    """The chain's recall status of the lot (the database's last record when the chain is down)."""
+    last = session.exec(
+        select(LotRecallRecord)
+        .where(LotRecallRecord.lot_id == lot.lot_id)
+        .order_by(col(LotRecallRecord.id).desc())
+    ).first()
+    try:
+        status: LotStatus | None = runtime.ledger().trace.lot_status(bytes.fromhex(lot.lot_id))
+    except LedgerError:
+        status = None
+    recalled = status.recalled if status is not None else bool(last and last.action == "recall")
+    source: Literal["chain", "database"] = "chain" if status is not None else "database"
+    if last is None:
+        return RecallState(recalled, None, None, None, status.status_block if status else None,
+                           source)  # fmt: skip
+    return RecallState(recalled, last.reason, last.party_code, last.tx_hash, last.block_number,
+                       source)  # fmt: skip
+
+
+def change_recall(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    lot: LotRef,
+    reason: str,
+    recall: bool,
+) -> LotRecallRecord:
+    """Recall a lot (or clear its recall) on chain through the inspector's own account."""
+    current = runtime.ledger().trace.lot_status(bytes.fromhex(lot.lot_id))
+    if current.recalled == recall:
+        state = "already under recall" if recall else "not under recall"
+        raise Conflict(f"lot {lot.gtin}/{lot.lot} is {state}", code="recall_unchanged")
+    account = party_account(session=session, runtime=runtime, party=party)
+    ledger = runtime.ledger()
+    client = TraceRegistryClient(ledger.w3, ledger.trace_registry_address, account, confirmations=1)
+    key = bytes.fromhex(lot.lot_id)
+    result = client.recall_lot(key, reason) if recall else client.clear_recall(key, reason)
+    record = LotRecallRecord(
+        lot_id=lot.lot_id,
+        gtin=lot.gtin,
+        lot=lot.lot,
+        action="recall" if recall else "clear",
+        reason=reason,
+        party_code=party.code,
+        tx_hash=str(result.tx_hash),
+        block_number=result.block_number,
+        created_at=utcnow(),
+    )
+    session.add(record)
+    session.commit()
+    return record
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def _anchor_row(
+    session: Session, event_hash: str, lane: str
+) -> tuple[OutboxRecord, AnchorBatchRecord] | None:
+    """The confirmed outbox row of the event, this lot's lane first."""
+    stmt = (
+        select(OutboxRecord, AnchorBatchRecord)
+        .join(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
+        .where(
+            OutboxRecord.kind == "event",
+            OutboxRecord.subject == event_hash,
+            AnchorBatchRecord.state == "confirmed",
+        )
+    )
+    rows = list(session.exec(stmt).all())
+    rows.sort(key=lambda pair: pair[0].lane != lane)
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def recompute(record: TraceEventRecord) -> str:
+    """The CBV 2.0 hash (hex) of the stored event as it is now."""
+    try:
+        raw = json.loads(record.event_json)
+        context = json.loads(record.context_json)
+        return event_hash_bytes(raw, context=context).hex()
+    except (ValueError, TypeError, AttributeError):
+        return ""
+
+
+def check_event(
+    *, session: Session, runtime: Runtime, record: TraceEventRecord, lot: LotRef
+) -> EventCheckResult:
+    """Recompute the event's hash from the stored row and check its proof on chain (one call)."""
+    recomputed = recompute(record)
+    anchored = _anchor_row(session, record.event_hash, lot.lane)
+    if anchored is None:
+        return EventCheckResult(record.event_hash, recomputed, "not_anchored",
+                                "not anchored yet: waiting for the next batch")  # fmt: skip
+    row, batch = anchored
+    proof = [bytes.fromhex(p) for p in json.loads(row.proof or "[]")]
+    leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
+    check = runtime.ledger().trace.verify_event(leaf, proof)
+    base = {
+        "tx_hash": batch.tx_hash,
+        "chain_id": batch.chain_id,
+        "contract_address": batch.contract_address,
+        "lot_id": check.lot_id.hex() if check.lot_id else row.lane.removeprefix("lot:"),
+    }
+    if recomputed != record.event_hash:
+        return EventCheckResult(
+            record.event_hash, recomputed, "hash_mismatch",
+            "the stored event hashes to a different value than the one anchored: "
+            "it was changed after capture",
+            root=batch.root, block_number=batch.block_number, **base,
+        )  # fmt: skip
+    if not check.anchored:
+        return EventCheckResult(
+            record.event_hash, recomputed, "not_on_chain",
+            f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain",
+            root=check.root.hex(), **base,
+        )  # fmt: skip
+    status: CheckStatus = "recalled" if check.recalled else "verified"
+    message = (
+        "anchored on chain, but the lot it was anchored for is under recall"
+        if check.recalled
+        else "verified on chain"
+    )
+    return EventCheckResult(record.event_hash, recomputed, status, message,
+                            block_number=check.block_number, root=check.root.hex(),
+                            **base)  # fmt: skip
+
+
+def provenance(*, session: Session, runtime: Runtime, lot: LotRef) -> Provenance:
+    """The lot's events, lineage, recall state and per-event verification."""
+    records = lot_records(session, lot)
+    if not records:
+        raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}",
+                       field="path./10")  # fmt: skip
+    events = {r.event_hash: e for r in records if (e := read_event(r)) is not None}
+    recall = recall_state(session=session, runtime=runtime, lot=lot)
+    lineage = build_lineage(events.values(), gtin=lot.gtin, lot=lot.lot, recalled=recall.recalled)
+    checks = {
+        r.event_hash: check_event(session=session, runtime=runtime, record=r, lot=lot)
+        for r in records
+    }
+    return Provenance(lot, records, events, lineage, recall, checks)
+
+
+def certificates_of(records: Iterable[TraceEventRecord]) -> list[str]:
+    """Certificate URIs named by the events (certificationInfo), in event order."""
+    found: list[str] = []
+    for record in records:
+        try:
+            value = json.loads(record.event_json).get("certificationInfo")
+        except (ValueError, AttributeError):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item not in found:
+                found.append(item)
+    return found
