@@ -66,6 +66,10 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "ilmd.grade": "Grade",
         "ilmd.sizeMm": "Size (mm)",
         "ilmd.washed": "Washed",
+        "bt.po": "Purchase order",
+        "bt.bol": "Bill of lading",
+        "bt.inv": "Invoice",
+        "bt.desadv": "Despatch advice",
     },
     "zh": {
         "title": "产品溯源",
@@ -123,6 +127,10 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "ilmd.grade": "等级",
         "ilmd.sizeMm": "果径 (毫米)",
         "ilmd.washed": "已清洗",
+        "bt.po": "采购订单",
+        "bt.bol": "提单/运单",
+        "bt.inv": "发票",
+        "bt.desadv": "发货通知",
     },
 }
 

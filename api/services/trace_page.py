@@ -13,21 +13,24 @@ import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from api.services.trace_i18n import TEXT, Lang, translate
 from api.services.trace_lots import Provenance
 from api.services.trace_view import event_summary, product_info, resolver_link, stage_of
 
+#: The ``api`` directory (``api`` is a namespace package, so importlib.resources cannot serve it).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("api", "templates"),
+        loader=FileSystemLoader(_PACKAGE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -38,7 +41,7 @@ def _environment() -> Environment:
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
     """The page's CSS (package data)."""
-    return resources.files("api").joinpath("static/consumer.css").read_text(encoding="utf-8")
+    return (_PACKAGE / "static" / "consumer.css").read_text(encoding="utf-8")
 
 
 def content_security_policy() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from api.services.trace_lots import Provenance
@@ -47,6 +48,13 @@ def product_info(p: Provenance) -> dict[str, Any]:
     return {"ilmd": ilmd, "origin": origin}
 
 
+def _short(value: str | None) -> str | None:
+    """The last segment of a URI or URN (``.../epcis/Brix`` → ``Brix``), for display."""
+    if not value:
+        return value
+    return re.split(r"[/:#]", value.rstrip("/"))[-1] or value
+
+
 def _quantity(q: Any) -> dict[str, Any]:
     return {
         "epcClass": q.epc_class,
@@ -82,11 +90,11 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
         "epcs": [*event.epcs, *event.child_epcs, *([event.parent_id] if event.parent_id else [])],
         "certificationInfo": list(event.certification_info),
         "sensorReports": [
-            {"type": s.measurement or s.type, "value": s.value, "uom": s.uom,
+            {"type": s.measurement or _short(s.type), "value": s.value, "uom": s.uom,
              "exception": s.exception}
             for s in event.sensor_reports
         ],  # fmt: skip
-        "bizTransactions": [{"type": b.term or b.type, "value": b.value}
+        "bizTransactions": [{"type": b.term or b.type, "value": b.value, "id": _short(b.value)}
                             for b in event.biz_transactions],  # fmt: skip
         "ilmd": {k.split(":", 1)[-1]: v for k, v in event.ilmd.items()},
     }

@@ -1,0 +1,110 @@
+"""Browser fixtures: Debian's Chromium through Playwright, and the real app served by uvicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.config import ApiSettings
+from api.db import make_engine
+from api.ledger import LedgerGateway
+from api.main import create_app
+from api.runtime import Runtime
+from api.worker import AnchorWorker
+from ledger_client import deploy_registries, dev_accounts, make_web3
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ADMIN_TOKEN = "browser-admin-token"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A persistent-less Chromium context (fresh user data dir), phone-sized."""
+    if not CHROMIUM.exists():
+        if os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS") == "1":
+            pytest.fail(f"{CHROMIUM} is required when SANDAN_REQUIRE_ALL_BACKENDS=1 (make browser)")
+        pytest.skip(f"{CHROMIUM} not installed (run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 390, "height": 1400},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveApp:
+    """The app served over real HTTP, plus an in-process client and worker on the same runtime."""
+
+    base_url: str
+    client: TestClient
+    runtime: Runtime
+    worker: AnchorWorker
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """uvicorn on a free 127.0.0.1 port in a thread; in-process chain; SQLite file."""
+    import uvicorn
+
+    w3 = make_web3(None)
+    admin = dev_accounts(w3, 1)[0]
+    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
+    ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
+    port = _free_port()
+    settings = ApiSettings(
+        data_dir=tmp_path, admin_token=ADMIN_TOKEN, keystore_secret="browser-secret",
+        batch_wait_seconds=0.0, rate_limit_per_minute=0,
+        public_base_url=f"http://127.0.0.1:{port}",
+    )  # fmt: skip
+    engine = make_engine(f"sqlite:///{tmp_path / 'sandan.db'}")
+    runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
+    app = create_app(runtime=runtime)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off", ws="none")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        with TestClient(app) as client:
+            yield LiveApp(settings.public_base_url, client, runtime, AnchorWorker(runtime))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
