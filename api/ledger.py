@@ -20,6 +20,7 @@ from api.config import ApiSettings
 from ledger_client import (
     ContractReverted,
     Deployment,
+    ReceiptTimeout,
     DeploymentError,
     TraceRegistryClient,
     TradeRegistryClient,
@@ -147,24 +148,46 @@ class LedgerGateway:
             batch = self.trade.batch_of(bytes.fromhex(root))
             if batch is None:
                 return None
-            return self._anchor_from_logs(
+            found = self._anchor_from_logs(
                 self._trade_contract.events.BatchAnchored, {"root": bytes.fromhex(root)}, batch.block_number
             )
+            return found or self._anchor_without_log(batch.block_number, self.trade_registry_address)
         if lane.startswith("lot:"):
             assert root is not None
             lot_batch = self.trace.lot_batch_of(bytes.fromhex(root))
             if lot_batch is None:
                 return None
-            return self._anchor_from_logs(
+            found = self._anchor_from_logs(
                 self._trace_contract.events.LotBatchAnchored,
                 {"root": bytes.fromhex(root)},
                 lot_batch.block_number,
+            )
+            return found or self._anchor_without_log(
+                lot_batch.block_number, self.trace_registry_address
             )
         if lane == "verdict":
             return self._find_verdict(rows[-1])
         if lane == "supersede":
             return self._find_supersede(rows[0])
         raise ValueError(f"unknown lane {lane!r}")
+
+    def resync_nonces(self) -> None:
+        """Forget locally counted nonces of the service accounts; ask the node next time."""
+        for account in {self.anchorer.address, self.admin.address}:
+            nonce_manager_for(
+                self.w3, account, lambda a=account: self.w3.eth.get_transaction_count(a, "pending")
+            ).resync()
+
+    def _anchor_without_log(self, block_number: int, contract: str) -> ChainAnchor:
+        """The contract's storage says anchored but the node kept no log (a node restored
+        from a state dump keeps storage, not receipts): the block is all we can cite."""
+        return ChainAnchor(
+            tx_hash="",
+            block_number=block_number,
+            block_hash=self.block_hash(block_number) or "",
+            gas_used=None,
+            contract_address=contract,
+        )
 
     def _find_verdict(self, row: OutboxRecord) -> ChainAnchor | None:
         payload = json.loads(row.payload)
@@ -216,6 +239,11 @@ class LedgerGateway:
         """
         try:
             result = self._send(lane, root, batch_id, rows)
+        except ReceiptTimeout:
+            # Most often a nonce the chain forgot (reorg, node restored from a dump):
+            # count again from the node before the worker's next attempt.
+            self.resync_nonces()
+            raise
         except ContractReverted as exc:
             if not exc.error_name.endswith(("RootAlreadyAnchored", "AlreadySuperseded")):
                 raise

@@ -89,11 +89,19 @@ class AnchorWorker:
                 logger.warning("chain unavailable, retrying in %.1fs: %s", backoff, exc)
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+            except Exception:
+                # A database hiccup or a node error web3 did not classify: the pass is
+                # redone from the database, so log it and try again rather than die.
+                logger.exception("worker pass failed, retrying in %.1fs", backoff)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
 
     def run_once(self, *, force: bool = False) -> WorkerStats:
         """One pass: re-check recent anchors, resume unfinished batches, build new ones."""
         ledger = self.runtime.ledger()
         reset = self._recheck_recent(ledger)
+        if reset:
+            ledger.resync_nonces()
         confirmed = self._resume_all(ledger)
         built = self._build_batches(force=force)
         confirmed += self._resume_all(ledger)
@@ -233,7 +241,7 @@ class AnchorWorker:
         self._mark(
             batch_id,
             state="confirmed",
-            tx_hash=anchor.tx_hash,
+            tx_hash=anchor.tx_hash or None,
             block_number=anchor.block_number,
             block_hash=anchor.block_hash,
             gas_used=anchor.gas_used,

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "api.cli.demo",
     "api.cli.service",
     "api.cli.verify",
+    "api.cli.chain",
     "api.cli.epcis",
     "api.cli.ceb",
 )
