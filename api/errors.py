@@ -156,6 +156,7 @@ def _described(description: str) -> dict[str, Any]:
 
 #: Error responses every router declares, so OpenAPI describes them.
 ErrorBodyResponses: dict[int | str, dict[str, Any]] = {
+    400: _described("Malformed request (bad header value, empty NDJSON body...)."),
     401: _described("Missing or unknown API key, or a signature that does not verify."),
     403: _described("The caller's roles do not allow this."),
     404: _described("Not found."),
