@@ -82,7 +82,7 @@ def _verify_bytes(
     verifier = load_public_key(Algorithm(key.alg), key.public_key)
     if len(raw) != 64 or not verifier.verify(raw, body):
         raise AuthenticationFailed(
-            "signature does not verify over the XML bytes", field="Sandan-Signature", code="signature_invalid"
+            "signature does not verify over the XML bytes", field="Sandan-Signature", code="bad_signature"
         )
     return key.alg.value
 
