@@ -1,0 +1,112 @@
+"""EPCIS queries: the standard filters and cursor paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import World
+from tests.api.trace_fixtures import (
+    IDS,
+    TraceParties,
+    capture_chain,
+    trace_parties,  # noqa: F401  (fixture)
+)
+
+
+@pytest.fixture
+def captured(world: World, trace_parties: TraceParties) -> TraceParties:
+    capture_chain(world, trace_parties, signed=False)
+    return trace_parties
+
+
+def _query(world: World, parties: TraceParties, params: Any) -> Any:
+    return world.client.get("/events", params=params, headers=parties.warehouse.headers)
+
+
+def _steps(response: Any) -> list[str]:
+    assert response.status_code == 200, response.text
+    events = response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    return [e.get("bizStep") for e in events]
+
+
+LOT = f"https://id.gs1.org/01/{IDS.gtin}/10/{IDS.lot}"
+SSCC = f"https://id.gs1.org/00/{IDS.sscc}"
+
+
+@pytest.mark.parametrize(
+    ("params", "steps"),
+    [
+        ({"eventType": "AggregationEvent"}, ["packing"]),
+        ({"eventType": "TransformationEvent,AggregationEvent"}, ["commissioning", "packing"]),
+        ({"EQ_bizStep": "shipping"}, ["shipping"]),
+        ({"EQ_bizStep": "urn:epcglobal:cbv:bizstep:storing"}, ["storing"]),
+        ({"EQ_disposition": "retail_sold"}, ["retail_selling"]),
+        ({"MATCH_epc": SSCC}, ["shipping", "receiving", "storing"]),
+        ({"MATCH_anyEPC": SSCC}, ["packing", "shipping", "receiving", "storing"]),
+        ({"MATCH_epcClass": LOT}, ["inspecting", "packing", "retail_selling"]),
+        ({"MATCH_anyEPCClass": LOT}, ["commissioning", "inspecting", "packing", "retail_selling"]),
+        ({"MATCH_epcClass": f"urn:epc:class:lgtin:6901234.012345.{IDS.lot}"},
+         ["inspecting", "packing", "retail_selling"]),
+        ({"EQ_bizLocation": f"https://id.gs1.org/414/{IDS.warehouse}"}, ["receiving", "storing"]),
+        ({"EQ_readPoint": f"https://id.gs1.org/414/{IDS.lab}"}, ["inspecting"]),
+        ({"GE_eventTime": "2024-11-29T00:00:00Z"}, ["receiving", "storing", "retail_selling"]),
+        ({"LT_eventTime": "2024-11-06T00:00:00+08:00"}, ["commissioning"]),
+        ({"GE_recordTime": "2000-01-01T00:00:00Z", "EQ_bizStep": "packing"}, ["packing"]),
+    ],
+)
+def test_query_events_filters(world: World, captured: TraceParties, params: Any, steps: list[str]) -> None:
+    assert sorted(_steps(_query(world, captured, params))) == sorted(steps)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"EQ_colour": "orange"}, "EQ_colour"),
+        ({"eventType": "BogusEvent"}, "eventType"),
+        ({"GE_eventTime": "tomorrow"}, "GE_eventTime"),
+        ({"perPage": "0"}, "perPage"),
+        ({"nextPageToken": "not-a-token"}, "nextPageToken"),
+    ],
+)
+def test_query_events_rejects_bad_parameters(
+    world: World, captured: TraceParties, params: Any, field: str
+) -> None:
+    response = _query(world, captured, params)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+def test_query_events_pages_with_token_and_link(world: World, captured: TraceParties) -> None:
+    seen: list[str] = []
+    params: dict[str, str] = {"perPage": "3"}
+    pages = 0
+    while True:
+        response = _query(world, captured, params)
+        assert response.headers["GS1-EPCIS-Version"] == "2.0.0"
+        body = response.json()
+        seen += [e["eventID"] for e in body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+        pages += 1
+        if "nextPageToken" not in body:
+            assert "Link" not in response.headers
+            break
+        assert 'rel="next"' in response.headers["Link"]
+        assert "perPage=3" in response.headers["Link"]
+        params = {"perPage": "3", "nextPageToken": body["nextPageToken"]}
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 8
+
+
+def test_query_events_needs_api_key(world: World, captured: TraceParties) -> None:
+    assert world.client.get("/events").status_code == 401
+
+
+def test_read_event_by_hash_id(world: World, captured: TraceParties) -> None:
+    page = _query(world, captured, {"EQ_bizStep": "inspecting"}).json()
+    event = page["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0]
+    response = world.client.get(f"/events/{event['eventID']}", headers=captured.producer.headers)
+    assert response.status_code == 200
+    assert response.json()["certificationInfo"] == event["certificationInfo"]
+    missing = world.client.get("/events/ni:///sha-256;00?ver=CBV2.0", headers=captured.producer.headers)
+    assert missing.status_code == 404

@@ -1,0 +1,83 @@
+"""Shared traceability test helpers: the four capturing parties and the sample chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import World
+from tests.api.factories import Actor
+from traceability.epcis.samples import OrangeLot, navel_orange_chain
+
+IDS = OrangeLot()
+START = datetime(2024, 11, 5, 0, 0, tzinfo=UTC)
+LOT_PATH = f"/01/{IDS.gtin}/10/{IDS.lot}"
+
+
+@dataclass
+class TraceParties:
+    """A producer, an inspector (with a chain account), a logistics company and a warehouse."""
+
+    producer: Actor
+    inspector: Actor
+    logistics: Actor
+    warehouse: Actor
+
+    def by_role(self, role: str) -> Actor:
+        return getattr(self, role)
+
+
+def chain_document() -> dict[str, Any]:
+    """The navel-orange chain as one EPCISDocument."""
+    return navel_orange_chain(START, IDS)
+
+
+def sub_document(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """An EPCISDocument holding ``events`` with the sample's context."""
+    document = chain_document()
+    return {**document, "epcisBody": {"eventList": events}}
+
+
+ROLE_OF_STEP = {
+    "commissioning": "producer", "packing": "producer", "inspecting": "inspector",
+    "shipping": "logistics", "receiving": "warehouse", "storing": "warehouse",
+    "retail_selling": "warehouse",
+}  # fmt: skip
+
+
+@pytest.fixture
+def trace_parties(world: World) -> TraceParties:
+    """The four capturing parties with their locations registered."""
+    places = {
+        "producer": [IDS.farm, IDS.packhouse],
+        "logistics": [IDS.port],
+        "warehouse": [IDS.warehouse, IDS.store],
+    }
+    actors = {}
+    for role in ("producer", "inspector", "logistics", "warehouse"):
+        actors[role] = world.actor(f"{role}-1", [role], chain_account=role == "inspector")
+        if role in places:
+            response = world.client.put(
+                f"/parties/{role}-1/locations", json={"glns": places[role]}, headers=world.admin
+            )
+            assert response.status_code == 200, response.text
+    return TraceParties(**actors)
+
+
+def capture_chain(world: World, parties: TraceParties, *, signed: bool = True) -> None:
+    """Capture the whole sample chain, each event by its role, and anchor it."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for event in chain_document()["epcisBody"]["eventList"]:
+        groups.setdefault(ROLE_OF_STEP[event["bizStep"]], []).append(event)
+    for role, events in groups.items():
+        actor = parties.by_role(role)
+        document = sub_document(events)
+        body = actor.envelope("epcis-event", document) if signed else document
+        response = world.client.post("/capture", json=body, headers=actor.headers)
+        assert response.status_code == 202, response.text
+        job = world.client.get(response.headers["Location"], headers=actor.headers).json()
+        assert job["success"], job
+    world.worker.drain()
