@@ -109,7 +109,9 @@ def get_outbox(
 
 def outbox_depth(*, session: Session) -> int:
     """How many outbox rows wait for a batch."""
-    stmt = select(func.count()).select_from(OutboxRecord).where(col(OutboxRecord.batch_id).is_(None))
+    stmt = (
+        select(func.count()).select_from(OutboxRecord).where(col(OutboxRecord.batch_id).is_(None))
+    )
     return int(session.exec(stmt).one())
 
 

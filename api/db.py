@@ -39,8 +39,10 @@ def _make_sqlite_engine(url: str) -> Engine:
 
 def create_db_and_tables(engine: Engine) -> None:
     """Create every table that does not exist yet."""
-    from api import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-    from api import models_trace  # noqa: F401  (traceability tables)
+    from api import (
+        models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+        models_trace,  # noqa: F401  (traceability tables)
+    )
 
     SQLModel.metadata.create_all(engine)
 

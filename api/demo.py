@@ -88,7 +88,9 @@ def register_parties(client: TestClient, admin_token: str, tag: str) -> dict[str
         signing_key = SigningKey.generate(alg)
         party = DemoParty(party_code, name, created["apiKey"], f"{party_code}-{tag}", signing_key)
         key_body = {"keyId": party.key_id, "alg": alg.value, "publicKey": signing_key.public_key}
-        _check(client.post(f"/parties/{party_code}/keys", json=key_body, headers=party.headers), 201)
+        _check(
+            client.post(f"/parties/{party_code}/keys", json=key_body, headers=party.headers), 201
+        )
         parties[code] = party
     return parties
 
@@ -108,7 +110,10 @@ def sign(party: DemoParty, doc_type: str, document: dict[str, Any]) -> dict[str,
 
 
 def submit_trade(
-    client: TestClient, parties: dict[str, DemoParty], docs: TradeDocuments, signer_of: dict[str, str]
+    client: TestClient,
+    parties: dict[str, DemoParty],
+    docs: TradeDocuments,
+    signer_of: dict[str, str],
 ) -> list[dict[str, Any]]:
     """Each document signed and submitted by the party that issues it."""
     results = []
@@ -153,10 +158,14 @@ def run_trade_demo(run: DemoRun) -> list[TradeOutcome]:
     run.worker.drain()
     for outcome in outcomes:
         outcome.verdict = _check(
-            client.get(f"/trades/{outcome.trade_id}/verdict", headers=parties["GACC-HZ"].headers), 200
+            client.get(f"/trades/{outcome.trade_id}/verdict", headers=parties["GACC-HZ"].headers),
+            200,
         )
         outcome.documents = [
-            _check(client.get(f"/documents/{d['contentHash']}", headers=parties["GACC-HZ"].headers), 200)
+            _check(
+                client.get(f"/documents/{d['contentHash']}", headers=parties["GACC-HZ"].headers),
+                200,
+            )
             for d in outcome.documents
         ]
     _customs_and_banks(run, parties, outcomes)
@@ -170,8 +179,18 @@ def _trade_plan(tag: str) -> list[tuple[str, TradeDocuments, dict[str, str]]]:
         samples.CARRIER[0],
         samples.EXPORTER[0],
     )
-    import_signers = {"order": platform, "payment": payer, "waybill": carrier, "inventory": platform}
-    export_signers = {"order": exporter, "payment": payer, "waybill": carrier, "inventory": exporter}
+    import_signers = {
+        "order": platform,
+        "payment": payer,
+        "waybill": carrier,
+        "inventory": platform,
+    }
+    export_signers = {
+        "order": exporter,
+        "payment": payer,
+        "waybill": carrier,
+        "inventory": exporter,
+    }
     clean = samples.import_trade(
         samples.ImportTerms(
             order_no=f"SD{tag}01", logistics_no=f"SF{tag}01", pay_transaction_id=f"AP{tag}01"
@@ -215,7 +234,9 @@ def _customs_and_banks(
         200,
     )
     terms = {"amount": "1500.00", "currency": "CNY", "rate": "0.0385", "days": 90}
-    first = client.post(f"/banks/trades/{export.trade_id}/financing", json={"terms": terms}, headers=boc.headers)
+    first = client.post(
+        f"/banks/trades/{export.trade_id}/financing", json={"terms": terms}, headers=boc.headers
+    )
     second = client.post(
         f"/banks/trades/{export.trade_id}/financing",
         json={"terms": {**terms, "rate": "0.0350"}},
@@ -229,7 +250,9 @@ def _customs_and_banks(
     for outcome in outcomes:
         if outcome.verdict["status"] != "match":
             continue
-        bundle = _check(client.get(f"/banks/trades/{outcome.trade_id}/bundle", headers=boc.headers), 200)
+        bundle = _check(
+            client.get(f"/banks/trades/{outcome.trade_id}/bundle", headers=boc.headers), 200
+        )
         path = run.out_dir / f"bundle-{outcome.order_no}.json"
         path.write_text(json.dumps(bundle, ensure_ascii=False, indent=2), encoding="utf-8")
         outcome.bundle_path = str(path)

@@ -73,7 +73,9 @@ class _Party:
         ).to_wire()  # fmt: skip
 
 
-def _register(client: TestClient, admin: dict[str, str], tag: str, ids: OrangeLot) -> dict[str, _Party]:
+def _register(
+    client: TestClient, admin: dict[str, str], tag: str, ids: OrangeLot
+) -> dict[str, _Party]:
     parties: dict[str, _Party] = {}
     for role, name, alg, chain, places in TRACE_PARTIES:
         code = f"{role.upper()[:4]}-{tag}"[:64]
@@ -97,7 +99,9 @@ def _split(chain: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
-def _capture(client: TestClient, party: _Party, chain: dict[str, Any], events: list[Any]) -> dict[str, Any]:
+def _capture(
+    client: TestClient, party: _Party, chain: dict[str, Any], events: list[Any]
+) -> dict[str, Any]:
     document = {**chain, "epcisBody": {"eventList": events}}
     headers = party.headers | {"GS1-Capture-Error-Behaviour": "rollback"}
     accepted = _check(client.post("/capture", json=party.sign(document), headers=headers), 202)
@@ -158,8 +162,12 @@ def run_trace_demo(
         "parties": {role: p.code for role, p in parties.items()},
         "captureJobs": {role: job["captureID"] for role, job in jobs.items()},
         "events": [
-            {"eventHash": e["eventHash"], "stage": e["stage"], "bizStep": e["bizStep"],
-             **{k: e["verification"][k] for k in ("status", "blockNumber", "txHash")}}
+            {
+                "eventHash": e["eventHash"],
+                "stage": e["stage"],
+                "bizStep": e["bizStep"],
+                **{k: e["verification"][k] for k in ("status", "blockNumber", "txHash")},
+            }
             for e in provenance["events"]
         ],  # fmt: skip
         "allVerified": summary["allVerified"],

@@ -33,7 +33,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_client import ContractReverted, LedgerError
-from traceability.ceb import DocumentTooLarge
 from traceability import (
     AlgorithmMismatch,
     KeyNotYetValid,
@@ -45,6 +44,7 @@ from traceability import (
     TraceabilityError,
     UnknownKey,
 )
+from traceability.ceb import DocumentTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +179,17 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+def _validation_error(error: dict[str, Any]) -> dict[str, str]:
+    # A JSON syntax error's loc is ("body", <character offset>): name the body, keep the offset.
+    if error.get("type") == "json_invalid":
+        where = error.get("loc", ("body", "?"))[-1]
+        reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+        return {"field": "body", "message": f"not valid JSON at character {where}: {reason}"}
+    return {"field": _field_of(error.get("loc", ())), "message": error.get("msg", "invalid")}
+
+
 def _validation_response(exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid")}
-        for e in exc.errors()
-    ]
+    errors = [_validation_error(e) for e in exc.errors()]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
     body = {
         "error": "invalid",

@@ -9,19 +9,20 @@ contract function a lane uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 from api.config import ApiSettings
 from ledger_client import (
     ContractReverted,
     Deployment,
-    ReceiptTimeout,
     DeploymentError,
+    ReceiptTimeout,
     TraceRegistryClient,
     TradeRegistryClient,
     TxResult,
@@ -34,8 +35,6 @@ from ledger_client._nonces import nonce_manager_for
 from ledger_client.providers import check_connection
 
 if TYPE_CHECKING:
-    from web3 import Web3
-
     from api.models import OutboxRecord
 
 #: Chains where sandan may fund new party accounts from a pre-funded dev account.
@@ -81,10 +80,12 @@ class LedgerGateway:
         )
         artifacts = load_artifacts()
         self._trade_contract = w3.eth.contract(
-            address=self.trade.address, abi=list(artifacts["TradeRegistry"].abi)
+            address=Web3.to_checksum_address(self.trade.address),
+            abi=list(artifacts["TradeRegistry"].abi),
         )
         self._trace_contract = w3.eth.contract(
-            address=self.trace.address, abi=list(artifacts["TraceRegistry"].abi)
+            address=Web3.to_checksum_address(self.trace.address),
+            abi=list(artifacts["TraceRegistry"].abi),
         )
 
     @classmethod
@@ -135,7 +136,10 @@ class LedgerGateway:
     def is_confirmed(self, anchor: ChainAnchor, confirmations: int) -> bool:
         """Whether ``anchor`` has ``confirmations`` blocks and is still on the chain."""
         depth = self.block_number() - anchor.block_number + 1
-        return depth >= max(confirmations, 1) and self.block_hash(anchor.block_number) == anchor.block_hash
+        return (
+            depth >= max(confirmations, 1)
+            and self.block_hash(anchor.block_number) == anchor.block_hash
+        )
 
     # --- anchoring by lane ----------------------------------------------------------------
 
@@ -149,9 +153,13 @@ class LedgerGateway:
             if batch is None:
                 return None
             found = self._anchor_from_logs(
-                self._trade_contract.events.BatchAnchored, {"root": bytes.fromhex(root)}, batch.block_number
+                self._trade_contract.events.BatchAnchored,
+                {"root": bytes.fromhex(root)},
+                batch.block_number,
             )
-            return found or self._anchor_without_log(batch.block_number, self.trade_registry_address)
+            return found or self._anchor_without_log(
+                batch.block_number, self.trade_registry_address
+            )
         if lane.startswith("lot:"):
             assert root is not None
             lot_batch = self.trace.lot_batch_of(bytes.fromhex(root))
@@ -174,9 +182,15 @@ class LedgerGateway:
     def resync_nonces(self) -> None:
         """Forget locally counted nonces of the service accounts; ask the node next time."""
         for account in {self.anchorer.address, self.admin.address}:
-            nonce_manager_for(
-                self.w3, account, lambda a=account: self.w3.eth.get_transaction_count(a, "pending")
-            ).resync()
+            nonce_manager_for(self.w3, account, self._pending_count(account)).resync()
+
+    def _pending_count(self, address: str) -> Callable[[], int]:
+        def fetch() -> int:
+            return int(
+                self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")
+            )
+
+        return fetch
 
     def _anchor_without_log(self, block_number: int, contract: str) -> ChainAnchor:
         """The contract's storage says anchored but the node kept no log (a node restored
@@ -195,9 +209,7 @@ class LedgerGateway:
             "tradeId": bytes.fromhex(payload["tradeId"]),
             "verdictHash": bytes.fromhex(payload["verdictHash"]),
         }
-        return self._anchor_from_logs(
-            self._trade_contract.events.VerdictRecorded, filters, None
-        )
+        return self._anchor_from_logs(self._trade_contract.events.VerdictRecorded, filters, None)
 
     def _find_supersede(self, row: OutboxRecord) -> ChainAnchor | None:
         payload = json.loads(row.payload)
@@ -251,7 +263,9 @@ class LedgerGateway:
             if found is None:
                 raise
             return found
-        address = self.trace_registry_address if lane.startswith("lot:") else self.trade_registry_address
+        address = (
+            self.trace_registry_address if lane.startswith("lot:") else self.trade_registry_address
+        )
         return ChainAnchor(
             tx_hash=str(result.tx_hash),
             block_number=result.block_number,
@@ -303,9 +317,7 @@ class LedgerGateway:
     def _fund(self, address: str) -> None:
         # Through the admin's shared nonce manager, so it never races the registry clients.
         manager = nonce_manager_for(
-            self.w3,
-            self.admin.address,
-            lambda: self.w3.eth.get_transaction_count(self.admin.address, "pending"),
+            self.w3, self.admin.address, self._pending_count(self.admin.address)
         )
         with manager.reserve() as nonce:
             tx = {
@@ -327,7 +339,9 @@ class LedgerGateway:
         """Customs releases a trade."""
         return self._as(account).release(trade_id)
 
-    def confirm_settlement(self, trade_id: bytes, reference: bytes, account: LocalAccount) -> TxResult:
+    def confirm_settlement(
+        self, trade_id: bytes, reference: bytes, account: LocalAccount
+    ) -> TxResult:
         """A bank confirms settlement."""
         return self._as(account).confirm_settlement(trade_id, reference)
 

@@ -39,7 +39,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-
 class PartyRecord(SQLModel, table=True):
     """A registered party: platform, payment or logistics company, customs, bank..."""
 

@@ -53,7 +53,9 @@ class TraceEventRecord(SQLModel, table=True):
     event_json: str = Field(sa_column=Column(Text, nullable=False))
     context_json: str = Field(sa_column=Column(Text, nullable=False))
     captured_by: str = Field(foreign_key="party.code", max_length=64, index=True)
-    envelope_hash: str | None = Field(default=None, max_length=64, foreign_key="trace_envelope.content_hash")
+    envelope_hash: str | None = Field(
+        default=None, max_length=64, foreign_key="trace_envelope.content_hash"
+    )
     capture_id: str | None = Field(default=None, max_length=64)
 
 

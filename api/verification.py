@@ -13,22 +13,22 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from api.services.trades import context_from_json
-from ledger_client import DocumentStatus, TradeState
 from api.services.xml_ingest import xml_payload
+from ledger_client import DocumentStatus, TradeState
 from traceability import (
     PartyKey,
-    load_public_key,
     SignedEnvelope,
     TraceabilityError,
     content_hash,
+    load_public_key,
     verify_signature,
 )
 from traceability.ceb import read_message
 from traceability.signing._encoding import b64url_decode
-from traceability.trade import parse_document
+from traceability.trade import TradeDocument, parse_document
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.matching import match_trade
 from traceability.trade.verdict import verdict_hash
@@ -133,7 +133,12 @@ def _check_one_document(
     key = _guard(report, f"{label}: public key", lambda: _party_key(entry["publicKey"]))
     if key is None:
         return None
-    signed = _guard(report, f"{label}: signature", lambda: verify_signature(envelope, key) or True)
+
+    def signature_ok() -> bool:
+        verify_signature(envelope, key)
+        return True
+
+    signed = _guard(report, f"{label}: signature", signature_ok)
     if signed:
         report.add(f"{label}: signature", True, f"{envelope.alg.value} by {key.party_code}")
     document = _guard(
@@ -160,12 +165,14 @@ def _check_xml_document(
         return bool(verifier.verify(b64url_decode(envelope["signature"]), xml_bytes))
 
     signed = bool(_guard(report, f"{label}: signature", signature_ok))
-    report.add(f"{label}: signature", signed, f"{key.alg.value} by {key.party_code} over the XML bytes")
+    report.add(
+        f"{label}: signature", signed, f"{key.alg.value} by {key.party_code} over the XML bytes"
+    )
 
     def rebuild() -> tuple[Any, bytes]:
         message = read_message(xml_bytes, max_bytes=len(xml_bytes) + 1)
         index = int(envelope["index"])
-        document = message.documents[index]
+        document = cast("TradeDocument", message.documents[index])
         payload = xml_payload(message, index, document, party=key.party_code, key_id=key.key_id)
         if payload != envelope["payload"]:
             raise ValueError("the payload differs from the one rebuilt from the XML")
@@ -176,7 +183,9 @@ def _check_xml_document(
         return None
     document, digest = rebuilt
     if not report.add(
-        f"{label}: content hash", digest.hex() == entry.get("contentHash"), f"recomputed {digest.hex()}"
+        f"{label}: content hash",
+        digest.hex() == entry.get("contentHash"),
+        f"recomputed {digest.hex()}",
     ):
         return None
     _check_anchor(entry, digest, reader, report, label)
@@ -216,9 +225,7 @@ def _check_anchor(
     )
 
 
-def _check_trade_id(
-    bundle: dict[str, Any], documents: list[Any], report: Report
-) -> bytes | None:
+def _check_trade_id(bundle: dict[str, Any], documents: list[Any], report: Report) -> bytes | None:
     key = f"{bundle.get('ebpCode')}/{bundle.get('orderNo')}"
     trade_id = hashlib.sha256(key.encode("utf-8")).digest()
     orders = [d for d in documents if d.kind.value == "order"]

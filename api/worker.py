@@ -123,9 +123,7 @@ class AnchorWorker:
                 select(OutboxRecord.id).where(col(OutboxRecord.batch_id).is_(None)).limit(1)
             ).first()
             open_batch = session.exec(
-                select(AnchorBatchRecord.id)
-                .where(AnchorBatchRecord.state != "confirmed")
-                .limit(1)
+                select(AnchorBatchRecord.id).where(AnchorBatchRecord.state != "confirmed").limit(1)
             ).first()
         return pending is None and open_batch is None
 
@@ -140,9 +138,7 @@ class AnchorWorker:
 
     def _pending_lanes(self) -> list[str]:
         with Session(self.runtime.engine) as session:
-            stmt = (
-                select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None)).distinct()
-            )
+            stmt = select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None)).distinct()
             return sorted(session.exec(stmt).all())
 
     def _build_one(self, lane: str, *, force: bool) -> bool:
@@ -188,7 +184,9 @@ class AnchorWorker:
             created_at=utcnow(),
         )
 
-    def _assign(self, session: Session, batch: AnchorBatchRecord, rows: Sequence[OutboxRecord]) -> None:
+    def _assign(
+        self, session: Session, batch: AnchorBatchRecord, rows: Sequence[OutboxRecord]
+    ) -> None:
         proofs: dict[int, str | None] = {}
         if batch.root is not None:
             tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows])
@@ -233,7 +231,9 @@ class AnchorWorker:
     def _mark(self, batch_id: str, **values: object) -> None:
         with Session(self.runtime.engine) as session:
             session.execute(
-                update(AnchorBatchRecord).where(col(AnchorBatchRecord.id) == batch_id).values(**values)
+                update(AnchorBatchRecord)
+                .where(col(AnchorBatchRecord.id) == batch_id)
+                .values(**values)
             )
             session.commit()
 
@@ -278,7 +278,9 @@ class AnchorWorker:
         for batch in {b.id: b for b in recent + beyond}.values():
             if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
                 continue
-            logger.warning("batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number)
+            logger.warning(
+                "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
+            )
             self._mark(batch.id, state="built", tx_hash=None, block_number=None, block_hash=None)
             reset += 1
         return reset

@@ -33,7 +33,7 @@ def demo(
     from ledger_client import TradeRegistryClient
 
     settings = ApiSettings()
-    emit = (lambda _m: None) if as_json else (lambda m: typer.echo(f"· {m}"))
+    emit = _quiet if as_json else _say
     deployment = ensure_deployment(settings)
     emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")
     demo_dir = settings.data_dir / "demo"
@@ -57,13 +57,22 @@ def demo(
             tag=tag,
         )
         outcomes = run_trade_demo(run)
-    report = {"chainId": ledger.chain_id, "trades": [o.__dict__ for o in outcomes]}
+    trades = [o.__dict__ for o in outcomes]
+    report = {"chainId": ledger.chain_id, "trades": trades}
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
-        _print_trades(report["trades"])
+        _print_trades(trades)
     failed = [o for o in outcomes if o.verification is not None and not o.verification["authentic"]]
     raise typer.Exit(1 if failed else 0)
+
+
+def _quiet(_message: str) -> None:
+    """Progress is not printed with --json."""
+
+
+def _say(message: str) -> None:
+    typer.echo(f"· {message}")
 
 
 def _print_trades(trades: list[dict[str, Any]]) -> None:
@@ -90,17 +99,21 @@ def _print_trades(trades: list[dict[str, Any]]) -> None:
 
 def _print_steps(trade: dict[str, Any]) -> None:
     if trade.get("release"):
-        typer.echo(f"  released by customs: tx {trade['release']['txHash']} block {trade['release']['blockNumber']}")
+        release = trade["release"]
+        typer.echo(f"  released by customs: tx {release['txHash']} block {release['blockNumber']}")
     if trade.get("settlement"):
         typer.echo(f"  settlement confirmed: tx {trade['settlement']['txHash']}")
     for attempt in trade.get("financing", []):
         if attempt["status"] == 201:
-            typer.echo(f"  financing registered by {attempt['bank']}: tx {attempt['body']['txHash']}")
+            typer.echo(
+                f"  financing registered by {attempt['bank']}: tx {attempt['body']['txHash']}"
+            )
         else:
-            typer.secho(f"  financing by {attempt['bank']} refused: {attempt['body']['message']}", fg="yellow")
+            typer.secho(
+                f"  financing by {attempt['bank']} refused: {attempt['body']['message']}",
+                fg="yellow",
+            )
     if trade.get("bundle_path"):
         ok = trade["verification"]["authentic"]
-        typer.secho(
-            f"  bundle {trade['bundle_path']}: {'verified on chain' if ok else 'VERIFICATION FAILED'}",
-            fg="green" if ok else "red",
-        )
+        outcome = "verified on chain" if ok else "VERIFICATION FAILED"
+        typer.secho(f"  bundle {trade['bundle_path']}: {outcome}", fg="green" if ok else "red")

@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Run the anchoring worker in-process."),
+    with_worker: bool = typer.Option(
+        True, "--worker/--no-worker", help="Run the anchoring worker in-process."
+    ),
 ) -> None:
     """Run the HTTP API (and the anchoring worker) on the configured node, or the embedded one."""
     import uvicorn
@@ -34,11 +36,14 @@ def serve(
     ensure_deployment(settings)
     runtime = Runtime.from_settings(settings)
     app = create_app(runtime=runtime)
-    typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token: {settings.data_dir / 'admin-token'})")
+    token_file = settings.data_dir / "admin-token"
+    typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token in {token_file})")
     worker_thread = None
     anchor_worker = AnchorWorker(runtime)
     if with_worker:
-        worker_thread = threading.Thread(target=anchor_worker.run_forever, name="anchor-worker", daemon=True)
+        worker_thread = threading.Thread(
+            target=anchor_worker.run_forever, name="anchor-worker", daemon=True
+        )
         worker_thread.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")

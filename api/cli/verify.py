@@ -33,9 +33,14 @@ def _load(path: Path) -> dict[str, object]:
 
 
 def verify(
-    bundle: Path = typer.Argument(..., help="An authenticity bundle (banks: GET /banks/trades/{id}/bundle)."),
+    bundle: Path = typer.Argument(
+        ..., help="An authenticity bundle (banks: GET /banks/trades/{id}/bundle)."
+    ),
     rpc_url: str = typer.Option(
-        None, "--rpc-url", envvar="SANDAN_RPC_URL", help="JSON-RPC node to check against (default: the embedded node)."
+        None,
+        "--rpc-url",
+        envvar="SANDAN_RPC_URL",
+        help="JSON-RPC node to check against (default: the embedded node).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -49,7 +54,8 @@ def verify(
         url = rpc_url or _embedded_url()
         w3 = make_web3(url)
         chain_id = check_connection(w3)
-        address = str(data.get("chain", {}).get("tradeRegistry", ""))  # type: ignore[union-attr]
+        chain = data.get("chain")
+        address = str(chain.get("tradeRegistry", "")) if isinstance(chain, dict) else ""
         reader = TradeRegistryClient(w3, address)
         report = verify_bundle(data, reader, chain_id=chain_id)
     except ProviderError as exc:

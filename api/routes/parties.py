@@ -32,9 +32,7 @@ def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
     return service.party_public(service.require_party(session=session, code=code))
 
 
-@router.post(
-    "/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic
-)
+@router.post("/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic)
 def add_key(code: str, body: KeyCreate, session: SessionDep, party: PartyDep) -> KeyPublic:
     """Register a public signing key of your own party (key rotation adds a key)."""
     service.require_self(party, code)

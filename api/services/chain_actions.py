@@ -63,7 +63,9 @@ def releasable(*, session: Session, party: PartyRecord, limit: int, offset: int)
     total = count_trades(session, stmt)
     page = stmt.order_by(col(TradeRecord.updated_at), col(TradeRecord.trade_id))
     rows = session.exec(page.offset(offset).limit(limit)).all()
-    return TradesPublic(data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset)
+    return TradesPublic(
+        data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset
+    )
 
 
 def _receipt(trade: TradeRecord, action: str, result: TxResult, party: PartyRecord) -> ChainReceipt:
@@ -85,11 +87,15 @@ def release(
             f"trade already released in transaction {trade.release_tx}", code="already_released"
         )
     if trade.status != "match":
-        raise Conflict(f"only a matched trade can be released; this one is {trade.status}",
-                       code="not_matched", field="status")
+        raise Conflict(
+            f"only a matched trade can be released; this one is {trade.status}",
+            code="not_matched",
+            field="status",
+        )
     if not _verdict_anchored(session, trade):
-        raise Conflict("the verdict is not anchored on chain yet; retry shortly",
-                       code="verdict_not_anchored")
+        raise Conflict(
+            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
+        )
     account = party_account(session=session, runtime=runtime, party=party)
     result = runtime.ledger().release(bytes.fromhex(trade.trade_id), account)
     trade.released_at = utcnow()
@@ -108,8 +114,9 @@ def settle(
     if trade.released_at is None:
         raise Conflict("only a released trade can be settled", code="not_released")
     if trade.settled_at is not None:
-        raise Conflict(f"settlement already confirmed in {trade.settlement_tx}",
-                       code="already_settled")
+        raise Conflict(
+            f"settlement already confirmed in {trade.settlement_tx}", code="already_settled"
+        )
     account = party_account(session=session, runtime=runtime, party=party)
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
     result = runtime.ledger().confirm_settlement(bytes.fromhex(trade.trade_id), ref_hash, account)
@@ -133,8 +140,9 @@ def finance(
 ) -> FinancingPublic:
     """Register financing; if another bank got there first, say who (never their terms)."""
     if trade.status != "match":
-        raise Conflict(f"only a matched trade can be financed; this one is {trade.status}",
-                       code="not_matched")
+        raise Conflict(
+            f"only a matched trade can be financed; this one is {trade.status}", code="not_matched"
+        )
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:

@@ -184,7 +184,9 @@ def submit_document(*, session: Session, submission: Submission) -> DocumentPubl
     _refuse_replay(session=session, submission=submission)
     try:
         record = _store(session=session, submission=submission)
-        trade_service.on_document_stored(session=session, record=record, document=submission.document)
+        trade_service.on_document_stored(
+            session=session, record=record, document=submission.document
+        )
         session.commit()
     except IntegrityError:
         # A concurrent submission of the same bytes (or key/salt) won the race.
@@ -238,7 +240,11 @@ def _store(*, session: Session, submission: Submission) -> DocumentRecord:
         previous.superseded_by = submission.content_hash
         session.add(previous)
         reason = f"corrected version {record.version}"
-        payload_json = {"old": previous.content_hash, "new": submission.content_hash, "reason": reason}
+        payload_json = {
+            "old": previous.content_hash,
+            "new": submission.content_hash,
+            "reason": reason,
+        }
         session.add(_outbox("supersede", previous.content_hash, "supersede", payload_json))
     session.flush()
     return record

@@ -6,12 +6,12 @@ from sqlmodel import Session
 
 from api import crud
 from api.models import PartyKeyRecord, PartyRecord
-from traceability import Party, PartyKey
+from traceability import Party, PartyKey, Role
 
 
 def to_party(record: PartyRecord) -> Party:
     """The domain view of a stored party."""
-    return Party(record.code, record.name, frozenset(r for r in record.roles.split(",") if r))  # type: ignore[arg-type]
+    return Party(record.code, record.name, frozenset(Role(r) for r in record.roles.split(",") if r))
 
 
 def to_key(record: PartyKeyRecord) -> PartyKey:

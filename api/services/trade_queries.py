@@ -57,7 +57,7 @@ def require_visible(*, session: Session, party: PartyRecord, trade_id: str) -> T
     """The trade if the caller may see it; 404 otherwise (existence is not leaked)."""
     trade_id = normalise_trade_id(trade_id)
     stmt = _visible(select(TradeRecord).where(TradeRecord.trade_id == trade_id), party)
-    trade = session.exec(stmt).first()
+    trade: TradeRecord | None = session.exec(stmt).first()
     if trade is None:
         raise NotFound(f"no trade {trade_id}", field="tradeId")
     return trade

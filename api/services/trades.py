@@ -87,9 +87,7 @@ def _trade_of_waybill(
         stmt = select(TradeRecord).where(
             TradeRecord.order_no == record.link_order_no, TradeRecord.direction == "import"
         )
-        candidates = [
-            t for t in session.exec(stmt).all() if t.logistics_no in (None, logistics)
-        ]
+        candidates = [t for t in session.exec(stmt).all() if t.logistics_no in (None, logistics)]
     else:
         stmt = select(TradeRecord).where(TradeRecord.logistics_no == logistics)
         candidates = list(session.exec(stmt).all())
@@ -294,7 +292,9 @@ def verdict_public(*, session: Session, trade: TradeRecord) -> VerdictPublic:
     if trade.verdict is None:
         return VerdictPublic(status="pending", missing=["order", "payment", "waybill"])
     data = json.loads(trade.verdict)
-    row = crud.get_outbox(session=session, kind="verdict", subject=f"{trade.trade_id}:{trade.verdict_hash}")
+    row = crud.get_outbox(
+        session=session, kind="verdict", subject=f"{trade.trade_id}:{trade.verdict_hash}"
+    )
     anchored = False
     if row is not None and row.batch_id is not None:
         batch = crud.get_batch(session=session, batch_id=row.batch_id)

@@ -122,7 +122,10 @@ def test_submit_rejects_with_reason_and_field_and_stores_nothing(
 
 def test_submit_refuses_replayed_salt_with_another_body(world: World, platform: Actor) -> None:
     salt = b"0123456789abcdef"
-    assert post(world, platform, platform.envelope("order", order_json("A1"), salt=salt)).status_code == 201
+    assert (
+        post(world, platform, platform.envelope("order", order_json("A1"), salt=salt)).status_code
+        == 201
+    )
     replay = post(world, platform, platform.envelope("order", order_json("A2"), salt=salt))
     assert replay.status_code == 409
     assert replay.json()["error"] == "replayed_envelope"
@@ -144,8 +147,12 @@ def test_submit_refuses_revoked_key(world: World, platform: Actor) -> None:
     ("headers", "status"),
     [({}, 401), ({"Authorization": "Bearer sk_wrong"}, 401), ({"Authorization": "Basic x"}, 401)],
 )
-def test_submit_requires_a_party_key(world: World, platform: Actor, headers: dict[str, str], status: int) -> None:
-    response = world.client.post("/documents", json=platform.envelope("order", order_json()), headers=headers)
+def test_submit_requires_a_party_key(
+    world: World, platform: Actor, headers: dict[str, str], status: int
+) -> None:
+    response = world.client.post(
+        "/documents", json=platform.envelope("order", order_json()), headers=headers
+    )
     assert response.status_code == status
 
 
@@ -162,14 +169,21 @@ def test_corrected_order_supersedes_on_chain(world: World, platform: Actor, cust
     assert old["supersededBy"] == body["contentHash"]
     status = world.ledger.trade.document_status(bytes.fromhex(first["contentHash"]))
     assert status.status is DocumentStatus.SUPERSEDED
-    assert status.successor is not None and status.successor.hex() == body["contentHash"]
+    assert status.successor is not None
+    assert status.successor.hex() == body["contentHash"]
 
 
 def test_bulk_ndjson_accepts_good_lines_and_reports_bad_ones(
     world: World, platform: Actor, customs: Actor
 ) -> None:
     good = [platform.envelope("order", order_json(f"B{i}")) for i in range(3)]
-    lines = [json.dumps(good[0]), "{not json", json.dumps(good[1]), json.dumps({"payload": {}}), json.dumps(good[2])]
+    lines = [
+        json.dumps(good[0]),
+        "{not json",
+        json.dumps(good[1]),
+        json.dumps({"payload": {}}),
+        json.dumps(good[2]),
+    ]
     response = world.client.post(
         "/documents/bulk",
         content="\n".join(lines).encode(),

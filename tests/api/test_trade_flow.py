@@ -29,7 +29,12 @@ def parties(world: World) -> dict[str, Actor]:
     }
 
 
-SIGNER = {"order": "platform", "payment": "payment", "waybill": "logistics", "inventory": "platform"}
+SIGNER = {
+    "order": "platform",
+    "payment": "payment",
+    "waybill": "logistics",
+    "inventory": "platform",
+}
 
 
 def submit(world: World, parties: dict[str, Actor], docs: TradeDocuments) -> list[dict[str, Any]]:
@@ -47,7 +52,9 @@ def submit(world: World, parties: dict[str, Actor], docs: TradeDocuments) -> lis
     return results
 
 
-def test_submit_trade_matches_anchors_releases_settles(world: World, parties: dict[str, Actor]) -> None:
+def test_submit_trade_matches_anchors_releases_settles(
+    world: World, parties: dict[str, Actor]
+) -> None:
     docs = samples.import_trade()
     results = submit(world, parties, docs)
     trade_id = results[0]["tradeId"]
@@ -62,11 +69,14 @@ def test_submit_trade_matches_anchors_releases_settles(world: World, parties: di
     world.worker.drain()
     reader = TradeRegistryClient(world.ledger.w3, world.ledger.trade_registry_address)
     for result in results:
-        proof = world.client.get(f"/documents/{result['contentHash']}/proof", headers=customs).json()
+        proof = world.client.get(
+            f"/documents/{result['contentHash']}/proof", headers=customs
+        ).json()
         check = reader.verify_document(
             bytes.fromhex(result["contentHash"]), [bytes.fromhex(p) for p in proof["proof"]]
         )
-        assert check.anchored and check.status is DocumentStatus.ACTIVE
+        assert check.anchored
+        assert check.status is DocumentStatus.ACTIVE
         assert check.root.hex() == proof["root"]
         assert check.block_number == proof["blockNumber"]
     assert world.client.get(f"/trades/{trade_id}/verdict", headers=customs).json()["anchored"]
@@ -88,7 +98,11 @@ def test_submit_trade_matches_anchors_releases_settles(world: World, parties: di
     bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
     report = verify_bundle(bundle, reader, chain_id=world.ledger.chain_id)
     assert report.authentic, report.to_json()
-    assert {c.name for c in report.checks} >= {"verdict on chain", "released by customs", "settlement confirmed"}
+    assert {c.name for c in report.checks} >= {
+        "verdict on chain",
+        "released by customs",
+        "settlement confirmed",
+    }
 
 
 def _tamper_document_field(bundle: dict[str, Any]) -> None:
@@ -97,7 +111,9 @@ def _tamper_document_field(bundle: dict[str, Any]) -> None:
 
 def _tamper_signature(bundle: dict[str, Any]) -> None:
     signature = bundle["documents"][1]["envelope"]["signature"]
-    bundle["documents"][1]["envelope"]["signature"] = ("B" if signature[0] == "A" else "A") + signature[1:]
+    bundle["documents"][1]["envelope"]["signature"] = (
+        "B" if signature[0] == "A" else "A"
+    ) + signature[1:]
 
 
 def _tamper_proof(bundle: dict[str, Any]) -> None:
@@ -130,7 +146,9 @@ def test_verify_bundle_names_the_failed_check_when_tampered(
     trade_id = results[0]["tradeId"]
     world.worker.drain()
     world.client.post(f"/customs/trades/{trade_id}/release", headers=parties["customs"].headers)
-    bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers).json()
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
     reader = TradeRegistryClient(world.ledger.w3, world.ledger.trade_registry_address)
     assert verify_bundle(copy.deepcopy(bundle), reader, chain_id=world.ledger.chain_id).authentic
 
@@ -146,7 +164,9 @@ def test_mismatch_reports_short_payment_and_payer_not_buyer(
 ) -> None:
     results = submit(world, parties, samples.short_payment_trade())
     trade_id = results[0]["tradeId"]
-    verdict = world.client.get(f"/trades/{trade_id}/verdict", headers=parties["customs"].headers).json()
+    verdict = world.client.get(
+        f"/trades/{trade_id}/verdict", headers=parties["customs"].headers
+    ).json()
     assert verdict["status"] == "mismatch"
     rules = {f["rule"] for f in verdict["failures"]}
     assert rules == {"amount.payment_equals_paid", "identity.payer_is_buyer"}
@@ -166,7 +186,9 @@ def test_second_bank_financing_is_refused_naming_the_first(
     world.worker.drain()
     terms = {"amount": "100.00", "currency": "CNY", "rate": "0.04"}
     first = world.client.post(
-        f"/banks/trades/{trade_id}/financing", json={"terms": terms}, headers=parties["bank_a"].headers
+        f"/banks/trades/{trade_id}/financing",
+        json={"terms": terms},
+        headers=parties["bank_a"].headers,
     )
     assert first.status_code == 201, first.text
     second = world.client.post(

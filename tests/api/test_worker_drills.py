@@ -113,7 +113,15 @@ def slow_anvil_url(tmp_path: Path) -> Iterator[str]:
     """An anvil that mines a block every second, so each batch spends time in flight."""
     port = free_port()
     process = subprocess.Popen(
-        [str(find_anvil(LedgerSettings())), "--host", "127.0.0.1", "--port", str(port), "--block-time", "1"],
+        [
+            str(find_anvil(LedgerSettings())),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--block-time",
+            "1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -172,7 +180,9 @@ def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
         row = rows[subject]
         batch = batches[row.batch_id or ""]
         assert batch.state == "confirmed"
-        check = reader.verify_document(bytes.fromhex(subject), [bytes.fromhex(p) for p in json.loads(row.proof or "[]")])
+        check = reader.verify_document(
+            bytes.fromhex(subject), [bytes.fromhex(p) for p in json.loads(row.proof or "[]")]
+        )
         assert check.anchored, subject
         assert check.root.hex() == batch.root
     events = ledger._trade_contract.events.BatchAnchored().get_logs(
@@ -185,7 +195,7 @@ def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
 
 
 def test_kill_worker_at_random_points_loses_nothing_and_anchors_once(drill: Drill) -> None:
-    rng = random.Random(20261123)  # noqa: S311 - reproducible kill points, not security
+    rng = random.Random(20261123)
     subjects = add_documents(drill.engine, 400)
     interrupted = 0
     for trial in range(20):
@@ -224,11 +234,18 @@ def test_node_outage_delays_anchoring_then_resumes(tmp_path: Path) -> None:
     node_dir.mkdir()
     node = EmbeddedNode(node_dir, free_port(), anvil=anvil, state=True)
     node.start()
-    drill = Drill(node.rpc_url, tmp_path, f"sqlite:///{tmp_path / 'outage.db'}", make_engine(f"sqlite:///{tmp_path / 'outage.db'}"))
+    drill = Drill(
+        node.rpc_url,
+        tmp_path,
+        f"sqlite:///{tmp_path / 'outage.db'}",
+        make_engine(f"sqlite:///{tmp_path / 'outage.db'}"),
+    )
     create_db_and_tables(drill.engine)
     _deploy(node.rpc_url, tmp_path)
     ledger = LedgerGateway.from_settings(drill.runtime().settings)
-    runtime = Runtime.from_settings(drill.runtime().settings, engine=drill.engine, ledger_factory=lambda: ledger)
+    runtime = Runtime.from_settings(
+        drill.runtime().settings, engine=drill.engine, ledger_factory=lambda: ledger
+    )
     worker = AnchorWorker(runtime)
     thread = threading.Thread(target=worker.run_forever, daemon=True)
     thread.start()
