@@ -39,7 +39,7 @@ class ApiSettings(BaseSettings):
 
     batch_size: Annotated[int, Field(ge=1, le=10_000)] = 1_000
     batch_wait_seconds: Annotated[float, Field(ge=0)] = 0.5
-    confirmations: Annotated[int, Field(ge=0, le=64)] = 1
+    confirmations: Annotated[int, Field(ge=1, le=64)] = 1
     max_body_bytes: Annotated[int, Field(ge=1_024)] = 1_048_576
     max_bulk_documents: Annotated[int, Field(ge=1)] = 10_000
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
