@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "api.cli.chain",
     "api.cli.epcis",
     "api.cli.ceb",
+    "api.cli.bench",
 )
 
 

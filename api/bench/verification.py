@@ -1,0 +1,129 @@
+"""What a verifier pays: verifyDocument gas and wall time, and `sandan verify` bundles per second.
+
+The bundle is real: the demo flow runs through the API on the bench chain
+(parties sign, the worker anchors, customs releases, a bank settles and
+fetches the bundle), then :func:`api.verification.verify_bundle` checks it
+against the chain alone, as ``sandan verify`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from api.bench.context import BenchContext
+from api.bench.metric import Metric
+from api.config import ApiSettings
+from api.runtime import Runtime
+from api.verification import verify_bundle
+from ledger_client import TradeRegistryClient, load_artifacts
+
+__all__ = ["real_bundle", "run"]
+
+GROUP = "verify"
+
+
+def _demo_settings(ctx: BenchContext) -> ApiSettings:
+    scratch = ctx.scratch("verify")
+    deployment = ctx.chain().deploy()
+    deployment.save(scratch / "deployment.json")
+    return ApiSettings(
+        data_dir=scratch,
+        database_url=f"sqlite:///{scratch / 'demo.db'}",
+        rpc_url=ctx.chain().rpc_url,
+        deployment_file=scratch / "deployment.json",
+        admin_token="sandan-bench-admin-token",  # noqa: S106 (throwaway, private bench service)
+        keystore_secret="sandan-bench-keystore",  # noqa: S106
+        batch_wait_seconds=0.0,
+        rate_limit_per_minute=0,
+    )
+
+
+def real_bundle(ctx: BenchContext) -> tuple[dict[str, Any], str]:
+    """Run the demo on the bench chain; return one matched trade's bundle and the registry."""
+    from fastapi.testclient import TestClient
+
+    from api.demo import DemoRun, run_trade_demo
+    from api.main import create_app
+    from api.worker import AnchorWorker
+
+    runtime = Runtime.from_settings(_demo_settings(ctx))
+    ledger = runtime.ledger()
+    with TestClient(create_app(runtime=runtime)) as client:
+        run = DemoRun(
+            client=client,
+            admin_token=runtime.admin_token,
+            worker=AnchorWorker(runtime),
+            out_dir=ctx.scratch("verify/bundles"),
+            chain_id=ledger.chain_id,
+            reader=TradeRegistryClient(ledger.w3, ledger.trade_registry_address),
+            emit=lambda _m: None,
+            tag=f"{int(time.time()) % 10**8:08d}",
+        )
+        outcomes = run_trade_demo(run)
+    runtime.engine.dispose()
+    path = next(o.bundle_path for o in outcomes if o.bundle_path)
+    return json.loads(Path(path).read_text(encoding="utf-8")), ledger.trade_registry_address
+
+
+def _call_cost(ctx: BenchContext, address: str, entry: dict[str, Any], calls: int) -> list[Metric]:
+    w3 = ctx.chain().w3
+    leaf = bytes.fromhex(entry["contentHash"])
+    proof = [bytes.fromhex(p) for p in entry["anchor"]["proof"]]
+    contract = w3.eth.contract(
+        address=w3.to_checksum_address(address), abi=list(load_artifacts()["TradeRegistry"].abi)
+    )
+    gas = contract.functions.verifyDocument(leaf, proof).estimate_gas()
+    reader = TradeRegistryClient(w3, address)
+    start = time.perf_counter()
+    for _ in range(calls):
+        reader.verify_document(leaf, proof)
+    wall_ms = (time.perf_counter() - start) / calls * 1000
+    depth = f"proof of {len(proof)} hashes"
+    return [
+        Metric(
+            "verify.verifyDocument_gas",
+            gas,
+            "gas",
+            notes=f"eth_estimateGas of the view call ({depth}; includes the 21,000 "
+            "base of a transaction, an eth_call costs the caller nothing)",
+            group=GROUP,
+        ),
+        Metric(
+            "verify.verifyDocument_wall",
+            wall_ms,
+            "ms/call",
+            notes=f"eth_call over HTTP to local anvil, mean of {calls}",
+            group=GROUP,
+        ),
+    ]
+
+
+def _bundles_per_second(ctx: BenchContext, bundle: dict[str, Any], address: str, n: int) -> Metric:
+    chain = ctx.chain()
+    reader = TradeRegistryClient(chain.w3, address)
+    chain_id = int(chain.w3.eth.chain_id)
+    authentic = verify_bundle(bundle, reader, chain_id=chain_id).authentic
+    start = time.perf_counter()
+    for _ in range(n):
+        verify_bundle(bundle, reader, chain_id=chain_id)
+    rate = n / (time.perf_counter() - start)
+    documents = len(bundle.get("documents", []))
+    notes = (
+        f"verify_bundle on a real {documents}-document bundle, {n} times "
+        f"({documents} verifyDocument + 1 tradeOf calls each); authentic={authentic}"
+    )
+    return Metric("verify.bundles", rate, "bundles/s", notes=notes, group=GROUP)
+
+
+def run(ctx: BenchContext) -> list[Metric]:
+    """Build a real bundle, then measure the verifier's costs."""
+    ctx.progress.start("verify: demo flow for a real bundle")
+    bundle, address = real_bundle(ctx)
+    ctx.progress.start("verify: eth_call and bundles")
+    calls = ctx.size(quick=200, full=2_000)
+    metrics = _call_cost(ctx, address, bundle["documents"][0], calls)
+    metrics.append(_bundles_per_second(ctx, bundle, address, ctx.size(quick=30, full=300)))
+    return metrics
