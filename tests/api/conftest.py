@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from api.config import ApiSettings
 from api.db import make_engine
@@ -26,29 +28,45 @@ ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
 
 
-def _postgres_engine() -> Engine:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A database URL whose connections live in a fresh, private schema (dropped after).
+
+    A schema per test keeps concurrent runs on one PostgreSQL server apart; the
+    search path travels in the URL, so worker subprocesses land in it too.
+    """
     if not POSTGRES_URL:
         if os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS") == "1":
             pytest.fail("SANDAN_TEST_POSTGRES_URL is required when SANDAN_REQUIRE_ALL_BACKENDS=1")
         pytest.skip("set SANDAN_TEST_POSTGRES_URL to run the API suite on PostgreSQL")
-    settings = ApiSettings(database_url=POSTGRES_URL)
-    engine = make_engine(settings.resolved_database_url)
-    import api.models  # noqa: F401
-
-    SQLModel.metadata.drop_all(engine)
-    return engine
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = make_engine(ApiSettings(database_url=POSTGRES_URL).resolved_database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh, empty database of each backend."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend, as a URL."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'sandan.db'}")
-    else:
-        engine = _postgres_engine()
+        yield f"sqlite:///{tmp_path / 'sandan.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the fresh database."""
+    engine = make_engine(ApiSettings(database_url=database_url).resolved_database_url)
     yield engine
-    if request.param == "postgres":
-        SQLModel.metadata.drop_all(engine)
     engine.dispose()
 
 

@@ -89,25 +89,6 @@ def _deploy(rpc_url: str, data_dir: Path) -> None:
     deployment.save(data_dir / "deployment.json")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database URL of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'drill.db'}"
-        return
-    from tests.api.conftest import _postgres_engine
-
-    engine = _postgres_engine()
-    engine.dispose()
-    url = os.environ["SANDAN_TEST_POSTGRES_URL"]
-    yield url
-    engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
-    from sqlmodel import SQLModel
-
-    SQLModel.metadata.drop_all(engine)
-    engine.dispose()
-
-
 @pytest.fixture
 def slow_anvil_url(tmp_path: Path) -> Iterator[str]:
     """An anvil that mines a block every second, so each batch spends time in flight."""
