@@ -27,13 +27,23 @@ Emit = Callable[[str], None]
 
 #: (role, name, signing algorithm, chain account, location attribute names of OrangeLot).
 TRACE_PARTIES: tuple[tuple[str, str, Algorithm, bool, tuple[str, ...]], ...] = (
-    ("producer", "信丰县脐橙专业合作社 Xinfeng Navel Orange Cooperative", Algorithm.ED25519,
-     False, ("farm", "packhouse")),
+    (
+        "producer",
+        "信丰县脐橙专业合作社 Xinfeng Navel Orange Cooperative",
+        Algorithm.ED25519,
+        False,
+        ("farm", "packhouse"),
+    ),
     ("inspector", "赣州海关技术中心 Ganzhou Customs Laboratory", Algorithm.SM2, True, ("lab",)),
     ("logistics", "赣欧国际物流 Gan-Europe Logistics", Algorithm.ES256, False, ("port",)),
-    ("warehouse", "Rotterdam Fresh Warehouse B.V.", Algorithm.ES256K, False,
-     ("warehouse", "store")),
-)  # fmt: skip
+    (
+        "warehouse",
+        "Rotterdam Fresh Warehouse B.V.",
+        Algorithm.ES256K,
+        False,
+        ("warehouse", "store"),
+    ),
+)
 
 #: Which role captures each business step of the sample chain.
 CAPTURER = {
@@ -68,9 +78,14 @@ class _Party:
 
     def sign(self, document: dict[str, Any]) -> dict[str, Any]:
         return sign_envelope(
-            document, doc_type="epcis-event", party=self.code, key_id=self.key_id,
-            signing_key=self.key, salt=new_salt(), issued_at=datetime.now(UTC),
-        ).to_wire()  # fmt: skip
+            document,
+            doc_type="epcis-event",
+            party=self.code,
+            key_id=self.key_id,
+            signing_key=self.key,
+            salt=new_salt(),
+            issued_at=datetime.now(UTC),
+        ).to_wire()
 
 
 def _register(
@@ -129,10 +144,14 @@ def run_trace_demo(
     ids = OrangeLot(lot=lot_number(tag))
     parties = _register(client, admin, tag, ids)
     chain = navel_orange_chain(datetime.now(UTC) - timedelta(days=30), ids)
-    jobs = {role: _capture(client, parties[role], chain, events)
-            for role, events in _split(chain).items()}  # fmt: skip
-    emit(f"captured {sum(j['counts']['captured'] for j in jobs.values())} signed EPCIS events "
-         f"for lot {ids.lot} (GTIN {ids.gtin})")  # fmt: skip
+    jobs = {
+        role: _capture(client, parties[role], chain, events)
+        for role, events in _split(chain).items()
+    }
+    emit(
+        f"captured {sum(j['counts']['captured'] for j in jobs.values())} signed EPCIS events "
+        f"for lot {ids.lot} (GTIN {ids.gtin})"
+    )
     worker.drain()
     base = client.app.state.runtime.settings.public_base_url  # type: ignore[attr-defined]
     link = build_digital_link(ids.gtin, lot=ids.lot, host=base)
@@ -150,8 +169,10 @@ def run_trace_demo(
     ).json()
     for event in provenance["events"]:
         check = event["verification"]
-        emit(f"  {event['stage'] or '-':<10} {event['bizStep'] or event['type']:<15} "
-             f"{check['status']:<13} block {check['blockNumber']} tx {check['txHash']}")  # fmt: skip
+        emit(
+            f"  {event['stage'] or '-':<10} {event['bizStep'] or event['type']:<15} "
+            f"{check['status']:<13} block {check['blockNumber']} tx {check['txHash']}"
+        )
     summary = provenance["verification"]
     emit(f"{summary['verified']} of {summary['total']} events verified on chain")
     return {
@@ -169,7 +190,7 @@ def run_trace_demo(
                 **{k: e["verification"][k] for k in ("status", "blockNumber", "txHash")},
             }
             for e in provenance["events"]
-        ],  # fmt: skip
+        ],
         "allVerified": summary["allVerified"],
         "findings": provenance["findings"],
     }

@@ -7,7 +7,7 @@ warehouse; what each may capture is the table in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -38,7 +38,7 @@ CAPTURE_ROLES = ("producer", "inspector", "logistics", "warehouse")
 class EpcisRoute(APIRoute):
     """Adds the GS1-EPCIS-Version and GS1-CBV-Version headers to every response."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def with_headers(request: Request) -> Response:
@@ -103,10 +103,13 @@ async def capture_document(
     data = await _json_body(request)
     check_rate(request, party.code)
     job = capture.create_job(
-        session=session, runtime=runtime, party=party, data=data,
+        session=session,
+        runtime=runtime,
+        party=party,
+        data=data,
         behaviour=behaviour,  # type: ignore[arg-type]
         max_events=runtime.settings.max_bulk_documents,
-    )  # fmt: skip
+    )
     background.add_task(_run_jobs, runtime, job.id)
     return JSONResponse(
         {"captureID": job.id, "running": True},
@@ -214,9 +217,13 @@ def _recall_body(record: Any) -> dict[str, Any]:
 
 @router.post("/lots/{gtin}/{lot}/recall")
 def recall_lot(
-    gtin: str, lot: str, body: RecallRequest, session: SessionDep, runtime: RuntimeDep,
+    gtin: str,
+    lot: str,
+    body: RecallRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
     party: InspectorDep,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Put a lot under recall on chain (inspectors, through their own chain account)."""
     ref = trace_lots.lot_ref(gtin, lot)
     record = trace_lots.change_recall(
@@ -227,9 +234,13 @@ def recall_lot(
 
 @router.post("/lots/{gtin}/{lot}/clear-recall")
 def clear_recall(
-    gtin: str, lot: str, body: RecallRequest, session: SessionDep, runtime: RuntimeDep,
+    gtin: str,
+    lot: str,
+    body: RecallRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
     party: InspectorDep,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Lift a lot's recall on chain (inspectors), with the reason."""
     ref = trace_lots.lot_ref(gtin, lot)
     record = trace_lots.change_recall(

@@ -56,7 +56,7 @@ def describe_resolver(request: Request) -> dict[str, Any]:
 )
 def qr_code(
     dl: Annotated[str, Query(max_length=2000, description="A GS1 Digital Link URI")],
-    format: Annotated[Literal["png", "svg"], Query()] = "png",  # noqa: A002 (the API's name)
+    format: Annotated[Literal["png", "svg"], Query()] = "png",
 ) -> Response:
     """A label-sized QR code (error correction M, ~25 mm at 300 dpi) of a checked Digital Link."""
     _parse(dl, "dl.")
@@ -96,7 +96,10 @@ def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
     item = link.constrained()
     stmt = (
         select(TraceEventLotRecord)
-        .join(TraceEventEpcRecord, col(TraceEventEpcRecord.event_id) == col(TraceEventLotRecord.event_id))
+        .join(
+            TraceEventEpcRecord,
+            col(TraceEventEpcRecord.event_id) == col(TraceEventLotRecord.event_id),
+        )
         .where(TraceEventEpcRecord.epc == item)
     )
     lots = {(r.gtin, r.lot) for r in session.exec(stmt).all() if r.gtin == link.gtin}
@@ -132,8 +135,11 @@ def _represent(
         chosen = trace_links.pick_link(links, link_type)
         if chosen is None:
             available = ", ".join(sorted({f"gs1:{x.link_type}" for x in links}))
-            raise NotFound(f"no link of type {link_type}; available: {available}",
-                           field="query.linkType", code="link_type_not_found")  # fmt: skip
+            raise NotFound(
+                f"no link of type {link_type}; available: {available}",
+                field="query.linkType",
+                code="link_type_not_found",
+            )
         return RedirectResponse(chosen.href, status_code=307, headers=headers)
     kind = "linkset" if link_type == "all" else negotiate_kind(request)
     if kind == "linkset":
@@ -142,8 +148,10 @@ def _represent(
     found = trace_lots.provenance(session=session, runtime=runtime, lot=ref)
     if kind == "json":
         return JSONResponse(provenance_json(found, base_url=base), headers=headers)
-    lang = choose_lang(options.get("lang") or request.query_params.get("lang"),
-                       request.headers.get("accept-language"))  # fmt: skip
+    lang = choose_lang(
+        options.get("lang") or request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+    )
     html = render_lot_page(found, lang=lang, base_url=base)
     return HTMLResponse(html, headers=headers | _page_headers(lang))
 
@@ -177,9 +185,12 @@ def _product(request: Request, session: Session, gtin: str, options: dict[str, s
     anchor = f"{base}/01/{gtin}"
     kind = "linkset" if options.get("linkType") == "all" else negotiate_kind(request)
     if kind == "linkset":
-        context = {"anchor": anchor, trace_links.GS1_VOC + "pip": [
-            {"href": item["digitalLink"], "title": f"Lot {item['lot']}"} for item in lots
-        ]}  # fmt: skip
+        context = {
+            "anchor": anchor,
+            trace_links.GS1_VOC + "pip": [
+                {"href": item["digitalLink"], "title": f"Lot {item['lot']}"} for item in lots
+            ],
+        }
         return JSONResponse({"linkset": [context]}, media_type=trace_links.LINKSET_TYPE)
     if kind == "json":
         return JSONResponse({"gtin": gtin, "lots": lots})

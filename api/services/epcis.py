@@ -213,14 +213,15 @@ def check_document(
         path = f"epcisBody.eventList[{index}]"
         try:
             found.append(
-                candidate(raw, context=document["@context"], path=path, party=party,
-                          locations=locations)
-            )  # fmt: skip
+                candidate(
+                    raw, context=document["@context"], path=path, party=party, locations=locations
+                )
+            )
         except PermissionDenied as exc:
             errors.append(_error(exc.field or path, exc.message, exc.code, exc.status_code))
         except TraceabilityError as exc:
             errors.append(_error(exc.field or path, exc.message, exc.reason, 422))
-    errors.sort(key=lambda e: (e["eventIndex"] if e["eventIndex"] is not None else -1))
+    errors.sort(key=lambda e: e["eventIndex"] if e["eventIndex"] is not None else -1)
     return found, errors, len(events)
 
 
@@ -288,9 +289,12 @@ def capture_one(
     for attempt in range(2):
         try:
             outcome = store(
-                session=session, candidates=[item], party=party, envelope=incoming.envelope,
+                session=session,
+                candidates=[item],
+                party=party,
+                envelope=incoming.envelope,
                 capture_id=None,
-            )  # fmt: skip
+            )
             session.commit()
             break
         except IntegrityError:
@@ -326,7 +330,9 @@ def create_job(
     if count > max_events:
         from api.errors import PayloadTooLarge
 
-        raise PayloadTooLarge(f"at most {max_events} events per capture", field="epcisBody.eventList")
+        raise PayloadTooLarge(
+            f"at most {max_events} events per capture", field="epcisBody.eventList"
+        )
     job = CaptureJobRecord(
         id=secrets.token_hex(16),
         party_code=party.code,
@@ -387,9 +393,12 @@ def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: Party
         outcome = Outcome(errors=errors)
         if candidates and not (errors and job.error_behaviour == "rollback"):
             stored = store(
-                session=session, candidates=candidates, party=party,
-                envelope=incoming.envelope, capture_id=job.id,
-            )  # fmt: skip
+                session=session,
+                candidates=candidates,
+                party=party,
+                envelope=incoming.envelope,
+                capture_id=job.id,
+            )
             outcome.captured, outcome.duplicates = stored.captured, stored.duplicates
     except (TraceabilityError, Conflict) as exc:
         session.rollback()
@@ -411,8 +420,11 @@ def _finish(session: Session, job: CaptureJobRecord, outcome: Outcome) -> None:
     session.commit()
     logger.info(
         "capture %s: %d stored, %d duplicate, %d errors",
-        job.id, job.captured_count, job.duplicate_count, len(outcome.errors),
-    )  # fmt: skip
+        job.id,
+        job.captured_count,
+        job.duplicate_count,
+        len(outcome.errors),
+    )
 
 
 def stale_jobs(session: Session) -> list[str]:

@@ -55,15 +55,24 @@ def lot_links(base_url: str, lot: LotRef, certificates: list[str]) -> list[Link]
     base = base_url.rstrip("/")
     path = f"{base}/lots/{lot.gtin}/{quote(lot.lot, safe='')}"
     page = ("text/html", ("zh", "en"))
+    query = urlencode({"MATCH_anyEPCClass": lot_uri(lot.gtin, lot.lot)})
     links = [
         Link("defaultLink", path, "Product provenance page / 产品溯源页", *page),
         Link("pip", path, "Product information and provenance", *page),
-        Link("traceability", f"{path}/lineage", "Traceability: lineage and on-chain checks",
-             "application/json"),
-        Link("epcis", f"{base}/events?{urlencode({'MATCH_anyEPCClass': lot_uri(lot.gtin, lot.lot)})}",
-             "EPCIS 2.0 events of this lot (API key required)", "application/ld+json"),
+        Link(
+            "traceability",
+            f"{path}/lineage",
+            "Traceability: lineage and on-chain checks",
+            "application/json",
+        ),
+        Link(
+            "epcis",
+            f"{base}/events?{query}",
+            "EPCIS 2.0 events of this lot (API key required)",
+            "application/ld+json",
+        ),
         Link("recallStatus", f"{path}/recall-status", "Recall status on chain", "application/json"),
-    ]  # fmt: skip
+    ]
     for uri in dict.fromkeys(certificates):
         if uri.startswith(("https://", "http://")):
             links.append(Link("certificationInfo", uri, "Inspection certificate"))
@@ -139,8 +148,9 @@ def resolver_description(base_url: str) -> dict[str, Any]:
         "resolverRoot": base,
         "supportedPrimaryKeys": ["01"],
         "supportedQualifiers": {"01": ["10", "21"]},
-        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:", "linkType": t}
-                              for t in types],  # fmt: skip
+        "supportedLinkType": [
+            {"namespace": GS1_VOC, "prefix": "gs1:", "linkType": t} for t in types
+        ],
         "linkTypeDefaultCanBeLinkset": True,
         "linksetMediaType": LINKSET_TYPE,
         "supportedContextValuesEnumerated": {"lang": ["zh", "en"]},
@@ -160,6 +170,7 @@ def qr_image(uri: str, kind: Literal["png", "svg"]) -> bytes:
         scale = max(1, round(LABEL_MM / 25.4 * LABEL_DPI / modules))
         code.save(out, kind="png", scale=scale, border=QUIET_ZONE, dpi=LABEL_DPI)
     else:
-        code.save(out, kind="svg", scale=LABEL_MM / modules, border=QUIET_ZONE, unit="mm",
-                  xmldecl=False)  # fmt: skip
+        code.save(
+            out, kind="svg", scale=LABEL_MM / modules, border=QUIET_ZONE, unit="mm", xmldecl=False
+        )
     return out.getvalue()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -186,10 +186,12 @@ def recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallSt
     recalled = status.recalled if status is not None else bool(last and last.action == "recall")
     source: Literal["chain", "database"] = "chain" if status is not None else "database"
     if last is None:
-        return RecallState(recalled, None, None, None, status.status_block if status else None,
-                           source)  # fmt: skip
-    return RecallState(recalled, last.reason, last.party_code, last.tx_hash, last.block_number,
-                       source)  # fmt: skip
+        return RecallState(
+            recalled, None, None, None, status.status_block if status else None, source
+        )
+    return RecallState(
+        recalled, last.reason, last.party_code, last.tx_hash, last.block_number, source
+    )
 
 
 def change_recall(
@@ -265,48 +267,54 @@ def check_event(
     recomputed = recompute(record)
     anchored = _anchor_row(session, record.event_hash, lot.lane)
     if anchored is None:
-        return EventCheckResult(record.event_hash, recomputed, "not_anchored",
-                                "not anchored yet: waiting for the next batch")  # fmt: skip
+        return EventCheckResult(
+            record.event_hash,
+            recomputed,
+            "not_anchored",
+            "not anchored yet: waiting for the next batch",
+        )
     row, batch = anchored
     proof = [bytes.fromhex(p) for p in json.loads(row.proof or "[]")]
     leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
     check = runtime.ledger().trace.verify_event(leaf, proof)
-    base = {
-        "tx_hash": batch.tx_hash,
-        "chain_id": batch.chain_id,
-        "contract_address": batch.contract_address,
-        "lot_id": check.lot_id.hex() if check.lot_id else row.lane.removeprefix("lot:"),
-    }
-    if recomputed != record.event_hash:
-        return EventCheckResult(
-            record.event_hash, recomputed, "hash_mismatch",
-            "the stored event hashes to a different value than the one anchored: "
-            "it was changed after capture",
-            root=batch.root, block_number=batch.block_number, **base,
-        )  # fmt: skip
-    if not check.anchored:
-        return EventCheckResult(
-            record.event_hash, recomputed, "not_on_chain",
-            f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain",
-            root=check.root.hex(), **base,
-        )  # fmt: skip
-    status: CheckStatus = "recalled" if check.recalled else "verified"
-    message = (
-        "anchored on chain, but the lot it was anchored for is under recall"
-        if check.recalled
-        else "verified on chain"
+    base = EventCheckResult(
+        record.event_hash,
+        recomputed,
+        "not_on_chain",
+        f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain",
+        root=check.root.hex(),
+        tx_hash=batch.tx_hash,
+        chain_id=batch.chain_id,
+        contract_address=batch.contract_address,
+        lot_id=check.lot_id.hex() if check.lot_id else row.lane.removeprefix("lot:"),
     )
-    return EventCheckResult(record.event_hash, recomputed, status, message,
-                            block_number=check.block_number, root=check.root.hex(),
-                            **base)  # fmt: skip
+    if recomputed != record.event_hash:
+        message = (
+            "the stored event hashes to a different value than the one anchored: "
+            "it was changed after capture"
+        )
+        return replace(
+            base,
+            status="hash_mismatch",
+            message=message,
+            root=batch.root,
+            block_number=batch.block_number,
+        )
+    if not check.anchored:
+        return base
+    if check.recalled:
+        message = "anchored on chain, but the lot it was anchored for is under recall"
+        return replace(base, status="recalled", message=message, block_number=check.block_number)
+    return replace(
+        base, status="verified", message="verified on chain", block_number=check.block_number
+    )
 
 
 def provenance(*, session: Session, runtime: Runtime, lot: LotRef) -> Provenance:
     """The lot's events, lineage, recall state and per-event verification."""
     records = lot_records(session, lot)
     if not records:
-        raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}",
-                       field="path./10")  # fmt: skip
+        raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}", field="path./10")
     events = {r.event_hash: e for r in records if (e := read_event(r)) is not None}
     recall = recall_state(session=session, runtime=runtime, lot=lot)
     lineage = build_lineage(events.values(), gtin=lot.gtin, lot=lot.lot, recalled=recall.recalled)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,13 +56,13 @@ def content_security_policy() -> str:
 
 def local_time(moment: datetime, offset: str | None) -> str:
     """``2024-11-05 08:00 UTC+08:00`` in the event's own time zone."""
-    zone = timezone.utc
+    zone = UTC
     if offset and len(offset) == 6 and offset[0] in "+-":
         sign = 1 if offset[0] == "+" else -1
         try:
             zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
         except ValueError:
-            zone = timezone.utc
+            zone = UTC
     local = moment.astimezone(zone)
     z = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} UTC{z[:3]}:{z[3:]}"
@@ -76,8 +76,9 @@ def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
     stages = stage_of(p)
     items = []
     for record in p.records:
-        summary = event_summary(p.events.get(record.event_hash), record,
-                                stages.get(record.event_hash))  # fmt: skip
+        summary = event_summary(
+            p.events.get(record.event_hash), record, stages.get(record.event_hash)
+        )
         check = p.checks[record.event_hash]
         summary["when"] = local_time(record.event_time, summary.get("eventTimeZoneOffset"))
         summary["stageLabel"] = translate(lang, f"stage.{summary['stage'] or 'none'}")

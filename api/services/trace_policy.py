@@ -101,7 +101,8 @@ def check_capture(
     if gln is None or gln not in locations:
         raise PermissionDenied(
             f"party {party_code} may only capture events at its registered locations "
-            f"({', '.join(sorted(locations)) or 'none registered'}); this one is at {gln or 'none'}",
+            f"({', '.join(sorted(locations)) or 'none registered'}); "
+            f"this one is at {gln or 'none'}",
             field=prefix + "bizLocation",
             code="location_not_allowed",
         )

@@ -27,8 +27,13 @@ from traceability.epcis.timestamps import parse_timestamp
 
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 30
-_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent",
-                "TransformationEvent", "AssociationEvent")  # fmt: skip
+_EVENT_TYPES = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
 
 #: MATCH_ parameters and the identifier roles (see trace_store.named_identifiers) they search.
 MATCH_ROLES: Mapping[str, tuple[str, ...]] = {
@@ -133,8 +138,9 @@ def decode_token(token: str) -> int:
         padded = token + "=" * (-len(token) % 4)
         after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise BadRequest("invalid nextPageToken", field="nextPageToken",
-                         code="query_parameter") from exc  # fmt: skip
+        raise BadRequest(
+            "invalid nextPageToken", field="nextPageToken", code="query_parameter"
+        ) from exc
     if not isinstance(after, int) or after < 0:
         raise BadRequest("invalid nextPageToken", field="nextPageToken", code="query_parameter")
     return after
@@ -144,8 +150,9 @@ def per_page(params: Mapping[str, Sequence[str]]) -> int:
     """The page size asked for (default 30, at most 1000)."""
     raw = params.get("perPage", [str(DEFAULT_PER_PAGE)])[-1]
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
-        raise BadRequest(f"perPage must be 1..{MAX_PER_PAGE}", field="perPage",
-                         code="query_parameter")  # fmt: skip
+        raise BadRequest(
+            f"perPage must be 1..{MAX_PER_PAGE}", field="perPage", code="query_parameter"
+        )
     return int(raw)
 
 
@@ -164,10 +171,11 @@ def query_events(*, session: Session, params: Mapping[str, Sequence[str]]) -> Pa
 
 def event_json(record: TraceEventRecord) -> dict[str, Any]:
     """A stored event as EPCIS JSON-LD, with eventID, recordTime and its own namespaces."""
-    event = json.loads(record.event_json)
+    event: dict[str, Any] = json.loads(record.event_json)
     context = json.loads(record.context_json)
-    extra = [c for c in (context if isinstance(context, list) else [context])
-             if isinstance(c, dict)]  # fmt: skip
+    extra = [
+        c for c in (context if isinstance(context, list) else [context]) if isinstance(c, dict)
+    ]
     if extra and "@context" not in event:
         event = {"@context": extra, **event}
     event.setdefault("eventID", record.event_id)

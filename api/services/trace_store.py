@@ -115,7 +115,7 @@ def add_event(*, session: Session, record: TraceEventRecord, event: Event) -> li
     assert record.id is not None
     for role, value in named_identifiers(event):
         session.add(TraceEventEpcRecord(event_id=record.id, role=role, epc=value[:500]))
-    lots = {lot: None for lot in direct_lots(event)}
+    lots: dict[LotRef, str | None] = {lot: None for lot in direct_lots(event)}
     for container in _containers_named(event):
         for lot in _lots_inside(session, container, event.event_time):
             lots.setdefault(lot, container)
@@ -171,14 +171,13 @@ def _lots_inside(session: Session, container: str, moment: datetime) -> list[Lot
             col(TraceContainerRecord.added_at) <= moment,
         )
     ).all()
-    return [
-        LotRef(r.gtin, r.lot) for r in rows if r.removed_at is None or r.removed_at > moment
-    ]
+    return [LotRef(r.gtin, r.lot) for r in rows if r.removed_at is None or r.removed_at > moment]
 
 
 def _pack_or_unpack(session: Session, record: TraceEventRecord, event: Event) -> None:
     parent = event.parent_id
-    assert parent is not None and record.id is not None
+    assert parent is not None
+    assert record.id is not None
     children = [
         lot
         for value in (*event.child_epcs, *(q.epc_class for q in event.child_quantities))

@@ -90,12 +90,18 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
         "epcs": [*event.epcs, *event.child_epcs, *([event.parent_id] if event.parent_id else [])],
         "certificationInfo": list(event.certification_info),
         "sensorReports": [
-            {"type": s.measurement or _short(s.type), "value": s.value, "uom": s.uom,
-             "exception": s.exception}
+            {
+                "type": s.measurement or _short(s.type),
+                "value": s.value,
+                "uom": s.uom,
+                "exception": s.exception,
+            }
             for s in event.sensor_reports
-        ],  # fmt: skip
-        "bizTransactions": [{"type": b.term or b.type, "value": b.value, "id": _short(b.value)}
-                            for b in event.biz_transactions],  # fmt: skip
+        ],
+        "bizTransactions": [
+            {"type": b.term or b.type, "value": b.value, "id": _short(b.value)}
+            for b in event.biz_transactions
+        ],
         "ilmd": {k.split(":", 1)[-1]: v for k, v in event.ilmd.items()},
     }
     return base
@@ -106,8 +112,9 @@ def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
     stages = stage_of(p)
     events = []
     for record in p.records:
-        summary = event_summary(p.events.get(record.event_hash), record,
-                                stages.get(record.event_hash))  # fmt: skip
+        summary = event_summary(
+            p.events.get(record.event_hash), record, stages.get(record.event_hash)
+        )
         summary["verification"] = p.checks[record.event_hash].to_json()
         events.append(summary)
     verified = sum(1 for c in p.checks.values() if c.status == "verified")
@@ -120,8 +127,7 @@ def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
         "recall": p.recall.to_json(),
         "product": product_info(p),
         "stages": [
-            {"stage": s.name.value, "events": [e.hash for e in s.events]}
-            for s in p.lineage.stages
+            {"stage": s.name.value, "events": [e.hash for e in s.events]} for s in p.lineage.stages
         ],
         "events": events,
         "findings": [
@@ -129,10 +135,15 @@ def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
             for f in p.lineage.findings
         ],
         "alerts": [
-            {"eventHash": a.event_hash, "measurement": a.measurement, "value": a.value,
-             "uom": a.uom, "message": a.message}
+            {
+                "eventHash": a.event_hash,
+                "measurement": a.measurement,
+                "value": a.value,
+                "uom": a.uom,
+                "message": a.message,
+            }
             for a in p.lineage.alerts
-        ],  # fmt: skip
+        ],
         "orderNumbers": list(p.lineage.order_numbers),
         "waybills": list(p.lineage.waybills),
         "complete": p.lineage.complete,

@@ -15,10 +15,16 @@ from tests.api.trace_fixtures import (
     IDS,
     TraceParties,
     chain_document,
+    make_trace_parties,
     sub_document,
-    trace_parties,  # noqa: F401  (fixture)
 )
 from traceability.digital_link import lot_id
+
+
+@pytest.fixture
+def trace_parties(world: World) -> TraceParties:
+    """The four capturing parties with their locations registered."""
+    return make_trace_parties(world)
 
 
 def _events() -> list[dict[str, Any]]:
@@ -44,11 +50,14 @@ def test_capture_document_stores_events_with_outbox_rows_per_lot(
 ) -> None:
     harvest, grading = _events()[0], _events()[1]
     producer = trace_parties.producer
-    response = _post_capture(world, producer, producer.envelope("epcis-event", sub_document([harvest, grading])))
+    response = _post_capture(
+        world, producer, producer.envelope("epcis-event", sub_document([harvest, grading]))
+    )
     assert response.headers["GS1-EPCIS-Version"] == "2.0.0"
     assert response.headers["GS1-CBV-Version"] == "2.0.0"
     job = _job(world, producer, response)
-    assert job["success"] and not job["running"]
+    assert job["success"]
+    assert not job["running"]
     assert job["counts"] == {"events": 2, "captured": 2, "duplicates": 0, "rejected": 0}
     with Session(world.runtime.engine) as session:
         lanes = {(r.subject, r.lane) for r in session.exec(select(OutboxRecord)).all()}
@@ -67,7 +76,11 @@ def test_capture_rollback_stores_nothing_when_one_event_is_invalid(
     harvest, grading = copy.deepcopy(_events()[:2])
     grading["eventTime"] = "yesterday"
     producer = trace_parties.producer
-    job = _job(world, producer, _post_capture(world, producer, sub_document([harvest, grading]), "rollback"))
+    job = _job(
+        world,
+        producer,
+        _post_capture(world, producer, sub_document([harvest, grading]), "rollback"),
+    )
     assert job["success"] is False
     assert job["counts"]["captured"] == 0
     assert job["errors"][0]["field"] == "epcisBody.eventList[1].eventTime"
@@ -83,7 +96,9 @@ def test_capture_proceed_stores_valid_events_and_reports_invalid(
     harvest, grading = copy.deepcopy(_events()[:2])
     del harvest["eventTimeZoneOffset"]
     producer = trace_parties.producer
-    job = _job(world, producer, _post_capture(world, producer, sub_document([harvest, grading]), "proceed"))
+    job = _job(
+        world, producer, _post_capture(world, producer, sub_document([harvest, grading]), "proceed")
+    )
     assert job["success"] is False
     assert job["counts"] == {"events": 2, "captured": 1, "duplicates": 0, "rejected": 1}
     assert job["errors"][0]["field"] == "epcisBody.eventList[0].eventTimeZoneOffset"
@@ -97,23 +112,29 @@ def test_capture_twice_is_idempotent(world: World, trace_parties: TraceParties) 
     producer = trace_parties.producer
     document = sub_document(_events()[:1])
     first = _job(world, producer, _post_capture(world, producer, document))
-    again = _job(world, producer, _post_capture(world, producer, producer.envelope("epcis-event", document)))
+    again = _job(
+        world, producer, _post_capture(world, producer, producer.envelope("epcis-event", document))
+    )
     assert first["counts"]["captured"] == 1
     assert again["counts"] == {"events": 1, "captured": 0, "duplicates": 1, "rejected": 0}
     assert again["eventHashes"] == first["eventHashes"]
-    single = world.client.post("/events", json=_events()[0] | {"@context": document["@context"]},
-                               headers=producer.headers)
+    single = world.client.post(
+        "/events", json=_events()[0] | {"@context": document["@context"]}, headers=producer.headers
+    )
     assert single.status_code == 200, single.text
     assert single.json()["created"] is False
     with Session(world.runtime.engine) as session:
         assert len(session.exec(select(OutboxRecord)).all()) == 1
 
 
-def test_post_event_captures_one_event_with_location(world: World, trace_parties: TraceParties) -> None:
+def test_post_event_captures_one_event_with_location(
+    world: World, trace_parties: TraceParties
+) -> None:
     inspection = _events()[2] | {"@context": chain_document()["@context"]}
     inspector = trace_parties.inspector
-    response = world.client.post("/events", json=inspector.envelope("epcis-event", inspection),
-                                 headers=inspector.headers)
+    response = world.client.post(
+        "/events", json=inspector.envelope("epcis-event", inspection), headers=inspector.headers
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert response.headers["Location"] == f"/events/{body['eventID']}"
@@ -151,7 +172,9 @@ def test_post_event_refuses_producer_outside_its_locations(
     response = world.client.post("/events", json=event, headers=trace_parties.producer.headers)
     assert response.status_code == 403
     assert response.json() | {"message": ""} == {
-        "error": "location_not_allowed", "field": "bizLocation", "message": ""
+        "error": "location_not_allowed",
+        "field": "bizLocation",
+        "message": "",
     }
 
 
@@ -166,8 +189,12 @@ def test_capture_by_party_without_capture_role_is_forbidden(world: World) -> Non
     [
         (lambda e: e.pop("eventTime"), "eventTime"),
         (lambda e: e.update(action="MOVE"), "action"),
-        (lambda e: e["quantityList"][0].update(epcClass="https://id.gs1.org/01/06901234000109/10/X"),
-         "quantityList[0].epcClass"),
+        (
+            lambda e: e["quantityList"][0].update(
+                epcClass="https://id.gs1.org/01/06901234000109/10/X"
+            ),
+            "quantityList[0].epcClass",
+        ),
     ],
 )
 def test_post_event_rejects_invalid_event_naming_field(
@@ -180,7 +207,9 @@ def test_post_event_rejects_invalid_event_naming_field(
     assert response.json()["field"] == field
 
 
-def test_capture_rejects_non_document_synchronously(world: World, trace_parties: TraceParties) -> None:
+def test_capture_rejects_non_document_synchronously(
+    world: World, trace_parties: TraceParties
+) -> None:
     body = {"type": "EPCISDocument", "schemaVersion": "2.0"}
     response = _post_capture(world, trace_parties.producer, body)
     assert response.status_code == 422
@@ -217,7 +246,9 @@ def test_capture_job_is_private_to_its_party(world: World, trace_parties: TraceP
     assert other.status_code == 404
 
 
-def test_capture_order_independent_container_links(world: World, trace_parties: TraceParties) -> None:
+def test_capture_order_independent_container_links(
+    world: World, trace_parties: TraceParties
+) -> None:
     events = _events()
     shipping, packing = events[4], events[3]
     logistics, producer = trace_parties.logistics, trace_parties.producer

@@ -11,8 +11,14 @@ from tests.api.trace_fixtures import (
     IDS,
     TraceParties,
     capture_chain,
-    trace_parties,  # noqa: F401  (fixture)
+    make_trace_parties,
 )
+
+
+@pytest.fixture
+def trace_parties(world: World) -> TraceParties:
+    """The four capturing parties with their locations registered."""
+    return make_trace_parties(world)
 
 
 @pytest.fixture
@@ -47,8 +53,10 @@ SSCC = f"https://id.gs1.org/00/{IDS.sscc}"
         ({"MATCH_anyEPC": SSCC}, ["packing", "shipping", "receiving", "storing"]),
         ({"MATCH_epcClass": LOT}, ["inspecting", "packing", "retail_selling"]),
         ({"MATCH_anyEPCClass": LOT}, ["commissioning", "inspecting", "packing", "retail_selling"]),
-        ({"MATCH_epcClass": f"urn:epc:class:lgtin:6901234.012345.{IDS.lot}"},
-         ["inspecting", "packing", "retail_selling"]),
+        (
+            {"MATCH_epcClass": f"urn:epc:class:lgtin:6901234.012345.{IDS.lot}"},
+            ["inspecting", "packing", "retail_selling"],
+        ),
         ({"EQ_bizLocation": f"https://id.gs1.org/414/{IDS.warehouse}"}, ["receiving", "storing"]),
         ({"EQ_readPoint": f"https://id.gs1.org/414/{IDS.lab}"}, ["inspecting"]),
         ({"GE_eventTime": "2024-11-29T00:00:00Z"}, ["receiving", "storing", "retail_selling"]),
@@ -56,7 +64,9 @@ SSCC = f"https://id.gs1.org/00/{IDS.sscc}"
         ({"GE_recordTime": "2000-01-01T00:00:00Z", "EQ_bizStep": "packing"}, ["packing"]),
     ],
 )
-def test_query_events_filters(world: World, captured: TraceParties, params: Any, steps: list[str]) -> None:
+def test_query_events_filters(
+    world: World, captured: TraceParties, params: Any, steps: list[str]
+) -> None:
     assert sorted(_steps(_query(world, captured, params))) == sorted(steps)
 
 
@@ -86,7 +96,9 @@ def test_query_events_pages_with_token_and_link(world: World, captured: TracePar
         response = _query(world, captured, params)
         assert response.headers["GS1-EPCIS-Version"] == "2.0.0"
         body = response.json()
-        seen += [e["eventID"] for e in body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+        seen += [
+            e["eventID"] for e in body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        ]
         pages += 1
         if "nextPageToken" not in body:
             assert "Link" not in response.headers
@@ -108,5 +120,7 @@ def test_read_event_by_hash_id(world: World, captured: TraceParties) -> None:
     response = world.client.get(f"/events/{event['eventID']}", headers=captured.producer.headers)
     assert response.status_code == 200
     assert response.json()["certificationInfo"] == event["certificationInfo"]
-    missing = world.client.get("/events/ni:///sha-256;00?ver=CBV2.0", headers=captured.producer.headers)
+    missing = world.client.get(
+        "/events/ni:///sha-256;00?ver=CBV2.0", headers=captured.producer.headers
+    )
     assert missing.status_code == 404

@@ -1,4 +1,4 @@
-"""The Digital Link resolver: negotiation, linksets, redirects, errors, recalls, tampering, escaping."""
+"""The Digital Link resolver: negotiation, linksets, redirects, errors, recalls, tampering."""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ from tests.api.trace_fixtures import (
     TraceParties,
     capture_chain,
     chain_document,
+    make_trace_parties,
     sub_document,
-    trace_parties,  # noqa: F401  (fixture)
 )
+
+
+@pytest.fixture
+def trace_parties(world: World) -> TraceParties:
+    """The four capturing parties with their locations registered."""
+    return make_trace_parties(world)
+
 
 BASE = "http://testserver"
 GS1 = "https://gs1.org/voc/"
@@ -31,8 +38,10 @@ def captured(world: World, trace_parties: TraceParties) -> TraceParties:
 
 
 def test_resolve_lot_html_for_browsers(world: World, captured: TraceParties) -> None:
-    response = world.client.get(LOT_PATH, headers={"Accept": "text/html,*/*;q=0.8",
-                                                   "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    response = world.client.get(
+        LOT_PATH,
+        headers={"Accept": "text/html,*/*;q=0.8", "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["Content-Language"] == "zh-CN"
@@ -62,14 +71,22 @@ def test_resolve_lot_json_provenance(world: World, captured: TraceParties) -> No
     assert (body["gtin"], body["lot"]) == (IDS.gtin, IDS.lot)
     assert body["verification"]["allVerified"] is True
     assert [s["stage"] for s in body["stages"] if s["events"]] == [
-        "origin", "processing", "inspection", "packing", "export", "warehouse", "retail"
+        "origin",
+        "processing",
+        "inspection",
+        "packing",
+        "export",
+        "warehouse",
+        "retail",
     ]
     checks = [e["verification"] for e in body["events"]]
     assert all(c["status"] == "verified" and c["blockNumber"] and c["txHash"] for c in checks)
     assert body["recall"]["recalled"] is False
     assert body["orderNumbers"] == [IDS.order_no]
     assert body["product"]["origin"]["gln"] == IDS.farm
-    assert world.client.get(f"/lots/{IDS.gtin}/{IDS.lot}/lineage").json()["events"] == body["events"]
+    assert (
+        world.client.get(f"/lots/{IDS.gtin}/{IDS.lot}/lineage").json()["events"] == body["events"]
+    )
 
 
 def test_resolve_lot_linkset(world: World, captured: TraceParties) -> None:
@@ -84,7 +101,8 @@ def test_resolve_lot_linkset(world: World, captured: TraceParties) -> None:
         for relation in ("defaultLink", "pip", "traceability", "epcis", "recallStatus",
                          "certificationInfo"):  # fmt: skip
             targets = context[GS1 + relation]
-            assert isinstance(targets, list) and all("href" in t for t in targets)
+            assert isinstance(targets, list)
+            assert all("href" in t for t in targets)
         assert context[GS1 + "certificationInfo"][0]["href"].startswith("https://cert.example.cn/")
     assert 'rel="linkset"' in response.headers["Link"]
 
@@ -175,7 +193,8 @@ def test_recall_shows_banner_and_clears(world: World, captured: TraceParties) ->
                               headers=inspector.headers)  # fmt: skip
     assert again.status_code == 409
     page = world.client.get(LOT_PATH + "?lang=en")
-    assert 'data-testid="recall-banner"' in page.text and reason in page.text
+    assert 'data-testid="recall-banner"' in page.text
+    assert reason in page.text
     body = world.client.get(LOT_PATH, headers={"Accept": "application/json"}).json()
     assert body["recall"] | {"txHash": None, "blockNumber": None} == {
         "recalled": True, "reason": reason, "by": inspector.code, "txHash": None,
@@ -183,8 +202,11 @@ def test_recall_shows_banner_and_clears(world: World, captured: TraceParties) ->
     }  # fmt: skip
     statuses = {e["verification"]["status"] for e in body["events"] if e["stage"] != "origin"}
     assert statuses == {"recalled"}
-    cleared = world.client.post(f"/lots/{IDS.gtin}/{IDS.lot}/clear-recall",
-                                json={"reason": "re-tested: conformant"}, headers=inspector.headers)
+    cleared = world.client.post(
+        f"/lots/{IDS.gtin}/{IDS.lot}/clear-recall",
+        json={"reason": "re-tested: conformant"},
+        headers=inspector.headers,
+    )
     assert cleared.status_code == 200
     assert 'data-testid="recall-banner"' not in world.client.get(LOT_PATH).text
 
@@ -238,7 +260,8 @@ def test_page_escapes_hostile_event_fields(world: World, trace_parties: TracePar
         job = world.client.get(response.headers["Location"], headers=actor.headers).json()
         assert job["success"], job
     page = world.client.get(LOT_PATH).text
-    assert "<script>" not in page and "<img" not in page
+    assert "<script>" not in page
+    assert "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page
     assert "javascript:alert(3)" in page  # shown as text, not as a link

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
@@ -48,8 +46,7 @@ ROLE_OF_STEP = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def trace_parties(world: World) -> TraceParties:
+def make_trace_parties(world: World) -> TraceParties:
     """The four capturing parties with their locations registered."""
     places = {
         "producer": [IDS.farm, IDS.packhouse],

@@ -24,9 +24,15 @@ from ledger_client import deploy_registries, dev_accounts, make_web3
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ADMIN_TOKEN = "browser-admin-token"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -84,15 +90,19 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
     port = _free_port()
     settings = ApiSettings(
-        data_dir=tmp_path, admin_token=ADMIN_TOKEN, keystore_secret="browser-secret",
-        batch_wait_seconds=0.0, rate_limit_per_minute=0,
+        data_dir=tmp_path,
+        admin_token=ADMIN_TOKEN,
+        keystore_secret="browser-secret",
+        batch_wait_seconds=0.0,
+        rate_limit_per_minute=0,
         public_base_url=f"http://127.0.0.1:{port}",
-    )  # fmt: skip
+    )
     engine = make_engine(f"sqlite:///{tmp_path / 'sandan.db'}")
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
     app = create_app(runtime=runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", ws="none")  # fmt: skip
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

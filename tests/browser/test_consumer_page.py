@@ -51,16 +51,21 @@ def test_consumer_page_shows_verified_lot_then_tampered_event(
     SCREENSHOTS.mkdir(exist_ok=True)
     page = chromium.new_page()
     blocked: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live_app.base_url) else blocked.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(live_app.base_url) else blocked.append(r.url)
+    )
 
     for lang in ("zh", "en"):
         response = page.goto(f"{url}?lang={lang}")
-        assert response is not None and response.status == 200
+        assert response is not None
+        assert response.status == 200
         statuses = _statuses(page)
         assert len(statuses) == 8
         assert set(statuses.values()) == {"verified"}
         assert page.locator("[data-testid=recall-banner]").count() == 0
-        page.screenshot(path=str(SCREENSHOTS / f"consumer-page-verified-{lang}.png"), full_page=True)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"consumer-page-verified-{lang}.png"), full_page=True
+        )
     assert "8 of 8 events verified on chain" in page.locator("[data-testid=summary]").inner_text()
     page.goto(f"{url}?lang=zh")
     page.screenshot(path=str(SCREENSHOTS / "consumer-page-first-screen-zh.png"))
@@ -71,7 +76,9 @@ def test_consumer_page_shows_verified_lot_then_tampered_event(
         statuses = _statuses(page)
         assert statuses.pop(tampered) == "hash_mismatch"
         assert set(statuses.values()) == {"verified"}
-        page.screenshot(path=str(SCREENSHOTS / f"consumer-page-tampered-{lang}.png"), full_page=True)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"consumer-page-tampered-{lang}.png"), full_page=True
+        )
     failed = page.locator(f"[data-testid=check][data-hash='{tampered}']").inner_text()
     assert "FAILED: record changed after anchoring" in failed
     assert "7 of 8 events verified on chain" in page.locator("[data-testid=summary]").inner_text()
