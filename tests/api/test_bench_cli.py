@@ -1,0 +1,101 @@
+"""``sandan bench --quick --json`` in process: the JSON shape, and every figure measured."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from api.bench import BENCHES
+from api.bench.metric import Metric, at_least, at_most
+from api.cli import build_app
+from ledger_client import EmbeddedNodeError, LedgerSettings, find_anvil
+
+CHEAP = "gas,match,epcis"
+
+
+def _anvil_available() -> bool:
+    try:
+        find_anvil(LedgerSettings())
+    except EmbeddedNodeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(build_app(), ["bench", *args])
+
+
+@pytest.fixture(scope="module")
+def report():
+    if not _anvil_available():
+        pytest.skip("anvil is not installed (make setup)")
+    result = CliRunner().invoke(build_app(), ["bench", "--quick", "--only", CHEAP, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_bench_json_has_machine_and_mode(report):
+    assert report["format"] == "sandan-bench/1"
+    assert report["mode"] == "quick"
+    assert {"cpu", "cores", "memoryMiB", "python", "anvil", "postgres"} <= report["machine"].keys()
+    assert report["machine"]["anvil"]
+    assert set(report["seconds"]) == set(CHEAP.split(","))
+
+
+def test_bench_json_metrics_have_the_documented_fields(report):
+    for metric in report["metrics"]:
+        assert set(metric) == {"name", "group", "value", "unit", "target", "met", "notes"}
+        assert isinstance(metric["name"], str)
+        assert metric["unit"]
+        assert metric["met"] in (True, False, None)
+        if metric["target"] is None:
+            assert metric["met"] is None
+
+
+def test_bench_measures_gas_per_document_for_each_batch_size(report):
+    by_name = {m["name"]: m for m in report["metrics"]}
+    single = by_name["gas.per_doc.one_tx_each"]["value"]
+    sizes = [10, 100, 1_000, 10_000]
+    per_doc = [by_name[f"gas.per_doc.batch_{n}"]["value"] for n in sizes]
+    assert single > 21_000
+    assert per_doc == sorted(per_doc, reverse=True)
+    assert per_doc[-1] < single / 1_000
+    assert by_name["gas.per_doc.batch_1000"]["target"] == {"direction": "at_most", "limit": 60}
+    assert by_name["match.three_document"]["value"] > 0
+    assert by_name["epcis.event_hash"]["value"] > 0
+
+
+def test_bench_labels_reference_figures_as_quoted(report):
+    references = [m for m in report["metrics"] if m["group"] == "reference"]
+    assert len(references) == 3
+    assert all("not measured" in m["notes"] for m in references)
+
+
+def test_bench_rejects_an_unknown_name(run):
+    result = run("--quick", "--only", "nosuch")
+    assert result.exit_code != 0
+    assert "unknown bench nosuch" in result.output
+
+
+@pytest.mark.parametrize(
+    ("target", "value", "met"),
+    [
+        (at_most(60), 59.9, True),
+        (at_most(60), 60.1, False),
+        (at_least(5_000), 5_000, True),
+        (at_least(5_000), 4_999, False),
+        (at_least(5_000), None, None),
+    ],
+)
+def test_metric_met_compares_against_its_target(target, value, met):
+    assert Metric("m", value, "x", target).met is met
+
+
+def test_bench_names_are_the_documented_ones():
+    assert list(BENCHES) == [
+        "gas", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
+    ]  # fmt: skip
