@@ -1,0 +1,73 @@
+"""``sandan deploy``, ``sandan demo`` and ``sandan verify`` against a real anvil."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import build_app
+
+pytestmark = pytest.mark.node
+
+
+@pytest.fixture
+def env(anvil_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Settings pointing the CLI at the session's anvil and a private data dir."""
+    values = {"SANDAN_RPC_URL": anvil_url, "SANDAN_DATA_DIR": str(tmp_path / "data")}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    app = build_app()
+    deployed = runner.invoke(app, ["deploy"])
+    assert deployed.exit_code == 0, deployed.output
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    trades = {t["label"]: t for t in report["trades"]}
+    statuses = sorted(t["verdict"]["status"] for t in trades.values())
+    assert statuses == ["match", "match", "mismatch"]
+    short = next(t for t in trades.values() if t["verdict"]["status"] == "mismatch")
+    assert {f["rule"] for f in short["verdict"]["failures"]} == {
+        "amount.payment_equals_paid",
+        "identity.payer_is_buyer",
+    }
+    financed = next(t for t in trades.values() if t["financing"])
+    assert [a["status"] for a in financed["financing"]] == [201, 409]
+    bundles = sorted(out.glob("bundle-*.json"))
+    assert len(bundles) == 2
+    for bundle in bundles:
+        verified = runner.invoke(app, ["verify", str(bundle), "--json"])
+        assert verified.exit_code == 0, verified.output
+        assert json.loads(verified.output)["authentic"] is True
+
+    tampered = tmp_path / "tampered.json"
+    data = json.loads(bundles[0].read_text(encoding="utf-8"))
+    data["documents"][0]["anchor"]["proof"].reverse()
+    data["documents"][0]["anchor"]["proof"].append("00" * 32)
+    tampered.write_text(json.dumps(data), encoding="utf-8")
+    refused = runner.invoke(app, ["verify", str(tampered)])
+    assert refused.exit_code == 1
+    assert "NOT AUTHENTIC" in refused.output
+
+
+def test_verify_says_when_the_chain_cannot_be_reached(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps({"format": "sandan-bundle/1", "chain": {}}), encoding="utf-8")
+    result = CliRunner().invoke(build_app(), ["verify", str(bundle), "--rpc-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"format": "other"}'])
+def test_verify_refuses_what_is_not_a_bundle(tmp_path: Path, anvil_url: str, content: str) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(build_app(), ["verify", str(bundle), "--rpc-url", anvil_url])
+    assert result.exit_code == 1
