@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from unicodedata import category
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +86,7 @@ def parse_envelope(data: Any) -> SignedEnvelope:
     if not isinstance(data, dict):
         raise UnprocessableContent("the body must be a JSON object (a signed envelope)")
     envelope = SignedEnvelope.parse(data)
+    _refuse_invisible(envelope.payload.document, "payload.document")
     if envelope.payload.doc_type not in TRADE_DOC_TYPES:
         raise MalformedEnvelope(
             f"docType {envelope.payload.doc_type.value!r} is not a trade document "
@@ -92,6 +94,31 @@ def parse_envelope(data: Any) -> SignedEnvelope:
             field="payload.docType",
         )
     return envelope
+
+
+def _refuse_invisible(value: Any, path: str) -> None:
+    """422 for control, format (bidi override, zero-width) or surrogate characters in any string.
+
+    They make two identifiers that print the same compare different (``ORD\u202e1002``),
+    or cut a value short in C-based tools (NUL); no customs field needs them.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_invisible(key, path)
+            _refuse_invisible(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_invisible(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        bad = next(
+            (c for c in value if c not in "\t\n\r" and category(c) in ("Cc", "Cf", "Cs")), None
+        )
+        if bad is not None:
+            raise UnprocessableContent(
+                f"contains the invisible or control character U+{ord(bad):04X}",
+                field=path,
+                code="invisible_character",
+            )
 
 
 def message_type_of(doc_type: DocType, document: dict[str, Any]) -> str:

@@ -91,7 +91,8 @@ def _submit_line(
 
 
 def _failed(number: int, error: ApiError) -> BulkLineResult:
-    body = ErrorBody(error=error.code, message=error.message, field=error.field)
+    field = error.field or f"line[{number}]"  # a whole-line problem names the line
+    body = ErrorBody(error=error.code, message=error.message, field=field)
     return BulkLineResult(line=number, status=error.status_code, error=body)
 
 
