@@ -38,9 +38,12 @@ lint: setup
 compile: setup
 	$(BIN)/sandan compile
 
-# Debian's Chromium for the browser tests (Playwright cannot download one here).
+# Debian's Chromium for the browser tests (Playwright cannot download one here),
+# and a CJK font so the consumer page's Chinese renders in screenshots.
 browser:
-	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	{ command -v chromium && fc-list | grep -qi microhei; } >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; }
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -52,6 +52,8 @@ def create_app(
             {"name": "trades", "description": "Trades and their three-document verdicts."},
             {"name": "customs", "description": "Release of matched trades; summaries."},
             {"name": "banks", "description": "Authenticity bundles, settlement, financing."},
+            {"name": "epcis", "description": "EPCIS 2.0 capture and query; lots and recalls."},
+            {"name": "resolver", "description": "GS1 Digital Link resolver, consumer page, QR."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,20 @@ def demo(
     out: Path = typer.Option(Path("sandan-out"), "--out", help="Folder for bundles and QR codes."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON report instead of text."),
 ) -> None:
-    """Run several trades by several parties end to end, anchor them and verify the bundles."""
+    """Run trades and a farm-to-consumer lot end to end, anchor them and verify everything.
+
+    The demo writes into sandan's own database, so `sandan serve` afterwards shows
+    its trades and the consumer page of its lot.
+    """
+    import warnings
+
+    # starlette's TestClient warns about its httpx transport; the demo drives the
+    # app in process on purpose.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
     from api.demo import DemoRun, run_trade_demo
+    from api.demo_trace import run_trace_demo
     from api.main import create_app
     from api.runtime import Runtime
     from api.setup import ensure_deployment
@@ -36,20 +45,15 @@ def demo(
     emit = _quiet if as_json else _say
     deployment = ensure_deployment(settings)
     emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")
-    demo_dir = settings.data_dir / "demo"
-    shutil.rmtree(demo_dir, ignore_errors=True)
-    demo_settings = settings.model_copy(
-        update={"database_url": f"sqlite:///{demo_dir / 'demo.db'}", "batch_wait_seconds": 0.0}
-    )
-    demo_dir.mkdir(parents=True)
-    runtime = Runtime.from_settings(demo_settings)
+    runtime = Runtime.from_settings(settings.model_copy(update={"batch_wait_seconds": 0.0}))
     ledger = runtime.ledger()
     tag = datetime.now(UTC).strftime("%y%m%d%H%M%S")
+    worker = AnchorWorker(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         run = DemoRun(
             client=client,
             admin_token=runtime.admin_token,
-            worker=AnchorWorker(runtime),
+            worker=worker,
             out_dir=out,
             chain_id=ledger.chain_id,
             reader=TradeRegistryClient(ledger.w3, ledger.trade_registry_address),
@@ -57,14 +61,20 @@ def demo(
             tag=tag,
         )
         outcomes = run_trade_demo(run)
+        if not as_json:
+            _print_trades([o.__dict__ for o in outcomes])
+            typer.secho(
+                "\n■ traceability: a lot of Gannan navel oranges, farm to consumer", bold=True
+            )
+        trace = run_trace_demo(client, runtime.admin_token, worker, out, emit, tag)
     trades = [o.__dict__ for o in outcomes]
-    report = {"chainId": ledger.chain_id, "trades": trades}
     if as_json:
+        report = {"chainId": ledger.chain_id, "trades": trades, "traceability": trace}
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
-        _print_trades(trades)
+        typer.echo(f"\nbrowse it: `sandan serve`, then open {trace['digitalLink']}")
     failed = [o for o in outcomes if o.verification is not None and not o.verification["authentic"]]
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(1 if failed or not trace["allVerified"] else 0)
 
 
 def _quiet(_message: str) -> None:

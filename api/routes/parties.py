@@ -20,6 +20,12 @@ def create_party(
     return service.register_party(session=session, runtime=runtime, party_in=body)
 
 
+@router.post("/{code}/api-key", response_model=PartyCreated)
+def rotate_api_key(code: str, session: SessionDep, _admin: AdminDep) -> PartyCreated:
+    """Issue a new API key for a party; the old one stops working. Administrator only."""
+    return service.rotate_api_key(session=session, code=code)
+
+
 @router.get("/me", response_model=PartyPublic)
 def read_me(party: PartyDep) -> PartyPublic:
     """The party that the API key belongs to."""

@@ -71,6 +71,16 @@ def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate)
     return PartyCreated(**party_public(party).model_dump(), api_key=api_key)
 
 
+def rotate_api_key(*, session: Session, code: str) -> PartyCreated:
+    """Replace a party's API key (a lost or leaked key); the old key stops working at once."""
+    party = require_party(session=session, code=code)
+    api_key = new_api_key()
+    party.api_key_hash = hash_api_key(api_key)
+    session.add(party)
+    session.commit()
+    return PartyCreated(**party_public(party).model_dump(), api_key=api_key)
+
+
 def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> None:
     roles = [CHAIN_ROLES[r] for r in sorted(party_roles(party)) if r in CHAIN_ROLES]
     if not roles:
