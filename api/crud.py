@@ -120,6 +120,15 @@ def get_batch(*, session: Session, batch_id: str) -> AnchorBatchRecord | None:
     return session.get(AnchorBatchRecord, batch_id)
 
 
+def anchoring_totals(*, session: Session) -> tuple[int, int]:
+    """How many batches are confirmed and the gas their transactions used."""
+    stmt = select(func.count(), func.coalesce(func.sum(AnchorBatchRecord.gas_used), 0)).where(
+        AnchorBatchRecord.state == "confirmed"
+    )
+    count, gas = session.exec(stmt).one()
+    return int(count), int(gas or 0)
+
+
 def oldest_pending_created_at(*, session: Session) -> datetime | None:
     """When the oldest unbatched outbox row was written (worker lag)."""
     stmt = select(func.min(OutboxRecord.created_at)).where(col(OutboxRecord.batch_id).is_(None))

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
 from api.config import ApiSettings
-from api.errors import AuthenticationFailed, PermissionDenied
+from api.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from api.models import PartyRecord
 from api.runtime import Runtime
 from api.security import hash_api_key, tokens_equal
@@ -85,3 +85,15 @@ def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
 
 CustomsDep = Annotated[PartyRecord, Depends(require_role("customs"))]
 BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
+
+
+def limit_writes(request: Request, credentials: CredentialsDep) -> None:
+    """Per-key write budget on routes that change state (reads are not limited)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or credentials is None:
+        return
+    key = "key:" + hash_api_key(credentials.credentials)
+    if not request.app.state.rate_limiter.allow(key):
+        raise RateLimited("too many writes; slow down")
+
+
+WriteLimit = Depends(limit_writes)

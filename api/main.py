@@ -60,7 +60,6 @@ def create_app(
     metrics = Metrics()
     app.state.runtime = runtime
     app.state.metrics = metrics
-    runtime.metrics = metrics  # so a worker sharing this runtime reports batches and gas
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     for router in (parties, documents, trades, customs, banks, health, epcis, resolver):
         app.include_router(router.router)

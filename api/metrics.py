@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class AnchoringCollector(Collector):
+    """Confirmed batches and gas, read from the database at scrape time.
+
+    Read from the shared ``anchor_batch`` table rather than counted in memory,
+    so whichever process anchored (``sandan worker`` elsewhere, or several of
+    them) the figures are the same on every service instance.
+    """
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.gas = 0
+
+    def update(self, *, batches: int, gas: int) -> None:
+        """Remember the latest totals (set by the /metrics route before rendering)."""
+        self.batches, self.gas = batches, gas
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the two counters."""
+        yield CounterMetricFamily(
+            "sandan_anchored_batches", "Confirmed anchor batches.", value=self.batches
+        )
+        yield CounterMetricFamily(
+            "sandan_gas_spent", "Gas used by confirmed anchoring transactions.", value=self.gas
+        )
 
 
 class Metrics:
@@ -26,12 +56,8 @@ class Metrics:
         self.outbox_depth = Gauge(
             "sandan_outbox_depth", "Outbox rows waiting for a batch.", registry=self.registry
         )
-        self.anchored_batches = Counter(
-            "sandan_anchored_batches_total", "Confirmed anchor batches.", registry=self.registry
-        )
-        self.gas_spent = Counter(
-            "sandan_gas_spent_total", "Gas used by confirmed transactions.", registry=self.registry
-        )
+        self.anchoring = AnchoringCollector()
+        self.registry.register(self.anchoring)
         self.documents = Counter(
             "sandan_documents_accepted_total",
             "Signed documents stored, by type.",

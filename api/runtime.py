@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
@@ -46,8 +46,6 @@ class Runtime:
     admin_token: str
     keystore: Fernet
     ledger_factory: Callable[[], LedgerGateway] | None = None
-    #: The app's Prometheus registry; the in-process worker counts batches and gas into it.
-    metrics: Any = field(default=None, init=False, repr=False)
     _ledger: LedgerGateway | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -249,10 +249,6 @@ class AnchorWorker:
             contract_address=anchor.contract_address,
             confirmed_at=utcnow(),
         )
-        metrics = getattr(self.runtime, "metrics", None)
-        if metrics is not None:
-            metrics.anchored_batches.inc()
-            metrics.gas_spent.inc(anchor.gas_used or 0)
         logger.info("confirmed batch %s in block %d", batch_id, anchor.block_number)
 
     # --- forgotten anchors ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,10 @@ def _demo_settings(ctx: BenchContext) -> ApiSettings:
 
 def real_bundle(ctx: BenchContext) -> tuple[dict[str, Any], str]:
     """Run the demo on the bench chain; return one matched trade's bundle and the registry."""
-    from fastapi.testclient import TestClient
+    with warnings.catch_warnings():
+        # starlette's TestClient warns about httpx at import; the demo drives the app with it.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
 
     from api.demo import DemoRun, run_trade_demo
     from api.main import create_app

@@ -46,7 +46,7 @@ class ProgressBars:
     def bench_done(self, name: str) -> None:
         """Count one bench finished."""
         self._progress.advance(self._overall)
-        self._progress.console.log(f"{name} done")
+        self._progress.console.print(f"[dim]{name} done[/]")
 
 
 def _value(metric: Metric) -> str:

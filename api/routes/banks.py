@@ -6,13 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import BankDep, RuntimeDep, SessionDep
+from api.deps import BankDep, RuntimeDep, SessionDep, WriteLimit
 from api.errors import ErrorBodyResponses
 from api.schemas import ChainReceipt, FinancingCreate, FinancingPublic, SettlementCreate
 from api.services import bundle, chain_actions
 from api.services import trade_queries as queries
 
-router = APIRouter(prefix="/banks", tags=["banks"], responses=ErrorBodyResponses)
+router = APIRouter(
+    prefix="/banks", tags=["banks"], responses=ErrorBodyResponses, dependencies=[WriteLimit]
+)
 
 
 @router.get("/trades/{trade_id}/bundle")

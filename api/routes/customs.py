@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CustomsDep, RuntimeDep, SessionDep
+from api.deps import CustomsDep, RuntimeDep, SessionDep, WriteLimit
 from api.errors import ErrorBodyResponses
 from api.schemas import ChainReceipt, SummaryDeclaration, TradesPublic
 from api.services import chain_actions, summary
 from api.services import trade_queries as queries
 
-router = APIRouter(prefix="/customs", tags=["customs"], responses=ErrorBodyResponses)
+router = APIRouter(
+    prefix="/customs", tags=["customs"], responses=ErrorBodyResponses, dependencies=[WriteLimit]
+)
 
 
 @router.get("/releasable", response_model=TradesPublic)

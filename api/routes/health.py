@@ -51,4 +51,6 @@ def metrics(request: Request, session: SessionDep) -> Response:
     """Prometheus metrics in the text exposition format."""
     registry = request.app.state.metrics
     registry.outbox_depth.set(crud.outbox_depth(session=session))
+    batches, gas = crud.anchoring_totals(session=session)
+    registry.anchoring.update(batches=batches, gas=gas)
     return Response(registry.render(), media_type="text/plain; version=0.0.4")

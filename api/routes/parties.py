@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminDep, PartyDep, RuntimeDep, SessionDep
+from api.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
 from api.errors import ErrorBodyResponses
 from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
 from api.services import parties as service
 
-router = APIRouter(prefix="/parties", tags=["parties"], responses=ErrorBodyResponses)
+router = APIRouter(
+    prefix="/parties", tags=["parties"], responses=ErrorBodyResponses, dependencies=[WriteLimit]
+)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PartyCreated)

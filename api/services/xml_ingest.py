@@ -69,20 +69,32 @@ def _verify_bytes(
 ) -> str:
     key_record = crud.get_key(session=session, key_id=signature.key_id)
     if key_record is None:
-        raise AuthenticationFailed(f"key {signature.key_id!r} is not registered", field="Sandan-Key-Id", code="unknown_key")
+        raise AuthenticationFailed(
+            f"key {signature.key_id!r} is not registered", field="Sandan-Key-Id", code="unknown_key"
+        )
     if key_record.party_code != party.code:
-        raise PermissionDenied(f"key {signature.key_id!r} belongs to another party", field="Sandan-Key-Id", code="key_party_mismatch")
+        raise PermissionDenied(
+            f"key {signature.key_id!r} belongs to another party",
+            field="Sandan-Key-Id",
+            code="key_party_mismatch",
+        )
     key = to_key(key_record)
     if key.is_revoked(utcnow()):
-        raise AuthenticationFailed(f"key {signature.key_id!r} is revoked", field="Sandan-Key-Id", code="key_revoked")
+        raise AuthenticationFailed(
+            f"key {signature.key_id!r} is revoked", field="Sandan-Key-Id", code="key_revoked"
+        )
     try:
         raw = b64url_decode(signature.signature)
     except ValueError as exc:
-        raise UnprocessableContent("signature is not base64url", field="Sandan-Signature", code="malformed_envelope") from exc
+        raise UnprocessableContent(
+            "signature is not base64url", field="Sandan-Signature", code="malformed_envelope"
+        ) from exc
     verifier = load_public_key(Algorithm(key.alg), key.public_key)
     if len(raw) != 64 or not verifier.verify(raw, body):
         raise AuthenticationFailed(
-            "signature does not verify over the XML bytes", field="Sandan-Signature", code="bad_signature"
+            "signature does not verify over the XML bytes",
+            field="Sandan-Signature",
+            code="bad_signature",
         )
     return key.alg.value
 
@@ -123,7 +135,9 @@ def submit_xml(
                 code="role_not_allowed",
             )
         service.check_signer_named(party.code, trade_document)
-        payload = xml_payload(message, index, trade_document, party=party.code, key_id=signature.key_id)
+        payload = xml_payload(
+            message, index, trade_document, party=party.code, key_id=signature.key_id
+        )
         envelope = {
             "source": "ceb-xml",
             "messageType": message.message_type,

@@ -70,3 +70,21 @@ def test_keys_are_checked_and_owned(world: World) -> None:
     assert duplicate.status_code == 409
     keys = world.client.get("/parties/BOB/keys", headers=alice.headers).json()
     assert [k["keyId"] for k in keys] == ["BOB-k1", "b-2"]
+
+
+def test_write_routes_are_rate_limited_per_key(world: World) -> None:
+    from api.ratelimit import RateLimiter
+
+    alice = world.actor("ALICE", ["platform"])
+    world.client.app.state.rate_limiter = RateLimiter(2)  # type: ignore[attr-defined]
+    statuses = []
+    for n in range(3):
+        key = {
+            "keyId": f"a-{n}",
+            "alg": "Ed25519",
+            "publicKey": SigningKey.generate(Algorithm.ED25519).public_key,
+        }
+        statuses.append(world.client.post("/parties/ALICE/keys", json=key, headers=alice.headers))
+    assert [r.status_code for r in statuses] == [201, 201, 429]
+    assert statuses[2].headers["Retry-After"] == "1"
+    assert world.client.get("/parties/ALICE/keys", headers=alice.headers).status_code == 200
