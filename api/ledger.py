@@ -25,6 +25,7 @@ from ledger_client import (
     ReceiptTimeout,
     TraceRegistryClient,
     TradeRegistryClient,
+    TransactionFailed,
     TxResult,
     dev_accounts,
     ensure_embedded_node,
@@ -256,9 +257,10 @@ class LedgerGateway:
             # count again from the node before the worker's next attempt.
             self.resync_nonces()
             raise
-        except ContractReverted as exc:
-            if not exc.error_name.endswith(("RootAlreadyAnchored", "AlreadySuperseded")):
-                raise
+        except (ContractReverted, TransactionFailed):
+            # A resend after a crash can race the first transaction still in flight: the
+            # later one fails because the work is done. Whatever the reason, the chain
+            # decides: if the batch is on chain now, that is the anchor.
             found = self.find_anchor(lane, root, rows)
             if found is None:
                 raise
