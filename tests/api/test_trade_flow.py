@@ -211,3 +211,44 @@ def test_second_bank_financing_is_refused_naming_the_first(
         headers=parties["bank_b"].headers,
     )
     assert third.status_code == 201, third.text
+
+
+def test_summary_declaration_aggregates_released_9610_trades_of_the_period(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    customs = parties["customs"].headers
+    released = []
+    for n in range(3):
+        terms = samples.ImportTerms(
+            order_no=f"SUM{n}", logistics_no=f"SFSUM{n}", pay_transaction_id=f"APSUM{n}"
+        )
+        released.append(submit(world, parties, samples.import_trade(terms))[0]["tradeId"])
+    world.worker.drain()
+    for trade_id in released[:2]:
+        response = world.client.post(f"/customs/trades/{trade_id}/release", headers=customs)
+        assert response.status_code == 200, response.text
+    period = {"periodStart": "2020-01-01T00:00:00+08:00", "periodEnd": "2100-01-01T00:00:00+08:00"}
+    summary = world.client.get("/customs/summary", params=period, headers=customs).json()
+    assert sorted(summary["tradeIds"]) == sorted(released[:2])
+    (line,) = summary["lines"]
+    assert line["trades"] == 2
+    values = [
+        world.client.get(f"/trades/{t}", headers=customs).json()["customsValue"]
+        for t in released[:2]
+    ]
+    from decimal import Decimal
+
+    assert Decimal(line["totalValue"]) == sum(Decimal(v) for v in values)
+    empty = world.client.get(
+        "/customs/summary",
+        params={"periodStart": "2000-01-01T00:00:00Z", "periodEnd": "2001-01-01T00:00:00Z"},
+        headers=customs,
+    ).json()
+    assert empty["lines"] == []
+    backwards = world.client.get(
+        "/customs/summary",
+        params={"periodStart": "2001-01-01T00:00:00Z", "periodEnd": "2000-01-01T00:00:00Z"},
+        headers=customs,
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["field"] == "periodEnd"
