@@ -49,6 +49,8 @@ class PartyRecord(SQLModel, table=True):
     roles: str = Field(max_length=400)  # comma-separated, sorted
     api_key_hash: str = Field(max_length=64, unique=True, index=True)
     chain_address: str | None = Field(default=None, max_length=42)
+    # X.509 certificate (PEM) whose key signs the party's CEB XML (ds:Signature).
+    xml_certificate: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

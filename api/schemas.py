@@ -81,6 +81,14 @@ class KeyRevoke(ApiModel):
     reason: str = Field(min_length=1, max_length=500, examples=["key compromised"])
 
 
+class CertificateSet(ApiModel):
+    """The X.509 certificate whose key signs a party's CEB XML messages (ds:Signature)."""
+
+    certificate_pem: str = Field(
+        min_length=64, max_length=16_384, examples=["-----BEGIN CERTIFICATE-----\n..."]
+    )
+
+
 class KeyPublic(ApiModel):
     """A registered public key."""
 
@@ -126,6 +134,11 @@ class DocumentPublic(ApiModel):
     anchor: AnchorPublic | None = None
     created: bool = Field(
         default=True, description="false when identical bytes were already stored (idempotent)"
+    )
+    xml_signature: str | None = Field(
+        default=None,
+        description="CEB XML only: the ds:Signature check against the party's registered "
+        "certificate (valid, missing, unverified when no certificate is registered)",
     )
 
 

@@ -6,7 +6,15 @@ from fastapi import APIRouter, status
 
 from api.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
 from api.errors import ErrorBodyResponses
-from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
+from api.schemas import (
+    CertificateSet,
+    KeyCreate,
+    KeyPublic,
+    KeyRevoke,
+    PartyCreate,
+    PartyCreated,
+    PartyPublic,
+)
 from api.services import parties as service
 
 router = APIRouter(
@@ -45,6 +53,15 @@ def add_key(code: str, body: KeyCreate, session: SessionDep, party: PartyDep) ->
     """Register a public signing key of your own party (key rotation adds a key)."""
     service.require_self(party, code)
     return service.add_key(session=session, party_code=code, key_in=body)
+
+
+@router.put("/{code}/xml-certificate", response_model=PartyPublic)
+def set_xml_certificate(
+    code: str, body: CertificateSet, session: SessionDep, party: PartyDep
+) -> PartyPublic:
+    """Register the certificate that verifies your CEB XML signatures (replaces the last one)."""
+    service.require_self(party, code)
+    return service.set_xml_certificate(session=session, party=party, pem=body.certificate_pem)
 
 
 @router.get("/{code}/keys", response_model=list[KeyPublic])

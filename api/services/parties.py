@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cryptography import x509
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -98,6 +99,20 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
             created_at=utcnow(),
         )
     )
+
+
+def set_xml_certificate(*, session: Session, party: PartyRecord, pem: str) -> PartyPublic:
+    """Store the party's XML-signing certificate after checking it parses."""
+    try:
+        x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise UnprocessableContent(
+            "not a PEM X.509 certificate", field="certificatePem", code="invalid_certificate"
+        ) from exc
+    party.xml_certificate = pem
+    session.add(party)
+    session.commit()
+    return party_public(party)
 
 
 def _key_public(key: PartyKeyRecord) -> KeyPublic:

@@ -27,7 +27,7 @@ from api.schemas import DocumentPublic
 from api.services import documents as service
 from api.services.keys import to_key, to_party
 from traceability import Algorithm, DocType, content_hash, load_public_key
-from traceability.ceb import CebMessage, SchemaViolation, read_message
+from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.signing._encoding import b64url_decode
 from traceability.trade import DOCUMENT_MODELS, DocumentKind, TradeDocument
 
@@ -111,6 +111,29 @@ def _parse(body: bytes, max_bytes: int) -> CebMessage:
         ) from exc
 
 
+def check_xml_signature(party: PartyRecord, message: CebMessage, body: bytes) -> str:
+    """The ds:Signature outcome: ``valid``, ``missing`` or ``unverified`` (no certificate).
+
+    A signature that fails against the registered certificate is refused outright:
+    the message was altered or signed by someone else.
+    """
+    if message.signature is None:
+        return "missing"
+    if party.xml_certificate is None:
+        return "unverified"
+    result = verify_xml_signature(
+        body, party.xml_certificate.encode("ascii"), max_bytes=len(body) + 1
+    )
+    if not result.valid:
+        raise UnprocessableContent(
+            f"ds:Signature does not verify with the registered certificate: {result.detail}",
+            field="ds:Signature",
+            code="xml_signature_invalid",
+            extra={"outcome": result.outcome},
+        )
+    return "valid"
+
+
 def submit_xml(
     *,
     session: Session,
@@ -122,6 +145,7 @@ def submit_xml(
     """Verify, parse and store every business document of a signed CEB message."""
     alg = _verify_bytes(session, party, signature, body)
     message = _parse(body, runtime.settings.max_body_bytes)
+    xml_signature = check_xml_signature(party, message, body)
     domain_party = to_party(party)
     results = []
     for index, document in enumerate(message.documents):
@@ -146,14 +170,13 @@ def submit_xml(
             "alg": alg,
             "signature": signature.signature,
         }
-        results.append(
-            service.store_prepared(
-                session=session,
-                payload=payload,
-                envelope_json=json.dumps(envelope, ensure_ascii=False),
-                document=trade_document,
-                digest=content_hash(payload).hex(),
-                source_xml=body.decode("utf-8"),
-            )
+        stored = service.store_prepared(
+            session=session,
+            payload=payload,
+            envelope_json=json.dumps(envelope, ensure_ascii=False),
+            document=trade_document,
+            digest=content_hash(payload).hex(),
+            source_xml=body.decode("utf-8"),
         )
+        results.append(stored.model_copy(update={"xml_signature": xml_signature}))
     return results

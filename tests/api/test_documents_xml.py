@@ -52,7 +52,9 @@ def test_submit_xml_trade_matches_and_bundle_verifies(
     verdict = world.client.get(f"/trades/{trade_id}/verdict", headers=customs).json()
     assert verdict["status"] == "match", verdict
     world.worker.drain()
-    assert world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
+    assert (
+        world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
+    )
     bundle = world.client.get(
         f"/banks/trades/{trade_id}/bundle", headers=xml_parties["bank"].headers
     ).json()
@@ -89,7 +91,11 @@ def test_submit_xml_is_idempotent(world: World, xml_parties: dict[str, Actor]) -
             422,
             "entity_forbidden",
         ),
-        (lambda b, a: (b.replace(b"<ceb:goodsValue>", b"<ceb:goodsValue>x"), None), 422, "schema_violation"),
+        (
+            lambda b, a: (b.replace(b"<ceb:goodsValue>", b"<ceb:goodsValue>x"), None),
+            422,
+            "schema_violation",
+        ),
     ],
 )
 def test_submit_xml_rejects_bad_input_and_stores_nothing(
@@ -110,3 +116,70 @@ def test_submit_xml_refuses_a_role_that_may_not_sign_it(
     response = post_xml(world, xml_parties["logistics"], (DATA / "payment.xml").read_bytes())
     assert response.status_code == 403
     assert response.json()["error"] == "role_not_allowed"
+
+
+def _certificate() -> tuple[bytes, bytes]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "3301960001")])
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_xml_signature_is_checked_against_the_registered_certificate(
+    world: World, xml_parties: dict[str, Actor]
+) -> None:
+    from traceability.ceb import sign_xml
+
+    platform = xml_parties["platform"]
+    key_pem, cert_pem = _certificate()
+    original = (DATA / "order.xml").read_bytes()
+    signed = sign_xml(original, private_key_pem=key_pem, certificate_pem=cert_pem, key_name="k1")
+
+    unverified = post_xml(world, platform, signed)
+    assert unverified.status_code == 201, unverified.text
+    assert unverified.json()[0]["xmlSignature"] == "unverified"
+
+    bad = world.client.put(
+        f"/parties/{platform.code}/xml-certificate",
+        json={"certificatePem": "-----BEGIN CERTIFICATE-----\n" + "A" * 80},
+        headers=platform.headers,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "certificatePem"
+    registered = world.client.put(
+        f"/parties/{platform.code}/xml-certificate",
+        json={"certificatePem": cert_pem.decode()},
+        headers=platform.headers,
+    )
+    assert registered.status_code == 200
+
+    valid = post_xml(world, platform, signed)
+    assert valid.json()[0]["xmlSignature"] == "valid"
+    tampered = signed.replace(b"<ceb:note>", b"<ceb:note>x", 1)
+    if tampered == signed:
+        tampered = signed.replace(b"<ceb:buyerTelephone>1", b"<ceb:buyerTelephone>2", 1)
+    refused = post_xml(world, platform, tampered)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "xml_signature_invalid"
+    assert refused.json()["field"] == "ds:Signature"
+    assert post_xml(world, platform, original).json()[0]["xmlSignature"] == "missing"
