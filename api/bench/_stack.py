@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
+
 from api.bench._documents import BenchParty, bench_parties
 from api.bench._postgres import server_version
 from api.bench._service import ServiceEnv, ServiceProcess, register_parties, start_api, start_worker
@@ -61,7 +63,12 @@ def service_stack(
         anchor = start_worker(env, log=scratch / "worker.log") if worker else None
         try:
             parties = bench_parties(tag)
-            keys = register_parties(api.base_url, parties)
+            try:
+                keys = register_parties(api.base_url, parties)
+            except httpx.HTTPStatusError as exc:
+                raise RuntimeError(
+                    f"{exc.response.status_code} registering parties: {api.tail()}"
+                ) from exc
             yield Stack(api, anchor, env, backend, parties, keys, tag)
         finally:
             if anchor is not None:

@@ -65,6 +65,8 @@ def _met(metric: Metric) -> str:
 def render_table(report: BenchReport) -> None:
     """Print the machine line and one row per metric."""
     console = Console()
+    if not console.is_terminal:  # a pipe or a file: room for the notes column
+        console = Console(width=220)
     machine = report.machine
     console.print(
         f"[bold]sandan bench ({'quick' if report.quick else 'full'})[/] on {machine['cpu']}, "
