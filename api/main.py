@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.config import ApiSettings
 from api.errors import register_error_handlers
 from api.metrics import Metrics
-from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from api.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import banks, customs, documents, epcis, health, parties, resolver, trades
 from api.runtime import Runtime
@@ -65,5 +65,6 @@ def create_app(
         app.include_router(router.router)
     register_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app
