@@ -67,7 +67,7 @@ class DeploymentError(LedgerError):
     """Raised when a deployment file is missing, malformed or does not match the chain."""
 
 
-class ContractReverted(LedgerError):  # noqa: N818 (names fixed by STYLE.md)
+class ContractReverted(LedgerError):
     """Raised when a contract call or transaction reverts; carries the decoded custom error."""
 
     def __init__(self, error_name: str, args: tuple[Any, ...] = (), *, tx_hash: str | None = None):
@@ -94,15 +94,15 @@ class TransactionError(LedgerError):
     """Raised when a sent transaction cannot be confirmed."""
 
 
-class TransactionFailed(TransactionError):  # noqa: N818 (names fixed by STYLE.md)
+class TransactionFailed(TransactionError):
     """Raised when a mined transaction failed and no revert reason could be decoded."""
 
 
-class ReceiptTimeout(TransactionError):  # noqa: N818 (names fixed by STYLE.md)
+class ReceiptTimeout(TransactionError):
     """Raised when a transaction is not mined (or not confirmed enough) in time."""
 
 
-class AnchorNotFound(LedgerError, LookupError):  # noqa: N818 (names fixed by STYLE.md)
+class AnchorNotFound(LedgerError, LookupError):
     """Raised when a Merkle root (or a proof's computed root) was never anchored."""
 
 

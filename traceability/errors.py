@@ -28,7 +28,6 @@ Tree::
 """
 
 # STYLE.md names exceptions by meaning (InvalidEvent, ContractReverted), not with an Error suffix.
-# ruff: noqa: N818
 
 from __future__ import annotations
 

@@ -20,8 +20,6 @@ Tree::
         └── InvalidSummary                inventories cannot form one summary application (CEB701)
 """
 
-# ruff: noqa: N818  - names say the condition, like the rest of the TraceabilityError tree
-
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -15,7 +15,6 @@ Tree::
 """
 
 # STYLE.md names exceptions by meaning (InvalidEvent), not with an Error suffix.
-# ruff: noqa: N818
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
 def test_verify_says_when_the_chain_cannot_be_reached(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
     bundle.write_text(json.dumps({"format": "sandan-bundle/1", "chain": {}}), encoding="utf-8")
-    result = CliRunner().invoke(build_app(), ["verify", str(bundle), "--rpc-url", "http://127.0.0.1:9"])
+    result = CliRunner().invoke(
+        build_app(), ["verify", str(bundle), "--rpc-url", "http://127.0.0.1:9"]
+    )
     assert result.exit_code == 3
 
 
