@@ -82,11 +82,14 @@ class RecallState:
     tx_hash: str | None
     block_number: int | None
     source: Literal["chain", "database"]
+    #: The lot under recall when it is not this one but a lot this one was made from.
+    via: LotRef | None = None
 
     def to_json(self) -> dict[str, Any]:
         """camelCase JSON."""
         return {
             "recalled": self.recalled,
+            "via": None if self.via is None else {"gtin": self.via.gtin, "lot": self.via.lot},
             "reason": self.reason,
             "by": self.by,
             "txHash": self.tx_hash,
@@ -172,7 +175,36 @@ def read_event(record: TraceEventRecord) -> Event | None:
 # --- recall ---------------------------------------------------------------------------------
 
 
+def upstream_lots(session: Session, lot: LotRef) -> list[LotRef]:
+    """The lots this lot was made from, through transformations, nearest first."""
+    seen = {lot.lot_id}
+    frontier = [lot]
+    found: list[LotRef] = []
+    for _ in range(MAX_UPSTREAM_DEPTH):
+        records = _records_of_lots(session, {ref.lot_id for ref in frontier})
+        frontier = [u for r in records for u in _inputs(r) if u.lot_id not in seen]
+        frontier = list({u.lot_id: u for u in frontier}.values())
+        if not frontier:
+            break
+        seen |= {u.lot_id for u in frontier}
+        found += frontier
+    return found
+
+
 def recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallState:
+    """The lot's recall status, or that of a lot it was made from: a recall of the raw
+    fruit shows on every case packed from it."""
+    own = _own_recall_state(session=session, runtime=runtime, lot=lot)
+    if own.recalled:
+        return own
+    for upstream in upstream_lots(session, lot):
+        state = _own_recall_state(session=session, runtime=runtime, lot=upstream)
+        if state.recalled:
+            return replace(state, via=upstream)
+    return own
+
+
+def _own_recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallState:
     """The chain's recall status of the lot (the database's last record when the chain is down)."""
     last = session.exec(
         select(LotRecallRecord)

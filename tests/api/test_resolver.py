@@ -198,7 +198,7 @@ def test_recall_shows_banner_and_clears(world: World, captured: TraceParties) ->
     body = world.client.get(LOT_PATH, headers={"Accept": "application/json"}).json()
     assert body["recall"] | {"txHash": None, "blockNumber": None} == {
         "recalled": True, "reason": reason, "by": inspector.code, "txHash": None,
-        "blockNumber": None, "source": "chain",
+        "blockNumber": None, "source": "chain", "via": None,
     }  # fmt: skip
     statuses = {e["verification"]["status"] for e in body["events"] if e["stage"] != "origin"}
     assert statuses == {"recalled"}
@@ -265,3 +265,29 @@ def test_page_escapes_hostile_event_fields(world: World, trace_parties: TracePar
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page
     assert "javascript:alert(3)" in page  # shown as text, not as a link
+
+
+def test_recall_of_the_raw_lot_shows_on_the_cases_made_from_it(
+    world: World, captured: TraceParties
+) -> None:
+    reason = "irrigation water contaminated"
+    response = world.client.post(
+        f"/lots/{IDS.raw_gtin}/{IDS.lot}/recall",
+        json={"reason": reason},
+        headers=captured.inspector.headers,
+    )
+    assert response.status_code == 200, response.text
+    status = world.client.get(f"/lots/{IDS.gtin}/{IDS.lot}/recall-status").json()
+    assert status["recalled"] is True
+    assert status["via"] == {"gtin": IDS.raw_gtin, "lot": IDS.lot}
+    assert status["reason"] == reason
+    page = world.client.get(LOT_PATH + "?lang=en")
+    assert 'data-testid="recall-banner"' in page.text
+    assert 'data-testid="recall-via"' in page.text
+    # The case lot itself can still be recalled on its own account.
+    own = world.client.post(
+        f"/lots/{IDS.gtin}/{IDS.lot}/recall",
+        json={"reason": "cases recalled too"},
+        headers=captured.inspector.headers,
+    )
+    assert own.status_code == 200, own.text
