@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Header, Request, Response, status
 from api.deps import PartyDep, RuntimeDep, SessionDep
 from api.errors import ErrorBodyResponses
 from api.schemas import AnchorPublic, BulkResult, DocumentPublic
+from api.services import bulk, ingest, xml_ingest
 from api.services import documents as service
-from api.services import ingest, xml_ingest
 
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ErrorBodyResponses)
 
@@ -72,7 +72,7 @@ async def submit_bulk(
     body = await request.body()
     lines = ingest.split_ndjson(body, limit=runtime.settings.max_bulk_documents)
     ingest.check_rate(request, party.code, cost=max(1, len(lines)))
-    return ingest.submit_many(session=session, runtime=runtime, party=party, lines=lines)
+    return bulk.submit_many(session=session, runtime=runtime, party=party, lines=lines)
 
 
 @router.post(

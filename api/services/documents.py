@@ -25,10 +25,11 @@ from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableConten
 from api.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
-from api.services import trades as trade_service
+from api.services.trade_linker import TradeLinker
 from traceability import (
     DocType,
     MalformedEnvelope,
+    PartyDirectory,
     ReplayedEnvelope,
     SignedEnvelope,
     verify_envelope,
@@ -144,6 +145,7 @@ def check_submission(
     envelope: SignedEnvelope,
     now: datetime,
     max_skew: timedelta,
+    directory: PartyDirectory | None = None,
 ) -> Submission:
     """Verify the envelope and parse its document; raises a 4xx error on any failure."""
     payload = envelope.payload
@@ -152,7 +154,7 @@ def check_submission(
             f"envelope is signed for party {payload.party!r}, not the caller {party.code!r}",
             field="payload.party",
         )
-    registry = key_service.registry_for(session=session, party_code=party.code)
+    registry = directory or key_service.registry_for(session=session, party_code=party.code)
     verified = verify_envelope(envelope, registry, now=now, max_clock_skew=max_skew)
     try:
         message_type = message_type_of(payload.doc_type, payload.document)
@@ -211,9 +213,9 @@ def submit_document(*, session: Session, submission: Submission) -> DocumentPubl
     _refuse_replay(session=session, submission=submission)
     try:
         record = _store(session=session, submission=submission)
-        trade_service.on_document_stored(
-            session=session, record=record, document=submission.document
-        )
+        linker = TradeLinker(session)
+        linker.link(record, submission.document)
+        linker.rematch_touched()
         session.commit()
     except IntegrityError:
         # A concurrent submission of the same bytes (or key/salt) won the race.
@@ -241,16 +243,24 @@ def _refuse_replay(*, session: Session, submission: Submission) -> None:
 
 
 def _store(*, session: Session, submission: Submission) -> DocumentRecord:
+    previous = crud.latest_version(session=session, doc_key=business_key(submission.document))
+    record = new_version(session=session, submission=submission, previous=previous)
+    session.flush()
+    return record
+
+
+def new_version(
+    *, session: Session, submission: Submission, previous: DocumentRecord | None
+) -> DocumentRecord:
+    """Add a document row and its outbox row (and, for a correction, the supersession)."""
     document = submission.document
-    doc_key = business_key(document)
-    previous = crud.latest_version(session=session, doc_key=doc_key)
     record = DocumentRecord(
         content_hash=submission.content_hash,
         doc_type=document.message_type,
         party_code=submission.party,
         key_id=submission.key_id,
         salt=submission.salt,
-        doc_key=doc_key,
+        doc_key=business_key(document),
         link_order_no=getattr(document, "orderNo", None),
         link_logistics_no=getattr(document, "logisticsNo", None),
         version=(previous.version + 1) if previous else 1,
@@ -273,7 +283,6 @@ def _store(*, session: Session, submission: Submission) -> DocumentRecord:
             "reason": reason,
         }
         session.add(_outbox("supersede", previous.content_hash, "supersede", payload_json))
-    session.flush()
     return record
 
 

@@ -5,26 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from fastapi import Request
 from sqlmodel import Session
 
 from api.errors import (
-    ApiError,
     BadRequest,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
     RateLimited,
-    UnprocessableContent,
-    domain_error,
 )
 from api.models import DocumentRecord, PartyRecord, utcnow
 from api.runtime import Runtime
-from api.schemas import AnchorPublic, BulkLineResult, BulkResult, DocumentPublic, ErrorBody
+from api.schemas import AnchorPublic, DocumentPublic
 from api.services import documents as service
 from api.services.parties import party_roles
-from traceability import TraceabilityError
 
 
 def check_rate(request: Request, party_code: str, *, cost: int = 1) -> None:
@@ -56,44 +51,6 @@ def split_ndjson(body: bytes, *, limit: int) -> list[bytes]:
     if len(lines) > limit:
         raise PayloadTooLarge(f"at most {limit} documents per bulk request", field="body")
     return lines
-
-
-def submit_many(
-    *, session: Session, runtime: Runtime, party: PartyRecord, lines: list[bytes]
-) -> BulkResult:
-    """Submit each line independently; one bad line never affects the others."""
-    results: list[BulkLineResult] = []
-    for number, line in enumerate(lines, start=1):
-        results.append(_submit_line(session, runtime, party, number, line))
-    accepted = sum(1 for r in results if r.status < 300)
-    return BulkResult(accepted=accepted, rejected=len(results) - accepted, results=results)
-
-
-def _submit_line(
-    session: Session, runtime: Runtime, party: PartyRecord, number: int, line: bytes
-) -> BulkLineResult:
-    try:
-        data = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        error = UnprocessableContent(f"line is not JSON: {exc}", field=f"line[{number}]")
-        return _failed(number, error)
-    try:
-        document = submit_one(session=session, runtime=runtime, party=party, data=data)
-    except ApiError as exc:
-        session.rollback()
-        return _failed(number, exc)
-    except TraceabilityError as exc:
-        session.rollback()
-        return _failed(number, domain_error(exc))
-    return BulkLineResult(
-        line=number, status=201 if document.created else 200, content_hash=document.content_hash
-    )
-
-
-def _failed(number: int, error: ApiError) -> BulkLineResult:
-    field = error.field or f"line[{number}]"  # a whole-line problem names the line
-    body = ErrorBody(error=error.code, message=error.message, field=field)
-    return BulkLineResult(line=number, status=error.status_code, error=body)
 
 
 def require_reader(party: PartyRecord, record: DocumentRecord) -> None:

@@ -27,20 +27,29 @@ def to_key(record: PartyKeyRecord) -> PartyKey:
 
 
 class DatabaseDirectory:
-    """Looks keys and parties up in the database, once per id per request."""
+    """Looks keys and parties up in the database, once per id for the directory's life.
+
+    Make one per request: a key revoked after the request started is seen by the next one.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._keys: dict[str, PartyKey | None] = {}
+        self._parties: dict[str, Party | None] = {}
 
     def get_key(self, key_id: str) -> PartyKey | None:
         """The registered key ``key_id``, revoked or not."""
-        record = crud.get_key(session=self.session, key_id=key_id)
-        return to_key(record) if record is not None else None
+        if key_id not in self._keys:
+            record = crud.get_key(session=self.session, key_id=key_id)
+            self._keys[key_id] = to_key(record) if record is not None else None
+        return self._keys[key_id]
 
     def get_party(self, code: str) -> Party | None:
         """The registered party ``code``."""
-        record = crud.get_party(session=self.session, code=code)
-        return to_party(record) if record is not None else None
+        if code not in self._parties:
+            record = crud.get_party(session=self.session, code=code)
+            self._parties[code] = to_party(record) if record is not None else None
+        return self._parties[code]
 
 
 def registry_for(*, session: Session, party_code: str) -> DatabaseDirectory:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -234,3 +235,81 @@ def test_routes_refuse_parties_without_the_role(
     response = getattr(world.client, method)(path.format(t=trade_id), **kwargs)
     assert response.status_code == 403
     assert response.json()["error"] == "role_not_allowed"
+
+
+def _scenario(prefix: str, buyer_id: str) -> list[tuple[str, samples.ImportTerms, bool]]:
+    """Trades whose verdicts depend on each other: annual limit and a reused payment."""
+    pricey = (samples.Line("相机", "某牌 微单相机", "8525899000", Decimal(1), Decimal("4600")),)
+    buyer = ("王小明", buyer_id, "13800138000")
+    trades = [
+        (f"{prefix}L{n}", samples.ImportTerms(
+            order_no=f"{prefix}L{n}", lines=pricey, buyer=buyer,
+            logistics_no=f"SF{prefix}L{n}", pay_transaction_id=f"AP{prefix}L{n}",
+        ), False)
+        for n in range(6)
+    ]  # fmt: skip
+    shared = samples.ImportTerms(
+        order_no=f"{prefix}D0", logistics_no=f"SF{prefix}D0", pay_transaction_id=f"AP{prefix}DUP"
+    )
+    twin = samples.ImportTerms(
+        order_no=f"{prefix}D1", logistics_no=f"SF{prefix}D1", pay_transaction_id=f"AP{prefix}DUP"
+    )
+    return [*trades, (shared.order_no, shared, False), (twin.order_no, twin, False)]
+
+
+def _verdicts(
+    world: World, customs: Actor, trade_ids: dict[str, str]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    found = {}
+    for label, trade_id in trade_ids.items():
+        verdict = world.client.get(f"/trades/{trade_id}/verdict", headers=customs.headers).json()
+        found[label[1:]] = (
+            verdict["status"],
+            tuple(sorted({f["rule"] for f in verdict["failures"]})),
+        )
+    return found
+
+
+def test_bulk_and_single_submissions_reach_the_same_verdicts(
+    world: World, platform: Actor, customs: Actor
+) -> None:
+    from tests.api.factories import Actor as _Actor  # noqa: F401
+
+    payer = world.actor(samples.PAYER_COMPANY[0], ["payment"])
+    carrier = world.actor(samples.CARRIER[0], ["logistics"])
+    signers = {"order": platform, "payment": payer, "waybill": carrier}
+    builders = {
+        "order": samples.import_order_json,
+        "payment": samples.import_payment_json,
+        "waybill": samples.import_waybill_json,
+    }
+    single_ids: dict[str, str] = {}
+    for label, terms, _ in _scenario("S", "110101199001010011"):
+        for kind, build in builders.items():
+            response = post(world, signers[kind], signers[kind].envelope(kind, build(terms)))
+            assert response.status_code == 201, response.text
+            single_ids[label] = response.json()["tradeId"] or single_ids.get(label, "")
+    bulk_ids: dict[str, str] = {}
+    for kind, build in builders.items():
+        scenario = _scenario("B", "110101199001010022")
+        body = "\n".join(json.dumps(signers[kind].envelope(kind, build(t))) for _, t, _ in scenario)
+        response = world.client.post(
+            "/documents/bulk",
+            content=body.encode(),
+            headers={**signers[kind].headers, "Content-Type": "application/x-ndjson"},
+        )
+        assert response.json()["accepted"] == len(scenario), response.text
+        if kind == "order":
+            for (label, _, _), result in zip(scenario, response.json()["results"], strict=True):
+                record = world.client.get(
+                    f"/documents/{result['contentHash']}", headers=customs.headers
+                )
+                bulk_ids[label] = record.json()["tradeId"]
+    single = _verdicts(world, customs, single_ids)
+    bulk = _verdicts(world, customs, bulk_ids)
+    assert single == bulk
+    # The sixth trade of one buyer crosses the 26,000 annual limit, whichever the path.
+    assert single["L5"][0] == "mismatch"
+    assert {single[f"L{n}"][0] for n in range(5)} == {"match"}
+    # One payment used for two orders fails the duplicates rule on the second.
+    assert single["D1"][0] == "mismatch"
