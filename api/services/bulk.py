@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError, UnprocessableContent, domain_error
@@ -46,7 +46,7 @@ def submit_many(
     pending = [line for line in checked if line.submission is not None]
     try:
         _store_together(session, pending)
-    except (IntegrityError, ApiError, TraceabilityError):
+    except (DBAPIError, ApiError, TraceabilityError):
         session.rollback()
         _store_one_by_one(session, pending)
     results = [line.result for line in checked if line.result is not None]

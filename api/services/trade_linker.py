@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, or_, select
 
 from api.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
@@ -80,6 +82,7 @@ class TradeLinker:
         trade_ids = {r.trade_id for r, _ in stored if r.trade_id}
         order_nos = {r.link_order_no for r, _ in stored if r.link_order_no}
         waybills = {k for _, d in stored if (k := logistics_key(d))}
+        self._create_missing_trades(stored)
         self._load_trades(
             or_(
                 col(TradeRecord.trade_id).in_(trade_ids),
@@ -104,8 +107,45 @@ class TradeLinker:
             ).all()
         )
 
+    def _create_missing_trades(
+        self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]
+    ) -> None:
+        """Insert the body's new trades, skipping those a concurrent body created first.
+
+        Two bodies (say, the orders and the payments of the same trades) often arrive
+        together; ``ON CONFLICT DO NOTHING`` lets both go on instead of one failing on
+        the trade's primary key, and the rows are then locked in one order (below).
+        """
+        rows: dict[str, dict[str, object]] = {}
+        for record, document in stored:
+            if record.trade_id and record.trade_id not in rows:
+                key = TradeKey.of(document)  # type: ignore[arg-type]
+                rows[record.trade_id] = {
+                    "trade_id": record.trade_id,
+                    "ebp_code": key.ebpCode,
+                    "order_no": key.orderNo,
+                    "direction": document.direction.value,
+                    "status": "pending",
+                    "verdict_version": 0,
+                    "updated_at": self.now,
+                }
+        if not rows:
+            return
+        insert = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        values = [rows[k] for k in sorted(rows)]
+        self.session.execute(
+            insert(TradeRecord).values(values).on_conflict_do_nothing(index_elements=["trade_id"])
+        )
+
     def _load_trades(self, condition: object) -> list[TradeRecord]:
-        rows = list(self.session.exec(select(TradeRecord).where(condition)).all())  # type: ignore[arg-type]
+        stmt = select(TradeRecord).where(condition).order_by(col(TradeRecord.trade_id))  # type: ignore[arg-type]
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Lock the trades this transaction will update, in trade id order, so two
+            # bodies touching the same trades wait for each other instead of deadlocking.
+            stmt = stmt.with_for_update()
+        rows = list(self.session.exec(stmt).all())
         for trade in rows:
             self._trades[trade.trade_id] = trade
         return rows
