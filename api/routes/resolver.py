@@ -121,10 +121,10 @@ def _represent(
 ) -> Response:
     base = _base(request)
     anchor = f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
-    records = trace_lots.lot_records(session, ref)
-    if not records:
+    history = trace_lots.lot_history(session, ref)
+    if not history.records:
         raise NotFound(f"no events recorded for lot {ref.lot} of GTIN {ref.gtin}", field="path./10")
-    certificates = trace_lots.certificates_of(records)
+    certificates = trace_lots.certificates_of(history.records)
     links = trace_links.lot_links(base, ref, certificates)
     headers = {
         "Link": trace_links.link_header(f"{anchor}?linkType=all", links),
@@ -145,7 +145,7 @@ def _represent(
     if kind == "linkset":
         body = trace_links.linkset(anchor, links)
         return JSONResponse(body, media_type=trace_links.LINKSET_TYPE, headers=headers)
-    found = trace_lots.provenance(session=session, runtime=runtime, lot=ref)
+    found = trace_lots.provenance(session=session, runtime=runtime, lot=ref, history=history)
     if kind == "json":
         return JSONResponse(provenance_json(found, base_url=base), headers=headers)
     lang = choose_lang(

@@ -11,13 +11,21 @@ Verification is done by the server from the stored rows, for each event:
    ``not_on_chain`` (the proof leads to no anchored root), ``recalled`` (the
    proof checks out but the lot is under recall) or ``verified``, with the
    block (from the chain) and the transaction (from the batch).
+
+Steps 1 and 2 are cached (:mod:`api.services.trace_cache`): the hash by the
+exact stored text, so a row changed in the database is re-hashed and caught
+on its next request; the chain's answer for at most a few seconds, keyed by
+the recomputed leaf, the proof and the batch (with its block hash). A page
+costs four queries: the lot's events (one per transformation level), their
+confirmed outbox rows and batches, and the recall records of the lot and the
+lots it was made from.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -27,11 +35,13 @@ from api.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
 from api.models_trace import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
 from api.runtime import Runtime
 from api.services.chain_actions import party_account
+from api.services.trace_cache import ChainFacts, RefreshBudget, chain_facts, lot_view, parsed_row
+from api.services.trace_cache import row_texts as _row_texts
 from api.services.trace_store import LotRef, lot_of
 from ledger_client import LedgerError, LotStatus, TraceRegistryClient
 from traceability.digital_link import build_digital_link
-from traceability.epcis import Event, EventType, InvalidEvent, event_hash_bytes, parse_event
-from traceability.lineage import Lineage, build_lineage
+from traceability.epcis import Event, EventType
+from traceability.lineage import Lineage
 
 CheckStatus = Literal[
     "verified", "recalled", "hash_mismatch", "not_on_chain", "not_anchored", "unreadable"
@@ -108,6 +118,16 @@ class Provenance:
     lineage: Lineage
     recall: RecallState
     checks: dict[str, EventCheckResult]
+    #: CBV 2.0 hash ID (``ni:///sha-256;…``) of each parsed event, by stored hash.
+    hash_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LotHistory:
+    """A lot's stored events (its own and its inputs', in time order) and its input lots."""
+
+    records: list[TraceEventRecord]
+    upstream: list[LotRef]  # lots it was made from, through transformations, nearest first
 
 
 def lot_ref(gtin: str, lot: str) -> LotRef:
@@ -130,19 +150,28 @@ def _records_of_lots(session: Session, lot_ids: Iterable[str]) -> list[TraceEven
     return list({r.id: r for r in session.exec(stmt).all()}.values())
 
 
-def lot_records(session: Session, lot: LotRef) -> list[TraceEventRecord]:
-    """Events of the lot, and of the lots it was made from (through transformations)."""
+def lot_history(session: Session, lot: LotRef) -> LotHistory:
+    """Events of the lot and of the lots it was made from (one query per transformation level)."""
     seen = {lot.lot_id}
-    frontier = {lot.lot_id}
+    frontier = [lot]
+    upstream: list[LotRef] = []
     records: dict[int | None, TraceEventRecord] = {}
     for _ in range(MAX_UPSTREAM_DEPTH):
-        found = _records_of_lots(session, frontier)
+        found = _records_of_lots(session, {ref.lot_id for ref in frontier})
         records.update((r.id, r) for r in found)
-        frontier = {u.lot_id for r in found for u in _inputs(r)} - seen
+        inputs = [u for r in found for u in _inputs(r) if u.lot_id not in seen]
+        frontier = list({u.lot_id: u for u in inputs}.values())
         if not frontier:
             break
-        seen |= frontier
-    return sorted(records.values(), key=lambda r: (r.event_time, r.id or 0))
+        seen |= {u.lot_id for u in frontier}
+        upstream += frontier
+    ordered = sorted(records.values(), key=lambda r: (r.event_time, r.id or 0))
+    return LotHistory(ordered, upstream)
+
+
+def lot_records(session: Session, lot: LotRef) -> list[TraceEventRecord]:
+    """Events of the lot, and of the lots it was made from (through transformations)."""
+    return lot_history(session, lot).records
 
 
 def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
@@ -156,7 +185,7 @@ def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
 def _inputs(record: TraceEventRecord) -> list[LotRef]:
     if record.event_type != EventType.TRANSFORMATION.value:
         return []
-    raw = json.loads(record.event_json)
+    raw = parsed_row(record.event_json, record.context_json).raw or {}
     values = [q.get("epcClass") for q in raw.get("inputQuantityList") or [] if isinstance(q, dict)]
     values += list(raw.get("inputEPCList") or [])
     return [lot for v in values if isinstance(v, str) and (lot := lot_of(v)) is not None]
@@ -164,12 +193,7 @@ def _inputs(record: TraceEventRecord) -> list[LotRef]:
 
 def read_event(record: TraceEventRecord) -> Event | None:
     """The stored event parsed again, or None when the stored JSON no longer validates."""
-    try:
-        raw = json.loads(record.event_json)
-        context = json.loads(record.context_json)
-        return parse_event(raw, context=context)
-    except (ValueError, InvalidEvent):
-        return None
+    return parsed_row(record.event_json, record.context_json).event
 
 
 # --- recall ---------------------------------------------------------------------------------
@@ -177,42 +201,45 @@ def read_event(record: TraceEventRecord) -> Event | None:
 
 def upstream_lots(session: Session, lot: LotRef) -> list[LotRef]:
     """The lots this lot was made from, through transformations, nearest first."""
-    seen = {lot.lot_id}
-    frontier = [lot]
-    found: list[LotRef] = []
-    for _ in range(MAX_UPSTREAM_DEPTH):
-        records = _records_of_lots(session, {ref.lot_id for ref in frontier})
-        frontier = [u for r in records for u in _inputs(r) if u.lot_id not in seen]
-        frontier = list({u.lot_id: u for u in frontier}.values())
-        if not frontier:
-            break
-        seen |= {u.lot_id for u in frontier}
-        found += frontier
-    return found
+    return lot_history(session, lot).upstream
 
 
-def recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallState:
+def recall_state(
+    *, session: Session, runtime: Runtime, lot: LotRef, history: LotHistory | None = None
+) -> RecallState:
     """The lot's recall status, or that of a lot it was made from: a recall of the raw
     fruit shows on every case packed from it."""
-    own = _own_recall_state(session=session, runtime=runtime, lot=lot)
+    upstream = (history or lot_history(session, lot)).upstream
+    lots = [lot, *upstream]
+    last = _last_recall_records(session, [ref.lot_id for ref in lots])
+    facts = chain_facts(runtime.ledger())
+    own = _own_recall_state(facts, lot, last.get(lot.lot_id))
     if own.recalled:
         return own
-    for upstream in upstream_lots(session, lot):
-        state = _own_recall_state(session=session, runtime=runtime, lot=upstream)
+    for ref in upstream:
+        state = _own_recall_state(facts, ref, last.get(ref.lot_id))
         if state.recalled:
-            return replace(state, via=upstream)
+            return replace(state, via=ref)
     return own
 
 
-def _own_recall_state(*, session: Session, runtime: Runtime, lot: LotRef) -> RecallState:
-    """The chain's recall status of the lot (the database's last record when the chain is down)."""
-    last = session.exec(
+def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, LotRecallRecord]:
+    """The latest recall record (recall or clearance) of each lot, in one query."""
+    rows = session.exec(
         select(LotRecallRecord)
-        .where(LotRecallRecord.lot_id == lot.lot_id)
+        .where(col(LotRecallRecord.lot_id).in_(lot_ids))
         .order_by(col(LotRecallRecord.id).desc())
-    ).first()
+    ).all()
+    last: dict[str, LotRecallRecord] = {}
+    for row in rows:
+        last.setdefault(row.lot_id, row)
+    return last
+
+
+def _own_recall_state(facts: ChainFacts, lot: LotRef, last: LotRecallRecord | None) -> RecallState:
+    """The chain's recall status of the lot (the database's last record when the chain is down)."""
     try:
-        status: LotStatus | None = runtime.ledger().trace.lot_status(bytes.fromhex(lot.lot_id))
+        status: LotStatus | None = facts.lot_status(bytes.fromhex(lot.lot_id))
     except LedgerError:
         status = None
     recalled = status.recalled if status is not None else bool(last and last.action == "recall")
@@ -258,46 +285,56 @@ def change_recall(
     )
     session.add(record)
     session.commit()
+    # This process changed the chain: its cached answers must not hide it for the TTL.
+    chain_facts(ledger).forget()
     return record
 
 
 # --- verification ------------------------------------------------------------------------
 
 
-def _anchor_row(
-    session: Session, event_hash: str, lane: str
-) -> tuple[OutboxRecord, AnchorBatchRecord] | None:
-    """The confirmed outbox row of the event, this lot's lane first."""
+AnchorRows = dict[str, tuple[OutboxRecord, AnchorBatchRecord]]
+
+
+def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> AnchorRows:
+    """The confirmed outbox row of each event (this lot's lane first), in one query."""
     stmt = (
         select(OutboxRecord, AnchorBatchRecord)
         .join(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
         .where(
             OutboxRecord.kind == "event",
-            OutboxRecord.subject == event_hash,
+            col(OutboxRecord.subject).in_(list(set(event_hashes))),
             AnchorBatchRecord.state == "confirmed",
         )
     )
-    rows = list(session.exec(stmt).all())
-    rows.sort(key=lambda pair: pair[0].lane != lane)
-    return (rows[0][0], rows[0][1]) if rows else None
+    found: AnchorRows = {}
+    for row, batch in session.exec(stmt).all():
+        current = found.get(row.subject)
+        if current is None or (current[0].lane != lane and row.lane == lane):
+            found[row.subject] = (row, batch)
+    return found
 
 
 def recompute(record: TraceEventRecord) -> str:
     """The CBV 2.0 hash (hex) of the stored event as it is now."""
-    try:
-        raw = json.loads(record.event_json)
-        context = json.loads(record.context_json)
-        return event_hash_bytes(raw, context=context).hex()
-    except (ValueError, TypeError, AttributeError):
-        return ""
+    return parsed_row(record.event_json, record.context_json).recomputed
 
 
 def check_event(
     *, session: Session, runtime: Runtime, record: TraceEventRecord, lot: LotRef
 ) -> EventCheckResult:
     """Recompute the event's hash from the stored row and check its proof on chain (one call)."""
+    anchored = _anchor_rows(session, [record.event_hash], lot.lane).get(record.event_hash)
+    return _check(chain_facts(runtime.ledger()), record, anchored, RefreshBudget())
+
+
+def _check(
+    facts: ChainFacts,
+    record: TraceEventRecord,
+    anchored: tuple[OutboxRecord, AnchorBatchRecord] | None,
+    budget: RefreshBudget,
+) -> EventCheckResult:
     recomputed = recompute(record)
-    anchored = _anchor_row(session, record.event_hash, lot.lane)
     if anchored is None:
         return EventCheckResult(
             record.event_hash,
@@ -306,9 +343,9 @@ def check_event(
             "not anchored yet: waiting for the next batch",
         )
     row, batch = anchored
-    proof = [bytes.fromhex(p) for p in json.loads(row.proof or "[]")]
+    proof = tuple(bytes.fromhex(p) for p in json.loads(row.proof or "[]"))
     leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
-    check = runtime.ledger().trace.verify_event(leaf, proof)
+    check = facts.verify_event((leaf, proof, batch.id, batch.block_hash), budget=budget)
     base = EventCheckResult(
         record.event_hash,
         recomputed,
@@ -342,29 +379,39 @@ def check_event(
     )
 
 
-def provenance(*, session: Session, runtime: Runtime, lot: LotRef) -> Provenance:
-    """The lot's events, lineage, recall state and per-event verification."""
-    records = lot_records(session, lot)
+def provenance(
+    *, session: Session, runtime: Runtime, lot: LotRef, history: LotHistory | None = None
+) -> Provenance:
+    """The lot's events, lineage, recall state and per-event verification.
+
+    ``history`` is the lot's :func:`lot_history` when the caller already read it.
+    """
+    history = history or lot_history(session, lot)
+    records = history.records
     if not records:
         raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}", field="path./10")
-    events = {r.event_hash: e for r in records if (e := read_event(r)) is not None}
-    recall = recall_state(session=session, runtime=runtime, lot=lot)
-    lineage = build_lineage(events.values(), gtin=lot.gtin, lot=lot.lot, recalled=recall.recalled)
-    checks = {
-        r.event_hash: check_event(session=session, runtime=runtime, record=r, lot=lot)
+    recall = recall_state(session=session, runtime=runtime, lot=lot, history=history)
+    view = lot_view(_row_texts(records), lot.gtin, lot.lot, recall.recalled)
+    anchors = _anchor_rows(session, (r.event_hash for r in records), lot.lane)
+    facts = chain_facts(runtime.ledger())
+    budget = RefreshBudget()
+    checks = {r.event_hash: _check(facts, r, anchors.get(r.event_hash), budget) for r in records}
+    hash_ids = {
+        r.event_hash: hash_id
         for r in records
+        if (hash_id := parsed_row(r.event_json, r.context_json).hash_id) is not None
     }
-    return Provenance(lot, records, events, lineage, recall, checks)
+    return Provenance(lot, records, dict(view.events), view.lineage, recall, checks, hash_ids)
 
 
 def certificates_of(records: Iterable[TraceEventRecord]) -> list[str]:
     """Certificate URIs named by the events (certificationInfo), in event order."""
     found: list[str] = []
     for record in records:
-        try:
-            value = json.loads(record.event_json).get("certificationInfo")
-        except (ValueError, AttributeError):
+        raw = parsed_row(record.event_json, record.context_json).raw
+        if raw is None:
             continue
+        value = raw.get("certificationInfo")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item not in found:
                 found.append(item)

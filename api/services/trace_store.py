@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -42,7 +43,7 @@ class LotRef:
     @property
     def lot_id(self) -> str:
         """Hex of the 32-byte on-chain lot id."""
-        return lot_id(self.gtin, self.lot).hex()
+        return _lot_id_hex(self.gtin, self.lot)
 
     @property
     def lane(self) -> str:
@@ -50,6 +51,13 @@ class LotRef:
         return f"lot:{self.lot_id}"
 
 
+@lru_cache(maxsize=4096)
+def _lot_id_hex(gtin: str, lot: str) -> str:
+    # Pure, and hot: every page asks it of each lot several times (check digits, AI rules).
+    return lot_id(gtin, lot).hex()
+
+
+@lru_cache(maxsize=4096)
 def lot_of(identifier: str) -> LotRef | None:
     """The lot an identifier names (a lot-level Digital Link or LGTIN, or an item with lot)."""
     link = parse_link(identifier)

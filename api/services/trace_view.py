@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from api.services.trace_lots import Provenance
@@ -26,7 +27,13 @@ def stage_of(p: Provenance) -> dict[str, str]:
 
 def gln_of(value: str | None) -> str | None:
     """The GLN of a location Digital Link, or None."""
-    link = parse_link(value) if value else None
+    return _gln(value) if value else None
+
+
+@lru_cache(maxsize=4096)
+def _gln(value: str) -> str | None:
+    # Pure, and asked for every event of every page: parsing a Digital Link checks each AI.
+    link = parse_link(value)
     return link.key if link is not None and link.key_ai in ("414", "417") else None
 
 
@@ -110,6 +117,8 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
 def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
     """The lot's provenance: product, stages, events with verification, findings, recall."""
     stages = stage_of(p)
+    # The events' hash IDs were computed once with the cached parse; e.hash would rehash.
+    hash_ids = {id(e): p.hash_ids[h] for h, e in p.events.items() if h in p.hash_ids}
     events = []
     for record in p.records:
         summary = event_summary(
@@ -127,7 +136,8 @@ def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
         "recall": p.recall.to_json(),
         "product": product_info(p),
         "stages": [
-            {"stage": s.name.value, "events": [e.hash for e in s.events]} for s in p.lineage.stages
+            {"stage": s.name.value, "events": [hash_ids.get(id(e)) or e.hash for e in s.events]}
+            for s in p.lineage.stages
         ],
         "events": events,
         "findings": [
