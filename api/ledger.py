@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from api.config import ApiSettings
 from ledger_client import (
@@ -105,7 +106,14 @@ class LedgerGateway:
             anchorer: LocalAccount = Account.from_key(settings.anchorer_key)
             admin = Account.from_key(settings.admin_key) if settings.admin_key else anchorer
         else:
-            anchorer = admin = dev_accounts(w3, 1)[0]
+            # Dev chains: the admin (account 0) registers parties while the anchorer
+            # (account 1) anchors, so an API process and a `sandan worker` process never
+            # compete for one account's nonces (a deployment granting only the admin
+            # falls back to it).
+            admin, anchorer = dev_accounts(w3, 2)
+            trade = TradeRegistryClient(w3, deployment.trade_registry.address)
+            if not trade.has_role("ANCHORER_ROLE", anchorer.address):
+                anchorer = admin
         return cls(
             w3, deployment, anchorer=anchorer, admin=admin, confirmations=settings.confirmations
         )
@@ -317,7 +325,13 @@ class LedgerGateway:
         return account
 
     def _fund(self, address: str) -> None:
-        # Through the admin's shared nonce manager, so it never races the registry clients.
+        # anvil sets a balance without a transaction (no nonce to race for); other dev
+        # chains get a transfer through the admin's shared nonce manager.
+        answer = self.w3.provider.make_request(
+            RPCEndpoint("anvil_setBalance"), [address, hex(DEV_FUNDING_WEI)]
+        )
+        if isinstance(answer, dict) and "error" not in answer:
+            return
         manager = nonce_manager_for(
             self.w3, self.admin.address, self._pending_count(self.admin.address)
         )

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from api.config import ApiSettings
 from ledger_client import (
+    DEV_PARTIES,
     Deployment,
     DeploymentError,
     LedgerSettings,
     deploy_registries,
     dev_accounts,
+    dev_role_grants,
     ensure_embedded_node,
     make_web3,
 )
@@ -45,8 +47,8 @@ def ensure_deployment(settings: ApiSettings) -> Deployment:
                 raise
     elif settings.rpc_url is not None:
         raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
-    admin = dev_accounts(w3, 1)[0]
-    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
+    accounts = dev_accounts(w3, len(DEV_PARTIES))
+    deployment = deploy_registries(w3, accounts[0], grants=dev_role_grants(accounts))
     path.parent.mkdir(parents=True, exist_ok=True)
     deployment.save(path)
     return deployment

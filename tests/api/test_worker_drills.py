@@ -30,11 +30,13 @@ from api.models import AnchorBatchRecord, OutboxRecord, utcnow
 from api.runtime import Runtime
 from api.worker import AnchorWorker
 from ledger_client import (
+    DEV_PARTIES,
     EmbeddedNode,
     LedgerSettings,
     TradeRegistryClient,
     deploy_registries,
     dev_accounts,
+    dev_role_grants,
     find_anvil,
     make_web3,
 )
@@ -84,8 +86,8 @@ class Drill:
 
 def _deploy(rpc_url: str, data_dir: Path) -> None:
     w3 = make_web3(rpc_url)
-    admin = dev_accounts(w3, 1)[0]
-    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
+    accounts = dev_accounts(w3, len(DEV_PARTIES))
+    deployment = deploy_registries(w3, accounts[0], grants=dev_role_grants(accounts))
     deployment.save(data_dir / "deployment.json")
 
 
