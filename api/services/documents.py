@@ -110,7 +110,9 @@ def _refuse_invisible(value: Any, path: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_invisible(item, f"{path}[{index}]")
-    elif isinstance(value, str):
+    elif isinstance(value, str) and not value.isprintable():
+        # isprintable() (C speed) is True for every string without Cc/Cf/Cs/Zs/Zl/Zp
+        # characters, so only the rare rest is scanned character by character.
         bad = next(
             (c for c in value if c not in "\t\n\r" and category(c) in ("Cc", "Cf", "Cs")), None
         )
