@@ -121,6 +121,7 @@ def _represent(
 ) -> Response:
     base = _base(request)
     anchor = f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
+    trace_lots.autocommit_reads(session)
     history = trace_lots.lot_history(session, ref)
     if not history.records:
         raise NotFound(f"no events recorded for lot {ref.lot} of GTIN {ref.gtin}", field="path./10")

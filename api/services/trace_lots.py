@@ -4,7 +4,8 @@ Verification is done by the server from the stored rows, for each event:
 
 1. recompute the CBV 2.0 hash from the *stored* event JSON and context;
 2. take the Merkle proof the worker stored for the event in a lot lane
-   (preferably this lot's) and ask the chain once,
+   (this lot's own for its own events, else that of the nearest lot it was
+   made from) and ask the chain once,
    ``TraceRegistry.verifyEvent(recomputedHash, proof)``;
 3. report, in this order: ``not_anchored`` (no confirmed batch yet),
    ``hash_mismatch`` (the stored event no longer hashes to the anchored hash),
@@ -16,9 +17,10 @@ Steps 1 and 2 are cached (:mod:`api.services.trace_cache`): the hash by the
 exact stored text, so a row changed in the database is re-hashed and caught
 on its next request; the chain's answer for at most a few seconds, keyed by
 the recomputed leaf, the proof and the batch (with its block hash). A page
-costs four queries: the lot's events (one per transformation level), their
-confirmed outbox rows and batches, and the recall records of the lot and the
-lots it was made from.
+reads the database in one query per transformation level (events with their
+confirmed outbox rows and batches) plus one for the recall records of the
+lot and the lots it was made from; on PostgreSQL without BEGIN/ROLLBACK
+(:func:`autocommit_reads`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from sqlalchemy import and_, literal
 from sqlmodel import Session, col, select
 
 from api.errors import Conflict, NotFound
@@ -128,6 +131,8 @@ class LotHistory:
 
     records: list[TraceEventRecord]
     upstream: list[LotRef]  # lots it was made from, through transformations, nearest first
+    #: The confirmed outbox row (with the Merkle proof) and batch of each anchored event.
+    anchors: dict[str, tuple[OutboxRecord, AnchorBatchRecord]] = field(default_factory=dict)
 
 
 def lot_ref(gtin: str, lot: str) -> LotRef:
@@ -142,31 +147,87 @@ def lot_ref(gtin: str, lot: str) -> LotRef:
 
 
 def _records_of_lots(session: Session, lot_ids: Iterable[str]) -> list[TraceEventRecord]:
+    return [record for record, _ in _anchored_records_of_lots(session, lot_ids)]
+
+
+AnchorRow = tuple[OutboxRecord, AnchorBatchRecord]
+
+
+def _anchored_records_of_lots(
+    session: Session, lot_ids: Iterable[str]
+) -> list[tuple[TraceEventRecord, AnchorRow | None]]:
+    """Events linked to the lots, each with its confirmed outbox row in the lane of that lot.
+
+    One query: the outbox row is matched on the (kind, lane, subject) unique key.
+    """
+    lane = literal("lot:") + col(TraceEventLotRecord.lot_id)
     stmt = (
-        select(TraceEventRecord)
+        select(TraceEventRecord, OutboxRecord, AnchorBatchRecord)
         .join(TraceEventLotRecord, col(TraceEventLotRecord.event_id) == col(TraceEventRecord.id))
-        .where(col(TraceEventLotRecord.lot_id).in_(list(lot_ids)))
+        .outerjoin(
+            OutboxRecord,
+            and_(
+                col(OutboxRecord.kind) == "event",
+                col(OutboxRecord.lane) == lane,
+                col(OutboxRecord.subject) == col(TraceEventRecord.event_hash),
+            ),
+        )
+        .outerjoin(
+            AnchorBatchRecord,
+            and_(
+                col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id),
+                col(AnchorBatchRecord.state) == "confirmed",
+            ),
+        )
+        .where(col(TraceEventLotRecord.lot_id).in_(sorted(set(lot_ids))))
     )
-    return list({r.id: r for r in session.exec(stmt).all()}.values())
+    found: dict[int | None, tuple[TraceEventRecord, AnchorRow | None]] = {}
+    for record, row, batch in session.exec(stmt).all():
+        anchored = (row, batch) if row is not None and batch is not None else None
+        if record.id not in found or found[record.id][1] is None:
+            found[record.id] = (record, anchored)
+    return list(found.values())
+
+
+def autocommit_reads(session: Session) -> None:
+    """Let a read-only request skip the BEGIN and ROLLBACK round trips on PostgreSQL.
+
+    Under PostgreSQL's READ COMMITTED each statement takes its own snapshot
+    whether or not it runs in a transaction, so nothing a reader sees changes.
+    SQLite keeps its transaction (its snapshot spans the request, and a local
+    BEGIN costs nothing). Call before the session's first query.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def lot_history(session: Session, lot: LotRef) -> LotHistory:
-    """Events of the lot and of the lots it was made from (one query per transformation level)."""
+    """Events of the lot and of the lots it was made from (one query per transformation level).
+
+    Each event comes with its confirmed outbox row (Merkle proof) and batch in the
+    lane of the lot it was found through: this lot's own lane for its own events,
+    else the nearest input lot's.
+    """
     seen = {lot.lot_id}
     frontier = [lot]
     upstream: list[LotRef] = []
     records: dict[int | None, TraceEventRecord] = {}
+    anchors: dict[str, AnchorRow] = {}
     for _ in range(MAX_UPSTREAM_DEPTH):
-        found = _records_of_lots(session, {ref.lot_id for ref in frontier})
-        records.update((r.id, r) for r in found)
-        inputs = [u for r in found for u in _inputs(r) if u.lot_id not in seen]
+        found = _anchored_records_of_lots(session, {ref.lot_id for ref in frontier})
+        for record, anchored in found:
+            records.setdefault(record.id, record)
+            if anchored is not None:
+                anchors.setdefault(record.event_hash, anchored)
+        inputs = [u for r, _ in found for u in _inputs(r) if u.lot_id not in seen]
         frontier = list({u.lot_id: u for u in inputs}.values())
         if not frontier:
             break
         seen |= {u.lot_id for u in frontier}
         upstream += frontier
     ordered = sorted(records.values(), key=lambda r: (r.event_time, r.id or 0))
-    return LotHistory(ordered, upstream)
+    return LotHistory(ordered, upstream, anchors)
 
 
 def lot_records(session: Session, lot: LotRef) -> list[TraceEventRecord]:
@@ -293,10 +354,7 @@ def change_recall(
 # --- verification ------------------------------------------------------------------------
 
 
-AnchorRows = dict[str, tuple[OutboxRecord, AnchorBatchRecord]]
-
-
-def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> AnchorRows:
+def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> dict[str, AnchorRow]:
     """The confirmed outbox row of each event (this lot's lane first), in one query."""
     stmt = (
         select(OutboxRecord, AnchorBatchRecord)
@@ -307,7 +365,7 @@ def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> An
             AnchorBatchRecord.state == "confirmed",
         )
     )
-    found: AnchorRows = {}
+    found: dict[str, AnchorRow] = {}
     for row, batch in session.exec(stmt).all():
         current = found.get(row.subject)
         if current is None or (current[0].lane != lane and row.lane == lane):
@@ -331,7 +389,7 @@ def check_event(
 def _check(
     facts: ChainFacts,
     record: TraceEventRecord,
-    anchored: tuple[OutboxRecord, AnchorBatchRecord] | None,
+    anchored: AnchorRow | None,
     budget: RefreshBudget,
 ) -> EventCheckResult:
     recomputed = recompute(record)
@@ -392,9 +450,9 @@ def provenance(
         raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}", field="path./10")
     recall = recall_state(session=session, runtime=runtime, lot=lot, history=history)
     view = lot_view(_row_texts(records), lot.gtin, lot.lot, recall.recalled)
-    anchors = _anchor_rows(session, (r.event_hash for r in records), lot.lane)
     facts = chain_facts(runtime.ledger())
     budget = RefreshBudget()
+    anchors = history.anchors
     checks = {r.event_hash: _check(facts, r, anchors.get(r.event_hash), budget) for r in records}
     hash_ids = {
         r.event_hash: hash_id
