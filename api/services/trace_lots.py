@@ -26,11 +26,14 @@ lot and the lots it was made from; on PostgreSQL without BEGIN/ROLLBACK
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import and_, literal
+from sqlalchemy import Select, and_, bindparam, literal
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.errors import Conflict, NotFound
@@ -38,10 +41,17 @@ from api.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
 from api.models_trace import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
 from api.runtime import Runtime
 from api.services.chain_actions import party_account
-from api.services.trace_cache import ChainFacts, RefreshBudget, chain_facts, lot_view, parsed_row
+from api.services.trace_cache import (
+    MAX_ENTRIES,
+    ChainFacts,
+    RefreshBudget,
+    chain_facts,
+    lot_view,
+    parsed_row,
+)
 from api.services.trace_cache import row_texts as _row_texts
 from api.services.trace_store import LotRef, lot_of
-from ledger_client import LedgerError, LotStatus, TraceRegistryClient
+from ledger_client import EventCheck, LedgerError, LotStatus, TraceRegistryClient
 from traceability.digital_link import build_digital_link
 from traceability.epcis import Event, EventType
 from traceability.lineage import Lineage
@@ -112,11 +122,62 @@ class RecallState:
 
 
 @dataclass(frozen=True)
+class StoredEvent:
+    """A stored event as the resolver reads it: the columns it shows and checks, no ORM."""
+
+    id: int
+    event_hash: str
+    event_id: str
+    event_type: str
+    event_time: datetime
+    biz_location: str | None
+    read_point: str | None
+    event_json: str
+    context_json: str
+    captured_by: str
+    envelope_hash: str | None
+
+
+@dataclass(frozen=True)
+class AnchorRef:
+    """Where an event hash was anchored: its outbox row's proof and lane, and the batch."""
+
+    proof: str | None  # JSON list of hex sibling hashes
+    lane: str
+    batch_id: str
+    root: str | None
+    tx_hash: str | None
+    block_number: int | None
+    block_hash: str | None
+    chain_id: int | None
+    contract_address: str | None
+
+    @classmethod
+    def of(cls, row: OutboxRecord, batch: AnchorBatchRecord) -> AnchorRef:
+        """From an outbox row and its (confirmed) batch."""
+        return cls(
+            row.proof,
+            row.lane,
+            batch.id,
+            batch.root,
+            batch.tx_hash,
+            batch.block_number,
+            batch.block_hash,
+            batch.chain_id,
+            batch.contract_address,
+        )
+
+
+#: A stored event row: the ORM record, or the lighter read of :func:`lot_history`.
+EventRow = TraceEventRecord | StoredEvent
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Everything the consumer page and the JSON provenance show about a lot."""
 
     lot: LotRef
-    records: list[TraceEventRecord]
+    records: Sequence[EventRow]
     events: dict[str, Event]  # by stored hash; unreadable rows are left out
     lineage: Lineage
     recall: RecallState
@@ -129,10 +190,10 @@ class Provenance:
 class LotHistory:
     """A lot's stored events (its own and its inputs', in time order) and its input lots."""
 
-    records: list[TraceEventRecord]
+    records: list[StoredEvent]
     upstream: list[LotRef]  # lots it was made from, through transformations, nearest first
-    #: The confirmed outbox row (with the Merkle proof) and batch of each anchored event.
-    anchors: dict[str, tuple[OutboxRecord, AnchorBatchRecord]] = field(default_factory=dict)
+    #: Where each anchored event (by stored hash) was anchored.
+    anchors: dict[str, AnchorRef] = field(default_factory=dict)
 
 
 def lot_ref(gtin: str, lot: str) -> LotRef:
@@ -145,24 +206,43 @@ def lot_ref(gtin: str, lot: str) -> LotRef:
 
 # --- events of a lot ---------------------------------------------------------------------
 
+_EVENT_COLUMNS = (
+    TraceEventRecord.id,
+    TraceEventRecord.event_hash,
+    TraceEventRecord.event_id,
+    TraceEventRecord.event_type,
+    TraceEventRecord.event_time,
+    TraceEventRecord.biz_location,
+    TraceEventRecord.read_point,
+    TraceEventRecord.event_json,
+    TraceEventRecord.context_json,
+    TraceEventRecord.captured_by,
+    TraceEventRecord.envelope_hash,
+)
+_ANCHOR_COLUMNS = (
+    OutboxRecord.proof,
+    OutboxRecord.lane,
+    AnchorBatchRecord.id,
+    AnchorBatchRecord.root,
+    AnchorBatchRecord.tx_hash,
+    AnchorBatchRecord.block_number,
+    AnchorBatchRecord.block_hash,
+    AnchorBatchRecord.chain_id,
+    AnchorBatchRecord.contract_address,
+)
 
-def _records_of_lots(session: Session, lot_ids: Iterable[str]) -> list[TraceEventRecord]:
-    return [record for record, _ in _anchored_records_of_lots(session, lot_ids)]
 
+@lru_cache(maxsize=1)
+def _history_statement() -> Select[*tuple[Any, ...]]:
+    """Events of some lots, each with its confirmed outbox row in the lane of that lot.
 
-AnchorRow = tuple[OutboxRecord, AnchorBatchRecord]
-
-
-def _anchored_records_of_lots(
-    session: Session, lot_ids: Iterable[str]
-) -> list[tuple[TraceEventRecord, AnchorRow | None]]:
-    """Events linked to the lots, each with its confirmed outbox row in the lane of that lot.
-
-    One query: the outbox row is matched on the (kind, lane, subject) unique key.
+    Built once (plain columns, no ORM entities: a page reads every row each time).
+    The outbox row is matched on its (kind, lane, subject) unique key.
     """
     lane = literal("lot:") + col(TraceEventLotRecord.lot_id)
-    stmt = (
-        select(TraceEventRecord, OutboxRecord, AnchorBatchRecord)
+    return (
+        sa_select(*(col(c) for c in (*_EVENT_COLUMNS, *_ANCHOR_COLUMNS)))
+        .select_from(TraceEventRecord)
         .join(TraceEventLotRecord, col(TraceEventLotRecord.event_id) == col(TraceEventRecord.id))
         .outerjoin(
             OutboxRecord,
@@ -179,14 +259,27 @@ def _anchored_records_of_lots(
                 col(AnchorBatchRecord.state) == "confirmed",
             ),
         )
-        .where(col(TraceEventLotRecord.lot_id).in_(sorted(set(lot_ids))))
+        .where(col(TraceEventLotRecord.lot_id).in_(bindparam("lot_ids", expanding=True)))
     )
-    found: dict[int | None, tuple[TraceEventRecord, AnchorRow | None]] = {}
-    for record, row, batch in session.exec(stmt).all():
-        anchored = (row, batch) if row is not None and batch is not None else None
-        if record.id not in found or found[record.id][1] is None:
-            found[record.id] = (record, anchored)
+
+
+def _anchored_records_of_lots(
+    session: Session, lot_ids: Iterable[str]
+) -> list[tuple[StoredEvent, AnchorRef | None]]:
+    """Events linked to the lots, each with where it was anchored in the lane of that lot."""
+    params = {"lot_ids": sorted(set(lot_ids))}
+    found: dict[int, tuple[StoredEvent, AnchorRef | None]] = {}
+    width = len(_EVENT_COLUMNS)
+    for row in session.connection().execute(_history_statement(), params):
+        event = StoredEvent(*row[:width])
+        anchor = AnchorRef(*row[width:]) if row[width + 2] is not None else None
+        if event.id not in found or found[event.id][1] is None:
+            found[event.id] = (event, anchor)
     return list(found.values())
+
+
+def _records_of_lots(session: Session, lot_ids: Iterable[str]) -> list[StoredEvent]:
+    return [record for record, _ in _anchored_records_of_lots(session, lot_ids)]
 
 
 def autocommit_reads(session: Session) -> None:
@@ -212,8 +305,8 @@ def lot_history(session: Session, lot: LotRef) -> LotHistory:
     seen = {lot.lot_id}
     frontier = [lot]
     upstream: list[LotRef] = []
-    records: dict[int | None, TraceEventRecord] = {}
-    anchors: dict[str, AnchorRow] = {}
+    records: dict[int, StoredEvent] = {}
+    anchors: dict[str, AnchorRef] = {}
     for _ in range(MAX_UPSTREAM_DEPTH):
         found = _anchored_records_of_lots(session, {ref.lot_id for ref in frontier})
         for record, anchored in found:
@@ -226,11 +319,11 @@ def lot_history(session: Session, lot: LotRef) -> LotHistory:
             break
         seen |= {u.lot_id for u in frontier}
         upstream += frontier
-    ordered = sorted(records.values(), key=lambda r: (r.event_time, r.id or 0))
+    ordered = sorted(records.values(), key=lambda r: (r.event_time, r.id))
     return LotHistory(ordered, upstream, anchors)
 
 
-def lot_records(session: Session, lot: LotRef) -> list[TraceEventRecord]:
+def lot_records(session: Session, lot: LotRef) -> list[StoredEvent]:
     """Events of the lot, and of the lots it was made from (through transformations)."""
     return lot_history(session, lot).records
 
@@ -243,7 +336,7 @@ def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
     return [LotRef(r.gtin, r.lot) for r in rows]
 
 
-def _inputs(record: TraceEventRecord) -> list[LotRef]:
+def _inputs(record: EventRow) -> list[LotRef]:
     if record.event_type != EventType.TRANSFORMATION.value:
         return []
     raw = parsed_row(record.event_json, record.context_json).raw or {}
@@ -252,7 +345,7 @@ def _inputs(record: TraceEventRecord) -> list[LotRef]:
     return [lot for v in values if isinstance(v, str) and (lot := lot_of(v)) is not None]
 
 
-def read_event(record: TraceEventRecord) -> Event | None:
+def read_event(record: EventRow) -> Event | None:
     """The stored event parsed again, or None when the stored JSON no longer validates."""
     return parsed_row(record.event_json, record.context_json).event
 
@@ -284,20 +377,39 @@ def recall_state(
     return own
 
 
-def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, LotRecallRecord]:
+@dataclass(frozen=True)
+class _RecallRecord:
+    """The columns of a recall record the recall state shows."""
+
+    lot_id: str
+    action: str
+    reason: str
+    party_code: str
+    tx_hash: str
+    block_number: int
+
+
+def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, _RecallRecord]:
     """The latest recall record (recall or clearance) of each lot, in one query."""
-    rows = session.exec(
-        select(LotRecallRecord)
+    stmt = (
+        sa_select(
+            col(LotRecallRecord.lot_id),
+            col(LotRecallRecord.action),
+            col(LotRecallRecord.reason),
+            col(LotRecallRecord.party_code),
+            col(LotRecallRecord.tx_hash),
+            col(LotRecallRecord.block_number),
+        )
         .where(col(LotRecallRecord.lot_id).in_(lot_ids))
         .order_by(col(LotRecallRecord.id).desc())
-    ).all()
-    last: dict[str, LotRecallRecord] = {}
-    for row in rows:
-        last.setdefault(row.lot_id, row)
+    )
+    last: dict[str, _RecallRecord] = {}
+    for row in session.connection().execute(stmt):
+        last.setdefault(row[0], _RecallRecord(*row))
     return last
 
 
-def _own_recall_state(facts: ChainFacts, lot: LotRef, last: LotRecallRecord | None) -> RecallState:
+def _own_recall_state(facts: ChainFacts, lot: LotRef, last: _RecallRecord | None) -> RecallState:
     """The chain's recall status of the lot (the database's last record when the chain is down)."""
     try:
         status: LotStatus | None = facts.lot_status(bytes.fromhex(lot.lot_id))
@@ -354,7 +466,7 @@ def change_recall(
 # --- verification ------------------------------------------------------------------------
 
 
-def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> dict[str, AnchorRow]:
+def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> dict[str, AnchorRef]:
     """The confirmed outbox row of each event (this lot's lane first), in one query."""
     stmt = (
         select(OutboxRecord, AnchorBatchRecord)
@@ -365,15 +477,15 @@ def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> di
             AnchorBatchRecord.state == "confirmed",
         )
     )
-    found: dict[str, AnchorRow] = {}
+    found: dict[str, AnchorRef] = {}
     for row, batch in session.exec(stmt).all():
         current = found.get(row.subject)
-        if current is None or (current[0].lane != lane and row.lane == lane):
-            found[row.subject] = (row, batch)
+        if current is None or (current.lane != lane and row.lane == lane):
+            found[row.subject] = AnchorRef.of(row, batch)
     return found
 
 
-def recompute(record: TraceEventRecord) -> str:
+def recompute(record: EventRow) -> str:
     """The CBV 2.0 hash (hex) of the stored event as it is now."""
     return parsed_row(record.event_json, record.context_json).recomputed
 
@@ -387,10 +499,7 @@ def check_event(
 
 
 def _check(
-    facts: ChainFacts,
-    record: TraceEventRecord,
-    anchored: AnchorRow | None,
-    budget: RefreshBudget,
+    facts: ChainFacts, record: EventRow, anchored: AnchorRef | None, budget: RefreshBudget
 ) -> EventCheckResult:
     recomputed = recompute(record)
     if anchored is None:
@@ -400,22 +509,32 @@ def _check(
             "not_anchored",
             "not anchored yet: waiting for the next batch",
         )
-    row, batch = anchored
-    proof = tuple(bytes.fromhex(p) for p in json.loads(row.proof or "[]"))
     leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
-    check = facts.verify_event((leaf, proof, batch.id, batch.block_hash), budget=budget)
+    key = (leaf, _proof(anchored.proof), anchored.batch_id, anchored.block_hash)
+    return _outcome(record.event_hash, recomputed, anchored, facts.verify_event(key, budget=budget))
+
+
+@lru_cache(maxsize=MAX_ENTRIES)
+def _outcome(
+    event_hash: str, recomputed: str, anchored: AnchorRef, check: EventCheck
+) -> EventCheckResult:
+    """What the stored hash, the recomputed one, the batch and the chain's answer add up to.
+
+    Pure, so cached by its arguments (all immutable values): the same four
+    answer the same for as long as the chain's answer itself is reused.
+    """
     base = EventCheckResult(
-        record.event_hash,
+        event_hash,
         recomputed,
         "not_on_chain",
         f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain",
         root=check.root.hex(),
-        tx_hash=batch.tx_hash,
-        chain_id=batch.chain_id,
-        contract_address=batch.contract_address,
-        lot_id=check.lot_id.hex() if check.lot_id else row.lane.removeprefix("lot:"),
+        tx_hash=anchored.tx_hash,
+        chain_id=anchored.chain_id,
+        contract_address=anchored.contract_address,
+        lot_id=check.lot_id.hex() if check.lot_id else anchored.lane.removeprefix("lot:"),
     )
-    if recomputed != record.event_hash:
+    if recomputed != event_hash:
         message = (
             "the stored event hashes to a different value than the one anchored: "
             "it was changed after capture"
@@ -424,8 +543,8 @@ def _check(
             base,
             status="hash_mismatch",
             message=message,
-            root=batch.root,
-            block_number=batch.block_number,
+            root=anchored.root,
+            block_number=anchored.block_number,
         )
     if not check.anchored:
         return base
@@ -462,7 +581,13 @@ def provenance(
     return Provenance(lot, records, dict(view.events), view.lineage, recall, checks, hash_ids)
 
 
-def certificates_of(records: Iterable[TraceEventRecord]) -> list[str]:
+@lru_cache(maxsize=MAX_ENTRIES)
+def _proof(text: str | None) -> tuple[bytes, ...]:
+    """A stored Merkle proof (JSON list of hex) as bytes (cached by its exact text)."""
+    return tuple(bytes.fromhex(p) for p in json.loads(text or "[]"))
+
+
+def certificates_of(records: Iterable[EventRow]) -> list[str]:
     """Certificate URIs named by the events (certificationInfo), in event order."""
     found: list[str] = []
     for record in records:
