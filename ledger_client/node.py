@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -158,10 +159,30 @@ def ensure_embedded_node(settings: LedgerSettings, *, port: int | None = None) -
     url = running_node_url(settings)
     if url is not None:
         return url
-    node = EmbeddedNode(settings.data_dir, port or settings.node_port, anvil=find_anvil(settings))
+    chosen = port or settings.node_port
+    if port is None and not _port_free(chosen):
+        # Another data directory's node (or the user's own) has the default port: the
+        # node record in this data dir remembers whichever port we take instead.
+        chosen = _free_port()
+    node = EmbeddedNode(settings.data_dir, chosen, anvil=find_anvil(settings))
     node.start(detach=True)
     _write_record(settings.data_dir, node)
     return node.rpc_url
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((_HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((_HOST, 0))
+        return int(sock.getsockname()[1])
 
 
 def stop_embedded_node(settings: LedgerSettings, timeout: float = 15.0) -> bool:
