@@ -17,8 +17,9 @@ order, or the inventory naming the waybill) arrives, in either order.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -62,6 +63,33 @@ def stored_document(record: DocumentRecord) -> TradeDocument:
     return parse_document(record.doc_type, payload["document"])
 
 
+# Stored documents never change (a correction is a new row with a new hash), so their
+# parsed models can be shared across requests; bounded to keep memory flat.
+_PARSED_CACHE_SIZE = 20_000
+_parsed_cache: OrderedDict[str, TradeDocument] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parsed_document(record: DocumentRecord) -> TradeDocument:
+    with _parsed_lock:
+        document = _parsed_cache.get(record.content_hash)
+        if document is not None:
+            _parsed_cache.move_to_end(record.content_hash)
+            return document
+    document = stored_document(record)
+    remember_parsed(record.content_hash, document)
+    return document
+
+
+def remember_parsed(content_hash: str, document: TradeDocument) -> None:
+    """Keep the model of a just-stored document for later re-matches of its trade."""
+    with _parsed_lock:
+        _parsed_cache[content_hash] = document
+        _parsed_cache.move_to_end(content_hash)
+        while len(_parsed_cache) > _PARSED_CACHE_SIZE:
+            _parsed_cache.popitem(last=False)
+
+
 class TradeLinker:
     """Links documents to trades within one transaction, then re-matches touched trades."""
 
@@ -69,6 +97,9 @@ class TradeLinker:
         self.session = session
         self.now = now or utcnow()
         self._trades: dict[str, TradeRecord | None] = {}
+        # Known trades by order number: waybills name their order, not their trade id.
+        self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
+        self._by_waybill: dict[str, list[TradeRecord]] = defaultdict(list)
         self._parsed: dict[str, TradeDocument] = {}
         self._touched: dict[str, TradeRecord] = {}
         self._orphans: list[DocumentRecord] | None = None
@@ -147,8 +178,15 @@ class TradeLinker:
             stmt = stmt.with_for_update()
         rows = list(self.session.exec(stmt).all())
         for trade in rows:
-            self._trades[trade.trade_id] = trade
+            self._remember(trade)
         return rows
+
+    def _remember(self, trade: TradeRecord) -> None:
+        if self._trades.get(trade.trade_id) is None:
+            self._by_order[trade.order_no].append(trade)
+            if trade.logistics_no:
+                self._by_waybill[trade.logistics_no].append(trade)
+        self._trades[trade.trade_id] = trade
 
     def _trade(self, trade_id: str) -> TradeRecord | None:
         if trade_id not in self._trades:
@@ -160,7 +198,7 @@ class TradeLinker:
         """The parsed model of a stored document (parsed once per transaction)."""
         document = self._parsed.get(record.content_hash)
         if document is None:
-            document = self._parsed[record.content_hash] = stored_document(record)
+            document = self._parsed[record.content_hash] = _parsed_document(record)
         return document
 
     # --- linking -------------------------------------------------------------------------
@@ -168,6 +206,7 @@ class TradeLinker:
     def link(self, record: DocumentRecord, document: TradeDocument) -> None:
         """Attach a freshly stored document to its trade (creating the trade if needed)."""
         self._parsed[record.content_hash] = document
+        remember_parsed(record.content_hash, document)
         trade = self._trade_for(record, document)
         if trade is None:
             return
@@ -187,13 +226,10 @@ class TradeLinker:
                     direction=document.direction.value,
                     updated_at=self.now,
                 )
-                self._trades[trade.trade_id] = trade
+                self._remember(trade)
                 self.session.add(trade)
             return trade
         return self._trade_of_waybill(record, document)
-
-    def _known_trades(self) -> Iterable[TradeRecord]:
-        return (t for t in self._trades.values() if t is not None)
 
     def _trade_of_waybill(
         self, record: DocumentRecord, document: TradeDocument
@@ -208,15 +244,14 @@ class TradeLinker:
                 )
             candidates = [
                 t
-                for t in self._known_trades()
-                if t.order_no == record.link_order_no
-                and t.direction == "import"
-                and t.logistics_no in (None, waybill)
+                for t in self._by_order.get(record.link_order_no, [])
+                if t.direction == "import" and t.logistics_no in (None, waybill)
             ]
         else:
             if self._orphans is None:
                 self._load_trades(TradeRecord.logistics_no == waybill)
-            candidates = [t for t in self._known_trades() if t.logistics_no == waybill]
+            found = self._by_waybill.get(waybill or "", [])
+            candidates = list({t.trade_id: t for t in found if t.logistics_no == waybill}.values())
         if len(candidates) != 1:
             return None  # unknown or ambiguous: wait for the inventory to name it
         record.trade_id = candidates[0].trade_id
@@ -235,6 +270,8 @@ class TradeLinker:
             document.kind is DocumentKind.INVENTORY and trade.waybill_hash is None
         ):
             trade.logistics_no = logistics_key(document)
+            if trade.logistics_no:
+                self._by_waybill[trade.logistics_no].append(trade)
         if document.kind is DocumentKind.INVENTORY:
             trade.mode = str(getattr(document, "tradeMode", "")) or trade.mode
         trade.updated_at = self.now
