@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 from pydantic import ValidationError
@@ -30,6 +31,9 @@ COMMAND_MODULES = (
 
 def build_app() -> typer.Typer:
     """The Typer app with every command registered."""
+    # The demo and the bench drive the app in process through starlette's TestClient,
+    # which warns about its httpx transport on import; that is not the user's concern.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     app = typer.Typer(
         name="sandan",
         help="三单 sandan: signed, matched and chain-anchored trade documents and traceability.",
