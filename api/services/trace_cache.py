@@ -17,7 +17,7 @@ Two kinds of cache, with different rules:
   elsewhere (another API process, the CLI) shows here within the TTL.
 
 Under steady load nothing waits for the chain: once an answer is older than
-half the TTL, the next request (one per request at most, see
+:data:`EARLY_REFRESH` of the TTL, the next request (one per request at most, see
 :class:`RefreshBudget`) asks again while the others keep using the answer,
 which is still within the TTL. Only an answer past the TTL is waited for,
 and by one request per key (the others wait for its result).
@@ -42,8 +42,11 @@ if TYPE_CHECKING:
     from api.ledger import LedgerGateway
     from ledger_client import EventCheck, LotStatus
 
-#: Longest time a chain answer (verification, recall status) is reused, in seconds.
-CHAIN_FACTS_TTL_S = 2.0
+#: Longest time a chain answer (verification, recall status) is reused, in seconds: a recall
+#: sent by another process shows within this time. Each web3 call costs milliseconds of CPU.
+CHAIN_FACTS_TTL_S = 5.0
+#: Share of the TTL after which one request asks the chain again while others reuse the answer.
+EARLY_REFRESH = 0.8
 #: Entries kept per cache; a lot has tens of events, a busy resolver a few thousand lots.
 MAX_ENTRIES = 8192
 
@@ -105,7 +108,7 @@ class TtlCache(Generic[K, V]):
     def get(self, key: K, compute: Callable[[], V], *, budget: RefreshBudget | None = None) -> V:
         """The value of ``key``: cached while younger than the TTL, else computed now.
 
-        With a ``budget``, a value older than half the TTL is recomputed by this
+        With a ``budget``, a value older than ``EARLY_REFRESH`` of the TTL is recomputed by this
         call (if the budget allows and no other call is already at it); a failed
         early refresh keeps the cached value, which is still within the TTL.
         """
@@ -114,7 +117,8 @@ class TtlCache(Generic[K, V]):
             age = self.clock() - entry.at if entry is not None else None
             if entry is not None and age is not None and age < self.ttl:
                 self._entries.move_to_end(key)
-                if entry.refreshing or age < self.ttl / 2 or budget is None or not budget.take():
+                fresh = age < self.ttl * EARLY_REFRESH
+                if entry.refreshing or fresh or budget is None or not budget.take():
                     return entry.value
                 entry.refreshing = True
                 early = entry
