@@ -12,7 +12,9 @@ def make_engine(url: str) -> Engine:
     """Create an engine tuned for the backend named by ``url``."""
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Enough pooled connections for the threadpool under load, so they are not opened
+    # and closed per request; pre-ping survives a database restart.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
 def _make_sqlite_engine(url: str) -> Engine:
