@@ -45,6 +45,8 @@ logger = logging.getLogger("sandan.worker")
 
 #: How many recent blocks are re-checked for batches the chain may have forgotten.
 REORG_WINDOW = 64
+#: Verdicts recorded per transaction (about 4.9 million gas at 100).
+VERDICTS_PER_TRANSACTION = 100
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class AnchorWorker:
 
     def _build_one(self, lane: str, *, force: bool) -> bool:
         """Claim up to batch_size rows of ``lane`` and build their batch in one transaction."""
-        limit = 1 if lane == "supersede" else self.batch_size
+        limit = self._lane_limit(lane)
         with Session(self.runtime.engine) as session:
             stmt = (
                 select(OutboxRecord)
@@ -163,6 +165,16 @@ class AnchorWorker:
             session.commit()
             logger.info("built batch %s lane=%s rows=%d", batch.id, lane, len(rows))
             return len(rows) == limit
+
+    def _lane_limit(self, lane: str) -> int:
+        """Rows per transaction: a Merkle batch costs the same for any size, but every
+        verdict is its own storage write (~49,000 gas), so verdicts go by the hundred to
+        stay far below a block's gas limit, and supersessions one by one."""
+        if lane == "supersede":
+            return 1
+        if lane == "verdict":
+            return min(self.batch_size, VERDICTS_PER_TRANSACTION)
+        return self.batch_size
 
     def _ready(self, rows: Sequence[OutboxRecord], limit: int) -> bool:
         if len(rows) >= limit:
