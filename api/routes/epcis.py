@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 from sqlmodel import Session, select
 
-from api.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, require_role
+from api.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit, require_role
 from api.errors import BadRequest, ErrorBodyResponses, NotFound
 from api.models import PartyRecord, utcnow
 from api.models_trace import PartyLocationRecord
@@ -50,7 +50,9 @@ class EpcisRoute(APIRoute):
         return with_headers
 
 
-router = APIRouter(tags=["epcis"], responses=ErrorBodyResponses, route_class=EpcisRoute)
+router = APIRouter(
+    tags=["epcis"], responses=ErrorBodyResponses, route_class=EpcisRoute, dependencies=[WriteLimit]
+)
 CapturerDep = Annotated[PartyRecord, Depends(require_role(*CAPTURE_ROLES))]
 InspectorDep = Annotated[PartyRecord, Depends(require_role("inspector"))]
 
