@@ -95,8 +95,9 @@ class LedgerGateway:
         """Connect to the configured node (or the embedded one) and load the deployment."""
         from api.setup import ledger_settings
 
-        rpc_url = settings.rpc_url or ensure_embedded_node(ledger_settings(settings))
-        w3 = make_web3(rpc_url)
+        chain = ledger_settings(settings)
+        rpc_url = settings.rpc_url or ensure_embedded_node(chain)
+        w3 = make_web3(rpc_url, timeout=chain.chain_timeout)
         check_connection(w3)
         path = settings.resolved_deployment_file
         if not path.exists():

@@ -34,8 +34,9 @@ def ledger_settings(settings: ApiSettings) -> LedgerSettings:
 def ensure_deployment(settings: ApiSettings) -> Deployment:
     """The deployment to use, deploying on the embedded node when there is none."""
     path = settings.resolved_deployment_file
-    rpc_url = settings.rpc_url or ensure_embedded_node(ledger_settings(settings))
-    w3 = make_web3(rpc_url)
+    chain = ledger_settings(settings)
+    rpc_url = settings.rpc_url or ensure_embedded_node(chain)
+    w3 = make_web3(rpc_url, timeout=chain.chain_timeout)
     check_connection(w3)
     if path.exists():
         deployment = Deployment.load(path)
