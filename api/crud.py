@@ -25,11 +25,6 @@ def get_party(*, session: Session, code: str) -> PartyRecord | None:
     return session.get(PartyRecord, code)
 
 
-def list_parties(*, session: Session) -> Sequence[PartyRecord]:
-    """Every party, by code."""
-    return session.exec(select(PartyRecord).order_by(col(PartyRecord.code))).all()
-
-
 def get_key(*, session: Session, key_id: str) -> PartyKeyRecord | None:
     """The key with ``key_id``."""
     return session.get(PartyKeyRecord, key_id)
@@ -142,21 +137,3 @@ def oldest_pending_created_at(*, session: Session) -> datetime | None:
 def get_trade(*, session: Session, trade_id: str) -> TradeRecord | None:
     """The trade with ``trade_id``."""
     return session.get(TradeRecord, trade_id)
-
-
-def trade_using(
-    *, session: Session, payment_no: str | None, logistics_no: str | None, exclude: str
-) -> dict[str, str]:
-    """Which other trades already use this payment or waybill number (duplicates rule)."""
-    used: dict[str, str] = {}
-    for attr, value, label in (
-        (TradeRecord.payment_no, payment_no, "payment"),
-        (TradeRecord.logistics_no, logistics_no, "waybill"),
-    ):
-        if value is None:
-            continue
-        stmt = select(TradeRecord.order_no).where(attr == value, TradeRecord.trade_id != exclude)
-        other = session.exec(stmt).first()
-        if other is not None:
-            used[label] = other
-    return used

@@ -355,8 +355,3 @@ def document_public(
         anchor=anchor if anchored else None,
         created=created,
     )
-
-
-def conflict_on_replay(exc: ReplayedEnvelope) -> Conflict:
-    """The API error for a replayed envelope."""
-    return Conflict(exc.message, field=exc.field, code=exc.reason)
