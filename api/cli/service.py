@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
 import typer
 
 from api.config import ApiSettings
+from api.logs import configure_logging
 from api.runtime import Runtime
 from api.setup import ensure_deployment
 
@@ -31,7 +31,7 @@ def serve(
     from api.main import create_app
     from api.worker import AnchorWorker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings = ApiSettings()
     ensure_deployment(settings)
     runtime = Runtime.from_settings(settings)
@@ -46,7 +46,8 @@ def serve(
         )
         worker_thread.start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # sandan logs each request itself, as JSON with its request id.
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
     finally:
         anchor_worker.stop_event.set()
         if worker_thread is not None:
@@ -57,7 +58,7 @@ def worker() -> None:
     """Run the anchoring worker alone (several may share a PostgreSQL database)."""
     from api.worker import AnchorWorker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings = ApiSettings()
     runtime = Runtime.from_settings(settings)
     anchor_worker = AnchorWorker(runtime)
