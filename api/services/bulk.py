@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError, UnprocessableContent, domain_error
-from api.models import DocumentRecord, PartyRecord, utcnow
+from api.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import BulkLineResult, BulkResult, ErrorBody
 from api.services import documents as service
@@ -116,6 +117,7 @@ def _store_together(session: Session, pending: list[_Line]) -> None:
         ).all()
     }
     created = []
+    outbox: list[dict[str, object]] = []
     for line in pending:
         submission = line.submission
         assert submission is not None
@@ -131,7 +133,7 @@ def _store_together(session: Session, pending: list[_Line]) -> None:
             continue
         key = service.business_key(submission.document)
         record = service.new_version(
-            session=session, submission=submission, previous=latest.get(key)
+            session=session, submission=submission, previous=latest.get(key), outbox=outbox
         )
         latest[key] = record
         stored.add(submission.content_hash)
@@ -139,6 +141,8 @@ def _store_together(session: Session, pending: list[_Line]) -> None:
         created.append((record, submission.document))
         line.result = _ok(line.number, 201, submission.content_hash)
     session.flush()
+    if outbox:  # many rows in one multi-row INSERT, without ORM objects
+        session.execute(insert(OutboxRecord), outbox)
     linker = TradeLinker(session)
     linker.preload(created)
     with session.no_autoflush:

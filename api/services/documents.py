@@ -252,9 +252,24 @@ def _store(*, session: Session, submission: Submission) -> DocumentRecord:
 
 
 def new_version(
-    *, session: Session, submission: Submission, previous: DocumentRecord | None
+    *,
+    session: Session,
+    submission: Submission,
+    previous: DocumentRecord | None,
+    outbox: list[dict[str, Any]] | None = None,
 ) -> DocumentRecord:
-    """Add a document row and its outbox row (and, for a correction, the supersession)."""
+    """Add a document row and its outbox row (and, for a correction, the supersession).
+
+    With ``outbox`` the outbox rows are collected there as plain values, for the
+    caller to insert many at once (the bulk path); otherwise they join the session.
+    """
+
+    def add_outbox(row: dict[str, Any]) -> None:
+        if outbox is None:
+            session.add(OutboxRecord(**row))
+        else:
+            outbox.append(row)
+
     document = submission.document
     record = DocumentRecord(
         content_hash=submission.content_hash,
@@ -274,7 +289,7 @@ def new_version(
     if _has_trade_key(document):
         record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     session.add(record)
-    session.add(_outbox("document", submission.content_hash, "trade", {}))
+    add_outbox(_outbox_row("document", submission.content_hash, "trade", {}))
     if previous is not None:
         previous.superseded_by = submission.content_hash
         session.add(previous)
@@ -284,7 +299,7 @@ def new_version(
             "new": submission.content_hash,
             "reason": reason,
         }
-        session.add(_outbox("supersede", previous.content_hash, "supersede", payload_json))
+        add_outbox(_outbox_row("supersede", previous.content_hash, "supersede", payload_json))
     return record
 
 
@@ -292,14 +307,14 @@ def _has_trade_key(document: TradeDocument) -> bool:
     return bool(getattr(document, "ebpCode", None)) and bool(getattr(document, "orderNo", None))
 
 
-def _outbox(kind: str, subject: str, lane: str, payload: dict[str, Any]) -> OutboxRecord:
-    return OutboxRecord(
-        kind=kind,
-        subject=subject,
-        lane=lane,
-        payload=json.dumps(payload, sort_keys=True),
-        created_at=utcnow(),
-    )
+def _outbox_row(kind: str, subject: str, lane: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "subject": subject,
+        "lane": lane,
+        "payload": json.dumps(payload, sort_keys=True),
+        "created_at": utcnow(),
+    }
 
 
 def require_document(*, session: Session, content_hash: str) -> DocumentRecord:
