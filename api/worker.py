@@ -158,10 +158,12 @@ class AnchorWorker:
             rows = list(session.exec(stmt).all())
             if not rows or not (force or self._ready(rows, limit)):
                 return False
-            batch = self._new_batch(lane, rows)
+            merkle = lane == "trade" or lane.startswith("lot:")
+            tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows]) if merkle else None
+            batch = self._new_batch(lane, rows, tree)
             session.add(batch)
             session.flush()
-            self._assign(session, batch, rows)
+            self._assign(session, batch, rows, tree)
             session.commit()
             logger.info("built batch %s lane=%s rows=%d", batch.id, lane, len(rows))
             return len(rows) == limit
@@ -182,32 +184,30 @@ class AnchorWorker:
         age = (utcnow() - rows[0].created_at).total_seconds()
         return age >= self.batch_wait
 
-    def _new_batch(self, lane: str, rows: Sequence[OutboxRecord]) -> AnchorBatchRecord:
-        root = None
-        if lane == "trade" or lane.startswith("lot:"):
-            tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows])
-            root = tree.root.hex()
+    def _new_batch(
+        self, lane: str, rows: Sequence[OutboxRecord], tree: MerkleTree | None
+    ) -> AnchorBatchRecord:
         return AnchorBatchRecord(
             id=secrets.token_hex(32),
             lane=lane,
-            root=root,
+            root=tree.root.hex() if tree is not None else None,
             leaf_count=len(rows),
             state="built",
             created_at=utcnow(),
         )
 
     def _assign(
-        self, session: Session, batch: AnchorBatchRecord, rows: Sequence[OutboxRecord]
+        self,
+        session: Session,
+        batch: AnchorBatchRecord,
+        rows: Sequence[OutboxRecord],
+        tree: MerkleTree | None,
     ) -> None:
-        proofs: dict[int, str | None] = {}
-        if batch.root is not None:
-            tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows])
-            for row in rows:
-                proof = tree.proof(bytes.fromhex(row.subject))
-                proofs[row.id or 0] = json.dumps([p.hex() for p in proof])
         for row in rows:
             row.batch_id = batch.id
-            row.proof = proofs.get(row.id or 0)
+            if tree is not None:
+                proof = tree.proof(bytes.fromhex(row.subject))
+                row.proof = json.dumps([p.hex() for p in proof])
             session.add(row)
 
     # --- sending and confirming --------------------------------------------------------------
@@ -273,17 +273,11 @@ class AnchorWorker:
                 AnchorBatchRecord.state == "confirmed",
                 col(AnchorBatchRecord.block_number) >= max(0, head - REORG_WINDOW),
             )
+            # Blocks past the head (a node restored from an older dump) are within
+            # this bound too, so one query covers both.
             recent = list(session.exec(stmt).all())
-            beyond = list(
-                session.exec(
-                    select(AnchorBatchRecord).where(
-                        AnchorBatchRecord.state == "confirmed",
-                        col(AnchorBatchRecord.block_number) > head,
-                    )
-                ).all()
-            )
         reset = 0
-        for batch in {b.id: b for b in recent + beyond}.values():
+        for batch in recent:
             if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
                 continue
             logger.warning(
