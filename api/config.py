@@ -8,19 +8,13 @@ runs at import time.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_data_dir() -> Path:
-    """Where sandan keeps its database, node state and deployment file."""
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "sandan"
+from ledger_client.config import default_data_dir
 
 
 class ApiSettings(BaseSettings):

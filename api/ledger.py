@@ -29,12 +29,9 @@ from ledger_client import (
     TransactionFailed,
     TxResult,
     dev_accounts,
-    ensure_embedded_node,
     load_artifacts,
-    make_web3,
 )
 from ledger_client._nonces import nonce_manager_for
-from ledger_client.providers import check_connection
 
 if TYPE_CHECKING:
     from api.models import OutboxRecord
@@ -93,12 +90,9 @@ class LedgerGateway:
     @classmethod
     def from_settings(cls, settings: ApiSettings) -> LedgerGateway:
         """Connect to the configured node (or the embedded one) and load the deployment."""
-        from api.setup import ledger_settings
+        from api.setup import connect
 
-        chain = ledger_settings(settings)
-        rpc_url = settings.rpc_url or ensure_embedded_node(chain)
-        w3 = make_web3(rpc_url, timeout=chain.chain_timeout)
-        check_connection(w3)
+        w3 = connect(settings)
         path = settings.resolved_deployment_file
         if not path.exists():
             raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")

@@ -9,6 +9,8 @@ deployed on purpose with ``sandan deploy``.
 
 from __future__ import annotations
 
+from web3 import Web3
+
 from api.config import ApiSettings
 from ledger_client import (
     DEV_PARTIES,
@@ -31,13 +33,19 @@ def ledger_settings(settings: ApiSettings) -> LedgerSettings:
     )
 
 
-def ensure_deployment(settings: ApiSettings) -> Deployment:
-    """The deployment to use, deploying on the embedded node when there is none."""
-    path = settings.resolved_deployment_file
+def connect(settings: ApiSettings) -> Web3:
+    """A checked connection to the configured node, or to the embedded one (started if needed)."""
     chain = ledger_settings(settings)
     rpc_url = settings.rpc_url or ensure_embedded_node(chain)
     w3 = make_web3(rpc_url, timeout=chain.chain_timeout)
     check_connection(w3)
+    return w3
+
+
+def ensure_deployment(settings: ApiSettings) -> Deployment:
+    """The deployment to use, deploying on the embedded node when there is none."""
+    path = settings.resolved_deployment_file
+    w3 = connect(settings)
     if path.exists():
         deployment = Deployment.load(path)
         try:
