@@ -14,6 +14,7 @@ from api.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from api.models import PartyRecord
 from api.runtime import Runtime
 from api.security import hash_api_key, tokens_equal
+from api.services.parties import party_roles
 
 _bearer = HTTPBearer(auto_error=False, description="A party's API key, or the admin token.")
 
@@ -71,7 +72,7 @@ def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
     """A dependency that admits only parties holding one of ``roles``."""
 
     def check(party: PartyDep) -> PartyRecord:
-        held = frozenset(r for r in party.roles.split(",") if r)
+        held = party_roles(party)
         if not held & set(roles):
             raise PermissionDenied(
                 f"this action needs the role {' or '.join(roles)}; party {party.code} has "

@@ -6,12 +6,13 @@ from sqlmodel import Session
 
 from api import crud
 from api.models import PartyKeyRecord, PartyRecord
+from api.services.parties import party_roles
 from traceability import Party, PartyKey, Role
 
 
 def to_party(record: PartyRecord) -> Party:
     """The domain view of a stored party."""
-    return Party(record.code, record.name, frozenset(Role(r) for r in record.roles.split(",") if r))
+    return Party(record.code, record.name, frozenset(Role(r) for r in party_roles(record)))
 
 
 def to_key(record: PartyKeyRecord) -> PartyKey:
