@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -17,36 +15,18 @@ from sqlmodel import Session, func, select
 from api.models import DocumentRecord, OutboxRecord
 from tests.api.conftest import World
 from tests.api.factories import Actor
+from tests.conftest import free_port
+from tests.live_server import serve_in_thread
 from traceability.trade import samples
 
 CLIENTS = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def base_url(world: World) -> Iterator[str]:
     """The world's app served by uvicorn in a thread, so clients really run concurrently."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        world.client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(world.client.app, free_port()) as url:
+        yield url
 
 
 def _envelopes(platform: Actor, payer: Actor) -> list[dict[str, Any]]:

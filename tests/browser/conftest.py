@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,8 @@ from api.main import create_app
 from api.runtime import Runtime
 from api.worker import AnchorWorker
 from ledger_client import deploy_registries, dev_accounts, make_web3
+from tests.conftest import free_port
+from tests.live_server import serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,12 +62,6 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
             context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class LiveApp:
     """The app served over real HTTP, plus an in-process client and worker on the same runtime."""
@@ -82,13 +75,11 @@ class LiveApp:
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     """uvicorn on a free 127.0.0.1 port in a thread; in-process chain; SQLite file."""
-    import uvicorn
-
     w3 = make_web3(None)
     admin = dev_accounts(w3, 1)[0]
     deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
     ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
-    port = _free_port()
+    port = free_port()
     settings = ApiSettings(
         data_dir=tmp_path,
         admin_token=ADMIN_TOKEN,
@@ -100,21 +91,8 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     engine = make_engine(f"sqlite:///{tmp_path / 'sandan.db'}")
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
     app = create_app(runtime=runtime)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        with TestClient(app) as client:
+        with serve_in_thread(app, port), TestClient(app) as client:
             yield LiveApp(settings.public_base_url, client, runtime, AnchorWorker(runtime))
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
