@@ -12,10 +12,10 @@ from api.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import KeyCreate, KeyPublic, PartyCreate, PartyCreated, PartyPublic
 from api.security import hash_api_key, new_api_key
-from traceability import Algorithm, InvalidKey, load_public_key
+from traceability import Algorithm, InvalidKey, Role, load_public_key
 
 #: Roles whose parties act on the contract themselves (and so need a chain account).
-CHAIN_ROLES = {"customs": "CUSTOMS_ROLE", "bank": "BANK_ROLE", "inspector": "INSPECTOR_ROLE"}
+CHAIN_ROLES = {r.value: r.contract_role for r in (Role.CUSTOMS, Role.BANK, Role.INSPECTOR)}
 
 
 def party_roles(party: PartyRecord) -> frozenset[str]:
