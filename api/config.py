@@ -2,7 +2,7 @@
 
 Defaults run with an empty environment: a SQLite file in sandan's data
 directory and the embedded local node. Settings are created by
-:func:`api.deps.get_settings` (cached) or passed in explicitly; nothing here
+:func:`api.web.deps.get_settings` (cached) or passed in explicitly; nothing here
 runs at import time.
 """
 

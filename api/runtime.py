@@ -20,10 +20,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
 from api.config import ApiSettings
-from api.db import create_db_and_tables, make_engine
+from api.db.engine import create_db_and_tables, make_engine
 
 if TYPE_CHECKING:
-    from api.ledger import LedgerGateway
+    from api.anchoring.gateway import LedgerGateway
 
 
 def _secret_file(path: Path) -> str:
@@ -80,7 +80,7 @@ class Runtime:
                 if self.ledger_factory is not None:
                     self._ledger = self.ledger_factory()
                 else:
-                    from api.ledger import LedgerGateway
+                    from api.anchoring.gateway import LedgerGateway
 
                     self._ledger = LedgerGateway.from_settings(self.settings)
             return self._ledger

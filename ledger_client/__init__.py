@@ -4,6 +4,7 @@
 when the in-process chain or the compiler is used.
 """
 
+from ledger_client._nonces import NonceManager, nonce_manager_for
 from ledger_client._retry import RetryPolicy
 from ledger_client.accounts import (
     DEV_CHAIN_IDS,
@@ -88,6 +89,7 @@ __all__ = [
     "LedgerSettings",
     "LotBatch",
     "LotStatus",
+    "NonceManager",
     "ProviderError",
     "ReceiptTimeout",
     "RetryPolicy",
@@ -111,6 +113,7 @@ __all__ = [
     "find_solc",
     "load_artifacts",
     "make_web3",
+    "nonce_manager_for",
     "running_node_url",
     "stop_embedded_node",
     "write_artifacts",

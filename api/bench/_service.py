@@ -130,7 +130,7 @@ def start_api(env: ServiceEnv, *, workers: int, log: Path) -> ServiceProcess:
         sys.executable,
         "-m",
         "uvicorn",
-        "api.main:create_app",
+        "api.web.main:create_app",
         "--factory",
         "--host",
         "127.0.0.1",

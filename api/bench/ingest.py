@@ -24,7 +24,7 @@ from api.bench._service import ServiceEnv, register_parties, start_api
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, at_least, skipped
 from api.config import ApiSettings
-from api.db import create_db_and_tables, make_engine
+from api.db.engine import create_db_and_tables, make_engine
 from traceability import Party, PartyKey, PartyRegistry, verify_envelope
 
 __all__ = ["prepare_database", "run", "verify_limit"]

@@ -25,8 +25,8 @@ from api.bench._stack import Stack, service_stack
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, at_most
 from api.config import ApiSettings
-from api.db import make_engine
-from api.models import AnchorBatchRecord, OutboxRecord
+from api.db.engine import make_engine
+from api.db.models import AnchorBatchRecord, OutboxRecord
 from traceability import SignedEnvelope
 
 __all__ = ["percentile", "run"]

@@ -29,7 +29,7 @@ from api.bench._stack import Stack, service_stack
 from api.bench.context import BenchContext
 from api.bench.latency import percentile
 from api.bench.metric import Metric, at_most
-from api.demo_trace import CAPTURER, TRACE_PARTIES, lot_number
+from api.demo.trace import CAPTURER, TRACE_PARTIES, lot_number
 from traceability import SigningKey, new_salt, sign_envelope
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
 

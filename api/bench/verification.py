@@ -2,7 +2,7 @@
 
 The bundle is real: the demo flow runs through the API on the bench chain
 (parties sign, the worker anchors, customs releases, a bank settles and
-fetches the bundle), then :func:`api.verification.verify_bundle` checks it
+fetches the bundle), then :func:`api.verify.verifier.verify_bundle` checks it
 against the chain alone, as ``sandan verify`` does.
 """
 
@@ -18,7 +18,7 @@ from api.bench.context import BenchContext
 from api.bench.metric import Metric
 from api.config import ApiSettings
 from api.runtime import Runtime
-from api.verification import verify_bundle
+from api.verify.verifier import verify_bundle
 from ledger_client import TradeRegistryClient, load_artifacts
 
 __all__ = ["real_bundle", "run"]
@@ -49,9 +49,9 @@ def real_bundle(ctx: BenchContext) -> tuple[dict[str, Any], str]:
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from fastapi.testclient import TestClient
 
-    from api.demo import DemoRun, run_trade_demo
-    from api.main import create_app
-    from api.worker import AnchorWorker
+    from api.anchoring.worker import AnchorWorker
+    from api.demo.trade import DemoRun, run_trade_demo
+    from api.web.main import create_app
 
     runtime = Runtime.from_settings(_demo_settings(ctx))
     ledger = runtime.ledger()

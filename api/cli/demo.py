@@ -33,12 +33,12 @@ def demo(
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-    from api.demo import DemoRun, run_trade_demo
-    from api.demo_trace import run_trace_demo
-    from api.main import create_app
+    from api.anchoring.worker import AnchorWorker
+    from api.demo.trace import run_trace_demo
+    from api.demo.trade import DemoRun, run_trade_demo
+    from api.provisioning import ensure_deployment
     from api.runtime import Runtime
-    from api.setup import ensure_deployment
-    from api.worker import AnchorWorker
+    from api.web.main import create_app
     from ledger_client import TradeRegistryClient
 
     settings = ApiSettings()

@@ -23,12 +23,7 @@ from traceability.epcis import (
     validate_event,
 )
 
-__all__ = ["LABEL_DPI", "LABEL_MM", "register"]
-
-#: A QR code on a printed label: about 25 mm wide at 300 dpi, quiet zone of 4 modules.
-LABEL_MM = 25.0
-LABEL_DPI = 300
-QUIET_ZONE = 4
+__all__ = ["register"]
 
 
 def _fail(message: str) -> NoReturn:
@@ -84,8 +79,6 @@ def qr_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .png or .svg")],
 ) -> None:
     """Write a label-sized QR code (ECC M, ~25 mm at 300 dpi) for a checked Digital Link."""
-    import segno  # imported here: only this command needs it
-
     try:
         parse_digital_link(uri)
     except InvalidDigitalLink as exc:
@@ -97,14 +90,11 @@ def qr_command(
         _fail(f"{output}: unknown extension {kind or '(none)'}; use .png or .svg")
     if not output.parent.is_dir():
         _fail(f"{output.parent} does not exist")
-    code = segno.make(uri, error="m", boost_error=False, micro=False)
-    modules = code.symbol_size(scale=1, border=QUIET_ZONE)[0]
-    if kind == ".png":
-        scale = max(1, round(LABEL_MM / 25.4 * LABEL_DPI / modules))
-        code.save(str(output), kind="png", scale=scale, border=QUIET_ZONE, dpi=LABEL_DPI)
-    else:
-        code.save(str(output), kind="svg", scale=LABEL_MM / modules, border=QUIET_ZONE, unit="mm")
-    typer.echo(f"{output}: QR version {code.version}, error correction {code.error}")
+    from api.services.trace.links import label_qr
+
+    qr = label_qr(uri, "png" if kind == ".png" else "svg", xml_declaration=True)
+    output.write_bytes(qr.data)
+    typer.echo(f"{output}: QR version {qr.version}, error correction {qr.error}")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,9 @@ import threading
 import typer
 
 from api.config import ApiSettings
-from api.logs import configure_logging
+from api.provisioning import ensure_deployment
 from api.runtime import Runtime
-from api.setup import ensure_deployment
+from api.web.logs import configure_logging
 
 
 def register(app: typer.Typer) -> None:
@@ -28,8 +28,8 @@ def serve(
     """Run the HTTP API (and the anchoring worker) on the configured node, or the embedded one."""
     import uvicorn
 
-    from api.main import create_app
-    from api.worker import AnchorWorker
+    from api.anchoring.worker import AnchorWorker
+    from api.web.main import create_app
 
     configure_logging()
     settings = ApiSettings()
@@ -56,7 +56,7 @@ def serve(
 
 def worker() -> None:
     """Run the anchoring worker alone (several may share a PostgreSQL database)."""
-    from api.worker import AnchorWorker
+    from api.anchoring.worker import AnchorWorker
 
     configure_logging()
     settings = ApiSettings()

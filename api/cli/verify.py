@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from api.verification import EXIT_NOT_AUTHENTIC, EXIT_UNREACHABLE, Report, verify_bundle
+from api.verify.verifier import EXIT_NOT_AUTHENTIC, EXIT_UNREACHABLE, Report, verify_bundle
 from ledger_client import LedgerError, ProviderError, TradeRegistryClient, make_web3
 from ledger_client.providers import check_connection
 
@@ -70,7 +70,7 @@ def verify(
 
 def _embedded_url() -> str:
     from api.config import ApiSettings
-    from api.setup import ledger_settings
+    from api.provisioning import ledger_settings
     from ledger_client import running_node_url
 
     url = running_node_url(ledger_settings(ApiSettings()))

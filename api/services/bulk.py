@@ -20,8 +20,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from api.db.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.errors import ApiError, UnprocessableContent, domain_error
-from api.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import BulkLineResult, BulkResult, ErrorBody
 from api.services import documents as service

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api import crud
+from api.db import crud
+from api.db.models import DocumentRecord, TradeRecord
 from api.errors import Conflict
-from api.models import DocumentRecord, TradeRecord
 from api.runtime import Runtime
 from api.services.documents import anchor_of
 

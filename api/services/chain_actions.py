@@ -14,9 +14,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlmodel import Session, col, select
 
-from api import crud
+from api.db import crud
+from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRecord, utcnow
 from api.errors import Conflict, PermissionDenied
-from api.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
 from api.services.trades import count_trades, trade_public

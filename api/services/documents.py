@@ -20,9 +20,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from api import crud
+from api.db import crud
+from api.db.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
-from api.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
 from api.services.trade_linker import TradeLinker

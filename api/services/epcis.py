@@ -7,9 +7,9 @@ authenticated by the party's API key; sandan records who captured it.
 so the capturing party's own key vouches for the exact bytes.
 
 Each event is validated (names the field otherwise), checked against the
-capture policy (:mod:`api.services.trace_policy`), hashed (CBV 2.0) and stored
+capture policy (:mod:`api.services.trace.policy`), hashed (CBV 2.0) and stored
 with its lot links and outbox rows in one transaction
-(:mod:`api.services.trace_store`). An event whose hash is already stored is
+(:mod:`api.services.trace.store`). An event whose hash is already stored is
 not stored again (idempotent capture).
 
 A capture job is written (with its body) before any work is done and is
@@ -30,19 +30,19 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
-from api.models import PartyRecord, utcnow
-from api.models_trace import (
+from api.db.models import PartyRecord, utcnow
+from api.db.trace_models import (
     CaptureJobRecord,
     PartyLocationRecord,
     TraceEnvelopeRecord,
     TraceEventRecord,
 )
+from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.services import keys as key_service
-from api.services import trace_store
 from api.services.parties import party_roles
-from api.services.trace_policy import check_capture
+from api.services.trace import store as trace_store
+from api.services.trace.policy import check_capture
 from traceability import (
     DocType,
     MalformedEnvelope,

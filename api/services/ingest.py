@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from sqlmodel import Session
 
+from api.db.models import DocumentRecord, PartyRecord, utcnow
 from api.errors import (
     BadRequest,
     NotFound,
@@ -15,7 +16,6 @@ from api.errors import (
     PermissionDenied,
     RateLimited,
 )
-from api.models import DocumentRecord, PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import documents as service

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from api import crud
-from api.models import PartyKeyRecord, PartyRecord
+from api.db import crud
+from api.db.models import PartyKeyRecord, PartyRecord
 from api.services.parties import party_roles
 from traceability import Party, PartyKey, Role
 

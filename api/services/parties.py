@@ -6,12 +6,12 @@ from cryptography import x509
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from api import crud
+from api.db import crud
+from api.db.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
-from api.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import KeyCreate, KeyPublic, PartyCreate, PartyCreated, PartyPublic
-from api.security import hash_api_key, new_api_key
+from api.services.security import hash_api_key, new_api_key
 from traceability import Algorithm, InvalidKey, Role, load_public_key
 
 #: Roles whose parties act on the contract themselves (and so need a chain account).

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from api.db.models import TradeRecord
 from api.errors import UnprocessableContent
-from api.models import TradeRecord
 from api.schemas import SummaryDeclaration, SummaryLine
 
 

@@ -28,11 +28,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, or_, select
 
-from api.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
-from api.services import trades as presentation
+from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
+from traceability.trade.records import context_to_json, customs_value
 from traceability.trade.verdict import Verdict, VerdictStatus, verdict_hash
 
 _HASH_COLUMN = {
@@ -390,12 +390,12 @@ class TradeLinker:
         verdict = match_trade(documents, context=context)
         digest = verdict_hash(verdict).hex()
         trade.mode = verdict.mode.value
-        trade.customs_value = presentation.customs_value(documents)
+        trade.customs_value = customs_value(documents)
         changed = digest != trade.verdict_hash
         if changed:
             trade.verdict = json.dumps(verdict.to_json_dict(), ensure_ascii=False, sort_keys=True)
             trade.verdict_hash = digest
-            trade.match_context = json.dumps(presentation.context_to_json(context), sort_keys=True)
+            trade.match_context = json.dumps(context_to_json(context), sort_keys=True)
             trade.status = verdict.status.value
             trade.verdict_version += 1
         trade.updated_at = self.now

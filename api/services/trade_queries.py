@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from api import crud
+from api.db import crud
+from api.db.models import DocumentRecord, PartyRecord, TradeRecord
 from api.errors import NotFound
-from api.models import DocumentRecord, PartyRecord, TradeRecord
 from api.schemas import TradesPublic
 from api.services.parties import party_roles
 from api.services.trades import count_trades, trade_public

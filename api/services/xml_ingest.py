@@ -14,30 +14,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from api import crud
+from api.db import crud
+from api.db.models import PartyRecord, utcnow
 from api.errors import AuthenticationFailed, PermissionDenied, UnprocessableContent
-from api.models import PartyRecord, utcnow
 from api.runtime import Runtime
 from api.schemas import DocumentPublic
 from api.services import documents as service
 from api.services.keys import to_key, to_party
-from traceability import Algorithm, DocType, content_hash, load_public_key
+from traceability import Algorithm, content_hash, load_public_key
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
-from traceability.signing._encoding import b64url_decode
-from traceability.trade import DOCUMENT_MODELS, DocumentKind, TradeDocument
-
-#: Which docType each trade document kind is signed as.
-_DOC_TYPE = {
-    DocumentKind.ORDER: DocType.ORDER,
-    DocumentKind.PAYMENT: DocType.PAYMENT,
-    DocumentKind.WAYBILL: DocType.WAYBILL,
-    DocumentKind.INVENTORY: DocType.INVENTORY,
-}
+from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
+from traceability.signing import b64url_decode
+from traceability.trade import DOCUMENT_MODELS, TradeDocument
 
 
 @dataclass(frozen=True)
@@ -46,22 +37,6 @@ class XmlSignature:
 
     key_id: str
     signature: str
-
-
-def xml_payload(
-    message: CebMessage, index: int, document: TradeDocument, *, party: str, key_id: str
-) -> dict[str, Any]:
-    """The payload whose hash is anchored for document ``index`` of ``message``."""
-    app_time = getattr(document, "appTime", None)
-    issued = app_time.isoformat() if isinstance(app_time, datetime) else ""
-    return {
-        "docType": _DOC_TYPE[document.kind].value,
-        "party": party,
-        "keyId": key_id,
-        "issuedAt": issued,
-        "salt": f"xml:{message.guid}:{index}",
-        "document": document.to_json_dict(),
-    }
 
 
 def _verify_bytes(
@@ -151,7 +126,7 @@ def submit_xml(
     for index, document in enumerate(message.documents):
         assert isinstance(document, DOCUMENT_MODELS[message.message_type])
         trade_document: TradeDocument = document  # type: ignore[assignment]
-        doc_type = _DOC_TYPE[trade_document.kind]
+        doc_type = DOC_TYPE_OF_KIND[trade_document.kind]
         if not domain_party.may_sign(doc_type):
             raise PermissionDenied(
                 f"party {party.code} may not sign {doc_type.value} documents",

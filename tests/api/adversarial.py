@@ -34,7 +34,7 @@ def documents() -> dict[str, dict[str, Any]]:
 
 def snapshot(world: World) -> dict[str, int]:
     """Row count of every table: an attack that 'changes nothing' leaves this equal."""
-    import api.models  # noqa: F401  (register every table)
+    import api.db.models  # noqa: F401  (register every table)
 
     with world.runtime.engine.connect() as connection:
         return {

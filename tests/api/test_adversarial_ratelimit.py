@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from api.ratelimit import RateLimiter
+from api.web.ratelimit import RateLimiter
 from tests.api.adversarial import assert_error, documents, snapshot, trade_parties
 from tests.api.conftest import World
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlmodel import Session, func, select
 
-from api.models import DocumentRecord, OutboxRecord
+from api.db.models import DocumentRecord, OutboxRecord
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.conftest import free_port

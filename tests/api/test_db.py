@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from api.db import create_db_and_tables, make_engine
+from api.db.engine import create_db_and_tables, make_engine
 
 
 def test_create_db_adds_nullable_columns_missing_from_an_older_database(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.verification import verify_bundle
+from api.verify.verifier import verify_bundle
 from ledger_client import TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from api.models import OutboxRecord
-from api.models_trace import CaptureJobRecord, TraceEventRecord
+from api.db.models import OutboxRecord
+from api.db.trace_models import CaptureJobRecord, TraceEventRecord
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from api.logs import JsonFormatter
-from api.middleware import request_id_var
+from api.web.logs import JsonFormatter
+from api.web.middleware import request_id_var
 
 
 def test_json_formatter_keeps_extras_and_request_id() -> None:

@@ -73,7 +73,7 @@ def test_keys_are_checked_and_owned(world: World) -> None:
 
 
 def test_write_routes_are_rate_limited_per_key(world: World) -> None:
-    from api.ratelimit import RateLimiter
+    from api.web.ratelimit import RateLimiter
 
     alice = world.actor("ALICE", ["platform"])
     world.client.app.state.rate_limiter = RateLimiter(2)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from api.models_trace import TraceEventRecord
+from api.db.trace_models import TraceEventRecord
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from api.models import PartyRecord
-from api.models_trace import TraceEventRecord
+from api.db.models import PartyRecord
+from api.db.trace_models import TraceEventRecord
 from api.services.chain_actions import party_account
-from api.services.trace_cache import (
+from api.services.trace.cache import (
     CHAIN_FACTS_TTL_S,
     EARLY_REFRESH,
     RefreshBudget,
     TtlCache,
     chain_facts,
 )
-from api.services.trace_store import LotRef
+from api.services.trace.store import LotRef
 from ledger_client import TraceRegistryClient
 from tests.api.conftest import World
 from tests.api.trace_fixtures import IDS, LOT_PATH, TraceParties, capture_chain, make_trace_parties

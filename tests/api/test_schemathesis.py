@@ -23,11 +23,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from api.anchoring.gateway import LedgerGateway
 from api.config import ApiSettings
-from api.db import make_engine
-from api.ledger import LedgerGateway
-from api.main import create_app
+from api.db.engine import make_engine
 from api.runtime import Runtime
+from api.web.main import create_app
 from ledger_client import deploy_registries, dev_accounts, make_web3
 from tests.api.factories import register_actor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.demo_trace import run_trace_demo
+from api.demo.trace import run_trace_demo
 from tests.api.conftest import ADMIN_TOKEN, World
 
 

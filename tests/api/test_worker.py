@@ -7,8 +7,8 @@ import secrets
 
 from sqlmodel import Session, select
 
-from api.models import AnchorBatchRecord, OutboxRecord, utcnow
-from api.worker import VERDICTS_PER_TRANSACTION
+from api.anchoring.worker import VERDICTS_PER_TRANSACTION
+from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
 from tests.api.conftest import World
 
 

@@ -23,12 +23,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from api.anchoring.gateway import LedgerGateway
+from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings
-from api.db import create_db_and_tables, make_engine
-from api.ledger import LedgerGateway
-from api.models import AnchorBatchRecord, OutboxRecord, utcnow
+from api.db.engine import create_db_and_tables, make_engine
+from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
 from api.runtime import Runtime
-from api.worker import AnchorWorker
 from ledger_client import (
     DEV_PARTIES,
     EmbeddedNode,

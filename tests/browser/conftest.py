@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.anchoring.gateway import LedgerGateway
+from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings
-from api.db import make_engine
-from api.ledger import LedgerGateway
-from api.main import create_app
+from api.db.engine import make_engine
 from api.runtime import Runtime
-from api.worker import AnchorWorker
+from api.web.main import create_app
 from ledger_client import deploy_registries, dev_accounts, make_web3
 from tests.conftest import free_port
 from tests.live_server import serve_in_thread

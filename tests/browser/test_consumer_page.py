@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from api.demo_trace import run_trace_demo
-from api.models_trace import TraceEventRecord
+from api.db.trace_models import TraceEventRecord
+from api.demo.trace import run_trace_demo
 from tests.browser.conftest import ADMIN_TOKEN, SCREENSHOTS, LiveApp
 
 pytestmark = pytest.mark.browser

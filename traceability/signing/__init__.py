@@ -5,6 +5,7 @@ verification rules, :mod:`traceability.signing.algorithms` for key and
 signature encodings, and :mod:`traceability.signing.parties` for roles.
 """
 
+from traceability.signing._encoding import b64url_decode, b64url_encode
 from traceability.signing.algorithms import (
     SIGNATURE_LENGTH,
     Algorithm,
@@ -56,6 +57,8 @@ __all__ = [
     "SignedEnvelope",
     "SigningKey",
     "VerifiedEnvelope",
+    "b64url_decode",
+    "b64url_encode",
     "check_replay",
     "envelope_hash",
     "load_public_key",

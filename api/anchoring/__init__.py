@@ -1,0 +1,1 @@
+"""Anchoring: the chain gateway, the typed lanes and the crash-safe worker."""

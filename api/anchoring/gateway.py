@@ -1,0 +1,365 @@
+"""The service's view of the chain: registries, accounts, and anchoring by lane.
+
+Composes :mod:`ledger_client` for the service and the worker. The worker asks
+two questions of each batch, "is it already on chain?" (:meth:`find_anchor`)
+and "put it on chain" (:meth:`submit`), so it never needs to know which
+contract function a lane uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.types import RPCEndpoint
+
+from api.config import ApiSettings
+from ledger_client import (
+    ContractReverted,
+    Deployment,
+    DeploymentError,
+    ReceiptTimeout,
+    TraceRegistryClient,
+    TradeRegistryClient,
+    TransactionFailed,
+    TxResult,
+    dev_accounts,
+    load_artifacts,
+    nonce_manager_for,
+)
+
+if TYPE_CHECKING:
+    from api.db.models import OutboxRecord
+
+#: Chains where sandan may fund new party accounts from a pre-funded dev account.
+DEV_CHAIN_IDS = frozenset({31337, 131277322940537})
+#: Ether given to a new custodial account on a dev chain (gas for a few thousand calls).
+DEV_FUNDING_WEI = 10**18
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """Where a batch's transaction landed."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int | None
+    contract_address: str
+
+
+class LedgerGateway:
+    """Registries, the anchorer and admin accounts, and lane-aware anchoring."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        deployment: Deployment,
+        *,
+        anchorer: LocalAccount,
+        admin: LocalAccount | None = None,
+        confirmations: int = 1,
+    ) -> None:
+        self.w3 = w3
+        self.deployment = deployment
+        self.anchorer = anchorer
+        self.admin = admin or anchorer
+        self.confirmations = confirmations
+        self.chain_id = int(w3.eth.chain_id)
+        self.trade = TradeRegistryClient(
+            w3, deployment.trade_registry.address, anchorer, confirmations=min(confirmations, 1)
+        )
+        self.trace = TraceRegistryClient(
+            w3, deployment.trace_registry.address, anchorer, confirmations=min(confirmations, 1)
+        )
+        artifacts = load_artifacts()
+        self._trade_contract = w3.eth.contract(
+            address=Web3.to_checksum_address(self.trade.address),
+            abi=list(artifacts["TradeRegistry"].abi),
+        )
+        self._trace_contract = w3.eth.contract(
+            address=Web3.to_checksum_address(self.trace.address),
+            abi=list(artifacts["TraceRegistry"].abi),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: ApiSettings) -> LedgerGateway:
+        """Connect to the configured node (or the embedded one) and load the deployment."""
+        from api.provisioning import connect
+
+        w3 = connect(settings)
+        path = settings.resolved_deployment_file
+        if not path.exists():
+            raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
+        deployment = Deployment.load(path)
+        if settings.anchorer_key:
+            anchorer: LocalAccount = Account.from_key(settings.anchorer_key)
+            admin = Account.from_key(settings.admin_key) if settings.admin_key else anchorer
+        else:
+            # Dev chains: the admin (account 0) registers parties while the anchorer
+            # (account 1) anchors, so an API process and a `sandan worker` process never
+            # compete for one account's nonces (a deployment granting only the admin
+            # falls back to it).
+            admin, anchorer = dev_accounts(w3, 2)
+            trade = TradeRegistryClient(w3, deployment.trade_registry.address)
+            if not trade.has_role("ANCHORER_ROLE", anchorer.address):
+                anchorer = admin
+        return cls(
+            w3, deployment, anchorer=anchorer, admin=admin, confirmations=settings.confirmations
+        )
+
+    # --- chain facts --------------------------------------------------------------------
+
+    @property
+    def trade_registry_address(self) -> str:
+        """The TradeRegistry address."""
+        return str(self.trade.address)
+
+    @property
+    def trace_registry_address(self) -> str:
+        """The TraceRegistry address."""
+        return str(self.trace.address)
+
+    def block_number(self) -> int:
+        """The head block number."""
+        return int(self.w3.eth.block_number)
+
+    def block_hash(self, number: int) -> str | None:
+        """The hash of block ``number`` on the current chain, or None beyond the head."""
+        try:
+            block = self.w3.eth.get_block(number)
+        except Exception:  # web3 raises BlockNotFound (or a provider error) past the head
+            return None
+        return "0x" + bytes(block["hash"]).hex()
+
+    def is_confirmed(self, anchor: ChainAnchor, confirmations: int) -> bool:
+        """Whether ``anchor`` has ``confirmations`` blocks and is still on the chain."""
+        depth = self.block_number() - anchor.block_number + 1
+        return (
+            depth >= max(confirmations, 1)
+            and self.block_hash(anchor.block_number) == anchor.block_hash
+        )
+
+    # --- anchoring by lane ----------------------------------------------------------------
+
+    def find_anchor(
+        self, lane: str, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """The transaction that already put this batch on chain, if any."""
+        if lane == "trade":
+            assert root is not None
+            batch = self.trade.batch_of(bytes.fromhex(root))
+            if batch is None:
+                return None
+            found = self._anchor_from_logs(
+                self._trade_contract.events.BatchAnchored,
+                {"root": bytes.fromhex(root)},
+                batch.block_number,
+            )
+            return found or self._anchor_without_log(
+                batch.block_number, self.trade_registry_address
+            )
+        if lane.startswith("lot:"):
+            assert root is not None
+            lot_batch = self.trace.lot_batch_of(bytes.fromhex(root))
+            if lot_batch is None:
+                return None
+            found = self._anchor_from_logs(
+                self._trace_contract.events.LotBatchAnchored,
+                {"root": bytes.fromhex(root)},
+                lot_batch.block_number,
+            )
+            return found or self._anchor_without_log(
+                lot_batch.block_number, self.trace_registry_address
+            )
+        if lane == "verdict":
+            return self._find_verdict(rows[-1])
+        if lane == "supersede":
+            return self._find_supersede(rows[0])
+        raise ValueError(f"unknown lane {lane!r}")
+
+    def resync_nonces(self) -> None:
+        """Forget locally counted nonces of the service accounts; ask the node next time."""
+        for account in {self.anchorer.address, self.admin.address}:
+            nonce_manager_for(self.w3, account, self._pending_count(account)).resync()
+
+    def _pending_count(self, address: str) -> Callable[[], int]:
+        def fetch() -> int:
+            return int(
+                self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")
+            )
+
+        return fetch
+
+    def _anchor_without_log(self, block_number: int, contract: str) -> ChainAnchor:
+        """The contract's storage says anchored but the node kept no log (a node restored
+        from a state dump keeps storage, not receipts): the block is all we can cite."""
+        return ChainAnchor(
+            tx_hash="",
+            block_number=block_number,
+            block_hash=self.block_hash(block_number) or "",
+            gas_used=None,
+            contract_address=contract,
+        )
+
+    def _find_verdict(self, row: OutboxRecord) -> ChainAnchor | None:
+        payload = json.loads(row.payload)
+        filters = {
+            "tradeId": bytes.fromhex(payload["tradeId"]),
+            "verdictHash": bytes.fromhex(payload["verdictHash"]),
+        }
+        return self._anchor_from_logs(self._trade_contract.events.VerdictRecorded, filters, None)
+
+    def _find_supersede(self, row: OutboxRecord) -> ChainAnchor | None:
+        payload = json.loads(row.payload)
+        status = self.trade.document_status(bytes.fromhex(payload["old"]))
+        if status.successor is None or status.successor.hex() != payload["new"]:
+            return None
+        return self._anchor_from_logs(
+            self._trade_contract.events.DocumentSuperseded,
+            {"oldHash": bytes.fromhex(payload["old"])},
+            status.status_block,
+        )
+
+    def _anchor_from_logs(
+        self, event: Any, filters: dict[str, bytes], block: int | None
+    ) -> ChainAnchor | None:
+        start = block if block is not None else self.deployment.trade_registry.block_number
+        end = block if block is not None else "latest"
+        logs = event().get_logs(argument_filters=filters, from_block=start, to_block=end)
+        if not logs:
+            return None
+        log = logs[-1]
+        tx_hash = "0x" + bytes(log["transactionHash"]).hex()
+        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        return ChainAnchor(
+            tx_hash=tx_hash,
+            block_number=int(log["blockNumber"]),
+            block_hash="0x" + bytes(log["blockHash"]).hex(),
+            gas_used=int(receipt["gasUsed"]),
+            contract_address=str(log["address"]),
+        )
+
+    def submit(
+        self, lane: str, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor:
+        """Send the batch's transaction and wait for its receipt.
+
+        A revert saying the work is already on chain (a resend after a crash)
+        is answered by looking the earlier transaction up.
+        """
+        try:
+            result = self._send(lane, root, batch_id, rows)
+        except ReceiptTimeout:
+            # Most often a nonce the chain forgot (reorg, node restored from a dump):
+            # count again from the node before the worker's next attempt.
+            self.resync_nonces()
+            raise
+        except (ContractReverted, TransactionFailed):
+            # A resend after a crash can race the first transaction still in flight: the
+            # later one fails because the work is done. Whatever the reason, the chain
+            # decides: if the batch is on chain now, that is the anchor.
+            found = self.find_anchor(lane, root, rows)
+            if found is None:
+                raise
+            return found
+        address = (
+            self.trace_registry_address if lane.startswith("lot:") else self.trade_registry_address
+        )
+        return ChainAnchor(
+            tx_hash=str(result.tx_hash),
+            block_number=result.block_number,
+            block_hash=result.block_hash,
+            gas_used=result.gas_used,
+            contract_address=address,
+        )
+
+    def _send(
+        self, lane: str, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxResult:
+        if lane == "trade":
+            assert root is not None
+            return self.trade.anchor_batch(bytes.fromhex(root), len(rows), bytes.fromhex(batch_id))
+        if lane.startswith("lot:"):
+            assert root is not None
+            lot_id = bytes.fromhex(lane.removeprefix("lot:"))
+            return self.trace.anchor_lot_batch(
+                lot_id, bytes.fromhex(root), len(rows), bytes.fromhex(batch_id)
+            )
+        if lane == "verdict":
+            payloads = [json.loads(r.payload) for r in rows]
+            return self.trade.record_verdicts(
+                [bytes.fromhex(p["tradeId"]) for p in payloads],
+                [bytes.fromhex(p["verdictHash"]) for p in payloads],
+                [bool(p["matched"]) for p in payloads],
+            )
+        if lane == "supersede":
+            payload = json.loads(rows[0].payload)
+            return self.trade.supersede_document(
+                bytes.fromhex(payload["old"]), bytes.fromhex(payload["new"]), payload["reason"]
+            )
+        raise ValueError(f"unknown lane {lane!r}")
+
+    # --- parties acting on chain ------------------------------------------------------------
+
+    def new_party_account(self, roles: Sequence[str]) -> LocalAccount:
+        """Create a custodial account holding ``roles`` (funded on dev chains)."""
+        account: LocalAccount = Account.create()
+        admin_trade = TradeRegistryClient(self.w3, self.trade.address, self.admin)
+        admin_trace = TraceRegistryClient(self.w3, self.trace.address, self.admin)
+        for role in roles:
+            client = admin_trace if role in admin_trace.role_names else admin_trade
+            client.grant_role(role, account.address)
+        if self.chain_id in DEV_CHAIN_IDS:
+            self._fund(account.address)
+        return account
+
+    def _fund(self, address: str) -> None:
+        # anvil sets a balance without a transaction (no nonce to race for); other dev
+        # chains get a transfer through the admin's shared nonce manager.
+        answer = self.w3.provider.make_request(
+            RPCEndpoint("anvil_setBalance"), [address, hex(DEV_FUNDING_WEI)]
+        )
+        if isinstance(answer, dict) and "error" not in answer:
+            return
+        manager = nonce_manager_for(
+            self.w3, self.admin.address, self._pending_count(self.admin.address)
+        )
+        with manager.reserve() as nonce:
+            tx = {
+                "to": address,
+                "value": DEV_FUNDING_WEI,
+                "nonce": nonce,
+                "gas": 21_000,
+                "gasPrice": self.w3.eth.gas_price,
+                "chainId": self.chain_id,
+            }
+            signed = self.admin.sign_transaction(tx)  # type: ignore[arg-type]
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        self.w3.eth.wait_for_transaction_receipt(tx_hash)
+
+    def _as(self, account: LocalAccount) -> TradeRegistryClient:
+        return TradeRegistryClient(self.w3, self.trade.address, account, confirmations=1)
+
+    def release(self, trade_id: bytes, account: LocalAccount) -> TxResult:
+        """Customs releases a trade."""
+        return self._as(account).release(trade_id)
+
+    def confirm_settlement(
+        self, trade_id: bytes, reference: bytes, account: LocalAccount
+    ) -> TxResult:
+        """A bank confirms settlement."""
+        return self._as(account).confirm_settlement(trade_id, reference)
+
+    def register_financing(self, trade_id: bytes, terms: bytes, account: LocalAccount) -> TxResult:
+        """A bank registers financing."""
+        return self._as(account).register_financing(trade_id, terms)
+
+    def discharge_financing(self, trade_id: bytes, account: LocalAccount) -> TxResult:
+        """A bank discharges its financing."""
+        return self._as(account).discharge_financing(trade_id)

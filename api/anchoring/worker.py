@@ -1,0 +1,288 @@
+"""The anchoring worker: outbox rows → Merkle batches → confirmed on chain → proofs stored.
+
+Crash safety comes from three facts, so that a ``kill -9`` at any instant
+neither loses a row nor anchors one twice:
+
+1. A document and its outbox row are written in one database transaction
+   (see :mod:`api.services.documents`), so nothing accepted is ever without
+   its outbox row.
+2. A batch is *built* (root, members, proofs) in one transaction before any
+   transaction is sent, and its Merkle root is deterministic from its members.
+   On restart, a built or sent batch is *resumed*: the worker first asks the
+   chain whether the root is already anchored (``batchOf``) and only sends if
+   it is not. The contract refuses a root anchored twice, so even a resend
+   after a crash between broadcast and bookkeeping cannot anchor twice.
+3. Confirmed batches in recent blocks are re-checked: if the chain forgot
+   them (reorg, a local node restarted from an older state dump), they go
+   back to *built* and are anchored again, with the same root and proofs.
+
+Lanes keep batches homogeneous: ``trade`` (document hashes, TradeRegistry),
+``lot:<lotId>`` (EPCIS event hashes per lot, TraceRegistry), ``verdict``
+(recordVerdicts) and ``supersede`` (supersedeDocument, one per batch).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from api.anchoring.gateway import ChainAnchor, LedgerGateway
+from api.db.engine import is_postgres
+from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
+from api.runtime import Runtime
+from ledger_client import LedgerError
+from traceability.merkle import MerkleTree
+
+logger = logging.getLogger("sandan.worker")
+
+#: How many recent blocks are re-checked for batches the chain may have forgotten.
+REORG_WINDOW = 64
+#: Verdicts recorded per transaction (about 4.9 million gas at 100).
+VERDICTS_PER_TRANSACTION = 100
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """What one pass did."""
+
+    batches_built: int = 0
+    batches_confirmed: int = 0
+    batches_reset: int = 0
+
+
+class AnchorWorker:
+    """Drains the outbox into chain transactions; safe to kill and restart at any point."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        batch_size: int | None = None,
+        batch_wait: float | None = None,
+        confirmations: int | None = None,
+    ) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.batch_size = batch_size or settings.batch_size
+        self.batch_wait = settings.batch_wait_seconds if batch_wait is None else batch_wait
+        self.confirmations = settings.confirmations if confirmations is None else confirmations
+        self.stop_event = threading.Event()
+
+    # --- loop ---------------------------------------------------------------------------
+
+    def run_forever(self, *, idle_sleep: float = 0.05) -> None:
+        """Work until :attr:`stop_event` is set; node outages only delay the work."""
+        backoff = 0.5
+        while not self.stop_event.is_set():
+            try:
+                stats = self.run_once()
+                backoff = 0.5
+                if stats == WorkerStats():
+                    self.stop_event.wait(idle_sleep)
+            except LedgerError as exc:
+                logger.warning("chain unavailable, retrying in %.1fs: %s", backoff, exc)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            except Exception:
+                # A database hiccup or a node error web3 did not classify: the pass is
+                # redone from the database, so log it and try again rather than die.
+                logger.exception("worker pass failed, retrying in %.1fs", backoff)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def run_once(self, *, force: bool = False) -> WorkerStats:
+        """One pass: re-check recent anchors, resume unfinished batches, build new ones."""
+        ledger = self.runtime.ledger()
+        reset = self._recheck_recent(ledger)
+        if reset:
+            ledger.resync_nonces()
+        confirmed = self._resume_all(ledger)
+        built = self._build_batches(force=force)
+        confirmed += self._resume_all(ledger)
+        return WorkerStats(batches_built=built, batches_confirmed=confirmed, batches_reset=reset)
+
+    def drain(self, *, timeout: float = 60.0) -> None:
+        """Run passes until the outbox is empty and every batch is confirmed (tests, demo)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.run_once(force=True)
+            if self._idle():
+                return
+            time.sleep(0.02)
+        raise TimeoutError("outbox not drained in time")
+
+    def _idle(self) -> bool:
+        with Session(self.runtime.engine) as session:
+            pending = session.exec(
+                select(OutboxRecord.id).where(col(OutboxRecord.batch_id).is_(None)).limit(1)
+            ).first()
+            open_batch = session.exec(
+                select(AnchorBatchRecord.id).where(AnchorBatchRecord.state != "confirmed").limit(1)
+            ).first()
+        return pending is None and open_batch is None
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build_batches(self, *, force: bool) -> int:
+        built = 0
+        for lane in self._pending_lanes():
+            while self._build_one(lane, force=force):
+                built += 1
+        return built
+
+    def _pending_lanes(self) -> list[str]:
+        with Session(self.runtime.engine) as session:
+            stmt = select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None)).distinct()
+            return sorted(session.exec(stmt).all())
+
+    def _build_one(self, lane: str, *, force: bool) -> bool:
+        """Claim up to batch_size rows of ``lane`` and build their batch in one transaction."""
+        limit = self._lane_limit(lane)
+        with Session(self.runtime.engine) as session:
+            stmt = (
+                select(OutboxRecord)
+                .where(OutboxRecord.lane == lane, col(OutboxRecord.batch_id).is_(None))
+                .order_by(col(OutboxRecord.id))
+                .limit(limit)
+            )
+            if is_postgres(self.runtime.engine):
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list(session.exec(stmt).all())
+            if not rows or not (force or self._ready(rows, limit)):
+                return False
+            merkle = lane == "trade" or lane.startswith("lot:")
+            tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows]) if merkle else None
+            batch = self._new_batch(lane, rows, tree)
+            session.add(batch)
+            session.flush()
+            self._assign(session, batch, rows, tree)
+            session.commit()
+            logger.info("built batch %s lane=%s rows=%d", batch.id, lane, len(rows))
+            return len(rows) == limit
+
+    def _lane_limit(self, lane: str) -> int:
+        """Rows per transaction: a Merkle batch costs the same for any size, but every
+        verdict is its own storage write (~49,000 gas), so verdicts go by the hundred to
+        stay far below a block's gas limit, and supersessions one by one."""
+        if lane == "supersede":
+            return 1
+        if lane == "verdict":
+            return min(self.batch_size, VERDICTS_PER_TRANSACTION)
+        return self.batch_size
+
+    def _ready(self, rows: Sequence[OutboxRecord], limit: int) -> bool:
+        if len(rows) >= limit:
+            return True
+        age = (utcnow() - rows[0].created_at).total_seconds()
+        return age >= self.batch_wait
+
+    def _new_batch(
+        self, lane: str, rows: Sequence[OutboxRecord], tree: MerkleTree | None
+    ) -> AnchorBatchRecord:
+        return AnchorBatchRecord(
+            id=secrets.token_hex(32),
+            lane=lane,
+            root=tree.root.hex() if tree is not None else None,
+            leaf_count=len(rows),
+            state="built",
+            created_at=utcnow(),
+        )
+
+    def _assign(
+        self,
+        session: Session,
+        batch: AnchorBatchRecord,
+        rows: Sequence[OutboxRecord],
+        tree: MerkleTree | None,
+    ) -> None:
+        for row in rows:
+            row.batch_id = batch.id
+            if tree is not None:
+                proof = tree.proof(bytes.fromhex(row.subject))
+                row.proof = json.dumps([p.hex() for p in proof])
+            session.add(row)
+
+    # --- sending and confirming --------------------------------------------------------------
+
+    def _resume_all(self, ledger: LedgerGateway) -> int:
+        with Session(self.runtime.engine) as session:
+            stmt = (
+                select(AnchorBatchRecord.id)
+                .where(AnchorBatchRecord.state != "confirmed")
+                .order_by(col(AnchorBatchRecord.created_at))
+            )
+            batch_ids = list(session.exec(stmt).all())
+        return sum(1 for batch_id in batch_ids if self._resume(ledger, batch_id))
+
+    def _resume(self, ledger: LedgerGateway, batch_id: str) -> bool:
+        """Bring one batch to confirmed: look on chain first, send only if absent."""
+        with Session(self.runtime.engine) as session:
+            batch = session.get(AnchorBatchRecord, batch_id)
+            if batch is None or batch.state == "confirmed":
+                return False
+            rows = list(
+                session.exec(select(OutboxRecord).where(OutboxRecord.batch_id == batch_id)).all()
+            )
+        anchor = ledger.find_anchor(batch.lane, batch.root, rows)
+        if anchor is None:
+            self._mark(batch_id, state="sent", attempts=batch.attempts + 1)
+            anchor = ledger.submit(batch.lane, batch.root, batch.id, rows)
+        if not ledger.is_confirmed(anchor, self.confirmations):
+            return False
+        self._confirm(batch_id, anchor, ledger)
+        return True
+
+    def _mark(self, batch_id: str, **values: object) -> None:
+        with Session(self.runtime.engine) as session:
+            session.execute(
+                update(AnchorBatchRecord)
+                .where(col(AnchorBatchRecord.id) == batch_id)
+                .values(**values)
+            )
+            session.commit()
+
+    def _confirm(self, batch_id: str, anchor: ChainAnchor, ledger: LedgerGateway) -> None:
+        self._mark(
+            batch_id,
+            state="confirmed",
+            tx_hash=anchor.tx_hash or None,
+            block_number=anchor.block_number,
+            block_hash=anchor.block_hash,
+            gas_used=anchor.gas_used,
+            chain_id=ledger.chain_id,
+            contract_address=anchor.contract_address,
+            confirmed_at=utcnow(),
+        )
+        logger.info("confirmed batch %s in block %d", batch_id, anchor.block_number)
+
+    # --- forgotten anchors ---------------------------------------------------------------------
+
+    def _recheck_recent(self, ledger: LedgerGateway) -> int:
+        """Send confirmed batches back to *built* when the chain no longer has them."""
+        head = ledger.block_number()
+        with Session(self.runtime.engine) as session:
+            stmt = select(AnchorBatchRecord).where(
+                AnchorBatchRecord.state == "confirmed",
+                col(AnchorBatchRecord.block_number) >= max(0, head - REORG_WINDOW),
+            )
+            # Blocks past the head (a node restored from an older dump) are within
+            # this bound too, so one query covers both.
+            recent = list(session.exec(stmt).all())
+        reset = 0
+        for batch in recent:
+            if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
+                continue
+            logger.warning(
+                "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
+            )
+            self._mark(batch.id, state="built", tx_hash=None, block_number=None, block_hash=None)
+            reset += 1
+        return reset

@@ -1,0 +1,1 @@
+"""Persistence: the engine, the SQLModel tables and keyword-only CRUD."""

@@ -1,0 +1,157 @@
+"""Tables of the traceability side: captured EPCIS events, their lots, capture jobs, recalls.
+
+An event is stored exactly as captured (``event_json`` plus the document's
+``@context`` it was read with), so its CBV 2.0 hash can be recomputed from the
+stored row at any time and compared with what was anchored. The index tables
+(``trace_event_epc``, ``trace_event_lot``, ``trace_container``) only serve
+queries; the stored JSON is the single source of truth.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db.models import UTCDateTime
+
+
+class TraceEnvelopeRecord(SQLModel, table=True):
+    """A signed envelope that carried captured events (a bare event or an EPCISDocument)."""
+
+    __tablename__ = "trace_envelope"
+    __table_args__ = (UniqueConstraint("key_id", "salt", name="uq_trace_envelope_replay"),)
+
+    content_hash: str = Field(primary_key=True, max_length=64)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    key_id: str = Field(max_length=128)
+    salt: str = Field(max_length=64)
+    envelope: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TraceEventRecord(SQLModel, table=True):
+    """One captured EPCIS event, never overwritten; ``event_hash`` is its CBV 2.0 hash (hex)."""
+
+    __tablename__ = "trace_event"
+    __table_args__ = (
+        Index("ix_trace_event_time", "event_time"),
+        Index("ix_trace_event_record_time", "record_time"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_hash: str = Field(max_length=64, unique=True, index=True)
+    event_id: str = Field(max_length=500, index=True)
+    event_type: str = Field(max_length=32, index=True)
+    event_time: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    record_time: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    biz_step: str | None = Field(default=None, max_length=500, index=True)
+    disposition: str | None = Field(default=None, max_length=500, index=True)
+    read_point: str | None = Field(default=None, max_length=500, index=True)
+    biz_location: str | None = Field(default=None, max_length=500, index=True)
+    event_json: str = Field(sa_column=Column(Text, nullable=False))
+    context_json: str = Field(sa_column=Column(Text, nullable=False))
+    captured_by: str = Field(foreign_key="party.code", max_length=64, index=True)
+    envelope_hash: str | None = Field(
+        default=None, max_length=64, foreign_key="trace_envelope.content_hash"
+    )
+    capture_id: str | None = Field(default=None, max_length=64)
+
+
+class TraceEventEpcRecord(SQLModel, table=True):
+    """One identifier an event names, in canonical Digital Link form, and where it names it."""
+
+    __tablename__ = "trace_event_epc"
+    __table_args__ = (
+        UniqueConstraint("event_id", "role", "epc", name="uq_trace_event_epc"),
+        Index("ix_trace_event_epc_lookup", "epc", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="trace_event.id", index=True)
+    #: epc | parent | child | input | output | class | child_class | input_class | output_class
+    role: str = Field(max_length=16)
+    epc: str = Field(max_length=500)
+
+
+class TraceEventLotRecord(SQLModel, table=True):
+    """An event touches a lot (directly, or through a container the lot was packed into)."""
+
+    __tablename__ = "trace_event_lot"
+    __table_args__ = (UniqueConstraint("event_id", "lot_id", name="uq_trace_event_lot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="trace_event.id", index=True)
+    lot_id: str = Field(max_length=64, index=True)  # hex of traceability.digital_link.lot_id
+    gtin: str = Field(max_length=14, index=True)
+    lot: str = Field(max_length=20)
+    via: str | None = Field(default=None, max_length=500)  # the container, when indirect
+
+
+class TraceContainerRecord(SQLModel, table=True):
+    """A lot packed into a container (an SSCC) by an AggregationEvent; ``removed_at`` on unpack."""
+
+    __tablename__ = "trace_container"
+    __table_args__ = (Index("ix_trace_container", "container", "lot_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    container: str = Field(max_length=500)
+    lot_id: str = Field(max_length=64)
+    gtin: str = Field(max_length=14)
+    lot: str = Field(max_length=20)
+    added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    event_id: int = Field(foreign_key="trace_event.id")
+
+
+class CaptureJobRecord(SQLModel, table=True):
+    """An asynchronous capture: written before any work, so it survives a crash."""
+
+    __tablename__ = "capture_job"
+
+    id: str = Field(primary_key=True, max_length=64)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    error_behaviour: str = Field(default="rollback", max_length=16)
+    state: str = Field(default="pending", max_length=16, index=True)  # pending|running|done
+    success: bool | None = None
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    event_count: int = 0
+    captured_count: int = 0
+    duplicate_count: int = 0
+    rejected_count: int = 0
+    errors: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    event_hashes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class PartyLocationRecord(SQLModel, table=True):
+    """A location (GLN) where a party may record events, registered by the administrator."""
+
+    __tablename__ = "party_location"
+    __table_args__ = (UniqueConstraint("party_code", "gln", name="uq_party_location"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    gln: str = Field(max_length=13, index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LotRecallRecord(SQLModel, table=True):
+    """A recall or its clearance, as sent to the chain by an inspector."""
+
+    __tablename__ = "lot_recall"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lot_id: str = Field(max_length=64, index=True)
+    gtin: str = Field(max_length=14)
+    lot: str = Field(max_length=20)
+    action: str = Field(max_length=8)  # recall | clear
+    reason: str = Field(max_length=500)
+    party_code: str = Field(foreign_key="party.code", max_length=64)
+    tx_hash: str = Field(max_length=66)
+    block_number: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

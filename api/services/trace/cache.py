@@ -1,0 +1,272 @@
+"""What the resolver would otherwise recompute or ask the chain again on every request.
+
+Two kinds of cache, with different rules:
+
+* **Content-addressed results** (:func:`parsed_row`, :func:`lot_view`): the
+  CBV 2.0 hash, the parsed event and the lineage are pure functions of the
+  stored text. The key *is* the exact stored ``event_json`` / ``context_json``
+  strings (compared in full on a hit, so there is no collision to worry
+  about): a row changed in the database, by tampering or otherwise, is a new
+  key and is recomputed on its very next request. Nothing needs invalidating.
+* **Chain facts** (:class:`ChainFacts`): what ``verifyEvent`` and ``lotStatus``
+  answered. They change on a recall, a clearance or a reorg, so each answer is
+  kept at most :data:`CHAIN_FACTS_TTL_S` seconds, keyed by everything it
+  depends on (the recomputed leaf, the stored proof, the batch id and its
+  block hash), with one cache per ledger gateway (a new chain connection starts
+  empty). A recall sent through this process clears them at once; one sent
+  elsewhere (another API process, the CLI) shows here within the TTL.
+
+Under steady load nothing waits for the chain: once an answer is older than
+:data:`EARLY_REFRESH` of the TTL, the next request (one per request at most, see
+:class:`RefreshBudget`) asks again while the others keep using the answer,
+which is still within the TTL. Only an answer past the TTL is waited for,
+and by one request per key (the others wait for its result).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from traceability.epcis import Event, InvalidEvent, event_hash_bytes, parse_event
+from traceability.lineage import Lineage, build_lineage
+
+if TYPE_CHECKING:
+    from api.anchoring.gateway import LedgerGateway
+    from ledger_client import EventCheck, LotStatus
+
+#: Longest time a chain answer (verification, recall status) is reused, in seconds: a recall
+#: sent by another process shows within this time. Each web3 call costs milliseconds of CPU.
+CHAIN_FACTS_TTL_S = 5.0
+#: Share of the TTL after which one request asks the chain again while others reuse the answer.
+EARLY_REFRESH = 0.8
+#: Entries kept per cache; a lot has tens of events, a busy resolver a few thousand lots.
+MAX_ENTRIES = 8192
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class RefreshBudget:
+    """How many early refreshes (chain calls for answers not yet expired) one request may make."""
+
+    def __init__(self, calls: int = 1) -> None:
+        self._left = calls
+
+    def take(self) -> bool:
+        """Use one refresh if any is left."""
+        if self._left <= 0:
+            return False
+        self._left -= 1
+        return True
+
+
+@dataclass
+class _Entry(Generic[V]):
+    value: V
+    at: float  # clock time when the computation that produced it started
+    refreshing: bool = False
+
+
+class TtlCache(Generic[K, V]):
+    """A thread-safe, bounded (LRU) cache whose entries live ``ttl`` seconds at most.
+
+    A missing or expired key is computed by one thread while the others asking
+    for it wait for that result (no stampede on the chain). A failed
+    computation is not stored: the exception reaches the caller.
+    """
+
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        max_entries: int = MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._max = max_entries
+        self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
+        self._flights: dict[K, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, key: K, compute: Callable[[], V], *, budget: RefreshBudget | None = None) -> V:
+        """The value of ``key``: cached while younger than the TTL, else computed now.
+
+        With a ``budget``, a value older than ``EARLY_REFRESH`` of the TTL is recomputed by this
+        call (if the budget allows and no other call is already at it); a failed
+        early refresh keeps the cached value, which is still within the TTL.
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+            age = self.clock() - entry.at if entry is not None else None
+            if entry is not None and age is not None and age < self.ttl:
+                self._entries.move_to_end(key)
+                fresh = age < self.ttl * EARLY_REFRESH
+                if entry.refreshing or fresh or budget is None or not budget.take():
+                    return entry.value
+                entry.refreshing = True
+                early = entry
+            else:
+                early = None
+                flight = self._flights.setdefault(key, threading.Lock())
+        if early is not None:
+            try:
+                return self._store(key, compute)
+            except Exception:
+                early.refreshing = False
+                return early.value
+        with flight:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and self.clock() - entry.at < self.ttl:
+                    return entry.value
+            try:
+                return self._store(key, compute)
+            finally:
+                with self._lock:
+                    if self._flights.get(key) is flight:
+                        del self._flights[key]
+
+    def _store(self, key: K, compute: Callable[[], V]) -> V:
+        started = self.clock()
+        value = compute()
+        with self._lock:
+            self._entries[key] = _Entry(value, started)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return value
+
+
+#: What :meth:`ChainFacts.verify_event` keys on: leaf, proof, batch id, batch block hash.
+EventKey = tuple[bytes, tuple[bytes, ...], str, str | None]
+
+
+class ChainFacts:
+    """Chain answers of one ledger gateway, each reused for at most ``ttl`` seconds."""
+
+    def __init__(self, ledger: LedgerGateway, *, ttl: float = CHAIN_FACTS_TTL_S) -> None:
+        self._ledger = weakref.ref(ledger)
+        self.events: TtlCache[EventKey, EventCheck] = TtlCache(ttl)
+        self.lots: TtlCache[bytes, LotStatus] = TtlCache(ttl)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Use another clock (tests step it past the TTL)."""
+        self.events.clock = self.lots.clock = clock
+
+    def _gateway(self) -> LedgerGateway:
+        ledger = self._ledger()
+        assert ledger is not None, "ChainFacts outlived its ledger gateway"
+        return ledger
+
+    def verify_event(self, key: EventKey, *, budget: RefreshBudget | None = None) -> EventCheck:
+        """``TraceRegistry.verifyEvent(leaf, proof)`` for a proof stored for ``batch``."""
+        leaf, proof, _batch, _block = key
+        return self.events.get(
+            key, lambda: self._gateway().trace.verify_event(leaf, list(proof)), budget=budget
+        )
+
+    def lot_status(self, lot_id: bytes, *, budget: RefreshBudget | None = None) -> LotStatus:
+        """``TraceRegistry.lotStatus(lotId)``: recall state and anchoring summary."""
+        return self.lots.get(
+            lot_id, lambda: self._gateway().trace.lot_status(lot_id), budget=budget
+        )
+
+    def forget(self) -> None:
+        """Drop every answer (after this process changed the chain, e.g. by a recall)."""
+        self.events.clear()
+        self.lots.clear()
+
+
+_facts: weakref.WeakKeyDictionary[LedgerGateway, ChainFacts] = weakref.WeakKeyDictionary()
+_facts_lock = threading.Lock()
+
+
+def chain_facts(ledger: LedgerGateway) -> ChainFacts:
+    """The chain-answer cache of this ledger gateway (created on first use)."""
+    with _facts_lock:
+        found = _facts.get(ledger)
+        if found is None:
+            found = _facts[ledger] = ChainFacts(ledger)
+        return found
+
+
+# --- content-addressed results ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A stored event row read back: its JSON, its recomputed hash and the parsed event."""
+
+    raw: Mapping[str, Any] | None  # the event JSON object, None when it is not one
+    recomputed: str  # CBV 2.0 hash (hex) of the stored event now, "" when it cannot be hashed
+    event: Event | None  # None when the stored JSON no longer validates
+    hash_id: str | None  # ``ni:///sha-256;…?ver=CBV2.0`` of the parsed event
+
+
+@lru_cache(maxsize=MAX_ENTRIES)
+def parsed_row(event_json: str, context_json: str) -> ParsedRow:
+    """Parse and hash a stored event (cached by its exact stored text; treat as read-only)."""
+    try:
+        raw = json.loads(event_json)
+        context = json.loads(context_json)
+    except ValueError:
+        return ParsedRow(None, "", None, None)
+    try:
+        recomputed = event_hash_bytes(raw, context=context).hex()
+    except (ValueError, TypeError, AttributeError):
+        recomputed = ""
+    try:
+        event: Event | None = parse_event(raw, context=context)
+        hash_id = event.hash if event is not None and recomputed else None
+    except (ValueError, TypeError, AttributeError, InvalidEvent):
+        event, hash_id = None, None
+    return ParsedRow(raw if isinstance(raw, dict) else None, recomputed, event, hash_id)
+
+
+#: (stored event hash, event_json, context_json) of each row, in the lot's event order.
+RowTexts = tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class LotView:
+    """The parsed events of a lot (by stored hash) and the lineage built from them."""
+
+    events: Mapping[str, Event]
+    lineage: Lineage
+
+
+@lru_cache(maxsize=1024)
+def lot_view(rows: RowTexts, gtin: str, lot: str, recalled: bool) -> LotView:
+    """Events and lineage of a lot (cached by the exact stored rows; treat as read-only).
+
+    The lineage holds the very event objects of ``events``, so callers may map
+    one to the other by identity.
+    """
+    events: dict[str, Event] = {}
+    for event_hash, event_json, context_json in rows:
+        event = parsed_row(event_json, context_json).event
+        if event is not None:
+            events[event_hash] = event
+    return LotView(events, build_lineage(events.values(), gtin=gtin, lot=lot, recalled=recalled))
+
+
+def row_texts(records: Sequence[Any]) -> RowTexts:
+    """The cache key of :func:`lot_view` for stored event rows."""
+    return tuple((r.event_hash, r.event_json, r.context_json) for r in records)

@@ -1,0 +1,1 @@
+"""The HTTP service: app factory, dependencies, error handlers, middleware, routes and pages."""

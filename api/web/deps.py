@@ -1,0 +1,100 @@
+"""FastAPI dependencies: settings, database session, ledger, authenticated party."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session, select
+
+from api.config import ApiSettings
+from api.db.models import PartyRecord
+from api.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from api.runtime import Runtime
+from api.services.parties import party_roles
+from api.services.security import hash_api_key, tokens_equal
+
+_bearer = HTTPBearer(auto_error=False, description="A party's API key, or the admin token.")
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The runtime (settings, engine, ledger) that create_app attached to the app."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> ApiSettings:
+    """The settings the app was built with."""
+    return runtime.settings
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """One database session per request."""
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_current_party(session: SessionDep, credentials: CredentialsDep) -> PartyRecord:
+    """The party whose API key authenticates this request."""
+    if credentials is None:
+        raise AuthenticationFailed("missing bearer API key")
+    key_hash = hash_api_key(credentials.credentials)
+    party = session.exec(select(PartyRecord).where(PartyRecord.api_key_hash == key_hash)).first()
+    if party is None:
+        raise AuthenticationFailed("unknown API key")
+    return party
+
+
+PartyDep = Annotated[PartyRecord, Depends(get_current_party)]
+
+
+def require_admin(runtime: RuntimeDep, credentials: CredentialsDep) -> None:
+    """Only the operator holding the admin token may register parties."""
+    expected = runtime.admin_token
+    if credentials is None or not tokens_equal(credentials.credentials, expected):
+        raise PermissionDenied("admin token required", field="Authorization")
+
+
+AdminDep = Annotated[None, Depends(require_admin)]
+
+
+def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
+    """A dependency that admits only parties holding one of ``roles``."""
+
+    def check(party: PartyDep) -> PartyRecord:
+        held = party_roles(party)
+        if not held & set(roles):
+            raise PermissionDenied(
+                f"this action needs the role {' or '.join(roles)}; party {party.code} has "
+                f"{', '.join(sorted(held)) or 'none'}",
+                code="role_not_allowed",
+            )
+        return party
+
+    return check
+
+
+CustomsDep = Annotated[PartyRecord, Depends(require_role("customs"))]
+BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
+
+
+def limit_writes(request: Request, credentials: CredentialsDep) -> None:
+    """Per-key write budget on routes that change state (reads are not limited)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or credentials is None:
+        return
+    key = "key:" + hash_api_key(credentials.credentials)
+    if not request.app.state.rate_limiter.allow(key):
+        raise RateLimited("too many writes; slow down")
+
+
+WriteLimit = Depends(limit_writes)

@@ -1,0 +1,70 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from api.config import ApiSettings
+from api.runtime import Runtime
+from api.web.errors import register_error_handlers
+from api.web.metrics import Metrics
+from api.web.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
+from api.web.ratelimit import RateLimiter
+from api.web.routes import banks, customs, documents, epcis, health, parties, resolver, trades
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from api.anchoring.gateway import LedgerGateway
+
+DESCRIPTION = """
+sandan (三单) takes an order, a payment record and a waybill of a cross-border
+e-commerce trade, each signed by the party that issued it, checks and stores
+them, anchors their hashes on an EVM chain in Merkle batches, compares them
+(三单比对) and lets customs release the goods and banks prove the trade is real.
+
+Authenticate with `Authorization: Bearer <API key>`; each route says which
+party roles may call it. Every error body is `{"error", "message", "field"}`.
+"""
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    engine: Engine | None = None,
+    ledger_factory: Callable[[], LedgerGateway] | None = None,
+) -> FastAPI:
+    """Build the service: runtime, routers, error handlers and middleware."""
+    if runtime is None:
+        settings = settings or ApiSettings()
+        runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=ledger_factory)
+    app = FastAPI(
+        title="sandan",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "parties", "description": "Parties, their roles and signing keys."},
+            {"name": "documents", "description": "Signed orders, payments, waybills."},
+            {"name": "trades", "description": "Trades and their three-document verdicts."},
+            {"name": "customs", "description": "Release of matched trades; summaries."},
+            {"name": "banks", "description": "Authenticity bundles, settlement, financing."},
+            {"name": "epcis", "description": "EPCIS 2.0 capture and query; lots and recalls."},
+            {"name": "resolver", "description": "GS1 Digital Link resolver, consumer page, QR."},
+            {"name": "health", "description": "Liveness, readiness and metrics."},
+        ],
+    )
+    metrics = Metrics()
+    app.state.runtime = runtime
+    app.state.metrics = metrics
+    app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
+    for router in (parties, documents, trades, customs, banks, health, epcis, resolver):
+        app.include_router(router.router)
+    register_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Server-rendered pages (the consumer lot page)."""

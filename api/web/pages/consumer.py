@@ -1,0 +1,131 @@
+"""The consumer page of a lot: server-rendered HTML, no script, no external resource.
+
+Jinja2 autoescaping escapes every value taken from events (they come from
+parties and may hold HTML); only http(s) certificate URIs become links. The
+stylesheet is inlined from ``api/web/static/consumer.css`` and allowed by its hash
+in a strict Content-Security-Policy, so even a value that escaped escaping
+could not run a script or load anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from api.services.trace.i18n import TEXT, Lang, translate
+from api.services.trace.lots import Provenance
+from api.services.trace.view import event_summary, product_info, resolver_link, stage_of
+
+#: The ``api`` directory (``api`` is a namespace package, so importlib.resources cannot serve it).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(_PACKAGE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The page's CSS (package data)."""
+    return (_PACKAGE / "static" / "consumer.css").read_text(encoding="utf-8")
+
+
+def content_security_policy() -> str:
+    """No scripts, no remote anything; only our inline stylesheet and our own images."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode("utf-8")).digest()).decode()
+    return (
+        "default-src 'none'; "
+        f"style-src 'sha256-{digest}'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def local_time(moment: datetime, offset: str | None) -> str:
+    """``2024-11-05 08:00 UTC+08:00`` in the event's own time zone."""
+    zone = UTC
+    if offset and len(offset) == 6 and offset[0] in "+-":
+        sign = 1 if offset[0] == "+" else -1
+        try:
+            zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        except ValueError:
+            zone = UTC
+    local = moment.astimezone(zone)
+    z = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} UTC{z[:3]}:{z[3:]}"
+
+
+def _safe_url(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
+    stages = stage_of(p)
+    items = []
+    for record in p.records:
+        summary = event_summary(
+            p.events.get(record.event_hash), record, stages.get(record.event_hash)
+        )
+        check = p.checks[record.event_hash]
+        summary["when"] = local_time(record.event_time, summary.get("eventTimeZoneOffset"))
+        summary["stageLabel"] = translate(lang, f"stage.{summary['stage'] or 'none'}")
+        summary["check"] = check
+        summary["checkLabel"] = translate(lang, f"status.{check.status}")
+        summary["certificates"] = [
+            {"text": c, "href": _safe_url(c)} for c in summary.get("certificationInfo", [])
+        ]
+        items.append(summary)
+    return items
+
+
+def render_lot_page(p: Provenance, *, lang: Lang, base_url: str) -> str:
+    """The HTML page of a lot in ``lang``."""
+    events = _event_items(p, lang)
+    info = product_info(p)
+    verified = sum(1 for c in p.checks.values() if c.status == "verified")
+    t = TEXT[lang]
+    context = {
+        "lang": lang,
+        "t": t,
+        "css": Markup(stylesheet()),  # noqa: S704  (our own package file, not user data)
+        "lot": p.lot,
+        "link": resolver_link(base_url, p.lot),
+        "recall": p.recall,
+        "ilmd": [(translate(lang, f"ilmd.{k}", k), v) for k, v in info["ilmd"].items()],
+        "origin": info["origin"],
+        "events": events,
+        "inspections": [e for e in events if e.get("stage") == "inspection"],
+        "alerts": list(p.lineage.alerts),
+        "findings": list(p.lineage.findings),
+        "summary": t["summary"].format(verified=verified, total=len(p.checks)),
+        "all_verified": verified == len(p.checks),
+        "orders": list(p.lineage.order_numbers),
+        "waybills": list(p.lineage.waybills),
+        "recalled_by": t["recalled_by"].format(by=p.recall.by or "?"),
+    }
+    return _environment().get_template("lot.html").render(context)
+
+
+def render_product_page(gtin: str, lots: list[dict[str, str]], *, lang: Lang) -> str:
+    """The product-level page: the lots of a GTIN with recorded events."""
+    context = {
+        "lang": lang,
+        "t": TEXT[lang],
+        "css": Markup(stylesheet()),  # noqa: S704  (our own package file, not user data)
+        "gtin": gtin,
+        "lots": lots,
+    }
+    return _environment().get_template("product.html").render(context)

@@ -1,0 +1,138 @@
+"""Signed documents: single and bulk NDJSON submission, status and Merkle proof."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Request, Response, status
+
+from api.schemas import AnchorPublic, BulkResult, DocumentPublic
+from api.services import bulk, ingest, xml_ingest
+from api.services import documents as service
+from api.web.deps import PartyDep, RuntimeDep, SessionDep
+from api.web.errors import ErrorBodyResponses
+
+router = APIRouter(prefix="/documents", tags=["documents"], responses=ErrorBodyResponses)
+
+ENVELOPE_EXAMPLE: dict[str, Any] = {
+    "payload": {
+        "docType": "CEB311",
+        "party": "3301960ABC",
+        "keyId": "ebp-2026-01",
+        "issuedAt": "2026-11-23T05:00:00.000Z",
+        "salt": "q83vEjRWeJq83vEjRWeJqw",
+        "document": {"orderNo": "ORD20261123001", "ebpCode": "3301960ABC", "...": "..."},
+    },
+    "alg": "Ed25519",
+    "signature": "base64url signature of the RFC 8785 bytes of payload",
+}
+
+
+@router.post(
+    "",
+    response_model=DocumentPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": DocumentPublic, "description": "Identical bytes already stored."}},
+)
+def submit_document(
+    envelope: Annotated[dict[str, Any], Body(examples=[ENVELOPE_EXAMPLE])],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: PartyDep,
+    request: Request,
+    response: Response,
+) -> DocumentPublic:
+    """Submit one signed document (order, payment, waybill or inventory)."""
+    ingest.check_rate(request, party.code)
+    result = ingest.submit_one(session=session, runtime=runtime, party=party, data=envelope)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {"type": "string"},
+                    "example": "{...envelope...}\n{...envelope...}\n",
+                }
+            },
+        }
+    },
+)
+async def submit_bulk(
+    request: Request, session: SessionDep, runtime: RuntimeDep, party: PartyDep
+) -> BulkResult:
+    """Submit many signed documents as NDJSON, one envelope per line; per-line results."""
+    body = await request.body()
+    lines = ingest.split_ndjson(body, limit=runtime.settings.max_bulk_documents)
+    ingest.check_rate(request, party.code, cost=max(1, len(lines)))
+    return bulk.submit_many(session=session, runtime=runtime, party=party, lines=lines)
+
+
+@router.post(
+    "/xml",
+    response_model=list[DocumentPublic],
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {
+                    "schema": {"type": "string"},
+                    "example": '<?xml version="1.0" encoding="UTF-8"?>'
+                    '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
+                }
+            },
+        }
+    },
+)
+async def submit_xml(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: PartyDep,
+    response: Response,
+    key_id: Annotated[str, Header(alias="Sandan-Key-Id", max_length=128)],
+    signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
+) -> list[DocumentPublic]:
+    """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes."""
+    ingest.check_rate(request, party.code)
+    body = await request.body()
+    results = xml_ingest.submit_xml(
+        session=session,
+        runtime=runtime,
+        party=party,
+        signature=xml_ingest.XmlSignature(key_id=key_id, signature=signature),
+        body=body,
+    )
+    if not any(r.created for r in results):
+        response.status_code = status.HTTP_200_OK
+    return results
+
+
+@router.get("/{content_hash}", response_model=DocumentPublic)
+def read_document(content_hash: str, session: SessionDep, _party: PartyDep) -> DocumentPublic:
+    """A stored document's version, trade and anchoring status."""
+    record = service.require_document(session=session, content_hash=content_hash)
+    return service.document_public(session=session, record=record, created=False)
+
+
+@router.get("/{content_hash}/envelope")
+def read_envelope(content_hash: str, session: SessionDep, party: PartyDep) -> Response:
+    """The signed envelope exactly as stored (the submitter, customs and banks only)."""
+    record = service.require_document(session=session, content_hash=content_hash)
+    ingest.require_reader(party, record)
+    return Response(record.envelope, media_type="application/json")
+
+
+@router.get("/{content_hash}/proof", response_model=AnchorPublic)
+def read_proof(content_hash: str, session: SessionDep, _party: PartyDep) -> AnchorPublic:
+    """The Merkle proof, root, transaction and block of an anchored document."""
+    record = service.require_document(session=session, content_hash=content_hash)
+    return ingest.require_anchor(session=session, record=record)

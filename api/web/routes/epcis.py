@@ -1,0 +1,272 @@
+"""EPCIS 2.0 capture and query, lot lineage and recalls.
+
+Capture needs a party API key of a producer, inspector, logistics company or
+warehouse; what each may capture is the table in
+:mod:`api.services.trace.policy`. Queries need any party's API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import Field
+from sqlmodel import Session, select
+
+from api.db.models import PartyRecord, utcnow
+from api.db.trace_models import PartyLocationRecord
+from api.errors import BadRequest, NotFound
+from api.runtime import Runtime
+from api.schemas import ApiModel
+from api.services import epcis as capture
+from api.services.parties import require_party
+from api.services.trace import lots as trace_lots
+from api.services.trace import query as trace_query
+from api.services.trace.view import provenance_json
+from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit, require_role
+from api.web.errors import ErrorBodyResponses
+
+EPCIS_VERSION = "2.0.0"
+CBV_VERSION = "2.0.0"
+CAPTURE_ROLES = ("producer", "inspector", "logistics", "warehouse")
+
+
+class EpcisRoute(APIRoute):
+    """Adds the GS1-EPCIS-Version and GS1-CBV-Version headers to every response."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_headers(request: Request) -> Response:
+            response = await handler(request)
+            response.headers["GS1-EPCIS-Version"] = EPCIS_VERSION
+            response.headers["GS1-CBV-Version"] = CBV_VERSION
+            return response
+
+        return with_headers
+
+
+router = APIRouter(
+    tags=["epcis"], responses=ErrorBodyResponses, route_class=EpcisRoute, dependencies=[WriteLimit]
+)
+CapturerDep = Annotated[PartyRecord, Depends(require_role(*CAPTURE_ROLES))]
+InspectorDep = Annotated[PartyRecord, Depends(require_role("inspector"))]
+
+
+class RecallRequest(ApiModel):
+    """Why a lot is recalled (or why its recall is lifted); recorded on chain."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["pesticide residue above limit"])
+
+
+class LocationsRequest(ApiModel):
+    """The GLNs where a party may record events."""
+
+    glns: list[Annotated[str, Field(pattern=r"^\d{13}$")]] = Field(min_length=1, max_length=200)
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}", field="body") from exc
+
+
+def _run_jobs(runtime: Runtime, job_id: str) -> None:
+    """Process the new job, then any job a crash left unfinished."""
+    capture.process_job(runtime, job_id)
+    with Session(runtime.engine) as session:
+        stale = capture.stale_jobs(session)
+    for other in stale:
+        capture.process_job(runtime, other)
+
+
+@router.post(
+    "/capture",
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}},
+)
+async def capture_document(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: CapturerDep,
+    background: BackgroundTasks,
+    behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
+) -> JSONResponse:
+    """Capture an EPCISDocument (plain, or in a signed envelope) asynchronously."""
+    if behaviour not in ("rollback", "proceed"):
+        raise BadRequest("must be rollback or proceed", field="GS1-Capture-Error-Behaviour")
+    data = await _json_body(request)
+    job = capture.create_job(
+        session=session,
+        runtime=runtime,
+        party=party,
+        data=data,
+        behaviour=behaviour,  # type: ignore[arg-type]
+        max_events=runtime.settings.max_bulk_documents,
+    )
+    background.add_task(_run_jobs, runtime, job.id)
+    return JSONResponse(
+        {"captureID": job.id, "running": True},
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Location": f"/capture/{job.id}"},
+        background=background,
+    )
+
+
+@router.get("/capture/{capture_id}")
+def read_capture_job(
+    capture_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: PartyDep,
+    background: BackgroundTasks,
+) -> dict[str, Any]:
+    """A capture job's state, counts and errors (each naming its field)."""
+    job = capture.require_job(session=session, party=party, job_id=capture_id)
+    if job.state != "done" and capture_id in capture.stale_jobs(session):
+        background.add_task(capture.process_job, runtime, capture_id)
+    return capture.job_public(job)
+
+
+@router.post("/events", status_code=status.HTTP_201_CREATED)
+async def capture_event(
+    request: Request, session: SessionDep, runtime: RuntimeDep, party: CapturerDep
+) -> JSONResponse:
+    """Capture one event now (plain, or in a signed envelope); idempotent by event hash."""
+    data = await _json_body(request)
+    record, created = capture.capture_one(session=session, runtime=runtime, party=party, data=data)
+    body = {
+        "eventID": record.event_id,
+        "eventHash": record.event_hash,
+        "created": created,
+        "lots": sorted(
+            {f"{lot.gtin}/{lot.lot}" for lot in trace_lots.lots_of_record(session, record)}
+        ),
+    }
+    return JSONResponse(
+        body,
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        headers={"Location": f"/events/{record.event_id}"},
+    )
+
+
+@router.get("/events")
+def query_events(request: Request, session: SessionDep, _party: PartyDep) -> JSONResponse:
+    """Query events with the EPCIS 2.0 filters; paged with perPage and nextPageToken."""
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
+    page = trace_query.query_events(session=session, params=params)
+    headers = {}
+    if page.next_token is not None:
+        query = [(k, v) for k, vs in params.items() if k != "nextPageToken" for v in vs]
+        query.append(("nextPageToken", page.next_token))
+        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    body = trace_query.query_document(page.events, now=utcnow())
+    if page.next_token is not None:
+        body["nextPageToken"] = page.next_token
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/events/{event_id:path}")
+def read_event(event_id: str, session: SessionDep, _party: PartyDep) -> dict[str, Any]:
+    """One event by its eventID (or its hash ID)."""
+    record = trace_query.find_event(session=session, event_id=event_id)
+    if record is None:
+        raise NotFound(f"no event {event_id}", field="eventID")
+    return trace_query.event_json(record)
+
+
+@router.get("/lots/{gtin}/{lot}/lineage")
+def read_lineage(
+    gtin: str, lot: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """A lot's provenance: stages, findings, alerts, recall status and on-chain checks."""
+    ref = trace_lots.lot_ref(gtin, lot)
+    found = trace_lots.provenance(session=session, runtime=runtime, lot=ref)
+    return provenance_json(found, base_url=str(request.base_url))
+
+
+@router.get("/lots/{gtin}/{lot}/recall-status")
+def read_recall_status(
+    gtin: str, lot: str, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Whether the lot is under recall (read from the chain) and why."""
+    ref = trace_lots.lot_ref(gtin, lot)
+    state = trace_lots.recall_state(session=session, runtime=runtime, lot=ref)
+    return {"gtin": ref.gtin, "lot": ref.lot, "lotId": ref.lot_id, **state.to_json()}
+
+
+def _recall_body(record: Any) -> dict[str, Any]:
+    return {
+        "gtin": record.gtin,
+        "lot": record.lot,
+        "lotId": record.lot_id,
+        "action": record.action,
+        "reason": record.reason,
+        "by": record.party_code,
+        "txHash": record.tx_hash,
+        "blockNumber": record.block_number,
+    }
+
+
+@router.post("/lots/{gtin}/{lot}/recall")
+def recall_lot(
+    gtin: str,
+    lot: str,
+    body: RecallRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: InspectorDep,
+) -> dict[str, Any]:
+    """Put a lot under recall on chain (inspectors, through their own chain account)."""
+    ref = trace_lots.lot_ref(gtin, lot)
+    record = trace_lots.change_recall(
+        session=session, runtime=runtime, party=party, lot=ref, reason=body.reason, recall=True
+    )
+    return _recall_body(record)
+
+
+@router.post("/lots/{gtin}/{lot}/clear-recall")
+def clear_recall(
+    gtin: str,
+    lot: str,
+    body: RecallRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: InspectorDep,
+) -> dict[str, Any]:
+    """Lift a lot's recall on chain (inspectors), with the reason."""
+    ref = trace_lots.lot_ref(gtin, lot)
+    record = trace_lots.change_recall(
+        session=session, runtime=runtime, party=party, lot=ref, reason=body.reason, recall=False
+    )
+    return _recall_body(record)
+
+
+@router.put("/parties/{code}/locations")
+def set_locations(
+    code: str, body: LocationsRequest, session: SessionDep, _admin: AdminDep
+) -> dict[str, Any]:
+    """Register the GLNs where a party may record events (administrator only)."""
+    from api.services.trace.policy import check_gln
+
+    party = require_party(session=session, code=code)
+    for index, gln in enumerate(body.glns):
+        check_gln(gln, field=f"glns[{index}]")
+    held = set(
+        session.exec(
+            select(PartyLocationRecord.gln).where(PartyLocationRecord.party_code == party.code)
+        ).all()
+    )
+    for gln in dict.fromkeys(body.glns):
+        if gln not in held:
+            session.add(PartyLocationRecord(party_code=party.code, gln=gln, created_at=utcnow()))
+    session.commit()
+    return {"code": party.code, "glns": sorted(held | set(body.glns))}

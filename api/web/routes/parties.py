@@ -1,0 +1,80 @@
+"""Parties, their roles and their signing keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.schemas import (
+    CertificateSet,
+    KeyCreate,
+    KeyPublic,
+    KeyRevoke,
+    PartyCreate,
+    PartyCreated,
+    PartyPublic,
+)
+from api.services import parties as service
+from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
+from api.web.errors import ErrorBodyResponses
+
+router = APIRouter(
+    prefix="/parties", tags=["parties"], responses=ErrorBodyResponses, dependencies=[WriteLimit]
+)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PartyCreated)
+def create_party(
+    body: PartyCreate, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyCreated:
+    """Register a party and return its API key (shown once). Administrator only."""
+    return service.register_party(session=session, runtime=runtime, party_in=body)
+
+
+@router.post("/{code}/api-key", response_model=PartyCreated)
+def rotate_api_key(code: str, session: SessionDep, _admin: AdminDep) -> PartyCreated:
+    """Issue a new API key for a party; the old one stops working. Administrator only."""
+    return service.rotate_api_key(session=session, code=code)
+
+
+@router.get("/me", response_model=PartyPublic)
+def read_me(party: PartyDep) -> PartyPublic:
+    """The party that the API key belongs to."""
+    return service.party_public(party)
+
+
+@router.get("/{code}", response_model=PartyPublic)
+def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
+    """A registered party (any authenticated party may look parties up)."""
+    return service.party_public(service.require_party(session=session, code=code))
+
+
+@router.post("/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic)
+def add_key(code: str, body: KeyCreate, session: SessionDep, party: PartyDep) -> KeyPublic:
+    """Register a public signing key of your own party (key rotation adds a key)."""
+    service.require_self(party, code)
+    return service.add_key(session=session, party_code=code, key_in=body)
+
+
+@router.put("/{code}/xml-certificate", response_model=PartyPublic)
+def set_xml_certificate(
+    code: str, body: CertificateSet, session: SessionDep, party: PartyDep
+) -> PartyPublic:
+    """Register the certificate that verifies your CEB XML signatures (replaces the last one)."""
+    service.require_self(party, code)
+    return service.set_xml_certificate(session=session, party=party, pem=body.certificate_pem)
+
+
+@router.get("/{code}/keys", response_model=list[KeyPublic])
+def list_keys(code: str, session: SessionDep, _party: PartyDep) -> list[KeyPublic]:
+    """A party's public keys, including revoked ones (verifiers need them)."""
+    service.require_party(session=session, code=code)
+    return service.list_keys(session=session, party_code=code)
+
+
+@router.post("/{code}/keys/{key_id}/revoke", response_model=KeyPublic)
+def revoke_key(
+    code: str, key_id: str, body: KeyRevoke, session: SessionDep, party: PartyDep
+) -> KeyPublic:
+    """Revoke one of your keys: envelopes it signs are refused from now on."""
+    service.require_self(party, code)
+    return service.revoke_key(session=session, party_code=code, key_id=key_id, reason=body.reason)

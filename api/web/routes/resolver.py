@@ -1,0 +1,201 @@
+"""The GS1 Digital Link resolver, the consumer page and label QR codes (public, no API key).
+
+``/01/{gtin}[/10/{lot}][/21/{serial}]`` answers by content negotiation: the
+consumer page for browsers, the JSON provenance for ``application/json``, the
+RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
+307 redirect for ``?linkType=gs1:<type>``. Invalid URIs get a 400 whose
+``field`` names the bad part (``path./01`` for a wrong check digit...).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
+from api.errors import BadRequest, NotFound
+from api.runtime import Runtime
+from api.services.trace import links as trace_links
+from api.services.trace import lots as trace_lots
+from api.services.trace.i18n import choose_lang
+from api.services.trace.store import LotRef
+from api.services.trace.view import provenance_json
+from api.web.deps import RuntimeDep, SessionDep
+from api.web.errors import ErrorBodyResponses
+from api.web.pages.consumer import content_security_policy, render_lot_page, render_product_page
+from traceability.digital_link import DigitalLink, build_digital_link, parse_digital_link
+from traceability.epcis import InvalidDigitalLink
+
+router = APIRouter(tags=["resolver"], responses=ErrorBodyResponses)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _parse(uri: str, field_prefix: str = "") -> DigitalLink:
+    try:
+        return parse_digital_link(uri)
+    except InvalidDigitalLink as exc:
+        field = f"{field_prefix}{exc.field}" if exc.field else field_prefix or None
+        raise BadRequest(exc.message, field=field, code=exc.reason) from exc
+
+
+@router.get("/.well-known/gs1resolver")
+def describe_resolver(request: Request) -> dict[str, Any]:
+    """What this resolver supports (GS1 resolver description)."""
+    return trace_links.resolver_description(_base(request))
+
+
+@router.get(
+    "/qr",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+def qr_code(
+    dl: Annotated[str, Query(max_length=2000, description="A GS1 Digital Link URI")],
+    format: Annotated[Literal["png", "svg"], Query()] = "png",
+) -> Response:
+    """A label-sized QR code (error correction M, ~25 mm at 300 dpi) of a checked Digital Link."""
+    _parse(dl, "dl.")
+    media = "image/png" if format == "png" else "image/svg+xml"
+    return Response(
+        trace_links.qr_image(dl, format),
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/lots/{gtin}/{lot}", response_model=None)
+def lot_page(
+    gtin: str, lot: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    """A lot's consumer page (HTML) or JSON provenance, by the Accept header."""
+    ref = trace_lots.lot_ref(gtin, lot)
+    return _represent(request, session, runtime, ref, {}, kind=None)
+
+
+@router.get("/01/{rest:path}", response_model=None)
+def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """Resolve a GS1 Digital Link: page, JSON, linkset or a redirect by linkType."""
+    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    link = _parse(f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else ""))
+    options = dict(link.other_query)
+    assert link.gtin is not None
+    if link.lot is None and link.serial is None:
+        return _product(request, session, link.gtin, options)
+    ref = LotRef(link.gtin, link.lot) if link.lot else _lot_of_item(session, link)
+    return _represent(request, session, runtime, ref, options, kind=None)
+
+
+def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
+    """The lot a serialised item belongs to, from the events that name it."""
+    item = link.constrained()
+    stmt = (
+        select(TraceEventLotRecord)
+        .join(
+            TraceEventEpcRecord,
+            col(TraceEventEpcRecord.event_id) == col(TraceEventLotRecord.event_id),
+        )
+        .where(TraceEventEpcRecord.epc == item)
+    )
+    lots = {(r.gtin, r.lot) for r in session.exec(stmt).all() if r.gtin == link.gtin}
+    if len(lots) != 1:
+        what = "no recorded event names" if not lots else "several lots claim"
+        raise NotFound(f"{what} item {item}", field="path./21")
+    gtin, lot = lots.pop()
+    return LotRef(gtin, lot)
+
+
+def _represent(
+    request: Request,
+    session: Session,
+    runtime: Runtime,
+    ref: LotRef,
+    options: dict[str, str],
+    *,
+    kind: trace_links.Representation | None,
+) -> Response:
+    base = _base(request)
+    anchor = f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
+    trace_lots.autocommit_reads(session)
+    history = trace_lots.lot_history(session, ref)
+    if not history.records:
+        raise NotFound(f"no events recorded for lot {ref.lot} of GTIN {ref.gtin}", field="path./10")
+    certificates = trace_lots.certificates_of(history.records)
+    links = trace_links.lot_links(base, ref, certificates)
+    headers = {
+        "Link": trace_links.link_header(f"{anchor}?linkType=all", links),
+        "Vary": "Accept, Accept-Language",
+    }
+    link_type = options.get("linkType")
+    if link_type and link_type != "all":
+        chosen = trace_links.pick_link(links, link_type)
+        if chosen is None:
+            available = ", ".join(sorted({f"gs1:{x.link_type}" for x in links}))
+            raise NotFound(
+                f"no link of type {link_type}; available: {available}",
+                field="query.linkType",
+                code="link_type_not_found",
+            )
+        return RedirectResponse(chosen.href, status_code=307, headers=headers)
+    kind = "linkset" if link_type == "all" else negotiate_kind(request)
+    if kind == "linkset":
+        body = trace_links.linkset(anchor, links)
+        return JSONResponse(body, media_type=trace_links.LINKSET_TYPE, headers=headers)
+    found = trace_lots.provenance(session=session, runtime=runtime, lot=ref, history=history)
+    if kind == "json":
+        return JSONResponse(provenance_json(found, base_url=base), headers=headers)
+    lang = choose_lang(
+        options.get("lang") or request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+    )
+    html = render_lot_page(found, lang=lang, base_url=base)
+    return HTMLResponse(html, headers=headers | _page_headers(lang))
+
+
+def negotiate_kind(request: Request) -> trace_links.Representation:
+    """The representation the Accept header asks for."""
+    return trace_links.negotiate(request.headers.get("accept"))
+
+
+def _page_headers(lang: str) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": content_security_policy(),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Content-Language": "zh-CN" if lang == "zh" else "en",
+    }
+
+
+def _product(request: Request, session: Session, gtin: str, options: dict[str, str]) -> Response:
+    """Product level (``/01/{gtin}``): the lots of this GTIN with recorded events."""
+    rows = session.exec(
+        select(TraceEventLotRecord.lot).where(TraceEventLotRecord.gtin == gtin).distinct()
+    ).all()
+    if not rows:
+        raise NotFound(f"no lots recorded for GTIN {gtin}", field="path./01")
+    base = _base(request)
+    lots = [
+        {"lot": lot, "digitalLink": build_digital_link(gtin, lot=lot, host=base)}
+        for lot in sorted(rows)
+    ]
+    anchor = f"{base}/01/{gtin}"
+    kind = "linkset" if options.get("linkType") == "all" else negotiate_kind(request)
+    if kind == "linkset":
+        context = {
+            "anchor": anchor,
+            trace_links.GS1_VOC + "pip": [
+                {"href": item["digitalLink"], "title": f"Lot {item['lot']}"} for item in lots
+            ],
+        }
+        return JSONResponse({"linkset": [context]}, media_type=trace_links.LINKSET_TYPE)
+    if kind == "json":
+        return JSONResponse({"gtin": gtin, "lots": lots})
+    lang = choose_lang(options.get("lang"), request.headers.get("accept-language"))
+    return HTMLResponse(render_product_page(gtin, lots, lang=lang), headers=_page_headers(lang))

@@ -1,0 +1,60 @@
+"""Trades: status, verdict with reasons, list with filters and paging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.schemas import TradePublic, TradesPublic, VerdictPublic
+from api.services import trade_queries as queries
+from api.services import trades as service
+from api.web.deps import PartyDep, SessionDep
+from api.web.errors import ErrorBodyResponses
+
+router = APIRouter(prefix="/trades", tags=["trades"], responses=ErrorBodyResponses)
+
+
+@router.get("", response_model=TradesPublic)
+def list_trades(
+    session: SessionDep,
+    party: PartyDep,
+    status: Literal["pending", "match", "mismatch"] | None = None,
+    mode: Literal["9610", "9710", "9810", "1210"] | None = None,
+    direction: Literal["import", "export"] | None = None,
+    ebp_code: Annotated[str | None, Query(alias="ebpCode", max_length=64)] = None,
+    released: bool | None = None,
+    updated_from: Annotated[datetime | None, Query(alias="updatedFrom")] = None,
+    updated_to: Annotated[datetime | None, Query(alias="updatedTo")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TradesPublic:
+    """Trades visible to the caller, newest first, filtered and paged."""
+    filters = queries.TradeFilters(
+        status=status,
+        mode=mode,
+        direction=direction,
+        ebp_code=ebp_code,
+        released=released,
+        updated_from=updated_from,
+        updated_to=updated_to,
+    )
+    return queries.list_trades(
+        session=session, party=party, filters=filters, limit=limit, offset=offset
+    )
+
+
+@router.get("/{trade_id}", response_model=TradePublic)
+def read_trade(trade_id: str, session: SessionDep, party: PartyDep) -> TradePublic:
+    """One trade: its documents, verdict status, release, settlement, financing."""
+    return service.trade_public(
+        queries.require_visible(session=session, party=party, trade_id=trade_id)
+    )
+
+
+@router.get("/{trade_id}/verdict", response_model=VerdictPublic)
+def read_verdict(trade_id: str, session: SessionDep, party: PartyDep) -> VerdictPublic:
+    """The three-document verdict with every failed rule (rule, field, expected, actual)."""
+    trade = queries.require_visible(session=session, party=party, trade_id=trade_id)
+    return service.verdict_public(session=session, trade=trade)
