@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.adversarial import DOC_SIGNER, assert_error, documents, snapshot, trade_parties
 from tests.api.conftest import World
 from tests.api.factories import Actor
+from tests.api.web.adversarial import DOC_SIGNER, assert_error, documents, snapshot, trade_parties
 from traceability import Algorithm, SigningKey
 
 

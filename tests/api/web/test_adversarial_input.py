@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.adversarial import assert_error, documents, snapshot, trade_parties
 from tests.api.conftest import World
 from tests.api.factories import Actor
+from tests.api.web.adversarial import assert_error, documents, snapshot, trade_parties
 
 LIMIT = 64 * 1024  # max_body_bytes of the test world
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from api.web.ratelimit import RateLimiter
-from tests.api.adversarial import assert_error, documents, snapshot, trade_parties
 from tests.api.conftest import World
+from tests.api.web.adversarial import assert_error, documents, snapshot, trade_parties
 
 
 def test_party_over_its_write_budget_gets_429_and_others_are_unaffected(world: World) -> None:

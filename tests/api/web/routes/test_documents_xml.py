@@ -12,7 +12,7 @@ from tests.api.conftest import World
 from tests.api.factories import Actor
 from traceability.signing._encoding import b64url_encode
 
-DATA = Path(__file__).parents[1] / "data" / "ceb" / "import"
+DATA = Path(__file__).parents[3] / "data" / "ceb" / "import"
 FILES = {"platform": "order.xml", "payment": "payment.xml", "logistics": "logistics.xml"}
 
 

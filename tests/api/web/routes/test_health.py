@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.api.adversarial import DOC_SIGNER, documents, trade_parties
 from tests.api.conftest import World
+from tests.api.web.adversarial import DOC_SIGNER, documents, trade_parties
 
 
 def _metric(text: str, name: str, labels: str = "") -> float:
