@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from traceability.digital_link import lot_uri
 from traceability.epcis.model import Event, EventType, SensorReport, parse_link
+from traceability.gs1 import lot_uri
 
 __all__ = ["DEFAULT_RANGES", "Alert", "Finding", "Lineage", "Stage", "StageName", "build_lineage"]
 

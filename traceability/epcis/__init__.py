@@ -1,18 +1,12 @@
 """EPCIS 2.0 events, CBV 2.0 vocabulary, validation and the CBV 2.0 event hash.
 
 Pure: no network (the JSON-LD context is bundled), no files, no clock.
+The GS1 identifier errors and EPC URN helpers are re-exported from
+``traceability.gs1``, where they live.
 """
 
 from traceability.epcis.context import CONTEXT_URLS, build_context, bundled_context
-from traceability.epcis.epc import epc_uri_to_digital_link, is_epc_uri
-from traceability.epcis.errors import (
-    InvalidDigitalLink,
-    InvalidEpcUri,
-    InvalidEvent,
-    InvalidIdentifier,
-    Issue,
-    UnsupportedCompression,
-)
+from traceability.epcis.errors import InvalidEvent, Issue
 from traceability.epcis.hashing import event_hash, event_hash_bytes, prehash
 from traceability.epcis.model import (
     BizTransaction,
@@ -35,6 +29,14 @@ from traceability.epcis.validation import (
     validate_event,
 )
 from traceability.epcis.vocabulary import Vocabulary, expand_term, short_term
+from traceability.gs1 import (
+    InvalidDigitalLink,
+    InvalidEpcUri,
+    InvalidIdentifier,
+    UnsupportedCompression,
+    epc_uri_to_digital_link,
+    is_epc_uri,
+)
 
 __all__ = [
     "CONTEXT_URLS",

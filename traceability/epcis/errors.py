@@ -1,17 +1,14 @@
-"""Exceptions raised by the EPCIS, CBV and GS1 Digital Link layer.
+"""Exceptions raised by the EPCIS and CBV layer.
 
 They hang under the package root ``TraceabilityError`` and carry its
-``field`` (a JSON path such as ``"epcisBody.eventList[2].eventTime"``, or the
-part of a URI such as ``"path./01"``) and a machine ``reason`` code.
+``field`` (a JSON path such as ``"epcisBody.eventList[2].eventTime"``) and a
+machine ``reason`` code. Errors about GS1 identifiers (Digital Links, EPC
+URNs) live in ``traceability.gs1.errors``.
 
 Tree::
 
     TraceabilityError
-    ├── InvalidEvent (ValueError)              an EPCIS event or document breaks a rule
-    └── InvalidIdentifier (ValueError)         a GS1 identifier cannot be read
-        ├── InvalidDigitalLink                 a GS1 Digital Link URI is malformed
-        │   └── UnsupportedCompression         a compressed Digital Link uses an unsupported feature
-        └── InvalidEpcUri                      an EPC URN (urn:epc:...) is malformed
+    └── InvalidEvent (ValueError)              an EPCIS event or document breaks a rule
 """
 
 # STYLE.md names exceptions by meaning (InvalidEvent), not with an Error suffix.
@@ -22,14 +19,7 @@ from dataclasses import dataclass
 
 from traceability.errors import TraceabilityError
 
-__all__ = [
-    "InvalidDigitalLink",
-    "InvalidEpcUri",
-    "InvalidEvent",
-    "InvalidIdentifier",
-    "Issue",
-    "UnsupportedCompression",
-]
+__all__ = ["InvalidEvent", "Issue"]
 
 
 @dataclass(frozen=True)
@@ -55,27 +45,3 @@ class InvalidEvent(TraceabilityError, ValueError):
         super().__init__(first.message, field=first.path)
         #: Every problem found, in document order; ``field``/``message`` repeat the first.
         self.issues: tuple[Issue, ...] = tuple(issues)
-
-
-class InvalidIdentifier(TraceabilityError, ValueError):
-    """Raised when a GS1 identifier (Digital Link or EPC URN) cannot be read."""
-
-    reason = "invalid_identifier"
-
-
-class InvalidDigitalLink(InvalidIdentifier):
-    """Raised when a GS1 Digital Link URI is malformed; ``field`` names the part."""
-
-    reason = "invalid_digital_link"
-
-
-class UnsupportedCompression(InvalidDigitalLink):
-    """Raised when a compressed Digital Link uses an encoding we do not decompress."""
-
-    reason = "unsupported_compression"
-
-
-class InvalidEpcUri(InvalidIdentifier):
-    """Raised when an EPC URN (urn:epc:id / class / idpat) is malformed."""
-
-    reason = "invalid_epc_uri"

@@ -29,11 +29,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Final
 
-from traceability import digital_link as _dl
-from traceability.epcis.epc import epc_uri_to_digital_link, is_epc_uri
-from traceability.epcis.errors import InvalidIdentifier
 from traceability.epcis.timestamps import is_timestamp, utc_millis
 from traceability.epcis.vocabulary import Vocabulary, cbv_urn_to_web, expand_curie, expand_term
+from traceability.gs1 import (
+    InvalidIdentifier,
+    epc_uri_to_digital_link,
+    is_epc_uri,
+    parse_digital_link,
+)
 
 __all__ = ["HASH_SUFFIX", "event_hash", "event_hash_bytes", "namespaces", "prehash"]
 
@@ -130,9 +133,9 @@ def _link(text: str) -> str | None:
     """Constrained Digital Link of an EPC URN or Digital Link; cached, identifiers repeat."""
     try:
         if is_epc_uri(text):
-            return _dl.parse_digital_link(epc_uri_to_digital_link(text)).constrained()
+            return parse_digital_link(epc_uri_to_digital_link(text)).constrained()
         if _DL_HINT.match(text):
-            return _dl.parse_digital_link(text).constrained()
+            return parse_digital_link(text).constrained()
     except InvalidIdentifier:
         return text  # not convertible: hash it as written (validation reports it)
     return None

@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
-from traceability import digital_link as _dl
-from traceability.epcis.epc import epc_uri_to_digital_link, is_epc_uri
-from traceability.epcis.errors import InvalidIdentifier
 from traceability.epcis.hashing import event_hash, event_hash_bytes, namespaces
 from traceability.epcis.timestamps import parse_timestamp
 from traceability.epcis.validation import validate_document, validate_event
 from traceability.epcis.vocabulary import Vocabulary, expand_term, short_term
-
-if TYPE_CHECKING:
-    from traceability.digital_link import DigitalLink
+from traceability.gs1 import (
+    DigitalLink,
+    InvalidIdentifier,
+    epc_uri_to_digital_link,
+    is_epc_uri,
+    parse_digital_link,
+)
 
 __all__ = [
     "BizTransaction",
@@ -182,7 +183,7 @@ def to_digital_link(value: str) -> str:
         if is_epc_uri(text):
             return epc_uri_to_digital_link(text)
         if text.startswith(("http://", "https://")):
-            return _dl.parse_digital_link(text).canonical()
+            return parse_digital_link(text).canonical()
     except InvalidIdentifier:
         return text
     return text
@@ -191,7 +192,7 @@ def to_digital_link(value: str) -> str:
 def parse_link(value: str) -> DigitalLink | None:
     """The parsed Digital Link of an identifier, or None when it is not one."""
     try:
-        return _dl.parse_digital_link(to_digital_link(value))
+        return parse_digital_link(to_digital_link(value))
     except InvalidIdentifier:
         return None
 

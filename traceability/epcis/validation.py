@@ -15,12 +15,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from traceability import digital_link as _dl
-from traceability.epcis.epc import epc_uri_to_digital_link, is_epc_uri
-from traceability.epcis.errors import InvalidEvent, InvalidIdentifier, Issue
+from traceability.epcis.errors import InvalidEvent, Issue
 from traceability.epcis.hashing import namespaces
 from traceability.epcis.timestamps import OFFSET_PATTERN, parse_timestamp
 from traceability.epcis.vocabulary import STANDARD_PREFIXES, Vocabulary, expand_term
+from traceability.gs1 import (
+    InvalidIdentifier,
+    epc_uri_to_digital_link,
+    is_epc_uri,
+    parse_digital_link,
+)
 
 __all__ = ["document_issues", "event_issues", "validate_document", "validate_event"]
 
@@ -84,7 +88,7 @@ class _Checker:
         try:
             link = epc_uri_to_digital_link(value) if is_epc_uri(value) else value
             if link.startswith(("http://", "https://")) and (is_epc_uri(value) or _looks_dl(link)):
-                parsed = _dl.parse_digital_link(link)
+                parsed = parse_digital_link(link)
                 if level == "class" and parsed.serial is not None:
                     self.fail(path, "an epcClass must not carry a serial number (AI 21)")
         except InvalidIdentifier as exc:

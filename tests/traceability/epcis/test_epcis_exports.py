@@ -15,7 +15,7 @@ def test_epcis_all_is_sorted_and_matches_exports():
 
 def test_import_epcis_loads_no_oracle_jsonld_web_or_chain_modules():
     code = (
-        "import sys, traceability.digital_link, traceability.epcis, traceability.lineage, "
+        "import sys, traceability.gs1, traceability.epcis, traceability.lineage, "
         "traceability.epcis.samples;"
         "bad = {'epcis_event_hash_generator', 'pyld', 'web3', 'fastapi', 'sqlmodel', 'httpx',"
         " 'segno'};"

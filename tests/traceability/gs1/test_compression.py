@@ -8,17 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from traceability.digital_link import parse_digital_link
-from traceability.digital_link_compression import (
+from traceability.gs1 import (
     BASE64_ALPHABET,
     OPTIMISATIONS,
     CompressedElements,
+    InvalidDigitalLink,
+    UnsupportedCompression,
     compress_digital_link,
     decode_compressed,
     decompress_digital_link,
     encode_compressed,
+    parse_digital_link,
 )
-from traceability.epcis import InvalidDigitalLink, UnsupportedCompression
 
 GS1 = "https://id.gs1.org"
 

@@ -47,6 +47,10 @@ strings" standard is a different encoding and is not read here.
 
 Compression writes the AIs in ascending order without optimisation codes unless
 asked to, which reproduces the examples published with the GS1 toolkits.
+
+This module needs only the AI tables (``_ai_tables``): it does not check a
+Digital Link, so ``traceability.gs1.digital_link`` can import it to parse
+compressed links and offers ``compress_digital_link`` (check, then encode).
 """
 
 from __future__ import annotations
@@ -58,17 +62,15 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import quote, unquote, urlsplit
 
-from biip import ParseError
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
-from traceability.digital_link import _KEYS, _QUALIFIERS, parse_digital_link
-from traceability.epcis.errors import InvalidDigitalLink, UnsupportedCompression
+from traceability.gs1._ai_tables import KEYS, QUALIFIERS, known_ai
+from traceability.gs1.errors import InvalidDigitalLink, UnsupportedCompression
 
 __all__ = [
     "BASE64_ALPHABET",
     "OPTIMISATIONS",
     "CompressedElements",
-    "compress_digital_link",
     "decode_compressed",
     "decompress_digital_link",
     "encode_compressed",
@@ -151,19 +153,10 @@ class _Reader:
 # --- AI formats ---------------------------------------------------------------
 
 
-def _known_ai(ai: str) -> GS1ApplicationIdentifier | None:
-    """The GS1 AI spelled exactly ``ai``, or None."""
-    try:
-        spec = GS1ApplicationIdentifier.extract(ai)
-    except ParseError:
-        return None
-    return spec if spec.ai == ai else None
-
-
 @cache
 def _parts(ai: str) -> tuple[_Part, ...]:
     """The AI's value format as the compression standard reads it."""
-    spec = _known_ai(ai)
+    spec = known_ai(ai)
     if spec is None:
         raise InvalidDigitalLink(f"unknown GS1 Application Identifier {ai}", field="path")
     fmt = _STANDARD_FORMATS.get(ai) or spec.format.split("+", 1)[1]
@@ -229,7 +222,7 @@ def decode_compressed(segment: str) -> CompressedElements:
 def _read_ai(reader: _Reader, prefix: str) -> str:
     """Read digits after the two-digit prefix until they spell a known AI (2-4 digits)."""
     ai = prefix
-    while _known_ai(ai) is None:
+    while known_ai(ai) is None:
         if len(ai) == 4:
             raise InvalidDigitalLink(f"unknown GS1 Application Identifier {ai}", field="path")
         digit = reader.read(4, f"AI {ai}…")
@@ -389,7 +382,7 @@ def decompress_digital_link(uri: str) -> str:
     elements = decode_compressed(segments[-1])
     ais = dict(elements.ais)
     stem = segments[:-1]
-    if len(stem) >= 2 and stem[-2] in _KEYS:  # partially compressed: /<key AI>/<key>/<data>
+    if len(stem) >= 2 and stem[-2] in KEYS:  # partially compressed: /<key AI>/<key>/<data>
         ais = {stem[-2]: unquote(stem[-1]), **ais}
         stem = stem[:-2]
     host = f"{parts.scheme}://{parts.netloc}" + "".join(f"/{s}" for s in stem)
@@ -397,12 +390,12 @@ def decompress_digital_link(uri: str) -> str:
 
 
 def _render(host: str, ais: dict[str, str], other: Sequence[tuple[str, str]], query: str) -> str:
-    keys = [ai for ai in ais if ai in _KEYS]
+    keys = [ai for ai in ais if ai in KEYS]
     if len(keys) != 1:
         found = ", ".join(keys) or "none"
         raise InvalidDigitalLink(f"compressed data needs one primary key (found {found})", "path")
     key = keys[0]
-    order = next((o for o in _KEYS[key].qualifier_orders if set(o) >= set(ais) & _QUALIFIERS), ())
+    order = next((o for o in KEYS[key].qualifier_orders if set(o) >= set(ais) & QUALIFIERS), ())
     path = [(key, ais[key])] + [(ai, ais[ai]) for ai in order if ai in ais]
     path_ais = {ai for ai, _ in path}
     extra = [(ai, v) for ai, v in ais.items() if ai not in path_ais]  # qualifiers out of place stay
@@ -413,33 +406,3 @@ def _render(host: str, ais: dict[str, str], other: Sequence[tuple[str, str]], qu
     pairs += [query] if query else []
     tail = "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in path)
     return f"{host}{tail}" + (f"?{'&'.join(pairs)}" if pairs else "")
-
-
-def compress_digital_link(
-    uri: str,
-    *,
-    keep_primary_key: bool = False,
-    optimise: bool = False,
-    compress_query: bool = False,
-) -> str:
-    """Compressed form of a checked Digital Link on the same host.
-
-    ``keep_primary_key`` leaves ``/<key AI>/<key>`` readable; ``compress_query``
-    also packs non-GS1 query parameters (otherwise they stay an ordinary query).
-    """
-    link = parse_digital_link(uri)
-    ais = [(link.key_ai, link.key), *link.qualifiers, *link.attributes]
-    head = ""
-    if keep_primary_key:
-        head = f"/{link.key_ai}/{quote(link.key, safe='')}"
-        ais = ais[1:]
-    other = list(link.other_query) if compress_query else []
-    if not ais and not other:  # nothing left to compress
-        return link.uri()
-    segment = encode_compressed(ais, other, optimise=optimise)
-    query = (
-        ""
-        if compress_query
-        else "&".join(f"{quote(k, safe=':')}={quote(v, safe=':')}" for k, v in link.other_query)
-    )
-    return f"{link.host.rstrip('/')}{head}/{segment}" + (f"?{query}" if query else "")

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from biip.checksums import gs1_standard_check_digit
 
-from traceability.epcis.errors import InvalidEpcUri
+from traceability.gs1.errors import InvalidEpcUri
 
 __all__ = ["epc_uri_to_digital_link", "is_epc_uri"]
 

@@ -14,6 +14,11 @@ Two canonical forms are offered:
 * ``constrained`` (CBV 2.0 event hash): host ``https://id.gs1.org``, no query,
   only the finest identification level (``01/21`` over ``01/10`` over ``01``).
 
+Compressed Digital Links (``https://host/AQnYUc1gmiCNV4JG``) are parsed by
+decompressing them first; ``compress_digital_link`` checks a link here and
+hands its element strings to ``traceability.gs1.compression``, which only
+knows the AI tables and never imports this module.
+
 ``lot_id(gtin, lot)`` is the 32-byte identifier of a lot used on chain:
 SHA-256 of the UTF-8 bytes of ``https://id.gs1.org/01/<GTIN-14>/10/<lot>``
 (the lot percent-encoded as in the Digital Link).
@@ -35,16 +40,18 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from biip import ParseError
 from biip.checksums import gs1_standard_check_digit
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
-from traceability.epcis.errors import InvalidDigitalLink
+from traceability.gs1._ai_tables import CONSTRAINED_QUALIFIERS, KEYS, QUALIFIERS, known_ai
+from traceability.gs1.compression import decompress_digital_link, encode_compressed
+from traceability.gs1.errors import InvalidDigitalLink
 
 __all__ = [
     "CANONICAL_HOST",
     "DigitalLink",
     "build_digital_link",
+    "compress_digital_link",
     "constrained_digital_link",
     "is_digital_link",
     "lot_id",
@@ -54,46 +61,6 @@ __all__ = [
 
 CANONICAL_HOST = "https://id.gs1.org"
 
-
-@dataclass(frozen=True)
-class _KeySpec:
-    """What the standard allows after one primary key AI."""
-
-    name: str
-    #: Allowed qualifier sequences; the qualifiers used must keep this order.
-    qualifier_orders: tuple[tuple[str, ...], ...] = ()
-    #: Digits covered by a GS1 mod-10 check digit: (start, end) slice of the value.
-    check_span: tuple[int, int] | None = None
-
-
-_KEYS: dict[str, _KeySpec] = {
-    "01": _KeySpec("GTIN", (("22", "10", "21"), ("235",)), (0, 14)),
-    "8006": _KeySpec("ITIP", (("22", "10", "21"),), (0, 14)),
-    "00": _KeySpec("SSCC", (), (0, 18)),
-    "414": _KeySpec("GLN", (("254",), ("7040",)), (0, 13)),
-    "417": _KeySpec("PGLN", (("7040",),), (0, 13)),
-    "8017": _KeySpec("GSRN-P", (("8019",),), (0, 18)),
-    "8018": _KeySpec("GSRN", (("8019",),), (0, 18)),
-    "253": _KeySpec("GDTI", (), (0, 13)),
-    "255": _KeySpec("GCN", (), (0, 13)),
-    "401": _KeySpec("GINC"),
-    "402": _KeySpec("GSIN", (), (0, 17)),
-    "8003": _KeySpec("GRAI", (), (1, 14)),
-    "8004": _KeySpec("GIAI"),
-    "8010": _KeySpec("CPID", (("8011",),)),
-    "8013": _KeySpec("GMN"),
-}
-
-#: Every key qualifier AI: these belong in the path, never in the query.
-_QUALIFIERS = frozenset(q for spec in _KEYS.values() for o in spec.qualifier_orders for q in o)
-
-#: Finest identification level kept by the constrained form, per primary key.
-_CONSTRAINED_QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "01": (("21",), ("10",), ("235",)),
-    "8006": (("21",), ("10",)),
-    "414": (("254",),),
-    "8010": (("8011",),),
-}
 
 _DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
 _ATTRIBUTE_NAMES = {
@@ -161,7 +128,7 @@ class DigitalLink:
         """Constrained canonical form for event hashes: no query, finest key level only."""
         pairs = [(self.key_ai, self.key)]
         held = dict(self.qualifiers)
-        for option in _CONSTRAINED_QUALIFIERS.get(self.key_ai, ()):
+        for option in CONSTRAINED_QUALIFIERS.get(self.key_ai, ()):
             if all(ai in held for ai in option):
                 pairs.extend((ai, held[ai]) for ai in option)
                 break
@@ -172,7 +139,7 @@ class DigitalLink:
         out: dict[str, Any] = {
             "uri": self.uri(),
             "canonical": self.canonical(),
-            "primaryKey": {"ai": self.key_ai, "name": _KEYS[self.key_ai].name, "value": self.key},
+            "primaryKey": {"ai": self.key_ai, "name": KEYS[self.key_ai].name, "value": self.key},
         }
         names = {"01": "gtin", "00": "sscc", "414": "gln", "417": "partyGln"}
         if self.key_ai in names:
@@ -204,9 +171,6 @@ def parse_digital_link(uri: str, *, today: date | None = None) -> DigitalLink:
     segments = parts.path.split("/")[1:] if parts.path else []
     start = _find_primary_key(segments)
     if start < 0:
-        # Imported here: the compression module builds on this one's tables.
-        from traceability.digital_link_compression import decompress_digital_link
-
         return parse_digital_link(decompress_digital_link(uri), today=today)
     prefix = "/".join(segments[:start])
     host = f"{parts.scheme}://{parts.netloc}" + (f"/{prefix}" if prefix else "")
@@ -261,16 +225,46 @@ def lot_id(gtin: str, lot: str) -> bytes:
     return hashlib.sha256(lot_uri(gtin, lot).encode("utf-8")).digest()
 
 
+def compress_digital_link(
+    uri: str,
+    *,
+    keep_primary_key: bool = False,
+    optimise: bool = False,
+    compress_query: bool = False,
+) -> str:
+    """Compressed form of a checked Digital Link on the same host.
+
+    ``keep_primary_key`` leaves ``/<key AI>/<key>`` readable; ``compress_query``
+    also packs non-GS1 query parameters (otherwise they stay an ordinary query).
+    """
+    link = parse_digital_link(uri)
+    ais = [(link.key_ai, link.key), *link.qualifiers, *link.attributes]
+    head = ""
+    if keep_primary_key:
+        head = f"/{link.key_ai}/{quote(link.key, safe='')}"
+        ais = ais[1:]
+    other = list(link.other_query) if compress_query else []
+    if not ais and not other:  # nothing left to compress
+        return link.uri()
+    segment = encode_compressed(ais, other, optimise=optimise)
+    query = (
+        ""
+        if compress_query
+        else "&".join(f"{quote(k, safe=':')}={quote(v, safe=':')}" for k, v in link.other_query)
+    )
+    return f"{link.host.rstrip('/')}{head}/{segment}" + (f"?{query}" if query else "")
+
+
 # --- parsing helpers ----------------------------------------------------------
 
 
 def _find_primary_key(segments: list[str]) -> int:
     """Index of the primary key AI (first known key, even-length tail); -1 if compressed."""
     for index, segment in enumerate(segments):
-        if segment in _KEYS and (len(segments) - index) % 2 == 0:
+        if segment in KEYS and (len(segments) - index) % 2 == 0:
             return index
     last = segments[-1] if segments else ""
-    partial = len(segments) >= 3 and segments[-3] in _KEYS  # /01/<gtin>/<compressed rest>
+    partial = len(segments) >= 3 and segments[-3] in KEYS  # /01/<gtin>/<compressed rest>
     if _COMPRESSED.fullmatch(last) and not last.isdigit() and (partial or len(last) >= 8):
         return -1  # a compressed Digital Link (GS1 DL compression)
     raise InvalidDigitalLink("no GS1 primary key (such as /01/<gtin>) in the path", field="path")
@@ -290,11 +284,11 @@ def _check_qualifiers(key_ai: str, pairs: list[tuple[str, str]]) -> tuple[tuple[
     if not pairs:
         return ()
     used = [ai for ai, _ in pairs]
-    for order in _KEYS[key_ai].qualifier_orders:
+    for order in KEYS[key_ai].qualifier_orders:
         positions = [order.index(ai) if ai in order else -1 for ai in used]
         if -1 not in positions and positions == sorted(set(positions)):
             return tuple((ai, _check_value(ai, value, "path")) for ai, value in pairs)
-    allowed = " or ".join("/".join(o) for o in _KEYS[key_ai].qualifier_orders) or "none"
+    allowed = " or ".join("/".join(o) for o in KEYS[key_ai].qualifier_orders) or "none"
     raise InvalidDigitalLink(
         f"qualifiers {'/'.join(used)} not allowed after /{key_ai} (allowed, in order: {allowed})",
         field=f"path./{used[0]}",
@@ -310,7 +304,7 @@ def _parse_query(query: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[s
         if not _DIGITS.fullmatch(key):
             other.append((_decode(key, "query"), value))
             continue
-        if key in _KEYS or key in _QUALIFIERS:
+        if key in KEYS or key in QUALIFIERS:
             raise InvalidDigitalLink("keys and key qualifiers belong in the path", f"query.{key}")
         if key in attributes:
             raise InvalidDigitalLink("attribute given twice", field=f"query.{key}")
@@ -335,15 +329,12 @@ def _pad_gtin(value: str) -> str:
 def _check_value(ai: str, value: str, where: str) -> str:
     """Check ``value`` against the AI's GS1 format and check digit; return it."""
     place = f"{where}./{ai}" if where == "path" else f"{where}.{ai}"
-    try:
-        spec = GS1ApplicationIdentifier.extract(ai)
-    except ParseError:
-        spec = None
-    if spec is None or spec.ai != ai:  # extract() also matches a shorter AI prefix
+    spec = known_ai(ai)
+    if spec is None:
         raise InvalidDigitalLink(f"unknown GS1 Application Identifier {ai}", field=place)
     if not re.fullmatch(spec.pattern, ai + value):
         raise InvalidDigitalLink(f"{value!r} does not match the format {spec.format}", place)
-    check_span = _KEYS[ai].check_span if ai in _KEYS else None
+    check_span = KEYS[ai].check_span if ai in KEYS else None
     if check_span is not None:
         _verify_check_digit(value[check_span[0] : check_span[1]], place)
     return value
