@@ -13,7 +13,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from traceability.digital_link import parse_digital_link
 from traceability.epcis import (
     InvalidDigitalLink,
     InvalidEvent,
@@ -22,6 +21,7 @@ from traceability.epcis import (
     validate_document,
     validate_event,
 )
+from traceability.gs1 import parse_digital_link
 
 __all__ = ["register"]
 

@@ -83,7 +83,7 @@ class TraceEventLotRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="trace_event.id", index=True)
-    lot_id: str = Field(max_length=64, index=True)  # hex of traceability.digital_link.lot_id
+    lot_id: str = Field(max_length=64, index=True)  # hex of traceability.gs1.lot_id
     gtin: str = Field(max_length=14, index=True)
     lot: str = Field(max_length=20)
     via: str | None = Field(default=None, max_length=500)  # the container, when indirect

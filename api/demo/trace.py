@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
 from traceability import Algorithm, SigningKey, new_salt, sign_envelope
-from traceability.digital_link import build_digital_link
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
+from traceability.gs1 import build_digital_link
 
 Emit = Callable[[str], None]
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from api.services.trace.store import LotRef
-from traceability.digital_link import lot_uri
+from traceability.gs1 import lot_uri
 
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"

@@ -52,8 +52,8 @@ from api.services.trace.cache import (
 from api.services.trace.cache import row_texts as _row_texts
 from api.services.trace.store import LotRef, lot_of
 from ledger_client import EventCheck, LedgerError, LotStatus, TraceRegistryClient
-from traceability.digital_link import build_digital_link
 from traceability.epcis import Event, EventType
+from traceability.gs1 import build_digital_link
 from traceability.lineage import Lineage
 
 CheckStatus = Literal[

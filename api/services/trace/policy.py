@@ -111,7 +111,7 @@ def check_capture(
 def check_gln(gln: str, *, field: str) -> None:
     """422 naming ``field`` when ``gln`` is not a GLN with a valid check digit."""
     from api.errors import UnprocessableContent
-    from traceability.digital_link import is_digital_link
+    from traceability.gs1 import is_digital_link
 
     if not is_digital_link(f"https://id.gs1.org/414/{gln}"):
         raise UnprocessableContent(f"{gln} is not a valid GLN (check digit)", field=field)

@@ -29,8 +29,8 @@ from api.db.trace_models import (
     TraceEventLotRecord,
     TraceEventRecord,
 )
-from traceability.digital_link import lot_id
 from traceability.epcis import Event, EventType, parse_link
+from traceability.gs1 import lot_id
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 from api.services.trace.lots import Provenance
 from api.services.trace.store import LotRef
-from traceability.digital_link import lot_uri
 from traceability.epcis import Event, parse_link
+from traceability.gs1 import lot_uri
 from traceability.lineage import StageName
 
 

@@ -27,8 +27,8 @@ from api.services.trace.view import provenance_json
 from api.web.deps import RuntimeDep, SessionDep
 from api.web.errors import ErrorBodyResponses
 from api.web.pages.consumer import content_security_policy, render_lot_page, render_product_page
-from traceability.digital_link import DigitalLink, build_digital_link, parse_digital_link
 from traceability.epcis import InvalidDigitalLink
+from traceability.gs1 import DigitalLink, build_digital_link, parse_digital_link
 
 router = APIRouter(tags=["resolver"], responses=ErrorBodyResponses)
 

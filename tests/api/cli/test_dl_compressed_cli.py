@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from api.cli.epcis import register
-from traceability.digital_link_compression import compress_digital_link
+from traceability.gs1 import compress_digital_link
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.api.trace_fixtures import (
     make_trace_parties,
     sub_document,
 )
-from traceability.digital_link import lot_id
+from traceability.gs1 import lot_id
 
 
 @pytest.fixture
