@@ -1,67 +1,154 @@
 """Chain access for sandan: compile, deploy and call the trade and trace registries.
 
-``import ledger_client`` stays cheap: eth-tester and py-solc-x are imported only
-when the in-process chain or the compiler is used.
+``import ledger_client`` is cheap: every public name is loaded from its module on
+first use (PEP 562), so a command that never touches the chain never imports web3;
+eth-tester and py-solc-x are imported only when the in-process chain or the
+compiler is used.
 """
 
-from ledger_client._nonces import NonceManager, nonce_manager_for
-from ledger_client._retry import RetryPolicy
-from ledger_client.accounts import (
-    DEV_CHAIN_IDS,
-    DEV_PARTIES,
-    account_from_key,
-    dev_accounts,
-    dev_role_grants,
-)
-from ledger_client.client import TraceRegistryClient, TradeRegistryClient
-from ledger_client.compile import (
-    check_artifacts,
-    compile_contracts,
-    find_solc,
-    load_artifacts,
-    write_artifacts,
-)
-from ledger_client.config import LedgerSettings
-from ledger_client.deploy import DeployedContract, Deployment, deploy_registries
-from ledger_client.errors import (
-    AnchorNotFound,
-    ArtifactsError,
-    CompilationError,
-    ConfigurationError,
-    ContractReverted,
-    DeploymentError,
-    EmbeddedNodeError,
-    LedgerError,
-    ProviderError,
-    ReceiptTimeout,
-    TransactionError,
-    TransactionFailed,
-)
-from ledger_client.events import ContractEvent
-from ledger_client.node import (
-    EmbeddedNode,
-    ensure_embedded_node,
-    find_anvil,
-    running_node_url,
-    stop_embedded_node,
-)
-from ledger_client.providers import check_connection, make_web3
-from ledger_client.types import (
-    Address,
-    Batch,
-    Bytes32,
-    CompiledContract,
-    DocumentCheck,
-    DocumentRecord,
-    DocumentStatus,
-    EventCheck,
-    LotBatch,
-    LotStatus,
-    TradeRecord,
-    TradeState,
-    TxHash,
-    TxResult,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger_client._nonces import NonceManager, nonce_manager_for
+    from ledger_client._retry import RetryPolicy
+    from ledger_client.accounts import (
+        DEV_CHAIN_IDS,
+        DEV_PARTIES,
+        account_from_key,
+        dev_accounts,
+        dev_role_grants,
+    )
+    from ledger_client.client import TraceRegistryClient, TradeRegistryClient
+    from ledger_client.compile import (
+        check_artifacts,
+        compile_contracts,
+        find_solc,
+        load_artifacts,
+        write_artifacts,
+    )
+    from ledger_client.config import LedgerSettings
+    from ledger_client.deploy import DeployedContract, Deployment, deploy_registries
+    from ledger_client.errors import (
+        AnchorNotFound,
+        ArtifactsError,
+        CompilationError,
+        ConfigurationError,
+        ContractReverted,
+        DeploymentError,
+        EmbeddedNodeError,
+        LedgerError,
+        ProviderError,
+        ReceiptTimeout,
+        TransactionError,
+        TransactionFailed,
+    )
+    from ledger_client.events import ContractEvent
+    from ledger_client.node import (
+        EmbeddedNode,
+        ensure_embedded_node,
+        find_anvil,
+        running_node_url,
+        stop_embedded_node,
+        write_node_record,
+    )
+    from ledger_client.providers import check_connection, make_web3, redact_url
+    from ledger_client.types import (
+        Address,
+        Batch,
+        Bytes32,
+        CompiledContract,
+        DocumentCheck,
+        DocumentRecord,
+        DocumentStatus,
+        EventCheck,
+        LotBatch,
+        LotStatus,
+        TradeRecord,
+        TradeState,
+        TxHash,
+        TxResult,
+    )
+
+#: Where each public name lives.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "ledger_client._nonces": (
+        "NonceManager",
+        "nonce_manager_for",
+    ),
+    "ledger_client._retry": ("RetryPolicy",),
+    "ledger_client.accounts": (
+        "DEV_CHAIN_IDS",
+        "DEV_PARTIES",
+        "account_from_key",
+        "dev_accounts",
+        "dev_role_grants",
+    ),
+    "ledger_client.client": (
+        "TraceRegistryClient",
+        "TradeRegistryClient",
+    ),
+    "ledger_client.compile": (
+        "check_artifacts",
+        "compile_contracts",
+        "find_solc",
+        "load_artifacts",
+        "write_artifacts",
+    ),
+    "ledger_client.config": ("LedgerSettings",),
+    "ledger_client.deploy": (
+        "DeployedContract",
+        "Deployment",
+        "deploy_registries",
+    ),
+    "ledger_client.errors": (
+        "AnchorNotFound",
+        "ArtifactsError",
+        "CompilationError",
+        "ConfigurationError",
+        "ContractReverted",
+        "DeploymentError",
+        "EmbeddedNodeError",
+        "LedgerError",
+        "ProviderError",
+        "ReceiptTimeout",
+        "TransactionError",
+        "TransactionFailed",
+    ),
+    "ledger_client.events": ("ContractEvent",),
+    "ledger_client.node": (
+        "EmbeddedNode",
+        "ensure_embedded_node",
+        "find_anvil",
+        "running_node_url",
+        "stop_embedded_node",
+        "write_node_record",
+    ),
+    "ledger_client.providers": (
+        "check_connection",
+        "make_web3",
+        "redact_url",
+    ),
+    "ledger_client.types": (
+        "Address",
+        "Batch",
+        "Bytes32",
+        "CompiledContract",
+        "DocumentCheck",
+        "DocumentRecord",
+        "DocumentStatus",
+        "EventCheck",
+        "LotBatch",
+        "LotStatus",
+        "TradeRecord",
+        "TradeState",
+        "TxHash",
+        "TxResult",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "DEV_CHAIN_IDS",
@@ -114,7 +201,24 @@ __all__ = [
     "load_artifacts",
     "make_web3",
     "nonce_manager_for",
+    "redact_url",
     "running_node_url",
     "stop_embedded_node",
     "write_artifacts",
+    "write_node_record",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module the first time it is asked for."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public API, loaded or not."""
+    return sorted(__all__)

@@ -12,10 +12,6 @@ import sys
 import warnings
 
 import typer
-from pydantic import ValidationError
-
-from ledger_client import LedgerError
-from traceability import TraceabilityError
 
 #: Command modules, in the order their commands appear in ``sandan --help``.
 COMMAND_MODULES = (
@@ -51,11 +47,29 @@ def main() -> None:
     app = build_app()
     try:
         app()
-    except (LedgerError, TraceabilityError) as exc:
-        typer.secho(f"sandan: {exc}", err=True, fg=typer.colors.RED)
+    except Exception as exc:
+        message = _user_error(exc)
+        if message is None:
+            raise
+        typer.secho(f"sandan: {message}", err=True, fg=typer.colors.RED)
         sys.exit(2)
-    except ValidationError as exc:  # a bad SANDAN_* setting
-        first = exc.errors()[0]
+
+
+def _user_error(exc: Exception) -> str | None:
+    """The one line for an error that is the user's to fix, or None for a real crash.
+
+    The error classes are looked up only if their modules were loaded: an exception
+    cannot be of a class that was never imported, and ``sandan --help`` stays cheap.
+    """
+    ledger_errors = sys.modules.get("ledger_client.errors")
+    domain_errors = sys.modules.get("traceability.errors")
+    if ledger_errors is not None and isinstance(exc, ledger_errors.LedgerError):
+        return str(exc)
+    if domain_errors is not None and isinstance(exc, domain_errors.TraceabilityError):
+        return str(exc)
+    pydantic_core = sys.modules.get("pydantic_core")
+    if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
+        first = exc.errors()[0]  # a bad SANDAN_* setting
         where = ".".join(str(p) for p in first["loc"]) or exc.title
-        typer.secho(f"sandan: setting {where}: {first['msg']}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
+        return f"setting {where}: {first['msg']}"
+    return None

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 
 import typer
-
-from api.bench.context import DEFAULT_POSTGRES_URL
 
 HELP_ONLY = "Run only these benches (repeat, or comma-separate): "
 
@@ -41,14 +38,17 @@ def bench(
         "--only",
         help=HELP_ONLY + "gas, verify, match, epcis, ingest, latency, resolver, memory.",
     ),
-    postgres_url: str = typer.Option(
-        os.environ.get("SANDAN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    postgres_url: str | None = typer.Option(
+        None,
         "--postgres-url",
-        help="A PostgreSQL server where fresh bench databases may be created and dropped.",
+        envvar="SANDAN_BENCH_POSTGRES_URL",
+        help="A PostgreSQL server where fresh bench databases may be created and dropped"
+        " (default: the local server on 127.0.0.1:5432, database test; empty: none).",
     ),
 ) -> None:
     """Run the benches on a private anvil and fresh databases; print every figure beside its target."""  # noqa: E501
     from api.bench import run_benches
+    from api.bench.context import DEFAULT_POSTGRES_URL
     from api.cli._bench_view import ProgressBars, render_table
 
     names = _selected(only)
@@ -56,7 +56,7 @@ def bench(
         report = run_benches(
             names,
             quick=quick,
-            postgres_url=postgres_url or None,
+            postgres_url=(DEFAULT_POSTGRES_URL if postgres_url is None else postgres_url) or None,
             progress=bars,
             on_done=bars.bench_done,
         )

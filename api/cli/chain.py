@@ -10,29 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from ledger_client import (
-    DEV_PARTIES,
-    EmbeddedNode,
-    EmbeddedNodeError,
-    LedgerError,
-    LedgerSettings,
-    check_artifacts,
-    compile_contracts,
-    deploy_registries,
-    dev_accounts,
-    dev_role_grants,
-    ensure_embedded_node,
-    find_anvil,
-    make_web3,
-    running_node_url,
-    stop_embedded_node,
-    write_artifacts,
-)
-from ledger_client.accounts import account_from_key
-from ledger_client.node import write_node_record
-from ledger_client.providers import check_connection, redact_url
+import ledger_client
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -46,14 +25,16 @@ _ERROR_EXIT = 2
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
     """Turn the user's problems (settings, node, compiler) into one line and exit 2."""
+    import pydantic  # imported here: `sandan --help` stays fast
+
     try:
         yield
-    except ValidationError as exc:
+    except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or exc.title
         typer.secho(f"sandan: setting {where}: {first['msg']}", err=True, fg=typer.colors.RED)
         raise typer.Exit(_ERROR_EXIT) from exc
-    except LedgerError as exc:
+    except ledger_client.LedgerError as exc:
         typer.secho(f"sandan: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(_ERROR_EXIT) from exc
 
@@ -68,9 +49,9 @@ def compile_command(
 ) -> None:
     """Compile the Solidity registries and write the artifacts shipped with the package."""
     with _one_line_errors():
-        settings = LedgerSettings()
+        settings = ledger_client.LedgerSettings()
         if check:
-            differing = check_artifacts(settings)
+            differing = ledger_client.check_artifacts(settings)
             if differing:
                 typer.echo(
                     f"artifacts out of date: {', '.join(differing)} (run `sandan compile`)",
@@ -79,7 +60,7 @@ def compile_command(
                 raise typer.Exit(1)
             typer.echo("artifacts match the sources")
             return
-        for path in write_artifacts(compile_contracts(settings)):
+        for path in ledger_client.write_artifacts(ledger_client.compile_contracts(settings)):
             typer.echo(f"wrote {path}")
 
 
@@ -94,15 +75,15 @@ def node_command(
 ) -> None:
     """Run the embedded anvil node (state kept in the data dir), or stop it."""
     with _one_line_errors():
-        settings = LedgerSettings()
+        settings = ledger_client.LedgerSettings()
         if stop:
-            stopped = stop_embedded_node(settings)
+            stopped = ledger_client.stop_embedded_node(settings)
             typer.echo("embedded node stopped" if stopped else "no embedded node was running")
             return
         if foreground:
             _run_foreground(settings, port or settings.node_port)
             return
-        url = ensure_embedded_node(settings, port=port)
+        url = ledger_client.ensure_embedded_node(settings, port=port)
         typer.echo(f"embedded node at {url} (state in {settings.data_dir})")
 
 
@@ -117,45 +98,51 @@ def deploy_command(
 ) -> None:
     """Deploy both registries, grant the demo roles and write the deployment file."""
     with _one_line_errors():
-        settings = LedgerSettings()
-        url = rpc_url or settings.rpc_url or ensure_embedded_node(settings)
-        w3 = make_web3(url, timeout=settings.chain_timeout)
-        check_connection(w3)
+        settings = ledger_client.LedgerSettings()
+        url = rpc_url or settings.rpc_url or ledger_client.ensure_embedded_node(settings)
+        w3 = ledger_client.make_web3(url, timeout=settings.chain_timeout)
+        ledger_client.check_connection(w3)
         admin, grants = _deployer_and_grants(w3, settings)
-        deployment = deploy_registries(
+        deployment = ledger_client.deploy_registries(
             w3, admin, grants=grants, confirmations=settings.confirmations
         )
         path = output or settings.deployment_file
         deployment.save(path)
-        typer.echo(f"chain {deployment.chain_id} at {redact_url(url)}")
+        typer.echo(f"chain {deployment.chain_id} at {ledger_client.redact_url(url)}")
         for name, contract in sorted(deployment.contracts.items()):
             typer.echo(f"{name}: {contract.address} (block {contract.block_number})")
         typer.echo(f"deployment file: {path}")
 
 
 def _deployer_and_grants(
-    w3: Web3, settings: LedgerSettings
+    w3: Web3, settings: ledger_client.LedgerSettings
 ) -> tuple[LocalAccount, dict[str, list[str]]]:
     """Production: the admin key from settings, the anchorer key gets ANCHORER_ROLE.
 
     Without an admin key (dev chains only): dev accounts with the demo roles.
     """
     if settings.admin_key is not None:
-        admin = account_from_key(settings.admin_key)
+        admin = ledger_client.account_from_key(settings.admin_key)
         grants: dict[str, list[str]] = {}
         if settings.anchorer_key is not None:
-            grants["ANCHORER_ROLE"] = [account_from_key(settings.anchorer_key).address]
+            grants["ANCHORER_ROLE"] = [
+                ledger_client.account_from_key(settings.anchorer_key).address
+            ]
         return admin, grants
-    accounts = dev_accounts(w3, len(DEV_PARTIES))
-    return accounts[0], dev_role_grants(accounts)
+    accounts = ledger_client.dev_accounts(w3, len(ledger_client.DEV_PARTIES))
+    return accounts[0], ledger_client.dev_role_grants(accounts)
 
 
-def _run_foreground(settings: LedgerSettings, port: int) -> None:
-    if running_node_url(settings):
-        raise EmbeddedNodeError("an embedded node is already running: `sandan node --stop` first")
-    node = EmbeddedNode(settings.data_dir, port, anvil=find_anvil(settings))
+def _run_foreground(settings: ledger_client.LedgerSettings, port: int) -> None:
+    if ledger_client.running_node_url(settings):
+        raise ledger_client.EmbeddedNodeError(
+            "an embedded node is already running: `sandan node --stop` first"
+        )
+    node = ledger_client.EmbeddedNode(
+        settings.data_dir, port, anvil=ledger_client.find_anvil(settings)
+    )
     node.start()
-    write_node_record(settings, node)
+    ledger_client.write_node_record(settings, node)
     typer.echo(f"embedded node at {node.rpc_url} (Ctrl-C to stop; state in {settings.data_dir})")
     stopped = threading.Event()
     previous: Callable[..., object] | int | None = signal.signal(
@@ -169,7 +156,7 @@ def _run_foreground(settings: LedgerSettings, port: int) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
         node.stop()
-        stop_embedded_node(settings)
+        ledger_client.stop_embedded_node(settings)
         typer.echo("embedded node stopped; state saved")
 
 

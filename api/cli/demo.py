@@ -9,8 +9,6 @@ from typing import Any
 
 import typer
 
-from api.config import ApiSettings
-
 
 def register(app: typer.Typer) -> None:
     """Add ``sandan demo``."""
@@ -34,6 +32,7 @@ def demo(
     from fastapi.testclient import TestClient
 
     from api.anchoring.worker import AnchorWorker
+    from api.config import ApiSettings
     from api.demo.trace import run_trace_demo
     from api.demo.trade import DemoRun, run_trade_demo
     from api.provisioning import ensure_deployment

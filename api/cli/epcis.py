@@ -13,16 +13,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from traceability.epcis import (
-    InvalidDigitalLink,
-    InvalidEvent,
-    event_hash,
-    prehash,
-    validate_document,
-    validate_event,
-)
-from traceability.gs1 import parse_digital_link
-
 __all__ = ["register"]
 
 
@@ -33,6 +23,8 @@ def _fail(message: str) -> NoReturn:
 
 def _load_events(path: Path) -> tuple[list[dict[str, Any]], Any]:
     """Events of an EPCISDocument (or one bare event) after validation, and the @context."""
+    from traceability.epcis import InvalidEvent, validate_document, validate_event
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -58,6 +50,8 @@ def hash_command(
     ] = False,
 ) -> None:
     """Print the CBV 2.0 event hash of every event, in document order."""
+    from traceability.epcis import event_hash, prehash
+
     events, context = _load_events(file)
     for event in events:
         typer.echo(
@@ -67,6 +61,8 @@ def hash_command(
 
 def parse_command(uri: Annotated[str, typer.Argument(help="GS1 Digital Link URI")]) -> None:
     """Print a GS1 Digital Link as JSON (gtin, lot, serial, expiry, attributes)."""
+    from traceability.gs1 import InvalidDigitalLink, parse_digital_link
+
     try:
         link = parse_digital_link(uri, today=date.today())
     except InvalidDigitalLink as exc:
@@ -79,6 +75,8 @@ def qr_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .png or .svg")],
 ) -> None:
     """Write a label-sized QR code (ECC M, ~25 mm at 300 dpi) for a checked Digital Link."""
+    from traceability.gs1 import InvalidDigitalLink, parse_digital_link
+
     try:
         parse_digital_link(uri)
     except InvalidDigitalLink as exc:

@@ -6,11 +6,6 @@ import threading
 
 import typer
 
-from api.config import ApiSettings
-from api.provisioning import ensure_deployment
-from api.runtime import Runtime
-from api.web.logs import configure_logging
-
 
 def register(app: typer.Typer) -> None:
     """Add the service commands."""
@@ -29,6 +24,10 @@ def serve(
     import uvicorn
 
     from api.anchoring.worker import AnchorWorker
+    from api.config import ApiSettings
+    from api.provisioning import ensure_deployment
+    from api.runtime import Runtime
+    from api.web.logs import configure_logging
     from api.web.main import create_app
 
     configure_logging()
@@ -57,6 +56,9 @@ def serve(
 def worker() -> None:
     """Run the anchoring worker alone (several may share a PostgreSQL database)."""
     from api.anchoring.worker import AnchorWorker
+    from api.config import ApiSettings
+    from api.runtime import Runtime
+    from api.web.logs import configure_logging
 
     configure_logging()
     settings = ApiSettings()

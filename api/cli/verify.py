@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from api.verify.verifier import EXIT_NOT_AUTHENTIC, EXIT_UNREACHABLE, Report, verify_bundle
-from ledger_client import LedgerError, ProviderError, TradeRegistryClient, make_web3
-from ledger_client.providers import check_connection
+import ledger_client
+
+if TYPE_CHECKING:
+    from api.verify.verifier import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -18,6 +20,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _load(path: Path) -> dict[str, object]:
+    from api.verify.verifier import EXIT_NOT_AUTHENTIC
+
     if not path.is_file():
         typer.secho(f"sandan verify: {path} is not a readable file", err=True, fg="red")
         raise typer.Exit(EXIT_NOT_AUTHENTIC)
@@ -49,19 +53,21 @@ def verify(
     Exit 0: authentic. Exit 1: not authentic (the failed check is named). Exit 3: the
     chain could not be reached; nothing was concluded, try again.
     """
+    from api.verify.verifier import EXIT_NOT_AUTHENTIC, EXIT_UNREACHABLE, verify_bundle
+
     data = _load(bundle)
     try:
         url = rpc_url or _embedded_url()
-        w3 = make_web3(url)
-        chain_id = check_connection(w3)
+        w3 = ledger_client.make_web3(url)
+        chain_id = ledger_client.check_connection(w3)
         chain = data.get("chain")
         address = str(chain.get("tradeRegistry", "")) if isinstance(chain, dict) else ""
-        reader = TradeRegistryClient(w3, address)
+        reader = ledger_client.TradeRegistryClient(w3, address)
         report = verify_bundle(data, reader, chain_id=chain_id)
-    except ProviderError as exc:
+    except ledger_client.ProviderError as exc:
         typer.secho(f"sandan verify: cannot reach the chain: {exc}", err=True, fg="yellow")
         raise typer.Exit(EXIT_UNREACHABLE) from exc
-    except LedgerError as exc:
+    except ledger_client.LedgerError as exc:
         typer.secho(f"sandan verify: {exc}", err=True, fg="red")
         raise typer.Exit(EXIT_NOT_AUTHENTIC) from exc
     _print(report, as_json)
@@ -71,11 +77,12 @@ def verify(
 def _embedded_url() -> str:
     from api.config import ApiSettings
     from api.provisioning import ledger_settings
-    from ledger_client import running_node_url
 
-    url = running_node_url(ledger_settings(ApiSettings()))
+    url = ledger_client.running_node_url(ledger_settings(ApiSettings()))
     if url is None:
-        raise ProviderError("no --rpc-url given and the embedded node is not running (sandan node)")
+        raise ledger_client.ProviderError(
+            "no --rpc-url given and the embedded node is not running (sandan node)"
+        )
     return url
 
 

@@ -1,4 +1,7 @@
-"""ledger_client's public API is exactly its sorted ``__all__``."""
+"""ledger_client's public API is exactly its sorted ``__all__``, and importing it is cheap."""
+
+import subprocess
+import sys
 
 import ledger_client
 
@@ -10,7 +13,28 @@ def _isort_key(name: str) -> tuple[int, str]:
 
 
 def test_all_is_sorted_and_matches_public_names():
-    public = {name for name in vars(ledger_client) if not name.startswith("_")}
-    modules = {name for name in public if type(getattr(ledger_client, name)).__name__ == "module"}
     assert ledger_client.__all__ == sorted(ledger_client.__all__, key=_isort_key)
-    assert set(ledger_client.__all__) == public - modules
+    assert set(ledger_client.__all__) == set(ledger_client._MODULE_OF)
+    assert dir(ledger_client) == sorted(ledger_client.__all__)
+
+
+def test_every_public_name_resolves_to_its_module():
+    for name in ledger_client.__all__:
+        module = ledger_client._MODULE_OF[name]
+        value = getattr(ledger_client, name)
+        assert value is getattr(sys.modules[module], name)
+
+
+def test_unknown_name_raises_attribute_error():
+    try:
+        ledger_client.NoSuchThing  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")
+
+
+def test_import_does_not_load_web3():
+    code = "import sys, ledger_client; print(sorted(m for m in ('web3', 'eth_account') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
