@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Request
 from sqlmodel import Session
 
 from api.db.models import DocumentRecord, PartyRecord, utcnow
@@ -14,18 +13,11 @@ from api.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
-    RateLimited,
 )
 from api.runtime import Runtime
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import documents as service
 from api.services.parties import party_roles
-
-
-def check_rate(request: Request, party_code: str, *, cost: int = 1) -> None:
-    """429 when the party has used up its write budget."""
-    if not request.app.state.rate_limiter.allow(party_code, cost):
-        raise RateLimited("too many writes; slow down", field=None)
 
 
 def submit_one(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+from fastapi import Request
+
+from api.errors import RateLimited
+
 
 class RateLimiter:
     """A token bucket per key: ``per_minute`` tokens refilled continuously.
@@ -32,3 +36,9 @@ class RateLimiter:
                 return False
             self._buckets[key] = (tokens - cost, now)
             return True
+
+
+def check_rate(request: Request, party_code: str, *, cost: int = 1) -> None:
+    """429 when the party has used up its write budget."""
+    if not request.app.state.rate_limiter.allow(party_code, cost):
+        raise RateLimited("too many writes; slow down", field=None)

@@ -11,6 +11,8 @@ from pathlib import Path
 import grimp
 import pytest
 
+from tests.test_architecture import module_cycles
+
 PACKAGE = "traceability"
 
 
@@ -20,22 +22,11 @@ def graph() -> grimp.ImportGraph:
     return grimp.build_graph(PACKAGE, cache_dir=None)
 
 
-def _cycles(graph: grimp.ImportGraph) -> list[tuple[str, ...]]:
-    """For each direct import a → b that b leads back from, the chain b → … → a."""
-    found = []
-    for importer in sorted(graph.modules):
-        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
-            back = graph.find_shortest_chain(importer=imported, imported=importer)
-            if back is not None:
-                found.append((importer, *back))
-    return found
+def test_traceability_modules_import_withoutmodule_cycles(graph: grimp.ImportGraph) -> None:
+    assert module_cycles(graph) == []
 
 
-def test_traceability_modules_import_without_cycles(graph: grimp.ImportGraph) -> None:
-    assert _cycles(graph) == []
-
-
-def test_traceability_subpackages_import_without_cycles(graph: grimp.ImportGraph) -> None:
+def test_traceability_subpackages_import_withoutmodule_cycles(graph: grimp.ImportGraph) -> None:
     # Cycles between the children of ``traceability`` (modules or whole subpackages).
     assert graph.nominate_cycle_breakers(PACKAGE) == set()
 
@@ -56,7 +47,7 @@ def test_cycle_scan_finds_cycle_inside_function(
     (package / "b.py").write_text("def late() -> None:\n    from cyclepkg import a\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     graph = grimp.build_graph("cyclepkg", cache_dir=None)
-    assert _cycles(graph) == [
+    assert module_cycles(graph) == [
         ("cyclepkg.a", "cyclepkg.b", "cyclepkg.a"),
         ("cyclepkg.b", "cyclepkg.a", "cyclepkg.b"),
     ]

@@ -11,6 +11,7 @@ from api.services import bulk, ingest, xml_ingest
 from api.services import documents as service
 from api.web.deps import PartyDep, RuntimeDep, SessionDep
 from api.web.errors import ErrorBodyResponses
+from api.web.ratelimit import check_rate
 
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ErrorBodyResponses)
 
@@ -43,7 +44,7 @@ def submit_document(
     response: Response,
 ) -> DocumentPublic:
     """Submit one signed document (order, payment, waybill or inventory)."""
-    ingest.check_rate(request, party.code)
+    check_rate(request, party.code)
     result = ingest.submit_one(session=session, runtime=runtime, party=party, data=envelope)
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -71,7 +72,7 @@ async def submit_bulk(
     """Submit many signed documents as NDJSON, one envelope per line; per-line results."""
     body = await request.body()
     lines = ingest.split_ndjson(body, limit=runtime.settings.max_bulk_documents)
-    ingest.check_rate(request, party.code, cost=max(1, len(lines)))
+    check_rate(request, party.code, cost=max(1, len(lines)))
     return bulk.submit_many(session=session, runtime=runtime, party=party, lines=lines)
 
 
@@ -102,7 +103,7 @@ async def submit_xml(
     signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
 ) -> list[DocumentPublic]:
     """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes."""
-    ingest.check_rate(request, party.code)
+    check_rate(request, party.code)
     body = await request.body()
     results = xml_ingest.submit_xml(
         session=session,
