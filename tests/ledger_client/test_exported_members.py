@@ -22,7 +22,7 @@ def test_all_is_sorted_and_matches_public_names():
 
 def test_every_public_name_resolves_to_its_module():
     for name in ledger_client.__all__:
-        module = ledger_client._MODULE_OF[name]
+        module = f"ledger_client.{ledger_client._MODULE_OF[name]}"
         value = getattr(ledger_client, name)
         assert value is getattr(sys.modules[module], name)
 
