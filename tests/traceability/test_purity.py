@@ -34,9 +34,16 @@ CLOCK_CALLS = {
     ("time", "time"),
     ("time", "time_ns"),
     ("time", "monotonic"),
+    ("time", "monotonic_ns"),
+    ("time", "perf_counter"),
+    ("time", "perf_counter_ns"),
+    ("time", "process_time"),
+    ("time", "thread_time"),
     ("time", "localtime"),
     ("time", "gmtime"),
 }
+#: Modules whose import alone means a clock is read somewhere (``from time import perf_counter``).
+CLOCK_MODULES = {"time"}
 
 PACKAGE_DIR = Path(traceability.__file__).parent
 SOURCES = sorted(PACKAGE_DIR.rglob("*.py"))
@@ -65,6 +72,9 @@ def test_import_traceability_loads_no_forbidden_module() -> None:
 def _clock_calls(tree: ast.AST) -> list[str]:
     found = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            found += [f"line {node.lineno}: import {n}" for n in names if n in CLOCK_MODULES]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
             name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
@@ -82,3 +92,17 @@ def test_clock_scan_finds_clock_calls() -> None:
     # Guard against a scan that can never fail.
     tree = ast.parse("import datetime\nx = datetime.datetime.now()\ny = time.time()\n")
     assert _clock_calls(tree) == ["line 2: datetime.now()", "line 3: time.time()"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("t = time.perf_counter()\n", ["line 1: time.perf_counter()"]),
+        ("t = time.monotonic()\n", ["line 1: time.monotonic()"]),
+        ("t = time.monotonic_ns()\n", ["line 1: time.monotonic_ns()"]),
+        ("from time import perf_counter\n", ["line 1: import time"]),
+        ("import time as clock\n", ["line 1: import time"]),
+    ],
+)
+def test_clock_scan_finds_performance_counters(source: str, expected: list[str]) -> None:
+    assert _clock_calls(ast.parse(source)) == expected
