@@ -41,7 +41,7 @@ from traceability.trade._fields import (
     Int9,
     PortCode,
 )
-from traceability.trade._heads import ExportDeclared
+from traceability.trade._heads import ExportDeclared, OrderHeadStart
 from traceability.trade._items import check_gnums, check_required
 from traceability.trade._xml import XmlLayout
 from traceability.trade.modes import Direction, DocumentKind, TradeMode, mode_rules
@@ -66,7 +66,7 @@ class ExportOrderItem(CebModel):
     note: T1000 | None = None
 
 
-class ExportOrder(ExportDeclared):
+class ExportOrder(OrderHeadStart):
     """CEB303 电子订单: an export order (OrderHead fields plus its OrderList lines)."""
 
     message_type: ClassVar[str] = "CEB303"
@@ -75,13 +75,6 @@ class ExportOrder(ExportDeclared):
     xml_layout: ClassVar[XmlLayout] = XmlLayout("Order", "OrderHead", rules=("consecutive_gnum",))
 
     orderType: ExportOrderType
-    orderNo: T60
-    ebpCode: T18
-    ebpName: T100
-    ebcCode: T18
-    ebcName: T100
-    goodsValue: Dec19_5
-    freight: Dec19_5
     currency: Fixed3
     note: T1000 | None = None
     items: tuple[ExportOrderItem, ...] = Field(alias="OrderList", min_length=1, max_length=100)

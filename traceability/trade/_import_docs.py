@@ -42,7 +42,7 @@ from traceability.trade._fields import (
     Int5,
     Int9,
 )
-from traceability.trade._heads import ImportDeclared
+from traceability.trade._heads import ImportAppStatus, ImportDeclared, OrderHeadStart
 from traceability.trade._items import check_gnums, check_required
 from traceability.trade._xml import XmlForm, XmlLayout
 from traceability.trade.modes import MODE_RULES, Direction, DocumentKind, TradeMode, mode_rules
@@ -78,7 +78,7 @@ class ImportOrderItem(CebModel):
     note: T1000 | None = None
 
 
-class ImportOrder(ImportDeclared):
+class ImportOrder(OrderHeadStart):
     """CEB311 电子订单: an import order (OrderHead fields plus its OrderList lines)."""
 
     message_type: ClassVar[str] = "CEB311"
@@ -86,14 +86,8 @@ class ImportOrder(ImportDeclared):
     direction: ClassVar[Direction] = Direction.IMPORT
     xml_layout: ClassVar[XmlLayout] = XmlLayout("Order", "OrderHead", rules=("consecutive_gnum",))
 
+    appStatus: ImportAppStatus
     orderType: Literal["I"]
-    orderNo: T60
-    ebpCode: T18
-    ebpName: T100
-    ebcCode: T18
-    ebcName: T100
-    goodsValue: Dec19_5
-    freight: Dec19_5
     discount: Dec19_5
     taxTotal: Dec19_5
     acturalPaid: Dec19_5
