@@ -1,35 +1,68 @@
-"""Which spec and which model belong to each supported CEB message type."""
+"""Every supported CEB message type: its title, direction and model; the specs are generated.
+
+The element tree of each message comes from its model (see ``_generate``):
+nothing here restates a field.
+"""
 
 from __future__ import annotations
 
 from traceability.ceb import models
-from traceability.ceb._export_specs import EXPORT_SPECS
-from traceability.ceb._import_specs import IMPORT_SPECS
-from traceability.ceb._receipt_specs import RECEIPT_SPECS
+from traceability.ceb._generate import Flow, MessageKind, build_spec
 from traceability.ceb.spec import MessageSpec
-from traceability.trade.models import DOCUMENT_MODELS, CebModel
+from traceability.trade import models as documents
+from traceability.trade._fields import CebModel
+
+Table = tuple[tuple[str, str, type[CebModel]], ...]  # (code, title, model)
+
+_IMPORT_DECLARATIONS: Table = (
+    ("CEB311", "电子订单 import order", documents.ImportOrder),
+    ("CEB411", "支付凭证 import payment voucher", documents.ImportPayment),
+    ("CEB511", "物流运单 import waybill", documents.ImportWaybill),
+    ("CEB621", "进口清单 import inventory", documents.ImportInventory),
+    # CEB625 is not in the CEB note's tables: its fields follow the 2018 spec as
+    # quoted in public integration code (secondary source, marked [I] in docs/ceb.md).
+    ("CEB625", "退货申请单 import return application", models.ReturnApplication),
+)
+_EXPORT_DECLARATIONS: Table = (
+    ("CEB303", "电子订单 export order", documents.ExportOrder),
+    ("CEB403", "收款单 export receipt of payment", documents.ExportReceipt),
+    ("CEB505", "物流运单 export waybill", documents.ExportWaybill),
+    ("CEB603", "申报清单 export inventory", documents.ExportInventory),
+    ("CEB607", "清单总分单 export master waybill over inventories", models.MasterWaybill),
+    ("CEB701", "汇总申请单 export summary application", models.SummaryApplication),
+)
+_IMPORT_RECEIPTS: Table = (
+    ("CEB312", "电子订单回执 order receipt", models.OrderReturn),
+    ("CEB412", "支付凭证回执 payment receipt", models.PaymentReturn),
+    ("CEB512", "物流运单回执 waybill receipt", models.LogisticsReturn),
+    ("CEB622", "进口清单回执 inventory receipt", models.ImportInventoryReturn),
+    # CEB626 is not in the note's tables: same shape as CEB622 per public integration code ([I]).
+    ("CEB626", "退货申请单回执 return receipt", models.InvtRefundReturn),
+    ("CEB900", "报文格式校验回执 message format receipt", models.MessageReturn),
+)
+_EXPORT_RECEIPTS: Table = (
+    ("CEB304", "订单回执 export order receipt", models.OrderReturn),
+    ("CEB404", "收款单回执 export payment-receipt receipt", models.ReceiptsReturn),
+    ("CEB506", "物流运单回执 export waybill receipt", models.ExportLogisticsReturn),
+    ("CEB604", "出口清单回执 export inventory receipt", models.ExportInventoryReturn),
+    ("CEB608", "清单总分单回执 master waybill receipt", models.WayBillReturn),
+    ("CEB702", "汇总申请单回执 summary receipt", models.SummaryReturn),
+)
+_TABLES: tuple[tuple[Flow, MessageKind, Table], ...] = (
+    ("import", "declaration", _IMPORT_DECLARATIONS),
+    ("export", "declaration", _EXPORT_DECLARATIONS),
+    ("import", "receipt", _IMPORT_RECEIPTS),
+    ("export", "receipt", _EXPORT_RECEIPTS),
+)
 
 SPECS: dict[str, MessageSpec] = {
-    spec.code: spec for spec in (*IMPORT_SPECS, *EXPORT_SPECS, *RECEIPT_SPECS)
+    code: build_spec(code, title, flow, kind, model)
+    for flow, kind, table in _TABLES
+    for code, title, model in table
 }
+"""The spec of each message type, generated from its model."""
 
 MODELS: dict[str, type[CebModel]] = {
-    **DOCUMENT_MODELS,
-    "CEB625": models.ReturnApplication,
-    "CEB607": models.MasterWaybill,
-    "CEB701": models.SummaryApplication,
-    "CEB312": models.OrderReturn,
-    "CEB304": models.OrderReturn,
-    "CEB412": models.PaymentReturn,
-    "CEB512": models.LogisticsReturn,
-    "CEB506": models.LogisticsReturn,
-    "CEB622": models.ImportInventoryReturn,
-    "CEB626": models.ImportInventoryReturn,
-    "CEB404": models.ReceiptsReturn,
-    "CEB604": models.ExportInventoryReturn,
-    "CEB608": models.WayBillReturn,
-    "CEB702": models.SummaryReturn,
-    "CEB900": models.MessageReturn,
+    code: model for _, _, table in _TABLES for code, _, model in table
 }
-
-assert set(SPECS) == set(MODELS), "every spec needs a model and vice versa"
+"""The model of each message type's business element."""

@@ -8,9 +8,9 @@ inference ([I]), as listed in docs/ceb.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from traceability.ceb.spec import Record, Rule, RuleIssue
+from traceability.ceb.spec import Group, Record, Rule, RuleIssue
 
 BONDED_MODES = ("1210",)
 DIRECT_IMPORT_MODE = "9610"
@@ -146,3 +146,36 @@ def _seq_within_count(head: Record, head_name: str) -> list[RuleIssue]:
         detail = f"msgSeqNo {seq} is outside 1..msgCount ({count})"
         return [RuleIssue(f"{head_name}/msgSeqNo", "schema.range", detail)]
     return []
+
+
+def _group_name(business: Group, *, repeated: bool) -> str:
+    """The name of the business element's one head group, or of its one repeated group."""
+    (name,) = (
+        node.name
+        for node in business.children
+        if isinstance(node, Group) and (node.max_occurs > 1) is repeated
+    )
+    return name
+
+
+_BY_NAME: dict[str, Callable[[Group], Rule]] = {
+    "consecutive_gnum": lambda business: consecutive_gnum(_group_name(business, repeated=True)),
+    "signature_when_declared": lambda business: signature_when_declared(
+        _group_name(business, repeated=False)
+    ),
+    "import_inventory_mode": lambda _business: import_inventory_mode,
+    "export_inventory_mode": lambda _business: export_inventory_mode,
+    "summary_time_pair": lambda _business: summary_time_pair,
+    "waybill_group_mode": lambda _business: waybill_group_mode,
+    "summary_seq": lambda _business: summary_seq,
+}
+RULE_NAMES = frozenset(_BY_NAME)
+"""The names an ``XmlLayout.rules`` entry may take."""
+
+
+def bind(name: str, business: Group) -> Rule:
+    """The rule ``name`` applied to ``business`` (list and head names taken from its children)."""
+    try:
+        return _BY_NAME[name](business)
+    except KeyError:
+        raise ValueError(f"unknown CEB rule {name!r}; known: {sorted(_BY_NAME)}") from None

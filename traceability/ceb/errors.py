@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from traceability.errors import InvalidDocument
+from traceability.trade._records import text_fields
 
 __all__ = [
     "CebError",
@@ -107,12 +108,7 @@ class SchemaIssue:
 
     def as_dict(self) -> dict[str, str]:
         """Return the issue as plain JSON-ready data."""
-        return {
-            "message_type": self.message_type,
-            "path": self.path,
-            "reason": self.reason,
-            "detail": self.detail,
-        }
+        return text_fields(self)
 
 
 class SchemaViolation(CebError):

@@ -18,14 +18,19 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from traceability.trade._fields import (
+    T10,
+    T15,
     T18,
+    T20,
     T30,
     T32,
     T37,
     T60,
     T100,
     T250,
+    T255,
     T1000,
+    T5000,
     CebModel,
     CebTime,
     Dec19_5,
@@ -38,12 +43,16 @@ from traceability.trade._fields import (
     Int5,
     Int9,
 )
+from traceability.trade._heads import ExportDeclared, ImportDeclared
+from traceability.trade._xml import XmlForm, XmlLayout
 
 __all__ = [
     "BaseSubscribe",
     "BaseTransfer",
     "ExportInventoryReturn",
+    "ExportLogisticsReturn",
     "ImportInventoryReturn",
+    "InvtRefundReturn",
     "LogisticsReturn",
     "MasterWaybill",
     "MasterWaybillItem",
@@ -59,20 +68,18 @@ __all__ = [
     "WayBillReturn",
 ]
 
-AppType = Literal["1", "2", "3"]
-AppStatus = Literal["1", "2"]
-T20 = Annotated[str, StringConstraints(min_length=1, max_length=20)]
-T255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-T5000 = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
-T15 = Annotated[str, StringConstraints(min_length=1, max_length=15)]
-ReturnStatus = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,9}$")]
+ReturnStatus = Annotated[
+    str, StringConstraints(pattern=r"^-?[0-9]{1,9}$"), XmlForm("status", max_length=10)
+]
 """A customs status code (``800`` released...), negative for processing errors."""
-Millis = Annotated[str, StringConstraints(pattern=r"^[0-9]{17}$")]
+Millis = Annotated[str, StringConstraints(pattern=r"^[0-9]{17}$"), XmlForm("millis", 17, 17)]
 """A C17 receipt time ``YYYYMMDDhhmmssSSS`` (China time)."""
 
 
 class BaseTransfer(CebModel):
     """Who transmits the message (must match the sending client's identity)."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("BaseTransfer", occurs=(1, 1))
 
     copCode: T18
     copName: T100
@@ -84,7 +91,9 @@ class BaseTransfer(CebModel):
 class BaseSubscribe(CebModel):
     """A third party subscribed to the message's data and/or receipts."""
 
-    status: Literal["ALL", "DATA", "RET"]
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("BaseSubscribe", occurs=(0, 5))
+
+    status: Annotated[Literal["ALL", "DATA", "RET"], XmlForm(max_length=100)]
     dxpMode: Fixed3
     dxpAddress: T100
     note: T1000 | None = None
@@ -104,15 +113,12 @@ class ReturnApplicationItem(CebModel):
     note: T1000 | None = None
 
 
-class ReturnApplication(CebModel):
+class ReturnApplication(ImportDeclared):
     """CEB625 退货申请单: a return of goods released on an import inventory."""
 
     message_type: ClassVar[str] = "CEB625"
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtRefund", "InvtRefundHead")
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     customsCode: Fixed4
     orderNo: T60
     ebpCode: T18
@@ -151,21 +157,22 @@ class MasterWaybillItem(CebModel):
     note: T1000 | None = None
 
 
-class MasterWaybill(CebModel):
+class MasterWaybill(ExportDeclared):
     """CEB607 清单总分单: groups declared export inventories under one bill of lading."""
 
     message_type: ClassVar[str] = "CEB607"
+    xml_layout: ClassVar[XmlLayout] = XmlLayout(
+        "WayBill",
+        "WayBillHead",
+        rules=("consecutive_gnum", "waybill_group_mode", "signature_when_declared"),
+    )
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     customsCode: Fixed4
     copNo: T30
     preNo: Fixed18 | None = None
     agentCode: T18
     agentName: T100
-    loctNo: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    loctNo: T10 | None = None
     trafMode: Fixed1
     trafName: T100
     voyageNo: T32
@@ -189,15 +196,17 @@ class SummaryApplicationItem(CebModel):
     invtNo: T20
 
 
-class SummaryApplication(CebModel):
+class SummaryApplication(ExportDeclared):
     """CEB701 汇总申请单: summarise one company's released export inventories."""
 
     message_type: ClassVar[str] = "CEB701"
+    xml_layout: ClassVar[XmlLayout] = XmlLayout(
+        "SummaryApply",
+        "SummaryApplyHead",
+        occurs=(1, 1),
+        rules=("summary_time_pair", "summary_seq"),
+    )
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     customsCode: Fixed4
     copNo: T30
     preNo: T18 | None = None
@@ -210,7 +219,7 @@ class SummaryApplication(CebModel):
     declAgentName: T100
     startTime: CebTime | None = None
     endTime: CebTime | None = None
-    loctNo: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    loctNo: T10 | None = None
     summaryFlag: Literal["1", "2"]
     itemNameFlag: Fixed1
     msgCount: Int9
@@ -220,43 +229,60 @@ class SummaryApplication(CebModel):
 
 
 # --- receipts ------------------------------------------------------------------
+# Each receipt ends with returnStatus, returnTime and returnInfo (the outcome),
+# in this order after its keys; CEB900 orders them differently.
 
 
-class _Outcome(CebModel):
-    """The verdict part every receipt shares."""
-
-    returnStatus: ReturnStatus
-    returnTime: Millis
-    returnInfo: T1000
-
-
-class OrderReturn(_Outcome):
+class OrderReturn(CebModel):
     """CEB312 / CEB304 OrderReturn: the answer to an order."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("OrderReturn")
 
     guid: Guid
     ebpCode: T18
     ebcCode: T18
     orderNo: T60
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class PaymentReturn(_Outcome):
+class PaymentReturn(CebModel):
     """CEB412 PaymentReturn: the answer to an import payment voucher."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("PaymentReturn")
 
     guid: Guid
     payCode: T18
     payTransactionId: T60
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class LogisticsReturn(_Outcome):
-    """CEB512 / CEB506 LogisticsReturn: the answer to a waybill."""
+class LogisticsReturn(CebModel):
+    """CEB512 LogisticsReturn: the answer to an import waybill."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("LogisticsReturn")
 
     guid: Guid
     logisticsCode: T18
     logisticsNo: T60
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class ImportInventoryReturn(_Outcome):
-    """CEB622 InventoryReturn / CEB626 InvtRefundReturn: the answer to an import inventory."""
+class ExportLogisticsReturn(LogisticsReturn):
+    """CEB506 LogisticsReturn: the answer to an export waybill (logisticsNo ``C..32``)."""
+
+    logisticsNo: T32
+
+
+class ImportInventoryReturn(CebModel):
+    """CEB622 InventoryReturn: the answer to an import inventory."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InventoryReturn")
 
     guid: Guid
     customsCode: Fixed4 | None = None
@@ -266,19 +292,35 @@ class ImportInventoryReturn(_Outcome):
     copNo: T20
     preNo: Fixed18
     invtNo: Fixed18 | None = None
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class ReceiptsReturn(_Outcome):
+class InvtRefundReturn(ImportInventoryReturn):
+    """CEB626 InvtRefundReturn: the answer to a return application, shaped as CEB622 ([I])."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtRefundReturn")
+
+
+class ReceiptsReturn(CebModel):
     """CEB404 ReceiptsReturn: the answer to an export receipt of payment."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("ReceiptsReturn")
 
     guid: Guid
     ebcCode: T18
     orderNo: T60
     payNo: T60 | None = None
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class ExportInventoryReturn(_Outcome):
+class ExportInventoryReturn(CebModel):
     """CEB604 InventoryReturn: the answer to an export inventory."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InventoryReturn")
 
     guid: Guid
     agentCode: T18
@@ -289,10 +331,15 @@ class ExportInventoryReturn(_Outcome):
     ebpCode: T18
     orderNo: T60
     statisticsFlag: Fixed1
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class WayBillReturn(_Outcome):
+class WayBillReturn(CebModel):
     """CEB608 WayBillReturn: the answer to a master waybill."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("WayBillReturn")
 
     guid: Guid
     agentCode: T18
@@ -301,10 +348,15 @@ class WayBillReturn(_Outcome):
     preNo: Fixed18
     billNo: T37
     msgSeqNo: Int9
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
-class SummaryReturn(_Outcome):
+class SummaryReturn(CebModel):
     """CEB702 SummaryReturn: the answer to a summary application."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("SummaryReturn")
 
     guid: Guid
     agentCode: T18
@@ -313,10 +365,15 @@ class SummaryReturn(_Outcome):
     preNo: Fixed18
     sumNo: Fixed18 | None = None
     msgSeqNo: Int9
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
 class MessageReturn(CebModel):
     """CEB900 MessageReturn: a message failed the format check (returnStatus < 0)."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("MessageReturn")
 
     guid: Guid
     returnStatus: ReturnStatus

@@ -3,10 +3,10 @@
 A message is a tree of :class:`Group` nodes (elements with children, such as
 ``Order`` or ``OrderHead``) whose leaves are :class:`Field` nodes (elements with
 text, such as ``goodsValue``). :class:`Opaque` marks elements kept as raw XML
-(``ds:Signature``, ``ExtendMessage``). The tables themselves live in
-``_import_specs``, ``_export_specs`` and ``_receipt_specs``; the notation follows
-the customs specification: ``C..n`` up to n characters, ``Cn`` exactly n,
-``N19,5`` a decimal of 19 digits with at most 5 after the point.
+(``ds:Signature``, ``ExtendMessage``). The trees are not written by hand:
+``_generate`` derives them from the pydantic models (see ``_registry``). The
+notation follows the customs specification: ``C..n`` up to n characters, ``Cn``
+exactly n, ``N19,5`` a decimal of 19 digits with at most 5 after the point.
 """
 
 from __future__ import annotations
@@ -123,53 +123,3 @@ class MessageSpec:
     def children(self) -> tuple[Node, ...]:
         """Children of the root in order: the business element, then the tail."""
         return (self.business, *self.tail)
-
-
-# --- constructors that read like the specification's notation --------------
-
-
-def c(name: str, n: int, *, opt: bool = False, fixed: str | None = None) -> Field:
-    """``Cn``: exactly ``n`` characters."""
-    return Field(name, Kind.TEXT, n, n, not opt, fixed)
-
-
-def v(name: str, n: int, *, opt: bool = False, min_len: int = 1) -> Field:
-    """``C..n``: one to ``n`` characters."""
-    return Field(name, Kind.TEXT, n, min_len, not opt)
-
-
-def one_of(name: str, *choices: str, opt: bool = False, n: int = 1) -> Field:
-    """An enumerated code of at most ``n`` characters."""
-    return Field(name, Kind.TEXT, n, 1, not opt, choices=choices)
-
-
-def dec(name: str, *, opt: bool = False) -> Field:
-    """``N19,5``: a decimal of at most 19 digits, 5 of them after the point."""
-    return Field(name, Kind.DECIMAL, required=not opt)
-
-
-def num(
-    name: str, digits: int | None = None, *, opt: bool = False, fixed: str | None = None
-) -> Field:
-    """An integer of at most ``digits`` digits (``None``: the xs:int range)."""
-    return Field(name, Kind.INT, required=not opt, fixed=fixed, digits=digits)
-
-
-def dt14(name: str, *, opt: bool = False) -> Field:
-    """``C14`` time ``YYYYMMDDhhmmss``."""
-    return Field(name, Kind.DATETIME, 14, 14, not opt)
-
-
-def d8(name: str, *, opt: bool = False) -> Field:
-    """``C8`` date ``YYYYMMDD``."""
-    return Field(name, Kind.DATE, 8, 8, not opt)
-
-
-def t17(name: str) -> Field:
-    """``C17`` receipt time ``YYYYMMDDhhmmssSSS``."""
-    return Field(name, Kind.MILLIS, 17, 17, True)
-
-
-def group(name: str, *children: Node, occurs: tuple[int, int] = (1, 1)) -> Group:
-    """A sequence element with ``occurs = (min, max)``."""
-    return Group(name, children, occurs[0], occurs[1])

@@ -37,13 +37,13 @@ from traceability.trade._fields import (
     Fixed4,
     Fixed10,
     Fixed18,
-    Guid,
     Int5,
     Int9,
     PortCode,
 )
-from traceability.trade._import_docs import AppStatus, AppType
+from traceability.trade._heads import ExportDeclared, OrderHeadStart
 from traceability.trade._items import check_gnums, check_required
+from traceability.trade._xml import XmlLayout
 from traceability.trade.modes import Direction, DocumentKind, TradeMode, mode_rules
 
 ExportOrderType = Literal["E", "B", "W"]
@@ -66,25 +66,15 @@ class ExportOrderItem(CebModel):
     note: T1000 | None = None
 
 
-class ExportOrder(CebModel):
+class ExportOrder(OrderHeadStart):
     """CEB303 电子订单: an export order (OrderHead fields plus its OrderList lines)."""
 
     message_type: ClassVar[str] = "CEB303"
     kind: ClassVar[DocumentKind] = DocumentKind.ORDER
     direction: ClassVar[Direction] = Direction.EXPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Order", "OrderHead", rules=("consecutive_gnum",))
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     orderType: ExportOrderType
-    orderNo: T60
-    ebpCode: T18
-    ebpName: T100
-    ebcCode: T18
-    ebcName: T100
-    goodsValue: Dec19_5
-    freight: Dec19_5
     currency: Fixed3
     note: T1000 | None = None
     items: tuple[ExportOrderItem, ...] = Field(alias="OrderList", min_length=1, max_length=100)
@@ -96,17 +86,14 @@ class ExportOrder(CebModel):
         return self
 
 
-class ExportReceipt(CebModel):
+class ExportReceipt(ExportDeclared):
     """CEB403 收款单: the receipt of payment for one export order (flat, no head)."""
 
     message_type: ClassVar[str] = "CEB403"
     kind: ClassVar[DocumentKind] = DocumentKind.PAYMENT
     direction: ClassVar[Direction] = Direction.EXPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Receipts")
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     ebpCode: T18
     ebpName: T100
     ebcCode: T18
@@ -121,17 +108,14 @@ class ExportReceipt(CebModel):
     note: T1000 | None = None
 
 
-class ExportWaybill(CebModel):
+class ExportWaybill(ExportDeclared):
     """CEB505 物流运单: the export waybill (flat; no orderNo, no consignee)."""
 
     message_type: ClassVar[str] = "CEB505"
     kind: ClassVar[DocumentKind] = DocumentKind.WAYBILL
     direction: ClassVar[Direction] = Direction.EXPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Logistics")
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     logisticsCode: T18
     logisticsName: T100
     logisticsNo: T32
@@ -171,7 +155,7 @@ class ExportInventoryItem(CebModel):
     note: T1000 | None = None
 
 
-class ExportInventory(CebModel):
+class ExportInventory(ExportDeclared):
     """CEB603 申报清单: the export inventory (InventoryHead plus InventoryList lines).
 
     Mode-dependent fields are enforced from :data:`~traceability.trade.modes.MODE_RULES`:
@@ -181,11 +165,10 @@ class ExportInventory(CebModel):
     message_type: ClassVar[str] = "CEB603"
     kind: ClassVar[DocumentKind] = DocumentKind.INVENTORY
     direction: ClassVar[Direction] = Direction.EXPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout(
+        "Inventory", "InventoryHead", rules=("consecutive_gnum", "export_inventory_mode")
+    )
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     customsCode: Fixed4
     ebpCode: T18
     ebpName: T100

@@ -39,6 +39,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from traceability.trade._xml import XmlForm
+
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 """China Standard Time (+08:00): CEB times carry no zone and are local to China."""
 
@@ -121,6 +123,7 @@ Dec19_5 = Annotated[
     Decimal,
     PlainValidator(_validate_n19_5),
     PlainSerializer(_serialize_decimal, return_type=str, when_used="json"),
+    XmlForm("decimal"),
     WithJsonSchema(
         {
             "type": "string",
@@ -179,6 +182,7 @@ CebTime = Annotated[
     datetime,
     PlainValidator(parse_ceb_time),
     PlainSerializer(format_ceb_time, return_type=str, when_used="json"),
+    XmlForm("datetime", 14, 14),
     WithJsonSchema(
         {"type": "string", "pattern": r"^[0-9]{14}$", "description": "YYYYMMDDhhmmss, China time"}
     ),
@@ -189,6 +193,7 @@ CebDate = Annotated[
     date,
     PlainValidator(parse_ceb_date),
     PlainSerializer(format_ceb_date, return_type=str, when_used="json"),
+    XmlForm("date", 8, 8),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9]{8}$", "description": "YYYYMMDD"}),
 ]
 """A CEB C8 date: ``date`` in Python, ``YYYYMMDD`` in JSON."""
@@ -202,6 +207,7 @@ def _text(max_length: int, min_length: int = 1) -> Any:
 # Bounded strings by CEB length. Names say the XSD type: T60 = C..60, Fixed3 = C3.
 T3 = Annotated[str, _text(3)]
 T10 = Annotated[str, _text(10)]
+T15 = Annotated[str, _text(15)]
 T18 = Annotated[str, _text(18)]
 T19 = Annotated[str, _text(19)]
 T20 = Annotated[str, _text(20)]
@@ -213,8 +219,10 @@ T60 = Annotated[str, _text(60)]
 T100 = Annotated[str, _text(100)]
 T200 = Annotated[str, _text(200)]
 T250 = Annotated[str, _text(250)]
+T255 = Annotated[str, _text(255)]
 T510 = Annotated[str, _text(510)]
 T1000 = Annotated[str, _text(1000)]
+T5000 = Annotated[str, _text(5000)]
 Fixed1 = Annotated[str, _text(1, 1)]
 Fixed3 = Annotated[str, _text(3, 3)]
 Fixed4 = Annotated[str, _text(4, 4)]
@@ -238,12 +246,14 @@ def _parse_int5(raw: object) -> int:
 Int9 = Annotated[
     int,
     PlainValidator(_parse_int9),
+    XmlForm("int", digits=9),
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 999_999_999}),
 ]
 """A CEB ``int`` of at most 9 digits (packNo, msgSeqNo), at least 1."""
 Int5 = Annotated[
     int,
     PlainValidator(_parse_int5),
+    XmlForm("int", digits=5),
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 99_999}),
 ]
 """A CEB ``int`` of at most 5 digits (gnum), at least 1."""

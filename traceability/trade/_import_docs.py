@@ -11,7 +11,7 @@ error here, not a matching failure.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -39,21 +39,25 @@ from traceability.trade._fields import (
     Fixed4,
     Fixed6,
     Fixed10,
-    Guid,
     Int5,
     Int9,
 )
+from traceability.trade._heads import ImportAppStatus, ImportDeclared, OrderHeadStart
 from traceability.trade._items import check_gnums, check_required
-from traceability.trade.modes import Direction, DocumentKind, TradeMode, mode_rules
+from traceability.trade._xml import XmlForm, XmlLayout
+from traceability.trade.modes import MODE_RULES, Direction, DocumentKind, TradeMode, mode_rules
 
-AppType = Literal["1", "2", "3"]
-"""1 新增 (new), 2 变更 (change), 3 删除 (delete)."""
-AppStatus = Literal["1", "2"]
-"""1 暂存 (saved), 2 申报 (declared)."""
-IdType = Literal["1", "2"]
-"""1 身份证 (resident identity card), 2 其它 (other); import documents say "限定为1"."""
+IdType = Annotated[Literal["1", "2"], XmlForm(fixed="1")]
+"""1 身份证 (resident identity card), 2 其它 (other). Import XML says "限定为1" (fixed):
+the model takes 2 too, so that the matcher can report a payer who is not the buyer."""
 Rmb = Literal["142"]
 """Import currency, fixed to 142 (CNY) by the XSD."""
+OnePackage = Annotated[Int9, XmlForm(fixed="1")]
+"""packNo: the XSD fixes it to 1; the model takes more so that matching reports it."""
+ImportMode = Annotated[
+    TradeMode, XmlForm(choices=tuple(mode for way, mode in MODE_RULES if way is Direction.IMPORT))
+]
+"""tradeMode 9610 or 1210 in XML; the model names an export-only mode in its error."""
 
 
 class ImportOrderItem(CebModel):
@@ -74,25 +78,16 @@ class ImportOrderItem(CebModel):
     note: T1000 | None = None
 
 
-class ImportOrder(CebModel):
+class ImportOrder(OrderHeadStart):
     """CEB311 电子订单: an import order (OrderHead fields plus its OrderList lines)."""
 
     message_type: ClassVar[str] = "CEB311"
     kind: ClassVar[DocumentKind] = DocumentKind.ORDER
     direction: ClassVar[Direction] = Direction.IMPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Order", "OrderHead", rules=("consecutive_gnum",))
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
+    appStatus: ImportAppStatus
     orderType: Literal["I"]
-    orderNo: T60
-    ebpCode: T18
-    ebpName: T100
-    ebcCode: T18
-    ebcName: T100
-    goodsValue: Dec19_5
-    freight: Dec19_5
     discount: Dec19_5
     taxTotal: Dec19_5
     acturalPaid: Dec19_5
@@ -120,17 +115,14 @@ class ImportOrder(CebModel):
         return self
 
 
-class ImportPayment(CebModel):
+class ImportPayment(ImportDeclared):
     """CEB411 支付凭证: the payment company's PaymentHead for one order."""
 
     message_type: ClassVar[str] = "CEB411"
     kind: ClassVar[DocumentKind] = DocumentKind.PAYMENT
     direction: ClassVar[Direction] = Direction.IMPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Payment", "PaymentHead")
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     payCode: T18
     payName: T100
     payTransactionId: T60
@@ -147,17 +139,14 @@ class ImportPayment(CebModel):
     note: T1000 | None = None
 
 
-class ImportWaybill(CebModel):
+class ImportWaybill(ImportDeclared):
     """CEB511 物流运单: the logistics company's LogisticsHead for one parcel."""
 
     message_type: ClassVar[str] = "CEB511"
     kind: ClassVar[DocumentKind] = DocumentKind.WAYBILL
     direction: ClassVar[Direction] = Direction.IMPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("Logistics", "LogisticsHead")
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     logisticsCode: T18
     logisticsName: T100
     logisticsNo: T60
@@ -167,7 +156,7 @@ class ImportWaybill(CebModel):
     insuredFee: Dec19_5 | None = None
     currency: Rmb
     weight: Dec19_5
-    packNo: Int9
+    packNo: OnePackage
     goodsInfo: T200 | None = None
     consignee: T100
     consigneeAddress: T200
@@ -200,7 +189,7 @@ class ImportInventoryItem(CebModel):
     note: T1000 | None = None
 
 
-class ImportInventory(CebModel):
+class ImportInventory(ImportDeclared):
     """CEB621 进口清单: the import inventory (InventoryHead plus InventoryList lines).
 
     Mode-dependent fields are enforced here, from :data:`~traceability.trade.modes.MODE_RULES`:
@@ -211,11 +200,13 @@ class ImportInventory(CebModel):
     message_type: ClassVar[str] = "CEB621"
     kind: ClassVar[DocumentKind] = DocumentKind.INVENTORY
     direction: ClassVar[Direction] = Direction.IMPORT
+    xml_layout: ClassVar[XmlLayout] = XmlLayout(
+        "Inventory",
+        "InventoryHead",
+        signature_required=True,
+        rules=("consecutive_gnum", "import_inventory_mode", "signature_when_declared"),
+    )
 
-    guid: Guid
-    appType: AppType
-    appTime: CebTime
-    appStatus: AppStatus
     orderNo: T60
     ebpCode: T18
     ebpName: T100
@@ -243,7 +234,7 @@ class ImportInventory(CebModel):
     agentName: T100
     areaCode: T18 | None = None
     areaName: T100 | None = None
-    tradeMode: TradeMode
+    tradeMode: ImportMode
     trafMode: Fixed1
     trafNo: T100 | None = None
     voyageNo: T32 | None = None
@@ -255,7 +246,7 @@ class ImportInventory(CebModel):
     insuredFee: Dec19_5
     currency: Rmb
     wrapType: Fixed1 | None = None
-    packNo: Int9
+    packNo: OnePackage
     grossWeight: Dec19_5
     netWeight: Dec19_5
     note: T1000 | None = None

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from traceability.canonical import content_hash
+from traceability.trade._records import text_fields
 from traceability.trade.models import TradeKey
 from traceability.trade.modes import Direction, DocumentKind, TradeMode
 
@@ -49,15 +50,8 @@ class RuleFailure:
     message: str
 
     def to_json_dict(self) -> dict[str, str]:
-        """JSON-safe form with fixed keys."""
-        return {
-            "rule": self.rule,
-            "document": self.document.value,
-            "field": self.field,
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
-        }
+        """JSON-safe form with fixed keys (the field names)."""
+        return text_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +64,8 @@ class Notice:
     message: str
 
     def to_json_dict(self) -> dict[str, str]:
-        """JSON-safe form with fixed keys."""
-        return {
-            "rule": self.rule,
-            "document": self.document.value,
-            "field": self.field,
-            "message": self.message,
-        }
+        """JSON-safe form with fixed keys (the field names)."""
+        return text_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
