@@ -11,7 +11,7 @@ A model field becomes a :class:`Field` (element order = field order):
 | ``X | None = None`` | optional |
 | ``tuple[Item, ...] = Field(alias="OrderList", min_length, max_length)`` | repeated group |
 
-An :class:`~traceability.trade._xml.XmlForm` in the field's metadata overrides
+An :class:`~traceability.trade.xml_form.XmlForm` in the field's metadata overrides
 what the type says; the model's ``xml_layout`` names the elements around the fields.
 """
 
@@ -39,8 +39,8 @@ from traceability.ceb.spec import (
     Node,
     Opaque,
 )
-from traceability.trade._fields import CebModel
-from traceability.trade._xml import XmlForm, XmlLayout
+from traceability.trade.fields import CebModel
+from traceability.trade.xml_form import XmlForm, XmlLayout
 
 __all__ = ["build_spec", "field_node", "model_group"]
 

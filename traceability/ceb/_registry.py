@@ -10,7 +10,7 @@ from traceability.ceb import models
 from traceability.ceb._generate import Flow, MessageKind, build_spec
 from traceability.ceb.spec import MessageSpec
 from traceability.trade import models as documents
-from traceability.trade._fields import CebModel
+from traceability.trade.fields import CebModel
 
 Table = tuple[tuple[str, str, type[CebModel]], ...]  # (code, title, model)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from traceability.errors import InvalidDocument
-from traceability.trade._records import text_fields
+from traceability.trade.report import text_fields
 
 __all__ = [
     "CebError",

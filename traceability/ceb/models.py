@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
-from traceability.trade._fields import (
+from traceability.trade.fields import (
     T10,
     T15,
     T18,
@@ -43,8 +43,8 @@ from traceability.trade._fields import (
     Int5,
     Int9,
 )
-from traceability.trade._heads import ExportDeclared, ImportDeclared
-from traceability.trade._xml import XmlForm, XmlLayout
+from traceability.trade.heads import ExportDeclared, ImportDeclared
+from traceability.trade.xml_form import XmlForm, XmlLayout
 
 __all__ = [
     "BaseSubscribe",

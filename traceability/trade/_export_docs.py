@@ -13,7 +13,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from traceability.trade._fields import (
+from traceability.trade._items import check_gnums, check_required
+from traceability.trade.fields import (
     T3,
     T10,
     T18,
@@ -41,10 +42,9 @@ from traceability.trade._fields import (
     Int9,
     PortCode,
 )
-from traceability.trade._heads import ExportDeclared, OrderHeadStart
-from traceability.trade._items import check_gnums, check_required
-from traceability.trade._xml import XmlLayout
+from traceability.trade.heads import ExportDeclared, OrderHeadStart
 from traceability.trade.modes import Direction, DocumentKind, TradeMode, mode_rules
+from traceability.trade.xml_form import XmlLayout
 
 ExportOrderType = Literal["E", "B", "W"]
 """E B2C export order, B B2B export order, W overseas-warehouse booking (海外仓订仓单)."""

@@ -15,7 +15,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from traceability.trade._fields import (
+from traceability.trade._items import check_gnums, check_required
+from traceability.trade.fields import (
     T10,
     T18,
     T19,
@@ -42,10 +43,9 @@ from traceability.trade._fields import (
     Int5,
     Int9,
 )
-from traceability.trade._heads import ImportAppStatus, ImportDeclared, OrderHeadStart
-from traceability.trade._items import check_gnums, check_required
-from traceability.trade._xml import XmlForm, XmlLayout
+from traceability.trade.heads import ImportAppStatus, ImportDeclared, OrderHeadStart
 from traceability.trade.modes import MODE_RULES, Direction, DocumentKind, TradeMode, mode_rules
+from traceability.trade.xml_form import XmlForm, XmlLayout
 
 IdType = Annotated[Literal["1", "2"], XmlForm(fixed="1")]
 """1 身份证 (resident identity card), 2 其它 (other). Import XML says "限定为1" (fixed):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from traceability.trade._fields import format_ceb_time
 from traceability.trade._rules_amount import customs_value
 from traceability.trade._state import MatchState, money, same_fen, text
+from traceability.trade.fields import format_ceb_time
 from traceability.trade.models import (
     ExportReceipt,
     ImportInventory,

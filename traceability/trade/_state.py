@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
-from traceability.trade._fields import canonical_decimal
 from traceability.trade.errors import InconsistentTrade
+from traceability.trade.fields import canonical_decimal
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.models import ExportOrder, TradeKey
 from traceability.trade.modes import (

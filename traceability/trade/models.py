@@ -43,7 +43,6 @@ from traceability.trade._export_docs import (
     ExportReceipt,
     ExportWaybill,
 )
-from traceability.trade._fields import CHINA_TZ, CebModel, canonical_decimal
 from traceability.trade._import_docs import (
     ImportInventory,
     ImportInventoryItem,
@@ -53,6 +52,7 @@ from traceability.trade._import_docs import (
     ImportWaybill,
 )
 from traceability.trade.errors import InvalidTradeKey, UnknownMessageType
+from traceability.trade.fields import CHINA_TZ, CebModel, canonical_decimal
 
 Order = ImportOrder | ExportOrder
 """An order of either direction."""

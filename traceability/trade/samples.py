@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from traceability.trade._fields import CHINA_TZ, canonical_decimal, format_ceb_time
+from traceability.trade.fields import CHINA_TZ, canonical_decimal, format_ceb_time
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.models import (
     ExportInventory,

@@ -22,9 +22,9 @@ from enum import StrEnum
 from typing import Any
 
 from traceability.canonical import content_hash
-from traceability.trade._records import text_fields
 from traceability.trade.models import TradeKey
 from traceability.trade.modes import Direction, DocumentKind, TradeMode
+from traceability.trade.report import text_fields
 
 RULES_VERSION = "sandan-ceb-202205/1"
 """Names the rule set a verdict was computed with; bump when a rule changes meaning."""

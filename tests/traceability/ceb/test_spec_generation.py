@@ -19,7 +19,7 @@ from traceability.ceb._generate import field_node, model_group
 from traceability.ceb._registry import SPECS
 from traceability.ceb._rules import RULE_NAMES, bind
 from traceability.ceb.spec import UNBOUNDED, Field, Group, Kind, Node, Opaque
-from traceability.trade._fields import (
+from traceability.trade.fields import (
     T60,
     CebDate,
     CebModel,
@@ -31,8 +31,8 @@ from traceability.trade._fields import (
     Int9,
     PortCode,
 )
-from traceability.trade._xml import XmlForm, XmlLayout
 from traceability.trade.modes import TradeMode
+from traceability.trade.xml_form import XmlForm, XmlLayout
 
 SNAPSHOT = DATA / "specs.json"
 

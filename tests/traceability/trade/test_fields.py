@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from traceability.trade._fields import (
+from traceability.trade.fields import (
     CHINA_TZ,
     canonical_decimal,
     decimal_digits,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from traceability.trade._fields import T18, T60, T100, CebModel, CebTime, Dec19_5, Guid
-from traceability.trade._xml import XmlForm
+from traceability.trade.fields import T18, T60, T100, CebModel, CebTime, Dec19_5, Guid
+from traceability.trade.xml_form import XmlForm
 
 AppType = Literal["1", "2", "3"]
 """1 新增 (new), 2 变更 (change), 3 删除 (delete)."""

@@ -39,7 +39,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from traceability.trade._xml import XmlForm
+from traceability.trade.xml_form import XmlForm
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 """China Standard Time (+08:00): CEB times carry no zone and are local to China."""
