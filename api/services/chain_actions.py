@@ -78,6 +78,15 @@ def _receipt(trade: TradeRecord, action: str, result: TxResult, party: PartyReco
     )
 
 
+def _save(session: Session, trade: TradeRecord, **changes: Any) -> None:
+    """Record what a chain transaction changed on the trade, and commit."""
+    for name, value in changes.items():
+        setattr(trade, name, value)
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+
+
 def release(
     *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
 ) -> ChainReceipt:
@@ -98,12 +107,13 @@ def release(
         )
     account = party_account(session=session, runtime=runtime, party=party)
     result = runtime.ledger().release(bytes.fromhex(trade.trade_id), account)
-    trade.released_at = utcnow()
-    trade.release_tx = result.tx_hash
-    trade.release_block = result.block_number
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
+    _save(
+        session,
+        trade,
+        released_at=utcnow(),
+        release_tx=result.tx_hash,
+        release_block=result.block_number,
+    )
     return _receipt(trade, "release", result, party)
 
 
@@ -120,13 +130,14 @@ def settle(
     account = party_account(session=session, runtime=runtime, party=party)
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
     result = runtime.ledger().confirm_settlement(bytes.fromhex(trade.trade_id), ref_hash, account)
-    trade.settled_at = utcnow()
-    trade.settlement_ref = ref_hash.hex()
-    trade.settlement_tx = result.tx_hash
-    trade.settlement_block = result.block_number
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
+    _save(
+        session,
+        trade,
+        settled_at=utcnow(),
+        settlement_ref=ref_hash.hex(),
+        settlement_tx=result.tx_hash,
+        settlement_block=result.block_number,
+    )
     return _receipt(trade, "settlement", result, party)
 
 
@@ -151,13 +162,14 @@ def finance(
         )
     except ContractReverted as exc:
         raise _financing_conflict(session, exc) from exc
-    trade.financed_by = party.code
-    trade.financing_terms_hash = terms_hash.hex()
-    trade.financing_tx = result.tx_hash
-    trade.financing_block = result.block_number
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
+    _save(
+        session,
+        trade,
+        financed_by=party.code,
+        financing_terms_hash=terms_hash.hex(),
+        financing_tx=result.tx_hash,
+        financing_block=result.block_number,
+    )
     return FinancingPublic(
         trade_id=trade.trade_id,
         financed_by=party.code,
@@ -187,9 +199,5 @@ def discharge(
     """Discharge the caller's own financing of a trade."""
     account = party_account(session=session, runtime=runtime, party=party)
     result = runtime.ledger().discharge_financing(bytes.fromhex(trade.trade_id), account)
-    trade.financed_by = None
-    trade.financing_terms_hash = None
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
+    _save(session, trade, financed_by=None, financing_terms_hash=None)
     return _receipt(trade, "discharge", result, party)

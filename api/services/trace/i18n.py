@@ -149,7 +149,7 @@ def choose_lang(query_lang: str | None, accept_language: str | None) -> Lang:
         short = tag.strip().lower()[:2]
         if short not in LANGS:
             continue
-        weight = _q(params)
+        weight = accept_quality(params)
         # Earlier entries win ties, as browsers list preferences in order.
         candidate = (weight - position * 1e-6, "zh" if short == "zh" else "en")
         if weight > 0 and (best is None or candidate[0] > best[0]):
@@ -157,7 +157,8 @@ def choose_lang(query_lang: str | None, accept_language: str | None) -> Lang:
     return best[1] if best else "en"
 
 
-def _q(params: str) -> float:
+def accept_quality(params: str) -> float:
+    """The ``q`` weight of one Accept or Accept-Language entry's parameters (1 when absent)."""
     for part in params.split(";"):
         key, _, value = part.strip().partition("=")
         if key == "q":

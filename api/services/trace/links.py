@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
+from api.services.trace.i18n import accept_quality
 from api.services.trace.store import LotRef
 from traceability.gs1 import lot_uri
 
@@ -116,7 +117,7 @@ def negotiate(accept: str | None) -> Representation:
         kind = _representation(media.strip().lower())
         if kind is None:
             continue
-        weight = _q(params) - position * 1e-6
+        weight = accept_quality(params) - position * 1e-6
         if weight > best[0]:
             best = (weight, kind)
     return best[1]
@@ -130,17 +131,6 @@ def _representation(media: str) -> Representation | None:
     if media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
         return "html"
     return None
-
-
-def _q(params: str) -> float:
-    for part in params.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def resolver_description(base_url: str) -> dict[str, Any]:

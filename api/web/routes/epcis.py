@@ -216,6 +216,27 @@ def _recall_body(record: Any) -> dict[str, Any]:
     }
 
 
+def _set_recall(
+    gtin: str,
+    lot: str,
+    reason: str,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    *,
+    recall: bool,
+) -> dict[str, Any]:
+    record = trace_lots.change_recall(
+        session=session,
+        runtime=runtime,
+        party=party,
+        lot=trace_lots.lot_ref(gtin, lot),
+        reason=reason,
+        recall=recall,
+    )
+    return _recall_body(record)
+
+
 @router.post("/lots/{gtin}/{lot}/recall")
 def recall_lot(
     gtin: str,
@@ -226,11 +247,7 @@ def recall_lot(
     party: InspectorDep,
 ) -> dict[str, Any]:
     """Put a lot under recall on chain (inspectors, through their own chain account)."""
-    ref = trace_lots.lot_ref(gtin, lot)
-    record = trace_lots.change_recall(
-        session=session, runtime=runtime, party=party, lot=ref, reason=body.reason, recall=True
-    )
-    return _recall_body(record)
+    return _set_recall(gtin, lot, body.reason, session, runtime, party, recall=True)
 
 
 @router.post("/lots/{gtin}/{lot}/clear-recall")
@@ -243,11 +260,7 @@ def clear_recall(
     party: InspectorDep,
 ) -> dict[str, Any]:
     """Lift a lot's recall on chain (inspectors), with the reason."""
-    ref = trace_lots.lot_ref(gtin, lot)
-    record = trace_lots.change_recall(
-        session=session, runtime=runtime, party=party, lot=ref, reason=body.reason, recall=False
-    )
-    return _recall_body(record)
+    return _set_recall(gtin, lot, body.reason, session, runtime, party, recall=False)
 
 
 @router.put("/parties/{code}/locations")
