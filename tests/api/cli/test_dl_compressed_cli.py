@@ -5,19 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from api.cli.epcis import register
 from traceability.gs1 import compress_digital_link
-
-
-@pytest.fixture
-def run():
-    app = typer.Typer()
-    register(app)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 @pytest.mark.parametrize("keep_primary_key", [False, True])

@@ -6,22 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from api.cli.epcis import register
 from traceability.epcis import event_hash, prehash
 
 DATA = Path(__file__).parents[2] / "data" / "epcis"
 LINK = "https://trace.example.cn/01/06901234123456/10/GN2411A?17=251231"
-
-
-@pytest.fixture
-def run():
-    app = typer.Typer()
-    register(app)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_epcis_hash_prints_one_hash_per_event_in_order(run):

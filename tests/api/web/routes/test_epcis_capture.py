@@ -15,16 +15,9 @@ from tests.api.trace_fixtures import (
     IDS,
     TraceParties,
     chain_document,
-    make_trace_parties,
     sub_document,
 )
 from traceability.gs1 import lot_id
-
-
-@pytest.fixture
-def trace_parties(world: World) -> TraceParties:
-    """The four capturing parties with their locations registered."""
-    return make_trace_parties(world)
 
 
 def _events() -> list[dict[str, Any]]:

@@ -11,14 +11,7 @@ from tests.api.trace_fixtures import (
     IDS,
     TraceParties,
     capture_chain,
-    make_trace_parties,
 )
-
-
-@pytest.fixture
-def trace_parties(world: World) -> TraceParties:
-    """The four capturing parties with their locations registered."""
-    return make_trace_parties(world)
 
 
 @pytest.fixture

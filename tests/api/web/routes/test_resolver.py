@@ -16,16 +16,8 @@ from tests.api.trace_fixtures import (
     TraceParties,
     capture_chain,
     chain_document,
-    make_trace_parties,
     sub_document,
 )
-
-
-@pytest.fixture
-def trace_parties(world: World) -> TraceParties:
-    """The four capturing parties with their locations registered."""
-    return make_trace_parties(world)
-
 
 BASE = "http://testserver"
 GS1 = "https://gs1.org/voc/"
