@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from traceability.errors import InvalidDocument
-from traceability.trade.report import text_fields
+from traceability.trade.report import TextRecord
 
 __all__ = [
     "CebError",
@@ -88,7 +88,7 @@ class WrongNamespace(UnknownMessage):
 
 
 @dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(TextRecord):
     """One schema problem: where it is and why it is wrong."""
 
     message_type: str
@@ -98,7 +98,7 @@ class SchemaIssue:
 
     def as_dict(self) -> dict[str, str]:
         """Return the issue as plain JSON-ready data."""
-        return text_fields(self)
+        return self.to_json_dict()
 
 
 class SchemaViolation(CebError):
