@@ -31,6 +31,9 @@ Tree::
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 __all__ = [
     "AlgorithmMismatch",
     "DuplicateLeaf",
@@ -57,8 +60,14 @@ __all__ = [
 class TraceabilityError(Exception):
     """Root of every error raised by ``traceability``."""
 
-    #: Machine-readable code; subclasses override it, callers may pass their own.
+    #: Machine-readable code: the class name in snake case unless the class sets
+    #: its own (``SignatureInvalid.reason == "bad_signature"``); callers may pass one.
     reason: str = "traceability_error"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reason" not in cls.__dict__:
+            cls.reason = _snake_case(cls.__name__)
 
     def __init__(self, message: str, field: str | None = None, *, reason: str | None = None):
         super().__init__(message)
@@ -73,19 +82,20 @@ class TraceabilityError(Exception):
         return f"{self.field}: {self.message}"
 
 
+def _snake_case(name: str) -> str:
+    """``KeyNotYetValid`` → ``key_not_yet_valid``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 # --- documents and JSON -----------------------------------------------------
 
 
 class InvalidDocument(TraceabilityError, ValueError):
     """Raised when a document or JSON value is not acceptable to the domain."""
 
-    reason = "invalid_document"
-
 
 class NotCanonicalizable(InvalidDocument):
     """Raised when a value has no RFC 8785 canonical form (NaN, huge int, float money...)."""
-
-    reason = "not_canonicalizable"
 
 
 # --- keys -------------------------------------------------------------------
@@ -94,8 +104,6 @@ class NotCanonicalizable(InvalidDocument):
 class InvalidKey(TraceabilityError, ValueError):
     """Raised when key material is malformed or names an unsupported algorithm."""
 
-    reason = "invalid_key"
-
 
 # --- Merkle trees -----------------------------------------------------------
 
@@ -103,19 +111,13 @@ class InvalidKey(TraceabilityError, ValueError):
 class InvalidMerkleInput(TraceabilityError, ValueError):
     """Raised when Merkle tree input (values, proofs, roots) is malformed."""
 
-    reason = "invalid_merkle_input"
-
 
 class DuplicateLeaf(InvalidMerkleInput):
     """Raised when a Merkle tree is built from a list holding the same value twice."""
 
-    reason = "duplicate_leaf"
-
 
 class LeafNotInTree(InvalidMerkleInput, LookupError):
     """Raised when a proof is requested for a value that is not a leaf of the tree."""
-
-    reason = "leaf_not_in_tree"
 
 
 # --- signed envelopes -------------------------------------------------------
@@ -124,43 +126,29 @@ class LeafNotInTree(InvalidMerkleInput, LookupError):
 class EnvelopeRejected(TraceabilityError):
     """Base of every reason a signed envelope is refused."""
 
-    reason = "envelope_rejected"
-
 
 class MalformedEnvelope(EnvelopeRejected, ValueError):
     """Raised when an envelope field has the wrong shape, type or encoding."""
-
-    reason = "malformed_envelope"
 
 
 class UnknownKey(EnvelopeRejected, LookupError):
     """Raised when the envelope's keyId is not registered."""
 
-    reason = "unknown_key"
-
 
 class UnknownParty(EnvelopeRejected, LookupError):
     """Raised when the party named by the envelope is not registered."""
-
-    reason = "unknown_party"
 
 
 class KeyPartyMismatch(EnvelopeRejected):
     """Raised when the envelope's keyId is registered to a different party."""
 
-    reason = "key_party_mismatch"
-
 
 class KeyRevoked(EnvelopeRejected):
     """Raised when the signing key was revoked at or before the verification time."""
 
-    reason = "key_revoked"
-
 
 class KeyNotYetValid(EnvelopeRejected):
     """Raised when the signing key's validity starts after issuedAt or after now."""
-
-    reason = "key_not_yet_valid"
 
 
 class AlgorithmMismatch(EnvelopeRejected):
@@ -178,16 +166,10 @@ class SignatureInvalid(EnvelopeRejected):
 class RoleNotAllowed(EnvelopeRejected):
     """Raised when none of the signing party's roles may sign the envelope's docType."""
 
-    reason = "role_not_allowed"
-
 
 class IssuedInFuture(EnvelopeRejected):
     """Raised when issuedAt lies further in the future than the allowed clock skew."""
 
-    reason = "issued_in_future"
-
 
 class ReplayedEnvelope(EnvelopeRejected):
     """Raised when (keyId, salt) was already accepted for different payload bytes."""
-
-    reason = "replayed_envelope"

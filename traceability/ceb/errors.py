@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from traceability.errors import InvalidDocument
-from traceability.trade.report import text_fields
+from traceability.trade.report import TextRecord
 
 __all__ = [
     "CebError",
@@ -52,13 +52,9 @@ class CebError(InvalidDocument):
 class UnsafeXml(CebError):
     """Raised when a document is refused before parsing because it could attack the parser."""
 
-    reason = "unsafe_xml"
-
 
 class DocumentTooLarge(UnsafeXml):
     """Raised when a document has more bytes than the configured size limit."""
-
-    reason = "document_too_large"
 
 
 class ForbiddenDoctype(UnsafeXml):
@@ -82,23 +78,17 @@ class ForbiddenExternalReference(UnsafeXml):
 class MalformedXml(CebError):
     """Raised when a document is not well-formed XML or is not encoded in UTF-8."""
 
-    reason = "malformed_xml"
-
 
 class UnknownMessage(CebError, LookupError):
     """Raised when the root element is not one of the supported CEB messages."""
-
-    reason = "unknown_message"
 
 
 class WrongNamespace(UnknownMessage):
     """Raised when the root element is not in the CEB namespace."""
 
-    reason = "wrong_namespace"
-
 
 @dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(TextRecord):
     """One schema problem: where it is and why it is wrong."""
 
     message_type: str
@@ -108,13 +98,11 @@ class SchemaIssue:
 
     def as_dict(self) -> dict[str, str]:
         """Return the issue as plain JSON-ready data."""
-        return text_fields(self)
+        return self.to_json_dict()
 
 
 class SchemaViolation(CebError):
     """Raised when a message breaks its schema; ``issues`` lists every problem found."""
-
-    reason = "schema_violation"
 
     def __init__(self, issues: tuple[SchemaIssue, ...]) -> None:
         first = issues[0] if issues else None
@@ -127,5 +115,3 @@ class SchemaViolation(CebError):
 
 class InvalidSummary(CebError):
     """Raised when the given inventories cannot form one summary application (CEB701)."""
-
-    reason = "invalid_summary"

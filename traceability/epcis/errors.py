@@ -36,8 +36,6 @@ class Issue:
 class InvalidEvent(TraceabilityError, ValueError):
     """Raised when an EPCIS event or document is not valid; ``field`` is the first bad path."""
 
-    reason = "invalid_event"
-
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]):
         if not issues:
             raise ValueError("InvalidEvent needs at least one issue")

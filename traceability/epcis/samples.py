@@ -81,8 +81,7 @@ def _place(key: str, gln: str) -> dict[str, str]:
 
 
 def _harvest(ids: OrangeLot, start: datetime) -> dict[str, Any]:
-    event = _base("ObjectEvent", start, _CN, "commissioning", ids.farm)
-    event |= {
+    return _base("ObjectEvent", start, _CN, "commissioning", ids.farm) | {
         "action": "ADD",
         "disposition": "active",
         "quantityList": [{"epcClass": _lot(ids.raw_gtin, ids.lot), "quantity": 1200, "uom": "KGM"}],
@@ -94,14 +93,12 @@ def _harvest(ids: OrangeLot, start: datetime) -> dict[str, Any]:
             "sandan:orchardBlock": "B7",
         },
     }
-    return event
 
 
 def _grading(ids: OrangeLot, start: datetime) -> dict[str, Any]:
-    event = _base(
+    return _base(
         "TransformationEvent", start + timedelta(hours=20), _CN, "commissioning", ids.packhouse
-    )
-    event |= {
+    ) | {
         "disposition": "active",
         "inputQuantityList": [
             {"epcClass": _lot(ids.raw_gtin, ids.lot), "quantity": 1200, "uom": "KGM"}
@@ -111,13 +108,11 @@ def _grading(ids: OrangeLot, start: datetime) -> dict[str, Any]:
         "destinationList": [_party("destination", ids.exporter)],
         "ilmd": {"sandan:grade": "特级 Extra", "sandan:sizeMm": "75-80", "sandan:washed": True},
     }
-    return event
 
 
 def _inspection(ids: OrangeLot, start: datetime) -> dict[str, Any]:
     moment = start + timedelta(hours=30)
-    event = _base("ObjectEvent", moment, _CN, "inspecting", ids.lab)
-    event |= {
+    return _base("ObjectEvent", moment, _CN, "inspecting", ids.lab) | {
         "action": "OBSERVE",
         "disposition": "conformant",
         "quantityList": [{"epcClass": _lot(ids.gtin, ids.lot), "quantity": 230}],
@@ -141,23 +136,19 @@ def _inspection(ids: OrangeLot, start: datetime) -> dict[str, Any]:
             }
         ],
     }
-    return event
 
 
 def _packing(ids: OrangeLot, start: datetime) -> dict[str, Any]:
-    event = _base("AggregationEvent", start + timedelta(hours=36), _CN, "packing", ids.packhouse)
-    event |= {
+    return _base("AggregationEvent", start + timedelta(hours=36), _CN, "packing", ids.packhouse) | {
         "action": "ADD",
         "disposition": "in_progress",
         "parentID": f"https://id.gs1.org/00/{ids.sscc}",
         "childQuantityList": [{"epcClass": _lot(ids.gtin, ids.lot), "quantity": 230}],
     }
-    return event
 
 
 def _shipping(ids: OrangeLot, start: datetime) -> dict[str, Any]:
-    event = _base("ObjectEvent", start + timedelta(hours=48), _CN, "shipping", ids.port)
-    event |= {
+    return _base("ObjectEvent", start + timedelta(hours=48), _CN, "shipping", ids.port) | {
         "action": "OBSERVE",
         "disposition": "in_transit",
         "epcList": [f"https://id.gs1.org/00/{ids.sscc}"],
@@ -171,7 +162,6 @@ def _shipping(ids: OrangeLot, start: datetime) -> dict[str, Any]:
             _place("destination", ids.warehouse),
         ],
     }
-    return event
 
 
 def _warehouse(ids: OrangeLot, start: datetime) -> list[dict[str, Any]]:
@@ -199,13 +189,11 @@ def _warehouse(ids: OrangeLot, start: datetime) -> list[dict[str, Any]]:
 
 
 def _retail(ids: OrangeLot, start: datetime) -> dict[str, Any]:
-    event = _base("ObjectEvent", start + timedelta(days=27), _NL, "retail_selling", ids.store)
-    event |= {
+    return _base("ObjectEvent", start + timedelta(days=27), _NL, "retail_selling", ids.store) | {
         "action": "OBSERVE",
         "disposition": "retail_sold",
         "quantityList": [{"epcClass": _lot(ids.gtin, ids.lot), "quantity": 12}],
     }
-    return event
 
 
 def navel_orange_chain(start: datetime, ids: OrangeLot | None = None) -> dict[str, Any]:

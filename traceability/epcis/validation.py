@@ -153,13 +153,18 @@ def _looks_dl(value: str) -> bool:
 # --- field checkers -------------------------------------------------------------
 
 
+def _required_identifier(c: _Checker, item: Any, path: str, key: str, level: str) -> None:
+    """``item[key]`` must be present and be an identifier of ``level``."""
+    if key not in item:
+        c.fail(f"{path}.{key}", "required")
+    else:
+        c.identifier(item[key], f"{path}.{key}", level=level)
+
+
 def _check_quantity(c: _Checker, item: Any, path: str) -> None:
     if not c.obj(item, path):
         return
-    if "epcClass" not in item:
-        c.fail(f"{path}.epcClass", "required")
-    else:
-        c.identifier(item["epcClass"], f"{path}.epcClass", level="class")
+    _required_identifier(c, item, path, "epcClass", "class")
     if "quantity" in item:
         c.number(item["quantity"], f"{path}.quantity", positive=True)
     if "uom" in item:
@@ -173,10 +178,7 @@ def _check_quantity(c: _Checker, item: Any, path: str) -> None:
 def _check_typed(c: _Checker, item: Any, path: str, key: str, vocab: Vocabulary) -> None:
     if not c.obj(item, path):
         return
-    if key not in item:
-        c.fail(f"{path}.{key}", "required")
-    else:
-        c.identifier(item[key], f"{path}.{key}", level="any")
+    _required_identifier(c, item, path, key, "any")
     if "type" in item:
         c.term(item["type"], f"{path}.type", vocab)
     elif key != "bizTransaction":
@@ -191,10 +193,7 @@ def _typed_checker(c: _Checker, key: str, vocab: Vocabulary) -> Callable[[Any, s
 def _check_location(c: _Checker, value: Any, path: str) -> None:
     if not c.obj(value, path):
         return
-    if "id" not in value:
-        c.fail(f"{path}.id", "required")
-    else:
-        c.identifier(value["id"], f"{path}.id", level="any")
+    _required_identifier(c, value, path, "id", "any")
     c.extensions(value, {"id"}, path)
 
 

@@ -30,22 +30,14 @@ __all__ = [
 class InvalidIdentifier(TraceabilityError, ValueError):
     """Raised when a GS1 identifier (Digital Link or EPC URN) cannot be read."""
 
-    reason = "invalid_identifier"
-
 
 class InvalidDigitalLink(InvalidIdentifier):
     """Raised when a GS1 Digital Link URI is malformed; ``field`` names the part."""
-
-    reason = "invalid_digital_link"
 
 
 class UnsupportedCompression(InvalidDigitalLink):
     """Raised when a compressed Digital Link uses an encoding we do not decompress."""
 
-    reason = "unsupported_compression"
-
 
 class InvalidEpcUri(InvalidIdentifier):
     """Raised when an EPC URN (urn:epc:id / class / idpat) is malformed."""
-
-    reason = "invalid_epc_uri"

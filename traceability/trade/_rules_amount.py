@@ -59,6 +59,20 @@ def _check_lines(s: MatchState, kind: DocumentKind, list_name: str, lines: Seque
             )
 
 
+def fail_unless_same_fen(
+    s: MatchState,
+    rule: str,
+    document: DocumentKind,
+    field: str,
+    amounts: tuple[Decimal, Decimal],
+    message: str,
+) -> None:
+    """Fail ``rule`` on ``field`` unless the (expected, actual) amounts agree to the fen."""
+    expected, actual = amounts
+    if not same_fen(expected, actual):
+        s.fail(rule, document, field, money(expected), money(actual), message)
+
+
 def check_item_totals(s: MatchState) -> None:
     """amount.item_total: each line's totalPrice = qty × price, to the fen.
 
@@ -76,15 +90,10 @@ def check_goods_value_sum(s: MatchState) -> None:
     if order is None:
         return
     total = sum((line.totalPrice for line in order.items), _ZERO)
-    if not same_fen(total, order.goodsValue):
-        s.fail(
-            "amount.goods_value_sum",
-            _ORDER,
-            "goodsValue",
-            money(total),
-            money(order.goodsValue),
-            f"goodsValue {money(order.goodsValue)} is not the sum of the lines {money(total)}",
-        )
+    message = f"goodsValue {money(order.goodsValue)} is not the sum of the lines {money(total)}"
+    fail_unless_same_fen(
+        s, "amount.goods_value_sum", _ORDER, "goodsValue", (total, order.goodsValue), message
+    )
 
 
 def customs_paid(order: ImportOrder) -> Decimal:
@@ -103,16 +112,18 @@ def check_actural_paid(s: MatchState) -> None:
     if not isinstance(order, ImportOrder):
         return
     expected = customs_paid(order)
-    if not same_fen(expected, order.acturalPaid):
-        s.fail(
-            "amount.actural_paid_formula",
-            _ORDER,
-            "acturalPaid",
-            money(expected),
-            money(order.acturalPaid),
-            f"acturalPaid {money(order.acturalPaid)} is not goodsValue + freight + taxTotal "
-            f"− discount = {money(expected)}",
-        )
+    message = (
+        f"acturalPaid {money(order.acturalPaid)} is not goodsValue + freight + taxTotal "
+        f"− discount = {money(expected)}"
+    )
+    fail_unless_same_fen(
+        s,
+        "amount.actural_paid_formula",
+        _ORDER,
+        "acturalPaid",
+        (expected, order.acturalPaid),
+        message,
+    )
 
 
 def check_payment_amount(s: MatchState) -> None:
@@ -120,16 +131,18 @@ def check_payment_amount(s: MatchState) -> None:
     order, payment = s.docs.order, s.docs.payment
     if not isinstance(order, ImportOrder) or not isinstance(payment, ImportPayment):
         return
-    if not same_fen(payment.amountPaid, order.acturalPaid):
-        s.fail(
-            "amount.payment_equals_paid",
-            _PAYMENT,
-            "amountPaid",
-            money(order.acturalPaid),
-            money(payment.amountPaid),
-            f"amount paid {money(payment.amountPaid)} differs from the order's acturalPaid "
-            f"{money(order.acturalPaid)} by {money(payment.amountPaid - order.acturalPaid)}",
-        )
+    message = (
+        f"amount paid {money(payment.amountPaid)} differs from the order's acturalPaid "
+        f"{money(order.acturalPaid)} by {money(payment.amountPaid - order.acturalPaid)}"
+    )
+    fail_unless_same_fen(
+        s,
+        "amount.payment_equals_paid",
+        _PAYMENT,
+        "amountPaid",
+        (order.acturalPaid, payment.amountPaid),
+        message,
+    )
 
 
 def check_receipt_charge(s: MatchState) -> None:
@@ -138,15 +151,10 @@ def check_receipt_charge(s: MatchState) -> None:
     if not isinstance(order, ExportOrder) or not isinstance(receipt, ExportReceipt):
         return
     expected = order.goodsValue + order.freight
-    if not same_fen(receipt.charge, expected):
-        s.fail(
-            "amount.receipt_charge",
-            _PAYMENT,
-            "charge",
-            money(expected),
-            money(receipt.charge),
-            f"charge {money(receipt.charge)} is not goodsValue + freight = {money(expected)}",
-        )
+    message = f"charge {money(receipt.charge)} is not goodsValue + freight = {money(expected)}"
+    fail_unless_same_fen(
+        s, "amount.receipt_charge", _PAYMENT, "charge", (expected, receipt.charge), message
+    )
 
 
 def check_inventory_lines(s: MatchState) -> None:

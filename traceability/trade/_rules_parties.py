@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from traceability.trade._rules_amount import customs_value
-from traceability.trade._state import MatchState, money, same_fen, text
+from traceability.trade._rules_amount import customs_value, fail_unless_same_fen
+from traceability.trade._state import MatchState, money, text
 from traceability.trade.fields import format_ceb_time
 from traceability.trade.models import (
     ExportReceipt,
@@ -60,22 +60,23 @@ def check_payer_is_buyer(s: MatchState) -> None:
             )
 
 
+def _order_copied(
+    s: MatchState, rule: str, document: DocumentKind, copy: object, names: tuple[str, ...]
+) -> None:
+    """Fail ``rule`` for each of ``names`` whose value in ``copy`` is not the order's."""
+    for name in names:
+        expected, actual = getattr(s.docs.order, name), getattr(copy, name)
+        if expected != actual:
+            label = document.value
+            message = f"{label} {name} {actual!r} is not the order's {expected!r}"
+            s.fail(rule, document, name, expected, actual, message)
+
+
 def check_inventory_buyer(s: MatchState) -> None:
     """identity.inventory_buyer: the inventory's buyer is the order's [S fields, I equality]."""
     order, inventory = s.docs.order, s.docs.inventory
-    if not isinstance(order, ImportOrder) or not isinstance(inventory, ImportInventory):
-        return
-    for name in _INVENTORY_BUYER_FIELDS:
-        expected, actual = getattr(order, name), getattr(inventory, name)
-        if expected != actual:
-            s.fail(
-                "identity.inventory_buyer",
-                _INVENTORY,
-                name,
-                expected,
-                actual,
-                f"inventory {name} {actual!r} is not the order's {expected!r}",
-            )
+    if isinstance(order, ImportOrder) and isinstance(inventory, ImportInventory):
+        _order_copied(s, "identity.inventory_buyer", _INVENTORY, inventory, _INVENTORY_BUYER_FIELDS)
 
 
 def check_consignee(s: MatchState) -> None:
@@ -83,34 +84,13 @@ def check_consignee(s: MatchState) -> None:
 
     [S] CEB311 "必须与电子运单的收货人姓名/电话/收货地址一致".
     """
-    order = s.docs.order
-    if not isinstance(order, ImportOrder):
+    if not isinstance(s.docs.order, ImportOrder):
         return
-    waybill = s.docs.waybill
+    waybill, inventory = s.docs.waybill, s.docs.inventory
     if isinstance(waybill, ImportWaybill):
-        for name in _CONSIGNEE_FIELDS:
-            expected, actual = getattr(order, name), getattr(waybill, name)
-            if expected != actual:
-                s.fail(
-                    "consignee",
-                    _WAYBILL,
-                    name,
-                    expected,
-                    actual,
-                    f"waybill {name} {actual!r} is not the order's {expected!r}",
-                )
-    inventory = s.docs.inventory
+        _order_copied(s, "consignee", _WAYBILL, waybill, _CONSIGNEE_FIELDS)
     if isinstance(inventory, ImportInventory):
-        expected, actual = order.consigneeAddress, inventory.consigneeAddress
-        if expected != actual:
-            s.fail(
-                "consignee",
-                _INVENTORY,
-                "consigneeAddress",
-                expected,
-                actual,
-                f"inventory consigneeAddress {actual!r} is not the order's {expected!r}",
-            )
+        _order_copied(s, "consignee", _INVENTORY, inventory, ("consigneeAddress",))
 
 
 def check_freight(s: MatchState) -> None:
@@ -121,14 +101,10 @@ def check_freight(s: MatchState) -> None:
     for name in ("freight", "insuredFee"):
         expected = getattr(waybill, name)
         actual = getattr(inventory, name)
-        if expected is not None and not same_fen(expected, actual):
-            s.fail(
-                "logistics.freight",
-                _INVENTORY,
-                name,
-                money(expected),
-                money(actual),
-                f"inventory {name} {money(actual)} is not the waybill's {money(expected)}",
+        if expected is not None:
+            message = f"inventory {name} {money(actual)} is not the waybill's {money(expected)}"
+            fail_unless_same_fen(
+                s, "logistics.freight", _INVENTORY, name, (expected, actual), message
             )
 
 

@@ -22,8 +22,6 @@ __all__ = ["InconsistentTrade", "InvalidTradeKey", "UnknownMessageType"]
 class UnknownMessageType(InvalidDocument):
     """Raised when a document names a CEB message type that has no trade model."""
 
-    reason = "unknown_message_type"
-
     def __init__(self, message_type: str) -> None:
         super().__init__(f"no trade document model for message type {message_type!r}")
         self.message_type = message_type
@@ -32,10 +30,6 @@ class UnknownMessageType(InvalidDocument):
 class InvalidTradeKey(InvalidDocument):
     """Raised when ebpCode / orderNo are empty or ebpCode contains '/'."""
 
-    reason = "invalid_trade_key"
-
 
 class InconsistentTrade(InvalidDocument):
     """Raised when matcher input mixes directions or names a mode the documents cannot have."""
-
-    reason = "inconsistent_trade"

@@ -95,53 +95,36 @@ _EXPORT_DOCS = (
 )
 _B2B_DOCS = (DocumentKind.ORDER, DocumentKind.WAYBILL, DocumentKind.INVENTORY)
 
+
+def _import_rules(mode: TradeMode, head: tuple[str, ...], items: tuple[str, ...]) -> ModeRules:
+    """An import mode: orderType I, order + payment + waybill, the retail-import limits."""
+    docs, limits = _IMPORT_DOCS, (SINGLE_TRANSACTION_LIMIT, ANNUAL_LIMIT)
+    return ModeRules(Direction.IMPORT, mode, frozenset({"I"}), docs, *limits, head, items)
+
+
+def _export_rules(
+    mode: TradeMode,
+    order_type: str,
+    docs: tuple[DocumentKind, ...],
+    head: tuple[str, ...] = (),
+    items: tuple[str, ...] = (),
+) -> ModeRules:
+    """An export mode: one orderType, no value limits."""
+    return ModeRules(Direction.EXPORT, mode, frozenset({order_type}), docs, None, None, head, items)
+
+
 MODE_RULES: dict[tuple[Direction, TradeMode], ModeRules] = {
-    (Direction.IMPORT, TradeMode.RETAIL): ModeRules(
-        Direction.IMPORT,
-        TradeMode.RETAIL,
-        frozenset({"I"}),
-        _IMPORT_DOCS,
-        SINGLE_TRANSACTION_LIMIT,
-        ANNUAL_LIMIT,
-        ("trafNo", "voyageNo", "billNo"),
-        (),
-    ),
-    (Direction.IMPORT, TradeMode.BONDED): ModeRules(
-        Direction.IMPORT,
-        TradeMode.BONDED,
-        frozenset({"I"}),
-        _IMPORT_DOCS,
-        SINGLE_TRANSACTION_LIMIT,
-        ANNUAL_LIMIT,
-        ("emsNo", "areaCode", "areaName"),
-        ("itemRecordNo",),
-    ),
-    (Direction.EXPORT, TradeMode.RETAIL): ModeRules(
-        Direction.EXPORT, TradeMode.RETAIL, frozenset({"E"}), _EXPORT_DOCS, None, None, (), ()
-    ),
-    (Direction.EXPORT, TradeMode.BONDED): ModeRules(
-        Direction.EXPORT,
-        TradeMode.BONDED,
-        frozenset({"E"}),
-        _EXPORT_DOCS,
-        None,
-        None,
-        ("iacCode", "iacName"),
-        ("itemRecordNo",),
-    ),
-    (Direction.EXPORT, TradeMode.B2B_DIRECT): ModeRules(
-        Direction.EXPORT, TradeMode.B2B_DIRECT, frozenset({"B"}), _B2B_DOCS, None, None, (), ()
-    ),
-    (Direction.EXPORT, TradeMode.B2B_OVERSEAS_WAREHOUSE): ModeRules(
-        Direction.EXPORT,
-        TradeMode.B2B_OVERSEAS_WAREHOUSE,
-        frozenset({"W"}),
-        _B2B_DOCS,
-        None,
-        None,
-        (),
-        (),
-    ),
+    (rules.direction, rules.mode): rules
+    for rules in (
+        _import_rules(TradeMode.RETAIL, ("trafNo", "voyageNo", "billNo"), ()),
+        _import_rules(TradeMode.BONDED, ("emsNo", "areaCode", "areaName"), ("itemRecordNo",)),
+        _export_rules(TradeMode.RETAIL, "E", _EXPORT_DOCS),
+        _export_rules(
+            TradeMode.BONDED, "E", _EXPORT_DOCS, ("iacCode", "iacName"), ("itemRecordNo",)
+        ),
+        _export_rules(TradeMode.B2B_DIRECT, "B", _B2B_DOCS),
+        _export_rules(TradeMode.B2B_OVERSEAS_WAREHOUSE, "W", _B2B_DOCS),
+    )
 }
 """The rules per (direction, tradeMode); a pair not listed is not a valid mode."""
 

@@ -103,56 +103,91 @@ def _t(when: datetime) -> str:
     return format_ceb_time(when)
 
 
+def _declared(order_no: str, kind: str, when: datetime) -> dict[str, Any]:
+    """The four fields that open every declared head: a new (1), declared (2) document."""
+    return {"guid": _guid(order_no, kind), "appType": "1", "appTime": _t(when), "appStatus": "2"}
+
+
+def _party(role: str, party: tuple[str, str]) -> dict[str, str]:
+    """A party's ``{role}Code`` and ``{role}Name`` fields, in that order."""
+    return {f"{role}Code": party[0], f"{role}Name": party[1]}
+
+
 def _fen(value: Decimal) -> Decimal:
     return value.quantize(_FEN, rounding=ROUND_HALF_UP)
 
 
+def _sum_totals(lines: Sequence[Line]) -> Decimal:
+    return sum((line.total for line in lines), Decimal(0))
+
+
+def _sum_qty(lines: Sequence[Line]) -> Decimal:
+    return sum((line.qty for line in lines), Decimal(0))
+
+
+def _numbered(gnum: int) -> dict[str, Any]:
+    """The keys that open every sample goods line: gnum and the seller's SKU."""
+    return {"gnum": gnum, "itemNo": f"SKU{gnum:04d}"}
+
+
+def _order_line(gnum: int, line: Line, currency: str, import_: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **_numbered(gnum),
+        "itemName": line.name,
+        "unit": line.unit,
+        "qty": _money(line.qty),
+        "price": _money(line.price),
+        "totalPrice": _money(line.total),
+        "currency": currency,
+    }
+    if import_:
+        item |= {"gmodel": line.gmodel, "country": line.country}
+    return item
+
+
+def _inventory_line(gnum: int, line: Line, currency: str, bonded: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **_numbered(gnum),
+        "gcode": line.gcode,
+        "gname": line.name,
+        "gmodel": line.gmodel,
+        "barCode": f"69{gnum:011d}",
+        "country": line.country,
+        "currency": currency,
+        "qty": _money(line.qty),
+        "unit": line.unit,
+        "qty1": _money(line.qty),
+        "unit1": line.unit,
+        "price": _money(line.price),
+        "totalPrice": _money(line.total),
+    }
+    if bonded:
+        item["itemRecordNo"] = f"REC{gnum:05d}"
+    return item
+
+
 def _order_lines(lines: Sequence[Line], currency: str, import_: bool) -> list[dict[str, Any]]:
-    out = []
-    for gnum, line in enumerate(lines, start=1):
-        item: dict[str, Any] = {
-            "gnum": gnum,
-            "itemNo": f"SKU{gnum:04d}",
-            "itemName": line.name,
-            "unit": line.unit,
-            "qty": _money(line.qty),
-            "price": _money(line.price),
-            "totalPrice": _money(line.total),
-            "currency": currency,
-        }
-        if import_:
-            item |= {"gmodel": line.gmodel, "country": line.country}
-        out.append(item)
-    return out
+    return [_order_line(n, line, currency, import_) for n, line in enumerate(lines, start=1)]
 
 
 def _inventory_lines(lines: Sequence[Line], currency: str, bonded: bool) -> list[dict[str, Any]]:
-    out = []
-    for gnum, line in enumerate(lines, start=1):
-        item: dict[str, Any] = {
-            "gnum": gnum,
-            "itemNo": f"SKU{gnum:04d}",
-            "gcode": line.gcode,
-            "gname": line.name,
-            "gmodel": line.gmodel,
-            "barCode": f"69{gnum:011d}",
-            "country": line.country,
-            "currency": currency,
-            "qty": _money(line.qty),
-            "unit": line.unit,
-            "qty1": _money(line.qty),
-            "unit1": line.unit,
-            "price": _money(line.price),
-            "totalPrice": _money(line.total),
-        }
-        if bonded:
-            item["itemRecordNo"] = f"REC{gnum:05d}"
-        out.append(item)
-    return out
+    return [_inventory_line(n, line, currency, bonded) for n, line in enumerate(lines, start=1)]
+
+
+class _Priced:
+    """What both sample terms compute from their lines."""
+
+    __slots__ = ()
+    lines: tuple[Line, ...]
+
+    @property
+    def goods_value(self) -> Decimal:
+        """Σ line totals (for an export: FOB, without freight)."""
+        return _sum_totals(self.lines)
 
 
 @dataclass(frozen=True, slots=True)
-class ImportTerms:
+class ImportTerms(_Priced):
     """The free parameters of a sample import trade; everything else follows from them."""
 
     order_no: str = "SD20250301000001"
@@ -165,11 +200,6 @@ class ImportTerms:
     buyer: tuple[str, str, str] = BUYER
     logistics_no: str = "SF1234567890123"
     pay_transaction_id: str = "AP2025030110000001"
-
-    @property
-    def goods_value(self) -> Decimal:
-        """Σ line totals."""
-        return sum((line.total for line in self.lines), Decimal(0))
 
     @property
     def tax_total(self) -> Decimal:
@@ -186,16 +216,11 @@ def import_order_json(terms: ImportTerms) -> dict[str, Any]:
     """CEB311 order JSON for ``terms``."""
     name, id_number, phone = terms.buyer
     return {
-        "guid": _guid(terms.order_no, "order"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(minutes=3)),
-        "appStatus": "2",
+        **_declared(terms.order_no, "order", terms.placed_at + timedelta(minutes=3)),
         "orderType": "I",
         "orderNo": terms.order_no,
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
-        "ebcCode": SELLER[0],
-        "ebcName": SELLER[1],
+        **_party("ebp", PLATFORM),
+        **_party("ebc", SELLER),
         "goodsValue": _money(terms.goods_value),
         "freight": _money(terms.freight),
         "discount": _money(terms.discount),
@@ -207,8 +232,7 @@ def import_order_json(terms: ImportTerms) -> dict[str, Any]:
         "buyerTelephone": phone,
         "buyerIdType": "1",
         "buyerIdNumber": id_number,
-        "payCode": PAYER_COMPANY[0],
-        "payName": PAYER_COMPANY[1],
+        **_party("pay", PAYER_COMPANY),
         "payTransactionId": terms.pay_transaction_id,
         "consignee": name,
         "consigneeTelephone": phone,
@@ -222,16 +246,11 @@ def import_payment_json(terms: ImportTerms) -> dict[str, Any]:
     """CEB411 payment JSON for ``terms``: paid one minute after the order was placed."""
     name, id_number, phone = terms.buyer
     return {
-        "guid": _guid(terms.order_no, "payment"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(minutes=5)),
-        "appStatus": "2",
-        "payCode": PAYER_COMPANY[0],
-        "payName": PAYER_COMPANY[1],
+        **_declared(terms.order_no, "payment", terms.placed_at + timedelta(minutes=5)),
+        **_party("pay", PAYER_COMPANY),
         "payTransactionId": terms.pay_transaction_id,
         "orderNo": terms.order_no,
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
+        **_party("ebp", PLATFORM),
         "payerIdType": "1",
         "payerIdNumber": id_number,
         "payerName": name,
@@ -243,19 +262,15 @@ def import_payment_json(terms: ImportTerms) -> dict[str, Any]:
 
 
 def _gross_weight(terms: ImportTerms) -> Decimal:
-    return Decimal("0.45") * sum((line.qty for line in terms.lines), Decimal(0)) + Decimal("0.2")
+    return Decimal("0.45") * _sum_qty(terms.lines) + Decimal("0.2")
 
 
 def import_waybill_json(terms: ImportTerms) -> dict[str, Any]:
     """CEB511 waybill JSON for ``terms``."""
     name, _id_number, phone = terms.buyer
     return {
-        "guid": _guid(terms.order_no, "waybill"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(hours=2)),
-        "appStatus": "2",
-        "logisticsCode": CARRIER[0],
-        "logisticsName": CARRIER[1],
+        **_declared(terms.order_no, "waybill", terms.placed_at + timedelta(hours=2)),
+        **_party("logistics", CARRIER),
         "logisticsNo": terms.logistics_no,
         "orderNo": terms.order_no,
         "freight": _money(terms.freight),
@@ -275,18 +290,12 @@ def import_inventory_json(terms: ImportTerms) -> dict[str, Any]:
     name, id_number, phone = terms.buyer
     bonded = terms.mode is TradeMode.BONDED
     inventory: dict[str, Any] = {
-        "guid": _guid(terms.order_no, "inventory"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(hours=3)),
-        "appStatus": "2",
+        **_declared(terms.order_no, "inventory", terms.placed_at + timedelta(hours=3)),
         "orderNo": terms.order_no,
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
-        "ebcCode": SELLER[0],
-        "ebcName": SELLER[1],
+        **_party("ebp", PLATFORM),
+        **_party("ebc", SELLER),
         "logisticsNo": terms.logistics_no,
-        "logisticsCode": CARRIER[0],
-        "logisticsName": CARRIER[1],
+        **_party("logistics", CARRIER),
         "copNo": terms.order_no[-20:],
         "assureCode": SELLER[0],
         "ieFlag": "I",
@@ -298,8 +307,7 @@ def import_inventory_json(terms: ImportTerms) -> dict[str, Any]:
         "buyerName": name,
         "buyerTelephone": phone,
         "consigneeAddress": CONSIGNEE_ADDRESS,
-        "agentCode": SELLER[0],
-        "agentName": SELLER[1],
+        **_party("agent", SELLER),
         "tradeMode": terms.mode.value,
         "trafMode": "5",
         "country": "142" if bonded else "116",
@@ -364,7 +372,7 @@ _ORDER_TYPE_BY_MODE = {
 
 
 @dataclass(frozen=True, slots=True)
-class ExportTerms:
+class ExportTerms(_Priced):
     """The free parameters of a sample export trade."""
 
     order_no: str = "GZ20250301000002"
@@ -377,29 +385,19 @@ class ExportTerms:
     logistics_no: str = "EMS9876543210CN"
 
     @property
-    def goods_value(self) -> Decimal:
-        """Σ line totals (FOB, without freight)."""
-        return sum((line.total for line in self.lines), Decimal(0))
-
-    @property
     def gross_weight(self) -> Decimal:
         """5.3 kg per box of navel oranges."""
-        return Decimal("5.3") * sum((line.qty for line in self.lines), Decimal(0))
+        return Decimal("5.3") * _sum_qty(self.lines)
 
 
 def export_order_json(terms: ExportTerms) -> dict[str, Any]:
     """CEB303 order JSON for ``terms`` (orderType from the mode)."""
     return {
-        "guid": _guid(terms.order_no, "order"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at),
-        "appStatus": "2",
+        **_declared(terms.order_no, "order", terms.placed_at),
         "orderType": _ORDER_TYPE_BY_MODE[terms.mode],
         "orderNo": terms.order_no,
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
-        "ebcCode": EXPORTER[0],
-        "ebcName": EXPORTER[1],
+        **_party("ebp", PLATFORM),
+        **_party("ebc", EXPORTER),
         "goodsValue": _money(terms.goods_value),
         "freight": _money(terms.freight),
         "currency": terms.currency,
@@ -410,17 +408,11 @@ def export_order_json(terms: ExportTerms) -> dict[str, Any]:
 def export_receipt_json(terms: ExportTerms) -> dict[str, Any]:
     """CEB403 receipt JSON: charge = goodsValue + freight, received two days later."""
     return {
-        "guid": _guid(terms.order_no, "payment"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(days=2, hours=1)),
-        "appStatus": "2",
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
-        "ebcCode": EXPORTER[0],
-        "ebcName": EXPORTER[1],
+        **_declared(terms.order_no, "payment", terms.placed_at + timedelta(days=2, hours=1)),
+        **_party("ebp", PLATFORM),
+        **_party("ebc", EXPORTER),
         "orderNo": terms.order_no,
-        "payCode": PAYER_COMPANY[0],
-        "payName": PAYER_COMPANY[1],
+        **_party("pay", PAYER_COMPANY),
         "payNo": f"RC{terms.order_no}",
         "charge": _money(terms.goods_value + terms.freight),
         "currency": terms.currency,
@@ -431,12 +423,8 @@ def export_receipt_json(terms: ExportTerms) -> dict[str, Any]:
 def export_waybill_json(terms: ExportTerms) -> dict[str, Any]:
     """CEB505 waybill JSON (no orderNo: the inventory joins it to the order)."""
     return {
-        "guid": _guid(terms.order_no, "waybill"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(hours=4)),
-        "appStatus": "2",
-        "logisticsCode": CARRIER[0],
-        "logisticsName": CARRIER[1],
+        **_declared(terms.order_no, "waybill", terms.placed_at + timedelta(hours=4)),
+        **_party("logistics", CARRIER),
         "logisticsNo": terms.logistics_no,
         "freight": _money(terms.freight),
         "insuredFee": _money(terms.insured_fee),
@@ -444,8 +432,7 @@ def export_waybill_json(terms: ExportTerms) -> dict[str, Any]:
         "grossWeight": _money(terms.gross_weight),
         "packNo": 1,
         "goodsInfo": "、".join(line.name for line in terms.lines),
-        "ebcCode": EXPORTER[0],
-        "ebcName": EXPORTER[1],
+        **_party("ebc", EXPORTER),
     }
 
 
@@ -453,28 +440,20 @@ def export_inventory_json(terms: ExportTerms) -> dict[str, Any]:
     """CEB603 inventory JSON for ``terms``."""
     bonded = terms.mode is TradeMode.BONDED
     inventory: dict[str, Any] = {
-        "guid": _guid(terms.order_no, "inventory"),
-        "appType": "1",
-        "appTime": _t(terms.placed_at + timedelta(hours=5)),
-        "appStatus": "2",
+        **_declared(terms.order_no, "inventory", terms.placed_at + timedelta(hours=5)),
         "customsCode": "4001",
-        "ebpCode": PLATFORM[0],
-        "ebpName": PLATFORM[1],
+        **_party("ebp", PLATFORM),
         "orderNo": terms.order_no,
-        "logisticsCode": CARRIER[0],
-        "logisticsName": CARRIER[1],
+        **_party("logistics", CARRIER),
         "logisticsNo": terms.logistics_no,
         "copNo": terms.order_no,
         "ieFlag": "E",
         "portCode": "4001",
         "ieDate": (terms.placed_at + timedelta(days=1)).strftime("%Y%m%d"),
         "statisticsFlag": "B",
-        "agentCode": EXPORTER[0],
-        "agentName": EXPORTER[1],
-        "ebcCode": EXPORTER[0],
-        "ebcName": EXPORTER[1],
-        "ownerCode": EXPORTER[0],
-        "ownerName": EXPORTER[1],
+        **_party("agent", EXPORTER),
+        **_party("ebc", EXPORTER),
+        **_party("owner", EXPORTER),
         "tradeMode": terms.mode.value,
         "trafMode": "4",
         "country": "122",
@@ -488,7 +467,7 @@ def export_inventory_json(terms: ExportTerms) -> dict[str, Any]:
         "wrapType": "2",
         "packNo": 1,
         "grossWeight": _money(terms.gross_weight),
-        "netWeight": _money(Decimal(5) * sum((line.qty for line in terms.lines), Decimal(0))),
+        "netWeight": _money(Decimal(5) * _sum_qty(terms.lines)),
         "InventoryList": _inventory_lines(terms.lines, terms.currency, bonded),
     }
     if bonded:

@@ -24,7 +24,7 @@ from typing import Any
 from traceability.canonical import content_hash
 from traceability.trade.models import TradeKey
 from traceability.trade.modes import Direction, DocumentKind, TradeMode
-from traceability.trade.report import text_fields
+from traceability.trade.report import TextRecord
 
 RULES_VERSION = "sandan-ceb-202205/1"
 """Names the rule set a verdict was computed with; bump when a rule changes meaning."""
@@ -39,7 +39,7 @@ class VerdictStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class RuleFailure:
+class RuleFailure(TextRecord):
     """One failed rule: which document and field, what was expected, what was found."""
 
     rule: str
@@ -49,23 +49,15 @@ class RuleFailure:
     actual: str
     message: str
 
-    def to_json_dict(self) -> dict[str, str]:
-        """JSON-safe form with fixed keys (the field names)."""
-        return text_fields(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(TextRecord):
     """An observation a rule made that does not fail the trade."""
 
     rule: str
     document: DocumentKind
     field: str
     message: str
-
-    def to_json_dict(self) -> dict[str, str]:
-        """JSON-safe form with fixed keys (the field names)."""
-        return text_fields(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,10 +176,13 @@ FAILING: list[tuple[str, Callable[[], TradeDocuments], MatchContext, list[Failur
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
+failing_cases = pytest.mark.parametrize(
     ("builder", "context", "expected"),
     [pytest.param(b, c, e, id=i) for i, b, c, e in FAILING],
 )
+
+
+@failing_cases
 def test_match_trade_reports_exactly_the_failing_rule(
     builder: Callable[[], TradeDocuments], context: MatchContext, expected: list[Failure]
 ) -> None:
@@ -191,10 +194,7 @@ def test_match_trade_reports_exactly_the_failing_rule(
         assert failure.expected != failure.actual
 
 
-@pytest.mark.parametrize(
-    ("builder", "context", "expected"),
-    [pytest.param(b, c, e, id=i) for i, b, c, e in FAILING],
-)
+@failing_cases
 def test_rule_fails_alone(
     builder: Callable[[], TradeDocuments], context: MatchContext, expected: list[Failure]
 ) -> None:
