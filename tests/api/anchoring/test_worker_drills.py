@@ -40,6 +40,7 @@ from ledger_client import (
     find_anvil,
     make_web3,
 )
+from ledger_client.events import BatchAnchored
 from ledger_client.node import node_answers
 from tests.conftest import free_port
 
@@ -168,12 +169,10 @@ def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
         )
         assert check.anchored, subject
         assert check.root.hex() == batch.root
-    events = ledger._trade_contract.events.BatchAnchored().get_logs(
-        from_block=ledger.deployment.trade_registry.block_number, to_block="latest"
-    )
-    roots = [bytes(e["args"]["root"]).hex() for e in events]
+    events = ledger.trade.find_events(BatchAnchored, ledger.first_block)
+    roots = [e.root.hex() for e in events]
     assert len(roots) == len(set(roots))
-    assert sum(int(e["args"]["leafCount"]) for e in events) == len(rows)
+    assert sum(e.leaf_count for e in events) == len(rows)
     assert set(roots) == {b.root for b in batches.values()}
 
 
