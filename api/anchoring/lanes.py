@@ -12,23 +12,29 @@ stored lane        outbox kind    batch                       contract call
 ``supersede``      ``supersede``  one per transaction         ``supersedeDocument``
 =================  =============  ==========================  ====================
 
-Each lane also owns its payload type: the services write an outbox row's JSON
-with ``payload.to_json()`` (through :meth:`Lane.outbox_row`) and the lane reads it
-back with ``from_json`` when sending, so one class writes and reads each format.
+Each lane also owns its payload type (:mod:`api.anchoring.payloads`, re-exported
+here): the services write an outbox row's JSON with ``payload.to_json()``
+(through :meth:`Lane.outbox_row`) and the lane reads it back with ``from_json``
+when sending, so one class writes and reads each format.
 The stored strings and JSON texts are those existing databases hold: change
 neither.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from api.anchoring.payloads import (
+    DocumentPayload,
+    LotEventPayload,
+    SupersedePayload,
+    VerdictPayload,
+)
 from api.db.models import OutboxRecord
 from ledger_client import TraceRegistryClient, TradeRegistryClient, TxHash
 from ledger_client.events import (
@@ -39,9 +45,6 @@ from ledger_client.events import (
     VerdictRecorded,
 )
 from traceability.merkle import MerkleTree
-
-if TYPE_CHECKING:
-    from typing import Self
 
 __all__ = [
     "SUPERSEDE",
@@ -101,94 +104,6 @@ class Chain(Protocol):
 
     def block_hash(self, number: int) -> str | None:
         """The hash of block ``number`` on the current chain, or None beyond the head."""
-
-
-# --- payloads ------------------------------------------------------------------------------
-
-
-def _object(text: str, kind: str) -> dict[str, Any]:
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{kind} payload is not a JSON object: {text!r}")
-    return data
-
-
-@dataclass(frozen=True)
-class DocumentPayload:
-    """A document hash needs nothing beyond its subject: the payload is ``{}``."""
-
-    def to_json(self) -> str:
-        """The stored JSON text."""
-        return "{}"
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        _object(text, "document")
-        return cls()
-
-
-@dataclass(frozen=True)
-class LotEventPayload:
-    """An EPCIS event queued in the lane of a lot it touches."""
-
-    event_id: str
-    gtin: str
-    lot: str
-
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys, non-ASCII kept)."""
-        data = {"eventId": self.event_id, "gtin": self.gtin, "lot": self.lot}
-        return json.dumps(data, sort_keys=True, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "lot event")
-        return cls(event_id=str(data["eventId"]), gtin=str(data["gtin"]), lot=str(data["lot"]))
-
-
-@dataclass(frozen=True)
-class VerdictPayload:
-    """A trade's match verdict to record on chain (hashes as hex)."""
-
-    trade_id: str
-    verdict_hash: str
-    matched: bool
-
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys)."""
-        data = {"tradeId": self.trade_id, "verdictHash": self.verdict_hash, "matched": self.matched}
-        return json.dumps(data, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "verdict")
-        return cls(
-            trade_id=str(data["tradeId"]),
-            verdict_hash=str(data["verdictHash"]),
-            matched=bool(data["matched"]),
-        )
-
-
-@dataclass(frozen=True)
-class SupersedePayload:
-    """A corrected document: ``old`` is replaced by ``new`` (content hashes as hex)."""
-
-    old: str
-    new: str
-    reason: str
-
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys)."""
-        return json.dumps({"old": self.old, "new": self.new, "reason": self.reason}, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "supersede")
-        return cls(old=str(data["old"]), new=str(data["new"]), reason=str(data["reason"]))
 
 
 class _Payload(Protocol):
