@@ -39,6 +39,14 @@ class ApiSettings(BaseSettings):
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6_000
     public_base_url: str = "http://127.0.0.1:8000"
+    test_kill_after: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]+(:[0-9]+)?$",
+        description=(
+            "Test-only: `<step>[:<n>]` makes the anchoring worker SIGKILL itself the n-th"
+            " time it finishes <step> (see api.anchoring.faults); never set it in service."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from eth_typing import ChecksumAddress, HexAddress, HexStr
 
@@ -17,11 +17,12 @@ from ledger_client.types import Address, CompiledContract, TxHash, TxResult
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from web3 import Web3
-    from web3.types import LogReceipt
+    from web3.types import FilterParams, LogReceipt
 
 __all__ = ["RegistryClient", "packaged_artifact"]
 
 _LOG_CHUNK = 5_000
+E = TypeVar("E")
 
 
 @functools.cache
@@ -85,22 +86,43 @@ class RegistryClient:
         """Return the confirmations of ``tx_hash``, or None if the chain does not know it."""
         return self._tx.confirmations_of(tx_hash)
 
+    def result_of(self, tx_hash: str) -> TxResult | None:
+        """Return the mined result of ``tx_hash`` without waiting, or None if not mined."""
+        return self._tx.result_of(tx_hash)
+
     def events(self, from_block: int, to_block: int | None = None) -> tuple[ContractEvent, ...]:
         """Return this registry's events in ``[from_block, to_block]`` (to the head by default)."""
+        return self._query(from_block, to_block, None)
+
+    def find_events(
+        self, kind: type[E], from_block: int, to_block: int | None = None, **where: object
+    ) -> tuple[E, ...]:
+        """Return the ``kind`` events in ``[from_block, to_block]`` whose indexed arguments
+        equal ``where`` (snake_case names, e.g. ``root=...``), oldest first.
+
+        Each record's ``log`` says where it was found: transaction, block number and hash.
+        """
+        topics = self._tx.events.topics_for(kind, where)
+        return tuple(e for e in self._query(from_block, to_block, topics) if isinstance(e, kind))
+
+    def _query(
+        self, from_block: int, to_block: int | None, topics: list[HexStr | None] | None
+    ) -> tuple[ContractEvent, ...]:
         w3 = self._tx.w3
         last = to_block if to_block is not None else self._tx.rpc(lambda: w3.eth.block_number)
         found: list[ContractEvent] = []
         for start in range(from_block, last + 1, _LOG_CHUNK):
             end = min(start + _LOG_CHUNK - 1, last)
-            logs = self._tx.rpc(functools.partial(self._logs, start, end))
+            logs = self._tx.rpc(functools.partial(self._logs, start, end, topics))
             found.extend(self._tx.events.decode_logs(logs))
         return tuple(found)
 
-    def _logs(self, start: int, end: int) -> list[LogReceipt]:
+    def _logs(self, start: int, end: int, topics: list[HexStr | None] | None) -> list[LogReceipt]:
         target = ChecksumAddress(HexAddress(HexStr(self.address)))
-        return list(
-            self._tx.w3.eth.get_logs({"address": target, "fromBlock": start, "toBlock": end})
-        )
+        query: FilterParams = {"address": target, "fromBlock": start, "toBlock": end}
+        if topics is not None:
+            query["topics"] = topics
+        return list(self._tx.w3.eth.get_logs(query))
 
     # AccessControl -----------------------------------------------------------
 

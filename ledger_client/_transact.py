@@ -141,6 +141,11 @@ class Transactor:
         except TransactionNotFound:
             return None
 
+    def result_of(self, tx_hash: str) -> TxResult | None:
+        """Return the mined result of ``tx_hash`` (events decoded), or None if not mined."""
+        receipt = self.receipt_or_none(tx_hash)
+        return None if receipt is None else self._result(receipt)
+
     @property
     def chain_id(self) -> int:
         """The chain id, asked once."""

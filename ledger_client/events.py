@@ -11,10 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from eth_abi.abi import encode as abi_encode
+from eth_typing import HexStr
 from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 
+from ledger_client._convert import address, bytes32
 from ledger_client._reverts import to_python
+from ledger_client.errors import ConfigurationError
 from ledger_client.types import Address, Bytes32, LogPosition, TxHash
 
 if TYPE_CHECKING:
@@ -230,6 +234,9 @@ class EventDecoder:
 
     def __init__(self, contract: Contract):
         self._contract = contract
+        self._by_name: dict[str, Mapping[str, Any]] = {
+            str(item.get("name")): item for item in contract.abi if item.get("type") == "event"
+        }
         self._by_topic: dict[bytes, Mapping[str, Any]] = {
             event_abi_to_log_topic(item): item  # type: ignore[arg-type]
             for item in contract.abi
@@ -240,6 +247,31 @@ class EventDecoder:
     def topics(self) -> list[HexBytes]:
         """The topic0 of every event this contract can emit."""
         return [HexBytes(topic) for topic in self._by_topic]
+
+    def topics_for(self, kind: type[Any], where: Mapping[str, object]) -> list[HexStr | None]:
+        """The topic filter of event ``kind`` whose indexed arguments equal ``where``.
+
+        ``where`` names arguments in snake_case, as the event records do; only indexed
+        arguments of static types can be filtered on (the node compares topics).
+        """
+        item = self._by_name.get(kind.__name__)
+        if item is None:
+            raise ConfigurationError(f"the contract emits no {kind.__name__} event")
+        indexed = [i for i in item["inputs"] if i.get("indexed")]
+        unknown = set(where) - {_snake(i["name"]) for i in indexed}
+        if unknown:
+            names = ", ".join(_snake(i["name"]) for i in indexed)
+            raise ConfigurationError(
+                f"{kind.__name__} cannot be filtered on {sorted(unknown)}: indexed are {names}"
+            )
+        topic0 = bytes(event_abi_to_log_topic(item))  # type: ignore[arg-type]
+        topics: list[HexStr | None] = [HexStr("0x" + topic0.hex())]
+        for arg in indexed:
+            value = where.get(_snake(arg["name"]))
+            topics.append(None if value is None else _topic(arg["type"], value))
+        while topics[-1] is None:
+            topics.pop()
+        return topics
 
     def decode_logs(self, logs: Iterable[LogReceipt]) -> tuple[ContractEvent, ...]:
         """Decode the logs emitted by this contract; logs of other contracts are skipped."""
@@ -261,6 +293,7 @@ class EventDecoder:
             block_number=data["blockNumber"],
             tx_hash=TxHash("0x" + bytes(data["transactionHash"]).hex()),
             log_index=data["logIndex"],
+            block_hash="0x" + bytes(data["blockHash"]).hex(),
         )
         event: ContractEvent = _CLASSES[item["name"]](**values, log=position)
         return event
@@ -269,6 +302,19 @@ class EventDecoder:
 def events_named(events: Sequence[ContractEvent], kind: type[Any]) -> list[Any]:
     """Return the events of one type, in order."""
     return [event for event in events if isinstance(event, kind)]
+
+
+def _topic(kind: str, value: object) -> HexStr:
+    """Encode one indexed argument as its 32-byte topic (static ABI types only)."""
+    if kind == "bytes32":
+        word: bytes = bytes32(value, kind)  # type: ignore[arg-type]
+    elif kind == "address":
+        word = bytes(12) + bytes.fromhex(address(str(value))[2:])
+    elif kind == "bool" or kind.startswith(("uint", "int")):
+        word = abi_encode([kind], [value])
+    else:
+        raise ConfigurationError(f"cannot filter on an indexed {kind} argument")
+    return HexStr("0x" + word.hex())
 
 
 def _snake(name: str) -> str:

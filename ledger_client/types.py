@@ -75,6 +75,8 @@ class LogPosition:
     block_number: int
     tx_hash: TxHash
     log_index: int
+    block_hash: str
+    """The ``0x`` hash of the block holding the log (to tell a reorg from a re-mining)."""
 
 
 @dataclass(frozen=True)

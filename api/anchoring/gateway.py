@@ -2,15 +2,14 @@
 
 Composes :mod:`ledger_client` for the service and the worker. The worker asks
 two questions of each batch, "is it already on chain?" (:meth:`find_anchor`)
-and "put it on chain" (:meth:`submit`), so it never needs to know which
-contract function a lane uses.
+and "put it on chain" (:meth:`submit`); the batch's lane
+(:mod:`api.anchoring.lanes`) knows which contract call and which event answer
+them, so neither the worker nor the gateway needs to.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
@@ -18,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+from api.anchoring.lanes import ChainAnchor, Lane
 from api.config import ApiSettings
 from ledger_client import (
     ContractReverted,
@@ -29,7 +29,6 @@ from ledger_client import (
     TransactionFailed,
     TxResult,
     dev_accounts,
-    load_artifacts,
     nonce_manager_for,
 )
 
@@ -40,17 +39,6 @@ if TYPE_CHECKING:
 DEV_CHAIN_IDS = frozenset({31337, 131277322940537})
 #: Ether given to a new custodial account on a dev chain (gas for a few thousand calls).
 DEV_FUNDING_WEI = 10**18
-
-
-@dataclass(frozen=True)
-class ChainAnchor:
-    """Where a batch's transaction landed."""
-
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    gas_used: int | None
-    contract_address: str
 
 
 class LedgerGateway:
@@ -76,15 +64,6 @@ class LedgerGateway:
         )
         self.trace = TraceRegistryClient(
             w3, deployment.trace_registry.address, anchorer, confirmations=min(confirmations, 1)
-        )
-        artifacts = load_artifacts()
-        self._trade_contract = w3.eth.contract(
-            address=Web3.to_checksum_address(self.trade.address),
-            abi=list(artifacts["TradeRegistry"].abi),
-        )
-        self._trace_contract = w3.eth.contract(
-            address=Web3.to_checksum_address(self.trace.address),
-            abi=list(artifacts["TraceRegistry"].abi),
         )
 
     @classmethod
@@ -145,43 +124,18 @@ class LedgerGateway:
             and self.block_hash(anchor.block_number) == anchor.block_hash
         )
 
+    @property
+    def first_block(self) -> int:
+        """The deployment block: searches for past anchors start there."""
+        return self.deployment.trade_registry.block_number
+
     # --- anchoring by lane ----------------------------------------------------------------
 
     def find_anchor(
-        self, lane: str, root: str | None, rows: Sequence[OutboxRecord]
+        self, lane: Lane[Any], root: str | None, rows: Sequence[OutboxRecord]
     ) -> ChainAnchor | None:
         """The transaction that already put this batch on chain, if any."""
-        if lane == "trade":
-            assert root is not None
-            batch = self.trade.batch_of(bytes.fromhex(root))
-            if batch is None:
-                return None
-            found = self._anchor_from_logs(
-                self._trade_contract.events.BatchAnchored,
-                {"root": bytes.fromhex(root)},
-                batch.block_number,
-            )
-            return found or self._anchor_without_log(
-                batch.block_number, self.trade_registry_address
-            )
-        if lane.startswith("lot:"):
-            assert root is not None
-            lot_batch = self.trace.lot_batch_of(bytes.fromhex(root))
-            if lot_batch is None:
-                return None
-            found = self._anchor_from_logs(
-                self._trace_contract.events.LotBatchAnchored,
-                {"root": bytes.fromhex(root)},
-                lot_batch.block_number,
-            )
-            return found or self._anchor_without_log(
-                lot_batch.block_number, self.trace_registry_address
-            )
-        if lane == "verdict":
-            return self._find_verdict(rows[-1])
-        if lane == "supersede":
-            return self._find_supersede(rows[0])
-        raise ValueError(f"unknown lane {lane!r}")
+        return lane.find(self, root, rows)
 
     def resync_nonces(self) -> None:
         """Forget locally counted nonces of the service accounts; ask the node next time."""
@@ -196,65 +150,27 @@ class LedgerGateway:
 
         return fetch
 
-    def _anchor_without_log(self, block_number: int, contract: str) -> ChainAnchor:
-        """The contract's storage says anchored but the node kept no log (a node restored
-        from a state dump keeps storage, not receipts): the block is all we can cite."""
-        return ChainAnchor(
-            tx_hash="",
-            block_number=block_number,
-            block_hash=self.block_hash(block_number) or "",
-            gas_used=None,
-            contract_address=contract,
-        )
-
-    def _find_verdict(self, row: OutboxRecord) -> ChainAnchor | None:
-        payload = json.loads(row.payload)
-        filters = {
-            "tradeId": bytes.fromhex(payload["tradeId"]),
-            "verdictHash": bytes.fromhex(payload["verdictHash"]),
-        }
-        return self._anchor_from_logs(self._trade_contract.events.VerdictRecorded, filters, None)
-
-    def _find_supersede(self, row: OutboxRecord) -> ChainAnchor | None:
-        payload = json.loads(row.payload)
-        status = self.trade.document_status(bytes.fromhex(payload["old"]))
-        if status.successor is None or status.successor.hex() != payload["new"]:
-            return None
-        return self._anchor_from_logs(
-            self._trade_contract.events.DocumentSuperseded,
-            {"oldHash": bytes.fromhex(payload["old"])},
-            status.status_block,
-        )
-
-    def _anchor_from_logs(
-        self, event: Any, filters: dict[str, bytes], block: int | None
-    ) -> ChainAnchor | None:
-        start = block if block is not None else self.deployment.trade_registry.block_number
-        end = block if block is not None else "latest"
-        logs = event().get_logs(argument_filters=filters, from_block=start, to_block=end)
-        if not logs:
-            return None
-        log = logs[-1]
-        tx_hash = "0x" + bytes(log["transactionHash"]).hex()
-        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-        return ChainAnchor(
-            tx_hash=tx_hash,
-            block_number=int(log["blockNumber"]),
-            block_hash="0x" + bytes(log["blockHash"]).hex(),
-            gas_used=int(receipt["gasUsed"]),
-            contract_address=str(log["address"]),
-        )
-
     def submit(
-        self, lane: str, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        lane: Lane[Any],
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        *,
+        on_sent: Callable[[str], None] | None = None,
     ) -> ChainAnchor:
         """Send the batch's transaction and wait for its receipt.
 
-        A revert saying the work is already on chain (a resend after a crash)
-        is answered by looking the earlier transaction up.
+        ``on_sent`` is called with the transaction hash once it is broadcast. A revert
+        saying the work is already on chain (a resend after a crash) is answered by
+        looking the earlier transaction up.
         """
+        registry = lane.registry(self)
         try:
-            result = self._send(lane, root, batch_id, rows)
+            tx_hash = lane.send(self, root, batch_id, rows)
+            if on_sent is not None:
+                on_sent(tx_hash)
+            result = registry.wait_for_receipt(tx_hash)
         except ReceiptTimeout:
             # Most often a nonce the chain forgot (reorg, node restored from a dump):
             # count again from the node before the worker's next attempt.
@@ -268,42 +184,13 @@ class LedgerGateway:
             if found is None:
                 raise
             return found
-        address = (
-            self.trace_registry_address if lane.startswith("lot:") else self.trade_registry_address
-        )
         return ChainAnchor(
             tx_hash=str(result.tx_hash),
             block_number=result.block_number,
             block_hash=result.block_hash,
             gas_used=result.gas_used,
-            contract_address=address,
+            contract_address=str(registry.address),
         )
-
-    def _send(
-        self, lane: str, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
-    ) -> TxResult:
-        if lane == "trade":
-            assert root is not None
-            return self.trade.anchor_batch(bytes.fromhex(root), len(rows), bytes.fromhex(batch_id))
-        if lane.startswith("lot:"):
-            assert root is not None
-            lot_id = bytes.fromhex(lane.removeprefix("lot:"))
-            return self.trace.anchor_lot_batch(
-                lot_id, bytes.fromhex(root), len(rows), bytes.fromhex(batch_id)
-            )
-        if lane == "verdict":
-            payloads = [json.loads(r.payload) for r in rows]
-            return self.trade.record_verdicts(
-                [bytes.fromhex(p["tradeId"]) for p in payloads],
-                [bytes.fromhex(p["verdictHash"]) for p in payloads],
-                [bool(p["matched"]) for p in payloads],
-            )
-        if lane == "supersede":
-            payload = json.loads(rows[0].payload)
-            return self.trade.supersede_document(
-                bytes.fromhex(payload["old"]), bytes.fromhex(payload["new"]), payload["reason"]
-            )
-        raise ValueError(f"unknown lane {lane!r}")
 
     # --- parties acting on chain ------------------------------------------------------------
 

@@ -18,7 +18,12 @@ neither loses a row nor anchors one twice:
 
 Lanes keep batches homogeneous: ``trade`` (document hashes, TradeRegistry),
 ``lot:<lotId>`` (EPCIS event hashes per lot, TraceRegistry), ``verdict``
-(recordVerdicts) and ``supersede`` (supersedeDocument, one per batch).
+(recordVerdicts) and ``supersede`` (supersedeDocument, one per batch). The
+worker asks a batch's lane (:mod:`api.anchoring.lanes`) for its size and its
+Merkle tree; the gateway asks it for the contract call and the receipt.
+
+The crash drills name each step of this sequence (:data:`api.anchoring.faults.STEPS`)
+and kill the worker right after it.
 """
 
 from __future__ import annotations
@@ -34,19 +39,21 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from api.anchoring.gateway import ChainAnchor, LedgerGateway
+from api.anchoring.faults import KillPoint
+from api.anchoring.gateway import LedgerGateway
+from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, lane_of
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
 from api.runtime import Runtime
 from ledger_client import LedgerError
 from traceability.merkle import MerkleTree
 
+__all__ = ["REORG_WINDOW", "VERDICTS_PER_TRANSACTION", "AnchorWorker", "WorkerStats"]
+
 logger = logging.getLogger("sandan.worker")
 
 #: How many recent blocks are re-checked for batches the chain may have forgotten.
 REORG_WINDOW = 64
-#: Verdicts recorded per transaction (about 4.9 million gas at 100).
-VERDICTS_PER_TRANSACTION = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class AnchorWorker:
         self.batch_wait = settings.batch_wait_seconds if batch_wait is None else batch_wait
         self.confirmations = settings.confirmations if confirmations is None else confirmations
         self.stop_event = threading.Event()
+        self.kill_point = KillPoint.parse(settings.test_kill_after)
 
     # --- loop ---------------------------------------------------------------------------
 
@@ -143,13 +151,14 @@ class AnchorWorker:
             stmt = select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None)).distinct()
             return sorted(session.exec(stmt).all())
 
-    def _build_one(self, lane: str, *, force: bool) -> bool:
-        """Claim up to batch_size rows of ``lane`` and build their batch in one transaction."""
-        limit = self._lane_limit(lane)
+    def _build_one(self, lane_name: str, *, force: bool) -> bool:
+        """Claim up to the lane's limit of rows and build their batch in one transaction."""
+        lane = lane_of(lane_name)
+        limit = lane.limit(self.batch_size)
         with Session(self.runtime.engine) as session:
             stmt = (
                 select(OutboxRecord)
-                .where(OutboxRecord.lane == lane, col(OutboxRecord.batch_id).is_(None))
+                .where(OutboxRecord.lane == lane_name, col(OutboxRecord.batch_id).is_(None))
                 .order_by(col(OutboxRecord.id))
                 .limit(limit)
             )
@@ -158,25 +167,15 @@ class AnchorWorker:
             rows = list(session.exec(stmt).all())
             if not rows or not (force or self._ready(rows, limit)):
                 return False
-            merkle = lane == "trade" or lane.startswith("lot:")
-            tree = MerkleTree.build([bytes.fromhex(r.subject) for r in rows]) if merkle else None
-            batch = self._new_batch(lane, rows, tree)
+            tree = lane.build(rows)
+            batch = self._new_batch(lane_name, rows, tree)
             session.add(batch)
             session.flush()
             self._assign(session, batch, rows, tree)
             session.commit()
-            logger.info("built batch %s lane=%s rows=%d", batch.id, lane, len(rows))
-            return len(rows) == limit
-
-    def _lane_limit(self, lane: str) -> int:
-        """Rows per transaction: a Merkle batch costs the same for any size, but every
-        verdict is its own storage write (~49,000 gas), so verdicts go by the hundred to
-        stay far below a block's gas limit, and supersessions one by one."""
-        if lane == "supersede":
-            return 1
-        if lane == "verdict":
-            return min(self.batch_size, VERDICTS_PER_TRANSACTION)
-        return self.batch_size
+            logger.info("built batch %s lane=%s rows=%d", batch.id, lane_name, len(rows))
+        self.kill_point.reached("batch_built")
+        return len(rows) == limit
 
     def _ready(self, rows: Sequence[OutboxRecord], limit: int) -> bool:
         if len(rows) >= limit:
@@ -231,13 +230,25 @@ class AnchorWorker:
             rows = list(
                 session.exec(select(OutboxRecord).where(OutboxRecord.batch_id == batch_id)).all()
             )
-        anchor = ledger.find_anchor(batch.lane, batch.root, rows)
-        if anchor is None:
+        lane = lane_of(batch.lane)
+        anchor = ledger.find_anchor(lane, batch.root, rows)
+        if anchor is not None:
+            self.kill_point.reached("anchor_found")
+        else:
             self._mark(batch_id, state="sent", attempts=batch.attempts + 1)
-            anchor = ledger.submit(batch.lane, batch.root, batch.id, rows)
+            self.kill_point.reached("batch_sending")
+            anchor = ledger.submit(
+                lane,
+                batch.root,
+                batch.id,
+                rows,
+                on_sent=lambda _: self.kill_point.reached("tx_sent"),
+            )
+            self.kill_point.reached("receipt_received")
         if not ledger.is_confirmed(anchor, self.confirmations):
             return False
         self._confirm(batch_id, anchor, ledger)
+        self.kill_point.reached("batch_confirmed")
         return True
 
     def _mark(self, batch_id: str, **values: object) -> None:
@@ -284,5 +295,6 @@ class AnchorWorker:
                 "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
             )
             self._mark(batch.id, state="built", tx_hash=None, block_number=None, block_hash=None)
+            self.kill_point.reached("reorg_reset")
             reset += 1
         return reset

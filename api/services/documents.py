@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from api.anchoring.lanes import SUPERSEDE, TRADE, DocumentPayload, SupersedePayload
 from api.db import crud
 from api.db.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
@@ -289,32 +290,18 @@ def new_version(
     if _has_trade_key(document):
         record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     session.add(record)
-    add_outbox(_outbox_row("document", submission.content_hash, "trade", {}))
+    add_outbox(TRADE.outbox_row(submission.content_hash, DocumentPayload(), created_at=utcnow()))
     if previous is not None:
         previous.superseded_by = submission.content_hash
         session.add(previous)
         reason = f"corrected version {record.version}"
-        payload_json = {
-            "old": previous.content_hash,
-            "new": submission.content_hash,
-            "reason": reason,
-        }
-        add_outbox(_outbox_row("supersede", previous.content_hash, "supersede", payload_json))
+        change = SupersedePayload(previous.content_hash, submission.content_hash, reason)
+        add_outbox(SUPERSEDE.outbox_row(previous.content_hash, change, created_at=utcnow()))
     return record
 
 
 def _has_trade_key(document: TradeDocument) -> bool:
     return bool(getattr(document, "ebpCode", None)) and bool(getattr(document, "orderNo", None))
-
-
-def _outbox_row(kind: str, subject: str, lane: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "subject": subject,
-        "lane": lane,
-        "payload": json.dumps(payload, sort_keys=True),
-        "created_at": utcnow(),
-    }
 
 
 def require_document(*, session: Session, content_hash: str) -> DocumentRecord:

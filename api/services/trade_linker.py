@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, or_, select
 
+from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
 from traceability.trade.inputs import MatchContext, TradeDocuments
@@ -346,8 +347,8 @@ class TradeLinker:
         if not queued:
             return
         waiting = select(OutboxRecord).where(
-            OutboxRecord.kind == "verdict",
-            OutboxRecord.lane == "verdict",
+            OutboxRecord.kind == VERDICT.kind,
+            OutboxRecord.lane == VERDICT.name,
             col(OutboxRecord.batch_id).is_(None),
         )
         for row in self.session.exec(waiting).all():
@@ -360,15 +361,9 @@ class TradeLinker:
                 self.session.delete(row)
         for trade_id, digest in queued.items():
             matched = verdicts[trade_id].status is VerdictStatus.MATCH
-            payload = {"tradeId": trade_id, "verdictHash": digest, "matched": matched}
+            payload = VerdictPayload(trade_id=trade_id, verdict_hash=digest, matched=matched)
             self.session.add(
-                OutboxRecord(
-                    kind="verdict",
-                    subject=f"{trade_id}:{digest}",
-                    lane="verdict",
-                    payload=json.dumps(payload, sort_keys=True),
-                    created_at=self.now,
-                )
+                VERDICT.outbox_record(f"{trade_id}:{digest}", payload, created_at=self.now)
             )
 
     def _current_documents(self, trades: Sequence[TradeRecord]) -> dict[str, TradeDocuments]:

@@ -7,12 +7,13 @@ custom error's name and arguments; every positive test asserts the decoded event
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import pytest
 from eth_utils.crypto import keccak
 
-from ledger_client import ContractReverted, DocumentStatus, TradeState
+from ledger_client import ConfigurationError, ContractReverted, DocumentStatus, TradeState
 from ledger_client.events import (
     BatchAnchored,
     DocumentRevoked,
@@ -532,3 +533,51 @@ class RegistryBehaviour:
         found = world.trade().events(first.block_number)
         assert [(e.root, e.leaf_count) for e in found] == [(h("r1"), 1), (h("r2"), 2)]
         assert found[0].log.block_number == first.block_number
+
+    def test_find_events_filters_on_indexed_arguments(self, world):
+        client = world.trade()
+        first = client.anchor_batch(h("r1"), 1, h("b1"))
+        second = client.anchor_batch(h("r2"), 2, h("b2"))
+        found = client.find_events(BatchAnchored, first.block_number, root=h("r2"))
+        assert found == (
+            BatchAnchored(
+                root=h("r2"),
+                batch_id=h("b2"),
+                anchorer=world.address("anchorer"),
+                leaf_count=2,
+            ),
+        )
+        log = found[0].log
+        assert (log.tx_hash, log.block_number, log.block_hash, log.address) == (
+            second.tx_hash,
+            second.block_number,
+            second.block_hash,
+            client.address,
+        )
+        assert client.find_events(BatchAnchored, first.block_number, root=h("none")) == ()
+
+    def test_find_events_matches_every_given_argument(self, world):
+        client = world.trade()
+        client.record_verdicts([h("t1"), h("t2")], [h("v1"), h("v2")], [True, False])
+        everything = client.find_events(VerdictRecorded, 0)
+        assert [e.trade_id for e in everything] == [h("t1"), h("t2")]
+        found = client.find_events(VerdictRecorded, 0, trade_id=h("t2"), verdict_hash=h("v2"))
+        assert found == (VerdictRecorded(h("t2"), h("v2"), False, 1),)
+        assert client.find_events(VerdictRecorded, 0, trade_id=h("t2"), verdict_hash=h("v1")) == ()
+
+    @pytest.mark.parametrize(
+        ("kind", "where", "message"),
+        [
+            (BatchAnchored, {"leaf_count": 1}, "cannot be filtered on ['leaf_count']"),
+            (LotBatchAnchored, {}, "emits no LotBatchAnchored event"),
+        ],
+    )
+    def test_find_events_rejects_unfilterable_queries(self, world, kind, where, message):
+        with pytest.raises(ConfigurationError, match=re.escape(message)):
+            world.trade().find_events(kind, 0, **where)
+
+    def test_result_of_returns_the_mined_result_or_none(self, world):
+        client = world.trade()
+        result = client.anchor_batch(h("root"), 1, h("b"))
+        assert client.result_of(result.tx_hash) == result
+        assert client.result_of("0x" + "ab" * 32) is None

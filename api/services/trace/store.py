@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from api.db.models import OutboxRecord, utcnow
+from api.anchoring.lanes import LotEventPayload, LotLane
+from api.db.models import utcnow
 from api.db.trace_models import (
     TraceContainerRecord,
     TraceEventEpcRecord,
@@ -48,7 +49,7 @@ class LotRef:
     @property
     def lane(self) -> str:
         """The anchoring lane of this lot."""
-        return f"lot:{self.lot_id}"
+        return LotLane(self.lot_id).name
 
 
 @lru_cache(maxsize=4096)
@@ -151,16 +152,9 @@ def link_lot(
             event_id=record.id, lot_id=lot.lot_id, gtin=lot.gtin, lot=lot.lot, via=via
         )
     )
-    payload = {"eventId": record.event_id, "gtin": lot.gtin, "lot": lot.lot}
-    session.add(
-        OutboxRecord(
-            kind="event",
-            subject=record.event_hash,
-            lane=lot.lane,
-            payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
-            created_at=utcnow(),
-        )
-    )
+    payload = LotEventPayload(event_id=record.event_id, gtin=lot.gtin, lot=lot.lot)
+    lane = LotLane(lot.lot_id)
+    session.add(lane.outbox_record(record.event_hash, payload, created_at=utcnow()))
     session.flush()
 
 

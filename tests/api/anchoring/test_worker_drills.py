@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import secrets
 import signal
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from api.anchoring.faults import STEPS
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings
@@ -40,6 +40,7 @@ from ledger_client import (
     find_anvil,
     make_web3,
 )
+from ledger_client.events import BatchAnchored
 from ledger_client.node import node_answers
 from tests.conftest import free_port
 
@@ -140,14 +141,22 @@ def add_documents(engine: Engine, count: int) -> list[str]:
     return subjects
 
 
-def start_worker(drill: Drill) -> subprocess.Popen[bytes]:
-    """A real ``sandan worker`` process."""
-    return subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "worker"],
-        env=drill.env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def start_worker(drill: Drill, kill_after: str | None = None) -> subprocess.Popen[bytes]:
+    """A real ``sandan worker`` process; with ``kill_after`` it SIGKILLs itself there."""
+    env = drill.env()
+    if kill_after is not None:
+        env["SANDAN_TEST_KILL_AFTER"] = kill_after
+    name = (kill_after or "worker").replace(":", "-")
+    log = (drill.data_dir / f"{name}.log").open("ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from api.cli import main; main()", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        log.close()
 
 
 def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
@@ -168,31 +177,84 @@ def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
         )
         assert check.anchored, subject
         assert check.root.hex() == batch.root
-    events = ledger._trade_contract.events.BatchAnchored().get_logs(
-        from_block=ledger.deployment.trade_registry.block_number, to_block="latest"
-    )
-    roots = [bytes(e["args"]["root"]).hex() for e in events]
+    events = ledger.trade.find_events(BatchAnchored, ledger.first_block)
+    roots = [e.root.hex() for e in events]
     assert len(roots) == len(set(roots))
-    assert sum(int(e["args"]["leafCount"]) for e in events) == len(rows)
+    assert sum(e.leaf_count for e in events) == len(rows)
     assert set(roots) == {b.root for b in batches.values()}
 
 
-def test_kill_worker_at_random_points_loses_nothing_and_anchors_once(drill: Drill) -> None:
-    rng = random.Random(20261123)
-    subjects = add_documents(drill.engine, 400)
-    interrupted = 0
-    for trial in range(20):
-        worker = start_worker(drill)
-        time.sleep(rng.uniform(1.0, 3.0))
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-        assert worker.returncode == -signal.SIGKILL, f"trial {trial}: worker exited by itself"
-        interrupted += _open_batches(drill.engine) > 0
-        subjects += add_documents(drill.engine, rng.randint(20, 80))
-    # The kill points must really fall inside batches, not only before or after them.
-    assert interrupted >= 3, f"only {interrupted} kills interrupted a batch"
-    AnchorWorker(drill.runtime()).drain(timeout=120)
-    assert_anchored_exactly_once(drill, subjects)
+#: Every kill point of the worker, some also at their second occurrence (50 new rows
+#: per step make two batches of at most 40: the second is built, sent and confirmed
+#: after the first).
+KILL_POINTS = [
+    "batch_built",
+    "batch_built:2",
+    "batch_sending",
+    "tx_sent",
+    "tx_sent:2",
+    "receipt_received",
+    "anchor_found",
+    "batch_confirmed",
+    "batch_confirmed:2",
+    "reorg_reset",
+]
+
+
+def test_kill_points_name_every_worker_step() -> None:
+    assert {point.partition(":")[0] for point in KILL_POINTS} == set(STEPS)
+
+
+@pytest.mark.timeout(1200)
+def test_kill_worker_after_each_step_loses_nothing_and_anchors_once(drill: Drill) -> None:
+    subjects = add_documents(drill.engine, 60)
+    for point in KILL_POINTS:
+        subjects += add_documents(drill.engine, 50)
+        _prepare(drill, point.partition(":")[0])
+        kill_worker_at(drill, point)
+        run_worker_until_done(drill, subjects)
+        assert_anchored_exactly_once(drill, subjects)
+
+
+def _prepare(drill: Drill, step: str) -> None:
+    """Bring the chain and the database to where ``step`` is reached on the next start."""
+    if step == "anchor_found":
+        # A batch on chain that the database still has as sent: a worker killed
+        # between the receipt and its bookkeeping leaves exactly that.
+        kill_worker_at(drill, "receipt_received")
+    elif step == "reorg_reset":
+        # Confirmed batches the chain then forgets, as a reorg or a node restored from
+        # an older state dump makes it.
+        w3 = drill.runtime().ledger().w3
+        snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        AnchorWorker(drill.runtime()).drain(timeout=120)
+        assert w3.provider.make_request("evm_revert", [snapshot])["result"]  # type: ignore[arg-type]
+
+
+def kill_worker_at(drill: Drill, point: str) -> None:
+    """Start a worker that kills itself after ``point``; see it die by SIGKILL."""
+    worker = start_worker(drill, kill_after=point)
+    try:
+        returncode = worker.wait(timeout=120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+    log = (drill.data_dir / f"{point.replace(':', '-')}.log").read_text(errors="replace")
+    assert returncode == -signal.SIGKILL, f"{point}: worker exited with {returncode}\n{log}"
+
+
+def run_worker_until_done(drill: Drill, subjects: list[str]) -> None:
+    """Restart a normal worker and let it finish every batch."""
+    worker = start_worker(drill)
+    try:
+        _wait_until(
+            lambda: _confirmed(drill.engine, subjects) and _open_batches(drill.engine) == 0, 120
+        )
+        assert worker.poll() is None, "the normal worker died"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
 
 
 def test_evm_revert_after_a_batch_was_seen_reanchors_it(drill: Drill) -> None:

@@ -1,0 +1,418 @@
+"""Anchoring lanes: one small type per kind of outbox work.
+
+An outbox row names its lane in the ``lane`` column, and :func:`lane_of` parses
+that text back into a lane:
+
+=================  =============  ==========================  ====================
+stored lane        outbox kind    batch                       contract call
+=================  =============  ==========================  ====================
+``trade``          ``document``   Merkle tree, batch_size     ``anchorBatch``
+``lot:<lotId>``    ``event``      Merkle tree, batch_size     ``anchorLotBatch``
+``verdict``        ``verdict``    up to 100 per transaction   ``recordVerdicts``
+``supersede``      ``supersede``  one per transaction         ``supersedeDocument``
+=================  =============  ==========================  ====================
+
+Each lane also owns its payload type (:mod:`api.anchoring.payloads`, re-exported
+here): the services write an outbox row's JSON with ``payload.to_json()``
+(through :meth:`Lane.outbox_row`) and the lane reads it back with ``from_json``
+when sending, so one class writes and reads each format.
+The stored strings and JSON texts are those existing databases hold: change
+neither.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from api.anchoring.payloads import (
+    DocumentPayload,
+    LotEventPayload,
+    SupersedePayload,
+    VerdictPayload,
+)
+from api.db.models import OutboxRecord
+from ledger_client import TraceRegistryClient, TradeRegistryClient, TxHash
+from ledger_client.events import (
+    BatchAnchored,
+    ContractEvent,
+    DocumentSuperseded,
+    LotBatchAnchored,
+    VerdictRecorded,
+)
+from traceability.merkle import MerkleTree
+
+__all__ = [
+    "SUPERSEDE",
+    "TRADE",
+    "VERDICT",
+    "VERDICTS_PER_TRANSACTION",
+    "Chain",
+    "ChainAnchor",
+    "DocumentPayload",
+    "Lane",
+    "LotEventPayload",
+    "LotLane",
+    "SupersedeLane",
+    "SupersedePayload",
+    "TradeLane",
+    "UnknownLane",
+    "VerdictLane",
+    "VerdictPayload",
+    "lane_of",
+]
+
+#: Verdicts recorded per transaction (about 4.9 million gas at 100).
+VERDICTS_PER_TRANSACTION = 100
+_LOT_PREFIX = "lot:"
+_LOT_ID = re.compile(r"[0-9a-f]{64}")
+
+
+class UnknownLane(ValueError):
+    """Raised when a stored lane string names no known lane."""
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """Where a batch's transaction landed."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int | None
+    contract_address: str
+
+
+class Chain(Protocol):
+    """What a lane needs of the chain: the typed registry clients and block facts."""
+
+    @property
+    def trade(self) -> TradeRegistryClient:
+        """The TradeRegistry client, signing as the anchorer."""
+
+    @property
+    def trace(self) -> TraceRegistryClient:
+        """The TraceRegistry client, signing as the anchorer."""
+
+    @property
+    def first_block(self) -> int:
+        """The deployment block: searches for past anchors start there."""
+
+    def block_hash(self, number: int) -> str | None:
+        """The hash of block ``number`` on the current chain, or None beyond the head."""
+
+
+class _Payload(Protocol):
+    def to_json(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Payload)
+
+
+# --- lanes --------------------------------------------------------------------------------
+
+
+class Lane(ABC, Generic[P]):
+    """A kind of outbox work: how it is stored, batched, sent and found on chain."""
+
+    #: The ``kind`` column of this lane's outbox rows.
+    kind: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The lane as stored in the outbox and batch ``lane`` columns."""
+
+    @abstractmethod
+    def parse(self, text: str) -> P:
+        """Read a stored payload of this lane."""
+
+    def outbox_row(self, subject: str, payload: P, *, created_at: datetime) -> dict[str, Any]:
+        """The column values of an outbox row of this lane (for a bulk insert)."""
+        return {
+            "kind": self.kind,
+            "subject": subject,
+            "lane": self.name,
+            "payload": payload.to_json(),
+            "created_at": created_at,
+        }
+
+    def outbox_record(self, subject: str, payload: P, *, created_at: datetime) -> OutboxRecord:
+        """An outbox row of this lane, to add to a session."""
+        return OutboxRecord(**self.outbox_row(subject, payload, created_at=created_at))
+
+    def limit(self, batch_size: int) -> int:
+        """Rows per transaction, given the configured batch size."""
+        return batch_size
+
+    def build(self, rows: Sequence[OutboxRecord]) -> MerkleTree | None:
+        """The Merkle tree of a batch of ``rows``, or None for a lane without one."""
+        return None
+
+    @abstractmethod
+    def registry(self, chain: Chain) -> TradeRegistryClient | TraceRegistryClient:
+        """The registry this lane writes to."""
+
+    @abstractmethod
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """Broadcast the batch's transaction; return its hash without waiting."""
+
+    @abstractmethod
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """The transaction that already put this batch on chain, if any."""
+
+
+class _MerkleLane(Lane[P]):
+    """Subjects go to chain as the root of their Merkle tree: any size costs the same."""
+
+    def build(self, rows: Sequence[OutboxRecord]) -> MerkleTree:
+        """The Merkle tree of the rows' subjects (hex hashes), in row order."""
+        return MerkleTree.build([bytes.fromhex(r.subject) for r in rows])
+
+
+@dataclass(frozen=True)
+class TradeLane(_MerkleLane[DocumentPayload]):
+    """Signed document hashes, anchored as batch roots in TradeRegistry."""
+
+    kind: ClassVar[str] = "document"
+
+    @property
+    def name(self) -> str:
+        """``trade``."""
+        return "trade"
+
+    def parse(self, text: str) -> DocumentPayload:
+        """Read a stored payload of this lane."""
+        return DocumentPayload.from_json(text)
+
+    def registry(self, chain: Chain) -> TradeRegistryClient:
+        """TradeRegistry."""
+        return chain.trade
+
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """``anchorBatch(root, leafCount, batchId)``."""
+        return chain.trade.send_anchor_batch(_root(root), len(rows), bytes.fromhex(batch_id))
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """``batchOf(root)``, then its ``BatchAnchored`` event in that block."""
+        batch = chain.trade.batch_of(_root(root))
+        if batch is None:
+            return None
+        events = chain.trade.find_events(
+            BatchAnchored, batch.block_number, batch.block_number, root=_root(root)
+        )
+        return _anchor(chain, chain.trade, events, fallback_block=batch.block_number)
+
+
+@dataclass(frozen=True)
+class LotLane(_MerkleLane[LotEventPayload]):
+    """EPCIS event hashes of one lot, anchored as batch roots in TraceRegistry."""
+
+    kind: ClassVar[str] = "event"
+    #: Hex of the 32-byte on-chain lot id (lower case).
+    lot_id: str
+
+    def __post_init__(self) -> None:
+        if not _LOT_ID.fullmatch(self.lot_id):
+            raise ValueError(f"a lot id is 64 lower-case hex digits, got {self.lot_id!r}")
+
+    @property
+    def name(self) -> str:
+        """``lot:<lotId>``."""
+        return _LOT_PREFIX + self.lot_id
+
+    def parse(self, text: str) -> LotEventPayload:
+        """Read a stored payload of this lane."""
+        return LotEventPayload.from_json(text)
+
+    def registry(self, chain: Chain) -> TraceRegistryClient:
+        """TraceRegistry."""
+        return chain.trace
+
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """``anchorLotBatch(lotId, root, eventCount, batchId)``."""
+        return chain.trace.send_anchor_lot_batch(
+            bytes.fromhex(self.lot_id), _root(root), len(rows), bytes.fromhex(batch_id)
+        )
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """``lotBatchOf(root)``, then its ``LotBatchAnchored`` event in that block."""
+        batch = chain.trace.lot_batch_of(_root(root))
+        if batch is None:
+            return None
+        events = chain.trace.find_events(
+            LotBatchAnchored, batch.block_number, batch.block_number, root=_root(root)
+        )
+        return _anchor(chain, chain.trace, events, fallback_block=batch.block_number)
+
+
+@dataclass(frozen=True)
+class VerdictLane(Lane[VerdictPayload]):
+    """Match verdicts, recorded by the hundred with ``recordVerdicts``."""
+
+    kind: ClassVar[str] = "verdict"
+
+    @property
+    def name(self) -> str:
+        """``verdict``."""
+        return "verdict"
+
+    def parse(self, text: str) -> VerdictPayload:
+        """Read a stored payload of this lane."""
+        return VerdictPayload.from_json(text)
+
+    def limit(self, batch_size: int) -> int:
+        """Every verdict is its own storage write (~49,000 gas): by the hundred at most, to
+        stay far below a block's gas limit."""
+        return min(batch_size, VERDICTS_PER_TRANSACTION)
+
+    def registry(self, chain: Chain) -> TradeRegistryClient:
+        """TradeRegistry."""
+        return chain.trade
+
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """``recordVerdicts(tradeIds, verdictHashes, matched)``."""
+        payloads = [self.parse(r.payload) for r in rows]
+        return chain.trade.send_record_verdicts(
+            [bytes.fromhex(p.trade_id) for p in payloads],
+            [bytes.fromhex(p.verdict_hash) for p in payloads],
+            [p.matched for p in payloads],
+        )
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """The ``VerdictRecorded`` event of the batch's last verdict, since deployment."""
+        last = self.parse(rows[-1].payload)
+        events = chain.trade.find_events(
+            VerdictRecorded,
+            chain.first_block,
+            trade_id=bytes.fromhex(last.trade_id),
+            verdict_hash=bytes.fromhex(last.verdict_hash),
+        )
+        return _anchor(chain, chain.trade, events, fallback_block=None)
+
+
+@dataclass(frozen=True)
+class SupersedeLane(Lane[SupersedePayload]):
+    """Document corrections, one ``supersedeDocument`` call each."""
+
+    kind: ClassVar[str] = "supersede"
+
+    @property
+    def name(self) -> str:
+        """``supersede``."""
+        return "supersede"
+
+    def parse(self, text: str) -> SupersedePayload:
+        """Read a stored payload of this lane."""
+        return SupersedePayload.from_json(text)
+
+    def limit(self, batch_size: int) -> int:
+        """One supersession per transaction."""
+        return 1
+
+    def registry(self, chain: Chain) -> TradeRegistryClient:
+        """TradeRegistry."""
+        return chain.trade
+
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """``supersedeDocument(old, new, reason)``."""
+        payload = self.parse(rows[0].payload)
+        return chain.trade.send_supersede_document(
+            bytes.fromhex(payload.old), bytes.fromhex(payload.new), payload.reason
+        )
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """``documentStatus(old)`` names ``new``, then its ``DocumentSuperseded`` event."""
+        payload = self.parse(rows[0].payload)
+        status = chain.trade.document_status(bytes.fromhex(payload.old))
+        if status.successor is None or status.successor.hex() != payload.new:
+            return None
+        events = chain.trade.find_events(
+            DocumentSuperseded,
+            status.status_block,
+            status.status_block,
+            old_hash=bytes.fromhex(payload.old),
+        )
+        return _anchor(chain, chain.trade, events, fallback_block=None)
+
+
+TRADE = TradeLane()
+VERDICT = VerdictLane()
+SUPERSEDE = SupersedeLane()
+_NAMED: dict[str, Lane[Any]] = {lane.name: lane for lane in (TRADE, VERDICT, SUPERSEDE)}
+
+
+def lane_of(text: str) -> Lane[Any]:
+    """The lane a stored ``lane`` string names; raise UnknownLane for any other text."""
+    named = _NAMED.get(text)
+    if named is not None:
+        return named
+    if text.startswith(_LOT_PREFIX):
+        try:
+            return LotLane(text.removeprefix(_LOT_PREFIX))
+        except ValueError as exc:
+            raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
+    raise UnknownLane(f"unknown lane {text!r}: expected trade, verdict, supersede or lot:<lotId>")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _root(root: str | None) -> bytes:
+    if root is None:
+        raise ValueError("a Merkle lane's batch has a root")
+    return bytes.fromhex(root)
+
+
+def _anchor(
+    chain: Chain,
+    registry: TradeRegistryClient | TraceRegistryClient,
+    events: Sequence[ContractEvent],
+    *,
+    fallback_block: int | None,
+) -> ChainAnchor | None:
+    """The anchor the last of ``events`` names; without one, the block the contract's
+    storage names (a node restored from a state dump keeps storage, not logs)."""
+    log = events[-1].log if events else None
+    if log is not None:
+        result = registry.result_of(log.tx_hash)
+        return ChainAnchor(
+            tx_hash=log.tx_hash,
+            block_number=log.block_number,
+            block_hash=log.block_hash,
+            gas_used=result.gas_used if result is not None else None,
+            contract_address=log.address,
+        )
+    if fallback_block is None:
+        return None
+    return ChainAnchor(
+        tx_hash="",
+        block_number=fallback_block,
+        block_hash=chain.block_hash(fallback_block) or "",
+        gas_used=None,
+        contract_address=registry.address,
+    )
