@@ -35,16 +35,18 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, lane_of
+from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
-from api.runtime import Runtime
 from ledger_client import LedgerError
 from traceability.merkle import MerkleTree
 
@@ -54,6 +56,22 @@ logger = logging.getLogger("sandan.worker")
 
 #: How many recent blocks are re-checked for batches the chain may have forgotten.
 REORG_WINDOW = 64
+
+
+class AnchoringHost(Protocol):
+    """What the worker needs of its process: settings, the database and the chain.
+
+    :class:`api.runtime.Runtime` is one; naming the need here keeps the worker below
+    the runtime (which builds the gateway) instead of in a cycle with it.
+    """
+
+    @property
+    def settings(self) -> ApiSettings: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+    def ledger(self) -> LedgerGateway: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,7 @@ class AnchorWorker:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: AnchoringHost,
         *,
         batch_size: int | None = None,
         batch_wait: float | None = None,
