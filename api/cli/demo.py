@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from api.config import ApiSettings
+from api.config import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +41,7 @@ def demo(
     from api.web.main import create_app
     from ledger_client import TradeRegistryClient
 
-    settings = ApiSettings()
+    settings = get_settings()
     emit = _quiet if as_json else _say
     deployment = ensure_deployment(settings)
     emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")

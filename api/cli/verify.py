@@ -69,11 +69,9 @@ def verify(
 
 
 def _embedded_url() -> str:
-    from api.config import ApiSettings
-    from api.provisioning import ledger_settings
-    from ledger_client import running_node_url
+    from ledger_client import LedgerSettings, running_node_url
 
-    url = running_node_url(ledger_settings(ApiSettings()))
+    url = running_node_url(LedgerSettings())
     if url is None:
         raise ProviderError("no --rpc-url given and the embedded node is not running (sandan node)")
     return url
