@@ -87,9 +87,10 @@ def upgrade_database(engine: Engine) -> None:
         if "alembic_version" not in tables and not tables & set(metadata.tables):
             metadata.create_all(connection)
             MigrationContext.configure(connection).stamp(_scripts(), "head")
-        else:
-            if "alembic_version" not in tables:
-                command.stamp(alembic_config(connection), BASELINE_REVISION)
+        elif "alembic_version" not in tables:
+            command.stamp(alembic_config(connection), BASELINE_REVISION)
+            command.upgrade(alembic_config(connection), "head")
+        elif current_revision(connection) != head_revision():
             command.upgrade(alembic_config(connection), "head")
         connection.commit()
 
