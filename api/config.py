@@ -1,39 +1,45 @@
 """Service settings, read from ``SANDAN_*`` environment variables at the edge.
 
-Defaults run with an empty environment: a SQLite file in sandan's data
-directory and the embedded local node. Settings are created by
-:func:`api.web.deps.get_settings` (cached) or passed in explicitly; nothing here
-runs at import time.
+One class, :class:`ApiSettings`, reads the service's own variables and nests the
+chain-side ones as :attr:`ApiSettings.ledger`, a :class:`ledger_client.LedgerSettings`
+read from the same environment (``SANDAN_RPC_URL``, ``SANDAN_DATA_DIR``,
+``SANDAN_CONFIRMATIONS``, ``SANDAN_ANCHORER_KEY``, ``SANDAN_SOLC_*`` ...), so every
+variable keeps the name the README lists and is validated once, in one place.
+
+Defaults run with an empty environment: a SQLite file in sandan's data directory
+and the embedded local node. :func:`get_settings` builds them once per process;
+nothing here runs at import time.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger_client.config import default_data_dir
+from ledger_client import LedgerSettings
+
+__all__ = ["ApiSettings", "get_settings"]
 
 
 class ApiSettings(BaseSettings):
     """Settings of the sandan service, its worker and its CLI."""
 
-    model_config = SettingsConfigDict(env_prefix="SANDAN_", extra="ignore")
+    # "forbid" rejects keyword arguments that are not fields (a chain setting passed flat
+    # instead of through ``ledger``); unknown SANDAN_* variables are still ignored.
+    model_config = SettingsConfigDict(env_prefix="SANDAN_", extra="forbid", env_ignore_empty=True)
 
-    data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str | None = None
-    rpc_url: str | None = None
-    deployment_file: Path | None = None
-    admin_token: str | None = Field(default=None, repr=False)
-    anchorer_key: str | None = Field(default=None, repr=False)
-    admin_key: str | None = Field(default=None, repr=False)
-    keystore_secret: str | None = Field(default=None, repr=False)
+    #: Chain, compiler, data directory, deployment file and service keys, read from the
+    #: same ``SANDAN_*`` environment by ledger_client's own settings class.
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    database_url: str | None = Field(default=None, repr=False)  # may carry a password
+    admin_token: SecretStr | None = None
+    keystore_secret: SecretStr | None = None
 
     batch_size: Annotated[int, Field(ge=1, le=10_000)] = 1_000
     batch_wait_seconds: Annotated[float, Field(ge=0)] = 0.5
-    confirmations: Annotated[int, Field(ge=1, le=64)] = 1
     max_body_bytes: Annotated[int, Field(ge=1_024)] = 1_048_576
     max_bulk_documents: Annotated[int, Field(ge=1)] = 10_000
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
@@ -60,25 +66,17 @@ class ApiSettings(BaseSettings):
         if value.startswith(("postgresql+psycopg://", "sqlite://")):
             return value
         scheme = value.split(":", 1)[0]
-        raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite or postgresql")
-
-    @field_validator("rpc_url")
-    @classmethod
-    def _check_rpc_url(cls, value: str | None) -> str | None:
-        """An RPC URL is http(s); anything else is a configuration error."""
-        if value is None or value == "":
-            return None
-        if not value.startswith(("http://", "https://")):
-            scheme = value.split(":", 1)[0] if ":" in value else value
-            raise ValueError(f"unsupported RPC URL scheme {scheme!r}: use http:// or https://")
-        return value
+        raise ValueError(
+            f"SANDAN_DATABASE_URL: unsupported scheme {scheme!r}: use sqlite or postgresql"
+        )
 
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
-        return self.database_url or f"sqlite:///{self.data_dir / 'sandan.db'}"
+        return self.database_url or f"sqlite:///{self.ledger.data_dir / 'sandan.db'}"
 
-    @property
-    def resolved_deployment_file(self) -> Path:
-        """The deployment file that ``sandan deploy`` writes and others read."""
-        return self.deployment_file or self.data_dir / "deployment.json"
+
+@lru_cache(maxsize=1)
+def get_settings() -> ApiSettings:
+    """The process's settings, read from the environment on first use."""
+    return ApiSettings()

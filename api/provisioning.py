@@ -16,7 +16,6 @@ from ledger_client import (
     DEV_PARTIES,
     Deployment,
     DeploymentError,
-    LedgerSettings,
     deploy_registries,
     dev_accounts,
     dev_role_grants,
@@ -26,17 +25,10 @@ from ledger_client import (
 from ledger_client.providers import check_connection
 
 
-def ledger_settings(settings: ApiSettings) -> LedgerSettings:
-    """The ledger settings matching the service settings."""
-    return LedgerSettings(
-        rpc_url=settings.rpc_url, data_dir=settings.data_dir, confirmations=settings.confirmations
-    )
-
-
 def connect(settings: ApiSettings) -> Web3:
     """A checked connection to the configured node, or to the embedded one (started if needed)."""
-    chain = ledger_settings(settings)
-    rpc_url = settings.rpc_url or ensure_embedded_node(chain)
+    chain = settings.ledger
+    rpc_url = chain.rpc_url or ensure_embedded_node(chain)
     w3 = make_web3(rpc_url, timeout=chain.chain_timeout)
     check_connection(w3)
     return w3
@@ -44,7 +36,7 @@ def connect(settings: ApiSettings) -> Web3:
 
 def ensure_deployment(settings: ApiSettings) -> Deployment:
     """The deployment to use, deploying on the embedded node when there is none."""
-    path = settings.resolved_deployment_file
+    path = settings.ledger.deployment_file
     w3 = connect(settings)
     if path.exists():
         deployment = Deployment.load(path)
@@ -52,9 +44,9 @@ def ensure_deployment(settings: ApiSettings) -> Deployment:
             deployment.check(w3)
             return deployment
         except DeploymentError:
-            if settings.rpc_url is not None:
+            if settings.ledger.rpc_url is not None:
                 raise
-    elif settings.rpc_url is not None:
+    elif settings.ledger.rpc_url is not None:
         raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
     accounts = dev_accounts(w3, len(DEV_PARTIES))
     deployment = deploy_registries(w3, accounts[0], grants=dev_role_grants(accounts))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from api.config import ApiSettings
@@ -24,6 +25,11 @@ from api.db.engine import create_db_and_tables, make_engine
 
 if TYPE_CHECKING:
     from api.anchoring.gateway import LedgerGateway
+
+
+def _secret(configured: SecretStr | None, path: Path) -> str:
+    """The configured secret, else the one kept in ``path``."""
+    return configured.get_secret_value() if configured is not None else _secret_file(path)
 
 
 def _secret_file(path: Path) -> str:
@@ -58,12 +64,13 @@ class Runtime:
         ledger_factory: Callable[[], LedgerGateway] | None = None,
     ) -> Runtime:
         """Build the runtime; creates the data directory and tables if needed."""
+        data_dir = settings.ledger.data_dir
         if settings.database_url is None or settings.admin_token is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True)
         engine = engine or make_engine(settings.resolved_database_url)
         create_db_and_tables(engine)
-        admin = settings.admin_token or _secret_file(settings.data_dir / "admin-token")
-        secret = settings.keystore_secret or _secret_file(settings.data_dir / "keystore-secret")
+        admin = _secret(settings.admin_token, data_dir / "admin-token")
+        secret = _secret(settings.keystore_secret, data_dir / "keystore-secret")
         fernet_key = base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
         return cls(
             settings=settings,

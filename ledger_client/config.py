@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -43,10 +44,26 @@ def normalise_rpc_url(value: str) -> str:
     return urlunsplit((scheme, parts.netloc.lower(), path, parts.query, ""))
 
 
-class LedgerSettings(BaseSettings):
-    """Where the chain is, which compiler builds the contracts and how long to wait."""
+def _default_deployment_file(data: dict[str, Any]) -> Path:
+    """``deployment.json`` in the data directory (validated before this field)."""
+    data_dir: Path = data["data_dir"]
+    return data_dir / "deployment.json"
 
-    model_config = SettingsConfigDict(env_prefix="SANDAN_", extra="ignore", frozen=True)
+
+class LedgerSettings(BaseSettings):
+    """Where the chain is, which compiler builds the contracts and how long to wait.
+
+    Each field reads ``SANDAN_<FIELD>`` and has at most one validator; an exported but
+    empty variable (``VAR=``) counts as unset.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SANDAN_",
+        extra="ignore",
+        frozen=True,
+        env_ignore_empty=True,
+        validate_by_name=True,  # LedgerSettings(node_modules_dir=...) besides its two aliases
+    )
 
     rpc_url: str | None = None
     solc_version: str = "0.8.28"
@@ -59,8 +76,10 @@ class LedgerSettings(BaseSettings):
     )
     anvil_binary: Path | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
+    #: Written by ``sandan deploy`` and read by the service; declared after ``data_dir``.
+    deployment_file: Path = Field(default_factory=_default_deployment_file)
     node_port: int = Field(default=18545, ge=1, le=65535)
-    confirmations: int = Field(default=1, ge=1)
+    confirmations: int = Field(default=1, ge=1, le=64)
     chain_timeout: float = Field(default=30.0, gt=0)
     anchorer_key: SecretStr | None = None
     admin_key: SecretStr | None = None
@@ -68,28 +87,25 @@ class LedgerSettings(BaseSettings):
     @field_validator("rpc_url", mode="before")
     @classmethod
     def _check_rpc_url(cls, value: object) -> object:
-        """Treat an empty URL as unset; normalise the rest."""
+        """Treat a blank URL as unset; normalise the rest, naming the variable on error."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, str):
-            return normalise_rpc_url(value)
+            try:
+                return normalise_rpc_url(value)
+            except ValueError as exc:
+                raise ValueError(f"SANDAN_RPC_URL: {exc}") from exc
         return value
 
-    @field_validator("solc_binary", "anvil_binary", mode="before")
-    @classmethod
-    def _empty_path_is_unset(cls, value: object) -> object:
-        """Treat an empty path as unset, as shells often export ``VAR=``."""
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("data_dir", "contracts_dir", "node_modules_dir", "solc_binary", "anvil_binary")
+    @field_validator(
+        "data_dir",
+        "deployment_file",
+        "contracts_dir",
+        "node_modules_dir",
+        "solc_binary",
+        "anvil_binary",
+    )
     @classmethod
     def _expand_path(cls, value: Path | None) -> Path | None:
         """Expand ``~`` so paths from the environment behave like paths in a shell."""
         return None if value is None else value.expanduser()
-
-    @property
-    def deployment_file(self) -> Path:
-        """The deployment file that ``sandan deploy`` writes and later commands read."""
-        return self.data_dir / "deployment.json"

@@ -28,6 +28,7 @@ from ledger_client import (
     TradeRegistryClient,
     TransactionFailed,
     TxResult,
+    account_from_key,
     dev_accounts,
     nonce_manager_for,
 )
@@ -72,13 +73,14 @@ class LedgerGateway:
         from api.provisioning import connect
 
         w3 = connect(settings)
-        path = settings.resolved_deployment_file
+        chain = settings.ledger
+        path = chain.deployment_file
         if not path.exists():
             raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
         deployment = Deployment.load(path)
-        if settings.anchorer_key:
-            anchorer: LocalAccount = Account.from_key(settings.anchorer_key)
-            admin = Account.from_key(settings.admin_key) if settings.admin_key else anchorer
+        if chain.anchorer_key is not None:
+            anchorer = account_from_key(chain.anchorer_key)
+            admin = account_from_key(chain.admin_key) if chain.admin_key is not None else anchorer
         else:
             # Dev chains: the admin (account 0) registers parties while the anchorer
             # (account 1) anchors, so an API process and a `sandan worker` process never
@@ -89,7 +91,7 @@ class LedgerGateway:
             if not trade.has_role("ANCHORER_ROLE", anchorer.address):
                 anchorer = admin
         return cls(
-            w3, deployment, anchorer=anchorer, admin=admin, confirmations=settings.confirmations
+            w3, deployment, anchorer=anchorer, admin=admin, confirmations=chain.confirmations
         )
 
     # --- chain facts --------------------------------------------------------------------

@@ -98,7 +98,9 @@ class AnchorWorker:
         self.runtime = runtime
         self.batch_size = batch_size or settings.batch_size
         self.batch_wait = settings.batch_wait_seconds if batch_wait is None else batch_wait
-        self.confirmations = settings.confirmations if confirmations is None else confirmations
+        self.confirmations = (
+            settings.ledger.confirmations if confirmations is None else confirmations
+        )
         self.stop_event = threading.Event()
         self.kill_point = KillPoint.parse(settings.test_kill_after)
 

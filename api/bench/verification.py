@@ -19,7 +19,7 @@ from api.bench.metric import Metric
 from api.config import ApiSettings
 from api.runtime import Runtime
 from api.verify.verifier import verify_bundle
-from ledger_client import TradeRegistryClient, load_artifacts
+from ledger_client import LedgerSettings, TradeRegistryClient, load_artifacts
 
 __all__ = ["real_bundle", "run"]
 
@@ -31,10 +31,12 @@ def _demo_settings(ctx: BenchContext) -> ApiSettings:
     deployment = ctx.chain().deploy()
     deployment.save(scratch / "deployment.json")
     return ApiSettings(
-        data_dir=scratch,
+        ledger=LedgerSettings(
+            data_dir=scratch,
+            rpc_url=ctx.chain().rpc_url,
+            deployment_file=scratch / "deployment.json",
+        ),
         database_url=f"sqlite:///{scratch / 'demo.db'}",
-        rpc_url=ctx.chain().rpc_url,
-        deployment_file=scratch / "deployment.json",
         admin_token="sandan-bench-admin-token",  # noqa: S106 (throwaway, private bench service)
         keystore_secret="sandan-bench-keystore",  # noqa: S106
         batch_wait_seconds=0.0,

@@ -32,7 +32,7 @@ def demo(
     from fastapi.testclient import TestClient
 
     from api.anchoring.worker import AnchorWorker
-    from api.config import ApiSettings
+    from api.config import get_settings
     from api.demo.trace import run_trace_demo
     from api.demo.trade import DemoRun, run_trade_demo
     from api.provisioning import ensure_deployment
@@ -40,7 +40,7 @@ def demo(
     from api.web.main import create_app
     from ledger_client import TradeRegistryClient
 
-    settings = ApiSettings()
+    settings = get_settings()
     emit = _quiet if as_json else _say
     deployment = ensure_deployment(settings)
     emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")

@@ -24,18 +24,18 @@ def serve(
     import uvicorn
 
     from api.anchoring.worker import AnchorWorker
-    from api.config import ApiSettings
+    from api.config import get_settings
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime
     from api.web.logs import configure_logging
     from api.web.main import create_app
 
     configure_logging()
-    settings = ApiSettings()
+    settings = get_settings()
     ensure_deployment(settings)
     runtime = Runtime.from_settings(settings)
     app = create_app(runtime=runtime)
-    token_file = settings.data_dir / "admin-token"
+    token_file = settings.ledger.data_dir / "admin-token"
     typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token in {token_file})")
     worker_thread = None
     anchor_worker = AnchorWorker(runtime)
@@ -56,12 +56,12 @@ def serve(
 def worker() -> None:
     """Run the anchoring worker alone (several may share a PostgreSQL database)."""
     from api.anchoring.worker import AnchorWorker
-    from api.config import ApiSettings
+    from api.config import get_settings
     from api.runtime import Runtime
     from api.web.logs import configure_logging
 
     configure_logging()
-    settings = ApiSettings()
+    settings = get_settings()
     runtime = Runtime.from_settings(settings)
     anchor_worker = AnchorWorker(runtime)
     try:

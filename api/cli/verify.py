@@ -75,10 +75,7 @@ def verify(
 
 
 def _embedded_url() -> str:
-    from api.config import ApiSettings
-    from api.provisioning import ledger_settings
-
-    url = ledger_client.running_node_url(ledger_settings(ApiSettings()))
+    url = ledger_client.running_node_url(ledger_client.LedgerSettings())
     if url is None:
         raise ledger_client.ProviderError(
             "no --rpc-url given and the embedded node is not running (sandan node)"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 
 def make_engine(url: str) -> Engine:
@@ -40,39 +40,10 @@ def _make_sqlite_engine(url: str) -> Engine:
 
 
 def create_db_and_tables(engine: Engine) -> None:
-    """Create every table that does not exist yet, and add columns newer versions added."""
-    from api.db import (
-        models,  # noqa: F401  (registers the tables on SQLModel.metadata)
-        trace_models,  # noqa: F401
-    )
+    """Bring the database to the newest schema: create, adopt or migrate (see api.db.migrate)."""
+    from api.db.migrate import upgrade_database
 
-    SQLModel.metadata.create_all(engine)
-    _add_missing_columns(engine)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Bring a database made by an earlier sandan up to date, one nullable column at a time.
-
-    sandan only ever adds nullable columns between versions, which ``ALTER TABLE ...
-    ADD COLUMN`` handles on SQLite and PostgreSQL alike; anything else is refused
-    with a clear message rather than failing later with "no such column".
-    """
-    inspector = inspect(engine)
-    for table in SQLModel.metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(
-                    f"the database's table {table.name} lacks the required column "
-                    f"{column.name}: it was made by an incompatible sandan version"
-                )
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.execute(
-                    text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-                )
+    upgrade_database(engine)
 
 
 def is_postgres(engine: Engine) -> bool:

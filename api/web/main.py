@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from api.config import ApiSettings
+from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
@@ -40,7 +40,7 @@ def create_app(
 ) -> FastAPI:
     """Build the service: runtime, routers, error handlers and middleware."""
     if runtime is None:
-        settings = settings or ApiSettings()
+        settings = settings or get_settings()
         runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=ledger_factory)
     app = FastAPI(
         title="sandan",

@@ -17,15 +17,23 @@ from sqlalchemy.engine import Engine
 
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
-from api.config import ApiSettings
+from api.config import ApiSettings, get_settings
 from api.db.engine import make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import deploy_registries, dev_accounts, make_web3
+from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
 from tests.api.factories import Actor, register_actor
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Forget the process-wide settings, so each test reads its own environment."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @contextmanager
@@ -102,7 +110,7 @@ class World:
 def world(engine: Engine, ledger: LedgerGateway, tmp_path: Path) -> Iterator[World]:
     """The app on a fresh database and chain, with an anchoring worker."""
     settings = ApiSettings(
-        data_dir=tmp_path,
+        ledger=LedgerSettings(data_dir=tmp_path),
         admin_token=ADMIN_TOKEN,
         keystore_secret="test-keystore-secret",
         batch_wait_seconds=0.0,

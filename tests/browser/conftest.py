@@ -17,7 +17,7 @@ from api.config import ApiSettings
 from api.db.engine import make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import deploy_registries, dev_accounts, make_web3
+from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
 from tests.conftest import free_port
 from tests.live_server import serve_in_thread
 
@@ -81,7 +81,7 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
     port = free_port()
     settings = ApiSettings(
-        data_dir=tmp_path,
+        ledger=LedgerSettings(data_dir=tmp_path),
         admin_token=ADMIN_TOKEN,
         keystore_secret="browser-secret",
         batch_wait_seconds=0.0,

@@ -1,5 +1,7 @@
 """LedgerSettings: environment names, URL normalisation, defaults."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,31 @@ def test_settings_reject_zero_confirmations(monkeypatch):
     monkeypatch.setenv("SANDAN_CONFIRMATIONS", "0")
     with pytest.raises(ValidationError, match="confirmations"):
         LedgerSettings()
+
+
+def test_settings_deployment_file_follows_the_data_dir_unless_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("SANDAN_DATA_DIR", str(tmp_path))
+    assert LedgerSettings().deployment_file == tmp_path / "deployment.json"
+    monkeypatch.setenv("SANDAN_DEPLOYMENT_FILE", str(tmp_path / "elsewhere.json"))
+    assert LedgerSettings().deployment_file == tmp_path / "elsewhere.json"
+
+
+def test_settings_accept_node_modules_dir_by_field_name(tmp_path):
+    assert LedgerSettings(node_modules_dir=tmp_path).node_modules_dir == tmp_path
+
+
+def test_settings_hide_keys_in_repr(monkeypatch):
+    monkeypatch.setenv("SANDAN_ANCHORER_KEY", "0x" + "ab" * 32)
+    settings = LedgerSettings()
+    assert "abab" not in repr(settings)
+    assert settings.anchorer_key is not None
+    assert settings.anchorer_key.get_secret_value() == "0x" + "ab" * 32
+
+
+def test_ledger_client_settings_do_not_import_the_service():
+    code = (
+        "import sys; from ledger_client import LedgerSettings; LedgerSettings(); "
+        "print(sorted(m for m in sys.modules if m == 'api' or m.startswith('api.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -73,9 +73,8 @@ class Drill:
         """An in-process runtime on the same database and chain."""
         settings = ApiSettings.model_validate(
             {
-                "data_dir": self.data_dir,
+                "ledger": LedgerSettings(data_dir=self.data_dir, rpc_url=self.rpc_url),
                 "database_url": self.database_url,
-                "rpc_url": self.rpc_url,
                 "admin_token": "drill",
                 "keystore_secret": "drill",
                 "batch_size": 40,

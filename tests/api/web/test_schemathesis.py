@@ -28,7 +28,7 @@ from api.config import ApiSettings
 from api.db.engine import make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import deploy_registries, dev_accounts, make_web3
+from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
 from tests.api.factories import register_actor
 
 ADMIN = {"Authorization": "Bearer schemathesis-admin"}
@@ -50,7 +50,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
     ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
     settings_ = ApiSettings(
-        data_dir=tmp,
+        ledger=LedgerSettings(data_dir=tmp),
         admin_token=ADMIN["Authorization"].split()[1],
         keystore_secret="schemathesis-keystore",
         batch_wait_seconds=0.0,

@@ -1,0 +1,170 @@
+"""Alembic migrations: fresh databases match the models; databases made by main upgrade intact."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, insert, inspect, select, text
+from sqlalchemy.engine import Engine
+
+from api.db.engine import create_db_and_tables, make_engine
+from api.db.migrate import alembic_config, current_revision, head_revision, target_metadata
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "db"
+#: `sandan demo` of commit 0c65177 (main before Alembic), as `sqlite3 .dump` text.
+MAIN_DUMP = DATA / "main-0c65177.sql"
+#: The PostgreSQL DDL that 0c65177's create_all emits (captured from that checkout).
+MAIN_POSTGRES_SCHEMA = DATA / "main-0c65177.postgres.sql"
+
+#: What a demo run leaves behind, per table (read once from the dump; asserted unchanged).
+SAMPLES = {
+    "documents": "SELECT id, content_hash, doc_type, party_code, trade_id FROM document"
+    " ORDER BY id",
+    "envelopes": "SELECT content_hash, envelope FROM document ORDER BY id",
+    "trades": "SELECT trade_id, status, verdict_hash, order_hash, waybill_hash FROM trade"
+    " ORDER BY trade_id",
+    "proofs": "SELECT id, kind, subject, batch_id, proof FROM outbox ORDER BY id",
+    "batches": "SELECT id, root, tx_hash, block_number, state FROM anchor_batch ORDER BY id",
+    "events": "SELECT id, event_hash, event_id, captured_by FROM trace_event ORDER BY id",
+    "parties": "SELECT code, roles, api_key_hash, chain_address FROM party ORDER BY code",
+}
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    """What autogenerate would change to make the database match the models."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, target_metadata()))
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    """Row counts of every sandan table and the sample rows."""
+    with engine.connect() as connection:
+        counts = {
+            name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+            for name in target_metadata().tables
+        }
+        rows = {key: [tuple(r) for r in connection.execute(text(q))] for key, q in SAMPLES.items()}
+    return {"counts": counts, "rows": rows}
+
+
+def load_main_dump(path: Path) -> None:
+    """A SQLite file exactly as sandan 0c65177 left it after its demo."""
+    with sqlite3.connect(path) as connection:
+        connection.executescript(MAIN_DUMP.read_text(encoding="utf-8"))
+
+
+def load_main_into_postgres(engine: Engine, tmp_path: Path) -> None:
+    """0c65177's PostgreSQL schema, filled with the rows of the dump."""
+    source = make_engine(f"sqlite:///{tmp_path / 'main-source.db'}")
+    load_main_dump(tmp_path / "main-source.db")
+    old = MetaData()
+    old.reflect(source)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(MAIN_POSTGRES_SCHEMA.read_text(encoding="utf-8"))
+        connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # SQLite kept UTC, naive
+        target = MetaData()
+        target.reflect(connection)
+        with source.connect() as reader:
+            for table in target.sorted_tables:
+                rows = [dict(r) for r in reader.execute(select(old.tables[table.name])).mappings()]
+                if rows:
+                    connection.execute(insert(table), rows)
+    source.dispose()
+
+
+@pytest.fixture(scope="module")
+def main_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    path = tmp_path_factory.mktemp("main") / "main.db"
+    load_main_dump(path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        return snapshot(engine)
+    finally:
+        engine.dispose()
+
+
+def test_main_dump_holds_a_whole_demo(main_snapshot):
+    counts = main_snapshot["counts"]
+    assert counts["document"] == 12
+    assert counts["trade"] == 3
+    assert counts["trace_event"] == 8
+    proofs = [(kind, proof) for _, kind, _, _, proof in main_snapshot["rows"]["proofs"]]
+    assert all(proof for kind, proof in proofs if kind in ("document", "event"))
+    assert len(proofs) == 24
+
+
+def test_upgrade_database_made_by_main_keeps_every_row(
+    database_url, engine, tmp_path, main_snapshot
+):
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        load_main_dump(Path(database_url.removeprefix("sqlite:///")))
+    else:
+        load_main_into_postgres(engine, tmp_path)
+    assert snapshot(engine) == main_snapshot
+
+    create_db_and_tables(engine)
+
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+    assert snapshot(engine) == main_snapshot
+    assert schema_differences(engine) == []
+
+
+def test_migrations_from_empty_build_the_models_schema(engine):
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        connection.commit()
+    assert schema_differences(engine) == []
+
+
+def test_create_db_on_empty_database_builds_the_models_schema_at_head(engine):
+    create_db_and_tables(engine)
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+    assert schema_differences(engine) == []
+
+
+def test_create_db_adds_the_column_missing_from_a_database_before_ceb_xml(engine):
+    create_db_and_tables(engine)
+    with engine.begin() as connection:
+        connection.execute(text('ALTER TABLE party DROP COLUMN "xml_certificate"'))
+        connection.execute(text("DROP TABLE alembic_version"))
+    create_db_and_tables(engine)
+    assert "xml_certificate" in {c["name"] for c in inspect(engine).get_columns("party")}
+    assert schema_differences(engine) == []
+
+
+def test_create_db_from_two_processes_at_once_migrates_once(database_url, engine):
+    engines = [make_engine(engine.url.render_as_string(hide_password=False)) for _ in range(4)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(engines))
+
+    def boot(other: Engine) -> None:
+        start.wait()
+        try:
+            create_db_and_tables(other)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=boot, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for other in engines:
+        other.dispose()
+    assert errors == []
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        versions = connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one()
+    assert versions == 1
+    assert schema_differences(engine) == []
