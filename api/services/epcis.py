@@ -8,9 +8,10 @@ so the capturing party's own key vouches for the exact bytes.
 
 Each event is validated (names the field otherwise), checked against the
 capture policy (:mod:`api.services.trace.policy`), hashed (CBV 2.0) and stored
-with its lot links and outbox rows in one transaction
-(:mod:`api.services.trace.store`). An event whose hash is already stored is
-not stored again (idempotent capture).
+with its lot links and outbox rows in one transaction, through the write path
+every signed submission takes (:mod:`api.services.submission`): an envelope or
+an event already stored is not stored again (idempotent capture), and an
+envelope's keyId and salt never sign two bodies.
 
 A capture job is written (with its body) before any work is done and is
 processed by a background task; a job left ``pending`` or ``running`` by a

@@ -310,6 +310,8 @@ def _new_events(
         session.exec(
             select(TraceEventRecord.event_id).where(col(TraceEventRecord.event_id).in_(ids))
         ).all()
+        if ids
+        else ()
     )
     new, outcome = [], Captured()
     for item in candidates:
