@@ -1,11 +1,11 @@
-"""Accepting signed documents: verify, validate, store with an outbox row, link, match.
+"""Accepting signed documents: verify and validate, then build their rows and outbox rows.
 
 The order of checks is the order of cost and trust: the envelope's shape, the
 submitting party, the signature and the signer's role, then the document's
-schema; only then is anything written. Storage of the document, its outbox row
-and its trade's new state happen in one database transaction, so a crash never
-leaves a stored document without its anchoring work, and a rejected document
-changes nothing.
+schema; only then is anything written, by :mod:`api.services.submission`,
+which stores the document, its outbox rows and its trade's new state in the
+caller's transaction, so a crash never leaves a stored document without its
+anchoring work, and a rejected document changes nothing.
 """
 
 from __future__ import annotations
@@ -17,21 +17,19 @@ from typing import Any
 from unicodedata import category
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from api.anchoring.lanes import SUPERSEDE, TRADE, DocumentPayload, SupersedePayload
 from api.db import crud
 from api.db.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
-from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
+from api.errors import NotFound, PermissionDenied, UnprocessableContent
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
-from api.services.trade_linker import TradeLinker
 from traceability import (
     DocType,
     MalformedEnvelope,
     PartyDirectory,
-    ReplayedEnvelope,
+    PartyKey,
     SignedEnvelope,
     verify_envelope,
 )
@@ -51,6 +49,8 @@ class Submission:
     envelope_json: str
     document: TradeDocument
     content_hash: str
+    key: PartyKey
+    issued_at: datetime
     source_xml: str | None = None
 
 
@@ -173,29 +173,9 @@ def check_submission(
         envelope_json=json.dumps(verified.envelope.to_wire(), ensure_ascii=False),
         document=document,
         content_hash=verified.content_hash.hex(),
+        key=verified.key,
+        issued_at=verified.issued_at,
     )
-
-
-def store_prepared(
-    *,
-    session: Session,
-    payload: dict[str, Any],
-    envelope_json: str,
-    document: TradeDocument,
-    digest: str,
-    source_xml: str | None,
-) -> DocumentPublic:
-    """Store a document whose signature the caller already verified (the CEB XML path)."""
-    submission = Submission(
-        party=payload["party"],
-        key_id=payload["keyId"],
-        salt=payload["salt"],
-        envelope_json=envelope_json,
-        document=document,
-        content_hash=digest,
-        source_xml=source_xml,
-    )
-    return submit_document(session=session, submission=submission)
 
 
 def business_key(document: TradeDocument) -> str:
@@ -206,50 +186,6 @@ def business_key(document: TradeDocument) -> str:
     if kind is DocumentKind.PAYMENT:
         return f"payment:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
     return f"waybill:{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
-
-
-def submit_document(*, session: Session, submission: Submission) -> DocumentPublic:
-    """Store a verified document (idempotently) and update its trade."""
-    existing = crud.get_document(session=session, content_hash=submission.content_hash)
-    if existing is not None:
-        return document_public(session=session, record=existing, created=False)
-    _refuse_replay(session=session, submission=submission)
-    try:
-        record = _store(session=session, submission=submission)
-        linker = TradeLinker(session)
-        linker.link(record, submission.document)
-        linker.rematch_touched()
-        session.commit()
-    except IntegrityError:
-        # A concurrent submission of the same bytes (or key/salt) won the race.
-        session.rollback()
-        existing = crud.get_document(session=session, content_hash=submission.content_hash)
-        if existing is not None:
-            return document_public(session=session, record=existing, created=False)
-        _refuse_replay(session=session, submission=submission)
-        raise Conflict(
-            "another version of this document was stored concurrently; resubmit",
-            code="concurrent_version",
-        ) from None
-    return document_public(session=session, record=record, created=True)
-
-
-def _refuse_replay(*, session: Session, submission: Submission) -> None:
-    earlier = crud.get_document_by_replay_key(
-        session=session, key_id=submission.key_id, salt=submission.salt
-    )
-    if earlier is not None and earlier.content_hash != submission.content_hash:
-        raise ReplayedEnvelope(
-            "this keyId and salt already signed a different document",
-            field="payload.salt",
-        )
-
-
-def _store(*, session: Session, submission: Submission) -> DocumentRecord:
-    previous = crud.latest_version(session=session, doc_key=business_key(submission.document))
-    record = new_version(session=session, submission=submission, previous=previous)
-    session.flush()
-    return record
 
 
 def new_version(

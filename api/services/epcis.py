@@ -8,9 +8,10 @@ so the capturing party's own key vouches for the exact bytes.
 
 Each event is validated (names the field otherwise), checked against the
 capture policy (:mod:`api.services.trace.policy`), hashed (CBV 2.0) and stored
-with its lot links and outbox rows in one transaction
-(:mod:`api.services.trace.store`). An event whose hash is already stored is
-not stored again (idempotent capture).
+with its lot links and outbox rows in one transaction, through the write path
+every signed submission takes (:mod:`api.services.submission`): an envelope or
+an event already stored is not stored again (idempotent capture), and an
+envelope's keyId and salt never sign two bodies.
 
 A capture job is written (with its body) before any work is done and is
 processed by a background task; a job left ``pending`` or ``running`` by a
@@ -24,34 +25,30 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.db.models import PartyRecord, utcnow
-from api.db.trace_models import (
-    CaptureJobRecord,
-    PartyLocationRecord,
-    TraceEnvelopeRecord,
-    TraceEventRecord,
-)
+from api.db.trace_models import CaptureJobRecord, PartyLocationRecord, TraceEventRecord
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.services import keys as key_service
+from api.services import submission
 from api.services.parties import party_roles
-from api.services.trace import store as trace_store
+from api.services.submission import Candidate, Clock
 from api.services.trace.policy import check_capture
 from traceability import (
     DocType,
     MalformedEnvelope,
-    ReplayedEnvelope,
     SignedEnvelope,
     TraceabilityError,
+    VerifiedEnvelope,
     verify_envelope,
 )
-from traceability.epcis import Event, InvalidEvent, Issue, document_issues, parse_event
+from traceability.epcis import InvalidEvent, Issue, document_issues, parse_event
 
 logger = logging.getLogger("sandan.capture")
 
@@ -66,17 +63,7 @@ class Incoming:
     """What a capture body carries once its envelope (if any) is opened."""
 
     data: Any
-    envelope: SignedEnvelope | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A valid event ready to store."""
-
-    event: Event
-    context: Any
-    hash_hex: str
-    path: str
+    envelope: VerifiedEnvelope | None = None
 
 
 @dataclass
@@ -96,9 +83,7 @@ def is_envelope(data: Any) -> bool:
     return isinstance(data, dict) and "payload" in data and "signature" in data
 
 
-def open_body(
-    *, session: Session, runtime: Runtime, party: PartyRecord, data: Any, now: datetime
-) -> Incoming:
+def open_body(*, session: Session, party: PartyRecord, data: Any, clock: Clock) -> Incoming:
     """Verify a signed envelope (signer = caller, docType epcis-event) or pass plain JSON on."""
     if not isinstance(data, dict):
         raise UnprocessableContent("the body must be a JSON object", field="body")
@@ -117,38 +102,8 @@ def open_body(
             field="payload.party",
         )
     registry = key_service.registry_for(session=session, party_code=party.code)
-    skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
-    verify_envelope(envelope, registry, now=now, max_clock_skew=skew)
-    return Incoming(payload.document, envelope)
-
-
-def _store_envelope(session: Session, envelope: SignedEnvelope, party_code: str) -> str:
-    """Store the envelope once; refuse a keyId+salt reused for other bytes (replay)."""
-    content_hash = envelope.content_hash.hex()
-    if session.get(TraceEnvelopeRecord, content_hash) is not None:
-        return content_hash
-    payload = envelope.payload
-    earlier = session.exec(
-        select(TraceEnvelopeRecord).where(
-            TraceEnvelopeRecord.key_id == payload.key_id, TraceEnvelopeRecord.salt == payload.salt
-        )
-    ).first()
-    if earlier is not None:
-        raise ReplayedEnvelope(
-            "this keyId and salt already signed a different document", field="payload.salt"
-        )
-    session.add(
-        TraceEnvelopeRecord(
-            content_hash=content_hash,
-            party_code=party_code,
-            key_id=payload.key_id,
-            salt=payload.salt,
-            envelope=json.dumps(envelope.to_wire(), ensure_ascii=False),
-            received_at=utcnow(),
-        )
-    )
-    session.flush()
-    return content_hash
+    verified = verify_envelope(envelope, registry, now=clock.now, max_clock_skew=clock.max_skew)
+    return Incoming(payload.document, verified)
 
 
 # --- checking events ---------------------------------------------------------------------
@@ -228,59 +183,12 @@ def check_document(
 # --- storing ---------------------------------------------------------------------------
 
 
-def store(
-    *,
-    session: Session,
-    candidates: list[Candidate],
-    party: PartyRecord,
-    envelope: SignedEnvelope | None,
-    capture_id: str | None,
-) -> Outcome:
-    """Add the events (skipping stored hashes) to the session; the caller commits."""
-    outcome = Outcome()
-    envelope_hash = _store_envelope(session, envelope, party.code) if envelope else None
-    now = utcnow()
-    for item in candidates:
-        if _existing(session, item) is not None or item.hash_hex in outcome.captured:
-            outcome.duplicates.append(item.hash_hex)
-            continue
-        record = trace_store.new_event_record(
-            event=item.event,
-            hash_hex=item.hash_hex,
-            context=item.context,
-            party_code=party.code,
-            envelope_hash=envelope_hash,
-            capture_id=capture_id,
-            now=now,
-        )
-        trace_store.add_event(session=session, record=record, event=item.event)
-        outcome.captured.append(item.hash_hex)
-    return outcome
-
-
-def _existing(session: Session, item: Candidate) -> TraceEventRecord | None:
-    """The stored event with the same hash; a different event under the same eventID is refused."""
-    same = session.exec(
-        select(TraceEventRecord).where(TraceEventRecord.event_hash == item.hash_hex)
-    ).first()
-    if same is not None or item.event.event_id is None:
-        return same
-    clash = session.exec(
-        select(TraceEventRecord.id).where(TraceEventRecord.event_id == item.event.event_id)
-    ).first()
-    if clash is not None:
-        field = f"{item.path}.eventID" if item.path else "eventID"
-        raise Conflict(
-            f"eventID {item.event.event_id} is already used by a different event", field=field
-        )
-    return None
-
-
 def capture_one(
     *, session: Session, runtime: Runtime, party: PartyRecord, data: Any
 ) -> tuple[TraceEventRecord, bool]:
     """``POST /events``: capture one event now; returns its row and whether it is new."""
-    incoming = open_body(session=session, runtime=runtime, party=party, data=data, now=utcnow())
+    clock = submission.clock_of(runtime)
+    incoming = open_body(session=session, party=party, data=data, clock=clock)
     raw = incoming.data
     if isinstance(raw, dict) and raw.get("type") == "EPCISDocument":
         raise UnprocessableContent("send an EPCISDocument to /capture", field="type")
@@ -288,12 +196,13 @@ def capture_one(
     item = candidate(raw, context=None, path="", party=party, locations=locations)
     for attempt in range(2):
         try:
-            outcome = store(
+            outcome = submission.store_capture(
                 session=session,
-                candidates=[item],
-                party=party,
                 envelope=incoming.envelope,
+                candidates=[item],
+                party_code=party.code,
                 capture_id=None,
+                clock=clock,
             )
             session.commit()
             break
@@ -320,8 +229,8 @@ def create_job(
     max_events: int,
 ) -> CaptureJobRecord:
     """Check the envelope and the document's shape, then write the job (before any work)."""
-    now = utcnow()
-    incoming = open_body(session=session, runtime=runtime, party=party, data=data, now=now)
+    clock = submission.clock_of(runtime)
+    incoming = open_body(session=session, party=party, data=data, clock=clock)
     document = incoming.data
     fatal = [i for i in document_issues(document) if not _EVENT_PATH.match(i.path)]
     if fatal:
@@ -339,7 +248,7 @@ def create_job(
         error_behaviour=behaviour,
         body=json.dumps(data, ensure_ascii=False),
         event_count=count,
-        created_at=now,
+        created_at=clock.now,
     )
     session.add(job)
     session.commit()
@@ -384,20 +293,20 @@ def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: Party
     try:
         # Re-verified as of the job's creation: the signature was checked then, and a
         # resumed job must not fail only because time passed.
-        incoming = open_body(
-            session=session, runtime=runtime, party=party, data=data, now=job.created_at
-        )
+        clock = submission.clock_of(runtime, now=job.created_at)
+        incoming = open_body(session=session, party=party, data=data, clock=clock)
         candidates, errors, _ = check_document(
             incoming.data, party=party, locations=party_locations(session, party.code)
         )
         outcome = Outcome(errors=errors)
         if candidates and not (errors and job.error_behaviour == "rollback"):
-            stored = store(
+            stored = submission.store_capture(
                 session=session,
-                candidates=candidates,
-                party=party,
                 envelope=incoming.envelope,
+                candidates=candidates,
+                party_code=party.code,
                 capture_id=job.id,
+                clock=clock,
             )
             outcome.captured, outcome.duplicates = stored.captured, stored.duplicates
     except (TraceabilityError, Conflict) as exc:

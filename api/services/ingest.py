@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from api.db.models import DocumentRecord, PartyRecord, utcnow
+from api.db.models import DocumentRecord, PartyRecord
 from api.errors import (
     BadRequest,
     NotFound,
@@ -17,6 +16,7 @@ from api.errors import (
 from api.runtime import Runtime
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import documents as service
+from api.services import submission
 from api.services.parties import party_roles
 
 
@@ -25,14 +25,12 @@ def submit_one(
 ) -> DocumentPublic:
     """Verify, validate and store one envelope."""
     envelope = service.parse_envelope(data)
-    submission = service.check_submission(
-        session=session,
-        party=party,
-        envelope=envelope,
-        now=utcnow(),
-        max_skew=timedelta(seconds=runtime.settings.max_clock_skew_seconds),
+    clock = submission.clock_of(runtime)
+    prepared = service.check_submission(
+        session=session, party=party, envelope=envelope, now=clock.now, max_skew=clock.max_skew
     )
-    return service.submit_document(session=session, submission=submission)
+    (decision,) = submission.submit(session=session, submissions=[prepared], clock=clock)
+    return submission.document_result(session=session, decision=decision)
 
 
 def split_ndjson(body: bytes, *, limit: int) -> list[bytes]:

@@ -23,8 +23,9 @@ from api.errors import AuthenticationFailed, PermissionDenied, UnprocessableCont
 from api.runtime import Runtime
 from api.schemas import DocumentPublic
 from api.services import documents as service
+from api.services import submission
 from api.services.keys import to_key, to_party
-from traceability import Algorithm, content_hash, load_public_key
+from traceability import Algorithm, PartyKey, content_hash, load_public_key
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
 from traceability.signing import b64url_decode
@@ -41,7 +42,7 @@ class XmlSignature:
 
 def _verify_bytes(
     session: Session, party: PartyRecord, signature: XmlSignature, body: bytes
-) -> str:
+) -> PartyKey:
     key_record = crud.get_key(session=session, key_id=signature.key_id)
     if key_record is None:
         raise AuthenticationFailed(
@@ -71,7 +72,7 @@ def _verify_bytes(
             field="Sandan-Signature",
             code="bad_signature",
         )
-    return key.alg.value
+    return key
 
 
 def _parse(body: bytes, max_bytes: int) -> CebMessage:
@@ -118,11 +119,11 @@ def submit_xml(
     body: bytes,
 ) -> list[DocumentPublic]:
     """Verify, parse and store every business document of a signed CEB message."""
-    alg = _verify_bytes(session, party, signature, body)
+    key = _verify_bytes(session, party, signature, body)
     message = _parse(body, runtime.settings.max_body_bytes)
     xml_signature = check_xml_signature(party, message, body)
     domain_party = to_party(party)
-    results = []
+    prepared = []
     for index, document in enumerate(message.documents):
         assert isinstance(document, DOCUMENT_MODELS[message.message_type])
         trade_document: TradeDocument = document  # type: ignore[assignment]
@@ -134,24 +135,43 @@ def submit_xml(
                 code="role_not_allowed",
             )
         service.check_signer_named(party.code, trade_document)
-        payload = xml_payload(
-            message, index, trade_document, party=party.code, key_id=signature.key_id
+        prepared.append(_prepare(message, index, trade_document, key, signature, body))
+    clock = submission.clock_of(runtime)
+    decisions = submission.submit(session=session, submissions=prepared, clock=clock)
+    return [
+        submission.document_result(session=session, decision=decision).model_copy(
+            update={"xml_signature": xml_signature}
         )
-        envelope = {
-            "source": "ceb-xml",
-            "messageType": message.message_type,
-            "index": index,
-            "payload": payload,
-            "alg": alg,
-            "signature": signature.signature,
-        }
-        stored = service.store_prepared(
-            session=session,
-            payload=payload,
-            envelope_json=json.dumps(envelope, ensure_ascii=False),
-            document=trade_document,
-            digest=content_hash(payload).hex(),
-            source_xml=body.decode("utf-8"),
-        )
-        results.append(stored.model_copy(update={"xml_signature": xml_signature}))
-    return results
+        for decision in decisions
+    ]
+
+
+def _prepare(
+    message: CebMessage,
+    index: int,
+    document: TradeDocument,
+    key: PartyKey,
+    signature: XmlSignature,
+    body: bytes,
+) -> service.Submission:
+    """Document ``index`` of the message as a submission, its payload built like a JSON one's."""
+    payload = xml_payload(message, index, document, party=key.party_code, key_id=key.key_id)
+    envelope = {
+        "source": "ceb-xml",
+        "messageType": message.message_type,
+        "index": index,
+        "payload": payload,
+        "alg": key.alg.value,
+        "signature": signature.signature,
+    }
+    return service.Submission(
+        party=payload["party"],
+        key_id=payload["keyId"],
+        salt=payload["salt"],
+        envelope_json=json.dumps(envelope, ensure_ascii=False),
+        document=document,
+        content_hash=content_hash(payload).hex(),
+        key=key,
+        issued_at=document.appTime,
+        source_xml=body.decode("utf-8"),
+    )

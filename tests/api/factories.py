@@ -55,8 +55,9 @@ def register_actor(
     *,
     alg: Algorithm = Algorithm.ED25519,
     chain_account: bool = False,
+    valid_from: datetime | None = None,
 ) -> Actor:
-    """Register ``code`` with ``roles`` and one key of ``alg``."""
+    """Register ``code`` with ``roles`` and one key of ``alg``, valid from ``valid_from`` or now."""
     body = {"code": code, "name": f"{code} Ltd", "roles": roles, "chainAccount": chain_account}
     response = client.post("/parties", json=body, headers=admin)
     assert response.status_code == 201, response.text
@@ -64,6 +65,8 @@ def register_actor(
     signing_key = SigningKey.generate(alg)
     key_id = f"{code}-k1"
     key_body = {"keyId": key_id, "alg": alg.value, "publicKey": signing_key.public_key}
+    if valid_from is not None:
+        key_body["validFrom"] = valid_from.isoformat()
     headers = {"Authorization": f"Bearer {api_key}"}
     response = client.post(f"/parties/{code}/keys", json=key_body, headers=headers)
     assert response.status_code == 201, response.text

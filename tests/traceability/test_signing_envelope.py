@@ -36,6 +36,7 @@ from traceability.signing import (
     PartyRegistry,
     Resubmission,
     Role,
+    SignedClaim,
     SignedEnvelope,
     SigningKey,
     check_replay,
@@ -529,3 +530,31 @@ def test_check_replay_rejects_same_salt_with_different_body() -> None:
     with pytest.raises(ReplayedEnvelope) as info:
         check_replay(replayed, envelope_hash(original))
     assert (info.value.reason, info.value.field) == ("replayed_envelope", "payload.salt")
+
+
+@pytest.mark.parametrize(
+    ("claim", "key", "error", "field"),
+    [
+        pytest.param(
+            SignedClaim(NOW + timedelta(minutes=6), b"\x01" * 32),
+            _key(Role.PLATFORM),
+            IssuedInFuture,
+            "payload.issuedAt",
+            id="beyond-clock-skew",
+        ),
+        pytest.param(
+            SignedClaim(NOW - timedelta(days=1), b"\x01" * 32),
+            _key(Role.PLATFORM, valid_from=NOW),
+            KeyNotYetValid,
+            "payload.keyId",
+            id="before-key-validity",
+        ),
+    ],
+)
+def test_check_replay_with_a_key_applies_the_time_rules_of_verify_envelope(
+    claim: SignedClaim, key: PartyKey, error: type[Exception], field: str
+) -> None:
+    assert check_replay(claim, None) is Resubmission.NEW  # without a key: the replay rule only
+    with pytest.raises(error) as info:
+        check_replay(claim, None, key=key, now=NOW)
+    assert info.value.field == field  # type: ignore[attr-defined]

@@ -67,6 +67,7 @@ __all__ = [
     "SALT_LENGTH",
     "EnvelopePayload",
     "Resubmission",
+    "SignedClaim",
     "SignedEnvelope",
     "VerifiedEnvelope",
     "check_replay",
@@ -355,18 +356,48 @@ class Resubmission(StrEnum):
     IDEMPOTENT = "idempotent"
 
 
-def check_replay(envelope: SignedEnvelope, stored_hash: bytes | None) -> Resubmission:
+@dataclass(frozen=True, slots=True)
+class SignedClaim:
+    """What the replay rule needs of a signed submission, whatever carried it (JSON or CEB XML)."""
+
+    issued_at: datetime
+    content_hash: bytes
+
+    @classmethod
+    def of(cls, envelope: SignedEnvelope) -> SignedClaim:
+        """The claim of a JSON envelope."""
+        return cls(envelope.payload.issued_at_datetime, envelope.content_hash)
+
+
+def check_replay(
+    submitted: SignedEnvelope | SignedClaim,
+    stored_hash: bytes | None,
+    *,
+    key: PartyKey | None = None,
+    now: datetime | None = None,
+    max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+) -> Resubmission:
     """Classify a submission against the hash stored under its replay key.
 
-    Nothing stored: new. The same content hash: an idempotent resubmission of
-    the same payload. Another hash: the (keyId, salt) pair is being reused for
-    a different body, which is refused with :class:`ReplayedEnvelope`.
+    With ``key`` and ``now`` the submission must first lie inside its key's
+    validity and the clock-skew window (the rules :func:`verify_envelope`
+    applies), so a payload whose signature is checked elsewhere (CEB XML) meets
+    the same time rules. Then: nothing stored, new; the same content hash, an
+    idempotent resubmission of the same payload; another hash, the (keyId,
+    salt) pair is being reused for a different body, which is refused with
+    :class:`ReplayedEnvelope`.
     """
+    claim = SignedClaim.of(submitted) if isinstance(submitted, SignedEnvelope) else submitted
+    if (key is None) != (now is None):
+        raise ValueError("pass key and now together")
+    if key is not None and now is not None:
+        if now.utcoffset() is None:
+            raise ValueError("now must be timezone-aware")
+        _check_times(key, claim.issued_at, now=now, max_clock_skew=max_clock_skew)
     if stored_hash is None:
         return Resubmission.NEW
-    if stored_hash == envelope.content_hash:
+    if stored_hash == claim.content_hash:
         return Resubmission.IDEMPOTENT
     raise ReplayedEnvelope(
-        f"salt was already used with key {envelope.payload.key_id!r} for a different payload",
-        field="payload.salt",
+        "this keyId and salt already signed a different document", field="payload.salt"
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,18 +13,23 @@ from ledger_client import TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from traceability.signing._encoding import b64url_encode
+from traceability.trade import samples
 
 DATA = Path(__file__).parents[3] / "data" / "ceb" / "import"
 FILES = {"platform": "order.xml", "payment": "payment.xml", "logistics": "logistics.xml"}
+
+
+#: The sample messages were made in March 2024; their signers' keys are older.
+KEYS_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def xml_parties(world: World) -> dict[str, Actor]:
     """The parties named in the sample import messages, plus customs and a bank."""
     return {
-        "platform": world.actor("3301960001", ["platform"]),
-        "payment": world.actor("3301960003", ["payment"]),
-        "logistics": world.actor("3301960004", ["logistics"]),
+        "platform": world.actor("3301960001", ["platform"], valid_from=KEYS_SINCE),
+        "payment": world.actor("3301960003", ["payment"], valid_from=KEYS_SINCE),
+        "logistics": world.actor("3301960004", ["logistics"], valid_from=KEYS_SINCE),
         "customs": world.actor("GACC", ["customs"], chain_account=True),
         "bank": world.actor("BANK", ["bank"], chain_account=True),
     }
@@ -116,6 +123,43 @@ def test_submit_xml_refuses_a_role_that_may_not_sign_it(
     response = post_xml(world, xml_parties["logistics"], (DATA / "payment.xml").read_bytes())
     assert response.status_code == 403
     assert response.json()["error"] == "role_not_allowed"
+
+
+def _future_app_time(body: bytes) -> bytes:
+    later = (datetime.now(UTC) + timedelta(hours=2)).astimezone(timezone(timedelta(hours=8)))
+    changed = body.replace(b">20240315103000<", f">{later:%Y%m%d%H%M%S}<".encode())
+    assert changed != body
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "mutate", "status", "error", "field"),
+    [
+        pytest.param(
+            None, lambda b: b, 401, "key_not_yet_valid", "payload.keyId", id="not-yet-valid"
+        ),
+        pytest.param(
+            KEYS_SINCE, _future_app_time, 422, "issued_in_future", "payload.issuedAt", id="future"
+        ),
+    ],
+)
+def test_submit_xml_meets_the_time_rules_of_json_envelopes(
+    world: World, valid_from: datetime | None, mutate: Any, status: int, error: str, field: str
+) -> None:
+    """The merged write path holds XML to the clock-skew and validFrom rules of the JSON path."""
+    actor = world.actor("3301960001", ["platform"], valid_from=valid_from)
+    body = mutate((DATA / "order.xml").read_bytes())
+    issued = datetime.now(UTC) + timedelta(hours=2) if valid_from else KEYS_SINCE
+    envelope = actor.envelope(
+        "order", samples.import_order_json(samples.ImportTerms(order_no="T1")), issued_at=issued
+    )
+    as_json = world.client.post("/documents", json=envelope, headers=actor.headers)
+    as_xml = post_xml(world, actor, body)
+    for response in (as_json, as_xml):
+        assert response.status_code == status, response.text
+        assert (response.json()["error"], response.json()["field"]) == (error, field)
+    customs = world.actor("GACC", ["customs"])
+    assert world.client.get("/trades", headers=customs.headers).json()["count"] == 0
 
 
 def _certificate() -> tuple[bytes, bytes]:

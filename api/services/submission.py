@@ -1,0 +1,330 @@
+"""One write path for signed submissions: single and bulk JSON, CEB XML and EPCIS envelopes.
+
+Each entry point checks its own wire format (envelope shape, signature, role,
+schema) and hands over *prepared* submissions; this module decides what each
+one is and stores it. For a whole batch, with one query per concern:
+
+* its replay key (keyId, salt), judged by :func:`traceability.check_replay`,
+  which also holds every submission to its key's validity and the clock-skew
+  window: **new**, **idempotent** (the same payload again: the same answer,
+  nothing stored) or a **replay** (the pair signed other bytes: refused);
+* a new document's business key: a **new version** supersedes the current one.
+
+New rows and their outbox rows are added to the caller's session (the outbox
+rows of a batch in one multi-row INSERT) and nothing is committed here, except
+by :func:`submit`, which gives a batch of documents one transaction and, when
+a concurrent writer wins a race, settles each document on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, col, select
+
+from api.db import crud
+from api.db.models import DocumentRecord, OutboxRecord, utcnow
+from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
+from api.errors import ApiError, Conflict
+from api.runtime import Runtime
+from api.schemas import DocumentPublic
+from api.services import documents
+from api.services.documents import Submission
+from api.services.trace import store as trace_store
+from api.services.trade_linker import TradeLinker
+from traceability import (
+    PartyKey,
+    Resubmission,
+    SignedClaim,
+    TraceabilityError,
+    VerifiedEnvelope,
+    check_replay,
+)
+from traceability.epcis import Event
+
+ReplayKey = tuple[str, str]
+Refusal = ApiError | TraceabilityError
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The moment submissions are judged at, and how far ahead of it ``issuedAt`` may be."""
+
+    now: datetime
+    max_skew: timedelta
+
+
+def clock_of(runtime: Runtime, *, now: datetime | None = None) -> Clock:
+    """``now`` (by default the current time) with the configured clock skew."""
+    skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
+    return Clock(now or utcnow(), skew)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What became of one document: stored now, stored before, or refused and why."""
+
+    content_hash: str
+    created: bool = False
+    refused: Refusal | None = None
+    record: DocumentRecord | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid EPCIS event ready to store."""
+
+    event: Event
+    context: Any
+    hash_hex: str
+    path: str
+
+
+@dataclass
+class Captured:
+    """The hashes of the events a capture stored and of those already stored."""
+
+    captured: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+# --- the replay rule, over a batch ------------------------------------------------------
+
+
+def _stored_under(
+    session: Session,
+    table: type[DocumentRecord] | type[TraceEnvelopeRecord],
+    keys: Collection[ReplayKey],
+) -> dict[ReplayKey, bytes]:
+    """The content hash stored under each replay key: one query for the batch."""
+    rows = session.exec(
+        select(col(table.key_id), col(table.salt), col(table.content_hash)).where(
+            col(table.key_id).in_({key_id for key_id, _ in keys}),
+            col(table.salt).in_({salt for _, salt in keys}),
+        )
+    ).all()
+    return {(k, s): bytes.fromhex(h) for k, s, h in rows if (k, s) in keys}
+
+
+def _judge(
+    stored: dict[ReplayKey, bytes],
+    replay_key: ReplayKey,
+    claim: SignedClaim,
+    key: PartyKey,
+    clock: Clock,
+) -> Resubmission:
+    """check_replay against the database and the batch's earlier items; raises on refusal."""
+    verdict = check_replay(
+        claim, stored.get(replay_key), key=key, now=clock.now, max_clock_skew=clock.max_skew
+    )
+    stored.setdefault(replay_key, claim.content_hash)
+    return verdict
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def _claim(submission: Submission) -> SignedClaim:
+    return SignedClaim(submission.issued_at, bytes.fromhex(submission.content_hash))
+
+
+def plan_documents(
+    *, session: Session, submissions: Sequence[Submission], clock: Clock
+) -> list[Decision]:
+    """Decide, without writing, whether each document is new, idempotent or refused."""
+    stored = _stored_under(session, DocumentRecord, {(s.key_id, s.salt) for s in submissions})
+    decisions = []
+    for item in submissions:
+        try:
+            verdict = _judge(stored, (item.key_id, item.salt), _claim(item), item.key, clock)
+        except TraceabilityError as exc:
+            decisions.append(Decision(item.content_hash, refused=exc))
+            continue
+        decisions.append(Decision(item.content_hash, created=verdict is Resubmission.NEW))
+    return decisions
+
+
+def store_documents(
+    *, session: Session, submissions: Sequence[Submission], clock: Clock
+) -> list[Decision]:
+    """Decide each document and add the new ones to the session (the caller commits)."""
+    decisions = plan_documents(session=session, submissions=submissions, clock=clock)
+    fresh = [item for item, d in zip(submissions, decisions, strict=True) if d.created]
+    records = {r.content_hash: r for r in _add_documents(session, fresh)}
+    return [
+        Decision(d.content_hash, created=True, record=records[d.content_hash]) if d.created else d
+        for d in decisions
+    ]
+
+
+def _add_documents(session: Session, fresh: Sequence[Submission]) -> list[DocumentRecord]:
+    """Rows, supersessions and outbox rows of new documents; each touched trade re-matched once."""
+    if not fresh:
+        return []
+    keys = {documents.business_key(s.document) for s in fresh}
+    latest = {
+        r.doc_key: r
+        for r in session.exec(
+            select(DocumentRecord).where(
+                col(DocumentRecord.doc_key).in_(keys), col(DocumentRecord.superseded_by).is_(None)
+            )
+        ).all()
+    }
+    outbox: list[dict[str, Any]] = []
+    created = []
+    for item in fresh:
+        key = documents.business_key(item.document)
+        record = documents.new_version(
+            session=session, submission=item, previous=latest.get(key), outbox=outbox
+        )
+        latest[key] = record
+        created.append((record, item.document))
+    session.flush()
+    session.execute(insert(OutboxRecord), outbox)  # one multi-row INSERT, without ORM objects
+    linker = TradeLinker(session)
+    linker.preload(created)
+    with session.no_autoflush:
+        for record, document in created:
+            linker.link(record, document)
+    linker.rematch_touched()
+    return [record for record, _ in created]
+
+
+def submit(*, session: Session, submissions: Sequence[Submission], clock: Clock) -> list[Decision]:
+    """Store a batch of documents in one transaction; after a lost race, each on its own."""
+    if len(submissions) > 1:
+        try:
+            decisions = store_documents(session=session, submissions=submissions, clock=clock)
+            session.commit()
+            return decisions
+        except (DBAPIError, ApiError, TraceabilityError):
+            session.rollback()
+    return [_submit_alone(session, item, clock) for item in submissions]
+
+
+def _submit_alone(session: Session, item: Submission, clock: Clock) -> Decision:
+    try:
+        (decision,) = store_documents(session=session, submissions=[item], clock=clock)
+        session.commit()
+    except IntegrityError:
+        # A concurrent submission of the same bytes (or key/salt, or version) won the race.
+        session.rollback()
+        (decision,) = plan_documents(session=session, submissions=[item], clock=clock)
+        if decision.created:
+            conflict = Conflict(
+                "another version of this document was stored concurrently; resubmit",
+                code="concurrent_version",
+            )
+            return Decision(item.content_hash, refused=conflict)
+    except (ApiError, TraceabilityError) as exc:
+        session.rollback()
+        return Decision(item.content_hash, refused=exc)
+    return decision
+
+
+def document_result(*, session: Session, decision: Decision) -> DocumentPublic:
+    """The public view of a decided document; raises its refusal."""
+    if decision.refused is not None:
+        raise decision.refused
+    record = decision.record or crud.get_document(
+        session=session, content_hash=decision.content_hash
+    )
+    assert record is not None
+    return documents.document_public(session=session, record=record, created=decision.created)
+
+
+# --- EPCIS captures ---------------------------------------------------------------------
+
+
+def store_capture(
+    *,
+    session: Session,
+    envelope: VerifiedEnvelope | None,
+    candidates: Sequence[Candidate],
+    party_code: str,
+    capture_id: str | None,
+    clock: Clock,
+) -> Captured:
+    """Store the envelope once and the events not stored yet; the caller commits.
+
+    A replayed envelope is refused (:class:`~traceability.ReplayedEnvelope`), and
+    so is a new event reusing the eventID of another (:class:`Conflict`).
+    """
+    envelope_hash = _store_envelope(session, envelope, party_code, clock) if envelope else None
+    new, outcome = _new_events(session, candidates)
+    now = utcnow()
+    for item in new:
+        record = trace_store.new_event_record(
+            event=item.event,
+            hash_hex=item.hash_hex,
+            context=item.context,
+            party_code=party_code,
+            envelope_hash=envelope_hash,
+            capture_id=capture_id,
+            now=now,
+        )
+        trace_store.add_event(session=session, record=record, event=item.event)
+    return outcome
+
+
+def _store_envelope(
+    session: Session, verified: VerifiedEnvelope, party_code: str, clock: Clock
+) -> str:
+    envelope = verified.envelope
+    content_hash = envelope.content_hash.hex()
+    replay_key = (envelope.payload.key_id, envelope.payload.salt)
+    stored = _stored_under(session, TraceEnvelopeRecord, {replay_key})
+    verdict = _judge(stored, replay_key, SignedClaim.of(envelope), verified.key, clock)
+    if verdict is Resubmission.NEW:
+        session.add(
+            TraceEnvelopeRecord(
+                content_hash=content_hash,
+                party_code=party_code,
+                key_id=replay_key[0],
+                salt=replay_key[1],
+                envelope=json.dumps(envelope.to_wire(), ensure_ascii=False),
+                received_at=utcnow(),
+            )
+        )
+    return content_hash
+
+
+def _new_events(
+    session: Session, candidates: Sequence[Candidate]
+) -> tuple[list[Candidate], Captured]:
+    """Events not stored yet (each once); a different event under a used eventID is refused."""
+    hashes = {c.hash_hex for c in candidates}
+    stored = set(
+        session.exec(
+            select(TraceEventRecord.event_hash).where(col(TraceEventRecord.event_hash).in_(hashes))
+        ).all()
+    )
+    ids = {c.event.event_id for c in candidates if c.event.event_id and c.hash_hex not in stored}
+    taken = set(
+        session.exec(
+            select(TraceEventRecord.event_id).where(col(TraceEventRecord.event_id).in_(ids))
+        ).all()
+        if ids
+        else ()
+    )
+    new, outcome = [], Captured()
+    for item in candidates:
+        if item.hash_hex in stored:
+            outcome.duplicates.append(item.hash_hex)
+            continue
+        if item.event.event_id in taken:
+            where = f"{item.path}.eventID" if item.path else "eventID"
+            raise Conflict(
+                f"eventID {item.event.event_id} is already used by a different event", field=where
+            )
+        new.append(item)
+        stored.add(item.hash_hex)
+        taken.add(item.event.event_id or item.event.hash)
+        outcome.captured.append(item.hash_hex)
+    return new, outcome
