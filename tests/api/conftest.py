@@ -1,4 +1,10 @@
-"""API fixtures: a fresh database (SQLite, and PostgreSQL when configured) and chain per test."""
+"""API fixtures: a fresh database (SQLite, and PostgreSQL when configured) and chain per test.
+
+The chain is the session's in-process one, deployed once and reverted around each
+test (see :func:`tests.chain.reverted`); each test gets a new ``Web3`` and a new
+:class:`LedgerGateway` on it, so no nonce counter or chain answer cached by an
+earlier test survives.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +27,9 @@ from api.config import ApiSettings
 from api.db.engine import make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import deploy_registries, dev_accounts, make_web3
+from ledger_client import Deployment, deploy_registries, dev_accounts, make_web3
 from tests.api.factories import Actor, register_actor
+from tests.chain import reverted
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
@@ -70,13 +77,21 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def ledger() -> LedgerGateway:
-    """A fresh in-process chain with both registries deployed."""
+@pytest.fixture(scope="session")
+def _api_chain() -> LedgerGateway:
+    """The session's in-process chain with both registries deployed (admin anchors)."""
     w3 = make_web3(None)
     admin = dev_accounts(w3, 1)[0]
     deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
     return LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
+
+
+@pytest.fixture
+def ledger(_api_chain: LedgerGateway) -> Iterator[LedgerGateway]:
+    """The session chain as freshly deployed: reverted after the test, on a new ``Web3``."""
+    deployment: Deployment = _api_chain.deployment
+    with reverted(_api_chain.w3) as w3:
+        yield LedgerGateway(w3, deployment, anchorer=_api_chain.anchorer, confirmations=1)
 
 
 @dataclass
