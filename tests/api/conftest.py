@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Engine
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings
-from api.db.engine import make_engine
+from api.db.engine import create_db_and_tables, make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
 from ledger_client import Deployment, deploy_registries, dev_accounts, make_web3
@@ -39,7 +40,7 @@ POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
 def postgres_schema() -> Iterator[str]:
     """A database URL whose connections live in a fresh, private schema (dropped after).
 
-    A schema per test keeps concurrent runs on one PostgreSQL server apart; the
+    A schema per session keeps concurrent runs on one PostgreSQL server apart; the
     search path travels in the URL, so worker subprocesses land in it too.
     """
     if not POSTGRES_URL:
@@ -59,14 +60,67 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+def _create_schema(url: str) -> None:
+    """Create sandan's tables (as a first start of the service would) in ``url``'s database."""
+    engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
+    try:
+        create_db_and_tables(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table and no row, made once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "sandan.db"
+    _create_schema(f"sqlite:///{path}")  # the last connection closed: no -wal file is left
+    return path
+
+
+@dataclass
+class _PostgresSession:
+    url: str
+    engine: Engine
+    truncate: str  # empties every table of the schema and restarts its sequences
+
+
+@pytest.fixture(scope="session")
+def _postgres_session() -> Iterator[_PostgresSession]:
+    """The session's private schema with every table, made once and emptied before each test."""
+    with postgres_schema() as url:
+        _create_schema(url)
+        engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
+        with engine.connect() as connection:
+            tables = connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                    " AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ).scalars()
+            names = ", ".join(f'"{name}"' for name in tables)
+        try:
+            yield _PostgresSession(url, engine, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each backend, as a URL."""
+    """A fresh database of each backend, as a URL: every table, no row, sequences at 1.
+
+    The schema is made once per session (a template file copied for SQLite, one private
+    schema emptied by ``TRUNCATE ... RESTART IDENTITY`` for PostgreSQL), not per test.
+    """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sandan.db'}"
+        path = tmp_path / "sandan.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
-    with postgres_schema() as url:
-        yield url
+    postgres: _PostgresSession = request.getfixturevalue("_postgres_session")
+    with postgres.engine.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+        connection.execute(text(postgres.truncate))
+    yield postgres.url
 
 
 @pytest.fixture
