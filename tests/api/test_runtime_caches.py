@@ -40,9 +40,10 @@ def test_two_runtimes_share_no_cached_trace_or_linker_state(world: World) -> Non
     assert chain_facts(other) is not chain_facts(world.runtime)
 
     with TestClient(create_app(runtime=other)) as client:
-        assert client.get(LOT_PATH, headers=JSON).json() == world.client.get(
-            LOT_PATH, headers=JSON
-        ).json()
+        assert (
+            client.get(LOT_PATH, headers=JSON).json()
+            == world.client.get(LOT_PATH, headers=JSON).json()
+        )
     assert _sizes(other.caches)[:2] == filled[:2]  # computed again, in its own caches
     assert _sizes(first) == filled
     for key, row in first.parsed_rows._entries.items():  # same rows, separate objects
