@@ -1,8 +1,14 @@
-"""What a running service holds: settings, database engine, keystore and ledger.
+"""What a running service holds: settings, database engine, keystore, ledger and caches.
 
 ``create_app`` builds one :class:`Runtime` and attaches it to ``app.state``;
 the worker and the CLI build their own from the same settings, so nothing is
 created at import time.
+
+Every cache whose contents come from the database or the chain lives in the
+runtime's :class:`Caches`, so two runtimes (two apps in one test process, a
+test and the next) never see each other's entries. Module-level memoisation is
+kept only for pure functions of immutable arguments, each saying so where it
+is declared.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ import base64
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
@@ -24,7 +31,17 @@ from api.config import ApiSettings
 from api.db.engine import create_db_and_tables, make_engine
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from api.anchoring.gateway import LedgerGateway
+    from api.services.trace.cache import ChainFacts, LotView, ParsedRow, RowTexts
+    from traceability.trade import TradeDocument
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+#: The key under which a request's session carries its runtime's caches (``Session.info``).
+SESSION_CACHES_KEY = "sandan.caches"
 
 
 def _secret(configured: SecretStr | None, path: Path) -> str:
@@ -43,6 +60,81 @@ def _secret_file(path: Path) -> str:
     return value
 
 
+class LruCache(Generic[K, V]):
+    """A thread-safe map keeping the ``max_entries`` most recently used entries."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._max = max_entries
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: K) -> V | None:
+        """The value of ``key``, or None."""
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key``, dropping the least recently used beyond the bound."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        """The value of ``key``, computed (outside the lock) and kept when missing."""
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class Caches:
+    """What this runtime's requests reuse of each other's work on its database and chain.
+
+    * ``parsed_rows`` / ``lot_views``: stored trace events parsed and hashed, and a
+      lot's lineage, by the exact stored text (:mod:`api.services.trace.cache`);
+    * ``documents``: parsed models of stored trade documents, by content hash
+      (:mod:`api.services.trade_linker`);
+    * ``chain_facts``: the chain's answers about events and lots, each kept a few
+      seconds (created with the ledger connection, on first use).
+    """
+
+    parsed_rows: LruCache[tuple[str, str], ParsedRow] = field(
+        default_factory=lambda: LruCache(8192)
+    )
+    lot_views: LruCache[tuple[RowTexts, str, str, bool], LotView] = field(
+        default_factory=lambda: LruCache(1024)
+    )
+    documents: LruCache[str, TradeDocument] = field(default_factory=lambda: LruCache(20_000))
+    chain_facts: ChainFacts | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def attach(self, session: Session) -> Session:
+        """Let code that only gets the session (the document write path) find these caches."""
+        session.info[SESSION_CACHES_KEY] = self
+        return session
+
+    @staticmethod
+    def of(session: Session) -> Caches | None:
+        """The caches :meth:`attach` gave ``session``, if any."""
+        found: Any = session.info.get(SESSION_CACHES_KEY)
+        return found if isinstance(found, Caches) else None
+
+
 @dataclass
 class Runtime:
     """Long-lived resources of one service process."""
@@ -52,6 +144,7 @@ class Runtime:
     admin_token: str
     keystore: Fernet
     ledger_factory: Callable[[], LedgerGateway] | None = None
+    caches: Caches = field(default_factory=Caches)
     _ledger: LedgerGateway | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -78,6 +171,7 @@ class Runtime:
             admin_token=admin,
             keystore=Fernet(fernet_key),
             ledger_factory=ledger_factory,
+            caches=Caches(),
         )
 
     def ledger(self) -> LedgerGateway:

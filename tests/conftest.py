@@ -1,9 +1,15 @@
 """Shared fixtures: clean environment, compiled artifacts, fresh chains and registries.
 
-* ``chain_world``: a fresh in-process eth-tester chain per test, registries deployed,
+Every chain backend is deployed once per session and reverted around each test
+(``evm_snapshot`` before, ``evm_revert`` after), so each test sees the freshly
+deployed world: the same block number, balances and nonces. Each test also gets a
+new ``Web3`` on that chain, so nonce counters (kept per ``Web3``) and any other
+per-connection cache from an earlier test, whose transactions the revert erased,
+are not reused.
+
+* ``chain_world``: the session's in-process eth-tester chain, registries deployed,
   roles granted. Always available.
-* ``anvil_world``: one real anvil per session (free 127.0.0.1 port), registries deployed
-  once, and ``evm_snapshot``/``evm_revert`` around each test for a fresh world. Skipped
+* ``anvil_world``: one real anvil per session (free 127.0.0.1 port), the same. Skipped
   when anvil is missing, unless ``SANDAN_REQUIRE_ALL_BACKENDS=1`` (CI) makes that fail.
 """
 
@@ -12,7 +18,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +38,7 @@ from ledger_client import (
     load_artifacts,
     make_web3,
 )
+from tests.chain import reverted
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -103,10 +110,16 @@ def build_world(w3: Web3, artifacts: dict[str, CompiledContract]) -> ChainWorld:
     return ChainWorld(w3, deployment, accounts)
 
 
-@pytest.fixture
-def chain_world(artifacts: dict[str, CompiledContract]) -> ChainWorld:
-    """A fresh in-process chain per test, registries deployed and roles granted."""
+@pytest.fixture(scope="session")
+def _tester_deployed(artifacts: dict[str, CompiledContract]) -> ChainWorld:
     return build_world(make_web3(None), artifacts)
+
+
+@pytest.fixture
+def chain_world(_tester_deployed: ChainWorld) -> Iterator[ChainWorld]:
+    """The session's in-process chain, reverted to the freshly deployed state after each test."""
+    with reverted(_tester_deployed.w3) as w3:
+        yield replace(_tester_deployed, w3=w3)
 
 
 def free_port() -> int:
@@ -141,15 +154,7 @@ def _anvil_deployed(anvil_url: str, artifacts: dict[str, CompiledContract]) -> C
 
 
 @pytest.fixture
-def anvil_world(anvil_url: str, _anvil_deployed: ChainWorld) -> Iterator[ChainWorld]:
-    """The session's anvil, reverted to the freshly deployed state after each test.
-
-    Each test gets a new ``Web3`` so nonce counters from an earlier test (whose
-    transactions the revert erased) are not reused.
-    """
-    w3 = make_web3(anvil_url)
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
-        yield ChainWorld(w3, _anvil_deployed.deployment, _anvil_deployed.accounts)
-    finally:
-        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+def anvil_world(_anvil_deployed: ChainWorld) -> Iterator[ChainWorld]:
+    """The session's anvil, reverted to the freshly deployed state after each test."""
+    with reverted(_anvil_deployed.w3) as w3:
+        yield replace(_anvil_deployed, w3=w3)

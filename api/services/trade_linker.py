@@ -17,8 +17,7 @@ order, or the inventory naming the waybill) arrives, in either order.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +29,7 @@ from sqlmodel import Session, col, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
+from api.runtime import Caches, LruCache
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
@@ -65,38 +65,38 @@ def stored_document(record: DocumentRecord) -> TradeDocument:
 
 
 # Stored documents never change (a correction is a new row with a new hash), so their
-# parsed models can be shared across requests; bounded to keep memory flat.
-_PARSED_CACHE_SIZE = 20_000
-_parsed_cache: OrderedDict[str, TradeDocument] = OrderedDict()
-_parsed_lock = threading.Lock()
-
-
-def _parsed_document(record: DocumentRecord) -> TradeDocument:
-    with _parsed_lock:
-        document = _parsed_cache.get(record.content_hash)
-        if document is not None:
-            _parsed_cache.move_to_end(record.content_hash)
-            return document
-    document = stored_document(record)
-    remember_parsed(record.content_hash, document)
+# parsed models can be shared across requests: in the runtime's ``caches.documents``
+# (bounded), which the request's session carries, never in this module, so two
+# runtimes (two databases) never share them.
+def _parsed_document(
+    cache: LruCache[str, TradeDocument] | None, record: DocumentRecord
+) -> TradeDocument:
+    document = cache.get(record.content_hash) if cache is not None else None
+    if document is None:
+        document = stored_document(record)
+        if cache is not None:
+            cache.put(record.content_hash, document)
     return document
-
-
-def remember_parsed(content_hash: str, document: TradeDocument) -> None:
-    """Keep the model of a just-stored document for later re-matches of its trade."""
-    with _parsed_lock:
-        _parsed_cache[content_hash] = document
-        _parsed_cache.move_to_end(content_hash)
-        while len(_parsed_cache) > _PARSED_CACHE_SIZE:
-            _parsed_cache.popitem(last=False)
 
 
 class TradeLinker:
     """Links documents to trades within one transaction, then re-matches touched trades."""
 
-    def __init__(self, session: Session, *, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: datetime | None = None,
+        documents: LruCache[str, TradeDocument] | None = None,
+    ) -> None:
         self.session = session
         self.now = now or utcnow()
+        # Parsed models shared across transactions: ``documents``, else those of the runtime
+        # whose request made ``session`` (none for a session made elsewhere).
+        caches = Caches.of(session)
+        if documents is None and caches is not None:
+            documents = caches.documents
+        self._documents = documents
         self._trades: dict[str, TradeRecord | None] = {}
         # Known trades by order number: waybills name their order, not their trade id.
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
@@ -199,7 +199,8 @@ class TradeLinker:
         """The parsed model of a stored document (parsed once per transaction)."""
         document = self._parsed.get(record.content_hash)
         if document is None:
-            document = self._parsed[record.content_hash] = _parsed_document(record)
+            document = _parsed_document(self._documents, record)
+            self._parsed[record.content_hash] = document
         return document
 
     # --- linking -------------------------------------------------------------------------
@@ -207,7 +208,8 @@ class TradeLinker:
     def link(self, record: DocumentRecord, document: TradeDocument) -> None:
         """Attach a freshly stored document to its trade (creating the trade if needed)."""
         self._parsed[record.content_hash] = document
-        remember_parsed(record.content_hash, document)
+        if self._documents is not None:
+            self._documents.put(record.content_hash, document)
         trade = self._trade_for(record, document)
         if trade is None:
             return

@@ -36,7 +36,7 @@ def get_settings(runtime: RuntimeDep) -> ApiSettings:
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     """One database session per request."""
     with Session(runtime.engine, expire_on_commit=False) as session:
-        yield session
+        yield runtime.caches.attach(session)
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]

@@ -1,9 +1,16 @@
-"""API fixtures: a fresh database (SQLite, and PostgreSQL when configured) and chain per test."""
+"""API fixtures: a fresh database (SQLite, and PostgreSQL when configured) and chain per test.
+
+The chain is the session's in-process one, deployed once and reverted around each
+test (see :func:`tests.chain.reverted`); each test gets a new ``Web3`` and a new
+:class:`LedgerGateway` on it, so no nonce counter or chain answer cached by an
+earlier test survives.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,11 +25,12 @@ from sqlalchemy.engine import Engine
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings, get_settings
-from api.db.engine import make_engine
+from api.db.engine import create_db_and_tables, make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
+from ledger_client import Deployment, LedgerSettings, deploy_registries, dev_accounts, make_web3
 from tests.api.factories import Actor, register_actor
+from tests.chain import reverted
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
@@ -40,7 +48,7 @@ def _fresh_settings() -> Iterator[None]:
 def postgres_schema() -> Iterator[str]:
     """A database URL whose connections live in a fresh, private schema (dropped after).
 
-    A schema per test keeps concurrent runs on one PostgreSQL server apart; the
+    A schema per session keeps concurrent runs on one PostgreSQL server apart; the
     search path travels in the URL, so worker subprocesses land in it too.
     """
     if not POSTGRES_URL:
@@ -60,14 +68,67 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+def _create_schema(url: str) -> None:
+    """Create sandan's tables (as a first start of the service would) in ``url``'s database."""
+    engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
+    try:
+        create_db_and_tables(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table and no row, made once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "sandan.db"
+    _create_schema(f"sqlite:///{path}")  # the last connection closed: no -wal file is left
+    return path
+
+
+@dataclass
+class _PostgresSession:
+    url: str
+    engine: Engine
+    truncate: str  # empties every table of the schema and restarts its sequences
+
+
+@pytest.fixture(scope="session")
+def _postgres_session() -> Iterator[_PostgresSession]:
+    """The session's private schema with every table, made once and emptied before each test."""
+    with postgres_schema() as url:
+        _create_schema(url)
+        engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
+        with engine.connect() as connection:
+            tables = connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                    " AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ).scalars()
+            names = ", ".join(f'"{name}"' for name in tables)
+        try:
+            yield _PostgresSession(url, engine, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each backend, as a URL."""
+    """A fresh database of each backend, as a URL: every table, no row, sequences at 1.
+
+    The schema is made once per session (a template file copied for SQLite, one private
+    schema emptied by ``TRUNCATE ... RESTART IDENTITY`` for PostgreSQL), not per test.
+    """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sandan.db'}"
+        path = tmp_path / "sandan.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
-    with postgres_schema() as url:
-        yield url
+    postgres: _PostgresSession = request.getfixturevalue("_postgres_session")
+    with postgres.engine.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+        connection.execute(text(postgres.truncate))
+    yield postgres.url
 
 
 @pytest.fixture
@@ -78,13 +139,21 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def ledger() -> LedgerGateway:
-    """A fresh in-process chain with both registries deployed."""
+@pytest.fixture(scope="session")
+def _api_chain() -> LedgerGateway:
+    """The session's in-process chain with both registries deployed (admin anchors)."""
     w3 = make_web3(None)
     admin = dev_accounts(w3, 1)[0]
     deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
     return LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
+
+
+@pytest.fixture
+def ledger(_api_chain: LedgerGateway) -> Iterator[LedgerGateway]:
+    """The session chain as freshly deployed: reverted after the test, on a new ``Web3``."""
+    deployment: Deployment = _api_chain.deployment
+    with reverted(_api_chain.w3) as w3:
+        yield LedgerGateway(w3, deployment, anchorer=_api_chain.anchorer, confirmations=1)
 
 
 @dataclass

@@ -8,13 +8,15 @@ Two kinds of cache, with different rules:
   strings (compared in full on a hit, so there is no collision to worry
   about): a row changed in the database, by tampering or otherwise, is a new
   key and is recomputed on its very next request. Nothing needs invalidating.
+  They hold what one database stored (and shared, mutable parsed objects), so
+  they live in the runtime's :class:`~api.runtime.Caches`, not in this module.
 * **Chain facts** (:class:`ChainFacts`): what ``verifyEvent`` and ``lotStatus``
   answered. They change on a recall, a clearance or a reorg, so each answer is
   kept at most :data:`CHAIN_FACTS_TTL_S` seconds, keyed by everything it
   depends on (the recomputed leaf, the stored proof, the batch id and its
-  block hash), with one cache per ledger gateway (a new chain connection starts
-  empty). A recall sent through this process clears them at once; one sent
-  elsewhere (another API process, the CLI) shows here within the TTL.
+  block hash), with one cache per runtime, made with its ledger connection. A
+  recall sent through this process clears them at once; one sent elsewhere
+  (another API process, the CLI) shows here within the TTL.
 
 Under steady load nothing waits for the chain: once an answer is older than
 :data:`EARLY_REFRESH` of the TTL, the next request (one per request at most, see
@@ -32,9 +34,9 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from api.runtime import Caches, Runtime
 from traceability.epcis import Event, InvalidEvent, event_hash_bytes, parse_event
 from traceability.lineage import Lineage, build_lineage
 
@@ -194,17 +196,14 @@ class ChainFacts:
         self.lots.clear()
 
 
-_facts: weakref.WeakKeyDictionary[LedgerGateway, ChainFacts] = weakref.WeakKeyDictionary()
-_facts_lock = threading.Lock()
-
-
-def chain_facts(ledger: LedgerGateway) -> ChainFacts:
-    """The chain-answer cache of this ledger gateway (created on first use)."""
-    with _facts_lock:
-        found = _facts.get(ledger)
-        if found is None:
-            found = _facts[ledger] = ChainFacts(ledger)
-        return found
+def chain_facts(runtime: Runtime) -> ChainFacts:
+    """The chain-answer cache of this runtime's ledger gateway (created on first use)."""
+    ledger = runtime.ledger()
+    caches = runtime.caches
+    with caches.lock:
+        if caches.chain_facts is None:
+            caches.chain_facts = ChainFacts(ledger)
+        return caches.chain_facts
 
 
 # --- content-addressed results ------------------------------------------------------------
@@ -220,9 +219,14 @@ class ParsedRow:
     hash_id: str | None  # ``ni:///sha-256;…?ver=CBV2.0`` of the parsed event
 
 
-@lru_cache(maxsize=MAX_ENTRIES)
-def parsed_row(event_json: str, context_json: str) -> ParsedRow:
+def parsed_row(caches: Caches, event_json: str, context_json: str) -> ParsedRow:
     """Parse and hash a stored event (cached by its exact stored text; treat as read-only)."""
+    return caches.parsed_rows.get_or_compute(
+        (event_json, context_json), lambda: _parse_row(event_json, context_json)
+    )
+
+
+def _parse_row(event_json: str, context_json: str) -> ParsedRow:
     try:
         raw = json.loads(event_json)
         context = json.loads(context_json)
@@ -252,16 +256,21 @@ class LotView:
     lineage: Lineage
 
 
-@lru_cache(maxsize=1024)
-def lot_view(rows: RowTexts, gtin: str, lot: str, recalled: bool) -> LotView:
+def lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: bool) -> LotView:
     """Events and lineage of a lot (cached by the exact stored rows; treat as read-only).
 
     The lineage holds the very event objects of ``events``, so callers may map
     one to the other by identity.
     """
+    return caches.lot_views.get_or_compute(
+        (rows, gtin, lot, recalled), lambda: _lot_view(caches, rows, gtin, lot, recalled)
+    )
+
+
+def _lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: bool) -> LotView:
     events: dict[str, Event] = {}
     for event_hash, event_json, context_json in rows:
-        event = parsed_row(event_json, context_json).event
+        event = parsed_row(caches, event_json, context_json).event
         if event is not None:
             events[event_hash] = event
     return LotView(events, build_lineage(events.values(), gtin=gtin, lot=lot, recalled=recalled))

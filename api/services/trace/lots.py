@@ -13,7 +13,7 @@ Verification is done by the server from the stored rows, for each event:
    proof checks out but the lot is under recall) or ``verified``, with the
    block (from the chain) and the transaction (from the batch).
 
-Steps 1 and 2 are cached (:mod:`api.services.trace.cache`): the hash by the
+Steps 1 and 2 are cached in the runtime's caches (:mod:`api.services.trace.cache`): the hash by the
 exact stored text, so a row changed in the database is re-hashed and caught
 on its next request; the chain's answer for at most a few seconds, keyed by
 the recomputed leaf, the proof and the batch (with its block hash). A page
@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
 from api.db.trace_models import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
 from api.errors import Conflict, NotFound
-from api.runtime import Runtime
+from api.runtime import Caches, Runtime
 from api.services.chain_actions import party_account
 from api.services.trace.cache import (
     MAX_ENTRIES,
@@ -232,6 +232,8 @@ _ANCHOR_COLUMNS = (
 )
 
 
+# Module-level: the statement is built from the table definitions alone (no argument, no
+# database), and SQLAlchemy statements are immutable, so every runtime may share it.
 @lru_cache(maxsize=1)
 def _history_statement() -> Select[*tuple[Any, ...]]:
     """Events of some lots, each with its confirmed outbox row in the lane of that lot.
@@ -295,7 +297,7 @@ def autocommit_reads(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def lot_history(session: Session, lot: LotRef) -> LotHistory:
+def lot_history(session: Session, lot: LotRef, *, caches: Caches) -> LotHistory:
     """Events of the lot and of the lots it was made from (one query per transformation level).
 
     Each event comes with its confirmed outbox row (Merkle proof) and batch in the
@@ -313,7 +315,7 @@ def lot_history(session: Session, lot: LotRef) -> LotHistory:
             records.setdefault(record.id, record)
             if anchored is not None:
                 anchors.setdefault(record.event_hash, anchored)
-        inputs = [u for r, _ in found for u in _inputs(r) if u.lot_id not in seen]
+        inputs = [u for r, _ in found for u in _inputs(caches, r) if u.lot_id not in seen]
         frontier = list({u.lot_id: u for u in inputs}.values())
         if not frontier:
             break
@@ -323,9 +325,9 @@ def lot_history(session: Session, lot: LotRef) -> LotHistory:
     return LotHistory(ordered, upstream, anchors)
 
 
-def lot_records(session: Session, lot: LotRef) -> list[StoredEvent]:
+def lot_records(session: Session, lot: LotRef, *, caches: Caches) -> list[StoredEvent]:
     """Events of the lot, and of the lots it was made from (through transformations)."""
-    return lot_history(session, lot).records
+    return lot_history(session, lot, caches=caches).records
 
 
 def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
@@ -336,26 +338,26 @@ def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
     return [LotRef(r.gtin, r.lot) for r in rows]
 
 
-def _inputs(record: EventRow) -> list[LotRef]:
+def _inputs(caches: Caches, record: EventRow) -> list[LotRef]:
     if record.event_type != EventType.TRANSFORMATION.value:
         return []
-    raw = parsed_row(record.event_json, record.context_json).raw or {}
+    raw = parsed_row(caches, record.event_json, record.context_json).raw or {}
     values = [q.get("epcClass") for q in raw.get("inputQuantityList") or [] if isinstance(q, dict)]
     values += list(raw.get("inputEPCList") or [])
     return [lot for v in values if isinstance(v, str) and (lot := lot_of(v)) is not None]
 
 
-def read_event(record: EventRow) -> Event | None:
+def read_event(record: EventRow, *, caches: Caches) -> Event | None:
     """The stored event parsed again, or None when the stored JSON no longer validates."""
-    return parsed_row(record.event_json, record.context_json).event
+    return parsed_row(caches, record.event_json, record.context_json).event
 
 
 # --- recall ---------------------------------------------------------------------------------
 
 
-def upstream_lots(session: Session, lot: LotRef) -> list[LotRef]:
+def upstream_lots(session: Session, lot: LotRef, *, caches: Caches) -> list[LotRef]:
     """The lots this lot was made from, through transformations, nearest first."""
-    return lot_history(session, lot).upstream
+    return lot_history(session, lot, caches=caches).upstream
 
 
 def recall_state(
@@ -363,10 +365,10 @@ def recall_state(
 ) -> RecallState:
     """The lot's recall status, or that of a lot it was made from: a recall of the raw
     fruit shows on every case packed from it."""
-    upstream = (history or lot_history(session, lot)).upstream
+    upstream = (history or lot_history(session, lot, caches=runtime.caches)).upstream
     lots = [lot, *upstream]
     last = _last_recall_records(session, [ref.lot_id for ref in lots])
-    facts = chain_facts(runtime.ledger())
+    facts = chain_facts(runtime)
     own = _own_recall_state(facts, lot, last.get(lot.lot_id))
     if own.recalled:
         return own
@@ -459,7 +461,7 @@ def change_recall(
     session.add(record)
     session.commit()
     # This process changed the chain: its cached answers must not hide it for the TTL.
-    chain_facts(ledger).forget()
+    chain_facts(runtime).forget()
     return record
 
 
@@ -485,9 +487,9 @@ def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> di
     return found
 
 
-def recompute(record: EventRow) -> str:
+def recompute(record: EventRow, *, caches: Caches) -> str:
     """The CBV 2.0 hash (hex) of the stored event as it is now."""
-    return parsed_row(record.event_json, record.context_json).recomputed
+    return parsed_row(caches, record.event_json, record.context_json).recomputed
 
 
 def check_event(
@@ -495,13 +497,17 @@ def check_event(
 ) -> EventCheckResult:
     """Recompute the event's hash from the stored row and check its proof on chain (one call)."""
     anchored = _anchor_rows(session, [record.event_hash], lot.lane).get(record.event_hash)
-    return _check(chain_facts(runtime.ledger()), record, anchored, RefreshBudget())
+    return _check(chain_facts(runtime), runtime.caches, record, anchored, RefreshBudget())
 
 
 def _check(
-    facts: ChainFacts, record: EventRow, anchored: AnchorRef | None, budget: RefreshBudget
+    facts: ChainFacts,
+    caches: Caches,
+    record: EventRow,
+    anchored: AnchorRef | None,
+    budget: RefreshBudget,
 ) -> EventCheckResult:
-    recomputed = recompute(record)
+    recomputed = recompute(record, caches=caches)
     if anchored is None:
         return EventCheckResult(
             record.event_hash,
@@ -511,9 +517,12 @@ def _check(
         )
     leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
     key = (leaf, _proof(anchored.proof), anchored.batch_id, anchored.block_hash)
-    return _outcome(record.event_hash, recomputed, anchored, facts.verify_event(key, budget=budget))
+    check = facts.verify_event(key, budget=budget)
+    return _outcome(record.event_hash, recomputed, anchored, check)
 
 
+# Module-level: a pure function whose four arguments (frozen values, the chain's answer
+# among them) fully determine the result, so it holds nothing a runtime could disagree on.
 @lru_cache(maxsize=MAX_ENTRIES)
 def _outcome(
     event_hash: str, recomputed: str, anchored: AnchorRef, check: EventCheck
@@ -563,35 +572,39 @@ def provenance(
 
     ``history`` is the lot's :func:`lot_history` when the caller already read it.
     """
-    history = history or lot_history(session, lot)
+    caches = runtime.caches
+    history = history or lot_history(session, lot, caches=caches)
     records = history.records
     if not records:
         raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}", field="path./10")
     recall = recall_state(session=session, runtime=runtime, lot=lot, history=history)
-    view = lot_view(_row_texts(records), lot.gtin, lot.lot, recall.recalled)
-    facts = chain_facts(runtime.ledger())
+    view = lot_view(caches, _row_texts(records), lot.gtin, lot.lot, recall.recalled)
+    facts = chain_facts(runtime)
     budget = RefreshBudget()
     anchors = history.anchors
-    checks = {r.event_hash: _check(facts, r, anchors.get(r.event_hash), budget) for r in records}
+    checks = {
+        r.event_hash: _check(facts, caches, r, anchors.get(r.event_hash), budget) for r in records
+    }
     hash_ids = {
         r.event_hash: hash_id
         for r in records
-        if (hash_id := parsed_row(r.event_json, r.context_json).hash_id) is not None
+        if (hash_id := parsed_row(caches, r.event_json, r.context_json).hash_id) is not None
     }
     return Provenance(lot, records, dict(view.events), view.lineage, recall, checks, hash_ids)
 
 
+# Module-level: a pure function of one immutable string, returning immutable bytes.
 @lru_cache(maxsize=MAX_ENTRIES)
 def _proof(text: str | None) -> tuple[bytes, ...]:
     """A stored Merkle proof (JSON list of hex) as bytes (cached by its exact text)."""
     return tuple(bytes.fromhex(p) for p in json.loads(text or "[]"))
 
 
-def certificates_of(records: Iterable[EventRow]) -> list[str]:
+def certificates_of(records: Iterable[EventRow], *, caches: Caches) -> list[str]:
     """Certificate URIs named by the events (certificationInfo), in event order."""
     found: list[str] = []
     for record in records:
-        raw = parsed_row(record.event_json, record.context_json).raw
+        raw = parsed_row(caches, record.event_json, record.context_json).raw
         if raw is None:
             continue
         value = raw.get("certificationInfo")

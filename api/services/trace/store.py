@@ -52,12 +52,15 @@ class LotRef:
         return LotLane(self.lot_id).name
 
 
+# Module-level: a pure function of two strings (no database, no chain), so the key fully
+# determines the value and every runtime may share it.
 @lru_cache(maxsize=4096)
 def _lot_id_hex(gtin: str, lot: str) -> str:
     # Pure, and hot: every page asks it of each lot several times (check digits, AI rules).
     return lot_id(gtin, lot).hex()
 
 
+# Module-level: a pure function of one string, returning a frozen value (or None).
 @lru_cache(maxsize=4096)
 def lot_of(identifier: str) -> LotRef | None:
     """The lot an identifier names (a lot-level Digital Link or LGTIN, or an item with lot)."""

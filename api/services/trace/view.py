@@ -30,6 +30,7 @@ def gln_of(value: str | None) -> str | None:
     return _gln(value) if value else None
 
 
+# Module-level: a pure function of one string (no database, no chain), returning a string.
 @lru_cache(maxsize=4096)
 def _gln(value: str) -> str | None:
     # Pure, and asked for every event of every page: parsing a Digital Link checks each AI.

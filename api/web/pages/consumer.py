@@ -27,6 +27,9 @@ from api.services.trace.view import event_summary, product_info, resolver_link, 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
+# Module-level on purpose: the Jinja environment and the stylesheet are functions of the
+# package's own files (read-only package data, the same for every runtime of this install),
+# not of any database or chain, and the environment holds no per-request state.
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(

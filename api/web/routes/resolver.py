@@ -124,10 +124,10 @@ def _represent(
     base = _base(request)
     anchor = f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
     trace_lots.autocommit_reads(session)
-    history = trace_lots.lot_history(session, ref)
+    history = trace_lots.lot_history(session, ref, caches=runtime.caches)
     if not history.records:
         raise NotFound(f"no events recorded for lot {ref.lot} of GTIN {ref.gtin}", field="path./10")
-    certificates = trace_lots.certificates_of(history.records)
+    certificates = trace_lots.certificates_of(history.records, caches=runtime.caches)
     links = trace_links.lot_links(base, ref, certificates)
     headers = {
         "Link": trace_links.link_header(f"{anchor}?linkType=all", links),

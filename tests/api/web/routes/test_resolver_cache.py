@@ -47,9 +47,9 @@ def captured(world: World) -> TraceParties:
 
 @pytest.fixture
 def clock(world: World, captured: TraceParties) -> Clock:
-    """The chain-answer cache of the test's ledger on a hand-stepped clock."""
+    """The chain-answer cache of the test's runtime on a hand-stepped clock."""
     stepped = Clock()
-    chain_facts(world.ledger).set_clock(stepped)
+    chain_facts(world.runtime).set_clock(stepped)
     return stepped
 
 
