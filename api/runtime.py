@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from api.anchoring.gateway import LedgerGateway
-    from api.services.trace.cache import ChainFacts, LotView, ParsedRow, RowTexts
     from traceability.trade import TradeDocument
 
 K = TypeVar("K", bound=Hashable)
@@ -101,27 +100,38 @@ class LruCache(Generic[K, V]):
             self._entries.clear()
 
 
+@dataclass(frozen=True)
+class CacheSlot(Generic[V]):
+    """A cache that a service module declares and every Runtime holds its own copy of.
+
+    The module that fills a cache owns its type; the runtime only keeps the values,
+    so the runtime never imports the services above it.
+    """
+
+    name: str
+    create: Callable[[], V]
+
+
 @dataclass
 class Caches:
     """What this runtime's requests reuse of each other's work on its database and chain.
 
-    * ``parsed_rows`` / ``lot_views``: stored trace events parsed and hashed, and a
-      lot's lineage, by the exact stored text (:mod:`api.services.trace.cache`);
     * ``documents``: parsed models of stored trade documents, by content hash
       (:mod:`api.services.trade_linker`);
-    * ``chain_facts``: the chain's answers about events and lots, each kept a few
-      seconds (created with the ledger connection, on first use).
+    * slots declared by services (:class:`CacheSlot`): parsed trace rows, lot views
+      and the chain's answers of :mod:`api.services.trace.cache`.
     """
 
-    parsed_rows: LruCache[tuple[str, str], ParsedRow] = field(
-        default_factory=lambda: LruCache(8192)
-    )
-    lot_views: LruCache[tuple[RowTexts, str, str, bool], LotView] = field(
-        default_factory=lambda: LruCache(1024)
-    )
     documents: LruCache[str, TradeDocument] = field(default_factory=lambda: LruCache(20_000))
-    chain_facts: ChainFacts | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _slots: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def slot(self, slot: CacheSlot[V]) -> V:
+        """This runtime's value of ``slot``, created on first use."""
+        with self.lock:
+            if slot.name not in self._slots:
+                self._slots[slot.name] = slot.create()
+            return cast(V, self._slots[slot.name])
 
     def attach(self, session: Session) -> Session:
         """Let code that only gets the session (the document write path) find these caches."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.runtime import Caches, Runtime
-from api.services.trace.cache import chain_facts
+from api.services.trace.cache import LOT_VIEWS, PARSED_ROWS, chain_facts
 from api.web.main import create_app
 from tests.api.conftest import World
 from tests.api.trace_fixtures import LOT_PATH, capture_chain, make_trace_parties
@@ -16,7 +16,7 @@ JSON = {"Accept": "application/json"}
 
 
 def _sizes(caches: Caches) -> tuple[int, int, int]:
-    return len(caches.parsed_rows), len(caches.lot_views), len(caches.documents)
+    return len(caches.slot(PARSED_ROWS)), len(caches.slot(LOT_VIEWS)), len(caches.documents)
 
 
 def test_two_runtimes_share_no_cached_trace_or_linker_state(world: World) -> None:
@@ -46,8 +46,8 @@ def test_two_runtimes_share_no_cached_trace_or_linker_state(world: World) -> Non
         )
     assert _sizes(other.caches)[:2] == filled[:2]  # computed again, in its own caches
     assert _sizes(first) == filled
-    for key, row in first.parsed_rows._entries.items():  # same rows, separate objects
-        found = other.caches.parsed_rows.get(key)
+    for key, row in first.slot(PARSED_ROWS)._entries.items():  # same rows, separate objects
+        found = other.caches.slot(PARSED_ROWS).get(key)
         assert found is not None
         assert found is not row
         assert found.recomputed == row.recomputed

@@ -33,10 +33,10 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from api.runtime import Caches, Runtime
+from api.runtime import Caches, CacheSlot, LruCache, Runtime
 from traceability.epcis import Event, InvalidEvent, event_hash_bytes, parse_event
 from traceability.lineage import Lineage, build_lineage
 
@@ -199,11 +199,11 @@ class ChainFacts:
 def chain_facts(runtime: Runtime) -> ChainFacts:
     """The chain-answer cache of this runtime's ledger gateway (created on first use)."""
     ledger = runtime.ledger()
-    caches = runtime.caches
-    with caches.lock:
-        if caches.chain_facts is None:
-            caches.chain_facts = ChainFacts(ledger)
-        return caches.chain_facts
+    holder = runtime.caches.slot(_CHAIN_FACTS)
+    with holder.lock:
+        if holder.facts is None:
+            holder.facts = ChainFacts(ledger)
+        return holder.facts
 
 
 # --- content-addressed results ------------------------------------------------------------
@@ -221,7 +221,7 @@ class ParsedRow:
 
 def parsed_row(caches: Caches, event_json: str, context_json: str) -> ParsedRow:
     """Parse and hash a stored event (cached by its exact stored text; treat as read-only)."""
-    return caches.parsed_rows.get_or_compute(
+    return caches.slot(PARSED_ROWS).get_or_compute(
         (event_json, context_json), lambda: _parse_row(event_json, context_json)
     )
 
@@ -262,7 +262,7 @@ def lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: bool
     The lineage holds the very event objects of ``events``, so callers may map
     one to the other by identity.
     """
-    return caches.lot_views.get_or_compute(
+    return caches.slot(LOT_VIEWS).get_or_compute(
         (rows, gtin, lot, recalled), lambda: _lot_view(caches, rows, gtin, lot, recalled)
     )
 
@@ -279,3 +279,21 @@ def _lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: boo
 def row_texts(records: Sequence[Any]) -> RowTexts:
     """The cache key of :func:`lot_view` for stored event rows."""
     return tuple((r.event_hash, r.event_json, r.context_json) for r in records)
+
+
+@dataclass
+class _ChainFactsHolder:
+    """The runtime's chain-answer cache, made with its ledger connection on first use."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    facts: ChainFacts | None = None
+
+
+#: This module's caches, held by each Runtime (``runtime.caches.slot(...)``).
+PARSED_ROWS: CacheSlot[LruCache[tuple[str, str], ParsedRow]] = CacheSlot(
+    "trace.parsed_rows", lambda: LruCache(8192)
+)
+LOT_VIEWS: CacheSlot[LruCache[tuple[RowTexts, str, str, bool], LotView]] = CacheSlot(
+    "trace.lot_views", lambda: LruCache(1024)
+)
+_CHAIN_FACTS: CacheSlot[_ChainFactsHolder] = CacheSlot("trace.chain_facts", _ChainFactsHolder)
