@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 import threading
 from pathlib import Path
@@ -19,9 +20,9 @@ from api.db.migrate import alembic_config, current_revision, head_revision, targ
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "db"
 #: `sandan demo` of commit 0c65177 (main before Alembic), as `sqlite3 .dump` text.
-MAIN_DUMP = DATA / "main-0c65177.sql"
+MAIN_DUMP = DATA / "main-0c65177.sql.gz"
 #: The PostgreSQL DDL that 0c65177's create_all emits (captured from that checkout).
-MAIN_POSTGRES_SCHEMA = DATA / "main-0c65177.postgres.sql"
+MAIN_POSTGRES_SCHEMA = DATA / "main-0c65177.postgres.sql.gz"
 
 #: What a demo run leaves behind, per table (read once from the dump; asserted unchanged).
 SAMPLES = {
@@ -35,6 +36,11 @@ SAMPLES = {
     "events": "SELECT id, event_hash, event_id, captured_by FROM trace_event ORDER BY id",
     "parties": "SELECT code, roles, api_key_hash, chain_address FROM party ORDER BY code",
 }
+
+
+def _dump_text(path: Path) -> str:
+    """A frozen dump, kept gzipped: it is data from an old release, never edited."""
+    return gzip.decompress(path.read_bytes()).decode("utf-8")
 
 
 def schema_differences(engine: Engine) -> list[Any]:
@@ -58,7 +64,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
 def load_main_dump(path: Path) -> None:
     """A SQLite file exactly as sandan 0c65177 left it after its demo."""
     with sqlite3.connect(path) as connection:
-        connection.executescript(MAIN_DUMP.read_text(encoding="utf-8"))
+        connection.executescript(_dump_text(MAIN_DUMP))
 
 
 def load_main_into_postgres(engine: Engine, tmp_path: Path) -> None:
@@ -68,7 +74,7 @@ def load_main_into_postgres(engine: Engine, tmp_path: Path) -> None:
     old = MetaData()
     old.reflect(source)
     with engine.begin() as connection:
-        connection.exec_driver_sql(MAIN_POSTGRES_SCHEMA.read_text(encoding="utf-8"))
+        connection.exec_driver_sql(_dump_text(MAIN_POSTGRES_SCHEMA))
         connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # SQLite kept UTC, naive
         target = MetaData()
         target.reflect(connection)
