@@ -60,27 +60,6 @@ def get_document(*, session: Session, content_hash: str) -> DocumentRecord | Non
     return session.exec(stmt).first()
 
 
-def get_document_by_replay_key(
-    *, session: Session, key_id: str, salt: str
-) -> DocumentRecord | None:
-    """The document signed with ``key_id`` and ``salt`` (a replay if the hash differs)."""
-    stmt = select(DocumentRecord).where(
-        DocumentRecord.key_id == key_id, DocumentRecord.salt == salt
-    )
-    return session.exec(stmt).first()
-
-
-def latest_version(*, session: Session, doc_key: str) -> DocumentRecord | None:
-    """The newest version of the business document ``doc_key``."""
-    stmt = (
-        select(DocumentRecord)
-        .where(DocumentRecord.doc_key == doc_key)
-        .order_by(col(DocumentRecord.version).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
-
-
 def current_documents(*, session: Session, trade_id: str) -> Sequence[DocumentRecord]:
     """The current (not superseded) document versions of a trade."""
     stmt = select(DocumentRecord).where(

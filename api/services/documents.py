@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from api.anchoring.lanes import SUPERSEDE, TRADE, DocumentPayload, SupersedePayload
 from api.db import crud
-from api.db.models import DocumentRecord, OutboxRecord, PartyRecord, utcnow
+from api.db.models import DocumentRecord, PartyRecord, utcnow
 from api.errors import NotFound, PermissionDenied, UnprocessableContent
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
@@ -193,20 +193,13 @@ def new_version(
     session: Session,
     submission: Submission,
     previous: DocumentRecord | None,
-    outbox: list[dict[str, Any]] | None = None,
+    outbox: list[dict[str, Any]],
 ) -> DocumentRecord:
-    """Add a document row and its outbox row (and, for a correction, the supersession).
+    """Add a document row (and, for a correction, mark the old one superseded).
 
-    With ``outbox`` the outbox rows are collected there as plain values, for the
-    caller to insert many at once (the bulk path); otherwise they join the session.
+    Its outbox rows are collected in ``outbox`` as plain values: the submission
+    store inserts a whole batch's in one statement.
     """
-
-    def add_outbox(row: dict[str, Any]) -> None:
-        if outbox is None:
-            session.add(OutboxRecord(**row))
-        else:
-            outbox.append(row)
-
     document = submission.document
     record = DocumentRecord(
         content_hash=submission.content_hash,
@@ -226,13 +219,13 @@ def new_version(
     if _has_trade_key(document):
         record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     session.add(record)
-    add_outbox(TRADE.outbox_row(submission.content_hash, DocumentPayload(), created_at=utcnow()))
+    outbox.append(TRADE.outbox_row(submission.content_hash, DocumentPayload(), created_at=utcnow()))
     if previous is not None:
         previous.superseded_by = submission.content_hash
         session.add(previous)
         reason = f"corrected version {record.version}"
         change = SupersedePayload(previous.content_hash, submission.content_hash, reason)
-        add_outbox(SUPERSEDE.outbox_row(previous.content_hash, change, created_at=utcnow()))
+        outbox.append(SUPERSEDE.outbox_row(previous.content_hash, change, created_at=utcnow()))
     return record
 
 
