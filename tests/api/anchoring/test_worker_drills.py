@@ -7,6 +7,7 @@ verifies on chain, and nothing written before is lost.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import secrets
 import signal
@@ -92,8 +93,9 @@ def _deploy(rpc_url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture
-def slow_anvil_url(tmp_path: Path) -> Iterator[str]:
-    """An anvil that mines a block every second, so each batch spends time in flight."""
+def drill_anvil_url(tmp_path: Path) -> Iterator[str]:
+    """A private anvil for the drill's processes (mining on each transaction: the named kill
+    points, not block timing, decide where a worker dies)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -102,8 +104,6 @@ def slow_anvil_url(tmp_path: Path) -> Iterator[str]:
             "127.0.0.1",
             "--port",
             str(port),
-            "--block-time",
-            "1",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -118,13 +118,13 @@ def slow_anvil_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def drill(slow_anvil_url: str, database_url: str, tmp_path: Path) -> Iterator[Drill]:
+def drill(drill_anvil_url: str, database_url: str, tmp_path: Path) -> Iterator[Drill]:
     """A deployment on a slow-mining anvil and a fresh database."""
-    _deploy(slow_anvil_url, tmp_path)
+    _deploy(drill_anvil_url, tmp_path)
     url = ApiSettings(database_url=database_url).resolved_database_url
     engine = make_engine(url)
     create_db_and_tables(engine)
-    yield Drill(slow_anvil_url, tmp_path, database_url, engine)
+    yield Drill(drill_anvil_url, tmp_path, database_url, engine)
     engine.dispose()
 
 
@@ -140,22 +140,62 @@ def add_documents(engine: Engine, count: int) -> list[str]:
     return subjects
 
 
-def start_worker(drill: Drill, kill_after: str | None = None) -> subprocess.Popen[bytes]:
+#: Worker processes are forked from a server that has already imported sandan, so each
+#: start costs milliseconds instead of the seconds a fresh interpreter spends importing
+#: web3 and the service stack; they are still real, separate ``sandan worker`` processes.
+_PROCESSES = multiprocessing.get_context("forkserver")
+_PROCESSES.set_forkserver_preload(["api.cli", "api.cli.service", "api.anchoring.worker"])
+
+
+def _sandan_worker(env: dict[str, str], log_path: str) -> None:
+    """Child process: ``sandan worker`` with ``env``, its output appended to ``log_path``."""
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["sandan", "worker"]
+    from api.cli import main
+
+    main()
+
+
+@dataclass
+class WorkerProcess:
+    """A ``sandan worker`` process, with the calls the drills make of ``subprocess.Popen``."""
+
+    process: multiprocessing.process.BaseProcess
+
+    def wait(self, timeout: float) -> int:
+        """Its exit code (negative: killed by that signal), waiting at most ``timeout``."""
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            raise subprocess.TimeoutExpired("sandan worker", timeout)
+        return self.process.exitcode
+
+    def poll(self) -> int | None:
+        """Its exit code, or None while it runs."""
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        """SIGKILL it."""
+        self.process.kill()
+
+    def terminate(self) -> None:
+        """SIGTERM it."""
+        self.process.terminate()
+
+
+def start_worker(drill: Drill, kill_after: str | None = None) -> WorkerProcess:
     """A real ``sandan worker`` process; with ``kill_after`` it SIGKILLs itself there."""
     env = drill.env()
     if kill_after is not None:
         env["SANDAN_TEST_KILL_AFTER"] = kill_after
     name = (kill_after or "worker").replace(":", "-")
-    log = (drill.data_dir / f"{name}.log").open("ab")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-c", "from api.cli import main; main()", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    finally:
-        log.close()
+    log = drill.data_dir / f"{name}.log"
+    process = _PROCESSES.Process(target=_sandan_worker, args=(env, str(log)), daemon=True)
+    process.start()
+    return WorkerProcess(process)
 
 
 def assert_anchored_exactly_once(drill: Drill, subjects: list[str]) -> None:
