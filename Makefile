@@ -28,11 +28,13 @@ demo: setup
 	$(BIN)/sandan demo
 
 # The API suite also runs on PostgreSQL: the server named by SANDAN_TEST_POSTGRES_URL,
-# else the local one when it answers (each test gets a private schema).
+# else the local one when it answers (each test process gets a private schema).
+# One test process per core (pytest-xdist): the suite is CPU-bound and its fixtures are
+# per process (chains, schemas, ports), so the halves never meet.
 test: setup
 	@if [ -z "$$SANDAN_TEST_POSTGRES_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  export SANDAN_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test; fi; \
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
