@@ -50,14 +50,12 @@ def test_require_visible_shows_a_trade_to_its_parties_and_hides_it_from_others(
         caller = _party(code, roles)
         if visible:
             found = trade_queries.require_visible(
-                session=session, party=caller, trade_id=trade.trade_id.upper()
+                session=session, party=caller, trade_id=trade_id.upper()
             )
-            assert found.trade_id == trade.trade_id
+            assert found.trade_id == trade_id
         else:
             with pytest.raises(NotFound) as hidden:
-                trade_queries.require_visible(
-                    session=session, party=caller, trade_id=trade.trade_id
-                )
+                trade_queries.require_visible(session=session, party=caller, trade_id=trade_id)
             assert hidden.value.field == "tradeId"
 
 
