@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from eth_abi.abi import encode as abi_encode
 from eth_typing import HexStr
@@ -207,25 +207,8 @@ ContractEvent = (
     | RoleAdminChanged
 )
 
-_CLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        BatchAnchored,
-        DocumentRevoked,
-        DocumentSuperseded,
-        VerdictRecorded,
-        TradeReleased,
-        SettlementConfirmed,
-        FinancingRegistered,
-        FinancingDischarged,
-        LotBatchAnchored,
-        LotRecalled,
-        LotRecallCleared,
-        RoleGranted,
-        RoleRevoked,
-        RoleAdminChanged,
-    )
-}
+_CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(ContractEvent)}
+"""Each record class by its Solidity event name (the class name)."""
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 

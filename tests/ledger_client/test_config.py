@@ -1,13 +1,12 @@
 """LedgerSettings: environment names, URL normalisation, defaults."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from ledger_client import LedgerSettings
+from tests.probe import modules_loaded_by, top_level
 
 
 @pytest.mark.parametrize(
@@ -74,9 +73,5 @@ def test_settings_hide_keys_in_repr(monkeypatch):
 
 
 def test_ledger_client_settings_do_not_import_the_service():
-    code = (
-        "import sys; from ledger_client import LedgerSettings; LedgerSettings(); "
-        "print(sorted(m for m in sys.modules if m == 'api' or m.startswith('api.')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded = modules_loaded_by("from ledger_client import LedgerSettings; LedgerSettings()")
+    assert "api" not in top_level(loaded)

@@ -11,25 +11,27 @@ from traceability.ceb._generate import Flow, MessageKind, build_spec
 from traceability.ceb.spec import MessageSpec
 from traceability.trade import models as documents
 from traceability.trade.fields import CebModel
+from traceability.trade.heads import ExportDeclared
 
 Table = tuple[tuple[str, str, type[CebModel]], ...]  # (code, title, model)
+Declarations = tuple[tuple[str, type[ExportDeclared]], ...]  # (title, model): code = message_type
 
-_IMPORT_DECLARATIONS: Table = (
-    ("CEB311", "电子订单 import order", documents.ImportOrder),
-    ("CEB411", "支付凭证 import payment voucher", documents.ImportPayment),
-    ("CEB511", "物流运单 import waybill", documents.ImportWaybill),
-    ("CEB621", "进口清单 import inventory", documents.ImportInventory),
+_IMPORT_DECLARATIONS: Declarations = (
+    ("电子订单 import order", documents.ImportOrder),
+    ("支付凭证 import payment voucher", documents.ImportPayment),
+    ("物流运单 import waybill", documents.ImportWaybill),
+    ("进口清单 import inventory", documents.ImportInventory),
     # CEB625 is not in the CEB note's tables: its fields follow the 2018 spec as
     # quoted in public integration code (secondary source, marked [I] in docs/ceb.md).
-    ("CEB625", "退货申请单 import return application", models.ReturnApplication),
+    ("退货申请单 import return application", models.ReturnApplication),
 )
-_EXPORT_DECLARATIONS: Table = (
-    ("CEB303", "电子订单 export order", documents.ExportOrder),
-    ("CEB403", "收款单 export receipt of payment", documents.ExportReceipt),
-    ("CEB505", "物流运单 export waybill", documents.ExportWaybill),
-    ("CEB603", "申报清单 export inventory", documents.ExportInventory),
-    ("CEB607", "清单总分单 export master waybill over inventories", models.MasterWaybill),
-    ("CEB701", "汇总申请单 export summary application", models.SummaryApplication),
+_EXPORT_DECLARATIONS: Declarations = (
+    ("电子订单 export order", documents.ExportOrder),
+    ("收款单 export receipt of payment", documents.ExportReceipt),
+    ("物流运单 export waybill", documents.ExportWaybill),
+    ("申报清单 export inventory", documents.ExportInventory),
+    ("清单总分单 export master waybill over inventories", models.MasterWaybill),
+    ("汇总申请单 export summary application", models.SummaryApplication),
 )
 _IMPORT_RECEIPTS: Table = (
     ("CEB312", "电子订单回执 order receipt", models.OrderReturn),
@@ -48,9 +50,16 @@ _EXPORT_RECEIPTS: Table = (
     ("CEB608", "清单总分单回执 master waybill receipt", models.WayBillReturn),
     ("CEB702", "汇总申请单回执 summary receipt", models.SummaryReturn),
 )
+
+
+def _coded(declarations: Declarations) -> Table:
+    """Declarations with their codes: each model names its own ``message_type``."""
+    return tuple((model.message_type, title, model) for title, model in declarations)
+
+
 _TABLES: tuple[tuple[Flow, MessageKind, Table], ...] = (
-    ("import", "declaration", _IMPORT_DECLARATIONS),
-    ("export", "declaration", _EXPORT_DECLARATIONS),
+    ("import", "declaration", _coded(_IMPORT_DECLARATIONS)),
+    ("export", "declaration", _coded(_EXPORT_DECLARATIONS)),
     ("import", "receipt", _IMPORT_RECEIPTS),
     ("export", "receipt", _EXPORT_RECEIPTS),
 )

@@ -10,7 +10,7 @@ this way: a model's field order is its XML element order.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from traceability.trade.fields import T18, T60, T100, CebModel, CebTime, Dec19_5, Guid
 from traceability.trade.xml_form import XmlForm
@@ -27,6 +27,9 @@ ImportAppStatus = Annotated[AppStatus, XmlForm(max_length=3)]
 
 class ExportDeclared(CebModel):
     """Start of an export declaration head (appStatus ``C1``)."""
+
+    message_type: ClassVar[str]
+    """The CEB message type a concrete declaration is sent as (``"CEB303"``...)."""
 
     guid: Guid
     appType: AppType

@@ -237,20 +237,20 @@ def test_prehash_accepts_biz_transaction_without_type_where_reference_crashes(or
 # --- normalisation rules ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "fragment"),
-    [
-        ("bizStep", "shipping", "bizStep=https://ref.gs1.org/cbv/BizStep-shipping"),
-        ("bizStep", "urn:epcglobal:cbv:bizstep:shipping", "BizStep-shipping"),
-        ("bizStep", "cbv:BizStep-shipping", "bizStep=https://ref.gs1.org/cbv/BizStep-shipping"),
-        ("bizStep", "https://example.com/steps/hand-sorting", "=https://example.com/steps/hand"),
-        ("disposition", " in_transit ", "disposition=https://ref.gs1.org/cbv/Disp-in_transit"),
-        ("parentID", "urn:epc:id:sscc:6901234.0000000017", "parentID=https://id.gs1.org/00/069012340000000177"),
-        ("readPoint", {"id": "urn:epc:id:sgln:6901234.00001.12"}, "id=https://id.gs1.org/414/6901234000016/254/12"),
-        ("readPoint", {"id": "https://x.cn/414/6901234000016?x=1"}, "id=https://id.gs1.org/414/6901234000016"),
-        ("readPoint", {"id": "geo:25.83,114.93"}, "readPointid=geo:25.83,114.93"),
-    ],
-)  # fmt: skip
+NORMALISED = {
+    "bizStep-bare-term": ("bizStep", "shipping", "bizStep=https://ref.gs1.org/cbv/BizStep-shipping"),
+    "bizStep-cbv-urn": ("bizStep", "urn:epcglobal:cbv:bizstep:shipping", "BizStep-shipping"),
+    "bizStep-cbv-curie": ("bizStep", "cbv:BizStep-shipping", "bizStep=https://ref.gs1.org/cbv/BizStep-shipping"),
+    "bizStep-private-uri-kept": ("bizStep", "https://example.com/steps/hand-sorting", "=https://example.com/steps/hand"),
+    "disposition-trimmed": ("disposition", " in_transit ", "disposition=https://ref.gs1.org/cbv/Disp-in_transit"),
+    "parentID-sscc-urn": ("parentID", "urn:epc:id:sscc:6901234.0000000017", "parentID=https://id.gs1.org/00/069012340000000177"),
+    "readPoint-sgln-urn": ("readPoint", {"id": "urn:epc:id:sgln:6901234.00001.12"}, "id=https://id.gs1.org/414/6901234000016/254/12"),
+    "readPoint-link-query-dropped": ("readPoint", {"id": "https://x.cn/414/6901234000016?x=1"}, "id=https://id.gs1.org/414/6901234000016"),
+    "readPoint-geo-uri": ("readPoint", {"id": "geo:25.83,114.93"}, "readPointid=geo:25.83,114.93"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"), NORMALISED.values(), ids=NORMALISED)
 def test_prehash_normalises_values(field, value, fragment):
     assert fragment in prehash(_object_event(**{field: value}))
 

@@ -114,20 +114,13 @@ def test_compressed_links_carry_attributes_and_other_parameters(compressed, opti
     assert compress_digital_link(WITH_QUERY, **options) == f"{GS1}/{compressed}"
 
 
-@pytest.mark.parametrize(
-    ("plain", "field", "value"),
-    [
-        ("01/09506000134352/21/0012", "serial", "0012"),
-        ("01/09506000134352/21/0000000000", "serial", "0000000000"),
-        ("01/09506000134352/10/007", "lot", "007"),
-        ("01/09506000134352/10/0", "lot", "0"),
-        ("01/09506000134352/21/00000000000000000000", "serial", "00000000000000000000"),
-    ],
-)
+@pytest.mark.parametrize(("ai", "field"), [("21", "serial"), ("10", "lot")])
+@pytest.mark.parametrize("value", ["0", "007", "0012", "0000000000", "00000000000000000000"])
 @pytest.mark.parametrize("options", [{}, {"keep_primary_key": True}, {"optimise": True}])
-def test_decompression_keeps_leading_zeros(plain, field, value, options):
-    compressed = compress_digital_link(f"https://trace.example.cn/{plain}", **options)
-    assert compressed != f"https://trace.example.cn/{plain}"
+def test_decompression_keeps_leading_zeros(ai, field, value, options):
+    plain = f"https://trace.example.cn/01/09506000134352/{ai}/{value}"
+    compressed = compress_digital_link(plain, **options)
+    assert compressed != plain
     assert parse_digital_link(compressed).to_json()[field] == value
 
 

@@ -61,27 +61,27 @@ def test_constrained_digital_link_keeps_finest_key(uri, expected):
     assert constrained_digital_link(uri) == expected
 
 
-@pytest.mark.parametrize(
-    ("uri", "field", "words"),
-    [
-        ("urn:epc:id:sgtin:1.2.3", "uri", "http"),
-        ("https://a.cn/gtin/06901234123456", "path", "primary key"),
-        ("https://a.cn/01/06901234123457", "path./01", "check digit"),
-        ("https://a.cn/00/069012340000000178", "path./00", "check digit"),
-        ("https://a.cn/01/06901234123", "path./01", "format"),
-        ("https://a.cn/01/06901234123456/21/S1/10/L1", "path./21", "in order"),
-        ("https://a.cn/01/06901234123456/254/X", "path./254", "not allowed"),
-        ("https://a.cn/01/06901234123456/17/251231", "path./17", "not allowed"),
-        ("https://a.cn/01/06901234123456?10=L1", "query.10", "path"),
-        ("https://a.cn/01/06901234123456?17=251301", "query.17", "format"),
-        ("https://a.cn/01/06901234123456?17=250231", "query.17", "day 31"),
-        ("https://a.cn/01/06901234123456?17=250101&17=250102", "query.17", "twice"),
-        ("https://a.cn/01/06901234123456/10/%E6%A9%99", "path./10", "format"),
-        ("https://a.cn/01/06901234123456/10/A%2", "path./10", "percent"),
-        ("https://a.cn/01/06901234123456/10/123456789012345678901", "path./10", "format"),
-        ("https://a.cn/01/06901234123456?9999=1", "query.9999", "unknown"),
-    ],
-)  # fmt: skip
+REJECTED = {
+    "not-http": ("urn:epc:id:sgtin:1.2.3", "uri", "http"),
+    "unknown-primary-key": ("https://a.cn/gtin/06901234123456", "path", "primary key"),
+    "gtin-check-digit": ("https://a.cn/01/06901234123457", "path./01", "check digit"),
+    "sscc-check-digit": ("https://a.cn/00/069012340000000178", "path./00", "check digit"),
+    "gtin-too-short": ("https://a.cn/01/06901234123", "path./01", "format"),
+    "disordered": ("https://a.cn/01/06901234123456/21/S1/10/L1", "path./21", "in order"),
+    "extension-without-gln": ("https://a.cn/01/06901234123456/254/X", "path./254", "not allowed"),
+    "date-in-path": ("https://a.cn/01/06901234123456/17/251231", "path./17", "not allowed"),
+    "qualifier-in-query": ("https://a.cn/01/06901234123456?10=L1", "query.10", "path"),
+    "date-month-13": ("https://a.cn/01/06901234123456?17=251301", "query.17", "format"),
+    "date-day-31": ("https://a.cn/01/06901234123456?17=250231", "query.17", "day 31"),
+    "attribute-twice": ("https://a.cn/01/06901234123456?17=250101&17=250102", "query.17", "twice"),
+    "lot-not-cset82": ("https://a.cn/01/06901234123456/10/%E6%A9%99", "path./10", "format"),
+    "lot-bad-percent": ("https://a.cn/01/06901234123456/10/A%2", "path./10", "percent"),
+    "lot-long": ("https://a.cn/01/06901234123456/10/123456789012345678901", "path./10", "format"),
+    "unknown-ai": ("https://a.cn/01/06901234123456?9999=1", "query.9999", "unknown"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("uri", "field", "words"), REJECTED.values(), ids=REJECTED)
 def test_parse_digital_link_rejects_with_part_and_reason(uri, field, words):
     with pytest.raises(InvalidDigitalLink) as caught:
         parse_digital_link(uri)
