@@ -25,6 +25,11 @@ def check_response(response: Any, *expected: int) -> Any:
     return response
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The authorization header that presents ``token`` (an API key or the admin token)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 @dataclass
 class RegisteredParty:
     """A registered party: its code, API key and signing key."""
@@ -37,7 +42,7 @@ class RegisteredParty:
     @property
     def headers(self) -> dict[str, str]:
         """Its authorization header."""
-        return {"Authorization": f"Bearer {self.api_key}"}
+        return bearer(self.api_key)
 
     def envelope(
         self,

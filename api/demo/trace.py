@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
-from api.demo.parties import RegisteredParty, check_response, register_party
+from api.demo.parties import RegisteredParty, bearer, check_response, register_party
 from traceability import Algorithm
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
 from traceability.gs1 import build_digital_link
@@ -111,7 +111,7 @@ def run_trace_demo(
     tag: str,
 ) -> dict[str, Any]:
     """Capture, anchor and verify a navel-orange lot; write its QR code; return a summary."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
+    admin = bearer(admin_token)
     ids = OrangeLot(lot=lot_number(tag))
     parties = _register(client, admin, tag, ids)
     chain = navel_orange_chain(datetime.now(UTC) - timedelta(days=30), ids)

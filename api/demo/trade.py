@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
-from api.demo.parties import RegisteredParty, check_response, register_party
+from api.demo.parties import RegisteredParty, bearer, check_response, register_party
 from api.verify.verifier import Report, verify_bundle
 from traceability import Algorithm
 from traceability.trade import samples
@@ -58,7 +58,7 @@ def _check(response: Any, *expected: int) -> Any:
 
 def register_parties(client: TestClient, admin_token: str, tag: str) -> dict[str, RegisteredParty]:
     """Register every demo party with a fresh API key and signing key."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
+    admin = bearer(admin_token)
     return {
         code: register_party(
             client,

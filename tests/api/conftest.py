@@ -26,7 +26,7 @@ from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings, get_settings
 from api.db.engine import create_db_and_tables, make_engine
-from api.demo.parties import register_party
+from api.demo.parties import bearer, register_party
 from api.runtime import Runtime
 from api.web.main import create_app
 from ledger_client import Deployment
@@ -166,7 +166,7 @@ class World:
     @property
     def admin(self) -> dict[str, str]:
         """Admin authorization header."""
-        return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        return bearer(ADMIN_TOKEN)
 
     def actor(self, code: str, roles: list[str], **kwargs: Any) -> Actor:
         """Register a party with a signing key."""
