@@ -45,8 +45,18 @@ from traceability.ceb import DocumentTooLarge
 class ApiError(Exception):
     """An error with an HTTP status, a stable code and the offending field."""
 
-    status_code = 400
-    code = "bad_request"
+    status_code: int = 400
+    code: str = "bad_request"
+
+    def __init_subclass__(
+        cls, *, status_code: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        """Let each subclass state its status and code in its class line."""
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -72,60 +82,36 @@ class BadRequest(ApiError):
     """The request is malformed in a way no field-level check describes."""
 
 
-class AuthenticationFailed(ApiError):
+class AuthenticationFailed(ApiError, status_code=401, code="unauthenticated"):
     """No credentials, or credentials that match no party."""
 
-    status_code = 401
-    code = "unauthenticated"
 
-
-class PermissionDenied(ApiError):
+class PermissionDenied(ApiError, status_code=403, code="forbidden"):
     """The authenticated party's roles do not allow this action."""
 
-    status_code = 403
-    code = "forbidden"
 
-
-class NotFound(ApiError):
+class NotFound(ApiError, status_code=404, code="not_found"):
     """The named resource does not exist (or is not visible to the caller)."""
 
-    status_code = 404
-    code = "not_found"
 
-
-class Conflict(ApiError):
+class Conflict(ApiError, status_code=409, code="conflict"):
     """The request conflicts with recorded state (replay, double financing...)."""
 
-    status_code = 409
-    code = "conflict"
 
-
-class PayloadTooLarge(ApiError):
+class PayloadTooLarge(ApiError, status_code=413, code="payload_too_large"):
     """The body exceeds the configured size limit."""
 
-    status_code = 413
-    code = "payload_too_large"
 
-
-class UnprocessableContent(ApiError):
+class UnprocessableContent(ApiError, status_code=422, code="invalid"):
     """The body is well-formed but a field is invalid."""
 
-    status_code = 422
-    code = "invalid"
 
-
-class RateLimited(ApiError):
+class RateLimited(ApiError, status_code=429, code="rate_limited"):
     """The party exceeded its write rate."""
 
-    status_code = 429
-    code = "rate_limited"
 
-
-class ServiceUnavailable(ApiError):
+class ServiceUnavailable(ApiError, status_code=503, code="unavailable"):
     """A dependency (chain node, database) cannot be reached right now."""
-
-    status_code = 503
-    code = "unavailable"
 
 
 # Which HTTP status each domain rejection gets; the most specific class wins.

@@ -6,7 +6,7 @@ JSON keys are camelCase like the CEB messages and the signed envelopes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -24,6 +24,17 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
+
+    @classmethod
+    def from_record(cls, record: object, /, **values: Any) -> Self:
+        """This shape of a database row: every field the row holds under the field's own
+        name, then ``values`` for the fields it derives or names otherwise."""
+        held = {
+            name: getattr(record, name)
+            for name in cls.model_fields
+            if name not in values and hasattr(record, name)
+        }
+        return cls(**held, **values)
 
 
 class ErrorBody(ApiModel):

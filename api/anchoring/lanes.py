@@ -173,9 +173,27 @@ class Lane(ABC, Generic[P]):
 class _MerkleLane(Lane[P]):
     """Subjects go to chain as the root of their Merkle tree: any size costs the same."""
 
+    #: The event the registry emits when it anchors one of this lane's roots.
+    anchored: ClassVar[type[ContractEvent]]
+
     def build(self, rows: Sequence[OutboxRecord]) -> MerkleTree:
         """The Merkle tree of the rows' subjects (hex hashes), in row order."""
         return MerkleTree.build([bytes.fromhex(r.subject) for r in rows])
+
+    @abstractmethod
+    def batch_block(self, chain: Chain, root: bytes) -> int | None:
+        """The block the registry's storage records for ``root``, or None if not anchored."""
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """The root's block from storage, then the ``anchored`` event in that block."""
+        block = self.batch_block(chain, _root(root))
+        if block is None:
+            return None
+        registry = self.registry(chain)
+        events = registry.find_events(self.anchored, block, block, root=_root(root))
+        return _anchor(chain, registry, events, fallback_block=block)
 
 
 @dataclass(frozen=True)
@@ -183,6 +201,7 @@ class TradeLane(_MerkleLane[DocumentPayload]):
     """Signed document hashes, anchored as batch roots in TradeRegistry."""
 
     kind: ClassVar[str] = "document"
+    anchored: ClassVar[type[ContractEvent]] = BatchAnchored
 
     @property
     def name(self) -> str:
@@ -203,17 +222,10 @@ class TradeLane(_MerkleLane[DocumentPayload]):
         """``anchorBatch(root, leafCount, batchId)``."""
         return chain.trade.send_anchor_batch(_root(root), len(rows), bytes.fromhex(batch_id))
 
-    def find(
-        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
-    ) -> ChainAnchor | None:
-        """``batchOf(root)``, then its ``BatchAnchored`` event in that block."""
-        batch = chain.trade.batch_of(_root(root))
-        if batch is None:
-            return None
-        events = chain.trade.find_events(
-            BatchAnchored, batch.block_number, batch.block_number, root=_root(root)
-        )
-        return _anchor(chain, chain.trade, events, fallback_block=batch.block_number)
+    def batch_block(self, chain: Chain, root: bytes) -> int | None:
+        """``batchOf(root)``; its ``BatchAnchored`` event is in that block."""
+        batch = chain.trade.batch_of(root)
+        return None if batch is None else batch.block_number
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,7 @@ class LotLane(_MerkleLane[LotEventPayload]):
     """EPCIS event hashes of one lot, anchored as batch roots in TraceRegistry."""
 
     kind: ClassVar[str] = "event"
+    anchored: ClassVar[type[ContractEvent]] = LotBatchAnchored
     #: Hex of the 32-byte on-chain lot id (lower case).
     lot_id: str
 
@@ -249,17 +262,10 @@ class LotLane(_MerkleLane[LotEventPayload]):
             bytes.fromhex(self.lot_id), _root(root), len(rows), bytes.fromhex(batch_id)
         )
 
-    def find(
-        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
-    ) -> ChainAnchor | None:
-        """``lotBatchOf(root)``, then its ``LotBatchAnchored`` event in that block."""
-        batch = chain.trace.lot_batch_of(_root(root))
-        if batch is None:
-            return None
-        events = chain.trace.find_events(
-            LotBatchAnchored, batch.block_number, batch.block_number, root=_root(root)
-        )
-        return _anchor(chain, chain.trace, events, fallback_block=batch.block_number)
+    def batch_block(self, chain: Chain, root: bytes) -> int | None:
+        """``lotBatchOf(root)``; its ``LotBatchAnchored`` event is in that block."""
+        batch = chain.trace.lot_batch_of(root)
+        return None if batch is None else batch.block_number
 
 
 @dataclass(frozen=True)

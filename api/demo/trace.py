@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
-from traceability import Algorithm, SigningKey, new_salt, sign_envelope
+from api.demo.parties import RegisteredParty, bearer, check_response, register_party
+from traceability import Algorithm
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
 from traceability.gs1 import build_digital_link
 
@@ -57,51 +58,17 @@ CAPTURER = {
 }
 
 
-def _check(response: Any, *expected: int) -> Any:
-    if response.status_code not in expected:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url.path} -> "
-            f"{response.status_code}: {response.text}"
-        )
-    return response
-
-
-class _Party:
-    """A registered demo party: API key and signing key."""
-
-    def __init__(self, code: str, api_key: str, key_id: str, key: SigningKey) -> None:
-        self.code, self.api_key, self.key_id, self.key = code, api_key, key_id, key
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-    def sign(self, document: dict[str, Any]) -> dict[str, Any]:
-        return sign_envelope(
-            document,
-            doc_type="epcis-event",
-            party=self.code,
-            key_id=self.key_id,
-            signing_key=self.key,
-            salt=new_salt(),
-            issued_at=datetime.now(UTC),
-        ).to_wire()
-
-
 def _register(
     client: TestClient, admin: dict[str, str], tag: str, ids: OrangeLot
-) -> dict[str, _Party]:
-    parties: dict[str, _Party] = {}
+) -> dict[str, RegisteredParty]:
+    parties: dict[str, RegisteredParty] = {}
     for role, name, alg, chain, places in TRACE_PARTIES:
         code = f"{role.upper()[:4]}-{tag}"[:64]
-        body = {"code": code, "name": name, "roles": [role], "chainAccount": chain}
-        api_key = _check(client.post("/parties", json=body, headers=admin), 201).json()["apiKey"]
-        key = SigningKey.generate(alg)
-        party = _Party(code, api_key, f"{code}-k1", key)
-        key_body = {"keyId": party.key_id, "alg": alg.value, "publicKey": key.public_key}
-        _check(client.post(f"/parties/{code}/keys", json=key_body, headers=party.headers), 201)
+        party = register_party(client, admin, code, [role], name=name, alg=alg, chain_account=chain)
         glns = [getattr(ids, place) for place in places]
-        _check(client.put(f"/parties/{code}/locations", json={"glns": glns}, headers=admin), 200)
+        check_response(
+            client.put(f"/parties/{code}/locations", json={"glns": glns}, headers=admin), 200
+        )
         parties[role] = party
     return parties
 
@@ -115,12 +82,16 @@ def _split(chain: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _capture(
-    client: TestClient, party: _Party, chain: dict[str, Any], events: list[Any]
+    client: TestClient, party: RegisteredParty, chain: dict[str, Any], events: list[Any]
 ) -> dict[str, Any]:
     document = {**chain, "epcisBody": {"eventList": events}}
     headers = party.headers | {"GS1-Capture-Error-Behaviour": "rollback"}
-    accepted = _check(client.post("/capture", json=party.sign(document), headers=headers), 202)
-    job = _check(client.get(accepted.headers["Location"], headers=party.headers), 200).json()
+    accepted = check_response(
+        client.post("/capture", json=party.envelope("epcis-event", document), headers=headers), 202
+    )
+    job = check_response(
+        client.get(accepted.headers["Location"], headers=party.headers), 200
+    ).json()
     if job["running"] or not job["success"]:
         raise RuntimeError(f"capture by {party.code} did not succeed: {job}")
     return dict(job)
@@ -140,7 +111,7 @@ def run_trace_demo(
     tag: str,
 ) -> dict[str, Any]:
     """Capture, anchor and verify a navel-orange lot; write its QR code; return a summary."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
+    admin = bearer(admin_token)
     ids = OrangeLot(lot=lot_number(tag))
     parties = _register(client, admin, tag, ids)
     chain = navel_orange_chain(datetime.now(UTC) - timedelta(days=30), ids)
@@ -159,12 +130,12 @@ def run_trace_demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for kind in ("png", "svg"):
-        image = _check(client.get("/qr", params={"dl": link, "format": kind}), 200).content
+        image = check_response(client.get("/qr", params={"dl": link, "format": kind}), 200).content
         path = out_dir / f"lot-{ids.lot}.{kind}"
         path.write_bytes(image)
         paths[kind] = str(path)
     emit(f"QR code: {paths['png']} and {paths['svg']}")
-    provenance = _check(
+    provenance = check_response(
         client.get(urlsplit(link).path, headers={"Accept": "application/json"}), 200
     ).json()
     for event in provenance["events"]:

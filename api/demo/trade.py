@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
+from api.demo.parties import RegisteredParty, bearer, check_response, register_party
 from api.verify.verifier import Report, verify_bundle
-from traceability import Algorithm, SigningKey, new_salt, sign_envelope
+from traceability import Algorithm
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
 
@@ -34,22 +34,6 @@ PARTIES: tuple[tuple[str, str, tuple[str, ...], Algorithm, bool], ...] = (
     ("BANK-BOC-ZJ", "中国银行浙江省分行", ("bank",), Algorithm.ED25519, True),
     ("BANK-ICBC-ZJ", "中国工商银行浙江省分行", ("bank",), Algorithm.ED25519, True),
 )
-
-
-@dataclass
-class DemoParty:
-    """A registered demo party with its API key and signing key."""
-
-    code: str
-    name: str
-    api_key: str
-    key_id: str
-    signing_key: SigningKey
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization headers of this party."""
-        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 @dataclass
@@ -69,52 +53,31 @@ class TradeOutcome:
 
 
 def _check(response: Any, *expected: int) -> Any:
-    if response.status_code not in expected:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url.path} -> "
-            f"{response.status_code}: {response.text}"
-        )
-    return response.json()
+    return check_response(response, *expected).json()
 
 
-def register_parties(client: TestClient, admin_token: str, tag: str) -> dict[str, DemoParty]:
+def register_parties(client: TestClient, admin_token: str, tag: str) -> dict[str, RegisteredParty]:
     """Register every demo party with a fresh API key and signing key."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    parties: dict[str, DemoParty] = {}
-    for code, name, roles, alg, chain in PARTIES:
-        party_code = code
-        body = {"code": party_code, "name": name, "roles": list(roles), "chainAccount": chain}
-        response = client.post("/parties", json=body, headers=admin)
-        if response.status_code == 409:  # registered by an earlier run: issue a new API key
-            response = client.post(f"/parties/{party_code}/api-key", headers=admin)
-        created = _check(response, 201, 200)
-        signing_key = SigningKey.generate(alg)
-        party = DemoParty(party_code, name, created["apiKey"], f"{party_code}-{tag}", signing_key)
-        key_body = {"keyId": party.key_id, "alg": alg.value, "publicKey": signing_key.public_key}
-        _check(
-            client.post(f"/parties/{party_code}/keys", json=key_body, headers=party.headers), 201
+    admin = bearer(admin_token)
+    return {
+        code: register_party(
+            client,
+            admin,
+            code,
+            roles,
+            name=name,
+            alg=alg,
+            chain_account=chain,
+            key_id=f"{code}-{tag}",
+            reissue=True,  # registered by an earlier run: issue a new API key
         )
-        parties[code] = party
-    return parties
-
-
-def sign(party: DemoParty, doc_type: str, document: dict[str, Any]) -> dict[str, Any]:
-    """A signed envelope of ``document`` by ``party``."""
-    envelope = sign_envelope(
-        document,
-        doc_type=doc_type,
-        party=party.code,
-        key_id=party.key_id,
-        signing_key=party.signing_key,
-        salt=new_salt(),
-        issued_at=datetime.now(UTC),
-    )
-    return envelope.to_wire()
+        for code, name, roles, alg, chain in PARTIES
+    }
 
 
 def submit_trade(
     client: TestClient,
-    parties: dict[str, DemoParty],
+    parties: dict[str, RegisteredParty],
     docs: TradeDocuments,
     signer_of: dict[str, str],
 ) -> list[dict[str, Any]]:
@@ -125,7 +88,7 @@ def submit_trade(
         if document is None:
             continue
         party = parties[signer_of[kind]]
-        envelope = sign(party, kind, document.to_json_dict())
+        envelope = party.envelope(kind, document.to_json_dict())
         results.append(_check(client.post("/documents", json=envelope, headers=party.headers), 201))
     return results
 
@@ -215,7 +178,7 @@ def _trade_plan(tag: str) -> list[tuple[str, TradeDocuments, dict[str, str]]]:
 
 
 def _customs_and_banks(
-    run: DemoRun, parties: dict[str, DemoParty], outcomes: list[TradeOutcome]
+    run: DemoRun, parties: dict[str, RegisteredParty], outcomes: list[TradeOutcome]
 ) -> None:
     client, emit = run.client, run.emit
     customs, boc, icbc = parties["GACC-HZ"], parties["BANK-BOC-ZJ"], parties["BANK-ICBC-ZJ"]

@@ -272,16 +272,9 @@ def document_public(
     """The public view of a stored document and its anchoring."""
     anchor = anchor_of(session=session, kind="document", subject=record.content_hash)
     anchored = anchor is not None and anchor.state == "confirmed"
-    return DocumentPublic(
-        content_hash=record.content_hash,
-        doc_type=record.doc_type,
-        party_code=record.party_code,
-        key_id=record.key_id,
-        version=record.version,
-        trade_id=record.trade_id,
+    return DocumentPublic.from_record(
+        record,
         supersedes=record.supersedes_hash,
-        superseded_by=record.superseded_by,
-        received_at=record.received_at,
         status="anchored" if anchored else "pending",
         anchor=anchor if anchored else None,
         created=created,

@@ -25,13 +25,7 @@ def party_roles(party: PartyRecord) -> frozenset[str]:
 
 def party_public(party: PartyRecord) -> PartyPublic:
     """The public view of a party."""
-    return PartyPublic(
-        code=party.code,
-        name=party.name,
-        roles=sorted(party_roles(party)),
-        chain_address=party.chain_address,
-        created_at=party.created_at,
-    )
+    return PartyPublic.from_record(party, roles=sorted(party_roles(party)))
 
 
 def require_party(*, session: Session, code: str) -> PartyRecord:
@@ -116,15 +110,7 @@ def set_xml_certificate(*, session: Session, party: PartyRecord, pem: str) -> Pa
 
 
 def _key_public(key: PartyKeyRecord) -> KeyPublic:
-    return KeyPublic(
-        key_id=key.key_id,
-        party_code=key.party_code,
-        alg=key.alg,
-        public_key=key.public_key,
-        valid_from=key.valid_from,
-        revoked_at=key.revoked_at,
-        revocation_reason=key.revocation_reason,
-    )
+    return KeyPublic.from_record(key)
 
 
 def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPublic:

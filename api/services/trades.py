@@ -41,29 +41,17 @@ def verdict_public(*, session: Session, trade: TradeRecord) -> VerdictPublic:
 
 def trade_public(trade: TradeRecord) -> TradePublic:
     """The public view of a trade."""
-    return TradePublic(
-        trade_id=trade.trade_id,
-        ebp_code=trade.ebp_code,
-        order_no=trade.order_no,
-        ebc_code=trade.ebc_code,
-        direction=trade.direction,
-        mode=trade.mode,
-        status=trade.status,
+    return TradePublic.from_record(
+        trade,
         documents={
             "order": trade.order_hash,
             "payment": trade.payment_hash,
             "waybill": trade.waybill_hash,
             "inventory": trade.inventory_hash,
         },
-        customs_value=trade.customs_value,
-        currency=trade.currency,
         released=trade.released_at is not None,
-        released_at=trade.released_at,
-        release_tx=trade.release_tx,
         settled=trade.settled_at is not None,
-        settlement_tx=trade.settlement_tx,
         financed=trade.financed_by is not None,
-        updated_at=trade.updated_at,
     )
 
 

@@ -10,11 +10,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
 from api.config import ApiSettings
-from api.db.models import PartyRecord
+from api.db.models import PartyRecord, TradeRecord
 from api.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from api.runtime import Runtime
 from api.services.parties import party_roles
 from api.services.security import hash_api_key, tokens_equal
+from api.services.trade_queries import get_trade_or_404
 
 _bearer = HTTPBearer(auto_error=False, description="A party's API key, or the admin token.")
 
@@ -86,6 +87,18 @@ def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
 
 CustomsDep = Annotated[PartyRecord, Depends(require_role("customs"))]
 BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
+
+
+def get_trade(trade_id: str, session: SessionDep) -> TradeRecord:
+    """The trade the path's ``trade_id`` names, or 404 (callers check roles).
+
+    Declare it after the party dependency, so an unauthenticated or unentitled
+    caller learns that first and not whether the trade exists.
+    """
+    return get_trade_or_404(session=session, trade_id=trade_id)
+
+
+TradeDep = Annotated[TradeRecord, Depends(get_trade)]
 
 
 def limit_writes(request: Request, credentials: CredentialsDep) -> None:

@@ -55,39 +55,51 @@ async def _send_400(send: Send, field: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class NulGuardMiddleware:
+class _HttpMiddleware:
+    """An ASGI middleware that sees HTTP requests only; other scopes pass straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request, calling ``self.app`` to pass it on."""
+        raise NotImplementedError
+
+
+class NulGuardMiddleware(_HttpMiddleware):
     """Refuse NUL characters in the path or query string before any route sees them.
 
     No identifier sandan knows contains one, and PostgreSQL rejects them in text,
     so letting one through could only turn a 404 into a 500.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            if "\x00" in scope.get("path", ""):
-                await _send_400(send, "path")
-                return
-            query: bytes = scope.get("query_string", b"")
-            if b"\x00" in query or b"%00" in query:
-                await _send_400(send, "query")
-                return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 400 to a NUL in the path or query; pass anything else on."""
+        if "\x00" in scope.get("path", ""):
+            await _send_400(send, "path")
+            return
+        query: bytes = scope.get("query_string", b"")
+        if b"\x00" in query or b"%00" in query:
+            await _send_400(send, "query")
+            return
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(_HttpMiddleware):
     """Refuse request bodies larger than ``max_bytes`` with 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse by the declared length, or once the streamed body passes the limit."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             await _send_413(send, self.max_bytes)
@@ -135,17 +147,15 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(_HttpMiddleware):
     """Give each request an id (or keep the caller's X-Request-ID) and log it."""
 
     def __init__(self, app: ASGIApp, metrics: Any = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Tag the response with the request id, then log and measure the request."""
         request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
         token = request_id_var.set(request_id[:64])
         status = 500

@@ -26,10 +26,11 @@ from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings, get_settings
 from api.db.engine import create_db_and_tables, make_engine
+from api.demo.parties import bearer, register_party
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import Deployment, LedgerSettings, deploy_registries, dev_accounts, make_web3
-from tests.api.factories import Actor, register_actor
+from ledger_client import Deployment
+from tests.api.factories import Actor, app_settings, deployed_ledger
 from tests.chain import reverted
 
 ADMIN_TOKEN = "test-admin-token"
@@ -142,10 +143,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def _api_chain() -> LedgerGateway:
     """The session's in-process chain with both registries deployed (admin anchors)."""
-    w3 = make_web3(None)
-    admin = dev_accounts(w3, 1)[0]
-    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
-    return LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
+    return deployed_ledger()
 
 
 @pytest.fixture
@@ -168,22 +166,20 @@ class World:
     @property
     def admin(self) -> dict[str, str]:
         """Admin authorization header."""
-        return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        return bearer(ADMIN_TOKEN)
 
     def actor(self, code: str, roles: list[str], **kwargs: Any) -> Actor:
         """Register a party with a signing key."""
-        return register_actor(self.client, self.admin, code, roles, **kwargs)
+        return register_party(self.client, self.admin, code, roles, **kwargs)
 
 
 @pytest.fixture
 def world(engine: Engine, ledger: LedgerGateway, tmp_path: Path) -> Iterator[World]:
     """The app on a fresh database and chain, with an anchoring worker."""
-    settings = ApiSettings(
-        ledger=LedgerSettings(data_dir=tmp_path),
+    settings = app_settings(
+        tmp_path,
         admin_token=ADMIN_TOKEN,
         keystore_secret="test-keystore-secret",
-        batch_wait_seconds=0.0,
-        rate_limit_per_minute=0,
         max_body_bytes=64 * 1024,
     )
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)

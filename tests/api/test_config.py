@@ -86,10 +86,25 @@ def test_settings_treat_an_exported_empty_variable_as_unset(monkeypatch):
 @pytest.mark.parametrize(
     ("name", "raw", "fragment"),
     [
-        ("SANDAN_RPC_URL", "ws://node:8546", "SANDAN_RPC_URL: unsupported RPC URL scheme 'ws'"),
-        ("SANDAN_RPC_URL", "http://", "SANDAN_RPC_URL: RPC URL 'http://' has no host"),
-        ("SANDAN_DATABASE_URL", "mysql://db/x", "SANDAN_DATABASE_URL: unsupported scheme 'mysql'"),
-        ("SANDAN_CONFIRMATIONS", "0", "confirmations"),
+        pytest.param(
+            "SANDAN_RPC_URL",
+            "ws://node:8546",
+            "SANDAN_RPC_URL: unsupported RPC URL scheme 'ws'",
+            id="rpc-url-websocket-scheme",
+        ),
+        pytest.param(
+            "SANDAN_RPC_URL",
+            "http://",
+            "SANDAN_RPC_URL: RPC URL 'http://' has no host",
+            id="rpc-url-without-host",
+        ),
+        pytest.param(
+            "SANDAN_DATABASE_URL",
+            "mysql://db/x",
+            "SANDAN_DATABASE_URL: unsupported scheme 'mysql'",
+            id="database-url-mysql",
+        ),
+        pytest.param("SANDAN_CONFIRMATIONS", "0", "confirmations", id="zero-confirmations"),
     ],
 )
 def test_settings_reject_bad_value_naming_the_variable(monkeypatch, name, raw, fragment):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlmodel import Session, select
+
+from api.db.trace_models import TraceEventRecord
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
@@ -26,6 +30,20 @@ class TraceParties:
 
     def by_role(self, role: str) -> Actor:
         return getattr(self, role)
+
+
+def tamper_aggregation_event(world: World) -> str:
+    """Change the stored aggregation event's quantity behind the API; return its hash."""
+    with Session(world.runtime.engine) as session:
+        record = session.exec(
+            select(TraceEventRecord).where(TraceEventRecord.event_type == "AggregationEvent")
+        ).one()
+        event = json.loads(record.event_json)
+        event["childQuantityList"][0]["quantity"] = 229
+        record.event_json = json.dumps(event)
+        session.add(record)
+        session.commit()
+        return record.event_hash
 
 
 def chain_document() -> dict[str, Any]:

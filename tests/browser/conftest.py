@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
-from api.config import ApiSettings
 from api.db.engine import make_engine
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
+from tests.api.factories import app_settings, deployed_ledger
 from tests.conftest import free_port
 from tests.live_server import serve_in_thread
 
@@ -75,17 +73,12 @@ class LiveApp:
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     """uvicorn on a free 127.0.0.1 port in a thread; in-process chain; SQLite file."""
-    w3 = make_web3(None)
-    admin = dev_accounts(w3, 1)[0]
-    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
-    ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
+    ledger = deployed_ledger()
     port = free_port()
-    settings = ApiSettings(
-        ledger=LedgerSettings(data_dir=tmp_path),
+    settings = app_settings(
+        tmp_path,
         admin_token=ADMIN_TOKEN,
         keystore_secret="browser-secret",
-        batch_wait_seconds=0.0,
-        rate_limit_per_minute=0,
         public_base_url=f"http://127.0.0.1:{port}",
     )
     engine = make_engine(f"sqlite:///{tmp_path / 'sandan.db'}")

@@ -8,8 +8,7 @@ from fastapi import APIRouter, status
 
 from api.schemas import ChainReceipt, FinancingCreate, FinancingPublic, SettlementCreate
 from api.services import bundle, chain_actions
-from api.services import trade_queries as queries
-from api.web.deps import BankDep, RuntimeDep, SessionDep, WriteLimit
+from api.web.deps import BankDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(
@@ -19,19 +18,21 @@ router = APIRouter(
 
 @router.get("/trades/{trade_id}/bundle")
 def authenticity_bundle(
-    trade_id: str, session: SessionDep, runtime: RuntimeDep, _party: BankDep
+    session: SessionDep, runtime: RuntimeDep, _party: BankDep, trade: TradeDep
 ) -> dict[str, Any]:
     """Everything needed to prove the trade against the chain alone (`sandan verify`)."""
-    trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
     return bundle.build_bundle(session=session, runtime=runtime, trade=trade)
 
 
 @router.post("/trades/{trade_id}/settlement", response_model=ChainReceipt)
 def confirm_settlement(
-    trade_id: str, body: SettlementCreate, session: SessionDep, runtime: RuntimeDep, party: BankDep
+    body: SettlementCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: BankDep,
+    trade: TradeDep,
 ) -> ChainReceipt:
     """Confirm settlement (收结汇) of a released trade; recorded on chain by the bank."""
-    trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
     return chain_actions.settle(
         session=session, runtime=runtime, party=party, trade=trade, reference=body.settlement_ref
     )
@@ -43,10 +44,9 @@ def confirm_settlement(
     status_code=status.HTTP_201_CREATED,
 )
 def register_financing(
-    trade_id: str, body: FinancingCreate, session: SessionDep, runtime: RuntimeDep, party: BankDep
+    body: FinancingCreate, session: SessionDep, runtime: RuntimeDep, party: BankDep, trade: TradeDep
 ) -> FinancingPublic:
     """Register financing of a matched trade; a second financing is refused by the contract."""
-    trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
     return chain_actions.finance(
         session=session, runtime=runtime, party=party, trade=trade, terms=body.terms
     )
@@ -54,8 +54,7 @@ def register_financing(
 
 @router.post("/trades/{trade_id}/financing/discharge", response_model=ChainReceipt)
 def discharge_financing(
-    trade_id: str, session: SessionDep, runtime: RuntimeDep, party: BankDep
+    session: SessionDep, runtime: RuntimeDep, party: BankDep, trade: TradeDep
 ) -> ChainReceipt:
     """Discharge your financing of a trade, so it may be financed again."""
-    trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
     return chain_actions.discharge(session=session, runtime=runtime, party=party, trade=trade)

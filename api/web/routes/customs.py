@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.schemas import ChainReceipt, SummaryDeclaration, TradesPublic
 from api.services import chain_actions, summary
-from api.services import trade_queries as queries
-from api.web.deps import CustomsDep, RuntimeDep, SessionDep, WriteLimit
+from api.web.deps import CustomsDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(
@@ -31,10 +30,9 @@ def list_releasable(
 
 @router.post("/trades/{trade_id}/release", response_model=ChainReceipt)
 def release_trade(
-    trade_id: str, session: SessionDep, runtime: RuntimeDep, party: CustomsDep
+    session: SessionDep, runtime: RuntimeDep, party: CustomsDep, trade: TradeDep
 ) -> ChainReceipt:
     """Release a matched trade (放行): a contract call by customs' own chain account."""
-    trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
     return chain_actions.release(session=session, runtime=runtime, party=party, trade=trade)
 
 

@@ -29,6 +29,12 @@ ENVELOPE_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _raw_body(media_type: str, example: str) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads the raw body as ``media_type`` text."""
+    content = {media_type: {"schema": {"type": "string"}, "example": example}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 @router.post(
     "",
     response_model=DocumentPublic,
@@ -54,17 +60,7 @@ def submit_document(
 @router.post(
     "/bulk",
     response_model=BulkResult,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/x-ndjson": {
-                    "schema": {"type": "string"},
-                    "example": "{...envelope...}\n{...envelope...}\n",
-                }
-            },
-        }
-    },
+    openapi_extra=_raw_body("application/x-ndjson", "{...envelope...}\n{...envelope...}\n"),
 )
 async def submit_bulk(
     request: Request, session: SessionDep, runtime: RuntimeDep, party: PartyDep
@@ -80,18 +76,11 @@ async def submit_bulk(
     "/xml",
     response_model=list[DocumentPublic],
     status_code=status.HTTP_201_CREATED,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/xml": {
-                    "schema": {"type": "string"},
-                    "example": '<?xml version="1.0" encoding="UTF-8"?>'
-                    '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
-                }
-            },
-        }
-    },
+    openapi_extra=_raw_body(
+        "application/xml",
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
+    ),
 )
 async def submit_xml(
     request: Request,

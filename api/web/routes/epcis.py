@@ -216,51 +216,50 @@ def _recall_body(record: Any) -> dict[str, Any]:
     }
 
 
-def _set_recall(
-    gtin: str,
-    lot: str,
-    reason: str,
-    session: Session,
-    runtime: Runtime,
-    party: PartyRecord,
-    *,
-    recall: bool,
-) -> dict[str, Any]:
-    record = trace_lots.change_recall(
-        session=session,
-        runtime=runtime,
-        party=party,
-        lot=trace_lots.lot_ref(gtin, lot),
-        reason=reason,
-        recall=recall,
-    )
-    return _recall_body(record)
+class LotRecall:
+    """A change of a lot's recall asked for by an inspector: the lot, the reason, the caller."""
+
+    def __init__(
+        self,
+        gtin: str,
+        lot: str,
+        body: RecallRequest,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        party: InspectorDep,
+    ) -> None:
+        self.lot = trace_lots.lot_ref(gtin, lot)
+        self.reason = body.reason
+        self.session = session
+        self.runtime = runtime
+        self.party = party
+
+    def apply(self, *, recall: bool) -> dict[str, Any]:
+        """Put the lot under recall (or lift it) through the inspector's chain account."""
+        record = trace_lots.change_recall(
+            session=self.session,
+            runtime=self.runtime,
+            party=self.party,
+            lot=self.lot,
+            reason=self.reason,
+            recall=recall,
+        )
+        return _recall_body(record)
+
+
+LotRecallDep = Annotated[LotRecall, Depends()]
 
 
 @router.post("/lots/{gtin}/{lot}/recall")
-def recall_lot(
-    gtin: str,
-    lot: str,
-    body: RecallRequest,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    party: InspectorDep,
-) -> dict[str, Any]:
+def recall_lot(change: LotRecallDep) -> dict[str, Any]:
     """Put a lot under recall on chain (inspectors, through their own chain account)."""
-    return _set_recall(gtin, lot, body.reason, session, runtime, party, recall=True)
+    return change.apply(recall=True)
 
 
 @router.post("/lots/{gtin}/{lot}/clear-recall")
-def clear_recall(
-    gtin: str,
-    lot: str,
-    body: RecallRequest,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    party: InspectorDep,
-) -> dict[str, Any]:
+def clear_recall(change: LotRecallDep) -> dict[str, Any]:
     """Lift a lot's recall on chain (inspectors), with the reason."""
-    return _set_recall(gtin, lot, body.reason, session, runtime, party, recall=False)
+    return change.apply(recall=False)
 
 
 @router.put("/parties/{code}/locations")

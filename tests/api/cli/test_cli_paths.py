@@ -32,14 +32,14 @@ def _files(root: Path) -> set[Path]:
 @pytest.mark.parametrize(
     "args",
     [
-        ("verify", "../../etc/passwd"),
-        ("verify", "/etc/passwd"),
-        ("verify", "../.."),
-        ("epcis", "hash", "../../etc/passwd"),
-        ("epcis", "hash", "/etc/passwd"),
-        ("epcis", "hash", "../.."),
-        ("ceb", "check", "../.."),
-        ("ceb", "check", "../../etc/passwd"),
+        pytest.param(("verify", "../../etc/passwd"), id="verify-relative-file"),
+        pytest.param(("verify", "/etc/passwd"), id="verify-absolute-file"),
+        pytest.param(("verify", "../.."), id="verify-parent-folder"),
+        pytest.param(("epcis", "hash", "../../etc/passwd"), id="epcis-hash-relative-file"),
+        pytest.param(("epcis", "hash", "/etc/passwd"), id="epcis-hash-absolute-file"),
+        pytest.param(("epcis", "hash", "../.."), id="epcis-hash-parent-folder"),
+        pytest.param(("ceb", "check", "../.."), id="ceb-check-parent-folder"),
+        pytest.param(("ceb", "check", "../../etc/passwd"), id="ceb-check-relative-file"),
     ],
 )
 def test_file_commands_fail_clearly_on_traversal_paths(

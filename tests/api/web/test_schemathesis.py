@@ -23,13 +23,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api.anchoring.gateway import LedgerGateway
-from api.config import ApiSettings
 from api.db.engine import make_engine
+from api.demo.parties import register_party
 from api.runtime import Runtime
 from api.web.main import create_app
-from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
-from tests.api.factories import register_actor
+from tests.api.factories import app_settings, deployed_ledger
 
 ADMIN = {"Authorization": "Bearer schemathesis-admin"}
 ALL_ROLES = ["platform", "payment", "logistics", "customs", "bank", "producer", "inspector"]
@@ -45,23 +43,18 @@ CHECKS = [
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The service on its own database and chain, shared by the module's generated cases."""
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
-    w3 = make_web3(None)
-    admin = dev_accounts(w3, 1)[0]
-    deployment = deploy_registries(w3, admin, grants={"ANCHORER_ROLE": [admin.address]})
-    ledger = LedgerGateway(w3, deployment, anchorer=admin, confirmations=1)
-    settings_ = ApiSettings(
-        ledger=LedgerSettings(data_dir=tmp),
+    ledger = deployed_ledger()
+    settings_ = app_settings(
+        tmp,
         admin_token=ADMIN["Authorization"].split()[1],
         keystore_secret="schemathesis-keystore",
-        batch_wait_seconds=0.0,
-        rate_limit_per_minute=0,
         max_body_bytes=64 * 1024,
     )
     engine = make_engine(f"sqlite:///{tmp / 'sandan.db'}")
     runtime = Runtime.from_settings(settings_, engine=engine, ledger_factory=lambda: ledger)
     application = create_app(runtime=runtime)
     with TestClient(application) as client:
-        application.state.party_headers = register_actor(
+        application.state.party_headers = register_party(
             client, ADMIN, "ALLROLES01", ALL_ROLES, chain_account=True
         ).headers
         yield application

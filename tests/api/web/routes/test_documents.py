@@ -218,10 +218,10 @@ def test_trade_list_filters_pages_and_hides_other_platforms_trades(
 @pytest.mark.parametrize(
     ("role", "method", "path"),
     [
-        ("bank", "post", "/customs/trades/{t}/release"),
-        ("logistics", "post", "/banks/trades/{t}/financing"),
-        ("platform", "get", "/banks/trades/{t}/bundle"),
-        ("payment", "get", "/customs/releasable"),
+        pytest.param("bank", "post", "/customs/trades/{t}/release", id="bank-releases"),
+        pytest.param("logistics", "post", "/banks/trades/{t}/financing", id="logistics-finances"),
+        pytest.param("platform", "get", "/banks/trades/{t}/bundle", id="platform-reads-bundle"),
+        pytest.param("payment", "get", "/customs/releasable", id="payment-lists-releasable"),
     ],
 )
 def test_routes_refuse_parties_without_the_role(

@@ -12,6 +12,7 @@ from api.verify.verifier import verify_bundle
 from ledger_client import TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor
+from tests.traceability.ceb.conftest import make_signer
 from traceability.signing._encoding import b64url_encode
 from traceability.trade import samples
 
@@ -162,40 +163,14 @@ def test_submit_xml_meets_the_time_rules_of_json_envelopes(
     assert world.client.get("/trades", headers=customs.headers).json()["count"] == 0
 
 
-def _certificate() -> tuple[bytes, bytes]:
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "3301960001")])
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
-
-
 def test_xml_signature_is_checked_against_the_registered_certificate(
     world: World, xml_parties: dict[str, Actor]
 ) -> None:
     from traceability.ceb import sign_xml
 
     platform = xml_parties["platform"]
-    key_pem, cert_pem = _certificate()
+    signer = make_signer("3301960001")  # the platform's code as the common name
+    key_pem, cert_pem = signer.key_pem, signer.cert_pem
     original = (DATA / "order.xml").read_bytes()
     signed = sign_xml(original, private_key_pem=key_pem, certificate_pem=cert_pem, key_name="k1")
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
-from sqlmodel import Session, select
 
-from api.db.trace_models import TraceEventRecord
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,
@@ -17,6 +14,7 @@ from tests.api.trace_fixtures import (
     capture_chain,
     chain_document,
     sub_document,
+    tamper_aggregation_event,
 )
 
 BASE = "http://testserver"
@@ -206,16 +204,7 @@ def test_recall_shows_banner_and_clears(world: World, captured: TraceParties) ->
 def test_verification_fails_after_stored_event_is_tampered(
     world: World, captured: TraceParties
 ) -> None:
-    with Session(world.runtime.engine) as session:
-        record = session.exec(
-            select(TraceEventRecord).where(TraceEventRecord.event_type == "AggregationEvent")
-        ).one()
-        event = json.loads(record.event_json)
-        event["childQuantityList"][0]["quantity"] = 229
-        record.event_json = json.dumps(event)
-        session.add(record)
-        session.commit()
-        tampered = record.event_hash
+    tampered = tamper_aggregation_event(world)
     body = world.client.get(LOT_PATH, headers={"Accept": "application/json"}).json()
     checks = {e["eventHash"]: e["verification"] for e in body["events"]}
     assert checks[tampered]["status"] == "hash_mismatch"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,6 @@ import pytest
 from sqlmodel import Session, select
 
 from api.db.models import PartyRecord
-from api.db.trace_models import TraceEventRecord
 from api.services.chain_actions import party_account
 from api.services.trace.cache import (
     CHAIN_FACTS_TTL_S,
@@ -23,7 +21,14 @@ from api.services.trace.cache import (
 from api.services.trace.store import LotRef
 from ledger_client import TraceRegistryClient
 from tests.api.conftest import World
-from tests.api.trace_fixtures import IDS, LOT_PATH, TraceParties, capture_chain, make_trace_parties
+from tests.api.trace_fixtures import (
+    IDS,
+    LOT_PATH,
+    TraceParties,
+    capture_chain,
+    make_trace_parties,
+    tamper_aggregation_event,
+)
 
 JSON = {"Accept": "application/json"}
 
@@ -103,16 +108,7 @@ def test_resolve_lot_reuses_chain_answers_within_ttl(
 def test_verification_fails_after_tampering_with_a_cached_event(world: World, clock: Clock) -> None:
     before = _statuses(world)
     assert set(before.values()) == {"verified"}
-    with Session(world.runtime.engine) as session:
-        record = session.exec(
-            select(TraceEventRecord).where(TraceEventRecord.event_type == "AggregationEvent")
-        ).one()
-        event = json.loads(record.event_json)
-        event["childQuantityList"][0]["quantity"] = 229
-        record.event_json = json.dumps(event)
-        session.add(record)
-        session.commit()
-        tampered = record.event_hash
+    tampered = tamper_aggregation_event(world)
     after = _statuses(world)  # same clock: every chain answer is still cached
     assert after.pop(tampered) == "hash_mismatch"
     assert set(after.values()) == {"verified"}
