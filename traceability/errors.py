@@ -34,27 +34,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = [
-    "AlgorithmMismatch",
-    "DuplicateLeaf",
-    "EnvelopeRejected",
-    "InvalidDocument",
-    "InvalidKey",
-    "InvalidMerkleInput",
-    "IssuedInFuture",
-    "KeyNotYetValid",
-    "KeyPartyMismatch",
-    "KeyRevoked",
-    "LeafNotInTree",
-    "MalformedEnvelope",
-    "NotCanonicalizable",
-    "ReplayedEnvelope",
-    "RoleNotAllowed",
-    "SignatureInvalid",
-    "TraceabilityError",
-    "UnknownKey",
-    "UnknownParty",
-]
+# No __all__ here: the package's __init__ lists the public API once; every class here is in it.
 
 
 class TraceabilityError(Exception):

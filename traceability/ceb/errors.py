@@ -27,20 +27,7 @@ from dataclasses import dataclass
 from traceability.errors import InvalidDocument
 from traceability.trade.report import TextRecord
 
-__all__ = [
-    "CebError",
-    "DocumentTooLarge",
-    "ForbiddenDoctype",
-    "ForbiddenEntity",
-    "ForbiddenExternalReference",
-    "InvalidSummary",
-    "MalformedXml",
-    "SchemaIssue",
-    "SchemaViolation",
-    "UnknownMessage",
-    "UnsafeXml",
-    "WrongNamespace",
-]
+# No __all__ here: the package's __init__ lists the public API once; every class here is in it.
 
 
 class CebError(InvalidDocument):

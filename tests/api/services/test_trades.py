@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session
@@ -69,39 +70,33 @@ def test_normalise_trade_id_refuses_what_is_not_64_hex(trade_id: str) -> None:
         trade_queries.normalise_trade_id(trade_id)
 
 
-@pytest.mark.parametrize(
-    ("status", "code"), [("mismatch", "not_matched"), ("pending", "not_matched")]
-)
-def test_release_refuses_a_trade_that_did_not_match(world: World, status: str, code: str) -> None:
+def _release(world: World, session: Session, trade: TradeRecord) -> object:
     customs = _party("CUS1", "customs")
+    return chain_actions.release(session=session, runtime=world.runtime, party=customs, trade=trade)
+
+
+def _settle(world: World, session: Session, trade: TradeRecord) -> object:
+    bank = _party("BANK1", "bank")
+    return chain_actions.settle(
+        session=session, runtime=world.runtime, party=bank, trade=trade, reference="R-1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "code"),
+    [
+        pytest.param("mismatch", _release, "not_matched", id="release-mismatched"),
+        pytest.param("pending", _release, "not_matched", id="release-pending"),
+        pytest.param("match", _release, "verdict_not_anchored", id="release-verdict-not-on-chain"),
+        pytest.param("match", _settle, "not_released", id="settle-before-release"),
+    ],
+)
+def test_chain_action_refuses_a_trade_not_ready_for_it(
+    world: World, status: str, action: Callable[[World, Session, TradeRecord], object], code: str
+) -> None:
     with Session(world.runtime.engine) as session:
         trade = _trade(session, ebp="EBP1", status=status)
         with pytest.raises(Conflict) as refused:
-            chain_actions.release(
-                session=session, runtime=world.runtime, party=customs, trade=trade
-            )
+            action(world, session, trade)
+        assert (trade.released_at, trade.settled_at, trade.release_tx) == (None, None, None)
     assert refused.value.code == code
-
-
-def test_release_refuses_a_matched_trade_whose_verdict_is_not_anchored(world: World) -> None:
-    customs = _party("CUS1", "customs")
-    with Session(world.runtime.engine) as session:
-        trade = _trade(session, ebp="EBP1")
-        with pytest.raises(Conflict) as refused:
-            chain_actions.release(
-                session=session, runtime=world.runtime, party=customs, trade=trade
-            )
-        assert trade.released_at is None
-    assert refused.value.code == "verdict_not_anchored"
-
-
-def test_settle_refuses_a_trade_not_yet_released(world: World) -> None:
-    bank = _party("BANK1", "bank")
-    with Session(world.runtime.engine) as session:
-        trade = _trade(session, ebp="EBP1")
-        with pytest.raises(Conflict) as refused:
-            chain_actions.settle(
-                session=session, runtime=world.runtime, party=bank, trade=trade, reference="R-1"
-            )
-        assert trade.settled_at is None
-    assert refused.value.code == "not_released"
