@@ -9,8 +9,8 @@ neither the keys nor the ``json.dumps`` options.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from typing import Self
@@ -25,79 +25,73 @@ def _object(text: str, kind: str) -> dict[str, Any]:
     return data
 
 
+#: How a stored JSON value becomes a field again, by the field's annotation.
+_DECODE: dict[str, type] = {"str": str, "bool": bool}
+
+
+def _json_key(field_name: str) -> str:
+    """``event_id`` → ``eventId``: the stored keys are the fields' camelCase names."""
+    first, *rest = field_name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
 @dataclass(frozen=True)
-class DocumentPayload:
-    """A document hash needs nothing beyond its subject: the payload is ``{}``."""
+class _Payload:
+    """A payload stored as the JSON object of its fields (camelCase keys, sorted)."""
+
+    #: The lane's name in error messages.
+    kind: ClassVar[str]
+    #: Whether non-ASCII characters are written as they are (the lot lane's rows were).
+    keep_unicode: ClassVar[bool] = False
 
     def to_json(self) -> str:
         """The stored JSON text."""
-        return "{}"
+        data = {_json_key(f.name): getattr(self, f.name) for f in fields(self)}
+        return json.dumps(data, sort_keys=True, ensure_ascii=not self.keep_unicode)
 
     @classmethod
     def from_json(cls, text: str) -> Self:
         """Read a stored payload."""
-        _object(text, "document")
-        return cls()
+        data = _object(text, cls.kind)
+        return cls(**{f.name: _DECODE[str(f.type)](data[_json_key(f.name)]) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
-class LotEventPayload:
+class DocumentPayload(_Payload):
+    """A document hash needs nothing beyond its subject: the payload is ``{}``."""
+
+    kind = "document"
+
+
+@dataclass(frozen=True)
+class LotEventPayload(_Payload):
     """An EPCIS event queued in the lane of a lot it touches."""
+
+    kind = "lot event"
+    keep_unicode = True
 
     event_id: str
     gtin: str
     lot: str
 
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys, non-ASCII kept)."""
-        data = {"eventId": self.event_id, "gtin": self.gtin, "lot": self.lot}
-        return json.dumps(data, sort_keys=True, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "lot event")
-        return cls(event_id=str(data["eventId"]), gtin=str(data["gtin"]), lot=str(data["lot"]))
-
 
 @dataclass(frozen=True)
-class VerdictPayload:
+class VerdictPayload(_Payload):
     """A trade's match verdict to record on chain (hashes as hex)."""
+
+    kind = "verdict"
 
     trade_id: str
     verdict_hash: str
     matched: bool
 
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys)."""
-        data = {"tradeId": self.trade_id, "verdictHash": self.verdict_hash, "matched": self.matched}
-        return json.dumps(data, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "verdict")
-        return cls(
-            trade_id=str(data["tradeId"]),
-            verdict_hash=str(data["verdictHash"]),
-            matched=bool(data["matched"]),
-        )
-
 
 @dataclass(frozen=True)
-class SupersedePayload:
+class SupersedePayload(_Payload):
     """A corrected document: ``old`` is replaced by ``new`` (content hashes as hex)."""
+
+    kind = "supersede"
 
     old: str
     new: str
     reason: str
-
-    def to_json(self) -> str:
-        """The stored JSON text (sorted keys)."""
-        return json.dumps({"old": self.old, "new": self.new, "reason": self.reason}, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Read a stored payload."""
-        data = _object(text, "supersede")
-        return cls(old=str(data["old"]), new=str(data["new"]), reason=str(data["reason"]))
