@@ -216,6 +216,21 @@ class TradePublic(ApiModel):
     updated_at: datetime
 
 
+class TradeFilters(BaseModel):
+    """Filters of the trade list, read from the query string (camelCase names)."""
+
+    # Other query parameters (limit, offset) belong to the route, so extras are ignored.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    status: Literal["pending", "match", "mismatch"] | None = None
+    mode: Literal["9610", "9710", "9810", "1210"] | None = None
+    direction: Literal["import", "export"] | None = None
+    ebp_code: str | None = Field(default=None, max_length=64)
+    released: bool | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+
+
 class TradesPublic(ApiModel):
     """A page of trades."""
 

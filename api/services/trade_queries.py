@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
@@ -11,25 +9,12 @@ from sqlmodel import Session, col, or_, select
 from api.db import crud
 from api.db.models import DocumentRecord, PartyRecord, TradeRecord
 from api.errors import NotFound
-from api.schemas import TradesPublic
+from api.schemas import TradeFilters, TradesPublic
 from api.services.parties import party_roles
 from api.services.trades import count_trades, trade_public
 
 #: Roles that see every trade (customs and banks check authenticity across parties).
 OVERSIGHT_ROLES = frozenset({"customs", "bank"})
-
-
-@dataclass(frozen=True)
-class TradeFilters:
-    """Filters of the trade list."""
-
-    status: str | None = None
-    mode: str | None = None
-    direction: str | None = None
-    ebp_code: str | None = None
-    released: bool | None = None
-    updated_from: datetime | None = None
-    updated_to: datetime | None = None
 
 
 def normalise_trade_id(trade_id: str) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.schemas import TradePublic, TradesPublic, VerdictPublic
+from api.schemas import TradeFilters, TradePublic, TradesPublic, VerdictPublic
 from api.services import trade_queries as queries
 from api.services import trades as service
 from api.web.deps import PartyDep, SessionDep
@@ -20,26 +19,11 @@ router = APIRouter(prefix="/trades", tags=["trades"], responses=ErrorBodyRespons
 def list_trades(
     session: SessionDep,
     party: PartyDep,
-    status: Literal["pending", "match", "mismatch"] | None = None,
-    mode: Literal["9610", "9710", "9810", "1210"] | None = None,
-    direction: Literal["import", "export"] | None = None,
-    ebp_code: Annotated[str | None, Query(alias="ebpCode", max_length=64)] = None,
-    released: bool | None = None,
-    updated_from: Annotated[datetime | None, Query(alias="updatedFrom")] = None,
-    updated_to: Annotated[datetime | None, Query(alias="updatedTo")] = None,
+    filters: Annotated[TradeFilters, Query()],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> TradesPublic:
     """Trades visible to the caller, newest first, filtered and paged."""
-    filters = queries.TradeFilters(
-        status=status,
-        mode=mode,
-        direction=direction,
-        ebp_code=ebp_code,
-        released=released,
-        updated_from=updated_from,
-        updated_to=updated_to,
-    )
     return queries.list_trades(
         session=session, party=party, filters=filters, limit=limit, offset=offset
     )
