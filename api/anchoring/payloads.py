@@ -21,7 +21,7 @@ __all__ = ["DocumentPayload", "LotEventPayload", "SupersedePayload", "VerdictPay
 def _object(text: str, kind: str) -> dict[str, Any]:
     data = json.loads(text)
     if not isinstance(data, dict):
-        raise ValueError(f"{kind} payload is not a JSON object: {text!r}")
+        raise ValueError(f"a stored {kind} is not a JSON object: {text!r}")
     return data
 
 
@@ -39,8 +39,6 @@ def _json_key(field_name: str) -> str:
 class _Payload:
     """A payload stored as the JSON object of its fields (camelCase keys, sorted)."""
 
-    #: The lane's name in error messages.
-    kind: ClassVar[str]
     #: Whether non-ASCII characters are written as they are (the lot lane's rows were).
     keep_unicode: ClassVar[bool] = False
 
@@ -52,7 +50,7 @@ class _Payload:
     @classmethod
     def from_json(cls, text: str) -> Self:
         """Read a stored payload."""
-        data = _object(text, cls.kind)
+        data = _object(text, cls.__name__)
         return cls(**{f.name: _DECODE[str(f.type)](data[_json_key(f.name)]) for f in fields(cls)})
 
 
@@ -60,14 +58,11 @@ class _Payload:
 class DocumentPayload(_Payload):
     """A document hash needs nothing beyond its subject: the payload is ``{}``."""
 
-    kind = "document"
-
 
 @dataclass(frozen=True)
 class LotEventPayload(_Payload):
     """An EPCIS event queued in the lane of a lot it touches."""
 
-    kind = "lot event"
     keep_unicode = True
 
     event_id: str
@@ -79,8 +74,6 @@ class LotEventPayload(_Payload):
 class VerdictPayload(_Payload):
     """A trade's match verdict to record on chain (hashes as hex)."""
 
-    kind = "verdict"
-
     trade_id: str
     verdict_hash: str
     matched: bool
@@ -89,8 +82,6 @@ class VerdictPayload(_Payload):
 @dataclass(frozen=True)
 class SupersedePayload(_Payload):
     """A corrected document: ``old`` is replaced by ``new`` (content hashes as hex)."""
-
-    kind = "supersede"
 
     old: str
     new: str
