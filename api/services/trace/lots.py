@@ -64,34 +64,42 @@ MAX_UPSTREAM_DEPTH = 8
 
 
 @dataclass(frozen=True)
+class OnChain:
+    """Where the chain holds an event's batch: enough for anyone to look it up themselves."""
+
+    root: str | None
+    lot_id: str
+    tx_hash: str | None
+    chain_id: int | None
+    contract_address: str | None
+    block_number: int | None = None
+
+
+@dataclass(frozen=True)
 class EventCheckResult:
-    """The verification of one stored event."""
+    """The verification of one stored event; ``anchor`` once its batch is built."""
 
     event_hash: str  # as captured and anchored (hex)
     recomputed_hash: str  # from the stored row, now (hex)
     status: CheckStatus
     message: str
-    block_number: int | None = None
-    tx_hash: str | None = None
-    root: str | None = None
-    lot_id: str | None = None
-    chain_id: int | None = None
-    contract_address: str | None = None
+    anchor: OnChain | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """camelCase JSON."""
+        """camelCase JSON (the chain fields are null until the event is anchored)."""
+        anchor = self.anchor
         return {
             "eventHash": self.event_hash,
             "recomputedHash": self.recomputed_hash,
             "status": self.status,
             "verified": self.status == "verified",
             "message": self.message,
-            "blockNumber": self.block_number,
-            "txHash": self.tx_hash,
-            "root": self.root,
-            "lotId": self.lot_id,
-            "chainId": self.chain_id,
-            "contractAddress": self.contract_address,
+            "blockNumber": anchor.block_number if anchor else None,
+            "txHash": anchor.tx_hash if anchor else None,
+            "root": anchor.root if anchor else None,
+            "lotId": anchor.lot_id if anchor else None,
+            "chainId": anchor.chain_id if anchor else None,
+            "contractAddress": anchor.contract_address if anchor else None,
         }
 
 
@@ -532,37 +540,29 @@ def _outcome(
     Pure, so cached by its arguments (all immutable values): the same four
     answer the same for as long as the chain's answer itself is reused.
     """
-    base = EventCheckResult(
-        event_hash,
-        recomputed,
-        "not_on_chain",
-        f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain",
+    on_chain = OnChain(
         root=check.root.hex(),
+        lot_id=check.lot_id.hex() if check.lot_id else anchored.lane.removeprefix("lot:"),
         tx_hash=anchored.tx_hash,
         chain_id=anchored.chain_id,
         contract_address=anchored.contract_address,
-        lot_id=check.lot_id.hex() if check.lot_id else anchored.lane.removeprefix("lot:"),
     )
+    message = f"the Merkle proof leads to root {check.root.hex()}, which is not anchored on chain"
+    base = EventCheckResult(event_hash, recomputed, "not_on_chain", message, on_chain)
     if recomputed != event_hash:
         message = (
             "the stored event hashes to a different value than the one anchored: "
             "it was changed after capture"
         )
-        return replace(
-            base,
-            status="hash_mismatch",
-            message=message,
-            root=anchored.root,
-            block_number=anchored.block_number,
-        )
+        stored = replace(on_chain, root=anchored.root, block_number=anchored.block_number)
+        return replace(base, status="hash_mismatch", message=message, anchor=stored)
     if not check.anchored:
         return base
+    in_block = replace(on_chain, block_number=check.block_number)
     if check.recalled:
         message = "anchored on chain, but the lot it was anchored for is under recall"
-        return replace(base, status="recalled", message=message, block_number=check.block_number)
-    return replace(
-        base, status="verified", message="verified on chain", block_number=check.block_number
-    )
+        return replace(base, status="recalled", message=message, anchor=in_block)
+    return replace(base, status="verified", message="verified on chain", anchor=in_block)
 
 
 def provenance(

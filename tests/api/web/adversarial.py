@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,6 +43,14 @@ def snapshot(world: World) -> dict[str, int]:
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in SQLModel.metadata.tables.items()
         }
+
+
+@contextmanager
+def stored_unchanged(world: World) -> Iterator[None]:
+    """Assert that what runs inside leaves every table's row count as it was."""
+    before = snapshot(world)
+    yield
+    assert snapshot(world) == before
 
 
 def assert_error(

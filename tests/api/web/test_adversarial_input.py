@@ -14,7 +14,13 @@ import pytest
 
 from tests.api.conftest import World
 from tests.api.factories import Actor
-from tests.api.web.adversarial import assert_error, documents, snapshot, trade_parties
+from tests.api.web.adversarial import (
+    assert_error,
+    documents,
+    snapshot,
+    stored_unchanged,
+    trade_parties,
+)
 
 LIMIT = 64 * 1024  # max_body_bytes of the test world
 
@@ -37,28 +43,26 @@ def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:
 def test_oversized_body_with_content_length_is_413(
     world: World, parties: dict[str, Actor], path: str
 ) -> None:
-    before = snapshot(world)
-    body = b"{" + b" " * (LIMIT + 10) + b"}"
-    response = world.client.post(
-        path,
-        content=body,
-        headers={**parties["logistics"].headers, "content-type": "application/json"},
-    )
-    assert_error(response, 413, code="payload_too_large")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        body = b"{" + b" " * (LIMIT + 10) + b"}"
+        response = world.client.post(
+            path,
+            content=body,
+            headers={**parties["logistics"].headers, "content-type": "application/json"},
+        )
+        assert_error(response, 413, code="payload_too_large")
 
 
 @pytest.mark.parametrize("path", ["/documents", "/documents/bulk", "/documents/xml"])
 def test_oversized_chunked_body_without_length_is_413(
     world: World, parties: dict[str, Actor], path: str
 ) -> None:
-    before = snapshot(world)
-    headers = {**parties["platform"].headers, "content-type": "application/json",
-               "Sandan-Key-Id": "k", "Sandan-Signature": "s"}  # fmt: skip
-    response = world.client.post(path, content=_chunks(LIMIT * 2), headers=headers)
-    assert "content-length" not in {k.lower() for k in response.request.headers}
-    assert_error(response, 413, code="payload_too_large")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        headers = {**parties["platform"].headers, "content-type": "application/json",
+                   "Sandan-Key-Id": "k", "Sandan-Signature": "s"}  # fmt: skip
+        response = world.client.post(path, content=_chunks(LIMIT * 2), headers=headers)
+        assert "content-length" not in {k.lower() for k in response.request.headers}
+        assert_error(response, 413, code="payload_too_large")
 
 
 @pytest.mark.parametrize(
@@ -68,16 +72,15 @@ def test_oversized_chunked_body_without_length_is_413(
 def test_malformed_json_is_422_naming_the_body(
     world: World, parties: dict[str, Actor], raw: bytes
 ) -> None:
-    before = snapshot(world)
-    response = world.client.post(
-        "/documents",
-        content=raw,
-        headers={**parties["platform"].headers, "content-type": "application/json"},
-    )
-    # The documents route reads the body itself (api/services/documents.parse_envelope):
-    # undecodable or non-object JSON is one validation error naming the body.
-    assert_error(response, 422, field="body")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post(
+            "/documents",
+            content=raw,
+            headers={**parties["platform"].headers, "content-type": "application/json"},
+        )
+        # The documents route reads the body itself (api/services/documents.parse_envelope):
+        # undecodable or non-object JSON is one validation error naming the body.
+        assert_error(response, 422, field="body")
 
 
 @pytest.mark.parametrize(
@@ -86,11 +89,10 @@ def test_malformed_json_is_422_naming_the_body(
 def test_wrong_json_shape_is_4xx_with_field(
     world: World, parties: dict[str, Actor], body: Any
 ) -> None:
-    before = snapshot(world)
-    response = world.client.post("/documents", json=body, headers=parties["platform"].headers)
-    assert 400 <= response.status_code < 500, response.text
-    assert response.json()["field"], response.json()
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post("/documents", json=body, headers=parties["platform"].headers)
+        assert 400 <= response.status_code < 500, response.text
+        assert response.json()["field"], response.json()
 
 
 def test_bulk_malformed_lines_do_not_stop_good_ones(
@@ -140,11 +142,10 @@ TRICKY_CODES = [
 
 @pytest.mark.parametrize("code", TRICKY_CODES)
 def test_register_party_refuses_unicode_tricks_in_code(world: World, code: str) -> None:
-    before = snapshot(world)
-    body = {"code": code, "name": "x", "roles": ["platform"]}
-    response = world.client.post("/parties", json=body, headers=world.admin)
-    assert_error(response, 422, field="code")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        body = {"code": code, "name": "x", "roles": ["platform"]}
+        response = world.client.post("/parties", json=body, headers=world.admin)
+        assert_error(response, 422, field="code")
 
 
 @pytest.mark.parametrize("code", [c for c in TRICKY_CODES if c])
@@ -172,13 +173,12 @@ def test_submit_document_refuses_unicode_tricks_in_identifiers(
 ) -> None:
     platform = parties["platform"]
     order = {**documents()["order"], field: value}
-    before = snapshot(world)
-    response = world.client.post(
-        "/documents", json=platform.envelope("order", order), headers=platform.headers
-    )
-    assert 400 <= response.status_code < 500, response.text
-    assert field in (response.json()["field"] or ""), response.json()
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post(
+            "/documents", json=platform.envelope("order", order), headers=platform.headers
+        )
+        assert 400 <= response.status_code < 500, response.text
+        assert field in (response.json()["field"] or ""), response.json()
 
 
 SQL = [
@@ -194,23 +194,22 @@ def test_sql_looking_query_parameters_change_nothing(
     world: World, parties: dict[str, Actor], text: str
 ) -> None:
     customs = parties["customs"].headers
-    before = snapshot(world)
-    period = {"periodStart": "2026-01-01T00:00:00Z", "periodEnd": "2026-12-31T00:00:00Z"}
-    trade_filters = ("status", "mode", "direction", "ebpCode", "updatedFrom", "limit", "offset")
-    queries = [("/trades", {name: text}) for name in trade_filters]
-    queries += [("/customs/summary", {**period, "ebcCode": text})]
-    queries += [("/events", {name: text}) for name in ("EQ_bizStep", "MATCH_epc", "eventType")]
-    for path, params in queries:
-        response = world.client.get(path, params=params, headers=customs)
-        assert response.status_code < 500, (path, params, response.text)
-        if response.status_code >= 400:
-            assert_error(response, response.status_code)
-            assert response.json()["field"], (path, response.json())
-        else:
-            body = response.json()
-            assert body.get("count", 0) == 0, (path, body)
-            assert not body.get("data"), (path, body)
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        period = {"periodStart": "2026-01-01T00:00:00Z", "periodEnd": "2026-12-31T00:00:00Z"}
+        trade_filters = ("status", "mode", "direction", "ebpCode", "updatedFrom", "limit", "offset")
+        queries = [("/trades", {name: text}) for name in trade_filters]
+        queries += [("/customs/summary", {**period, "ebcCode": text})]
+        queries += [("/events", {name: text}) for name in ("EQ_bizStep", "MATCH_epc", "eventType")]
+        for path, params in queries:
+            response = world.client.get(path, params=params, headers=customs)
+            assert response.status_code < 500, (path, params, response.text)
+            if response.status_code >= 400:
+                assert_error(response, response.status_code)
+                assert response.json()["field"], (path, response.json())
+            else:
+                body = response.json()
+                assert body.get("count", 0) == 0, (path, body)
+                assert not body.get("data"), (path, body)
 
 
 @pytest.mark.parametrize("text", SQL)
@@ -218,15 +217,14 @@ def test_sql_looking_path_parameters_are_404(
     world: World, parties: dict[str, Actor], text: str
 ) -> None:
     customs = parties["customs"].headers
-    before = snapshot(world)
-    for template in ("/parties/{x}", "/parties/{x}/keys", "/documents/{x}", "/documents/{x}/proof",
-                     "/trades/{x}", "/trades/{x}/verdict", "/banks/trades/{x}/bundle",
-                     "/capture/{x}", "/events/{x}"):  # fmt: skip
-        headers = parties["bank"].headers if template.startswith("/banks") else customs
-        response = world.client.get(template.format(x=quote(text, safe="")), headers=headers)
-        assert response.status_code in (404, 422), (template, response.text)
-        assert_error(response, response.status_code)
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        for template in ("/parties/{x}", "/parties/{x}/keys", "/documents/{x}",
+                         "/documents/{x}/proof", "/trades/{x}", "/trades/{x}/verdict",
+                         "/banks/trades/{x}/bundle", "/capture/{x}", "/events/{x}"):  # fmt: skip
+            headers = parties["bank"].headers if template.startswith("/banks") else customs
+            response = world.client.get(template.format(x=quote(text, safe="")), headers=headers)
+            assert response.status_code in (404, 422), (template, response.text)
+            assert_error(response, response.status_code)
 
 
 @pytest.mark.parametrize("text", SQL)
@@ -283,13 +281,16 @@ def test_path_traversal_in_path_parameters_is_4xx(
     world: World, parties: dict[str, Actor], evil: str
 ) -> None:
     customs = parties["customs"].headers
-    before = snapshot(world)
-    for template in ("/parties/{x}", "/documents/{x}", "/documents/{x}/envelope", "/trades/{x}",
-                     "/events/{x}", "/capture/{x}", "/lots/06901234123456/{x}", "/01/{x}",
-                     "/qr?dl=https://id.gs1.org/01/{x}"):  # fmt: skip
-        response = world.client.get(template.format(x=evil), headers=customs)
-        assert 400 <= response.status_code < 500, (template, response.status_code, response.text)
-        assert "root:" not in response.text
-        if response.headers.get("content-type", "").startswith("application/json"):
-            assert_error(response, response.status_code)
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        for template in ("/parties/{x}", "/documents/{x}", "/documents/{x}/envelope", "/trades/{x}",
+                         "/events/{x}", "/capture/{x}", "/lots/06901234123456/{x}", "/01/{x}",
+                         "/qr?dl=https://id.gs1.org/01/{x}"):  # fmt: skip
+            response = world.client.get(template.format(x=evil), headers=customs)
+            assert 400 <= response.status_code < 500, (
+                template,
+                response.status_code,
+                response.text,
+            )
+            assert "root:" not in response.text
+            if response.headers.get("content-type", "").startswith("application/json"):
+                assert_error(response, response.status_code)

@@ -11,7 +11,14 @@ import pytest
 
 from tests.api.conftest import World
 from tests.api.factories import Actor
-from tests.api.web.adversarial import DOC_SIGNER, assert_error, documents, snapshot, trade_parties
+from tests.api.web.adversarial import (
+    DOC_SIGNER,
+    assert_error,
+    documents,
+    snapshot,
+    stored_unchanged,
+    trade_parties,
+)
 from traceability import Algorithm, SigningKey
 
 
@@ -67,11 +74,10 @@ def test_submit_document_rejects_forged_envelope_and_changes_nothing(
     platform = parties["platform"]
     envelope = platform.envelope("order", documents()["order"])
     tamper(envelope, platform)
-    before = snapshot(world)
-    response = world.client.post("/documents", json=envelope, headers=platform.headers)
-    assert_error(response, status)
-    assert response.json()["field"], response.json()
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post("/documents", json=envelope, headers=platform.headers)
+        assert_error(response, status)
+        assert response.json()["field"], response.json()
 
 
 def test_submit_document_signed_with_another_partys_key_is_refused(
@@ -80,11 +86,10 @@ def test_submit_document_signed_with_another_partys_key_is_refused(
     platform, payment = parties["platform"], parties["payment"]
     # The payment company signs an order in the platform's name with its own key.
     envelope = payment.envelope("order", documents()["order"], party=platform.code)
-    before = snapshot(world)
-    response = world.client.post("/documents", json=envelope, headers=platform.headers)
-    assert response.status_code in (401, 403), response.text
-    assert_error(response, response.status_code)
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post("/documents", json=envelope, headers=platform.headers)
+        assert response.status_code in (401, 403), response.text
+        assert_error(response, response.status_code)
 
 
 def test_replayed_salt_with_other_bytes_is_refused_and_changes_nothing(
@@ -97,12 +102,11 @@ def test_replayed_salt_with_other_bytes_is_refused_and_changes_nothing(
         "/documents", json=platform.envelope("order", order, salt=salt), headers=platform.headers
     )
     assert first.status_code == 201, first.text
-    before = snapshot(world)
-    changed = {**order, "freight": "99.00"}
-    replay = platform.envelope("order", changed, salt=salt)
-    response = world.client.post("/documents", json=replay, headers=platform.headers)
-    assert_error(response, 409, code="replayed_envelope")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        changed = {**order, "freight": "99.00"}
+        replay = platform.envelope("order", changed, salt=salt)
+        response = world.client.post("/documents", json=replay, headers=platform.headers)
+        assert_error(response, 409, code="replayed_envelope")
 
 
 def test_resubmitting_identical_bytes_is_idempotent_not_a_replay(
@@ -113,10 +117,11 @@ def test_resubmitting_identical_bytes_is_idempotent_not_a_replay(
     assert (
         world.client.post("/documents", json=envelope, headers=platform.headers).status_code == 201
     )
-    before = snapshot(world)
-    again = world.client.post("/documents", json=copy.deepcopy(envelope), headers=platform.headers)
-    assert again.status_code == 200, again.text
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        again = world.client.post(
+            "/documents", json=copy.deepcopy(envelope), headers=platform.headers
+        )
+        assert again.status_code == 200, again.text
 
 
 @pytest.mark.parametrize(
@@ -133,12 +138,13 @@ def test_submit_document_refuses_wrong_role(
     world: World, parties: dict[str, Actor], signer: str, doc_kind: str
 ) -> None:
     actor = parties[signer]
-    before = snapshot(world)
-    response = world.client.post(
-        "/documents", json=actor.envelope(doc_kind, documents()[doc_kind]), headers=actor.headers
-    )
-    assert_error(response, 403, code="role_not_allowed", field="payload.docType")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.post(
+            "/documents",
+            json=actor.envelope(doc_kind, documents()[doc_kind]),
+            headers=actor.headers,
+        )
+        assert_error(response, 403, code="role_not_allowed", field="payload.docType")
 
 
 def _submit_trade(world: World, parties: dict[str, Actor]) -> str:
@@ -174,14 +180,15 @@ def test_every_write_route_refuses_wrong_role_and_changes_nothing(
     world: World, parties: dict[str, Actor]
 ) -> None:
     trade_id = _submit_trade(world, parties)
-    before = snapshot(world)
-    chain_block = world.ledger.w3.eth.block_number
-    for who, method, template, body in WRONG_ROLE_WRITES:
-        path = template.format(trade=trade_id)
-        response = world.client.request(method, path, json=body, headers=parties[who].headers)
-        assert_error(response, 403, code="role_not_allowed")
-        assert who in response.json()["message"] or parties[who].code in response.json()["message"]
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        chain_block = world.ledger.w3.eth.block_number
+        for who, method, template, body in WRONG_ROLE_WRITES:
+            path = template.format(trade=trade_id)
+            response = world.client.request(method, path, json=body, headers=parties[who].headers)
+            assert_error(response, 403, code="role_not_allowed")
+            assert (
+                who in response.json()["message"] or parties[who].code in response.json()["message"]
+            )
     assert world.ledger.w3.eth.block_number == chain_block  # no transaction was sent
     trade = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
     assert not trade.get("released")
@@ -198,12 +205,11 @@ def test_admin_routes_refuse_party_keys(
     world: World, parties: dict[str, Actor], method: str, path: str, body: dict[str, Any]
 ) -> None:
     actor = parties["platform"]
-    before = snapshot(world)
-    response = world.client.request(
-        method, path.format(own=actor.code), json=body, headers=actor.headers
-    )
-    assert_error(response, 403, field="Authorization")
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        response = world.client.request(
+            method, path.format(own=actor.code), json=body, headers=actor.headers
+        )
+        assert_error(response, 403, field="Authorization")
 
 
 @pytest.mark.parametrize(
@@ -217,11 +223,10 @@ def test_party_cannot_touch_another_partys_keys(
     world: World, parties: dict[str, Actor], method: str, suffix: str, body: dict[str, Any]
 ) -> None:
     victim, attacker = parties["payment"], parties["platform"]
-    before = snapshot(world)
-    path = f"/parties/{victim.code}/" + suffix.format(key=victim.key_id)
-    response = world.client.request(method, path, json=body, headers=attacker.headers)
-    assert_error(response, 403)
-    assert snapshot(world) == before
+    with stored_unchanged(world):
+        path = f"/parties/{victim.code}/" + suffix.format(key=victim.key_id)
+        response = world.client.request(method, path, json=body, headers=attacker.headers)
+        assert_error(response, 403)
     keys = world.client.get(f"/parties/{victim.code}/keys", headers=attacker.headers).json()
     assert [(k["keyId"], k.get("revokedAt")) for k in keys] == [(victim.key_id, None)]
 
