@@ -102,7 +102,10 @@ def check_freight(s: MatchState) -> None:
         expected = getattr(waybill, name)
         actual = getattr(inventory, name)
         if expected is not None:
-            message = f"inventory {name} {money(actual)} is not the waybill's {money(expected)}"
+
+            def message(n: str = name, e: Decimal = expected, a: Decimal = actual) -> str:
+                return f"inventory {n} {money(a)} is not the waybill's {money(e)}"
+
             fail_unless_same_fen(
                 s, "logistics.freight", _INVENTORY, name, (expected, actual), message
             )
