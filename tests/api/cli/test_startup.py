@@ -6,48 +6,30 @@ it is held: what a command's help imports.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-HEAVY = ("web3", "eth_account", "sqlalchemy", "sqlmodel", "fastapi", "starlette", "lxml")
-PROBE = """
-import json, sys
-heavy = json.loads(sys.argv[2])
-sys.argv = ["sandan", *json.loads(sys.argv[1])]
+from tests.probe import modules_loaded_by, top_level
+
+HEAVY = {"web3", "eth_account", "sqlalchemy", "sqlmodel", "fastapi", "starlette", "lxml"}
+HELP = """
+import contextlib, io, sys
+sys.argv = ["sandan", *{args!r}]
 from api.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout's only line
+    try:
+        main()
+    except SystemExit:
+        pass
 """
-
-
-def _loaded_after(*args: str) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps(HEAVY)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize(
     "args", [("--help",), ("verify", "--help"), ("ceb", "--help"), ("epcis", "--help")]
 )
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
-    assert _loaded_after(*args) == []
+    assert top_level(modules_loaded_by(HELP.format(args=list(args)))) & HEAVY == set()
 
 
 def test_offline_verifier_loads_no_database_or_web_module() -> None:
-    code = (
-        "import sys, api.verify.verifier; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} "
-        "& {'sqlalchemy', 'sqlmodel', 'fastapi', 'starlette', 'psycopg'}))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded = top_level(modules_loaded_by("import api.verify.verifier"))
+    assert loaded & {"sqlalchemy", "sqlmodel", "fastapi", "starlette", "psycopg"} == set()
