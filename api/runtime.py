@@ -31,16 +31,11 @@ from api.config import ApiSettings
 from api.db.engine import create_db_and_tables, make_engine
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from api.anchoring.gateway import LedgerGateway
     from traceability.trade import TradeDocument
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-#: The key under which a request's session carries its runtime's caches (``Session.info``).
-SESSION_CACHES_KEY = "sandan.caches"
 
 
 def _secret(configured: SecretStr | None, path: Path) -> str:
@@ -133,17 +128,6 @@ class Caches:
                 self._slots[slot.name] = slot.create()
             return cast(V, self._slots[slot.name])
 
-    def attach(self, session: Session) -> Session:
-        """Let code that only gets the session (the document write path) find these caches."""
-        session.info[SESSION_CACHES_KEY] = self
-        return session
-
-    @staticmethod
-    def of(session: Session) -> Caches | None:
-        """The caches :meth:`attach` gave ``session``, if any."""
-        found: Any = session.info.get(SESSION_CACHES_KEY)
-        return found if isinstance(found, Caches) else None
-
 
 @dataclass
 class Runtime:
@@ -181,7 +165,6 @@ class Runtime:
             admin_token=admin,
             keystore=Fernet(fernet_key),
             ledger_factory=ledger_factory,
-            caches=Caches(),
         )
 
     def ledger(self) -> LedgerGateway:

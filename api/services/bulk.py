@@ -42,7 +42,9 @@ def submit_many(
     checked = _check_lines(session, clock, party, lines)
     pending = [line for line in checked if line.submission is not None]
     prepared = [line.submission for line in pending if line.submission is not None]
-    decisions = submission.submit(session=session, submissions=prepared, clock=clock)
+    decisions = submission.submit(
+        session=session, submissions=prepared, clock=clock, parsed=runtime.caches.documents
+    )
     for line, decision in zip(pending, decisions, strict=True):
         line.result = _result(line.number, decision)
     results = [line.result for line in checked if line.result is not None]

@@ -29,7 +29,9 @@ def submit_one(
     prepared = service.check_submission(
         session=session, party=party, envelope=envelope, now=clock.now, max_skew=clock.max_skew
     )
-    (decision,) = submission.submit(session=session, submissions=[prepared], clock=clock)
+    (decision,) = submission.submit(
+        session=session, submissions=[prepared], clock=clock, parsed=runtime.caches.documents
+    )
     return submission.document_result(session=session, decision=decision)
 
 

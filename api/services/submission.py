@@ -32,7 +32,7 @@ from api.db import crud
 from api.db.models import DocumentRecord, OutboxRecord, utcnow
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import ApiError, Conflict
-from api.runtime import Runtime
+from api.runtime import LruCache, Runtime
 from api.schemas import DocumentPublic
 from api.services import documents
 from api.services.documents import Submission
@@ -47,8 +47,11 @@ from traceability import (
     check_replay,
 )
 from traceability.epcis import Event
+from traceability.trade import TradeDocument
 
 ReplayKey = tuple[str, str]
+#: Parsed models of stored trade documents by content hash (``Runtime.caches.documents``).
+ParsedDocuments = LruCache[str, TradeDocument]
 Refusal = ApiError | TraceabilityError
 
 
@@ -151,19 +154,29 @@ def plan_documents(
 
 
 def store_documents(
-    *, session: Session, submissions: Sequence[Submission], clock: Clock
+    *,
+    session: Session,
+    submissions: Sequence[Submission],
+    clock: Clock,
+    parsed: ParsedDocuments | None = None,
 ) -> list[Decision]:
-    """Decide each document and add the new ones to the session (the caller commits)."""
+    """Decide each document and add the new ones to the session (the caller commits).
+
+    ``parsed`` is the runtime's cache of parsed stored documents, shared with later
+    re-matches of the same trades.
+    """
     decisions = plan_documents(session=session, submissions=submissions, clock=clock)
     fresh = [item for item, d in zip(submissions, decisions, strict=True) if d.created]
-    records = {r.content_hash: r for r in _add_documents(session, fresh)}
+    records = {r.content_hash: r for r in _add_documents(session, fresh, parsed)}
     return [
         Decision(d.content_hash, created=True, record=records[d.content_hash]) if d.created else d
         for d in decisions
     ]
 
 
-def _add_documents(session: Session, fresh: Sequence[Submission]) -> list[DocumentRecord]:
+def _add_documents(
+    session: Session, fresh: Sequence[Submission], parsed: ParsedDocuments | None
+) -> list[DocumentRecord]:
     """Rows, supersessions and outbox rows of new documents; each touched trade re-matched once."""
     if not fresh:
         return []
@@ -187,7 +200,7 @@ def _add_documents(session: Session, fresh: Sequence[Submission]) -> list[Docume
         created.append((record, item.document))
     session.flush()
     session.execute(insert(OutboxRecord), outbox)  # one multi-row INSERT, without ORM objects
-    linker = TradeLinker(session)
+    linker = TradeLinker(session, documents=parsed)
     linker.preload(created)
     with session.no_autoflush:
         for record, document in created:
@@ -196,21 +209,33 @@ def _add_documents(session: Session, fresh: Sequence[Submission]) -> list[Docume
     return [record for record, _ in created]
 
 
-def submit(*, session: Session, submissions: Sequence[Submission], clock: Clock) -> list[Decision]:
+def submit(
+    *,
+    session: Session,
+    submissions: Sequence[Submission],
+    clock: Clock,
+    parsed: ParsedDocuments | None = None,
+) -> list[Decision]:
     """Store a batch of documents in one transaction; after a lost race, each on its own."""
     if len(submissions) > 1:
         try:
-            decisions = store_documents(session=session, submissions=submissions, clock=clock)
+            decisions = store_documents(
+                session=session, submissions=submissions, clock=clock, parsed=parsed
+            )
             session.commit()
             return decisions
         except (DBAPIError, ApiError, TraceabilityError):
             session.rollback()
-    return [_submit_alone(session, item, clock) for item in submissions]
+    return [_submit_alone(session, item, clock, parsed) for item in submissions]
 
 
-def _submit_alone(session: Session, item: Submission, clock: Clock) -> Decision:
+def _submit_alone(
+    session: Session, item: Submission, clock: Clock, parsed: ParsedDocuments | None
+) -> Decision:
     try:
-        (decision,) = store_documents(session=session, submissions=[item], clock=clock)
+        (decision,) = store_documents(
+            session=session, submissions=[item], clock=clock, parsed=parsed
+        )
         session.commit()
     except IntegrityError:
         # A concurrent submission of the same bytes (or key/salt, or version) won the race.

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
-from api.runtime import Caches, LruCache
+from api.runtime import LruCache
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
@@ -66,8 +66,8 @@ def stored_document(record: DocumentRecord) -> TradeDocument:
 
 # Stored documents never change (a correction is a new row with a new hash), so their
 # parsed models can be shared across requests: in the runtime's ``caches.documents``
-# (bounded), which the request's session carries, never in this module, so two
-# runtimes (two databases) never share them.
+# (bounded), which the write path passes in, never in this module, so two runtimes
+# (two databases) never share them.
 def _parsed_document(
     cache: LruCache[str, TradeDocument] | None, record: DocumentRecord
 ) -> TradeDocument:
@@ -91,11 +91,7 @@ class TradeLinker:
     ) -> None:
         self.session = session
         self.now = now or utcnow()
-        # Parsed models shared across transactions: ``documents``, else those of the runtime
-        # whose request made ``session`` (none for a session made elsewhere).
-        caches = Caches.of(session)
-        if documents is None and caches is not None:
-            documents = caches.documents
+        # Parsed models shared across transactions (the runtime's), when the caller has them.
         self._documents = documents
         self._trades: dict[str, TradeRecord | None] = {}
         # Known trades by order number: waybills name their order, not their trade id.

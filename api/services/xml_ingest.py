@@ -137,7 +137,9 @@ def submit_xml(
         service.check_signer_named(party.code, trade_document)
         prepared.append(_prepare(message, index, trade_document, key, signature, body))
     clock = submission.clock_of(runtime)
-    decisions = submission.submit(session=session, submissions=prepared, clock=clock)
+    decisions = submission.submit(
+        session=session, submissions=prepared, clock=clock, parsed=runtime.caches.documents
+    )
     return [
         submission.document_result(session=session, decision=decision).model_copy(
             update={"xml_signature": xml_signature}

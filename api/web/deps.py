@@ -37,7 +37,7 @@ def get_settings(runtime: RuntimeDep) -> ApiSettings:
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     """One database session per request."""
     with Session(runtime.engine, expire_on_commit=False) as session:
-        yield runtime.caches.attach(session)
+        yield session
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
