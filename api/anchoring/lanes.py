@@ -68,7 +68,6 @@ __all__ = [
 
 #: Verdicts recorded per transaction (about 4.9 million gas at 100).
 VERDICTS_PER_TRANSACTION = 100
-_LOT_PREFIX = "lot:"
 _LOT_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -233,6 +232,8 @@ class LotLane(_MerkleLane[LotEventPayload]):
     """EPCIS event hashes of one lot, anchored as batch roots in TraceRegistry."""
 
     kind: ClassVar[str] = "event"
+    #: A lot lane is stored as this prefix followed by the lot id.
+    prefix: ClassVar[str] = "lot:"
     anchored: ClassVar[type[ContractEvent]] = LotBatchAnchored
     #: Hex of the 32-byte on-chain lot id (lower case).
     lot_id: str
@@ -244,7 +245,7 @@ class LotLane(_MerkleLane[LotEventPayload]):
     @property
     def name(self) -> str:
         """``lot:<lotId>``."""
-        return _LOT_PREFIX + self.lot_id
+        return self.prefix + self.lot_id
 
     def parse(self, text: str) -> LotEventPayload:
         """Read a stored payload of this lane."""
@@ -377,9 +378,9 @@ def lane_of(text: str) -> Lane[Any]:
     named = _NAMED.get(text)
     if named is not None:
         return named
-    if text.startswith(_LOT_PREFIX):
+    if text.startswith(LotLane.prefix):
         try:
-            return LotLane(text.removeprefix(_LOT_PREFIX))
+            return LotLane(text.removeprefix(LotLane.prefix))
         except ValueError as exc:
             raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
     raise UnknownLane(f"unknown lane {text!r}: expected trade, verdict, supersede or lot:<lotId>")

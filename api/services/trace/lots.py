@@ -36,6 +36,7 @@ from sqlalchemy import Select, and_, bindparam, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from api.anchoring.lanes import LotLane
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
 from api.db.trace_models import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
 from api.errors import Conflict, NotFound
@@ -249,7 +250,7 @@ def _history_statement() -> Select[*tuple[Any, ...]]:
     Built once (plain columns, no ORM entities: a page reads every row each time).
     The outbox row is matched on its (kind, lane, subject) unique key.
     """
-    lane = literal("lot:") + col(TraceEventLotRecord.lot_id)
+    lane = literal(LotLane.prefix) + col(TraceEventLotRecord.lot_id)
     return (
         sa_select(*(col(c) for c in (*_EVENT_COLUMNS, *_ANCHOR_COLUMNS)))
         .select_from(TraceEventRecord)
@@ -257,7 +258,7 @@ def _history_statement() -> Select[*tuple[Any, ...]]:
         .outerjoin(
             OutboxRecord,
             and_(
-                col(OutboxRecord.kind) == "event",
+                col(OutboxRecord.kind) == LotLane.kind,
                 col(OutboxRecord.lane) == lane,
                 col(OutboxRecord.subject) == col(TraceEventRecord.event_hash),
             ),
@@ -542,7 +543,7 @@ def _outcome(
     """
     on_chain = OnChain(
         root=check.root.hex(),
-        lot_id=check.lot_id.hex() if check.lot_id else anchored.lane.removeprefix("lot:"),
+        lot_id=check.lot_id.hex() if check.lot_id else anchored.lane.removeprefix(LotLane.prefix),
         tx_hash=anchored.tx_hash,
         chain_id=anchored.chain_id,
         contract_address=anchored.contract_address,
