@@ -4,7 +4,7 @@ Crash safety comes from three facts, so that a ``kill -9`` at any instant
 neither loses a row nor anchors one twice:
 
 1. A document and its outbox row are written in one database transaction
-   (see :mod:`api.services.documents`), so nothing accepted is ever without
+   (see :mod:`api.services.submission`), so nothing accepted is ever without
    its outbox row.
 2. A batch is *built* (root, members, proofs) in one transaction before any
    transaction is sent, and its Merkle root is deterministic from its members.
