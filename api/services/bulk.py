@@ -38,13 +38,11 @@ def submit_many(
     *, session: Session, runtime: Runtime, party: PartyRecord, lines: list[bytes]
 ) -> BulkResult:
     """Verify each line, store the valid ones together, and report per line in order."""
-    clock = submission.clock_of(runtime)
-    checked = _check_lines(session, clock, party, lines)
+    context = submission.context_of(runtime)
+    checked = _check_lines(session, context, party, lines)
     pending = [line for line in checked if line.submission is not None]
     prepared = [line.submission for line in pending if line.submission is not None]
-    decisions = submission.submit(
-        session=session, submissions=prepared, clock=clock, parsed=runtime.caches.documents
-    )
+    decisions = submission.submit(session=session, submissions=prepared, context=context)
     for line, decision in zip(pending, decisions, strict=True):
         line.result = _result(line.number, decision)
     results = [line.result for line in checked if line.result is not None]
@@ -53,7 +51,7 @@ def submit_many(
 
 
 def _check_lines(
-    session: Session, clock: submission.Clock, party: PartyRecord, lines: list[bytes]
+    session: Session, context: submission.WriteContext, party: PartyRecord, lines: list[bytes]
 ) -> list[_Line]:
     directory = DatabaseDirectory(session)
     checked = []
@@ -66,8 +64,8 @@ def _check_lines(
                 session=session,
                 party=party,
                 envelope=envelope,
-                now=clock.now,
-                max_skew=clock.max_skew,
+                now=context.now,
+                max_skew=context.max_skew,
                 directory=directory,
             )
         except orjson.JSONDecodeError as exc:

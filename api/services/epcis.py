@@ -38,7 +38,7 @@ from api.runtime import Runtime
 from api.services import keys as key_service
 from api.services import submission
 from api.services.parties import party_roles
-from api.services.submission import Candidate, Clock
+from api.services.submission import Candidate, WriteContext
 from api.services.trace.policy import check_capture
 from traceability import (
     DocType,
@@ -83,7 +83,9 @@ def is_envelope(data: Any) -> bool:
     return isinstance(data, dict) and "payload" in data and "signature" in data
 
 
-def open_body(*, session: Session, party: PartyRecord, data: Any, clock: Clock) -> Incoming:
+def open_body(
+    *, session: Session, party: PartyRecord, data: Any, context: WriteContext
+) -> Incoming:
     """Verify a signed envelope (signer = caller, docType epcis-event) or pass plain JSON on."""
     if not isinstance(data, dict):
         raise UnprocessableContent("the body must be a JSON object", field="body")
@@ -102,7 +104,7 @@ def open_body(*, session: Session, party: PartyRecord, data: Any, clock: Clock) 
             field="payload.party",
         )
     registry = key_service.registry_for(session=session, party_code=party.code)
-    verified = verify_envelope(envelope, registry, now=clock.now, max_clock_skew=clock.max_skew)
+    verified = verify_envelope(envelope, registry, now=context.now, max_clock_skew=context.max_skew)
     return Incoming(payload.document, verified)
 
 
@@ -187,8 +189,8 @@ def capture_one(
     *, session: Session, runtime: Runtime, party: PartyRecord, data: Any
 ) -> tuple[TraceEventRecord, bool]:
     """``POST /events``: capture one event now; returns its row and whether it is new."""
-    clock = submission.clock_of(runtime)
-    incoming = open_body(session=session, party=party, data=data, clock=clock)
+    context = submission.context_of(runtime)
+    incoming = open_body(session=session, party=party, data=data, context=context)
     raw = incoming.data
     if isinstance(raw, dict) and raw.get("type") == "EPCISDocument":
         raise UnprocessableContent("send an EPCISDocument to /capture", field="type")
@@ -202,7 +204,7 @@ def capture_one(
                 candidates=[item],
                 party_code=party.code,
                 capture_id=None,
-                clock=clock,
+                context=context,
             )
             session.commit()
             break
@@ -229,8 +231,8 @@ def create_job(
     max_events: int,
 ) -> CaptureJobRecord:
     """Check the envelope and the document's shape, then write the job (before any work)."""
-    clock = submission.clock_of(runtime)
-    incoming = open_body(session=session, party=party, data=data, clock=clock)
+    context = submission.context_of(runtime)
+    incoming = open_body(session=session, party=party, data=data, context=context)
     document = incoming.data
     fatal = [i for i in document_issues(document) if not _EVENT_PATH.match(i.path)]
     if fatal:
@@ -248,7 +250,7 @@ def create_job(
         error_behaviour=behaviour,
         body=json.dumps(data, ensure_ascii=False),
         event_count=count,
-        created_at=clock.now,
+        created_at=context.now,
     )
     session.add(job)
     session.commit()
@@ -293,8 +295,8 @@ def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: Party
     try:
         # Re-verified as of the job's creation: the signature was checked then, and a
         # resumed job must not fail only because time passed.
-        clock = submission.clock_of(runtime, now=job.created_at)
-        incoming = open_body(session=session, party=party, data=data, clock=clock)
+        context = submission.context_of(runtime, now=job.created_at)
+        incoming = open_body(session=session, party=party, data=data, context=context)
         candidates, errors, _ = check_document(
             incoming.data, party=party, locations=party_locations(session, party.code)
         )
@@ -306,7 +308,7 @@ def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: Party
                 candidates=candidates,
                 party_code=party.code,
                 capture_id=job.id,
-                clock=clock,
+                context=context,
             )
             outcome.captured, outcome.duplicates = stored.captured, stored.duplicates
     except (TraceabilityError, Conflict) as exc:

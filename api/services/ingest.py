@@ -25,13 +25,11 @@ def submit_one(
 ) -> DocumentPublic:
     """Verify, validate and store one envelope."""
     envelope = service.parse_envelope(data)
-    clock = submission.clock_of(runtime)
+    context = submission.context_of(runtime)
     prepared = service.check_submission(
-        session=session, party=party, envelope=envelope, now=clock.now, max_skew=clock.max_skew
+        session=session, party=party, envelope=envelope, now=context.now, max_skew=context.max_skew
     )
-    (decision,) = submission.submit(
-        session=session, submissions=[prepared], clock=clock, parsed=runtime.caches.documents
-    )
+    (decision,) = submission.submit(session=session, submissions=[prepared], context=context)
     return submission.document_result(session=session, decision=decision)
 
 

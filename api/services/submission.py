@@ -56,17 +56,23 @@ Refusal = ApiError | TraceabilityError
 
 
 @dataclass(frozen=True)
-class Clock:
-    """The moment submissions are judged at, and how far ahead of it ``issuedAt`` may be."""
+class WriteContext:
+    """What a write is judged by and may reuse.
+
+    ``now`` is the moment submissions are judged at and ``max_skew`` how far ahead of
+    it ``issuedAt`` may be; ``parsed`` is the runtime's cache of parsed stored trade
+    documents, shared with later re-matches of the same trades (None: parse anew).
+    """
 
     now: datetime
     max_skew: timedelta
+    parsed: ParsedDocuments | None = None
 
 
-def clock_of(runtime: Runtime, *, now: datetime | None = None) -> Clock:
-    """``now`` (by default the current time) with the configured clock skew."""
+def context_of(runtime: Runtime, *, now: datetime | None = None) -> WriteContext:
+    """``now`` (by default the current time), the configured clock skew, the runtime's caches."""
     skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
-    return Clock(now or utcnow(), skew)
+    return WriteContext(now or utcnow(), skew, runtime.caches.documents)
 
 
 @dataclass(frozen=True)
@@ -120,11 +126,11 @@ def _judge(
     replay_key: ReplayKey,
     claim: SignedClaim,
     key: PartyKey,
-    clock: Clock,
+    context: WriteContext,
 ) -> Resubmission:
     """check_replay against the database and the batch's earlier items; raises on refusal."""
     verdict = check_replay(
-        claim, stored.get(replay_key), key=key, now=clock.now, max_clock_skew=clock.max_skew
+        claim, stored.get(replay_key), key=key, now=context.now, max_clock_skew=context.max_skew
     )
     stored.setdefault(replay_key, claim.content_hash)
     return verdict
@@ -138,14 +144,14 @@ def _claim(submission: Submission) -> SignedClaim:
 
 
 def plan_documents(
-    *, session: Session, submissions: Sequence[Submission], clock: Clock
+    *, session: Session, submissions: Sequence[Submission], context: WriteContext
 ) -> list[Decision]:
     """Decide, without writing, whether each document is new, idempotent or refused."""
     stored = _stored_under(session, DocumentRecord, {(s.key_id, s.salt) for s in submissions})
     decisions = []
     for item in submissions:
         try:
-            verdict = _judge(stored, (item.key_id, item.salt), _claim(item), item.key, clock)
+            verdict = _judge(stored, (item.key_id, item.salt), _claim(item), item.key, context)
         except TraceabilityError as exc:
             decisions.append(Decision(item.content_hash, refused=exc))
             continue
@@ -154,20 +160,12 @@ def plan_documents(
 
 
 def store_documents(
-    *,
-    session: Session,
-    submissions: Sequence[Submission],
-    clock: Clock,
-    parsed: ParsedDocuments | None = None,
+    *, session: Session, submissions: Sequence[Submission], context: WriteContext
 ) -> list[Decision]:
-    """Decide each document and add the new ones to the session (the caller commits).
-
-    ``parsed`` is the runtime's cache of parsed stored documents, shared with later
-    re-matches of the same trades.
-    """
-    decisions = plan_documents(session=session, submissions=submissions, clock=clock)
+    """Decide each document and add the new ones to the session (the caller commits)."""
+    decisions = plan_documents(session=session, submissions=submissions, context=context)
     fresh = [item for item, d in zip(submissions, decisions, strict=True) if d.created]
-    records = {r.content_hash: r for r in _add_documents(session, fresh, parsed)}
+    records = {r.content_hash: r for r in _add_documents(session, fresh, context.parsed)}
     return [
         Decision(d.content_hash, created=True, record=records[d.content_hash]) if d.created else d
         for d in decisions
@@ -210,37 +208,27 @@ def _add_documents(
 
 
 def submit(
-    *,
-    session: Session,
-    submissions: Sequence[Submission],
-    clock: Clock,
-    parsed: ParsedDocuments | None = None,
+    *, session: Session, submissions: Sequence[Submission], context: WriteContext
 ) -> list[Decision]:
     """Store a batch of documents in one transaction; after a lost race, each on its own."""
     if len(submissions) > 1:
         try:
-            decisions = store_documents(
-                session=session, submissions=submissions, clock=clock, parsed=parsed
-            )
+            decisions = store_documents(session=session, submissions=submissions, context=context)
             session.commit()
             return decisions
         except (DBAPIError, ApiError, TraceabilityError):
             session.rollback()
-    return [_submit_alone(session, item, clock, parsed) for item in submissions]
+    return [_submit_alone(session, item, context) for item in submissions]
 
 
-def _submit_alone(
-    session: Session, item: Submission, clock: Clock, parsed: ParsedDocuments | None
-) -> Decision:
+def _submit_alone(session: Session, item: Submission, context: WriteContext) -> Decision:
     try:
-        (decision,) = store_documents(
-            session=session, submissions=[item], clock=clock, parsed=parsed
-        )
+        (decision,) = store_documents(session=session, submissions=[item], context=context)
         session.commit()
     except IntegrityError:
         # A concurrent submission of the same bytes (or key/salt, or version) won the race.
         session.rollback()
-        (decision,) = plan_documents(session=session, submissions=[item], clock=clock)
+        (decision,) = plan_documents(session=session, submissions=[item], context=context)
         if decision.created:
             conflict = Conflict(
                 "another version of this document was stored concurrently; resubmit",
@@ -274,14 +262,14 @@ def store_capture(
     candidates: Sequence[Candidate],
     party_code: str,
     capture_id: str | None,
-    clock: Clock,
+    context: WriteContext,
 ) -> Captured:
     """Store the envelope once and the events not stored yet; the caller commits.
 
     A replayed envelope is refused (:class:`~traceability.ReplayedEnvelope`), and
     so is a new event reusing the eventID of another (:class:`Conflict`).
     """
-    envelope_hash = _store_envelope(session, envelope, party_code, clock) if envelope else None
+    envelope_hash = _store_envelope(session, envelope, party_code, context) if envelope else None
     new, outcome = _new_events(session, candidates)
     now = utcnow()
     for item in new:
@@ -299,13 +287,13 @@ def store_capture(
 
 
 def _store_envelope(
-    session: Session, verified: VerifiedEnvelope, party_code: str, clock: Clock
+    session: Session, verified: VerifiedEnvelope, party_code: str, context: WriteContext
 ) -> str:
     envelope = verified.envelope
     content_hash = envelope.content_hash.hex()
     replay_key = (envelope.payload.key_id, envelope.payload.salt)
     stored = _stored_under(session, TraceEnvelopeRecord, {replay_key})
-    verdict = _judge(stored, replay_key, SignedClaim.of(envelope), verified.key, clock)
+    verdict = _judge(stored, replay_key, SignedClaim.of(envelope), verified.key, context)
     if verdict is Resubmission.NEW:
         session.add(
             TraceEnvelopeRecord(

@@ -136,10 +136,8 @@ def submit_xml(
             )
         service.check_signer_named(party.code, trade_document)
         prepared.append(_prepare(message, index, trade_document, key, signature, body))
-    clock = submission.clock_of(runtime)
-    decisions = submission.submit(
-        session=session, submissions=prepared, clock=clock, parsed=runtime.caches.documents
-    )
+    context = submission.context_of(runtime)
+    decisions = submission.submit(session=session, submissions=prepared, context=context)
     return [
         submission.document_result(session=session, decision=decision).model_copy(
             update={"xml_signature": xml_signature}

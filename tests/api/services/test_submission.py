@@ -18,7 +18,7 @@ from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import Conflict
 from api.services import documents, submission
 from api.services.keys import DatabaseDirectory
-from api.services.submission import Candidate, Clock
+from api.services.submission import Candidate, WriteContext
 from tests.api.trace_fixtures import chain_document
 from traceability import (
     Algorithm,
@@ -33,7 +33,7 @@ from traceability.epcis import parse_event
 from traceability.trade import samples
 
 NOW = datetime.now(UTC)
-CLOCK = Clock(NOW, timedelta(minutes=5))
+CONTEXT = WriteContext(NOW, timedelta(minutes=5))
 KEY = SigningKey.generate(Algorithm.ED25519)
 PLATFORM = samples.PLATFORM[0]
 PRODUCER = "producer-1"
@@ -83,12 +83,12 @@ def _order(session: Session, order_no: str, *, salt: bytes, note: str = "") -> d
     assert party is not None
     envelope = documents.parse_envelope(_envelope("order", document, PLATFORM, salt).to_wire())
     return documents.check_submission(
-        session=session, party=party, envelope=envelope, now=NOW, max_skew=CLOCK.max_skew
+        session=session, party=party, envelope=envelope, now=NOW, max_skew=CONTEXT.max_skew
     )
 
 
 def _submit(session: Session, *items: documents.Submission) -> list[submission.Decision]:
-    return submission.submit(session=session, submissions=items, clock=CLOCK)
+    return submission.submit(session=session, submissions=items, context=CONTEXT)
 
 
 def _count(session: Session, table: Any, *where: Any) -> int:
@@ -116,7 +116,7 @@ def test_store_documents_decides_a_mixed_batch_in_one_pass(session: Session) -> 
     other = _order(session, "SV2", salt=b"b" * 16)
     assert all(
         d.created
-        for d in submission.submit(session=session, submissions=[first, other], clock=CLOCK)
+        for d in submission.submit(session=session, submissions=[first, other], context=CONTEXT)
     )
 
     batch = [
@@ -127,7 +127,7 @@ def test_store_documents_decides_a_mixed_batch_in_one_pass(session: Session) -> 
         _order(session, "SV3", salt=b"d" * 16),  # new, then idempotent within the batch
         _order(session, "SV4", salt=b"d" * 16),  # the batch's own salt reused: replay
     ]
-    decisions = submission.store_documents(session=session, submissions=batch, clock=CLOCK)
+    decisions = submission.store_documents(session=session, submissions=batch, context=CONTEXT)
     session.commit()
 
     assert [d.created for d in decisions] == [False, False, True, True, False, False]
@@ -155,7 +155,7 @@ def test_plan_documents_is_one_query_for_any_batch_size(
     for size in (1, len(batch)):
         statements.clear()
         decisions = submission.plan_documents(
-            session=session, submissions=batch[:size], clock=CLOCK
+            session=session, submissions=batch[:size], context=CONTEXT
         )
         assert all(d.created for d in decisions)
         assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
@@ -166,7 +166,9 @@ def test_store_documents_holds_every_submission_to_its_keys_validity(session: Se
     order = _order(session, "ST1", salt=b"e" * 16)
     early = replace(order, issued_at=order.key.valid_from - timedelta(days=1))
     ahead = replace(order, issued_at=NOW + timedelta(hours=1))
-    decisions = submission.store_documents(session=session, submissions=[early, ahead], clock=CLOCK)
+    decisions = submission.store_documents(
+        session=session, submissions=[early, ahead], context=CONTEXT
+    )
     refusals = [d.refused for d in decisions]
     assert [(r.reason, r.field) for r in refusals if isinstance(r, TraceabilityError)] == [
         ("key_not_yet_valid", "payload.keyId"),
@@ -192,7 +194,7 @@ def test_submit_settles_a_race_lost_to_a_concurrent_writer(
 ) -> None:
     """The rival commits between our version lookup and our insert."""
     submission.submit(
-        session=session, submissions=[_order(session, "SR1", salt=b"f" * 16)], clock=CLOCK
+        session=session, submissions=[_order(session, "SR1", salt=b"f" * 16)], context=CONTEXT
     )
     late = _order(session, "SR1", salt=b"g" * 16, note="二")
     rival = late if rival_note == "二" else _order(session, "SR1", salt=b"h" * 16, note=rival_note)
@@ -237,7 +239,7 @@ def _capture(session: Session, raws: list[dict[str, Any]], salt: bytes) -> submi
         candidates=_candidates(raws),
         party_code=PRODUCER,
         capture_id=None,
-        clock=CLOCK,
+        context=CONTEXT,
     )
 
 
@@ -285,6 +287,6 @@ def test_store_capture_refuses_an_envelope_before_its_keys_validity(session: Ses
             candidates=[],
             party_code=PRODUCER,
             capture_id=None,
-            clock=CLOCK,
+            context=CONTEXT,
         )
     assert _count(session, TraceEnvelopeRecord) == 0
