@@ -51,10 +51,17 @@ from api.db.models import DocumentRecord, OutboxRecord, PartyKeyRecord, PartyRec
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import PartyRegistryClient, TraceRegistryClient, TradeRegistryClient, TxHash
 from ledger_client.events import (
+    AccountAdded,
     BatchAnchored,
     ContractEvent,
     DocumentSuperseded,
+    KeyAdded,
+    KeyRevoked,
     LotBatchAnchored,
+    PartyRecordUpdated,
+    PartyRegistered,
+    PartyRoleGranted,
+    PartyRoleRevoked,
     VerdictRecorded,
 )
 from traceability.merkle import MerkleTree
@@ -467,11 +474,14 @@ class PartyLane(Lane[RegistryPayload]):
         self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
     ) -> ChainAnchor | None:
         """Every write applied on chain, in the block of the latest one."""
-        blocks = [_applied_block(chain.party, self.parse(r.payload)) for r in rows]
-        if not blocks or any(b is None for b in blocks):
+        payloads = [self.parse(r.payload) for r in rows]
+        applied = [(_applied_block(chain.party, p), p) for p in payloads]
+        blocks = [b for b, _ in applied if b is not None]
+        if not applied or len(blocks) != len(applied):
             return None
-        block = max(b for b in blocks if b is not None)
-        events = chain.party.find_events(None, block, block)
+        block = max(blocks)
+        latest = next(p for b, p in applied if b == block)
+        events = chain.party.find_events(_EVENT_OF[latest.op], block, block)
         return _anchor(chain, chain.party, events, fallback_block=block)
 
     def on_confirmed(
@@ -500,6 +510,18 @@ class PartyLane(Lane[RegistryPayload]):
                     .where(col(PartyKeyRecord.key_id) == payload.arg("keyId"))
                     .values({column: block})
                 )
+
+
+#: The event each registry write emits (to find the transaction of a write on chain).
+_EVENT_OF: dict[str, type[ContractEvent]] = {
+    "registerParty": PartyRegistered,
+    "updateRecord": PartyRecordUpdated,
+    "grantPartyRole": PartyRoleGranted,
+    "revokePartyRole": PartyRoleRevoked,
+    "addKey": KeyAdded,
+    "revokeKey": KeyRevoked,
+    "addAccount": AccountAdded,
+}
 
 
 def _registry_call(payload: RegistryPayload) -> tuple[Any, ...]:
@@ -573,7 +595,9 @@ def lane_of(text: str) -> Lane[Any]:
             return LotLane(text.removeprefix(LotLane.prefix))
         except ValueError as exc:
             raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
-    raise UnknownLane(f"unknown lane {text!r}: expected trade, verdict, supersede, party or lot:<lotId>")
+    raise UnknownLane(
+        f"unknown lane {text!r}: expected trade, verdict, supersede, party or lot:<lotId>"
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -136,9 +136,7 @@ def change_role(*, session: Session, code: str, role: str, granted: bool) -> Par
 
 
 def _key_public(key: PartyKeyRecord, session: Session) -> KeyPublic:
-    return KeyPublic.from_record(
-        key, chain_status=registry.key_chain_status(session, key.key_id)
-    )
+    return KeyPublic.from_record(key, chain_status=registry.key_chain_status(session, key.key_id))
 
 
 def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPublic:

@@ -21,8 +21,8 @@ from sqlmodel import Session, col, or_, select
 from api.anchoring.lanes import PARTY, RegistryPayload
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord, PartyRecord, utcnow
 from traceability import content_hash
-from traceability.signing.registry_ids import ROLE_INDEX, role_mask
 from traceability.signing.parties import Role
+from traceability.signing.registry_ids import ROLE_INDEX, role_mask
 
 ChainStatus = Literal["pending", "confirmed"]
 
