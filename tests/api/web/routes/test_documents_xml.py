@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from api.verify.verifier import verify_bundle
-from ledger_client import TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.traceability.ceb.conftest import make_signer

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from api.verify.verifier import verify_bundle
 from ledger_client import DocumentStatus, TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor
