@@ -104,7 +104,7 @@ def authorization_typed_data(
             "verifyingContract": _convert.address(verifying_contract, "verifying_contract"),
         },
         "message": {
-            "action": int(AuthorizationAction(action)),
+            "action": _action(action),
             "tradesRoot": "0x" + bytes32(trades_root, "trades_root").hex(),
             "data": "0x" + bytes32(data, "data").hex(),
             "nonce": _uint256(nonce, "nonce"),
@@ -143,6 +143,13 @@ def _signable(typed_data: Mapping[str, Any]) -> SignableMessage:
         return encode_typed_data(full_message=dict(typed_data))
     except (ValueError, TypeError, KeyError) as exc:
         raise ConfigurationError(f"not EIP-712 typed data: {exc}") from exc
+
+
+def _action(action: AuthorizationAction | int) -> int:
+    try:
+        return int(AuthorizationAction(action))
+    except ValueError as exc:
+        raise ConfigurationError(f"unknown authorization action {action!r}") from exc
 
 
 def _uint256(value: int, name: str) -> int:

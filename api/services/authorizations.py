@@ -13,13 +13,20 @@ from typing import Any
 from ledger_client import AuthorizationAction, Signature, authorization_typed_data
 from traceability.merkle import MerkleTree
 
-__all__ = ["PreparedAuthorization", "prepare_authorization"]
+__all__ = ["ACTION_NAMES", "PreparedAuthorization", "prepare_authorization"]
 
 _ZERO = bytes(32)
 #: The actions whose ``data`` word carries a value (the others sign zero).
 _DATA_ACTIONS = frozenset(
     {AuthorizationAction.CONFIRM_SETTLEMENT, AuthorizationAction.REGISTER_FINANCING}
 )
+#: Each action by the stem of its function: the relayer calls ``<name>WithSig``.
+ACTION_NAMES = {
+    AuthorizationAction.RELEASE: "release",
+    AuthorizationAction.CONFIRM_SETTLEMENT: "confirmSettlement",
+    AuthorizationAction.REGISTER_FINANCING: "registerFinancing",
+    AuthorizationAction.DISCHARGE_FINANCING: "dischargeFinancing",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class PreparedAuthorization:
     def to_json(self, signature: Signature) -> dict[str, Any]:
         """The JSON a relayer needs, with ``signature`` over :attr:`typed_data`."""
         return {
-            "action": self.action.name.lower(),
+            "action": ACTION_NAMES[self.action],
             "signer": signature.signer,
             "tradeIds": [trade_id.hex() for trade_id in self.trade_ids],
             "proofFlags": list(self.proof_flags),
@@ -67,7 +74,7 @@ def prepare_authorization(
     """
     word = _data_word(action, data)
     if action is not AuthorizationAction.RELEASE and len(trade_ids) != 1:
-        raise ValueError(f"{action.name.lower()} authorizes exactly one trade")
+        raise ValueError(f"{ACTION_NAMES[action]} authorizes exactly one trade")
     tree = MerkleTree.build(trade_ids)
     # Every trade is proved, so the multiproof has no proof hashes: only order and flags.
     multiproof = tree.multiproof(trade_ids)
@@ -89,8 +96,8 @@ def prepare_authorization(
 def _data_word(action: AuthorizationAction, data: bytes | None) -> bytes:
     if action not in _DATA_ACTIONS:
         if data not in (None, _ZERO):
-            raise ValueError(f"{action.name.lower()} signs no data")
+            raise ValueError(f"{ACTION_NAMES[action]} signs no data")
         return _ZERO
     if data is None or len(data) != 32 or data == _ZERO:
-        raise ValueError(f"{action.name.lower()} needs a non-zero 32-byte value")
+        raise ValueError(f"{ACTION_NAMES[action]} needs a non-zero 32-byte value")
     return data
