@@ -210,14 +210,24 @@ class LedgerGateway:
     def new_party_account(self, roles: Sequence[str]) -> LocalAccount:
         """Create a custodial account holding ``roles`` (funded on dev chains)."""
         account: LocalAccount = Account.create()
+        self.grant_roles(account.address, roles)
+        if self.chain_id in DEV_CHAIN_IDS:
+            self._fund(account.address)
+        return account
+
+    def grant_roles(self, address: str, roles: Sequence[str]) -> None:
+        """Grant ``address`` the registries' ``roles`` (as the admin)."""
         admin_trade = TradeRegistryClient(self.w3, self.trade.address, self.admin)
         admin_trace = TraceRegistryClient(self.w3, self.trace.address, self.admin)
         for role in roles:
             client = admin_trace if role in admin_trace.role_names else admin_trade
-            client.grant_role(role, account.address)
-        if self.chain_id in DEV_CHAIN_IDS:
-            self._fund(account.address)
-        return account
+            if not client.has_role(role, address):
+                client.grant_role(role, address)
+
+    def relayer(self) -> TradeRegistryClient:
+        """TradeRegistry as the account that relays signed authorizations (it pays the gas;
+        the contract checks the signer, never the relayer)."""
+        return TradeRegistryClient(self.w3, self.trade.address, self.admin, confirmations=1)
 
     def _fund(self, address: str) -> None:
         # anvil sets a balance without a transaction (no nonce to race for); other dev
