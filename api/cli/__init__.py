@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "api.cli.service",
     "api.cli.verify",
     "api.cli.chain",
+    "api.cli.authorize",
     "api.cli.epcis",
     "api.cli.ceb",
     "api.cli.bench",

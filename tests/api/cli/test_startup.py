@@ -24,7 +24,15 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("verify", "--help"), ("ceb", "--help"), ("epcis", "--help")]
+    "args",
+    [
+        ("--help",),
+        ("verify", "--help"),
+        ("ceb", "--help"),
+        ("epcis", "--help"),
+        ("authorize", "--help"),
+        ("authorize", "release", "--help"),
+    ],
 )
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
     assert top_level(modules_loaded_by(HELP.format(args=list(args)))) & HEAVY == set()
