@@ -136,7 +136,8 @@ def test_an_order_whose_key_was_registered_after_its_batch_is_refused(
     report = world.verify(forged)
     assert report.outcome is Outcome.NOT_AUTHENTIC
     found = _failed(report)[f"documents[{_order_index(forged)}] CEB311: key valid when anchored"]
-    assert found is not None and found.startswith("registered in block")
+    assert found is not None
+    assert found.startswith("registered in block")
 
 
 def test_an_order_signed_by_an_unregistered_key_is_refused(
@@ -179,7 +180,8 @@ def test_a_document_anchored_after_its_key_was_revoked_is_refused(
     report = world.verify(bundle)
     assert report.outcome is Outcome.NOT_AUTHENTIC
     found = _failed(report)[f"documents[{_order_index(bundle)}] CEB311: key valid when anchored"]
-    assert found is not None and "revoked from block" in found
+    assert found is not None
+    assert "revoked from block" in found
 
 
 def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
@@ -251,7 +253,8 @@ def test_documents_wait_for_their_key_to_be_on_chain(
         f"/documents/{results[0]['contentHash']}/proof", headers=parties["customs"].headers
     ).json()
     key = world.ledger.party.key_of(key_hash(parties["platform"].key_id))
-    assert key is not None and key.valid_from_block < anchored["blockNumber"]
+    assert key is not None
+    assert key.valid_from_block < anchored["blockNumber"]
     # After the first pass the keys were on chain but the documents still held back.
     assert proof.status_code == 404
     assert proof.json()["error"] == "not_anchored"

@@ -76,9 +76,8 @@ def _run_deployment(anvil_url: str, folder: Path) -> tuple[list[dict[str, Any]],
         if o.bundle_path
     ]
     # Each deployment's bundles verify against its own registries: the forgery is well made.
-    assert bundles and all(
-        o.verification and o.verification["authentic"] for o in outcomes if o.bundle_path
-    )
+    assert bundles
+    assert all(o.verification and o.verification["authentic"] for o in outcomes if o.bundle_path)
     registries = {
         "trade": deployment.trade_registry.address,
         "party": deployment.party_registry.address,
