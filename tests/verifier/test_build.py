@@ -14,7 +14,9 @@ from tests.verifier.conftest import BUNDLE, VERIFIER_DIR
 def test_committed_verifier_bundle_is_rebuilt_byte_for_byte(node: str, tmp_path: Path) -> None:
     if not (VERIFIER_DIR / "node_modules" / "esbuild").is_dir():
         if require_all_backends():
-            pytest.fail("verifier/node_modules is required (make setup runs npm ci --prefix verifier)")
+            pytest.fail(
+                "verifier/node_modules is required (make setup runs npm ci --prefix verifier)"
+            )
         pytest.skip("verifier/node_modules not installed (make setup)")
     rebuilt = tmp_path / "verifier.js"
     subprocess.run(
@@ -24,5 +26,5 @@ def test_committed_verifier_bundle_is_rebuilt_byte_for_byte(node: str, tmp_path:
         timeout=120,
     )
     assert rebuilt.read_bytes() == BUNDLE.read_bytes(), (
-        "api/web/static/verifier/verifier.js is stale: run `npm run build --prefix verifier` and commit it"
+        "api/web/static/verifier/verifier.js is stale: run `make verifier` and commit it"
     )

@@ -34,7 +34,21 @@ JCS_CASES: list[Any] = [
 ]
 
 #: base64url texts and whether sandan's strict decoder accepts them.
-B64URL_CASES = ["", "AA", "AAA", "AAAA", "AB", "AAE", "A", "AA==", "AA AA", "+/8", "-_8", "_w", "_x"]
+B64URL_CASES = [
+    "",
+    "AA",
+    "AAA",
+    "AAAA",
+    "AB",
+    "AAE",
+    "A",
+    "AA==",
+    "AA AA",
+    "+/8",
+    "-_8",
+    "_w",
+    "_x",
+]
 
 
 def _keccak(data: bytes) -> str:
@@ -58,7 +72,9 @@ def _flip(signature: bytes, index: int) -> bytes:
 
 
 def _signature_cases(alg: Algorithm) -> dict[str, Any]:
-    key = SigningKey.from_private_bytes(alg, hashlib.sha256(f"vector {alg.value}".encode()).digest())
+    key = SigningKey.from_private_bytes(
+        alg, hashlib.sha256(f"vector {alg.value}".encode()).digest()
+    )
     envelope = sign_envelope(
         _document(),
         doc_type="order",
@@ -71,7 +87,9 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
     message = envelope.payload.canonical_bytes
     signature = envelope.signature_bytes
     verifier = load_public_key(alg, key.public_key)
-    tampered = canonical_json({**envelope.payload.to_wire(), "document": {**_document(), "goodsValue": "1.00"}})
+    tampered = canonical_json(
+        {**envelope.payload.to_wire(), "document": {**_document(), "goodsValue": "1.00"}}
+    )
     cases = [
         ("genuine", message, signature),
         ("signature byte flipped", message, _flip(signature, 5)),
@@ -103,7 +121,8 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
                 "messageHex": body.hex(),
                 "signature": b64url_encode(sig),
                 "valid": {
-                    form: load_public_key(alg, text).verify(sig, body) for form, text in keys.items()
+                    form: load_public_key(alg, text).verify(sig, body)
+                    for form, text in keys.items()
                 },
             }
             for name, body, sig in cases
@@ -118,13 +137,22 @@ def _b64url_case(text: str) -> dict[str, Any]:
         return {"text": text, "hex": None}
 
 
+def _merkle_leaf(tree: MerkleTree, value: bytes) -> dict[str, Any]:
+    proof = [p.hex() for p in tree.proof(value)]
+    return {"value": value.hex(), "leafHash": leaf_hash(value).hex(), "proof": proof}
+
+
 def _merkle() -> dict[str, Any]:
     values = [hashlib.sha256(f"document {i}".encode()).digest() for i in range(7)]
     tree = MerkleTree.build(values)
     return {
         "root": tree.root.hex(),
         "leaves": [
-            {"value": v.hex(), "leafHash": leaf_hash(v).hex(), "proof": [p.hex() for p in tree.proof(v)]}
+            {
+                "value": v.hex(),
+                "leafHash": leaf_hash(v).hex(),
+                "proof": [p.hex() for p in tree.proof(v)],
+            }
             for v in values
         ],
         "single": {"value": values[0].hex(), "root": MerkleTree.build(values[:1]).root.hex()},
@@ -134,7 +162,9 @@ def _merkle() -> dict[str, Any]:
 def build_vectors() -> dict[str, Any]:
     """Every vector the JavaScript unit tests check, as JSON-ready data."""
     return {
-        "jcs": [{"value": value, "canonicalHex": canonical_json(value).hex()} for value in JCS_CASES],
+        "jcs": [
+            {"value": value, "canonicalHex": canonical_json(value).hex()} for value in JCS_CASES
+        ],
         "signatures": [_signature_cases(alg) for alg in Algorithm],
         "b64url": [_b64url_case(text) for text in B64URL_CASES],
         "merkle": _merkle(),
