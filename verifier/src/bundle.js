@@ -1,12 +1,12 @@
 // Every check of `sandan verify` on a "sandan-bundle/2" that a browser can run (spec/trust.md
 // "Bundle format", "Verifier rule", "Trust roots"), in two rounds of chain reads.
 import { DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall } from './abi.js';
-import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll } from './chain.js';
+import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll, signerChecks } from './chain.js';
 import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
 import { processProof } from './merkle.js';
-import { signerRuleFailures } from './rules.js';
+import { SIGNER_FIELDS } from './rules.js';
 import { decodeSignature, verifySignature } from './signatures.js';
 
 export const BUNDLE_FORMAT = 'sandan-bundle/2';
@@ -65,6 +65,15 @@ function checkDocumentLocally(report, entry, index) {
     );
     if (signatureCheck.status === 'ok') signatureCheck.found = `${key.alg} by ${key.party}${xml ? ' over the XML bytes' : ''}`;
   });
+  const fields = SIGNER_FIELDS[entry.messageType] ?? [];
+  const document = isObject(payload.document) ? payload.document : {};
+  report
+    .start(label, 'signer named in the document')
+    .expect(
+      fields.some((f) => document[f] === payload.party),
+      `one of ${fields.join(', ') || '(no signer field)'} = ${payload.party}`,
+      fields.map((f) => `${f}=${document[f]}`).join(', ') || `message type ${entry.messageType}`,
+    );
   if (xml) report.note(label, 'Rebuilding the payload from the CEB XML is done only by `sandan verify`.');
   report.note(label, 'The CEB schema of the document is checked only by `sandan verify`.');
   const proofCheck = report.start(label, 'Merkle proof');
@@ -144,7 +153,9 @@ function checkDocumentOnChain(report, doc, i, plan, registries) {
   const anchored = report.start(label, 'anchored on chain');
   const status = report.start(label, 'not revoked or superseded');
   const transaction = report.start(label, 'anchor transaction');
-  const signerCheck = report.start(label, 'signer in the PartyRegistry');
+  const settleSigner = signerChecks(report, label, {
+    publicKey: entry.publicKey, block: anchor.blockNumber, docType: entry.envelope.payload.docType,
+  });
   return (answers) => {
     const result = attempt(anchored, () => decodeCall(TRADE_REGISTRY_ABI, 'verifyDocument', resultOf(answers[plan.at[`doc${i}`]], 'verifyDocument')));
     if (result === undefined) status.skip('verifyDocument gave no answer');
@@ -166,12 +177,7 @@ function checkDocumentOnChain(report, doc, i, plan, registries) {
       eventName: 'BatchAnchored',
       args: { root: word(anchor.root), batchId: word(anchor.batchId) },
     });
-    const signer = attempt(signerCheck, () => decodeCall(PARTY_REGISTRY_ABI, 'signerAt', resultOf(answers[plan.at[`signer${i}`]], 'signerAt')));
-    if (signer === undefined) return;
-    const docType = entry.envelope.payload.docType;
-    const failures = signerRuleFailures(signer, { publicKey: entry.publicKey, block: anchor.blockNumber, docType });
-    if (failures.length === 0) signerCheck.pass(`key ${entry.publicKey.keyId} of ${entry.publicKey.party} at block ${anchor.blockNumber}`);
-    else signerCheck.fail(failures.map((f) => `${f.what}: ${f.expected}`).join('; '), failures.map((f) => `${f.what}: ${f.found}`).join('; '));
+    settleSigner(answers[plan.at[`signer${i}`]]);
   };
 }
 

@@ -1,7 +1,8 @@
 // Checks shared by the trade and lot verifiers: the node's chain id against the material's,
 // the trust roots, and transaction receipts against the registry events they must carry.
-import { registryEvents } from './abi.js';
+import { PARTY_REGISTRY_ABI, decodeCall, registryEvents } from './abi.js';
 import { ChainUnreachable } from './rpc.js';
+import { SIGNER_CHECKS, rolesOfMask, signerRuleFailures } from './rules.js';
 
 /** Ask the node its chain id (round 1); a node that cannot answer is "chain unreachable". */
 export async function nodeChainId(rpc) {
@@ -76,4 +77,35 @@ export function settleAll(report, settlers, answers) {
       for (const check of report.checks) if (check.status === 'pending') check.fail('well-formed input', error.message);
     }
   }
+}
+
+/**
+ * Create the three pending signer checks of a signed item (`signer registered`, `key valid
+ * when anchored`, `signer's role`); the returned function settles them from signerAt's answer.
+ */
+export function signerChecks(report, label, { publicKey, block, docType }) {
+  const checks = SIGNER_CHECKS.map((name) => report.start(label, name));
+  return (answer) => {
+    let signer;
+    try {
+      signer = decodeCall(PARTY_REGISTRY_ABI, 'signerAt', resultOf(answer, 'signerAt'));
+    } catch (error) {
+      return checks.forEach((check) => check.fail('an answer from the PartyRegistry', error.message));
+    }
+    const failures = signerRuleFailures(signer, { publicKey, block, docType });
+    if (failures.some((f) => f.what === 'key registered')) {
+      checks[0].fail(failures[0].expected, failures[0].found);
+      return checks.slice(1).forEach((check) => check.skip('the key is not registered'));
+    }
+    const passed = [
+      `key ${publicKey.keyId} of ${publicKey.party} (${publicKey.alg})`,
+      `valid from block ${signer.validFromBlock}${signer.revokedFromBlock ? `, revoked from block ${signer.revokedFromBlock}` : ''}; anchored in block ${block}`,
+      `${publicKey.party} held ${rolesOfMask(signer.rolesAtBlock).join(', ')} in block ${block}`,
+    ];
+    return checks.forEach((check, i) => {
+      const mine = failures.filter((f) => f.check === check.name);
+      if (mine.length === 0) check.pass(passed[i]);
+      else check.fail(mine.map((f) => `${f.what}: ${f.expected}`).join('; '), mine.map((f) => `${f.what}: ${f.found}`).join('; '));
+    });
+  };
 }

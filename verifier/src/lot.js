@@ -2,12 +2,11 @@
 // material"): per event its envelope signature, that the envelope carries the event, the
 // TraceRegistry anchoring and the PartyRegistry signer rule for docType "epcis-event".
 import { PARTY_REGISTRY_ABI, TRACE_REGISTRY_ABI, decodeCall, ethCall } from './abi.js';
-import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll } from './chain.js';
+import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll, signerChecks } from './chain.js';
 import { toHex, word } from './encoding.js';
 import { keccakText } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
 import { processProof } from './merkle.js';
-import { signerRuleFailures } from './rules.js';
 import { verifySignature } from './signatures.js';
 
 export const LOT_FORMAT = 'sandan-lot/1';
@@ -26,11 +25,18 @@ function sameJson(a, b) {
   return toHex(canonicalBytes(a)) === toHex(canonicalBytes(b));
 }
 
-/** Whether the signed document is the event or an EPCISDocument listing it. */
-function carries(document, event) {
-  if (sameJson(document, event)) return true;
-  const list = document?.epcisBody?.eventList;
-  return Array.isArray(list) && list.some((item) => sameJson(item, event));
+/**
+ * Whether the signed document carries `event` under `context`: an EPCISDocument lists it in
+ * its eventList under the document's @context, or the document is the event itself (no
+ * context). Returns what was found, as `sandan verify-lot` words it, or null when it does.
+ */
+function notCarried(document, event, context) {
+  const isList = document?.type === 'EPCISDocument';
+  const events = isList ? document?.epcisBody?.eventList ?? [] : [document];
+  const signedContext = isList ? document['@context'] ?? null : null;
+  if (!Array.isArray(events) || !events.some((item) => sameJson(item, event))) return 'an event the envelope does not hold';
+  if (!sameJson(signedContext, context ?? null)) return "the event, under a context other than the signed document's";
+  return null;
 }
 
 function eventLabel(item, index) {
@@ -74,8 +80,12 @@ function checkEventLocally(report, material, item, index) {
   const envelope = item?.envelopeHash ? material.envelopes?.[item.envelopeHash] : undefined;
   if (!item?.envelopeHash) signed.fail('an event signed by its party', 'the event was captured without a signed envelope');
   else if (!envelope) signed.fail(`envelope ${item.envelopeHash}`, 'not in the material');
-  else attempt(signed, () => signed.expect(carries(envelope.envelope.payload.document, item.event),
-    'the event inside the signed document', 'the signed document does not contain this event'));
+  else {
+    attempt(signed, () => {
+      const missing = notCarried(envelope.envelope.payload.document, item.event, item.context);
+      signed.expect(missing === null, `the event as signed in envelope ${item.envelopeHash.slice(0, 12)}`, missing ?? 'the event and its context as signed');
+    });
+  }
   found.envelope = envelope;
   report.note(label, 'The CBV 2.0 event hash is recomputed only by `sandan verify-lot`.');
   const proof = report.start(label, 'Merkle proof');
@@ -118,7 +128,8 @@ function checkEventOnChain(report, material, ev, i, plan, registries) {
   const { anchor } = item;
   const anchored = report.start(label, 'anchored on chain');
   const transaction = report.start(label, 'anchor transaction');
-  const signerCheck = report.start(label, 'signer in the PartyRegistry');
+  const publicKey = ev.envelope?.publicKey;
+  const settleSigner = publicKey ? signerChecks(report, label, { publicKey, block: anchor.blockNumber, docType: DOC_TYPE }) : null;
   const lotId = word(material.lotId);
   return (answers) => {
     const result = attempt(anchored, () => decodeCall(TRACE_REGISTRY_ABI, 'verifyEvent', resultOf(answers[plan.at[`event${i}`]], 'verifyEvent')));
@@ -134,13 +145,7 @@ function checkEventOnChain(report, material, ev, i, plan, registries) {
       block: anchor.blockNumber, registry: registries.traceRegistry, abi: TRACE_REGISTRY_ABI, eventName: 'LotBatchAnchored',
       args: { lotId, root: word(anchor.root), batchId: word(anchor.batchId) },
     });
-    if (plan.at[`signer${i}`] === undefined) return signerCheck.fail('a signed envelope naming a registered key', 'no signed envelope');
-    const signer = attempt(signerCheck, () => decodeCall(PARTY_REGISTRY_ABI, 'signerAt', resultOf(answers[plan.at[`signer${i}`]], 'signerAt')));
-    if (signer === undefined) return false;
-    const { publicKey } = ev.envelope;
-    const failures = signerRuleFailures(signer, { publicKey, block: anchor.blockNumber, docType: DOC_TYPE });
-    if (failures.length === 0) return signerCheck.pass(`key ${publicKey.keyId} of ${publicKey.party} at block ${anchor.blockNumber}`);
-    return signerCheck.fail(failures.map((f) => `${f.what}: ${f.expected}`).join('; '), failures.map((f) => `${f.what}: ${f.found}`).join('; '));
+    if (settleSigner) settleSigner(answers[plan.at[`signer${i}`]]);
   };
 }
 

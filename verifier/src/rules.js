@@ -20,6 +20,14 @@ export const SIGNABLE_DOC_TYPES = {
   warehouse: ['epcis-event'],
 };
 
+/** traceability.trade.signers.SIGNER_FIELDS: the fields that may name a document's signer. */
+export const SIGNER_FIELDS = {
+  order: ['ebpCode', 'ebcCode'],
+  payment: ['payCode', 'ebcCode', 'ebpCode'],
+  waybill: ['logisticsCode'],
+  inventory: ['ebcCode', 'ebpCode', 'agentCode'],
+};
+
 export function rolesOfMask(mask) {
   return ROLES.filter((_, index) => (BigInt(mask) >> BigInt(index)) & 1n);
 }
@@ -28,6 +36,18 @@ export function rolesAllowedToSign(docType) {
   return ROLES.filter((role) => SIGNABLE_DOC_TYPES[role].includes(docType));
 }
 
+/** Which of the three signer checks (named as `sandan verify` names them) each failure belongs to. */
+export const SIGNER_CHECKS = ['signer registered', 'key valid when anchored', "signer's role"];
+const SIGNER_CHECK_OF = {
+  'key registered': SIGNER_CHECKS[0],
+  party: SIGNER_CHECKS[0],
+  'public key': SIGNER_CHECKS[0],
+  algorithm: SIGNER_CHECKS[0],
+  'key valid before anchoring': SIGNER_CHECKS[1],
+  'key not revoked': SIGNER_CHECKS[1],
+  role: SIGNER_CHECKS[2],
+};
+
 /**
  * Apply the verifier rule to `signer` (a decoded SignerView) for a document anchored in
  * `block`, signed with `publicKey` ({keyId, party, alg, publicKey}) and of `docType`.
@@ -35,7 +55,8 @@ export function rolesAllowedToSign(docType) {
  */
 export function signerRuleFailures(signer, { publicKey, block, docType }) {
   const failures = [];
-  const fail = (what, expected, found) => failures.push({ what, expected: String(expected), found: String(found) });
+  const fail = (what, expected, found) =>
+    failures.push({ what, check: SIGNER_CHECK_OF[what], expected: String(expected), found: String(found) });
   const anchored = BigInt(block);
   if (signer.validFromBlock === 0n) {
     fail('key registered', `key ${publicKey.keyId} in the PartyRegistry`, 'no such key');

@@ -99,6 +99,33 @@ test('role order and signable document types equal traceability.Role and SIGNABL
   assert.equal(v.keccakText(vectors.keccakText.text), vectors.keccakText.hash);
 });
 
+test('signer fields equal traceability.trade.signers.SIGNER_FIELDS', () => {
+  assert.deepEqual(JSON.parse(JSON.stringify(v.SIGNER_FIELDS)), vectors.signerFields);
+});
+
+// Types only (names may differ): what the ABI encoder and decoder depend on.
+function shape(item) {
+  const param = (p) => ({ type: p.type, indexed: Boolean(p.indexed), components: (p.components ?? []).map(param) });
+  return { type: item.type, name: item.name, inputs: item.inputs.map(param), outputs: (item.outputs ?? []).map(param) };
+}
+
+test('the verifier\'s human-readable ABI matches the compiled contracts', () => {
+  const abis = [
+    [v.TRADE_REGISTRY_ABI, 'TradeRegistry'],
+    [v.PARTY_REGISTRY_ABI, 'PartyRegistry'],
+    [v.TRACE_REGISTRY_ABI, 'TraceRegistry'],
+  ];
+  for (const [ours, contract] of abis) {
+    const compiled = vectors.abi[contract];
+    assert.ok(compiled, `no artifact for ${contract}`);
+    for (const item of ours) {
+      const match = compiled.find((c) => c.type === item.type && c.name === item.name);
+      assert.ok(match, `${contract}.${item.name} is not in the compiled ABI`);
+      assert.deepEqual(shape(item), shape(match), `${contract}.${item.name}`);
+    }
+  }
+});
+
 test('the signer rule checks party, key, algorithm, validity window and role', () => {
   const publicKey = { keyId: 'k1', party: 'P1', alg: 'ES256', publicKey: 'AAAA' };
   const good = {
