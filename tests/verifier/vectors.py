@@ -19,6 +19,7 @@ from traceability.merkle import MerkleTree, leaf_hash
 from traceability.signing import b64url_decode, b64url_encode, load_public_key
 from ledger_client import load_artifacts
 from traceability.signing.parties import SIGNABLE_DOC_TYPES
+from traceability.trade.models import DOCUMENT_MODELS
 from traceability.trade.signers import SIGNER_FIELDS
 
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -175,6 +176,7 @@ def build_vectors() -> dict[str, Any]:
             role.value: sorted(doc.value for doc in SIGNABLE_DOC_TYPES.get(role, ()))
             for role in Role
         },
+        "messageKinds": {name: model.kind.value for name, model in DOCUMENT_MODELS.items()},  # type: ignore[attr-defined]
         "signerFields": {kind.value: list(fields) for kind, fields in SIGNER_FIELDS.items()},
         "keccakText": {"text": "3301960001", "hash": _keccak(b"3301960001")},
         "abi": {name: artifact.abi for name, artifact in load_artifacts().items()},

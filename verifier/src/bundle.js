@@ -6,7 +6,7 @@ import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
 import { processProof } from './merkle.js';
-import { SIGNER_FIELDS } from './rules.js';
+import { MESSAGE_KINDS, SIGNER_FIELDS } from './rules.js';
 import { decodeSignature, verifySignature } from './signatures.js';
 
 export const BUNDLE_FORMAT = 'sandan-bundle/2';
@@ -47,9 +47,10 @@ function checkDocumentLocally(report, entry, index) {
       `key ${payload.keyId} of ${payload.party}, ${envelope.alg}`,
       `key ${key.keyId} of ${key.party}, ${key.alg}`,
     );
+  const kind = MESSAGE_KINDS[entry.messageType];
   report
     .start(label, 'document type')
-    .expect(payload.docType === entry.messageType, `docType ${entry.messageType}`, `docType ${payload.docType}`);
+    .expect(kind !== undefined && payload.docType === kind, `docType ${kind ?? `of a known CEB message type, not ${entry.messageType}`}`, `docType ${payload.docType}`);
   const hashCheck = report.start(label, 'content hash');
   const digest = attempt(hashCheck, () => contentHashHex(payload));
   if (digest !== undefined) hashCheck.expect(digest === entry.contentHash, `contentHash ${entry.contentHash}`, `recomputed ${digest}`);
@@ -65,7 +66,7 @@ function checkDocumentLocally(report, entry, index) {
     );
     if (signatureCheck.status === 'ok') signatureCheck.found = `${key.alg} by ${key.party}${xml ? ' over the XML bytes' : ''}`;
   });
-  const fields = SIGNER_FIELDS[entry.messageType] ?? [];
+  const fields = SIGNER_FIELDS[kind] ?? [];
   const document = isObject(payload.document) ? payload.document : {};
   report
     .start(label, 'signer named in the document')
@@ -92,7 +93,7 @@ function checkDocumentLocally(report, entry, index) {
 function checkTradeId(report, bundle) {
   const key = `${bundle.ebpCode}/${bundle.orderNo}`;
   const digest = toHex(sha256(utf8(key)));
-  const orders = (bundle.documents ?? []).filter((d) => d?.messageType === 'order');
+  const orders = (Array.isArray(bundle.documents) ? bundle.documents : []).filter((d) => MESSAGE_KINDS[d?.messageType] === 'order');
   const named = orders.map((d) => `${d.envelope?.payload?.document?.ebpCode}/${d.envelope?.payload?.document?.orderNo}`);
   const check = report.start('trade', 'trade id');
   if (digest !== bundle.tradeId) return check.fail(`sha256(${key}) = ${digest}`, `tradeId ${bundle.tradeId}`);

@@ -9,14 +9,14 @@ import { LOT_FORMAT, verifyLot } from './lot.js';
 import { leafHash, processProof } from './merkle.js';
 import { OUTCOME, Report } from './report.js';
 import { ChainUnreachable, RpcClient } from './rpc.js';
-import { KEY_ALGORITHM, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, signerRuleFailures } from './rules.js';
+import { KEY_ALGORITHM, MESSAGE_KINDS, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, signerRuleFailures } from './rules.js';
 import { ALGORITHMS, loadPublicKey, verifySignature } from './signatures.js';
 import { sm2Z } from './sm2.js';
 import { TrustRoots, parseRegistryList, parseTrustFile } from './trust.js';
 import { materialKind, startPage } from './ui.js';
 
 globalThis.sandanVerifier = Object.freeze({
-  ALGORITHMS, BUNDLE_FORMAT, KEY_ALGORITHM, LOT_FORMAT, OUTCOME, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, PARTY_REGISTRY_ABI, TRACE_REGISTRY_ABI, TRADE_REGISTRY_ABI,
+  ALGORITHMS, BUNDLE_FORMAT, KEY_ALGORITHM, LOT_FORMAT, MESSAGE_KINDS, OUTCOME, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, PARTY_REGISTRY_ABI, TRACE_REGISTRY_ABI, TRADE_REGISTRY_ABI,
   ChainUnreachable, Report, RpcClient, TrustRoots,
   b64urlDecode, b64urlEncode, canonicalBytes, contentHashHex, fromHex, keccak256, keccakText, leafHash, loadPublicKey,
   materialKind, parseRegistryList, parseTrustFile, processProof, sha256, signerRuleFailures, sm2Z, sm3, toHex, utf8,

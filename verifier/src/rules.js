@@ -20,6 +20,12 @@ export const SIGNABLE_DOC_TYPES = {
   warehouse: ['epcis-event'],
 };
 
+/** The document kind of each CEB message type (traceability.trade.models.DOCUMENT_MODELS). */
+export const MESSAGE_KINDS = {
+  CEB311: 'order', CEB411: 'payment', CEB511: 'waybill', CEB621: 'inventory',
+  CEB303: 'order', CEB403: 'payment', CEB505: 'waybill', CEB603: 'inventory',
+};
+
 /** traceability.trade.signers.SIGNER_FIELDS: the fields that may name a document's signer. */
 export const SIGNER_FIELDS = {
   order: ['ebpCode', 'ebcCode'],

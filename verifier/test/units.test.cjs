@@ -99,8 +99,9 @@ test('role order and signable document types equal traceability.Role and SIGNABL
   assert.equal(v.keccakText(vectors.keccakText.text), vectors.keccakText.hash);
 });
 
-test('signer fields equal traceability.trade.signers.SIGNER_FIELDS', () => {
+test('signer fields and message kinds equal SIGNER_FIELDS and DOCUMENT_MODELS', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(v.SIGNER_FIELDS)), vectors.signerFields);
+  assert.deepEqual({ ...v.MESSAGE_KINDS }, vectors.messageKinds);
 });
 
 // Types only (names may differ): what the ABI encoder and decoder depend on.
