@@ -129,7 +129,13 @@ def trade_world(tmp: Path) -> Iterator[TradeWorld]:
             outcomes = run_trade_demo(run)
             bank = register_party(client, bearer(ADMIN_TOKEN), "BANK-VERIFIER", ("bank",))
             yield TradeWorld(
-                settings.public_base_url, node.rpc_url, client, runtime, outcomes, trust, bank.headers
+                settings.public_base_url,
+                node.rpc_url,
+                client,
+                runtime,
+                outcomes,
+                trust,
+                bank.headers,
             )
         engine.dispose()
     finally:
@@ -142,7 +148,7 @@ def forge_order_signed_by_unregistered_key(world: TradeWorld, bundle: dict[str, 
     The forgery is anchored for real (as a compromised anchorer could), so every hash, proof
     and receipt checks out: only the signer rule can catch it. Returns the forged key id.
     """
-    entry = next(d for d in bundle["documents"] if d["messageType"] == "order")
+    entry = next(d for d in bundle["documents"] if d["envelope"]["payload"]["docType"] == "order")
     payload = entry["envelope"]["payload"]
     key = SigningKey.generate(Algorithm.ED25519)
     key_id = f"{payload['party']}-forged"

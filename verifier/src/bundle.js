@@ -266,6 +266,7 @@ export async function verifyBundle(bundle, { rpc, trust, report }) {
     `${documents.length || 'some'} readable documents`, `${docs.length} readable`);
   checkTradeId(report, bundle);
   checkVerdictLocally(report, bundle);
+  const chainCheck = report.start('chain', 'chain id');
   let nodeChain;
   try {
     nodeChain = await nodeChainId(rpc);
@@ -276,7 +277,7 @@ export async function verifyBundle(bundle, { rpc, trust, report }) {
   }
   const registries = { tradeRegistry: chain.tradeRegistry, partyRegistry: chain.partyRegistry };
   const usable = checkChainAndTrust(report, {
-    chain, nodeChain, trust, registries: [['trade registry', chain.tradeRegistry], ['party registry', chain.partyRegistry]],
+    chainCheck, chain, nodeChain, trust, registries: [['trade registry', chain.tradeRegistry], ['party registry', chain.partyRegistry]],
   });
   if (!usable) {
     report.start('chain', 'chain reads').skip('not asked: a registry is not trusted or the chain differs');

@@ -17,10 +17,8 @@ export async function nodeChainId(rpc) {
  * Check the chain id and that every registry is trusted; returns true when chain reads of
  * these registries mean anything.
  */
-export function checkChainAndTrust(report, { chain, nodeChain, trust, registries }) {
-  const sameChain = report
-    .start('chain', 'chain id')
-    .expect(chain.chainId === nodeChain, `bundle's chain ${chain.chainId}`, `node is chain ${nodeChain}`);
+export function checkChainAndTrust(report, { chainCheck, chain, nodeChain, trust, registries }) {
+  const sameChain = chainCheck.expect(chain.chainId === nodeChain, `bundle's chain ${chain.chainId}`, `node is chain ${nodeChain}`);
   let trusted = true;
   for (const [name, address] of registries) {
     const check = report.start('chain', `${name} trusted`);

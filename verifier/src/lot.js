@@ -168,6 +168,7 @@ export async function verifyLot(data, { rpc, trust, report }) {
       report.start(ev.label, 'envelope verified').fail(`envelope ${ev.item.envelopeHash} verified`, 'its checks failed (see above)');
     }
   });
+  const chainCheck = report.start('chain', 'chain id');
   let nodeChain;
   try {
     nodeChain = await nodeChainId(rpc);
@@ -178,7 +179,7 @@ export async function verifyLot(data, { rpc, trust, report }) {
   }
   const registries = { traceRegistry: chain.traceRegistry, partyRegistry: chain.partyRegistry };
   const usable = checkChainAndTrust(report, {
-    chain, nodeChain, trust, registries: [['trace registry', chain.traceRegistry], ['party registry', chain.partyRegistry]],
+    chainCheck, chain, nodeChain, trust, registries: [['trace registry', chain.traceRegistry], ['party registry', chain.partyRegistry]],
   });
   const chainable = events.filter((ev) => ev.chainable);
   const reads = report.start('chain', 'chain reads');
