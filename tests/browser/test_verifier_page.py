@@ -77,8 +77,17 @@ def test_verifier_page_shows_genuine_bundle_authentic(
     assert world.python_verdict(bundle).outcome is Outcome.AUTHENTIC
     page = chromium.new_page()
     outside: list[str] = []
+    rpc_posts: list[int] = []
     allowed = (world.base_url, world.rpc_url)
     page.on("request", lambda r: None if r.url.startswith(allowed) else outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            rpc_posts.append(len(json.loads(r.post_data or "[]")))
+            if r.url.startswith(world.rpc_url) and r.method == "POST"
+            else None
+        ),
+    )
     report = _verify(
         page,
         f"{world.base_url}/verify",
@@ -93,6 +102,13 @@ def test_verifier_page_shows_genuine_bundle_authentic(
     assert "AUTHENTIC" in text
     statuses = {c["status"] for c in report["checks"]}
     assert statuses == {"ok"}, _failed(report)
+    signatures = [c["found"] for c in report["checks"] if c["name"] == "signature"]
+    assert signatures == [
+        "Ed25519 by 3301960A01",
+        "ES256 by 3301960P03",
+        "SM2 by 3301960L04",
+        "Ed25519 by 3301960A01",
+    ]
     names = {c["name"] for c in report["checks"]}
     for expected in (
         "signature",
@@ -117,9 +133,14 @@ def test_verifier_page_shows_genuine_bundle_authentic(
     notes = page.locator("[data-testid=note]").all_inner_texts()
     assert any("the verdict itself is recomputed only by `sandan verify`" in n for n in notes)
     assert page.locator("[data-testid=check][data-status=ok]").count() == len(report["checks"])
-    # Two rounds: the chain id, then every call and receipt in one batch.
-    batches = page.evaluate("window.sandanPage && window.sandanLastReport && 0")
-    assert batches == 0
+    # Two rounds, one HTTP request each: the chain id, then every call and receipt at once
+    # (two eth_calls per document, tradeOf, and one receipt per distinct transaction).
+    assert len(rpc_posts) == 2
+    assert rpc_posts[0] == 1
+    distinct_tx = {d["anchor"]["txHash"] for d in bundle["documents"]} | {
+        bundle[s]["txHash"] for s in ("verdict", "release", "settlement")
+    }
+    assert rpc_posts[1] == 2 * len(bundle["documents"]) + 1 + len(distinct_tx)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENSHOTS / "verifier-authentic-desktop.png"), full_page=True)
     assert outside == []
@@ -144,6 +165,8 @@ def test_verifier_page_shows_financed_export_authentic_from_a_bundle_link(
     assert page.input_value("#rpc-url") == world.rpc_url
     names = {c["name"] for c in report["checks"]}
     assert {"financing registered", "financing transaction"} <= names
+    algorithms = {c["found"].split(" ")[0] for c in report["checks"] if c["name"] == "signature"}
+    assert algorithms == {"ES256K", "ES256", "SM2"}  # the exporter signs with secp256k1
 
 
 def test_verifier_page_names_untrusted_registry(
@@ -177,7 +200,9 @@ def test_verifier_page_names_signer_missing_from_party_registry(
     python = world.python_verdict(bundle)
     assert python.outcome is Outcome.NOT_AUTHENTIC
     # sandan verify then also recomputes the verdict without the unsigned order: it fails too.
-    assert [c.name for c in python.checks if not c.ok][0] == "documents[0] CEB311: signer registered"
+    assert [c.name for c in python.checks if not c.ok][
+        0
+    ] == "documents[0] CEB311: signer registered"
     page = chromium.new_page()
     report = _verify(
         page,
@@ -258,6 +283,10 @@ def test_verifier_page_shows_mismatched_verdict_of_genuine_documents(
     assert outcome == "verdict-mismatch"
     assert "GENUINE DOCUMENTS, VERDICT MISMATCH" in text
     assert _failed(report) == {"verdict: trade matched on chain"}
+    reasons = page.locator("[data-testid=mismatch-reasons] li").all_inner_texts()
+    rules = {f["rule"] for f in bundle["verdict"]["verdict"]["failures"]}
+    assert len(reasons) == len(bundle["verdict"]["verdict"]["failures"]) >= 2
+    assert all(any(reason.startswith(rule) for reason in reasons) for rule in rules)
 
 
 def test_verifier_page_says_chain_unreachable(

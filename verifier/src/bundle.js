@@ -59,12 +59,9 @@ function checkDocumentLocally(report, entry, index) {
   attempt(signatureCheck, () => {
     // A JSON envelope's signature covers the same RFC 8785 bytes the content hash is taken over.
     const message = xml ? signed : canonicalBytes(payload);
-    signatureCheck.expect(
-      verifySignature(key.alg, key.publicKey, envelope.signature, message),
-      `a valid ${key.alg} signature by key ${key.keyId}`,
-      xml ? 'the signature does not verify over the XML bytes' : 'the signature does not verify',
-    );
-    if (signatureCheck.status === 'ok') signatureCheck.found = `${key.alg} by ${key.party}${xml ? ' over the XML bytes' : ''}`;
+    const ok = verifySignature(key.alg, key.publicKey, envelope.signature, message);
+    const over = xml ? ' over the XML bytes' : '';
+    signatureCheck.expect(ok, `a valid ${key.alg} signature by key ${key.keyId}${over}`, ok ? `${key.alg} by ${key.party}${over}` : `the signature does not verify${over}`);
   });
   const fields = SIGNER_FIELDS[kind] ?? [];
   const document = isObject(payload.document) ? payload.document : {};

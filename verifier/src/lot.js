@@ -62,12 +62,10 @@ function checkEnvelopes(report, envelopes) {
       `key ${key.keyId} of ${key.party}, ${key.alg}, docType ${envelope.payload.docType}`,
     ));
     const signature = report.start(label, 'signature');
-    const signed = attempt(signature, () => signature.expect(
-      verifySignature(key.alg, key.publicKey, envelope.signature, canonicalBytes(envelope.payload)),
-      `a valid ${key.alg} signature by key ${key.keyId}`,
-      'the signature does not verify',
-    ));
-    if (signed) signature.found = `${key.alg} by ${key.party}`;
+    const signed = attempt(signature, () => {
+      const ok = verifySignature(key.alg, key.publicKey, envelope.signature, canonicalBytes(envelope.payload));
+      return signature.expect(ok, `a valid ${key.alg} signature by key ${key.keyId}`, ok ? `${key.alg} by ${key.party}` : 'the signature does not verify');
+    });
     verdicts.set(hash, Boolean(hashed && keyed && signed));
   }
   return verdicts;

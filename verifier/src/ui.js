@@ -152,6 +152,7 @@ class Page {
     const verify = this.material.kind === 'bundle' ? verifyBundle : verifyLot;
     this.el('verify').disabled = true;
     this.showBanner('running', 'CHECKING…', `against ${url}`);
+    this.showReasons([]);
     try {
       await verify(this.material.data, { rpc: new RpcClient(url), trust, report });
     } catch (error) {
@@ -221,6 +222,16 @@ class Page {
     return el;
   }
 
+  showReasons(reasons) {
+    const list = this.el('banner-reasons');
+    list.replaceChildren(...reasons.map((reason) => {
+      const item = this.doc.createElement('li');
+      item.textContent = reason;
+      return item;
+    }));
+    list.hidden = reasons.length === 0;
+  }
+
   showBanner(outcome, title, text) {
     const banner = this.el('banner');
     banner.hidden = false;
@@ -240,8 +251,19 @@ class Page {
     else if (outcome === OUTCOME.UNUSABLE) text = report.unusable;
     else if (outcome === OUTCOME.AUTHENTIC) text = `${lead} (${url})`;
     this.showBanner(outcome, title, text);
+    this.showReasons(outcome === OUTCOME.VERDICT_MISMATCH ? mismatchReasons(this.material.data) : []);
     this.el('recalled').hidden = !report.recalled;
   }
+}
+
+/**
+ * The failed rules of a mismatched verdict, as the verdict states them. They can be trusted
+ * as far as the verdict hash goes: it was checked against the one recorded on chain.
+ */
+function mismatchReasons(bundle) {
+  const failures = bundle?.verdict?.verdict?.failures;
+  if (!Array.isArray(failures) || failures.length === 0) return ['the recorded verdict is a mismatch'];
+  return failures.map((f) => `${f.rule} (${f.document}.${f.field}): expected ${JSON.stringify(f.expected)}, found ${JSON.stringify(f.actual)}`);
 }
 
 /** Wire the page in `doc`; resolves once any ?bundle= / ?lot= material is loaded (and checked). */
