@@ -11,13 +11,16 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from typer.testing import CliRunner
 
+from api.anchoring.worker import AnchorWorker
 from api.cli import build_app
+from api.demo.trace import run_trace_demo
 from api.verify.verifier import Outcome
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import ADMIN_TOKEN, SCREENSHOTS
 from tests.browser.trade_world import (
     TradeWorld,
     forge_order_signed_by_unregistered_key,
@@ -26,7 +29,11 @@ from tests.browser.trade_world import (
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
-_DONE = "() => { const b = document.getElementById('banner'); return b && !b.hidden && b.dataset.outcome !== 'running'; }"
+_JSON = {"Accept": "application/json"}
+_DONE = (
+    "() => { const b = document.getElementById('banner');"
+    " return b && !b.hidden && b.dataset.outcome !== 'running'; }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +207,8 @@ def test_verifier_page_names_signer_missing_from_party_registry(
     python = world.python_verdict(bundle)
     assert python.outcome is Outcome.NOT_AUTHENTIC
     # sandan verify then also recomputes the verdict without the unsigned order: it fails too.
-    assert [c.name for c in python.checks if not c.ok][
-        0
-    ] == "documents[0] CEB311: signer registered"
+    first_failure = next(c.name for c in python.checks if not c.ok)
+    assert first_failure == "documents[0] CEB311: signer registered"
     page = chromium.new_page()
     report = _verify(
         page,
@@ -331,3 +337,58 @@ def test_verifier_page_file_works_from_disk(
     )
     assert _banner(page)[0] == "authentic", _failed(report)
     assert errors == []
+
+
+def _lot_material(world: TradeWorld, tmp_path: Path) -> tuple[str, dict[str, Any]]:
+    """Run the trace demo on the world; return the lot's Digital Link and its JSON."""
+    demo = run_trace_demo(
+        world.client, ADMIN_TOKEN, AnchorWorker(world.runtime), tmp_path, lambda _l: None, "lotv"
+    )
+    link = str(demo["digitalLink"])
+    response = world.client.get(link.removeprefix(world.base_url), headers=_JSON)
+    assert response.status_code == 200, response.text
+    lot = response.json()
+    if lot["verification"].get("format") != "sandan-lot/1":
+        pytest.skip(
+            "waits for main to carry the lot helper's verification material: the lot JSON of "
+            "GET /01/{gtin}/10/{lot} has no sandan-lot/1 'verification' yet"
+        )
+    return link, lot
+
+
+def test_verifier_page_checks_a_lot_from_its_digital_link(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    link, lot = _lot_material(world, tmp_path)
+    chain = lot["verification"]["chain"]
+    page = chromium.new_page()
+    page.add_init_script(f"localStorage.setItem('sandan.verifier.rpcUrl', {world.rpc_url!r})")
+    query = urlencode(
+        [("lot", link), ("registry", chain["traceRegistry"]), ("registry", chain["partyRegistry"])]
+    )
+    page.goto(f"{world.base_url}/verify?{query}")
+    page.wait_for_function(_DONE, timeout=30_000)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "verifier-lot.png"), full_page=True)
+    report = page.evaluate("window.sandanLastReport")
+    assert _banner(page)[0] == "authentic", _failed(report)
+    events = lot["verification"]["events"]
+    for name in ("signed envelope carries the event", "anchored on chain", "signer's role"):
+        assert sum(1 for c in report["checks"] if c["name"] == name) == len(events)
+    notes = page.locator("[data-testid=note]").all_inner_texts()
+    assert sum("recomputed only by `sandan verify-lot`" in n for n in notes) == len(events)
+
+    edited = json.loads(json.dumps(lot))
+    edited["verification"]["events"][0]["event"]["eventTime"] = "2020-01-01T00:00:00.000Z"
+    report = _verify(
+        page,
+        f"{world.base_url}/verify",
+        edited,
+        tmp_path,
+        rpc_url=world.rpc_url,
+        registries=[chain["traceRegistry"], chain["partyRegistry"]],
+    )
+    assert _banner(page)[0] == "not-authentic"
+    failed = _failed(report)
+    assert len(failed) == 1
+    assert failed.pop().endswith(": signed envelope carries the event")

@@ -67,7 +67,7 @@ class TradeWorld:
         return [ledger.trade_registry_address, ledger.party_registry_address]
 
     def bundle(self, index: int) -> dict[str, Any]:
-        """A fresh copy of the bundle of demo trade ``index`` (0 clean import, 1 export, 2 short)."""
+        """A fresh copy of demo trade ``index``'s bundle (0 clean import, 1 export, 2 short)."""
         response = self.client.get(
             f"/banks/trades/{self.outcomes[index].trade_id}/bundle", headers=self.bank_headers
         )
