@@ -14,10 +14,10 @@ from typing import Any
 
 from Crypto.Hash import keccak
 
+from ledger_client import load_artifacts
 from traceability import Algorithm, Role, SigningKey, canonical_json, sign_envelope
 from traceability.merkle import MerkleTree, leaf_hash
 from traceability.signing import b64url_decode, b64url_encode, load_public_key
-from ledger_client import load_artifacts
 from traceability.signing.parties import SIGNABLE_DOC_TYPES
 from traceability.trade.models import DOCUMENT_MODELS
 from traceability.trade.signers import SIGNER_FIELDS

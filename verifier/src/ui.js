@@ -180,7 +180,11 @@ class Page {
       title.textContent = name;
       const list = this.doc.createElement('ol');
       section.append(title, list);
-      this.el('checks').append(section);
+      // The chain and trust checks come after the local ones but matter most: list them
+      // right after the format group, whenever they start.
+      const first = this.el('checks').firstElementChild;
+      if (name === 'chain' && first) first.after(section);
+      else this.el('checks').append(section);
       this.groups.set(name, list);
     }
     return this.groups.get(name);
