@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "api.cli.demo",
     "api.cli.service",
     "api.cli.verify",
+    "api.cli.verifier_page",
     "api.cli.chain",
     "api.cli.authorize",
     "api.cli.epcis",
