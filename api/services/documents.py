@@ -34,6 +34,7 @@ from traceability import (
     verify_envelope,
 )
 from traceability.trade import DocumentKind, TradeDocument, TradeKey, parse_document
+from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
 #: Trade document types an envelope may carry through /documents.
 TRADE_DOC_TYPES = frozenset({DocType.ORDER, DocType.PAYMENT, DocType.WAYBILL, DocType.INVENTORY})
@@ -54,20 +55,11 @@ class Submission:
     source_xml: str | None = None
 
 
-#: Which fields of each document kind may name the party that signs it.
-_SIGNER_FIELDS: dict[DocumentKind, tuple[str, ...]] = {
-    DocumentKind.ORDER: ("ebpCode", "ebcCode"),
-    DocumentKind.PAYMENT: ("payCode", "ebcCode", "ebpCode"),
-    DocumentKind.WAYBILL: ("logisticsCode",),
-    DocumentKind.INVENTORY: ("ebcCode", "ebpCode", "agentCode"),
-}
-
-
 def check_signer_named(party_code: str, document: TradeDocument) -> None:
     """A party signs only documents that name it, so no one can sign in another's name."""
-    fields = _SIGNER_FIELDS[document.kind]
-    if any(getattr(document, name, None) == party_code for name in fields):
+    if names_signer(party_code, document):
         return
+    fields = SIGNER_FIELDS[document.kind]
     raise PermissionDenied(
         f"party {party_code} is not named in this {document.kind.value} "
         f"(one of {', '.join(fields)} must be {party_code})",

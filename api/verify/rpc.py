@@ -1,0 +1,214 @@
+"""Plain JSON-RPC reads for the offline verifiers, without web3.
+
+``sandan verify`` and ``sandan verify-lot`` must start fast and trust nothing but
+the node: this module sends batched JSON-RPC requests with the standard library
+(one HTTP request per round of calls), encodes and decodes the registries' calls
+with ``eth_abi`` from the committed artifacts' ABIs (one source of truth with the
+contracts), and tells a node that cannot be reached (:class:`ChainUnreachable`,
+retried with backoff first) from a node that answered with an error
+(:class:`RpcError`, never retried: a revert is an answer).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_hash.auto import keccak
+
+__all__ = [
+    "Call",
+    "ChainUnreachable",
+    "ContractAbi",
+    "JsonRpc",
+    "RpcError",
+    "contract_abi",
+]
+
+#: HTTP statuses worth another try: the node or a proxy in front of it is busy.
+_RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Biggest JSON-RPC answer read (a receipt with many logs stays far below).
+_MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+class ChainUnreachable(Exception):
+    """The node could not be asked (network, timeout, busy): nothing was concluded."""
+
+
+class RpcError(Exception):
+    """The node answered a call with an error (a revert, an unknown method...)."""
+
+    def __init__(self, method: str, error: Mapping[str, Any]) -> None:
+        self.method = method
+        self.code = error.get("code")
+        self.data = error.get("data")
+        super().__init__(f"{method}: {error.get('message', error)}")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One JSON-RPC call of a batch."""
+
+    method: str
+    params: list[Any]
+
+
+@dataclass
+class JsonRpc:
+    """A JSON-RPC endpoint asked in batches; counts the calls it made, by method."""
+
+    url: str
+    timeout: float = 10.0
+    attempts: int = 4
+    backoff: float = 0.25
+    counts: Counter[str] = field(default_factory=Counter)
+    _next_id: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ChainUnreachable(f"{self.url!r} is not an http:// or https:// JSON-RPC URL")
+
+    def request(self, method: str, params: Sequence[Any]) -> Any:
+        """One call's result."""
+        return self.batch([Call(method, list(params))])[0]
+
+    def batch(self, calls: Sequence[Call]) -> list[Any]:
+        """The results of ``calls``, in order, from one HTTP request.
+
+        Raises :class:`RpcError` for the first call the node answered with an error.
+        """
+        if not calls:
+            return []
+        first = self._next_id
+        self._next_id += len(calls)
+        body = [
+            {"jsonrpc": "2.0", "id": first + i, "method": c.method, "params": c.params}
+            for i, c in enumerate(calls)
+        ]
+        answers = self._post(body if len(body) > 1 else body[0])
+        if isinstance(answers, dict):
+            answers = [answers]
+        if not isinstance(answers, list):
+            raise ChainUnreachable(f"{self.url} answered something that is not JSON-RPC")
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        results = []
+        for i, c in enumerate(calls):
+            self.counts[c.method] += 1
+            answer = by_id.get(first + i)
+            if answer is None:
+                raise ChainUnreachable(f"{self.url} left call {c.method} unanswered")
+            if answer.get("error") is not None:
+                raise RpcError(c.method, answer["error"])
+            results.append(answer.get("result"))
+        return results
+
+    def _post(self, body: object) -> Any:
+        data = json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 (http(s) only: see __post_init__)
+            self.url, data=data, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        failure = "no attempt made"
+        for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (the user names the node)
+                    return json.loads(response.read(_MAX_ANSWER_BYTES))
+            except urllib.error.HTTPError as exc:
+                failure = f"HTTP {exc.code}"
+                if exc.code not in _RETRY_STATUSES:
+                    break
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+                failure = str(getattr(exc, "reason", exc))
+            except ValueError as exc:  # a proxy's HTML error page, half an answer
+                failure = f"not JSON: {exc}"
+        raise ChainUnreachable(f"cannot reach {self.url}: {failure}")
+
+
+def _type_of(entry: Mapping[str, Any]) -> str:
+    """The canonical ABI type of a parameter (tuples spelled out)."""
+    kind = str(entry["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_type_of(c) for c in entry["components"])
+        return f"({inner}){kind.removeprefix('tuple')}"
+    return kind
+
+
+def _named(entry: Mapping[str, Any], value: Any) -> Any:
+    """A decoded value with struct components as dicts keyed by their Solidity names."""
+    kind = str(entry["type"])
+    if kind == "tuple":
+        return {c["name"]: _named(c, v) for c, v in zip(entry["components"], value, strict=True)}
+    if kind.startswith("tuple["):
+        element = {**entry, "type": "tuple"}
+        return [_named(element, v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    inputs: tuple[Mapping[str, Any], ...]
+    outputs: tuple[Mapping[str, Any], ...]
+
+    @functools.cached_property
+    def selector(self) -> bytes:
+        signature = f"{self.name}({','.join(_type_of(i) for i in self.inputs)})"
+        return keccak(signature.encode())[:4]
+
+
+@dataclass(frozen=True)
+class ContractAbi:
+    """The view functions and event topics of one registry, from its artifact's ABI."""
+
+    name: str
+    functions: Mapping[str, _Function]
+    topics: Mapping[str, bytes]
+
+    def call(self, address: str, function: str, *args: Any, block: int | str = "latest") -> Call:
+        """An ``eth_call`` of ``function(*args)`` at ``address``, as of ``block``."""
+        fn = self.functions[function]
+        data = fn.selector + encode([_type_of(i) for i in fn.inputs], list(args))
+        tag = hex(block) if isinstance(block, int) else block
+        return Call("eth_call", [{"to": address, "data": "0x" + data.hex()}, tag])
+
+    def decode(self, function: str, result: str) -> Any:
+        """The decoded result of ``function``: its only output, or a tuple of them."""
+        fn = self.functions[function]
+        raw = bytes.fromhex(str(result).removeprefix("0x"))
+        values = decode([_type_of(o) for o in fn.outputs], raw)
+        named = [_named(o, v) for o, v in zip(fn.outputs, values, strict=True)]
+        return named[0] if len(named) == 1 else tuple(named)
+
+    def topic(self, event: str) -> str:
+        """``topic0`` of ``event`` as 0x-hex."""
+        return "0x" + self.topics[event].hex()
+
+
+@functools.cache
+def contract_abi(name: str) -> ContractAbi:
+    """The ABI of registry ``name`` (``TradeRegistry``, ``TraceRegistry``, ``PartyRegistry``)."""
+    import ledger_client  # the package is lazy: this only finds its folder
+
+    path = Path(ledger_client.__file__).parent / "artifacts" / f"{name}.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))["abi"]
+    functions = {
+        e["name"]: _Function(e["name"], tuple(e["inputs"]), tuple(e["outputs"]))
+        for e in entries
+        if e["type"] == "function"
+    }
+    topics = {
+        e["name"]: keccak(f"{e['name']}({','.join(_type_of(i) for i in e['inputs'])})".encode())
+        for e in entries
+        if e["type"] == "event"
+    }
+    return ContractAbi(name, functions, topics)
