@@ -2,6 +2,9 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
 import {StandardLeaf} from "./utils/StandardLeaf.sol";
@@ -12,14 +15,22 @@ import {StandardLeaf} from "./utils/StandardLeaf.sol";
  *
  * Storage is packed for cost: a batch is one slot (anchorer, leaf count, block), so
  * anchoring a batch of any size costs about the same. Batch ids only travel in events.
+ *
+ * Customs and banks may keep their keys to themselves: each of their writes also exists as a
+ * `...WithSig` function that anyone relays with the party's EIP-712 {Authorization}, one nonce
+ * per signer, so the party's account needs neither ether nor a node.
  */
-contract TradeRegistry is ITradeRegistry, AccessControl {
+contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     /// @dev Role of the sandan service account: anchors batches, revokes documents, records verdicts.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
     /// @dev Role of customs: releases matched trades.
     bytes32 public constant CUSTOMS_ROLE = keccak256("CUSTOMS_ROLE");
     /// @dev Role of banks: confirm settlement, register and discharge financing.
     bytes32 public constant BANK_ROLE = keccak256("BANK_ROLE");
+
+    /// @dev EIP-712 type hash of {Authorization}.
+    bytes32 private constant _AUTHORIZATION_TYPEHASH =
+        keccak256("Authorization(uint8 action,bytes32 tradesRoot,bytes32 data,uint256 nonce,uint256 deadline)");
 
     struct DocumentEntry {
         DocumentStatus status;
@@ -45,7 +56,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl {
     mapping(bytes32 tradeId => TradeEntry) private _trades;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants the working roles.
-    constructor() {
+    constructor() EIP712("sandan TradeRegistry", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
     }
 
@@ -101,49 +112,99 @@ contract TradeRegistry is ITradeRegistry, AccessControl {
 
     /// @inheritdoc ITradeRegistry
     function release(bytes32 tradeId) external onlyRole(CUSTOMS_ROLE) {
-        _release(tradeId);
+        _release(tradeId, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
     function releaseBatch(bytes32[] calldata tradeIds) external onlyRole(CUSTOMS_ROLE) {
         for (uint256 i = 0; i < tradeIds.length; ++i) {
-            _release(tradeIds[i]);
+            _release(tradeIds[i], msg.sender);
         }
     }
 
     /// @inheritdoc ITradeRegistry
     function confirmSettlement(bytes32 tradeId, bytes32 settlementRef) external onlyRole(BANK_ROLE) {
-        if (settlementRef == bytes32(0)) revert TradeRegistryZeroSettlementRef(tradeId);
-        TradeEntry storage trade = _trades[tradeId];
-        if (trade.releasedBlock == 0) revert TradeRegistryTradeNotReleased(tradeId);
-        if (trade.settledBlock != 0) revert TradeRegistrySettlementAlreadyConfirmed(tradeId, trade.settlementRef);
-        trade.settledBlock = uint64(block.number);
-        trade.settlementRef = settlementRef;
-        emit SettlementConfirmed(tradeId, settlementRef, msg.sender);
+        _confirmSettlement(tradeId, settlementRef, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
     function registerFinancing(bytes32 tradeId, bytes32 termsHash) external onlyRole(BANK_ROLE) {
-        if (termsHash == bytes32(0)) revert TradeRegistryZeroTermsHash(tradeId);
-        TradeEntry storage trade = _requireKnownTrade(tradeId);
-        if (trade.financier != address(0)) revert TradeRegistryAlreadyFinanced(tradeId, trade.financier);
-        if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
-        trade.financier = msg.sender;
-        trade.financedBlock = uint64(block.number);
-        trade.financingTerms = termsHash;
-        emit FinancingRegistered(tradeId, msg.sender, termsHash);
+        _registerFinancing(tradeId, termsHash, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
     function dischargeFinancing(bytes32 tradeId) external {
-        TradeEntry storage trade = _trades[tradeId];
-        address financier = trade.financier;
-        if (financier == address(0)) revert TradeRegistryNotFinanced(tradeId);
-        if (financier != msg.sender) revert TradeRegistryNotFinancier(tradeId, financier, msg.sender);
-        trade.financier = address(0);
-        trade.financedBlock = 0;
-        trade.financingTerms = bytes32(0);
-        emit FinancingDischarged(tradeId, msg.sender);
+        _dischargeFinancing(tradeId, msg.sender);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function releaseWithSig(
+        address signer,
+        bytes32[] calldata tradeIds,
+        bool[] calldata proofFlags,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 tradesRoot = _tradesRoot(tradeIds, proofFlags);
+        _authorize(signer, AuthorizationAction.Release, tradesRoot, bytes32(0), nonce, deadline, signature);
+        _checkRole(CUSTOMS_ROLE, signer);
+        for (uint256 i = 0; i < tradeIds.length; ++i) {
+            _release(tradeIds[i], signer);
+        }
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function confirmSettlementWithSig(
+        address signer,
+        bytes32 tradeId,
+        bytes32 settlementRef,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
+        _authorize(signer, AuthorizationAction.ConfirmSettlement, tradesRoot, settlementRef, nonce, deadline, signature);
+        _checkRole(BANK_ROLE, signer);
+        _confirmSettlement(tradeId, settlementRef, signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function registerFinancingWithSig(
+        address signer,
+        bytes32 tradeId,
+        bytes32 termsHash,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
+        _authorize(signer, AuthorizationAction.RegisterFinancing, tradesRoot, termsHash, nonce, deadline, signature);
+        _checkRole(BANK_ROLE, signer);
+        _registerFinancing(tradeId, termsHash, signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function dischargeFinancingWithSig(
+        address signer,
+        bytes32 tradeId,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
+        _authorize(signer, AuthorizationAction.DischargeFinancing, tradesRoot, bytes32(0), nonce, deadline, signature);
+        _dischargeFinancing(tradeId, signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function nonces(address owner) public view override(ITradeRegistry, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @inheritdoc ITradeRegistry
@@ -208,12 +269,73 @@ contract TradeRegistry is ITradeRegistry, AccessControl {
         emit VerdictRecorded(tradeId, verdictHash, matched, verdictCount);
     }
 
-    function _release(bytes32 tradeId) private {
+    function _release(bytes32 tradeId, address customs) private {
         TradeEntry storage trade = _requireKnownTrade(tradeId);
         if (trade.releasedBlock != 0) revert TradeRegistryTradeAlreadyReleased(tradeId, trade.releasedBlock);
         if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
         trade.releasedBlock = uint64(block.number);
-        emit TradeReleased(tradeId, msg.sender);
+        emit TradeReleased(tradeId, customs);
+    }
+
+    function _confirmSettlement(bytes32 tradeId, bytes32 settlementRef, address bank) private {
+        if (settlementRef == bytes32(0)) revert TradeRegistryZeroSettlementRef(tradeId);
+        TradeEntry storage trade = _trades[tradeId];
+        if (trade.releasedBlock == 0) revert TradeRegistryTradeNotReleased(tradeId);
+        if (trade.settledBlock != 0) revert TradeRegistrySettlementAlreadyConfirmed(tradeId, trade.settlementRef);
+        trade.settledBlock = uint64(block.number);
+        trade.settlementRef = settlementRef;
+        emit SettlementConfirmed(tradeId, settlementRef, bank);
+    }
+
+    function _registerFinancing(bytes32 tradeId, bytes32 termsHash, address financier) private {
+        if (termsHash == bytes32(0)) revert TradeRegistryZeroTermsHash(tradeId);
+        TradeEntry storage trade = _requireKnownTrade(tradeId);
+        if (trade.financier != address(0)) revert TradeRegistryAlreadyFinanced(tradeId, trade.financier);
+        if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
+        trade.financier = financier;
+        trade.financedBlock = uint64(block.number);
+        trade.financingTerms = termsHash;
+        emit FinancingRegistered(tradeId, financier, termsHash);
+    }
+
+    function _dischargeFinancing(bytes32 tradeId, address caller) private {
+        TradeEntry storage trade = _trades[tradeId];
+        address financier = trade.financier;
+        if (financier == address(0)) revert TradeRegistryNotFinanced(tradeId);
+        if (financier != caller) revert TradeRegistryNotFinancier(tradeId, financier, caller);
+        trade.financier = address(0);
+        trade.financedBlock = 0;
+        trade.financingTerms = bytes32(0);
+        emit FinancingDischarged(tradeId, caller);
+    }
+
+    /// @dev Checks `signature` of `signer` over the {Authorization} and consumes its nonce.
+    function _authorize(
+        address signer,
+        AuthorizationAction action,
+        bytes32 tradesRoot,
+        bytes32 data,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        if (block.timestamp > deadline) revert TradeRegistryExpiredAuthorization(deadline);
+        bytes32 structHash = keccak256(abi.encode(_AUTHORIZATION_TYPEHASH, action, tradesRoot, data, nonce, deadline));
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(_hashTypedDataV4(structHash), signature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) {
+            revert TradeRegistryInvalidSigner(recovered, signer);
+        }
+        _useCheckedNonce(signer, nonce);
+    }
+
+    /// @dev The root that `tradeIds` alone rebuild along `proofFlags`: with no proof hashes
+    /// allowed, a relayer can submit the whole signed set only, never a subset of it.
+    function _tradesRoot(bytes32[] calldata tradeIds, bool[] calldata proofFlags) private pure returns (bytes32) {
+        bytes32[] memory leaves = new bytes32[](tradeIds.length);
+        for (uint256 i = 0; i < tradeIds.length; ++i) {
+            leaves[i] = StandardLeaf.hash(tradeIds[i]);
+        }
+        return MerkleProof.processMultiProof(new bytes32[](0), proofFlags, leaves);
     }
 
     function _requireKnownTrade(bytes32 tradeId) private view returns (TradeEntry storage trade) {

@@ -1,4 +1,4 @@
-"""Chain access for sandan: compile, deploy and call the trade and trace registries.
+"""Chain access for sandan: compile, deploy and call the trade, trace and party registries.
 
 ``import ledger_client`` is cheap: every public name is loaded from its module on
 first use (PEP 562), so a command that never touches the chain never imports web3;
@@ -54,8 +54,10 @@ if TYPE_CHECKING:
         stop_embedded_node,
         write_node_record,
     )
+    from ledger_client.party_registry import PartyRegistryClient
     from ledger_client.providers import check_connection, make_web3, redact_url
     from ledger_client.types import (
+        AccountView,
         Address,
         Batch,
         Bytes32,
@@ -64,8 +66,11 @@ if TYPE_CHECKING:
         DocumentRecord,
         DocumentStatus,
         EventCheck,
+        KeyView,
         LotBatch,
         LotStatus,
+        PartyView,
+        SignerView,
         TradeRecord,
         TradeState,
         TxHash,
@@ -76,6 +81,7 @@ if TYPE_CHECKING:
 _MODULE_OF: dict[str, str] = {
     "DEV_CHAIN_IDS": "accounts",
     "DEV_PARTIES": "accounts",
+    "AccountView": "types",
     "Address": "types",
     "AnchorNotFound": "errors",
     "ArtifactsError": "errors",
@@ -95,14 +101,18 @@ _MODULE_OF: dict[str, str] = {
     "EmbeddedNode": "node",
     "EmbeddedNodeError": "errors",
     "EventCheck": "types",
+    "KeyView": "types",
     "LedgerError": "errors",
     "LedgerSettings": "config",
     "LotBatch": "types",
     "LotStatus": "types",
     "NonceManager": "_nonces",
+    "PartyRegistryClient": "party_registry",
+    "PartyView": "types",
     "ProviderError": "errors",
     "ReceiptTimeout": "errors",
     "RetryPolicy": "_retry",
+    "SignerView": "types",
     "TraceRegistryClient": "client",
     "TradeRecord": "types",
     "TradeRegistryClient": "client",
@@ -134,6 +144,7 @@ _MODULE_OF: dict[str, str] = {
 __all__ = [
     "DEV_CHAIN_IDS",
     "DEV_PARTIES",
+    "AccountView",
     "Address",
     "AnchorNotFound",
     "ArtifactsError",
@@ -153,14 +164,18 @@ __all__ = [
     "EmbeddedNode",
     "EmbeddedNodeError",
     "EventCheck",
+    "KeyView",
     "LedgerError",
     "LedgerSettings",
     "LotBatch",
     "LotStatus",
     "NonceManager",
+    "PartyRegistryClient",
+    "PartyView",
     "ProviderError",
     "ReceiptTimeout",
     "RetryPolicy",
+    "SignerView",
     "TraceRegistryClient",
     "TradeRecord",
     "TradeRegistryClient",

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: The deployable contracts; each lives in ``contracts/<Name>.sol``.
-CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry")
+CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry", "PartyRegistry")
 #: Both py-evm 0.12 (eth-tester) and anvil 1.x run Cancun code.
 EVM_VERSION = "cancun"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"

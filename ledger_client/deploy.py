@@ -1,4 +1,4 @@
-"""Deploy both registries, grant roles, and keep the result in a deployment file."""
+"""Deploy the three registries, grant roles, and keep the result in a deployment file."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ledger_client._transact import Transactor
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.compile import CONTRACT_NAMES, load_artifacts
 from ledger_client.errors import ConfigurationError, DeploymentError
+from ledger_client.party_registry import PartyRegistryClient
 from ledger_client.types import Address, CompiledContract, TxHash
 
 if TYPE_CHECKING:
@@ -29,7 +30,10 @@ _FORMAT = 1
 _CLIENTS: dict[str, type[RegistryClient]] = {
     "TradeRegistry": TradeRegistryClient,
     "TraceRegistry": TraceRegistryClient,
+    "PartyRegistry": PartyRegistryClient,
 }
+#: Granted to the admin unless ``grants`` names its holders: someone must register parties.
+_REGISTRAR_ROLE = "REGISTRAR_ROLE"
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class DeployedContract:
 
 @dataclass(frozen=True)
 class Deployment:
-    """Both registries on one chain, and the roles granted at deployment."""
+    """The registries on one chain, and the roles granted at deployment."""
 
     chain_id: int
     admin: Address
@@ -61,6 +65,11 @@ class Deployment:
     def trace_registry(self) -> DeployedContract:
         """The TraceRegistry deployment."""
         return self.contracts["TraceRegistry"]
+
+    @property
+    def party_registry(self) -> DeployedContract:
+        """The PartyRegistry deployment."""
+        return self.contracts["PartyRegistry"]
 
     def save(self, path: Path) -> None:
         """Write the deployment as JSON (atomically: a reader never sees half a file)."""
@@ -97,6 +106,8 @@ class Deployment:
             raise DeploymentError(f"deployment file {path} is unreadable: {exc}") from exc
         try:
             return _from_json(data)
+        except _Outdated as exc:
+            raise DeploymentError(f"deployment file {path} {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise DeploymentError(f"deployment file {path} is malformed: {exc!r}") from exc
 
@@ -127,15 +138,17 @@ def deploy_registries(
     confirmations: int = 1,
     timeout: float = 120.0,
 ) -> Deployment:
-    """Deploy TradeRegistry and TraceRegistry from ``admin`` and grant roles.
+    """Deploy TradeRegistry, TraceRegistry and PartyRegistry from ``admin`` and grant roles.
 
     ``grants`` maps a role name (``"ANCHORER_ROLE"``...) to accounts; each role is
-    granted on every registry that declares it. All transactions are in flight at once.
+    granted on every registry that declares it. ``REGISTRAR_ROLE`` goes to ``admin``
+    unless ``grants`` names its holders. All transactions are in flight at once.
     """
     compiled = artifacts or load_artifacts()
     wanted = {
         role: [_convert.address(a) for a in accounts] for role, accounts in (grants or {}).items()
     }
+    wanted.setdefault(_REGISTRAR_ROLE, [Address(admin.address)])
     _check_roles(wanted, compiled)
     sender = Transactor(w3, None, admin, confirmations=confirmations, timeout=timeout)
     hashes = {name: _send_deploy(w3, sender, compiled[name]) for name in CONTRACT_NAMES}
@@ -211,6 +224,10 @@ def _grant_all(
     return roles
 
 
+class _Outdated(ValueError):
+    """A deployment file written before one of today's registries existed."""
+
+
 def _from_json(data: Mapping[str, Any]) -> Deployment:
     if data.get("format") != _FORMAT:
         raise ValueError(f"unsupported format {data.get('format')!r}")
@@ -226,7 +243,10 @@ def _from_json(data: Mapping[str, Any]) -> Deployment:
     }
     missing = set(CONTRACT_NAMES) - set(contracts)
     if missing:
-        raise ValueError(f"missing contracts {sorted(missing)}")
+        raise _Outdated(
+            f"has no {', '.join(sorted(missing))}: it predates that registry; "
+            "run `sandan deploy` to redeploy"
+        )
     roles = {
         name: {role: tuple(_convert.address(a) for a in accounts) for role, accounts in per.items()}
         for name, per in data.get("roles", {}).items()

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from web3.types import EventData, LogReceipt
 
 __all__ = [
+    "AccountAdded",
+    "AccountRemoved",
     "BatchAnchored",
     "ContractEvent",
     "DocumentRevoked",
@@ -33,9 +35,15 @@ __all__ = [
     "EventDecoder",
     "FinancingDischarged",
     "FinancingRegistered",
+    "KeyAdded",
+    "KeyRevoked",
     "LotBatchAnchored",
     "LotRecallCleared",
     "LotRecalled",
+    "PartyRecordUpdated",
+    "PartyRegistered",
+    "PartyRoleGranted",
+    "PartyRoleRevoked",
     "RoleAdminChanged",
     "RoleGranted",
     "RoleRevoked",
@@ -161,6 +169,84 @@ class LotRecallCleared:
 
 
 @dataclass(frozen=True)
+class PartyRegistered:
+    """A party was registered with its record hash and role mask (PartyRegistry)."""
+
+    party_id: Bytes32
+    code: str
+    record_hash: Bytes32
+    roles: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class PartyRecordUpdated:
+    """A party's record hash changed (PartyRegistry)."""
+
+    party_id: Bytes32
+    record_hash: Bytes32
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class PartyRoleGranted:
+    """A party was granted a role, by its index (PartyRegistry)."""
+
+    party_id: Bytes32
+    role: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class PartyRoleRevoked:
+    """A party lost a role, by its index (PartyRegistry)."""
+
+    party_id: Bytes32
+    role: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class KeyAdded:
+    """A signing key was registered for a party, with its public key text (PartyRegistry)."""
+
+    party_id: Bytes32
+    key_hash: Bytes32
+    alg: int
+    public_key: str
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class KeyRevoked:
+    """A key was revoked from ``revoked_from_block`` on (PartyRegistry)."""
+
+    key_hash: Bytes32
+    party_id: Bytes32
+    revoked_from_block: int
+    reason: str
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class AccountAdded:
+    """A chain account started acting for a party (PartyRegistry)."""
+
+    party_id: Bytes32
+    account: Address
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class AccountRemoved:
+    """A chain account stopped acting for a party (PartyRegistry)."""
+
+    party_id: Bytes32
+    account: Address
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
 class RoleGranted:
     """A role was granted (OpenZeppelin AccessControl)."""
 
@@ -202,6 +288,14 @@ ContractEvent = (
     | LotBatchAnchored
     | LotRecalled
     | LotRecallCleared
+    | PartyRegistered
+    | PartyRecordUpdated
+    | PartyRoleGranted
+    | PartyRoleRevoked
+    | KeyAdded
+    | KeyRevoked
+    | AccountAdded
+    | AccountRemoved
     | RoleGranted
     | RoleRevoked
     | RoleAdminChanged

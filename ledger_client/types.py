@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any, NewType
 
 __all__ = [
+    "AccountView",
     "Address",
     "Batch",
     "Bytes32",
@@ -20,9 +21,12 @@ __all__ = [
     "DocumentRecord",
     "DocumentStatus",
     "EventCheck",
+    "KeyView",
     "LogPosition",
     "LotBatch",
     "LotStatus",
+    "PartyView",
+    "SignerView",
     "TradeRecord",
     "TradeState",
     "TxHash",
@@ -187,3 +191,57 @@ class EventCheck:
     def valid(self) -> bool:
         """True when the proof leads to an anchored root of a lot that is not recalled."""
         return self.anchored and not self.recalled
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """A party registered in ``PartyRegistry``; ``roles`` is the current role bit mask."""
+
+    party_id: Bytes32
+    record_hash: Bytes32
+    registered_block: int
+    record_block: int
+    roles: int
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A signing key registered in ``PartyRegistry``; revocation blocks are 0 until revoked."""
+
+    key_hash: Bytes32
+    party_id: Bytes32
+    alg: int
+    public_key_hash: Bytes32
+    valid_from_block: int
+    revoked_from_block: int
+    revocation_block: int
+
+
+@dataclass(frozen=True)
+class SignerView:
+    """A key as ``signerAt`` reports it for one block, with the roles its party held then."""
+
+    key_hash: Bytes32
+    block_number: int
+    party_id: Bytes32
+    alg: int
+    public_key_hash: Bytes32
+    valid_from_block: int
+    revoked_from_block: int
+    roles_at_block: int
+
+    @property
+    def key_valid(self) -> bool:
+        """True when the key was valid before ``block_number`` and not revoked from it on."""
+        registered = 0 < self.valid_from_block < self.block_number
+        revoked = self.revoked_from_block != 0 and self.block_number >= self.revoked_from_block
+        return registered and not revoked
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A chain account acting for a party in ``PartyRegistry``, since ``since_block``."""
+
+    account: Address
+    party_id: Bytes32
+    since_block: int

@@ -30,6 +30,7 @@ from ledger_client import (
     EmbeddedNode,
     EmbeddedNodeError,
     LedgerSettings,
+    PartyRegistryClient,
     TraceRegistryClient,
     TradeRegistryClient,
     deploy_registries,
@@ -78,7 +79,7 @@ def artifacts() -> dict[str, CompiledContract]:
 
 @dataclass
 class ChainWorld:
-    """A chain with both registries deployed and every party's account."""
+    """A chain with the registries deployed and every party's account."""
 
     w3: Web3
     deployment: Deployment
@@ -94,13 +95,18 @@ class ChainWorld:
         address = self.deployment.trace_registry.address
         return TraceRegistryClient(self.w3, address, self.accounts[party], timeout=30)
 
+    def party(self, party: str = "admin") -> PartyRegistryClient:
+        """A PartyRegistry client signing as ``party`` (the admin holds REGISTRAR_ROLE)."""
+        address = self.deployment.party_registry.address
+        return PartyRegistryClient(self.w3, address, self.accounts[party], timeout=30)
+
     def address(self, party: str) -> str:
         """The address of ``party``."""
         return str(self.accounts[party].address)
 
 
 def build_world(w3: Web3, artifacts: dict[str, CompiledContract]) -> ChainWorld:
-    """Deploy both registries on ``w3`` and grant each role to its party."""
+    """Deploy the registries on ``w3`` and grant each role to its party."""
     accounts = dict(zip(PARTIES, dev_accounts(w3, len(PARTIES)), strict=True))
     grants = {
         role: [accounts[p].address for p in ((holders,) if isinstance(holders, str) else holders)]

@@ -6,6 +6,16 @@ pragma solidity 0.8.28;
  * (orders, payments, waybills, inventories), their revocation or supersession, and the
  * per-trade state machine verdict → release → settlement, with financing on the side.
  *
+ * Release, settlement and financing can also be relayed by anyone with the acting party's
+ * EIP-712 signature (domain name "sandan TradeRegistry", version "1") over the typed struct
+ *
+ *     Authorization(uint8 action,bytes32 tradesRoot,bytes32 data,uint256 nonce,uint256 deadline)
+ *
+ * where `action` is an {AuthorizationAction}, `tradesRoot` the OpenZeppelin StandardMerkleTree
+ * root of the trade ids (`bytes32` leaves; for one trade its leaf hash), `data` the settlement
+ * reference or financing terms hash (zero for release and discharge), `nonce` the signer's
+ * current {nonces} value and `deadline` the last valid `block.timestamp`.
+ *
  * This file is the single source of truth for the registry's types, errors and events.
  */
 interface ITradeRegistry {
@@ -23,6 +33,15 @@ interface ITradeRegistry {
         Matched,
         Released,
         Settled
+    }
+
+    /// @dev What an {Authorization} lets a relayer do. `None` is never signed.
+    enum AuthorizationAction {
+        None,
+        Release,
+        ConfirmSettlement,
+        RegisterFinancing,
+        DischargeFinancing
     }
 
     /// @dev An anchored batch. `blockNumber` is zero when the root was never anchored.
@@ -191,6 +210,20 @@ interface ITradeRegistry {
     error TradeRegistryLengthMismatch(uint256 expected, uint256 actual);
 
     /**
+     * @dev The authorization's deadline has passed.
+     * @param deadline Last `block.timestamp` at which the authorization was valid.
+     */
+    error TradeRegistryExpiredAuthorization(uint256 deadline);
+
+    /**
+     * @dev The signature is malformed or was not made by `signer` over the authorization
+     * the call describes (other trades, data, nonce or deadline).
+     * @param recovered Address recovered from the signature (zero when malformed).
+     * @param signer Address the relayer named as the signer.
+     */
+    error TradeRegistryInvalidSigner(address recovered, address signer);
+
+    /**
      * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
      */
     event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount);
@@ -356,6 +389,109 @@ interface ITradeRegistry {
      * Emits a {FinancingDischarged} event.
      */
     function dischargeFinancing(bytes32 tradeId) external;
+
+    /**
+     * @dev Releases the trades `tradeIds` on behalf of `signer`, who signed an {Authorization}
+     * with action `Release` over their StandardMerkleTree root. The leaves, in the order of
+     * `tradeIds`, must rebuild that root along `proofFlags` with no proof hashes (OpenZeppelin
+     * `MerkleProof.processMultiProof` with an empty proof): the call covers exactly the signed set.
+     *
+     * Requirements:
+     *
+     * - `block.timestamp` is not after `deadline`;
+     * - `signature` is `signer`'s, over these trades, `nonce` and `deadline`;
+     * - `nonce` is `signer`'s current nonce (it is then used up);
+     * - `signer` has `CUSTOMS_ROLE`;
+     * - each trade meets the requirements of {release}.
+     *
+     * Emits a {TradeReleased} event per trade, naming `signer` as customs.
+     */
+    function releaseWithSig(
+        address signer,
+        bytes32[] calldata tradeIds,
+        bool[] calldata proofFlags,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /**
+     * @dev Confirms the settlement of trade `tradeId` under `settlementRef` on behalf of
+     * `signer`, who signed an {Authorization} with action `ConfirmSettlement`.
+     *
+     * Requirements:
+     *
+     * - `block.timestamp` is not after `deadline`;
+     * - `signature` is `signer`'s, over this trade, `settlementRef`, `nonce` and `deadline`;
+     * - `nonce` is `signer`'s current nonce (it is then used up);
+     * - `signer` has `BANK_ROLE`;
+     * - the trade meets the requirements of {confirmSettlement}.
+     *
+     * Emits a {SettlementConfirmed} event naming `signer` as the bank.
+     */
+    function confirmSettlementWithSig(
+        address signer,
+        bytes32 tradeId,
+        bytes32 settlementRef,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /**
+     * @dev Registers `signer`'s financing of trade `tradeId` on the terms hashed as `termsHash`;
+     * `signer` signed an {Authorization} with action `RegisterFinancing`.
+     *
+     * Requirements:
+     *
+     * - `block.timestamp` is not after `deadline`;
+     * - `signature` is `signer`'s, over this trade, `termsHash`, `nonce` and `deadline`;
+     * - `nonce` is `signer`'s current nonce (it is then used up);
+     * - `signer` has `BANK_ROLE`;
+     * - the trade meets the requirements of {registerFinancing}.
+     *
+     * Emits a {FinancingRegistered} event naming `signer` as the financier.
+     */
+    function registerFinancingWithSig(
+        address signer,
+        bytes32 tradeId,
+        bytes32 termsHash,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /**
+     * @dev Discharges `signer`'s financing of trade `tradeId`; `signer` signed an {Authorization}
+     * with action `DischargeFinancing`.
+     *
+     * Requirements:
+     *
+     * - `block.timestamp` is not after `deadline`;
+     * - `signature` is `signer`'s, over this trade, `nonce` and `deadline`;
+     * - `nonce` is `signer`'s current nonce (it is then used up);
+     * - `signer` is the bank that registered the financing (no role needed, as for
+     *   {dischargeFinancing}: giving up a claim must never be blocked).
+     *
+     * Emits a {FinancingDischarged} event.
+     */
+    function dischargeFinancingWithSig(
+        address signer,
+        bytes32 tradeId,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /**
+     * @dev Returns the nonce the next {Authorization} of `owner` must carry.
+     */
+    function nonces(address owner) external view returns (uint256);
+
+    /**
+     * @dev Returns the EIP-712 domain separator of this registry on this chain.
+     */
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
 
     /**
      * @dev Returns the batch anchored under `root`; all fields are zero when there is none.

@@ -50,3 +50,20 @@ def test_deployment_load_rejects_bad_files(tmp_path, content, message):
 def test_deploy_registries_rejects_unknown_role(chain_world):
     with pytest.raises(ConfigurationError, match="unknown role"):
         deploy_registries(chain_world.w3, chain_world.accounts["admin"], grants={"PIRATE_ROLE": []})
+
+
+def test_deployment_load_asks_to_redeploy_a_file_without_party_registry(chain_world, tmp_path):
+    path = tmp_path / "deployment.json"
+    chain_world.deployment.save(path)
+    data = json.loads(path.read_text())
+    del data["contracts"]["PartyRegistry"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(DeploymentError, match=r"has no PartyRegistry: .*run `sandan deploy`"):
+        Deployment.load(path)
+
+
+def test_deploy_registries_makes_the_admin_registrar_by_default(chain_world):
+    deployment = chain_world.deployment
+    admin = chain_world.address("admin")
+    assert deployment.roles["PartyRegistry"] == {"REGISTRAR_ROLE": (admin,)}
+    assert chain_world.party("admin").has_role("REGISTRAR_ROLE", admin)
