@@ -23,38 +23,43 @@ Chain reads go through a :class:`LotChain`; errors reaching the chain propagate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any, Literal, Protocol
 
-from Crypto.Hash import keccak
-
+from api.verify.trust import TrustRoots
 from traceability import (
     Algorithm,
     DocType,
-    Role,
     SignedEnvelope,
     TraceabilityError,
     canonical_json,
     load_public_key,
-    may_sign,
 )
 from traceability.epcis import event_hash_bytes
+from traceability.signing.registry_ids import (
+    algorithm_code,
+    key_hash,
+    party_id,
+    public_key_hash,
+    roles_of_mask,
+    signer_mask,
+)
 
-EXIT_VERIFIED = 0
-EXIT_NOT_AUTHENTIC = 1
-EXIT_UNUSABLE = 2
-EXIT_UNREACHABLE = 3
 
-#: The PartyRegistry's KeyAlgorithm enum (0 is "none").
-ALGORITHM_CODES: Mapping[Algorithm, int] = {
-    Algorithm.ED25519: 1,
-    Algorithm.ES256: 2,
-    Algorithm.ES256K: 3,
-    Algorithm.SM2: 4,
-}
-#: Role bit masks of the PartyRegistry: bit i is the i-th role of :class:`traceability.Role`.
-ROLE_BITS: Mapping[Role, int] = {role: 1 << index for index, role in enumerate(Role)}
+class LotOutcome(IntEnum):
+    """What checking a lot concluded, as the exit code of ``sandan verify-lot``."""
+
+    VERIFIED = 0
+    NOT_AUTHENTIC = 1  # a check failed, or an event is still pending
+    UNUSABLE = 2
+    UNREACHABLE = 3
+
+
+class RegistryRefused(Exception):
+    """Raised by a :class:`LotChain` when a registry answered a call with an error or junk."""
+
 
 Status = Literal["passed", "failed", "pending"]
 #: :meth:`LotReport.add`: record a check (name, ok, expected, found) and return ok.
@@ -92,7 +97,11 @@ class Signer(Protocol):
 
 
 class LotChain(Protocol):
-    """The read-only registry calls a lot's check needs, on the trusted registries."""
+    """The read-only registry calls a lot's check needs, on the trusted registries.
+
+    A node that cannot be reached raises its own error (it propagates: nothing was
+    concluded); a call the registry answers with an error raises :class:`RegistryRefused`.
+    """
 
     def verify_event(self, event_hash: bytes, proof: Sequence[bytes]) -> EventAnchor: ...
 
@@ -120,11 +129,18 @@ class LotReport:
 
     checks: list[LotCheck] = field(default_factory=list)
     recalled: bool = False
+    trust_source: str = ""
+    calls: dict[str, int] = field(default_factory=dict)  # chain calls made, by method
 
     @property
     def verified(self) -> bool:
         """True when every check passed (and there was at least one): nothing pending."""
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def outcome(self) -> LotOutcome:
+        """Verified, or not (a failed check or a pending event)."""
+        return LotOutcome.VERIFIED if self.verified else LotOutcome.NOT_AUTHENTIC
 
     @property
     def pending(self) -> int:
@@ -139,9 +155,12 @@ class LotReport:
     def to_json(self) -> dict[str, Any]:
         """The report as JSON."""
         return {
+            "outcome": self.outcome.name.lower(),
             "verified": self.verified,
             "pending": self.pending,
             "recalled": self.recalled,
+            "trustRoots": self.trust_source,
+            "chainCalls": self.calls,
             "checks": [
                 {"check": c.name, "status": c.status, "expected": c.expected, "found": c.found}
                 for c in self.checks
@@ -149,20 +168,15 @@ class LotReport:
         }
 
 
-def keccak256(text: str) -> bytes:
-    """keccak256 of a UTF-8 string (party ids, key hashes, public key hashes)."""
-    return keccak.new(digest_bits=256, data=text.encode("utf-8")).digest()
-
-
 def verify_lot(
-    material: Mapping[str, Any], chain: LotChain, *, chain_id: int, trusted: Collection[str]
+    material: Mapping[str, Any], chain: LotChain, *, chain_id: int, trust: TrustRoots
 ) -> LotReport:
     """Run every check on a lot's material, as :func:`~api.verify.lot_input.lot_material` gives it.
 
-    ``chain_id`` is the node's; ``trusted`` the registries the verifier trusts on it.
+    ``chain_id`` is the node's; ``trust`` the verifier's pinned registries.
     """
-    report = LotReport()
-    if not _check_roots(material, report, chain_id=chain_id, trusted=trusted):
+    report = LotReport(trust_source=trust.source)
+    if not _check_roots(material, report, chain_id=chain_id, trust=trust):
         return report  # nothing an untrusted contract answers means anything
     events = material["events"]
     report.add("events present", bool(events), "at least one event", f"{len(events)} events")
@@ -173,21 +187,20 @@ def verify_lot(
 
 
 def _check_roots(
-    material: Mapping[str, Any], report: LotReport, *, chain_id: int, trusted: Collection[str]
+    material: Mapping[str, Any], report: LotReport, *, chain_id: int, trust: TrustRoots
 ) -> bool:
     named = material["chain"]
     ok = report.add("chain id", named["chainId"] == chain_id, f"{chain_id}", f"{named['chainId']}")
-    pinned = {a.lower() for a in trusted}
+    expected = f"one of {trust.describe(chain_id)}"
     for key, contract in (("traceRegistry", "TraceRegistry"), ("partyRegistry", "PartyRegistry")):
         address = named.get(key)
         if not isinstance(address, str):
-            trusted_here, found = False, f"the lot names no {contract}"
-        elif address.lower() not in pinned:
-            trusted_here, found = False, f"registry {address} is not a trusted registry"
+            trusted, found = False, f"the lot names no {contract}"
+        elif not trust.trusts(chain_id, address):
+            trusted, found = False, f"registry {address} is not a trusted registry"
         else:
-            trusted_here, found = True, f"registry {address}"
-        expected = f"a registry trusted on chain {chain_id}"
-        ok &= report.add(f"{contract} trusted", trusted_here, expected, found)
+            trusted, found = True, f"registry {address}"
+        ok &= report.add(f"{contract} trusted", trusted, expected, found)
     return ok
 
 
@@ -234,8 +247,12 @@ def _check_anchor(
     except (KeyError, TypeError, ValueError) as exc:
         report.add(name, False, "root, proof and block of the batch", f"malformed anchor: {exc}")
         return None
-    answer = chain.verify_event(leaf, proof)
     expected = f"root {root} in block {block}"
+    try:
+        answer = chain.verify_event(leaf, proof)
+    except RegistryRefused as exc:
+        report.add(name, False, expected, f"TraceRegistry.verifyEvent refused: {exc}")
+        return None
     if not answer.anchored:
         found = f"the proof leads to root {answer.root.hex()}, which was never anchored"
     else:
@@ -364,51 +381,50 @@ def _check_signer(
     label: str, signer: _SignedBy, block: int, chain: LotChain, report: LotReport
 ) -> None:
     """The spec's PartyRegistry rule at the anchoring block, for docType epcis-event."""
-    seen = chain.signer_at(keccak256(signer.key_id), block)
-    roles = [role for role, bit in ROLE_BITS.items() if seen.roles_at_block & bit]
+    name = f"{label}: signer registered"
+    try:
+        seen = chain.signer_at(key_hash(signer.key_id), block)
+    except RegistryRefused as exc:
+        report.add(name, False, "an answer from PartyRegistry.signerAt", str(exc))
+        return
+    held = ", ".join(sorted(roles_of_mask(seen.roles_at_block))) or "none"
+    wanted_key = public_key_hash(signer.public_key)
     rules = (
-        ("registered", seen.valid_from_block != 0, "the key registered", "an unknown key"),
+        (seen.valid_from_block != 0, f"key {signer.key_id} registered", "no such key"),
         (
-            "party",
-            seen.party_id == keccak256(signer.party),
-            f"the key of party {signer.party}",
-            f"the key of party id {seen.party_id.hex()}",
+            seen.party_id == party_id(signer.party),
+            f"a key of party {signer.party}",
+            f"a key of party id {seen.party_id.hex()}",
         ),
         (
-            "public key",
-            seen.public_key_hash == keccak256(signer.public_key),
-            f"public key hash {keccak256(signer.public_key).hex()}",
+            seen.public_key_hash == wanted_key,
+            f"public key hash {wanted_key.hex()}",
             f"public key hash {seen.public_key_hash.hex()}",
         ),
         (
-            "algorithm",
-            seen.alg == ALGORITHM_CODES[signer.alg],
-            f"{signer.alg.value} ({ALGORITHM_CODES[signer.alg]})",
-            f"algorithm {seen.alg}",
+            seen.alg == algorithm_code(signer.alg),
+            f"algorithm code {algorithm_code(signer.alg)} ({signer.alg.value})",
+            f"algorithm code {seen.alg}",
         ),
         (
-            "valid before anchoring",
             seen.valid_from_block < block,
-            f"valid from a block before {block}",
-            f"valid from block {seen.valid_from_block}",
+            f"registered before block {block}",
+            f"registered in block {seen.valid_from_block}",
         ),
         (
-            "not revoked",
             seen.revoked_from_block == 0 or block < seen.revoked_from_block,
             f"not revoked at block {block}",
             f"revoked from block {seen.revoked_from_block}",
         ),
         (
-            "role",
-            may_sign(roles, DocType.EPCIS_EVENT),
-            "a role allowed to sign epcis-event at that block",
-            f"roles {', '.join(r.value for r in roles) or 'none'}",
+            bool(seen.roles_at_block & signer_mask(DocType.EPCIS_EVENT)),
+            f"a role allowed to sign epcis-event in block {block}",
+            f"roles {held} in block {block}",
         ),
     )
-    name = f"{label}: signer registered"
-    for rule, ok, expected, found in rules:
+    for ok, expected, found in rules:
         if not ok:
-            report.add(name, False, expected, f"{found} ({rule})")
+            report.add(name, False, expected, found)
             return
-    summary = f"{signer.party}, key {signer.key_id} valid from block {seen.valid_from_block}"
-    report.add(name, True, f"a key of {signer.party} registered before block {block}", summary)
+    found = f"key {signer.key_id} of {signer.party} from block {seen.valid_from_block}, {held}"
+    report.add(name, True, f"a key of {signer.party} registered before block {block}", found)

@@ -2,53 +2,35 @@
 
 The text comes from whoever handed it over, so it is checked before it is
 trusted with anything: its nesting depth is measured *before* ``json.loads``
-(importing eth_account raises the interpreter's recursion limit, and CPython's
-JSON decoder then crashes on a deep enough document instead of raising), it
-must decode to an object, and it must hold the material in the spec's shape.
+(:mod:`traceability.limits`: importing eth_account raises the interpreter's
+recursion limit, and CPython's JSON decoder then crashes on a deep enough
+document instead of raising), it must decode to an object, and it must hold
+the material in the spec's shape.
 Any failure is :class:`UnusableInput` (``sandan verify-lot`` exit 2): nothing
 was concluded about the lot.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-LOT_FORMAT: Final = "sandan-lot/1"
-#: Deepest nesting accepted; a lot is about eight levels deep (envelope → document → event).
-MAX_DEPTH: Final = 64
+from traceability.limits import JsonTooDeep, loads_bounded
 
-# A JSON string literal (escapes included), and the brackets that remain once they are gone.
-_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET: Final = re.compile(r"[\[\]{}]")
+LOT_FORMAT: Final = "sandan-lot/1"
 
 
 class UnusableInput(ValueError):
     """Raised when the input is not JSON, nests too deep, or is not a sandan lot."""
 
 
-def json_depth(text: str) -> int:
-    """The deepest bracket nesting of a JSON text, brackets inside strings not counted."""
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
-
-
-def load_lot(text: str, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def load_lot(text: str | bytes) -> dict[str, Any]:
     """The ``verification`` material of a lot's JSON (the resolver's body, or the material)."""
-    depth = json_depth(text)
-    if depth > max_depth:
-        raise UnusableInput(f"the JSON nests {depth} levels deep, more than {max_depth}")
     try:
-        data = json.loads(text)
-    except ValueError as exc:  # JSONDecodeError, and RecursionError's cousin for odd input
+        data = loads_bounded(text)
+    except JsonTooDeep as exc:
+        raise UnusableInput(f"not a sandan lot: {exc}") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise UnusableInput(f"not JSON: {exc}") from exc
     return lot_material(data)
 
@@ -71,6 +53,8 @@ def lot_material(data: Any) -> dict[str, Any]:
             raise UnusableInput(f"not a sandan lot: {where} is not an object")
         _require(event, "eventHash", str, where)
         _require(event, "event", dict, where)
+        if event.get("envelopeHash") is not None:
+            _require(event, "envelopeHash", str, where)
         if event.get("anchor") is not None:
             _require(event, "anchor", dict, where)
             _require(event["anchor"], "proof", list, f"{where}.anchor")
