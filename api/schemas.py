@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+from traceability.signing.registry_ids import is_valid_uscc
 
 HEX32 = r"^[0-9a-f]{64}$"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -59,6 +61,31 @@ class PartyCreate(ApiModel):
         description="Create a custodial chain account holding the party's contract role "
         "(customs and banks act on chain through it).",
     )
+    uscc: str | None = Field(
+        default=None,
+        description="Unified social credit code (统一社会信用代码, GB 32100-2015), check "
+        "character verified.",
+        examples=["91330100MA27XL0A4J"],
+    )
+    customs_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Z]{10}$",
+        description="Customs registration code (海关注册编码), 10 characters.",
+        examples=["3301960ABC"],
+    )
+
+    @field_validator("uscc")
+    @classmethod
+    def _check_uscc(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_uscc(value):
+            raise ValueError(
+                "not a unified social credit code: 18 characters of 0-9 and A-Y "
+                "(no I, O, S, V, Z) whose last one is the GB 32100-2015 check character"
+            )
+        return value
+
+
+ChainStatus = Literal["pending", "confirmed"]
 
 
 class PartyPublic(ApiModel):
@@ -68,6 +95,16 @@ class PartyPublic(ApiModel):
     name: str
     roles: list[str]
     chain_address: str | None = None
+    uscc: str | None = None
+    customs_code: str | None = None
+    record_hash: str = Field(
+        description="sha256 of the RFC 8785 registration record {code, name, uscc, "
+        "customsCode}: what the PartyRegistry holds."
+    )
+    chain_status: ChainStatus = Field(
+        description="confirmed once every PartyRegistry write about the party is on chain."
+    )
+    chain_block: int | None = None
     created_at: datetime
 
 
@@ -90,6 +127,19 @@ class KeyRevoke(ApiModel):
     """Revoke a key: envelopes it signs are refused from now on."""
 
     reason: str = Field(min_length=1, max_length=500, examples=["key compromised"])
+    compromised_since_block: int | None = Field(
+        default=None,
+        ge=1,
+        description="Revoke as compromised since this block: documents in batches anchored "
+        "from it on no longer verify. At or after the key's registration block, at or before "
+        "the chain's head.",
+    )
+
+
+class RoleGrant(ApiModel):
+    """Grant a party one more role (administrator only)."""
+
+    role: RoleName
 
 
 class CertificateSet(ApiModel):
@@ -110,6 +160,13 @@ class KeyPublic(ApiModel):
     valid_from: datetime
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
+    chain_status: ChainStatus = Field(
+        description="pending until the PartyRegistry records the key (and its revocation); "
+        "documents it signs are anchored only once it is confirmed."
+    )
+    chain_block: int | None = None
+    compromised_since_block: int | None = None
+    revoked_chain_block: int | None = None
 
 
 # --- documents ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from ledger_client import (
     ContractReverted,
     Deployment,
     DeploymentError,
+    PartyRegistryClient,
     ReceiptTimeout,
     TraceRegistryClient,
     TradeRegistryClient,
@@ -66,6 +67,11 @@ class LedgerGateway:
         self.trace = TraceRegistryClient(
             w3, deployment.trace_registry.address, anchorer, confirmations=min(confirmations, 1)
         )
+        # The registrar (the zone operator: here the admin account) writes the
+        # PartyRegistry; the anchorer cannot register a party or a key.
+        self.party = PartyRegistryClient(
+            w3, deployment.party_registry.address, self.admin, confirmations=min(confirmations, 1)
+        )
 
     @classmethod
     def from_settings(cls, settings: ApiSettings) -> LedgerGateway:
@@ -106,6 +112,11 @@ class LedgerGateway:
         """The TraceRegistry address."""
         return str(self.trace.address)
 
+    @property
+    def party_registry_address(self) -> str:
+        """The PartyRegistry address."""
+        return str(self.party.address)
+
     def block_number(self) -> int:
         """The head block number."""
         return int(self.w3.eth.block_number)
@@ -141,7 +152,7 @@ class LedgerGateway:
 
     def resync_nonces(self) -> None:
         """Forget locally counted nonces of the service accounts; ask the node next time."""
-        for account in {self.anchorer.address, self.admin.address}:
+        for account in {self.anchorer.address, self.admin.address}:  # the admin registers
             nonce_manager_for(self.w3, account, self._pending_count(account)).resync()
 
     def _pending_count(self, address: str) -> Callable[[], int]:

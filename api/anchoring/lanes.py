@@ -10,7 +10,14 @@ stored lane        outbox kind    batch                       contract call
 ``lot:<lotId>``    ``event``      Merkle tree, batch_size     ``anchorLotBatch``
 ``verdict``        ``verdict``    up to 100 per transaction   ``recordVerdicts``
 ``supersede``      ``supersede``  one per transaction         ``supersedeDocument``
+``party``          ``party``      up to 50 per transaction    PartyRegistry ``multicall``
 =================  =============  ==========================  ====================
+
+A document or an event signed by a key the PartyRegistry has not yet recorded is
+held back (:meth:`Lane.claimable`): a verifier checks that the key was registered
+before the batch was anchored, so anchoring it earlier would anchor a document that
+can never verify. Registry writes therefore go first, and the lane records their
+blocks on the party and key rows when they are confirmed (:meth:`Lane.on_confirmed`).
 
 Each lane also owns its payload type (:mod:`api.anchoring.payloads`, re-exported
 here): the services write an outbox row's JSON with ``payload.to_json()``
@@ -29,24 +36,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from sqlalchemy import exists, update
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import SelectOfScalar
+
 from api.anchoring.payloads import (
     DocumentPayload,
     LotEventPayload,
+    RegistryPayload,
     SupersedePayload,
     VerdictPayload,
 )
-from api.db.models import OutboxRecord
-from ledger_client import TraceRegistryClient, TradeRegistryClient, TxHash
+from api.db.models import DocumentRecord, OutboxRecord, PartyKeyRecord, PartyRecord
+from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
+from ledger_client import PartyRegistryClient, TraceRegistryClient, TradeRegistryClient, TxHash
 from ledger_client.events import (
+    AccountAdded,
     BatchAnchored,
     ContractEvent,
     DocumentSuperseded,
+    KeyAdded,
+    KeyRevoked,
     LotBatchAnchored,
+    PartyRecordUpdated,
+    PartyRegistered,
+    PartyRoleGranted,
+    PartyRoleRevoked,
     VerdictRecorded,
 )
 from traceability.merkle import MerkleTree
+from traceability.signing.registry_ids import algorithm_code, key_hash, party_id
 
 __all__ = [
+    "PARTY",
+    "REGISTRY_WRITES_PER_TRANSACTION",
     "SUPERSEDE",
     "TRADE",
     "VERDICT",
@@ -57,6 +80,8 @@ __all__ = [
     "Lane",
     "LotEventPayload",
     "LotLane",
+    "PartyLane",
+    "RegistryPayload",
     "SupersedeLane",
     "SupersedePayload",
     "TradeLane",
@@ -68,6 +93,8 @@ __all__ = [
 
 #: Verdicts recorded per transaction (about 4.9 million gas at 100).
 VERDICTS_PER_TRANSACTION = 100
+#: PartyRegistry writes per multicall transaction (a key costs about 100,000 gas).
+REGISTRY_WRITES_PER_TRANSACTION = 50
 _LOT_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -98,11 +125,18 @@ class Chain(Protocol):
         """The TraceRegistry client, signing as the anchorer."""
 
     @property
+    def party(self) -> PartyRegistryClient:
+        """The PartyRegistry client, signing as the registrar."""
+
+    @property
     def first_block(self) -> int:
         """The deployment block: searches for past anchors start there."""
 
     def block_hash(self, number: int) -> str | None:
         """The hash of block ``number`` on the current chain, or None beyond the head."""
+
+
+AnyRegistry = TradeRegistryClient | TraceRegistryClient | PartyRegistryClient
 
 
 class _Payload(Protocol):
@@ -152,8 +186,20 @@ class Lane(ABC, Generic[P]):
         """The Merkle tree of a batch of ``rows``, or None for a lane without one."""
         return None
 
+    def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
+        """``stmt`` (this lane's unbatched rows) narrowed to the rows ready to anchor."""
+        return stmt
+
+    def on_confirmed(
+        self, session: Session, rows: Sequence[OutboxRecord], anchor: ChainAnchor
+    ) -> None:
+        """Record, in ``session``, what the confirmed batch of ``rows`` changed."""
+
+    def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
+        """Undo :meth:`on_confirmed` for a batch the chain forgot (it will be sent again)."""
+
     @abstractmethod
-    def registry(self, chain: Chain) -> TradeRegistryClient | TraceRegistryClient:
+    def registry(self, chain: Chain) -> AnyRegistry:
         """The registry this lane writes to."""
 
     @abstractmethod
@@ -211,6 +257,15 @@ class TradeLane(_MerkleLane[DocumentPayload]):
         """Read a stored payload of this lane."""
         return DocumentPayload.from_json(text)
 
+    def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
+        """Documents whose signing key the PartyRegistry has recorded."""
+        unrecorded = exists().where(
+            col(DocumentRecord.content_hash) == col(OutboxRecord.subject),
+            col(PartyKeyRecord.key_id) == col(DocumentRecord.key_id),
+            col(PartyKeyRecord.chain_block).is_(None),
+        )
+        return stmt.where(~unrecorded)
+
     def registry(self, chain: Chain) -> TradeRegistryClient:
         """TradeRegistry."""
         return chain.trade
@@ -250,6 +305,16 @@ class LotLane(_MerkleLane[LotEventPayload]):
     def parse(self, text: str) -> LotEventPayload:
         """Read a stored payload of this lane."""
         return LotEventPayload.from_json(text)
+
+    def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
+        """Events that are unsigned or whose signing key the PartyRegistry has recorded."""
+        unrecorded = exists().where(
+            col(TraceEventRecord.event_hash) == col(OutboxRecord.subject),
+            col(TraceEnvelopeRecord.content_hash) == col(TraceEventRecord.envelope_hash),
+            col(PartyKeyRecord.key_id) == col(TraceEnvelopeRecord.key_id),
+            col(PartyKeyRecord.chain_block).is_(None),
+        )
+        return stmt.where(~unrecorded)
 
     def registry(self, chain: Chain) -> TraceRegistryClient:
         """TraceRegistry."""
@@ -367,10 +432,157 @@ class SupersedeLane(Lane[SupersedePayload]):
         return _anchor(chain, chain.trade, events, fallback_block=None)
 
 
+@dataclass(frozen=True)
+class PartyLane(Lane[RegistryPayload]):
+    """PartyRegistry writes (parties, roles, keys, accounts), many per ``multicall``.
+
+    Rows go in outbox order, so a party is registered before its keys in the same
+    transaction. A write already on chain (a resend after a crash) makes the whole
+    multicall revert; :meth:`find` then sees every write applied and names the block.
+    """
+
+    kind: ClassVar[str] = "party"
+
+    @property
+    def name(self) -> str:
+        """``party``."""
+        return "party"
+
+    def parse(self, text: str) -> RegistryPayload:
+        """Read a stored payload of this lane."""
+        return RegistryPayload.from_json(text)
+
+    def limit(self, batch_size: int) -> int:
+        """Up to :data:`REGISTRY_WRITES_PER_TRANSACTION` writes per transaction."""
+        return min(batch_size, REGISTRY_WRITES_PER_TRANSACTION)
+
+    def registry(self, chain: Chain) -> PartyRegistryClient:
+        """PartyRegistry."""
+        return chain.party
+
+    def send(
+        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+    ) -> TxHash:
+        """``multicall([...writes])``."""
+        calls = []
+        for row in rows:
+            name, *args = _registry_call(self.parse(row.payload))
+            calls.append(getattr(chain.party, f"encode_{name}")(*args))
+        return chain.party.send_multicall(calls)
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """Every write applied on chain, in the block of the latest one."""
+        payloads = [self.parse(r.payload) for r in rows]
+        applied = [(_applied_block(chain.party, p), p) for p in payloads]
+        blocks = [b for b, _ in applied if b is not None]
+        if not applied or len(blocks) != len(applied):
+            return None
+        block = max(blocks)
+        latest = next(p for b, p in applied if b == block)
+        events = chain.party.find_events(_EVENT_OF[latest.op], block, block)
+        return _anchor(chain, chain.party, events, fallback_block=block)
+
+    def on_confirmed(
+        self, session: Session, rows: Sequence[OutboxRecord], anchor: ChainAnchor
+    ) -> None:
+        """The party's and key's chain blocks: a confirmed key may sign from now on."""
+        self._record(session, rows, anchor.block_number)
+
+    def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
+        """Forget the chain blocks: the key signs nothing anchored until it is recorded again."""
+        self._record(session, rows, None)
+
+    def _record(self, session: Session, rows: Sequence[OutboxRecord], block: int | None) -> None:
+        for row in rows:
+            payload = self.parse(row.payload)
+            if payload.op == "registerParty":
+                session.execute(
+                    update(PartyRecord)
+                    .where(col(PartyRecord.code) == payload.arg("code"))
+                    .values(chain_block=block)
+                )
+            elif payload.op in ("addKey", "revokeKey"):
+                column = "chain_block" if payload.op == "addKey" else "revoked_chain_block"
+                session.execute(
+                    update(PartyKeyRecord)
+                    .where(col(PartyKeyRecord.key_id) == payload.arg("keyId"))
+                    .values({column: block})
+                )
+
+
+#: The event each registry write emits (to find the transaction of a write on chain).
+_EVENT_OF: dict[str, type[ContractEvent]] = {
+    "registerParty": PartyRegistered,
+    "updateRecord": PartyRecordUpdated,
+    "grantPartyRole": PartyRoleGranted,
+    "revokePartyRole": PartyRoleRevoked,
+    "addKey": KeyAdded,
+    "revokeKey": KeyRevoked,
+    "addAccount": AccountAdded,
+}
+
+
+def _registry_call(payload: RegistryPayload) -> tuple[Any, ...]:
+    """The PartyRegistryClient write (``encode_<name>``) and arguments of a stored write."""
+    a = payload.arg
+    match payload.op:
+        case "registerParty":
+            code = a("code")
+            record = bytes.fromhex(a("recordHash"))
+            return ("register_party", party_id(code), code, record, a("roles"))
+        case "updateRecord":
+            return ("update_record", party_id(a("code")), bytes.fromhex(a("recordHash")))
+        case "grantPartyRole":
+            return ("grant_party_role", party_id(a("code")), a("role"))
+        case "revokePartyRole":
+            return ("revoke_party_role", party_id(a("code")), a("role"))
+        case "addKey":
+            key = (key_hash(a("keyId")), algorithm_code(a("alg")), a("publicKey"))
+            return ("add_key", party_id(a("code")), *key)
+        case "revokeKey":
+            since = a("compromisedSinceBlock") or 0
+            return ("revoke_key", key_hash(a("keyId")), since, a("reason"))
+        case "addAccount":
+            return ("add_account", party_id(a("code")), a("account"))
+    raise ValueError(f"unknown registry operation {payload.op!r}")
+
+
+def _applied_block(party: PartyRegistryClient, payload: RegistryPayload) -> int | None:
+    """The block in which ``payload``'s write took effect on chain, or None if it did not."""
+    a = payload.arg
+    match payload.op:
+        case "registerParty":
+            view = party.party_of(party_id(a("code")))
+            return view.registered_block if view is not None else None
+        case "updateRecord":
+            view = party.party_of(party_id(a("code")))
+            matches = view is not None and view.record_hash.hex() == a("recordHash")
+            return view.record_block if view is not None and matches else None
+        case "grantPartyRole":
+            since, until = party.role_span(party_id(a("code")), a("role"))
+            return since if since and not until else None
+        case "revokePartyRole":
+            return party.role_span(party_id(a("code")), a("role"))[1] or None
+        case "addKey":
+            key = party.key_of(key_hash(a("keyId")))
+            return key.valid_from_block if key is not None else None
+        case "revokeKey":
+            key = party.key_of(key_hash(a("keyId")))
+            return key.revocation_block or None if key is not None else None
+        case "addAccount":
+            account = party.account_of(a("account"))
+            owned = account is not None and account.party_id == party_id(a("code"))
+            return account.since_block if account is not None and owned else None
+    raise ValueError(f"unknown registry operation {payload.op!r}")
+
+
 TRADE = TradeLane()
 VERDICT = VerdictLane()
 SUPERSEDE = SupersedeLane()
-_NAMED: dict[str, Lane[Any]] = {lane.name: lane for lane in (TRADE, VERDICT, SUPERSEDE)}
+PARTY = PartyLane()
+_NAMED: dict[str, Lane[Any]] = {lane.name: lane for lane in (TRADE, VERDICT, SUPERSEDE, PARTY)}
 
 
 def lane_of(text: str) -> Lane[Any]:
@@ -383,7 +595,9 @@ def lane_of(text: str) -> Lane[Any]:
             return LotLane(text.removeprefix(LotLane.prefix))
         except ValueError as exc:
             raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
-    raise UnknownLane(f"unknown lane {text!r}: expected trade, verdict, supersede or lot:<lotId>")
+    raise UnknownLane(
+        f"unknown lane {text!r}: expected trade, verdict, supersede, party or lot:<lotId>"
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -397,7 +611,7 @@ def _root(root: str | None) -> bytes:
 
 def _anchor(
     chain: Chain,
-    registry: TradeRegistryClient | TraceRegistryClient,
+    registry: AnyRegistry,
     events: Sequence[ContractEvent],
     *,
     fallback_block: int | None,

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["DocumentPayload", "LotEventPayload", "SupersedePayload", "VerdictPayload"]
+__all__ = [
+    "REGISTRY_OPS",
+    "DocumentPayload",
+    "LotEventPayload",
+    "RegistryPayload",
+    "SupersedePayload",
+    "VerdictPayload",
+]
 
 
 def _object(text: str, kind: str) -> dict[str, Any]:
@@ -86,3 +93,51 @@ class SupersedePayload(_Payload):
     old: str
     new: str
     reason: str
+
+
+#: The PartyRegistry writes a registry row may carry, and the arguments each takes.
+REGISTRY_OPS: dict[str, tuple[str, ...]] = {
+    "registerParty": ("code", "recordHash", "roles"),
+    "updateRecord": ("code", "recordHash"),
+    "grantPartyRole": ("code", "role"),
+    "revokePartyRole": ("code", "role"),
+    "addKey": ("code", "keyId", "alg", "publicKey"),
+    "revokeKey": ("keyId", "compromisedSinceBlock", "reason"),
+    "addAccount": ("code", "account"),
+}
+
+
+@dataclass(frozen=True)
+class RegistryPayload:
+    """One PartyRegistry write: the function's name and its arguments, as sandan names them
+    (party codes and key ids, not their on-chain hashes; the lane derives those)."""
+
+    op: str
+    args: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        expected = REGISTRY_OPS.get(self.op)
+        if expected is None:
+            raise ValueError(f"unknown registry operation {self.op!r}")
+        if tuple(name for name, _ in self.args) != expected:
+            raise ValueError(f"{self.op} takes {', '.join(expected)}")
+
+    @classmethod
+    def of(cls, op: str, **args: Any) -> RegistryPayload:
+        """The payload of ``op`` with ``args`` (in the operation's order)."""
+        return cls(op, tuple((name, args[name]) for name in REGISTRY_OPS.get(op, args)))
+
+    def arg(self, name: str) -> Any:
+        """One argument's value."""
+        return dict(self.args)[name]
+
+    def to_json(self) -> str:
+        """The stored JSON text."""
+        return json.dumps({"op": self.op, "args": dict(self.args)}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RegistryPayload:
+        """Read a stored payload."""
+        data = _object(text, cls.__name__)
+        args = _object(json.dumps(data["args"]), "registry arguments")
+        return cls.of(str(data["op"]), **args)

@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -43,7 +43,7 @@ from sqlmodel import Session, col, select
 
 from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
-from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, lane_of
+from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
 from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
@@ -176,12 +176,12 @@ class AnchorWorker:
         lane = lane_of(lane_name)
         limit = lane.limit(self.batch_size)
         with Session(self.runtime.engine) as session:
-            stmt = (
-                select(OutboxRecord)
-                .where(OutboxRecord.lane == lane_name, col(OutboxRecord.batch_id).is_(None))
-                .order_by(col(OutboxRecord.id))
-                .limit(limit)
+            stmt = lane.claimable(
+                select(OutboxRecord).where(
+                    OutboxRecord.lane == lane_name, col(OutboxRecord.batch_id).is_(None)
+                )
             )
+            stmt = stmt.order_by(col(OutboxRecord.id)).limit(limit)
             if is_postgres(self.runtime.engine):
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list(session.exec(stmt).all())
@@ -267,7 +267,7 @@ class AnchorWorker:
             self.kill_point.reached("receipt_received")
         if not ledger.is_confirmed(anchor, self.confirmations):
             return False
-        self._confirm(batch_id, anchor, ledger)
+        self._confirm(batch_id, anchor, ledger, lane, rows)
         self.kill_point.reached("batch_confirmed")
         return True
 
@@ -280,18 +280,31 @@ class AnchorWorker:
             )
             session.commit()
 
-    def _confirm(self, batch_id: str, anchor: ChainAnchor, ledger: LedgerGateway) -> None:
-        self._mark(
-            batch_id,
-            state="confirmed",
-            tx_hash=anchor.tx_hash or None,
-            block_number=anchor.block_number,
-            block_hash=anchor.block_hash,
-            gas_used=anchor.gas_used,
-            chain_id=ledger.chain_id,
-            contract_address=anchor.contract_address,
-            confirmed_at=utcnow(),
-        )
+    def _confirm(
+        self,
+        batch_id: str,
+        anchor: ChainAnchor,
+        ledger: LedgerGateway,
+        lane: Lane[Any],
+        rows: Sequence[OutboxRecord],
+    ) -> None:
+        with Session(self.runtime.engine) as session:
+            session.execute(
+                update(AnchorBatchRecord)
+                .where(col(AnchorBatchRecord.id) == batch_id)
+                .values(
+                    state="confirmed",
+                    tx_hash=anchor.tx_hash or None,
+                    block_number=anchor.block_number,
+                    block_hash=anchor.block_hash,
+                    gas_used=anchor.gas_used,
+                    chain_id=ledger.chain_id,
+                    contract_address=anchor.contract_address,
+                    confirmed_at=utcnow(),
+                )
+            )
+            lane.on_confirmed(session, rows, anchor)
+            session.commit()
         logger.info("confirmed batch %s in block %d", batch_id, anchor.block_number)
 
     # --- forgotten anchors ---------------------------------------------------------------------
@@ -314,7 +327,15 @@ class AnchorWorker:
             logger.warning(
                 "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
             )
-            self._mark(batch.id, state="built", tx_hash=None, block_number=None, block_hash=None)
+            with Session(self.runtime.engine) as session:
+                session.execute(
+                    update(AnchorBatchRecord)
+                    .where(col(AnchorBatchRecord.id) == batch.id)
+                    .values(state="built", tx_hash=None, block_number=None, block_hash=None)
+                )
+                rows = session.exec(select(OutboxRecord).where(OutboxRecord.batch_id == batch.id))
+                lane_of(batch.lane).on_reset(session, list(rows.all()))
+                session.commit()
             self.kill_point.reached("reorg_reset")
             reset += 1
         return reset

@@ -34,11 +34,11 @@ def demo(
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.demo.trace import run_trace_demo
-    from api.demo.trade import DemoRun, run_trade_demo
+    from api.demo.trade import DemoRun, provider_rpc, run_trade_demo
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime
+    from api.verify.trust import load_trust_roots
     from api.web.main import create_app
-    from ledger_client import TradeRegistryClient
 
     settings = get_settings()
     emit = _quiet if as_json else _say
@@ -54,8 +54,9 @@ def demo(
             admin_token=runtime.admin_token,
             worker=worker,
             out_dir=out,
-            chain_id=ledger.chain_id,
-            reader=TradeRegistryClient(ledger.w3, ledger.trade_registry_address),
+            rpc=provider_rpc(ledger.w3),
+            # The demo vouches for its own deployment; a bank pins the zone's published one.
+            trust=load_trust_roots(deployment_file=settings.ledger.deployment_file),
             emit=emit,
             tag=tag,
         )

@@ -51,6 +51,12 @@ class PartyRecord(SQLModel, table=True):
     chain_address: str | None = Field(default=None, max_length=42)
     # X.509 certificate (PEM) whose key signs the party's CEB XML (ds:Signature).
     xml_certificate: str | None = Field(default=None, sa_column=Column(Text))
+    # Unified social credit code (统一社会信用代码) and customs registration code: with the
+    # name and code, the registration record whose hash the PartyRegistry holds.
+    uscc: str | None = Field(default=None, max_length=18)
+    customs_code: str | None = Field(default=None, max_length=10)
+    # Block in which the PartyRegistry recorded the party (None: not yet confirmed).
+    chain_block: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -66,6 +72,12 @@ class PartyKeyRecord(SQLModel, table=True):
     valid_from: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     revocation_reason: str | None = Field(default=None, max_length=500)
+    # Block in which the PartyRegistry recorded the key: until then it signs nothing that
+    # gets anchored (the worker holds its documents back).
+    chain_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # "Compromised since block N": documents anchored from N on stop verifying.
+    compromised_since_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    revoked_chain_block: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class DocumentRecord(SQLModel, table=True):

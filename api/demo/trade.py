@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
 from api.demo.parties import RegisteredParty, bearer, check_response, register_party
+from api.verify.rpc import JsonRpc
+from api.verify.trust import TrustRoots
 from api.verify.verifier import Report, verify_bundle
 from traceability import Algorithm
 from traceability.trade import samples
@@ -101,8 +103,8 @@ class DemoRun:
     admin_token: str
     worker: AnchorWorker
     out_dir: Path
-    chain_id: int
-    reader: Any
+    rpc: JsonRpc
+    trust: TrustRoots
     emit: Emit
     tag: str
 
@@ -222,5 +224,35 @@ def _customs_and_banks(
         path = run.out_dir / f"bundle-{outcome.order_no}.json"
         path.write_text(json.dumps(bundle, ensure_ascii=False, indent=2), encoding="utf-8")
         outcome.bundle_path = str(path)
-        report: Report = verify_bundle(bundle, run.reader, chain_id=run.chain_id)
+        report: Report = verify_bundle(bundle, run.rpc, run.trust)
         outcome.verification = report.to_json()
+
+
+def provider_rpc(w3: Any, url: str = "in-process chain") -> JsonRpc:
+    """The verifier's JSON-RPC reader over ``w3``'s provider (the in-process chain too)."""
+
+    def send(body: object) -> Any:
+        requests: list[Any] = body if isinstance(body, list) else [body]
+        answers = []
+        for request in requests:
+            answer = dict(w3.provider.make_request(request["method"], request["params"]))
+            answer["id"] = request["id"]
+            answers.append(_jsonable(answer))
+        return answers if isinstance(body, list) else answers[0]
+
+    return JsonRpc(url, transport=send)
+
+
+def _jsonable(value: Any) -> Any:
+    """A provider's answer as the JSON a node would send (bytes as 0x-hex, ints as hex)."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return hex(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

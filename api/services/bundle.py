@@ -1,7 +1,9 @@
 """The authenticity bundle: everything a bank needs to prove a trade against the chain alone.
 
-Format ``sandan-bundle/1``. Every hash is lowercase hex without 0x; chain
+Format ``sandan-bundle/2``. Every hash is lowercase hex without 0x; chain
 values (addresses, transaction hashes) are 0x-prefixed as the node prints them.
+Everything in it is checked by ``sandan verify``; nothing it cannot check is
+carried (a key's validity comes from the PartyRegistry, not from a date here).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from api.errors import Conflict
 from api.runtime import Runtime
 from api.services.documents import anchor_of
 
-BUNDLE_FORMAT = "sandan-bundle/1"
+BUNDLE_FORMAT = "sandan-bundle/2"
 
 
 def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> dict[str, Any]:
@@ -40,11 +42,20 @@ def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> d
         "chain": {
             "chainId": ledger.chain_id,
             "tradeRegistry": ledger.trade_registry_address,
+            "partyRegistry": ledger.party_registry_address,
         },
         "documents": documents,
         "verdict": _verdict_entry(session, trade),
         "release": _step(trade.release_tx, trade.release_block),
-        "settlement": _step(trade.settlement_tx, trade.settlement_block),
+        "settlement": _step(
+            trade.settlement_tx, trade.settlement_block, settlementRef=trade.settlement_ref
+        ),
+        # A discharged financing is gone from the chain's trade record: not carried.
+        "financing": _step(
+            trade.financing_tx, trade.financing_block, termsHash=trade.financing_terms_hash
+        )
+        if trade.financing_terms_hash is not None
+        else None,
     }
 
 
@@ -66,7 +77,6 @@ def _document_entry(session: Session, record: DocumentRecord) -> dict[str, Any]:
             "party": key.party_code,
             "alg": key.alg,
             "publicKey": key.public_key,
-            "validFrom": key.valid_from.isoformat(),
         },
         "anchor": {
             "root": anchor.root,
@@ -97,7 +107,7 @@ def _verdict_entry(session: Session, trade: TradeRecord) -> dict[str, Any]:
     }
 
 
-def _step(tx_hash: str | None, block: int | None) -> dict[str, Any] | None:
+def _step(tx_hash: str | None, block: int | None, **values: object) -> dict[str, Any] | None:
     if tx_hash is None:
         return None
-    return {"txHash": tx_hash, "blockNumber": block}
+    return {"txHash": tx_hash, "blockNumber": block, **values}

@@ -10,7 +10,8 @@ from api.db import crud
 from api.db.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
-from api.schemas import KeyCreate, KeyPublic, PartyCreate, PartyCreated, PartyPublic
+from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
+from api.services import registry
 from api.services.security import hash_api_key, new_api_key
 from traceability import Algorithm, InvalidKey, Role, load_public_key
 
@@ -23,9 +24,14 @@ def party_roles(party: PartyRecord) -> frozenset[str]:
     return frozenset(r for r in party.roles.split(",") if r)
 
 
-def party_public(party: PartyRecord) -> PartyPublic:
-    """The public view of a party."""
-    return PartyPublic.from_record(party, roles=sorted(party_roles(party)))
+def party_public(party: PartyRecord, session: Session) -> PartyPublic:
+    """The public view of a party, with the state of its PartyRegistry record."""
+    return PartyPublic.from_record(
+        party,
+        roles=sorted(party_roles(party)),
+        record_hash=registry.record_hash(party),
+        chain_status=registry.party_chain_status(session, party.code),
+    )
 
 
 def require_party(*, session: Session, code: str) -> PartyRecord:
@@ -52,9 +58,12 @@ def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate)
         name=party_in.name,
         roles=",".join(sorted(set(party_in.roles))),
         api_key_hash=hash_api_key(api_key),
+        uscc=party_in.uscc,
+        customs_code=party_in.customs_code,
         created_at=utcnow(),
     )
     session.add(party)
+    registry.enqueue_party(session, party, party_roles(party))
     if party_in.chain_account:
         session.flush()  # the chain account row refers to the party row
         _create_chain_account(session=session, runtime=runtime, party=party)
@@ -63,7 +72,7 @@ def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate)
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(f"party {party_in.code!r} already exists", field="code") from exc
-    return PartyCreated(**party_public(party).model_dump(), api_key=api_key)
+    return PartyCreated(**party_public(party, session).model_dump(), api_key=api_key)
 
 
 def rotate_api_key(*, session: Session, code: str) -> PartyCreated:
@@ -73,7 +82,7 @@ def rotate_api_key(*, session: Session, code: str) -> PartyCreated:
     party.api_key_hash = hash_api_key(api_key)
     session.add(party)
     session.commit()
-    return PartyCreated(**party_public(party).model_dump(), api_key=api_key)
+    return PartyCreated(**party_public(party, session).model_dump(), api_key=api_key)
 
 
 def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> None:
@@ -85,6 +94,7 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
     ledger = runtime.ledger()
     account = ledger.new_party_account(roles)
     party.chain_address = account.address
+    registry.enqueue_account(session, party.code, account.address)
     session.add(
         ChainAccountRecord(
             party_code=party.code,
@@ -106,11 +116,27 @@ def set_xml_certificate(*, session: Session, party: PartyRecord, pem: str) -> Pa
     party.xml_certificate = pem
     session.add(party)
     session.commit()
-    return party_public(party)
+    return party_public(party, session)
 
 
-def _key_public(key: PartyKeyRecord) -> KeyPublic:
-    return KeyPublic.from_record(key)
+def change_role(*, session: Session, code: str, role: str, granted: bool) -> PartyPublic:
+    """Grant or revoke one role of a party, and record it in the PartyRegistry."""
+    party = require_party(session=session, code=code)
+    roles = set(party_roles(party))
+    if (role in roles) == granted:
+        return party_public(party, session)  # nothing to change: idempotent
+    if not granted and len(roles) == 1:
+        raise Conflict("a party keeps at least one role", field="role", code="last_role")
+    roles = roles | {role} if granted else roles - {role}
+    party.roles = ",".join(sorted(roles))
+    session.add(party)
+    registry.enqueue_role(session, code, role, granted=granted)
+    session.commit()
+    return party_public(party, session)
+
+
+def _key_public(key: PartyKeyRecord, session: Session) -> KeyPublic:
+    return KeyPublic.from_record(key, chain_status=registry.key_chain_status(session, key.key_id))
 
 
 def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPublic:
@@ -129,27 +155,59 @@ def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPubli
         valid_from=key_in.valid_from or utcnow(),
     )
     session.add(key)
+    registry.enqueue_key(session, key)
     try:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId") from exc
-    return _key_public(key)
+    return _key_public(key, session)
 
 
 def list_keys(*, session: Session, party_code: str) -> list[KeyPublic]:
     """A party's keys."""
-    return [_key_public(k) for k in crud.list_keys(session=session, party_code=party_code)]
+    keys = crud.list_keys(session=session, party_code=party_code)
+    return [_key_public(k, session) for k in keys]
 
 
-def revoke_key(*, session: Session, party_code: str, key_id: str, reason: str) -> KeyPublic:
-    """Date a key's revocation; the first revocation stands."""
+def revoke_key(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party_code: str,
+    key_id: str,
+    revocation: KeyRevoke,
+) -> KeyPublic:
+    """Date a key's revocation and record it on chain; the first revocation stands.
+
+    ``compromisedSinceBlock`` must lie between the block that registered the key and
+    the chain's head: the registry refuses anything else, and a write it refuses would
+    hold up every registry write queued behind it.
+    """
     key = crud.get_key(session=session, key_id=key_id)
     if key is None or key.party_code != party_code:
         raise NotFound(f"no key {key_id!r} for party {party_code!r}", field="keyId")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        key.revocation_reason = reason
-        session.add(key)
-        session.commit()
-    return _key_public(key)
+    if key.revoked_at is not None:
+        return _key_public(key, session)
+    since = revocation.compromised_since_block
+    if since is not None:
+        if key.chain_block is None:
+            raise Conflict(
+                "the key is not on chain yet, so it cannot have been compromised since a block",
+                field="compromisedSinceBlock",
+                code="key_not_on_chain",
+            )
+        head = runtime.ledger().block_number()
+        if not key.chain_block <= since <= head:
+            raise UnprocessableContent(
+                f"must be between the key's registration block {key.chain_block} and the "
+                f"chain's head {head}",
+                field="compromisedSinceBlock",
+            )
+    key.revoked_at = utcnow()
+    key.revocation_reason = revocation.reason
+    key.compromised_since_block = since
+    session.add(key)
+    registry.enqueue_revocation(session, key)
+    session.commit()
+    return _key_public(key, session)

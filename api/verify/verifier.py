@@ -584,7 +584,7 @@ def _check_verdict(
     data: dict[str, Any], documents: list[TradeDocument], record: dict[str, Any], report: Report
 ) -> None:
     entry = data["verdict"]
-    by_kind = {d.kind.value: d for d in documents}
+    by_kind: dict[str, Any] = {d.kind.value: d for d in documents}
 
     def recompute() -> Any:
         context = context_from_json(entry.get("context") or {})

@@ -25,6 +25,7 @@ __all__ = [
     "ALGORITHM_CODES",
     "ROLE_INDEX",
     "algorithm_code",
+    "is_valid_uscc",
     "key_hash",
     "party_id",
     "public_key_hash",
@@ -83,3 +84,17 @@ def signer_mask(doc_type: DocType | str) -> int:
     """The mask of every role allowed to sign ``doc_type``."""
     wanted = DocType(doc_type)
     return role_mask(role for role, types in SIGNABLE_DOC_TYPES.items() if wanted in types)
+
+
+#: GB 32100-2015: the 31 characters of a unified social credit code, by value.
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def is_valid_uscc(code: str) -> bool:
+    """Whether ``code`` is a unified social credit code (统一社会信用代码) with a right check
+    character: 18 characters, the last being 31 - (Σ value × weight mod 31), mod 31."""
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        return False
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code, _USCC_WEIGHTS, strict=False))
+    return _USCC_CHARS[(31 - total % 31) % 31] == code[-1]

@@ -12,6 +12,8 @@ from api.schemas import (
     PartyCreate,
     PartyCreated,
     PartyPublic,
+    RoleGrant,
+    RoleName,
 )
 from api.services import parties as service
 from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
@@ -37,15 +39,29 @@ def rotate_api_key(code: str, session: SessionDep, _admin: AdminDep) -> PartyCre
 
 
 @router.get("/me", response_model=PartyPublic)
-def read_me(party: PartyDep) -> PartyPublic:
+def read_me(party: PartyDep, session: SessionDep) -> PartyPublic:
     """The party that the API key belongs to."""
-    return service.party_public(party)
+    return service.party_public(party, session)
 
 
 @router.get("/{code}", response_model=PartyPublic)
 def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
     """A registered party (any authenticated party may look parties up)."""
-    return service.party_public(service.require_party(session=session, code=code))
+    return service.party_public(service.require_party(session=session, code=code), session)
+
+
+@router.post("/{code}/roles", response_model=PartyPublic)
+def grant_role(code: str, body: RoleGrant, session: SessionDep, _admin: AdminDep) -> PartyPublic:
+    """Grant a party a role, recorded in the PartyRegistry from this block on. Administrator
+    only."""
+    return service.change_role(session=session, code=code, role=body.role, granted=True)
+
+
+@router.delete("/{code}/roles/{role}", response_model=PartyPublic)
+def revoke_role(code: str, role: RoleName, session: SessionDep, _admin: AdminDep) -> PartyPublic:
+    """Revoke a party's role: documents anchored from then on no longer count as signed in
+    it. Administrator only."""
+    return service.change_role(session=session, code=code, role=role, granted=False)
 
 
 @router.post("/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic)
@@ -73,8 +89,16 @@ def list_keys(code: str, session: SessionDep, _party: PartyDep) -> list[KeyPubli
 
 @router.post("/{code}/keys/{key_id}/revoke", response_model=KeyPublic)
 def revoke_key(
-    code: str, key_id: str, body: KeyRevoke, session: SessionDep, party: PartyDep
+    code: str,
+    key_id: str,
+    body: KeyRevoke,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: PartyDep,
 ) -> KeyPublic:
-    """Revoke one of your keys: envelopes it signs are refused from now on."""
+    """Revoke one of your keys: envelopes it signs are refused from now on, and with
+    ``compromisedSinceBlock`` documents anchored from that block on stop verifying."""
     service.require_self(party, code)
-    return service.revoke_key(session=session, party_code=code, key_id=key_id, reason=body.reason)
+    return service.revoke_key(
+        session=session, runtime=runtime, party_code=code, key_id=key_id, revocation=body
+    )
