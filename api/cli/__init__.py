@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "api.cli.demo",
     "api.cli.service",
     "api.cli.verify",
+    "api.cli.verify_lot",
     "api.cli.chain",
     "api.cli.epcis",
     "api.cli.ceb",

@@ -1,11 +1,12 @@
 """The registries a lot is checked against, read over plain JSON-RPC (no web3).
 
 :func:`~api.verify.lot.verify_lot` asks one question at a time; a node is best
-asked everything at once. :meth:`RpcLotChain.prefetch` sends, in one JSON-RPC
-batch, every ``verifyEvent`` and ``signerAt`` call the checks of a lot's material
-will make (:func:`planned_calls`), and the checks are then answered from it. A
-question the plan missed is asked on its own, so the plan only ever costs round
-trips, never correctness.
+asked everything at once. On the first question, :class:`RpcLotChain` sends in
+one JSON-RPC batch every ``verifyEvent`` and ``signerAt`` call the checks of the
+lot's material will make (:func:`planned_calls`), and answers the checks from it.
+A question the plan missed is asked on its own, so the plan only ever costs round
+trips, never correctness. Nothing is asked before the first question: the checks
+ask nothing of registries the verifier does not trust.
 """
 
 from __future__ import annotations
@@ -78,20 +79,31 @@ def _key_id(signed: Any) -> str | None:
 class RpcLotChain:
     """A :class:`~api.verify.lot.LotChain` on a TraceRegistry and a PartyRegistry, by JSON-RPC."""
 
-    def __init__(self, rpc: JsonRpc, *, trace_registry: str, party_registry: str) -> None:
+    def __init__(
+        self,
+        rpc: JsonRpc,
+        *,
+        trace_registry: str,
+        party_registry: str,
+        material: Mapping[str, Any] | None = None,
+    ) -> None:
         self._rpc = rpc
         self._trace = trace_registry
         self._party = party_registry
+        self._plan = material
         self._events: dict[EventQuestion, Any] = {}
         self._signers: dict[SignerQuestion, Any] = {}
 
-    def prefetch(self, material: Mapping[str, Any]) -> None:
-        """Ask every planned question of ``material`` in one batch.
+    def _prefetch(self) -> None:
+        """Ask every planned question of the material in one batch (once).
 
         A registry error in the batch leaves the answers unfetched: each question is
         then asked on its own, so the refusal is reported against the check it concerns.
         """
-        events, signers = planned_calls(material)
+        if self._plan is None:
+            return
+        events, signers = planned_calls(self._plan)
+        self._plan = None
         events, signers = list(dict.fromkeys(events)), list(dict.fromkeys(signers))
         calls = [self._event_call(q) for q in events] + [self._signer_call(q) for q in signers]
         try:
@@ -129,6 +141,7 @@ class RpcLotChain:
         )
 
     def _answer(self, known: dict[Any, Any], question: Any, call: Call) -> Any:
+        self._prefetch()
         if question not in known:
             try:
                 known[question] = self._rpc.batch([call])[0]

@@ -24,8 +24,10 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("verify", "--help"), ("ceb", "--help"), ("epcis", "--help")]
-)
+    "args",
+    [("--help",), ("verify", "--help"), ("verify-lot", "--help"), ("ceb", "--help"),
+     ("epcis", "--help")],
+)  # fmt: skip
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
     assert top_level(modules_loaded_by(HELP.format(args=list(args)))) & HEAVY == set()
 
@@ -33,3 +35,12 @@ def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
 def test_offline_verifier_loads_no_database_or_web_module() -> None:
     loaded = top_level(modules_loaded_by("import api.verify.verifier"))
     assert loaded & {"sqlalchemy", "sqlmodel", "fastapi", "starlette", "psycopg"} == set()
+
+
+def test_lot_verifier_loads_no_web3_database_or_web_module() -> None:
+    # verify-lot reads the chain over plain JSON-RPC: web3 would only cost start-up time.
+    code = "import api.cli.verify_lot, api.verify.lot, api.verify.lot_chain, api.verify.lot_input"
+    loaded = top_level(modules_loaded_by(code))
+    assert (
+        loaded & {"web3", "eth_account", "sqlalchemy", "sqlmodel", "fastapi", "starlette"} == set()
+    )

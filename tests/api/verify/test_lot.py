@@ -46,7 +46,8 @@ def test_verify_lot_passes_a_genuine_lot(genuine: Lot) -> None:
     genuine.chain.calls.clear()
     report = _verify(genuine)
     assert _failed(report) == []
-    assert report.verified and report.outcome is LotOutcome.VERIFIED
+    assert report.verified
+    assert report.outcome is LotOutcome.VERIFIED
     names = [c.name for c in report.checks]
     assert sum(n.endswith(": signer registered") for n in names) == 8
     assert sum(n.endswith(": signature") for n in names) == 2  # once per envelope
@@ -135,7 +136,8 @@ def test_verify_lot_names_the_failed_check(
     if found != "no hash":
         assert found in what
     else:
-        assert name.endswith(": event hash") and what != lot.events[2]["eventHash"]
+        assert name.endswith(": event hash")
+        assert what != lot.events[2]["eventHash"]
 
 
 def test_verify_lot_reports_expected_and_found_hash(genuine: Lot) -> None:
@@ -144,7 +146,8 @@ def test_verify_lot_reports_expected_and_found_hash(genuine: Lot) -> None:
     ((name, expected, found),) = _failed(_verify(lot))
     assert name.endswith(": event hash")
     assert expected == lot.events[2]["eventHash"]
-    assert len(found) == 64 and found != expected
+    assert len(found) == 64
+    assert found != expected
 
 
 @pytest.mark.parametrize(
@@ -214,16 +217,19 @@ def test_verify_lot_reports_pending_events(genuine: Lot) -> None:
     lot.material["events"][-1]["anchor"] = None
     report = _verify(lot)
     assert _failed(report) == []
-    assert report.pending == 1 and not report.verified
+    assert report.pending == 1
+    assert not report.verified
     assert report.outcome is LotOutcome.NOT_AUTHENTIC
     (pending,) = [c for c in report.checks if c.status == "pending"]
-    assert pending.name.endswith(": anchored on chain") and pending.found == "not anchored yet"
+    assert pending.name.endswith(": anchored on chain")
+    assert pending.found == "not anchored yet"
 
 
 def test_verify_lot_reports_a_recall_without_calling_it_forged(genuine: Lot) -> None:
     lot = replace(genuine, chain=replace(genuine.chain, recalled=True))
     report = _verify(lot)
-    assert report.verified and report.recalled
+    assert report.verified
+    assert report.recalled
     assert report.to_json()["recalled"] is True
 
 
@@ -238,9 +244,8 @@ def test_verify_lot_report_json_shape(genuine: Lot) -> None:
     lot = genuine.copy()
     _edit_proof(lot)
     data = _verify(lot).to_json()
-    assert data["outcome"] == "not_authentic" and data["verified"] is False
+    assert data["outcome"] == "not_authentic"
+    assert data["verified"] is False
     assert data["trustRoots"] == "the test's trust roots"
-    assert {tuple(sorted(c)) for c in data["checks"]} == {
-        ("check", "expected", "found", "status")
-    }
+    assert {tuple(sorted(c)) for c in data["checks"]} == {("check", "expected", "found", "status")}
     assert {c["status"] for c in data["checks"]} == {"passed", "failed"}
