@@ -27,7 +27,10 @@ from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings, get_settings
 from api.db.engine import create_db_and_tables, make_engine
 from api.demo.parties import bearer, register_party
+from api.demo.trade import provider_rpc
 from api.runtime import Runtime
+from api.verify.trust import load_trust_roots
+from api.verify.verifier import Report, verify_bundle
 from api.web.main import create_app
 from ledger_client import Deployment
 from tests.api.factories import Actor, app_settings, deployed_ledger
@@ -171,6 +174,16 @@ class World:
     def actor(self, code: str, roles: list[str], **kwargs: Any) -> Actor:
         """Register a party with a signing key."""
         return register_party(self.client, self.admin, code, roles, **kwargs)
+
+    def verify(self, bundle: Any, *, registries: list[str] | None = None) -> Report:
+        """``sandan verify`` of ``bundle`` on this chain, trusting this deployment's registries
+        (or ``registries``)."""
+        pinned = registries or [
+            self.ledger.trade_registry_address,
+            self.ledger.party_registry_address,
+        ]
+        trust = load_trust_roots(registries=pinned)
+        return verify_bundle(bundle, provider_rpc(self.ledger.w3), trust)
 
 
 @pytest.fixture

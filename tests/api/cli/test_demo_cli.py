@@ -58,18 +58,45 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     assert "NOT AUTHENTIC" in refused.output
 
 
+PINNED = ["--registry", "0x" + "11" * 20, "--registry", "0x" + "22" * 20]
+
+
 def test_verify_says_when_the_chain_cannot_be_reached(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
-    bundle.write_text(json.dumps({"format": "sandan-bundle/1", "chain": {}}), encoding="utf-8")
+    bundle.write_text(json.dumps({"format": "sandan-bundle/2", "chain": {}}), encoding="utf-8")
     result = CliRunner().invoke(
-        build_app(), ["verify", str(bundle), "--rpc-url", "http://127.0.0.1:9"]
+        build_app(), ["verify", str(bundle), *PINNED, "--rpc-url", "http://127.0.0.1:9"]
     )
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.output
+    assert "cannot reach" in result.output
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"format": "other"}'])
-def test_verify_refuses_what_is_not_a_bundle(tmp_path: Path, anvil_url: str, content: str) -> None:
+@pytest.mark.parametrize(
+    "content",
+    ["not json", "[]", '{"format": "other"}', "[" * 100_000 + "]" * 100_000, '{"format": 1'],
+)
+def test_verify_exits_2_for_what_is_not_a_bundle(
+    tmp_path: Path, anvil_url: str, content: str
+) -> None:
     bundle = tmp_path / "bundle.json"
     bundle.write_text(content, encoding="utf-8")
-    result = CliRunner().invoke(build_app(), ["verify", str(bundle), "--rpc-url", anvil_url])
-    assert result.exit_code == 1
+    result = CliRunner().invoke(
+        build_app(), ["verify", str(bundle), *PINNED, "--rpc-url", anvil_url]
+    )
+    assert result.exit_code == 2, result.output
+
+
+def test_verify_exits_2_for_a_missing_file_or_unusable_trust_roots(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(build_app(), ["verify", str(tmp_path / "nope.json"), *PINNED])
+    assert missing.exit_code == 2
+    assert "not a readable file" in missing.output
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text("{}", encoding="utf-8")
+    bad_registry = CliRunner().invoke(build_app(), ["verify", str(bundle), "--registry", "0x12"])
+    assert bad_registry.exit_code == 2
+    assert "20-byte address" in bad_registry.output
+    trust = tmp_path / "trust.json"
+    trust.write_text('{"zones": [{"chainId": "one", "registries": []}]}', encoding="utf-8")
+    bad_trust = CliRunner().invoke(build_app(), ["verify", str(bundle), "--trust", str(trust)])
+    assert bad_trust.exit_code == 2
+    assert "chainId" in bad_trust.output

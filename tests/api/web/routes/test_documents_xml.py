@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from api.verify.verifier import verify_bundle
-from ledger_client import TradeRegistryClient
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.traceability.ceb.conftest import make_signer
@@ -67,13 +65,12 @@ def test_submit_xml_trade_matches_and_bundle_verifies(
         f"/banks/trades/{trade_id}/bundle", headers=xml_parties["bank"].headers
     ).json()
     assert all("sourceXml" in d for d in bundle["documents"])
-    reader = TradeRegistryClient(world.ledger.w3, world.ledger.trade_registry_address)
-    assert verify_bundle(bundle, reader, chain_id=world.ledger.chain_id).authentic
+    assert world.verify(bundle).authentic
 
     bundle["documents"][0]["sourceXml"] = bundle["documents"][0]["sourceXml"].replace(
         "<ceb:freight>", "<ceb:freight>1"
     )
-    report = verify_bundle(bundle, reader, chain_id=world.ledger.chain_id)
+    report = world.verify(bundle)
     assert not report.authentic
     assert any("signature" in c.name and not c.ok for c in report.checks)
 
