@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +11,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import build_app
+from api.cli import verify_lot as verify_lot_cli
+from api.demo.trade import provider_rpc
 from tests.api.conftest import World
 from tests.api.trace_fixtures import LOT_PATH, capture_chain, make_trace_parties
 from tests.conftest import free_port
 from tests.live_server import serve_in_thread
-from tests.rpc_bridge import RpcNode, serve_rpc
 from traceability import Algorithm, SigningKey, sign_envelope
 
 JSON = {"Accept": "application/json"}
@@ -31,10 +32,20 @@ def lot_json(world: World) -> dict[str, Any]:
 
 
 @pytest.fixture
-def node(world: World) -> Iterator[RpcNode]:
-    """The test's chain as a JSON-RPC node."""
-    with serve_rpc(world.ledger.w3, free_port()) as served:
-        yield served
+def batches(world: World, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The test's chain as verify-lot's JSON-RPC node; collects the request bodies it gets."""
+    sent: list[object] = []
+    rpc = provider_rpc(world.ledger.w3)
+    answer = rpc.transport
+    assert answer is not None
+
+    def send(body: object) -> object:
+        sent.append(body)
+        return answer(body)
+
+    rpc.transport = send
+    monkeypatch.setattr(verify_lot_cli, "rpc_for", lambda command, url: rpc)
+    return sent
 
 
 @pytest.fixture
@@ -46,7 +57,9 @@ def registries(world: World) -> list[str]:
 
 
 @pytest.fixture
-def verify_lot(tmp_path: Path, node: RpcNode, registries: list[str]) -> Callable[..., Result]:
+def verify_lot(
+    tmp_path: Path, batches: list[object], registries: list[str]
+) -> Callable[..., Result]:
     """Run ``sandan verify-lot`` on a lot JSON (written to a file) or a URL."""
 
     def run(lot: dict[str, Any] | str, *args: str, roots: list[str] | None = None) -> Result:
@@ -55,8 +68,7 @@ def verify_lot(tmp_path: Path, node: RpcNode, registries: list[str]) -> Callable
             path = tmp_path / "lot.json"
             path.write_text(json.dumps(lot), encoding="utf-8")
             source = str(path)
-        pinned = registries if roots is None else roots
-        argv = ["verify-lot", source, "--rpc-url", node.url, *pinned]
+        argv = ["verify-lot", source, *(registries if roots is None else roots)]
         return CliRunner().invoke(build_app(), [*argv, *args])
 
     return run
@@ -71,7 +83,7 @@ def _failed(result: Result) -> list[dict[str, Any]]:
 
 
 def test_verify_lot_passes_a_genuine_lot(
-    verify_lot: Callable[..., Result], node: RpcNode, lot_json: dict[str, Any]
+    verify_lot: Callable[..., Result], batches: list[object], lot_json: dict[str, Any]
 ) -> None:
     result = verify_lot(lot_json, "--json")
     assert result.exit_code == 0, result.output
@@ -82,14 +94,14 @@ def test_verify_lot_passes_a_genuine_lot(
     assert sum(n.endswith(": signer registered") for n in names) == 8
     assert sum(n.endswith(": signature") for n in names) == 4  # one envelope per party
     # One verifyEvent per event and one signerAt per (key, block), in one batch after the
-    # chain id: two HTTP requests in all.
+    # chain id: two requests in all.
     material = lot_json["verification"]
     signers = {
         (material["envelopes"][e["envelopeHash"]]["publicKey"]["keyId"], e["anchor"]["blockNumber"])
         for e in material["events"]
     }
     assert report["chainCalls"] == {"eth_chainId": 1, "eth_call": 8 + len(signers)}
-    assert node.requests == 2
+    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, 8 + len(signers)]
 
 
 def test_verify_lot_reads_the_lot_from_its_digital_link(
