@@ -33,8 +33,6 @@ from api.services.trace.cache import parsed_row
 from api.services.trace.lots import AnchorRef, EventRow, Provenance
 
 LOT_FORMAT = "sandan-lot/1"
-#: The deployment's name of the identity registry (the contracts' own name).
-PARTY_REGISTRY = "PartyRegistry"
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class ChainRef:
 
     chain_id: int
     trace_registry: str
-    party_registry: str | None  # None while the deployment has no PartyRegistry
+    party_registry: str
 
     def to_json(self) -> dict[str, Any]:
         """camelCase JSON, as in the spec's ``chain`` object."""
@@ -57,10 +55,7 @@ class ChainRef:
 def chain_ref(runtime: Runtime) -> ChainRef:
     """The runtime's chain id and registry addresses (from its ledger's deployment)."""
     ledger = runtime.ledger()
-    party = ledger.deployment.contracts.get(PARTY_REGISTRY)
-    return ChainRef(
-        ledger.chain_id, ledger.trace_registry_address, party.address if party else None
-    )
+    return ChainRef(ledger.chain_id, ledger.trace_registry_address, ledger.party_registry_address)
 
 
 @dataclass(frozen=True)

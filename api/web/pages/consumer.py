@@ -102,7 +102,7 @@ def verifier_link(lot_url: str, chain: ChainRef) -> str:
     The registries travel in the link so the verifier page opens with them filled in;
     the shopper can compare them with the ones the zone operator publishes.
     """
-    registries = [chain.trace_registry, *([chain.party_registry] if chain.party_registry else [])]
+    registries = (chain.trace_registry, chain.party_registry)
     query = [("lot", lot_url), *(("registry", r) for r in registries)]
     return "/verify?" + urlencode(query, quote_via=quote, safe="")
 

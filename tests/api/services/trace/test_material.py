@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from types import SimpleNamespace
-
 import pytest
 from sqlmodel import Session, select
 
@@ -60,18 +57,10 @@ def test_anchor_json_is_null_while_pending_and_hex_once_anchored() -> None:
     }
 
 
-def test_chain_ref_names_no_party_registry_before_one_is_deployed(world: World) -> None:
-    ledger = world.ledger
-    assert chain_ref(world.runtime).party_registry == ledger.deployment.party_registry.address
-    contracts = {k: v for k, v in ledger.deployment.contracts.items() if k != "PartyRegistry"}
-    older = SimpleNamespace(
-        chain_id=ledger.chain_id,
-        trace_registry_address=ledger.trace_registry_address,
-        deployment=replace(ledger.deployment, contracts=contracts),
-    )
-    found = chain_ref(SimpleNamespace(ledger=lambda: older))  # type: ignore[arg-type]
-    assert found.to_json() == {
-        "chainId": ledger.chain_id,
-        "traceRegistry": ledger.trace_registry_address,
-        "partyRegistry": None,
+def test_chain_ref_names_the_runtime_chain_and_registries(world: World) -> None:
+    deployment = world.ledger.deployment
+    assert chain_ref(world.runtime).to_json() == {
+        "chainId": world.ledger.chain_id,
+        "traceRegistry": deployment.trace_registry.address,
+        "partyRegistry": deployment.party_registry.address,
     }
