@@ -104,6 +104,28 @@ def test_verify_lot_passes_a_genuine_lot(
     assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, 8 + len(signers)]
 
 
+@pytest.mark.parametrize(("chain_offset", "exit_code"), [(0, 0), (1, 1)])
+def test_verify_lot_takes_trust_roots_for_the_node_chain_from_a_trust_file(
+    world: World,
+    verify_lot: Callable[..., Result],
+    lot_json: dict[str, Any],
+    tmp_path: Path,
+    chain_offset: int,
+    exit_code: int,
+) -> None:
+    deployment = world.ledger.deployment
+    zone = {
+        "name": "test zone",
+        "chainId": world.ledger.chain_id + chain_offset,
+        "registries": [deployment.trace_registry.address, deployment.party_registry.address],
+    }
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"zones": [zone]}), encoding="utf-8")
+    result = verify_lot(lot_json, "--json", roots=["--trust", str(trust)])
+    assert result.exit_code == exit_code, result.output
+    assert _report(result)["trustRoots"] == f"trust file {trust}"
+
+
 def test_verify_lot_reads_the_lot_from_its_digital_link(
     world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any]
 ) -> None:
