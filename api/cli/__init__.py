@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "api.cli.service",
     "api.cli.verify",
     "api.cli.verifier_page",
+    "api.cli.verify_lot",
     "api.cli.chain",
     "api.cli.authorize",
     "api.cli.epcis",

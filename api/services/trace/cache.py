@@ -217,6 +217,8 @@ class ParsedRow:
     recomputed: str  # CBV 2.0 hash (hex) of the stored event now, "" when it cannot be hashed
     event: Event | None  # None when the stored JSON no longer validates
     hash_id: str | None  # ``ni:///sha-256;…?ver=CBV2.0`` of the parsed event
+    #: The stored ``@context`` the event was captured with (decoded JSON), None when unreadable.
+    context: Any = None
 
 
 def parsed_row(caches: Caches, event_json: str, context_json: str) -> ParsedRow:
@@ -241,7 +243,7 @@ def _parse_row(event_json: str, context_json: str) -> ParsedRow:
         hash_id = event.hash if event is not None and recomputed else None
     except (ValueError, TypeError, AttributeError, InvalidEvent):
         event, hash_id = None, None
-    return ParsedRow(raw if isinstance(raw, dict) else None, recomputed, event, hash_id)
+    return ParsedRow(raw if isinstance(raw, dict) else None, recomputed, event, hash_id, context)
 
 
 #: (stored event hash, event_json, context_json) of each row, in the lot's event order.

@@ -30,6 +30,8 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "stored record and checked its Merkle proof with one call to the TraceRegistry "
         "contract.",
         "summary": "{verified} of {total} events verified on chain",
+        "chain_id": "Chain checked (chain id)",
+        "verify_yourself": "Check this lot yourself, without trusting this site (browser verifier)",
         "block": "block",
         "tx": "tx",
         "recalled_title": "RECALL: do not eat this product",
@@ -92,6 +94,8 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "verification_note": "服务器根据存储的记录重新计算每个事件的 CBV 2.0 哈希，"
         "并通过一次 TraceRegistry 合约调用校验其默克尔证明。",
         "summary": "{total} 个事件中 {verified} 个已在链上验证",
+        "chain_id": "所校验的区块链 (链 ID)",
+        "verify_yourself": "无需信任本网站，自行验证此批次 (浏览器验证器)",
         "block": "区块",
         "tx": "交易",
         "recalled_title": "召回：请勿食用本产品",

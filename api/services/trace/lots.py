@@ -26,7 +26,7 @@ lot and the lots it was made from; on PostgreSQL without BEGIN/ROLLBACK
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -193,6 +193,8 @@ class Provenance:
     checks: dict[str, EventCheckResult]
     #: CBV 2.0 hash ID (``ni:///sha-256;…``) of each parsed event, by stored hash.
     hash_ids: dict[str, str] = field(default_factory=dict)
+    #: Where each anchored event (by stored hash) was anchored, as sandan stored it.
+    anchors: Mapping[str, AnchorRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -591,7 +593,9 @@ def provenance(
         for r in records
         if (hash_id := parsed_row(caches, r.event_json, r.context_json).hash_id) is not None
     }
-    return Provenance(lot, records, dict(view.events), view.lineage, recall, checks, hash_ids)
+    return Provenance(
+        lot, records, dict(view.events), view.lineage, recall, checks, hash_ids, anchors
+    )
 
 
 # Module-level: a pure function of one immutable string, returning immutable bytes.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -115,8 +116,15 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
     return base
 
 
-def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
-    """The lot's provenance: product, stages, events with verification, findings, recall."""
+def provenance_json(
+    p: Provenance, *, base_url: str, material: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The lot's provenance: product, stages, events with verification, findings, recall.
+
+    ``material`` (:func:`api.services.trace.material.verification_material`) joins the
+    ``verification`` summary, so one object holds sandan's conclusion and what a
+    verifier needs to check it without sandan.
+    """
     stages = stage_of(p)
     # The events' hash IDs were computed once with the cached parse; e.hash would rehash.
     hash_ids = {id(e): p.hash_ids[h] for h, e in p.events.items() if h in p.hash_ids}
@@ -164,6 +172,7 @@ def provenance_json(p: Provenance, *, base_url: str) -> dict[str, Any]:
             "allVerified": verified == len(p.checks),
             "method": "CBV 2.0 hash recomputed from the stored event; Merkle proof checked "
             "with TraceRegistry.verifyEvent (one call per event)",
+            **(material or {}),
         },
     }
 

@@ -15,12 +15,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from api.services.trace.i18n import TEXT, Lang, translate
 from api.services.trace.lots import Provenance
+from api.services.trace.material import ChainRef
 from api.services.trace.view import event_summary, product_info, resolver_link, stage_of
 
 #: The ``api`` directory (``api`` is a namespace package, so importlib.resources cannot serve it).
@@ -94,9 +96,21 @@ def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
     return items
 
 
-def render_lot_page(p: Provenance, *, lang: Lang, base_url: str) -> str:
-    """The HTML page of a lot in ``lang``."""
+def verifier_link(lot_url: str, chain: ChainRef) -> str:
+    """The browser verifier's address for this lot, pinned to the registries named here.
+
+    The registries travel in the link so the verifier page opens with them filled in;
+    the shopper can compare them with the ones the zone operator publishes.
+    """
+    registries = (chain.trace_registry, chain.party_registry)
+    query = [("lot", lot_url), *(("registry", r) for r in registries)]
+    return "/verify?" + urlencode(query, quote_via=quote, safe="")
+
+
+def render_lot_page(p: Provenance, *, lang: Lang, base_url: str, chain: ChainRef) -> str:
+    """The HTML page of a lot in ``lang``, naming the chain and registries it was checked on."""
     events = _event_items(p, lang)
+    link = resolver_link(base_url, p.lot)
     info = product_info(p)
     verified = sum(1 for c in p.checks.values() if c.status == "verified")
     t = TEXT[lang]
@@ -105,7 +119,9 @@ def render_lot_page(p: Provenance, *, lang: Lang, base_url: str) -> str:
         "t": t,
         "css": Markup(stylesheet()),  # noqa: S704  (our own package file, not user data)
         "lot": p.lot,
-        "link": resolver_link(base_url, p.lot),
+        "link": link,
+        "chain": chain,
+        "verifier": verifier_link(link, chain),
         "recall": p.recall,
         "ilmd": [(translate(lang, f"ilmd.{k}", k), v) for k, v in info["ilmd"].items()],
         "origin": info["origin"],

@@ -28,6 +28,8 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
     [
         ("--help",),
         ("verify", "--help"),
+        ("verify-lot", "--help"),
+        ("verifier-page", "--help"),
         ("ceb", "--help"),
         ("epcis", "--help"),
         ("authorize", "--help"),
@@ -41,3 +43,12 @@ def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
 def test_offline_verifier_loads_no_database_or_web_module() -> None:
     loaded = top_level(modules_loaded_by("import api.verify.verifier"))
     assert loaded & {"sqlalchemy", "sqlmodel", "fastapi", "starlette", "psycopg"} == set()
+
+
+def test_lot_verifier_loads_no_web3_database_or_web_module() -> None:
+    # verify-lot reads the chain over plain JSON-RPC: web3 would only cost start-up time.
+    code = "import api.cli.verify_lot, api.verify.lot, api.verify.lot_chain, api.verify.lot_input"
+    loaded = top_level(modules_loaded_by(code))
+    assert (
+        loaded & {"web3", "eth_account", "sqlalchemy", "sqlmodel", "fastapi", "starlette"} == set()
+    )

@@ -1,0 +1,253 @@
+"""``sandan verify-lot``: a lot captured through the API, checked over JSON-RPC."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from api.cli import build_app
+from api.cli import verify_lot as verify_lot_cli
+from api.demo.trade import provider_rpc
+from tests.api.conftest import World
+from tests.api.trace_fixtures import LOT_PATH, capture_chain, make_trace_parties
+from tests.conftest import free_port
+from tests.live_server import serve_in_thread
+from traceability import Algorithm, SigningKey, sign_envelope
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def lot_json(world: World) -> dict[str, Any]:
+    """The lot's JSON as the resolver answers it, once the sample chain is anchored."""
+    capture_chain(world, make_trace_parties(world))
+    response = world.client.get(LOT_PATH, headers=JSON)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.fixture
+def batches(world: World, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The test's chain as verify-lot's JSON-RPC node; collects the request bodies it gets."""
+    sent: list[object] = []
+    rpc = provider_rpc(world.ledger.w3)
+    answer = rpc.transport
+    assert answer is not None
+
+    def send(body: object) -> object:
+        sent.append(body)
+        return answer(body)
+
+    rpc.transport = send
+    monkeypatch.setattr(verify_lot_cli, "rpc_for", lambda command, url: rpc)
+    return sent
+
+
+@pytest.fixture
+def registries(world: World) -> list[str]:
+    """``--registry`` for the deployment's TraceRegistry and PartyRegistry."""
+    deployment = world.ledger.deployment
+    addresses = (deployment.trace_registry.address, deployment.party_registry.address)
+    return [arg for address in addresses for arg in ("--registry", address)]
+
+
+@pytest.fixture
+def verify_lot(
+    tmp_path: Path, batches: list[object], registries: list[str]
+) -> Callable[..., Result]:
+    """Run ``sandan verify-lot`` on a lot JSON (written to a file) or a URL."""
+
+    def run(lot: dict[str, Any] | str, *args: str, roots: list[str] | None = None) -> Result:
+        source = lot
+        if not isinstance(lot, str):
+            path = tmp_path / "lot.json"
+            path.write_text(json.dumps(lot), encoding="utf-8")
+            source = str(path)
+        argv = ["verify-lot", source, *(registries if roots is None else roots)]
+        return CliRunner().invoke(build_app(), [*argv, *args])
+
+    return run
+
+
+def _report(result: Result) -> dict[str, Any]:
+    return dict(json.loads(result.stdout))
+
+
+def _failed(result: Result) -> list[dict[str, Any]]:
+    return [c for c in _report(result)["checks"] if c["status"] == "failed"]
+
+
+def test_verify_lot_passes_a_genuine_lot(
+    verify_lot: Callable[..., Result], batches: list[object], lot_json: dict[str, Any]
+) -> None:
+    result = verify_lot(lot_json, "--json")
+    assert result.exit_code == 0, result.output
+    report = _report(result)
+    assert report["verified"] is True
+    assert report["trustRoots"] == "--registry"
+    names = [c["check"] for c in report["checks"]]
+    assert sum(n.endswith(": signer registered") for n in names) == 8
+    assert sum(n.endswith(": signature") for n in names) == 4  # one envelope per party
+    # One verifyEvent per event and one signerAt per (key, block), in one batch after the
+    # chain id: two requests in all.
+    material = lot_json["verification"]
+    signers = {
+        (material["envelopes"][e["envelopeHash"]]["publicKey"]["keyId"], e["anchor"]["blockNumber"])
+        for e in material["events"]
+    }
+    assert report["chainCalls"] == {"eth_chainId": 1, "eth_call": 8 + len(signers)}
+    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, 8 + len(signers)]
+
+
+@pytest.mark.parametrize(("chain_offset", "exit_code"), [(0, 0), (1, 1)])
+def test_verify_lot_takes_trust_roots_for_the_node_chain_from_a_trust_file(
+    world: World,
+    verify_lot: Callable[..., Result],
+    lot_json: dict[str, Any],
+    tmp_path: Path,
+    chain_offset: int,
+    exit_code: int,
+) -> None:
+    deployment = world.ledger.deployment
+    zone = {
+        "name": "test zone",
+        "chainId": world.ledger.chain_id + chain_offset,
+        "registries": [deployment.trace_registry.address, deployment.party_registry.address],
+    }
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"zones": [zone]}), encoding="utf-8")
+    result = verify_lot(lot_json, "--json", roots=["--trust", str(trust)])
+    assert result.exit_code == exit_code, result.output
+    assert _report(result)["trustRoots"] == f"trust file {trust}"
+
+
+def test_verify_lot_reads_the_lot_from_its_digital_link(
+    world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    with serve_in_thread(world.client.app, free_port()) as base:
+        result = verify_lot(base + LOT_PATH)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("VERIFIED")
+
+
+def test_verify_lot_names_an_edited_event(
+    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    entry = lot_json["verification"]["events"][3]
+    entry["event"]["childQuantityList"][0]["quantity"] = 229
+    result = verify_lot(lot_json, "--json")
+    assert result.exit_code == 1, result.output
+    ((check,),) = [_failed(result)]
+    assert check["check"].endswith(": event hash")
+    assert check["expected"] == entry["eventHash"]
+    assert check["found"] != entry["eventHash"]
+
+
+def test_verify_lot_names_an_edited_proof(
+    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    anchor = lot_json["verification"]["events"][0]["anchor"]
+    anchor["proof"][0] = ("0" if anchor["proof"][0][0] != "0" else "1") + anchor["proof"][0][1:]
+    result = verify_lot(lot_json)
+    assert result.exit_code == 1
+    assert ": anchored on chain" in result.stdout
+    assert "which was never anchored" in result.stdout
+    assert result.stdout.rstrip().endswith("NOT AUTHENTIC")
+
+
+def test_verify_lot_refuses_an_untrusted_registry(
+    world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    trace = world.ledger.deployment.trace_registry.address
+    result = verify_lot(lot_json, "--json", roots=["--registry", trace])
+    assert result.exit_code == 1
+    party = lot_json["verification"]["chain"]["partyRegistry"]
+    assert [c["found"] for c in _failed(result)] == [f"registry {party} is not a trusted registry"]
+    assert _report(result)["chainCalls"] == {"eth_chainId": 1}
+
+
+def test_verify_lot_refuses_a_signer_unknown_to_the_party_registry(
+    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    # A forger re-signs a genuine, anchored event with a key of their own under the
+    # producer's name: the signature and the anchor hold, the PartyRegistry does not.
+    material = lot_json["verification"]
+    entry = material["events"][0]
+    signed = material["envelopes"][entry["envelopeHash"]]
+    payload = signed["envelope"]["payload"]
+    key = SigningKey.generate(Algorithm.ED25519)
+    forged = sign_envelope(
+        payload["document"],
+        doc_type="epcis-event",
+        party=payload["party"],
+        key_id="rogue-k1",
+        signing_key=key,
+        salt=bytes(16),
+        issued_at=signed_at(payload["issuedAt"]),
+    )
+    digest = forged.content_hash.hex()
+    material["envelopes"][digest] = {
+        "envelope": forged.to_wire(),
+        "publicKey": {
+            "keyId": "rogue-k1",
+            "party": payload["party"],
+            "alg": "Ed25519",
+            "publicKey": key.public_key,
+        },
+    }
+    entry["envelopeHash"] = digest
+    result = verify_lot(lot_json, "--json")
+    assert result.exit_code == 1
+    ((check,),) = [_failed(result)]
+    assert check["check"].endswith(": signer registered")
+    assert check["expected"] == "key rogue-k1 registered"
+    assert check["found"] == "no such key"
+
+
+def signed_at(text: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "is not a readable file"),
+        ("{not json", "is not JSON"),
+        ("[" * 100_000 + "]" * 100_000, "deeper than 64"),
+        ('{"gtin": "06901234123456"}', "not a sandan lot"),
+    ],
+)
+def test_verify_lot_refuses_unusable_input(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "lot.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(
+        build_app(), ["verify-lot", str(path), "--registry", "0x" + "1" * 40]
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_verify_lot_reports_an_unreachable_node(tmp_path: Path) -> None:
+    path = tmp_path / "lot.json"
+    material = {
+        "format": "sandan-lot/1",
+        "chain": {"chainId": 1, "traceRegistry": "0x" + "1" * 40, "partyRegistry": None},
+        "events": [],
+        "envelopes": {},
+    }
+    path.write_text(json.dumps({"verification": material}), encoding="utf-8")
+    dead = f"http://127.0.0.1:{free_port()}"
+    argv = ["verify-lot", str(path), "--rpc-url", dead, "--registry", "0x" + "1" * 40]
+    result = CliRunner().invoke(build_app(), argv)
+    assert result.exit_code == 3, result.output
+    assert "cannot reach the chain" in result.output

@@ -1,0 +1,157 @@
+"""The lot's verification material (``sandan-lot/1``) and the page's pointer to the verifier."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import Session, select
+
+from api.db.trace_models import TraceEventRecord
+from tests.api.conftest import World
+from tests.api.trace_fixtures import (
+    LOT_PATH,
+    TraceParties,
+    capture_chain,
+    chain_document,
+    sub_document,
+)
+from traceability.epcis import event_hash_bytes
+
+BASE = "http://testserver"
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def captured(world: World, trace_parties: TraceParties) -> TraceParties:
+    capture_chain(world, trace_parties)
+    return trace_parties
+
+
+def _material(world: World) -> dict[str, Any]:
+    response = world.client.get(LOT_PATH, headers=JSON)
+    assert response.status_code == 200, response.text
+    return dict(response.json()["verification"])
+
+
+def test_lot_json_carries_the_verification_material(world: World, captured: TraceParties) -> None:
+    body = world.client.get(LOT_PATH, headers=JSON).json()
+    material = body["verification"]
+    # sandan's own conclusion stays beside the material.
+    assert (material["total"], material["verified"], material["allVerified"]) == (8, 8, True)
+    deployment = world.ledger.deployment
+    assert material["format"] == "sandan-lot/1"
+    assert material["chain"] == {
+        "chainId": world.ledger.chain_id,
+        "traceRegistry": deployment.trace_registry.address,
+        "partyRegistry": deployment.party_registry.address,
+    }
+    assert material["lotId"] == body["lotId"]
+    assert [e["eventHash"] for e in material["events"]] == [e["eventHash"] for e in body["events"]]
+    assert {tuple(sorted(e)) for e in material["events"]} == {
+        ("anchor", "context", "envelopeHash", "event", "eventHash")
+    }
+    assert {tuple(sorted(e["anchor"])) for e in material["events"]} == {
+        ("batchId", "blockNumber", "proof", "root", "txHash")
+    }
+
+
+def test_lot_json_events_are_as_captured_and_hash_to_their_leaf(
+    world: World, captured: TraceParties
+) -> None:
+    material = _material(world)
+    with Session(world.runtime.engine) as session:
+        rows = {r.event_hash: r for r in session.exec(select(TraceEventRecord)).all()}
+    context = chain_document()["@context"]
+    for entry in material["events"]:
+        row = rows[entry["eventHash"]]
+        assert entry["event"] == json.loads(row.event_json)
+        assert entry["context"] == context
+        assert (
+            event_hash_bytes(entry["event"], context=entry["context"]).hex() == entry["eventHash"]
+        )
+        assert entry["anchor"]["txHash"].startswith("0x")
+        assert entry["envelopeHash"] == row.envelope_hash
+
+
+def test_lot_json_holds_each_envelope_once_with_its_signer_key(
+    world: World, captured: TraceParties
+) -> None:
+    material = _material(world)
+    used = {e["envelopeHash"] for e in material["events"]}
+    assert set(material["envelopes"]) == used
+    assert len(used) == 4  # one signed capture per party
+    for digest, entry in material["envelopes"].items():
+        payload = entry["envelope"]["payload"]
+        actor = captured.by_role(payload["party"].removesuffix("-1"))
+        assert entry["publicKey"] == {
+            "keyId": payload["keyId"],
+            "party": actor.code,
+            "alg": entry["envelope"]["alg"],
+            "publicKey": actor.signing_key.public_key,
+        }
+        assert payload["docType"] == "epcis-event"
+        held = payload["document"]["epcisBody"]["eventList"]
+        mine = [e["event"] for e in material["events"] if e["envelopeHash"] == digest]
+        assert all(event in held for event in mine)
+
+
+def test_lot_json_anchor_is_null_while_pending(world: World, trace_parties: TraceParties) -> None:
+    producer = trace_parties.producer
+    event = chain_document()["epcisBody"]["eventList"][1]
+    body = producer.envelope("epcis-event", sub_document([event]))
+    response = world.client.post("/capture", json=body, headers=producer.headers)
+    assert response.status_code == 202
+    (entry,) = _material(world)["events"]
+    assert entry["anchor"] is None
+    assert entry["envelopeHash"] is not None
+
+
+def test_lot_json_unsigned_event_has_no_envelope(world: World, trace_parties: TraceParties) -> None:
+    event = chain_document()["epcisBody"]["eventList"][1]
+    producer = trace_parties.producer
+    response = world.client.post("/capture", json=sub_document([event]), headers=producer.headers)
+    assert response.status_code == 202
+    material = _material(world)
+    assert [e["envelopeHash"] for e in material["events"]] == [None]
+    assert material["envelopes"] == {}
+
+
+def test_lot_json_reads_envelopes_once_per_runtime(world: World, captured: TraceParties) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(world.runtime.engine, "before_cursor_execute", record)
+    try:
+        first = _material(world)
+        envelope_reads = sum("trace_envelope" in s for s in statements)
+        statements.clear()
+        assert _material(world) == first
+    finally:
+        event.remove(world.runtime.engine, "before_cursor_execute", record)
+    assert envelope_reads == 1
+    assert not any("trace_envelope" in s for s in statements)
+
+
+def test_page_names_the_chain_and_links_to_the_verifier(
+    world: World, captured: TraceParties
+) -> None:
+    deployment = world.ledger.deployment
+    trace, party = deployment.trace_registry.address, deployment.party_registry.address
+    for lang, words in (("en", "Check this lot yourself"), ("zh", "自行验证此批次")):
+        page = world.client.get(LOT_PATH + f"?lang={lang}").text
+        assert words in page
+        assert f'<code data-testid="chain-id">{world.ledger.chain_id}</code>' in page
+        assert f'<code data-testid="trace-registry">{trace}</code>' in page
+        assert f'<code data-testid="party-registry">{party}</code>' in page
+    href = page.split('data-testid="verify-link"')[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    link = urlsplit(href.replace("&amp;", "&"))
+    assert link.path == "/verify"
+    assert "%2F01%2F" in link.query  # the lot URL travels encoded, not as a second path
+    assert parse_qs(link.query) == {"lot": [BASE + LOT_PATH], "registry": [trace, party]}
