@@ -115,8 +115,8 @@ def _read(kind: str, data: bytes, offset: int) -> tuple[Any, int]:
     if kind.startswith("("):
         values = []
         for part in _split_tuple(kind):
-            value, offset = _read(part, data, offset)
-            values.append(value)
+            item, offset = _read(part, data, offset)
+            values.append(item)
         return tuple(values), offset
     if _is_dynamic(kind):
         raise ValueError(f"dynamic result {kind} is not used by the registries' views")
