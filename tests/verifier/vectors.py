@@ -15,7 +15,14 @@ from typing import Any
 from Crypto.Hash import keccak
 
 from ledger_client import load_artifacts
-from traceability import Algorithm, Role, SigningKey, canonical_json, sign_envelope
+from traceability import (
+    Algorithm,
+    Role,
+    SigningKey,
+    canonical_json,
+    content_hash,
+    sign_envelope,
+)
 from traceability.merkle import MerkleTree, leaf_hash
 from traceability.signing import b64url_decode, b64url_encode, load_public_key
 from traceability.signing.parties import SIGNABLE_DOC_TYPES
@@ -162,6 +169,52 @@ def _merkle() -> dict[str, Any]:
     }
 
 
+def _xml_document() -> dict[str, Any]:
+    """A document submitted as signed CEB XML: the signature covers the XML text's UTF-8 bytes."""
+    key = SigningKey.from_private_bytes(Algorithm.SM2, hashlib.sha256(b"vector xml").digest())
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ceb:CEB311Message xmlns:ceb='
+        '"http://www.chinaport.gov.cn/ceb"><ceb:Order><ceb:OrderHead><ceb:orderNo>X1'
+        "</ceb:orderNo><ceb:goodsInfo>赣南脐橙</ceb:goodsInfo></ceb:OrderHead></ceb:Order>"
+        "</ceb:CEB311Message>"
+    )
+    payload = {
+        "docType": "order",
+        "party": "3301960A01",
+        "keyId": "3301960A01-xml",
+        "issuedAt": "2026-11-23T13:00:00+08:00",
+        "salt": "xml:guid-1:0",
+        "document": {"ebpCode": "3301960A01", "orderNo": "X1"},
+    }
+    digest = content_hash(payload)
+    return {
+        "messageType": "CEB311",
+        "contentHash": digest.hex(),
+        "envelope": {
+            "source": "ceb-xml",
+            "messageType": "CEB311",
+            "index": 0,
+            "payload": payload,
+            "alg": key.alg.value,
+            "signature": b64url_encode(key.sign(xml.encode("utf-8"))),
+        },
+        "sourceXml": xml,
+        "publicKey": {
+            "keyId": payload["keyId"],
+            "party": payload["party"],
+            "alg": key.alg.value,
+            "publicKey": key.public_key,
+        },
+        "anchor": {
+            "root": MerkleTree.build([digest]).root.hex(),
+            "proof": [],
+            "batchId": "00" * 32,
+            "txHash": "0x" + "11" * 32,
+            "blockNumber": 5,
+        },
+    }
+
+
 def build_vectors() -> dict[str, Any]:
     """Every vector the JavaScript unit tests check, as JSON-ready data."""
     return {
@@ -170,6 +223,7 @@ def build_vectors() -> dict[str, Any]:
         ],
         "signatures": [_signature_cases(alg) for alg in Algorithm],
         "b64url": [_b64url_case(text) for text in B64URL_CASES],
+        "xmlDocument": _xml_document(),
         "merkle": _merkle(),
         "roles": [role.value for role in Role],
         "signable": {

@@ -154,3 +154,65 @@ test('trust roots: typed-in registries on any chain, trust-file zones on their c
   assert.throws(() => v.parseRegistryList('0x1234'), /not a 0x address/);
   assert.throws(() => v.parseTrustFile({ zones: [{ chainId: '7', registries: [] }] }), /integer chainId/);
 });
+
+// A node that answers only eth_chainId, with `chainId`: the chain checks stop at the chain id,
+// so what is asserted is the local checks.
+function stubRpc(chainId) {
+  const fetch = async (_url, init) => {
+    const calls = JSON.parse(init.body);
+    return { ok: true, json: async () => calls.map((c) => ({ jsonrpc: '2.0', id: c.id, result: `0x${chainId.toString(16)}` })) };
+  };
+  return new v.RpcClient('http://node.invalid', { fetch });
+}
+
+function xmlBundle(entry) {
+  const { ebpCode, orderNo } = entry.envelope.payload.document;
+  return {
+    format: 'sandan-bundle/2',
+    tradeId: v.toHex(v.sha256(v.utf8(`${ebpCode}/${orderNo}`))),
+    ebpCode,
+    orderNo,
+    chain: { chainId: 1, tradeRegistry: `0x${'ab'.repeat(20)}`, partyRegistry: `0x${'cd'.repeat(20)}` },
+    documents: [entry],
+    verdict: { verdict: { tradeId: 'x', status: 'match' }, verdictHash: '00'.repeat(32), txHash: `0x${'22'.repeat(32)}`, blockNumber: 6 },
+  };
+}
+
+async function localChecks(bundle) {
+  const report = new v.Report();
+  const trust = new v.TrustRoots({ registries: [bundle.chain.tradeRegistry, bundle.chain.partyRegistry] });
+  await v.verifyBundle(bundle, { rpc: stubRpc(2), trust, report });
+  return report;
+}
+
+test('a CEB XML document: signature over the XML bytes, payload hash, and the rebuild left to sandan verify', async () => {
+  const report = await localChecks(xmlBundle(vectors.xmlDocument));
+  const doc = report.checks.filter((c) => c.group === 'document[0] CEB311');
+  const status = Object.fromEntries(doc.map((c) => [c.name, c.status]));
+  assert.deepEqual(status, {
+    envelope: 'ok', "key is the envelope's": 'ok', 'document type': 'ok', 'content hash': 'ok',
+    signature: 'ok', 'signer named in the document': 'ok', 'Merkle proof': 'ok',
+  });
+  assert.match(doc.find((c) => c.name === 'signature').found, /over the XML bytes/);
+  assert.ok(report.notes.some((n) => n.text.includes('Rebuilding the payload from the CEB XML is done only by `sandan verify`')));
+  assert.equal(report.checks.find((c) => c.name === 'chain id').status, 'fail');
+  assert.equal(report.outcome(), 'not-authentic');
+
+  const edited = JSON.parse(JSON.stringify(vectors.xmlDocument));
+  edited.sourceXml = edited.sourceXml.replace('X1', 'X2');
+  const tampered = await localChecks(xmlBundle(edited));
+  assert.equal(tampered.checks.find((c) => c.group === 'document[0] CEB311' && c.name === 'signature').status, 'fail');
+});
+
+test('a node that cannot be reached concludes nothing', async () => {
+  const fetch = async () => {
+    throw new TypeError('Failed to fetch');
+  };
+  const bundle = xmlBundle(vectors.xmlDocument);
+  const report = new v.Report();
+  const trust = new v.TrustRoots({ registries: [bundle.chain.tradeRegistry] });
+  await v.verifyBundle(bundle, { rpc: new v.RpcClient('http://127.0.0.1:9', { fetch }), trust, report });
+  assert.equal(report.outcome(), 'unreachable');
+  assert.match(report.unreachable, /Failed to fetch/);
+  assert.equal(report.checks.find((c) => c.name === 'chain id').status, 'skip');
+});
