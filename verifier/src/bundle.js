@@ -70,7 +70,7 @@ function checkDocumentLocally(report, entry, index) {
     .expect(
       fields.some((f) => document[f] === payload.party),
       `one of ${fields.join(', ') || '(no signer field)'} = ${payload.party}`,
-      fields.map((f) => `${f}=${document[f]}`).join(', ') || `message type ${entry.messageType}`,
+      fields.filter((f) => f in document).map((f) => `${f}=${document[f]}`).join(', ') || `no ${fields.join(' / ') || 'signer field'} in a ${entry.messageType}`,
     );
   if (xml) report.note(label, 'Rebuilding the payload from the CEB XML is done only by `sandan verify`.');
   report.note(label, 'The CEB schema of the document is checked only by `sandan verify`.');
