@@ -8,11 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.sandan-installed
 NODE_STAMP := node_modules/.sandan-installed
+VERIFIER_STAMP := verifier/node_modules/.sandan-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup lint typecheck compile browser clean
+.PHONY: demo test setup lint typecheck compile browser clean verifier
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(VERIFIER_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,16 @@ $(PY_STAMP): pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The browser verifier's own pinned libraries and esbuild. Only the rebuild test needs them:
+# the built bundle is committed (api/web/static/verifier/verifier.js), so the service does not.
+$(VERIFIER_STAMP): verifier/package.json verifier/package-lock.json
+	npm ci --prefix verifier --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Rebuild the committed verifier bundle after changing verifier/src.
+verifier: $(VERIFIER_STAMP)
+	node verifier/build.mjs
 
 demo: setup
 	$(BIN)/sandan demo
@@ -52,4 +63,4 @@ browser:
 	    chromium fonts-wqy-microhei >/dev/null; }
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules verifier/node_modules .pytest_cache .mypy_cache .ruff_cache

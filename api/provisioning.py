@@ -1,8 +1,9 @@
 """First-run set-up shared by ``sandan demo`` and ``sandan serve``.
 
 On the embedded default (no RPC URL configured) sandan starts its local node
-and, when the data directory has no deployment yet (or the chain was reset),
-deploys both registries with the dev accounts holding the service roles. With
+and, when the data directory has no usable deployment yet (none, the chain was
+reset, or the file predates a registry), deploys the registries with the dev
+accounts holding the service roles. With
 ``SANDAN_RPC_URL`` set, nothing is deployed implicitly: production chains are
 deployed on purpose with ``sandan deploy``.
 """
@@ -39,8 +40,8 @@ def ensure_deployment(settings: ApiSettings) -> Deployment:
     path = settings.ledger.deployment_file
     w3 = connect(settings)
     if path.exists():
-        deployment = Deployment.load(path)
         try:
+            deployment = Deployment.load(path)
             deployment.check(w3)
             return deployment
         except DeploymentError:

@@ -329,6 +329,53 @@ class SummaryDeclaration(ApiModel):
     trade_ids: list[str]
 
 
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+class ChainAccountSet(ApiModel):
+    """A chain account the party holds the key of (self custody): customs and banks sign
+    their own release, settlement and financing authorizations with it."""
+
+    address: str = Field(pattern=ADDRESS, examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])
+
+
+class SignedAuthorization(ApiModel):
+    """An EIP-712 ``Authorization`` signed offline (``sandan authorize`` or a wallet)."""
+
+    signer: str = Field(pattern=ADDRESS, description="The account that signed.")
+    nonce: int = Field(ge=0, lt=2**256)
+    deadline: int = Field(ge=0, lt=2**256, description="Unix time after which it is void.")
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65 bytes r‖s‖v.")
+
+
+class SignedRelease(SignedAuthorization):
+    """Customs' signed release of a batch of trades (the root of their Merkle tree)."""
+
+    trade_ids: list[str] = Field(min_length=1, max_length=1000, description="In relay order.")
+    proof_flags: list[bool] = Field(max_length=1000)
+
+    @field_validator("trade_ids")
+    @classmethod
+    def _check_ids(cls, value: list[str]) -> list[str]:
+        for index, trade_id in enumerate(value):
+            if len(trade_id) != 64 or any(c not in "0123456789abcdef" for c in trade_id):
+                raise ValueError(f"tradeIds[{index}] is not 64 lower-case hex digits")
+        return value
+
+
+class SignedSettlement(SignedAuthorization):
+    """A bank's signed settlement confirmation: ``settlementRef`` is the 32-byte hash it
+    signed (sha256 of its own reference)."""
+
+    settlement_ref: str = Field(pattern=HEX32)
+
+
+class SignedFinancing(SignedAuthorization):
+    """A bank's signed financing registration: ``termsHash`` is the hash of its terms."""
+
+    terms_hash: str = Field(pattern=HEX32)
+
+
 class SettlementCreate(ApiModel):
     """A bank confirms it settled foreign exchange for a released trade."""
 

@@ -94,10 +94,11 @@ def _top_up(w3: Web3, address: str, retry: RetryPolicy) -> None:
 
 
 #: Who the dev accounts stand for in demos, in ``dev_accounts`` order.
-DEV_PARTIES = ("admin", "anchorer", "customs", "bank", "inspector")
+DEV_PARTIES = ("admin", "anchorer", "customs", "bank", "inspector", "registrar")
 _DEV_GRANTS = {
-    # The admin also anchors, so a single dev account can run the whole service.
+    # The admin also anchors and registers, so a single dev account can run the whole service.
     "ANCHORER_ROLE": ("admin", "anchorer"),
+    "REGISTRAR_ROLE": ("admin", "registrar"),
     "CUSTOMS_ROLE": ("customs",),
     "BANK_ROLE": ("bank",),
     "INSPECTOR_ROLE": ("inspector",),

@@ -1,4 +1,4 @@
-"""Typed clients of the two registries: one method per contract function.
+"""Typed clients of the trade and trace registries: one method per contract function.
 
 Every write has two forms: ``send_x(...) -> TxHash`` returns at once (so many
 transactions can be in flight; see :meth:`RegistryClient.wait_for_receipt`), and
@@ -17,6 +17,7 @@ from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, optional3
 from ledger_client.errors import AnchorNotFound, ConfigurationError
 from ledger_client.types import (
     Batch,
+    Bytes32,
     DocumentCheck,
     DocumentRecord,
     DocumentStatus,
@@ -218,6 +219,156 @@ class TradeRegistryClient(RegistryClient):
         """Discharge this account's financing of a trade (the financing bank only)."""
         return self.wait_for_receipt(self.send_discharge_financing(trade_id))
 
+    # Relayed with the party's EIP-712 authorization (ledger_client.authorization) ----
+
+    def send_release_with_sig(
+        self,
+        signer: str,
+        trade_ids: Sequence[Bytes32Like],
+        proof_flags: Sequence[bool],
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``releaseWithSig``; return the transaction hash without waiting."""
+        fn = self._fn.releaseWithSig(
+            _convert.address(signer, "signer"),
+            bytes32_list(trade_ids, "trade_ids"),
+            [bool(flag) for flag in proof_flags],
+            nonce,
+            deadline,
+            _signature(signature),
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def release_with_sig(
+        self,
+        signer: str,
+        trade_ids: Sequence[Bytes32Like],
+        proof_flags: Sequence[bool],
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+    ) -> TxResult:
+        """Release trades for customs ``signer``, who signed their multiproof order's root."""
+        return self.wait_for_receipt(
+            self.send_release_with_sig(signer, trade_ids, proof_flags, nonce, deadline, signature)
+        )
+
+    def send_confirm_settlement_with_sig(
+        self,
+        signer: str,
+        trade_id: Bytes32Like,
+        settlement_ref: Bytes32Like,
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``confirmSettlementWithSig``; return the transaction hash without waiting."""
+        fn = self._fn.confirmSettlementWithSig(
+            _convert.address(signer, "signer"),
+            bytes32(trade_id, "trade_id"),
+            bytes32(settlement_ref, "settlement_ref"),
+            nonce,
+            deadline,
+            _signature(signature),
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def confirm_settlement_with_sig(
+        self,
+        signer: str,
+        trade_id: Bytes32Like,
+        settlement_ref: Bytes32Like,
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+    ) -> TxResult:
+        """Confirm a settlement for bank ``signer``, on its signed authorization."""
+        return self.wait_for_receipt(
+            self.send_confirm_settlement_with_sig(
+                signer, trade_id, settlement_ref, nonce, deadline, signature
+            )
+        )
+
+    def send_register_financing_with_sig(
+        self,
+        signer: str,
+        trade_id: Bytes32Like,
+        terms_hash: Bytes32Like,
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``registerFinancingWithSig``; return the transaction hash without waiting."""
+        fn = self._fn.registerFinancingWithSig(
+            _convert.address(signer, "signer"),
+            bytes32(trade_id, "trade_id"),
+            bytes32(terms_hash, "terms_hash"),
+            nonce,
+            deadline,
+            _signature(signature),
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def register_financing_with_sig(
+        self,
+        signer: str,
+        trade_id: Bytes32Like,
+        terms_hash: Bytes32Like,
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+    ) -> TxResult:
+        """Register bank ``signer``'s financing of a trade, on its signed authorization."""
+        return self.wait_for_receipt(
+            self.send_register_financing_with_sig(
+                signer, trade_id, terms_hash, nonce, deadline, signature
+            )
+        )
+
+    def send_discharge_financing_with_sig(
+        self,
+        signer: str,
+        trade_id: Bytes32Like,
+        nonce: int,
+        deadline: int,
+        signature: bytes | str,
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``dischargeFinancingWithSig``; return the transaction hash without waiting."""
+        fn = self._fn.dischargeFinancingWithSig(
+            _convert.address(signer, "signer"),
+            bytes32(trade_id, "trade_id"),
+            nonce,
+            deadline,
+            _signature(signature),
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def discharge_financing_with_sig(
+        self, signer: str, trade_id: Bytes32Like, nonce: int, deadline: int, signature: bytes | str
+    ) -> TxResult:
+        """Discharge bank ``signer``'s financing of a trade, on its signed authorization."""
+        return self.wait_for_receipt(
+            self.send_discharge_financing_with_sig(signer, trade_id, nonce, deadline, signature)
+        )
+
+    def nonces(self, account: str) -> int:
+        """The nonce the next authorization of ``account`` must carry."""
+        return int(self._tx.call(self._fn.nonces(_convert.address(account, "account"))))
+
+    def domain_separator(self) -> Bytes32:
+        """The registry's EIP-712 domain separator on this chain."""
+        return bytes32(self._tx.call(self._fn.DOMAIN_SEPARATOR()))
+
     def trade_of(self, trade_id: Bytes32Like) -> TradeRecord:
         """Return the full record of a trade (state NONE when unknown)."""
         key = bytes32(trade_id, "trade_id")
@@ -320,6 +471,16 @@ def _uint32(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT32_MAX:
         raise ConfigurationError(f"count must be an integer in [0, {_UINT32_MAX}], got {value!r}")
     return value
+
+
+def _signature(value: bytes | str) -> bytes:
+    """Accept a signature as bytes or ``0x`` hex; its validity is the contract's to judge."""
+    if isinstance(value, str):
+        try:
+            return bytes.fromhex(value.removeprefix("0x"))
+        except ValueError as exc:
+            raise ConfigurationError(f"signature is not hex: {value!r}") from exc
+    return bytes(value)
 
 
 def _trade_record(trade_id: bytes, raw: Any) -> TradeRecord:

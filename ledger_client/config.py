@@ -83,6 +83,10 @@ class LedgerSettings(BaseSettings):
     chain_timeout: float = Field(default=30.0, gt=0)
     anchorer_key: SecretStr | None = None
     admin_key: SecretStr | None = None
+    # The zone operator's key that writes the PartyRegistry (REGISTRAR_ROLE); the admin's
+    # when unset. Its own account keeps the worker's registry writes and the API's admin
+    # calls from racing for one account's nonces across processes.
+    registrar_key: SecretStr | None = None
 
     @field_validator("rpc_url", mode="before")
     @classmethod

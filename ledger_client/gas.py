@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from eth_utils.crypto import keccak
+
 from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
-from ledger_client.deploy import deploy_registries
+from ledger_client.deploy import Deployment, deploy_registries
+from ledger_client.party_registry import PartyRegistryClient
 from ledger_client.types import TxResult
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
     from web3 import Web3
 
 __all__ = ["GasLine", "measure_gas"]
@@ -32,8 +36,39 @@ class GasLine:
         return self.gas_used / self.items
 
 
+Step = tuple[str, Callable[[], TxResult], int]
+#: Writes in the measured ``multicall``: five parties, each registered with a key.
+MULTICALL_PARTIES = 5
+#: An Ed25519 public key as sandan registers it (base64url of the 32 raw bytes).
+_PUBLIC_KEY = "Gb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE"
+
+
 def _h(label: str) -> bytes:
     return hashlib.sha256(label.encode()).digest()
+
+
+def _party_steps(w3: Web3, deployment: Deployment, admin: LocalAccount, account: str) -> list[Step]:
+    """Each PartyRegistry write once, then a multicall of ``2 * MULTICALL_PARTIES`` writes."""
+    party = PartyRegistryClient(w3, deployment.party_registry.address, admin)
+    acme, key = keccak(text="ACME"), keccak(text="ACME#k1")
+    batch: list[bytes] = []
+    for i in range(MULTICALL_PARTIES):
+        code = f"PARTY{i}"
+        batch.append(party.encode_register_party(keccak(text=code), code, _h(code), 1 << 2))
+        batch.append(
+            party.encode_add_key(keccak(text=code), keccak(text=f"{code}#k1"), 1, _PUBLIC_KEY)
+        )
+    return [
+        ("registerParty", lambda: party.register_party(acme, "ACME", _h("record"), 1), 1),
+        ("updateRecord", lambda: party.update_record(acme, _h("record2")), 1),
+        ("grantPartyRole", lambda: party.grant_party_role(acme, 2), 1),
+        ("revokePartyRole", lambda: party.revoke_party_role(acme, 2), 1),
+        ("addKey", lambda: party.add_key(acme, key, 1, _PUBLIC_KEY), 1),
+        ("revokeKey", lambda: party.revoke_key(key, 0, "key compromised"), 1),
+        ("addAccount", lambda: party.add_account(acme, account), 1),
+        ("removeAccount", lambda: party.remove_account(account), 1),
+        ("multicall", lambda: party.multicall(batch), len(batch)),
+    ]
 
 
 def measure_gas(
@@ -50,7 +85,7 @@ def measure_gas(
     as_inspector = TraceRegistryClient(w3, trace.address, inspector)
     ids = [_h(f"trade{i}") for i in range(trades_per_batch)]
     verdicts = [_h(f"verdict{i}") for i in range(trades_per_batch)]
-    steps: list[tuple[str, Callable[[], TxResult], int]] = [
+    steps: list[Step] = [
         (
             "anchorBatch",
             lambda: trade.anchor_batch(_h("root"), leaves_per_batch, _h("b")),
@@ -72,5 +107,6 @@ def measure_gas(
         ("anchorLotBatch", lambda: trace.anchor_lot_batch(_h("lot"), _h("r"), 100, _h("b")), 100),
         ("recallLot", lambda: as_inspector.recall_lot(_h("lot"), "contamination"), 1),
         ("clearRecall", lambda: as_inspector.clear_recall(_h("lot"), "retest negative"), 1),
+        *_party_steps(w3, deployment, admin, customs.address),
     ]
     return [GasLine(name, run().gas_used, items) for name, run, items in steps]

@@ -15,18 +15,31 @@ verify on chain with ``MerkleProof.verify(proof, root, leaf)`` where
 ``leaf = keccak256(bytes.concat(keccak256(abi.encode(v))))``.
 Duplicated values are rejected: a document anchored twice in one batch is a
 caller bug, and its two proofs would be indistinguishable.
+
+A multiproof (``StandardMerkleTree.getMultiProof``) proves several values at once:
+its leaves come in the order ``MerkleProof.processMultiProof`` consumes them, and
+proving every value of a tree needs no proof hashes at all, only flags.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from Crypto.Hash import keccak
 
 from traceability.errors import DuplicateLeaf, InvalidMerkleInput, LeafNotInTree
 
-__all__ = ["MerkleTree", "leaf_hash", "process_proof", "verify"]
+__all__ = [
+    "MerkleTree",
+    "MultiProof",
+    "leaf_hash",
+    "process_multiproof",
+    "process_proof",
+    "verify",
+]
 
 _WORD: Final = 32
 
@@ -67,6 +80,42 @@ def verify(root: bytes, value: bytes, proof: Iterable[bytes]) -> bool:
     """Tell whether ``proof`` shows that ``value`` is a leaf of the tree with ``root``."""
     expected = _check_word(root, "root")
     return process_proof(leaf_hash(value), proof) == expected
+
+
+def process_multiproof(
+    leaves: Sequence[bytes], proof: Sequence[bytes], proof_flags: Sequence[bool]
+) -> bytes:
+    """Return the root a multiproof leads to from leaf hashes, as ``processMultiProof`` does."""
+    if len(leaves) + len(proof) != len(proof_flags) + 1:
+        raise InvalidMerkleInput("multiproof sizes do not add up", field="proof_flags")
+    queue = deque(_check_word(leaf, f"leaves[{i}]") for i, leaf in enumerate(leaves))
+    siblings = deque(_check_word(node, f"proof[{i}]") for i, node in enumerate(proof))
+    try:
+        for flag in proof_flags:
+            # Leaves are used first, then the hashes computed so far, as the contract's queue does.
+            a = queue.popleft()
+            b = queue.popleft() if flag else siblings.popleft()
+            queue.append(_hash_pair(a, b))
+    except IndexError as exc:
+        raise InvalidMerkleInput(
+            "multiproof flags do not fit its leaves", field="proof_flags"
+        ) from exc
+    if proof_flags:
+        return queue[-1]
+    return queue[0] if queue else siblings[0]
+
+
+@dataclass(frozen=True)
+class MultiProof:
+    """A proof of several values at once, in ``StandardMerkleTree.getMultiProof``'s form.
+
+    ``leaves`` are the values in the order the contract consumes them (pass them, not
+    the caller's order, on chain); ``proof`` is empty when every value of the tree is proved.
+    """
+
+    leaves: tuple[bytes, ...]
+    proof: tuple[bytes, ...]
+    proof_flags: tuple[bool, ...]
 
 
 class MerkleTree:
@@ -119,9 +168,7 @@ class MerkleTree:
 
     def proof(self, value: bytes) -> list[bytes]:
         """Return the sibling hashes from ``value``'s leaf up to the root."""
-        index = self._positions.get(_check_word(value, "value"))
-        if index is None:
-            raise LeafNotInTree(f"value 0x{bytes(value).hex()} is not in the tree", field="value")
+        index = self._index_of(value)
         nodes = self._nodes
         path: list[bytes] = []
         while index > 0:
@@ -129,6 +176,39 @@ class MerkleTree:
             path.append(nodes[index + 1 if index % 2 else index - 1])
             index = (index - 1) // 2
         return path
+
+    def multiproof(self, values: Sequence[bytes]) -> MultiProof:
+        """Return the multiproof of ``values`` (distinct values of the tree, in any order)."""
+        indices = sorted((self._index_of(value) for value in values), reverse=True)
+        if len(set(indices)) != len(indices):
+            raise DuplicateLeaf("a multiproof cannot prove a value twice", field="values")
+        nodes = self._nodes
+        stack = deque(indices)
+        proof: list[bytes] = []
+        flags: list[bool] = []
+        # Deepest nodes first: a node whose sibling is next in line merges with it,
+        # any other takes its sibling from the proof; either way their parent joins the line.
+        while stack and stack[0] > 0:
+            index = stack.popleft()
+            sibling = index + 1 if index % 2 else index - 1
+            if stack and stack[0] == sibling:
+                flags.append(True)
+                stack.popleft()
+            else:
+                flags.append(False)
+                proof.append(nodes[sibling])
+            stack.append((index - 1) // 2)
+        if not indices:
+            proof.append(self.root)
+        by_index = {index: value for value, index in self._positions.items()}
+        leaves = tuple(by_index[index] for index in indices)
+        return MultiProof(leaves, tuple(proof), tuple(flags))
+
+    def _index_of(self, value: bytes) -> int:
+        index = self._positions.get(_check_word(value, "value"))
+        if index is None:
+            raise LeafNotInTree(f"value 0x{bytes(value).hex()} is not in the tree", field="value")
+        return index
 
     def __len__(self) -> int:
         return len(self._values)

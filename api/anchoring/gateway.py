@@ -20,6 +20,7 @@ from web3.types import RPCEndpoint
 from api.anchoring.lanes import ChainAnchor, Lane
 from api.config import ApiSettings
 from ledger_client import (
+    DEV_PARTIES,
     ContractReverted,
     Deployment,
     DeploymentError,
@@ -53,12 +54,14 @@ class LedgerGateway:
         *,
         anchorer: LocalAccount,
         admin: LocalAccount | None = None,
+        registrar: LocalAccount | None = None,
         confirmations: int = 1,
     ) -> None:
         self.w3 = w3
         self.deployment = deployment
         self.anchorer = anchorer
         self.admin = admin or anchorer
+        self.registrar = registrar or self.admin
         self.confirmations = confirmations
         self.chain_id = int(w3.eth.chain_id)
         self.trade = TradeRegistryClient(
@@ -67,10 +70,13 @@ class LedgerGateway:
         self.trace = TraceRegistryClient(
             w3, deployment.trace_registry.address, anchorer, confirmations=min(confirmations, 1)
         )
-        # The registrar (the zone operator: here the admin account) writes the
-        # PartyRegistry; the anchorer cannot register a party or a key.
+        # The registrar (the zone operator) writes the PartyRegistry; the anchorer cannot
+        # register a party or a key.
         self.party = PartyRegistryClient(
-            w3, deployment.party_registry.address, self.admin, confirmations=min(confirmations, 1)
+            w3,
+            deployment.party_registry.address,
+            self.registrar,
+            confirmations=min(confirmations, 1),
         )
 
     @classmethod
@@ -84,20 +90,31 @@ class LedgerGateway:
         if not path.exists():
             raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
         deployment = Deployment.load(path)
+        registrar = account_from_key(chain.registrar_key) if chain.registrar_key else None
         if chain.anchorer_key is not None:
             anchorer = account_from_key(chain.anchorer_key)
             admin = account_from_key(chain.admin_key) if chain.admin_key is not None else anchorer
         else:
-            # Dev chains: the admin (account 0) registers parties while the anchorer
-            # (account 1) anchors, so an API process and a `sandan worker` process never
-            # compete for one account's nonces (a deployment granting only the admin
-            # falls back to it).
-            admin, anchorer = dev_accounts(w3, 2)
+            # Dev chains: the admin (account 0) grants roles while the anchorer (account 1)
+            # anchors and the registrar (account 5) writes the PartyRegistry, so an API
+            # process and a `sandan worker` process never compete for one account's nonces
+            # (a deployment granting only the admin falls back to it).
+            accounts = dev_accounts(w3, len(DEV_PARTIES))
+            admin, anchorer = accounts[0], accounts[1]
             trade = TradeRegistryClient(w3, deployment.trade_registry.address)
             if not trade.has_role("ANCHORER_ROLE", anchorer.address):
                 anchorer = admin
+            party = PartyRegistryClient(w3, deployment.party_registry.address)
+            dev_registrar = accounts[DEV_PARTIES.index("registrar")]
+            if registrar is None and party.has_role("REGISTRAR_ROLE", dev_registrar.address):
+                registrar = dev_registrar
         return cls(
-            w3, deployment, anchorer=anchorer, admin=admin, confirmations=chain.confirmations
+            w3,
+            deployment,
+            anchorer=anchorer,
+            admin=admin,
+            registrar=registrar,
+            confirmations=chain.confirmations,
         )
 
     # --- chain facts --------------------------------------------------------------------
@@ -152,7 +169,7 @@ class LedgerGateway:
 
     def resync_nonces(self) -> None:
         """Forget locally counted nonces of the service accounts; ask the node next time."""
-        for account in {self.anchorer.address, self.admin.address}:  # the admin registers
+        for account in {self.anchorer.address, self.admin.address, self.registrar.address}:
             nonce_manager_for(self.w3, account, self._pending_count(account)).resync()
 
     def _pending_count(self, address: str) -> Callable[[], int]:
@@ -210,14 +227,24 @@ class LedgerGateway:
     def new_party_account(self, roles: Sequence[str]) -> LocalAccount:
         """Create a custodial account holding ``roles`` (funded on dev chains)."""
         account: LocalAccount = Account.create()
+        self.grant_roles(account.address, roles)
+        if self.chain_id in DEV_CHAIN_IDS:
+            self._fund(account.address)
+        return account
+
+    def grant_roles(self, address: str, roles: Sequence[str]) -> None:
+        """Grant ``address`` the registries' ``roles`` (as the admin)."""
         admin_trade = TradeRegistryClient(self.w3, self.trade.address, self.admin)
         admin_trace = TraceRegistryClient(self.w3, self.trace.address, self.admin)
         for role in roles:
             client = admin_trace if role in admin_trace.role_names else admin_trade
-            client.grant_role(role, account.address)
-        if self.chain_id in DEV_CHAIN_IDS:
-            self._fund(account.address)
-        return account
+            if not client.has_role(role, address):
+                client.grant_role(role, address)
+
+    def relayer(self) -> TradeRegistryClient:
+        """TradeRegistry as the account that relays signed authorizations (it pays the gas;
+        the contract checks the signer, never the relayer)."""
+        return TradeRegistryClient(self.w3, self.trade.address, self.admin, confirmations=1)
 
     def _fund(self, address: str) -> None:
         # anvil sets a balance without a transaction (no nonce to race for); other dev

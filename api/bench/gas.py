@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, Target, at_most
-from ledger_client import TradeRegistryClient
+from api.services.authorizations import prepare_authorization
+from ledger_client import AuthorizationAction, TradeRegistryClient, sign_authorization
 from ledger_client.gas import measure_gas
 from traceability.merkle import MerkleTree
 
@@ -19,6 +20,8 @@ __all__ = ["BATCH_SIZES", "REFERENCES", "run"]
 GROUP = "gas"
 #: Documents per Merkle batch compared with one transaction per document.
 BATCH_SIZES = (10, 100, 1_000, 10_000)
+#: Trades per relayed, customs-signed release (releaseWithSig).
+RELEASE_WITH_SIG_SIZES = (1, 100)
 #: Per-document ceilings from issue 7.
 TARGETS: dict[int, Target] = {1_000: at_most(60), 10_000: at_most(10)}
 #: Reference points quoted from issue 7 (measured there on one anvil), NOT measured here.
@@ -93,7 +96,8 @@ def _functions(ctx: BenchContext) -> list[Metric]:
         )
         for line in lines
     ]
-    return [*metrics, _record_verdicts(ctx, 100)]
+    with_sig = [_release_with_sig(ctx, count) for count in RELEASE_WITH_SIG_SIZES]
+    return [*metrics, _record_verdicts(ctx, 100), *with_sig]
 
 
 def _record_verdicts(ctx: BenchContext, count: int) -> Metric:
@@ -103,6 +107,38 @@ def _record_verdicts(ctx: BenchContext, count: int) -> Metric:
     gas = client.record_verdicts(ids, verdicts, [True] * count).gas_used
     notes = f"{gas / count:,.0f} gas per trade"
     return Metric(f"gas.fn.recordVerdicts_{count}", gas, "gas", notes=notes, group=GROUP)
+
+
+def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
+    """Customs signs one authorization for ``count`` matched trades; the admin relays it."""
+    chain = ctx.chain()
+    admin, customs = chain.accounts[0], chain.accounts[2]
+    anchorer = _anchorer(ctx)
+    ids = [_digest(f"bench-sig-trade-{count}-{i}") for i in range(count)]
+    anchorer.record_verdicts(ids, [_digest(f"v{i}") for i in range(count)], [True] * count)
+    deadline = chain.w3.eth.get_block("latest")["timestamp"] + 3600
+    prepared = prepare_authorization(
+        AuthorizationAction.RELEASE,
+        ids,
+        None,
+        nonce=anchorer.nonces(customs.address),
+        deadline=deadline,
+        chain_id=chain.w3.eth.chain_id,
+        registry=anchorer.address,
+    )
+    signature = sign_authorization(prepared.typed_data, customs.key)
+    relayer = TradeRegistryClient(chain.w3, anchorer.address, admin)
+    result = relayer.release_with_sig(
+        customs.address,
+        prepared.trade_ids,
+        prepared.proof_flags,
+        prepared.nonce,
+        deadline,
+        signature.signature,
+    )
+    gas = result.gas_used
+    notes = f"{gas / count:,.0f} gas per trade, one EIP-712 signature, relayed"
+    return Metric(f"gas.fn.releaseWithSig_{count}", gas, "gas", notes=notes, group=GROUP)
 
 
 def _references() -> list[Metric]:

@@ -260,7 +260,8 @@ def _answer(w3: Any, method: str, params: list[Any]) -> dict[str, Any]:
             return {"result": None}
     if method == "eth_chainId":
         return {"result": hex(w3.eth.chain_id)}
-    return _jsonable(dict(w3.provider.make_request(method, params)))
+    answer: dict[str, Any] = _jsonable(dict(w3.provider.make_request(method, params)))
+    return answer
 
 
 def _jsonable(value: Any) -> Any:

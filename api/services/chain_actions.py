@@ -87,10 +87,8 @@ def _save(session: Session, trade: TradeRecord, **changes: Any) -> None:
     session.commit()
 
 
-def release(
-    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
-) -> ChainReceipt:
-    """Release a matched trade whose verdict is anchored."""
+def check_releasable(session: Session, trade: TradeRecord) -> None:
+    """409 unless ``trade`` is matched, its verdict anchored, and not released yet."""
     if trade.released_at is not None:
         raise Conflict(
             f"trade already released in transaction {trade.release_tx}", code="already_released"
@@ -105,6 +103,13 @@ def release(
         raise Conflict(
             "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
         )
+
+
+def release(
+    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
+) -> ChainReceipt:
+    """Release a matched trade whose verdict is anchored."""
+    check_releasable(session, trade)
     account = party_account(session=session, runtime=runtime, party=party)
     result = runtime.ledger().release(bytes.fromhex(trade.trade_id), account)
     _save(

@@ -534,7 +534,9 @@ def _claimed_transactions(
         root = documents[index].root
         if root not in roots:  # one batch may hold several of the trade's documents
             roots.add(root)
-            txs.append(_tx(entry["anchor"], f"documents[{index}] anchor", "BatchAnchored", root))
+            where = f"documents[{index}] anchor"
+            batch_id = _hex32(entry["anchor"].get("batchId"), f"{where}.batchId")
+            txs.append(_tx(entry["anchor"], where, "BatchAnchored", root, batch_id))
     verdict = _object(data.get("verdict"), "verdict")
     verdict_digest = _hex32(verdict.get("verdictHash"), "verdict.verdictHash")
     txs.append(_tx(verdict, "verdict", "VerdictRecorded", trade_id, verdict_digest))

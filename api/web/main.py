@@ -13,7 +13,17 @@ from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
 from api.web.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
 from api.web.ratelimit import RateLimiter
-from api.web.routes import banks, customs, documents, epcis, health, parties, resolver, trades
+from api.web.routes import (
+    banks,
+    customs,
+    documents,
+    epcis,
+    health,
+    parties,
+    resolver,
+    trades,
+    verifier,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -61,7 +71,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
-    for router in (parties, documents, trades, customs, banks, health, epcis, resolver):
+    for router in (parties, documents, trades, customs, banks, health, epcis, resolver, verifier):
         app.include_router(router.router)
     register_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)

@@ -1,4 +1,4 @@
-"""Behaviour of both registries, written once and run on every backend.
+"""Behaviour of the registries, written once and run on every backend.
 
 Subclasses provide a ``world`` fixture (a ChainWorld). Every negative test asserts the
 custom error's name and arguments; every positive test asserts the decoded events.
@@ -27,6 +27,8 @@ from ledger_client.events import (
     TradeReleased,
     VerdictRecorded,
 )
+from tests.ledger_client.party_suite import PartyRegistryBehaviour
+from tests.ledger_client.self_custody_suite import SelfCustodyBehaviour
 
 ZERO = b"\0" * 32
 
@@ -70,7 +72,7 @@ def reverted(exc_info: pytest.ExceptionInfo[ContractReverted]) -> tuple[str, tup
     return exc_info.value.error_name, exc_info.value.args
 
 
-class RegistryBehaviour:
+class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
     """The registries' behaviour; subclasses bind ``world`` to a backend."""
 
     # Anchoring ----------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""Server-rendered pages (the consumer lot page)."""
+"""Server-rendered pages (the consumer lot page, the browser verifier)."""

@@ -6,8 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.schemas import ChainReceipt, FinancingCreate, FinancingPublic, SettlementCreate
-from api.services import bundle, chain_actions
+from api.schemas import (
+    ChainReceipt,
+    FinancingCreate,
+    FinancingPublic,
+    SettlementCreate,
+    SignedAuthorization,
+    SignedFinancing,
+    SignedSettlement,
+)
+from api.services import bundle, chain_actions, self_custody
 from api.web.deps import BankDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -58,3 +66,41 @@ def discharge_financing(
 ) -> ChainReceipt:
     """Discharge your financing of a trade, so it may be financed again."""
     return chain_actions.discharge(session=session, runtime=runtime, party=party, trade=trade)
+
+
+@router.post("/trades/{trade_id}/settlement/signed", response_model=ChainReceipt)
+def confirm_settlement_signed(
+    body: SignedSettlement,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: BankDep,
+    trade: TradeDep,
+) -> ChainReceipt:
+    """Relay a settlement confirmation the bank signed with its own key."""
+    return self_custody.settle(
+        session=session, runtime=runtime, party=party, trade=trade, body=body
+    )
+
+
+@router.post("/trades/{trade_id}/financing/signed", response_model=ChainReceipt)
+def register_financing_signed(
+    body: SignedFinancing, session: SessionDep, runtime: RuntimeDep, party: BankDep, trade: TradeDep
+) -> ChainReceipt:
+    """Relay a financing registration the bank signed with its own key."""
+    return self_custody.finance(
+        session=session, runtime=runtime, party=party, trade=trade, body=body
+    )
+
+
+@router.post("/trades/{trade_id}/financing/discharge/signed", response_model=ChainReceipt)
+def discharge_financing_signed(
+    body: SignedAuthorization,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: BankDep,
+    trade: TradeDep,
+) -> ChainReceipt:
+    """Relay a discharge the bank signed with its own key."""
+    return self_custody.discharge(
+        session=session, runtime=runtime, party=party, trade=trade, body=body
+    )

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.schemas import ChainReceipt, SummaryDeclaration, TradesPublic
-from api.services import chain_actions, summary
+from api.schemas import ChainReceipt, SignedRelease, SummaryDeclaration, TradesPublic
+from api.services import chain_actions, self_custody, summary
 from api.web.deps import CustomsDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -34,6 +34,15 @@ def release_trade(
 ) -> ChainReceipt:
     """Release a matched trade (放行): a contract call by customs' own chain account."""
     return chain_actions.release(session=session, runtime=runtime, party=party, trade=trade)
+
+
+@router.post("/releases/signed", response_model=list[ChainReceipt])
+def release_signed(
+    body: SignedRelease, session: SessionDep, runtime: RuntimeDep, party: CustomsDep
+) -> list[ChainReceipt]:
+    """Relay a release that customs signed with its own key (EIP-712, `sandan authorize
+    release`): one signature for a whole batch; sandan never holds the key."""
+    return self_custody.release(session=session, runtime=runtime, party=party, body=body)
 
 
 @router.get("/summary", response_model=SummaryDeclaration)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from api.schemas import (
     CertificateSet,
+    ChainAccountSet,
     KeyCreate,
     KeyPublic,
     KeyRevoke,
@@ -16,6 +17,7 @@ from api.schemas import (
     RoleName,
 )
 from api.services import parties as service
+from api.services import self_custody
 from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -48,6 +50,17 @@ def read_me(party: PartyDep, session: SessionDep) -> PartyPublic:
 def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
     """A registered party (any authenticated party may look parties up)."""
     return service.party_public(service.require_party(session=session, code=code), session)
+
+
+@router.put("/{code}/chain-account", response_model=PartyPublic)
+def set_chain_account(
+    code: str, body: ChainAccountSet, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyPublic:
+    """Register the chain account a customs office or bank holds the key of (self custody):
+    it gets the party's contract role and is recorded in the PartyRegistry. Administrator
+    only."""
+    party = service.require_party(session=session, code=code)
+    return self_custody.set_account(session=session, runtime=runtime, party=party, body=body)
 
 
 @router.post("/{code}/roles", response_model=PartyPublic)

@@ -69,6 +69,16 @@ def test_bench_measures_gas_per_document_for_each_batch_size(report):
     assert by_name["epcis.event_hash"]["value"] > 0
 
 
+def test_bench_measures_party_registry_writes_and_relayed_release(report):
+    by_name = {m["name"]: m["value"] for m in report["metrics"]}
+    writes = ["registerParty", "addKey", "revokeKey", "grantPartyRole", "addAccount"]
+    assert all(21_000 < by_name[f"gas.fn.{name}"] < 150_000 for name in writes)
+    assert by_name["gas.fn.multicall_10"] < 10 * by_name["gas.fn.addKey"]
+    one, hundred = by_name["gas.fn.releaseWithSig_1"], by_name["gas.fn.releaseWithSig_100"]
+    assert one > by_name["gas.fn.release"]
+    assert hundred / 100 < one / 5
+
+
 def test_bench_labels_reference_figures_as_quoted(report):
     references = [m for m in report["metrics"] if m["group"] == "reference"]
     assert len(references) == 3

@@ -25,9 +25,17 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
 
 @pytest.mark.parametrize(
     "args",
-    [("--help",), ("verify", "--help"), ("verify-lot", "--help"), ("ceb", "--help"),
-     ("epcis", "--help")],
-)  # fmt: skip
+    [
+        ("--help",),
+        ("verify", "--help"),
+        ("verify-lot", "--help"),
+        ("verifier-page", "--help"),
+        ("ceb", "--help"),
+        ("epcis", "--help"),
+        ("authorize", "--help"),
+        ("authorize", "release", "--help"),
+    ],
+)
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
     assert top_level(modules_loaded_by(HELP.format(args=list(args)))) & HEAVY == set()
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from api.db import crud
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
-from api.schemas import KeyCreate, PartyCreate
+from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate
 from api.services import parties
 from api.services.security import hash_api_key
 from tests.api.conftest import World
@@ -86,12 +86,20 @@ def test_revoke_key_keeps_the_first_revocation(world: World) -> None:
         parties.add_key(session=session, party_code="EBP1", key_in=key_in)
         with pytest.raises(Conflict):
             parties.add_key(session=session, party_code="EBP1", key_in=key_in)
-        first = parties.revoke_key(
-            session=session, party_code="EBP1", key_id="ebp-1", reason="lost"
-        )
-        second = parties.revoke_key(session=session, party_code="EBP1", key_id="ebp-1", reason="x")
+
+        def revoke(code: str, reason: str) -> KeyPublic:
+            return parties.revoke_key(
+                session=session,
+                runtime=world.runtime,
+                party_code=code,
+                key_id="ebp-1",
+                revocation=KeyRevoke(reason=reason),
+            )
+
+        first = revoke("EBP1", "lost")
+        second = revoke("EBP1", "x")
         with pytest.raises(NotFound):
-            parties.revoke_key(session=session, party_code="OTHER", key_id="ebp-1", reason="x")
+            revoke("OTHER", "x")
     assert first.revoked_at is not None
     assert second.revoked_at == first.revoked_at
     assert second.revocation_reason == "lost"

@@ -9,9 +9,6 @@ document, anchors it directly, swaps it into a genuine bundle, and checks that
 
 from __future__ import annotations
 
-import copy
-import os
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,9 +16,9 @@ import pytest
 from api.verify.verifier import Outcome
 from tests.api.conftest import World
 from tests.api.factories import Actor
+from tests.api.verify.forgery import failed_checks, forge_order, order_index
 from tests.api.web.routes.test_trade_flow import parties, submit  # noqa: F401 (fixture)
-from traceability import Algorithm, SigningKey, new_salt, sign_envelope
-from traceability.merkle import MerkleTree
+from traceability import Algorithm, SigningKey
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id
 from traceability.trade import samples
 
@@ -43,56 +40,26 @@ def genuine(world: World, parties: dict[str, Actor]) -> dict[str, Any]:  # noqa:
     return bundle
 
 
-def _order_index(bundle: dict[str, Any]) -> int:
-    return next(i for i, d in enumerate(bundle["documents"]) if d["messageType"] == "CEB311")
-
-
-def _forge_order(
-    world: World,
-    bundle: dict[str, Any],
-    *,
-    party: str,
-    key_id: str,
-    signing_key: SigningKey,
-) -> dict[str, Any]:
-    """The bundle with its order re-signed by ``key_id`` and anchored by the anchorer."""
-    forged = copy.deepcopy(bundle)
-    index = _order_index(forged)
-    entry = forged["documents"][index]
-    envelope = sign_envelope(
-        entry["envelope"]["payload"]["document"],
-        doc_type="order",
-        party=party,
-        key_id=key_id,
-        signing_key=signing_key,
-        salt=new_salt(),
-        issued_at=datetime.now(UTC),
-    )
-    digest = envelope.content_hash
-    tree = MerkleTree.build([digest])
-    anchored = world.ledger.trade.anchor_batch(tree.root, 1, os.urandom(32))
-    entry.update(
-        contentHash=digest.hex(),
-        envelope=envelope.to_wire(),
-        publicKey={
-            "keyId": key_id,
-            "party": party,
-            "alg": signing_key.alg.value,
-            "publicKey": signing_key.public_key,
-        },
-        anchor={
-            "root": tree.root.hex(),
-            "proof": [],
-            "batchId": "00" * 32,
-            "txHash": str(anchored.tx_hash),
-            "blockNumber": anchored.block_number,
-        },
-    )
-    return forged
-
-
 def _failed(report: Any) -> dict[str, str | None]:
-    return {c.name: c.found for c in report.checks if not c.ok}
+    return failed_checks(report.checks)
+
+
+def _forge_order(world: World, bundle: dict[str, Any], **signer: Any) -> dict[str, Any]:
+    return forge_order(world.ledger.trade, bundle, **signer)
+
+
+def _only_signer_checks_fail(report: Any) -> None:
+    """Hashes, proofs, receipts and the verdict all hold: only who signed is wrong."""
+    for name in _failed(report):
+        assert name.rsplit(": ", 1)[-1] in {
+            "signer registered",
+            "key valid when anchored",
+            "signer's role",
+            "documents present",
+            # The forged order does not count, so the verdict is recomputed without it.
+            "verdict recomputed",
+            "verdict on chain",
+        }, name
 
 
 def test_an_order_signed_with_another_partys_registered_key_is_refused(
@@ -111,9 +78,10 @@ def test_an_order_signed_with_another_partys_registered_key_is_refused(
     report = world.verify(forged)
     assert report.outcome is Outcome.NOT_AUTHENTIC
     failed = _failed(report)
-    assert failed[f"documents[{_order_index(forged)}] CEB311: signer registered"] == (
+    assert failed[f"documents[{order_index(forged)}] CEB311: signer registered"] == (
         "registered to another party"
     )
+    _only_signer_checks_fail(report)
 
 
 def test_an_order_whose_key_was_registered_after_its_batch_is_refused(
@@ -135,8 +103,9 @@ def test_an_order_whose_key_was_registered_after_its_batch_is_refused(
     )
     report = world.verify(forged)
     assert report.outcome is Outcome.NOT_AUTHENTIC
-    found = _failed(report)[f"documents[{_order_index(forged)}] CEB311: key valid when anchored"]
-    assert found is not None and found.startswith("registered in block")
+    found = _failed(report)[f"documents[{order_index(forged)}] CEB311: key valid when anchored"]
+    assert found is not None
+    assert found.startswith("registered in block")
 
 
 def test_an_order_signed_by_an_unregistered_key_is_refused(
@@ -152,7 +121,7 @@ def test_an_order_signed_by_an_unregistered_key_is_refused(
         signing_key=SigningKey.generate(Algorithm.ED25519),
     )
     report = world.verify(forged)
-    assert _failed(report)[f"documents[{_order_index(forged)}] CEB311: signer registered"] == (
+    assert _failed(report)[f"documents[{order_index(forged)}] CEB311: signer registered"] == (
         "no such key"
     )
 
@@ -178,8 +147,9 @@ def test_a_document_anchored_after_its_key_was_revoked_is_refused(
     ).json()
     report = world.verify(bundle)
     assert report.outcome is Outcome.NOT_AUTHENTIC
-    found = _failed(report)[f"documents[{_order_index(bundle)}] CEB311: key valid when anchored"]
-    assert found is not None and "revoked from block" in found
+    found = _failed(report)[f"documents[{order_index(bundle)}] CEB311: key valid when anchored"]
+    assert found is not None
+    assert "revoked from block" in found
 
 
 def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
@@ -188,7 +158,7 @@ def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
     parties: dict[str, Actor],  # noqa: F811
 ) -> None:
     platform = parties["platform"]
-    order = genuine["documents"][_order_index(genuine)]
+    order = genuine["documents"][order_index(genuine)]
     keys = world.client.get(f"/parties/{platform.code}/keys", headers=platform.headers).json()
     registered = next(k for k in keys if k["keyId"] == platform.key_id)
     assert registered["chainStatus"] == "confirmed"
@@ -206,7 +176,7 @@ def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
     assert next(k for k in after if k["keyId"] == platform.key_id)["chainStatus"] == "confirmed"
     report = world.verify(genuine)
     assert report.outcome is Outcome.NOT_AUTHENTIC
-    assert f"documents[{_order_index(genuine)}] CEB311: key valid when anchored" in _failed(report)
+    assert f"documents[{order_index(genuine)}] CEB311: key valid when anchored" in _failed(report)
 
 
 def test_compromised_since_must_lie_within_the_keys_life(
@@ -251,7 +221,26 @@ def test_documents_wait_for_their_key_to_be_on_chain(
         f"/documents/{results[0]['contentHash']}/proof", headers=parties["customs"].headers
     ).json()
     key = world.ledger.party.key_of(key_hash(parties["platform"].key_id))
-    assert key is not None and key.valid_from_block < anchored["blockNumber"]
+    assert key is not None
+    assert key.valid_from_block < anchored["blockNumber"]
     # After the first pass the keys were on chain but the documents still held back.
     assert proof.status_code == 404
     assert proof.json()["error"] == "not_anchored"
+
+
+def test_genuine_documents_with_a_mismatched_verdict_are_not_called_forged(
+    world: World,
+    parties: dict[str, Actor],  # noqa: F811
+) -> None:
+    results = submit(world, parties, samples.short_payment_trade())
+    world.worker.drain()
+    bundle = world.client.get(
+        f"/banks/trades/{results[0]['tradeId']}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    report = world.verify(bundle)
+    assert report.authentic  # every check holds...
+    assert report.outcome is Outcome.MISMATCH  # ...and the trade's verdict is a mismatch
+    assert int(report.outcome) == 4
+    rules = {reason.split(" ", 1)[0] for reason in report.mismatch_reasons}
+    assert rules == {"amount.payment_equals_paid", "identity.payer_is_buyer"}
+    assert report.to_json()["outcome"] == "mismatch"

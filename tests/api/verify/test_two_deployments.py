@@ -24,7 +24,17 @@ from api.config import ApiSettings
 from api.runtime import Runtime
 from api.verify.rpc import JsonRpc
 from api.verify.trust import load_trust_roots
-from ledger_client import LedgerSettings, deploy_registries, dev_accounts, make_web3
+from ledger_client import (
+    LedgerSettings,
+    PartyRegistryClient,
+    TradeRegistryClient,
+    deploy_registries,
+    dev_accounts,
+    make_web3,
+)
+from tests.api.verify.forgery import failed_checks, forge_order, order_index
+from traceability import Algorithm, SigningKey
+from traceability.signing.registry_ids import algorithm_code, key_hash, party_id
 
 pytestmark = pytest.mark.node
 
@@ -76,9 +86,8 @@ def _run_deployment(anvil_url: str, folder: Path) -> tuple[list[dict[str, Any]],
         if o.bundle_path
     ]
     # Each deployment's bundles verify against its own registries: the forgery is well made.
-    assert bundles and all(
-        o.verification and o.verification["authentic"] for o in outcomes if o.bundle_path
-    )
+    assert bundles
+    assert all(o.verification and o.verification["authentic"] for o in outcomes if o.bundle_path)
     registries = {
         "trade": deployment.trade_registry.address,
         "party": deployment.party_registry.address,
@@ -123,8 +132,8 @@ def _verify(drill: dict[str, Any], bundle: dict[str, Any], name: str) -> tuple[i
     return result.exit_code, json.loads(result.output)
 
 
-def _failed(report: dict[str, Any]) -> dict[str, str]:
-    return {c["check"]: c["found"] for c in report["checks"] if not c["ok"]}
+def _failed(report: dict[str, Any]) -> dict[str, str | None]:
+    return failed_checks(report["checks"])
 
 
 def test_the_genuine_bundle_verifies_against_the_pinned_registries(drill: dict[str, Any]) -> None:
@@ -176,3 +185,68 @@ def test_a_genuine_bundle_with_its_registry_swapped_is_refused(drill: dict[str, 
     code, report = _verify(drill, swapped, "registry-swapped")
     assert code == 1
     assert "PartyRegistry trusted" in _failed(report)
+
+
+# --- signers the real PartyRegistry refuses, on anvil -------------------------------------
+# The forger here holds the real anchorer (the worst case): its hashes are in the real
+# TradeRegistry, and only the PartyRegistry, as of the anchoring block, tells them apart.
+
+
+def _real_clients(drill: dict[str, Any]) -> tuple[TradeRegistryClient, PartyRegistryClient]:
+    w3 = make_web3(drill["url"])
+    operator = dev_accounts(w3, 1)[0]  # anchorer and registrar of the real deployment
+    return (
+        TradeRegistryClient(w3, drill["registries"]["trade"], operator),
+        PartyRegistryClient(w3, drill["registries"]["party"], operator),
+    )
+
+
+def _signer_failures(drill: dict[str, Any], forged: dict[str, Any], name: str) -> dict[str, Any]:
+    code, report = _verify(drill, forged, name)
+    assert code == 1
+    prefix = f"documents[{order_index(forged)}] CEB311: "
+    return {k.removeprefix(prefix): v for k, v in failed_checks(report["checks"]).items()}
+
+
+def _register(party: PartyRegistryClient, code: str, key_id: str, key: SigningKey) -> None:
+    party.add_key(party_id(code), key_hash(key_id), algorithm_code(key.alg), key.public_key)
+
+
+def test_an_order_signed_by_a_key_registered_after_its_batch_is_refused(
+    drill: dict[str, Any],
+) -> None:
+    trade, party = _real_clients(drill)
+    platform = drill["real"]["ebpCode"]
+    key = SigningKey.generate(Algorithm.ED25519)
+    forged = forge_order(trade, drill["real"], party=platform, key_id="late-1", signing_key=key)
+    _register(party, platform, "late-1", key)  # after the batch
+    failed = _signer_failures(drill, forged, "late-key")
+    assert failed["key valid when anchored"].startswith("registered in block")
+
+
+def test_an_order_signed_by_a_key_revoked_before_its_batch_is_refused(
+    drill: dict[str, Any],
+) -> None:
+    trade, party = _real_clients(drill)
+    platform = drill["real"]["ebpCode"]
+    key = SigningKey.generate(Algorithm.ED25519)
+    _register(party, platform, "revoked-1", key)
+    party.revoke_key(key_hash("revoked-1"), 0, "stolen")
+    forged = forge_order(trade, drill["real"], party=platform, key_id="revoked-1", signing_key=key)
+    failed = _signer_failures(drill, forged, "revoked-key")
+    assert "revoked from block" in failed["key valid when anchored"]
+
+
+def test_an_order_signed_by_another_partys_registered_key_is_refused(
+    drill: dict[str, Any],
+) -> None:
+    trade, party = _real_clients(drill)
+    payer = next(d for d in drill["real"]["documents"] if d["messageType"] == "CEB411")
+    payer_code = payer["envelope"]["payload"]["party"]
+    key = SigningKey.generate(Algorithm.ED25519)
+    _register(party, payer_code, "payer-2", key)
+    forged = forge_order(
+        trade, drill["real"], party=drill["real"]["ebpCode"], key_id="payer-2", signing_key=key
+    )
+    failed = _signer_failures(drill, forged, "other-party-key")
+    assert failed["signer registered"] == "registered to another party"

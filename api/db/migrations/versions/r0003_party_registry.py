@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,19 +31,19 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_PARTY_COLUMNS = {
+_PARTY_COLUMNS: dict[str, Any] = {
     "uscc": sa.String(length=18),
     "customs_code": sa.String(length=10),
     "chain_block": sa.BigInteger(),
 }
-_KEY_COLUMNS = {
+_KEY_COLUMNS: dict[str, Any] = {
     "chain_block": sa.BigInteger(),
     "compromised_since_block": sa.BigInteger(),
     "revoked_chain_block": sa.BigInteger(),
 }
 
 
-def _add_missing(table: str, columns: dict[str, sa.types.TypeEngine[object]]) -> None:
+def _add_missing(table: str, columns: dict[str, Any]) -> None:
     present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
     for name, kind in columns.items():
         if name not in present:

@@ -49,6 +49,7 @@ def test_ready_is_503_when_the_node_is_down(world: World, monkeypatch: pytest.Mo
 
 def test_ready_reports_outbox_depth_before_the_worker_drains(world: World) -> None:
     parties = trade_parties(world)
+    world.worker.drain()  # the parties' and keys' PartyRegistry writes
     platform = parties["platform"]
     world.client.post(
         "/documents",
@@ -63,6 +64,7 @@ def test_ready_reports_outbox_depth_before_the_worker_drains(world: World) -> No
 
 def test_metrics_count_requests_latency_outbox_batches_and_gas(world: World) -> None:
     parties = trade_parties(world)
+    world.worker.drain()  # the parties' and keys' PartyRegistry writes
     for kind, document in documents().items():
         actor = parties[DOC_SIGNER[kind]]
         response = world.client.post(

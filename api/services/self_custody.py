@@ -1,0 +1,221 @@
+"""Customs and banks acting with their own keys: sandan relays what they signed.
+
+An officer signs an EIP-712 ``Authorization`` offline (``sandan authorize``, a
+wallet, an HSM); sandan sends it in a ``…WithSig`` call and pays the gas. The
+contract checks the signature, its nonce and deadline and the signer's role, so
+sandan never holds the key and cannot release or settle anything on its own. The
+database mirrors what the chain said, after the chain said it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from api.db import crud
+from api.db.models import PartyRecord, TradeRecord, utcnow
+from api.errors import ApiError, Conflict, NotFound, PermissionDenied, UnprocessableContent
+from api.runtime import Runtime
+from api.schemas import (
+    ChainAccountSet,
+    ChainReceipt,
+    PartyPublic,
+    SignedAuthorization,
+    SignedFinancing,
+    SignedRelease,
+    SignedSettlement,
+)
+from api.services import registry
+from api.services.chain_actions import check_releasable
+from api.services.parties import CHAIN_ROLES, party_public, party_roles
+from ledger_client import ContractReverted, TradeRegistryClient, TxResult
+
+#: What each refusal of the contract means for the caller.
+_REFUSALS: dict[str, tuple[type[ApiError], str, str]] = {
+    "InvalidAccountNonce": (Conflict, "nonce_used", "this authorization's nonce was used"),
+    "TradeRegistryExpiredAuthorization": (Conflict, "expired", "the authorization expired"),
+    "TradeRegistryInvalidSigner": (
+        UnprocessableContent,
+        "invalid_signature",
+        "the signature is not the signer's over this authorization",
+    ),
+    "AccessControlUnauthorizedAccount": (
+        PermissionDenied,
+        "signer_lacks_role",
+        "the signer does not hold the role on chain",
+    ),
+}
+
+
+def set_account(
+    *, session: Session, runtime: Runtime, party: PartyRecord, body: ChainAccountSet
+) -> PartyPublic:
+    """Register the account a customs office or bank signs with; grant it the role."""
+    roles = [CHAIN_ROLES[r] for r in sorted(party_roles(party)) if r in CHAIN_ROLES]
+    if not roles:
+        raise UnprocessableContent(
+            "only customs, bank and inspector parties act on chain", field="address"
+        )
+    if crud.get_chain_account(session=session, party_code=party.code) is not None:
+        raise Conflict(
+            "the party has a custodial account held by sandan", field="address", code="custodial"
+        )
+    address = body.address.lower()
+    owner = crud.party_by_address(session=session, address=address)
+    if owner is not None and owner.code != party.code:
+        raise Conflict(f"the account belongs to {owner.code}", field="address")
+    runtime.ledger().grant_roles(body.address, roles)
+    party.chain_address = body.address
+    session.add(party)
+    registry.enqueue_account(session, party.code, body.address)
+    session.commit()
+    return party_public(party, session)
+
+
+def _check_signer(party: PartyRecord, body: SignedAuthorization) -> None:
+    if (party.chain_address or "").lower() != body.signer.lower():
+        raise PermissionDenied(
+            f"the signer {body.signer} is not {party.code}'s registered account",
+            field="signer",
+            code="not_your_account",
+        )
+
+
+def _relay(runtime: Runtime, call: Callable[[TradeRegistryClient], TxResult]) -> TxResult:
+    try:
+        return call(runtime.ledger().relayer())
+    except ContractReverted as exc:
+        refusal = _REFUSALS.get(exc.error_name or "")
+        if refusal is None:
+            raise Conflict(f"the contract refused: {exc}", code="refused") from exc
+        kind, code, message = refusal
+        raise kind(message, field="signature", code=code) from exc
+
+
+def _receipt(trade_id: str, action: str, result: TxResult, party: PartyRecord) -> ChainReceipt:
+    return ChainReceipt(
+        trade_id=trade_id,
+        action=action,
+        tx_hash=result.tx_hash,
+        block_number=result.block_number,
+        by=party.code,
+    )
+
+
+def release(
+    *, session: Session, runtime: Runtime, party: PartyRecord, body: SignedRelease
+) -> list[ChainReceipt]:
+    """Relay customs' signed release of every trade in ``body``."""
+    _check_signer(party, body)
+    trades: list[TradeRecord] = []
+    for index, trade_id in enumerate(body.trade_ids):
+        trade = crud.get_trade(session=session, trade_id=trade_id)
+        if trade is None:
+            raise NotFound(f"no trade {trade_id}", field=f"tradeIds[{index}]")
+        check_releasable(session, trade)
+        trades.append(trade)
+    ids = [bytes.fromhex(t) for t in body.trade_ids]
+    result = _relay(
+        runtime,
+        lambda c: c.release_with_sig(
+            body.signer, ids, body.proof_flags, body.nonce, body.deadline, body.signature
+        ),
+    )
+    now = utcnow()
+    for trade in trades:
+        trade.released_at = now
+        trade.release_tx = result.tx_hash
+        trade.release_block = result.block_number
+        trade.updated_at = now
+        session.add(trade)
+    session.commit()
+    return [_receipt(t.trade_id, "release", result, party) for t in trades]
+
+
+def settle(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    body: SignedSettlement,
+) -> ChainReceipt:
+    """Relay a bank's signed settlement confirmation."""
+    _check_signer(party, body)
+    if trade.released_at is None:
+        raise Conflict("only a released trade can be settled", code="not_released")
+    result = _relay(
+        runtime,
+        lambda c: c.confirm_settlement_with_sig(
+            body.signer,
+            bytes.fromhex(trade.trade_id),
+            bytes.fromhex(body.settlement_ref),
+            body.nonce,
+            body.deadline,
+            body.signature,
+        ),
+    )
+    trade.settled_at = utcnow()
+    trade.settlement_ref = body.settlement_ref
+    trade.settlement_tx = result.tx_hash
+    trade.settlement_block = result.block_number
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade.trade_id, "settlement", result, party)
+
+
+def finance(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    body: SignedFinancing,
+) -> ChainReceipt:
+    """Relay a bank's signed financing registration."""
+    _check_signer(party, body)
+    result = _relay(
+        runtime,
+        lambda c: c.register_financing_with_sig(
+            body.signer,
+            bytes.fromhex(trade.trade_id),
+            bytes.fromhex(body.terms_hash),
+            body.nonce,
+            body.deadline,
+            body.signature,
+        ),
+    )
+    trade.financed_by = party.code
+    trade.financing_terms_hash = body.terms_hash
+    trade.financing_tx = result.tx_hash
+    trade.financing_block = result.block_number
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade.trade_id, "financing", result, party)
+
+
+def discharge(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    body: SignedAuthorization,
+) -> ChainReceipt:
+    """Relay a bank's signed discharge of its own financing."""
+    _check_signer(party, body)
+    result = _relay(
+        runtime,
+        lambda c: c.discharge_financing_with_sig(
+            body.signer, bytes.fromhex(trade.trade_id), body.nonce, body.deadline, body.signature
+        ),
+    )
+    trade.financed_by = None
+    trade.financing_terms_hash = None
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade.trade_id, "discharge", result, party)

@@ -1,0 +1,305 @@
+// Every check of `sandan verify` on a "sandan-bundle/2" that a browser can run (spec/trust.md
+// "Bundle format", "Verifier rule", "Trust roots"), in two rounds of chain reads.
+import { DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall } from './abi.js';
+import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll, signerChecks } from './chain.js';
+import { toHex, utf8, word } from './encoding.js';
+import { keccakText, sha256 } from './hashes.js';
+import { canonicalBytes, contentHashHex } from './jcs.js';
+import { processProof } from './merkle.js';
+import { MESSAGE_KINDS, SIGNER_FIELDS } from './rules.js';
+import { decodeSignature, verifySignature } from './signatures.js';
+
+export const BUNDLE_FORMAT = 'sandan-bundle/2';
+
+function attempt(check, action) {
+  try {
+    return action();
+  } catch (error) {
+    check.fail('well-formed input', error.message);
+    return undefined;
+  }
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Local checks of one document: envelope, key, content hash, signature, proof. */
+function checkDocumentLocally(report, entry, index) {
+  const label = `document[${index}] ${entry?.messageType ?? '?'}`;
+  const doc = { label, entry, ok: false };
+  const envelope = entry?.envelope;
+  const shape = report.start(label, 'envelope');
+  if (!isObject(envelope) || !isObject(envelope.payload) || !isObject(entry.publicKey) || !isObject(entry.anchor)) {
+    shape.fail('envelope, publicKey and anchor objects', 'missing');
+    return doc;
+  }
+  const xml = envelope.source === 'ceb-xml';
+  const payload = envelope.payload;
+  const key = entry.publicKey;
+  if (!attempt(shape, () => (decodeSignature(envelope.signature), shape.pass(xml ? `CEB XML, ${envelope.alg}` : envelope.alg)))) {
+    return doc;
+  }
+  report
+    .start(label, 'key is the envelope\'s')
+    .expect(
+      key.keyId === payload.keyId && key.party === payload.party && key.alg === envelope.alg,
+      `key ${payload.keyId} of ${payload.party}, ${envelope.alg}`,
+      `key ${key.keyId} of ${key.party}, ${key.alg}`,
+    );
+  const kind = MESSAGE_KINDS[entry.messageType];
+  report
+    .start(label, 'document type')
+    .expect(kind !== undefined && payload.docType === kind, `docType ${kind ?? `of a known CEB message type, not ${entry.messageType}`}`, `docType ${payload.docType}`);
+  const hashCheck = report.start(label, 'content hash');
+  const digest = attempt(hashCheck, () => contentHashHex(payload));
+  if (digest !== undefined) hashCheck.expect(digest === entry.contentHash, `contentHash ${entry.contentHash}`, `recomputed ${digest}`);
+  const signatureCheck = report.start(label, 'signature');
+  const signed = xml ? utf8(String(entry.sourceXml ?? '')) : undefined;
+  attempt(signatureCheck, () => {
+    // A JSON envelope's signature covers the same RFC 8785 bytes the content hash is taken over.
+    const message = xml ? signed : canonicalBytes(payload);
+    const ok = verifySignature(key.alg, key.publicKey, envelope.signature, message);
+    const over = xml ? ' over the XML bytes' : '';
+    signatureCheck.expect(ok, `a valid ${key.alg} signature by key ${key.keyId}${over}`, ok ? `${key.alg} by ${key.party}${over}` : `the signature does not verify${over}`);
+  });
+  const fields = SIGNER_FIELDS[kind] ?? [];
+  const document = isObject(payload.document) ? payload.document : {};
+  report
+    .start(label, 'signer named in the document')
+    .expect(
+      fields.some((f) => document[f] === payload.party),
+      `one of ${fields.join(', ') || '(no signer field)'} = ${payload.party}`,
+      fields.map((f) => `${f}=${document[f]}`).join(', ') || `message type ${entry.messageType}`,
+    );
+  if (xml) report.note(label, 'Rebuilding the payload from the CEB XML is done only by `sandan verify`.');
+  report.note(label, 'The CEB schema of the document is checked only by `sandan verify`.');
+  const proofCheck = report.start(label, 'Merkle proof');
+  // Only a document whose anchor is readable is asked about on chain.
+  doc.ok = attempt(proofCheck, () => {
+    const { anchor } = entry;
+    if (!Number.isInteger(anchor.blockNumber) || !Array.isArray(anchor.proof)) throw new Error('anchor needs a blockNumber and a proof');
+    [anchor.root, anchor.batchId, entry.contentHash].forEach(word);
+    const root = processProof(entry.contentHash, anchor.proof);
+    proofCheck.expect(root === String(anchor.root).toLowerCase(), `root ${anchor.root}`, `proof leads to ${root}`);
+    return true;
+  }) === true;
+  return doc;
+}
+
+function checkTradeId(report, bundle) {
+  const key = `${bundle.ebpCode}/${bundle.orderNo}`;
+  const digest = toHex(sha256(utf8(key)));
+  const orders = (Array.isArray(bundle.documents) ? bundle.documents : []).filter((d) => MESSAGE_KINDS[d?.messageType] === 'order');
+  const named = orders.map((d) => `${d.envelope?.payload?.document?.ebpCode}/${d.envelope?.payload?.document?.orderNo}`);
+  const check = report.start('trade', 'trade id');
+  if (digest !== bundle.tradeId) return check.fail(`sha256(${key}) = ${digest}`, `tradeId ${bundle.tradeId}`);
+  return check.expect(
+    orders.length > 0 && named.every((n) => n === key),
+    `an order naming ${key}`,
+    orders.length ? `orders name ${named.join(', ')}` : 'no order in the bundle',
+  );
+}
+
+function checkVerdictLocally(report, bundle) {
+  const entry = bundle.verdict;
+  const check = report.start('verdict', 'verdict hash');
+  if (!isObject(entry) || !isObject(entry.verdict)) return check.fail('a verdict object', 'missing');
+  const digest = attempt(check, () => contentHashHex(entry.verdict));
+  if (digest === undefined) return false;
+  const ok = check.expect(digest === entry.verdictHash, `verdictHash ${entry.verdictHash}`, `sha256(JCS(verdict)) = ${digest}`);
+  report
+    .start('verdict', 'verdict is of this trade')
+    .expect(
+      entry.verdict.tradeId === bundle.tradeId,
+      `tradeId ${bundle.tradeId}`,
+      `verdict names ${entry.verdict.tradeId}`,
+    );
+  report.note('verdict', 'Verdict hash checked against the chain; the verdict itself is recomputed only by `sandan verify`.');
+  return ok;
+}
+
+/** The chain calls of round 2 and how to read each answer back. */
+function planChainReads(bundle, docs, { tradeRegistry, partyRegistry }) {
+  const calls = [];
+  const at = {};
+  const push = (name, request) => {
+    at[name] = calls.length;
+    calls.push(request);
+  };
+  docs.forEach((doc, i) => {
+    const { entry } = doc;
+    push(`doc${i}`, ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'verifyDocument', [word(entry.contentHash), entry.anchor.proof.map(word)]));
+    push(`signer${i}`, ethCall(PARTY_REGISTRY_ABI, partyRegistry, 'signerAt', [keccakText(entry.publicKey.keyId), BigInt(entry.anchor.blockNumber)]));
+  });
+  push('trade', ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'tradeOf', [word(bundle.tradeId)]));
+  const steps = [bundle.verdict, bundle.release, bundle.settlement, bundle.financing];
+  const receipts = receiptRequests([...docs.map((d) => d.entry.anchor.txHash), ...steps.map((s) => s?.txHash)]);
+  const first = calls.length;
+  calls.push(...receipts.calls);
+  const receiptOf = (hash) => {
+    const i = receipts.index.get(String(hash).toLowerCase());
+    return i === undefined ? undefined : first + i;
+  };
+  return { calls, at, receiptOf };
+}
+
+/** Create the pending on-chain checks of one document; the returned function settles them. */
+function checkDocumentOnChain(report, doc, i, plan, registries) {
+  const { entry, label } = doc;
+  const anchor = entry.anchor;
+  const anchored = report.start(label, 'anchored on chain');
+  const status = report.start(label, 'not revoked or superseded');
+  const transaction = report.start(label, 'anchor transaction');
+  const settleSigner = signerChecks(report, label, {
+    publicKey: entry.publicKey, block: anchor.blockNumber, docType: entry.envelope.payload.docType,
+  });
+  return (answers) => {
+    const result = attempt(anchored, () => decodeCall(TRADE_REGISTRY_ABI, 'verifyDocument', resultOf(answers[plan.at[`doc${i}`]], 'verifyDocument')));
+    if (result === undefined) status.skip('verifyDocument gave no answer');
+    else {
+      const root = result.root.slice(2);
+      const found = result.anchored ? `root ${root} in block ${result.blockNumber}` : 'the proof leads to a root the registry never anchored';
+      anchored.expect(
+        result.anchored && root === String(anchor.root).toLowerCase() && Number(result.blockNumber) === anchor.blockNumber,
+        `root ${anchor.root} in block ${anchor.blockNumber}`,
+        found,
+      );
+      const name = DOCUMENT_STATUS[result.status] ?? `status ${result.status}`;
+      status.expect(result.status === 0, 'active', result.status === 2 ? `superseded by ${result.successor.slice(2)}` : name);
+    }
+    checkReceipt(transaction, answers[plan.receiptOf(anchor.txHash)]?.result, {
+      block: anchor.blockNumber,
+      registry: registries.tradeRegistry,
+      abi: TRADE_REGISTRY_ABI,
+      eventName: 'BatchAnchored',
+      args: { root: word(anchor.root), batchId: word(anchor.batchId) },
+    });
+    settleSigner(answers[plan.at[`signer${i}`]]);
+  };
+}
+
+/** Create the pending checks of the trade's verdict and steps; the returned function settles them. */
+function checkTradeOnChain(report, bundle, plan, registries) {
+  const verdict = isObject(bundle.verdict) ? bundle.verdict : {};
+  const onChain = report.start('verdict', 'verdict on chain');
+  const matched = report.start('verdict', 'trade matched on chain', { verdict: true });
+  const verdictTx = report.start('verdict', 'verdict transaction');
+  const steps = [
+    ['release', bundle.release, 'released by customs', 'release transaction'],
+    ['settlement', bundle.settlement, 'settlement confirmed', 'settlement transaction'],
+    ['financing', bundle.financing, 'financing registered', 'financing transaction'],
+  ]
+    .filter(([, step]) => step !== null && step !== undefined)
+    .map(([group, step, state, tx]) => ({ group, step, state: report.start(group, state), tx: report.start(group, tx) }));
+  const tradeId = word(bundle.tradeId);
+  return (answers) => {
+    const record = attempt(onChain, () => decodeCall(TRADE_REGISTRY_ABI, 'tradeOf', resultOf(answers[plan.at.trade], 'tradeOf')));
+    const receipt = (step) => answers[plan.receiptOf(step.txHash)]?.result;
+    const common = { registry: registries.tradeRegistry, abi: TRADE_REGISTRY_ABI };
+    if (record === undefined) matched.skip('tradeOf gave no answer');
+    else {
+      onChain.expect(
+        record.verdictHash.slice(2) === verdict.verdictHash && Number(record.verdictBlock) === verdict.blockNumber,
+        `verdict ${verdict.verdictHash} recorded in block ${verdict.blockNumber}`,
+        `tradeOf gives ${record.verdictHash.slice(2)} recorded in block ${record.verdictBlock}`,
+      );
+      matched.expect(
+        record.matched && verdict.verdict?.status === 'match',
+        'a matched verdict',
+        `verdict status ${verdict.verdict?.status}, state ${TRADE_STATE[record.state] ?? record.state}`,
+      );
+    }
+    checkReceipt(verdictTx, receipt(verdict), {
+      ...common, block: verdict.blockNumber, eventName: 'VerdictRecorded', args: { tradeId, verdictHash: word(verdict.verdictHash) },
+    });
+    const state = record ? TRADE_STATE[record.state] : undefined;
+    for (const { group, step, state: check, tx } of steps) {
+      const expect = STEP_RULES[group];
+      if (record) check.expect(expect.holds(record, state, step), expect.expected(step), expect.found(record, state));
+      else check.skip('tradeOf gave no answer');
+      checkReceipt(tx, receipt(step), { ...common, block: step.blockNumber, eventName: expect.event, args: expect.args(tradeId, step) });
+    }
+  };
+}
+
+const hex = (value) => value.slice(2);
+
+/** What tradeOf must say, and which event the transaction must carry, for each later step. */
+const STEP_RULES = {
+  release: {
+    holds: (r, state, step) => ['released', 'settled'].includes(state) && Number(r.releasedBlock) === step.blockNumber,
+    expected: (step) => `released in block ${step.blockNumber}`,
+    found: (r, state) => `state ${state}, released in block ${r.releasedBlock}`,
+    event: 'TradeReleased',
+    args: (tradeId) => ({ tradeId }),
+  },
+  settlement: {
+    holds: (r, state, step) => state === 'settled' && Number(r.settledBlock) === step.blockNumber && hex(r.settlementRef) === step.settlementRef,
+    expected: (step) => `settled in block ${step.blockNumber} under ${step.settlementRef}`,
+    found: (r, state) => `state ${state}, settled in block ${r.settledBlock} under ${hex(r.settlementRef)}`,
+    event: 'SettlementConfirmed',
+    args: (tradeId, step) => ({ tradeId, settlementRef: word(step.settlementRef) }),
+  },
+  financing: {
+    holds: (r, _state, step) => Number(r.financedBlock) === step.blockNumber && hex(r.financingTerms) === step.termsHash,
+    expected: (step) => `financed in block ${step.blockNumber} on terms ${step.termsHash}`,
+    found: (r) => `financed in block ${r.financedBlock} on terms ${hex(r.financingTerms)}`,
+    event: 'FinancingRegistered',
+    args: (tradeId, step) => ({ tradeId, termsHash: word(step.termsHash) }),
+  },
+};
+
+/**
+ * Verify `bundle` against the node behind `rpc`, trusting only `trust`; fills `report`.
+ * A node that cannot be asked sets report.unreachable instead of failing checks.
+ */
+export async function verifyBundle(bundle, { rpc, trust, report }) {
+  if (!report.start('bundle', 'format').expect(bundle?.format === BUNDLE_FORMAT, BUNDLE_FORMAT, bundle?.format)) return report;
+  const chain = isObject(bundle.chain) ? bundle.chain : {};
+  const documents = Array.isArray(bundle.documents) ? bundle.documents : [];
+  const docs = documents.map((entry, i) => checkDocumentLocally(report, entry, i)).filter((d) => d.ok);
+  report.start('bundle', 'documents present').expect(docs.length > 0 && docs.length === documents.length,
+    `${documents.length || 'some'} readable documents`, `${docs.length} readable`);
+  checkTradeId(report, bundle);
+  checkVerdictLocally(report, bundle);
+  const chainCheck = report.start('chain', 'chain id');
+  let nodeChain;
+  try {
+    nodeChain = await nodeChainId(rpc);
+  } catch (error) {
+    report.unreachable = error.message;
+    report.skipPending('not asked: the chain is unreachable');
+    return report;
+  }
+  const registries = { tradeRegistry: chain.tradeRegistry, partyRegistry: chain.partyRegistry };
+  const usable = checkChainAndTrust(report, {
+    chainCheck, chain, nodeChain, trust, registries: [['trade registry', chain.tradeRegistry], ['party registry', chain.partyRegistry]],
+  });
+  if (!usable) {
+    report.start('chain', 'chain reads').skip('not asked: a registry is not trusted or the chain differs');
+    return report;
+  }
+  const reads = report.start('chain', 'chain reads');
+  const plan = attempt(reads, () => planChainReads(bundle, docs, registries));
+  if (plan === undefined) return report;
+  const pending = attempt(reads, () => [
+    ...docs.map((doc, i) => checkDocumentOnChain(report, doc, i, plan, registries)),
+    checkTradeOnChain(report, bundle, plan, registries),
+  ]);
+  if (pending === undefined) {
+    report.skipPending('not asked: the bundle is malformed');
+    return report;
+  }
+  let answers;
+  try {
+    answers = await rpc.batch(plan.calls);
+  } catch (error) {
+    report.unreachable = error.message;
+    report.skipPending('not asked: the chain is unreachable');
+    return report;
+  }
+  reads.pass(`${plan.calls.length} calls in one batch`);
+  settleAll(report, pending, answers);
+  return report;
+}
