@@ -8,14 +8,17 @@ registries it trusts on the node's chain). For every event it:
    captured with (the pure domain) and compares it with the anchored leaf;
 2. asks ``TraceRegistry.verifyEvent(hash, proof)``: the proof must lead to an
    anchored root, the one and in the block the material names (an event not
-   anchored yet is *pending*: reported, and the lot is not verified);
+   anchored yet is *pending*: reported, and the lot is not verified), and the
+   transaction named must be that block's ``LotBatchAnchored`` of that root and batch
+   (an event of an input lot is anchored under that lot's id: shown, not refused);
 3. verifies the signed envelope that carried it (content hash, docType
    ``epcis-event``, the key's party and algorithm, the signature) and that the
    envelope's payload holds this very event with this context;
 4. asks ``PartyRegistry.signerAt(keccak256(keyId), anchorBlock)`` and applies the
-   spec's rule: the key was registered to the signing party with this public key
-   and algorithm before the anchoring block, not revoked at it, and the party then
-   held a role allowed to sign EPCIS events.
+   spec's rule, in the three checks ``sandan verify`` names: the key is registered
+   to the signing party with this public key and algorithm, it was valid before the
+   anchoring block and not revoked at it, and the party then held a role allowed to
+   sign EPCIS events.
 
 Chain reads go through a :class:`LotChain`; errors reaching the chain propagate
 (the caller reports them as "chain unreachable", never as "not authentic").
@@ -77,6 +80,8 @@ class EventAnchor(Protocol):
     def block_number(self) -> int: ...
     @property
     def recalled(self) -> bool: ...
+    @property
+    def lot_id(self) -> bytes: ...
 
 
 class Signer(Protocol):
@@ -96,6 +101,19 @@ class Signer(Protocol):
     def roles_at_block(self) -> int: ...
 
 
+class AnchorTransaction(Protocol):
+    """A transaction's receipt, as far as a lot's check reads it."""
+
+    @property
+    def succeeded(self) -> bool: ...
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def batches(self) -> Sequence[tuple[bytes, bytes, bytes]]:
+        """(lotId, root, batchId) of each ``LotBatchAnchored`` the trusted TraceRegistry emitted."""
+        ...
+
+
 class LotChain(Protocol):
     """The read-only registry calls a lot's check needs, on the trusted registries.
 
@@ -106,6 +124,10 @@ class LotChain(Protocol):
     def verify_event(self, event_hash: bytes, proof: Sequence[bytes]) -> EventAnchor: ...
 
     def signer_at(self, key_hash: bytes, block_number: int) -> Signer: ...
+
+    def anchor_transaction(self, tx_hash: str) -> AnchorTransaction | None:
+        """The receipt of ``tx_hash``, or None when the chain has no such transaction."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -181,8 +203,9 @@ def verify_lot(
     events = material["events"]
     report.add("events present", bool(events), "at least one event", f"{len(events)} events")
     envelopes = _Envelopes(material["envelopes"], report)
+    lot_id = str(material.get("lotId", "")).lower().removeprefix("0x")
     for index, entry in enumerate(events):
-        _check_event(entry, _label(index, entry), chain, envelopes, report)
+        _check_event(entry, _label(index, entry), chain, envelopes, report, lot_id)
     return report
 
 
@@ -217,6 +240,7 @@ def _check_event(
     chain: LotChain,
     envelopes: _Envelopes,
     report: LotReport,
+    lot_id: str,
 ) -> None:
     claimed = str(entry["eventHash"]).lower()
     try:
@@ -225,14 +249,19 @@ def _check_event(
         recomputed = f"no hash: {type(exc).__name__}: {exc}"
     if not report.add(f"{label}: event hash", recomputed == claimed, claimed, recomputed):
         return  # this is not the event that was anchored; nothing below would be about it
-    block = _check_anchor(entry, label, bytes.fromhex(claimed), chain, report)
+    block = _check_anchor(entry, label, bytes.fromhex(claimed), chain, report, lot_id)
     signer = _check_envelope(entry, label, envelopes, report)
     if block is not None and signer is not None:
         _check_signer(label, signer, block, chain, report)
 
 
 def _check_anchor(
-    entry: Mapping[str, Any], label: str, leaf: bytes, chain: LotChain, report: LotReport
+    entry: Mapping[str, Any],
+    label: str,
+    leaf: bytes,
+    chain: LotChain,
+    report: LotReport,
+    lot_id: str,
 ) -> int | None:
     """The chain's block of the event's batch when the anchor checks out, else None."""
     anchor = entry.get("anchor")
@@ -243,7 +272,9 @@ def _check_anchor(
     try:
         proof = [bytes.fromhex(str(p).removeprefix("0x")) for p in anchor["proof"]]
         root = str(anchor["root"]).lower().removeprefix("0x")
+        batch_id = str(anchor["batchId"]).lower().removeprefix("0x")
         block = int(anchor["blockNumber"])
+        tx_hash = str(anchor["txHash"])
     except (KeyError, TypeError, ValueError) as exc:
         report.add(name, False, "root, proof and block of the batch", f"malformed anchor: {exc}")
         return None
@@ -256,10 +287,46 @@ def _check_anchor(
     if not answer.anchored:
         found = f"the proof leads to root {answer.root.hex()}, which was never anchored"
     else:
-        found = f"root {answer.root.hex()} in block {answer.block_number}"
+        # An event of an input lot (the harvest packed into this lot) is anchored under
+        # that lot's id: shown, not refused.
+        other = (
+            "" if answer.lot_id.hex() == lot_id else f" (anchored for lot {answer.lot_id.hex()})"
+        )
+        found = f"root {answer.root.hex()} in block {answer.block_number}{other}"
     ok = answer.anchored and answer.root.hex() == root and answer.block_number == block
     report.recalled |= bool(answer.anchored and answer.recalled)
-    return block if report.add(name, ok, expected, found) else None
+    ok = report.add(name, ok, expected, found)
+    ok &= _check_transaction(label, tx_hash, block, root, batch_id, chain, report)
+    return block if ok else None
+
+
+def _check_transaction(
+    label: str,
+    tx_hash: str,
+    block: int,
+    root: str,
+    batch_id: str,
+    chain: LotChain,
+    report: LotReport,
+) -> bool:
+    """The transaction named is the block's ``LotBatchAnchored`` of this root and batch."""
+    name = f"{label}: anchor transaction"
+    expected = f"LotBatchAnchored(root={root}, batchId={batch_id}) in block {block}, tx {tx_hash}"
+    try:
+        found_tx = chain.anchor_transaction(tx_hash)
+    except RegistryRefused as exc:
+        return report.add(name, False, expected, f"no receipt: {exc}")
+    if found_tx is None:
+        return report.add(name, False, expected, "no such transaction on this chain")
+    if not found_tx.succeeded:
+        return report.add(name, False, expected, "a failed transaction")
+    if found_tx.block_number != block:
+        return report.add(name, False, expected, f"mined in block {found_tx.block_number}")
+    matched = any((r.hex(), b.hex()) == (root, batch_id) for _lot, r, b in found_tx.batches)
+    seen = ", ".join(f"root {r.hex()}" for _lot, r, _b in found_tx.batches) or "no LotBatchAnchored"
+    return report.add(
+        name, matched, expected, f"LotBatchAnchored in block {block}" if matched else seen
+    )
 
 
 @dataclass(frozen=True)
@@ -292,7 +359,10 @@ class _Envelopes:
         label = f"envelope {envelope_hash[:12]}"
         entry = self._entries.get(envelope_hash)
         add = self._report.add
-        if not add(f"{label}: present", isinstance(entry, dict), "in the lot", "missing"):
+        present = isinstance(entry, dict)
+        if not add(
+            f"{label}: present", present, "in the lot", "in the lot" if present else "missing"
+        ):
             return None
         assert isinstance(entry, dict)
         try:
@@ -387,44 +457,36 @@ def _check_signer(
     except RegistryRefused as exc:
         report.add(name, False, "an answer from PartyRegistry.signerAt", str(exc))
         return
-    held = ", ".join(sorted(roles_of_mask(seen.roles_at_block))) or "none"
-    wanted_key = public_key_hash(signer.public_key)
-    rules = (
-        (seen.valid_from_block != 0, f"key {signer.key_id} registered", "no such key"),
-        (
-            seen.party_id == party_id(signer.party),
-            f"a key of party {signer.party}",
-            f"a key of party id {seen.party_id.hex()}",
-        ),
-        (
-            seen.public_key_hash == wanted_key,
-            f"public key hash {wanted_key.hex()}",
-            f"public key hash {seen.public_key_hash.hex()}",
-        ),
-        (
-            seen.alg == algorithm_code(signer.alg),
-            f"algorithm code {algorithm_code(signer.alg)} ({signer.alg.value})",
-            f"algorithm code {seen.alg}",
-        ),
-        (
-            seen.valid_from_block < block,
-            f"registered before block {block}",
-            f"registered in block {seen.valid_from_block}",
-        ),
-        (
-            seen.revoked_from_block == 0 or block < seen.revoked_from_block,
-            f"not revoked at block {block}",
-            f"revoked from block {seen.revoked_from_block}",
-        ),
-        (
-            bool(seen.roles_at_block & signer_mask(DocType.EPCIS_EVENT)),
-            f"a role allowed to sign epcis-event in block {block}",
-            f"roles {held} in block {block}",
-        ),
+    key = f"key {signer.key_id} of {signer.party} ({signer.alg.value})"
+    if seen.valid_from_block == 0:
+        report.add(name, False, f"key {signer.key_id} registered", "no such key")
+        return  # an unknown key has no validity or roles to speak of
+    report.add(name, *_registered_as_named(seen, signer, key))
+    revoked = f", revoked from block {seen.revoked_from_block}" if seen.revoked_from_block else ""
+    report.add(
+        f"{label}: key valid when anchored",
+        seen.valid_from_block < block
+        and (seen.revoked_from_block == 0 or block < seen.revoked_from_block),
+        f"registered before block {block} and not revoked at it",
+        f"registered in block {seen.valid_from_block}{revoked}; anchored in block {block}",
     )
-    for ok, expected, found in rules:
-        if not ok:
-            report.add(name, False, expected, found)
-            return
-    found = f"key {signer.key_id} of {signer.party} from block {seen.valid_from_block}, {held}"
-    report.add(name, True, f"a key of {signer.party} registered before block {block}", found)
+    held = ", ".join(sorted(roles_of_mask(seen.roles_at_block))) or "none"
+    report.add(
+        f"{label}: signer's role",
+        bool(seen.roles_at_block & signer_mask(DocType.EPCIS_EVENT)),
+        f"a role allowed to sign epcis-event in block {block}",
+        f"{signer.party} held {held} in block {block}",
+    )
+
+
+def _registered_as_named(seen: Signer, signer: _SignedBy, key: str) -> tuple[bool, str, str]:
+    """Whether the registry holds the key for this party, public key and algorithm."""
+    expected = f"{key} registered with this public key"
+    if seen.party_id != party_id(signer.party):
+        return False, expected, f"a key of party id {seen.party_id.hex()}"
+    wanted = public_key_hash(signer.public_key)
+    if seen.public_key_hash != wanted:
+        return False, expected, f"public key hash {seen.public_key_hash.hex()}, not {wanted.hex()}"
+    if seen.alg != algorithm_code(signer.alg):
+        return False, expected, f"algorithm code {seen.alg}, not {algorithm_code(signer.alg)}"
+    return True, expected, key

@@ -98,17 +98,23 @@ def test_verify_lot_passes_a_genuine_lot_from_a_file_or_its_digital_link(
     assert report["verified"] is True
     assert report["trustRoots"] == "--registry"
     names = [c["check"] for c in report["checks"]]
-    assert sum(n.endswith(": signer registered") for n in names) == 8
+    for check in ("signer registered", "key valid when anchored", "signer's role",
+                  "anchor transaction", "anchored on chain", "in its signed envelope"):  # fmt: skip
+        assert sum(n.endswith(f": {check}") for n in names) == 8, check
     assert sum(n.endswith(": signature") for n in names) == 4  # one envelope per party
-    # One verifyEvent per event and one signerAt per (key, block), in one batch after the
-    # chain id: two requests in all.
+    # One verifyEvent per event, one signerAt per (key, block) and one receipt per anchoring
+    # transaction, in one batch after the chain id: two requests in all.
     material = lot_json["verification"]
     signers = {
         (material["envelopes"][e["envelopeHash"]]["publicKey"]["keyId"], e["anchor"]["blockNumber"])
         for e in material["events"]
     }
-    assert report["chainCalls"] == {"eth_chainId": 1, "eth_call": 8 + len(signers)}
-    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, 8 + len(signers)]
+    receipts = {e["anchor"]["txHash"] for e in material["events"]}
+    assert report["chainCalls"] == {
+        "eth_chainId": 1, "eth_call": 8 + len(signers), "eth_getTransactionReceipt": len(receipts)
+    }  # fmt: skip
+    batch = 8 + len(signers) + len(receipts)
+    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, batch]
     batches.clear()
     with serve_in_thread(world.client.app, free_port()) as base:
         fetched = verify_lot(base + LOT_PATH)
@@ -145,6 +151,14 @@ def _edit_proof(material: dict[str, Any]) -> None:
     proof[0] = ("0" if proof[0][0] != "0" else "1") + proof[0][1:]
 
 
+def _name_another_transaction(material: dict[str, Any]) -> None:
+    # A real anchoring transaction of this lot, but of another batch.
+    first = material["events"][0]["anchor"]
+    first["txHash"] = next(
+        e["anchor"]["txHash"] for e in material["events"] if e["anchor"]["root"] != first["root"]
+    )
+
+
 def _sign_with_an_unregistered_key(material: dict[str, Any]) -> None:
     # A forger re-signs a genuine, anchored event with a key of their own under the
     # producer's name: the signature and the anchor hold, the PartyRegistry does not.
@@ -177,6 +191,8 @@ def test_verify_lot_names_the_failed_check(
         (_edit_event, ": event hash", events[3]["eventHash"], "differs"),
         (_edit_proof, ": anchored on chain", f"in block {events[0]['anchor']['blockNumber']}",
          "which was never anchored"),
+        (_name_another_transaction, ": anchor transaction",
+         f"LotBatchAnchored(root={events[0]['anchor']['root']}", "differs"),
         (_sign_with_an_unregistered_key, ": signer registered", "key rogue-k1 registered",
          "no such key"),
     ]  # fmt: skip
