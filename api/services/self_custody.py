@@ -133,6 +133,28 @@ def release(
     return [_receipt(t.trade_id, "release", result, party) for t in trades]
 
 
+def _relay_step(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    body: SignedAuthorization,
+    action: str,
+    call: Callable[[TradeRegistryClient, bytes], TxResult],
+    changes: Callable[[TxResult], dict[str, object]],
+) -> ChainReceipt:
+    """Relay one trade's signed step, then mirror on the trade what the chain recorded."""
+    _check_signer(party, body)
+    result = _relay(runtime, lambda client: call(client, bytes.fromhex(trade.trade_id)))
+    for name, value in changes(result).items():
+        setattr(trade, name, value)
+    trade.updated_at = utcnow()
+    session.add(trade)
+    session.commit()
+    return _receipt(trade.trade_id, action, result, party)
+
+
 def settle(
     *,
     session: Session,
@@ -142,28 +164,26 @@ def settle(
     body: SignedSettlement,
 ) -> ChainReceipt:
     """Relay a bank's signed settlement confirmation."""
-    _check_signer(party, body)
     if trade.released_at is None:
         raise Conflict("only a released trade can be settled", code="not_released")
-    result = _relay(
-        runtime,
-        lambda c: c.confirm_settlement_with_sig(
-            body.signer,
-            bytes.fromhex(trade.trade_id),
-            bytes.fromhex(body.settlement_ref),
-            body.nonce,
-            body.deadline,
-            body.signature,
+    ref = bytes.fromhex(body.settlement_ref)
+    return _relay_step(
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        body=body,
+        action="settlement",
+        call=lambda c, trade_id: c.confirm_settlement_with_sig(
+            body.signer, trade_id, ref, body.nonce, body.deadline, body.signature
         ),
+        changes=lambda result: {
+            "settled_at": utcnow(),
+            "settlement_ref": body.settlement_ref,
+            "settlement_tx": result.tx_hash,
+            "settlement_block": result.block_number,
+        },
     )
-    trade.settled_at = utcnow()
-    trade.settlement_ref = body.settlement_ref
-    trade.settlement_tx = result.tx_hash
-    trade.settlement_block = result.block_number
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
-    return _receipt(trade.trade_id, "settlement", result, party)
 
 
 def finance(
@@ -175,26 +195,24 @@ def finance(
     body: SignedFinancing,
 ) -> ChainReceipt:
     """Relay a bank's signed financing registration."""
-    _check_signer(party, body)
-    result = _relay(
-        runtime,
-        lambda c: c.register_financing_with_sig(
-            body.signer,
-            bytes.fromhex(trade.trade_id),
-            bytes.fromhex(body.terms_hash),
-            body.nonce,
-            body.deadline,
-            body.signature,
+    terms = bytes.fromhex(body.terms_hash)
+    return _relay_step(
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        body=body,
+        action="financing",
+        call=lambda c, trade_id: c.register_financing_with_sig(
+            body.signer, trade_id, terms, body.nonce, body.deadline, body.signature
         ),
+        changes=lambda result: {
+            "financed_by": party.code,
+            "financing_terms_hash": body.terms_hash,
+            "financing_tx": result.tx_hash,
+            "financing_block": result.block_number,
+        },
     )
-    trade.financed_by = party.code
-    trade.financing_terms_hash = body.terms_hash
-    trade.financing_tx = result.tx_hash
-    trade.financing_block = result.block_number
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
-    return _receipt(trade.trade_id, "financing", result, party)
 
 
 def discharge(
@@ -206,16 +224,15 @@ def discharge(
     body: SignedAuthorization,
 ) -> ChainReceipt:
     """Relay a bank's signed discharge of its own financing."""
-    _check_signer(party, body)
-    result = _relay(
-        runtime,
-        lambda c: c.discharge_financing_with_sig(
-            body.signer, bytes.fromhex(trade.trade_id), body.nonce, body.deadline, body.signature
+    return _relay_step(
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        body=body,
+        action="discharge",
+        call=lambda c, trade_id: c.discharge_financing_with_sig(
+            body.signer, trade_id, body.nonce, body.deadline, body.signature
         ),
+        changes=lambda _result: {"financed_by": None, "financing_terms_hash": None},
     )
-    trade.financed_by = None
-    trade.financing_terms_hash = None
-    trade.updated_at = utcnow()
-    session.add(trade)
-    session.commit()
-    return _receipt(trade.trade_id, "discharge", result, party)

@@ -1,12 +1,14 @@
 """Plain JSON-RPC reads for the offline verifiers, without web3.
 
 ``sandan verify`` and ``sandan verify-lot`` must start fast and trust nothing but
-the node: this module sends batched JSON-RPC requests with the standard library
-(one HTTP request per round of calls), encodes and decodes the registries' calls
-with ``eth_abi`` from the committed artifacts' ABIs (one source of truth with the
-contracts), and tells a node that cannot be reached (:class:`ChainUnreachable`,
-retried with backoff first) from a node that answered with an error
-(:class:`RpcError`, never retried: a revert is an answer).
+the node. This module sends batched JSON-RPC requests with the standard library
+(one HTTP request per round of calls). It encodes and decodes the registries'
+calls from the committed artifacts' ABIs (one source of truth with the contracts)
+with the few ABI rules their view functions need: static words, static tuples and
+arrays of them (importing ``eth_abi`` would cost a third of the start-up). And it
+tells a node that cannot be reached (:class:`ChainUnreachable`, retried with
+backoff first) from a node that answered with an error (:class:`RpcError`, never
+retried: a revert is an answer).
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import decode, encode
-from eth_hash.auto import keccak
+from Crypto.Hash import keccak as _keccak
 
 __all__ = [
     "Call",
@@ -38,6 +39,110 @@ __all__ = [
 _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: Biggest JSON-RPC answer read (a receipt with many logs stays far below).
 _MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+def keccak(data: bytes) -> bytes:
+    """keccak-256 (Ethereum's, not SHA3-256)."""
+    return _keccak.new(digest_bits=256, data=data).digest()
+
+
+# --- the ABI rules of the registries' view functions -------------------------------------
+
+
+def _split_tuple(kind: str) -> list[str]:
+    """``(a,(b,c),d[])`` → ``["a", "(b,c)", "d[]"]``."""
+    parts, depth, start = [], 0, 1
+    for i, char in enumerate(kind[1:-1], start=1):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(kind[start:i])
+            start = i + 1
+    parts.append(kind[start:-1])
+    return [p for p in parts if p]
+
+
+def _is_dynamic(kind: str) -> bool:
+    if kind.endswith("[]") or kind in ("bytes", "string"):
+        return True
+    return kind.startswith("(") and any(_is_dynamic(k) for k in _split_tuple(kind))
+
+
+def _word(kind: str, value: Any) -> bytes:
+    if kind == "bool":
+        return int(bool(value)).to_bytes(32, "big")
+    if kind == "address":
+        raw = bytes.fromhex(str(value).removeprefix("0x"))
+        if len(raw) != 20:
+            raise ValueError(f"not an address: {value!r}")
+        return raw.rjust(32, b"\0")
+    if kind.startswith("uint"):
+        number = int(value)
+        if number < 0 or number >= 1 << int(kind[4:] or 256):
+            raise ValueError(f"{value!r} does not fit {kind}")
+        return number.to_bytes(32, "big")
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        raw = bytes(value)
+        if len(raw) != int(kind[5:]):
+            raise ValueError(f"{kind} needs {kind[5:]} bytes, got {len(raw)}")
+        return raw.ljust(32, b"\0")
+    raise ValueError(f"ABI type {kind} is not used by the registries' views")
+
+
+def encode(kinds: Sequence[str], values: Sequence[Any]) -> bytes:
+    """The ABI encoding of ``values`` (static words, static tuples, arrays of either)."""
+    heads: list[bytes] = []
+    tails: list[bytes] = []
+    head_size = 32 * len(kinds)
+    for kind, value in zip(kinds, values, strict=True):
+        if kind.endswith("[]"):
+            element = kind[:-2]
+            body = len(value).to_bytes(32, "big") + encode([element] * len(value), list(value))
+            heads.append((head_size + sum(map(len, tails))).to_bytes(32, "big"))
+            tails.append(body)
+        elif kind.startswith("("):
+            if _is_dynamic(kind):
+                raise ValueError(f"dynamic tuple {kind} is not used by the registries' views")
+            heads.append(encode(_split_tuple(kind), list(value)))
+        else:
+            heads.append(_word(kind, value))
+    return b"".join(heads) + b"".join(tails)
+
+
+def _read(kind: str, data: bytes, offset: int) -> tuple[Any, int]:
+    if kind.startswith("("):
+        values = []
+        for part in _split_tuple(kind):
+            item, offset = _read(part, data, offset)
+            values.append(item)
+        return tuple(values), offset
+    if _is_dynamic(kind):
+        raise ValueError(f"dynamic result {kind} is not used by the registries' views")
+    word = data[offset : offset + 32]
+    if len(word) != 32:
+        raise ValueError("the answer is shorter than its type")
+    if kind == "bool":
+        value: Any = word != bytes(32)
+    elif kind == "address":
+        value = "0x" + word[12:].hex()
+    elif kind.startswith("uint"):
+        value = int.from_bytes(word, "big")
+    elif kind.startswith("bytes"):
+        value = word[: int(kind[5:])]
+    else:
+        raise ValueError(f"ABI type {kind} is not used by the registries' views")
+    return value, offset + 32
+
+
+def decode(kinds: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    """The values of a static ABI encoding."""
+    values, offset = [], 0
+    for kind in kinds:
+        value, offset = _read(kind, data, offset)
+        values.append(value)
+    return tuple(values)
 
 
 class ChainUnreachable(Exception):

@@ -33,8 +33,6 @@ from traceability import (
     load_public_key,
     verify_signature,
 )
-from traceability.ceb import read_message
-from traceability.ceb.payload import xml_payload
 from traceability.signing import b64url_decode
 from traceability.signing.registry_ids import (
     algorithm_code,
@@ -406,6 +404,10 @@ def _xml_document(
     )
 
     def rebuild() -> tuple[TradeDocument, bytes]:
+        # Only bundles of CEB XML documents pay for the XML reader's import.
+        from traceability.ceb import read_message
+        from traceability.ceb.payload import xml_payload
+
         message = read_message(xml_bytes, max_bytes=len(xml_bytes) + 1)
         index = int(envelope["index"])
         document = cast("TradeDocument", message.documents[index])
