@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.exceptions import DecodingError
-
 from api.verify.lot import RegistryRefused
 from api.verify.rpc import Call, JsonRpc, RpcError, contract_abi
 from traceability.signing.registry_ids import key_hash
@@ -212,6 +210,6 @@ def _word(text: str) -> bytes:
 def _decode(abi: Any, function: str, raw: Any) -> Any:
     try:
         return abi.decode(function, raw)
-    except (DecodingError, ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         # "0x" from an address with no code lands here: that registry is not what it claims.
         raise RegistryRefused(f"{abi.name}.{function} gave {str(raw)[:80]!r}: {exc}") from exc
