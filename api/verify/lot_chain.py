@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.verify.lot import RegistryRefused
+from api.verify.lot_report import RegistryRefused
 from api.verify.rpc import Call, JsonRpc, RpcError, contract_abi
 from traceability.signing.registry_ids import key_hash
 
