@@ -65,7 +65,7 @@ from ledger_client.events import (
     VerdictRecorded,
 )
 from traceability.merkle import MerkleTree
-from traceability.signing.registry_ids import algorithm_code, key_hash, party_id
+from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, public_key_hash
 
 __all__ = [
     "PARTY",
@@ -555,7 +555,8 @@ def _applied_block(party: PartyRegistryClient, payload: RegistryPayload) -> int 
     match payload.op:
         case "registerParty":
             view = party.party_of(party_id(a("code")))
-            return view.registered_block if view is not None else None
+            same = view is not None and view.record_hash.hex() == a("recordHash")
+            return view.registered_block if view is not None and same else None
         case "updateRecord":
             view = party.party_of(party_id(a("code")))
             matches = view is not None and view.record_hash.hex() == a("recordHash")
@@ -566,8 +567,15 @@ def _applied_block(party: PartyRegistryClient, payload: RegistryPayload) -> int 
         case "revokePartyRole":
             return party.role_span(party_id(a("code")), a("role"))[1] or None
         case "addKey":
+            # The same key, not merely the same id: a key id registered on chain with
+            # another public key (an older database on the same chain) is not this write.
             key = party.key_of(key_hash(a("keyId")))
-            return key.valid_from_block if key is not None else None
+            same = (
+                key is not None
+                and key.party_id == party_id(a("code"))
+                and key.public_key_hash == public_key_hash(a("publicKey"))
+            )
+            return key.valid_from_block if key is not None and same else None
         case "revokeKey":
             key = party.key_of(key_hash(a("keyId")))
             return key.revocation_block or None if key is not None else None

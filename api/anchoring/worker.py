@@ -18,7 +18,11 @@ neither loses a row nor anchors one twice:
 
 Lanes keep batches homogeneous: ``trade`` (document hashes, TradeRegistry),
 ``lot:<lotId>`` (EPCIS event hashes per lot, TraceRegistry), ``verdict``
-(recordVerdicts) and ``supersede`` (supersedeDocument, one per batch). The
+(recordVerdicts), ``supersede`` (supersedeDocument, one per batch) and ``party``
+(PartyRegistry writes, one multicall per batch). A lane may hold rows back
+(:meth:`~api.anchoring.lanes.Lane.claimable`): documents and events wait until the
+registry has recorded their signing key, and confirming a ``party`` batch records
+that (:meth:`~api.anchoring.lanes.Lane.on_confirmed`) in the same transaction. The
 worker asks a batch's lane (:mod:`api.anchoring.lanes`) for its size and its
 Merkle tree; the gateway asks it for the contract call and the receipt.
 

@@ -62,8 +62,12 @@ def set_account(
             "the party has a custodial account held by sandan", field="address", code="custodial"
         )
     address = body.address.lower()
+    if party.chain_address is not None:
+        if party.chain_address.lower() == address:
+            return party_public(party, session)  # already registered: nothing to record
+        raise Conflict(f"the party acts through {party.chain_address} already", field="address")
     owner = crud.party_by_address(session=session, address=address)
-    if owner is not None and owner.code != party.code:
+    if owner is not None:
         raise Conflict(f"the account belongs to {owner.code}", field="address")
     runtime.ledger().grant_roles(body.address, roles)
     party.chain_address = body.address

@@ -2,8 +2,9 @@
 
 :func:`~api.verify.lot.verify_lot` asks one question at a time; a node is best
 asked everything at once. On the first question, :class:`RpcLotChain` sends in
-one JSON-RPC batch every ``verifyEvent`` and ``signerAt`` call the checks of the
-lot's material will make (:func:`planned_calls`), and answers the checks from it.
+one JSON-RPC batch every ``verifyEvent``, ``signerAt`` and receipt request the
+checks of the lot's material will make (:func:`planned_calls`), and answers the
+checks from it.
 A question the plan missed is asked on its own, so the plan only ever costs round
 trips, never correctness. Nothing is asked before the first question: the checks
 ask nothing of registries the verifier does not trust.
@@ -15,9 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.exceptions import DecodingError
-
-from api.verify.lot import RegistryRefused
+from api.verify.lot_report import RegistryRefused
 from api.verify.rpc import Call, JsonRpc, RpcError, contract_abi
 from traceability.signing.registry_ids import key_hash
 
@@ -25,6 +24,8 @@ from traceability.signing.registry_ids import key_hash
 EventQuestion = tuple[bytes, tuple[bytes, ...]]
 #: A ``signerAt`` question: the key hash and the block.
 SignerQuestion = tuple[bytes, int]
+#: The calls a lot's checks make: verifyEvent, signerAt and receipt questions.
+Plan = tuple[list[EventQuestion], list[SignerQuestion], list[str]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ class EventAnswer:
 
 
 @dataclass(frozen=True)
+class TransactionAnswer:
+    """A receipt: whether it succeeded, its block, the TraceRegistry's LotBatchAnchored events."""
+
+    succeeded: bool
+    block_number: int
+    batches: tuple[tuple[bytes, bytes, bytes], ...]  # (lotId, root, batchId)
+
+
+@dataclass(frozen=True)
 class SignerAnswer:
     """``PartyRegistry.signerAt``'s answer."""
 
@@ -50,10 +60,11 @@ class SignerAnswer:
     roles_at_block: int
 
 
-def planned_calls(material: Mapping[str, Any]) -> tuple[list[EventQuestion], list[SignerQuestion]]:
+def planned_calls(material: Mapping[str, Any]) -> Plan:
     """The chain questions checking ``material`` asks when its claims hold (best effort)."""
     events: list[EventQuestion] = []
     signers: list[SignerQuestion] = []
+    receipts: list[str] = []
     envelopes = material.get("envelopes") or {}
     for entry in material.get("events") or []:
         anchor = entry.get("anchor")
@@ -61,13 +72,15 @@ def planned_calls(material: Mapping[str, Any]) -> tuple[list[EventQuestion], lis
             leaf = bytes.fromhex(str(entry["eventHash"]))
             proof = tuple(bytes.fromhex(str(p).removeprefix("0x")) for p in anchor["proof"])
             block = int(anchor["blockNumber"])
+            tx_hash = str(anchor["txHash"])
         except (KeyError, TypeError, ValueError):
             continue  # the check reports it; there is nothing worth asking
         events.append((leaf, proof))
+        receipts.append(tx_hash)
         key_id = _key_id(envelopes.get(entry.get("envelopeHash")))
         if key_id is not None:
             signers.append((key_hash(key_id), block))
-    return events, signers
+    return events, signers, receipts
 
 
 def _key_id(signed: Any) -> str | None:
@@ -93,6 +106,7 @@ class RpcLotChain:
         self._plan = material
         self._events: dict[EventQuestion, Any] = {}
         self._signers: dict[SignerQuestion, Any] = {}
+        self._receipts: dict[str, Any] = {}
 
     def _prefetch(self) -> None:
         """Ask every planned question of the material in one batch (once).
@@ -102,16 +116,20 @@ class RpcLotChain:
         """
         if self._plan is None:
             return
-        events, signers = planned_calls(self._plan)
+        planned_events, planned_signers, planned_receipts = planned_calls(self._plan)
         self._plan = None
-        events, signers = list(dict.fromkeys(events)), list(dict.fromkeys(signers))
+        events = list(dict.fromkeys(planned_events))
+        signers = list(dict.fromkeys(planned_signers))
+        receipts = list(dict.fromkeys(h.lower() for h in planned_receipts))
         calls = [self._event_call(q) for q in events] + [self._signer_call(q) for q in signers]
+        calls += [_receipt_call(h) for h in receipts]
         try:
-            answers = self._rpc.batch(calls)
+            answers = iter(self._rpc.batch(calls))
         except RpcError:
             return
-        self._events.update(zip(events, answers[: len(events)], strict=True))
-        self._signers.update(zip(signers, answers[len(events) :], strict=True))
+        self._events.update((q, next(answers)) for q in events)
+        self._signers.update((q, next(answers)) for q in signers)
+        self._receipts.update((h, next(answers)) for h in receipts)
 
     def verify_event(self, event_hash: bytes, proof: Sequence[bytes]) -> EventAnswer:
         """``TraceRegistry.verifyEvent(eventHash, proof)``."""
@@ -140,6 +158,16 @@ class RpcLotChain:
             int(found["rolesAtBlock"]),
         )
 
+    def anchor_transaction(self, tx_hash: str) -> TransactionAnswer | None:
+        """The receipt of ``tx_hash`` with the TraceRegistry's ``LotBatchAnchored`` events."""
+        receipt = self._answer(self._receipts, tx_hash.lower(), _receipt_call(tx_hash))
+        if not isinstance(receipt, dict):
+            return None
+        try:
+            return _transaction(receipt, self._trace)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RegistryRefused(f"an unreadable receipt of {tx_hash}: {exc}") from exc
+
     def _answer(self, known: dict[Any, Any], question: Any, call: Call) -> Any:
         self._prefetch()
         if question not in known:
@@ -158,9 +186,30 @@ class RpcLotChain:
         return contract_abi("PartyRegistry").call(self._party, "signerAt", key, block)
 
 
+def _receipt_call(tx_hash: str) -> Call:
+    return Call("eth_getTransactionReceipt", [tx_hash])
+
+
+def _transaction(receipt: Mapping[str, Any], registry: str) -> TransactionAnswer:
+    topic = contract_abi("TraceRegistry").topic("LotBatchAnchored")
+    batches = tuple(
+        (_word(topics[1]), _word(topics[2]), _word(topics[3]))
+        for log in receipt.get("logs") or []
+        if str(log.get("address", "")).lower() == registry.lower()
+        and len(topics := [str(t).lower() for t in log.get("topics") or []]) == 4
+        and topics[0] == topic
+    )
+    status = int(str(receipt.get("status", "0x0")), 16)
+    return TransactionAnswer(status == 1, int(str(receipt["blockNumber"]), 16), batches)
+
+
+def _word(text: str) -> bytes:
+    return bytes.fromhex(text.removeprefix("0x"))
+
+
 def _decode(abi: Any, function: str, raw: Any) -> Any:
     try:
         return abi.decode(function, raw)
-    except (DecodingError, ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         # "0x" from an address with no code lands here: that registry is not what it claims.
         raise RegistryRefused(f"{abi.name}.{function} gave {str(raw)[:80]!r}: {exc}") from exc

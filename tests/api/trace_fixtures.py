@@ -84,6 +84,14 @@ def make_trace_parties(world: World) -> TraceParties:
 
 def capture_chain(world: World, parties: TraceParties, *, signed: bool = True) -> None:
     """Capture the whole sample chain, each event by its role, and anchor it."""
+    capture_chain_without_anchoring(world, parties, signed=signed)
+    world.worker.drain()
+
+
+def capture_chain_without_anchoring(
+    world: World, parties: TraceParties, *, signed: bool = True
+) -> None:
+    """Capture the whole sample chain, each event by its role; the worker has not run."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for event in chain_document()["epcisBody"]["eventList"]:
         groups.setdefault(ROLE_OF_STEP[event["bizStep"]], []).append(event)
@@ -95,4 +103,3 @@ def capture_chain(world: World, parties: TraceParties, *, signed: bool = True) -
         assert response.status_code == 202, response.text
         job = world.client.get(response.headers["Location"], headers=actor.headers).json()
         assert job["success"], job
-    world.worker.drain()

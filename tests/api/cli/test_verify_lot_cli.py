@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from typer.testing import CliRunner, Result
 from api.cli import build_app
 from api.cli import verify_lot as verify_lot_cli
 from api.demo.trade import provider_rpc
+from api.verify.rpc import JsonRpc
 from tests.api.conftest import World
 from tests.api.trace_fixtures import LOT_PATH, capture_chain, make_trace_parties
 from tests.conftest import free_port
@@ -35,16 +38,20 @@ def lot_json(world: World) -> dict[str, Any]:
 def batches(world: World, monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The test's chain as verify-lot's JSON-RPC node; collects the request bodies it gets."""
     sent: list[object] = []
-    rpc = provider_rpc(world.ledger.w3)
-    answer = rpc.transport
-    assert answer is not None
 
-    def send(body: object) -> object:
-        sent.append(body)
-        return answer(body)
+    def node(command: str, url: str | None) -> JsonRpc:
+        rpc = provider_rpc(world.ledger.w3)  # a new one per run: its counts are that run's
+        answer = rpc.transport
+        assert answer is not None
 
-    rpc.transport = send
-    monkeypatch.setattr(verify_lot_cli, "rpc_for", lambda command, url: rpc)
+        def send(body: object) -> object:
+            sent.append(body)
+            return answer(body)
+
+        rpc.transport = send
+        return rpc
+
+    monkeypatch.setattr(verify_lot_cli, "rpc_for", node)
     return sent
 
 
@@ -82,8 +89,8 @@ def _failed(result: Result) -> list[dict[str, Any]]:
     return [c for c in _report(result)["checks"] if c["status"] == "failed"]
 
 
-def test_verify_lot_passes_a_genuine_lot(
-    verify_lot: Callable[..., Result], batches: list[object], lot_json: dict[str, Any]
+def test_verify_lot_passes_a_genuine_lot_from_a_file_or_its_digital_link(
+    world: World, verify_lot: Callable[..., Result], batches: list[object], lot_json: dict[str, Any]
 ) -> None:
     result = verify_lot(lot_json, "--json")
     assert result.exit_code == 0, result.output
@@ -91,95 +98,72 @@ def test_verify_lot_passes_a_genuine_lot(
     assert report["verified"] is True
     assert report["trustRoots"] == "--registry"
     names = [c["check"] for c in report["checks"]]
-    assert sum(n.endswith(": signer registered") for n in names) == 8
+    for check in ("signer registered", "key valid when anchored", "signer's role",
+                  "anchor transaction", "anchored on chain", "in its signed envelope"):  # fmt: skip
+        assert sum(n.endswith(f": {check}") for n in names) == 8, check
     assert sum(n.endswith(": signature") for n in names) == 4  # one envelope per party
-    # One verifyEvent per event and one signerAt per (key, block), in one batch after the
-    # chain id: two requests in all.
+    # One verifyEvent per event, one signerAt per (key, block) and one receipt per anchoring
+    # transaction, in one batch after the chain id: two requests in all.
     material = lot_json["verification"]
     signers = {
         (material["envelopes"][e["envelopeHash"]]["publicKey"]["keyId"], e["anchor"]["blockNumber"])
         for e in material["events"]
     }
-    assert report["chainCalls"] == {"eth_chainId": 1, "eth_call": 8 + len(signers)}
-    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, 8 + len(signers)]
+    receipts = {e["anchor"]["txHash"] for e in material["events"]}
+    assert report["chainCalls"] == {
+        "eth_chainId": 1, "eth_call": 8 + len(signers), "eth_getTransactionReceipt": len(receipts)
+    }  # fmt: skip
+    batch = 8 + len(signers) + len(receipts)
+    assert [len(b) if isinstance(b, list) else 1 for b in batches] == [1, batch]
+    batches.clear()
+    with serve_in_thread(world.client.app, free_port()) as base:
+        fetched = verify_lot(base + LOT_PATH)
+    assert fetched.exit_code == 0, fetched.output
+    assert fetched.stdout.rstrip().endswith("VERIFIED")
+    assert len(batches) == 2
 
 
-@pytest.mark.parametrize(("chain_offset", "exit_code"), [(0, 0), (1, 1)])
-def test_verify_lot_takes_trust_roots_for_the_node_chain_from_a_trust_file(
-    world: World,
-    verify_lot: Callable[..., Result],
-    lot_json: dict[str, Any],
-    tmp_path: Path,
-    chain_offset: int,
-    exit_code: int,
+def test_verify_lot_trusts_only_registries_pinned_for_the_node_chain(
+    world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any], tmp_path: Path
 ) -> None:
     deployment = world.ledger.deployment
-    zone = {
-        "name": "test zone",
-        "chainId": world.ledger.chain_id + chain_offset,
-        "registries": [deployment.trace_registry.address, deployment.party_registry.address],
-    }
-    trust = tmp_path / "trust.json"
-    trust.write_text(json.dumps({"zones": [zone]}), encoding="utf-8")
-    result = verify_lot(lot_json, "--json", roots=["--trust", str(trust)])
-    assert result.exit_code == exit_code, result.output
-    assert _report(result)["trustRoots"] == f"trust file {trust}"
-
-
-def test_verify_lot_reads_the_lot_from_its_digital_link(
-    world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any]
-) -> None:
-    with serve_in_thread(world.client.app, free_port()) as base:
-        result = verify_lot(base + LOT_PATH)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.rstrip().endswith("VERIFIED")
-
-
-def test_verify_lot_names_an_edited_event(
-    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
-) -> None:
-    entry = lot_json["verification"]["events"][3]
-    entry["event"]["childQuantityList"][0]["quantity"] = 229
-    result = verify_lot(lot_json, "--json")
-    assert result.exit_code == 1, result.output
-    ((check,),) = [_failed(result)]
-    assert check["check"].endswith(": event hash")
-    assert check["expected"] == entry["eventHash"]
-    assert check["found"] != entry["eventHash"]
-
-
-def test_verify_lot_names_an_edited_proof(
-    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
-) -> None:
-    anchor = lot_json["verification"]["events"][0]["anchor"]
-    anchor["proof"][0] = ("0" if anchor["proof"][0][0] != "0" else "1") + anchor["proof"][0][1:]
-    result = verify_lot(lot_json)
-    assert result.exit_code == 1
-    assert ": anchored on chain" in result.stdout
-    assert "which was never anchored" in result.stdout
-    assert result.stdout.rstrip().endswith("NOT AUTHENTIC")
-
-
-def test_verify_lot_refuses_an_untrusted_registry(
-    world: World, verify_lot: Callable[..., Result], lot_json: dict[str, Any]
-) -> None:
-    trace = world.ledger.deployment.trace_registry.address
+    trace, party = deployment.trace_registry.address, deployment.party_registry.address
+    for chain_offset, exit_code in ((0, 0), (1, 1)):
+        zone = {"name": "zone", "chainId": world.ledger.chain_id + chain_offset,
+                "registries": [trace, party]}  # fmt: skip
+        trust = tmp_path / f"trust-{chain_offset}.json"
+        trust.write_text(json.dumps({"zones": [zone]}), encoding="utf-8")
+        result = verify_lot(lot_json, "--json", roots=["--trust", str(trust)])
+        assert result.exit_code == exit_code, result.output
+        assert _report(result)["trustRoots"] == f"trust file {trust}"
     result = verify_lot(lot_json, "--json", roots=["--registry", trace])
     assert result.exit_code == 1
-    party = lot_json["verification"]["chain"]["partyRegistry"]
     assert [c["found"] for c in _failed(result)] == [f"registry {party} is not a trusted registry"]
-    assert _report(result)["chainCalls"] == {"eth_chainId": 1}
+    assert _report(result)["chainCalls"] == {"eth_chainId": 1}  # the untrusted are not asked
 
 
-def test_verify_lot_refuses_a_signer_unknown_to_the_party_registry(
-    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
-) -> None:
+def _edit_event(material: dict[str, Any]) -> None:
+    material["events"][3]["event"]["childQuantityList"][0]["quantity"] = 229
+
+
+def _edit_proof(material: dict[str, Any]) -> None:
+    proof = material["events"][0]["anchor"]["proof"]
+    proof[0] = ("0" if proof[0][0] != "0" else "1") + proof[0][1:]
+
+
+def _name_another_transaction(material: dict[str, Any]) -> None:
+    # A real anchoring transaction of this lot, but of another batch.
+    first = material["events"][0]["anchor"]
+    first["txHash"] = next(
+        e["anchor"]["txHash"] for e in material["events"] if e["anchor"]["root"] != first["root"]
+    )
+
+
+def _sign_with_an_unregistered_key(material: dict[str, Any]) -> None:
     # A forger re-signs a genuine, anchored event with a key of their own under the
     # producer's name: the signature and the anchor hold, the PartyRegistry does not.
-    material = lot_json["verification"]
     entry = material["events"][0]
-    signed = material["envelopes"][entry["envelopeHash"]]
-    payload = signed["envelope"]["payload"]
+    payload = material["envelopes"][entry["envelopeHash"]]["envelope"]["payload"]
     key = SigningKey.generate(Algorithm.ED25519)
     forged = sign_envelope(
         payload["document"],
@@ -188,31 +172,45 @@ def test_verify_lot_refuses_a_signer_unknown_to_the_party_registry(
         key_id="rogue-k1",
         signing_key=key,
         salt=bytes(16),
-        issued_at=signed_at(payload["issuedAt"]),
+        issued_at=datetime.fromisoformat(payload["issuedAt"].replace("Z", "+00:00")),
     )
-    digest = forged.content_hash.hex()
-    material["envelopes"][digest] = {
+    entry["envelopeHash"] = forged.content_hash.hex()
+    material["envelopes"][entry["envelopeHash"]] = {
         "envelope": forged.to_wire(),
-        "publicKey": {
-            "keyId": "rogue-k1",
-            "party": payload["party"],
-            "alg": "Ed25519",
-            "publicKey": key.public_key,
-        },
-    }
-    entry["envelopeHash"] = digest
-    result = verify_lot(lot_json, "--json")
-    assert result.exit_code == 1
-    ((check,),) = [_failed(result)]
-    assert check["check"].endswith(": signer registered")
-    assert check["expected"] == "key rogue-k1 registered"
-    assert check["found"] == "no such key"
+        "publicKey": {"keyId": "rogue-k1", "party": payload["party"], "alg": "Ed25519",
+                      "publicKey": key.public_key},
+    }  # fmt: skip
 
 
-def signed_at(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def test_verify_lot_names_the_failed_check(
+    verify_lot: Callable[..., Result], lot_json: dict[str, Any]
+) -> None:
+    events = lot_json["verification"]["events"]
+    # One captured lot for every case: capturing is what costs.
+    cases = [
+        (_edit_event, ": event hash", events[3]["eventHash"], "differs"),
+        (_edit_proof, ": anchored on chain", f"in block {events[0]['anchor']['blockNumber']}",
+         "which was never anchored"),
+        (_name_another_transaction, ": anchor transaction",
+         f"LotBatchAnchored(root={events[0]['anchor']['root']}", "differs"),
+        (_sign_with_an_unregistered_key, ": signer registered", "key rogue-k1 registered",
+         "no such key"),
+    ]  # fmt: skip
+    for edit, check, expected, found in cases:
+        lot = copy.deepcopy(lot_json)
+        edit(lot["verification"])
+        result = verify_lot(lot, "--json")
+        assert result.exit_code == 1, (edit.__name__, result.output)
+        ((failed,),) = [_failed(result)]
+        assert failed["check"].endswith(check), edit.__name__
+        assert expected in failed["expected"], edit.__name__
+        if found == "differs":
+            assert failed["found"] != failed["expected"]
+        else:
+            assert found in failed["found"], edit.__name__
+    text = verify_lot(lot)  # the last case, as a person reads it
+    assert "expected: key rogue-k1 registered" in text.stdout
+    assert text.stdout.rstrip().endswith("NOT AUTHENTIC")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.verify.lot import RegistryRefused
-from api.verify.lot_chain import EventAnswer, SignerAnswer
+from api.verify.lot_chain import EventAnswer, SignerAnswer, TransactionAnswer
 from api.verify.trust import TrustRoots, Zone
 from traceability import Algorithm, SigningKey, sign_envelope
 from traceability.epcis import event_hash_bytes
@@ -34,6 +34,9 @@ PARTY = "0x" + "9" * 40
 ANCHOR_BLOCK = 40
 KEY_BLOCK = 12
 START = datetime(2024, 11, 5, tzinfo=UTC)
+LOT_ID = bytes.fromhex("0c" * 32)
+BATCH_ID = bytes.fromhex("ab" * 32)
+TX_HASH = "0x" + "cd" * 32
 
 
 def trust(*registries: str) -> TrustRoots:
@@ -48,6 +51,7 @@ class FakeChain:
 
     roots: dict[bytes, int] = field(default_factory=dict)  # root → block
     keys: dict[bytes, SignerAnswer] = field(default_factory=dict)
+    transactions: dict[str, TransactionAnswer] = field(default_factory=dict)
     recalled: bool = False
     refuse: bool = False
     calls: list[str] = field(default_factory=list)
@@ -58,11 +62,15 @@ class FakeChain:
             raise RegistryRefused("execution reverted")
         root = process_proof(MerkleTree.leaf_hash(event_hash), proof)
         block = self.roots.get(root, 0)
-        return EventAnswer(block != 0, root, block, self.recalled and block != 0, bytes(32))
+        return EventAnswer(block != 0, root, block, self.recalled and block != 0, LOT_ID)
 
     def signer_at(self, key_hash: bytes, block_number: int) -> SignerAnswer:
         self.calls.append("signerAt")
         return self.keys.get(key_hash, SignerAnswer(bytes(32), 0, bytes(32), 0, 0, 0))
+
+    def anchor_transaction(self, tx_hash: str) -> TransactionAnswer | None:
+        self.calls.append("receipt")
+        return self.transactions.get(tx_hash)
 
 
 @dataclass
@@ -144,11 +152,14 @@ def build_lot() -> Lot:
     chain = FakeChain(
         roots={tree.root: ANCHOR_BLOCK},
         keys={key_hash(s.key_id): s.registered() for s in signers.values()},
+        transactions={
+            TX_HASH: TransactionAnswer(True, ANCHOR_BLOCK, ((LOT_ID, tree.root, BATCH_ID),))
+        },
     )
     material = {
         "format": "sandan-lot/1",
         "chain": {"chainId": CHAIN_ID, "traceRegistry": TRACE, "partyRegistry": PARTY},
-        "lotId": "00" * 32,
+        "lotId": LOT_ID.hex(),
         "events": [
             {
                 "eventHash": leaf.hex(),
@@ -158,8 +169,8 @@ def build_lot() -> Lot:
                 "anchor": {
                     "root": tree.root.hex(),
                     "proof": [p.hex() for p in tree.proof(leaf)],
-                    "batchId": "ab" * 32,
-                    "txHash": "0x" + "cd" * 32,
+                    "batchId": BATCH_ID.hex(),
+                    "txHash": TX_HASH,
                     "blockNumber": ANCHOR_BLOCK,
                 },
             }

@@ -49,9 +49,14 @@ def test_verify_lot_passes_a_genuine_lot(genuine: Lot) -> None:
     assert report.verified
     assert report.outcome is LotOutcome.VERIFIED
     names = [c.name for c in report.checks]
-    assert sum(n.endswith(": signer registered") for n in names) == 8
+    for check in ("signer registered", "key valid when anchored", "signer's role",
+                  "anchor transaction", "anchored on chain", "in its signed envelope"):  # fmt: skip
+        assert sum(n.endswith(f": {check}") for n in names) == 8, check
     assert sum(n.endswith(": signature") for n in names) == 2  # once per envelope
-    assert genuine.chain.calls.count("verifyEvent") == genuine.chain.calls.count("signerAt") == 8
+    assert genuine.chain.calls.count("verifyEvent") == 8
+    assert genuine.chain.calls.count("signerAt") == 8
+    assert genuine.chain.calls.count("receipt") == 8
+    assert all(c.found != "missing" for c in report.checks)
 
 
 def _edit_event(lot: Lot) -> None:
@@ -70,6 +75,14 @@ def _claim_other_root(lot: Lot) -> None:
 
 def _claim_other_block(lot: Lot) -> None:
     lot.material["events"][0]["anchor"]["blockNumber"] = ANCHOR_BLOCK + 1
+
+
+def _claim_other_transaction(lot: Lot) -> None:
+    lot.material["events"][0]["anchor"]["txHash"] = "0x" + "ee" * 32
+
+
+def _claim_other_batch(lot: Lot) -> None:
+    lot.material["events"][0]["anchor"]["batchId"] = "ff" * 32
 
 
 def _swap_context(lot: Lot) -> None:
@@ -113,6 +126,8 @@ def _drop_envelope(lot: Lot) -> None:
         (_edit_proof, "event 1 (commissioning, ", "which was never anchored"),
         (_claim_other_root, ": anchored on chain", f"in block {ANCHOR_BLOCK}"),
         (_claim_other_block, ": anchored on chain", f"in block {ANCHOR_BLOCK}"),
+        (_claim_other_transaction, ": anchor transaction", "no such transaction"),
+        (_claim_other_batch, ": anchor transaction", "root "),
         (_swap_context, ": in its signed envelope", "under a context other than"),
         (_point_at_other_envelope, ": in its signed envelope", "does not hold"),
         (_break_signature, ": signature", "does not verify"),
@@ -151,30 +166,32 @@ def test_verify_lot_reports_expected_and_found_hash(genuine: Lot) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "found"),
+    ("changes", "check", "found"),
     [
-        ({"valid_from_block": 0}, "no such key"),
-        ({"party_id": bytes(32)}, "a key of party id 00"),
-        ({"public_key_hash": bytes(32)}, "public key hash 00"),
-        ({"alg": 3}, "algorithm code 3"),
-        ({"valid_from_block": ANCHOR_BLOCK}, f"registered in block {ANCHOR_BLOCK}"),
-        ({"revoked_from_block": ANCHOR_BLOCK}, f"revoked from block {ANCHOR_BLOCK}"),
-        ({"roles_at_block": role_mask(["platform", "bank"])}, "roles bank, platform"),
-        ({"roles_at_block": 0}, "roles none"),
+        ({"valid_from_block": 0}, "signer registered", "no such key"),
+        ({"party_id": bytes(32)}, "signer registered", "a key of party id 00"),
+        ({"public_key_hash": bytes(32)}, "signer registered", "public key hash 00"),
+        ({"alg": 3}, "signer registered", "algorithm code 3, not 1"),
+        ({"valid_from_block": ANCHOR_BLOCK}, "key valid when anchored",
+         f"registered in block {ANCHOR_BLOCK}"),
+        ({"revoked_from_block": ANCHOR_BLOCK}, "key valid when anchored",
+         f"revoked from block {ANCHOR_BLOCK}"),
+        ({"roles_at_block": role_mask(["platform", "bank"])}, "signer's role",
+         "held bank, platform"),
+        ({"roles_at_block": 0}, "signer's role", "held none"),
     ],
-)
+)  # fmt: skip
 def test_verify_lot_applies_the_party_registry_rule(
-    genuine: Lot, changes: dict[str, Any], found: str
+    genuine: Lot, changes: dict[str, Any], check: str, found: str
 ) -> None:
     producer = genuine.signers["producer"]
     keys = dict(genuine.chain.keys)
     keys[key_hash(producer.key_id)] = producer.registered(**changes)
     lot = replace(genuine, chain=replace(genuine.chain, keys=keys, calls=[]))
     failed = _failed(_verify(lot))
-    # The producer signed the first two events: exactly those fail, on the signer check.
+    # The producer signed the first two events: exactly those fail, on that check.
     assert [f[0] for f in failed] == [
-        f"event {i} (commissioning, {lot.events[i - 1]['eventHash'][:12]}): signer registered"
-        for i in (1, 2)
+        f"event {i} (commissioning, {lot.events[i - 1]['eventHash'][:12]}): {check}" for i in (1, 2)
     ]
     assert all(found in f[2] for f in failed)
 
