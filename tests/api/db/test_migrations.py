@@ -84,6 +84,19 @@ def load_main_into_postgres(engine: Engine, tmp_path: Path) -> None:
                 rows = [dict(r) for r in reader.execute(select(old.tables[table.name])).mappings()]
                 if rows:
                     connection.execute(insert(table), rows)
+        # As pg_dump's restore does: each serial column's sequence continues after the
+        # rows copied with their ids (a migration that inserts rows relies on it).
+        for table in target.sorted_tables:
+            for column in table.columns:
+                if column.autoincrement is True or (
+                    column.primary_key and str(column.type) in ("INTEGER", "BIGINT")
+                ):
+                    connection.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', "
+                        f"'{column.name}'), coalesce(max(\"{column.name}\"), 0) + 1, false) "
+                        f'FROM "{table.name}" WHERE pg_get_serial_sequence(\'"{table.name}"\', '
+                        f"'{column.name}') IS NOT NULL"
+                    )
     source.dispose()
 
 
