@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import exists, update
+from sqlalchemy import exists, func, update
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -348,6 +348,17 @@ class VerdictLane(Lane[VerdictPayload]):
     def parse(self, text: str) -> VerdictPayload:
         """Read a stored payload of this lane."""
         return VerdictPayload.from_json(text)
+
+    def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
+        """Verdicts whose trade's documents are all signed by keys the registry recorded, so
+        that a verdict (and so a release) never reaches the chain before its documents can."""
+        unrecorded = exists().where(
+            # The subject is "<tradeId>:<verdictHash>": its first 64 characters name the trade.
+            col(DocumentRecord.trade_id) == func.substr(col(OutboxRecord.subject), 1, 64),
+            col(PartyKeyRecord.key_id) == col(DocumentRecord.key_id),
+            col(PartyKeyRecord.chain_block).is_(None),
+        )
+        return stmt.where(~unrecorded)
 
     def limit(self, batch_size: int) -> int:
         """Every verdict is its own storage write (~49,000 gas): by the hundred at most, to

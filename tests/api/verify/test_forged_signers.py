@@ -212,6 +212,10 @@ def test_documents_wait_for_their_key_to_be_on_chain(
     proof = world.client.get(
         f"/documents/{results[0]['contentHash']}/proof", headers=parties["customs"].headers
     )
+    trade_id, customs = results[0]["tradeId"], parties["customs"].headers
+    verdict_after_first_pass = world.client.get(
+        f"/trades/{trade_id}/verdict", headers=customs
+    ).json()
     party = world.client.get(
         f"/parties/{parties['platform'].code}", headers=parties["platform"].headers
     ).json()
@@ -223,9 +227,12 @@ def test_documents_wait_for_their_key_to_be_on_chain(
     key = world.ledger.party.key_of(key_hash(parties["platform"].key_id))
     assert key is not None
     assert key.valid_from_block < anchored["blockNumber"]
-    # After the first pass the keys were on chain but the documents still held back.
+    # After the first pass the keys were on chain but the documents still held back, and
+    # the verdict with them (no release can come before its documents).
     assert proof.status_code == 404
     assert proof.json()["error"] == "not_anchored"
+    assert not verdict_after_first_pass["anchored"]
+    assert world.client.get(f"/trades/{trade_id}/verdict", headers=customs).json()["anchored"]
 
 
 def test_genuine_documents_with_a_mismatched_verdict_are_not_called_forged(
