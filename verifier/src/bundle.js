@@ -1,7 +1,7 @@
 // Every check of `sandan verify` on a "sandan-bundle/2" that a browser can run (spec/trust.md
 // "Bundle format", "Verifier rule", "Trust roots"), in two rounds of chain reads.
 import { DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall } from './abi.js';
-import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll, signerChecks } from './chain.js';
+import { askAndSettle, checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, signerChecks } from './chain.js';
 import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
@@ -291,15 +291,5 @@ export async function verifyBundle(bundle, { rpc, trust, report }) {
     report.skipPending('not asked: the bundle is malformed');
     return report;
   }
-  let answers;
-  try {
-    answers = await rpc.batch(plan.calls);
-  } catch (error) {
-    report.unreachable = error.message;
-    report.skipPending('not asked: the chain is unreachable');
-    return report;
-  }
-  reads.pass(`${plan.calls.length} calls in one batch`);
-  settleAll(report, pending, answers);
-  return report;
+  return askAndSettle(report, reads, rpc, plan, pending);
 }

@@ -81,6 +81,22 @@ export function settleAll(report, settlers, answers) {
  * Create the three pending signer checks of a signed item (`signer registered`, `key valid
  * when anchored`, `signer's role`); the returned function settles them from signerAt's answer.
  */
+/** Send the planned reads in one batch and settle every pending check with its answer;
+ * an unreachable node leaves them all pending, named as not asked. */
+export async function askAndSettle(report, reads, rpc, plan, pending) {
+  let answers;
+  try {
+    answers = await rpc.batch(plan.calls);
+  } catch (error) {
+    report.unreachable = error.message;
+    report.skipPending('not asked: the chain is unreachable');
+    return report;
+  }
+  reads.pass(`${plan.calls.length} calls in one batch`);
+  settleAll(report, pending, answers);
+  return report;
+}
+
 export function signerChecks(report, label, { publicKey, block, docType }) {
   const checks = SIGNER_CHECKS.map((name) => report.start(label, name));
   return (answer) => {

@@ -2,7 +2,7 @@
 // material"): per event its envelope signature, that the envelope carries the event, the
 // TraceRegistry anchoring and the PartyRegistry signer rule for docType "epcis-event".
 import { PARTY_REGISTRY_ABI, TRACE_REGISTRY_ABI, decodeCall, ethCall } from './abi.js';
-import { checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, settleAll, signerChecks } from './chain.js';
+import { askAndSettle, checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, signerChecks } from './chain.js';
 import { toHex, word } from './encoding.js';
 import { keccakText } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
@@ -192,15 +192,5 @@ export async function verifyLot(data, { rpc, trust, report }) {
     report.skipPending('not asked: the material is malformed');
     return report;
   }
-  let answers;
-  try {
-    answers = await rpc.batch(plan.calls);
-  } catch (error) {
-    report.unreachable = error.message;
-    report.skipPending('not asked: the chain is unreachable');
-    return report;
-  }
-  reads.pass(`${plan.calls.length} calls in one batch`);
-  settleAll(report, pending, answers);
-  return report;
+  return askAndSettle(report, reads, rpc, plan, pending);
 }
