@@ -109,7 +109,7 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
     if alg in (Algorithm.ES256, Algorithm.ES256K):
         n = _P256_N if alg is Algorithm.ES256 else _SECP256K1_N
         s = int.from_bytes(signature[32:], "big")
-        # The other s of the same signature: sandan accepts it for ES256, never for ES256K.
+        # The other s of the same signature (high-S): refused on both curves.
         cases.append(("negated s", message, signature[:32] + (n - s).to_bytes(32, "big")))
     point = b64url_decode(key.public_key)
     keys = {"uncompressed": key.public_key}

@@ -11,7 +11,9 @@ from traceability.signing.algorithms import (
     Algorithm,
     PublicKeyVerifier,
     SigningKey,
+    canonical_public_key,
     load_public_key,
+    public_key_fingerprint,
 )
 from traceability.signing.envelope import (
     DEFAULT_MAX_CLOCK_SKEW,
@@ -61,11 +63,13 @@ __all__ = [
     "VerifiedEnvelope",
     "b64url_decode",
     "b64url_encode",
+    "canonical_public_key",
     "check_replay",
     "envelope_hash",
     "load_public_key",
     "may_sign",
     "new_salt",
+    "public_key_fingerprint",
     "replay_key",
     "sign_envelope",
     "verify_envelope",

@@ -33,8 +33,8 @@ const VERIFIERS = {
       p256.Point.fromBytes(raw).assertValidity();
       return raw;
     },
-    // OpenSSL accepts either s for P-256, so high-S is not refused here either.
-    verify: (sig, msg, key) => p256.verify(sig, msg, key, { prehash: true, lowS: false, format: 'compact' }),
+    // sandan requires low-S on P-256 too: (r, n - s) would be a second valid signature.
+    verify: (sig, msg, key) => p256.verify(sig, msg, key, { prehash: true, lowS: true, format: 'compact' }),
   },
   ES256K: {
     load(raw) {
