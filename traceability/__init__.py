@@ -42,6 +42,7 @@ from traceability.signing import (
     PublicKeyVerifier,
     Resubmission,
     Role,
+    SignedBytes,
     SignedClaim,
     SignedEnvelope,
     SigningKey,
@@ -57,6 +58,7 @@ from traceability.signing import (
     sign_envelope,
     verify_envelope,
     verify_signature,
+    verify_signer,
 )
 
 __all__ = [
@@ -91,6 +93,7 @@ __all__ = [
     "Role",
     "RoleNotAllowed",
     "SignatureInvalid",
+    "SignedBytes",
     "SignedClaim",
     "SignedEnvelope",
     "SigningKey",
@@ -112,4 +115,5 @@ __all__ = [
     "sign_envelope",
     "verify_envelope",
     "verify_signature",
+    "verify_signer",
 ]

@@ -20,6 +20,7 @@ from traceability.signing.envelope import (
     SALT_LENGTH,
     EnvelopePayload,
     Resubmission,
+    SignedBytes,
     SignedClaim,
     SignedEnvelope,
     VerifiedEnvelope,
@@ -30,6 +31,7 @@ from traceability.signing.envelope import (
     sign_envelope,
     verify_envelope,
     verify_signature,
+    verify_signer,
 )
 from traceability.signing.parties import (
     SIGNABLE_DOC_TYPES,
@@ -57,6 +59,7 @@ __all__ = [
     "PublicKeyVerifier",
     "Resubmission",
     "Role",
+    "SignedBytes",
     "SignedClaim",
     "SignedEnvelope",
     "SigningKey",
@@ -74,4 +77,5 @@ __all__ = [
     "sign_envelope",
     "verify_envelope",
     "verify_signature",
+    "verify_signer",
 ]
