@@ -59,6 +59,7 @@ from traceability.signing import (
     verify_envelope,
     verify_signature,
     verify_signer,
+    without_high_s,
 )
 
 __all__ = [
@@ -116,4 +117,5 @@ __all__ = [
     "verify_envelope",
     "verify_signature",
     "verify_signer",
+    "without_high_s",
 ]

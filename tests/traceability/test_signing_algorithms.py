@@ -18,6 +18,7 @@ from traceability.signing.algorithms import (
     canonical_public_key,
     load_public_key,
     public_key_fingerprint,
+    without_high_s,
 )
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -308,3 +309,14 @@ def test_load_ed25519_public_key_rejects_non_canonical_or_small_order_point(raw:
     nobody signed."""
     with pytest.raises(InvalidKey):
         load_public_key(Algorithm.ED25519, b64url_encode(raw))
+
+
+def test_without_high_s_turns_only_high_s_es256_into_its_low_s_twin() -> None:
+    key = SigningKey.generate(Algorithm.ES256)
+    low = key.sign(b"m")
+    high = low[:32] + (P256_N - int.from_bytes(low[32:], "big")).to_bytes(32, "big")
+    assert without_high_s(Algorithm.ES256, high) == low
+    assert without_high_s(Algorithm.ES256, low) == low
+    k1 = SigningKey.generate(Algorithm.ES256K).sign(b"m")
+    k1_high = k1[:32] + (SECP256K1_N - int.from_bytes(k1[32:], "big")).to_bytes(32, "big")
+    assert without_high_s(Algorithm.ES256K, k1_high) == k1_high  # secp256k1 was always low-S

@@ -39,6 +39,7 @@ from traceability.signing import (
     SignedClaim,
     SignedEnvelope,
     SigningKey,
+    b64url_encode,
     check_replay,
     envelope_hash,
     new_salt,
@@ -558,3 +559,23 @@ def test_check_replay_with_a_key_applies_the_time_rules_of_verify_envelope(
     with pytest.raises(error) as info:
         check_replay(claim, None, key=key, now=NOW)
     assert info.value.field == field  # type: ignore[attr-defined]
+
+
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def test_high_s_es256_envelope_is_refused_on_submission_but_verifies_once_anchored() -> None:
+    """Submissions must be low-S; a bundle anchored before that rule may carry either s,
+    and its high-S form proves the same signer signed the same payload."""
+    signer = SigningKey.generate(Algorithm.ES256)
+    key = _key(Role.PLATFORM, alg=Algorithm.ES256, public_key=signer.public_key)
+    genuine = _sign(signing_key=signer)
+    raw = genuine.signature_bytes
+    high = raw[:32] + (P256_N - int.from_bytes(raw[32:], "big")).to_bytes(32, "big")
+    twin = SignedEnvelope.parse({**genuine.to_wire(), "signature": b64url_encode(high)})
+    registry = _registry(key)
+    verify_envelope(genuine, registry, now=NOW)
+    with pytest.raises(SignatureInvalid):
+        verify_envelope(twin, registry, now=NOW)
+    verify_signature(twin, key)
+    assert twin.content_hash == genuine.content_hash

@@ -14,6 +14,7 @@ from traceability.signing.algorithms import (
     canonical_public_key,
     load_public_key,
     public_key_fingerprint,
+    without_high_s,
 )
 from traceability.signing.envelope import (
     DEFAULT_MAX_CLOCK_SKEW,
@@ -78,4 +79,5 @@ __all__ = [
     "verify_envelope",
     "verify_signature",
     "verify_signer",
+    "without_high_s",
 ]

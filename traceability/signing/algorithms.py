@@ -56,6 +56,7 @@ __all__ = [
     "canonical_public_key",
     "load_public_key",
     "public_key_fingerprint",
+    "without_high_s",
 ]
 
 #: Every supported algorithm signs with 64 raw bytes.
@@ -228,6 +229,21 @@ def public_key_fingerprint(alg: Algorithm, public_key: str) -> str:
     that must not belong to two parties either.
     """
     return hashlib.sha256(load_public_key(alg, public_key).canonical_bytes()).hexdigest()
+
+
+def without_high_s(alg: Algorithm, signature: bytes) -> bytes:
+    """The low-S form of an ES256 signature; any other signature unchanged.
+
+    For verifiers of what is already anchored: ES256 documents accepted before sandan
+    required low-S may carry either s, and (r, n - s) proves exactly what (r, s) does.
+    Submissions never go through this: there the high-S form is refused.
+    """
+    if Algorithm(alg) is not Algorithm.ES256 or len(signature) != SIGNATURE_LENGTH:
+        return signature
+    s = int.from_bytes(signature[32:], "big")
+    if s <= _P256_N // 2:
+        return signature
+    return signature[:32] + (_P256_N - s).to_bytes(32, "big")
 
 
 class SigningKey:

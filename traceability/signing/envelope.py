@@ -22,6 +22,7 @@ the old one".
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -59,6 +60,7 @@ from traceability.signing.algorithms import (
     Algorithm,
     SigningKey,
     load_public_key,
+    without_high_s,
 )
 from traceability.signing.parties import DocType, Party, PartyDirectory, PartyKey
 
@@ -292,9 +294,14 @@ def verify_signature(envelope: SignedEnvelope, key: PartyKey) -> None:
     """Check that ``key`` matches the envelope's party and alg and that the signature verifies.
 
     This is the check a verifier holding only the bundle's public key can make;
-    :func:`verify_envelope` adds registry, time and role checks.
+    :func:`verify_envelope` adds registry, time and role checks. It takes an ES256
+    signature in either form (:func:`~traceability.signing.algorithms.without_high_s`),
+    as envelopes anchored before the low-S rule may carry either; submissions get
+    :func:`verify_signer`, which refuses high-S.
     """
-    _check_signature(SignedBytes.of(envelope), key)
+    signed = SignedBytes.of(envelope)
+    low_s = dataclasses.replace(signed, signature=without_high_s(envelope.alg, signed.signature))
+    _check_signature(low_s, key)
 
 
 def _check_signature(signed: SignedBytes, key: PartyKey) -> None:

@@ -33,8 +33,9 @@ const VERIFIERS = {
       p256.Point.fromBytes(raw).assertValidity();
       return raw;
     },
-    // sandan requires low-S on P-256 too: (r, n - s) would be a second valid signature.
-    verify: (sig, msg, key) => p256.verify(sig, msg, key, { prehash: true, lowS: true, format: 'compact' }),
+    // sandan refuses high-S P-256 signatures at submission, but documents anchored before
+    // that rule may carry either s, and (r, n - s) proves what (r, s) does: both verify here.
+    verify: (sig, msg, key) => p256.verify(sig, msg, key, { prehash: true, lowS: false, format: 'compact' }),
   },
   ES256K: {
     load(raw) {
