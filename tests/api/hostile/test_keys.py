@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.api.web.adversarial import assert_error, stored_unchanged
-from traceability import Algorithm, SigningKey, sign_envelope
+from tests.traceability.ceb.conftest import make_signer
+from traceability import Algorithm, SigningKey
 from traceability.signing import b64url_decode, b64url_encode
 from traceability.trade import samples
 
@@ -125,27 +124,13 @@ def test_reencoded_registered_key_is_refused_for_another_party(world: World, rew
     assert victim.code not in response.text
 
 
-def _certificate(key: rsa.RSAPrivateKey, common_name: str) -> str:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
 def test_register_certificate_for_another_partys_xml_key_is_refused(world: World) -> None:
     """A second certificate for the victim's RSA key (any subject, any serial) is refused."""
     victim = world.actor("VICTIM", ["platform"])
     thief = world.actor("THIEF", ["platform"])
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    victims = make_signer("VICTIM")
+    key = serialization.load_pem_private_key(victims.key_pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
 
     def put(actor: Actor, pem: str) -> Any:
         return world.client.put(
@@ -154,11 +139,12 @@ def test_register_certificate_for_another_partys_xml_key_is_refused(world: World
             headers=actor.headers,
         )
 
-    assert put(victim, _certificate(key, "VICTIM")).status_code == 200
-    refused = put(thief, _certificate(key, "THIEF"))
+    assert put(victim, victims.cert_pem.decode()).status_code == 200
+    refused = put(thief, make_signer("THIEF", key=key).cert_pem.decode())
     assert_error(refused, 409, field="certificatePem", code="public_key_taken")
     assert "VICTIM" not in refused.text
-    assert put(victim, _certificate(key, "VICTIM renewed")).status_code == 200
+    renewed = make_signer("VICTIM renewed", key=key).cert_pem.decode()
+    assert put(victim, renewed).status_code == 200
 
 
 # --- validity starts at registration ----------------------------------------------------
@@ -178,19 +164,14 @@ def test_backdated_key_signs_nothing_issued_before_its_registration(world: World
     assert_error(backdated, 422, field="validFrom", code="valid_from_in_past")
 
     del body["validFrom"]
-    assert (
-        world.client.post("/parties/EBP1/keys", json=body, headers=platform.headers).status_code
-        == 201
-    )
-    order = sign_envelope(
+    now_on = world.client.post("/parties/EBP1/keys", json=body, headers=platform.headers)
+    assert now_on.status_code == 201, now_on.text
+    signer = Actor(platform.code, platform.api_key, "EBP1-2001", key)
+    order = signer.envelope(
+        "order",
         samples.import_order_json(samples.ImportTerms(order_no="OLD1")),
-        doc_type="order",
-        party="EBP1",
-        key_id="EBP1-2001",
-        signing_key=key,
-        salt=bytes(16),
         issued_at=dt.datetime(2002, 1, 1, tzinfo=dt.UTC),
-    ).to_wire()
+    )
     with stored_unchanged(world):
         refused = world.client.post("/documents", json=order, headers=platform.headers)
     assert_error(refused, 401, field="payload.keyId", code="key_not_yet_valid")
@@ -209,15 +190,10 @@ def test_key_may_start_later_than_its_registration(world: World) -> None:
     response = world.client.post("/parties/EBP1/keys", json=body, headers=platform.headers)
     assert response.status_code == 201, response.text
     assert dt.datetime.fromisoformat(response.json()["validFrom"]) == later
-    order = sign_envelope(
-        samples.import_order_json(samples.ImportTerms(order_no="LATE1")),
-        doc_type="order",
-        party="EBP1",
-        key_id="EBP1-k2",
-        signing_key=key,
-        salt=bytes(16),
-        issued_at=dt.datetime.now(dt.UTC),
-    ).to_wire()
+    signer = Actor(platform.code, platform.api_key, "EBP1-k2", key)
+    order = signer.envelope(
+        "order", samples.import_order_json(samples.ImportTerms(order_no="LATE1"))
+    )
     refused = world.client.post("/documents", json=order, headers=platform.headers)
     assert_error(refused, 401, code="key_not_yet_valid")
 
