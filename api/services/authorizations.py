@@ -97,6 +97,8 @@ def prepare_authorization(
     word = _data_word(action, data)
     if action is not AuthorizationAction.RELEASE and len(trade_ids) != 1:
         raise ValueError(f"{ACTION_NAMES[action]} authorizes exactly one trade")
+    if len(set(trade_ids)) != len(trade_ids):
+        raise ValueError("an authorization cannot name a trade twice")
     verdicts = _verdicts(action, trade_ids, verdict_hashes)
     # What each leaf signs: the trade-verdict key, or the bare trade id for a discharge.
     signed: dict[bytes, tuple[bytes, bytes | None]] = {
@@ -106,8 +108,6 @@ def prepare_authorization(
         )
         for trade_id, verdict in zip(trade_ids, verdicts, strict=True)
     }
-    if len(signed) != len(trade_ids):
-        raise ValueError("an authorization cannot name a trade twice")
     tree = MerkleTree.build(list(signed))
     # Every trade is proved, so the multiproof has no proof hashes: only order and flags.
     multiproof = tree.multiproof(list(signed))
