@@ -197,6 +197,12 @@ def finance(
             f"only a matched trade can be financed; this one is {trade.status}", code="not_matched"
         )
     check_verdict_named(trade, verdict_hash, field="verdictHash")
+    if not _verdict_anchored(session, trade):
+        # The contract checks the named verdict against its own: until this one is anchored,
+        # the bank would be lending on documents the chain has not seen.
+        raise Conflict(
+            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
+        )
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:
