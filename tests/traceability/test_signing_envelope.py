@@ -36,6 +36,7 @@ from traceability.signing import (
     PartyRegistry,
     Resubmission,
     Role,
+    SignedBytes,
     SignedClaim,
     SignedEnvelope,
     SigningKey,
@@ -47,6 +48,7 @@ from traceability.signing import (
     sign_envelope,
     verify_envelope,
     verify_signature,
+    verify_signer,
 )
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -579,3 +581,42 @@ def test_high_s_es256_envelope_is_refused_on_submission_but_verifies_once_anchor
         verify_envelope(twin, registry, now=NOW)
     verify_signature(twin, key)
     assert twin.content_hash == genuine.content_hash
+
+
+@pytest.mark.parametrize(
+    ("claims", "error"),
+    [
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.ORDER, NOW - timedelta(days=31))),
+            KeyNotYetValid,
+            id="one-document-before-the-key",
+        ),
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.ORDER, NOW + timedelta(hours=1))),
+            IssuedInFuture,
+            id="one-document-in-the-future",
+        ),
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.PAYMENT, NOW)), RoleNotAllowed, id="one-foreign-type"
+        ),
+    ],
+)
+def test_verify_signer_holds_every_claim_of_signed_bytes_to_the_rules(
+    claims: tuple[tuple[DocType, datetime], ...], error: type[EnvelopeRejected]
+) -> None:
+    """Bytes signed once for several documents (a CEB XML message): each one is judged."""
+    message = b"<ceb:CEB311Message>...</ceb:CEB311Message>"
+    key_id, party = f"{ROLE_PARTIES[Role.PLATFORM]}:k1", ROLE_PARTIES[Role.PLATFORM]
+    signature = KEYS[Role.PLATFORM].sign(message)
+    good = SignedBytes(party, key_id, None, message, signature, claims[:1])
+    assert verify_signer(good, REGISTRY, now=NOW)[1].key_id == key_id
+    with pytest.raises(error):
+        verify_signer(
+            SignedBytes(party, key_id, None, message, signature, claims), REGISTRY, now=NOW
+        )
+    with pytest.raises(SignatureInvalid):
+        verify_signer(
+            SignedBytes(party, key_id, None, message + b" ", signature, claims[:1]),
+            REGISTRY,
+            now=NOW,
+        )
