@@ -119,8 +119,18 @@ class KeyCreate(ApiModel):
 
     key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=["ebp-2026-01"])
     alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
-    public_key: str = Field(min_length=16, max_length=4096, examples=["MCowBQYDK2VwAyEA..."])
-    valid_from: datetime | None = None
+    public_key: str = Field(
+        min_length=16,
+        max_length=4096,
+        examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+        description="base64url of the raw key (Ed25519) or SEC1 point (ES256, ES256K, SM2); "
+        "stored in its canonical form (an uncompressed point).",
+    )
+    valid_from: datetime | None = Field(
+        default=None,
+        description="When the key starts to sign: by default its registration; may be later, "
+        "never earlier (422). Documents issued before it are refused.",
+    )
 
 
 class KeyRevoke(ApiModel):

@@ -32,6 +32,7 @@ from traceability import (
     content_hash,
     load_public_key,
     verify_signature,
+    without_high_s,
 )
 from traceability.signing import b64url_decode
 from traceability.signing.registry_ids import (
@@ -391,8 +392,9 @@ def _xml_document(
     xml_bytes = str(item.get("sourceXml", "")).encode("utf-8")
 
     def signature_ok() -> bool:
-        verifier = load_public_key(_party_key(doc).alg, doc.public_key)
-        return bool(verifier.verify(b64url_decode(envelope["signature"]), xml_bytes))
+        alg = _party_key(doc).alg
+        signature = without_high_s(alg, b64url_decode(envelope["signature"]))  # anchored: either s
+        return bool(load_public_key(alg, doc.public_key).verify(signature, xml_bytes))
 
     signed = bool(_guard(report, f"{doc.label}: signature", signature_ok))
     report.add(
