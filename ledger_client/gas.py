@@ -55,8 +55,10 @@ def _party_steps(w3: Web3, deployment: Deployment, admin: LocalAccount, account:
     for i in range(MULTICALL_PARTIES):
         code = f"PARTY{i}"
         batch.append(party.encode_register_party(keccak(text=code), code, _h(code), 1 << 2))
+        # One public key names one signer: each party its own (same length, same gas).
+        public_key = _PUBLIC_KEY[:-4] + f"{i:04d}"
         batch.append(
-            party.encode_add_key(keccak(text=code), keccak(text=f"{code}#k1"), 1, _PUBLIC_KEY)
+            party.encode_add_key(keccak(text=code), keccak(text=f"{code}#k1"), 1, public_key)
         )
     return [
         ("registerParty", lambda: party.register_party(acme, "ACME", _h("record"), 1), 1),
