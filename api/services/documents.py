@@ -33,7 +33,7 @@ from traceability import (
     SignedEnvelope,
     verify_envelope,
 )
-from traceability.trade import DocumentKind, TradeDocument, TradeKey, parse_document
+from traceability.trade import DocumentKind, TradeDocument, parse_document
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
 #: Trade document types an envelope may carry through /documents.
@@ -170,14 +170,20 @@ def check_submission(
     )
 
 
-def business_key(document: TradeDocument) -> str:
-    """The identity under which corrected versions of a document supersede each other."""
+def business_key(document: TradeDocument, signer: str) -> str:
+    """The identity under which corrected versions of a document supersede each other.
+
+    It names the signing party: only the party that signed a document issues its later
+    versions. Another party's document with the same numbers is a document of its own,
+    which the trade takes or lists as a conflict (:mod:`traceability.trade.signers`).
+    Party codes hold no ``:``, so the key splits one way.
+    """
     kind = document.kind
-    if kind is DocumentKind.ORDER or kind is DocumentKind.INVENTORY:
-        return f"{kind.value}:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
-    if kind is DocumentKind.PAYMENT:
-        return f"payment:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
-    return f"waybill:{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
+    if kind is DocumentKind.WAYBILL:
+        natural = f"{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
+    else:
+        natural = f"{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
+    return f"{kind.value}:{signer}:{natural}"
 
 
 def new_version(
@@ -199,7 +205,7 @@ def new_version(
         party_code=submission.party,
         key_id=submission.key_id,
         salt=submission.salt,
-        doc_key=business_key(document),
+        doc_key=business_key(document, submission.party),
         link_order_no=getattr(document, "orderNo", None),
         link_logistics_no=getattr(document, "logisticsNo", None),
         version=(previous.version + 1) if previous else 1,
@@ -208,8 +214,6 @@ def new_version(
         source_xml=submission.source_xml,
         received_at=utcnow(),
     )
-    if _has_trade_key(document):
-        record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     session.add(record)
     outbox.append(TRADE.outbox_row(submission.content_hash, DocumentPayload(), created_at=utcnow()))
     if previous is not None:
@@ -219,10 +223,6 @@ def new_version(
         change = SupersedePayload(previous.content_hash, submission.content_hash, reason)
         outbox.append(SUPERSEDE.outbox_row(previous.content_hash, change, created_at=utcnow()))
     return record
-
-
-def _has_trade_key(document: TradeDocument) -> bool:
-    return bool(getattr(document, "ebpCode", None)) and bool(getattr(document, "orderNo", None))
 
 
 def require_document(*, session: Session, content_hash: str) -> DocumentRecord:
