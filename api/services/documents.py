@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from unicodedata import category
+from unicodedata import category, normalize
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -34,6 +34,7 @@ from traceability import (
     verify_envelope,
 )
 from traceability.trade import DocumentKind, TradeDocument, parse_document
+from traceability.trade.fields import IDENTIFIER_FIELDS
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
 #: Trade document types an envelope may carry through /documents.
@@ -80,7 +81,7 @@ def parse_envelope(data: Any) -> SignedEnvelope:
     if not isinstance(data, dict):
         raise UnprocessableContent("the body must be a JSON object (a signed envelope)")
     envelope = SignedEnvelope.parse(data)
-    _refuse_invisible(envelope.payload.document, "payload.document")
+    check_strings(envelope.payload.document, "payload.document")
     if envelope.payload.doc_type not in TRADE_DOC_TYPES:
         raise MalformedEnvelope(
             f"docType {envelope.payload.doc_type.value!r} is not a trade document "
@@ -90,20 +91,31 @@ def parse_envelope(data: Any) -> SignedEnvelope:
     return envelope
 
 
-def _refuse_invisible(value: Any, path: str) -> None:
-    """422 for control, format (bidi override, zero-width) or surrogate characters in any string.
+def check_strings(value: Any, path: str, *, name: str = "") -> None:
+    """422 naming the field for a string no customs field needs, or one that hides its spelling.
 
-    They make two identifiers that print the same compare different (``ORD\u202e1002``),
-    or cut a value short in C-based tools (NUL); no customs field needs them.
+    * Control, format (bidi override, zero-width) or surrogate characters, in any string:
+      they make two identifiers that print the same compare different (``ORD\u202e1002``),
+      or cut a value short in C-based tools (NUL).
+    * In an identifier (:data:`~traceability.trade.fields.IDENTIFIER_FIELDS`: codes and
+      numbers), leading or trailing whitespace, or a form that NFKC normalisation changes
+      (fullwidth ``ＯＲＤ1``, ligatures, compatibility digits): identifiers are compared
+      and hashed exactly, so each must have one spelling. Signed bytes are never
+      rewritten, so such values are refused, not normalised.
     """
     if isinstance(value, dict):
         for key, item in value.items():
-            _refuse_invisible(key, path)
-            _refuse_invisible(item, f"{path}.{key}")
+            check_strings(key, path)
+            check_strings(item, f"{path}.{key}", name=str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_invisible(item, f"{path}[{index}]")
-    elif isinstance(value, str) and not value.isprintable():
+            check_strings(item, f"{path}[{index}]", name=name)
+    elif isinstance(value, str):
+        _check_string(value, path, identifier=name in IDENTIFIER_FIELDS)
+
+
+def _check_string(value: str, path: str, *, identifier: bool) -> None:
+    if not value.isprintable():
         # isprintable() (C speed) is True for every string without Cc/Cf/Cs/Zs/Zl/Zp
         # characters, so only the rare rest is scanned character by character.
         bad = next(
@@ -115,6 +127,21 @@ def _refuse_invisible(value: Any, path: str) -> None:
                 field=path,
                 code="invisible_character",
             )
+    if not identifier:
+        return
+    if value != value.strip():
+        raise UnprocessableContent(
+            "an identifier must not start or end with whitespace",
+            field=path,
+            code="identifier_spaces",
+        )
+    if not value.isascii() and normalize("NFKC", value) != value:
+        raise UnprocessableContent(
+            f"an identifier must be NFKC-normalised (as {normalize('NFKC', value)!r}): "
+            "characters that look alike must be written alike",
+            field=path,
+            code="identifier_not_normalised",
+        )
 
 
 def message_type_of(doc_type: DocType, document: dict[str, Any]) -> str:

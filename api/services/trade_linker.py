@@ -144,7 +144,8 @@ class _Claims:
             first = select(DocumentRecord.doc_key, func.min(DocumentRecord.id)).where(
                 col(DocumentRecord.doc_key).in_(keys)
             )
-            self._ranks.update(self._session.exec(first.group_by(DocumentRecord.doc_key)).all())
+            ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
+            self._ranks.update((key, rank or 0) for key, rank in ranks)
         return rows
 
     def _add_export_waybills(self, trades: Sequence[TradeRecord]) -> None:
@@ -365,18 +366,17 @@ class TradeLinker:
         for trade in trades:
             claimed, choice = claims.of(trade), claims.choice(trade)
             taken = {c.ref for c in choice.accepted.values()}
-            for claim in claimed:
-                record = claims.record(claim.ref)
-                linked = trade.trade_id if claim.ref in taken else None
+            for ref in (c.ref for c in claimed):
+                record = claims.record(ref)
+                linked = trade.trade_id if ref in taken else None
                 if record.trade_id != linked:
                     record.trade_id = linked
                     self.session.add(record)
             chosen = {kind: c.document for kind, c in choice.accepted.items()}
             for kind, column in _HASH_COLUMN.items():
-                claim = choice.accepted.get(kind)
-                setattr(trade, column, claim.ref if claim else None)
+                setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
             self._describe(trade, chosen)
-            settled[trade.trade_id] = TradeDocuments(**{k.value: d for k, d in chosen.items()})
+            settled[trade.trade_id] = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
         return settled
 
     def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:

@@ -134,6 +134,7 @@ def submit_xml(
                 field="messageType",
                 code="role_not_allowed",
             )
+        service.check_strings(trade_document.to_json_dict(), f"documents[{index}]")
         service.check_signer_named(party.code, trade_document)
         prepared.append(_prepare(message, index, trade_document, key, signature, body))
     context = submission.context_of(runtime)
