@@ -24,7 +24,12 @@ HOSTILE_CARRIER = "3301960X92"
 HOSTILE_PLATFORM = "3301960X93"
 
 #: Which party signs each genuine document.
-SIGNER = {"order": "platform", "payment": "payment", "waybill": "logistics", "inventory": "platform"}
+SIGNER = {
+    "order": "platform",
+    "payment": "payment",
+    "waybill": "logistics",
+    "inventory": "platform",
+}
 _numbers = itertools.count(1)
 
 

@@ -59,7 +59,8 @@ def test_platform_named_only_as_ebc_cannot_take_over_the_order(
 
     hostile = submit_hostile(world, parties, trade, "order")
 
-    assert hostile["tradeId"] is None and hostile["supersedes"] is None
+    assert hostile["tradeId"] is None
+    assert hostile["supersedes"] is None
     view = world.client.get(f"/trades/{trade_id}", headers=customs).json()
     assert view["documents"]["order"] == trade.hashes["order"]
     assert view["ebcCode"] == trade.docs.order.ebcCode  # type: ignore[union-attr]
