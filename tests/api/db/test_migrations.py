@@ -218,4 +218,5 @@ def test_upgrade_puts_the_signer_in_every_business_key(database_url, engine, tmp
         after = connection.execute(query).all()
     expected = [(f"{k.split(':', 1)[0]}:{p}:{k.split(':', 1)[1]}", p) for k, p in before]
     assert after == expected
-    assert before and all(k.count(":") == 1 for k, _ in before)
+    assert before
+    assert all(k.count(":") == 1 for k, _ in before)
