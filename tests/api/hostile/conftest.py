@@ -15,7 +15,7 @@ import pytest
 
 from tests.api.conftest import World
 from tests.api.factories import Actor
-from traceability import Algorithm
+from tests.api.web.adversarial import trade_parties
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
 
@@ -37,11 +37,7 @@ _numbers = itertools.count(1)
 def parties(world: World) -> dict[str, Actor]:
     """The genuine trade's parties, customs, a bank and three hostile companies."""
     return {
-        "platform": world.actor(samples.PLATFORM[0], ["platform"]),
-        "payment": world.actor(samples.PAYER_COMPANY[0], ["payment"], alg=Algorithm.ES256),
-        "logistics": world.actor(samples.CARRIER[0], ["logistics"]),
-        "customs": world.actor("GACC-HZ", ["customs"], chain_account=True),
-        "bank": world.actor("BANK-A", ["bank"], chain_account=True),
+        **trade_parties(world),
         "hostile_payment": world.actor(HOSTILE_PAYER, ["payment"]),
         "hostile_logistics": world.actor(HOSTILE_CARRIER, ["logistics"]),
         "hostile_platform": world.actor(HOSTILE_PLATFORM, ["platform"]),

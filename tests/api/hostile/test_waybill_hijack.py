@@ -25,6 +25,7 @@ from tests.api.hostile.conftest import (
     submit_hostile,
     trade_id_of,
 )
+from traceability.trade import samples
 
 
 def _view(world: World, parties: dict[str, Actor], trade_id: str) -> Any:
@@ -119,3 +120,27 @@ def test_any_arrival_order_ends_with_the_genuine_documents_and_verdict(
     for name in ("hostile_payment", "hostile_logistics", "hostile_platform"):
         hidden = world.client.get(f"/trades/{trade_id}", headers=parties[name].headers)
         assert hidden.status_code == 404
+
+
+def test_export_trade_adopts_the_carrier_its_inventory_names(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    exporter = world.actor(samples.EXPORTER[0], ["platform"])
+    docs = samples.export_trade(
+        samples.ExportTerms(order_no="GZ2025030199X001", logistics_no="EMS99X0000001CN")
+    )
+    signers = {"order": exporter, "payment": parties["payment"], "inventory": exporter}
+    waybill = docs.waybill.to_json_dict()  # type: ignore[union-attr]
+    hostile_waybill = waybill | {"logisticsCode": HOSTILE_CARRIER, "logisticsName": "冒名物流"}
+    hostile = post(world, parties["hostile_logistics"], "waybill", hostile_waybill).json()
+    genuine = post(world, parties["logistics"], "waybill", waybill).json()
+    trade_id = ""
+    for kind, actor in signers.items():
+        response = post(world, actor, kind, getattr(docs, kind).to_json_dict())
+        assert response.status_code == 201, response.text
+        trade_id = response.json()["tradeId"]
+
+    view = _view(world, parties, trade_id)
+    assert view["documents"]["waybill"] == genuine["contentHash"]
+    assert view["status"] == "match"
+    assert [c["contentHash"] for c in view["conflicts"]] == [hostile["contentHash"]]
