@@ -16,11 +16,12 @@ role* (:func:`choose_documents`):
   on import, the payment company (``payCode``): they own the inventory and payment;
 * the trade's inventory names the carrier (``logisticsCode``): it owns the waybill.
 
-Among documents equally named (or equally not named, when the naming document has
-not arrived or leaves the role open), the one whose first version came first
-keeps the slot, so a later document never displaces an earlier one of a party the
-trade names. Every other document naming the trade is a :class:`Rejected`
-conflict, with the reason, for customs to see.
+A document whose signer the trade names *another* party for, in every role it
+signs in, is never taken, not even alone. Among the others, named ones first, the
+one whose first version came first keeps the slot (where the naming document has
+not arrived or leaves the role open), so a later document never displaces an
+earlier one of a party the trade names. Every other document naming the trade is
+a :class:`Rejected` conflict, with the reason, for customs to see.
 """
 
 from __future__ import annotations
@@ -120,41 +121,57 @@ def choose_documents(key: TradeKey, claims: Iterable[Claim]) -> Choice:
     for kind in _CHOICE_ORDER:
         named = _named_parties(key, kind, accepted)
         ranked = sorted(by_kind[kind], key=lambda c: (not _is_named(c, named), c.rank, c.ref))
-        if not ranked:
-            continue
-        chosen = accepted[kind] = ranked[0]
-        chosen_named = _is_named(chosen, named)
-        rejected.extend(Rejected(c, _reason(c, chosen, chosen_named, named)) for c in ranked[1:])
+        eligible = [c for c in ranked if _contradiction(c, named) is None]
+        if eligible:
+            accepted[kind] = eligible[0]
+        chosen = accepted.get(kind)
+        rejected.extend(Rejected(c, _reason(c, chosen, named)) for c in ranked if c is not chosen)
     return Choice(MappingProxyType(accepted), tuple(rejected))
+
+
+#: Role → (party code, which document names it there).
+_Named = Mapping[str, tuple[str, str]]
 
 
 def _named_parties(
     key: TradeKey, kind: DocumentKind, accepted: Mapping[DocumentKind, Claim]
-) -> dict[str, str]:
-    """Role → party code the trade names for a document of ``kind``."""
-    named = {"ebpCode": key.ebpCode}
+) -> dict[str, tuple[str, str]]:
+    """Who the trade names in each role, for a document of ``kind``."""
+    named = {"ebpCode": (key.ebpCode, "trade key")}
     for source, roles in _NAMED_BY[kind]:
         if source in accepted:
             for role in roles:
                 if value := getattr(accepted[source].document, role, None):
-                    named[role] = value
+                    named[role] = (value, f"{source.value} of {accepted[source].signer}")
     return named
 
 
-def _is_named(claim: Claim, named: Mapping[str, str]) -> bool:
-    return any(
-        named.get(role) == claim.signer for role in signing_roles(claim.signer, claim.document)
+def _is_named(claim: Claim, named: _Named) -> bool:
+    roles = signing_roles(claim.signer, claim.document)
+    return any(named[role][0] == claim.signer for role in roles if role in named)
+
+
+def _contradiction(claim: Claim, named: _Named) -> str | None:
+    """Why the trade cannot take ``claim`` at all: it names another party in every role
+    the claim's signer signs in (None when one of those roles is the signer's or open)."""
+    roles = signing_roles(claim.signer, claim.document)
+    if any(role not in named or named[role][0] == claim.signer for role in roles):
+        return None
+    return "; ".join(
+        f"{claim.signer} signs as {role}, but the trade's {named[role][1]} names "
+        f"{named[role][0]} as {role}"
+        for role in roles
     )
 
 
-def _reason(claim: Claim, chosen: Claim, chosen_named: bool, named: Mapping[str, str]) -> str:
+def _reason(claim: Claim, chosen: Claim | None, named: _Named) -> str:
     kind = claim.document.kind.value
-    roles = "/".join(signing_roles(claim.signer, claim.document))
+    contradiction = _contradiction(claim, named)
+    if contradiction is not None:
+        return contradiction
+    assert chosen is not None  # an eligible claim was passed over for an earlier one
     if chosen.signer == claim.signer:
         return f"an earlier {kind} of {claim.signer} for this trade is the trade's {kind}"
-    if chosen_named and not _is_named(claim, named):
-        return (
-            f"{claim.signer} signs as {roles}, a role in which the trade names another party; "
-            f"the trade's {kind} is {chosen.signer}'s"
-        )
+    if _is_named(chosen, named) and not _is_named(claim, named):
+        return f"the trade's {kind} is {chosen.signer}'s, whom the trade names in its role"
     return f"the trade's {kind} is {chosen.signer}'s, which came first"

@@ -20,6 +20,7 @@ from tests.api.hostile.conftest import (
     submit_genuine,
     submit_hostile,
 )
+from traceability.trade import samples
 
 
 def test_hostile_payment_on_settled_trade_is_a_conflict_not_a_version(
@@ -41,7 +42,7 @@ def test_hostile_payment_on_settled_trade_is_a_conflict_not_a_version(
     assert [(c["contentHash"], c["party"], c["kind"]) for c in view["conflicts"]] == [
         (hostile["contentHash"], HOSTILE_PAYER, "payment")
     ]
-    assert "names another party" in view["conflicts"][0]["reason"]
+    assert f"names {samples.PAYER_COMPANY[0]} as payCode" in view["conflicts"][0]["reason"]
     genuine = world.client.get(f"/documents/{trade.hashes['payment']}", headers=customs).json()
     assert genuine["tradeId"] == trade_id
     report = world.verify(bank_bundle(world, parties, trade_id))
@@ -83,7 +84,7 @@ def test_hostile_payment_before_the_order_loses_its_slot_and_access(
     assert view["documents"]["payment"] == trade.hashes["payment"]
     assert view["status"] == "match"
     assert [c["contentHash"] for c in view["conflicts"]] == [early["contentHash"]]
-    assert "names another party" in view["conflicts"][0]["reason"]
+    assert f"names {samples.PAYER_COMPANY[0]} as payCode" in view["conflicts"][0]["reason"]
     # The genuine payment company keeps its access; its document is version 1 of its own.
     genuine = read_trade(world, parties["payment"], trade_id)
     assert genuine.status_code == 200
@@ -106,3 +107,22 @@ def test_same_signer_still_issues_corrected_versions(
     view = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
     assert view["documents"]["payment"] == body["contentHash"]
     assert view["conflicts"] == []
+
+
+def test_hostile_payment_alone_gets_no_slot_and_no_access_when_the_order_names_the_payer(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade = Trade.new()
+    trade_id = submit_genuine(world, parties, trade, ["order", "inventory"])
+
+    hostile = submit_hostile(world, parties, trade, "payment")  # the genuine one is not in yet
+
+    assert hostile["tradeId"] is None
+    assert read_trade(world, parties["hostile_payment"], trade_id).status_code == 404
+    view = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
+    assert view["documents"]["payment"] is None
+    (conflict,) = view["conflicts"]
+    assert conflict["reason"] == (
+        f"{HOSTILE_PAYER} signs as payCode, but the trade's order of {samples.PLATFORM[0]} "
+        f"names {samples.PAYER_COMPANY[0]} as payCode"
+    )
