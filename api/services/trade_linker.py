@@ -377,6 +377,7 @@ class TradeLinker:
                 setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
             self._describe(trade, chosen)
             settled[trade.trade_id] = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
+        self.session.flush()  # the match contexts read the trades' new payment and waybill keys
         return settled
 
     def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:
