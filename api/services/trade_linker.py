@@ -358,8 +358,11 @@ class TradeLinker:
             if not is_frozen(trade):  # a released trade keeps the documents it was released with
                 self._touched[trade.trade_id] = trade
 
-    def _settle(self, trades: Sequence[TradeRecord]) -> dict[str, TradeDocuments]:
-        """Give each trade the documents it takes; unlink those it no longer takes."""
+    def _settle(
+        self, trades: Sequence[TradeRecord]
+    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
+        """Give each trade the documents it takes, unlinking those it no longer takes: each
+        trade's documents, and their content hashes by kind (the verdict names them)."""
         self.session.flush()
         claims = _Claims(self.session, trades, self.document_of)
         settled = {}
@@ -376,7 +379,9 @@ class TradeLinker:
             for kind, column in _HASH_COLUMN.items():
                 setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
             self._describe(trade, chosen)
-            settled[trade.trade_id] = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
+            hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
+            documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
+            settled[trade.trade_id] = (documents, hashes)
         self.session.flush()  # the match contexts read the trades' new payment and waybill keys
         return settled
 
@@ -409,13 +414,15 @@ class TradeLinker:
         with self.session.no_autoflush:
             for trade in touched:
                 verdict, changed = self._rematch(
-                    trade, documents[trade.trade_id], contexts.of(trade)
+                    trade, *documents[trade.trade_id], contexts.of(trade)
                 )
                 verdicts[trade.trade_id] = verdict
                 if (
                     changed
                     and verdict.status is not VerdictStatus.PENDING
+                    # The chain keeps the verdict a release or an open financing named.
                     and trade.released_at is None
+                    and trade.financed_by is None
                 ):
                     queued[trade.trade_id] = trade.verdict_hash or ""
                 contexts.record(trade)  # later trades of the same buyer count this one
@@ -447,10 +454,14 @@ class TradeLinker:
             )
 
     def _rematch(
-        self, trade: TradeRecord, documents: TradeDocuments, context: MatchContext
+        self,
+        trade: TradeRecord,
+        documents: TradeDocuments,
+        hashes: dict[str, str],
+        context: MatchContext,
     ) -> tuple[Verdict, bool]:
         """Match one trade; record the verdict if it changed (and say whether it did)."""
-        verdict = match_trade(documents, context=context)
+        verdict = match_trade(documents, context=context, hashes=hashes)
         digest = verdict_hash(verdict).hex()
         trade.mode = verdict.mode.value
         trade.customs_value = customs_value(documents)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.api.hostile.conftest import Trade, post
-from tests.api.web.routes.test_documents_xml import KEYS_SINCE, post_xml
+from tests.api.web.routes.test_documents_xml import post_xml, xml_parties  # noqa: F401 (fixture)
 
 XML_ORDER = Path(__file__).parents[2] / "data" / "ceb" / "import" / "order.xml"
 
@@ -97,8 +97,11 @@ def test_bulk_refuses_the_line_and_names_the_field(world: World, parties: dict[s
     assert lines[1]["error"]["field"] == "payload.document.orderNo"
 
 
-def test_xml_refuses_identifier_spelled_another_way(world: World) -> None:
-    platform = world.actor("3301960001", ["platform"], valid_from=KEYS_SINCE)
+def test_xml_refuses_identifier_spelled_another_way(
+    world: World,
+    xml_parties: dict[str, Actor],  # noqa: F811
+) -> None:
+    platform = xml_parties["platform"]
     body = XML_ORDER.read_bytes().replace(
         b"<ceb:orderNo>SD20240315000001<", "<ceb:orderNo>ＳD20240315000001<".encode()
     )

@@ -16,7 +16,12 @@ from tests.api.hostile.conftest import (
     release_and_settle,
     submit_genuine,
 )
-from tests.api.web.routes.test_documents_xml import DATA, FILES, KEYS_SINCE, post_xml
+from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixture)
+    DATA,
+    FILES,
+    post_xml,
+    xml_parties,
+)
 
 
 def _gold_bars(trade: Trade) -> dict[str, Any]:
@@ -84,13 +89,9 @@ def test_new_version_in_bulk_on_released_trade_is_refused_on_its_line(
 
 def test_new_xml_version_on_released_trade_is_refused_naming_the_release(
     world: World,
+    xml_parties: dict[str, Actor],  # noqa: F811
 ) -> None:
-    xml_parties = {
-        "platform": world.actor("3301960001", ["platform"], valid_from=KEYS_SINCE),
-        "payment": world.actor("3301960003", ["payment"], valid_from=KEYS_SINCE),
-        "logistics": world.actor("3301960004", ["logistics"], valid_from=KEYS_SINCE),
-    }
-    customs = world.actor("GACC", ["customs"], chain_account=True)
+    customs = xml_parties["customs"]
     trade_ids = set()
     for role, name in FILES.items():
         response = post_xml(world, xml_parties[role], (DATA / name).read_bytes())
