@@ -266,6 +266,21 @@ class VerdictPublic(ApiModel):
     anchored: bool = False
 
 
+class ConflictPublic(ApiModel):
+    """A document naming a trade that the trade did not take (customs sees these).
+
+    It never supersedes, links to or changes the verdict of the trade's own documents.
+    """
+
+    content_hash: str
+    party: str = Field(description="The party that signed it.")
+    kind: str = Field(examples=["payment"])
+    doc_type: str = Field(examples=["CEB411"])
+    reason: str = Field(
+        examples=["3301960X99 signs as payCode, a role in which the trade names another party"]
+    )
+
+
 class TradePublic(ApiModel):
     """A trade's documents and state."""
 
@@ -286,6 +301,10 @@ class TradePublic(ApiModel):
     settlement_tx: str | None
     financed: bool
     updated_at: datetime
+    conflicts: list[ConflictPublic] = Field(
+        default_factory=list,
+        description="Other parties' documents naming this trade that it did not take.",
+    )
 
 
 class TradeFilters(BaseModel):

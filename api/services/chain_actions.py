@@ -19,7 +19,7 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRec
 from api.errors import Conflict, PermissionDenied
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
-from api.services.trades import count_trades, trade_public
+from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
 from traceability import content_hash
 
@@ -63,9 +63,8 @@ def releasable(*, session: Session, party: PartyRecord, limit: int, offset: int)
     total = count_trades(session, stmt)
     page = stmt.order_by(col(TradeRecord.updated_at), col(TradeRecord.trade_id))
     rows = session.exec(page.offset(offset).limit(limit)).all()
-    return TradesPublic(
-        data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset
-    )
+    data = trades_public(session=session, trades=rows)  # customs sees each one's conflicts
+    return TradesPublic(data=data, count=total, limit=limit, offset=offset)
 
 
 def _receipt(trade: TradeRecord, action: str, result: TxResult, party: PartyRecord) -> ChainReceipt:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from unicodedata import category
+from unicodedata import category, normalize
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -33,7 +33,8 @@ from traceability import (
     SignedEnvelope,
     verify_envelope,
 )
-from traceability.trade import DocumentKind, TradeDocument, TradeKey, parse_document
+from traceability.trade import DocumentKind, TradeDocument, parse_document
+from traceability.trade.fields import IDENTIFIER_FIELDS
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
 #: Trade document types an envelope may carry through /documents.
@@ -80,7 +81,7 @@ def parse_envelope(data: Any) -> SignedEnvelope:
     if not isinstance(data, dict):
         raise UnprocessableContent("the body must be a JSON object (a signed envelope)")
     envelope = SignedEnvelope.parse(data)
-    _refuse_invisible(envelope.payload.document, "payload.document")
+    check_strings(envelope.payload.document, "payload.document")
     if envelope.payload.doc_type not in TRADE_DOC_TYPES:
         raise MalformedEnvelope(
             f"docType {envelope.payload.doc_type.value!r} is not a trade document "
@@ -90,20 +91,31 @@ def parse_envelope(data: Any) -> SignedEnvelope:
     return envelope
 
 
-def _refuse_invisible(value: Any, path: str) -> None:
-    """422 for control, format (bidi override, zero-width) or surrogate characters in any string.
+def check_strings(value: Any, path: str, *, name: str = "") -> None:
+    """422 naming the field for a string no customs field needs, or one that hides its spelling.
 
-    They make two identifiers that print the same compare different (``ORD\u202e1002``),
-    or cut a value short in C-based tools (NUL); no customs field needs them.
+    * Control, format (bidi override, zero-width) or surrogate characters, in any string:
+      they make two identifiers that print the same compare different (``ORD\u202e1002``),
+      or cut a value short in C-based tools (NUL).
+    * In an identifier (:data:`~traceability.trade.fields.IDENTIFIER_FIELDS`: codes and
+      numbers), leading or trailing whitespace, or a form that NFKC normalisation changes
+      (fullwidth ``ＯＲＤ1``, ligatures, compatibility digits): identifiers are compared
+      and hashed exactly, so each must have one spelling. Signed bytes are never
+      rewritten, so such values are refused, not normalised.
     """
     if isinstance(value, dict):
         for key, item in value.items():
-            _refuse_invisible(key, path)
-            _refuse_invisible(item, f"{path}.{key}")
+            check_strings(key, path)
+            check_strings(item, f"{path}.{key}", name=str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_invisible(item, f"{path}[{index}]")
-    elif isinstance(value, str) and not value.isprintable():
+            check_strings(item, f"{path}[{index}]", name=name)
+    elif isinstance(value, str):
+        _check_string(value, path, identifier=name in IDENTIFIER_FIELDS)
+
+
+def _check_string(value: str, path: str, *, identifier: bool) -> None:
+    if not value.isprintable():
         # isprintable() (C speed) is True for every string without Cc/Cf/Cs/Zs/Zl/Zp
         # characters, so only the rare rest is scanned character by character.
         bad = next(
@@ -115,6 +127,21 @@ def _refuse_invisible(value: Any, path: str) -> None:
                 field=path,
                 code="invisible_character",
             )
+    if not identifier:
+        return
+    if value != value.strip():
+        raise UnprocessableContent(
+            "an identifier must not start or end with whitespace",
+            field=path,
+            code="identifier_spaces",
+        )
+    if not value.isascii() and normalize("NFKC", value) != value:
+        raise UnprocessableContent(
+            f"an identifier must be NFKC-normalised (as {normalize('NFKC', value)!r}): "
+            "characters that look alike must be written alike",
+            field=path,
+            code="identifier_not_normalised",
+        )
 
 
 def message_type_of(doc_type: DocType, document: dict[str, Any]) -> str:
@@ -170,14 +197,20 @@ def check_submission(
     )
 
 
-def business_key(document: TradeDocument) -> str:
-    """The identity under which corrected versions of a document supersede each other."""
+def business_key(document: TradeDocument, signer: str) -> str:
+    """The identity under which corrected versions of a document supersede each other.
+
+    It names the signing party: only the party that signed a document issues its later
+    versions. Another party's document with the same numbers is a document of its own,
+    which the trade takes or lists as a conflict (:mod:`traceability.trade.signers`).
+    Party codes hold no ``:``, so the key splits one way.
+    """
     kind = document.kind
-    if kind is DocumentKind.ORDER or kind is DocumentKind.INVENTORY:
-        return f"{kind.value}:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
-    if kind is DocumentKind.PAYMENT:
-        return f"payment:{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
-    return f"waybill:{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
+    if kind is DocumentKind.WAYBILL:
+        natural = f"{document.logisticsCode}/{document.logisticsNo}"  # type: ignore[union-attr]
+    else:
+        natural = f"{document.ebpCode}/{document.orderNo}"  # type: ignore[union-attr]
+    return f"{kind.value}:{signer}:{natural}"
 
 
 def new_version(
@@ -199,7 +232,7 @@ def new_version(
         party_code=submission.party,
         key_id=submission.key_id,
         salt=submission.salt,
-        doc_key=business_key(document),
+        doc_key=business_key(document, submission.party),
         link_order_no=getattr(document, "orderNo", None),
         link_logistics_no=getattr(document, "logisticsNo", None),
         version=(previous.version + 1) if previous else 1,
@@ -208,8 +241,6 @@ def new_version(
         source_xml=submission.source_xml,
         received_at=utcnow(),
     )
-    if _has_trade_key(document):
-        record.trade_id = TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     session.add(record)
     outbox.append(TRADE.outbox_row(submission.content_hash, DocumentPayload(), created_at=utcnow()))
     if previous is not None:
@@ -219,10 +250,6 @@ def new_version(
         change = SupersedePayload(previous.content_hash, submission.content_hash, reason)
         outbox.append(SUPERSEDE.outbox_row(previous.content_hash, change, created_at=utcnow()))
     return record
-
-
-def _has_trade_key(document: TradeDocument) -> bool:
-    return bool(getattr(document, "ebpCode", None)) and bool(getattr(document, "orderNo", None))
 
 
 def require_document(*, session: Session, content_hash: str) -> DocumentRecord:

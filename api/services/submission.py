@@ -8,7 +8,8 @@ one is and stores it. For a whole batch, with one query per concern:
   which also holds every submission to its key's validity and the clock-skew
   window: **new**, **idempotent** (the same payload again: the same answer,
   nothing stored) or a **replay** (the pair signed other bytes: refused);
-* a new document's business key: a **new version** supersedes the current one.
+* a new document's business key (which names its signer): a **new version**
+  supersedes the current one, unless a released trade holds that one (409).
 
 New rows and their outbox rows are added to the caller's session (the outbox
 rows of a batch in one multi-row INSERT) and nothing is committed here, except
@@ -29,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from api.db import crud
-from api.db.models import DocumentRecord, OutboxRecord, utcnow
+from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import ApiError, Conflict
 from api.runtime import LruCache, Runtime
@@ -37,7 +38,7 @@ from api.schemas import DocumentPublic
 from api.services import documents
 from api.services.documents import Submission
 from api.services.trace import store as trace_store
-from api.services.trade_linker import TradeLinker
+from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
     PartyKey,
     Resubmission,
@@ -178,7 +179,7 @@ def _add_documents(
     """Rows, supersessions and outbox rows of new documents; each touched trade re-matched once."""
     if not fresh:
         return []
-    keys = {documents.business_key(s.document) for s in fresh}
+    keys = {documents.business_key(s.document, s.party) for s in fresh}
     latest = {
         r.doc_key: r
         for r in session.exec(
@@ -187,10 +188,11 @@ def _add_documents(
             )
         ).all()
     }
+    _refuse_released_versions(session, fresh, latest)
     outbox: list[dict[str, Any]] = []
     created = []
     for item in fresh:
-        key = documents.business_key(item.document)
+        key = documents.business_key(item.document, item.party)
         record = documents.new_version(
             session=session, submission=item, previous=latest.get(key), outbox=outbox
         )
@@ -205,6 +207,39 @@ def _add_documents(
             linker.link(record, document)
     linker.rematch_touched()
     return [record for record, _ in created]
+
+
+def _refuse_released_versions(
+    session: Session, fresh: Sequence[Submission], latest: dict[str, DocumentRecord]
+) -> None:
+    """409 for a new version of a document a released trade holds: it would take over the
+    release customs gave the old one. A corrected document needs a new trade (and a new
+    customs decision); the released documents stay what customs judged."""
+    held = {r.trade_id for r in latest.values() if r.trade_id}
+    if not held:
+        return
+    released = {
+        t.trade_id: t
+        for t in session.exec(select(TradeRecord).where(col(TradeRecord.trade_id).in_(held)))
+        if is_frozen(t)
+    }
+    for item in fresh:
+        previous = latest.get(documents.business_key(item.document, item.party))
+        trade = released.get(previous.trade_id or "") if previous else None
+        if trade is not None:
+            raise Conflict(
+                f"trade {trade.trade_id} was released by customs in block {trade.release_block} "
+                f"(tx {trade.release_tx}); a new version of its {item.document.kind.value} "
+                f"cannot take over that release",
+                field="payload.document",
+                code="trade_released",
+                extra={
+                    "tradeId": trade.trade_id,
+                    "releaseBlock": trade.release_block,
+                    "releaseTx": trade.release_tx,
+                    "supersedes": previous.content_hash if previous else None,
+                },
+            )
 
 
 def submit(

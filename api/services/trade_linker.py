@@ -2,30 +2,37 @@
 
 One :class:`TradeLinker` serves one database transaction. A single submission
 links one document; a bulk body links hundreds, so the linker loads what it
-needs *per set* (the trades named, the orphan waybills they may adopt, the
-current documents of every touched trade, the facts the matcher needs) in a
-handful of queries, and re-matches each touched trade once at the end instead
-of once per document. Both paths run the same code, so they give the same
-verdicts.
+needs *per set* (the trades named, every current document naming them, the facts
+the matcher needs) in a handful of queries, and re-matches each touched trade
+once at the end instead of once per document. Both paths run the same code, so
+they give the same verdicts.
+
+Which documents a trade *takes* is decided afresh for every touched trade by
+:func:`traceability.trade.signers.choose_documents`, from every current document
+naming it: for each kind, the document of the party the trade names in that role,
+the earliest first. So the arrival order never decides between a named party and
+one the trade does not name, and a document that arrived before the one naming its
+party (an orphan) is adopted when that one arrives. A document the trade does not
+take keeps ``trade_id`` null and is listed as a conflict (:func:`trade_conflicts`).
+A released (settled, financed) trade keeps the documents customs released.
 
 Not every document names its trade in full: an import waybill carries the
-orderNo but no ebpCode, an export waybill only its logisticsNo. Such documents
-are stored unlinked and attached when the document that links them (the
-order, or the inventory naming the waybill) arrives, in either order.
+orderNo but no ebpCode, an export waybill only its logisticsNo, which the
+trade's inventory names.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
@@ -34,6 +41,7 @@ from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey,
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
 from traceability.trade.records import context_to_json, customs_value
+from traceability.trade.signers import Choice, Claim, Rejected, choose_documents
 from traceability.trade.verdict import Verdict, VerdictStatus, verdict_hash
 
 _HASH_COLUMN = {
@@ -79,6 +87,141 @@ def _parsed_document(
     return document
 
 
+def is_frozen(trade: TradeRecord) -> bool:
+    """Whether customs released the trade (settlement and financing follow a release)."""
+    return any(v is not None for v in (trade.released_at, trade.settled_at, trade.financed_by))
+
+
+def named_trade_id(document: TradeDocument) -> str | None:
+    """The trade id of a document that carries the whole trade key (ebpCode and orderNo)."""
+    if getattr(document, "ebpCode", None) and getattr(document, "orderNo", None):
+        return TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
+    return None
+
+
+def _names_trade(document: TradeDocument, trade: TradeRecord) -> bool:
+    """Whether ``document`` (found by the trade's orderNo) names ``trade``."""
+    if document.kind is DocumentKind.WAYBILL:
+        # An import waybill names only the orderNo; an export one is named by the inventory.
+        return document.direction is Direction.IMPORT and trade.direction == "import"
+    return getattr(document, "ebpCode", None) == trade.ebp_code
+
+
+class _Claims:
+    """Every current document naming each of a set of trades, as claims on its slots.
+
+    Loaded in a few queries for the whole set: the documents carrying the trades'
+    orderNos, then the export waybills their inventories name.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        trades: Sequence[TradeRecord],
+        parse: Callable[[DocumentRecord], TradeDocument],
+    ) -> None:
+        self._session = session
+        self._parse = parse
+        self._records: dict[str, DocumentRecord] = {}
+        self._ranks: dict[str, int] = {}
+        self._found: dict[str, list[DocumentRecord]] = defaultdict(list)
+        by_order: dict[str, list[TradeRecord]] = defaultdict(list)
+        for trade in trades:
+            by_order[trade.order_no].append(trade)
+        for record in self._current(col(DocumentRecord.link_order_no).in_(by_order)):
+            document = parse(record)
+            for trade in by_order[record.link_order_no or ""]:
+                if _names_trade(document, trade):
+                    self._found[trade.trade_id].append(record)
+        self._add_export_waybills([t for t in trades if t.direction == "export"])
+
+    def _current(self, condition: Any) -> list[DocumentRecord]:
+        stmt = select(DocumentRecord).where(condition, col(DocumentRecord.superseded_by).is_(None))
+        rows = list(self._session.exec(stmt).all())
+        self._records.update((r.content_hash, r) for r in rows)
+        keys = {r.doc_key for r in rows} - self._ranks.keys()
+        if keys:  # the rank of a document is its first version's row id
+            first = select(DocumentRecord.doc_key, func.min(DocumentRecord.id)).where(
+                col(DocumentRecord.doc_key).in_(keys)
+            )
+            ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
+            self._ranks.update((key, rank or 0) for key, rank in ranks)
+        return rows
+
+    def _add_export_waybills(self, trades: Sequence[TradeRecord]) -> None:
+        wanted: dict[str, list[TradeRecord]] = defaultdict(list)
+        for trade in trades:
+            inventory = self.choice(trade).accepted.get(DocumentKind.INVENTORY)
+            if inventory is not None:
+                wanted[getattr(inventory.document, "logisticsNo", "")].append(trade)
+        if not wanted:
+            return
+        waybills = col(DocumentRecord.doc_key).startswith(f"{DocumentKind.WAYBILL.value}:")
+        for record in self._current(waybills & col(DocumentRecord.link_logistics_no).in_(wanted)):
+            if self._parse(record).direction is Direction.EXPORT:
+                for trade in wanted[record.link_logistics_no or ""]:
+                    self._found[trade.trade_id].append(record)
+
+    def record(self, ref: str) -> DocumentRecord:
+        """The row of a claim."""
+        return self._records[ref]
+
+    def of(self, trade: TradeRecord) -> list[Claim]:
+        """The claims on ``trade``: its documents and those naming it that no other trade took."""
+        return [
+            Claim(r.content_hash, r.party_code, self._parse(r), self._ranks.get(r.doc_key, 0))
+            for r in self._found.get(trade.trade_id, [])
+            if r.trade_id in (None, trade.trade_id)
+        ]
+
+    def choice(self, trade: TradeRecord) -> Choice:
+        """Which claim the trade takes for each kind, and the others' reasons."""
+        return choose_documents(TradeKey(trade.ebp_code, trade.order_no), self.of(trade))
+
+
+def trade_conflicts(
+    session: Session,
+    trades: Sequence[TradeRecord],
+    *,
+    documents: LruCache[str, TradeDocument] | None = None,
+) -> dict[str, list[Rejected]]:
+    """The documents naming each trade that it does not take, with the reason, by trade id."""
+    unlinked = select(DocumentRecord.link_order_no, DocumentRecord.link_logistics_no).where(
+        col(DocumentRecord.trade_id).is_(None),
+        col(DocumentRecord.superseded_by).is_(None),
+        or_(
+            col(DocumentRecord.link_order_no).in_({t.order_no for t in trades}),
+            col(DocumentRecord.link_logistics_no).in_(
+                {t.logistics_no.split("/", 1)[1] for t in trades if t.logistics_no}
+            ),
+        ),
+    )
+    numbers = {n for pair in session.exec(unlinked).all() for n in pair if n}
+    # Most trades have no conflict: only those some unlinked document names are judged.
+    suspects = [
+        t
+        for t in trades
+        if t.order_no in numbers or (t.logistics_no or "/").split("/", 1)[1] in numbers
+    ]
+    if not suspects:
+        return {}
+    claims = _Claims(session, suspects, lambda r: _parsed_document(documents, r))
+    return {t.trade_id: _conflicts_of(t, claims) for t in suspects}
+
+
+def _conflicts_of(trade: TradeRecord, claims: _Claims) -> list[Rejected]:
+    held = {getattr(trade, column) for column in _HASH_COLUMN.values()}
+    choice = claims.choice(trade)
+    reasons = {r.claim.ref: r.reason for r in choice.rejected}
+    released = (
+        f"arrived after customs released the trade (block {trade.release_block}); "
+        "the trade keeps the documents it was released with"
+    )
+    return [
+        Rejected(c, reasons.get(c.ref, released)) for c in claims.of(trade) if c.ref not in held
+    ]
+
+
 class TradeLinker:
     """Links documents to trades within one transaction, then re-matches touched trades."""
 
@@ -94,21 +237,22 @@ class TradeLinker:
         # Parsed models shared across transactions (the runtime's), when the caller has them.
         self._documents = documents
         self._trades: dict[str, TradeRecord | None] = {}
-        # Known trades by order number: waybills name their order, not their trade id.
+        # Known trades by order number: import waybills name their order, not their trade id.
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         self._by_waybill: dict[str, list[TradeRecord]] = defaultdict(list)
         self._parsed: dict[str, TradeDocument] = {}
         self._touched: dict[str, TradeRecord] = {}
-        self._orphans: list[DocumentRecord] | None = None
 
     # --- loading -------------------------------------------------------------------------
 
     def preload(self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]) -> None:
-        """Load, in a few queries, every trade and orphan waybill ``stored`` may involve."""
+        """Load, in a few queries, every trade ``stored`` may name (creating the new ones)."""
         for record, document in stored:
             self._parsed[record.content_hash] = document
-        trade_ids = {r.trade_id for r, _ in stored if r.trade_id}
-        order_nos = {r.link_order_no for r, _ in stored if r.link_order_no}
+        trade_ids = {t for _, d in stored if (t := named_trade_id(d))}
+        order_nos = {
+            r.link_order_no for r, d in stored if r.link_order_no and not named_trade_id(d)
+        }
         waybills = {k for _, d in stored if (k := logistics_key(d))}
         self._create_missing_trades(stored)
         self._load_trades(
@@ -117,22 +261,6 @@ class TradeLinker:
                 col(TradeRecord.order_no).in_(order_nos),
                 col(TradeRecord.logistics_no).in_(waybills),
             )
-        )
-        for trade_id in trade_ids:
-            self._trades.setdefault(trade_id, None)
-        numbers = {k.split("/", 1)[1] for k in waybills}
-        self._orphans = list(
-            self.session.exec(
-                select(DocumentRecord).where(
-                    col(DocumentRecord.trade_id).is_(None),
-                    col(DocumentRecord.superseded_by).is_(None),
-                    col(DocumentRecord.doc_key).startswith("waybill:"),
-                    or_(
-                        col(DocumentRecord.link_order_no).in_(order_nos),
-                        col(DocumentRecord.link_logistics_no).in_(numbers),
-                    ),
-                )
-            ).all()
         )
 
     def _create_missing_trades(
@@ -145,11 +273,12 @@ class TradeLinker:
         the trade's primary key, and the rows are then locked in one order (below).
         """
         rows: dict[str, dict[str, object]] = {}
-        for record, document in stored:
-            if record.trade_id and record.trade_id not in rows:
+        for _, document in stored:
+            trade_id = named_trade_id(document)
+            if trade_id and trade_id not in rows:
                 key = TradeKey.of(document)  # type: ignore[arg-type]
-                rows[record.trade_id] = {
-                    "trade_id": record.trade_id,
+                rows[trade_id] = {
+                    "trade_id": trade_id,
                     "ebp_code": key.ebpCode,
                     "order_no": key.orderNo,
                     "direction": document.direction.value,
@@ -185,11 +314,22 @@ class TradeLinker:
                 self._by_waybill[trade.logistics_no].append(trade)
         self._trades[trade.trade_id] = trade
 
-    def _trade(self, trade_id: str) -> TradeRecord | None:
+    def _trade(self, trade_id: str, document: TradeDocument) -> TradeRecord:
         if trade_id not in self._trades:
             self._load_trades(TradeRecord.trade_id == trade_id)
-            self._trades.setdefault(trade_id, None)
-        return self._trades[trade_id]
+        trade = self._trades.get(trade_id)
+        if trade is None:  # not preloaded: create it now
+            key = TradeKey.of(document)  # type: ignore[arg-type]
+            trade = TradeRecord(
+                trade_id=trade_id,
+                ebp_code=key.ebpCode,
+                order_no=key.orderNo,
+                direction=document.direction.value,
+                updated_at=self.now,
+            )
+            self._remember(trade)
+            self.session.add(trade)
+        return trade
 
     def document_of(self, record: DocumentRecord) -> TradeDocument:
         """The parsed model of a stored document (parsed once per transaction)."""
@@ -202,116 +342,63 @@ class TradeLinker:
     # --- linking -------------------------------------------------------------------------
 
     def link(self, record: DocumentRecord, document: TradeDocument) -> None:
-        """Attach a freshly stored document to its trade (creating the trade if needed)."""
+        """Mark the trades a freshly stored document names for re-judging (creating them)."""
         self._parsed[record.content_hash] = document
         if self._documents is not None:
             self._documents.put(record.content_hash, document)
-        trade = self._trade_for(record, document)
-        if trade is None:
-            return
-        self._attach(trade, record, document)
-        self._adopt_orphans(trade)
-        self._touched[trade.trade_id] = trade
-
-    def _trade_for(self, record: DocumentRecord, document: TradeDocument) -> TradeRecord | None:
-        if record.trade_id is not None:
-            trade = self._trade(record.trade_id)
-            if trade is None:
-                key = TradeKey.of(document)  # type: ignore[arg-type]
-                trade = TradeRecord(
-                    trade_id=record.trade_id,
-                    ebp_code=key.ebpCode,
-                    order_no=key.orderNo,
-                    direction=document.direction.value,
-                    updated_at=self.now,
-                )
-                self._remember(trade)
-                self.session.add(trade)
-            return trade
-        return self._trade_of_waybill(record, document)
-
-    def _trade_of_waybill(
-        self, record: DocumentRecord, document: TradeDocument
-    ) -> TradeRecord | None:
-        """The trade an unlinked waybill belongs to, if exactly one is known yet."""
-        waybill = logistics_key(document)
-        if document.direction is Direction.IMPORT and record.link_order_no:
-            if self._orphans is None:  # not preloaded: look this order up now
-                self._load_trades(
-                    (TradeRecord.order_no == record.link_order_no)
-                    & (TradeRecord.direction == "import")
-                )
-            candidates = [
-                t
-                for t in self._by_order.get(record.link_order_no, [])
-                if t.direction == "import" and t.logistics_no in (None, waybill)
-            ]
+        trade_id = named_trade_id(document)
+        if trade_id is not None:
+            trades = [self._trade(trade_id, document)]
+        elif document.direction is Direction.IMPORT:
+            trades = [t for t in self._by_order.get(record.link_order_no or "", [])]
+            trades = [t for t in trades if t.direction == "import"]
         else:
-            if self._orphans is None:
-                self._load_trades(TradeRecord.logistics_no == waybill)
-            found = self._by_waybill.get(waybill or "", [])
-            candidates = list({t.trade_id: t for t in found if t.logistics_no == waybill}.values())
-        if len(candidates) != 1:
-            return None  # unknown or ambiguous: wait for the inventory to name it
-        record.trade_id = candidates[0].trade_id
-        self.session.add(record)
-        return candidates[0]
+            trades = self._by_waybill.get(logistics_key(document) or "", [])
+        for trade in trades:
+            if not is_frozen(trade):  # a released trade keeps the documents it was released with
+                self._touched[trade.trade_id] = trade
 
-    def _attach(self, trade: TradeRecord, record: DocumentRecord, document: TradeDocument) -> None:
-        setattr(trade, _HASH_COLUMN[document.kind], record.content_hash)
-        if document.kind is DocumentKind.ORDER:
-            trade.ebc_code = getattr(document, "ebcCode", None)
-            trade.currency = getattr(document, "currency", None)
-            trade.buyer_id = getattr(document, "buyerIdNumber", None)
-        elif document.kind is DocumentKind.PAYMENT:
-            trade.payment_no = payment_key(document)
-        elif document.kind is DocumentKind.WAYBILL or (
-            document.kind is DocumentKind.INVENTORY and trade.waybill_hash is None
-        ):
-            trade.logistics_no = logistics_key(document)
-            if trade.logistics_no:
-                self._by_waybill[trade.logistics_no].append(trade)
-        if document.kind is DocumentKind.INVENTORY:
-            trade.mode = str(getattr(document, "tradeMode", "")) or trade.mode
+    def _settle(
+        self, trades: Sequence[TradeRecord]
+    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
+        """Give each trade the documents it takes, unlinking those it no longer takes: each
+        trade's documents, and their content hashes by kind (the verdict names them)."""
+        self.session.flush()
+        claims = _Claims(self.session, trades, self.document_of)
+        settled = {}
+        for trade in trades:
+            claimed, choice = claims.of(trade), claims.choice(trade)
+            taken = {c.ref for c in choice.accepted.values()}
+            for ref in (c.ref for c in claimed):
+                record = claims.record(ref)
+                linked = trade.trade_id if ref in taken else None
+                if record.trade_id != linked:
+                    record.trade_id = linked
+                    self.session.add(record)
+            chosen = {kind: c.document for kind, c in choice.accepted.items()}
+            for kind, column in _HASH_COLUMN.items():
+                setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
+            self._describe(trade, chosen)
+            hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
+            documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
+            settled[trade.trade_id] = (documents, hashes)
+        self.session.flush()  # the match contexts read the trades' new payment and waybill keys
+        return settled
+
+    def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:
+        """The trade's columns that its order, payment, waybill and inventory state."""
+        order = chosen.get(DocumentKind.ORDER)
+        trade.ebc_code = getattr(order, "ebcCode", None)
+        trade.currency = getattr(order, "currency", None)
+        trade.buyer_id = getattr(order, "buyerIdNumber", None)
+        payment = chosen.get(DocumentKind.PAYMENT)
+        trade.payment_no = payment_key(payment) if payment else None
+        waybill = chosen.get(DocumentKind.WAYBILL) or chosen.get(DocumentKind.INVENTORY)
+        trade.logistics_no = logistics_key(waybill) if waybill else None
+        inventory = chosen.get(DocumentKind.INVENTORY)
+        trade.mode = str(getattr(inventory, "tradeMode", "")) or trade.mode
         trade.updated_at = self.now
         self.session.add(trade)
-
-    def _orphans_for(self, trade: TradeRecord) -> list[DocumentRecord]:
-        if self._orphans is None:
-            stmt = select(DocumentRecord).where(
-                col(DocumentRecord.trade_id).is_(None),
-                col(DocumentRecord.superseded_by).is_(None),
-                col(DocumentRecord.doc_key).startswith("waybill:"),
-            )
-            if trade.direction == "import":
-                stmt = stmt.where(DocumentRecord.link_order_no == trade.order_no)
-            elif trade.logistics_no is not None:
-                number = trade.logistics_no.split("/", 1)[1]
-                stmt = stmt.where(DocumentRecord.link_logistics_no == number)
-            else:
-                return []
-            return list(self.session.exec(stmt).all())
-        if trade.direction == "import":
-            return [o for o in self._orphans if o.link_order_no == trade.order_no]
-        if trade.logistics_no is None:
-            return []
-        number = trade.logistics_no.split("/", 1)[1]
-        return [o for o in self._orphans if o.link_logistics_no == number]
-
-    def _adopt_orphans(self, trade: TradeRecord) -> None:
-        """Link a waybill that arrived before the document naming its trade."""
-        if trade.waybill_hash is not None:
-            return
-        for orphan in self._orphans_for(trade):
-            if orphan.trade_id is not None or orphan.superseded_by is not None:
-                continue
-            document = self.document_of(orphan)
-            if trade.logistics_no not in (None, logistics_key(document)):
-                continue
-            orphan.trade_id = trade.trade_id
-            self.session.add(orphan)
-            self._attach(trade, orphan, document)
-            return
 
     # --- matching ------------------------------------------------------------------------
 
@@ -320,7 +407,7 @@ class TradeLinker:
         touched, self._touched = list(self._touched.values()), {}
         if not touched:
             return {}
-        documents = self._current_documents(touched)
+        documents = self._settle(touched)
         contexts = _Contexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
@@ -365,26 +452,6 @@ class TradeLinker:
             self.session.add(
                 VERDICT.outbox_record(f"{trade_id}:{digest}", payload, created_at=self.now)
             )
-
-    def _current_documents(
-        self, trades: Sequence[TradeRecord]
-    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
-        """Each trade's current documents, and their content hashes by kind."""
-        self.session.flush()
-        stmt = select(DocumentRecord).where(
-            col(DocumentRecord.trade_id).in_([t.trade_id for t in trades]),
-            col(DocumentRecord.superseded_by).is_(None),
-        )
-        found: dict[str, dict[str, TradeDocument]] = defaultdict(dict)
-        hashes: dict[str, dict[str, str]] = defaultdict(dict)
-        for record in self.session.exec(stmt).all():
-            document = self.document_of(record)
-            found[record.trade_id or ""][document.kind.value] = document
-            hashes[record.trade_id or ""][document.kind.value] = record.content_hash
-        return {
-            t.trade_id: (TradeDocuments(**found[t.trade_id]), hashes[t.trade_id])  # type: ignore[arg-type]
-            for t in trades
-        }
 
     def _rematch(
         self,

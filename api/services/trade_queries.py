@@ -1,4 +1,13 @@
-"""Reading trades: visibility by role, filters, paging."""
+"""Reading trades and their documents: visibility by role, filters, paging, conflicts.
+
+Who sees a trade, in one place (:func:`_visible`): customs and banks (oversight), the
+platform its key names, the e-commerce company its order names, and the parties whose
+documents the trade *took* (:mod:`api.services.trade_linker`: each the party the trade
+names in that role). Submitting a document naming a trade grants nothing by itself: a
+document the trade does not take is a conflict, and its signer sees only that document.
+A document is readable by its signer, the admin and whoever sees its trade; anyone else
+gets 404, as for trades, so that neither reveals what exists.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +18,9 @@ from sqlmodel import Session, col, or_, select
 from api.db import crud
 from api.db.models import DocumentRecord, PartyRecord, TradeRecord
 from api.errors import NotFound
-from api.schemas import TradeFilters, TradesPublic
+from api.schemas import TradeFilters, TradePublic, TradesPublic
 from api.services.parties import party_roles
-from api.services.trades import count_trades, trade_public
+from api.services.trades import count_trades, trades_public
 
 #: Roles that see every trade (customs and banks check authenticity across parties).
 OVERSIGHT_ROLES = frozenset({"customs", "bank"})
@@ -28,7 +37,12 @@ def normalise_trade_id(trade_id: str) -> str:
 def _visible(stmt: Any, party: PartyRecord) -> Any:
     if party_roles(party) & OVERSIGHT_ROLES:
         return stmt
-    own_docs = select(DocumentRecord.trade_id).where(DocumentRecord.party_code == party.code)
+    # Only the documents a trade took carry its id (a conflict's trade_id is null).
+    own_docs = select(DocumentRecord.trade_id).where(
+        DocumentRecord.party_code == party.code,
+        col(DocumentRecord.trade_id).is_not(None),
+        col(DocumentRecord.superseded_by).is_(None),
+    )
     return stmt.where(
         or_(
             TradeRecord.ebp_code == party.code,
@@ -36,6 +50,34 @@ def _visible(stmt: Any, party: PartyRecord) -> Any:
             col(TradeRecord.trade_id).in_(own_docs),
         )
     )
+
+
+def _may_read(session: Session, party: PartyRecord, record: DocumentRecord) -> bool:
+    if party.code == record.party_code or party_roles(party) & OVERSIGHT_ROLES:
+        return True
+    if record.trade_id is None:
+        return False
+    stmt = _visible(
+        select(TradeRecord.trade_id).where(TradeRecord.trade_id == record.trade_id), party
+    )
+    return session.exec(stmt).first() is not None
+
+
+def require_readable_document(
+    *, session: Session, party: PartyRecord | None, content_hash: str
+) -> DocumentRecord:
+    """The document if the caller (``None``: the admin) may read it; 404 otherwise."""
+    record = crud.get_document(session=session, content_hash=content_hash.lower())
+    if record is None or (party is not None and not _may_read(session, party, record)):
+        raise NotFound(f"no document with hash {content_hash}", field="contentHash")
+    return record
+
+
+def read_trade(*, session: Session, party: PartyRecord, trade_id: str) -> TradePublic:
+    """One trade the caller may see, with its conflicts; 404 otherwise."""
+    trade = require_visible(session=session, party=party, trade_id=trade_id)
+    (public,) = trades_public(session=session, trades=[trade])
+    return public
 
 
 def require_visible(*, session: Session, party: PartyRecord, trade_id: str) -> TradeRecord:
@@ -76,9 +118,8 @@ def list_trades(
     total = count_trades(session, stmt)
     page = stmt.order_by(col(TradeRecord.updated_at).desc(), col(TradeRecord.trade_id))
     rows = session.exec(page.offset(offset).limit(limit)).all()
-    return TradesPublic(
-        data=[trade_public(t) for t in rows], count=total, limit=limit, offset=offset
-    )
+    data = trades_public(session=session, trades=rows)
+    return TradesPublic(data=data, count=total, limit=limit, offset=offset)
 
 
 def get_trade_or_404(*, session: Session, trade_id: str) -> TradeRecord:

@@ -7,13 +7,16 @@ Linking documents to trades and re-matching them lives in
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, func, select
 
 from api.db import crud
 from api.db.models import TradeRecord
-from api.schemas import RuleFailurePublic, TradePublic, VerdictPublic
+from api.schemas import ConflictPublic, RuleFailurePublic, TradePublic, VerdictPublic
+from api.services.trade_linker import trade_conflicts
+from traceability.trade.signers import Rejected
 
 # --- reading -----------------------------------------------------------------------------
 
@@ -40,8 +43,22 @@ def verdict_public(*, session: Session, trade: TradeRecord) -> VerdictPublic:
     )
 
 
-def trade_public(trade: TradeRecord) -> TradePublic:
-    """The public view of a trade."""
+def conflict_public(rejected: Rejected) -> ConflictPublic:
+    """A document naming a trade that the trade did not take, and why."""
+    claim = rejected.claim
+    return ConflictPublic(
+        content_hash=claim.ref,
+        party=claim.signer,
+        kind=claim.document.kind.value,
+        doc_type=claim.document.message_type,
+        reason=rejected.reason,
+    )
+
+
+def trade_public(
+    trade: TradeRecord, *, conflicts: list[ConflictPublic] | None = None
+) -> TradePublic:
+    """The public view of a trade (with the conflicts the caller looked up)."""
     return TradePublic.from_record(
         trade,
         documents={
@@ -53,7 +70,17 @@ def trade_public(trade: TradeRecord) -> TradePublic:
         released=trade.released_at is not None,
         settled=trade.settled_at is not None,
         financed=trade.financed_by is not None,
+        conflicts=conflicts or [],
     )
+
+
+def trades_public(*, session: Session, trades: Sequence[TradeRecord]) -> list[TradePublic]:
+    """The public views of ``trades``, each with the documents naming it that it did not take."""
+    conflicts = trade_conflicts(session, trades)
+    return [
+        trade_public(t, conflicts=[conflict_public(r) for r in conflicts.get(t.trade_id, [])])
+        for t in trades
+    ]
 
 
 def count_trades(session: Session, stmt: Any) -> int:

@@ -121,6 +121,7 @@ def submit_xml(
     xml_signature = check_xml_signature(party, message, body)
     prepared = []
     for index, trade_document in enumerate(documents):
+        service.check_strings(trade_document.to_json_dict(), f"documents[{index}]")
         service.check_signer_named(party.code, trade_document)
         prepared.append(_prepare(message, index, trade_document, key, signature, body))
     decisions = submission.submit(session=session, submissions=prepared, context=context)

@@ -199,6 +199,23 @@ CebDate = Annotated[
 """A CEB C8 date: ``date`` in Python, ``YYYYMMDD`` in JSON."""
 
 
+#: The CEB fields that identify a party, a document or a thing (codes and numbers). They
+#: are compared and hashed as exact strings (the tradeId, the business key, the links
+#: between documents), so one must not have two spellings that print alike: the service
+#: refuses a value of these fields that is not NFKC-normalised or carries leading or
+#: trailing whitespace (and, in any field, invisible characters).
+IDENTIFIER_FIELDS: frozenset[str] = frozenset(
+    {
+        "agentCode", "areaCode", "assureCode", "barCode", "billNo", "buyerIdNumber",
+        "buyerRegNo", "copNo", "customsCode", "ebcCode", "ebpCode", "emsNo", "gcode",
+        "guid", "iacCode", "invtNo", "itemNo", "itemRecordNo", "licenseNo", "loctNo",
+        "logisticsCode", "logisticsNo", "orderNo", "ownerCode", "payCode", "payerIdNumber",
+        "payNo", "payTransactionId", "portCode", "preNo", "totalPackageNo", "trafNo",
+        "voyageNo",
+    }
+)  # fmt: skip
+
+
 def _text(max_length: int, min_length: int = 1) -> Any:
     """A ``C..n`` (or ``Cn`` when both bounds are equal) string constraint."""
     return StringConstraints(min_length=min_length, max_length=max_length)

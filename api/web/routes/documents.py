@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Request, Response, status
 
+from api.db.models import PartyRecord
 from api.schemas import AnchorPublic, BulkResult, DocumentPublic
 from api.services import bulk, ingest, xml_ingest
 from api.services import documents as service
-from api.web.deps import PartyDep, RuntimeDep, SessionDep
+from api.services import trade_queries as queries
+from api.services.security import tokens_equal
+from api.web.deps import CredentialsDep, PartyDep, RuntimeDep, SessionDep, get_current_party
 from api.web.errors import ErrorBodyResponses
 from api.web.ratelimit import check_rate
 
@@ -106,10 +109,24 @@ async def submit_xml(
     return results
 
 
+def get_reader(
+    session: SessionDep, runtime: RuntimeDep, credentials: CredentialsDep
+) -> PartyRecord | None:
+    """The calling party, or ``None`` for the operator presenting the admin token."""
+    if credentials is not None and tokens_equal(credentials.credentials, runtime.admin_token):
+        return None
+    return get_current_party(session, credentials)
+
+
+ReaderDep = Annotated[PartyRecord | None, Depends(get_reader)]
+
+
 @router.get("/{content_hash}", response_model=DocumentPublic)
-def read_document(content_hash: str, session: SessionDep, _party: PartyDep) -> DocumentPublic:
-    """A stored document's version, trade and anchoring status."""
-    record = service.require_document(session=session, content_hash=content_hash)
+def read_document(content_hash: str, session: SessionDep, reader: ReaderDep) -> DocumentPublic:
+    """A stored document's version, trade and anchoring status (its trade's parties only)."""
+    record = queries.require_readable_document(
+        session=session, party=reader, content_hash=content_hash
+    )
     return service.document_public(session=session, record=record, created=False)
 
 
@@ -122,7 +139,9 @@ def read_envelope(content_hash: str, session: SessionDep, party: PartyDep) -> Re
 
 
 @router.get("/{content_hash}/proof", response_model=AnchorPublic)
-def read_proof(content_hash: str, session: SessionDep, _party: PartyDep) -> AnchorPublic:
-    """The Merkle proof, root, transaction and block of an anchored document."""
-    record = service.require_document(session=session, content_hash=content_hash)
+def read_proof(content_hash: str, session: SessionDep, reader: ReaderDep) -> AnchorPublic:
+    """The Merkle proof, root, transaction and block of an anchored document (as above)."""
+    record = queries.require_readable_document(
+        session=session, party=reader, content_hash=content_hash
+    )
     return ingest.require_anchor(session=session, record=record)

@@ -31,10 +31,8 @@ def list_trades(
 
 @router.get("/{trade_id}", response_model=TradePublic)
 def read_trade(trade_id: str, session: SessionDep, party: PartyDep) -> TradePublic:
-    """One trade: its documents, verdict status, release, settlement, financing."""
-    return service.trade_public(
-        queries.require_visible(session=session, party=party, trade_id=trade_id)
-    )
+    """One trade: its documents, verdict status, release, settlement, financing, conflicts."""
+    return queries.read_trade(session=session, party=party, trade_id=trade_id)
 
 
 @router.get("/{trade_id}/verdict", response_model=VerdictPublic)

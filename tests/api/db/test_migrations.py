@@ -200,3 +200,23 @@ def test_create_db_from_two_processes_at_once_migrates_once(database_url, engine
         versions = connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one()
     assert versions == 1
     assert schema_differences(engine) == []
+
+
+def test_upgrade_puts_the_signer_in_every_business_key(database_url, engine, tmp_path):
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        load_main_dump(Path(database_url.removeprefix("sqlite:///")))
+    else:
+        load_main_into_postgres(engine, tmp_path)
+    query = text("SELECT doc_key, party_code FROM document ORDER BY id")
+    with engine.connect() as connection:
+        before = connection.execute(query).all()
+
+    create_db_and_tables(engine)
+
+    with engine.connect() as connection:
+        after = connection.execute(query).all()
+    expected = [(f"{k.split(':', 1)[0]}:{p}:{k.split(':', 1)[1]}", p) for k, p in before]
+    assert after == expected
+    assert before
+    assert all(k.count(":") == 1 for k, _ in before)
