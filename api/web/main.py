@@ -11,7 +11,12 @@ from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
-from api.web.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
+from api.web.middleware import (
+    BodyGuardMiddleware,
+    NulGuardMiddleware,
+    RequestIdMiddleware,
+    authenticate_before_body,
+)
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
@@ -73,8 +78,9 @@ def create_app(
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     for router in (parties, documents, trades, customs, banks, health, epcis, resolver, verifier):
         app.include_router(router.router)
+    authenticate_before_body(app)
     register_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit (413) and request ids in logs and headers.
+"""ASGI middleware: body size and depth limits, NUL guard, request ids in logs and headers.
 
 Written as plain ASGI callables rather than ``BaseHTTPMiddleware`` so large
 bodies are refused while streaming, before they are buffered.
@@ -11,34 +11,47 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, NestedTooDeep, PayloadTooLarge
+from api.web import deps
+from api.web.ratelimit import IDENTITY_STATE
+from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 logger = logging.getLogger("sandan.access")
 
 
-class BodyTooLarge(Exception):
-    """Raised inside the receive channel when the body passes the limit."""
+class _BodyRefused(Exception):
+    """Raised inside the receive channel when the body breaks a limit; carries the answer."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": "payload_too_large",
-            "message": f"request body exceeds {limit} bytes",
-            "field": None,
-        }
-    ).encode()
+async def _send_error(send: Send, error: ApiError) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": error.status_code,
             "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": json.dumps(error.body()).encode()})
+
+
+def _too_large(limit: int) -> ApiError:
+    return PayloadTooLarge(f"request body exceeds {limit} bytes")
 
 
 async def _send_400(send: Send, field: str) -> None:
@@ -91,50 +104,82 @@ class NulGuardMiddleware(_HttpMiddleware):
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware(_HttpMiddleware):
-    """Refuse request bodies larger than ``max_bytes`` with 413."""
+class BodyGuardMiddleware(_HttpMiddleware):
+    """Refuse bodies larger than ``max_bytes`` (413) or nesting deeper than ``max_depth`` (400).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Both checks run in the receive channel, as the application reads the body: a
+    route that authenticates first (see :func:`authenticate_before_body`) reads
+    nothing for a caller it refuses. The depth is measured on the whole body
+    before its last chunk is handed on, so no parser (FastAPI's JSON body, the
+    NDJSON and EPCIS readers) ever sees a too-deep text: CPython's ``json``, pydantic
+    and RFC 8785 all recurse once per level. XML bodies are left to the XML parser,
+    which bounds element depth itself (brackets mean nothing there).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         super().__init__(app)
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse by the declared length, or once the streamed body passes the limit."""
+        """Refuse by the declared length, or once the streamed body breaks a limit."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _send_413(send, self.max_bytes)
+            await _send_error(send, _too_large(self.max_bytes))
             return
+        check_depth = not _is_xml(_header(scope, b"content-type"))
+        chunks: list[bytes] = []
         received = 0
         started = False
-        too_large = False
+        refused: ApiError | None = None
 
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
+        async def guarded_receive() -> Message:
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise BodyTooLarge
+            if message["type"] != "http.request":
+                return message
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                refused = _too_large(self.max_bytes)
+            elif check_depth:
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    refused = self._depth_error(b"".join(chunks))
+            if refused is not None:
+                raise _BodyRefused(refused)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if too_large:
-                # FastAPI catches BodyTooLarge while parsing and answers 400: answer 413 instead.
+            if refused is not None:
+                # FastAPI catches _BodyRefused while reading the body and answers its own 400:
+                # answer with the limit that was broken instead.
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await _send_413(send, self.max_bytes)
+                    await _send_error(send, refused)
                 return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+            await self.app(scope, guarded_receive, tracking_send)
+        except _BodyRefused as exc:
             if not started:
-                await _send_413(send, self.max_bytes)
+                await _send_error(send, exc.error)
+
+    def _depth_error(self, body: bytes) -> ApiError | None:
+        try:
+            check_json_depth(body, max_depth=self.max_depth)
+        except JsonTooDeep as exc:
+            return NestedTooDeep(f"the body is not usable: {exc}", field="body")
+        return None
+
+
+def _is_xml(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -197,3 +242,78 @@ def _header(scope: Scope, name: bytes) -> str | None:
             text: str = value.decode("latin-1").strip()
             return text or None
     return None
+
+
+# --- authentication before the body --------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False)
+
+_Check = Callable[[Request, Session, "HTTPAuthorizationCredentials | None"], str]
+
+
+def _party_identity(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
+) -> str:
+    return "party:" + deps.get_current_party(session, credentials).code
+
+
+def _admin_identity(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
+) -> str:
+    deps.require_admin(request.app.state.runtime, credentials)
+    return "admin"
+
+
+_CHECKS: dict[Callable[..., Any], _Check] = {
+    deps.get_current_party: _party_identity,
+    deps.require_admin: _admin_identity,
+}
+
+
+def _auth_check(dependant: Dependant) -> _Check | None:
+    """The credential check a route's dependencies perform, found without recursion."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call in _CHECKS:
+            return _CHECKS[current.call]
+        pending.extend(current.dependencies)
+    return None
+
+
+def _checked_first(inner: ASGIApp, check: _Check) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        credentials = await _bearer(request)
+        identity = await run_in_threadpool(_run_check, request, check, credentials)
+        setattr(request.state, IDENTITY_STATE, identity)
+        await inner(scope, receive, send)
+
+    return app
+
+
+def _run_check(
+    request: Request, check: _Check, credentials: HTTPAuthorizationCredentials | None
+) -> str:
+    with Session(request.app.state.runtime.engine) as session:
+        return check(request, session, credentials)
+
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def authenticate_before_body(app: FastAPI) -> None:
+    """Make every write route that needs a bearer token check it before reading the body.
+
+    FastAPI reads and parses a route's body before it solves the route's
+    dependencies, so without this an unknown caller gets its body read, measured and
+    parsed before being told 401. The route's own dependency still runs afterwards
+    (one more indexed lookup per write); the identity found here keys the rate
+    limiter, so unauthenticated tokens never get a bucket.
+    """
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not (route.methods or set()) - _READS:
+            continue
+        check = _auth_check(route.dependant)
+        if check is not None:
+            route.app = _checked_first(route.app, check)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from api.db import crud
 from api.db.models import utcnow
-from api.web.deps import RuntimeDep, SessionDep
+from api.web.deps import AdminDep, RuntimeDep, SessionDep
 
 router = APIRouter(tags=["health"])
 
@@ -47,8 +47,8 @@ def ready(session: SessionDep, runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request, session: SessionDep) -> Response:
-    """Prometheus metrics in the text exposition format."""
+def metrics(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    """Prometheus metrics in the text exposition format (the operator's admin token only)."""
     registry = request.app.state.metrics
     registry.outbox_depth.set(crud.outbox_depth(session=session))
     batches, gas = crud.anchoring_totals(session=session)
