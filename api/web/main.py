@@ -12,10 +12,10 @@ from api.runtime import Runtime
 from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
 from api.web.middleware import (
+    AuthenticateFirstMiddleware,
     BodyGuardMiddleware,
     NulGuardMiddleware,
     RequestIdMiddleware,
-    authenticate_before_body,
 )
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
@@ -78,9 +78,9 @@ def create_app(
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     for router in (parties, documents, trades, customs, banks, health, epcis, resolver, verifier):
         app.include_router(router.router)
-    authenticate_before_body(app)
     register_error_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirstMiddleware, fastapi_app=app)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

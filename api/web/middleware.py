@@ -9,20 +9,20 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, NestedTooDeep, PayloadTooLarge
+from api.services.security import tokens_equal
 from api.web import deps
 from api.web.ratelimit import IDENTITY_STATE
 from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
@@ -108,7 +108,7 @@ class BodyGuardMiddleware(_HttpMiddleware):
     """Refuse bodies larger than ``max_bytes`` (413) or nesting deeper than ``max_depth`` (400).
 
     Both checks run in the receive channel, as the application reads the body: a
-    route that authenticates first (see :func:`authenticate_before_body`) reads
+    write whose caller is refused by :class:`AuthenticateFirstMiddleware` reads
     nothing for a caller it refuses. The depth is measured on the whole body
     before its last chunk is handed on, so no parser (FastAPI's JSON body, the
     NDJSON and EPCIS readers) ever sees a too-deep text: CPython's ``json``, pydantic
@@ -246,74 +246,56 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 # --- authentication before the body --------------------------------------------
 
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _bearer = HTTPBearer(auto_error=False)
 
-_Check = Callable[[Request, Session, "HTTPAuthorizationCredentials | None"], str]
 
-
-def _party_identity(
-    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
-) -> str:
-    return "party:" + deps.get_current_party(session, credentials).code
-
-
-def _admin_identity(
-    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
-) -> str:
-    deps.require_admin(request.app.state.runtime, credentials)
-    return "admin"
-
-
-_CHECKS: dict[Callable[..., Any], _Check] = {
-    deps.get_current_party: _party_identity,
-    deps.require_admin: _admin_identity,
-}
-
-
-def _auth_check(dependant: Dependant) -> _Check | None:
-    """The credential check a route's dependencies perform, found without recursion."""
-    pending = [dependant]
-    while pending:
-        current = pending.pop()
-        if current.call in _CHECKS:
-            return _CHECKS[current.call]
-        pending.extend(current.dependencies)
-    return None
-
-
-def _checked_first(inner: ASGIApp, check: _Check) -> ASGIApp:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
-        credentials = await _bearer(request)
-        identity = await run_in_threadpool(_run_check, request, check, credentials)
-        setattr(request.state, IDENTITY_STATE, identity)
-        await inner(scope, receive, send)
-
-    return app
-
-
-def _run_check(
-    request: Request, check: _Check, credentials: HTTPAuthorizationCredentials | None
-) -> str:
-    with Session(request.app.state.runtime.engine) as session:
-        return check(request, session, credentials)
-
-
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def authenticate_before_body(app: FastAPI) -> None:
-    """Make every write route that needs a bearer token check it before reading the body.
+class AuthenticateFirstMiddleware(_HttpMiddleware):
+    """Check the bearer token of a write before anything reads its body.
 
     FastAPI reads and parses a route's body before it solves the route's
-    dependencies, so without this an unknown caller gets its body read, measured and
-    parsed before being told 401. The route's own dependency still runs afterwards
-    (one more indexed lookup per write); the identity found here keys the rate
-    limiter, so unauthenticated tokens never get a bucket.
+    dependencies, so without this an unknown caller would get its body read,
+    measured and parsed before being told 401. A write to an operation that the
+    OpenAPI document marks as needing the bearer token (every write sandan has,
+    today) must present the admin token or a party's API key; which roles the
+    route wants is still the route's own check. The identity found keys the rate
+    limiter (``request.state``), so an unchecked token never gets a bucket.
     """
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not (route.methods or set()) - _READS:
-            continue
-        check = _auth_check(route.dependant)
-        if check is not None:
-            route.app = _checked_first(route.app, check)
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        super().__init__(app)
+        self.fastapi_app = fastapi_app
+        self._open: list[tuple[str, re.Pattern[str]]] | None = None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a write without a known token (401); note who the caller is."""
+        if scope["method"] not in _WRITES or self._is_open(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        credentials = await _bearer(request)
+        try:
+            identity = await run_in_threadpool(self._identity, credentials)
+        except ApiError as exc:
+            await _send_error(send, exc)
+            return
+        scope.setdefault("state", {})[IDENTITY_STATE] = identity
+        await self.app(scope, receive, send)
+
+    def _is_open(self, method: str, path: str) -> bool:
+        """Whether the write operation at ``path`` is one anyone may call."""
+        if self._open is None:
+            self._open = [
+                (verb.upper(), compile_path(template)[0])
+                for template, operations in self.fastapi_app.openapi()["paths"].items()
+                for verb, operation in operations.items()
+                if verb.upper() in _WRITES and not operation.get("security")
+            ]
+        return any(verb == method and pattern.match(path) for verb, pattern in self._open)
+
+    def _identity(self, credentials: HTTPAuthorizationCredentials | None) -> str:
+        runtime = self.fastapi_app.state.runtime
+        if credentials is not None and tokens_equal(credentials.credentials, runtime.admin_token):
+            return "admin"
+        with Session(runtime.engine) as session:
+            return "party:" + deps.get_current_party(session, credentials).code

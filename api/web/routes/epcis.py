@@ -147,7 +147,11 @@ def read_capture_job(
     return capture.job_public(job)
 
 
-@router.post("/events", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/events",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}},
+)
 def capture_event(
     body: RawBodyDep, session: SessionDep, runtime: RuntimeDep, party: CapturerDep
 ) -> JSONResponse:
