@@ -1,4 +1,5 @@
-"""ASGI middleware: body size and depth limits, NUL guard, request ids in logs and headers.
+"""ASGI middleware: authentication before the body, body size and depth limits, NUL guard,
+request ids in logs and headers.
 
 Written as plain ASGI callables rather than ``BaseHTTPMiddleware`` so large
 bodies are refused while streaming, before they are buffered.
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiError, NestedTooDeep, PayloadTooLarge
+from api.errors import ApiError, BadRequest, NestedTooDeep, PayloadTooLarge
 from api.services.security import tokens_equal
 from api.web import deps
 from api.web.ratelimit import IDENTITY_STATE
@@ -54,18 +55,8 @@ def _too_large(limit: int) -> ApiError:
     return PayloadTooLarge(f"request body exceeds {limit} bytes")
 
 
-async def _send_400(send: Send, field: str) -> None:
-    body = json.dumps(
-        {"error": "invalid", "message": f"the {field} contains a NUL character", "field": field}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _nul_in(field: str) -> ApiError:
+    return BadRequest(f"the {field} contains a NUL character", field=field, code="invalid")
 
 
 class _HttpMiddleware:
@@ -95,11 +86,11 @@ class NulGuardMiddleware(_HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 400 to a NUL in the path or query; pass anything else on."""
         if "\x00" in scope.get("path", ""):
-            await _send_400(send, "path")
+            await _send_error(send, _nul_in("path"))
             return
         query: bytes = scope.get("query_string", b"")
         if b"\x00" in query or b"%00" in query:
-            await _send_400(send, "query")
+            await _send_error(send, _nul_in("query"))
             return
         await self.app(scope, receive, send)
 
@@ -108,11 +99,11 @@ class BodyGuardMiddleware(_HttpMiddleware):
     """Refuse bodies larger than ``max_bytes`` (413) or nesting deeper than ``max_depth`` (400).
 
     Both checks run in the receive channel, as the application reads the body: a
-    write whose caller is refused by :class:`AuthenticateFirstMiddleware` reads
-    nothing for a caller it refuses. The depth is measured on the whole body
-    before its last chunk is handed on, so no parser (FastAPI's JSON body, the
-    NDJSON and EPCIS readers) ever sees a too-deep text: CPython's ``json``, pydantic
-    and RFC 8785 all recurse once per level. XML bodies are left to the XML parser,
+    write refused by :class:`AuthenticateFirstMiddleware` never has it read. The
+    depth is measured on the whole body before its last chunk is handed on, so no
+    parser (FastAPI's JSON body, the NDJSON and EPCIS readers) ever sees a too-deep
+    text: CPython's ``json``, pydantic and RFC 8785 all recurse once per level. XML
+    bodies are left to the XML parser,
     which bounds element depth itself (brackets mean nothing there).
     """
 

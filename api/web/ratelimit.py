@@ -22,9 +22,9 @@ class RateLimiter:
 
     In-process state: with several service instances each enforces its own
     share, which is the usual trade-off for a limiter without a shared store.
-    The table never holds more than ``max_buckets`` keys: a bucket that has
-    refilled is the same as no bucket and is dropped when it is next seen full,
-    and the least recently used one goes when the table is full.
+    The table is kept in order of last use and never holds more than
+    ``max_buckets`` keys: buckets idle long enough to have refilled are the same
+    as no bucket and are dropped first, then the least recently used ones.
     """
 
     def __init__(self, per_minute: int, *, max_buckets: int = MAX_BUCKETS) -> None:
@@ -45,15 +45,24 @@ class RateLimiter:
         now = time.monotonic() if now is None else now
         with self._lock:
             tokens, last = self._buckets.pop(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            tokens = self._refilled(tokens, last, now)
             allowed = tokens >= cost
-            if allowed:
-                tokens -= cost
-            if tokens < self.capacity:
-                self._buckets[key] = (tokens, now)
-                while len(self._buckets) > self.max_buckets:
-                    self._buckets.popitem(last=False)
+            self._buckets[key] = (tokens - cost if allowed else tokens, now)
+            self._prune(now)
             return allowed
+
+    def _refilled(self, tokens: float, last: float, now: float) -> float:
+        return min(self.capacity, tokens + (now - last) * self.rate)
+
+    def _prune(self, now: float) -> None:
+        """Drop refilled buckets from the idle end, then any beyond ``max_buckets``."""
+        while self._buckets:
+            tokens, last = next(iter(self._buckets.values()))
+            if self._refilled(tokens, last, now) < self.capacity:
+                break
+            self._buckets.popitem(last=False)
+        while len(self._buckets) > self.max_buckets:
+            self._buckets.popitem(last=False)
 
 
 def caller_key(request: Request) -> str:

@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.demo.parties import RegisteredParty, register_party
 from api.web.main import create_app
 from tests.api.conftest import World
 from tests.api.factories import app_settings
+from tests.api.hostile.attacks import ceb311, signed_xml_headers
 from tests.api.hostile.server import Server, running_server
 from traceability import Algorithm
 from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
@@ -68,12 +69,14 @@ def test_write_routes_are_enumerated() -> None:
     assert {"/documents", "/parties", "/parties/X/keys", "/banks/trades/X/settlement"} <= paths
 
 
+@pytest.mark.parametrize("content_type", ["application/json", None])
 @pytest.mark.parametrize(("method", "path", "reads"), WRITE_ROUTES)
 def test_deep_body_without_credentials_is_refused_and_the_server_lives(
-    server: Server, method: str, path: str, reads: bool
+    server: Server, method: str, path: str, reads: bool, content_type: str | None
 ) -> None:
+    headers = {"content-type": content_type} if content_type else {}
     with server.client() as client:
-        response = client.request(method, path, content=BOMB)
+        response = client.request(method, path, content=BOMB, headers=headers)
     assert response.status_code < 500, response.text
     assert server.alive(), f"the server died with {server.process.returncode}"
     body = response.json()
@@ -154,30 +157,14 @@ def test_deep_epcis_capture_is_refused(
     assert response.json()["error"] == "too_deep"
 
 
-def _signed_xml(party: RegisteredParty, body: bytes) -> dict[str, str]:
-    from traceability.signing import b64url_encode
-
-    return {
-        **party.headers,
-        "content-type": "application/xml",
-        "Sandan-Key-Id": party.key_id,
-        "Sandan-Signature": b64url_encode(party.signing_key.sign(body)),
-    }
-
-
 @pytest.mark.parametrize("depth", [40, 300, 20_000])
 def test_deep_xml_is_refused_cleanly(server: Server, party: RegisteredParty, depth: int) -> None:
     inner = b"<ceb:X>" * depth + b"</ceb:X>" * depth
-    body = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" guid="'
-        + b"0" * 36
-        + b'" version="1.0"><ceb:Order>'
-        + inner
-        + b"</ceb:Order></ceb:CEB311Message>"
-    )
+    body = ceb311(b"<ceb:Order>" + inner + b"</ceb:Order>")
     with server.client() as client:
-        response = client.post("/documents/xml", content=body, headers=_signed_xml(party, body))
+        response = client.post(
+            "/documents/xml", content=body, headers=signed_xml_headers(party, body)
+        )
     assert server.alive()
     assert response.status_code in (400, 413, 422), response.text
     assert "deeper" in response.text or "depth" in response.text
@@ -200,7 +187,11 @@ def test_entry_point_keeps_the_default_recursion_limit(entry_point: str) -> None
 
 # --- property-based -------------------------------------------------------------
 
-_SHAPES = st.lists(st.sampled_from("[{"), min_size=1, max_size=3 * MAX_JSON_DEPTH)
+# The depth is drawn first: lists drawn directly are mostly short and would rarely pass the limit.
+_SHAPES = st.integers(min_value=1, max_value=3 * MAX_JSON_DEPTH).flatmap(
+    lambda depth: st.lists(st.sampled_from("[{"), min_size=depth, max_size=depth)
+)
+_AT_THE_LIMIT = ["{", "["] * (MAX_JSON_DEPTH // 2)
 
 
 def _nest(shape: list[str]) -> str:
@@ -209,6 +200,8 @@ def _nest(shape: list[str]) -> str:
 
 
 @given(shape=_SHAPES)
+@example(shape=_AT_THE_LIMIT)
+@example(shape=[*_AT_THE_LIMIT, "["])
 def test_depth_scan_matches_the_real_nesting(shape: list[str]) -> None:
     text = _nest(shape)
     if len(shape) > MAX_JSON_DEPTH:
@@ -217,6 +210,23 @@ def test_depth_scan_matches_the_real_nesting(shape: list[str]) -> None:
     else:
         check_json_depth(text)
         assert json.loads(text) is not None
+
+
+DEEP_LINE = b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"]" * 1_000 + b"\n" + DEEP_LINE,  # closers first must not buy depth for what follows
+        b'"open\n' + DEEP_LINE + b' "',  # an unterminated string cannot swallow the next line
+        b"[]" * 1_000 + DEEP_LINE,
+    ],
+    ids=["leading-closers", "unterminated-string", "siblings"],
+)
+def test_depth_scan_cannot_be_hidden_from(text: bytes) -> None:
+    with pytest.raises(JsonTooDeep):
+        check_json_depth(text)
 
 
 @pytest.fixture
@@ -229,6 +239,8 @@ def platform(world: World) -> RegisteredParty:
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(shape=_SHAPES)
+@example(shape=_AT_THE_LIMIT)
+@example(shape=[*_AT_THE_LIMIT, "{"])
 def test_nested_bodies_never_answer_5xx(
     world: World, platform: RegisteredParty, shape: list[str]
 ) -> None:

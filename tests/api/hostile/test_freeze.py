@@ -14,12 +14,14 @@ import pytest
 
 from api.demo.parties import RegisteredParty, register_party
 from tests.api.conftest import World
+from tests.api.hostile.attacks import ceb311, signed_xml_headers
 from tests.api.hostile.server import BULK_STARTED, Server, running_server
 from tests.api.web.adversarial import documents
 from traceability import Algorithm
-from traceability.limits import MAX_REPORTED_ISSUES
 from traceability.signing import b64url_encode
 
+#: Issue 12: "the first 100 issues and a count" (traceability.limits.MAX_REPORTED_ISSUES).
+MAX_REPORTED_ISSUES = 100
 SM2_LINES = 120
 BUDGET = 50  # the default of SANDAN_MAX_SLOW_VERIFICATIONS
 
@@ -88,23 +90,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_xml_of_80000_empty_orders_answers_a_capped_error(server: Server) -> None:
-    body = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" guid="'
-        + b"0" * 36
-        + b'" version="1.0">'
-        + b"<ceb:Order/>" * 80_000
-        + b"</ceb:CEB311Message>"
-    )
+    body = ceb311(b"<ceb:Order/>" * 80_000)
     assert len(body) > 900_000
     with server.client() as client:
         platform = register_party(client, server.admin, "FREEZEPLAT", ["platform"])  # type: ignore[arg-type]
-        headers = {
-            **platform.headers,
-            "content-type": "application/xml",
-            "Sandan-Key-Id": platform.key_id,
-            "Sandan-Signature": b64url_encode(platform.signing_key.sign(body)),
-        }
+        headers = signed_xml_headers(platform, body)
         response = client.post("/documents/xml", content=body, headers=headers)
     assert 400 <= response.status_code < 500, response.text[:500]
     assert len(response.content) < 64 * 1024
