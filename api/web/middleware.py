@@ -103,8 +103,8 @@ class BodyGuardMiddleware(_HttpMiddleware):
     depth is measured on the whole body before its last chunk is handed on, so no
     parser (FastAPI's JSON body, the NDJSON and EPCIS readers) ever sees a too-deep
     text: CPython's ``json``, pydantic and RFC 8785 all recurse once per level. XML
-    bodies are left to the XML parser,
-    which bounds element depth itself (brackets mean nothing there).
+    bodies are left to the XML parser, which bounds element depth itself (brackets
+    mean nothing there).
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
