@@ -3,9 +3,10 @@
 A test that sends a body able to segfault the server must not run the server in
 pytest's own process: the crash would take pytest with it instead of failing one
 test. ``python -m tests.api.hostile.server DATA_DIR PORT [--gate]`` serves a fresh
-SQLite app; with ``--gate`` a bulk submission prints ``BULK-STARTED`` on stdout and
-then waits until ``/health`` has been answered, so a test can show that ``/health``
-answers while a bulk request is in flight without timing anything.
+SQLite app. With ``--gate`` a bulk submission prints ``BULK-STARTED`` on stdout, waits
+until ``/health`` has been answered, then prints ``GATE-OPENED`` (``GATE-TIMED-OUT``
+if /health was not answered within a fail-safe minute): a test shows that ``/health``
+answers while a bulk request is in flight, without timing anything.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ import httpx
 
 ADMIN_TOKEN = "hostile-admin-token"
 BULK_STARTED = "BULK-STARTED"
+GATE_OPENED = "GATE-OPENED"
+GATE_TIMED_OUT = "GATE-TIMED-OUT"
 #: Only a fail-safe: a test never waits this long unless the server is broken.
-_GATE_TIMEOUT = 30.0
+_GATE_TIMEOUT = 60.0
 
 
 @dataclass
@@ -43,19 +46,19 @@ class Server:
 
     def client(self, **kwargs: Any) -> httpx.Client:
         """An HTTP client on the server."""
-        return httpx.Client(base_url=self.url, timeout=120, **kwargs)
+        return httpx.Client(base_url=self.url, **{"timeout": 120, **kwargs})
 
     def alive(self) -> bool:
         """Whether the process still runs (a segfault ends it with -11)."""
         return self.process.poll() is None
 
-    def wait_for_line(self, wanted: str) -> None:
-        """Read the server's stdout until ``wanted`` appears."""
+    def next_line(self) -> str:
+        """The next line the server prints on stdout."""
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.strip() == wanted:
-                return
-        raise AssertionError(f"server ended (exit {self.process.poll()}) before {wanted!r}")
+        line = self.process.stdout.readline()
+        if not line:
+            raise AssertionError(f"the server ended (exit {self.process.poll()})")
+        return line.strip()
 
 
 def _free_port() -> int:
@@ -110,8 +113,10 @@ def _gated(app: Any) -> Any:
     submit_many = bulk.submit_many
 
     def held(**kwargs: Any) -> Any:
+        health_answered.clear()  # only a /health answered from now on opens the gate
         print(BULK_STARTED, flush=True)
-        health_answered.wait(_GATE_TIMEOUT)
+        opened = health_answered.wait(_GATE_TIMEOUT)
+        print(GATE_OPENED if opened else GATE_TIMED_OUT, flush=True)
         return submit_many(**kwargs)
 
     bulk.submit_many = held  # type: ignore[assignment]

@@ -15,7 +15,8 @@ import pytest
 from api.demo.parties import RegisteredParty, register_party
 from tests.api.conftest import World
 from tests.api.hostile.attacks import ceb311, signed_xml_headers
-from tests.api.hostile.server import BULK_STARTED, Server, running_server
+from tests.api.hostile.server import BULK_STARTED, GATE_OPENED, Server, running_server
+from tests.api.trace_fixtures import make_trace_parties, sub_document
 from tests.api.web.adversarial import documents
 from traceability import Algorithm
 from traceability.signing import b64url_encode
@@ -50,25 +51,23 @@ def test_health_answers_while_a_bulk_of_sm2_lines_is_in_flight(gated_server: Ser
             client, server.admin, "FREEZELOG1", ["logistics"], alg=Algorithm.SM2
         )  # type: ignore[arg-type]
     body = _junk_sm2_lines(logistics, SM2_LINES)
-    finished: list[str] = []
     outcome: dict[str, httpx.Response] = {}
 
     def send_bulk() -> None:
         headers = {**logistics.headers, "content-type": "application/x-ndjson"}
         with server.client() as client:
             outcome["bulk"] = client.post("/documents/bulk", content=body, headers=headers)
-        finished.append("bulk")
 
-    sender = threading.Thread(target=send_bulk)
+    sender = threading.Thread(target=send_bulk, daemon=True)
     sender.start()
-    server.wait_for_line(BULK_STARTED)  # the bulk is inside the service now
-    with server.client() as client:
+    assert server.next_line() == BULK_STARTED  # the bulk is inside the service now
+    # The bulk waits for /health to be answered. If the bulk held the event loop, /health
+    # could not be answered before the server's fail-safe minute: this timeout, shorter,
+    # is only there to fail instead of hanging.
+    with server.client(timeout=20) as client:
         assert client.get("/health").json() == {"status": "ok"}
-    finished.append("health")
+    assert server.next_line() == GATE_OPENED
     sender.join()
-    # The bulk waits for /health to be answered: it can only finish first if /health could
-    # not be answered while it ran (an event loop held by the bulk).
-    assert finished == ["health", "bulk"]
     result = outcome["bulk"].json()
     assert result["rejected"] == SM2_LINES
     statuses = {line["line"]: line["status"] for line in result["results"]}
@@ -114,3 +113,14 @@ def test_validation_errors_are_capped_with_their_count(world: World) -> None:
     answer = response.json()
     assert len(answer["errors"]) == MAX_REPORTED_ISSUES
     assert answer["errorCount"] == 150
+
+
+def test_capture_job_errors_are_capped_with_their_count(world: World) -> None:
+    producer = make_trace_parties(world).producer
+    document = sub_document([{"type": "ObjectEvent"} for _ in range(60)])
+    response = world.client.post("/capture", json=document, headers=producer.headers)
+    assert response.status_code == 202, response.text
+    job = world.client.get(response.headers["Location"], headers=producer.headers).json()
+    assert job["errorCount"] > MAX_REPORTED_ISSUES
+    assert len(job["errors"]) == MAX_REPORTED_ISSUES
+    assert job["counts"]["rejected"] == 60
