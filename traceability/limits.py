@@ -4,8 +4,8 @@ CPython's ``json`` decoder recurses once per nesting level, and so do pydantic,
 RFC 8785 canonicalisation and ``repr`` on what it returns: a 200 KB body of
 ``[`` must be refused before any of them sees it. Every JSON text that comes
 from outside is measured here first (:func:`check_json_depth`), by a scan that
-never recurses. Problem lists sent back to a caller are cut to their first
-:data:`MAX_REPORTED_ISSUES` entries (:func:`capped`), so a hostile input cannot
+never recurses. Problem lists sent back to a caller hold their first
+:data:`MAX_REPORTED_ISSUES` entries and the total count, so a hostile input cannot
 turn into a response many times its size.
 """
 
@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_REPORTED_ISSUES",
     "JsonTooDeep",
-    "capped",
     "check_json_depth",
     "loads_bounded",
 ]
@@ -36,8 +34,6 @@ MAX_REPORTED_ISSUES = 100
 # unterminated quote on one NDJSON line cannot hide the brackets of the next.
 _TOKENS = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|[\[\]{}]')
 _OPEN = frozenset(b"[{")
-
-T = TypeVar("T")
 
 
 class JsonTooDeep(ValueError):
@@ -76,8 +72,3 @@ def loads_bounded(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """``json.loads`` after :func:`check_json_depth`."""
     check_json_depth(text, max_depth=max_depth)
     return json.loads(text)
-
-
-def capped(items: Sequence[T], limit: int = MAX_REPORTED_ISSUES) -> list[T]:
-    """The first ``limit`` of ``items``: report their total with ``len(items)`` beside them."""
-    return list(items[:limit])
