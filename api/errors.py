@@ -82,6 +82,10 @@ class BadRequest(ApiError):
     """The request is malformed in a way no field-level check describes."""
 
 
+class NestedTooDeep(ApiError, code="too_deep"):
+    """A JSON text nests deeper than sandan reads (its parsers recurse once per level)."""
+
+
 class AuthenticationFailed(ApiError, status_code=401, code="unauthenticated"):
     """No credentials, or credentials that match no party."""
 
@@ -108,6 +112,10 @@ class UnprocessableContent(ApiError, status_code=422, code="invalid"):
 
 class RateLimited(ApiError, status_code=429, code="rate_limited"):
     """The party exceeded its write rate."""
+
+
+class VerificationBudgetExceeded(ApiError, status_code=429, code="verification_budget_exceeded"):
+    """The request asked for more slow signature checks than one request may use."""
 
 
 class ServiceUnavailable(ApiError, status_code=503, code="unavailable"):

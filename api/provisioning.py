@@ -51,6 +51,5 @@ def ensure_deployment(settings: ApiSettings) -> Deployment:
         raise DeploymentError(f"no deployment file at {path}: run `sandan deploy` first")
     accounts = dev_accounts(w3, len(DEV_PARTIES))
     deployment = deploy_registries(w3, accounts[0], grants=dev_role_grants(accounts))
-    path.parent.mkdir(parents=True, exist_ok=True)
     deployment.save(path)
     return deployment

@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from api.config import ApiSettings
-from api.db.engine import create_db_and_tables, make_engine
+from api.db.engine import create_db_and_tables, make_engine, private_directory
 
 if TYPE_CHECKING:
     from api.anchoring.gateway import LedgerGateway
@@ -47,7 +47,7 @@ def _secret_file(path: Path) -> str:
     """Read a secret from ``path``, creating it (mode 0600) on first use."""
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     value = secrets.token_urlsafe(32)
     path.touch(mode=0o600)
     path.write_text(value + "\n", encoding="utf-8")
@@ -153,7 +153,7 @@ class Runtime:
         """Build the runtime; creates the data directory and tables if needed."""
         data_dir = settings.ledger.data_dir
         if settings.database_url is None or settings.admin_token is None:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            private_directory(data_dir)
         engine = engine or make_engine(settings.resolved_database_url)
         create_db_and_tables(engine)
         admin = _secret(settings.admin_token, data_dir / "admin-token")

@@ -230,10 +230,15 @@ class BulkLineResult(ApiModel):
 
 
 class BulkResult(ApiModel):
-    """Per-line outcomes of a bulk submission, in input order."""
+    """Per-line outcomes of a bulk submission, in input order.
+
+    Every accepted line is listed; of the refused ones only the first 100 are
+    (``unlisted`` counts the rest), so a hostile body cannot buy a huge answer.
+    """
 
     accepted: int
     rejected: int
+    unlisted: int = 0
     results: list[BulkLineResult]
 
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ledger_client._recursion import keep_recursion_limit
+
+# Before anything can import web3 (and with it py_ecc, which raises the recursion limit).
+keep_recursion_limit()
+
 if TYPE_CHECKING:
     from ledger_client._nonces import NonceManager, nonce_manager_for
     from ledger_client._retry import RetryPolicy

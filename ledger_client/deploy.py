@@ -73,7 +73,7 @@ class Deployment:
 
     def save(self, path: Path) -> None:
         """Write the deployment as JSON (atomically: a reader never sees half a file)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # sandan's private data dir
         data = {
             "format": _FORMAT,
             "chainId": self.chain_id,

@@ -32,6 +32,7 @@ __all__ = [
 
 _NODE_FILE = "node.json"
 _STATE_FILE = "anvil-state.json"
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
 _LOG_FILE = "anvil.log"
 _HOST = "127.0.0.1"
 _INSTALL_HINT = "run `make setup` (npm ci installs anvil) or set SANDAN_ANVIL_BINARY"
@@ -98,12 +99,14 @@ class EmbeddedNode:
         """Start anvil and wait until it answers; ``detach`` lets it outlive this process."""
         if node_answers(self.rpc_url, timeout=0.5):
             raise EmbeddedNodeError(f"port {self.port} is already serving a node; pick another")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.data_dir / _LOG_FILE).open("ab")
+        # The data directory holds sandan's database and secrets: its owner's only (0700),
+        # and anvil's state and log files likewise (umask 077: 0600).
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        log = os.fdopen(os.open(self.data_dir / _LOG_FILE, _APPEND, 0o600), "ab")
         try:
             self._process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=detach,
+                start_new_session=detach, umask=0o077,
             )  # fmt: skip
         except OSError as exc:
             raise EmbeddedNodeError(f"cannot start {self.anvil}: {exc.strerror}") from exc

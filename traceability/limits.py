@@ -1,9 +1,12 @@
-"""Bounds checked before parsing untrusted JSON.
+"""Bounds checked before parsing untrusted input, and caps on what is reported back.
 
-CPython's ``json`` decoder recurses once per nesting level, and importing
-``py_ecc`` (through ``eth_account``) raises the recursion limit far above what
-the C stack holds: a 200 KB body of ``[`` can then crash the process instead of
-raising. Every JSON text that comes from outside is measured here first.
+CPython's ``json`` decoder recurses once per nesting level, and so do pydantic,
+RFC 8785 canonicalisation and ``repr`` on what it returns: a 200 KB body of
+``[`` must be refused before any of them sees it. Every JSON text that comes
+from outside is measured here first (:func:`check_json_depth`), by a scan that
+never recurses. Problem lists sent back to a caller hold their first
+:data:`MAX_REPORTED_ISSUES` entries and the total count, so a hostile input cannot
+turn into a response many times its size.
 """
 
 from __future__ import annotations
@@ -12,13 +15,24 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "JsonTooDeep", "check_json_depth", "loads_bounded"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_REPORTED_ISSUES",
+    "JsonTooDeep",
+    "check_json_depth",
+    "loads_bounded",
+]
 
 #: Deepest nesting sandan accepts in any JSON it reads (EPCIS documents nest about 8).
 MAX_JSON_DEPTH = 64
 
+#: How many problems one response lists; the total count is reported beside them.
+MAX_REPORTED_ISSUES = 100
+
 # A JSON string (escapes included) or one bracket: brackets inside strings do not count.
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A JSON string never holds a raw line break, so a string token never crosses one: an
+# unterminated quote on one NDJSON line cannot hide the brackets of the next.
+_TOKENS = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|[\[\]{}]')
 _OPEN = frozenset(b"[{")
 
 
@@ -34,7 +48,9 @@ def check_json_depth(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> N
     """Raise :class:`JsonTooDeep` when ``text`` nests arrays/objects deeper than ``max_depth``.
 
     Only brackets outside strings count; the text need not be valid JSON (the parser
-    that runs next reports that).
+    that runs next reports that). A closing bracket never takes the depth below zero,
+    so the bound also holds for every line or other piece of ``text`` parsed on its own
+    (NDJSON): no piece can nest deeper than the whole measures at that point.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if data.count(b"[") + data.count(b"{") <= max_depth:
@@ -48,7 +64,7 @@ def check_json_depth(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> N
             depth += 1
             if depth > max_depth:
                 raise JsonTooDeep(max_depth)
-        else:
+        elif depth:
             depth -= 1
 
 

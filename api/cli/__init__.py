@@ -13,6 +13,10 @@ import warnings
 
 import typer
 
+# Cheap (PEP 562), and it keeps py_ecc from raising the recursion limit when a command
+# later imports web3: see ledger_client._recursion.
+import ledger_client  # noqa: F401
+
 #: Command modules, in the order their commands appear in ``sandan --help``.
 COMMAND_MODULES = (
     "api.cli.demo",

@@ -24,11 +24,14 @@ def _fail(message: str) -> NoReturn:
 def _load_events(path: Path) -> tuple[list[dict[str, Any]], Any]:
     """Events of an EPCISDocument (or one bare event) after validation, and the @context."""
     from traceability.epcis import InvalidEvent, validate_document, validate_event
+    from traceability.limits import JsonTooDeep, loads_bounded
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_bounded(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"cannot read {path}: {exc}")
+    except JsonTooDeep as exc:
+        _fail(f"{path}: not usable: {exc}")
     except json.JSONDecodeError as exc:
         _fail(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
     try:

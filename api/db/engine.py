@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
@@ -41,8 +43,37 @@ def _use_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+def private_directory(path: Path) -> Path:
+    """Create ``path`` (and its parents) if missing, the last one readable by its owner only.
+
+    sandan's data directory holds buyers' personal data and the encrypted custodial
+    keys (the database) and the secrets that open them: nobody else may list it.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _private_sqlite_files(url: str) -> None:
+    """Create the database file with mode 0600 before SQLite does, and keep it so.
+
+    SQLite creates a new file 0644 and gives its -wal and -shm files the database
+    file's own mode, so a database created 0600 keeps all three private.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_directory(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists():
+            name.chmod(0o600)
+
+
 def _make_sqlite_engine(url: str) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if not in_memory:
+        _private_sqlite_files(url)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},

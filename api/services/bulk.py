@@ -6,6 +6,13 @@ on its own and a bad line never affects the others. The valid lines are then
 stored together by :func:`api.services.submission.submit`: one query per
 concern for the whole body, the rows written together, each touched trade
 re-matched once, and one commit (or, after a lost race, line by line).
+
+A hostile body must not buy more work or a bigger answer than it is worth:
+each line's nesting depth is measured before it is parsed, a request gets at
+most ``max_slow_verifications`` signature checks in the slow algorithms
+(pure-Python SM2 costs tens of milliseconds each; later such lines answer 429),
+and only the first :data:`~traceability.limits.MAX_REPORTED_ISSUES` refused
+lines are listed (``rejected`` counts them all, ``unlisted`` says how many were left out).
 """
 
 from __future__ import annotations
@@ -16,13 +23,23 @@ import orjson
 from sqlmodel import Session
 
 from api.db.models import PartyRecord
-from api.errors import ApiError, UnprocessableContent, domain_error
+from api.errors import (
+    ApiError,
+    NestedTooDeep,
+    UnprocessableContent,
+    VerificationBudgetExceeded,
+    domain_error,
+)
 from api.runtime import Runtime
 from api.schemas import BulkLineResult, BulkResult, ErrorBody
 from api.services import documents as service
 from api.services import submission
 from api.services.keys import DatabaseDirectory
-from traceability import TraceabilityError
+from traceability import Algorithm, TraceabilityError
+from traceability.limits import MAX_REPORTED_ISSUES, JsonTooDeep, check_json_depth
+
+#: Algorithms whose verification is expensive enough to need a per-request budget.
+SLOW_ALGORITHMS = frozenset({Algorithm.SM2})
 
 
 @dataclass
@@ -39,27 +56,66 @@ def submit_many(
 ) -> BulkResult:
     """Verify each line, store the valid ones together, and report per line in order."""
     context = submission.context_of(runtime)
-    checked = _check_lines(session, context, party, lines)
+    budget = _Budget(runtime.settings.max_slow_verifications)
+    checked = _check_lines(session, context, party, lines, budget)
     pending = [line for line in checked if line.submission is not None]
     prepared = [line.submission for line in pending if line.submission is not None]
     decisions = submission.submit(session=session, submissions=prepared, context=context)
     for line, decision in zip(pending, decisions, strict=True):
         line.result = _result(line.number, decision)
     results = [line.result for line in checked if line.result is not None]
-    accepted = sum(1 for r in results if r.status < 300)
-    return BulkResult(accepted=accepted, rejected=len(results) - accepted, results=results)
+    return _summary(results)
+
+
+def _summary(results: list[BulkLineResult]) -> BulkResult:
+    """Every accepted line, and the first refused ones, in input order."""
+    refused = [r for r in results if r.status >= 300]
+    listed = {r.line for r in refused[:MAX_REPORTED_ISSUES]}
+    shown = [r for r in results if r.status < 300 or r.line in listed]
+    return BulkResult(
+        accepted=len(results) - len(refused),
+        rejected=len(refused),
+        unlisted=len(refused) - len(listed),
+        results=shown,
+    )
+
+
+class _Budget:
+    """Slow signature checks left to this request."""
+
+    def __init__(self, allowed: int) -> None:
+        self.allowed = allowed
+        self.left = allowed
+
+    def spend(self, alg: Algorithm) -> None:
+        """Count one check in ``alg``; 429 once the slow ones are used up."""
+        if alg not in SLOW_ALGORITHMS:
+            return
+        if self.left <= 0:
+            raise VerificationBudgetExceeded(
+                f"this request already used its budget of {self.allowed} {alg.value} signature"
+                " checks (SANDAN_MAX_SLOW_VERIFICATIONS); send the rest in another request",
+                field="alg",
+            )
+        self.left -= 1
 
 
 def _check_lines(
-    session: Session, context: submission.WriteContext, party: PartyRecord, lines: list[bytes]
+    session: Session,
+    context: submission.WriteContext,
+    party: PartyRecord,
+    lines: list[bytes],
+    budget: _Budget,
 ) -> list[_Line]:
     directory = DatabaseDirectory(session)
     checked = []
     for number, raw in enumerate(lines, start=1):
         line = _Line(number)
         try:
+            check_json_depth(raw)
             data = orjson.loads(raw)
             envelope = service.parse_envelope(data)
+            budget.spend(envelope.alg)
             line.submission = service.check_submission(
                 session=session,
                 party=party,
@@ -67,6 +123,10 @@ def _check_lines(
                 now=context.now,
                 max_skew=context.max_skew,
                 directory=directory,
+            )
+        except JsonTooDeep as exc:
+            line.result = _failed(
+                number, NestedTooDeep(f"line is not usable: {exc}", field=f"line[{number}]")
             )
         except orjson.JSONDecodeError as exc:
             line.result = _failed(

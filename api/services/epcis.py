@@ -49,6 +49,7 @@ from traceability import (
     verify_envelope,
 )
 from traceability.epcis import InvalidEvent, Issue, document_issues, parse_event
+from traceability.limits import MAX_REPORTED_ISSUES
 
 logger = logging.getLogger("sandan.capture")
 
@@ -359,6 +360,7 @@ def require_job(*, session: Session, party: PartyRecord, job_id: str) -> Capture
 
 def job_public(job: CaptureJobRecord) -> dict[str, Any]:
     """The EPCIS 2.0 capture job resource (plus sandan's counts and event hashes)."""
+    errors = json.loads(job.errors)
     return {
         "captureID": job.id,
         "createdAt": job.created_at.isoformat(),
@@ -372,6 +374,8 @@ def job_public(job: CaptureJobRecord) -> dict[str, Any]:
             "duplicates": job.duplicate_count,
             "rejected": job.rejected_count,
         },
-        "errors": json.loads(job.errors),
+        # Only the first errors are listed (a hostile document can hold any number).
+        "errors": errors[:MAX_REPORTED_ISSUES],
+        "errorCount": len(errors),
         "eventHashes": json.loads(job.event_hashes),
     }

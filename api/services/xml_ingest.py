@@ -27,6 +27,7 @@ from api.services import submission
 from traceability import PartyKey, SignedBytes, content_hash, verify_signer
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
+from traceability.limits import MAX_REPORTED_ISSUES
 from traceability.signing import b64url_decode
 from traceability.trade import DOCUMENT_MODELS, TradeDocument
 
@@ -70,7 +71,11 @@ def _parse(body: bytes, max_bytes: int) -> CebMessage:
             exc.message,
             field=exc.field,
             code="schema_violation",
-            extra={"issues": [issue.as_dict() for issue in exc.issues]},
+            # A hostile message can hold any number of issues: list the first ones, count all.
+            extra={
+                "issues": [issue.as_dict() for issue in exc.issues[:MAX_REPORTED_ISSUES]],
+                "issueCount": len(exc.issues),
+            },
         ) from exc
 
 

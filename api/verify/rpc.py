@@ -26,6 +26,8 @@ from typing import Any
 
 from Crypto.Hash import keccak as _keccak
 
+from traceability.limits import loads_bounded
+
 __all__ = [
     "Call",
     "ChainUnreachable",
@@ -237,7 +239,7 @@ class JsonRpc:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (the user names the node)
-                    return json.loads(response.read(_MAX_ANSWER_BYTES))
+                    return loads_bounded(response.read(_MAX_ANSWER_BYTES))
             except urllib.error.HTTPError as exc:
                 failure = f"HTTP {exc.code}"
                 if exc.code not in _RETRY_STATUSES:

@@ -15,14 +15,13 @@ the verifier says so: that is trusting this machine's operator.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from traceability.limits import check_json_depth
+from traceability.limits import loads_bounded
 
 __all__ = ["TRUST_FILE_ENV", "TrustError", "TrustRoots", "Zone", "load_trust_roots"]
 
@@ -86,8 +85,7 @@ def _from_file(path: Path) -> TrustRoots:
         raise TrustError(f"trust file {path} is larger than {_MAX_TRUST_FILE_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
-        check_json_depth(text, max_depth=16)
-        data = json.loads(text)
+        data = loads_bounded(text, max_depth=16)
     except ValueError as exc:
         raise TrustError(f"trust file {path} is not JSON: {exc}") from exc
     zones = data.get("zones") if isinstance(data, dict) else None
@@ -149,7 +147,7 @@ def load_trust_roots(
 
 def _from_deployment(path: Path) -> TrustRoots:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_bounded(path.read_text(encoding="utf-8"))
         chain_id = int(data["chainId"])
         addresses: Iterable[Any] = (c["address"] for c in data["contracts"].values())
         registries = frozenset(_address(a, str(path)) for a in addresses)

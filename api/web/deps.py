@@ -11,11 +11,12 @@ from sqlmodel import Session, select
 
 from api.config import ApiSettings
 from api.db.models import PartyRecord, TradeRecord
-from api.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from api.errors import AuthenticationFailed, PermissionDenied
 from api.runtime import Runtime
 from api.services.parties import party_roles
 from api.services.security import hash_api_key, tokens_equal
 from api.services.trade_queries import get_trade_or_404
+from api.web.ratelimit import check_write_budget
 
 _bearer = HTTPBearer(auto_error=False, description="A party's API key, or the admin token.")
 
@@ -101,13 +102,26 @@ def get_trade(trade_id: str, session: SessionDep) -> TradeRecord:
 TradeDep = Annotated[TradeRecord, Depends(get_trade)]
 
 
-def limit_writes(request: Request, credentials: CredentialsDep) -> None:
-    """Per-key write budget on routes that change state (reads are not limited)."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or credentials is None:
-        return
-    key = "key:" + hash_api_key(credentials.credentials)
-    if not request.app.state.rate_limiter.allow(key):
-        raise RateLimited("too many writes; slow down")
+async def read_body(request: Request) -> bytes:
+    """The raw body, awaited on the event loop so the route itself can be a plain ``def``.
+
+    Routes that parse a raw body (NDJSON, XML, EPCIS) take this instead of being
+    ``async def``: their signature checks and database work then run in the thread
+    pool and never hold the event loop (``/health`` keeps answering).
+    """
+    return await request.body()
+
+
+RawBodyDep = Annotated[bytes, Depends(read_body)]
+
+
+def limit_writes(request: Request) -> None:
+    """Per-caller write budget on routes that change state (reads are not limited).
+
+    Keyed by the identity authenticated before the body was read, never by an
+    unchecked bearer token (each random token would have got a bucket of its own).
+    """
+    check_write_budget(request)
 
 
 WriteLimit = Depends(limit_writes)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.errors import ApiError, domain_error, ledger_error
 from ledger_client import LedgerError
 from traceability import TraceabilityError
+from traceability.limits import MAX_REPORTED_ISSUES
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +80,15 @@ def _validation_error(error: dict[str, Any]) -> dict[str, str]:
 
 
 def _validation_response(exc: RequestValidationError) -> JSONResponse:
-    errors = [_validation_error(e) for e in exc.errors()]
+    found = exc.errors()
+    errors = [_validation_error(e) for e in found[:MAX_REPORTED_ISSUES]]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
     body = {
         "error": "invalid",
         "message": f"{first['field']}: {first['message']}",
         "field": first["field"],
         "errors": errors,
+        "errorCount": len(found),
     }
     return JSONResponse(body, status_code=422)
 

@@ -11,7 +11,12 @@ from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
-from api.web.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
+from api.web.middleware import (
+    AuthenticateFirstMiddleware,
+    BodyGuardMiddleware,
+    NulGuardMiddleware,
+    RequestIdMiddleware,
+)
 from api.web.openapi import install_links
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
@@ -76,7 +81,8 @@ def create_app(
         app.include_router(router.router)
     register_error_handlers(app)
     install_links(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirstMiddleware, fastapi_app=app)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

@@ -1,4 +1,5 @@
-"""ASGI middleware: body size limit (413) and request ids in logs and headers.
+"""ASGI middleware: authentication before the body, body size and depth limits, NUL guard,
+request ids in logs and headers.
 
 Written as plain ASGI callables rather than ``BaseHTTPMiddleware`` so large
 bodies are refused while streaming, before they are buffered.
@@ -9,50 +10,53 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, BadRequest, NestedTooDeep, PayloadTooLarge
+from api.services.security import tokens_equal
+from api.web import deps
+from api.web.ratelimit import IDENTITY_STATE
+from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 logger = logging.getLogger("sandan.access")
 
 
-class BodyTooLarge(Exception):
-    """Raised inside the receive channel when the body passes the limit."""
+class _BodyRefused(Exception):
+    """Raised inside the receive channel when the body breaks a limit; carries the answer."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": "payload_too_large",
-            "message": f"request body exceeds {limit} bytes",
-            "field": None,
-        }
-    ).encode()
+async def _send_error(send: Send, error: ApiError) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": error.status_code,
             "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": json.dumps(error.body()).encode()})
 
 
-async def _send_400(send: Send, field: str) -> None:
-    body = json.dumps(
-        {"error": "invalid", "message": f"the {field} contains a NUL character", "field": field}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _too_large(limit: int) -> ApiError:
+    return PayloadTooLarge(f"request body exceeds {limit} bytes")
+
+
+def _nul_in(field: str) -> ApiError:
+    return BadRequest(f"the {field} contains a NUL character", field=field, code="invalid")
 
 
 class _HttpMiddleware:
@@ -82,59 +86,91 @@ class NulGuardMiddleware(_HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 400 to a NUL in the path or query; pass anything else on."""
         if "\x00" in scope.get("path", ""):
-            await _send_400(send, "path")
+            await _send_error(send, _nul_in("path"))
             return
         query: bytes = scope.get("query_string", b"")
         if b"\x00" in query or b"%00" in query:
-            await _send_400(send, "query")
+            await _send_error(send, _nul_in("query"))
             return
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware(_HttpMiddleware):
-    """Refuse request bodies larger than ``max_bytes`` with 413."""
+class BodyGuardMiddleware(_HttpMiddleware):
+    """Refuse bodies larger than ``max_bytes`` (413) or nesting deeper than ``max_depth`` (400).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Both checks run in the receive channel, as the application reads the body: a
+    write refused by :class:`AuthenticateFirstMiddleware` never has it read. The
+    depth is measured on the whole body before its last chunk is handed on, so no
+    parser (FastAPI's JSON body, the NDJSON and EPCIS readers) ever sees a too-deep
+    text: CPython's ``json``, pydantic and RFC 8785 all recurse once per level. XML
+    bodies are left to the XML parser, which bounds element depth itself (brackets
+    mean nothing there).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         super().__init__(app)
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse by the declared length, or once the streamed body passes the limit."""
+        """Refuse by the declared length, or once the streamed body breaks a limit."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _send_413(send, self.max_bytes)
+            await _send_error(send, _too_large(self.max_bytes))
             return
+        check_depth = not _is_xml(_header(scope, b"content-type"))
+        chunks: list[bytes] = []
         received = 0
         started = False
-        too_large = False
+        refused: ApiError | None = None
 
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
+        async def guarded_receive() -> Message:
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise BodyTooLarge
+            if message["type"] != "http.request":
+                return message
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                refused = _too_large(self.max_bytes)
+            elif check_depth:
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    refused = self._depth_error(b"".join(chunks))
+            if refused is not None:
+                raise _BodyRefused(refused)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if too_large:
-                # FastAPI catches BodyTooLarge while parsing and answers 400: answer 413 instead.
+            if refused is not None:
+                # FastAPI catches _BodyRefused while reading the body and answers its own 400:
+                # answer with the limit that was broken instead.
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await _send_413(send, self.max_bytes)
+                    await _send_error(send, refused)
                 return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+            await self.app(scope, guarded_receive, tracking_send)
+        except _BodyRefused as exc:
             if not started:
-                await _send_413(send, self.max_bytes)
+                await _send_error(send, exc.error)
+
+    def _depth_error(self, body: bytes) -> ApiError | None:
+        try:
+            check_json_depth(body, max_depth=self.max_depth)
+        except JsonTooDeep as exc:
+            return NestedTooDeep(f"the body is not usable: {exc}", field="body")
+        return None
+
+
+def _is_xml(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -197,3 +233,60 @@ def _header(scope: Scope, name: bytes) -> str | None:
             text: str = value.decode("latin-1").strip()
             return text or None
     return None
+
+
+# --- authentication before the body --------------------------------------------
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_bearer = HTTPBearer(auto_error=False)
+
+
+class AuthenticateFirstMiddleware(_HttpMiddleware):
+    """Check the bearer token of a write before anything reads its body.
+
+    FastAPI reads and parses a route's body before it solves the route's
+    dependencies, so without this an unknown caller would get its body read,
+    measured and parsed before being told 401. A write to an operation that the
+    OpenAPI document marks as needing the bearer token (every write sandan has,
+    today) must present the admin token or a party's API key; which roles the
+    route wants is still the route's own check. The identity found keys the rate
+    limiter (``request.state``), so an unchecked token never gets a bucket.
+    """
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        super().__init__(app)
+        self.fastapi_app = fastapi_app
+        self._open: list[tuple[str, re.Pattern[str]]] | None = None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a write without a known token (401); note who the caller is."""
+        if scope["method"] not in _WRITES or self._is_open(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        credentials = await _bearer(request)
+        try:
+            identity = await run_in_threadpool(self._identity, credentials)
+        except ApiError as exc:
+            await _send_error(send, exc)
+            return
+        scope.setdefault("state", {})[IDENTITY_STATE] = identity
+        await self.app(scope, receive, send)
+
+    def _is_open(self, method: str, path: str) -> bool:
+        """Whether the write operation at ``path`` is one anyone may call."""
+        if self._open is None:
+            self._open = [
+                (verb.upper(), compile_path(template)[0])
+                for template, operations in self.fastapi_app.openapi()["paths"].items()
+                for verb, operation in operations.items()
+                if verb.upper() in _WRITES and not operation.get("security")
+            ]
+        return any(verb == method and pattern.match(path) for verb, pattern in self._open)
+
+    def _identity(self, credentials: HTTPAuthorizationCredentials | None) -> str:
+        runtime = self.fastapi_app.state.runtime
+        if credentials is not None and tokens_equal(credentials.credentials, runtime.admin_token):
+            return "admin"
+        with Session(runtime.engine) as session:
+            return "party:" + deps.get_current_party(session, credentials).code

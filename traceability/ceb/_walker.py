@@ -70,9 +70,11 @@ def _read_node(
         if matched:
             record[node.name] = walk_group(matched[0], node, f"{path}/{node.name}", issues)
         return
+    # Past max_occurs the message is refused already: reading the surplus would only let
+    # one request of 80,000 repeats buy 80,000 walks and their issues.
     record[node.name] = [
         walk_group(kid, node, f"{path}/{node.name}[{number}]", issues)
-        for number, kid in enumerate(matched, start=1)
+        for number, kid in enumerate(matched[: node.max_occurs], start=1)
     ]
 
 

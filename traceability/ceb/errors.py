@@ -9,7 +9,7 @@ Tree::
     InvalidDocument (traceability.errors, ValueError)
     └── CebError                          a CEB message cannot be accepted on its own
         ├── UnsafeXml                     refused before parsing for safety
-        │   ├── DocumentTooLarge          more bytes than the caller's limit
+        │   ├── DocumentTooLarge          more bytes, elements or nesting levels than the limits
         │   ├── ForbiddenDoctype          a DOCTYPE (CEB messages never need one)
         │   ├── ForbiddenEntity           an entity declaration (billion laughs, quadratic blow-up)
         │   └── ForbiddenExternalReference an external DTD or entity (XXE)
@@ -41,7 +41,7 @@ class UnsafeXml(CebError):
 
 
 class DocumentTooLarge(UnsafeXml):
-    """Raised when a document has more bytes than the configured size limit."""
+    """Raised when a document has more bytes, elements or nesting levels than its limits."""
 
 
 class ForbiddenDoctype(UnsafeXml):

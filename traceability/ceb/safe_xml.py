@@ -9,6 +9,10 @@ Two layers, on purpose:
 2. The lxml parser itself is configured to load no DTD, resolve no entity,
    touch no network and keep libxml2's size limits, and a resolver refuses any
    URI. This only matters if layer 1 had a bug, but then it still holds.
+3. The parsed tree is measured without recursion: more elements or deeper
+   nesting than the limits is refused before any code walks it (libxml2 builds
+   the tree iteratively and stops at 256 levels itself; CEB messages nest about
+   eight, a ds:Signature included).
 
 Only UTF-8 is accepted (with or without a BOM): the CEB specification uses
 UTF-8 and a single encoding keeps the prolog scan honest.
@@ -32,10 +36,14 @@ from traceability.ceb.errors import (
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-__all__ = ["DEFAULT_MAX_BYTES", "parse_xml"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_ELEMENTS", "parse_xml"]
 
 #: 4 MiB: a full CEB message (100 documents of 99 lines) stays far below it.
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+#: Deepest element nesting accepted (CEB messages nest about 8 levels).
+DEFAULT_MAX_DEPTH = 32
+#: Most elements accepted: a full CEB message (100 documents of 99 lines) has about 120,000.
+DEFAULT_MAX_ELEMENTS = 200_000
 
 _BOM = b"\xef\xbb\xbf"
 _XML_DECL = re.compile(rb"<\?xml\s[^?]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -65,7 +73,13 @@ def _make_parser() -> etree.XMLParser:
     return parser
 
 
-def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> _Element:
+def parse_xml(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+) -> _Element:
     """Parse untrusted UTF-8 XML bytes into an element tree root, refusing unsafe input."""
     if len(data) > max_bytes:
         raise DocumentTooLarge(f"document has {len(data)} bytes; the limit is {max_bytes}")
@@ -78,7 +92,23 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> _Element:
     except etree.XMLSyntaxError as exc:
         raise MalformedXml(f"not well-formed XML: {exc}") from exc
     _check_no_dtd_survived(root)
+    _check_shape(root, max_depth, max_elements)
     return root
+
+
+def _check_shape(root: _Element, max_depth: int, max_elements: int) -> None:
+    """Refuse more than ``max_elements`` nodes or nesting deeper than ``max_depth``, iteratively."""
+    depth = count = 0
+    for event, _node in etree.iterwalk(root, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        count += 1
+        if depth > max_depth:
+            raise DocumentTooLarge(f"elements nested deeper than {max_depth} levels")
+        if count > max_elements:
+            raise DocumentTooLarge(f"more than {max_elements} XML elements")
 
 
 def _check_encoding(body: bytes) -> None:

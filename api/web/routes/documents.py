@@ -12,7 +12,14 @@ from api.services import bulk, ingest, xml_ingest
 from api.services import documents as service
 from api.services import trade_queries as queries
 from api.services.security import tokens_equal
-from api.web.deps import CredentialsDep, PartyDep, RuntimeDep, SessionDep, get_current_party
+from api.web.deps import (
+    CredentialsDep,
+    PartyDep,
+    RawBodyDep,
+    RuntimeDep,
+    SessionDep,
+    get_current_party,
+)
 from api.web.errors import ErrorBodyResponses
 from api.web.ratelimit import check_rate
 
@@ -65,11 +72,10 @@ def submit_document(
     response_model=BulkResult,
     openapi_extra=_raw_body("application/x-ndjson", "{...envelope...}\n{...envelope...}\n"),
 )
-async def submit_bulk(
-    request: Request, session: SessionDep, runtime: RuntimeDep, party: PartyDep
+def submit_bulk(
+    request: Request, session: SessionDep, runtime: RuntimeDep, party: PartyDep, body: RawBodyDep
 ) -> BulkResult:
     """Submit many signed documents as NDJSON, one envelope per line; per-line results."""
-    body = await request.body()
     lines = ingest.split_ndjson(body, limit=runtime.settings.max_bulk_documents)
     check_rate(request, party.code, cost=max(1, len(lines)))
     return bulk.submit_many(session=session, runtime=runtime, party=party, lines=lines)
@@ -85,18 +91,18 @@ async def submit_bulk(
         '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
     ),
 )
-async def submit_xml(
+def submit_xml(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     party: PartyDep,
+    body: RawBodyDep,
     response: Response,
     key_id: Annotated[str, Header(alias="Sandan-Key-Id", max_length=128)],
     signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
 ) -> list[DocumentPublic]:
     """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes."""
     check_rate(request, party.code)
-    body = await request.body()
     results = xml_ingest.submit_xml(
         session=session,
         runtime=runtime,

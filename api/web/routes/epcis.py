@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from api.db.models import PartyRecord, utcnow
 from api.db.trace_models import PartyLocationRecord
-from api.errors import BadRequest, NotFound
+from api.errors import BadRequest, NestedTooDeep, NotFound
 from api.runtime import Runtime
 from api.schemas import ApiModel
 from api.services import epcis as capture
@@ -28,8 +28,17 @@ from api.services.parties import require_party
 from api.services.trace import lots as trace_lots
 from api.services.trace import query as trace_query
 from api.services.trace.view import provenance_json
-from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit, require_role
+from api.web.deps import (
+    AdminDep,
+    PartyDep,
+    RawBodyDep,
+    RuntimeDep,
+    SessionDep,
+    WriteLimit,
+    require_role,
+)
 from api.web.errors import ErrorBodyResponses
+from traceability.limits import JsonTooDeep, check_json_depth
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
@@ -70,10 +79,12 @@ class LocationsRequest(ApiModel):
     glns: list[Annotated[str, Field(pattern=r"^\d{13}$")]] = Field(min_length=1, max_length=200)
 
 
-async def _json_body(request: Request) -> Any:
-    body = await request.body()
+def _json_body(body: bytes) -> Any:
     try:
+        check_json_depth(body)
         return orjson.loads(body)
+    except JsonTooDeep as exc:
+        raise NestedTooDeep(f"the body is not usable: {exc}", field="body") from exc
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the body is not JSON: {exc}", field="body") from exc
 
@@ -92,8 +103,8 @@ def _run_jobs(runtime: Runtime, job_id: str) -> None:
     status_code=status.HTTP_202_ACCEPTED,
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}},
 )
-async def capture_document(
-    request: Request,
+def capture_document(
+    body: RawBodyDep,
     session: SessionDep,
     runtime: RuntimeDep,
     party: CapturerDep,
@@ -103,7 +114,7 @@ async def capture_document(
     """Capture an EPCISDocument (plain, or in a signed envelope) asynchronously."""
     if behaviour not in ("rollback", "proceed"):
         raise BadRequest("must be rollback or proceed", field="GS1-Capture-Error-Behaviour")
-    data = await _json_body(request)
+    data = _json_body(body)
     job = capture.create_job(
         session=session,
         runtime=runtime,
@@ -136,14 +147,18 @@ def read_capture_job(
     return capture.job_public(job)
 
 
-@router.post("/events", status_code=status.HTTP_201_CREATED)
-async def capture_event(
-    request: Request, session: SessionDep, runtime: RuntimeDep, party: CapturerDep
+@router.post(
+    "/events",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}},
+)
+def capture_event(
+    body: RawBodyDep, session: SessionDep, runtime: RuntimeDep, party: CapturerDep
 ) -> JSONResponse:
     """Capture one event now (plain, or in a signed envelope); idempotent by event hash."""
-    data = await _json_body(request)
+    data = _json_body(body)
     record, created = capture.capture_one(session=session, runtime=runtime, party=party, data=data)
-    body = {
+    answer = {
         "eventID": record.event_id,
         "eventHash": record.event_hash,
         "created": created,
@@ -152,7 +167,7 @@ async def capture_event(
         ),
     }
     return JSONResponse(
-        body,
+        answer,
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         headers={"Location": f"/events/{record.event_id}"},
     )

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from api.db import crud
 from api.db.models import utcnow
-from api.web.deps import RuntimeDep, SessionDep
+from api.web.deps import AdminDep, RuntimeDep, SessionDep
+from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(tags=["health"])
 
@@ -46,9 +47,9 @@ def ready(session: SessionDep, runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", response_class=Response)
-def metrics(request: Request, session: SessionDep) -> Response:
-    """Prometheus metrics in the text exposition format."""
+@router.get("/metrics", response_class=Response, responses={403: ErrorBodyResponses[403]})
+def metrics(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    """Prometheus metrics in the text exposition format (the operator's admin token only)."""
     registry = request.app.state.metrics
     registry.outbox_depth.set(crud.outbox_depth(session=session))
     batches, gas = crud.anchoring_totals(session=session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     assert [a["status"] for a in financed["financing"]] == [201, 409]
     bundles = sorted(out.glob("bundle-*.json"))
     assert len(bundles) == 2
+    _assert_data_dir_private(Path(env["SANDAN_DATA_DIR"]))
     for bundle in bundles:
         verified = runner.invoke(app, ["verify", str(bundle), "--json"])
         assert verified.exit_code == 0, verified.output
@@ -56,6 +58,17 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     refused = runner.invoke(app, ["verify", str(tampered)])
     assert refused.exit_code == 1
     assert "NOT AUTHENTIC" in refused.output
+
+
+def _assert_data_dir_private(data_dir: Path) -> None:
+    """Buyers' data, custodial keys and the secrets that open them are the owner's only."""
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    secret = ("sandan.db", "sandan.db-wal", "sandan.db-shm", "admin-token", "keystore-secret")
+    modes = {
+        n: stat.S_IMODE((data_dir / n).stat().st_mode) for n in secret if (data_dir / n).exists()
+    }
+    assert {"sandan.db", "admin-token", "keystore-secret"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
 
 
 PINNED = ["--registry", "0x" + "11" * 20, "--registry", "0x" + "22" * 20]

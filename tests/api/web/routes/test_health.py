@@ -71,10 +71,10 @@ def test_metrics_count_requests_latency_outbox_batches_and_gas(world: World) -> 
             "/documents", json=actor.envelope(kind, document), headers=actor.headers
         )
         assert response.status_code == 201, response.text
-    before = world.client.get("/metrics").text
+    before = world.client.get("/metrics", headers=world.admin).text
     assert _metric(before, "sandan_outbox_depth") == 4  # three documents and the verdict
     world.worker.drain()
-    response = world.client.get("/metrics")
+    response = world.client.get("/metrics", headers=world.admin)
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert (
