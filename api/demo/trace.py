@@ -70,6 +70,11 @@ def _register(
             client.put(f"/parties/{code}/locations", json={"glns": glns}, headers=admin), 200
         )
         parties[role] = party
+    # The cooperative owns the GTINs it commissions (the lot rule's brand owner); each run's
+    # cooperative takes the sample company prefix over from the previous run's.
+    body = {"prefixes": [ids.company_prefix], "transfer": True}
+    path = f"/parties/{parties['producer'].code}/company-prefixes"
+    check_response(client.put(path, json=body, headers=admin), 200)
     return parties
 
 
