@@ -274,6 +274,35 @@ def test_unsigned_event_of_a_custody_party_is_recorded_not_signed_and_changes_no
     page = world.client.get(LOT_PATH, params={"lang": "en"}).text
     assert "recorded, not signed" in page
     assert "已记录，未签名" in world.client.get(LOT_PATH, params={"lang": "zh"}).text
+    # The offline verifier agrees: that event is not authentic provenance, the lot not verified.
+    report = _verify_offline(world, after)
+    assert not report.verified
+    failed = {c.name for c in report.checks if not c.ok}
+    (label,) = {name.rsplit(":", 1)[0] for name in failed}
+    assert label.startswith("event 1 (shipping, ")  # the unsigned one, first in time
+    assert any(name.endswith(": signed") for name in failed)
+
+
+def _verify_offline(world: World, lot: dict[str, Any]) -> Any:
+    """``sandan verify-lot`` of the lot JSON on this chain, pinning this deployment."""
+    from api.demo.trade import provider_rpc
+    from api.verify.lot import verify_lot
+    from api.verify.lot_chain import RpcLotChain
+    from api.verify.lot_input import lot_material
+    from api.verify.trust import load_trust_roots
+
+    material = lot_material(lot)
+    ledger = world.ledger
+    registries = [ledger.deployment.trace_registry.address, ledger.party_registry_address]
+    rpc = provider_rpc(ledger.w3)
+    chain = RpcLotChain(
+        rpc,
+        trace_registry=registries[0],
+        party_registry=registries[1],
+        material=material,
+    )
+    trust = load_trust_roots(registries=registries)
+    return verify_lot(material, chain, chain_id=ledger.w3.eth.chain_id, trust=trust)
 
 
 # --- company prefixes: the brand owner's registration ------------------------------------------
