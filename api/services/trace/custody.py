@@ -26,7 +26,13 @@ from api.db.trace_models import (
 from api.errors import Conflict
 from api.services.parties import party_roles
 from api.services.trace.policy import Capturer, LotCustody, check_lot
-from api.services.trace.store import LotRef, lot_of, lots_inside, named_identifiers
+from api.services.trace.store import (
+    LotRef,
+    containers_named,
+    lot_of,
+    lots_inside,
+    named_identifiers,
+)
 from traceability.epcis import Event, EventType, InvalidEvent, parse_event
 
 #: The event field that names an identifier, by the role :func:`named_identifiers` gives it.
@@ -121,16 +127,15 @@ class LotJudge:
 
     def lots_touched(self, event: Event) -> dict[LotRef, str]:
         """Each lot the event names or reaches through a container, with the naming role."""
+        named = named_identifiers(event)
         touched: dict[LotRef, str] = {}
-        for role, value in named_identifiers(event):
-            lot = lot_of(value)
-            if lot is not None:
+        for role, value in named:
+            if (lot := lot_of(value)) is not None:
                 touched.setdefault(lot, role)
-                continue
-            if not _may_be_container(role, event):
-                continue
-            for inside in self._inside(value, event.event_time):
-                touched.setdefault(inside, role)
+        roles = {value: role for role, value in reversed(named)}  # the first role naming it
+        for container in containers_named(event):
+            for inside in self._inside(container, event.event_time):
+                touched.setdefault(inside, roles[container])
         return touched
 
     def _inside(self, container: str, moment: datetime) -> list[LotRef]:
@@ -146,13 +151,6 @@ class LotJudge:
         children = (*event.child_epcs, *(q.epc_class for q in event.child_quantities))
         lots = [lot for value in children if (lot := lot_of(value)) is not None]
         self._packed[event.parent_id] = _Packing(lots, event.event_time)
-
-
-def _may_be_container(role: str, event: Event) -> bool:
-    """Where a container may be named (as :func:`~api.services.trace.store.add_event` reads)."""
-    return role in ("epc", "child") or (
-        role == "parent" and event.type is not EventType.AGGREGATION
-    )
 
 
 def party_locations(session: Session, party_code: str) -> frozenset[str]:

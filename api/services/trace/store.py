@@ -138,7 +138,7 @@ def add_event(
     for role, value in named_identifiers(event):
         session.add(TraceEventEpcRecord(event_id=record.id, role=role, epc=value[:500]))
     lots: dict[LotRef, str | None] = {lot: None for lot in direct_lots(event)}
-    for container in _containers_named(event):
+    for container in containers_named(event):
         for lot in lots_inside(session, container, event.event_time):
             lots.setdefault(lot, container)
     for lot, via in lots.items():
@@ -171,7 +171,7 @@ def link_lot(
     session.flush()
 
 
-def _containers_named(event: Event) -> list[str]:
+def containers_named(event: Event) -> list[str]:
     """Identifiers that may be containers: EPCs and parent IDs that name no lot themselves."""
     values = [*event.epcs, *event.child_epcs]
     if event.parent_id and event.type is not EventType.AGGREGATION:
