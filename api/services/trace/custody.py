@@ -136,6 +136,12 @@ class LotJudge:
         for container in containers_named(event):
             for inside in self._inside(container, event.event_time):
                 touched.setdefault(inside, roles[container])
+        parent = event.parent_id
+        if event.type is EventType.AGGREGATION and parent and lot_of(parent) is None:
+            # Packing into or unpacking a pallet changes which events reach the lots already
+            # in it: an unpacking naming no child would take every lot out of the pallet.
+            for inside in self._inside(parent, event.event_time):
+                touched.setdefault(inside, "parent")
         return touched
 
     def _inside(self, container: str, moment: datetime) -> list[LotRef]:

@@ -23,7 +23,8 @@ packhouse. An event without a CBV business step is refused, because no rule
 could say who may record it.
 
 Lots: who may add events to a lot (a class ``01/<gtin>/10/<lot>``, an instance of
-it, or a container the lot is packed into). Each lot an event touches is judged
+it, or a container the lot is packed into, also as the parent of a packing or an
+unpacking). Each lot an event touches is judged
 on its own, against the lot's *accepted* events (those stored and linked to it,
 including earlier events of the same capture); a capture naming a lot the party
 may not touch is refused (403, ``lot_not_held``, naming the lot and the reason).

@@ -178,6 +178,37 @@ def test_outsider_event_naming_the_pallet_before_its_packing_never_joins_the_lot
     assert lot["verification"]["allVerified"]
 
 
+def test_outsider_may_not_unpack_the_lot_from_its_pallet(
+    world: World, parties: TraceParties
+) -> None:
+    """An unpacking naming no child would take the lot out of the pallet, and every later
+    event of the pallet (the warehouse's) off the lot."""
+    pallet = f"https://id.gs1.org/00/{IDS.sscc}"
+    unpack = _event("unloading", OTHER_PORT, what=pallet, hours=40) | {
+        "type": "AggregationEvent",
+        "action": "DELETE",
+        "parentID": pallet,
+    }
+    del unpack["epcList"]
+    document = chain_document()["epcisBody"]["eventList"]
+    producer_events = [e for e in document if e["bizStep"] in ("commissioning", "packing")]
+    assert _post_document(world, parties.producer, producer_events)["success"]
+    response = _post(world, _outsider(world), unpack, signed=True)
+    assert response.status_code == 403, response.text
+    assert (response.json()["error"], response.json()["field"]) == ("lot_not_held", "parentID")
+    capture_chain(world, parties)
+    lot = _lot_json(world)
+    assert lot["complete"], lot["findings"]
+    assert lot["verification"]["allVerified"]
+
+
+def _post_document(world: World, actor: Actor, events: list[Any]) -> dict[str, Any]:
+    body = actor.envelope("epcis-event", sub_document(events))
+    response = world.client.post("/capture", json=body, headers=actor.headers)
+    assert response.status_code == 202, response.text
+    return dict(world.client.get(response.headers["Location"], headers=actor.headers).json())
+
+
 def test_signed_event_of_a_party_outside_the_custody_chain_is_refused(
     world: World, parties: TraceParties
 ) -> None:
