@@ -24,10 +24,12 @@ could say who may record it.
 
 Lots: who may add events to a lot (a class ``01/<gtin>/10/<lot>``, an instance of
 it, or a container the lot is packed into, also as the parent of a packing or an
-unpacking). Each lot an event touches is judged
-on its own, against the lot's *accepted* events (those stored and linked to it,
-including earlier events of the same capture); a capture naming a lot the party
-may not touch is refused (403, ``lot_not_held``, naming the lot and the reason).
+unpacking). Each lot an event touches is judged on its own, against the lot's
+*accepted* events (those stored and linked to it, including earlier events of
+the same capture); a capture naming a lot the party may not touch is refused
+(403, ``lot_not_held``, naming the lot and the reason). Unsigned events are
+accepted events too (their recorder is known by its API key), but they never
+count as verified provenance (:mod:`api.services.trace.lots`).
 
 =====================  ==================================================================
 grant                  the capturing party ...
@@ -42,7 +44,7 @@ custody                is named by an accepted event of the lot: one of its regi
                        event of the lot itself (it held it then)
 location               records the event at one of its registered GLNs, and the lot
                        has already been at one of its GLNs (an accepted event's
-                       bizLocation or readPoint) or was sent to one
+                       bizLocation or readPoint; sent to one is custody)
 inspector              holds the inspector role and records an observation step
                        (inspecting, sampling, sensor_reporting) of a lot with accepted
                        events, as inspectors may recall any lot; such observations move no
