@@ -86,7 +86,7 @@ def lot_custody(session: Session, lot: LotRef) -> LotCustody:
 def _stored_event(row: TraceEventRecord) -> Event | None:
     try:
         return parse_event(json.loads(row.event_json), context=json.loads(row.context_json))
-    except (ValueError, TypeError, InvalidEvent):
+    except (ValueError, TypeError, AttributeError, InvalidEvent):
         return None  # an unreadable row vouches for nobody
 
 
