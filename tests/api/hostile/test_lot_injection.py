@@ -274,6 +274,20 @@ def test_party_at_a_registered_location_of_the_chain_may_record(
     assert refused.json()["error"] == "lot_not_held"
 
 
+def test_an_event_of_several_lots_is_refused_for_the_one_the_party_never_held(
+    world: World, parties: TraceParties
+) -> None:
+    capture_chain(world, parties)
+    other = f"https://id.gs1.org/01/{IDS.gtin}/10/NOTHELD1"
+    both = _event("shipping", IDS.port, hours=50)
+    both["quantityList"].append({"epcClass": other})
+    response = _post(world, parties.logistics, both, signed=True)
+    assert response.status_code == 403, response.text
+    assert "lot NOTHELD1" in response.json()["message"]
+    alone = _post(world, parties.logistics, _event("shipping", IDS.port, hours=50), signed=True)
+    assert alone.status_code == 201, alone.text  # the lot it holds, on its own, is fine
+
+
 def test_nobody_but_the_brand_owner_may_start_a_lot(world: World, parties: TraceParties) -> None:
     lot = f"https://id.gs1.org/01/{IDS.gtin}/10/FRESH1"
     response = _post(world, parties.logistics, _event("shipping", IDS.port, what=lot), signed=True)
