@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from traceability.signing.registry_ids import is_valid_uscc
@@ -119,8 +119,18 @@ class KeyCreate(ApiModel):
 
     key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=["ebp-2026-01"])
     alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
-    public_key: str = Field(min_length=16, max_length=4096, examples=["MCowBQYDK2VwAyEA..."])
-    valid_from: datetime | None = None
+    public_key: str = Field(
+        min_length=16,
+        max_length=4096,
+        examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+        description="base64url of the raw key (Ed25519) or SEC1 point (ES256, ES256K, SM2); "
+        "stored in its canonical form (an uncompressed point).",
+    )
+    valid_from: datetime | None = Field(
+        default=None,
+        description="When the key starts to sign: by default its registration; may be later, "
+        "never earlier (422). Documents issued before it are refused.",
+    )
 
 
 class KeyRevoke(ApiModel):
@@ -247,6 +257,11 @@ class VerdictPublic(ApiModel):
     status: Literal["match", "mismatch", "pending"]
     missing: list[str] = []
     failures: list[RuleFailurePublic] = []
+    documents: dict[str, str] = Field(
+        default={},
+        description="Content hash of each document the verdict judged, by kind: the verdict "
+        "hash commits to them, and so does every release, settlement and financing naming it.",
+    )
     verdict_hash: str | None = None
     anchored: bool = False
 
@@ -348,38 +363,77 @@ class SignedAuthorization(ApiModel):
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65 bytes r‖s‖v.")
 
 
+def _lower_hex64_list(value: list[str], name: str) -> list[str]:
+    for index, item in enumerate(value):
+        if len(item) != 64 or any(c not in "0123456789abcdef" for c in item):
+            raise ValueError(f"{name}[{index}] is not 64 lower-case hex digits")
+    return value
+
+
 class SignedRelease(SignedAuthorization):
-    """Customs' signed release of a batch of trades (the root of their Merkle tree)."""
+    """Customs' signed release of a batch of trades, each on the verdict customs judged (the
+    root of the Merkle tree of their trade-verdict keys, as ``sandan authorize release``
+    signs it)."""
 
     trade_ids: list[str] = Field(min_length=1, max_length=1000, description="In relay order.")
+    verdict_hashes: list[str] = Field(
+        min_length=1,
+        max_length=1000,
+        description="The verdict each trade is released on, in the order of tradeIds.",
+    )
     proof_flags: list[bool] = Field(max_length=1000)
 
     @field_validator("trade_ids")
     @classmethod
     def _check_ids(cls, value: list[str]) -> list[str]:
-        for index, trade_id in enumerate(value):
-            if len(trade_id) != 64 or any(c not in "0123456789abcdef" for c in trade_id):
-                raise ValueError(f"tradeIds[{index}] is not 64 lower-case hex digits")
-        return value
+        return _lower_hex64_list(value, "tradeIds")
+
+    @field_validator("verdict_hashes")
+    @classmethod
+    def _check_verdicts(cls, value: list[str]) -> list[str]:
+        return _lower_hex64_list(value, "verdictHashes")
+
+    @model_validator(mode="after")
+    def _check_pairs(self) -> SignedRelease:
+        if len(self.verdict_hashes) != len(self.trade_ids):
+            raise ValueError("verdictHashes must name one verdict per trade in tradeIds")
+        return self
 
 
 class SignedSettlement(SignedAuthorization):
     """A bank's signed settlement confirmation: ``settlementRef`` is the 32-byte hash it
-    signed (sha256 of its own reference)."""
+    signed (sha256 of its own reference), ``verdictHash`` the verdict the trade was released
+    on."""
 
+    verdict_hash: str = Field(pattern=HEX32)
     settlement_ref: str = Field(pattern=HEX32)
 
 
 class SignedFinancing(SignedAuthorization):
-    """A bank's signed financing registration: ``termsHash`` is the hash of its terms."""
+    """A bank's signed financing registration: ``termsHash`` is the hash of its terms,
+    ``verdictHash`` the verdict it lends on."""
 
+    verdict_hash: str = Field(pattern=HEX32)
     terms_hash: str = Field(pattern=HEX32)
+
+
+class ReleaseCreate(ApiModel):
+    """Customs releases a trade; naming the verdict it judged makes the release refused (409)
+    if the trade's documents, and so its verdict, changed since customs looked."""
+
+    verdict_hash: str | None = Field(default=None, pattern=HEX32)
 
 
 class SettlementCreate(ApiModel):
     """A bank confirms it settled foreign exchange for a released trade."""
 
     settlement_ref: str = Field(min_length=1, max_length=128, examples=["FX-2026-000123"])
+    verdict_hash: str | None = Field(
+        default=None,
+        pattern=HEX32,
+        description="The verdict the bank checked (its bundle's); refused (409) if it is not "
+        "the one the trade was released on.",
+    )
 
 
 class FinancingCreate(ApiModel):
@@ -387,6 +441,12 @@ class FinancingCreate(ApiModel):
 
     terms: dict[str, Any] = Field(
         examples=[{"amount": "150000.00", "currency": "CNY", "rate": "0.0385", "days": 90}]
+    )
+    verdict_hash: str | None = Field(
+        default=None,
+        pattern=HEX32,
+        description="The verdict the bank lends on; refused (409) if the trade's verdict "
+        "changed since.",
     )
 
 

@@ -57,6 +57,7 @@ contract PartyRegistry is IPartyRegistry, AccessControl, Multicall {
     mapping(bytes32 partyId => mapping(uint8 role => RoleSpan)) private _spans;
     mapping(bytes32 keyHash => KeyEntry) private _keys;
     mapping(address account => AccountEntry) private _accounts;
+    mapping(bytes32 publicKeyHash => bytes32 keyHash) private _keyOfPublicKey;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants `REGISTRAR_ROLE`.
     constructor() {
@@ -116,8 +117,11 @@ contract PartyRegistry is IPartyRegistry, AccessControl, Multicall {
         _requireParty(partyId);
         if (_keys[keyHash].validFromBlock != 0) revert PartyRegistryKeyAlreadyRegistered(keyHash);
         if (alg == 0 || alg > uint8(type(KeyAlgorithm).max)) revert PartyRegistryUnknownAlgorithm(alg);
-        _keys[keyHash] =
-            KeyEntry(partyId, keccak256(bytes(publicKey)), KeyAlgorithm(alg), uint64(block.number), 0, 0);
+        bytes32 publicKeyHash = keccak256(bytes(publicKey));
+        bytes32 holder = _keyOfPublicKey[publicKeyHash];
+        if (holder != bytes32(0)) revert PartyRegistryPublicKeyTaken(publicKeyHash, holder);
+        _keyOfPublicKey[publicKeyHash] = keyHash;
+        _keys[keyHash] = KeyEntry(partyId, publicKeyHash, KeyAlgorithm(alg), uint64(block.number), 0, 0);
         emit KeyAdded(partyId, keyHash, alg, publicKey);
     }
 

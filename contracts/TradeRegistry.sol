@@ -111,25 +111,36 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc ITradeRegistry
-    function release(bytes32 tradeId) external onlyRole(CUSTOMS_ROLE) {
-        _release(tradeId, msg.sender);
+    function release(bytes32 tradeId, bytes32 verdictHash) external onlyRole(CUSTOMS_ROLE) {
+        _release(tradeId, verdictHash, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
-    function releaseBatch(bytes32[] calldata tradeIds) external onlyRole(CUSTOMS_ROLE) {
-        for (uint256 i = 0; i < tradeIds.length; ++i) {
-            _release(tradeIds[i], msg.sender);
+    function releaseBatch(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes)
+        external
+        onlyRole(CUSTOMS_ROLE)
+    {
+        uint256 count = tradeIds.length;
+        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
+        for (uint256 i = 0; i < count; ++i) {
+            _release(tradeIds[i], verdictHashes[i], msg.sender);
         }
     }
 
     /// @inheritdoc ITradeRegistry
-    function confirmSettlement(bytes32 tradeId, bytes32 settlementRef) external onlyRole(BANK_ROLE) {
-        _confirmSettlement(tradeId, settlementRef, msg.sender);
+    function confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef)
+        external
+        onlyRole(BANK_ROLE)
+    {
+        _confirmSettlement(tradeId, verdictHash, settlementRef, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
-    function registerFinancing(bytes32 tradeId, bytes32 termsHash) external onlyRole(BANK_ROLE) {
-        _registerFinancing(tradeId, termsHash, msg.sender);
+    function registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash)
+        external
+        onlyRole(BANK_ROLE)
+    {
+        _registerFinancing(tradeId, verdictHash, termsHash, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -141,16 +152,17 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     function releaseWithSig(
         address signer,
         bytes32[] calldata tradeIds,
+        bytes32[] calldata verdictHashes,
         bool[] calldata proofFlags,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
-        bytes32 tradesRoot = _tradesRoot(tradeIds, proofFlags);
+        bytes32 tradesRoot = _tradesRoot(tradeIds, verdictHashes, proofFlags);
         _authorize(signer, AuthorizationAction.Release, tradesRoot, bytes32(0), nonce, deadline, signature);
         _checkRole(CUSTOMS_ROLE, signer);
         for (uint256 i = 0; i < tradeIds.length; ++i) {
-            _release(tradeIds[i], signer);
+            _release(tradeIds[i], verdictHashes[i], signer);
         }
     }
 
@@ -158,30 +170,32 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     function confirmSettlementWithSig(
         address signer,
         bytes32 tradeId,
+        bytes32 verdictHash,
         bytes32 settlementRef,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
-        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
+        bytes32 tradesRoot = StandardLeaf.hash(_tradeVerdictKey(tradeId, verdictHash));
         _authorize(signer, AuthorizationAction.ConfirmSettlement, tradesRoot, settlementRef, nonce, deadline, signature);
         _checkRole(BANK_ROLE, signer);
-        _confirmSettlement(tradeId, settlementRef, signer);
+        _confirmSettlement(tradeId, verdictHash, settlementRef, signer);
     }
 
     /// @inheritdoc ITradeRegistry
     function registerFinancingWithSig(
         address signer,
         bytes32 tradeId,
+        bytes32 verdictHash,
         bytes32 termsHash,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
-        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
+        bytes32 tradesRoot = StandardLeaf.hash(_tradeVerdictKey(tradeId, verdictHash));
         _authorize(signer, AuthorizationAction.RegisterFinancing, tradesRoot, termsHash, nonce, deadline, signature);
         _checkRole(BANK_ROLE, signer);
-        _registerFinancing(tradeId, termsHash, signer);
+        _registerFinancing(tradeId, verdictHash, termsHash, signer);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -195,6 +209,11 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         bytes32 tradesRoot = StandardLeaf.hash(tradeId);
         _authorize(signer, AuthorizationAction.DischargeFinancing, tradesRoot, bytes32(0), nonce, deadline, signature);
         _dischargeFinancing(tradeId, signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) external pure returns (bytes32) {
+        return _tradeVerdictKey(tradeId, verdictHash);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -261,6 +280,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         if (verdictHash == bytes32(0)) revert TradeRegistryZeroVerdictHash(tradeId);
         TradeEntry storage trade = _trades[tradeId];
         if (trade.releasedBlock != 0) revert TradeRegistryTradeAlreadyReleased(tradeId, trade.releasedBlock);
+        if (trade.financier != address(0)) revert TradeRegistryTradeFinanced(tradeId, trade.financier);
         uint32 verdictCount = trade.verdictCount + 1;
         trade.verdictHash = verdictHash;
         trade.matched = matched;
@@ -269,33 +289,43 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         emit VerdictRecorded(tradeId, verdictHash, matched, verdictCount);
     }
 
-    function _release(bytes32 tradeId, address customs) private {
+    function _release(bytes32 tradeId, bytes32 verdictHash, address customs) private {
         TradeEntry storage trade = _requireKnownTrade(tradeId);
         if (trade.releasedBlock != 0) revert TradeRegistryTradeAlreadyReleased(tradeId, trade.releasedBlock);
+        _requireVerdict(trade, tradeId, verdictHash);
         if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
         trade.releasedBlock = uint64(block.number);
-        emit TradeReleased(tradeId, customs);
+        emit TradeReleased(tradeId, verdictHash, customs);
     }
 
-    function _confirmSettlement(bytes32 tradeId, bytes32 settlementRef, address bank) private {
+    function _confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef, address bank) private {
         if (settlementRef == bytes32(0)) revert TradeRegistryZeroSettlementRef(tradeId);
         TradeEntry storage trade = _trades[tradeId];
         if (trade.releasedBlock == 0) revert TradeRegistryTradeNotReleased(tradeId);
         if (trade.settledBlock != 0) revert TradeRegistrySettlementAlreadyConfirmed(tradeId, trade.settlementRef);
+        // A released trade's verdict is final, so this names the verdict customs released on.
+        _requireVerdict(trade, tradeId, verdictHash);
         trade.settledBlock = uint64(block.number);
         trade.settlementRef = settlementRef;
-        emit SettlementConfirmed(tradeId, settlementRef, bank);
+        emit SettlementConfirmed(tradeId, verdictHash, settlementRef, bank);
     }
 
-    function _registerFinancing(bytes32 tradeId, bytes32 termsHash, address financier) private {
+    function _registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash, address financier)
+        private
+    {
         if (termsHash == bytes32(0)) revert TradeRegistryZeroTermsHash(tradeId);
         TradeEntry storage trade = _requireKnownTrade(tradeId);
         if (trade.financier != address(0)) revert TradeRegistryAlreadyFinanced(tradeId, trade.financier);
+        _requireVerdict(trade, tradeId, verdictHash);
         if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
         trade.financier = financier;
         trade.financedBlock = uint64(block.number);
         trade.financingTerms = termsHash;
-        emit FinancingRegistered(tradeId, financier, termsHash);
+        emit FinancingRegistered(tradeId, verdictHash, financier, termsHash);
+    }
+
+    function _requireVerdict(TradeEntry storage trade, bytes32 tradeId, bytes32 verdictHash) private view {
+        if (trade.verdictHash != verdictHash) revert TradeRegistryVerdictChanged(tradeId, trade.verdictHash, verdictHash);
     }
 
     function _dischargeFinancing(bytes32 tradeId, address caller) private {
@@ -328,14 +358,25 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         _useCheckedNonce(signer, nonce);
     }
 
-    /// @dev The root that `tradeIds` alone rebuild along `proofFlags`: with no proof hashes
-    /// allowed, a relayer can submit the whole signed set only, never a subset of it.
-    function _tradesRoot(bytes32[] calldata tradeIds, bool[] calldata proofFlags) private pure returns (bytes32) {
-        bytes32[] memory leaves = new bytes32[](tradeIds.length);
-        for (uint256 i = 0; i < tradeIds.length; ++i) {
-            leaves[i] = StandardLeaf.hash(tradeIds[i]);
+    /// @dev The root that the pairs of `tradeIds` and `verdictHashes` alone rebuild along
+    /// `proofFlags`: with no proof hashes allowed, a relayer can submit the whole signed set only,
+    /// never a subset of it, and never another verdict than the one signed.
+    function _tradesRoot(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes, bool[] calldata proofFlags)
+        private
+        pure
+        returns (bytes32)
+    {
+        uint256 count = tradeIds.length;
+        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
+        bytes32[] memory leaves = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            leaves[i] = StandardLeaf.hash(_tradeVerdictKey(tradeIds[i], verdictHashes[i]));
         }
         return MerkleProof.processMultiProof(new bytes32[](0), proofFlags, leaves);
+    }
+
+    function _tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(tradeId, verdictHash));
     }
 
     function _requireKnownTrade(bytes32 tradeId) private view returns (TradeEntry storage trade) {

@@ -167,49 +167,84 @@ class TradeRegistryClient(RegistryClient):
         """Record several verdicts in one transaction (ANCHORER_ROLE)."""
         return self.wait_for_receipt(self.send_record_verdicts(trade_ids, verdict_hashes, matched))
 
-    def send_release(self, trade_id: Bytes32Like, *, gas: int | None = None) -> TxHash:
+    def send_release(
+        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, *, gas: int | None = None
+    ) -> TxHash:
         """Send ``release``; return the transaction hash without waiting."""
-        return self._tx.send(self._fn.release(bytes32(trade_id, "trade_id")), gas=gas)
+        fn = self._fn.release(bytes32(trade_id, "trade_id"), bytes32(verdict_hash, "verdict_hash"))
+        return self._tx.send(fn, gas=gas)
 
-    def release(self, trade_id: Bytes32Like) -> TxResult:
-        """Release a matched trade (CUSTOMS_ROLE)."""
-        return self.wait_for_receipt(self.send_release(trade_id))
+    def release(self, trade_id: Bytes32Like, verdict_hash: Bytes32Like) -> TxResult:
+        """Release a matched trade on the verdict customs judged (CUSTOMS_ROLE)."""
+        return self.wait_for_receipt(self.send_release(trade_id, verdict_hash))
 
     def send_release_batch(
-        self, trade_ids: Sequence[Bytes32Like], *, gas: int | None = None
+        self,
+        trade_ids: Sequence[Bytes32Like],
+        verdict_hashes: Sequence[Bytes32Like],
+        *,
+        gas: int | None = None,
     ) -> TxHash:
         """Send ``releaseBatch``; return the transaction hash without waiting."""
-        return self._tx.send(self._fn.releaseBatch(bytes32_list(trade_ids, "trade_ids")), gas=gas)
+        fn = self._fn.releaseBatch(
+            bytes32_list(trade_ids, "trade_ids"), bytes32_list(verdict_hashes, "verdict_hashes")
+        )
+        return self._tx.send(fn, gas=gas)
 
-    def release_batch(self, trade_ids: Sequence[Bytes32Like]) -> TxResult:
-        """Release several matched trades in one transaction (CUSTOMS_ROLE)."""
-        return self.wait_for_receipt(self.send_release_batch(trade_ids))
+    def release_batch(
+        self, trade_ids: Sequence[Bytes32Like], verdict_hashes: Sequence[Bytes32Like]
+    ) -> TxResult:
+        """Release several matched trades, each on its verdict, in one transaction."""
+        return self.wait_for_receipt(self.send_release_batch(trade_ids, verdict_hashes))
 
     def send_confirm_settlement(
-        self, trade_id: Bytes32Like, settlement_ref: Bytes32Like, *, gas: int | None = None
+        self,
+        trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
+        settlement_ref: Bytes32Like,
+        *,
+        gas: int | None = None,
     ) -> TxHash:
         """Send ``confirmSettlement``; return the transaction hash without waiting."""
         fn = self._fn.confirmSettlement(
-            bytes32(trade_id, "trade_id"), bytes32(settlement_ref, "settlement_ref")
+            bytes32(trade_id, "trade_id"),
+            bytes32(verdict_hash, "verdict_hash"),
+            bytes32(settlement_ref, "settlement_ref"),
         )
         return self._tx.send(fn, gas=gas)
 
-    def confirm_settlement(self, trade_id: Bytes32Like, settlement_ref: Bytes32Like) -> TxResult:
-        """Confirm a released trade's settlement, once (BANK_ROLE)."""
-        return self.wait_for_receipt(self.send_confirm_settlement(trade_id, settlement_ref))
+    def confirm_settlement(
+        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, settlement_ref: Bytes32Like
+    ) -> TxResult:
+        """Confirm a released trade's settlement, once, naming its verdict (BANK_ROLE)."""
+        return self.wait_for_receipt(
+            self.send_confirm_settlement(trade_id, verdict_hash, settlement_ref)
+        )
 
     def send_register_financing(
-        self, trade_id: Bytes32Like, terms_hash: Bytes32Like, *, gas: int | None = None
+        self,
+        trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
+        terms_hash: Bytes32Like,
+        *,
+        gas: int | None = None,
     ) -> TxHash:
         """Send ``registerFinancing``; return the transaction hash without waiting."""
         fn = self._fn.registerFinancing(
-            bytes32(trade_id, "trade_id"), bytes32(terms_hash, "terms_hash")
+            bytes32(trade_id, "trade_id"),
+            bytes32(verdict_hash, "verdict_hash"),
+            bytes32(terms_hash, "terms_hash"),
         )
         return self._tx.send(fn, gas=gas)
 
-    def register_financing(self, trade_id: Bytes32Like, terms_hash: Bytes32Like) -> TxResult:
-        """Register financing of a matched trade; refused while another is open (BANK_ROLE)."""
-        return self.wait_for_receipt(self.send_register_financing(trade_id, terms_hash))
+    def register_financing(
+        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, terms_hash: Bytes32Like
+    ) -> TxResult:
+        """Register financing of a matched trade on its current verdict; refused while another
+        is open (BANK_ROLE)."""
+        return self.wait_for_receipt(
+            self.send_register_financing(trade_id, verdict_hash, terms_hash)
+        )
 
     def send_discharge_financing(self, trade_id: Bytes32Like, *, gas: int | None = None) -> TxHash:
         """Send ``dischargeFinancing``; return the transaction hash without waiting."""
@@ -225,6 +260,7 @@ class TradeRegistryClient(RegistryClient):
         self,
         signer: str,
         trade_ids: Sequence[Bytes32Like],
+        verdict_hashes: Sequence[Bytes32Like],
         proof_flags: Sequence[bool],
         nonce: int,
         deadline: int,
@@ -236,6 +272,7 @@ class TradeRegistryClient(RegistryClient):
         fn = self._fn.releaseWithSig(
             _convert.address(signer, "signer"),
             bytes32_list(trade_ids, "trade_ids"),
+            bytes32_list(verdict_hashes, "verdict_hashes"),
             [bool(flag) for flag in proof_flags],
             nonce,
             deadline,
@@ -247,20 +284,25 @@ class TradeRegistryClient(RegistryClient):
         self,
         signer: str,
         trade_ids: Sequence[Bytes32Like],
+        verdict_hashes: Sequence[Bytes32Like],
         proof_flags: Sequence[bool],
         nonce: int,
         deadline: int,
         signature: bytes | str,
     ) -> TxResult:
-        """Release trades for customs ``signer``, who signed their multiproof order's root."""
+        """Release trades on their verdicts for customs ``signer``, who signed the root of
+        their trade-verdict keys in this multiproof order."""
         return self.wait_for_receipt(
-            self.send_release_with_sig(signer, trade_ids, proof_flags, nonce, deadline, signature)
+            self.send_release_with_sig(
+                signer, trade_ids, verdict_hashes, proof_flags, nonce, deadline, signature
+            )
         )
 
     def send_confirm_settlement_with_sig(
         self,
         signer: str,
         trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
         settlement_ref: Bytes32Like,
         nonce: int,
         deadline: int,
@@ -272,6 +314,7 @@ class TradeRegistryClient(RegistryClient):
         fn = self._fn.confirmSettlementWithSig(
             _convert.address(signer, "signer"),
             bytes32(trade_id, "trade_id"),
+            bytes32(verdict_hash, "verdict_hash"),
             bytes32(settlement_ref, "settlement_ref"),
             nonce,
             deadline,
@@ -283,6 +326,7 @@ class TradeRegistryClient(RegistryClient):
         self,
         signer: str,
         trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
         settlement_ref: Bytes32Like,
         nonce: int,
         deadline: int,
@@ -291,7 +335,7 @@ class TradeRegistryClient(RegistryClient):
         """Confirm a settlement for bank ``signer``, on its signed authorization."""
         return self.wait_for_receipt(
             self.send_confirm_settlement_with_sig(
-                signer, trade_id, settlement_ref, nonce, deadline, signature
+                signer, trade_id, verdict_hash, settlement_ref, nonce, deadline, signature
             )
         )
 
@@ -299,6 +343,7 @@ class TradeRegistryClient(RegistryClient):
         self,
         signer: str,
         trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
         terms_hash: Bytes32Like,
         nonce: int,
         deadline: int,
@@ -310,6 +355,7 @@ class TradeRegistryClient(RegistryClient):
         fn = self._fn.registerFinancingWithSig(
             _convert.address(signer, "signer"),
             bytes32(trade_id, "trade_id"),
+            bytes32(verdict_hash, "verdict_hash"),
             bytes32(terms_hash, "terms_hash"),
             nonce,
             deadline,
@@ -321,6 +367,7 @@ class TradeRegistryClient(RegistryClient):
         self,
         signer: str,
         trade_id: Bytes32Like,
+        verdict_hash: Bytes32Like,
         terms_hash: Bytes32Like,
         nonce: int,
         deadline: int,
@@ -329,7 +376,7 @@ class TradeRegistryClient(RegistryClient):
         """Register bank ``signer``'s financing of a trade, on its signed authorization."""
         return self.wait_for_receipt(
             self.send_register_financing_with_sig(
-                signer, trade_id, terms_hash, nonce, deadline, signature
+                signer, trade_id, verdict_hash, terms_hash, nonce, deadline, signature
             )
         )
 
@@ -368,6 +415,14 @@ class TradeRegistryClient(RegistryClient):
     def domain_separator(self) -> Bytes32:
         """The registry's EIP-712 domain separator on this chain."""
         return bytes32(self._tx.call(self._fn.DOMAIN_SEPARATOR()))
+
+    def trade_verdict_key(self, trade_id: Bytes32Like, verdict_hash: Bytes32Like) -> Bytes32:
+        """``tradeVerdictKey``: the value a release, settlement or financing authorization
+        signs the leaf of (the contract's own encoding, to check another one against)."""
+        fn = self._fn.tradeVerdictKey(
+            bytes32(trade_id, "trade_id"), bytes32(verdict_hash, "verdict_hash")
+        )
+        return bytes32(self._tx.call(fn))
 
     def trade_of(self, trade_id: Bytes32Like) -> TradeRecord:
         """Return the full record of a trade (state NONE when unknown)."""

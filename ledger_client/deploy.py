@@ -127,6 +127,17 @@ class Deployment:
                 raise DeploymentError(
                     f"no {contract.name} code at {contract.address}: the chain was reset; redeploy"
                 )
+        # Code from other sources answers with another ABI: calls would revert as unknown
+        # selectors or, worse, mean something else. Say so before anything is sent.
+        current = load_artifacts()
+        for contract in self.contracts.values():
+            built = current.get(contract.name)
+            if built is not None and built.source_hash != contract.source_hash:
+                raise DeploymentError(
+                    f"{contract.name} at {contract.address} was deployed from other contract "
+                    f"sources ({contract.source_hash}) than this sandan's ({built.source_hash}); "
+                    "redeploy with `sandan deploy`"
+                )
 
 
 def deploy_registries(

@@ -103,6 +103,7 @@ class TradeReleased:
     """Customs released a trade (TradeRegistry)."""
 
     trade_id: Bytes32
+    verdict_hash: Bytes32
     customs: Address
     log: LogPosition | None = _LOG
 
@@ -112,6 +113,7 @@ class SettlementConfirmed:
     """A bank confirmed a trade's settlement (TradeRegistry)."""
 
     trade_id: Bytes32
+    verdict_hash: Bytes32
     settlement_ref: Bytes32
     bank: Address
     log: LogPosition | None = _LOG
@@ -122,6 +124,7 @@ class FinancingRegistered:
     """A bank registered financing of a trade (TradeRegistry)."""
 
     trade_id: Bytes32
+    verdict_hash: Bytes32
     financier: Address
     terms_hash: Bytes32
     log: LogPosition | None = _LOG

@@ -55,8 +55,10 @@ def _party_steps(w3: Web3, deployment: Deployment, admin: LocalAccount, account:
     for i in range(MULTICALL_PARTIES):
         code = f"PARTY{i}"
         batch.append(party.encode_register_party(keccak(text=code), code, _h(code), 1 << 2))
+        # One public key names one signer: each party its own (same length, same gas).
+        public_key = _PUBLIC_KEY[:-4] + f"{i:04d}"
         batch.append(
-            party.encode_add_key(keccak(text=code), keccak(text=f"{code}#k1"), 1, _PUBLIC_KEY)
+            party.encode_add_key(keccak(text=code), keccak(text=f"{code}#k1"), 1, public_key)
         )
     return [
         ("registerParty", lambda: party.register_party(acme, "ACME", _h("record"), 1), 1),
@@ -94,16 +96,20 @@ def measure_gas(
         ("revokeDocument", lambda: trade.revoke_document(_h("d1"), "issued in error"), 1),
         ("supersedeDocument", lambda: trade.supersede_document(_h("d2"), _h("d3"), "amended"), 1),
         ("recordVerdict", lambda: trade.record_verdict(_h("t"), _h("v"), True), 1),
-        ("release", lambda: as_customs.release(_h("t")), 1),
-        ("confirmSettlement", lambda: as_bank.confirm_settlement(_h("t"), _h("ref")), 1),
-        ("registerFinancing", lambda: as_bank.register_financing(_h("t"), _h("terms")), 1),
+        ("release", lambda: as_customs.release(_h("t"), _h("v")), 1),
+        (
+            "confirmSettlement",
+            lambda: as_bank.confirm_settlement(_h("t"), _h("v"), _h("ref")),
+            1,
+        ),
+        ("registerFinancing", lambda: as_bank.register_financing(_h("t"), _h("v"), _h("terms")), 1),
         ("dischargeFinancing", lambda: as_bank.discharge_financing(_h("t")), 1),
         (
             "recordVerdicts",
             lambda: trade.record_verdicts(ids, verdicts, [True] * len(ids)),
             len(ids),
         ),
-        ("releaseBatch", lambda: as_customs.release_batch(ids), len(ids)),
+        ("releaseBatch", lambda: as_customs.release_batch(ids, verdicts), len(ids)),
         ("anchorLotBatch", lambda: trace.anchor_lot_batch(_h("lot"), _h("r"), 100, _h("b")), 100),
         ("recallLot", lambda: as_inspector.recall_lot(_h("lot"), "contamination"), 1),
         ("clearRecall", lambda: as_inspector.clear_recall(_h("lot"), "retest negative"), 1),

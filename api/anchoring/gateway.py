@@ -273,19 +273,21 @@ class LedgerGateway:
     def _as(self, account: LocalAccount) -> TradeRegistryClient:
         return TradeRegistryClient(self.w3, self.trade.address, account, confirmations=1)
 
-    def release(self, trade_id: bytes, account: LocalAccount) -> TxResult:
-        """Customs releases a trade."""
-        return self._as(account).release(trade_id)
+    def release(self, trade_id: bytes, verdict_hash: bytes, account: LocalAccount) -> TxResult:
+        """Customs releases a trade on the verdict it judged."""
+        return self._as(account).release(trade_id, verdict_hash)
 
     def confirm_settlement(
-        self, trade_id: bytes, reference: bytes, account: LocalAccount
+        self, trade_id: bytes, verdict_hash: bytes, reference: bytes, account: LocalAccount
     ) -> TxResult:
-        """A bank confirms settlement."""
-        return self._as(account).confirm_settlement(trade_id, reference)
+        """A bank confirms settlement of a trade released on ``verdict_hash``."""
+        return self._as(account).confirm_settlement(trade_id, verdict_hash, reference)
 
-    def register_financing(self, trade_id: bytes, terms: bytes, account: LocalAccount) -> TxResult:
-        """A bank registers financing."""
-        return self._as(account).register_financing(trade_id, terms)
+    def register_financing(
+        self, trade_id: bytes, verdict_hash: bytes, terms: bytes, account: LocalAccount
+    ) -> TxResult:
+        """A bank registers financing of a trade, judged on ``verdict_hash``."""
+        return self._as(account).register_financing(trade_id, verdict_hash, terms)
 
     def discharge_financing(self, trade_id: bytes, account: LocalAccount) -> TxResult:
         """A bank discharges its financing."""

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -76,13 +76,18 @@ def _documents(tag: str, index: int) -> dict[str, dict[str, object]]:
     }
 
 
+#: How far ahead of signing presigned envelopes are dated. Keys are valid from their
+#: registration, which comes after presigning; the bench service allows an hour's clock skew.
+PRESIGN_LEAD = timedelta(minutes=50)
+
+
 def sign_range(
     parties: Sequence[BenchParty], tag: str, start: int, stop: int
 ) -> dict[str, list[bytes]]:
     """NDJSON lines of trades ``start``..``stop``, grouped by signing party code."""
     keys = {p.doc_type: (p, p.signing_key()) for p in parties}
     lines: dict[str, list[bytes]] = {p.code: [] for p in parties}
-    issued_at = datetime.now(UTC)
+    issued_at = datetime.now(UTC) + PRESIGN_LEAD
     for index in range(start, stop):
         for doc_type, document in _documents(tag, index).items():
             party, key = keys[doc_type]

@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -166,8 +165,6 @@ def register_parties(base_url: str, parties: Sequence[BenchParty]) -> dict[str, 
                 "keyId": party.key_id,
                 "alg": "Ed25519",
                 "publicKey": party.public_key,
-                # Envelopes are signed before the run, so the key must predate them.
-                "validFrom": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
             }
             headers = {"Authorization": f"Bearer {api_key}"}
             client.post(

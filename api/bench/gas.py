@@ -115,12 +115,14 @@ def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
     admin, customs = chain.accounts[0], chain.accounts[2]
     anchorer = _anchorer(ctx)
     ids = [_digest(f"bench-sig-trade-{count}-{i}") for i in range(count)]
-    anchorer.record_verdicts(ids, [_digest(f"v{i}") for i in range(count)], [True] * count)
+    verdicts = [_digest(f"v{i}") for i in range(count)]
+    anchorer.record_verdicts(ids, verdicts, [True] * count)
     deadline = chain.w3.eth.get_block("latest")["timestamp"] + 3600
     prepared = prepare_authorization(
         AuthorizationAction.RELEASE,
         ids,
         None,
+        verdict_hashes=verdicts,
         nonce=anchorer.nonces(customs.address),
         deadline=deadline,
         chain_id=chain.w3.eth.chain_id,
@@ -131,6 +133,7 @@ def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
     result = relayer.release_with_sig(
         customs.address,
         prepared.trade_ids,
+        prepared.verdict_hashes,
         prepared.proof_flags,
         prepared.nonce,
         deadline,

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from api.bench._clients import post_all
-from api.bench._documents import BenchParty, bench_parties, presign, write_batches
+from api.bench._documents import PRESIGN_LEAD, BenchParty, bench_parties, presign, write_batches
 from api.bench._service import ServiceEnv, register_parties, start_api
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, at_least, skipped
@@ -60,7 +60,7 @@ def verify_limit(parties: Sequence[BenchParty], lines: Sequence[bytes], seconds:
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for envelope in envelopes[:500]:
-            verify_envelope(envelope, directory, now=now)
+            verify_envelope(envelope, directory, now=now, max_clock_skew=2 * PRESIGN_LEAD)
         done += min(500, len(envelopes))
     rate = done / (time.perf_counter() - start)
     notes = "single core: envelope parse + RFC 8785 canonical bytes + Ed25519 verify"

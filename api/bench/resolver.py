@@ -75,7 +75,6 @@ def _register_trace_parties(
             "keyId": f"{code}-k1",
             "alg": alg.value,
             "publicKey": key.public_key,
-            "validFrom": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
         }
         client.post(f"/parties/{code}/keys", json=key_body, headers=auth).raise_for_status()
         glns = {"glns": [getattr(ids, place) for place in places]}

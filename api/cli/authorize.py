@@ -69,9 +69,24 @@ class _Options:
     rpc_url: str | None
 
 
+Verdict = Annotated[
+    str,
+    typer.Option(
+        "--verdict",
+        help="The trade's verdict hash (64 hex) you judged: the chain refuses the step if the "
+        "trade's verdict, and so its documents, are no longer those.",
+    ),
+]
+
+
 def release(
-    trade_ids: Annotated[
-        list[str], typer.Argument(help="Trade ids (64 hex: sha-256 of ebpCode/orderNo).")
+    trades: Annotated[
+        list[str],
+        typer.Argument(
+            help="TRADE_ID:VERDICT_HASH pairs (64 hex each): each trade and the verdict you "
+            "release it on (GET /trades/{id} shows verdictHash).",
+            metavar="TRADE_ID:VERDICT_HASH...",
+        ),
     ],
     key_file: KeyFile,
     nonce: Nonce = None,
@@ -84,12 +99,20 @@ def release(
     from ledger_client import AuthorizationAction
 
     options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
-    _authorize(AuthorizationAction.RELEASE, trade_ids, None, options)
+    pairs = [_pair(trade) for trade in trades]
+    _authorize(
+        AuthorizationAction.RELEASE,
+        [trade_id for trade_id, _ in pairs],
+        None,
+        options,
+        verdicts=[verdict for _, verdict in pairs],
+    )
 
 
 def settle(
     trade_id: Annotated[str, typer.Argument(help="Trade id (64 hex).")],
     ref: Annotated[str, typer.Option("--ref", help="Settlement reference (64 hex).")],
+    verdict: Verdict,
     key_file: KeyFile,
     nonce: Nonce = None,
     deadline: Deadline = None,
@@ -101,12 +124,19 @@ def settle(
     from ledger_client import AuthorizationAction
 
     options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
-    _authorize(AuthorizationAction.CONFIRM_SETTLEMENT, [trade_id], _hex32(ref, "--ref"), options)
+    _authorize(
+        AuthorizationAction.CONFIRM_SETTLEMENT,
+        [trade_id],
+        _hex32(ref, "--ref"),
+        options,
+        verdicts=[verdict],
+    )
 
 
 def finance(
     trade_id: Annotated[str, typer.Argument(help="Trade id (64 hex).")],
     terms: Annotated[str, typer.Option("--terms", help="Hash of the financing terms (64 hex).")],
+    verdict: Verdict,
     key_file: KeyFile,
     nonce: Nonce = None,
     deadline: Deadline = None,
@@ -119,7 +149,11 @@ def finance(
 
     options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
     _authorize(
-        AuthorizationAction.REGISTER_FINANCING, [trade_id], _hex32(terms, "--terms"), options
+        AuthorizationAction.REGISTER_FINANCING,
+        [trade_id],
+        _hex32(terms, "--terms"),
+        options,
+        verdicts=[verdict],
     )
 
 
@@ -139,14 +173,32 @@ def discharge(
     _authorize(AuthorizationAction.DISCHARGE_FINANCING, [trade_id], None, options)
 
 
+def _pair(text: str) -> tuple[str, str]:
+    trade_id, sep, verdict = text.partition(":")
+    if not sep:
+        raise typer.BadParameter(
+            f"{text!r}: give TRADE_ID:VERDICT_HASH (the verdict you release the trade on)",
+            param_hint="TRADE_ID:VERDICT_HASH",
+        )
+    return trade_id, verdict
+
+
 def _authorize(
-    action: AuthorizationAction, trade_ids: list[str], data: bytes | None, options: _Options
+    action: AuthorizationAction,
+    trade_ids: list[str],
+    data: bytes | None,
+    options: _Options,
+    *,
+    verdicts: list[str] | None = None,
 ) -> None:
     """Sign the authorization and print the relayer's JSON."""
     from api.services.authorizations import prepare_authorization
     from ledger_client import account_from_key, sign_authorization
 
     ids = [_hex32(trade_id, "TRADE_ID") for trade_id in trade_ids]
+    verdict_hashes = (
+        None if verdicts is None else [_hex32(v, "VERDICT_HASH / --verdict") for v in verdicts]
+    )
     with _one_line_errors():
         key = _read_key(options.key_file)
         signer = account_from_key(key).address
@@ -155,7 +207,14 @@ def _authorize(
         if deadline is None:
             deadline = int(time.time()) + _DEFAULT_VALIDITY
         prepared = prepare_authorization(
-            action, ids, data, nonce=nonce, deadline=deadline, chain_id=chain_id, registry=registry
+            action,
+            ids,
+            data,
+            verdict_hashes=verdict_hashes,
+            nonce=nonce,
+            deadline=deadline,
+            chain_id=chain_id,
+            registry=registry,
         )
         signature = sign_authorization(prepared.typed_data, key)
     typer.echo(json.dumps(prepared.to_json(signature), indent=2))

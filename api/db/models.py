@@ -51,6 +51,8 @@ class PartyRecord(SQLModel, table=True):
     chain_address: str | None = Field(default=None, max_length=42)
     # X.509 certificate (PEM) whose key signs the party's CEB XML (ds:Signature).
     xml_certificate: str | None = Field(default=None, sa_column=Column(Text))
+    # SHA-256 of that certificate's public key (DER SubjectPublicKeyInfo): one key, one party.
+    xml_key_fingerprint: str | None = Field(default=None, max_length=64, unique=True, index=True)
     # Unified social credit code (统一社会信用代码) and customs registration code: with the
     # name and code, the registration record whose hash the PartyRegistry holds.
     uscc: str | None = Field(default=None, max_length=18)
@@ -69,6 +71,9 @@ class PartyKeyRecord(SQLModel, table=True):
     party_code: str = Field(foreign_key="party.code", index=True, max_length=64)
     alg: str = Field(max_length=16)
     public_key: str = Field(max_length=4096)
+    # traceability.public_key_fingerprint: the same key, however encoded, is registered
+    # once across all parties. None only for a duplicate found in an old database (revoked).
+    key_fingerprint: str | None = Field(default=None, max_length=64, unique=True, index=True)
     valid_from: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     revocation_reason: str | None = Field(default=None, max_length=500)

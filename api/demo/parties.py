@@ -81,7 +81,8 @@ def register_party(
 ) -> RegisteredParty:
     """Register ``code`` with ``roles`` and one new key of ``alg`` (``<code>-k1`` unless named).
 
-    The key is valid from ``valid_from``, or now. With ``reissue``, a party registered
+    The key is valid from its registration, or from a later ``valid_from`` (the service
+    refuses an earlier one). With ``reissue``, a party registered
     before (409) gets a new API key instead.
     """
     body = {

@@ -87,6 +87,24 @@ def _save(session: Session, trade: TradeRecord, **changes: Any) -> None:
     session.commit()
 
 
+def _verdict_of(trade: TradeRecord) -> bytes:
+    """The verdict a release, settlement or financing of ``trade`` names on chain: the one
+    this service holds, which the contract checks is the trade's current one."""
+    return bytes.fromhex(trade.verdict_hash or "00" * 32)
+
+
+def check_verdict_named(trade: TradeRecord, claimed: str | None, *, field: str) -> None:
+    """409 unless ``claimed`` (the verdict a party judged, when it names one) is the trade's
+    current verdict: nobody releases, settles or finances documents they did not see."""
+    if claimed is not None and claimed.lower() != (trade.verdict_hash or ""):
+        raise Conflict(
+            f"the trade's verdict is now {trade.verdict_hash}, not {claimed}: judge it again",
+            code="verdict_changed",
+            field=field,
+            extra={"verdictHash": trade.verdict_hash},
+        )
+
+
 def check_releasable(session: Session, trade: TradeRecord) -> None:
     """409 unless ``trade`` is matched, its verdict anchored, and not released yet."""
     if trade.released_at is not None:
@@ -106,12 +124,19 @@ def check_releasable(session: Session, trade: TradeRecord) -> None:
 
 
 def release(
-    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    verdict_hash: str | None = None,
 ) -> ChainReceipt:
-    """Release a matched trade whose verdict is anchored."""
+    """Release a matched trade whose verdict is anchored, on that verdict (``verdict_hash``,
+    when given, must still be it)."""
     check_releasable(session, trade)
+    check_verdict_named(trade, verdict_hash, field="verdictHash")
     account = party_account(session=session, runtime=runtime, party=party)
-    result = runtime.ledger().release(bytes.fromhex(trade.trade_id), account)
+    result = runtime.ledger().release(bytes.fromhex(trade.trade_id), _verdict_of(trade), account)
     _save(
         session,
         trade,
@@ -123,18 +148,28 @@ def release(
 
 
 def settle(
-    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord, reference: str
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    trade: TradeRecord,
+    reference: str,
+    verdict_hash: str | None = None,
 ) -> ChainReceipt:
-    """Confirm settlement of a released trade; only the reference's hash goes on chain."""
+    """Confirm settlement of a released trade; only the reference's hash goes on chain, with
+    the verdict the trade was released on."""
     if trade.released_at is None:
         raise Conflict("only a released trade can be settled", code="not_released")
     if trade.settled_at is not None:
         raise Conflict(
             f"settlement already confirmed in {trade.settlement_tx}", code="already_settled"
         )
+    check_verdict_named(trade, verdict_hash, field="verdictHash")
     account = party_account(session=session, runtime=runtime, party=party)
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
-    result = runtime.ledger().confirm_settlement(bytes.fromhex(trade.trade_id), ref_hash, account)
+    result = runtime.ledger().confirm_settlement(
+        bytes.fromhex(trade.trade_id), _verdict_of(trade), ref_hash, account
+    )
     _save(
         session,
         trade,
@@ -153,17 +188,26 @@ def finance(
     party: PartyRecord,
     trade: TradeRecord,
     terms: dict[str, Any],
+    verdict_hash: str | None = None,
 ) -> FinancingPublic:
-    """Register financing; if another bank got there first, say who (never their terms)."""
+    """Register financing on the trade's current verdict; if another bank got there first,
+    say who (never their terms)."""
     if trade.status != "match":
         raise Conflict(
             f"only a matched trade can be financed; this one is {trade.status}", code="not_matched"
+        )
+    check_verdict_named(trade, verdict_hash, field="verdictHash")
+    if not _verdict_anchored(session, trade):
+        # The contract checks the named verdict against its own: until this one is anchored,
+        # the bank would be lending on documents the chain has not seen.
+        raise Conflict(
+            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
         )
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:
         result = runtime.ledger().register_financing(
-            bytes.fromhex(trade.trade_id), terms_hash, account
+            bytes.fromhex(trade.trade_id), _verdict_of(trade), terms_hash, account
         )
     except ContractReverted as exc:
         raise _financing_conflict(session, exc) from exc

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from cryptography import x509
+from datetime import datetime, timedelta
+
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.db import crud
 from api.db.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
@@ -13,7 +14,15 @@ from api.runtime import Runtime
 from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
 from api.services import registry
 from api.services.security import hash_api_key, new_api_key
-from traceability import Algorithm, InvalidKey, Role, load_public_key
+from traceability import (
+    DEFAULT_MAX_CLOCK_SKEW,
+    Algorithm,
+    InvalidKey,
+    Role,
+    canonical_public_key,
+    public_key_fingerprint,
+)
+from traceability.ceb import certificate_key_fingerprint
 
 #: Roles whose parties act on the contract themselves (and so need a chain account).
 CHAIN_ROLES = {r.value: r.contract_role for r in (Role.CUSTOMS, Role.BANK, Role.INSPECTOR)}
@@ -106,17 +115,37 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
 
 
 def set_xml_certificate(*, session: Session, party: PartyRecord, pem: str) -> PartyPublic:
-    """Store the party's XML-signing certificate after checking it parses."""
+    """Store the party's XML-signing certificate after checking it parses and that no other
+    party's certificate has its key."""
     try:
-        x509.load_pem_x509_certificate(pem.encode("ascii"))
+        fingerprint = certificate_key_fingerprint(pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
         raise UnprocessableContent(
             "not a PEM X.509 certificate", field="certificatePem", code="invalid_certificate"
         ) from exc
+    holder = session.exec(
+        select(PartyRecord.code).where(PartyRecord.xml_key_fingerprint == fingerprint)
+    ).first()
+    if holder is not None and holder != party.code:
+        raise _key_taken("certificatePem", "this certificate's public key")
     party.xml_certificate = pem
+    party.xml_key_fingerprint = fingerprint
     session.add(party)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # another party registered the key meanwhile
+        session.rollback()
+        raise _key_taken("certificatePem", "this certificate's public key") from exc
     return party_public(party, session)
+
+
+def _key_taken(field: str, what: str) -> Conflict:
+    # Which party holds the key stays unsaid: the caller may be probing for it.
+    return Conflict(
+        f"{what} is already registered; register a key of your own",
+        field=field,
+        code="public_key_taken",
+    )
 
 
 def change_role(*, session: Session, code: str, role: str, granted: bool) -> PartyPublic:
@@ -139,29 +168,80 @@ def _key_public(key: PartyKeyRecord, session: Session) -> KeyPublic:
     return KeyPublic.from_record(key, chain_status=registry.key_chain_status(session, key.key_id))
 
 
-def add_key(*, session: Session, party_code: str, key_in: KeyCreate) -> KeyPublic:
-    """Register a public key after checking it parses for its algorithm."""
+def add_key(
+    *,
+    session: Session,
+    party_code: str,
+    key_in: KeyCreate,
+    now: datetime | None = None,
+    max_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+) -> KeyPublic:
+    """Register a public key valid from ``now`` (by default the current time) or a later
+    ``validFrom``, once across parties.
+
+    The key is stored in its canonical text, so its PartyRegistry hash is one per key too.
+    """
+    now = now or utcnow()
+    alg = Algorithm(key_in.alg)
     try:
-        load_public_key(Algorithm(key_in.alg), key_in.public_key)
+        public_key = canonical_public_key(alg, key_in.public_key)
+        fingerprint = public_key_fingerprint(alg, public_key)
     except InvalidKey as exc:
         raise UnprocessableContent(str(exc.message), field="publicKey", code=exc.reason) from exc
     if crud.get_key(session=session, key_id=key_in.key_id) is not None:
         raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId")
+    if _fingerprint_taken(session, fingerprint):
+        raise _key_taken("publicKey", "this public key")
     key = PartyKeyRecord(
         key_id=key_in.key_id,
         party_code=party_code,
-        alg=key_in.alg,
-        public_key=key_in.public_key,
-        valid_from=key_in.valid_from or utcnow(),
+        alg=alg.value,
+        public_key=public_key,
+        key_fingerprint=fingerprint,
+        valid_from=_valid_from(key_in.valid_from, now=now, max_skew=max_skew),
     )
     session.add(key)
     registry.enqueue_key(session, key)
     try:
         session.commit()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a concurrent registration of the id or the key won
         session.rollback()
+        if _fingerprint_taken(session, fingerprint):
+            raise _key_taken("publicKey", "this public key") from exc
         raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId") from exc
     return _key_public(key, session)
+
+
+def _fingerprint_taken(session: Session, fingerprint: str) -> bool:
+    return (
+        session.exec(
+            select(col(PartyKeyRecord.key_id)).where(PartyKeyRecord.key_fingerprint == fingerprint)
+        ).first()
+        is not None
+    )
+
+
+def _valid_from(requested: datetime | None, *, now: datetime, max_skew: timedelta) -> datetime:
+    """A key is valid from its registration: an earlier ``validFrom`` would let it sign
+    documents dated before anyone could have checked it was the party's.
+
+    A ``validFrom`` within the clock-skew allowance of now is read as now (the client's
+    clock is a little behind); a later one is kept.
+    """
+    if requested is None:
+        return now
+    if requested.utcoffset() is None:
+        raise UnprocessableContent(
+            "must carry a time zone (e.g. 2026-12-01T08:00:00Z)", field="validFrom"
+        )
+    if requested < now - max_skew:
+        raise UnprocessableContent(
+            f"a key is valid from its registration ({now.isoformat()}) or later, "
+            "never earlier; omit validFrom to start now",
+            field="validFrom",
+            code="valid_from_in_past",
+        )
+    return max(requested, now)
 
 
 def list_keys(*, session: Session, party_code: str) -> list[KeyPublic]:

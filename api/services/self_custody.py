@@ -27,7 +27,7 @@ from api.schemas import (
     SignedSettlement,
 )
 from api.services import registry
-from api.services.chain_actions import check_releasable
+from api.services.chain_actions import check_releasable, check_verdict_named
 from api.services.parties import CHAIN_ROLES, party_public, party_roles
 from ledger_client import ContractReverted, TradeRegistryClient, TxResult
 
@@ -35,6 +35,11 @@ from ledger_client import ContractReverted, TradeRegistryClient, TxResult
 _REFUSALS: dict[str, tuple[type[ApiError], str, str]] = {
     "InvalidAccountNonce": (Conflict, "nonce_used", "this authorization's nonce was used"),
     "TradeRegistryExpiredAuthorization": (Conflict, "expired", "the authorization expired"),
+    "TradeRegistryVerdictChanged": (
+        Conflict,
+        "verdict_changed",
+        "the trade's verdict changed since this authorization was signed: judge it again",
+    ),
     "TradeRegistryInvalidSigner": (
         UnprocessableContent,
         "invalid_signature",
@@ -118,12 +123,14 @@ def release(
         if trade is None:
             raise NotFound(f"no trade {trade_id}", field=f"tradeIds[{index}]")
         check_releasable(session, trade)
+        check_verdict_named(trade, body.verdict_hashes[index], field=f"verdictHashes[{index}]")
         trades.append(trade)
     ids = [bytes.fromhex(t) for t in body.trade_ids]
+    verdicts = [bytes.fromhex(v) for v in body.verdict_hashes]
     result = _relay(
         runtime,
         lambda c: c.release_with_sig(
-            body.signer, ids, body.proof_flags, body.nonce, body.deadline, body.signature
+            body.signer, ids, verdicts, body.proof_flags, body.nonce, body.deadline, body.signature
         ),
     )
     now = utcnow()
@@ -170,7 +177,9 @@ def settle(
     """Relay a bank's signed settlement confirmation."""
     if trade.released_at is None:
         raise Conflict("only a released trade can be settled", code="not_released")
+    check_verdict_named(trade, body.verdict_hash, field="verdictHash")
     ref = bytes.fromhex(body.settlement_ref)
+    verdict = bytes.fromhex(body.verdict_hash)
     return _relay_step(
         session=session,
         runtime=runtime,
@@ -179,7 +188,7 @@ def settle(
         body=body,
         action="settlement",
         call=lambda c, trade_id: c.confirm_settlement_with_sig(
-            body.signer, trade_id, ref, body.nonce, body.deadline, body.signature
+            body.signer, trade_id, verdict, ref, body.nonce, body.deadline, body.signature
         ),
         changes=lambda result: {
             "settled_at": utcnow(),
@@ -199,7 +208,9 @@ def finance(
     body: SignedFinancing,
 ) -> ChainReceipt:
     """Relay a bank's signed financing registration."""
+    check_verdict_named(trade, body.verdict_hash, field="verdictHash")
     terms = bytes.fromhex(body.terms_hash)
+    verdict = bytes.fromhex(body.verdict_hash)
     return _relay_step(
         session=session,
         runtime=runtime,
@@ -208,7 +219,7 @@ def finance(
         body=body,
         action="financing",
         call=lambda c, trade_id: c.register_financing_with_sig(
-            body.signer, trade_id, terms, body.nonce, body.deadline, body.signature
+            body.signer, trade_id, verdict, terms, body.nonce, body.deadline, body.signature
         ),
         changes=lambda result: {
             "financed_by": party.code,

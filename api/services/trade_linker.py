@@ -327,13 +327,15 @@ class TradeLinker:
         with self.session.no_autoflush:
             for trade in touched:
                 verdict, changed = self._rematch(
-                    trade, documents[trade.trade_id], contexts.of(trade)
+                    trade, *documents[trade.trade_id], contexts.of(trade)
                 )
                 verdicts[trade.trade_id] = verdict
                 if (
                     changed
                     and verdict.status is not VerdictStatus.PENDING
+                    # The chain keeps the verdict a release or an open financing named.
                     and trade.released_at is None
+                    and trade.financed_by is None
                 ):
                     queued[trade.trade_id] = trade.verdict_hash or ""
                 contexts.record(trade)  # later trades of the same buyer count this one
@@ -364,23 +366,35 @@ class TradeLinker:
                 VERDICT.outbox_record(f"{trade_id}:{digest}", payload, created_at=self.now)
             )
 
-    def _current_documents(self, trades: Sequence[TradeRecord]) -> dict[str, TradeDocuments]:
+    def _current_documents(
+        self, trades: Sequence[TradeRecord]
+    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
+        """Each trade's current documents, and their content hashes by kind."""
         self.session.flush()
         stmt = select(DocumentRecord).where(
             col(DocumentRecord.trade_id).in_([t.trade_id for t in trades]),
             col(DocumentRecord.superseded_by).is_(None),
         )
         found: dict[str, dict[str, TradeDocument]] = defaultdict(dict)
+        hashes: dict[str, dict[str, str]] = defaultdict(dict)
         for record in self.session.exec(stmt).all():
             document = self.document_of(record)
             found[record.trade_id or ""][document.kind.value] = document
-        return {t.trade_id: TradeDocuments(**found[t.trade_id]) for t in trades}  # type: ignore[arg-type]
+            hashes[record.trade_id or ""][document.kind.value] = record.content_hash
+        return {
+            t.trade_id: (TradeDocuments(**found[t.trade_id]), hashes[t.trade_id])  # type: ignore[arg-type]
+            for t in trades
+        }
 
     def _rematch(
-        self, trade: TradeRecord, documents: TradeDocuments, context: MatchContext
+        self,
+        trade: TradeRecord,
+        documents: TradeDocuments,
+        hashes: dict[str, str],
+        context: MatchContext,
     ) -> tuple[Verdict, bool]:
         """Match one trade; record the verdict if it changed (and say whether it did)."""
-        verdict = match_trade(documents, context=context)
+        verdict = match_trade(documents, context=context, hashes=hashes)
         digest = verdict_hash(verdict).hex()
         trade.mode = verdict.mode.value
         trade.customs_value = customs_value(documents)

@@ -34,6 +34,7 @@ def verdict_public(*, session: Session, trade: TradeRecord) -> VerdictPublic:
         status=data["status"],
         missing=data["missing"],
         failures=[RuleFailurePublic(**f) for f in data["failures"]],
+        documents=data.get("documents") or {},
         verdict_hash=trade.verdict_hash,
         anchored=anchored,
     )

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from api.db import crud
-from api.db.models import PartyRecord, utcnow
-from api.errors import AuthenticationFailed, PermissionDenied, UnprocessableContent
+from api.db.models import PartyRecord
+from api.errors import UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import DocumentPublic
 from api.services import documents as service
+from api.services import keys as key_service
 from api.services import submission
-from api.services.keys import to_key, to_party
-from traceability import Algorithm, PartyKey, content_hash, load_public_key
+from traceability import PartyKey, SignedBytes, content_hash, verify_signer
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
 from traceability.signing import b64url_decode
@@ -40,38 +39,26 @@ class XmlSignature:
     signature: str
 
 
-def _verify_bytes(
-    session: Session, party: PartyRecord, signature: XmlSignature, body: bytes
+def _verify_signer(
+    session: Session,
+    context: submission.WriteContext,
+    party: PartyRecord,
+    signature: XmlSignature,
+    documents: list[TradeDocument],
+    body: bytes,
 ) -> PartyKey:
-    key_record = crud.get_key(session=session, key_id=signature.key_id)
-    if key_record is None:
-        raise AuthenticationFailed(
-            f"key {signature.key_id!r} is not registered", field="Sandan-Key-Id", code="unknown_key"
-        )
-    if key_record.party_code != party.code:
-        raise PermissionDenied(
-            f"key {signature.key_id!r} belongs to another party",
-            field="Sandan-Key-Id",
-            code="key_party_mismatch",
-        )
-    key = to_key(key_record)
-    if key.is_revoked(utcnow()):
-        raise AuthenticationFailed(
-            f"key {signature.key_id!r} is revoked", field="Sandan-Key-Id", code="key_revoked"
-        )
+    """The checks every signed submission meets (:func:`traceability.verify_signer`), over
+    the XML bytes, with each business document's type and appTime as its claims."""
     try:
         raw = b64url_decode(signature.signature)
     except ValueError as exc:
         raise UnprocessableContent(
             "signature is not base64url", field="Sandan-Signature", code="malformed_envelope"
         ) from exc
-    verifier = load_public_key(Algorithm(key.alg), key.public_key)
-    if len(raw) != 64 or not verifier.verify(raw, body):
-        raise AuthenticationFailed(
-            "signature does not verify over the XML bytes",
-            field="Sandan-Signature",
-            code="bad_signature",
-        )
+    claims = tuple((DOC_TYPE_OF_KIND[d.kind], d.appTime) for d in documents)
+    signed = SignedBytes(party.code, signature.key_id, None, body, raw, claims)
+    directory = key_service.registry_for(session=session, party_code=party.code)
+    _, key = verify_signer(signed, directory, now=context.now, max_clock_skew=context.max_skew)
     return key
 
 
@@ -85,6 +72,14 @@ def _parse(body: bytes, max_bytes: int) -> CebMessage:
             code="schema_violation",
             extra={"issues": [issue.as_dict() for issue in exc.issues]},
         ) from exc
+
+
+def _trade_documents(message: CebMessage) -> list[TradeDocument]:
+    documents: list[TradeDocument] = []
+    for document in message.documents:
+        assert isinstance(document, DOCUMENT_MODELS[message.message_type])
+        documents.append(document)  # type: ignore[arg-type]
+    return documents
 
 
 def check_xml_signature(party: PartyRecord, message: CebMessage, body: bytes) -> str:
@@ -118,25 +113,16 @@ def submit_xml(
     signature: XmlSignature,
     body: bytes,
 ) -> list[DocumentPublic]:
-    """Verify, parse and store every business document of a signed CEB message."""
-    key = _verify_bytes(session, party, signature, body)
+    """Parse, verify and store every business document of a signed CEB message."""
     message = _parse(body, runtime.settings.max_body_bytes)
+    documents = _trade_documents(message)
+    context = submission.context_of(runtime)
+    key = _verify_signer(session, context, party, signature, documents, body)
     xml_signature = check_xml_signature(party, message, body)
-    domain_party = to_party(party)
     prepared = []
-    for index, document in enumerate(message.documents):
-        assert isinstance(document, DOCUMENT_MODELS[message.message_type])
-        trade_document: TradeDocument = document  # type: ignore[assignment]
-        doc_type = DOC_TYPE_OF_KIND[trade_document.kind]
-        if not domain_party.may_sign(doc_type):
-            raise PermissionDenied(
-                f"party {party.code} may not sign {doc_type.value} documents",
-                field="messageType",
-                code="role_not_allowed",
-            )
+    for index, trade_document in enumerate(documents):
         service.check_signer_named(party.code, trade_document)
         prepared.append(_prepare(message, index, trade_document, key, signature, body))
-    context = submission.context_of(runtime)
     decisions = submission.submit(session=session, submissions=prepared, context=context)
     return [
         submission.document_result(session=session, decision=decision).model_copy(

@@ -19,6 +19,7 @@ from traceability import (
     TraceabilityError,
     canonical_json,
     load_public_key,
+    without_high_s,
 )
 
 
@@ -102,7 +103,8 @@ def _envelope_checks(
     )
     try:
         verifier = load_public_key(signer.alg, signer.public_key)
-        good = verifier.verify(envelope.signature_bytes, payload.canonical_bytes)
+        signature = without_high_s(signer.alg, envelope.signature_bytes)  # anchored: either s
+        good = verifier.verify(signature, payload.canonical_bytes)
     except (TraceabilityError, ValueError) as exc:
         good, why = False, f"{type(exc).__name__}: {exc}"
     else:

@@ -32,6 +32,7 @@ from traceability import (
     content_hash,
     load_public_key,
     verify_signature,
+    without_high_s,
 )
 from traceability.signing import b64url_decode
 from traceability.signing.registry_ids import (
@@ -288,8 +289,8 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     for tx, receipt in zip(txs, answers[receipts_from:], strict=True):
         _check_receipt(tx, receipt, trade_address, report)
     record = trade.decode("tradeOf", answers[trade_call])
-    genuine = [d.document for d, ok in zip(documents, signed, strict=True) if ok and d.document]
-    _check_verdict(data, genuine, record, report)
+    genuine = [d for d, ok in zip(documents, signed, strict=True) if ok and d.document]
+    _check_verdict(data, documents, genuine, record, report)
     _check_steps(data, record, report)
     report.calls = dict(rpc.counts)
     return report
@@ -391,8 +392,9 @@ def _xml_document(
     xml_bytes = str(item.get("sourceXml", "")).encode("utf-8")
 
     def signature_ok() -> bool:
-        verifier = load_public_key(_party_key(doc).alg, doc.public_key)
-        return bool(verifier.verify(b64url_decode(envelope["signature"]), xml_bytes))
+        alg = _party_key(doc).alg
+        signature = without_high_s(alg, b64url_decode(envelope["signature"]))  # anchored: either s
+        return bool(load_public_key(alg, doc.public_key).verify(signature, xml_bytes))
 
     signed = bool(_guard(report, f"{doc.label}: signature", signature_ok))
     report.add(
@@ -542,16 +544,23 @@ def _claimed_transactions(
     verdict = _object(data.get("verdict"), "verdict")
     verdict_digest = _hex32(verdict.get("verdictHash"), "verdict.verdictHash")
     txs.append(_tx(verdict, "verdict", "VerdictRecorded", trade_id, verdict_digest))
+    # Release, settlement and financing each name the verdict they were judged on (an
+    # indexed topic), and the verdict names every document: so each names these documents.
     if data.get("release") is not None:
-        txs.append(_tx(_object(data["release"], "release"), "release", "TradeReleased", trade_id))
+        release = _object(data["release"], "release")
+        txs.append(_tx(release, "release", "TradeReleased", trade_id, verdict_digest))
     if data.get("settlement") is not None:
         settlement = _object(data["settlement"], "settlement")
         ref = _hex32(settlement.get("settlementRef"), "settlement.settlementRef")
-        txs.append(_tx(settlement, "settlement", "SettlementConfirmed", trade_id, ref))
+        txs.append(
+            _tx(settlement, "settlement", "SettlementConfirmed", trade_id, verdict_digest, ref)
+        )
     if data.get("financing") is not None:
         financing = _object(data["financing"], "financing")
         terms = _hex32(financing.get("termsHash"), "financing.termsHash")
-        txs.append(_tx(financing, "financing", "FinancingRegistered", trade_id, data=terms))
+        txs.append(
+            _tx(financing, "financing", "FinancingRegistered", trade_id, verdict_digest, data=terms)
+        )
     return txs
 
 
@@ -585,14 +594,30 @@ def _check_receipt(tx: _Tx, receipt: Any, registry: str, report: Report) -> None
 
 
 def _check_verdict(
-    data: dict[str, Any], documents: list[TradeDocument], record: dict[str, Any], report: Report
+    data: dict[str, Any],
+    documents: list[_Document],
+    genuine: list[_Document],
+    record: dict[str, Any],
+    report: Report,
 ) -> None:
     entry = data["verdict"]
-    by_kind: dict[str, Any] = {d.kind.value: d for d in documents}
+    judged = _object(entry.get("verdict"), "verdict.verdict").get("documents")
+    in_bundle = {
+        d.document.kind.value if d.document else d.doc_type: d.digest.hex() for d in documents
+    }
+    report.add(
+        "documents named by the verdict",
+        judged == in_bundle and len(in_bundle) == len(documents),
+        f"the verdict judged {', '.join(f'{k} {v[:12]}…' for k, v in in_bundle.items())}",
+        expected=in_bundle,
+        found=judged,
+    )
+    by_kind: dict[str, Any] = {d.document.kind.value: d.document for d in genuine if d.document}
+    hashes = {d.document.kind.value: d.digest.hex() for d in genuine if d.document}
 
     def recompute() -> Any:
         context = context_from_json(entry.get("context") or {})
-        return match_trade(TradeDocuments(**by_kind), context=context)
+        return match_trade(TradeDocuments(**by_kind), context=context, hashes=hashes)
 
     verdict = _guard(report, "verdict recomputed", recompute)
     if verdict is None:

@@ -12,6 +12,7 @@ from api.runtime import Runtime
 from api.web.errors import register_error_handlers
 from api.web.metrics import Metrics
 from api.web.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestIdMiddleware
+from api.web.openapi import install_links
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
@@ -74,6 +75,7 @@ def create_app(
     for router in (parties, documents, trades, customs, banks, health, epcis, resolver, verifier):
         app.include_router(router.router)
     register_error_handlers(app)
+    install_links(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)

@@ -106,6 +106,14 @@ interface IPartyRegistry {
     error PartyRegistryKeyAlreadyRegistered(bytes32 keyHash);
 
     /**
+     * @dev The public key is registered under another key id already (maybe another party's,
+     * maybe revoked): one public key names one signer, for good.
+     * @param publicKeyHash Hash of the public key text.
+     * @param keyHash The key id it is registered under.
+     */
+    error PartyRegistryPublicKeyTaken(bytes32 publicKeyHash, bytes32 keyHash);
+
+    /**
      * @dev The key was never registered.
      * @param keyHash Key concerned.
      */
@@ -250,6 +258,8 @@ interface IPartyRegistry {
      * - the caller has `REGISTRAR_ROLE`;
      * - the party is registered;
      * - the key was never registered;
+     * - `publicKey` was never registered, under any key id, by any party (revoked keys
+     *   included), so a party cannot claim another's public key as its own;
      * - `alg` is a {KeyAlgorithm} other than `None`.
      *
      * Emits a {KeyAdded} event.

@@ -157,6 +157,21 @@ interface ITradeRegistry {
     error TradeRegistryTradeAlreadyReleased(bytes32 tradeId, uint64 releasedBlock);
 
     /**
+     * @dev A release, settlement or financing names a verdict that is not the trade's current one.
+     * @param tradeId Trade concerned.
+     * @param verdictHash The trade's current verdict.
+     * @param claimed The verdict the call was judged on.
+     */
+    error TradeRegistryVerdictChanged(bytes32 tradeId, bytes32 verdictHash, bytes32 claimed);
+
+    /**
+     * @dev The trade is financed on its current verdict: no new verdict until it is discharged.
+     * @param tradeId Trade concerned.
+     * @param financier The bank whose financing is open.
+     */
+    error TradeRegistryTradeFinanced(bytes32 tradeId, address financier);
+
+    /**
      * @dev Settlement needs a released trade.
      * @param tradeId Trade concerned.
      */
@@ -246,17 +261,21 @@ interface ITradeRegistry {
     /**
      * @dev Emitted when customs releases a matched trade.
      */
-    event TradeReleased(bytes32 indexed tradeId, address indexed customs);
+    event TradeReleased(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed customs);
 
     /**
      * @dev Emitted when a bank confirms the settlement of a released trade.
      */
-    event SettlementConfirmed(bytes32 indexed tradeId, bytes32 indexed settlementRef, address indexed bank);
+    event SettlementConfirmed(
+        bytes32 indexed tradeId, bytes32 indexed verdictHash, bytes32 indexed settlementRef, address bank
+    );
 
     /**
      * @dev Emitted when a bank registers financing of a matched trade.
      */
-    event FinancingRegistered(bytes32 indexed tradeId, address indexed financier, bytes32 termsHash);
+    event FinancingRegistered(
+        bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed financier, bytes32 termsHash
+    );
 
     /**
      * @dev Emitted when the financing bank discharges its financing of a trade.
@@ -309,7 +328,8 @@ interface ITradeRegistry {
      *
      * - the caller has `ANCHORER_ROLE`;
      * - `tradeId` and `verdictHash` are not zero;
-     * - the trade was not released.
+     * - the trade was not released, and is not financed: a bank lent on the verdict it named,
+     *   which must stay the trade's verdict until the financing is discharged.
      *
      * Emits a {VerdictRecorded} event.
      */
@@ -329,54 +349,62 @@ interface ITradeRegistry {
         external;
 
     /**
-     * @dev Releases trade `tradeId` (customs clearance, 放行).
+     * @dev Releases trade `tradeId` (customs clearance, 放行) on the verdict `verdictHash`
+     * customs judged. The verdict commits to the hashes of the documents it matched, so a
+     * release names exactly the documents it cleared, and no later version can inherit it.
      *
      * Requirements:
      *
      * - the caller has `CUSTOMS_ROLE`;
-     * - the trade has a verdict, it is a match and the trade was not released.
+     * - the trade has a verdict, it is a match, it is `verdictHash`, and the trade was not
+     *   released.
      *
      * Emits a {TradeReleased} event.
      */
-    function release(bytes32 tradeId) external;
+    function release(bytes32 tradeId, bytes32 verdictHash) external;
 
     /**
-     * @dev Releases several trades in one transaction, as {release} does for each.
+     * @dev Releases several trades in one transaction, as {release} does for each pair of
+     * `tradeIds[i]` and `verdictHashes[i]`.
      *
      * Requirements:
      *
+     * - the two arrays have the same length;
      * - each trade meets the requirements of {release}.
      *
      * Emits a {TradeReleased} event per trade.
      */
-    function releaseBatch(bytes32[] calldata tradeIds) external;
+    function releaseBatch(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes) external;
 
     /**
-     * @dev Confirms the settlement of released trade `tradeId` under bank reference `settlementRef`.
+     * @dev Confirms the settlement of released trade `tradeId`, released on the verdict
+     * `verdictHash`, under bank reference `settlementRef`.
      *
      * Requirements:
      *
      * - the caller has `BANK_ROLE`;
      * - `settlementRef` is not zero;
-     * - the trade was released and its settlement was not confirmed.
+     * - the trade was released on `verdictHash` and its settlement was not confirmed.
      *
      * Emits a {SettlementConfirmed} event.
      */
-    function confirmSettlement(bytes32 tradeId, bytes32 settlementRef) external;
+    function confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef) external;
 
     /**
-     * @dev Registers the caller's financing of trade `tradeId` on the terms hashed as `termsHash`.
+     * @dev Registers the caller's financing of trade `tradeId`, judged on the verdict
+     * `verdictHash`, on the terms hashed as `termsHash`. The verdict cannot change until the
+     * financing is discharged (see {recordVerdict}).
      *
      * Requirements:
      *
      * - the caller has `BANK_ROLE`;
      * - `termsHash` is not zero;
-     * - the trade's current verdict is a match;
+     * - the trade's current verdict is `verdictHash` and a match;
      * - no earlier financing of the trade is still undischarged, whoever registered it.
      *
      * Emits a {FinancingRegistered} event.
      */
-    function registerFinancing(bytes32 tradeId, bytes32 termsHash) external;
+    function registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash) external;
 
     /**
      * @dev Discharges the financing of trade `tradeId`, so the trade can be financed again.
@@ -391,10 +419,11 @@ interface ITradeRegistry {
     function dischargeFinancing(bytes32 tradeId) external;
 
     /**
-     * @dev Releases the trades `tradeIds` on behalf of `signer`, who signed an {Authorization}
-     * with action `Release` over their StandardMerkleTree root. The leaves, in the order of
-     * `tradeIds`, must rebuild that root along `proofFlags` with no proof hashes (OpenZeppelin
-     * `MerkleProof.processMultiProof` with an empty proof): the call covers exactly the signed set.
+     * @dev Releases the trades `tradeIds` on the verdicts `verdictHashes` on behalf of `signer`,
+     * who signed an {Authorization} with action `Release` over the StandardMerkleTree root of
+     * their {tradeVerdictKey}s. The leaves, in the order of `tradeIds`, must rebuild that root
+     * along `proofFlags` with no proof hashes (OpenZeppelin `MerkleProof.processMultiProof` with
+     * an empty proof): the call covers exactly the signed set.
      *
      * Requirements:
      *
@@ -409,6 +438,7 @@ interface ITradeRegistry {
     function releaseWithSig(
         address signer,
         bytes32[] calldata tradeIds,
+        bytes32[] calldata verdictHashes,
         bool[] calldata proofFlags,
         uint256 nonce,
         uint256 deadline,
@@ -416,13 +446,15 @@ interface ITradeRegistry {
     ) external;
 
     /**
-     * @dev Confirms the settlement of trade `tradeId` under `settlementRef` on behalf of
-     * `signer`, who signed an {Authorization} with action `ConfirmSettlement`.
+     * @dev Confirms the settlement of trade `tradeId`, released on `verdictHash`, under
+     * `settlementRef` on behalf of `signer`, who signed an {Authorization} with action
+     * `ConfirmSettlement` whose `tradesRoot` is the leaf of the trade's {tradeVerdictKey}.
      *
      * Requirements:
      *
      * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over this trade, `settlementRef`, `nonce` and `deadline`;
+     * - `signature` is `signer`'s, over this trade and verdict, `settlementRef`, `nonce` and
+     *   `deadline`;
      * - `nonce` is `signer`'s current nonce (it is then used up);
      * - `signer` has `BANK_ROLE`;
      * - the trade meets the requirements of {confirmSettlement}.
@@ -432,6 +464,7 @@ interface ITradeRegistry {
     function confirmSettlementWithSig(
         address signer,
         bytes32 tradeId,
+        bytes32 verdictHash,
         bytes32 settlementRef,
         uint256 nonce,
         uint256 deadline,
@@ -439,13 +472,15 @@ interface ITradeRegistry {
     ) external;
 
     /**
-     * @dev Registers `signer`'s financing of trade `tradeId` on the terms hashed as `termsHash`;
-     * `signer` signed an {Authorization} with action `RegisterFinancing`.
+     * @dev Registers `signer`'s financing of trade `tradeId`, judged on `verdictHash`, on the
+     * terms hashed as `termsHash`; `signer` signed an {Authorization} with action
+     * `RegisterFinancing` whose `tradesRoot` is the leaf of the trade's {tradeVerdictKey}.
      *
      * Requirements:
      *
      * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over this trade, `termsHash`, `nonce` and `deadline`;
+     * - `signature` is `signer`'s, over this trade and verdict, `termsHash`, `nonce` and
+     *   `deadline`;
      * - `nonce` is `signer`'s current nonce (it is then used up);
      * - `signer` has `BANK_ROLE`;
      * - the trade meets the requirements of {registerFinancing}.
@@ -455,6 +490,7 @@ interface ITradeRegistry {
     function registerFinancingWithSig(
         address signer,
         bytes32 tradeId,
+        bytes32 verdictHash,
         bytes32 termsHash,
         uint256 nonce,
         uint256 deadline,
@@ -482,6 +518,13 @@ interface ITradeRegistry {
         uint256 deadline,
         bytes calldata signature
     ) external;
+
+    /**
+     * @dev Returns `keccak256(abi.encode(tradeId, verdictHash))`: the value whose StandardMerkleTree
+     * leaf a release, settlement or financing {Authorization} signs, so the signature names the
+     * verdict (and through it the documents) it was judged on.
+     */
+    function tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) external pure returns (bytes32);
 
     /**
      * @dev Returns the nonce the next {Authorization} of `owner` must carry.

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from api.anchoring.gateway import LedgerGateway
 from api.config import ApiSettings
@@ -33,3 +38,16 @@ def app_settings(data_dir: Path, *, admin_token: str, **values: Any) -> ApiSetti
         rate_limit_per_minute=0,
         **values,
     )
+
+
+@contextmanager
+def registered_at(moment: datetime) -> Iterator[None]:
+    """Register keys as if the service's clock read ``moment``: a key registered back then.
+
+    A key is valid from its registration, so signed sample messages dated in the past
+    need signers whose keys were registered before them; nothing a client sends can
+    backdate a key.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("api.web.routes.parties.utcnow", lambda: moment)
+        yield

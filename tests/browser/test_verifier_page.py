@@ -27,6 +27,7 @@ from tests.browser.trade_world import (
     trade_world,
 )
 from tests.conftest import free_port
+from traceability import content_hash
 
 pytestmark = pytest.mark.browser
 _JSON = {"Accept": "application/json"}
@@ -220,10 +221,49 @@ def test_verifier_page_names_signer_missing_from_party_registry(
         shot="forged-signer",
     )
     assert _banner(page)[0] == "not-authentic"
-    assert _failed(report) == {"document[0] CEB311: signer registered"}
-    row = page.locator("[data-testid=check][data-status=fail]")
+    # The re-signed order is another document than the one the verdict judged.
+    assert _failed(report) == {
+        "document[0] CEB311: signer registered",
+        "verdict: documents named by the verdict",
+    }
+    row = page.locator("[data-testid=check][data-status=fail]").first
     assert f"key {key_id} in the PartyRegistry" in row.inner_text()
     assert "no such key" in row.inner_text()
+
+
+def test_verifier_page_refuses_swapped_documents_under_a_rewritten_verdict(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    """Other documents, and a verdict rewritten to name them: the chain's verdict, and the
+    release and settlement events that name it, are another verdict's."""
+    bundle = world.bundle(0)
+    forge_order_signed_by_unregistered_key(world, bundle)
+    verdict = bundle["verdict"]["verdict"]
+    verdict["documents"] = {
+        d["envelope"]["payload"]["docType"]: d["contentHash"] for d in bundle["documents"]
+    }
+    bundle["verdict"]["verdictHash"] = content_hash(verdict).hex()
+    python = {c.name for c in world.python_verdict(bundle).checks if not c.ok}
+    assert {"verdict on chain", "release transaction", "settlement transaction"} <= python
+    page = chromium.new_page()
+    report = _verify(
+        page,
+        f"{world.base_url}/verify",
+        bundle,
+        tmp_path,
+        rpc_url=world.rpc_url,
+        registries=world.registries,
+        shot="swapped-documents",
+    )
+    assert _banner(page)[0] == "not-authentic"
+    failed = _failed(report)
+    assert "verdict: documents named by the verdict" not in failed
+    assert {
+        "verdict: verdict on chain",
+        "verdict: verdict transaction",
+        "release: release transaction",
+        "settlement: settlement transaction",
+    } <= failed
 
 
 def test_verifier_page_names_edited_transaction_hash(

@@ -195,6 +195,20 @@ class PartyRegistryBehaviour:
             world.party().add_key(ACME, key, alg, "other")
         assert _reverted(exc_info) == expected
 
+    def test_add_key_refuses_a_public_key_registered_before_even_revoked(self, world):
+        self._keyed(world)
+        self._registered(world, code="OTHER")
+        other = party_id("OTHER")
+        taken = ("PartyRegistryPublicKeyTaken", (public_key_hash(PUBLIC_KEY), KEY))
+        for party, key in ((other, key_hash("OTHER#k1")), (ACME, key_hash("ACME#k2"))):
+            with pytest.raises(ContractReverted) as exc_info:
+                world.party().add_key(party, key, ED25519, PUBLIC_KEY)
+            assert _reverted(exc_info) == taken
+        world.party().revoke_key(KEY, 0, "rotated")
+        with pytest.raises(ContractReverted) as exc_info:
+            world.party().add_key(other, key_hash("OTHER#k1"), ED25519, PUBLIC_KEY)
+        assert _reverted(exc_info) == taken
+
     def test_add_key_accepts_every_algorithm(self, world):
         self._registered(world)
         for alg in Algorithm:

@@ -27,13 +27,33 @@ from ledger_client.events import (
     TradeReleased,
 )
 from traceability.merkle import MerkleTree, leaf_hash
+from traceability.trade.verdict import trade_verdict_key
 
 ZERO = b"\0" * 32
 HOUR = 3600
+#: The (trade id, verdict) pair behind each trade-verdict key a test signed.
+_PAIR_OF: dict[bytes, tuple[bytes, bytes]] = {}
 
 
 def _h(label: str) -> bytes:
     return hashlib.sha256(label.encode()).digest()
+
+
+def _verdict(trade_id: bytes) -> bytes:
+    """The verdict :meth:`SelfCustodyBehaviour._matched` recorded for ``trade_id``."""
+    return _h("verdict of " + trade_id.hex())
+
+
+def _key(trade_id: bytes, verdict: bytes | None = None) -> bytes:
+    verdict = _verdict(trade_id) if verdict is None else verdict
+    key = trade_verdict_key(trade_id, verdict)
+    _PAIR_OF[key] = (trade_id, verdict)
+    return key
+
+
+def _unzip(keys) -> tuple[list[bytes], list[bytes]]:
+    pairs = [_PAIR_OF[key] for key in keys]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _reverted(exc_info: pytest.ExceptionInfo[ContractReverted]) -> tuple[str, tuple[object, ...]]:
@@ -45,7 +65,7 @@ class SelfCustodyBehaviour:
 
     def _matched(self, world, count: int) -> list[bytes]:
         ids = [_h(f"sig-trade{i}") for i in range(count)]
-        world.trade().record_verdicts(ids, [_h(f"v{i}") for i in range(count)], [True] * count)
+        world.trade().record_verdicts(ids, [_verdict(t) for t in ids], [True] * count)
         return ids
 
     def _typed(self, world, action, root, data=ZERO, *, signer="customs", **given):
@@ -63,16 +83,20 @@ class SelfCustodyBehaviour:
         return sign_authorization(typed, world.accounts[signer].key)
 
     def _release_authorization(self, world, ids, signer="customs", **kwargs):
-        tree = MerkleTree.build(ids)
-        multiproof = tree.multiproof(ids)
+        keys = [_key(t) for t in ids]
+        tree = MerkleTree.build(keys)
+        multiproof = tree.multiproof(keys)
         typed = self._typed(world, AuthorizationAction.RELEASE, tree.root, signer=signer, **kwargs)
         return typed, multiproof, self._sign(world, typed, signer)
 
-    def _relay_release(self, world, signer, leaves, flags, typed, signature):
+    def _relay_release(self, world, signer, keys, flags, typed, signature):
+        """Relay the release of the trades behind ``keys``, each on its keyed verdict."""
         message = typed["message"]
+        trade_ids, verdicts = _unzip(keys)
         return world.trade("outsider").release_with_sig(
             world.address(signer),
-            leaves,
+            trade_ids,
+            verdicts,
             flags,
             message["nonce"],
             message["deadline"],
@@ -89,38 +113,62 @@ class SelfCustodyBehaviour:
             world, "customs", multiproof.leaves, multiproof.proof_flags, typed, signature
         )
         customs = world.address("customs")
+        released, verdicts = _unzip(multiproof.leaves)
         assert result.events == tuple(
-            TradeReleased(trade_id=t, customs=customs) for t in multiproof.leaves
+            TradeReleased(trade_id=t, verdict_hash=v, customs=customs)
+            for t, v in zip(released, verdicts, strict=True)
         )
-        assert sorted(multiproof.leaves) == sorted(ids)
+        assert sorted(released) == sorted(ids)
         assert world.trade().nonces(customs) == 1
         assert all(world.trade().trade(t).released_block == result.block_number for t in ids)
 
-    def test_release_of_one_trade_signs_its_leaf_hash(self, world):
+    def test_release_of_one_trade_signs_its_trade_verdict_leaf(self, world):
         (trade_id,) = self._matched(world, 1)
         typed, multiproof, _ = self._release_authorization(world, [trade_id])
-        assert typed["message"]["tradesRoot"] == "0x" + leaf_hash(trade_id).hex()
-        assert (multiproof.leaves, multiproof.proof_flags) == ((trade_id,), ())
+        key = trade_verdict_key(trade_id, _verdict(trade_id))
+        assert world.trade().trade_verdict_key(trade_id, _verdict(trade_id)) == key
+        assert typed["message"]["tradesRoot"] == "0x" + leaf_hash(key).hex()
+        assert (multiproof.leaves, multiproof.proof_flags) == ((key,), ())
+
+    def test_release_with_sig_refuses_another_verdict_than_the_signed_one(self, world):
+        """Customs signed the release of the documents it saw; once they change (a new
+        verdict), neither the old signature nor a relay naming the new verdict releases."""
+        (trade_id,) = self._matched(world, 1)
+        typed, multiproof, signature = self._release_authorization(world, [trade_id])
+        world.trade().record_verdict(trade_id, _h("swapped goods"), True)
+        with pytest.raises(ContractReverted) as exc_info:
+            self._relay_release(world, "customs", multiproof.leaves, (), typed, signature)
+        assert _reverted(exc_info) == (
+            "TradeRegistryVerdictChanged",
+            (trade_id, _h("swapped goods"), _verdict(trade_id)),
+        )
+        relabelled = [_key(trade_id, _h("swapped goods"))]
+        with pytest.raises(ContractReverted) as exc_info:
+            self._relay_release(world, "customs", relabelled, (), typed, signature)
+        assert _reverted(exc_info)[0] == "TradeRegistryInvalidSigner"
+        assert not world.trade().trade(trade_id).released_block
 
     def test_settlement_and_financing_with_sig_act_for_the_bank(self, world):
         (trade_id,) = self._matched(world, 1)
-        world.trade("customs").release(trade_id)
+        verdict = _verdict(trade_id)
+        world.trade("customs").release(trade_id, verdict)
         relayer, bank = world.trade("outsider"), world.address("bank")
-        leaf = leaf_hash(trade_id)
+        keyed, bare = leaf_hash(trade_verdict_key(trade_id, verdict)), leaf_hash(trade_id)
         act = AuthorizationAction
         steps = [
-            (act.REGISTER_FINANCING, _h("terms"), relayer.register_financing_with_sig,
-             FinancingRegistered(trade_id, bank, _h("terms"))),
-            (act.CONFIRM_SETTLEMENT, _h("ref"), relayer.confirm_settlement_with_sig,
-             SettlementConfirmed(trade_id, _h("ref"), bank)),
-            (act.DISCHARGE_FINANCING, None, relayer.discharge_financing_with_sig,
+            (act.REGISTER_FINANCING, _h("terms"), relayer.register_financing_with_sig, keyed,
+             FinancingRegistered(trade_id, verdict, bank, _h("terms"))),
+            (act.CONFIRM_SETTLEMENT, _h("ref"), relayer.confirm_settlement_with_sig, keyed,
+             SettlementConfirmed(trade_id, verdict, _h("ref"), bank)),
+            (act.DISCHARGE_FINANCING, None, relayer.discharge_financing_with_sig, bare,
              FinancingDischarged(trade_id, bank)),
         ]  # fmt: skip
-        for nonce, (action, data, relay, event) in enumerate(steps):
+        for nonce, (action, data, relay, leaf, event) in enumerate(steps):
             typed = self._typed(world, action, leaf, data or ZERO, signer="bank")
             signature = self._sign(world, typed, "bank").signature
             deadline = typed["message"]["deadline"]
-            args = (bank, trade_id, *([data] if data else []), nonce, deadline, signature)
+            named = [verdict, data] if data else []
+            args = (bank, trade_id, *named, nonce, deadline, signature)
             assert relay(*args).events == (event,)
         record = world.trade().trade(trade_id)
         assert (record.settlement_ref, record.financier) == (_h("ref"), None)
@@ -146,19 +194,21 @@ class SelfCustodyBehaviour:
     def test_with_sig_rejects_signer_without_role(self, world, action, role):
         (trade_id,) = self._matched(world, 1)
         data = ZERO if action is AuthorizationAction.RELEASE else _h("data")
-        typed = self._typed(world, action, leaf_hash(trade_id), data, signer="outsider")
+        verdict = _verdict(trade_id)
+        leaf = leaf_hash(trade_verdict_key(trade_id, verdict))
+        typed = self._typed(world, action, leaf, data, signer="outsider")
         signature = self._sign(world, typed, "outsider").signature
         relayer, signer = world.trade("anchorer"), world.address("outsider")
         deadline = typed["message"]["deadline"]
         relay = {
             AuthorizationAction.RELEASE: lambda: relayer.release_with_sig(
-                signer, [trade_id], [], 0, deadline, signature
+                signer, [trade_id], [verdict], [], 0, deadline, signature
             ),
             AuthorizationAction.CONFIRM_SETTLEMENT: lambda: relayer.confirm_settlement_with_sig(
-                signer, trade_id, data, 0, deadline, signature
+                signer, trade_id, verdict, data, 0, deadline, signature
             ),
             AuthorizationAction.REGISTER_FINANCING: lambda: relayer.register_financing_with_sig(
-                signer, trade_id, data, 0, deadline, signature
+                signer, trade_id, verdict, data, 0, deadline, signature
             ),
         }[action]
         with pytest.raises(ContractReverted) as exc_info:
@@ -191,9 +241,12 @@ class SelfCustodyBehaviour:
     def test_release_with_sig_rejects_tampered_authorization(self, world, tamper):
         ids = self._matched(world, 4)
         typed, _, signature = self._release_authorization(world, ids[:3])
-        relayed = {"dropped": ids[:2], "added": ids, "replaced": [*ids[:2], ids[3]]}.get(
-            tamper, ids[:3]
-        )
+        relayed = [
+            _key(t)
+            for t in {"dropped": ids[:2], "added": ids, "replaced": [*ids[:2], ids[3]]}.get(
+                tamper, ids[:3]
+            )
+        ]
         forged = MerkleTree.build(relayed).multiproof(relayed)
         nonce = 1 if tamper == "nonce" else 0
         forged_typed = self._typed(
@@ -227,7 +280,13 @@ class SelfCustodyBehaviour:
         )
         with pytest.raises(ContractReverted) as exc_info:
             world.trade("outsider").release_with_sig(
-                world.address("customs"), ids[:1], [], 0, typed["message"]["deadline"], b"\1" * 64
+                world.address("customs"),
+                ids[:1],
+                [_verdict(ids[0])],
+                [],
+                0,
+                typed["message"]["deadline"],
+                b"\1" * 64,
             )
         assert _reverted(exc_info) == (
             "TradeRegistryInvalidSigner",
@@ -239,7 +298,8 @@ class SelfCustodyBehaviour:
         typed, _, signature = self._release_authorization(world, ids)
         # The subset's multiproof against the signed tree needs proof hashes, which the
         # function cannot take: the proof is always empty, so the sizes cannot add up.
-        subset = MerkleTree.build(ids).multiproof(ids[:2])
+        keys = [_key(t) for t in ids]
+        subset = MerkleTree.build(keys).multiproof(keys[:2])
         assert subset.proof
         assert not all(subset.proof_flags)
         with pytest.raises(ContractReverted) as exc_info:
@@ -251,7 +311,7 @@ class SelfCustodyBehaviour:
 
     def test_discharge_with_sig_rejects_a_bank_that_is_not_the_financier(self, world):
         (trade_id,) = self._matched(world, 1)
-        world.trade("bank").register_financing(trade_id, _h("terms"))
+        world.trade("bank").register_financing(trade_id, _verdict(trade_id), _h("terms"))
         typed = self._typed(
             world, AuthorizationAction.DISCHARGE_FINANCING, leaf_hash(trade_id), signer="bank2"
         )

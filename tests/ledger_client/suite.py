@@ -118,9 +118,9 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
             ("trade", "anchor_batch", (h("r"), 1, h("b")), "ANCHORER_ROLE"),
             ("trade", "revoke_document", (h("d"), "typo"), "ANCHORER_ROLE"),
             ("trade", "record_verdict", (h("t"), h("v"), True), "ANCHORER_ROLE"),
-            ("trade", "release", (h("t"),), "CUSTOMS_ROLE"),
-            ("trade", "confirm_settlement", (h("t"), h("s")), "BANK_ROLE"),
-            ("trade", "register_financing", (h("t"), h("f")), "BANK_ROLE"),
+            ("trade", "release", (h("t"), h("v")), "CUSTOMS_ROLE"),
+            ("trade", "confirm_settlement", (h("t"), h("v"), h("s")), "BANK_ROLE"),
+            ("trade", "register_financing", (h("t"), h("v"), h("f")), "BANK_ROLE"),
             ("trace", "anchor_lot_batch", (h("lot"), h("r"), 1, h("b")), "ANCHORER_ROLE"),
             ("trace", "recall_lot", (h("lot"), "salmonella"), "INSPECTOR_ROLE"),
             ("trace", "clear_recall", (h("lot"), "negative"), "INSPECTOR_ROLE"),
@@ -273,14 +273,19 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
                 trade_id=trade_id, verdict_hash=h("verdict"), matched=True, verdict_count=1
             ),
         )
-        released = world.trade("customs").release(trade_id)
+        released = world.trade("customs").release(trade_id, h("verdict"))
         assert released.events == (
-            TradeReleased(trade_id=trade_id, customs=world.address("customs")),
+            TradeReleased(
+                trade_id=trade_id, verdict_hash=h("verdict"), customs=world.address("customs")
+            ),
         )
-        settled = world.trade("bank").confirm_settlement(trade_id, h("ref"))
+        settled = world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
         assert settled.events == (
             SettlementConfirmed(
-                trade_id=trade_id, settlement_ref=h("ref"), bank=world.address("bank")
+                trade_id=trade_id,
+                verdict_hash=h("verdict"),
+                settlement_ref=h("ref"),
+                bank=world.address("bank"),
             ),
         )
         record = world.trade("outsider").trade(trade_id)
@@ -310,7 +315,7 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         assert result.events == (
             VerdictRecorded(trade_id=trade_id, verdict_hash=h("v2"), matched=True, verdict_count=2),
         )
-        released = world.trade("customs").release(trade_id)
+        released = world.trade("customs").release(trade_id, h("v2"))
         with pytest.raises(ContractReverted) as exc_info:
             world.trade().record_verdict(trade_id, h("v3"), False)
         assert reverted(exc_info) == (
@@ -329,9 +334,10 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
     def test_release_rejects_trade_not_releasable(self, world, verdict, released, expected):
         if verdict is not None:
             world.trade().record_verdict(h("trade"), h("verdict"), verdict)
-        block = world.trade("customs").release(h("trade")).block_number if released else None
+        customs = world.trade("customs")
+        block = customs.release(h("trade"), h("verdict")).block_number if released else None
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("customs").release(h("trade"))
+            customs.release(h("trade"), h("verdict"))
         name, args = expected
         assert reverted(exc_info) == (
             name,
@@ -342,12 +348,12 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         trade_id = h("trade")
         world.trade().record_verdict(trade_id, h("verdict"), True)
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank").confirm_settlement(trade_id, h("ref"))
+            world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
         assert reverted(exc_info) == ("TradeRegistryTradeNotReleased", (trade_id,))
-        world.trade("customs").release(trade_id)
-        world.trade("bank").confirm_settlement(trade_id, h("ref"))
+        world.trade("customs").release(trade_id, h("verdict"))
+        world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank2").confirm_settlement(trade_id, h("other"))
+            world.trade("bank2").confirm_settlement(trade_id, h("verdict"), h("other"))
         assert reverted(exc_info) == (
             "TradeRegistrySettlementAlreadyConfirmed",
             (trade_id, h("ref")),
@@ -356,15 +362,18 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
     def test_register_financing_rejects_second_bank_until_discharged(self, world):
         trade_id = h("trade")
         world.trade().record_verdict(trade_id, h("verdict"), True)
-        first = world.trade("bank").register_financing(trade_id, h("terms"))
+        first = world.trade("bank").register_financing(trade_id, h("verdict"), h("terms"))
         assert first.events == (
             FinancingRegistered(
-                trade_id=trade_id, financier=world.address("bank"), terms_hash=h("terms")
+                trade_id=trade_id,
+                verdict_hash=h("verdict"),
+                financier=world.address("bank"),
+                terms_hash=h("terms"),
             ),
         )
         for party in ("bank2", "bank"):
             with pytest.raises(ContractReverted) as exc_info:
-                world.trade(party).register_financing(trade_id, h("terms2"))
+                world.trade(party).register_financing(trade_id, h("verdict"), h("terms2"))
             assert reverted(exc_info) == (
                 "TradeRegistryAlreadyFinanced",
                 (trade_id, world.address("bank")),
@@ -379,7 +388,7 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         assert discharged.events == (
             FinancingDischarged(trade_id=trade_id, financier=world.address("bank")),
         )
-        world.trade("bank2").register_financing(trade_id, h("terms2"))
+        world.trade("bank2").register_financing(trade_id, h("verdict"), h("terms2"))
         record = world.trade().trade(trade_id)
         assert (record.financier, record.financing_terms) == (world.address("bank2"), h("terms2"))
 
@@ -396,7 +405,7 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
             world.trade().record_verdict(h("trade"), h("verdict"), verdict)
         bank = world.trade("bank")
         attempt = {
-            "register": lambda: bank.register_financing(h("trade"), h("terms")),
+            "register": lambda: bank.register_financing(h("trade"), h("verdict"), h("terms")),
             "discharge": lambda: bank.discharge_financing(h("trade")),
         }[call]
         with pytest.raises(ContractReverted) as exc_info:
@@ -413,13 +422,54 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
             (ids[1], True),
             (ids[2], False),
         ]
-        released = world.trade("customs").release_batch(ids[:2])
+        released = world.trade("customs").release_batch(ids[:2], [h("v0"), h("v1")])
         assert released.events == tuple(
-            TradeReleased(trade_id=i, customs=world.address("customs")) for i in ids[:2]
+            TradeReleased(trade_id=i, verdict_hash=h(f"v{n}"), customs=world.address("customs"))
+            for n, i in enumerate(ids[:2])
         )
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("customs").release_batch(ids[2:], [])
+        assert reverted(exc_info) == ("TradeRegistryLengthMismatch", (1, 0))
         with pytest.raises(ContractReverted) as exc_info:
             world.trade().record_verdicts(ids[:2], [h("v")], [True, True])
         assert reverted(exc_info) == ("TradeRegistryLengthMismatch", (2, 1))
+
+    # Each step commits to the verdict it was judged on --------------------------------
+
+    def test_steps_refuse_a_verdict_that_is_not_the_trades(self, world):
+        trade_id = h("trade")
+        world.trade().record_verdict(trade_id, h("v1"), True)
+        world.trade().record_verdict(trade_id, h("v2"), True)  # new documents, new verdict
+        changed = ("TradeRegistryVerdictChanged", (trade_id, h("v2"), h("v1")))
+        attempts = {
+            "release": lambda: world.trade("customs").release(trade_id, h("v1")),
+            "release_batch": lambda: world.trade("customs").release_batch([trade_id], [h("v1")]),
+            "financing": lambda: world.trade("bank").register_financing(
+                trade_id, h("v1"), h("terms")
+            ),
+        }
+        for name, attempt in attempts.items():
+            with pytest.raises(ContractReverted) as exc_info:
+                attempt()
+            assert reverted(exc_info) == changed, name
+        world.trade("customs").release(trade_id, h("v2"))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").confirm_settlement(trade_id, h("v1"), h("ref"))
+        assert reverted(exc_info) == changed
+
+    def test_verdict_is_frozen_while_financed(self, world):
+        trade_id = h("trade")
+        world.trade().record_verdict(trade_id, h("v1"), True)
+        world.trade("bank").register_financing(trade_id, h("v1"), h("terms"))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade().record_verdict(trade_id, h("v2"), True)
+        assert reverted(exc_info) == (
+            "TradeRegistryTradeFinanced",
+            (trade_id, world.address("bank")),
+        )
+        world.trade("bank").discharge_financing(trade_id)
+        world.trade().record_verdict(trade_id, h("v2"), True)
+        assert world.trade().trade(trade_id).verdict_hash == h("v2")
 
     # TraceRegistry -----------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Deployment files round-trip and are checked against the chain."""
 
+import dataclasses
 import json
 
 import pytest
@@ -29,6 +30,18 @@ def test_deployment_file_round_trips(chain_world, tmp_path):
 def test_deployment_check_rejects_another_chain(chain_world):
     with pytest.raises(DeploymentError, match="no TradeRegistry code at"):
         chain_world.deployment.check(make_web3(None))
+
+
+def test_deployment_check_rejects_contracts_built_from_other_sources(chain_world):
+    stale = dataclasses.replace(
+        chain_world.deployment.trade_registry, source_hash="sha256:" + "0" * 64
+    )
+    deployment = dataclasses.replace(
+        chain_world.deployment,
+        contracts={**chain_world.deployment.contracts, "TradeRegistry": stale},
+    )
+    with pytest.raises(DeploymentError, match="deployed from other contract sources"):
+        deployment.check(chain_world.w3)
 
 
 @pytest.mark.parametrize(

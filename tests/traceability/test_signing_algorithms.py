@@ -5,16 +5,27 @@ from __future__ import annotations
 import base64
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from traceability.errors import InvalidKey
 from traceability.signing._encoding import b64url_encode
 from traceability.signing._sm2 import Sm2PrivateKey, Sm2PublicKey
-from traceability.signing.algorithms import Algorithm, SigningKey, load_public_key
+from traceability.signing.algorithms import (
+    Algorithm,
+    SigningKey,
+    canonical_public_key,
+    load_public_key,
+    public_key_fingerprint,
+    without_high_s,
+)
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+ED25519_L = 2**252 + 27742317777372353535851937790883648493
+ORDERS = {Algorithm.ES256: P256_N, Algorithm.ES256K: SECP256K1_N, Algorithm.SM2: SM2_N}
 
 
 def _b64u(text: str) -> bytes:
@@ -65,11 +76,17 @@ def test_sign_ed25519_matches_rfc8032_vector() -> None:
     assert load_public_key(Algorithm.ED25519, key.public_key).verify(ED25519_SIGNATURE, b"")
 
 
-def test_verify_es256_accepts_rfc7515_vector() -> None:
+def test_verify_es256_accepts_rfc7515_vector_in_low_s_form_only() -> None:
+    """The RFC's signature happens to be high-S: sandan takes its low-S twin, and only that."""
     point = b"\x04" + _b64u(ES256_X) + _b64u(ES256_Y)
     verifier = load_public_key(Algorithm.ES256, b64url_encode(point))
-    assert verifier.verify(_b64u(ES256_SIGNATURE), ES256_INPUT)
-    assert not verifier.verify(_b64u(ES256_SIGNATURE), ES256_INPUT + b"x")
+    published = _b64u(ES256_SIGNATURE)
+    s = int.from_bytes(published[32:], "big")
+    assert s > P256_N // 2
+    low_s = published[:32] + (P256_N - s).to_bytes(32, "big")
+    assert verifier.verify(low_s, ES256_INPUT)
+    assert not verifier.verify(low_s, ES256_INPUT + b"x")
+    assert not verifier.verify(published, ES256_INPUT)
 
 
 def test_sign_sm2_matches_gmt_0003_vector() -> None:
@@ -162,21 +179,54 @@ def test_load_signing_key_rejects_invalid_private_bytes(alg: Algorithm, data: by
         SigningKey.from_private_bytes(alg, data)
 
 
-def test_sign_es256k_always_produces_low_s() -> None:
-    key = SigningKey.generate(Algorithm.ES256K)
+@pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.ES256K])
+def test_sign_ecdsa_always_produces_low_s(alg: Algorithm) -> None:
+    key = SigningKey.generate(alg)
     for index in range(40):
         signature = key.sign(index.to_bytes(2, "big"))
-        assert int.from_bytes(signature[32:], "big") <= SECP256K1_N // 2
+        assert int.from_bytes(signature[32:], "big") <= ORDERS[alg] // 2
 
 
-def test_verify_es256k_rejects_high_s_twin() -> None:
-    key = SigningKey.generate(Algorithm.ES256K)
+@pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.ES256K, Algorithm.SM2])
+def test_verify_rejects_negated_s_twin(alg: Algorithm) -> None:
+    """(r, n - s) of an accepted signature is refused: for ECDSA by the low-S rule, and SM2
+    is not malleable that way at all."""
+    key = SigningKey.generate(alg)
     signature = key.sign(b"pay 10.00")
     s = int.from_bytes(signature[32:], "big")
-    twin = signature[:32] + (SECP256K1_N - s).to_bytes(32, "big")
-    verifier = load_public_key(Algorithm.ES256K, key.public_key)
+    twin = signature[:32] + (ORDERS[alg] - s).to_bytes(32, "big")
+    verifier = load_public_key(alg, key.public_key)
     assert verifier.verify(signature, b"pay 10.00")
     assert not verifier.verify(twin, b"pay 10.00")
+
+
+def test_verify_es256_accepts_only_the_low_s_form_of_an_openssl_signature() -> None:
+    """OpenSSL (like WebCrypto) returns high-S half the time: such a signer must normalise."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    point = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    verifier = load_public_key(Algorithm.ES256, b64url_encode(point))
+    seen = set()
+    for index in range(24):
+        message = index.to_bytes(2, "big")
+        r, s = decode_dss_signature(private.sign(message, ec.ECDSA(hashes.SHA256())))
+        low, high = sorted((s, P256_N - s))
+        seen.add(s == high)
+        assert verifier.verify(r.to_bytes(32, "big") + low.to_bytes(32, "big"), message)
+        assert not verifier.verify(r.to_bytes(32, "big") + high.to_bytes(32, "big"), message)
+    assert seen == {True, False}  # both forms came out of OpenSSL and were judged
+
+
+def test_verify_ed25519_rejects_non_canonical_s() -> None:
+    """OpenSSL refuses s >= L, so s + L (the same value mod L) is no second signature."""
+    key = SigningKey.generate(Algorithm.ED25519)
+    signature = key.sign(b"m")
+    s = int.from_bytes(signature[32:], "little")
+    twin = signature[:32] + (s + ED25519_L).to_bytes(32, "little")
+    verifier = load_public_key(Algorithm.ED25519, key.public_key)
+    assert verifier.verify(signature, b"m")
+    assert not verifier.verify(twin, b"m")
 
 
 @pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.ES256K, Algorithm.SM2])
@@ -197,6 +247,7 @@ def test_verify_es256_rejects_der_signature() -> None:
     private = ec.generate_private_key(ec.SECP256R1())
     der = private.sign(b"m", ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
+    s = min(s, P256_N - s)
     point = private.public_key().public_numbers()
     raw_point = b"\x04" + point.x.to_bytes(32, "big") + point.y.to_bytes(32, "big")
     verifier = load_public_key(Algorithm.ES256, b64url_encode(raw_point))
@@ -216,3 +267,56 @@ def test_verify_signature_under_other_curve_fails(signer: Algorithm, verifier: A
     signature = key.sign(b"m")
     other = SigningKey.generate(verifier)
     assert not load_public_key(verifier, other.public_key).verify(signature, b"m")
+
+
+# --- one key, one canonical encoding ------------------------------------------
+
+
+def _compressed(public_key: str) -> str:
+    point = _b64u(public_key)
+    return b64url_encode(bytes([2 + (point[-1] & 1)]) + point[1:33])
+
+
+@pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.ES256K, Algorithm.SM2])
+def test_canonical_public_key_of_compressed_point_is_the_uncompressed_point(
+    alg: Algorithm,
+) -> None:
+    key = SigningKey.generate(alg)
+    compressed = _compressed(key.public_key)
+    assert canonical_public_key(alg, compressed) == key.public_key
+    assert public_key_fingerprint(alg, compressed) == public_key_fingerprint(alg, key.public_key)
+    other = SigningKey.generate(alg)
+    assert public_key_fingerprint(alg, other.public_key) != public_key_fingerprint(
+        alg, key.public_key
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param((2**255 - 19 + 1).to_bytes(32, "little"), id="y-at-or-above-p"),
+        pytest.param((1).to_bytes(32, "little"), id="identity"),
+        pytest.param((1 | 1 << 255).to_bytes(32, "little"), id="identity-sign-bit"),
+        pytest.param((2**255 - 20).to_bytes(32, "little"), id="order-2"),
+        pytest.param(
+            bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+            id="order-8",
+        ),
+    ],
+)
+def test_load_ed25519_public_key_rejects_non_canonical_or_small_order_point(raw: bytes) -> None:
+    """Each such text would be a second name of one point, or a key that verifies what
+    nobody signed."""
+    with pytest.raises(InvalidKey):
+        load_public_key(Algorithm.ED25519, b64url_encode(raw))
+
+
+def test_without_high_s_turns_only_high_s_es256_into_its_low_s_twin() -> None:
+    key = SigningKey.generate(Algorithm.ES256)
+    low = key.sign(b"m")
+    high = low[:32] + (P256_N - int.from_bytes(low[32:], "big")).to_bytes(32, "big")
+    assert without_high_s(Algorithm.ES256, high) == low
+    assert without_high_s(Algorithm.ES256, low) == low
+    k1 = SigningKey.generate(Algorithm.ES256K).sign(b"m")
+    k1_high = k1[:32] + (SECP256K1_N - int.from_bytes(k1[32:], "big")).to_bytes(32, "big")
+    assert without_high_s(Algorithm.ES256K, k1_high) == k1_high  # secp256k1 was always low-S

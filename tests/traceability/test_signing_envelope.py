@@ -36,9 +36,11 @@ from traceability.signing import (
     PartyRegistry,
     Resubmission,
     Role,
+    SignedBytes,
     SignedClaim,
     SignedEnvelope,
     SigningKey,
+    b64url_encode,
     check_replay,
     envelope_hash,
     new_salt,
@@ -46,6 +48,7 @@ from traceability.signing import (
     sign_envelope,
     verify_envelope,
     verify_signature,
+    verify_signer,
 )
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -558,3 +561,62 @@ def test_check_replay_with_a_key_applies_the_time_rules_of_verify_envelope(
     with pytest.raises(error) as info:
         check_replay(claim, None, key=key, now=NOW)
     assert info.value.field == field  # type: ignore[attr-defined]
+
+
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def test_high_s_es256_envelope_is_refused_on_submission_but_verifies_once_anchored() -> None:
+    """Submissions must be low-S; a bundle anchored before that rule may carry either s,
+    and its high-S form proves the same signer signed the same payload."""
+    signer = SigningKey.generate(Algorithm.ES256)
+    key = _key(Role.PLATFORM, alg=Algorithm.ES256, public_key=signer.public_key)
+    genuine = _sign(signing_key=signer)
+    raw = genuine.signature_bytes
+    high = raw[:32] + (P256_N - int.from_bytes(raw[32:], "big")).to_bytes(32, "big")
+    twin = SignedEnvelope.parse({**genuine.to_wire(), "signature": b64url_encode(high)})
+    registry = _registry(key)
+    verify_envelope(genuine, registry, now=NOW)
+    with pytest.raises(SignatureInvalid):
+        verify_envelope(twin, registry, now=NOW)
+    verify_signature(twin, key)
+    assert twin.content_hash == genuine.content_hash
+
+
+@pytest.mark.parametrize(
+    ("claims", "error"),
+    [
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.ORDER, NOW - timedelta(days=31))),
+            KeyNotYetValid,
+            id="one-document-before-the-key",
+        ),
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.ORDER, NOW + timedelta(hours=1))),
+            IssuedInFuture,
+            id="one-document-in-the-future",
+        ),
+        pytest.param(
+            ((DocType.ORDER, NOW), (DocType.PAYMENT, NOW)), RoleNotAllowed, id="one-foreign-type"
+        ),
+    ],
+)
+def test_verify_signer_holds_every_claim_of_signed_bytes_to_the_rules(
+    claims: tuple[tuple[DocType, datetime], ...], error: type[EnvelopeRejected]
+) -> None:
+    """Bytes signed once for several documents (a CEB XML message): each one is judged."""
+    message = b"<ceb:CEB311Message>...</ceb:CEB311Message>"
+    key_id, party = f"{ROLE_PARTIES[Role.PLATFORM]}:k1", ROLE_PARTIES[Role.PLATFORM]
+    signature = KEYS[Role.PLATFORM].sign(message)
+    good = SignedBytes(party, key_id, None, message, signature, claims[:1])
+    assert verify_signer(good, REGISTRY, now=NOW)[1].key_id == key_id
+    with pytest.raises(error):
+        verify_signer(
+            SignedBytes(party, key_id, None, message, signature, claims), REGISTRY, now=NOW
+        )
+    with pytest.raises(SignatureInvalid):
+        verify_signer(
+            SignedBytes(party, key_id, None, message + b" ", signature, claims[:1]),
+            REGISTRY,
+            now=NOW,
+        )

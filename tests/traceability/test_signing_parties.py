@@ -116,6 +116,18 @@ def test_registry_looks_up_parties_and_keys() -> None:
         pytest.param([Party("A", "a"), Party("A", "b")], [], "listed twice", id="duplicate-party"),
         pytest.param([Party("EBP-01", "a")], [_key(), _key()], "listed twice", id="duplicate-key"),
         pytest.param([], [_key()], "unknown party", id="key-of-unknown-party"),
+        pytest.param(
+            [Party("EBP-01", "a"), Party("THIEF", "t")],
+            [_key(), _key("THIEF:k1", party="THIEF")],
+            "public key of 'EBP-01:k1'",
+            id="another-partys-public-key",
+        ),
+        pytest.param(
+            [Party("EBP-01", "a")],
+            [_key(), _key("EBP-01:k2")],
+            "public key of",
+            id="one-key-two-ids",
+        ),
     ],
 )
 def test_registry_rejects_inconsistent_input(

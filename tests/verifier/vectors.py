@@ -24,7 +24,7 @@ from traceability import (
     sign_envelope,
 )
 from traceability.merkle import MerkleTree, leaf_hash
-from traceability.signing import b64url_decode, b64url_encode, load_public_key
+from traceability.signing import b64url_decode, b64url_encode, load_public_key, without_high_s
 from traceability.signing.parties import SIGNABLE_DOC_TYPES
 from traceability.trade.models import DOCUMENT_MODELS
 from traceability.trade.signers import SIGNER_FIELDS
@@ -109,7 +109,8 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
     if alg in (Algorithm.ES256, Algorithm.ES256K):
         n = _P256_N if alg is Algorithm.ES256 else _SECP256K1_N
         s = int.from_bytes(signature[32:], "big")
-        # The other s of the same signature: sandan accepts it for ES256, never for ES256K.
+        # The other s of the same signature (high-S): verifiers accept it for ES256 (documents
+        # anchored before sandan refused it at submission), never for ES256K.
         cases.append(("negated s", message, signature[:32] + (n - s).to_bytes(32, "big")))
     point = b64url_decode(key.public_key)
     keys = {"uncompressed": key.public_key}
@@ -131,7 +132,7 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
                 "messageHex": body.hex(),
                 "signature": b64url_encode(sig),
                 "valid": {
-                    form: load_public_key(alg, text).verify(sig, body)
+                    form: load_public_key(alg, text).verify(without_high_s(alg, sig), body)
                     for form, text in keys.items()
                 },
             }

@@ -39,7 +39,12 @@ from traceability.ceb.receipts import (
     status_for_verdict,
 )
 from traceability.ceb.safe_xml import DEFAULT_MAX_BYTES, parse_xml
-from traceability.ceb.signature import SignatureResult, sign_xml, verify_xml_signature
+from traceability.ceb.signature import (
+    SignatureResult,
+    certificate_key_fingerprint,
+    sign_xml,
+    verify_xml_signature,
+)
 from traceability.ceb.spec import CEB_NS, DS_NS
 from traceability.ceb.summary import ReleasedInventory, build_summary_application
 
@@ -68,6 +73,7 @@ __all__ = [
     "build_format_receipt",
     "build_receipt",
     "build_summary_application",
+    "certificate_key_fingerprint",
     "message_spec",
     "parse_xml",
     "read_message",

@@ -32,7 +32,7 @@ from traceability.ceb.spec import CEB_NS, DS_NS
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-__all__ = ["SignatureResult", "sign_xml", "verify_xml_signature"]
+__all__ = ["SignatureResult", "certificate_key_fingerprint", "sign_xml", "verify_xml_signature"]
 
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 ENVELOPED = f"{DS_NS}enveloped-signature"
@@ -105,6 +105,19 @@ def verify_xml_signature(
     except _RefusedError as refused:
         return SignatureResult(refused.outcome, refused.detail, algorithm, key_name)
     return SignatureResult("valid", "signature verified", algorithm, key_name)
+
+
+def certificate_key_fingerprint(certificate_pem: bytes) -> str:
+    """Hex SHA-256 of a PEM certificate's public key (DER SubjectPublicKeyInfo).
+
+    Two certificates for one key pair share it, whatever else differs, so a key can be
+    held to one party. Raises ``ValueError`` for a PEM that is not a certificate.
+    """
+    key = x509.load_pem_x509_certificate(certificate_pem).public_key()
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(spki).hexdigest()
 
 
 def _attr(signature: _Element, path: str) -> str | None:

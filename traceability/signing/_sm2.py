@@ -6,7 +6,10 @@ because ``gmssl`` gets these wrong or leaves them out:
 
 * SM3 (for Z and e) is OpenSSL's, through ``cryptography``: fast and reviewed;
 * public keys are checked to lie on the curve before use;
-* r and s are range-checked before verification;
+* r and s are range-checked before verification. There is no low-S rule, as SM2
+  needs none: the point checked is sG + (r + s)P, so the ECDSA twin (r, n - s) names
+  another point and fails, and the one other signature with the same r (from -k)
+  takes the private key to compute;
 * the per-signature nonce k comes from :mod:`secrets` (``gmssl`` uses :mod:`random`);
 * the public key is set after construction, because ``CryptSM2`` mangles keys
   whose hex starts with ``0`` or ``4`` (it calls ``str.lstrip("04")``).
@@ -93,6 +96,10 @@ class Sm2PublicKey:
     def encoded_point(self) -> bytes:
         """Return the 65-byte uncompressed SEC1 encoding (0x04‖X‖Y)."""
         return b"\x04" + self._xy
+
+    def canonical_bytes(self) -> bytes:
+        """The key's one encoding, the uncompressed point (whatever form it was loaded from)."""
+        return self.encoded_point()
 
     def digest(self, message: bytes) -> bytes:
         """Return e = SM3(Z_A ‖ M), the value that is actually signed."""

@@ -14,12 +14,22 @@ SM2        SM2 + SM3, user ID 1234567812345678,   same as ES256
 =========  =====================================  ==========================================
 
 DER-encoded ECDSA signatures are refused (a 64-byte length check happens before
-any of this). ES256K requires s ≤ n/2, as Ethereum does, so a signature cannot be
-turned into a second valid one by negating s.
+any of this). ES256 and ES256K require s ≤ n/2 (low-S), as Ethereum and Bitcoin do
+for secp256k1: for ECDSA, (r, n - s) verifies whenever (r, s) does, so without the
+rule anyone could turn a party's signature into a second, different-looking valid
+one. :class:`SigningKey` always signs low-S; other signers must normalise (s → n - s).
+SM2 needs no such rule: its twin (r, n - s) does not verify (s is bound to r through
+t = r + s), and Ed25519's s < L is checked by OpenSSL.
+
+A public key has many texts (compressed or uncompressed points, for instance) but
+one canonical encoding, :func:`canonical_public_key`: the raw 32 bytes for Ed25519,
+the uncompressed SEC1 point for the others. :func:`public_key_fingerprint` hashes
+it, so the same key is recognised however it was written.
 """
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from functools import lru_cache
 from typing import Final, Protocol
@@ -38,12 +48,40 @@ from traceability.errors import InvalidKey
 from traceability.signing._encoding import b64url_decode, b64url_encode
 from traceability.signing._sm2 import Sm2PrivateKey, Sm2PublicKey
 
-__all__ = ["SIGNATURE_LENGTH", "Algorithm", "PublicKeyVerifier", "SigningKey", "load_public_key"]
+__all__ = [
+    "SIGNATURE_LENGTH",
+    "Algorithm",
+    "PublicKeyVerifier",
+    "SigningKey",
+    "canonical_public_key",
+    "load_public_key",
+    "public_key_fingerprint",
+    "without_high_s",
+]
 
 #: Every supported algorithm signs with 64 raw bytes.
 SIGNATURE_LENGTH: Final = 64
 
 _SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_P256_N: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_ED25519_P: Final = 2**255 - 19
+# y of the eight points of small order (sign bit aside): a key there verifies
+# signatures nobody made (libsodium refuses the same list).
+_ED25519_SMALL_ORDER_Y: Final = frozenset(
+    {
+        0,
+        1,
+        _ED25519_P - 1,
+        int.from_bytes(
+            bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+            "little",
+        ),
+        int.from_bytes(
+            bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+            "little",
+        ),
+    }
+)
 
 
 class Algorithm(StrEnum):
@@ -62,6 +100,10 @@ class PublicKeyVerifier(Protocol):
         """Tell whether ``signature`` is valid for ``message``."""
         ...
 
+    def canonical_bytes(self) -> bytes:
+        """The key's one encoding: raw 32 bytes (Ed25519) or the uncompressed SEC1 point."""
+        ...
+
 
 _CURVES: Final[dict[Algorithm, ec.EllipticCurve]] = {
     Algorithm.ES256: ec.SECP256R1(),
@@ -69,13 +111,26 @@ _CURVES: Final[dict[Algorithm, ec.EllipticCurve]] = {
 }
 
 
+def _check_ed25519_point(raw: bytes) -> None:
+    if len(raw) != 32:
+        raise ValueError("Ed25519 public key must be 32 raw bytes")
+    y = int.from_bytes(raw, "little") & ~(1 << 255)
+    if y >= _ED25519_P:
+        raise ValueError("Ed25519 public key is not canonically encoded (y >= p)")
+    if y in _ED25519_SMALL_ORDER_Y:
+        raise ValueError("Ed25519 public key is a point of small order")
+
+
 class _Ed25519Verifier:
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_raw")
 
     def __init__(self, raw: bytes) -> None:
-        if len(raw) != 32:
-            raise ValueError("Ed25519 public key must be 32 raw bytes")
+        _check_ed25519_point(raw)
         self._key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        self._raw = raw
+
+    def canonical_bytes(self) -> bytes:
+        return self._raw
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         try:
@@ -97,11 +152,18 @@ class _P256Verifier:
         _check_point_length(Algorithm.ES256, point)
         self._key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
 
+    def canonical_bytes(self) -> bytes:
+        return self._key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+
     def verify(self, signature: bytes, message: bytes) -> bool:
         if len(signature) != SIGNATURE_LENGTH:
             return False
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:], "big")
+        if s > _P256_N // 2:
+            return False  # high-S: malleable twin of a valid signature
         try:
             self._key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
@@ -116,6 +178,9 @@ class _Secp256k1Verifier:
     def __init__(self, point: bytes) -> None:
         _check_point_length(Algorithm.ES256K, point)
         self._key = coincurve.PublicKey(point)
+
+    def canonical_bytes(self) -> bytes:
+        return self._key.format(compressed=False)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         if len(signature) != SIGNATURE_LENGTH:
@@ -146,6 +211,39 @@ def load_public_key(alg: Algorithm, public_key: str) -> PublicKeyVerifier:
         return _P256Verifier(raw)
     except ValueError as exc:
         raise InvalidKey(f"invalid {alg} public key: {exc}", field="public_key") from exc
+
+
+def canonical_public_key(alg: Algorithm, public_key: str) -> str:
+    """The canonical base64url text of a public key (raw Ed25519, uncompressed EC point).
+
+    Raises :class:`~traceability.errors.InvalidKey` as :func:`load_public_key` does.
+    """
+    return b64url_encode(load_public_key(alg, public_key).canonical_bytes())
+
+
+def public_key_fingerprint(alg: Algorithm, public_key: str) -> str:
+    """Hex SHA-256 of the key's canonical bytes: equal for every text of the same key.
+
+    The algorithm is left out on purpose: the canonical encodings of the curves never
+    share a length with Ed25519's, and a point valid on two curves is one set of bytes
+    that must not belong to two parties either.
+    """
+    return hashlib.sha256(load_public_key(alg, public_key).canonical_bytes()).hexdigest()
+
+
+def without_high_s(alg: Algorithm, signature: bytes) -> bytes:
+    """The low-S form of an ES256 signature; any other signature unchanged.
+
+    For verifiers of what is already anchored: ES256 documents accepted before sandan
+    required low-S may carry either s, and (r, n - s) proves exactly what (r, s) does.
+    Submissions never go through this: there the high-S form is refused.
+    """
+    if Algorithm(alg) is not Algorithm.ES256 or len(signature) != SIGNATURE_LENGTH:
+        return signature
+    s = int.from_bytes(signature[32:], "big")
+    if s <= _P256_N // 2:
+        return signature
+    return signature[:32] + (_P256_N - s).to_bytes(32, "big")
 
 
 class SigningKey:
@@ -223,8 +321,9 @@ class SigningKey:
         if isinstance(key, Sm2PrivateKey):
             return key.sign(message)
         r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
-        if self._alg is Algorithm.ES256K and s > _SECP256K1_N // 2:
-            s = _SECP256K1_N - s  # the low-S twin is equally valid and the only one we accept
+        n = _SECP256K1_N if self._alg is Algorithm.ES256K else _P256_N
+        if s > n // 2:
+            s = n - s  # the low-S twin is equally valid and the only one we accept
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     def __repr__(self) -> str:

@@ -22,6 +22,7 @@ the old one".
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -59,6 +60,7 @@ from traceability.signing.algorithms import (
     Algorithm,
     SigningKey,
     load_public_key,
+    without_high_s,
 )
 from traceability.signing.parties import DocType, Party, PartyDirectory, PartyKey
 
@@ -67,6 +69,7 @@ __all__ = [
     "SALT_LENGTH",
     "EnvelopePayload",
     "Resubmission",
+    "SignedBytes",
     "SignedClaim",
     "SignedEnvelope",
     "VerifiedEnvelope",
@@ -77,6 +80,7 @@ __all__ = [
     "sign_envelope",
     "verify_envelope",
     "verify_signature",
+    "verify_signer",
 ]
 
 #: Bytes of randomness in ``payload.salt`` (128 bits).
@@ -255,30 +259,105 @@ def sign_envelope(
     return SignedEnvelope(payload=payload, alg=signing_key.alg, signature=b64url_encode(signature))
 
 
+@dataclass(frozen=True, slots=True)
+class SignedBytes:
+    """Bytes a party signed, however they travelled, and what it claims with them.
+
+    A JSON envelope signs its canonical payload and claims one document; a CEB XML
+    message signs its own bytes and claims each business document in it. ``claims``
+    lists each document's type and ``issuedAt``; ``alg`` is None when the carrier names
+    none (the XML headers), and then the key's algorithm is used.
+    """
+
+    party: str
+    key_id: str
+    alg: Algorithm | None
+    message: bytes
+    signature: bytes
+    claims: tuple[tuple[DocType, datetime], ...]
+
+    @classmethod
+    def of(cls, envelope: SignedEnvelope) -> SignedBytes:
+        """What a JSON envelope signs and claims."""
+        payload = envelope.payload
+        return cls(
+            payload.party,
+            payload.key_id,
+            envelope.alg,
+            payload.canonical_bytes,
+            envelope.signature_bytes,
+            ((payload.doc_type, payload.issued_at_datetime),),
+        )
+
+
 def verify_signature(envelope: SignedEnvelope, key: PartyKey) -> None:
     """Check that ``key`` matches the envelope's party and alg and that the signature verifies.
 
     This is the check a verifier holding only the bundle's public key can make;
-    :func:`verify_envelope` adds registry, time and role checks.
+    :func:`verify_envelope` adds registry, time and role checks. It takes an ES256
+    signature in either form (:func:`~traceability.signing.algorithms.without_high_s`),
+    as envelopes anchored before the low-S rule may carry either; submissions get
+    :func:`verify_signer`, which refuses high-S.
     """
-    payload = envelope.payload
-    if key.key_id != payload.key_id:
+    signed = SignedBytes.of(envelope)
+    low_s = dataclasses.replace(signed, signature=without_high_s(envelope.alg, signed.signature))
+    _check_signature(low_s, key)
+
+
+def _check_signature(signed: SignedBytes, key: PartyKey) -> None:
+    if key.key_id != signed.key_id:
         raise UnknownKey(f"key {key.key_id!r} is not the envelope's key", field="payload.keyId")
-    if key.party_code != payload.party:
+    if key.party_code != signed.party:
         raise KeyPartyMismatch(
-            f"key {key.key_id!r} belongs to party {key.party_code!r}, not {payload.party!r}",
+            f"key {key.key_id!r} belongs to party {key.party_code!r}, not {signed.party!r}",
             field="payload.party",
         )
-    if key.alg is not envelope.alg:
+    if signed.alg is not None and key.alg is not signed.alg:
         raise AlgorithmMismatch(
-            f"key {key.key_id!r} is registered for {key.alg.value}, not {envelope.alg.value}",
+            f"key {key.key_id!r} is registered for {key.alg.value}, not {signed.alg.value}",
             field="alg",
         )
     verifier = load_public_key(key.alg, key.public_key)
-    if not verifier.verify(envelope.signature_bytes, payload.canonical_bytes):
+    if not verifier.verify(signed.signature, signed.message):
         raise SignatureInvalid(
             f"signature does not verify with key {key.key_id!r}", field="signature"
         )
+
+
+def verify_signer(
+    signed: SignedBytes,
+    directory: PartyDirectory,
+    *,
+    now: datetime,
+    max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+) -> tuple[Party, PartyKey]:
+    """Run every signer check on ``signed``; return the signing party and its key.
+
+    The one set of checks for every way in (JSON envelopes, bulk lines, EPCIS captures,
+    CEB XML): the key is registered to the party, not revoked at ``now``; each claimed
+    ``issuedAt`` lies within the key's validity and no more than ``max_clock_skew``
+    ahead of ``now``; the party's roles may sign each claimed type; and, last because it
+    costs most, the signature verifies. Each failure raises its own
+    :class:`~traceability.errors.EnvelopeRejected` subclass with ``reason`` and ``field``.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    key = directory.get_key(signed.key_id)
+    if key is None:
+        raise UnknownKey(f"key {signed.key_id!r} is not registered", field="payload.keyId")
+    party = directory.get_party(signed.party)
+    if party is None:
+        raise UnknownParty(f"party {signed.party!r} is not registered", field="payload.party")
+    for doc_type, issued_at in signed.claims:
+        _check_times(key, issued_at, now=now, max_clock_skew=max_clock_skew)
+        if not party.may_sign(doc_type):
+            roles = ", ".join(sorted(role.value for role in party.roles)) or "none"
+            raise RoleNotAllowed(
+                f"party {party.code!r} (roles: {roles}) may not sign {doc_type.value!r}",
+                field="payload.docType",
+            )
+    _check_signature(signed, key)
+    return party, key
 
 
 def verify_envelope(
@@ -288,32 +367,18 @@ def verify_envelope(
     now: datetime,
     max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
 ) -> VerifiedEnvelope:
-    """Run every acceptance check on ``envelope`` and return it verified.
+    """Parse ``envelope`` if needed, run :func:`verify_signer` on it and return it verified.
 
-    Cheap checks run before the signature, so junk costs little. Each failure
-    raises its own :class:`~traceability.errors.EnvelopeRejected` subclass
-    with ``reason`` and ``field``.
+    Cheap checks run before the signature, so junk costs little.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     if not isinstance(envelope, SignedEnvelope):
         envelope = SignedEnvelope.parse(envelope)
-    payload = envelope.payload
-    key = directory.get_key(payload.key_id)
-    if key is None:
-        raise UnknownKey(f"key {payload.key_id!r} is not registered", field="payload.keyId")
-    party = directory.get_party(payload.party)
-    if party is None:
-        raise UnknownParty(f"party {payload.party!r} is not registered", field="payload.party")
-    issued_at = payload.issued_at_datetime
-    _check_times(key, issued_at, now=now, max_clock_skew=max_clock_skew)
-    if not party.may_sign(payload.doc_type):
-        roles = ", ".join(sorted(role.value for role in party.roles)) or "none"
-        raise RoleNotAllowed(
-            f"party {party.code!r} (roles: {roles}) may not sign {payload.doc_type.value!r}",
-            field="payload.docType",
-        )
-    verify_signature(envelope, key)
+    party, key = verify_signer(
+        SignedBytes.of(envelope), directory, now=now, max_clock_skew=max_clock_skew
+    )
+    issued_at = envelope.payload.issued_at_datetime
     return VerifiedEnvelope(envelope, party, key, envelope.content_hash, issued_at)
 
 

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Final, Protocol
 
 from traceability.errors import InvalidKey
-from traceability.signing.algorithms import Algorithm, load_public_key
+from traceability.signing.algorithms import Algorithm, load_public_key, public_key_fingerprint
 
 __all__ = [
     "SIGNABLE_DOC_TYPES",
@@ -154,7 +154,7 @@ class PartyDirectory(Protocol):
 
 
 class PartyRegistry:
-    """An immutable in-memory :class:`PartyDirectory`."""
+    """An immutable in-memory :class:`PartyDirectory`; each public key under one key id."""
 
     __slots__ = ("_keys", "_parties")
 
@@ -166,11 +166,19 @@ class PartyRegistry:
             if party.code in self._parties:
                 raise ValueError(f"party {party.code!r} is listed twice")
             self._parties[party.code] = party
+        holders: dict[str, str] = {}
         for key in keys:
             if key.key_id in self._keys:
                 raise ValueError(f"key id {key.key_id!r} is listed twice")
             if key.party_code not in self._parties:
                 raise ValueError(f"key {key.key_id!r} names unknown party {key.party_code!r}")
+            # One public key, one key id: the same key under two ids (of one party or
+            # two) would let either claim what the other signed.
+            fingerprint = public_key_fingerprint(key.alg, key.public_key)
+            if holders.setdefault(fingerprint, key.key_id) != key.key_id:
+                raise ValueError(
+                    f"key {key.key_id!r} has the public key of {holders[fingerprint]!r}"
+                )
             self._keys[key.key_id] = key
 
     def get_key(self, key_id: str) -> PartyKey | None:

@@ -5,8 +5,14 @@ JSON form (``Verdict.to_json_dict()``, hashed by :func:`verdict_hash`)::
     {"rulesVersion": "sandan-ceb-202205/1", "tradeId": "<64 hex>" | null,
      "ebpCode": ..., "orderNo": ..., "direction": "import", "tradeMode": "9610",
      "status": "match" | "mismatch" | "pending", "missing": ["payment", ...],
+     "documents": {"order": "<64 hex>", "payment": ..., "logistics": ..., "inventory": ...},
      "failures": [{"rule", "document", "field", "expected", "actual", "message"}, ...],
      "notices": [{"rule", "document", "field", "message"}, ...]}
+
+``documents`` names the content hash of every document the verdict judged, so the
+verdict's hash commits to those exact documents: a release, settlement or financing that
+names the verdict on chain names them too, and another version of any of them (other
+goods, another HS code, re-signed) makes another verdict, never the one customs released.
 
 Status: ``pending`` while a document the mode requires is missing (failures
 already found among the present documents are listed too: the trade will be a
@@ -17,16 +23,20 @@ rule failed, else ``match``. Notices are observations that do not fail a trade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
+
+from Crypto.Hash import keccak
 
 from traceability.canonical import content_hash
 from traceability.trade.models import TradeKey
 from traceability.trade.modes import Direction, DocumentKind, TradeMode
 from traceability.trade.report import TextRecord
 
-RULES_VERSION = "sandan-ceb-202205/1"
+RULES_VERSION = "sandan-ceb-202205/2"
 """Names the rule set a verdict was computed with; bump when a rule changes meaning."""
 
 
@@ -72,6 +82,8 @@ class Verdict:
     failures: tuple[RuleFailure, ...]
     notices: tuple[Notice, ...] = ()
     rules_version: str = RULES_VERSION
+    #: Content hash (64 hex) of each judged document by kind, in matching order.
+    documents: Mapping[DocumentKind, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def failed_rules(self) -> tuple[str, ...]:
@@ -90,6 +102,7 @@ class Verdict:
             "tradeMode": self.mode.value,
             "status": self.status.value,
             "missing": [kind.value for kind in self.missing],
+            "documents": {kind.value: digest for kind, digest in self.documents.items()},
             "failures": [failure.to_json_dict() for failure in self.failures],
             "notices": [notice.to_json_dict() for notice in self.notices],
         }
@@ -98,3 +111,12 @@ class Verdict:
 def verdict_hash(verdict: Verdict) -> bytes:
     """SHA-256 of the RFC 8785 canonical JSON of ``verdict.to_json_dict()`` (32 bytes)."""
     return content_hash(verdict.to_json_dict())
+
+
+def trade_verdict_key(trade_id: bytes, verdict_hash: bytes) -> bytes:
+    """``keccak256(abi.encode(tradeId, verdictHash))``: the value TradeRegistry's release,
+    settlement and financing authorizations sign the StandardMerkleTree leaf of
+    (``tradeVerdictKey`` in the contract), so each names the verdict it was judged on."""
+    if len(trade_id) != 32 or len(verdict_hash) != 32:
+        raise ValueError("a trade id and a verdict hash are 32 bytes each")
+    return keccak.new(digest_bits=256, data=trade_id + verdict_hash).digest()

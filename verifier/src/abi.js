@@ -9,9 +9,9 @@ export const TRADE_REGISTRY_ABI = parseAbi([
   'function tradeOf(bytes32 tradeId) view returns (TradeRecord)',
   'event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount)',
   'event VerdictRecorded(bytes32 indexed tradeId, bytes32 indexed verdictHash, bool matched, uint32 verdictCount)',
-  'event TradeReleased(bytes32 indexed tradeId, address indexed customs)',
-  'event SettlementConfirmed(bytes32 indexed tradeId, bytes32 indexed settlementRef, address indexed bank)',
-  'event FinancingRegistered(bytes32 indexed tradeId, address indexed financier, bytes32 termsHash)',
+  'event TradeReleased(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed customs)',
+  'event SettlementConfirmed(bytes32 indexed tradeId, bytes32 indexed verdictHash, bytes32 indexed settlementRef, address bank)',
+  'event FinancingRegistered(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed financier, bytes32 termsHash)',
 ]);
 
 export const PARTY_REGISTRY_ABI = parseAbi([

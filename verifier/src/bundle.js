@@ -115,6 +115,21 @@ function checkVerdictLocally(report, bundle) {
       `tradeId ${bundle.tradeId}`,
       `verdict names ${entry.verdict.tradeId}`,
     );
+  // The verdict commits to the hash of every document it judged; release, settlement and
+  // financing name the verdict on chain, so they name exactly these documents.
+  const documents = Array.isArray(bundle.documents) ? bundle.documents : [];
+  const inBundle = Object.fromEntries(documents.map((d) => [d?.envelope?.payload?.docType, d?.contentHash]));
+  const judged = isObject(entry.verdict.documents) ? entry.verdict.documents : {};
+  const describe = (named) => Object.entries(named).map(([kind, digest]) => `${kind} ${digest}`).join(', ') || 'none';
+  report
+    .start('verdict', 'documents named by the verdict')
+    .expect(
+      Object.keys(inBundle).length === documents.length
+        && Object.keys(judged).length === documents.length
+        && Object.entries(inBundle).every(([kind, digest]) => judged[kind] === digest),
+      describe(inBundle),
+      describe(judged),
+    );
   report.note('verdict', 'Verdict hash checked against the chain; the verdict itself is recomputed only by `sandan verify`.');
   return ok;
 }
@@ -218,7 +233,8 @@ function checkTradeOnChain(report, bundle, plan, registries) {
       const expect = STEP_RULES[group];
       if (record) check.expect(expect.holds(record, state, step), expect.expected(step), expect.found(record, state));
       else check.skip('tradeOf gave no answer');
-      checkReceipt(tx, receipt(step), { ...common, block: step.blockNumber, eventName: expect.event, args: expect.args(tradeId, step) });
+      const args = expect.args(tradeId, step, word(verdict.verdictHash));
+      checkReceipt(tx, receipt(step), { ...common, block: step.blockNumber, eventName: expect.event, args });
     }
   };
 }
@@ -232,21 +248,21 @@ const STEP_RULES = {
     expected: (step) => `released in block ${step.blockNumber}`,
     found: (r, state) => `state ${state}, released in block ${r.releasedBlock}`,
     event: 'TradeReleased',
-    args: (tradeId) => ({ tradeId }),
+    args: (tradeId, _step, verdictHash) => ({ tradeId, verdictHash }),
   },
   settlement: {
     holds: (r, state, step) => state === 'settled' && Number(r.settledBlock) === step.blockNumber && hex(r.settlementRef) === step.settlementRef,
     expected: (step) => `settled in block ${step.blockNumber} under ${step.settlementRef}`,
     found: (r, state) => `state ${state}, settled in block ${r.settledBlock} under ${hex(r.settlementRef)}`,
     event: 'SettlementConfirmed',
-    args: (tradeId, step) => ({ tradeId, settlementRef: word(step.settlementRef) }),
+    args: (tradeId, step, verdictHash) => ({ tradeId, verdictHash, settlementRef: word(step.settlementRef) }),
   },
   financing: {
     holds: (r, _state, step) => Number(r.financedBlock) === step.blockNumber && hex(r.financingTerms) === step.termsHash,
     expected: (step) => `financed in block ${step.blockNumber} on terms ${step.termsHash}`,
     found: (r) => `financed in block ${r.financedBlock} on terms ${hex(r.financingTerms)}`,
     event: 'FinancingRegistered',
-    args: (tradeId, step) => ({ tradeId, termsHash: word(step.termsHash) }),
+    args: (tradeId, step, verdictHash) => ({ tradeId, verdictHash, termsHash: word(step.termsHash) }),
   },
 };
 

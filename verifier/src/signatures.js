@@ -33,7 +33,8 @@ const VERIFIERS = {
       p256.Point.fromBytes(raw).assertValidity();
       return raw;
     },
-    // OpenSSL accepts either s for P-256, so high-S is not refused here either.
+    // sandan refuses high-S P-256 signatures at submission, but documents anchored before
+    // that rule may carry either s, and (r, n - s) proves what (r, s) does: both verify here.
     verify: (sig, msg, key) => p256.verify(sig, msg, key, { prehash: true, lowS: false, format: 'compact' }),
   },
   ES256K: {

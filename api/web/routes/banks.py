@@ -42,7 +42,12 @@ def confirm_settlement(
 ) -> ChainReceipt:
     """Confirm settlement (收结汇) of a released trade; recorded on chain by the bank."""
     return chain_actions.settle(
-        session=session, runtime=runtime, party=party, trade=trade, reference=body.settlement_ref
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        reference=body.settlement_ref,
+        verdict_hash=body.verdict_hash,
     )
 
 
@@ -56,7 +61,12 @@ def register_financing(
 ) -> FinancingPublic:
     """Register financing of a matched trade; a second financing is refused by the contract."""
     return chain_actions.finance(
-        session=session, runtime=runtime, party=party, trade=trade, terms=body.terms
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        terms=body.terms,
+        verdict_hash=body.verdict_hash,
     )
 
 

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.schemas import ChainReceipt, SignedRelease, SummaryDeclaration, TradesPublic
+from api.schemas import (
+    ChainReceipt,
+    ReleaseCreate,
+    SignedRelease,
+    SummaryDeclaration,
+    TradesPublic,
+)
 from api.services import chain_actions, self_custody, summary
 from api.web.deps import CustomsDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
@@ -30,10 +36,22 @@ def list_releasable(
 
 @router.post("/trades/{trade_id}/release", response_model=ChainReceipt)
 def release_trade(
-    session: SessionDep, runtime: RuntimeDep, party: CustomsDep, trade: TradeDep
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: CustomsDep,
+    trade: TradeDep,
+    body: ReleaseCreate | None = None,
 ) -> ChainReceipt:
-    """Release a matched trade (放行): a contract call by customs' own chain account."""
-    return chain_actions.release(session=session, runtime=runtime, party=party, trade=trade)
+    """Release a matched trade (放行) on its current verdict, which names its documents: a
+    contract call by customs' own chain account. With `verdictHash`, the release is refused
+    (409) unless that is still the trade's verdict."""
+    return chain_actions.release(
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        verdict_hash=None if body is None else body.verdict_hash,
+    )
 
 
 @router.post("/releases/signed", response_model=list[ChainReceipt])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, status
 
+from api.db.models import utcnow
 from api.schemas import (
     CertificateSet,
     ChainAccountSet,
@@ -78,10 +81,15 @@ def revoke_role(code: str, role: RoleName, session: SessionDep, _admin: AdminDep
 
 
 @router.post("/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic)
-def add_key(code: str, body: KeyCreate, session: SessionDep, party: PartyDep) -> KeyPublic:
-    """Register a public signing key of your own party (key rotation adds a key)."""
+def add_key(
+    code: str, body: KeyCreate, session: SessionDep, party: PartyDep, runtime: RuntimeDep
+) -> KeyPublic:
+    """Register a public signing key of your own party, valid from now (rotation adds a key)."""
     service.require_self(party, code)
-    return service.add_key(session=session, party_code=code, key_in=body)
+    skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
+    return service.add_key(
+        session=session, party_code=code, key_in=body, now=utcnow(), max_skew=skew
+    )
 
 
 @router.put("/{code}/xml-certificate", response_model=PartyPublic)

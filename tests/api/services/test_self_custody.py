@@ -6,7 +6,9 @@ import time
 from typing import Any
 
 from eth_account import Account
+from sqlmodel import Session
 
+from api.db import crud
 from api.services.authorizations import prepare_authorization
 from api.verify.verifier import Outcome
 from ledger_client import AuthorizationAction, sign_authorization
@@ -27,10 +29,13 @@ def _signed(
     deadline: int | None = None,
 ) -> dict[str, Any]:
     ids = [bytes.fromhex(t) for t in trade_ids]
+    judged = action is not AuthorizationAction.DISCHARGE_FINANCING
+    verdicts = [bytes.fromhex(_verdict_of(world, t)) for t in trade_ids] if judged else None
     prepared = prepare_authorization(
         action,
         ids,
         data,
+        verdict_hashes=verdicts,
         nonce=world.ledger.trade.nonces(key.address) if nonce is None else nonce,
         deadline=deadline if deadline is not None else int(time.time()) + 3600,
         chain_id=world.ledger.chain_id,
@@ -38,10 +43,21 @@ def _signed(
     )
     signature = sign_authorization(prepared.typed_data, key.key)
     body = prepared.to_json(signature)
+    named = ("verdictHashes", "verdictHash")
     return {k: body[k] for k in ("signer", "nonce", "deadline", "signature")} | {
         "tradeIds": body["tradeIds"],
         "proofFlags": body["proofFlags"],
+        **{k: body[k] for k in named if k in body},
     }
+
+
+def _verdict_of(world: World, trade_id: str) -> str:
+    """The verdict customs or a bank reads before signing (GET /trades/{id}/verdict shows it)."""
+    with Session(world.runtime.engine) as session:
+        trade = crud.get_trade(session=session, trade_id=trade_id)
+        assert trade is not None
+        assert trade.verdict_hash is not None
+        return trade.verdict_hash
 
 
 def test_customs_releases_and_a_bank_settles_with_their_own_keys(world: World) -> None:
@@ -74,6 +90,10 @@ def test_customs_releases_and_a_bank_settles_with_their_own_keys(world: World) -
     assert late.json()["error"] == "expired"
 
     body = _signed(world, officer, AuthorizationAction.RELEASE, [trade_id])
+    misnamed = {**body, "verdictHashes": ["ab" * 32]}
+    stale = world.client.post("/customs/releases/signed", json=misnamed, headers=customs)
+    assert stale.status_code == 409
+    assert (stale.json()["error"], stale.json()["field"]) == ("verdict_changed", "verdictHashes[0]")
     released = world.client.post("/customs/releases/signed", json=body, headers=customs)
     assert released.status_code == 200, released.text
     assert released.json()[0]["tradeId"] == trade_id
@@ -82,7 +102,9 @@ def test_customs_releases_and_a_bank_settles_with_their_own_keys(world: World) -
 
     ref = bytes.fromhex("ab" * 32)
     settle = _signed(world, clerk, AuthorizationAction.CONFIRM_SETTLEMENT, [trade_id], ref)
-    settle_body = {k: settle[k] for k in ("signer", "nonce", "deadline", "signature")}
+    settle_body = {
+        k: settle[k] for k in ("signer", "nonce", "deadline", "signature", "verdictHash")
+    }
     settled = world.client.post(
         f"/banks/trades/{trade_id}/settlement/signed",
         json={**settle_body, "settlementRef": ref.hex()},

@@ -31,11 +31,36 @@ def forge_order(
     signing_key: SigningKey,
 ) -> dict[str, Any]:
     """``bundle`` with its order re-signed by ``key_id`` and anchored by ``anchorer``."""
+    index = order_index(bundle)
+    document = bundle["documents"][index]["envelope"]["payload"]["document"]
+    return forge_document(
+        anchorer,
+        bundle,
+        index,
+        document,
+        party=party,
+        key_id=key_id,
+        signing_key=signing_key,
+    )
+
+
+def forge_document(
+    anchorer: TradeRegistryClient,
+    bundle: dict[str, Any],
+    index: int,
+    document: dict[str, Any],
+    *,
+    party: str,
+    key_id: str,
+    signing_key: SigningKey,
+) -> dict[str, Any]:
+    """``bundle`` with its ``index``-th document replaced by ``document``, signed by
+    ``key_id`` of ``party`` and anchored by ``anchorer`` in a batch of its own."""
     forged = copy.deepcopy(bundle)
-    entry = forged["documents"][order_index(forged)]
+    entry = forged["documents"][index]
     envelope = sign_envelope(
-        entry["envelope"]["payload"]["document"],
-        doc_type="order",
+        document,
+        doc_type=entry["envelope"]["payload"]["docType"],
         party=party,
         key_id=key_id,
         signing_key=signing_key,

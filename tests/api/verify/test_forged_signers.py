@@ -56,8 +56,10 @@ def _only_signer_checks_fail(report: Any) -> None:
             "key valid when anchored",
             "signer's role",
             "documents present",
-            # The forged order does not count, so the verdict is recomputed without it.
+            # The forged order does not count, so the verdict is recomputed without it,
+            # and it is not the order the verdict judged.
             "verdict recomputed",
+            "documents named by the verdict",
             "verdict on chain",
         }, name
 

@@ -42,9 +42,11 @@ class Signer:
     cert_pem: bytes
 
 
-def make_signer(common_name: str = "sandan test signer") -> Signer:
-    """Generate a 2048-bit RSA key with a self-signed certificate."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def make_signer(
+    common_name: str = "sandan test signer", *, key: rsa.RSAPrivateKey | None = None
+) -> Signer:
+    """A self-signed certificate for ``key``, by default a new 2048-bit RSA key."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     cert = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import World
-from tests.api.factories import Actor
+from tests.api.factories import Actor, registered_at
 from tests.traceability.ceb.conftest import make_signer
 from traceability.signing._encoding import b64url_encode
 from traceability.trade import samples
@@ -25,10 +26,14 @@ KEYS_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def xml_parties(world: World) -> dict[str, Actor]:
     """The parties named in the sample import messages, plus customs and a bank."""
+    with registered_at(KEYS_SINCE):
+        signers = {
+            "platform": world.actor("3301960001", ["platform"]),
+            "payment": world.actor("3301960003", ["payment"]),
+            "logistics": world.actor("3301960004", ["logistics"]),
+        }
     return {
-        "platform": world.actor("3301960001", ["platform"], valid_from=KEYS_SINCE),
-        "payment": world.actor("3301960003", ["payment"], valid_from=KEYS_SINCE),
-        "logistics": world.actor("3301960004", ["logistics"], valid_from=KEYS_SINCE),
+        **signers,
         "customs": world.actor("GACC", ["customs"], chain_account=True),
         "bank": world.actor("BANK", ["bank"], chain_account=True),
     }
@@ -131,7 +136,7 @@ def _future_app_time(body: bytes) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("valid_from", "mutate", "status", "error", "field"),
+    ("registered", "mutate", "status", "error", "field"),
     [
         pytest.param(
             None, lambda b: b, 401, "key_not_yet_valid", "payload.keyId", id="not-yet-valid"
@@ -142,12 +147,13 @@ def _future_app_time(body: bytes) -> bytes:
     ],
 )
 def test_submit_xml_meets_the_time_rules_of_json_envelopes(
-    world: World, valid_from: datetime | None, mutate: Any, status: int, error: str, field: str
+    world: World, registered: datetime | None, mutate: Any, status: int, error: str, field: str
 ) -> None:
     """The merged write path holds XML to the clock-skew and validFrom rules of the JSON path."""
-    actor = world.actor("3301960001", ["platform"], valid_from=valid_from)
+    with registered_at(registered) if registered else nullcontext():
+        actor = world.actor("3301960001", ["platform"])
     body = mutate((DATA / "order.xml").read_bytes())
-    issued = datetime.now(UTC) + timedelta(hours=2) if valid_from else KEYS_SINCE
+    issued = datetime.now(UTC) + timedelta(hours=2) if registered else KEYS_SINCE
     envelope = actor.envelope(
         "order", samples.import_order_json(samples.ImportTerms(order_no="T1")), issued_at=issued
     )
