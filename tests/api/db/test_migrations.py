@@ -149,7 +149,7 @@ def test_upgrade_database_made_by_main_keeps_every_row(
     assert len(keys) >= counts["party_key"]
     upgraded = snapshot(engine)
     upgraded["counts"]["outbox"] -= len(registry_writes)
-    # Revision 0004 adds the brand owners' company prefixes: none yet.
+    # Revision 0005 adds the brand owners' company prefixes: none yet.
     assert upgraded["counts"].pop("party_company_prefix") == 0
     assert upgraded == main_snapshot
     assert schema_differences(engine) == []
