@@ -80,6 +80,9 @@ def _register_trace_parties(
         glns = {"glns": [getattr(ids, place) for place in places]}
         client.put(f"/parties/{code}/locations", json=glns, headers=admin).raise_for_status()
         parties[role] = (code, api_key, key)
+    brand = {"prefixes": [ids.company_prefix], "transfer": True}  # the lot rule's brand owner
+    path = f"/parties/{parties['producer'][0]}/company-prefixes"
+    client.put(path, json=brand, headers=admin).raise_for_status()
     return parties
 
 

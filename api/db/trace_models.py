@@ -155,3 +155,13 @@ class LotRecallRecord(SQLModel, table=True):
     tx_hash: str = Field(max_length=66)
     block_number: int = Field(sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PartyCompanyPrefixRecord(SQLModel, table=True):
+    """A GS1 company prefix registered to a party: the party is the brand owner of its GTINs."""
+
+    __tablename__ = "party_company_prefix"
+
+    prefix: str = Field(primary_key=True, max_length=12)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -9,6 +9,7 @@ Link, QR code and verified provenance are produced.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from biip.checksums import gs1_standard_check_digit
 from fastapi.testclient import TestClient
 
 from api.anchoring.worker import AnchorWorker
@@ -70,6 +72,11 @@ def _register(
             client.put(f"/parties/{code}/locations", json={"glns": glns}, headers=admin), 200
         )
         parties[role] = party
+    # The cooperative owns the GTINs it commissions (the lot rule's brand owner); each run's
+    # cooperative takes the sample company prefix over from the previous run's.
+    body = {"prefixes": [ids.company_prefix], "transfer": True}
+    path = f"/parties/{parties['producer'].code}/company-prefixes"
+    check_response(client.put(path, json=body, headers=admin), 200)
     return parties
 
 
@@ -102,6 +109,13 @@ def lot_number(tag: str) -> str:
     return ("GN" + re.sub(r"[^A-Za-z0-9]", "", tag).upper())[:20]
 
 
+def pallet_number(tag: str) -> str:
+    """An SSCC unique to the run: two runs' pallets must not hold each other's lots."""
+    serial = int.from_bytes(hashlib.sha256(tag.encode()).digest()[:8], "big") % 10**9
+    digits = f"0{OrangeLot.company_prefix}{serial:09d}"
+    return digits + str(gs1_standard_check_digit(digits))
+
+
 def run_trace_demo(
     client: TestClient,
     admin_token: str,
@@ -112,7 +126,7 @@ def run_trace_demo(
 ) -> dict[str, Any]:
     """Capture, anchor and verify a navel-orange lot; write its QR code; return a summary."""
     admin = bearer(admin_token)
-    ids = OrangeLot(lot=lot_number(tag))
+    ids = OrangeLot(lot=lot_number(tag), sscc=pallet_number(tag))
     parties = _register(client, admin, tag, ids)
     chain = navel_orange_chain(datetime.now(UTC) - timedelta(days=30), ids)
     jobs = {

@@ -32,13 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.db.models import PartyRecord, utcnow
-from api.db.trace_models import CaptureJobRecord, PartyLocationRecord, TraceEventRecord
+from api.db.trace_models import CaptureJobRecord, TraceEventRecord
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.services import keys as key_service
 from api.services import submission
 from api.services.parties import party_roles
 from api.services.submission import Candidate, WriteContext
+from api.services.trace.custody import LotJudge, judge_for, party_locations
 from api.services.trace.policy import check_capture
 from traceability import (
     DocType,
@@ -112,18 +113,17 @@ def open_body(
 # --- checking events ---------------------------------------------------------------------
 
 
-def party_locations(session: Session, party_code: str) -> frozenset[str]:
-    """GLNs registered for a party."""
-    rows = session.exec(
-        select(PartyLocationRecord.gln).where(PartyLocationRecord.party_code == party_code)
-    ).all()
-    return frozenset(rows)
-
-
 def candidate(
-    raw: Any, *, context: Any, path: str, party: PartyRecord, locations: frozenset[str]
+    raw: Any,
+    *,
+    context: Any,
+    path: str,
+    party: PartyRecord,
+    locations: frozenset[str],
+    judge: LotJudge,
 ) -> Candidate:
-    """Validate, authorise and hash one event; raise a 4xx error naming the field."""
+    """Validate, authorise (role, place, then each lot it touches) and hash one event;
+    raise a 4xx error naming the field."""
     if not isinstance(raw, dict):
         raise InvalidEvent([Issue(path or "$", "an event must be a JSON object")])
     try:
@@ -139,6 +139,7 @@ def candidate(
         locations=locations,
         path=path,
     )
+    judge.check(event, path=path)
     return Candidate(event, context, event.hash_bytes.hex(), path)
 
 
@@ -154,9 +155,12 @@ def _error(path: str, message: str, code: str, status: int) -> dict[str, Any]:
 
 
 def check_document(
-    document: Any, *, party: PartyRecord, locations: frozenset[str]
+    document: Any, *, session: Session, party: PartyRecord, locations: frozenset[str]
 ) -> tuple[list[Candidate], list[dict[str, Any]], int]:
-    """Valid events of an EPCISDocument, the errors of the others, and the event count."""
+    """Valid events of an EPCISDocument, the errors of the others, and the event count.
+
+    Each event's lots are judged with what the events before it were accepted for.
+    """
     issues = document_issues(document)
     fatal = [i for i in issues if not _EVENT_PATH.match(i.path)]
     if fatal:
@@ -165,6 +169,7 @@ def check_document(
     errors = [_error(i.path, i.message, "invalid_event", 422) for i in issues]
     events = document["epcisBody"]["eventList"]
     found: list[Candidate] = []
+    judge = judge_for(session, party, locations)
     for index, raw in enumerate(events):
         if index in bad:
             continue
@@ -172,7 +177,12 @@ def check_document(
         try:
             found.append(
                 candidate(
-                    raw, context=document["@context"], path=path, party=party, locations=locations
+                    raw,
+                    context=document["@context"],
+                    path=path,
+                    party=party,
+                    locations=locations,
+                    judge=judge,
                 )
             )
         except PermissionDenied as exc:
@@ -196,7 +206,8 @@ def capture_one(
     if isinstance(raw, dict) and raw.get("type") == "EPCISDocument":
         raise UnprocessableContent("send an EPCISDocument to /capture", field="type")
     locations = party_locations(session, party.code)
-    item = candidate(raw, context=None, path="", party=party, locations=locations)
+    judge = judge_for(session, party, locations)
+    item = candidate(raw, context=None, path="", party=party, locations=locations, judge=judge)
     for attempt in range(2):
         try:
             outcome = submission.store_capture(
@@ -299,7 +310,10 @@ def _run(session: Session, runtime: Runtime, job: CaptureJobRecord, party: Party
         context = submission.context_of(runtime, now=job.created_at)
         incoming = open_body(session=session, party=party, data=data, context=context)
         candidates, errors, _ = check_document(
-            incoming.data, party=party, locations=party_locations(session, party.code)
+            incoming.data,
+            session=session,
+            party=party,
+            locations=party_locations(session, party.code),
         )
         outcome = Outcome(errors=errors)
         if candidates and not (errors and job.error_behaviour == "rollback"):

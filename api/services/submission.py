@@ -37,6 +37,7 @@ from api.runtime import LruCache, Runtime
 from api.schemas import DocumentPublic
 from api.services import documents
 from api.services.documents import Submission
+from api.services.trace import custody
 from api.services.trace import store as trace_store
 from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
@@ -302,7 +303,9 @@ def store_capture(
     """Store the envelope once and the events not stored yet; the caller commits.
 
     A replayed envelope is refused (:class:`~traceability.ReplayedEnvelope`), and
-    so is a new event reusing the eventID of another (:class:`Conflict`).
+    so is a new event reusing the eventID of another (:class:`Conflict`). The
+    candidates' lots were judged by the capture (:class:`~api.services.trace.custody.LotJudge`);
+    events captured earlier that a packing brings into a lot are judged here.
     """
     envelope_hash = _store_envelope(session, envelope, party_code, context) if envelope else None
     new, outcome = _new_events(session, candidates)
@@ -317,7 +320,9 @@ def store_capture(
             capture_id=capture_id,
             now=now,
         )
-        trace_store.add_event(session=session, record=record, event=item.event)
+        trace_store.add_event(
+            session=session, record=record, event=item.event, admits=custody.admits
+        )
     return outcome
 
 

@@ -65,7 +65,7 @@ ROLE_OF_STEP = {
 
 
 def make_trace_parties(world: World) -> TraceParties:
-    """The four capturing parties with their locations registered."""
+    """The four capturing parties with their locations registered (the producer owns the GTINs)."""
     places = {
         "producer": [IDS.farm, IDS.packhouse],
         "logistics": [IDS.port],
@@ -79,6 +79,12 @@ def make_trace_parties(world: World) -> TraceParties:
                 f"/parties/{role}-1/locations", json={"glns": places[role]}, headers=world.admin
             )
             assert response.status_code == 200, response.text
+    response = world.client.put(
+        "/parties/producer-1/company-prefixes",
+        json={"prefixes": [IDS.company_prefix]},
+        headers=world.admin,
+    )
+    assert response.status_code == 200, response.text
     return TraceParties(**actors)
 
 

@@ -379,10 +379,12 @@ def test_verifier_page_file_works_from_disk(
     assert errors == []
 
 
-def _lot_material(world: TradeWorld, tmp_path: Path) -> tuple[str, dict[str, Any]]:
+def _lot_material(
+    world: TradeWorld, tmp_path: Path, *, tag: str = "lotv"
+) -> tuple[str, dict[str, Any]]:
     """Run the trace demo on the world; return the lot's Digital Link and its JSON."""
     demo = run_trace_demo(
-        world.client, ADMIN_TOKEN, AnchorWorker(world.runtime), tmp_path, lambda _l: None, "lotv"
+        world.client, ADMIN_TOKEN, AnchorWorker(world.runtime), tmp_path, lambda _l: None, tag
     )
     link = str(demo["digitalLink"])
     response = world.client.get(link.removeprefix(world.base_url), headers=_JSON)
@@ -432,3 +434,61 @@ def test_verifier_page_checks_a_lot_from_its_digital_link(
     failed = _failed(report)
     assert len(failed) == 1
     assert failed.pop().endswith(": signed envelope carries the event")
+
+
+def _post_unsigned_events(world: TradeWorld, link: str) -> None:
+    """An outsider's shipping (refused) and a custody party's unsigned one (recorded) on the lot."""
+    from api.demo.parties import bearer, register_party
+    from traceability.epcis.context import CONTEXT_URLS
+    from traceability.epcis.samples import OrangeLot
+
+    ids, admin = OrangeLot(), bearer(ADMIN_TOKEN)
+    lot_class = "https://id.gs1.org/01/" + link.split("/01/", 1)[1]
+    for code, gln, status in (("LOGI-OUT", "6901234000054", 403), ("LOGI-PORT", ids.port, 201)):
+        party = register_party(world.client, admin, code, ["logistics"])
+        placed = world.client.put(f"/parties/{code}/locations", json={"glns": [gln]}, headers=admin)
+        assert placed.status_code == 200, placed.text
+        event = {
+            "@context": [CONTEXT_URLS[0]],
+            "type": "ObjectEvent",
+            "eventTime": "2020-01-01T00:00:00.000Z",  # long before the harvest
+            "eventTimeZoneOffset": "+00:00",
+            "action": "OBSERVE",
+            "bizStep": "shipping",
+            "bizLocation": {"id": f"https://id.gs1.org/414/{gln}"},
+            "quantityList": [{"epcClass": lot_class}],
+        }
+        sent = world.client.post("/events", json=event, headers=party.headers)
+        assert sent.status_code == status, sent.text
+    AnchorWorker(world.runtime).drain()
+
+
+def test_unsigned_event_is_recorded_not_signed_on_the_page_and_fails_in_the_verifier(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    link, before = _lot_material(world, tmp_path, tag="lotu")
+    verified, total = before["verification"]["verified"], before["verification"]["total"]
+    assert verified == total
+    _post_unsigned_events(world, link)
+    page = chromium.new_page()
+    page.goto(f"{link}?lang=en")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "consumer-page-unsigned-en.png"), full_page=True)
+    summary = page.inner_text("[data-testid=summary]")
+    assert f"{verified} of {total + 1} events verified on chain" in summary
+    unsigned = page.locator("[data-testid=check][data-status=unsigned]")
+    assert unsigned.count() == 1
+    assert "recorded, not signed" in unsigned.inner_text()
+    assert page.locator("[data-testid=findings]").count() == 0  # no "time reversed"
+    lot = world.client.get(link.removeprefix(world.base_url), headers=_JSON).json()
+    chain = lot["verification"]["chain"]
+    page.add_init_script(f"localStorage.setItem('sandan.verifier.rpcUrl', {world.rpc_url!r})")
+    query = urlencode(
+        [("lot", link), ("registry", chain["traceRegistry"]), ("registry", chain["partyRegistry"])]
+    )
+    page.goto(f"{world.base_url}/verify?{query}")
+    page.wait_for_function(_DONE, timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "verifier-lot-unsigned.png"), full_page=True)
+    assert _banner(page)[0] != "authentic"
+    failed = _failed(page.evaluate("window.sandanLastReport"))
+    assert any(name.endswith("signed envelope carries the event") for name in failed), failed

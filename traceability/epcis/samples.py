@@ -34,6 +34,7 @@ def _gln(prefix: str, reference: str) -> str:
 class OrangeLot:
     """Identifiers of the sample chain (defaults: a fictitious GS1 China company 6901234)."""
 
+    company_prefix: str = "6901234"  # the cooperative's GS1 company prefix (brand owner)
     gtin: str = "06901234123456"  # 5 kg case of navel oranges
     raw_gtin: str = "06901234000108"  # bulk harvested fruit
     lot: str = "GN2411A"
@@ -144,6 +145,8 @@ def _packing(ids: OrangeLot, start: datetime) -> dict[str, Any]:
         "disposition": "in_progress",
         "parentID": f"https://id.gs1.org/00/{ids.sscc}",
         "childQuantityList": [{"epcClass": _lot(ids.gtin, ids.lot), "quantity": 230}],
+        # The pallet goes to the logistics company's port: custody for its shipping event.
+        "destinationList": [_place("destination", ids.port)],
     }
 
 

@@ -11,7 +11,11 @@ Verification is done by the server from the stored rows, for each event:
    ``hash_mismatch`` (the stored event no longer hashes to the anchored hash),
    ``not_on_chain`` (the proof leads to no anchored root), ``recalled`` (the
    proof checks out but the lot is under recall) or ``verified``, with the
-   block (from the chain) and the transaction (from the batch).
+   block (from the chain) and the transaction (from the batch);
+4. an event captured without a signed envelope is ``unsigned`` ("recorded, not
+   signed") where it would otherwise be ``verified`` or ``recalled``: it never
+   counts as verified, and the lineage (stages, findings) is built from the
+   ``verified`` and ``recalled`` events alone.
 
 Steps 1 and 2 are cached in the runtime's caches (:mod:`api.services.trace.cache`): the hash by the
 exact stored text, so a row changed in the database is re-hashed and caught
@@ -58,8 +62,16 @@ from traceability.gs1 import build_digital_link
 from traceability.lineage import Lineage
 
 CheckStatus = Literal[
-    "verified", "recalled", "hash_mismatch", "not_on_chain", "not_anchored", "unreadable"
+    "verified",
+    "recalled",
+    "unsigned",
+    "hash_mismatch",
+    "not_on_chain",
+    "not_anchored",
+    "unreadable",
 ]
+#: Checks whose events make up the lot's verified provenance: signed, anchored, hash intact.
+PROVENANCE_STATUSES: frozenset[CheckStatus] = frozenset({"verified", "recalled"})
 #: How far back through transformations (inputs of inputs...) a lot's history is followed.
 MAX_UPSTREAM_DEPTH = 8
 
@@ -529,7 +541,16 @@ def _check(
     leaf = bytes.fromhex(recomputed) if recomputed else bytes(32)
     key = (leaf, _proof(anchored.proof), anchored.batch_id, anchored.block_hash)
     check = facts.verify_event(key, budget=budget)
-    return _outcome(record.event_hash, recomputed, anchored, check)
+    result = _outcome(record.event_hash, recomputed, anchored, check)
+    if record.envelope_hash is None and result.status in PROVENANCE_STATUSES:
+        # The chain holds what sandan received, but no key of the recorder vouches for it:
+        # anyone with an API key could have sent it, so it is no verified provenance.
+        message = (
+            f"recorded, not signed: anchored on chain as received from {record.captured_by}, "
+            "but no signature of that party vouches for it"
+        )
+        return replace(result, status="unsigned", message=message)
+    return result
 
 
 # Module-level: a pure function whose four arguments (frozen values, the chain's answer
@@ -581,21 +602,28 @@ def provenance(
     if not records:
         raise NotFound(f"no events recorded for lot {lot.lot} of GTIN {lot.gtin}", field="path./10")
     recall = recall_state(session=session, runtime=runtime, lot=lot, history=history)
-    view = lot_view(caches, _row_texts(records), lot.gtin, lot.lot, recall.recalled)
     facts = chain_facts(runtime)
     budget = RefreshBudget()
     anchors = history.anchors
     checks = {
         r.event_hash: _check(facts, caches, r, anchors.get(r.event_hash), budget) for r in records
     }
+    # Stages and findings come from the verified provenance alone: an unsigned, unanchored
+    # or altered event is listed with its check but can neither fill a gap nor open one.
+    trusted = [r for r in records if checks[r.event_hash].status in PROVENANCE_STATUSES]
+    view = lot_view(caches, _row_texts(trusted), lot.gtin, lot.lot, recall.recalled)
+    events = {
+        r.event_hash: event
+        for r in records
+        if (event := parsed_row(caches, r.event_json, r.context_json).event) is not None
+    }
+    events.update(view.events)  # the lineage's own objects: pages map stages by identity
     hash_ids = {
         r.event_hash: hash_id
         for r in records
         if (hash_id := parsed_row(caches, r.event_json, r.context_json).hash_id) is not None
     }
-    return Provenance(
-        lot, records, dict(view.events), view.lineage, recall, checks, hash_ids, anchors
-    )
+    return Provenance(lot, records, events, view.lineage, recall, checks, hash_ids, anchors)
 
 
 # Module-level: a pure function of one immutable string, returning immutable bytes.

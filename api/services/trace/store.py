@@ -14,7 +14,7 @@ captured first.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -120,21 +120,31 @@ def new_event_record(
     )
 
 
-def add_event(*, session: Session, record: TraceEventRecord, event: Event) -> list[LotRef]:
-    """Add an event with its index rows, lot links and outbox rows; return its lots."""
+#: Whether a stored event's recorder may have it join a lot (the lot rule of the policy).
+Admits = Callable[[Session, TraceEventRecord, LotRef], bool]
+
+
+def add_event(
+    *, session: Session, record: TraceEventRecord, event: Event, admits: Admits
+) -> list[LotRef]:
+    """Add an event with its index rows, lot links and outbox rows; return its lots.
+
+    The caller has judged the lots the event touches now; ``admits`` judges the
+    events captured earlier that a packing brings into a lot.
+    """
     session.add(record)
     session.flush()
     assert record.id is not None
     for role, value in named_identifiers(event):
         session.add(TraceEventEpcRecord(event_id=record.id, role=role, epc=value[:500]))
     lots: dict[LotRef, str | None] = {lot: None for lot in direct_lots(event)}
-    for container in _containers_named(event):
-        for lot in _lots_inside(session, container, event.event_time):
+    for container in containers_named(event):
+        for lot in lots_inside(session, container, event.event_time):
             lots.setdefault(lot, container)
     for lot, via in lots.items():
         link_lot(session=session, record=record, lot=lot, via=via)
     if event.type is EventType.AGGREGATION and event.parent_id:
-        _pack_or_unpack(session, record, event)
+        _pack_or_unpack(session, record, event, admits)
     return list(lots)
 
 
@@ -161,7 +171,7 @@ def link_lot(
     session.flush()
 
 
-def _containers_named(event: Event) -> list[str]:
+def containers_named(event: Event) -> list[str]:
     """Identifiers that may be containers: EPCs and parent IDs that name no lot themselves."""
     values = [*event.epcs, *event.child_epcs]
     if event.parent_id and event.type is not EventType.AGGREGATION:
@@ -169,7 +179,8 @@ def _containers_named(event: Event) -> list[str]:
     return [v for v in dict.fromkeys(values) if lot_of(v) is None]
 
 
-def _lots_inside(session: Session, container: str, moment: datetime) -> list[LotRef]:
+def lots_inside(session: Session, container: str, moment: datetime) -> list[LotRef]:
+    """The lots packed into ``container`` at ``moment`` (stored packings only)."""
     rows = session.exec(
         select(TraceContainerRecord).where(
             TraceContainerRecord.container == container,
@@ -179,7 +190,9 @@ def _lots_inside(session: Session, container: str, moment: datetime) -> list[Lot
     return [LotRef(r.gtin, r.lot) for r in rows if r.removed_at is None or r.removed_at > moment]
 
 
-def _pack_or_unpack(session: Session, record: TraceEventRecord, event: Event) -> None:
+def _pack_or_unpack(
+    session: Session, record: TraceEventRecord, event: Event, admits: Admits
+) -> None:
     parent = event.parent_id
     assert parent is not None
     assert record.id is not None
@@ -201,13 +214,17 @@ def _pack_or_unpack(session: Session, record: TraceEventRecord, event: Event) ->
                 )
             )
             session.flush()
-            _link_earlier_events(session, parent, lot, event.event_time)
+            _link_earlier_events(session, parent, lot, event.event_time, admits)
     elif event.action == "DELETE":
         _unpack(session, parent, {lot.lot_id for lot in children}, event.event_time)
 
 
-def _link_earlier_events(session: Session, container: str, lot: LotRef, since: datetime) -> None:
-    """Events captured before the packing but happening after it get the lot too."""
+def _link_earlier_events(
+    session: Session, container: str, lot: LotRef, since: datetime, admits: Admits
+) -> None:
+    """Events captured before the packing but happening after it get the lot too, when
+    their recorders may add events to the lot (else an outsider could name the pallet
+    first and be linked to the lot by its packing)."""
     stmt = (
         select(TraceEventRecord)
         .join(TraceEventEpcRecord, col(TraceEventEpcRecord.event_id) == col(TraceEventRecord.id))
@@ -218,7 +235,8 @@ def _link_earlier_events(session: Session, container: str, lot: LotRef, since: d
         )
     )
     for record in _unique(session.exec(stmt).all()):
-        link_lot(session=session, record=record, lot=lot, via=container)
+        if admits(session, record, lot):
+            link_lot(session=session, record=record, lot=lot, via=container)
 
 
 def _unique(records: Iterable[TraceEventRecord]) -> list[TraceEventRecord]:

@@ -25,6 +25,7 @@ from api.runtime import Runtime
 from api.schemas import ApiModel
 from api.services import epcis as capture
 from api.services.parties import require_party
+from api.services.trace import custody
 from api.services.trace import lots as trace_lots
 from api.services.trace import query as trace_query
 from api.services.trace.view import provenance_json
@@ -77,6 +78,16 @@ class LocationsRequest(ApiModel):
     """The GLNs where a party may record events."""
 
     glns: list[Annotated[str, Field(pattern=r"^\d{13}$")]] = Field(min_length=1, max_length=200)
+
+
+class CompanyPrefixesRequest(ApiModel):
+    """GS1 company prefixes of a brand owner: it may record events of every lot of its GTINs."""
+
+    prefixes: list[Annotated[str, Field(pattern=r"^\d{4,12}$")]] = Field(
+        min_length=1, max_length=50, examples=[["6901234"]]
+    )
+    #: Move a prefix another party holds to this one (a licence changing hands).
+    transfer: bool = False
 
 
 def _json_body(body: bytes) -> Any:
@@ -297,3 +308,18 @@ def set_locations(
             session.add(PartyLocationRecord(party_code=party.code, gln=gln, created_at=utcnow()))
     session.commit()
     return {"code": party.code, "glns": sorted(held | set(body.glns))}
+
+
+@router.put("/parties/{code}/company-prefixes")
+def set_company_prefixes(
+    code: str, body: CompanyPrefixesRequest, session: SessionDep, _admin: AdminDep
+) -> dict[str, Any]:
+    """Register the GS1 company prefixes a party owns: it becomes the brand owner of their
+    GTINs (administrator only; a prefix overlapping another party's is refused, 409, unless
+    ``transfer`` moves that very prefix)."""
+    party = require_party(session=session, code=code)
+    prefixes = custody.register_prefixes(
+        session, party, body.prefixes, transfer=body.transfer, now=utcnow()
+    )
+    session.commit()
+    return {"code": party.code, "prefixes": prefixes}

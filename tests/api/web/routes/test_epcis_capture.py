@@ -125,6 +125,8 @@ def test_capture_twice_is_idempotent(world: World, trace_parties: TraceParties) 
 def test_post_event_captures_one_event_with_location(
     world: World, trace_parties: TraceParties
 ) -> None:
+    producer = trace_parties.producer  # the brand owner starts the lot: harvest, grading
+    _job(world, producer, _post_capture(world, producer, sub_document(_events()[:2])))
     inspection = _events()[2] | {"@context": chain_document()["@context"]}
     inspector = trace_parties.inspector
     response = world.client.post(

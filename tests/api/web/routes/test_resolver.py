@@ -237,9 +237,11 @@ def test_page_escapes_hostile_event_fields(world: World, trace_parties: TracePar
     inspection["sensorElementList"][0]["sensorReport"][0]["uom"] = "KGM"
     producer, inspector = trace_parties.producer, trace_parties.inspector
     for actor, batch in ((producer, [harvest, grading]), (inspector, [inspection])):
-        response = world.client.post("/capture", json=sub_document(batch), headers=actor.headers)
+        body = actor.envelope("epcis-event", sub_document(batch))
+        response = world.client.post("/capture", json=body, headers=actor.headers)
         job = world.client.get(response.headers["Location"], headers=actor.headers).json()
         assert job["success"], job
+    world.worker.drain()  # product details come from the verified provenance only
     page = world.client.get(LOT_PATH).text
     assert "<script>" not in page
     assert "<img" not in page
