@@ -12,22 +12,27 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
+    TRADE_PARTIES,
     assert_error,
     documents,
     snapshot,
     stored_unchanged,
-    trade_parties,
 )
 
 LIMIT = 64 * 1024  # max_body_bytes of the test world
 
 
 @pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("parties", TRADE_PARTIES)])
+
+
+@pytest.fixture
 def parties(world: World) -> dict[str, Actor]:
-    return trade_parties(world)
+    return dict(TRADE_PARTIES.of(world))
 
 
 def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:

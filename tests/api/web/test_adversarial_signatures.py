@@ -9,22 +9,27 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
     DOC_SIGNER,
+    TRADE_PARTIES,
     assert_error,
     documents,
     snapshot,
     stored_unchanged,
-    trade_parties,
 )
 from traceability import Algorithm, SigningKey
 
 
 @pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("parties", TRADE_PARTIES)])
+
+
+@pytest.fixture
 def parties(world: World) -> dict[str, Actor]:
-    return trade_parties(world)
+    return dict(TRADE_PARTIES.of(world))
 
 
 def _flip(text: str, index: int = 0) -> str:
