@@ -14,6 +14,7 @@ pristine built world and may change it freely.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import shutil
@@ -280,6 +281,22 @@ def stage_by_fixture(
     """The first of ``stages`` whose fixture the test uses, else none: for a ``world_stage``
     that gives each test of a module the cheapest world its fixtures need."""
     return next((stage for name, stage in stages if name in request.fixturenames), None)
+
+
+def stage_fixtures(name: str, stage: WorldStage[T]) -> tuple[Any, Any]:
+    """A module's ``world_stage`` and ``name`` fixtures, for a module whose tests that use
+    ``name`` (a copy of what ``stage`` built) start from ``stage``; its other tests start
+    from an empty world. Assign both: ``world_stage, parties = stage_fixtures(...)``."""
+
+    @pytest.fixture(name="world_stage")
+    def _world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+        return stage_by_fixture(request, [(name, stage)])
+
+    @pytest.fixture(name=name)
+    def _built(world: World) -> T:
+        return copy.copy(stage.of(world))  # a new container: tests may add to their own
+
+    return _world_stage, _built
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.conftest import World, WorldStage, stage_by_fixture
+from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
     TRADE_PARTIES,
@@ -25,14 +25,7 @@ from tests.api.web.adversarial import (
 LIMIT = 64 * 1024  # max_body_bytes of the test world
 
 
-@pytest.fixture
-def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
-    return stage_by_fixture(request, [("parties", TRADE_PARTIES)])
-
-
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
-    return dict(TRADE_PARTIES.of(world))
+world_stage, parties = stage_fixtures("parties", TRADE_PARTIES)
 
 
 def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:

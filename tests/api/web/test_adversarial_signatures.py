@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World, WorldStage, stage_by_fixture
+from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
     DOC_SIGNER,
@@ -21,15 +21,7 @@ from tests.api.web.adversarial import (
 )
 from traceability import Algorithm, SigningKey
 
-
-@pytest.fixture
-def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
-    return stage_by_fixture(request, [("parties", TRADE_PARTIES)])
-
-
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
-    return dict(TRADE_PARTIES.of(world))
+world_stage, parties = stage_fixtures("parties", TRADE_PARTIES)
 
 
 def _flip(text: str, index: int = 0) -> str:
