@@ -264,7 +264,10 @@ class WorldStage(Generic[T]):
         """What ``build`` returned for the stage ``world`` started from."""
         if world.stage is not self:
             started = world.stage.name if world.stage else "an empty world"
-            raise pytest.UsageError(f"the world started from {started}, not {self.name}")
+            raise pytest.UsageError(
+                f"the world started from {started}, not {self.name}: the test's world_stage"
+                " fixture (see stage_fixtures) does not name this stage"
+            )
         value: T = world.built
         return value
 
