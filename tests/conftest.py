@@ -39,7 +39,7 @@ from ledger_client import (
     load_artifacts,
     make_web3,
 )
-from tests.chain import reverted
+from tests.chain import quick_gas_estimate, reverted
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -64,6 +64,16 @@ def _clean_environ(
         if name.startswith("SANDAN_") and name not in _KEEP_ENV:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_gas_estimates() -> Iterator[None]:
+    """Every in-process chain of the session estimates gas with :func:`quick_gas_estimate`."""
+    from eth.chains.base import Chain
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Chain, "gas_estimator", staticmethod(quick_gas_estimate))
+        yield
 
 
 def require_all_backends() -> bool:

@@ -251,9 +251,13 @@ class AnchorWorker:
             batch = session.get(AnchorBatchRecord, batch_id)
             if batch is None or batch.state == "confirmed":
                 return False
-            rows = list(
-                session.exec(select(OutboxRecord).where(OutboxRecord.batch_id == batch_id)).all()
+            # In outbox order: a registry multicall registers a party before its keys.
+            stmt = (
+                select(OutboxRecord)
+                .where(OutboxRecord.batch_id == batch_id)
+                .order_by(col(OutboxRecord.id))
             )
+            rows = list(session.exec(stmt).all())
         lane = lane_of(batch.lane)
         anchor = ledger.find_anchor(lane, batch.root, rows)
         if anchor is not None:

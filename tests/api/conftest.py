@@ -4,22 +4,30 @@ The chain is the session's in-process one, deployed once and reverted around eac
 test (see :func:`tests.chain.reverted`); each test gets a new ``Web3`` and a new
 :class:`LedgerGateway` on it, so no nonce counter or chain answer cached by an
 earlier test survives.
+
+A world that many tests start from (parties registered, a trace chain captured and
+anchored) is a :class:`WorldStage`: it is built once per session and database backend
+on a chain of its own, and each test whose ``world_stage`` names it gets a copy of
+that database and that chain reverted around the test, so every test still sees the
+pristine built world and may change it freely.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Engine
 
 from api.anchoring.gateway import LedgerGateway
@@ -32,7 +40,6 @@ from api.runtime import Runtime
 from api.verify.trust import load_trust_roots
 from api.verify.verifier import Report, verify_bundle
 from api.web.main import create_app
-from ledger_client import Deployment
 from tests.api.factories import Actor, app_settings, deployed_ledger
 from tests.chain import reverted
 
@@ -55,6 +62,13 @@ def postgres_schema() -> Iterator[str]:
     A schema per session keeps concurrent runs on one PostgreSQL server apart; the
     search path travels in the URL, so worker subprocesses land in it too.
     """
+    with _named_postgres_schema() as (url, _schema):
+        yield url
+
+
+@contextmanager
+def _named_postgres_schema() -> Iterator[tuple[str, str]]:
+    """:func:`postgres_schema`, with the schema's name."""
     if not POSTGRES_URL:
         if os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS") == "1":
             pytest.fail("SANDAN_TEST_POSTGRES_URL is required when SANDAN_REQUIRE_ALL_BACKENDS=1")
@@ -65,7 +79,7 @@ def postgres_schema() -> Iterator[str]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
     try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", schema
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -93,7 +107,52 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class _PostgresSession:
     url: str
     engine: Engine
-    truncate: str  # empties every table of the schema and restarts its sequences
+    empty: str  # deletes every row of the schema and restarts its sequences
+
+
+@dataclass
+class _PostgresLayout:
+    """A schema's tables, parents before children (for the foreign keys), and its sequences
+    with their last values (None: never used)."""
+
+    tables: list[str]
+    sequences: list[tuple[str, int | None]]
+
+    @classmethod
+    def of(cls, engine: Engine) -> _PostgresLayout:
+        """The layout of the schema ``engine``'s connections work in."""
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.connect() as connection:
+            sequences = connection.execute(
+                text(
+                    "SELECT sequencename, last_value FROM pg_sequences"
+                    " WHERE schemaname = current_schema()"
+                )
+            ).all()
+        names = [t.name for t in tables.sorted_tables if t.name != "alembic_version"]
+        return cls(names, [(name, value) for name, value in sequences])
+
+    def emptying(self) -> str:
+        """One round trip that deletes every row (children first) and restarts the sequences.
+
+        DELETE, not TRUNCATE: the tables hold a few rows, and TRUNCATE's new files for
+        every table cost the server tens of times more per test than deleting them.
+        """
+        statements = [f'DELETE FROM "{name}"' for name in reversed(self.tables)]
+        statements += [f"SELECT setval('\"{name}\"', 1, false)" for name, _ in self.sequences]
+        return "; ".join(statements)
+
+    def copying_from(self, schema: str) -> str:
+        """One round trip that fills an emptied schema of this layout with ``schema``'s rows
+        and sequence values."""
+        statements = [f'INSERT INTO "{t}" SELECT * FROM "{schema}"."{t}"' for t in self.tables]
+        statements += [
+            f"SELECT setval('\"{name}\"', {value})"
+            for name, value in self.sequences
+            if value is not None
+        ]
+        return "; ".join(statements)
 
 
 @pytest.fixture(scope="session")
@@ -102,16 +161,8 @@ def _postgres_session() -> Iterator[_PostgresSession]:
     with postgres_schema() as url:
         _create_schema(url)
         engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
-        with engine.connect() as connection:
-            tables = connection.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                    " AND tablename <> 'alembic_version' ORDER BY tablename"
-                )
-            ).scalars()
-            names = ", ".join(f'"{name}"' for name in tables)
         try:
-            yield _PostgresSession(url, engine, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            yield _PostgresSession(url, engine, _PostgresLayout.of(engine).emptying())
         finally:
             engine.dispose()
 
@@ -121,7 +172,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A fresh database of each backend, as a URL: every table, no row, sequences at 1.
 
     The schema is made once per session (a template file copied for SQLite, one private
-    schema emptied by ``TRUNCATE ... RESTART IDENTITY`` for PostgreSQL), not per test.
+    schema whose rows are deleted and sequences restarted for PostgreSQL), not per test.
     """
     if request.param == "sqlite":
         path = tmp_path / "sandan.db"
@@ -131,7 +182,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     postgres: _PostgresSession = request.getfixturevalue("_postgres_session")
     with postgres.engine.begin() as connection:
         connection.execute(text("SET LOCAL lock_timeout = '30s'"))
-        connection.execute(text(postgres.truncate))
+        connection.execute(text(postgres.empty))
     yield postgres.url
 
 
@@ -149,12 +200,21 @@ def _api_chain() -> LedgerGateway:
     return deployed_ledger()
 
 
+@contextmanager
+def _reverted_gateway(chain: LedgerGateway) -> Iterator[LedgerGateway]:
+    """``chain`` as it is now, on a new ``Web3``; whatever the caller changes is reverted."""
+    with reverted(chain.w3) as w3:
+        yield LedgerGateway(w3, chain.deployment, anchorer=chain.anchorer, confirmations=1)
+
+
 @pytest.fixture
 def ledger(_api_chain: LedgerGateway) -> Iterator[LedgerGateway]:
     """The session chain as freshly deployed: reverted after the test, on a new ``Web3``."""
-    deployment: Deployment = _api_chain.deployment
-    with reverted(_api_chain.w3) as w3:
-        yield LedgerGateway(w3, deployment, anchorer=_api_chain.anchorer, confirmations=1)
+    with _reverted_gateway(_api_chain) as gateway:
+        yield gateway
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -165,6 +225,8 @@ class World:
     runtime: Runtime
     worker: AnchorWorker
     ledger: LedgerGateway
+    stage: WorldStage[Any] | None = None
+    built: Any = None  # what ``stage`` built: read it through ``stage.of(world)``
 
     @property
     def admin(self) -> dict[str, str]:
@@ -186,11 +248,71 @@ class World:
         return verify_bundle(bundle, provider_rpc(self.ledger.w3), trust)
 
 
+@dataclass(frozen=True, eq=False)
+class WorldStage(Generic[T]):
+    """A world built on an empty one by ``build`` (which returns what tests read of it, such
+    as the parties it registered), once per session and database backend.
+
+    A test starts from it when its ``world_stage`` fixture returns it; ``stage.of(world)``
+    is then what ``build`` returned. Treat that value as read-only: tests share it.
+    """
+
+    name: str
+    build: Callable[[World], T]
+
+    def of(self, world: World) -> T:
+        """What ``build`` returned for the stage ``world`` started from."""
+        if world.stage is not self:
+            started = world.stage.name if world.stage else "an empty world"
+            raise pytest.UsageError(
+                f"the world started from {started}, not {self.name}: the test's world_stage"
+                " fixture (see stage_fixtures) does not name this stage"
+            )
+        value: T = world.built
+        return value
+
+
 @pytest.fixture
-def world(engine: Engine, ledger: LedgerGateway, tmp_path: Path) -> Iterator[World]:
-    """The app on a fresh database and chain, with an anchoring worker."""
+def world_stage() -> WorldStage[Any] | None:
+    """Where the test's ``world`` starts: empty, unless a conftest or module overrides this."""
+    return None
+
+
+def stage_by_fixture(
+    request: pytest.FixtureRequest, stages: Sequence[tuple[str, WorldStage[Any]]]
+) -> WorldStage[Any] | None:
+    """The first of ``stages`` whose fixture the test uses, else none: for a ``world_stage``
+    that gives each test of a module the cheapest world its fixtures need."""
+    return next((stage for name, stage in stages if name in request.fixturenames), None)
+
+
+def stage_fixtures(name: str, stage: WorldStage[T]) -> tuple[Any, Any]:
+    """A module's ``world_stage`` and ``name`` fixtures, for a module whose tests that use
+    ``name`` (a copy of what ``stage`` built) start from ``stage``; its other tests start
+    from an empty world. Assign both: ``world_stage, parties = stage_fixtures(...)``."""
+
+    @pytest.fixture(name="world_stage")
+    def _world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+        return stage_by_fixture(request, [(name, stage)])
+
+    @pytest.fixture(name=name)
+    def _built(world: World) -> T:
+        return copy.copy(stage.of(world))  # a new container: tests may add to their own
+
+    return _world_stage, _built
+
+
+@contextmanager
+def open_world(
+    engine: Engine,
+    ledger: LedgerGateway,
+    data_dir: Path,
+    stage: WorldStage[Any] | None = None,
+    built: Any = None,
+) -> Iterator[World]:
+    """The app on ``engine`` and ``ledger``, with an anchoring worker."""
     settings = app_settings(
-        tmp_path,
+        data_dir,
         admin_token=ADMIN_TOKEN,
         keystore_secret="test-keystore-secret",
         max_body_bytes=64 * 1024,
@@ -198,4 +320,99 @@ def world(engine: Engine, ledger: LedgerGateway, tmp_path: Path) -> Iterator[Wor
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
     app = create_app(runtime=runtime)
     with TestClient(app) as client:
-        yield World(client, runtime, AnchorWorker(runtime), ledger)
+        yield World(client, runtime, AnchorWorker(runtime), ledger, stage, built)
+
+
+@dataclass
+class _StagedWorld:
+    """A stage built once: its chain (left where the build left it), its database and value."""
+
+    chain: LedgerGateway
+    built: Any
+    sqlite_file: Path | None = None
+    postgres_restore: str = ""  # fills the session's emptied schema with the built rows
+
+    def restore(self, database_url: str, request: pytest.FixtureRequest) -> None:
+        """Make the test's fresh database (from ``database_url``) a copy of the built one."""
+        if self.sqlite_file is not None:
+            # No connection to the test's file is open yet: the engine connects lazily.
+            shutil.copyfile(self.sqlite_file, database_url.removeprefix("sqlite:///"))
+            return
+        postgres: _PostgresSession = request.getfixturevalue("_postgres_session")
+        with postgres.engine.begin() as connection:
+            connection.execute(text(self.postgres_restore))
+
+
+class _StagedWorlds:
+    """Each stage built at its first use, per database backend, kept for the session."""
+
+    def __init__(self, request: pytest.FixtureRequest, scratch: Path, stack: ExitStack):
+        self._request = request
+        self._scratch = scratch
+        self._stack = stack
+        self._built: dict[tuple[WorldStage[Any], str], _StagedWorld] = {}
+
+    def get(self, stage: WorldStage[Any], backend: str) -> _StagedWorld:
+        if (stage, backend) not in self._built:
+            self._built[stage, backend] = self._build(stage, backend)
+        return self._built[stage, backend]
+
+    def _build(self, stage: WorldStage[Any], backend: str) -> _StagedWorld:
+        scratch = self._scratch / f"{backend}-{len(self._built)}"
+        scratch.mkdir()
+        chain = deployed_ledger()  # its own chain: the test chains stay as deployed
+        path = scratch / "sandan.db"
+        if backend == "sqlite":
+            shutil.copyfile(self._request.getfixturevalue("_sqlite_template"), path)
+            url, schema = f"sqlite:///{path}", ""
+        else:
+            url, schema = self._stack.enter_context(_named_postgres_schema())
+            _create_schema(url)
+        engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
+        try:
+            with open_world(engine, chain, scratch) as world:
+                built = stage.build(world)
+            if backend != "sqlite":
+                restore = _PostgresLayout.of(engine).copying_from(schema)
+                return _StagedWorld(chain, built, postgres_restore=restore)
+        finally:
+            engine.dispose()
+        # The last connection to close folds the write-ahead log into the file, so the
+        # file alone is the database that tests copy.
+        sqlite3.connect(path).close()
+        assert not path.with_name("sandan.db-wal").exists()
+        return _StagedWorld(chain, built, sqlite_file=path)
+
+
+@pytest.fixture(scope="session")
+def _staged_worlds(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_StagedWorlds]:
+    with ExitStack() as stack:
+        yield _StagedWorlds(request, tmp_path_factory.mktemp("world-stages"), stack)
+
+
+@pytest.fixture
+def world(
+    request: pytest.FixtureRequest,
+    world_stage: WorldStage[Any] | None,
+    database_url: str,
+    engine: Engine,
+    tmp_path: Path,
+) -> Iterator[World]:
+    """The app on a fresh database and chain, with an anchoring worker: empty, or a copy of
+    the ``world_stage`` built once for this database backend."""
+    if world_stage is None:
+        with open_world(engine, request.getfixturevalue("ledger"), tmp_path) as world:
+            yield world
+        return
+    if "ledger" in request.fixturenames:
+        raise pytest.UsageError("a staged world has a chain of its own: use world.ledger")
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    staged = request.getfixturevalue("_staged_worlds").get(world_stage, backend)
+    staged.restore(database_url, request)
+    with (
+        _reverted_gateway(staged.chain) as ledger,
+        open_world(engine, ledger, tmp_path, world_stage, staged.built) as world,
+    ):
+        yield world

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api.db.trace_models import TraceEventRecord
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage
 from tests.api.factories import Actor
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
 
@@ -109,3 +109,19 @@ def capture_chain_without_anchoring(
         assert response.status_code == 202, response.text
         job = world.client.get(response.headers["Location"], headers=actor.headers).json()
         assert job["success"], job
+
+
+def _captured(world: World, *, signed: bool) -> TraceParties:
+    parties = make_trace_parties(world)
+    capture_chain(world, parties, signed=signed)
+    return parties
+
+
+#: The four parties registered with their locations (:func:`make_trace_parties`).
+TRACE_PARTIES = WorldStage("the trace parties", make_trace_parties)
+#: The four parties after they captured the signed sample chain and it was anchored.
+CAPTURED = WorldStage("the captured chain", lambda world: _captured(world, signed=True))
+#: The same with every event captured unsigned.
+CAPTURED_UNSIGNED = WorldStage(
+    "the unsigned captured chain", lambda world: _captured(world, signed=False)
+)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from api.anchoring.worker import VERDICTS_PER_TRANSACTION
-from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
+from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord, utcnow
 from tests.api.conftest import World
 
 
@@ -42,3 +44,25 @@ def test_verdicts_go_to_chain_by_the_hundred(world: World) -> None:
         record = world.ledger.trade.trade_of(bytes.fromhex(trade_id))
         assert record.verdict_hash is not None
         assert record.verdict_hash.hex() == digest
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_goes_to_chain_in_outbox_order_whatever_order_the_database_reads(
+    world: World,
+) -> None:
+    first = world.actor("ORDERED01", ["platform"])
+    second = world.actor("ORDERED02", ["platform"])
+    # SQLite then returns every SELECT without ORDER BY backwards (PostgreSQL returns
+    # rows in heap order, which reused space makes any order): a registry multicall
+    # read that way would add a key before its party is registered.
+    event.listen(
+        world.runtime.engine,
+        "connect",
+        lambda connection, _: connection.execute("PRAGMA reverse_unordered_selects = ON"),
+    )
+    world.runtime.engine.dispose()
+    world.worker.drain()
+    with Session(world.runtime.engine) as session:
+        keys = session.exec(select(PartyKeyRecord)).all()
+    assert {k.key_id for k in keys} == {first.key_id, second.key_id}
+    assert all(k.chain_block for k in keys)

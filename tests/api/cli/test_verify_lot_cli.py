@@ -16,8 +16,8 @@ from api.cli import build_app
 from api.cli import verify_lot as verify_lot_cli
 from api.demo.trade import provider_rpc
 from api.verify.rpc import JsonRpc
-from tests.api.conftest import World
-from tests.api.trace_fixtures import LOT_PATH, capture_chain, make_trace_parties
+from tests.api.conftest import World, WorldStage, stage_by_fixture
+from tests.api.trace_fixtures import CAPTURED, LOT_PATH
 from tests.conftest import free_port
 from tests.live_server import serve_in_thread
 from traceability import Algorithm, SigningKey, sign_envelope
@@ -26,9 +26,14 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("lot_json", CAPTURED)])
+
+
+@pytest.fixture
 def lot_json(world: World) -> dict[str, Any]:
     """The lot's JSON as the resolver answers it, once the sample chain is anchored."""
-    capture_chain(world, make_trace_parties(world))
+    CAPTURED.of(world)  # the world starts with the chain captured and anchored
     response = world.client.get(LOT_PATH, headers=JSON)
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -9,23 +9,25 @@ document, anchors it directly, swaps it into a genuine bundle, and checks that
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 
 from api.verify.verifier import Outcome
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.verify.forgery import failed_checks, forge_order, order_index
-from tests.api.web.routes.test_trade_flow import parties, submit  # noqa: F401 (fixture)
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
 from traceability import Algorithm, SigningKey
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id
 from traceability.trade import samples
 
 
-@pytest.fixture
-def genuine(world: World, parties: dict[str, Actor]) -> dict[str, Any]:  # noqa: F811
-    """A released trade's bundle, authentic against the pinned registries."""
+def _released_trade(world: World) -> tuple[dict[str, Actor], dict[str, Any]]:
+    """The trade flow's parties, and a released trade's bundle, authentic against the
+    pinned registries."""
+    parties = FLOW_PARTIES.build(world)
     results = submit(world, parties, samples.import_trade())
     trade_id = results[0]["tradeId"]
     world.worker.drain()
@@ -37,7 +39,29 @@ def genuine(world: World, parties: dict[str, Actor]) -> dict[str, Any]:  # noqa:
         f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
     ).json()
     assert world.verify(bundle).outcome is Outcome.AUTHENTIC
-    return bundle
+    return parties, bundle
+
+
+RELEASED = WorldStage("a released trade", _released_trade)
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("genuine", RELEASED), ("parties", FLOW_PARTIES)])
+
+
+@pytest.fixture
+def parties(world: World) -> dict[str, Actor]:
+    """The platform, payment and logistics companies, customs and two banks."""
+    if world.stage is RELEASED:
+        return dict(RELEASED.of(world)[0])
+    return dict(FLOW_PARTIES.of(world))
+
+
+@pytest.fixture
+def genuine(world: World) -> dict[str, Any]:
+    """A released trade's bundle, authentic against the pinned registries."""
+    return copy.deepcopy(RELEASED.of(world)[1])
 
 
 def _failed(report: Any) -> dict[str, str | None]:
@@ -67,7 +91,7 @@ def _only_signer_checks_fail(report: Any) -> None:
 def test_an_order_signed_with_another_partys_registered_key_is_refused(
     world: World,
     genuine: dict[str, Any],
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     payment = parties["payment"]
     forged = _forge_order(
@@ -89,7 +113,7 @@ def test_an_order_signed_with_another_partys_registered_key_is_refused(
 def test_an_order_whose_key_was_registered_after_its_batch_is_refused(
     world: World,
     genuine: dict[str, Any],
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     platform = parties["platform"]
     late_key = SigningKey.generate(Algorithm.ED25519)
@@ -113,7 +137,7 @@ def test_an_order_whose_key_was_registered_after_its_batch_is_refused(
 def test_an_order_signed_by_an_unregistered_key_is_refused(
     world: World,
     genuine: dict[str, Any],
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     forged = _forge_order(
         world,
@@ -130,7 +154,7 @@ def test_an_order_signed_by_an_unregistered_key_is_refused(
 
 def test_a_document_anchored_after_its_key_was_revoked_is_refused(
     world: World,
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     results = submit(world, parties, samples.import_trade())
     trade_id = results[0]["tradeId"]
@@ -157,7 +181,7 @@ def test_a_document_anchored_after_its_key_was_revoked_is_refused(
 def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
     world: World,
     genuine: dict[str, Any],
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     platform = parties["platform"]
     order = genuine["documents"][order_index(genuine)]
@@ -183,7 +207,7 @@ def test_a_key_revoked_as_compromised_since_an_earlier_block_stops_verifying(
 
 def test_compromised_since_must_lie_within_the_keys_life(
     world: World,
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     platform = parties["platform"]
     url = f"/parties/{platform.code}/keys/{platform.key_id}/revoke"
@@ -202,7 +226,7 @@ def test_compromised_since_must_lie_within_the_keys_life(
 
 def test_documents_wait_for_their_key_to_be_on_chain(
     world: World,
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     keys = world.client.get(
         f"/parties/{parties['platform'].code}/keys", headers=parties["platform"].headers
@@ -239,7 +263,7 @@ def test_documents_wait_for_their_key_to_be_on_chain(
 
 def test_genuine_documents_with_a_mismatched_verdict_are_not_called_forged(
     world: World,
-    parties: dict[str, Actor],  # noqa: F811
+    parties: dict[str, Actor],
 ) -> None:
     results = submit(world, parties, samples.short_payment_trade())
     world.worker.drain()

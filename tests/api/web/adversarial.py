@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage
 from tests.api.factories import Actor
 from traceability import Algorithm
 from traceability.trade import samples
@@ -26,6 +26,10 @@ def trade_parties(world: World) -> dict[str, Actor]:
         "customs": world.actor("GACC-HZ", ["customs"], chain_account=True),
         "bank": world.actor("BANK-A", ["bank"], chain_account=True),
     }
+
+
+#: The world after :func:`trade_parties` registered the five parties.
+TRADE_PARTIES = WorldStage("the trade parties", trade_parties)
 
 
 def documents() -> dict[str, dict[str, Any]]:

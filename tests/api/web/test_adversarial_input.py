@@ -12,22 +12,20 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
+    TRADE_PARTIES,
     assert_error,
     documents,
     snapshot,
     stored_unchanged,
-    trade_parties,
 )
 
 LIMIT = 64 * 1024  # max_body_bytes of the test world
 
 
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
-    return trade_parties(world)
+world_stage, parties = stage_fixtures("parties", TRADE_PARTIES)
 
 
 def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:

@@ -9,22 +9,19 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.adversarial import (
     DOC_SIGNER,
+    TRADE_PARTIES,
     assert_error,
     documents,
     snapshot,
     stored_unchanged,
-    trade_parties,
 )
 from traceability import Algorithm, SigningKey
 
-
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
-    return trade_parties(world)
+world_stage, parties = stage_fixtures("parties", TRADE_PARTIES)
 
 
 def _flip(text: str, index: int = 0) -> str:

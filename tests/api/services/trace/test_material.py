@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import Session, select
 
@@ -9,13 +11,18 @@ from api.db.trace_models import TraceEventRecord
 from api.runtime import Caches
 from api.services.trace.lots import AnchorRef
 from api.services.trace.material import anchor_json, chain_ref, signing_material
-from tests.api.conftest import World
-from tests.api.trace_fixtures import capture_chain, make_trace_parties
+from tests.api.conftest import World, WorldStage, stage_by_fixture
+from tests.api.trace_fixtures import CAPTURED
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("records", CAPTURED)])
 
 
 @pytest.fixture
 def records(world: World) -> list[TraceEventRecord]:
-    capture_chain(world, make_trace_parties(world))
+    CAPTURED.of(world)  # the world starts with the chain captured and anchored
     with Session(world.runtime.engine) as session:
         return list(session.exec(select(TraceEventRecord)).all())
 

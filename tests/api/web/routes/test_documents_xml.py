@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor, registered_at
 from tests.traceability.ceb.conftest import make_signer
 from traceability.signing._encoding import b64url_encode
@@ -23,8 +23,7 @@ FILES = {"platform": "order.xml", "payment": "payment.xml", "logistics": "logist
 KEYS_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def xml_parties(world: World) -> dict[str, Actor]:
+def _register_parties(world: World) -> dict[str, Actor]:
     """The parties named in the sample import messages, plus customs and a bank."""
     with registered_at(KEYS_SINCE):
         signers = {
@@ -37,6 +36,12 @@ def xml_parties(world: World) -> dict[str, Actor]:
         "customs": world.actor("GACC", ["customs"], chain_account=True),
         "bank": world.actor("BANK", ["bank"], chain_account=True),
     }
+
+
+XML_PARTIES = WorldStage("the sample messages' parties", _register_parties)
+
+
+world_stage, xml_parties = stage_fixtures("xml_parties", XML_PARTIES)
 
 
 def post_xml(world: World, actor: Actor, body: bytes, *, signature: bytes | None = None) -> object:

@@ -6,18 +6,19 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
-from tests.api.trace_fixtures import (
-    IDS,
-    TraceParties,
-    capture_chain,
-)
+from tests.api.conftest import World, WorldStage
+from tests.api.trace_fixtures import CAPTURED_UNSIGNED, IDS, TraceParties
 
 
 @pytest.fixture
-def captured(world: World, trace_parties: TraceParties) -> TraceParties:
-    capture_chain(world, trace_parties, signed=False)
-    return trace_parties
+def world_stage() -> WorldStage[TraceParties]:
+    return CAPTURED_UNSIGNED
+
+
+@pytest.fixture
+def captured(world: World) -> TraceParties:
+    """The four parties, after they captured the sample chain unsigned and it was anchored."""
+    return CAPTURED_UNSIGNED.of(world)
 
 
 def _query(world: World, parties: TraceParties, params: Any) -> Any:

@@ -11,7 +11,6 @@ from tests.api.trace_fixtures import (
     IDS,
     LOT_PATH,
     TraceParties,
-    capture_chain,
     chain_document,
     sub_document,
     tamper_aggregation_event,
@@ -19,12 +18,6 @@ from tests.api.trace_fixtures import (
 
 BASE = "http://testserver"
 GS1 = "https://gs1.org/voc/"
-
-
-@pytest.fixture
-def captured(world: World, trace_parties: TraceParties) -> TraceParties:
-    capture_chain(world, trace_parties)
-    return trace_parties
 
 
 def test_resolve_lot_html_for_browsers(world: World, captured: TraceParties) -> None:

@@ -25,8 +25,6 @@ from tests.api.trace_fixtures import (
     IDS,
     LOT_PATH,
     TraceParties,
-    capture_chain,
-    make_trace_parties,
     tamper_aggregation_event,
 )
 
@@ -41,13 +39,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def captured(world: World) -> TraceParties:
-    parties = make_trace_parties(world)
-    capture_chain(world, parties)
-    return parties
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, select
 
@@ -15,7 +14,6 @@ from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     LOT_PATH,
     TraceParties,
-    capture_chain,
     chain_document,
     sub_document,
 )
@@ -23,12 +21,6 @@ from traceability.epcis import event_hash_bytes
 
 BASE = "http://testserver"
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def captured(world: World, trace_parties: TraceParties) -> TraceParties:
-    capture_chain(world, trace_parties)
-    return trace_parties
 
 
 def _material(world: World) -> dict[str, Any]:

@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from ledger_client import DocumentStatus, TradeRegistryClient
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor
 from traceability import Algorithm
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
 
 
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
+def _register_parties(world: World) -> dict[str, Actor]:
     """The platform, payment and logistics companies, customs and two banks."""
     return {
         "platform": world.actor(samples.PLATFORM[0], ["platform"]),
@@ -26,6 +25,12 @@ def parties(world: World) -> dict[str, Actor]:
         "bank_a": world.actor("BANK-A", ["bank"], chain_account=True),
         "bank_b": world.actor("BANK-B", ["bank"], chain_account=True),
     }
+
+
+FLOW_PARTIES = WorldStage("the trade flow's parties", _register_parties)
+
+
+world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
 
 
 SIGNER = {
