@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.api.hostile.conftest import Trade, post
-from tests.api.web.routes.test_documents_xml import post_xml, xml_parties  # noqa: F401 (fixture)
+from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixtures)
+    post_xml,
+    world_stage,
+    xml_parties,
+)
 
 XML_ORDER = Path(__file__).parents[2] / "data" / "ceb" / "import" / "order.xml"
 

@@ -20,6 +20,7 @@ from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixture)
     DATA,
     FILES,
     post_xml,
+    world_stage,
     xml_parties,
 )
 

@@ -20,7 +20,11 @@ from api.verify.verifier import Outcome
 from tests.api.conftest import World
 from tests.api.factories import Actor
 from tests.api.verify.forgery import failed_checks, forge_document
-from tests.api.web.routes.test_trade_flow import parties, submit  # noqa: F401 (fixture)
+from tests.api.web.routes.test_trade_flow import (  # noqa: F401 (fixtures)
+    parties,
+    submit,
+    world_stage,
+)
 from traceability import content_hash
 from traceability.trade import samples
 
