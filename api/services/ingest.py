@@ -11,7 +11,6 @@ from api.errors import (
     BadRequest,
     NotFound,
     PayloadTooLarge,
-    PermissionDenied,
 )
 from api.runtime import Runtime
 from api.schemas import AnchorPublic, DocumentPublic
@@ -44,10 +43,11 @@ def split_ndjson(body: bytes, *, limit: int) -> list[bytes]:
 
 
 def require_reader(party: PartyRecord, record: DocumentRecord) -> None:
-    """Signed documents are readable by their submitter, customs and banks."""
+    """Signed envelopes are readable by their submitter, customs and banks; anyone else is
+    told what an unknown hash is told, so a guess learns nothing about what is stored."""
     if party.code == record.party_code or party_roles(party) & {"customs", "bank"}:
         return
-    raise PermissionDenied("only the submitter, customs and banks may read this document")
+    raise NotFound(f"no document with hash {record.content_hash}", field="contentHash")
 
 
 def require_anchor(*, session: Session, record: DocumentRecord) -> AnchorPublic:

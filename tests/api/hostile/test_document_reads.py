@@ -11,7 +11,7 @@ from tests.api.factories import Actor
 from tests.api.hostile.conftest import Trade, submit_genuine, submit_hostile
 
 
-@pytest.mark.parametrize("route", ["", "/proof"])
+@pytest.mark.parametrize("route", ["", "/proof", "/envelope"])
 def test_outsider_reads_of_a_document_answer_as_for_a_missing_one(
     world: World, parties: dict[str, Actor], route: str
 ) -> None:
