@@ -70,6 +70,27 @@ def _verify(
     return report
 
 
+def _verify_on_world(
+    world: TradeWorld,
+    chromium: Any,
+    bundle: dict[str, Any],
+    tmp_path: Path,
+    shot: str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """A new page verifying ``bundle`` on the world's node, trusting its registries."""
+    page = chromium.new_page()
+    report = _verify(
+        page,
+        f"{world.base_url}/verify",
+        bundle,
+        tmp_path,
+        rpc_url=world.rpc_url,
+        registries=world.registries,
+        shot=shot,
+    )
+    return page, report
+
+
 def _failed(report: dict[str, Any]) -> set[str]:
     return {f"{c['group']}: {c['name']}" for c in report["checks"] if c["status"] == "fail"}
 
@@ -210,16 +231,7 @@ def test_verifier_page_names_signer_missing_from_party_registry(
     # sandan verify then also recomputes the verdict without the unsigned order: it fails too.
     first_failure = next(c.name for c in python.checks if not c.ok)
     assert first_failure == "documents[0] CEB311: signer registered"
-    page = chromium.new_page()
-    report = _verify(
-        page,
-        f"{world.base_url}/verify",
-        bundle,
-        tmp_path,
-        rpc_url=world.rpc_url,
-        registries=world.registries,
-        shot="forged-signer",
-    )
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="forged-signer")
     assert _banner(page)[0] == "not-authentic"
     # The re-signed order is another document than the one the verdict judged.
     assert _failed(report) == {
@@ -245,16 +257,7 @@ def test_verifier_page_refuses_swapped_documents_under_a_rewritten_verdict(
     bundle["verdict"]["verdictHash"] = content_hash(verdict).hex()
     python = {c.name for c in world.python_verdict(bundle).checks if not c.ok}
     assert {"verdict on chain", "release transaction", "settlement transaction"} <= python
-    page = chromium.new_page()
-    report = _verify(
-        page,
-        f"{world.base_url}/verify",
-        bundle,
-        tmp_path,
-        rpc_url=world.rpc_url,
-        registries=world.registries,
-        shot="swapped-documents",
-    )
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="swapped-documents")
     assert _banner(page)[0] == "not-authentic"
     failed = _failed(report)
     assert "verdict: documents named by the verdict" not in failed
@@ -272,15 +275,7 @@ def test_verifier_page_names_edited_transaction_hash(
     bundle = world.bundle(0)
     bundle["release"]["txHash"] = bundle["settlement"]["txHash"]  # a real tx, but not the release
     assert world.python_verdict(bundle).outcome is Outcome.NOT_AUTHENTIC
-    page = chromium.new_page()
-    report = _verify(
-        page,
-        f"{world.base_url}/verify",
-        bundle,
-        tmp_path,
-        rpc_url=world.rpc_url,
-        registries=world.registries,
-    )
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path)
     assert _banner(page)[0] == "not-authentic"
     assert _failed(report) == {"release: release transaction"}
 
@@ -293,16 +288,7 @@ def test_verifier_page_names_edited_document_field(
     index = bundle["documents"].index(payment)
     payment["envelope"]["payload"]["document"]["payAmount"] = "1.00"
     assert world.python_verdict(bundle).outcome is Outcome.NOT_AUTHENTIC
-    page = chromium.new_page()
-    report = _verify(
-        page,
-        f"{world.base_url}/verify",
-        bundle,
-        tmp_path,
-        rpc_url=world.rpc_url,
-        registries=world.registries,
-        shot="tampered-document",
-    )
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="tampered-document")
     assert _banner(page)[0] == "not-authentic"
     assert _failed(report) == {
         f"document[{index}] CEB411: content hash",
@@ -315,16 +301,7 @@ def test_verifier_page_shows_mismatched_verdict_of_genuine_documents(
 ) -> None:
     bundle = world.bundle(2)  # payment one fen short, payer not the buyer
     assert world.python_verdict(bundle).outcome is Outcome.MISMATCH
-    page = chromium.new_page()
-    report = _verify(
-        page,
-        f"{world.base_url}/verify",
-        bundle,
-        tmp_path,
-        rpc_url=world.rpc_url,
-        registries=world.registries,
-        shot="verdict-mismatch",
-    )
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="verdict-mismatch")
     outcome, text = _banner(page)
     assert outcome == "verdict-mismatch"
     assert "GENUINE DOCUMENTS, VERDICT MISMATCH" in text
