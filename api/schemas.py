@@ -85,7 +85,7 @@ class PartyCreate(ApiModel):
         return value
 
 
-ChainStatus = Literal["pending", "confirmed"]
+ChainStatus = Literal["pending", "confirmed", "refused"]
 
 
 class PartyPublic(ApiModel):
@@ -102,7 +102,8 @@ class PartyPublic(ApiModel):
         "customsCode}: what the PartyRegistry holds."
     )
     chain_status: ChainStatus = Field(
-        description="confirmed once every PartyRegistry write about the party is on chain."
+        description="confirmed once every PartyRegistry write about the party is on chain; "
+        "refused if the registry refused one (the operator sees why in /ready)."
     )
     chain_block: int | None = None
     created_at: datetime

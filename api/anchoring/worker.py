@@ -16,6 +16,11 @@ neither loses a row nor anchors one twice:
    them (reorg, a local node restarted from an older state dump), they go
    back to *built* and are anchored again, with the same root and proofs.
 
+A batch the contract *refuses* (a custom error: the work is wrong, not the node) is
+split in two and each half sent again, down to single rows; a single row the contract
+still refuses is set aside as ``refused`` with the contract's reason, so one bad write
+holds up nothing else, in its lane or any other (no party can freeze the worker).
+
 Lanes keep batches homogeneous: ``trade`` (document hashes, TradeRegistry),
 ``lot:<lotId>`` (EPCIS event hashes per lot, TraceRegistry), ``verdict``
 (recordVerdicts), ``supersede`` (supersedeDocument, one per batch) and ``party``
@@ -51,10 +56,19 @@ from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lan
 from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
-from ledger_client import LedgerError
+from ledger_client import ContractReverted, LedgerError
 from traceability.merkle import MerkleTree
 
-__all__ = ["REORG_WINDOW", "VERDICTS_PER_TRANSACTION", "AnchorWorker", "WorkerStats"]
+__all__ = [
+    "DONE_STATES",
+    "REORG_WINDOW",
+    "VERDICTS_PER_TRANSACTION",
+    "AnchorWorker",
+    "WorkerStats",
+]
+
+#: Batch states the worker has finished with: on chain, set aside, or split into halves.
+DONE_STATES = ("confirmed", "refused", "split")
 
 logger = logging.getLogger("sandan.worker")
 
@@ -157,7 +171,9 @@ class AnchorWorker:
                 select(OutboxRecord.id).where(col(OutboxRecord.batch_id).is_(None)).limit(1)
             ).first()
             open_batch = session.exec(
-                select(AnchorBatchRecord.id).where(AnchorBatchRecord.state != "confirmed").limit(1)
+                select(AnchorBatchRecord.id)
+                .where(col(AnchorBatchRecord.state).not_in(DONE_STATES))
+                .limit(1)
             ).first()
         return pending is None and open_batch is None
 
@@ -239,7 +255,7 @@ class AnchorWorker:
         with Session(self.runtime.engine) as session:
             stmt = (
                 select(AnchorBatchRecord.id)
-                .where(AnchorBatchRecord.state != "confirmed")
+                .where(col(AnchorBatchRecord.state).not_in(DONE_STATES))
                 .order_by(col(AnchorBatchRecord.created_at))
             )
             batch_ids = list(session.exec(stmt).all())
@@ -249,7 +265,7 @@ class AnchorWorker:
         """Bring one batch to confirmed: look on chain first, send only if absent."""
         with Session(self.runtime.engine) as session:
             batch = session.get(AnchorBatchRecord, batch_id)
-            if batch is None or batch.state == "confirmed":
+            if batch is None or batch.state in DONE_STATES:
                 return False
             # In outbox order: a registry multicall registers a party before its keys.
             stmt = (
@@ -265,19 +281,69 @@ class AnchorWorker:
         else:
             self._mark(batch_id, state="sent", attempts=batch.attempts + 1)
             self.kill_point.reached("batch_sending")
-            anchor = ledger.submit(
-                lane,
-                batch.root,
-                batch.id,
-                rows,
-                on_sent=lambda _: self.kill_point.reached("tx_sent"),
-            )
+            try:
+                anchor = ledger.submit(
+                    lane,
+                    batch.root,
+                    batch.id,
+                    rows,
+                    on_sent=lambda _: self.kill_point.reached("tx_sent"),
+                )
+            except ContractReverted as exc:
+                # The chain has none of it (submit looked) and says why: not the node's fault.
+                self._set_aside(batch_id, batch.lane, lane, rows, exc)
+                return False
             self.kill_point.reached("receipt_received")
         if not ledger.is_confirmed(anchor, self.confirmations):
             return False
         self._confirm(batch_id, anchor, ledger, lane, rows)
         self.kill_point.reached("batch_confirmed")
         return True
+
+    def _set_aside(
+        self,
+        batch_id: str,
+        lane_name: str,
+        lane: Lane[Any],
+        rows: Sequence[OutboxRecord],
+        exc: ContractReverted,
+    ) -> None:
+        """Split a refused batch into two new ones (in outbox order), or, for one row, mark it
+        ``refused`` with the contract's reason: the rest of the work goes on."""
+        with Session(self.runtime.engine) as session:
+            if len(rows) == 1:
+                session.execute(
+                    update(AnchorBatchRecord)
+                    .where(col(AnchorBatchRecord.id) == batch_id)
+                    .values(state="refused", refusal=str(exc)[:1000])
+                )
+                logger.warning(
+                    "batch %s lane=%s refused by the contract, set aside: %s",
+                    batch_id,
+                    lane_name,
+                    exc,
+                )
+            else:
+                session.execute(
+                    update(AnchorBatchRecord)
+                    .where(col(AnchorBatchRecord.id) == batch_id)
+                    .values(state="split", refusal=str(exc)[:1000])
+                )
+                middle = len(rows) // 2
+                for half in (rows[:middle], rows[middle:]):
+                    members = [session.merge(row) for row in half]
+                    tree = lane.build(members)
+                    new = self._new_batch(lane_name, members, tree)
+                    session.add(new)
+                    session.flush()
+                    self._assign(session, new, members, tree)
+                logger.warning(
+                    "batch %s lane=%s refused by the contract (%s): split into two",
+                    batch_id,
+                    lane_name,
+                    exc,
+                )
+            session.commit()
 
     def _mark(self, batch_id: str, **values: object) -> None:
         with Session(self.runtime.engine) as session:

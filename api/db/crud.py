@@ -103,6 +103,16 @@ def anchoring_totals(*, session: Session) -> tuple[int, int]:
     return int(count), int(gas or 0)
 
 
+def refused_batches(*, session: Session) -> int:
+    """How many batches the contract refused and the worker set aside."""
+    stmt = (
+        select(func.count())
+        .select_from(AnchorBatchRecord)
+        .where(AnchorBatchRecord.state == "refused")
+    )
+    return int(session.exec(stmt).one())
+
+
 def oldest_pending_created_at(*, session: Session) -> datetime | None:
     """When the oldest unbatched outbox row was written (worker lag)."""
     stmt = select(func.min(OutboxRecord.created_at)).where(col(OutboxRecord.batch_id).is_(None))

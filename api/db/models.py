@@ -143,7 +143,8 @@ class AnchorBatchRecord(SQLModel, table=True):
     lane: str = Field(max_length=80, index=True)
     root: str | None = Field(default=None, max_length=64)
     leaf_count: int = 0
-    state: str = Field(default="built", max_length=16, index=True)  # built|sent|confirmed
+    # built | sent | confirmed, or refused / split when the contract refused the batch
+    state: str = Field(default="built", max_length=16, index=True)
     tx_hash: str | None = Field(default=None, max_length=66)
     raw_tx: str | None = Field(default=None, sa_column=Column(Text))
     nonce: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -155,6 +156,8 @@ class AnchorBatchRecord(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: The contract's reason for refusing the batch (state ``refused`` or ``split``).
+    refusal: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class TradeRecord(SQLModel, table=True):

@@ -24,7 +24,7 @@ from traceability import content_hash
 from traceability.signing.parties import Role
 from traceability.signing.registry_ids import ROLE_INDEX, role_mask
 
-ChainStatus = Literal["pending", "confirmed"]
+ChainStatus = Literal["pending", "confirmed", "refused"]
 
 
 def record_hash(party: PartyRecord) -> str:
@@ -95,18 +95,28 @@ def enqueue_revocation(session: Session, key: PartyKeyRecord) -> None:
 
 
 def _status(session: Session, condition: Any) -> ChainStatus:
-    unconfirmed = session.exec(
-        select(OutboxRecord.id)
-        .outerjoin(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
-        .where(
-            OutboxRecord.kind == PARTY.kind,  # with lane and subject: the unique index
-            OutboxRecord.lane == PARTY.name,
-            condition,
-            or_(col(AnchorBatchRecord.state).is_(None), AnchorBatchRecord.state != "confirmed"),
-        )
-        .limit(1)
-    ).first()
-    return "pending" if unconfirmed is not None else "confirmed"
+    """``refused`` if the registry refused one of the writes, else ``pending`` while one is
+    not on chain, else ``confirmed``."""
+    states = set(
+        session.exec(
+            select(AnchorBatchRecord.state)
+            .select_from(OutboxRecord)
+            .outerjoin(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
+            .where(
+                OutboxRecord.kind == PARTY.kind,  # with lane and subject: the unique index
+                OutboxRecord.lane == PARTY.name,
+                condition,
+                or_(
+                    col(AnchorBatchRecord.state).is_(None),
+                    AnchorBatchRecord.state != "confirmed",
+                ),
+            )
+            .distinct()
+        ).all()
+    )
+    if "refused" in states:
+        return "refused"
+    return "pending" if states else "confirmed"
 
 
 def party_chain_status(session: Session, code: str) -> ChainStatus:

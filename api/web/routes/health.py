@@ -33,7 +33,14 @@ def ready(session: SessionDep, runtime: RuntimeDep) -> JSONResponse:
         oldest = crud.oldest_pending_created_at(session=session)
         lag = (utcnow() - oldest).total_seconds() if oldest else 0.0
         checks["database"] = {"ok": True}
-        checks["worker"] = {"ok": lag < 60, "outboxDepth": depth, "lagSeconds": round(lag, 3)}
+        checks["worker"] = {
+            "ok": lag < 60,
+            "outboxDepth": depth,
+            "lagSeconds": round(lag, 3),
+            # Writes the contract refused, set aside so the rest goes on: the operator's
+            # to look at (anchor_batch.refusal says why), not a reason to stop serving.
+            "refusedBatches": crud.refused_batches(session=session),
+        }
         ok = ok and lag < 60
     except Exception as exc:  # any database failure means "not ready", with the reason
         checks["database"] = {"ok": False, "error": type(exc).__name__}

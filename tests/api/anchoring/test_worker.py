@@ -66,3 +66,45 @@ def test_a_batch_goes_to_chain_in_outbox_order_whatever_order_the_database_reads
         keys = session.exec(select(PartyKeyRecord)).all()
     assert {k.key_id for k in keys} == {first.key_id, second.key_id}
     assert all(k.chain_block for k in keys)
+
+
+def test_a_write_the_contract_refuses_is_set_aside_and_holds_up_nothing(world: World) -> None:
+    """One verdict the contract refuses (a zero hash) in a batch of six: the batch is split
+    down to that one row, which is set aside with the contract's reason; the five others
+    reach the chain, and the worker drains instead of retrying forever."""
+    good = {secrets.token_hex(32): secrets.token_hex(32) for _ in range(5)}
+    bad_trade = secrets.token_hex(32)
+    entries = [*list(good.items())[:3], (bad_trade, "00" * 32), *list(good.items())[3:]]
+    with Session(world.runtime.engine) as session:
+        for trade_id, digest in entries:
+            payload = {"tradeId": trade_id, "verdictHash": digest, "matched": True}
+            session.add(
+                OutboxRecord(
+                    kind="verdict",
+                    subject=f"{trade_id}:{digest}",
+                    lane="verdict",
+                    payload=json.dumps(payload),
+                    created_at=utcnow(),
+                )
+            )
+        session.commit()
+    world.worker.drain()
+    for trade_id, digest in good.items():
+        record = world.ledger.trade.trade_of(bytes.fromhex(trade_id))
+        assert record.verdict_hash is not None
+        assert record.verdict_hash.hex() == digest
+    with Session(world.runtime.engine) as session:
+        batches = session.exec(
+            select(AnchorBatchRecord).where(AnchorBatchRecord.lane == "verdict")
+        ).all()
+        refused = [b for b in batches if b.state == "refused"]
+        assert len(refused) == 1
+        assert refused[0].leaf_count == 1
+        assert "TradeRegistryZeroVerdictHash" in (refused[0].refusal or "")
+        (row,) = session.exec(
+            select(OutboxRecord).where(OutboxRecord.batch_id == refused[0].id)
+        ).all()
+        assert row.subject.startswith(bad_trade)
+        assert {b.state for b in batches} <= {"confirmed", "refused", "split"}
+    ready = world.client.get("/ready").json()
+    assert ready["checks"]["worker"]["refusedBatches"] == 1

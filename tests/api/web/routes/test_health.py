@@ -30,7 +30,12 @@ def test_ready_reports_database_node_and_worker(world: World) -> None:
     assert checks["database"]["ok"]
     assert checks["node"]["ok"]
     assert checks["node"]["blockNumber"] >= 1
-    assert checks["worker"] == {"ok": True, "outboxDepth": 0, "lagSeconds": 0.0}
+    assert checks["worker"] == {
+        "ok": True,
+        "outboxDepth": 0,
+        "lagSeconds": 0.0,
+        "refusedBatches": 0,
+    }
 
 
 def test_ready_is_503_when_the_node_is_down(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
