@@ -64,7 +64,7 @@ def _read_node(
     _check_occurs(node, len(matched), path, issues)
     if isinstance(node, Opaque):
         if matched:
-            record[node.name] = etree.tostring(matched[0])
+            record[node.name] = etree.tostring(matched[0], with_tail=False)
         return
     if node.max_occurs == 1:
         if matched:

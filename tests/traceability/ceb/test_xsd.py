@@ -1,0 +1,120 @@
+"""Every CEB message sandan reads or writes, checked against the official 2022-05 XSDs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import count
+
+import pytest
+
+from tests.traceability.ceb.conftest import DATA
+from tests.traceability.ceb.official_xsd import xsd_errors
+from traceability.ceb import (
+    RECEIPT_FOR,
+    SUPPORTED_MESSAGES,
+    CebError,
+    SchemaViolation,
+    build_format_receipt,
+    build_receipt,
+    read_message,
+    write_message,
+)
+
+NOW = datetime(2024, 3, 15, 3, 0, 0, 987654, tzinfo=UTC)
+ASSIGNED = {
+    "preNo": "B20240315000000001",
+    "invtNo": "29912024I000000001",
+    "copNo": "INV20240315001",
+    "sumNo": "31052024S000000001",
+}
+MESSAGES = sorted(DATA.glob("*/*.xml"))
+
+
+def _name(path: object) -> str:
+    return str(path).removeprefix(f"{DATA}/")
+
+
+def _guids() -> object:
+    numbers = count(1)
+    return lambda: f"00000000-0000-4000-8000-{next(numbers):012d}"
+
+
+def test_the_samples_cover_every_supported_message_type() -> None:
+    types = {read_message(path.read_bytes()).message_type for path in MESSAGES}
+    assert types == set(SUPPORTED_MESSAGES)
+
+
+@pytest.mark.parametrize("path", MESSAGES, ids=_name)
+def test_each_sample_is_in_xsd_order_and_read(path: object) -> None:
+    """The samples are valid XSD instances, so reading them reads each type in XSD order."""
+    data = DATA.joinpath(_name(path)).read_bytes()
+    assert xsd_errors(data) == []
+    assert read_message(data).documents
+
+
+@pytest.mark.parametrize("path", MESSAGES, ids=_name)
+def test_write_message_output_is_valid_against_the_xsd(path: object) -> None:
+    written = write_message(read_message(DATA.joinpath(_name(path)).read_bytes()))
+    assert xsd_errors(written) == []
+
+
+@pytest.mark.parametrize("declaration", sorted(RECEIPT_FOR))
+def test_build_receipt_output_is_valid_against_the_xsd(declaration: str) -> None:
+    source = next(p for p in MESSAGES if read_message(p.read_bytes()).message_type == declaration)
+    receipt = build_receipt(
+        read_message(source.read_bytes()),
+        status="120",
+        info="入库",
+        now=NOW,
+        assigned=ASSIGNED,
+        new_guid=_guids(),  # type: ignore[arg-type]
+    )
+    assert xsd_errors(write_message(receipt)) == []
+
+
+def test_build_format_receipt_output_is_valid_against_the_xsd() -> None:
+    receipt = build_format_receipt(
+        b"<not-xml",
+        CebError("not well-formed"),
+        now=NOW,
+        ori_cop_msg_id="MSG-1",
+        ori_message_type="CEB311Message",
+    )
+    assert xsd_errors(write_message(receipt)) == []
+
+
+def test_ceb626_in_the_xsd_order_agent_ebp_ebc_is_read_and_written_so() -> None:
+    data = (DATA / "receipts" / "CEB626.xml").read_bytes()
+    assert data.index(b"<agentCode>") < data.index(b"<ebpCode>") < data.index(b"<ebcCode>")
+    message = read_message(data)
+    written = write_message(message)
+    assert written.index(b"agentCode>") < written.index(b"ebpCode>") < written.index(b"ebcCode>")
+
+
+def _without_signature(data: bytes) -> bytes:
+    start, end = data.index(b"<ds:Signature"), data.index(b"</ds:Signature>") + 15
+    return data[:start] + data[end:]
+
+
+def test_ceb625_without_its_signature_is_refused_as_the_xsd_refuses_it() -> None:
+    unsigned = _without_signature((DATA / "import" / "return.xml").read_bytes())
+    assert xsd_errors(unsigned) != []
+    with pytest.raises(SchemaViolation) as caught:
+        read_message(unsigned)
+    issues = {(issue.path, issue.reason) for issue in caught.value.issues}
+    assert ("CEB625Message/Signature", "schema.required") in issues
+
+
+def test_write_message_refuses_a_ceb625_that_carries_no_signature() -> None:
+    """No placeholder signature: an unsigned CEB625 is not a message the e-port accepts."""
+    message = read_message((DATA / "import" / "return.xml").read_bytes())
+    unsigned = type(message)(
+        message.message_type,
+        message.guid,
+        message.documents,
+        base_transfer=message.base_transfer,
+    )
+    with pytest.raises(SchemaViolation) as caught:
+        write_message(unsigned)
+    issues = {(issue.path, issue.reason) for issue in caught.value.issues}
+    assert ("CEB625Message/Signature", "schema.required") in issues
