@@ -1,4 +1,4 @@
-"""``sandan ceb``: check a trade's CEB XML files, and convert one message to JSON.
+"""``sandan ceb``: check a trade's CEB XML files, convert one message to JSON and back.
 
 ``sandan ceb check DIR`` reads ``order.xml``, ``payment.xml`` (CEB411, or CEB403
 for export), ``logistics.xml`` and, when present, ``inventory.xml``; prints
@@ -7,6 +7,10 @@ or 2. ``invalid`` means a file cannot be accepted alone (unsafe, not
 well-formed, wrong message, schema violation); ``mismatch`` means the valid
 documents disagree. Signature checks (``--verify-signatures``) are reported per
 file under ``"signatures"`` and never change the verdict.
+
+``sandan ceb convert FILE.xml`` prints the message as JSON (``ds:Signature`` and
+``ExtendMessage`` as verbatim XML text); ``sandan ceb write FILE.json`` turns that
+JSON back into the XML message on stdout, so a round trip gives the same message.
 """
 
 from __future__ import annotations
@@ -83,9 +87,35 @@ def convert(
     _emit(message.to_json_dict())
 
 
+def write(
+    file: Annotated[Path, typer.Argument(help="What `sandan ceb convert` printed (JSON).")],
+    max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
+) -> None:
+    """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout."""
+    from traceability.ceb import CebError, CebMessage, SchemaViolation, write_message
+
+    if not file.is_file():
+        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_INVALID)
+    with file.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    try:
+        if len(data) > max_bytes:
+            raise CebError(f"{file} is larger than {max_bytes} bytes")
+        message = CebMessage.from_json_dict(json.loads(data))
+        xml = write_message(message, max_bytes=max_bytes)
+    except (ValueError, CebError) as exc:  # json.JSONDecodeError and UnicodeError are ValueErrors
+        issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
+        error = exc.reason if isinstance(exc, CebError) else "json_invalid"
+        _emit({"error": error, "message": str(exc), "issues": issues})
+        raise typer.Exit(EXIT_INVALID) from exc
+    typer.echo(xml.decode("utf-8"), nl=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``ceb`` command group to the ``sandan`` app."""
     group = typer.Typer(help="China customs CEB XML messages.", no_args_is_help=True)
     group.command("check")(check)
     group.command("convert")(convert)
+    group.command("write")(write)
     app.add_typer(group, name="ceb")

@@ -129,3 +129,105 @@ def test_ceb_convert_reports_issues(tmp_path: Path) -> None:
     )
     code, output = _run("convert", str(bad))
     assert (code, output["error"]) == (2, "schema_violation")
+
+
+# --- convert and write: a round trip gives the same message -------------------------
+
+SAMPLE_MESSAGES = sorted(DATA.glob("*/*.xml"))
+
+
+def _convert_then_write(source: Path, tmp_path: Path) -> bytes:
+    converted = CliRunner().invoke(_app(), ["ceb", "convert", str(source)])
+    assert converted.exit_code == 0, converted.stdout
+    json_file = tmp_path / "message.json"
+    json_file.write_text(converted.stdout, encoding="utf-8")
+    written = CliRunner().invoke(_app(), ["ceb", "write", str(json_file)])
+    assert written.exit_code == 0, written.stdout
+    return written.stdout_bytes
+
+
+@pytest.mark.parametrize("source", SAMPLE_MESSAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_ceb_write_turns_convert_output_back_into_the_same_message(
+    source: Path, tmp_path: Path
+) -> None:
+    from tests.traceability.ceb.official_xsd import xsd_errors
+    from traceability.ceb import read_message, write_message
+
+    original = read_message(source.read_bytes())
+    xml = _convert_then_write(source, tmp_path)
+    assert read_message(xml) == original  # signature and ExtendMessage included
+    assert xml == write_message(original)
+    assert xsd_errors(xml) == []
+
+
+def test_ceb_convert_carries_signature_and_extend_message_verbatim(tmp_path: Path) -> None:
+    from traceability.ceb import read_message
+
+    extend = (
+        '<ceb:ExtendMessage xmlns:ceb="http://www.chinaport.gov.cn/ceb"><ceb:name>sandan</ceb:name>'
+        "<ceb:version>1</ceb:version><ceb:Message><lot>L-7</lot></ceb:Message></ceb:ExtendMessage>"
+    )
+    data = (DATA / "import" / "inventory.xml").read_bytes()
+    data = data.replace(b"<ds:Signature", extend.encode() + b"<ds:Signature", 1)
+    source = tmp_path / "inventory.xml"
+    source.write_bytes(data)
+    code, output = _run("convert", str(source))
+    assert code == 0
+    assert output["ExtendMessage"] == extend
+    signature = str(output["Signature"])
+    assert signature.startswith("<ds:Signature")
+    assert signature.endswith("</ds:Signature>")
+    # Verbatim after the start tag, which declares the ds namespace the root declared here.
+    assert signature[signature.index(">") :] in data.decode("utf-8")
+    again = read_message(_convert_then_write(source, tmp_path))
+    assert again.extend_message == extend.encode()
+    assert again.signature == signature.encode()
+
+
+def test_a_signature_over_written_bytes_survives_convert_and_write(tmp_path: Path) -> None:
+    """write re-emits the signature verbatim, so a message signed as sandan writes it verifies."""
+    from tests.traceability.ceb.conftest import make_signer
+    from traceability.ceb import read_message, sign_xml, verify_xml_signature, write_message
+
+    signer = make_signer()
+    written = write_message(read_message((DATA / "import" / "return.xml").read_bytes()))
+    signed = sign_xml(
+        written, private_key_pem=signer.key_pem, certificate_pem=signer.cert_pem, key_name="k-1"
+    )
+    source = tmp_path / "return.xml"
+    source.write_bytes(signed)
+    again = _convert_then_write(source, tmp_path)
+    assert verify_xml_signature(again, signer.cert_pem).valid
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "rule"),
+    [
+        (lambda m: m.pop("Signature"), "CEB625Message/Signature", "schema.required"),
+        (lambda m: m.update(Signature="<Signature/>"), "Signature", "json.xml"),
+        (lambda m: m.update(Signature="<ds:Signature"), "Signature", "json.xml"),
+        (lambda m: m["documents"][0].pop("orderNo"), "documents[0].orderNo", "json.model"),
+        (lambda m: m.update(documents={}), "documents", "json.type"),
+        (lambda m: m.update(colour="red"), "colour", "json.unexpected"),
+    ],
+)
+def test_ceb_write_names_what_is_wrong(
+    change: object, path: str, rule: str, tmp_path: Path
+) -> None:
+    code, output = _run("convert", str(DATA / "import" / "return.xml"))
+    change(output)  # type: ignore[operator]
+    if "Signature" not in output:
+        output["signed"] = False
+    json_file = tmp_path / "message.json"
+    json_file.write_text(json.dumps(output, ensure_ascii=False), encoding="utf-8")
+    code, answer = _run("write", str(json_file))
+    assert (code, answer["error"]) == (2, "schema_violation")
+    issues = {(i["path"], i["reason"]) for i in answer["issues"]}  # type: ignore[union-attr, index]
+    assert (path, rule) in issues
+
+
+def test_ceb_write_refuses_what_is_not_json(tmp_path: Path) -> None:
+    json_file = tmp_path / "message.json"
+    json_file.write_bytes(b"<xml/>")
+    code, answer = _run("write", str(json_file))
+    assert (code, answer["error"]) == (2, "json_invalid")
