@@ -43,9 +43,20 @@ def check(
         list[Path] | None, typer.Option(help="Sender certificate (PEM); repeat for several.")
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
+    order_no: Annotated[
+        str | None,
+        typer.Option(help="The trade's orderNo, when order.xml is a batch of several orders."),
+    ] = None,
 ) -> None:
     """Validate a trade's CEB files and run the three-document rules."""
-    from api.cli._ceb_checks import check_signatures, load_folder, match_files, parse_amount, reason
+    from api.cli._ceb_checks import (
+        check_signatures,
+        load_folder,
+        match_files,
+        parse_amount,
+        reason,
+        select_trade,
+    )
 
     amount = parse_amount(prior_annual)
     folder = directory.resolve()
@@ -54,6 +65,8 @@ def check(
         _emit({"verdict": "invalid", "reasons": [refusal]})
         raise typer.Exit(EXIT_INVALID)
     loaded = load_folder(folder, max_bytes)
+    if not loaded.reasons:
+        select_trade(loaded, order_no)
     if loaded.reasons:
         verdict, reasons = "invalid", loaded.reasons
     else:

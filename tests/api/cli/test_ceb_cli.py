@@ -231,3 +231,119 @@ def test_ceb_write_refuses_what_is_not_json(tmp_path: Path) -> None:
     json_file.write_bytes(b"<xml/>")
     code, answer = _run("write", str(json_file))
     assert (code, answer["error"]) == (2, "json_invalid")
+
+
+# --- batched messages: up to 100 business nodes, the trade's own one is judged ---------
+
+
+def _batch(file: Path, element: bytes, *changes: tuple[bytes, bytes], first: bool = False) -> None:
+    """Add a copy of the file's business node ``element`` with ``changes`` applied."""
+    data = file.read_bytes()
+    start = data.index(b"<ceb:" + element + b">")
+    end = data.index(b"</ceb:" + element + b">") + len(element) + 7
+    other = data[start:end]
+    for old, new in changes:
+        assert old in other
+        other = other.replace(old, new)
+    at = start if first else end
+    file.write_bytes(data[:at] + other + data[at:])
+
+
+OTHER_WAYBILL = (
+    (b"C96512</ceb:guid>", b"C96513</ceb:guid>"),
+    (b"YT2024031500001", b"YT2024031500002"),
+    (b"SD20240315000001", b"SD20240315000002"),
+)
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_ceb_check_judges_the_trades_waybill_in_a_batched_ceb511(trade: Path, first: bool) -> None:
+    _batch(trade / "logistics.xml", b"Logistics", *OTHER_WAYBILL, first=first)
+    code, output = _run("check", str(trade))
+    assert (code, output["verdict"], output["reasons"]) == (0, "match", [])
+
+
+def test_ceb_check_batch_judges_the_trades_own_node_not_the_other(trade: Path) -> None:
+    _batch(trade / "logistics.xml", b"Logistics", *OTHER_WAYBILL, (b"10.00", b"99.00"))
+    assert _run("check", str(trade))[0] == 0  # the other waybill's freight is not the trade's
+    trade.joinpath("logistics.xml").write_bytes(
+        (DATA / "import" / "logistics.xml").read_bytes().replace(b"10.00", b"99.00")
+    )
+    _batch(trade / "logistics.xml", b"Logistics", *OTHER_WAYBILL, (b"99.00", b"10.00"))
+    code, output = _run("check", str(trade))
+    assert (code, output["verdict"]) == (1, "mismatch")
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "field"),
+    [
+        (OTHER_WAYBILL[1:], "duplicate.guid", "CEB511Message/Logistics[2]/LogisticsHead/guid"),
+        (
+            OTHER_WAYBILL[::2],
+            "duplicate.logisticsNo",
+            "CEB511Message/Logistics[2]/LogisticsHead/logisticsNo",
+        ),
+        (
+            OTHER_WAYBILL[:2],
+            "duplicate.orderNo",
+            "CEB511Message/Logistics[2]/LogisticsHead/orderNo",
+        ),
+    ],
+)
+def test_ceb_check_applies_the_duplicate_rules_across_a_batch(
+    trade: Path, changes: tuple[tuple[bytes, bytes], ...], rule: str, field: str
+) -> None:
+    _batch(trade / "logistics.xml", b"Logistics", *changes)
+    code, output = _run("check", str(trade))
+    assert (code, output["verdict"]) == (2, "invalid")
+    found = {(r["rule"], r["file"], r["field"]) for r in output["reasons"]}  # type: ignore[union-attr, index]
+    assert (rule, "logistics.xml", field) in found
+
+
+def test_ceb_check_says_when_a_batch_lacks_the_trade(trade: Path) -> None:
+    logistics = trade / "logistics.xml"
+    _batch(logistics, b"Logistics", *OTHER_WAYBILL)
+    _batch(logistics, b"Logistics", (b"C96512</", b"C96514</"), (b"000001<", b"000003<"))
+    data = logistics.read_bytes()
+    start = data.index(b"<ceb:Logistics>")
+    logistics.write_bytes(data[:start] + data[data.index(b"</ceb:Logistics>") + 16 :])
+    code, output = _run("check", str(trade))
+    assert (code, output["verdict"]) == (2, "invalid")
+    reasons = output["reasons"]
+    assert [(r["rule"], r["expected"]) for r in reasons] == [  # type: ignore[union-attr, index]
+        ("input.trade_not_in_message", "SD20240315000001")
+    ]
+
+
+def test_ceb_check_batched_orders_need_the_order_number(trade: Path) -> None:
+    _batch(
+        trade / "order.xml",
+        b"Order",
+        (b"C96402</ceb:guid>", b"C96409</ceb:guid>"),
+        (b"SD20240315000001", b"SD20240315000009"),
+        (b"PAY20240315000001", b"PAY20240315000009"),  # one payment pays one order
+    )
+    code, output = _run("check", str(trade))
+    assert (code, output["verdict"]) == (2, "invalid")
+    rules = [r["rule"] for r in output["reasons"]]  # type: ignore[union-attr, index]
+    assert rules == ["input.ambiguous_trade"]
+    code, output = _run("check", str(trade), "--order-no", "SD20240315000001")
+    assert (code, output["verdict"], output["reasons"]) == (0, "match", [])
+
+
+def test_ceb_check_finds_an_export_waybill_in_a_batch_by_the_inventorys_logistics_no(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(DATA / "export", folder)
+    for name in ("summary.xml", "waybill_group.xml"):
+        (folder / name).unlink()
+    _batch(
+        folder / "logistics.xml",
+        b"Logistics",
+        (b"5051</ceb:guid>", b"5052</ceb:guid>"),
+        (b"EX-YT-000001", b"EX-YT-000002"),
+        first=True,
+    )
+    code, output = _run("check", str(folder))
+    assert (code, output["verdict"], output["reasons"]) == (0, "match", [])
