@@ -5,7 +5,8 @@ for export), ``logistics.xml`` and, when present, ``inventory.xml``; prints
 ``{"verdict": "match"|"mismatch"|"invalid", "reasons": [...]}`` and exits 0, 1
 or 2. ``invalid`` means a file cannot be accepted alone (unsafe, not
 well-formed, wrong message, schema violation); ``mismatch`` means the valid
-documents disagree. Signature checks (``--verify-signatures``) are reported per
+documents disagree. In a batched message (up to 100 business nodes) the trade's own
+document is judged and the others are checked for duplicates of it. Signature checks (``--verify-signatures``) are reported per
 file under ``"signatures"`` and never change the verdict.
 
 ``sandan ceb convert FILE.xml`` prints the message as JSON (``ds:Signature`` and
