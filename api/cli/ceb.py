@@ -6,8 +6,9 @@ for export), ``logistics.xml`` and, when present, ``inventory.xml``; prints
 or 2. ``invalid`` means a file cannot be accepted alone (unsafe, not
 well-formed, wrong message, schema violation); ``mismatch`` means the valid
 documents disagree. In a batched message (up to 100 business nodes) the trade's own
-document is judged and the others are checked for duplicates of it. Signature checks (``--verify-signatures``) are reported per
-file under ``"signatures"`` and never change the verdict.
+document is judged and the others are checked for duplicates of it. Signature checks
+(``--verify-signatures``) are reported per file under ``"signatures"`` and never change
+the verdict.
 
 ``sandan ceb convert FILE.xml`` prints the message as JSON (``ds:Signature`` and
 ``ExtendMessage`` as verbatim XML text); ``sandan ceb write FILE.json`` turns that

@@ -206,7 +206,7 @@ class SummaryApplication(ExportDeclared):
     xml_layout: ClassVar[XmlLayout] = XmlLayout(
         "SummaryApply",
         "SummaryApplyHead",
-        occurs=(1, 1),
+        occurs=(1, 100),  # the 2022-05 XSD: SummaryApply maxOccurs 100, like every declaration
         rules=("summary_time_pair", "summary_seq"),
     )
 
@@ -391,7 +391,8 @@ class SummaryReturn(CebModel):
 class MessageReturn(CebModel):
     """CEB900 MessageReturn: a message failed the format check (returnStatus < 0)."""
 
-    xml_layout: ClassVar[XmlLayout] = XmlLayout("MessageReturn")
+    # The one receipt the XSD does not batch: CEB900Message holds exactly one MessageReturn.
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("MessageReturn", occurs=(1, 1))
 
     guid: Guid
     returnStatus: ReturnStatus

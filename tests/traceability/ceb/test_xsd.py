@@ -8,7 +8,7 @@ from itertools import count
 import pytest
 
 from tests.traceability.ceb.conftest import DATA
-from tests.traceability.ceb.official_xsd import xsd_errors
+from tests.traceability.ceb.official_xsd import xsd_children, xsd_errors
 from traceability.ceb import (
     RECEIPT_FOR,
     SUPPORTED_MESSAGES,
@@ -16,9 +16,11 @@ from traceability.ceb import (
     SchemaViolation,
     build_format_receipt,
     build_receipt,
+    message_spec,
     read_message,
     write_message,
 )
+from traceability.ceb.spec import UNBOUNDED, Field, Group
 
 NOW = datetime(2024, 3, 15, 3, 0, 0, 987654, tzinfo=UTC)
 ASSIGNED = {
@@ -118,3 +120,29 @@ def test_write_message_refuses_a_ceb625_that_carries_no_signature() -> None:
         write_message(unsigned)
     issues = {(issue.path, issue.reason) for issue in caught.value.issues}
     assert ("CEB625Message/Signature", "schema.required") in issues
+
+
+def _groups(group: Group, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Group]]:
+    found = [(path, group)]
+    for node in group.children:
+        if isinstance(node, Group):
+            found.extend(_groups(node, (*path, node.name)))
+    return found
+
+
+@pytest.mark.parametrize("code", SUPPORTED_MESSAGES)
+def test_every_element_sits_where_the_xsd_puts_it(code: str) -> None:
+    """Order, optionality and bounds of every element, optional ones the samples omit too."""
+    spec = message_spec(code)
+    for path, group in _groups(Group(spec.root, spec.children), (spec.root,)):
+        xsd = xsd_children(spec.flow, path)
+        assert [node.name for node in group.children] == [c.name for c in xsd], path
+        for node, child in zip(group.children, xsd, strict=True):
+            high = UNBOUNDED if child.max_occurs is None else child.max_occurs
+            if isinstance(node, Field):
+                assert (node.required, high) == (child.min_occurs >= 1, 1), (path, node.name)
+            else:
+                assert (node.min_occurs, node.max_occurs) == (child.min_occurs, high), (
+                    path,
+                    node.name,
+                )
