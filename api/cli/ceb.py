@@ -108,6 +108,7 @@ def write(
 ) -> None:
     """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout."""
     from traceability.ceb import CebError, CebMessage, SchemaViolation, write_message
+    from traceability.limits import JsonTooDeep, loads_bounded
 
     if not file.is_file():
         typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
@@ -117,11 +118,12 @@ def write(
     try:
         if len(data) > max_bytes:
             raise CebError(f"{file} is larger than {max_bytes} bytes")
-        message = CebMessage.from_json_dict(json.loads(data))
+        message = CebMessage.from_json_dict(loads_bounded(data))
         xml = write_message(message, max_bytes=max_bytes)
-    except (ValueError, CebError) as exc:  # json.JSONDecodeError and UnicodeError are ValueErrors
+    except (ValueError, CebError) as exc:  # JSONDecodeError, UnicodeError: ValueErrors
         issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
-        error = exc.reason if isinstance(exc, CebError) else "json_invalid"
+        error = "json_too_deep" if isinstance(exc, JsonTooDeep) else "json_invalid"
+        error = exc.reason if isinstance(exc, CebError) else error
         _emit({"error": error, "message": str(exc), "issues": issues})
         raise typer.Exit(EXIT_INVALID) from exc
     typer.echo(xml.decode("utf-8"), nl=False)

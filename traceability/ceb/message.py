@@ -324,7 +324,7 @@ def write_message(message: CebMessage, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
 def _body_record(spec: MessageSpec, message: CebMessage) -> Record:
     business = spec.business
     records = [unflatten(doc.to_json_dict(), business) for doc in message.documents]
-    # A business element that occurs once (CEB701 SummaryApply) is a record, not a list.
+    # A business element that occurs once (CEB900 MessageReturn) is a record, not a list.
     body: Record = {business.name: records[0] if business.max_occurs == 1 and records else records}
     if message.base_transfer is not None:
         body["BaseTransfer"] = _leaves(message.base_transfer)

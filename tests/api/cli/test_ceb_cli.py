@@ -226,11 +226,23 @@ def test_ceb_write_names_what_is_wrong(
     assert (path, rule) in issues
 
 
-def test_ceb_write_refuses_what_is_not_json(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"<xml/>", "json_invalid"),
+        (b"\xff\xfe", "json_invalid"),
+        (b"[" * 100_000 + b"]" * 100_000, "json_too_deep"),
+        (b'{"message_type": "CEB999"}', "unknown_message"),
+    ],
+    ids=["xml", "not-utf8", "deep", "unknown-type"],
+)
+def test_ceb_write_refuses_what_is_not_a_converted_message(
+    content: bytes, error: str, tmp_path: Path
+) -> None:
     json_file = tmp_path / "message.json"
-    json_file.write_bytes(b"<xml/>")
+    json_file.write_bytes(content)
     code, answer = _run("write", str(json_file))
-    assert (code, answer["error"]) == (2, "json_invalid")
+    assert (code, answer["error"]) == (2, error)
 
 
 # --- batched messages: up to 100 business nodes, the trade's own one is judged ---------
