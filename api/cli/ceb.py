@@ -81,24 +81,37 @@ def check(
     raise typer.Exit(codes.get(verdict, EXIT_INVALID))
 
 
+def _read_file(file: Path, max_bytes: int) -> bytes:
+    """``file``'s bytes, one over ``max_bytes`` at most (the parser names the limit)."""
+    if not file.is_file():
+        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_INVALID)
+    with file.open("rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def _refuse(exc: Exception, error: str) -> typer.Exit:
+    """Print why the input is unusable (with every schema issue); the exit to raise."""
+    from traceability.ceb import CebError, SchemaViolation
+
+    issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
+    reason = exc.reason if isinstance(exc, CebError) else error
+    _emit({"error": reason, "message": str(exc), "issues": issues})
+    return typer.Exit(EXIT_INVALID)
+
+
 def convert(
     file: Annotated[Path, typer.Argument(help="One CEB XML message.")],
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Print one CEB message, parsed and checked, as JSON."""
-    from traceability.ceb import CebError, SchemaViolation, read_message
+    from traceability.ceb import CebError, read_message
 
-    if not file.is_file():
-        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_INVALID)
-    with file.open("rb") as handle:
-        data = handle.read(max_bytes + 1)
+    data = _read_file(file, max_bytes)
     try:
         message = read_message(data, max_bytes=max_bytes)
     except CebError as exc:
-        issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
-        _emit({"error": exc.reason, "message": str(exc), "issues": issues})
-        raise typer.Exit(EXIT_INVALID) from exc
+        raise _refuse(exc, "ceb_invalid") from exc
     _emit(message.to_json_dict())
 
 
@@ -107,25 +120,19 @@ def write(
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout."""
-    from traceability.ceb import CebError, CebMessage, SchemaViolation, write_message
+    from traceability.ceb import CebError, CebMessage, write_message
     from traceability.limits import JsonTooDeep, loads_bounded
 
-    if not file.is_file():
-        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_INVALID)
-    with file.open("rb") as handle:
-        data = handle.read(max_bytes + 1)
+    data = _read_file(file, max_bytes)
     try:
         if len(data) > max_bytes:
             raise CebError(f"{file} is larger than {max_bytes} bytes")
         message = CebMessage.from_json_dict(loads_bounded(data))
         xml = write_message(message, max_bytes=max_bytes)
+    except JsonTooDeep as exc:
+        raise _refuse(exc, "json_too_deep") from exc
     except (ValueError, CebError) as exc:  # JSONDecodeError, UnicodeError: ValueErrors
-        issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
-        error = "json_too_deep" if isinstance(exc, JsonTooDeep) else "json_invalid"
-        error = exc.reason if isinstance(exc, CebError) else error
-        _emit({"error": error, "message": str(exc), "issues": issues})
-        raise typer.Exit(EXIT_INVALID) from exc
+        raise _refuse(exc, "json_invalid") from exc
     typer.echo(xml.decode("utf-8"), nl=False)
 
 

@@ -231,10 +231,11 @@ def test_ceb_write_names_what_is_wrong(
     [
         (b"<xml/>", "json_invalid"),
         (b"\xff\xfe", "json_invalid"),
+        (b'"\xff"', "json_invalid"),
         (b"[" * 100_000 + b"]" * 100_000, "json_too_deep"),
         (b'{"message_type": "CEB999"}', "unknown_message"),
     ],
-    ids=["xml", "not-utf8", "deep", "unknown-type"],
+    ids=["xml", "bom", "not-utf8", "deep", "unknown-type"],
 )
 def test_ceb_write_refuses_what_is_not_a_converted_message(
     content: bytes, error: str, tmp_path: Path

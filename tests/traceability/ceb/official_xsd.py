@@ -32,7 +32,7 @@ def xsd_errors(message: bytes) -> list[str]:
     schema = _schema(message_spec(code).flow)
     if schema.validate(root):
         return []
-    return [f"{error.line}: {error.message}" for error in schema.error_log]
+    return str(schema.error_log).splitlines()
 
 
 @cache
@@ -85,7 +85,7 @@ def _sequence(declaration: etree._Element, types: dict[str, etree._Element]) -> 
         high = kid.get("maxOccurs", "1")
         children.append(
             XsdChild(
-                (kid.get("ref") or kid.get("name", "")).split(":")[-1],
+                (kid.get("ref") or kid.get("name") or "").split(":")[-1],
                 int(kid.get("minOccurs", "1")),
                 None if high == UNBOUNDED_TEXT else int(high),
                 kid,

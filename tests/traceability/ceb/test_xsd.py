@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from itertools import count
-
 import pytest
 
-from tests.traceability.ceb.conftest import DATA
+from tests.traceability.ceb.conftest import ASSIGNED, DATA, NOW, guids
 from tests.traceability.ceb.official_xsd import xsd_children, xsd_errors
 from traceability.ceb import (
     RECEIPT_FOR,
@@ -22,23 +19,11 @@ from traceability.ceb import (
 )
 from traceability.ceb.spec import UNBOUNDED, Field, Group
 
-NOW = datetime(2024, 3, 15, 3, 0, 0, 987654, tzinfo=UTC)
-ASSIGNED = {
-    "preNo": "B20240315000000001",
-    "invtNo": "29912024I000000001",
-    "copNo": "INV20240315001",
-    "sumNo": "31052024S000000001",
-}
 MESSAGES = sorted(DATA.glob("*/*.xml"))
 
 
 def _name(path: object) -> str:
     return str(path).removeprefix(f"{DATA}/")
-
-
-def _guids() -> object:
-    numbers = count(1)
-    return lambda: f"00000000-0000-4000-8000-{next(numbers):012d}"
 
 
 def test_the_samples_cover_every_supported_message_type() -> None:
@@ -69,7 +54,7 @@ def test_build_receipt_output_is_valid_against_the_xsd(declaration: str) -> None
         info="入库",
         now=NOW,
         assigned=ASSIGNED,
-        new_guid=_guids(),  # type: ignore[arg-type]
+        new_guid=guids(),
     )
     assert xsd_errors(write_message(receipt)) == []
 
