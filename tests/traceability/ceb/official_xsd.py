@@ -8,21 +8,25 @@ from pathlib import Path
 
 from lxml import etree
 
+from tests.conftest import standards_dir
 from traceability.ceb import message_spec
 
-STANDARD = Path("/work/shared/standards/ceb-xsd-202205")
 # The transport and terminal node schemas describe the DxpMsg wrappers, not business messages.
-XSD_OF_FLOW = {
-    "import": STANDARD / "海关跨境进口业务节点报文定义202205.xsd",
-    "export": STANDARD / "海关跨境出口业务节点报文定义202205.xsd",
+XSD_FILE_OF_FLOW = {
+    "import": "海关跨境进口业务节点报文定义202205.xsd",
+    "export": "海关跨境出口业务节点报文定义202205.xsd",
 }
+
+
+def _xsd_path(flow: str) -> Path:
+    return standards_dir("ceb-xsd-202205") / XSD_FILE_OF_FLOW[flow]
 
 
 @cache
 def _schema(flow: str) -> etree.XMLSchema:
     # xmldsig-core-schema.xsd sits beside the CEB schemas, so the import resolves locally.
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    return etree.XMLSchema(etree.parse(str(XSD_OF_FLOW[flow]), parser))
+    return etree.XMLSchema(etree.parse(str(_xsd_path(flow)), parser))
 
 
 def xsd_errors(message: bytes) -> list[str]:
@@ -37,7 +41,7 @@ def xsd_errors(message: bytes) -> list[str]:
 
 @cache
 def _globals(flow: str) -> tuple[dict[str, etree._Element], dict[str, etree._Element]]:
-    root = etree.parse(str(XSD_OF_FLOW[flow])).getroot()
+    root = etree.parse(str(_xsd_path(flow))).getroot()
     elements = {e.get("name", ""): e for e in root.findall(f"{XS}element")}
     types = {t.get("name", ""): t for t in root.findall(f"{XS}complexType")}
     return elements, types
