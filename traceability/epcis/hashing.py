@@ -40,6 +40,7 @@ from traceability.gs1 import (
 
 __all__ = [
     "DEFAULT_PROFILE",
+    "HASH_PREFIX",
     "HASH_PROFILES",
     "HASH_SUFFIX",
     "LEGACY_PROFILE",
