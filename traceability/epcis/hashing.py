@@ -2,8 +2,8 @@
 
 The pre-hash string concatenates, without separators, ``key=value`` for
 leaves and ``key`` followed by its children for containers, in the CBV 2.0
-canonical property order (see ``docs/epcis-hash.md`` for the rules and where
-we deliberately differ from the reference generator and epcis2.js):
+canonical property order (see ``docs/epcis-hash.md`` for the rules, the hash
+profiles and the agreement counts with the reference generator and epcis2.js):
 
 eventType, eventTime, eventTimeZoneOffset, certificationInfo, epcList,
 parentID, inputEPCList, childEPCs, quantityList, childQuantityList,
@@ -16,7 +16,9 @@ Values are normalised first: trimmed; times to UTC milliseconds (half up);
 numbers without trailing zeros; CBV bare terms, CURIEs and URNs to Web URIs;
 EPC URNs to Digital Links; Digital Links to their constrained canonical form.
 Members of every list are sorted by code point. ``eventID``, ``recordTime``,
-``errorDeclaration`` and comments are left out.
+``errorDeclaration`` and comments are left out. A bizTransaction / source /
+destination is written type first under profile ``gs1-ref/2`` (the default, what
+the GS1 tools compute) and value first under ``sandan-cbv/1`` (the earlier rule).
 """
 
 from __future__ import annotations
