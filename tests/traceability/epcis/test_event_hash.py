@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from traceability.epcis import event_hash, event_hash_bytes, prehash
-from traceability.epcis.hashing import LEGACY_PROFILE
+from traceability.epcis.hashing import HASH_PROFILES, LEGACY_PROFILE, UnknownHashProfile
 
 CORPUS = Path(__file__).parents[2] / "data" / "epcis" / "hash_corpus.jsonld"
 CONTEXT_URL = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -327,6 +327,42 @@ def test_event_hash_ignores_key_and_list_order(index, seed):
     context = _corpus()["@context"]
     reordered = _shuffled(event, random.Random(seed))
     assert event_hash(reordered, context=context) == event_hash(event, context=context)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    index=st.integers(0, len(_corpus_events) - 1),
+    seed=st.integers(0, 2**32),
+    profile=st.sampled_from(HASH_PROFILES),
+)
+def test_every_profile_ignores_key_and_list_order(index, seed, profile):
+    event = _corpus_events[index]
+    context = _corpus()["@context"]
+    reordered = _shuffled(event, random.Random(seed))
+    ours = event_hash(reordered, context=context, profile=profile)
+    assert ours == event_hash(event, context=context, profile=profile)
+
+
+_TYPED = ("bizTransactionList", "sourceList", "destinationList")
+
+
+@settings(max_examples=40, deadline=None)
+@given(index=st.integers(0, len(_corpus_events) - 1))
+def test_profiles_differ_only_in_the_order_of_typed_elements(index):
+    event = _corpus_events[index]
+    context = _corpus()["@context"]
+    untyped = {k: v for k, v in event.items() if k not in _TYPED}
+    assert prehash(untyped, context=context) == prehash(
+        untyped, context=context, profile=LEGACY_PROFILE
+    )
+    typed = any(any("type" in e for e in event.get(k, [])) for k in _TYPED)
+    legacy = event_hash(event, context=context, profile=LEGACY_PROFILE)
+    assert (event_hash(event, context=context) != legacy) is typed
+
+
+def test_unknown_profile_is_refused_by_name():
+    with pytest.raises(UnknownHashProfile, match="'cbv/9'"):
+        event_hash(_object_event(), profile="cbv/9")
 
 
 _OFFSETS = st.sampled_from(["Z", "+00:00", "+08:00", "-05:30", "+14:00", "-12:00"])
