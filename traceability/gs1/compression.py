@@ -70,6 +70,7 @@ from traceability.gs1.errors import InvalidDigitalLink, UnsupportedCompression
 __all__ = [
     "BASE64_ALPHABET",
     "OPTIMISATIONS",
+    "TOOLKIT_OPTIMISATIONS",
     "CompressedElements",
     "decode_compressed",
     "decompress_digital_link",
@@ -94,6 +95,17 @@ OPTIMISATIONS: dict[str, tuple[str, ...]] = {
     **{f"C{i}": ("255", f"390{i}") for i in range(10)},
     **{f"C{c}": ("255", f"394{i}") for i, c in enumerate("ABCD")},
 }  # fmt: skip
+
+#: The sequences GS1's compression toolkit (GS1DigitalLinkToolkit.js, bundled in npm
+#: digital-link.js) really writes and reads. Its table literal equals the standard's, but
+#: building its reverse index calls ``Array.prototype.sort`` on each sequence in place, so
+#: every sequence not already in string order is sorted: 1A becomes 01, 10, 17, 21 and 9D
+#: becomes 254, 414. Links made with it are read with these orders when the standard's fail.
+TOOLKIT_OPTIMISATIONS: dict[str, tuple[str, ...]] = {
+    code: tuple(sorted(sequence))
+    for code, sequence in OPTIMISATIONS.items()
+    if tuple(sorted(sequence)) != sequence
+}
 
 #: Where the standard's AI table differs from today's General Specifications.
 _STANDARD_FORMATS = {"8007": "X..24"}
@@ -197,9 +209,24 @@ def _merge(parts: list[_Part]) -> list[_Part]:
 
 
 def decode_compressed(segment: str) -> CompressedElements:
-    """Decode one compressed path segment into its element strings and other pairs."""
+    """Decode one compressed path segment into its element strings and other pairs.
+
+    A segment that does not decode with the standard's optimisation table, and uses a code
+    the toolkit writes in another order (``TOOLKIT_OPTIMISATIONS``), is read again in the
+    toolkit's order; if that fails too, the standard reading's error is raised.
+    """
     if not _SEGMENT.fullmatch(segment):
         raise InvalidDigitalLink("a compressed segment uses only A-Z a-z 0-9 - _", field="path")
+    try:
+        return _decode_with(segment, OPTIMISATIONS)
+    except InvalidDigitalLink as standard_error:
+        try:
+            return _decode_with(segment, {**OPTIMISATIONS, **TOOLKIT_OPTIMISATIONS})
+        except InvalidDigitalLink:
+            raise standard_error from None
+
+
+def _decode_with(segment: str, table: dict[str, tuple[str, ...]]) -> CompressedElements:
     reader = _Reader("".join(f"{BASE64_ALPHABET.index(c):06b}" for c in segment))
     ais: dict[str, str] = {}
     other: list[tuple[str, str]] = []
@@ -207,8 +234,8 @@ def decode_compressed(segment: str) -> CompressedElements:
         h1, h2 = reader.read(4, "an AI"), reader.read(4, "an AI")
         if h1 <= 9 and h2 <= 9:
             _add(ais, _read_ai(reader, f"{h1}{h2}"), reader)
-        elif (code := f"{_HEX[h1]}{_HEX[h2]}") in OPTIMISATIONS:
-            for ai in OPTIMISATIONS[code]:
+        elif (code := f"{_HEX[h1]}{_HEX[h2]}") in table:
+            for ai in table[code]:
                 _add(ais, ai, reader)
         elif h1 == 0xF:
             other.append(_read_other(reader, h2))
