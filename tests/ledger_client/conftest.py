@@ -113,25 +113,21 @@ def ganache_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _other_node(command, tmp_path_factory.mktemp("ganache"), "ganache")
 
 
-@pytest.fixture(scope="session")
-def _hardhat_deployed(hardhat_url: str, artifacts: dict[str, Any]) -> ChainWorld:
-    return build_world(make_web3(hardhat_url), artifacts)
+def _world_fixtures(node: str) -> tuple[Any, Any]:
+    """The session's deployment on ``<node>_url`` and each test's reverted copy of it."""
+
+    @pytest.fixture(scope="session", name=f"_{node}_deployed")
+    def deployed(request: pytest.FixtureRequest, artifacts: dict[str, Any]) -> ChainWorld:
+        return build_world(make_web3(request.getfixturevalue(f"{node}_url")), artifacts)
+
+    @pytest.fixture(name=f"{node}_world")
+    def world(request: pytest.FixtureRequest) -> Iterator[ChainWorld]:
+        base: ChainWorld = request.getfixturevalue(f"_{node}_deployed")
+        with reverted(base.w3) as w3:
+            yield replace(base, w3=w3)
+
+    return deployed, world
 
 
-@pytest.fixture
-def hardhat_world(_hardhat_deployed: ChainWorld) -> Iterator[ChainWorld]:
-    """The session's Hardhat node, reverted to the freshly deployed state after each test."""
-    with reverted(_hardhat_deployed.w3) as w3:
-        yield replace(_hardhat_deployed, w3=w3)
-
-
-@pytest.fixture(scope="session")
-def _ganache_deployed(ganache_url: str, artifacts: dict[str, Any]) -> ChainWorld:
-    return build_world(make_web3(ganache_url), artifacts)
-
-
-@pytest.fixture
-def ganache_world(_ganache_deployed: ChainWorld) -> Iterator[ChainWorld]:
-    """The session's Ganache node, reverted to the freshly deployed state after each test."""
-    with reverted(_ganache_deployed.w3) as w3:
-        yield replace(_ganache_deployed, w3=w3)
+_hardhat_deployed, hardhat_world = _world_fixtures("hardhat")
+_ganache_deployed, ganache_world = _world_fixtures("ganache")

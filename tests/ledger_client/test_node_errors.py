@@ -2,6 +2,9 @@
 
 The recorded shapes are what Hardhat, Ganache and other nodes answer (see
 ``ledger_client._reverts``); the live tests ask Hardhat's node and Ganache themselves.
+The whole ledger suite runs on Hardhat (test_registry_hardhat.py) but not on Ganache:
+Ganache 7.9.2 knows hardforks up to Shanghai, and the contracts are built for Cancun, so
+code that uses its opcodes (MCOPY, in the multicalls) stops there with "invalid opcode".
 """
 
 from __future__ import annotations
