@@ -22,6 +22,7 @@ import pytest
 
 import ledger_client.compile as compile_module
 from ledger_client import make_web3
+from ledger_client.node import _terminate as terminate
 from ledger_client.node import node_answers
 from tests.chain import reverted
 from tests.conftest import ChainWorld, build_world
@@ -79,12 +80,7 @@ def _other_node(command: list[str], cwd: Path, name: str) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process.pid, 15.0, process)  # SIGTERM, then SIGKILL after 15 s
         log.close()
 
 
