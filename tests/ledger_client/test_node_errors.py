@@ -21,6 +21,7 @@ from ledger_client import (
     DEV_CHAIN_IDS,
     ContractReverted,
     InsufficientFunds,
+    TraceRegistryClient,
     TradeRegistryClient,
     load_artifacts,
 )
@@ -158,3 +159,16 @@ def test_a_sender_without_ether_is_told_so(node_world: Any) -> None:
         client.anchor_batch(h("root"), 1, h("b"))
     assert exc_info.value.address == poor.address
     assert "too little ether" in str(exc_info.value)
+
+
+@pytest.mark.node
+def test_the_service_funds_new_party_accounts_on_these_dev_chains(node_world: Any) -> None:
+    """Ganache's chain 1337 was missing from the service's own list: its parties had no gas."""
+    service = gateway.LedgerGateway(
+        node_world.w3, node_world.deployment, anchorer=node_world.accounts["admin"]
+    )
+    party = service.new_party_account(["ANCHORER_ROLE"])
+    assert node_world.w3.eth.get_balance(party.address) == gateway.DEV_FUNDING_WEI
+    address = node_world.deployment.trace_registry.address
+    trace = TraceRegistryClient(node_world.w3, address, party)  # the party pays its own gas
+    assert trace.anchor_lot_batch(h("lot"), h("r"), 1, h("b")).events[0].root == h("r")
