@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger_client import ContractReverted, LedgerError
+from ledger_client import ContractReverted, InsufficientFunds, LedgerError
 from traceability import (
     AlgorithmMismatch,
     KeyNotYetValid,
@@ -152,5 +152,12 @@ def ledger_error(exc: LedgerError) -> ApiError:
             f"the contract refused: {exc.error_name}",
             code="contract_reverted",
             extra={"contractError": exc.error_name},
+        )
+    if isinstance(exc, InsufficientFunds):
+        # Not the node's fault: the service's own account must be given ether.
+        return ServiceUnavailable(
+            f"the chain refused the transaction: {exc}; fund that account",
+            code="insufficient_funds",
+            extra={"account": exc.address},
         )
     return ServiceUnavailable(f"chain node unavailable: {exc}", code="node_unavailable")

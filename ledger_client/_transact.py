@@ -12,14 +12,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hexbytes import HexBytes
-from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from ledger_client._nonces import nonce_manager_for
 from ledger_client._retry import RetryPolicy
-from ledger_client._reverts import RevertDecoder, revert_data_of
+from ledger_client._reverts import RevertDecoder, is_revert, revert_data_of
 from ledger_client.errors import (
     ConfigurationError,
     ContractReverted,
+    InsufficientFunds,
     ReceiptTimeout,
     TransactionError,
     TransactionFailed,
@@ -40,6 +41,9 @@ T = TypeVar("T")
 _GAS_MARGIN = 1.2
 _NONCE_WORDS = ("nonce too low", "nonce too high", "replacement transaction underpriced")
 _KNOWN_WORDS = ("already known", "known transaction", "already imported")
+#: How geth/anvil/Hardhat ("insufficient funds for gas * price + value"), Ganache ("sender
+#: doesn't have enough funds to send tx") and others say the sender cannot pay.
+_FUNDS_WORDS = ("insufficient funds", "enough funds", "insufficient balance")
 _SEND_ATTEMPTS = 3
 
 
@@ -81,9 +85,12 @@ class Transactor:
             return self.policy.call(operation)
         except Exception as exc:
             reverted = self.reverted(exc)
-            if reverted is None:
-                raise
-            raise reverted from exc
+            if reverted is not None:
+                raise reverted from exc
+            unfunded = self._unfunded(exc)
+            if unfunded is not None:
+                raise unfunded from exc
+            raise
 
     def send(self, fn: ContractFunction, *, gas: int | None = None) -> TxHash:
         """Estimate (which surfaces reverts before paying), sign and send; return the hash."""
@@ -155,13 +162,20 @@ class Transactor:
 
     def reverted(self, exc: BaseException, tx_hash: str | None = None) -> ContractReverted | None:
         """Return the decoded revert behind ``exc``, or None if ``exc`` is not a revert."""
-        if not _is_revert(exc):
+        if not is_revert(exc):
             return None
         data = revert_data_of(exc)
         if data is not None:
             return self._reverts.decode(data, tx_hash=tx_hash)
         message = str(exc).removeprefix("execution reverted: ").removeprefix("execution reverted")
         return ContractReverted("Error", (message.strip(),), tx_hash=tx_hash)
+
+    def _unfunded(self, exc: BaseException, sender: str | None = None) -> InsufficientFunds | None:
+        """An ``InsufficientFunds`` if the node said the sender cannot pay, else None."""
+        if not isinstance(exc, Web3RPCError) or not _has_words(exc, _FUNDS_WORDS):
+            return None
+        who = sender or (self.account.address if self.account else "(unknown sender)")
+        return InsufficientFunds(who, _rpc_message(exc))
 
     def require_account(self) -> LocalAccount:
         """Return the signing account, or explain that this client cannot send."""
@@ -180,14 +194,24 @@ class Transactor:
             lambda: self.rpc(lambda: self.w3.eth.get_transaction_count(account.address, "pending")),
         )
         for attempt in range(1, _SEND_ATTEMPTS + 1):
+            sent: TxHash | None = None
             try:
                 with nonces.reserve() as nonce:
                     signed = account.sign_transaction({**tx, "nonce": nonce})
+                    sent = TxHash("0x" + bytes(signed.hash).hex())
                     return self._send_raw(signed.raw_transaction, signed.hash)
             except Web3RPCError as exc:
                 # The reservation was forgotten on the way out, so a retry asks the node.
                 if attempt < _SEND_ATTEMPTS and _has_words(exc, _NONCE_WORDS):
                     continue
+                # Hardhat mines a transaction as it arrives and answers a failed one with
+                # its revert: name the error, and the transaction if the node kept it.
+                if is_revert(exc):
+                    mined = sent if sent is not None and self._is_known(sent) else None
+                    raise self._reverts.decode(revert_data_of(exc) or b"", tx_hash=mined) from exc
+                unfunded = self._unfunded(exc, account.address)
+                if unfunded is not None:
+                    raise unfunded from exc
                 raise TransactionError(
                     f"node rejected the transaction: {_rpc_message(exc)}"
                 ) from exc
@@ -262,13 +286,6 @@ class Transactor:
         return TransactionFailed(
             f"transaction {tx_hash} failed without a revert reason (out of gas?)"
         )
-
-
-def _is_revert(exc: BaseException) -> bool:
-    if isinstance(exc, ContractLogicError):
-        return True
-    kind = type(exc)
-    return kind.__name__ == "TransactionFailed" and kind.__module__.startswith("eth_tester")
 
 
 def _rpc_message(exc: Web3RPCError) -> str:

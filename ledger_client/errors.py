@@ -98,6 +98,14 @@ class TransactionFailed(TransactionError):
     """Raised when a mined transaction failed and no revert reason could be decoded."""
 
 
+class InsufficientFunds(TransactionError):
+    """Raised when the sending account cannot pay for a transaction's gas (and value)."""
+
+    def __init__(self, address: str, detail: str):
+        super().__init__(f"account {address} has too little ether to pay for gas: {detail}")
+        self.address = address
+
+
 class ReceiptTimeout(TransactionError):
     """Raised when a transaction is not mined (or not confirmed enough) in time."""
 

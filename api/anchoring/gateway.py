@@ -20,6 +20,7 @@ from web3.types import RPCEndpoint
 from api.anchoring.lanes import ChainAnchor, Lane
 from api.config import ApiSettings
 from ledger_client import (
+    DEV_CHAIN_IDS,
     DEV_PARTIES,
     ContractReverted,
     Deployment,
@@ -38,8 +39,8 @@ from ledger_client import (
 if TYPE_CHECKING:
     from api.db.models import OutboxRecord
 
-#: Chains where sandan may fund new party accounts from a pre-funded dev account.
-DEV_CHAIN_IDS = frozenset({31337, 131277322940537})
+# New party accounts are funded from a pre-funded dev account on ledger_client's
+# DEV_CHAIN_IDS (anvil/Hardhat 31337, Ganache/geth --dev 1337, eth-tester): one list.
 #: Ether given to a new custodial account on a dev chain (gas for a few thousand calls).
 DEV_FUNDING_WEI = 10**18
 

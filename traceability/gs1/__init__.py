@@ -14,6 +14,7 @@ Pure: no network, no files, no clock. Modules import one way only::
 from traceability.gs1.compression import (
     BASE64_ALPHABET,
     OPTIMISATIONS,
+    TOOLKIT_OPTIMISATIONS,
     CompressedElements,
     decode_compressed,
     decompress_digital_link,
@@ -42,6 +43,7 @@ __all__ = [
     "BASE64_ALPHABET",
     "CANONICAL_HOST",
     "OPTIMISATIONS",
+    "TOOLKIT_OPTIMISATIONS",
     "CompressedElements",
     "DigitalLink",
     "InvalidDigitalLink",

@@ -46,7 +46,11 @@ encodings and unknown optimisation codes. The 2025 "compression for EPC binary
 strings" standard is a different encoding and is not read here.
 
 Compression writes the AIs in ascending order without optimisation codes unless
-asked to, which reproduces the examples published with the GS1 toolkits.
+asked to, which reproduces the examples published with the GS1 toolkits. Codes 1A
+and 9D are written in the standard's order; links that GS1's JavaScript toolkit
+made with them (in its own order, see ``TOOLKIT_OPTIMISATIONS``) are read too. Its
+18-digit keys (SSCC, GSRN) it writes wrongly, as the nearest JavaScript double: those
+bits decode to a key whose check digit fails, and the Digital Link check says so.
 
 This module needs only the AI tables (``_ai_tables``): it does not check a
 Digital Link, so ``traceability.gs1.digital_link`` can import it to parse
@@ -62,6 +66,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import quote, unquote, urlsplit
 
+from biip.checksums import gs1_standard_check_digit
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
 from traceability.gs1._ai_tables import KEYS, QUALIFIERS, known_ai
@@ -70,6 +75,7 @@ from traceability.gs1.errors import InvalidDigitalLink, UnsupportedCompression
 __all__ = [
     "BASE64_ALPHABET",
     "OPTIMISATIONS",
+    "TOOLKIT_OPTIMISATIONS",
     "CompressedElements",
     "decode_compressed",
     "decompress_digital_link",
@@ -94,6 +100,18 @@ OPTIMISATIONS: dict[str, tuple[str, ...]] = {
     **{f"C{i}": ("255", f"390{i}") for i in range(10)},
     **{f"C{c}": ("255", f"394{i}") for i, c in enumerate("ABCD")},
 }  # fmt: skip
+
+#: The sequences GS1's compression toolkit (GS1DigitalLinkToolkit.js, bundled in npm
+#: digital-link.js) really writes and reads. Its table literal equals the standard's (and
+#: the Python port gs1-compression reads that literal), but building its reverse index
+#: calls ``Array.prototype.sort`` on each sequence in place, so every sequence not already
+#: in string order is sorted: 1A becomes 01, 10, 17, 21 and 9D becomes 254, 414.
+TOOLKIT_OPTIMISATIONS: dict[str, tuple[str, ...]] = {
+    code: tuple(sorted(sequence))
+    for code, sequence in OPTIMISATIONS.items()
+    if tuple(sorted(sequence)) != sequence
+}
+_TOOLKIT_TABLE = {**OPTIMISATIONS, **TOOLKIT_OPTIMISATIONS}
 
 #: Where the standard's AI table differs from today's General Specifications.
 _STANDARD_FORMATS = {"8007": "X..24"}
@@ -197,9 +215,61 @@ def _merge(parts: list[_Part]) -> list[_Part]:
 
 
 def decode_compressed(segment: str) -> CompressedElements:
-    """Decode one compressed path segment into its element strings and other pairs."""
+    """Decode one compressed path segment into its element strings and other pairs.
+
+    Codes 1A and 9D mean one AI order in the standard and another in GS1's toolkit
+    (``TOOLKIT_OPTIMISATIONS``). A segment using either is read both ways, and each
+    reading must use up the bits and give values that fit their AIs (format, check
+    digit, date). The one reading that does is taken; when both do and differ, the
+    segment is refused rather than guessed; when neither does, the standard's error.
+    """
     if not _SEGMENT.fullmatch(segment):
         raise InvalidDigitalLink("a compressed segment uses only A-Z a-z 0-9 - _", field="path")
+    met: set[str] = set()  # the optimisation codes either reading came upon
+    try:
+        standard: CompressedElements | None = _decode_with(segment, OPTIMISATIONS, met)
+    except InvalidDigitalLink as error:
+        standard, standard_error = None, error
+    try:
+        toolkit: CompressedElements | None = _decode_with(segment, _TOOLKIT_TABLE, met)
+    except InvalidDigitalLink:
+        toolkit = None
+    if met.isdisjoint(TOOLKIT_OPTIMISATIONS):  # then both readings are the same
+        if standard is None:
+            raise standard_error
+        return standard
+    readings = [r for r in (standard, toolkit) if r is not None and _fits(r)]
+    if len({r.ais for r in readings}) > 1:
+        codes = " and ".join(sorted(TOOLKIT_OPTIMISATIONS))
+        raise InvalidDigitalLink(
+            f"compressed data reads two ways: optimisation codes {codes} have one AI order in "
+            "the standard and another in GS1's toolkit; compress it without them",
+            field="path",
+        )
+    if readings:
+        return readings[0]
+    if standard is not None:
+        return standard  # neither fits: the Digital Link's checks say which value is wrong
+    raise standard_error
+
+
+def _fits(elements: CompressedElements) -> bool:
+    """Whether every value fits its AI: format (dates too) and the key's check digit."""
+    for ai, value in elements.ais:
+        spec = known_ai(ai)
+        if spec is None or not re.fullmatch(spec.pattern, ai + value):
+            return False
+        span = KEYS[ai].check_span if ai in KEYS else None
+        if span is not None:
+            digits = value[span[0] : span[1]]
+            if int(digits[-1]) != gs1_standard_check_digit(digits[:-1]):
+                return False
+    return True
+
+
+def _decode_with(
+    segment: str, table: dict[str, tuple[str, ...]], met: set[str]
+) -> CompressedElements:
     reader = _Reader("".join(f"{BASE64_ALPHABET.index(c):06b}" for c in segment))
     ais: dict[str, str] = {}
     other: list[tuple[str, str]] = []
@@ -207,8 +277,9 @@ def decode_compressed(segment: str) -> CompressedElements:
         h1, h2 = reader.read(4, "an AI"), reader.read(4, "an AI")
         if h1 <= 9 and h2 <= 9:
             _add(ais, _read_ai(reader, f"{h1}{h2}"), reader)
-        elif (code := f"{_HEX[h1]}{_HEX[h2]}") in OPTIMISATIONS:
-            for ai in OPTIMISATIONS[code]:
+        elif (code := f"{_HEX[h1]}{_HEX[h2]}") in table:
+            met.add(code)
+            for ai in table[code]:
                 _add(ais, ai, reader)
         elif h1 == 0xF:
             other.append(_read_other(reader, h2))
