@@ -1,8 +1,15 @@
-"""The official EPCIS 2.0 JSON Schema (GS1), loaded from the shared standards folder."""
+"""The official EPCIS 2.0 JSON Schema (GS1), loaded from the shared standards folder.
+
+The schema leans on the ``uri`` and ``date-time`` formats (a document's top-level
+property names must be URIs, for one); jsonschema checks them only with optional
+packages, so both are checked here, as RFC 3986 and RFC 3339 define them.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +21,32 @@ STANDARD = Path("/work/shared/standards/epcis-2.0")
 ROOT = STANDARD / "EPCIS-JSON-Schema.json"
 
 
+#: RFC 3986 absolute URI: a scheme, a colon, then no spaces or controls.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*")
+#: RFC 3339 date-time: a date, T, a time and a zone (Z or an offset).
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or _URI.fullmatch(value) is not None
+
+
+@FORMATS.checks("date-time")
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if _DATE_TIME.fullmatch(value) is None:
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 @cache
 def _validator() -> jsonschema.Draft7Validator:
     resources = []
@@ -22,9 +55,7 @@ def _validator() -> jsonschema.Draft7Validator:
         resources.append((schema["$id"], Resource.from_contents(schema)))
     registry: Registry[Any] = Registry().with_resources(resources)
     root = json.loads(ROOT.read_text(encoding="utf-8"))
-    return jsonschema.Draft7Validator(
-        root, registry=registry, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
-    )
+    return jsonschema.Draft7Validator(root, registry=registry, format_checker=FORMATS)
 
 
 def schema_errors(document: Any) -> list[str]:

@@ -95,3 +95,8 @@ def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Pa
     assert job["errors"] == []
     count = len(document["epcisBody"]["eventList"])
     assert job["counts"] == {"events": count, "captured": count, "duplicates": 0, "rejected": 0}
+    # What is stored reads back as a query document the official schema accepts.
+    answer = world.client.get("/events", params={"perPage": "100"}, headers=owner.headers)
+    assert answer.status_code == 200, answer.text
+    assert schema_errors(answer.json()) == []
+    assert len(answer.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == count
