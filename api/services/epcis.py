@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from api.db.models import PartyRecord, utcnow
 from api.db.trace_models import CaptureJobRecord, TraceEventRecord
@@ -39,8 +39,9 @@ from api.services import keys as key_service
 from api.services import submission
 from api.services.parties import party_roles
 from api.services.submission import Candidate, WriteContext
-from api.services.trace.custody import LotJudge, judge_for, party_locations
-from api.services.trace.policy import check_capture
+from api.services.trace import lots as trace_lots
+from api.services.trace.custody import LotJudge, judge_for, owners_of, party_locations
+from api.services.trace.policy import check_capture, check_declaration
 from traceability import (
     DocType,
     MalformedEnvelope,
@@ -49,7 +50,8 @@ from traceability import (
     VerifiedEnvelope,
     verify_envelope,
 )
-from traceability.epcis import InvalidEvent, Issue, document_issues, parse_event
+from traceability.epcis import Event, InvalidEvent, Issue, document_issues, parse_event
+from traceability.epcis.hashing import event_hash_bytes
 from traceability.limits import MAX_REPORTED_ISSUES
 
 logger = logging.getLogger("sandan.capture")
@@ -132,6 +134,20 @@ def candidate(
         if not path:
             raise
         raise InvalidEvent([Issue(f"{path}.{i.path}", i.message) for i in exc.issues]) from exc
+    declared = declared_event(judge.session, event)
+    if declared is not None:
+        check_declaration(
+            party_code=party.code,
+            recorder=declared.captured_by,
+            owners={
+                code
+                for lot in trace_lots.lots_of_record(judge.session, declared)
+                for code in owners_of(judge.session, lot.gtin)
+            },
+            event_id=declared.event_id,
+            field=f"{path}.errorDeclaration" if path else "errorDeclaration",
+        )
+        return Candidate(event, context, event.hash_bytes.hex(), path, declared.event_hash)
     check_capture(
         event,
         party_code=party.code,
@@ -141,6 +157,27 @@ def candidate(
     )
     judge.check(event, path=path)
     return Candidate(event, context, event.hash_bytes.hex(), path)
+
+
+def declared_event(session: Session, event: Event) -> TraceEventRecord | None:
+    """The stored event that ``event`` declares an error on, if it carries a declaration.
+
+    It is the first stored event that is ``event`` without its declaration: the same
+    CBV 2.0 hash (which leaves ``errorDeclaration`` out), under the same eventID if any.
+    """
+    if event.raw.get("errorDeclaration") is None:
+        return None
+    plain = event.plain_hash_bytes
+    match = col(TraceEventRecord.event_hash) == plain.hex()
+    if event.event_id:
+        match = or_(match, col(TraceEventRecord.event_id) == event.event_id)
+    for record in session.exec(
+        select(TraceEventRecord).where(match).order_by(col(TraceEventRecord.id))
+    ).all():
+        raw, context = json.loads(record.event_json), json.loads(record.context_json)
+        if event_hash_bytes(raw, context=context) == plain:
+            return record
+    return None
 
 
 def _error(path: str, message: str, code: str, status: int) -> dict[str, Any]:

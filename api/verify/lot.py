@@ -40,7 +40,7 @@ from api.verify.lot_report import (
 )
 from api.verify.trust import TrustRoots
 from traceability import DocType, TraceabilityError
-from traceability.epcis import event_hash_bytes
+from traceability.epcis import anchored_hash_bytes
 from traceability.signing.registry_ids import (
     algorithm_code,
     key_hash,
@@ -107,7 +107,7 @@ def _check_event(
 ) -> None:
     claimed = str(entry["eventHash"]).lower()
     try:
-        recomputed = event_hash_bytes(entry["event"], context=entry.get("context")).hex()
+        recomputed = anchored_hash_bytes(entry["event"], context=entry.get("context")).hex()
     except (TraceabilityError, ValueError, TypeError, AttributeError) as exc:
         recomputed = f"no hash: {type(exc).__name__}: {exc}"
     if not report.add(f"{label}: event hash", recomputed == claimed, claimed, recomputed):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from api.runtime import Caches, CacheSlot, LruCache, Runtime
-from traceability.epcis import Event, InvalidEvent, event_hash_bytes, parse_event
+from traceability.epcis import Event, InvalidEvent, anchored_hash_bytes, parse_event
 from traceability.lineage import Lineage, build_lineage
 
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def _parse_row(event_json: str, context_json: str) -> ParsedRow:
     except ValueError:
         return ParsedRow(None, "", None, None)
     try:
-        recomputed = event_hash_bytes(raw, context=context).hex()
+        recomputed = anchored_hash_bytes(raw, context=context).hex()
     except (ValueError, TypeError, AttributeError):
         recomputed = ""
     try:

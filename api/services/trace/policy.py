@@ -61,6 +61,12 @@ inspector              holds the inspector role and records an observation step
 
 Anything else is refused. A signature is not a grant: a correctly signed event of
 a party outside these rows is refused like an unsigned one.
+
+Error declarations: the event captured again with an ``errorDeclaration`` (EPCIS 2.0's
+way to retract or correct it) is judged by :func:`check_declaration` alone: only the
+party that recorded the declared event, or the brand owner of a lot it touches, may
+declare an error on it (403, ``not_declarer``). The role and lot rows above do not
+apply: the declaration adds nothing to the lot but a statement about a recorded event.
 """
 
 from __future__ import annotations
@@ -269,3 +275,19 @@ def check_lot(event: Event, custody: LotCustody, *, party: Capturer, field: str)
             code="lot_not_held",
         )
     return grant
+
+
+def check_declaration(
+    *, party_code: str, recorder: str, owners: Collection[str], event_id: str, field: str
+) -> None:
+    """403 naming ``field`` unless ``party_code`` recorded the declared event or owns a lot
+    of it (the rule of the module docstring)."""
+    if party_code == recorder or party_code in owners:
+        return
+    owner = ", ".join(sorted(owners)) or "none"
+    raise PermissionDenied(
+        f"party {party_code} may not declare an error on event {event_id}: only the party "
+        f"that recorded it ({recorder}) or the brand owner of its lots ({owner}) may",
+        field=field,
+        code="not_declarer",
+    )
