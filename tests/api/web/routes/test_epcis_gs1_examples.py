@@ -7,6 +7,7 @@ that owns their company prefixes and their locations, as a brand owner would.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,8 @@ def test_the_copied_examples_are_the_gs1_set() -> None:
     assert (EXAMPLES / "SOURCE.md").exists()
 
 
-@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Path) -> None:
-    document = _load(path)
-    assert schema_errors(document) == []
+def _owner(world: World, document: dict[str, Any]) -> Any:
+    """The party holding every role that owns the example's company prefixes and places."""
     prefixes, glns = _owned(_events(document))
     owner = world.actor("gs1-example", ALL_ROLES)
     for route, body in (
@@ -89,14 +88,56 @@ def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Pa
             continue  # the example names no GTIN (or no GLN): nothing to own
         response = world.client.put(f"/parties/gs1-example/{route}", json=body, headers=world.admin)
         assert response.status_code == 200, response.text
+    return owner
+
+
+def _capture(world: World, owner: Any, document: dict[str, Any]) -> dict[str, Any]:
     response = world.client.post("/capture", json=document, headers=owner.headers)
     assert response.status_code == 202, response.text
-    job = world.client.get(response.headers["Location"], headers=owner.headers).json()
-    assert job["errors"] == []
-    count = len(document["epcisBody"]["eventList"])
-    assert job["counts"] == {"events": count, "captured": count, "duplicates": 0, "rejected": 0}
-    # What is stored reads back as a query document the official schema accepts.
+    job: dict[str, Any] = world.client.get(
+        response.headers["Location"], headers=owner.headers
+    ).json()
+    return job
+
+
+def _stored(world: World, owner: Any) -> list[dict[str, Any]]:
+    """Every stored event, read back as a query document the official schema accepts."""
     answer = world.client.get("/events", params={"perPage": "100"}, headers=owner.headers)
     assert answer.status_code == 200, answer.text
     assert schema_errors(answer.json()) == []
-    assert len(answer.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == count
+    events: list[dict[str, Any]] = answer.json()["epcisBody"]["queryResults"]["resultsBody"][
+        "eventList"
+    ]
+    return events
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Path) -> None:
+    document = _load(path)
+    assert schema_errors(document) == []
+    owner = _owner(world, document)
+    job = _capture(world, owner, document)
+    assert job["errors"] == []
+    count = len(document["epcisBody"]["eventList"])
+    assert job["counts"] == {"events": count, "captured": count, "duplicates": 0, "rejected": 0}
+    assert len(_stored(world, owner)) == count
+
+
+def test_gs1_error_declaration_example_keeps_the_declared_event_and_its_declaration(
+    world: World,
+) -> None:
+    document = _load(
+        EXAMPLES
+        / "WithErrorDeclaration"
+        / "Example_9.6.1-ObjectEvent-with-error-declaration.jsonld"
+    )
+    owner = _owner(world, document)
+    declared = copy.deepcopy(document["epcisBody"]["eventList"][0])
+    declaration = declared.pop("errorDeclaration")
+    original = document | {"epcisBody": {"eventList": [declared]}}
+    assert _capture(world, owner, original)["counts"]["captured"] == 1
+    job = _capture(world, owner, document)  # the declaration and the corrective event
+    assert job["errors"] == []
+    assert job["counts"] == {"events": 2, "captured": 2, "duplicates": 0, "rejected": 0}
+    under_id = [e for e in _stored(world, owner) if e["eventID"] == declared["eventID"]]
+    assert [e.get("errorDeclaration") for e in under_id] == [None, declaration]
