@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -123,9 +124,14 @@ def candidate(
     party: PartyRecord,
     locations: frozenset[str],
     judge: LotJudge,
+    earlier: AbstractSet[str] = frozenset(),
 ) -> Candidate:
     """Validate, authorise (role, place, then each lot it touches) and hash one event;
-    raise a 4xx error naming the field."""
+    raise a 4xx error naming the field.
+
+    ``earlier``: the hashes of the plain events accepted before it in the same capture,
+    which its own party may declare an error on at once.
+    """
     if not isinstance(raw, dict):
         raise InvalidEvent([Issue(path or "$", "an event must be a JSON object")])
     try:
@@ -148,6 +154,10 @@ def candidate(
             field=f"{path}.errorDeclaration" if path else "errorDeclaration",
         )
         return Candidate(event, context, event.hash_bytes.hex(), path, declared.event_hash)
+    if event.raw.get("errorDeclaration") is not None and event.plain_hash_bytes.hex() in earlier:
+        # Declared on an event this party records in this very capture: its recorder.
+        plain = event.plain_hash_bytes.hex()
+        return Candidate(event, context, event.hash_bytes.hex(), path, plain)
     check_capture(
         event,
         party_code=party.code,
@@ -206,6 +216,7 @@ def check_document(
     errors = [_error(i.path, i.message, "invalid_event", 422) for i in issues]
     events = document["epcisBody"]["eventList"]
     found: list[Candidate] = []
+    accepted: set[str] = set()  # hashes of the events found so far
     judge = judge_for(session, party, locations)
     for index, raw in enumerate(events):
         if index in bad:
@@ -220,8 +231,10 @@ def check_document(
                     party=party,
                     locations=locations,
                     judge=judge,
+                    earlier=accepted,
                 )
             )
+            accepted.add(found[-1].hash_hex)
         except PermissionDenied as exc:
             errors.append(_error(exc.field or path, exc.message, exc.code, exc.status_code))
         except TraceabilityError as exc:

@@ -103,3 +103,20 @@ def test_an_error_declaration_in_a_capture_job_names_the_event(
     assert [(e["field"], e["error"]) for e in errors] == [
         ("epcisBody.eventList[0].errorDeclaration", "not_declarer")
     ]
+
+
+def test_an_event_and_its_error_declaration_in_one_capture_are_both_stored(
+    world: World, trace_parties: TraceParties
+) -> None:
+    harvest = _chain_event("commissioning")
+    declaration = copy.deepcopy(harvest)
+    declaration["errorDeclaration"] = {"declarationTime": "2024-12-01T08:00:00Z"}
+    document = chain_document()
+    document["epcisBody"]["eventList"] = [harvest, declaration]
+    producer = trace_parties.producer
+    response = world.client.post("/capture", json=document, headers=producer.headers)
+    job = world.client.get(response.headers["Location"], headers=producer.headers).json()
+    assert job["errors"] == []
+    assert job["counts"] == {"events": 2, "captured": 2, "duplicates": 0, "rejected": 0}
+    shown = _events(world, trace_parties, "commissioning")
+    assert [e.get("errorDeclaration") for e in shown] == [None, declaration["errorDeclaration"]]
