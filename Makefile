@@ -9,11 +9,12 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.sandan-installed
 NODE_STAMP := node_modules/.sandan-installed
 VERIFIER_STAMP := verifier/node_modules/.sandan-installed
+ORACLES_STAMP := tests/oracles/node_modules/.sandan-installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test setup lint typecheck compile browser clean verifier
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(VERIFIER_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(VERIFIER_STAMP) $(ORACLES_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,11 @@ $(NODE_STAMP): package.json package-lock.json
 # the built bundle is committed (api/web/static/verifier/verifier.js), so the service does not.
 $(VERIFIER_STAMP): verifier/package.json verifier/package-lock.json
 	npm ci --prefix verifier --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Independent event hash implementations (npm epcis2.js), test oracles only.
+$(ORACLES_STAMP): tests/oracles/package.json tests/oracles/package-lock.json
+	npm ci --prefix tests/oracles --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Rebuild the committed verifier bundle after changing verifier/src.
@@ -63,4 +69,4 @@ browser:
 	    chromium fonts-wqy-microhei >/dev/null; }
 
 clean:
-	rm -rf $(VENV) node_modules verifier/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules verifier/node_modules tests/oracles/node_modules .pytest_cache .mypy_cache .ruff_cache

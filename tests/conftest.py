@@ -81,6 +81,21 @@ def require_all_backends() -> bool:
     return os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS", "") == "1"
 
 
+#: The official schemas, beside the project (``../shared/standards/``, there in CI too).
+STANDARDS = Path(__file__).resolve().parent.parent.parent / "shared" / "standards"
+
+
+def standards_dir(name: str) -> Path:
+    """``../shared/standards/<name>``: skip where it is absent (a user's machine), fail in CI."""
+    path = STANDARDS / name
+    if not path.is_dir():
+        message = f"the official schemas are not at {path} (../shared/standards/{name})"
+        if require_all_backends():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> dict[str, CompiledContract]:
     """The committed contract artifacts, read once."""

@@ -20,6 +20,7 @@ from traceability.ceb import (
     verify_xml_signature,
 )
 from traceability.errors import TraceabilityError
+from traceability.trade.fields import CebModel
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
 
@@ -62,6 +63,8 @@ class _Loaded:
     """What reading the folder produced."""
 
     messages: dict[str, CebMessage] = field(default_factory=dict)
+    #: The trade's own document of each file (a message may carry up to 100).
+    chosen: dict[str, CebModel] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)
     reasons: list[dict[str, str | None]] = field(default_factory=list)
 
@@ -99,24 +102,112 @@ def load_folder(folder: Path, max_bytes: int) -> _Loaded:
         except CebError as exc:
             loaded.reasons.append(reason(f"xml.{exc.reason}", name, str(exc)))
             continue
-        if len(message.documents) != 1:
-            detail = f"{name} must hold exactly one document, not {len(message.documents)}"
-            loaded.reasons.append(reason("input.single_document", name, detail))
-            continue
         loaded.messages[name] = message
     return loaded
 
 
-def _documents(loaded: _Loaded) -> TradeDocuments:
-    def one(name: str) -> Any:
-        message = loaded.messages.get(name)
-        return message.documents[0] if message is not None else None
+# --- batched messages: the trade's own document among up to 100 ----------------------
 
+#: Fields that name a document or what it settles: two business nodes of one message must
+#: not share any (one payment transaction pays one order, one waybill carries one order).
+IDENTITY_FIELDS = ("guid", "orderNo", "payTransactionId", "payNo", "logisticsNo", "copNo", "invtNo")
+
+
+def select_trade(loaded: _Loaded, order_no: str | None) -> None:
+    """Pick the trade's document in each file and check the others for duplicates of it.
+
+    The trade is ``order_no`` or, by default, the order file's only order. A file with one
+    document gives that document (the matching rules judge it); in a batched file the
+    trade's document is the one with the trade's orderNo (an export waybill has none: the
+    one with the inventory's logisticsNo).
+    """
+    key = order_no if order_no is not None else _only_order_no(loaded)
+    if key is None:
+        return
+    for name in FILES:  # inventory before the export waybill that needs its logisticsNo
+        if name != "logistics.xml":
+            _select(loaded, name, key)
+    _select(loaded, "logistics.xml", key)
+
+
+def _only_order_no(loaded: _Loaded) -> str | None:
+    message = loaded.messages.get("order.xml")
+    if message is None:
+        return None
+    if len(message.documents) == 1:
+        return str(getattr(message.documents[0], "orderNo", ""))
+    numbers = ", ".join(str(getattr(d, "orderNo", "?")) for d in message.documents)
+    detail = (
+        f"order.xml holds {len(message.documents)} orders ({numbers}): name one with --order-no"
+    )
+    loaded.reasons.append(reason("input.ambiguous_trade", "order.xml", detail, field="orderNo"))
+    return None
+
+
+def _select(loaded: _Loaded, name: str, order_no: str) -> None:
+    message = loaded.messages.get(name)
+    if message is None:
+        return
+    documents = message.documents
+    if len(documents) == 1:
+        loaded.chosen[name] = documents[0]
+        return
+    field_name, wanted = "orderNo", order_no
+    if "orderNo" not in type(documents[0]).model_fields:  # CEB505: linked by logisticsNo
+        inventory = loaded.chosen.get("inventory.xml")
+        field_name, wanted = "logisticsNo", str(getattr(inventory, "logisticsNo", ""))
+        if inventory is None:
+            detail = f"{name} holds {len(documents)} waybills without orderNo; an inventory.xml "
+            detail += "names the trade's logisticsNo"
+            loaded.reasons.append(reason("input.ambiguous_trade", name, detail))
+            return
+    matching = [n for n, d in enumerate(documents) if getattr(d, field_name, None) == wanted]
+    if not matching:
+        detail = f"none of the {len(documents)} documents in {name} has {field_name} {wanted}"
+        loaded.reasons.append(
+            reason("input.trade_not_in_message", name, detail, field=field_name, expected=wanted)
+        )
+        return
+    loaded.chosen[name] = documents[matching[0]]
+    _check_duplicates(loaded, name, message, matching[0])
+
+
+def _check_duplicates(loaded: _Loaded, name: str, message: CebMessage, own: int) -> None:
+    """The duplicate rules across a batch: no other node may repeat the trade's identity."""
+    document = message.documents[own]
+    for field_name in IDENTITY_FIELDS:
+        value = getattr(document, field_name, None)
+        if value is None:
+            continue
+        for number, other in enumerate(message.documents):
+            if number != own and getattr(other, field_name, None) == value:
+                detail = (
+                    f"{name} carries {field_name} {value} twice (nodes {own + 1}, {number + 1})"
+                )
+                loaded.reasons.append(
+                    reason(
+                        f"duplicate.{field_name}",
+                        name,
+                        detail,
+                        field=_node_path(message, number, field_name),
+                        actual=str(value),
+                    )
+                )
+
+
+def _node_path(message: CebMessage, index: int, field_name: str) -> str:
+    """``CEB511Message/Logistics[2]/LogisticsHead/logisticsNo``."""
+    layout = message.documents[index].xml_layout  # type: ignore[attr-defined]
+    head = f"/{layout.head}" if layout.head else ""
+    return f"{message.message_type}Message/{layout.element}[{index + 1}]{head}/{field_name}"
+
+
+def _documents(loaded: _Loaded) -> TradeDocuments:
     return TradeDocuments(
-        order=one("order.xml"),
-        payment=one("payment.xml"),
-        waybill=one("logistics.xml"),
-        inventory=one("inventory.xml"),
+        order=loaded.chosen.get("order.xml"),  # type: ignore[arg-type]
+        payment=loaded.chosen.get("payment.xml"),  # type: ignore[arg-type]
+        waybill=loaded.chosen.get("logistics.xml"),  # type: ignore[arg-type]
+        inventory=loaded.chosen.get("inventory.xml"),  # type: ignore[arg-type]
     )
 
 

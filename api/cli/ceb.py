@@ -1,12 +1,18 @@
-"""``sandan ceb``: check a trade's CEB XML files, and convert one message to JSON.
+"""``sandan ceb``: check a trade's CEB XML files, convert one message to JSON and back.
 
 ``sandan ceb check DIR`` reads ``order.xml``, ``payment.xml`` (CEB411, or CEB403
 for export), ``logistics.xml`` and, when present, ``inventory.xml``; prints
 ``{"verdict": "match"|"mismatch"|"invalid", "reasons": [...]}`` and exits 0, 1
 or 2. ``invalid`` means a file cannot be accepted alone (unsafe, not
 well-formed, wrong message, schema violation); ``mismatch`` means the valid
-documents disagree. Signature checks (``--verify-signatures``) are reported per
-file under ``"signatures"`` and never change the verdict.
+documents disagree. In a batched message (up to 100 business nodes) the trade's own
+document is judged and the others are checked for duplicates of it. Signature checks
+(``--verify-signatures``) are reported per file under ``"signatures"`` and never change
+the verdict.
+
+``sandan ceb convert FILE.xml`` prints the message as JSON (``ds:Signature`` and
+``ExtendMessage`` as verbatim XML text); ``sandan ceb write FILE.json`` turns that
+JSON back into the XML message on stdout, so a round trip gives the same message.
 """
 
 from __future__ import annotations
@@ -39,9 +45,20 @@ def check(
         list[Path] | None, typer.Option(help="Sender certificate (PEM); repeat for several.")
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
+    order_no: Annotated[
+        str | None,
+        typer.Option(help="The trade's orderNo, when order.xml is a batch of several orders."),
+    ] = None,
 ) -> None:
     """Validate a trade's CEB files and run the three-document rules."""
-    from api.cli._ceb_checks import check_signatures, load_folder, match_files, parse_amount, reason
+    from api.cli._ceb_checks import (
+        check_signatures,
+        load_folder,
+        match_files,
+        parse_amount,
+        reason,
+        select_trade,
+    )
 
     amount = parse_amount(prior_annual)
     folder = directory.resolve()
@@ -50,6 +67,8 @@ def check(
         _emit({"verdict": "invalid", "reasons": [refusal]})
         raise typer.Exit(EXIT_INVALID)
     loaded = load_folder(folder, max_bytes)
+    if not loaded.reasons:
+        select_trade(loaded, order_no)
     if loaded.reasons:
         verdict, reasons = "invalid", loaded.reasons
     else:
@@ -62,25 +81,59 @@ def check(
     raise typer.Exit(codes.get(verdict, EXIT_INVALID))
 
 
+def _read_file(file: Path, max_bytes: int) -> bytes:
+    """``file``'s bytes, one over ``max_bytes`` at most (the parser names the limit)."""
+    if not file.is_file():
+        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_INVALID)
+    with file.open("rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def _refuse(exc: Exception, error: str) -> typer.Exit:
+    """Print why the input is unusable (with every schema issue); the exit to raise."""
+    from traceability.ceb import CebError, SchemaViolation
+
+    issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
+    reason = exc.reason if isinstance(exc, CebError) else error
+    _emit({"error": reason, "message": str(exc), "issues": issues})
+    return typer.Exit(EXIT_INVALID)
+
+
 def convert(
     file: Annotated[Path, typer.Argument(help="One CEB XML message.")],
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Print one CEB message, parsed and checked, as JSON."""
-    from traceability.ceb import CebError, SchemaViolation, read_message
+    from traceability.ceb import CebError, read_message
 
-    if not file.is_file():
-        typer.secho(f"sandan: {file} is not a readable file", err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_INVALID)
-    with file.open("rb") as handle:
-        data = handle.read(max_bytes + 1)
+    data = _read_file(file, max_bytes)
     try:
         message = read_message(data, max_bytes=max_bytes)
     except CebError as exc:
-        issues = [i.as_dict() for i in exc.issues] if isinstance(exc, SchemaViolation) else []
-        _emit({"error": exc.reason, "message": str(exc), "issues": issues})
-        raise typer.Exit(EXIT_INVALID) from exc
+        raise _refuse(exc, "ceb_invalid") from exc
     _emit(message.to_json_dict())
+
+
+def write(
+    file: Annotated[Path, typer.Argument(help="What `sandan ceb convert` printed (JSON).")],
+    max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
+) -> None:
+    """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout."""
+    from traceability.ceb import CebError, CebMessage, write_message
+    from traceability.limits import JsonTooDeep, loads_bounded
+
+    data = _read_file(file, max_bytes)
+    try:
+        if len(data) > max_bytes:
+            raise CebError(f"{file} is larger than {max_bytes} bytes")
+        message = CebMessage.from_json_dict(loads_bounded(data))
+        xml = write_message(message, max_bytes=max_bytes)
+    except JsonTooDeep as exc:
+        raise _refuse(exc, "json_too_deep") from exc
+    except (ValueError, CebError) as exc:  # JSONDecodeError, UnicodeError: ValueErrors
+        raise _refuse(exc, "json_invalid") from exc
+    typer.echo(xml.decode("utf-8"), nl=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -88,4 +141,5 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="China customs CEB XML messages.", no_args_is_help=True)
     group.command("check")(check)
     group.command("convert")(convert)
+    group.command("write")(write)
     app.add_typer(group, name="ceb")

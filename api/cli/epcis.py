@@ -13,6 +13,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from traceability.epcis.hashing import DEFAULT_PROFILE, HASH_PROFILES
+
 __all__ = ["register"]
 
 
@@ -38,6 +40,8 @@ def _load_events(path: Path) -> tuple[list[dict[str, Any]], Any]:
         if isinstance(data, dict) and data.get("type") == "EPCISDocument":
             validate_document(data)
             return data["epcisBody"]["eventList"], data["@context"]
+        if isinstance(data, dict) and data.get("type") == "EPCISQueryDocument":
+            return _query_events(data, path), data.get("@context")
         validate_event(data)
     except InvalidEvent as exc:
         details = "; ".join(str(issue) for issue in exc.issues[:5])
@@ -46,19 +50,54 @@ def _load_events(path: Path) -> tuple[list[dict[str, Any]], Any]:
     return [data], data.get("@context")
 
 
+def _query_events(document: dict[str, Any], path: Path) -> list[Any]:
+    """The events of an EPCISQueryDocument (``epcisBody.queryResults.resultsBody.eventList``)."""
+    from traceability.epcis import InvalidEvent, Issue
+    from traceability.epcis.validation import event_issues
+
+    where = "epcisBody.queryResults.resultsBody.eventList"
+    body = document.get("epcisBody")
+    results = body.get("queryResults") if isinstance(body, dict) else None
+    inner = results.get("resultsBody") if isinstance(results, dict) else None
+    events = inner.get("eventList") if isinstance(inner, dict) else None
+    if not isinstance(events, list):
+        raise InvalidEvent([Issue(where, "required: a list of events")])
+    context = document.get("@context")
+    issues = [
+        issue
+        for index, event in enumerate(events)
+        for issue in event_issues(event, context=context, path=f"{where}[{index}]")
+    ]
+    if issues:
+        raise InvalidEvent(issues)
+    return events
+
+
 def hash_command(
     file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON-LD document or bare event")],
     show_prehash: Annotated[
         bool, typer.Option("--prehash", help="Print the pre-hash strings instead")
     ] = False,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help=f"Event hash profile, one of {', '.join(HASH_PROFILES)}",
+        ),
+    ] = DEFAULT_PROFILE,
 ) -> None:
     """Print the CBV 2.0 event hash of every event, in document order."""
     from traceability.epcis import event_hash, prehash
 
+    if profile not in HASH_PROFILES:
+        known = ", ".join(HASH_PROFILES)
+        _fail(f"--profile: unknown event hash profile {profile!r} (known: {known})")
     events, context = _load_events(file)
     for event in events:
         typer.echo(
-            prehash(event, context=context) if show_prehash else event_hash(event, context=context)
+            prehash(event, context=context, profile=profile)
+            if show_prehash
+            else event_hash(event, context=context, profile=profile)
         )
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db.models import UTCDateTime
+from traceability.epcis.hashing import DEFAULT_PROFILE, LEGACY_PROFILE
 
 
 class TraceEnvelopeRecord(SQLModel, table=True):
@@ -57,6 +58,12 @@ class TraceEventRecord(SQLModel, table=True):
         default=None, max_length=64, foreign_key="trace_envelope.content_hash"
     )
     capture_id: str | None = Field(default=None, max_length=64)
+    #: The event hash profile ``event_hash`` was computed (and anchored) with; rows stored
+    #: before profiles existed were hashed with the legacy rule, hence the server default.
+    hash_profile: str = Field(
+        default=DEFAULT_PROFILE,
+        sa_column=Column(String(32), nullable=False, server_default=LEGACY_PROFILE),
+    )
 
 
 class TraceEventEpcRecord(SQLModel, table=True):

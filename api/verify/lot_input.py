@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from traceability.epcis.hashing import HASH_PROFILES
 from traceability.limits import JsonTooDeep, loads_bounded
 
 LOT_FORMAT: Final = "sandan-lot/1"
@@ -53,6 +54,14 @@ def lot_material(data: Any) -> dict[str, Any]:
             raise UnusableInput(f"not a sandan lot: {where} is not an object")
         _require(event, "eventHash", str, where)
         _require(event, "event", dict, where)
+        if "hashProfile" in event:
+            _require(event, "hashProfile", str, where)
+            if event["hashProfile"] not in HASH_PROFILES:
+                known = ", ".join(HASH_PROFILES)
+                raise UnusableInput(
+                    f"not a sandan lot: {where}.hashProfile: unknown {event['hashProfile']!r}"
+                    f" (known: {known})"
+                )
         if event.get("envelopeHash") is not None:
             _require(event, "envelopeHash", str, where)
         if event.get("anchor") is not None:

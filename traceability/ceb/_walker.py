@@ -7,6 +7,7 @@ Every problem is collected, none stops the walk, so a sender sees all of them.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -64,7 +65,10 @@ def _read_node(
     _check_occurs(node, len(matched), path, issues)
     if isinstance(node, Opaque):
         if matched:
-            record[node.name] = etree.tostring(matched[0])
+            # A copy declares only the namespaces it uses, so the kept bytes do not depend on
+            # what the root happened to declare, and re-reading a written message gives them back.
+            kept = copy.deepcopy(matched[0])
+            record[node.name] = etree.tostring(kept, with_tail=False)
         return
     if node.max_occurs == 1:
         if matched:

@@ -15,14 +15,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+from pydantic import ValidationError
 
 from traceability.ceb._mapping import to_model, unflatten
 from traceability.ceb._registry import MODELS, SPECS
 from traceability.ceb._walker import walk_group
-from traceability.ceb.errors import SchemaIssue, SchemaViolation, UnknownMessage, WrongNamespace
+from traceability.ceb.errors import (
+    CebError,
+    SchemaIssue,
+    SchemaViolation,
+    UnknownMessage,
+    WrongNamespace,
+)
 from traceability.ceb.models import BaseSubscribe, BaseTransfer
 from traceability.ceb.safe_xml import DEFAULT_MAX_BYTES, parse_xml
-from traceability.ceb.spec import CEB_NS, Field, Group, MessageSpec, Opaque, Record
+from traceability.ceb.spec import CEB_NS, DS_NS, Field, Group, MessageSpec, Opaque, Record
 from traceability.ceb.spec import RuleIssue as Issue
 
 if TYPE_CHECKING:
@@ -71,7 +78,18 @@ class CebMessage:
             data["BaseTransfer"] = self.base_transfer.to_json_dict()
         if self.base_subscribe:
             data["BaseSubscribe"] = [item.to_json_dict() for item in self.base_subscribe]
+        # Kept verbatim so that write_message re-emits them: a signature re-serialised any
+        # other way would no longer verify.
+        if self.extend_message is not None:
+            data["ExtendMessage"] = self.extend_message.decode("utf-8")
+        if self.signature is not None:
+            data["Signature"] = self.signature.decode("utf-8")
         return data
+
+    @classmethod
+    def from_json_dict(cls, data: object) -> CebMessage:
+        """The message :meth:`to_json_dict` printed; :class:`SchemaViolation` names each bad key."""
+        return _from_json(data)
 
 
 def message_spec(message_type: str) -> MessageSpec:
@@ -185,6 +203,97 @@ def _assemble(
     )
 
 
+# --- from JSON (what ``sandan ceb convert`` prints) ------------------------------
+
+_JSON_KEYS = frozenset(
+    {"message_type", "guid", "version", "documents", "signed", "BaseTransfer", "BaseSubscribe"}
+    | {"ExtendMessage", "Signature"}
+)
+
+
+def _from_json(data: object) -> CebMessage:
+    if not isinstance(data, dict):
+        raise SchemaViolation((SchemaIssue("", "$", "json.type", "must be a JSON object"),))
+    code = data.get("message_type")
+    if not isinstance(code, str):
+        detail = "must name the message type, e.g. CEB311"
+        raise SchemaViolation((SchemaIssue("", "message_type", "json.required", detail),))
+    spec = message_spec(code)
+    issues: list[SchemaIssue] = [
+        SchemaIssue(code, str(key), "json.unexpected", "not a key of a converted message")
+        for key in data
+        if key not in _JSON_KEYS
+    ]
+    texts = {key: data.get(key) for key in ("guid", "version", "ExtendMessage", "Signature")}
+    for key, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            issues.append(SchemaIssue(code, key, "json.type", "must be a string"))
+    if data.get("signed", data.get("Signature") is not None) != (data.get("Signature") is not None):
+        detail = "signed must say whether the message carries its Signature"
+        issues.append(SchemaIssue(code, "signed", "json.signature", detail))
+    documents = _json_models(code, MODELS[code], data.get("documents"), "documents", issues)
+    transfer = data.get("BaseTransfer")
+    transfers = _json_models(code, BaseTransfer, [transfer], "BaseTransfer", issues)
+    subscribe = _json_models(
+        code, BaseSubscribe, data.get("BaseSubscribe", []), "BaseSubscribe", issues
+    )
+    opaque = {
+        key: _json_opaque(code, key, value, issues)
+        for key, value in texts.items()
+        if key in ("ExtendMessage", "Signature") and isinstance(value, str)
+    }
+    if issues:
+        raise SchemaViolation(tuple(issues))
+    return CebMessage(
+        message_type=spec.code,
+        guid=str(texts["guid"] or ""),
+        version=str(texts["version"] or "1.0"),
+        documents=tuple(documents),
+        base_transfer=next((t for t in transfers if isinstance(t, BaseTransfer)), None),
+        base_subscribe=tuple(item for item in subscribe if isinstance(item, BaseSubscribe)),
+        extend_message=opaque.get("ExtendMessage"),
+        signature=opaque.get("Signature"),
+    )
+
+
+def _json_models(
+    code: str, model: type[CebModel], items: object, key: str, issues: list[SchemaIssue]
+) -> list[CebModel]:
+    """Validate each JSON object of ``items`` as ``model``; ``None`` items are skipped."""
+    if not isinstance(items, list):
+        issues.append(SchemaIssue(code, key, "json.type", "must be a list"))
+        return []
+    models: list[CebModel] = []
+    for number, item in enumerate(items):
+        if item is None:
+            continue
+        here = f"{key}[{number}]" if key != "BaseTransfer" else key
+        try:
+            models.append(model.model_validate(item))
+        except ValidationError as exc:
+            issues.extend(
+                SchemaIssue(code, ".".join([here, *map(str, e["loc"])]), "json.model", e["msg"])
+                for e in exc.errors(include_url=False)
+            )
+    return models
+
+
+def _json_opaque(code: str, key: str, text: str, issues: list[SchemaIssue]) -> bytes | None:
+    """One ``ds:Signature`` or ``ExtendMessage`` element as text, checked for its name."""
+    namespace = DS_NS if key == "Signature" else CEB_NS
+    data = text.encode("utf-8")
+    try:
+        element = parse_xml(data)
+    except CebError as exc:
+        issues.append(SchemaIssue(code, key, "json.xml", str(exc)))
+        return None
+    if etree.QName(element) != etree.QName(namespace, key):
+        detail = f"must be one {{{namespace}}}{key} element, not {element.tag}"
+        issues.append(SchemaIssue(code, key, "json.xml", detail))
+        return None
+    return data
+
+
 # --- writing -------------------------------------------------------------------
 
 
@@ -215,7 +324,7 @@ def write_message(message: CebMessage, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
 def _body_record(spec: MessageSpec, message: CebMessage) -> Record:
     business = spec.business
     records = [unflatten(doc.to_json_dict(), business) for doc in message.documents]
-    # A business element that occurs once (CEB701 SummaryApply) is a record, not a list.
+    # A business element that occurs once (CEB900 MessageReturn) is a record, not a list.
     body: Record = {business.name: records[0] if business.max_occurs == 1 and records else records}
     if message.base_transfer is not None:
         body["BaseTransfer"] = _leaves(message.base_transfer)

@@ -117,7 +117,10 @@ class ReturnApplication(ImportDeclared):
     """CEB625 退货申请单: a return of goods released on an import inventory."""
 
     message_type: ClassVar[str] = "CEB625"
-    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtRefund", "InvtRefundHead")
+    # Both the 2018 and the 2022-05 XSDs require ds:Signature here (minOccurs 1, as CEB621).
+    xml_layout: ClassVar[XmlLayout] = XmlLayout(
+        "InvtRefund", "InvtRefundHead", signature_required=True
+    )
 
     customsCode: Fixed4
     orderNo: T60
@@ -203,7 +206,7 @@ class SummaryApplication(ExportDeclared):
     xml_layout: ClassVar[XmlLayout] = XmlLayout(
         "SummaryApply",
         "SummaryApplyHead",
-        occurs=(1, 1),
+        occurs=(1, 100),  # the 2022-05 XSD: SummaryApply maxOccurs 100, like every declaration
         rules=("summary_time_pair", "summary_seq"),
     )
 
@@ -297,10 +300,25 @@ class ImportInventoryReturn(CebModel):
     returnInfo: T1000
 
 
-class InvtRefundReturn(ImportInventoryReturn):
-    """CEB626 InvtRefundReturn: the answer to a return application, shaped as CEB622 ([I])."""
+class InvtRefundReturn(CebModel):
+    """CEB626 InvtRefundReturn: the answer to a return application.
+
+    CEB622's fields, but the 2022-05 XSD puts agentCode first: agentCode, ebpCode, ebcCode.
+    """
 
     xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtRefundReturn")
+
+    guid: Guid
+    customsCode: Fixed4 | None = None
+    agentCode: T18 | None = None
+    ebpCode: T18 | None = None
+    ebcCode: T18 | None = None
+    copNo: T20
+    preNo: Fixed18
+    invtNo: Fixed18 | None = None
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
 
 
 class ReceiptsReturn(CebModel):
@@ -373,7 +391,8 @@ class SummaryReturn(CebModel):
 class MessageReturn(CebModel):
     """CEB900 MessageReturn: a message failed the format check (returnStatus < 0)."""
 
-    xml_layout: ClassVar[XmlLayout] = XmlLayout("MessageReturn")
+    # The one receipt the XSD does not batch: CEB900Message holds exactly one MessageReturn.
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("MessageReturn", occurs=(1, 1))
 
     guid: Guid
     returnStatus: ReturnStatus

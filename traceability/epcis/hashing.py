@@ -2,8 +2,8 @@
 
 The pre-hash string concatenates, without separators, ``key=value`` for
 leaves and ``key`` followed by its children for containers, in the CBV 2.0
-canonical property order (see ``docs/epcis-hash.md`` for the rules and where
-we deliberately differ from the reference generator and epcis2.js):
+canonical property order (see ``docs/epcis-hash.md`` for the rules, the hash
+profiles and the agreement counts with the reference generator and epcis2.js):
 
 eventType, eventTime, eventTimeZoneOffset, certificationInfo, epcList,
 parentID, inputEPCList, childEPCs, quantityList, childQuantityList,
@@ -16,7 +16,9 @@ Values are normalised first: trimmed; times to UTC milliseconds (half up);
 numbers without trailing zeros; CBV bare terms, CURIEs and URNs to Web URIs;
 EPC URNs to Digital Links; Digital Links to their constrained canonical form.
 Members of every list are sorted by code point. ``eventID``, ``recordTime``,
-``errorDeclaration`` and comments are left out.
+``errorDeclaration`` and comments are left out. A bizTransaction / source /
+destination is written type first under profile ``gs1-ref/2`` (the default, what
+the GS1 tools compute) and value first under ``sandan-cbv/1`` (the earlier rule).
 """
 
 from __future__ import annotations
@@ -38,7 +40,19 @@ from traceability.gs1 import (
     parse_digital_link,
 )
 
-__all__ = ["HASH_SUFFIX", "event_hash", "event_hash_bytes", "namespaces", "prehash"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "HASH_PREFIX",
+    "HASH_PROFILES",
+    "HASH_SUFFIX",
+    "LEGACY_PROFILE",
+    "UnknownHashProfile",
+    "check_profile",
+    "event_hash",
+    "event_hash_bytes",
+    "namespaces",
+    "prehash",
+]
 
 HASH_PREFIX: Final = "ni:///sha-256;"
 HASH_SUFFIX: Final = "?ver=CBV2.0"
@@ -52,6 +66,26 @@ _DL_HINT: Final = re.compile(r"^https?://[^/]+(?:/[^?#]*)?/(?:0[01]|41[47]|8\d{3
 
 Prefixes = dict[str, str]
 
+#: The rule the GS1 tools compute (reference generator, epcis2.js, OpenEPCIS): a
+#: bizTransaction / source / destination is written type first, then its value.
+DEFAULT_PROFILE: Final = "gs1-ref/2"
+#: sandan's first rule, the standard's text read literally (value, then type): events
+#: anchored before ``gs1-ref/2`` were hashed with it and are re-hashed with it.
+LEGACY_PROFILE: Final = "sandan-cbv/1"
+HASH_PROFILES: Final = (DEFAULT_PROFILE, LEGACY_PROFILE)
+
+
+class UnknownHashProfile(ValueError):
+    """A hash profile name sandan does not know."""
+
+
+def check_profile(profile: str) -> str:
+    """``profile`` itself when it names a known hash profile, else :class:`UnknownHashProfile`."""
+    if profile not in HASH_PROFILES:
+        known = ", ".join(HASH_PROFILES)
+        raise UnknownHashProfile(f"unknown event hash profile {profile!r} (known: {known})")
+    return profile
+
 
 def namespaces(*contexts: Any) -> Prefixes:
     """CURIE prefixes declared in JSON-LD ``@context`` values (strings are remote, skipped)."""
@@ -64,11 +98,14 @@ def namespaces(*contexts: Any) -> Prefixes:
     return found
 
 
-def prehash(event: Mapping[str, Any], *, context: Any = None) -> str:
+def prehash(
+    event: Mapping[str, Any], *, context: Any = None, profile: str = DEFAULT_PROFILE
+) -> str:
     """Pre-hash string of one EPCIS 2.0 JSON-LD event (``context``: the document's @context)."""
+    order = _ORDERS[check_profile(profile)]
     ns = namespaces(context, event.get("@context"))
     parts = [f"eventType={_text(event.get('type', ''))}"]
-    for key, render in _ORDER:
+    for key, render in order:
         value = event.get(key)
         if value is not None and value != [] and value != {}:
             parts.append(render(key, value, ns))
@@ -77,14 +114,21 @@ def prehash(event: Mapping[str, Any], *, context: Any = None) -> str:
     return "".join(parts)
 
 
-def event_hash_bytes(event: Mapping[str, Any], *, context: Any = None) -> bytes:
+def event_hash_bytes(
+    event: Mapping[str, Any], *, context: Any = None, profile: str = DEFAULT_PROFILE
+) -> bytes:
     """The 32 raw SHA-256 bytes of the pre-hash string (what gets anchored)."""
-    return hashlib.sha256(prehash(event, context=context).encode("utf-8")).digest()
+    text = prehash(event, context=context, profile=profile)
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def event_hash(event: Mapping[str, Any], *, context: Any = None) -> str:
+def event_hash(
+    event: Mapping[str, Any], *, context: Any = None, profile: str = DEFAULT_PROFILE
+) -> str:
     """The CBV 2.0 event hash ID ``ni:///sha-256;<hex>?ver=CBV2.0``."""
-    return HASH_PREFIX + event_hash_bytes(event, context=context).hex() + HASH_SUFFIX
+    return (
+        HASH_PREFIX + event_hash_bytes(event, context=context, profile=profile).hex() + HASH_SUFFIX
+    )
 
 
 # --- value normalisation ------------------------------------------------------
@@ -315,41 +359,53 @@ _SENSOR_REPORT: Final = (
 )
 
 
-def _typed_pair(value_key: str, vocabulary: Vocabulary) -> tuple[tuple[str, _Field], ...]:
-    """bizTransaction / source / destination: the value first, then its type (CBV rule 13)."""
-    return ((value_key, _ID), ("type", _term(vocabulary)))
+def _typed_pair(
+    value_key: str, vocabulary: Vocabulary, *, type_first: bool
+) -> tuple[tuple[str, _Field], ...]:
+    """bizTransaction / source / destination: type and value, in the profile's order."""
+    pair = ((value_key, _ID), ("type", _term(vocabulary)))
+    return pair[::-1] if type_first else pair
 
 
-_ORDER: Final[tuple[tuple[str, Callable[[str, Any, Prefixes], str]], ...]] = (
-    ("eventTime", _leaf(lambda v, ns: _time(v))),
-    ("eventTimeZoneOffset", _leaf(_STR)),
-    ("certificationInfo", _repeated(_ID)),
-    ("epcList", _many("epc", _ID)),
-    ("parentID", _leaf(_ID)),
-    ("inputEPCList", _many("epc", _ID)),
-    ("childEPCs", _many("epc", _ID)),
-    ("quantityList", _objects("quantityElement", _QUANTITY)),
-    ("childQuantityList", _objects("quantityElement", _QUANTITY)),
-    ("inputQuantityList", _objects("quantityElement", _QUANTITY)),
-    ("outputEPCList", _many("epc", _ID)),
-    ("outputQuantityList", _objects("quantityElement", _QUANTITY)),
-    ("action", _leaf(_STR)),
-    ("transformationID", _leaf(_ID)),
-    ("bizStep", _leaf(_term(Vocabulary.BIZ_STEP))),
-    ("disposition", _leaf(_term(Vocabulary.DISPOSITION))),
-    ("persistentDisposition", _persistent),
-    ("readPoint", _container((("id", _ID),))),
-    ("bizLocation", _container((("id", _ID),))),
-    (
-        "bizTransactionList",
-        _objects("", _typed_pair("bizTransaction", Vocabulary.BIZ_TRANSACTION_TYPE)),
-    ),
-    ("sourceList", _objects("", _typed_pair("source", Vocabulary.SOURCE_DESTINATION_TYPE))),
-    (
-        "destinationList",
-        _objects("", _typed_pair("destination", Vocabulary.SOURCE_DESTINATION_TYPE)),
-    ),
-    ("sensorElementList", _sensor_elements),
-    ("ilmd", _ilmd),
-)
-_STANDARD: Final = frozenset({"type", *(key for key, _ in _ORDER)})
+_Render = Callable[[str, Any, Prefixes], str]
+
+
+def _order(*, type_first: bool) -> tuple[tuple[str, _Render], ...]:
+    """The top-level fields in pre-hash order; ``type_first``: see :data:`DEFAULT_PROFILE`."""
+
+    def typed(value_key: str, vocabulary: Vocabulary) -> _Render:
+        return _objects("", _typed_pair(value_key, vocabulary, type_first=type_first))
+
+    return (
+        ("eventTime", _leaf(lambda v, ns: _time(v))),
+        ("eventTimeZoneOffset", _leaf(_STR)),
+        ("certificationInfo", _repeated(_ID)),
+        ("epcList", _many("epc", _ID)),
+        ("parentID", _leaf(_ID)),
+        ("inputEPCList", _many("epc", _ID)),
+        ("childEPCs", _many("epc", _ID)),
+        ("quantityList", _objects("quantityElement", _QUANTITY)),
+        ("childQuantityList", _objects("quantityElement", _QUANTITY)),
+        ("inputQuantityList", _objects("quantityElement", _QUANTITY)),
+        ("outputEPCList", _many("epc", _ID)),
+        ("outputQuantityList", _objects("quantityElement", _QUANTITY)),
+        ("action", _leaf(_STR)),
+        ("transformationID", _leaf(_ID)),
+        ("bizStep", _leaf(_term(Vocabulary.BIZ_STEP))),
+        ("disposition", _leaf(_term(Vocabulary.DISPOSITION))),
+        ("persistentDisposition", _persistent),
+        ("readPoint", _container((("id", _ID),))),
+        ("bizLocation", _container((("id", _ID),))),
+        ("bizTransactionList", typed("bizTransaction", Vocabulary.BIZ_TRANSACTION_TYPE)),
+        ("sourceList", typed("source", Vocabulary.SOURCE_DESTINATION_TYPE)),
+        ("destinationList", typed("destination", Vocabulary.SOURCE_DESTINATION_TYPE)),
+        ("sensorElementList", _sensor_elements),
+        ("ilmd", _ilmd),
+    )
+
+
+_ORDERS: Final = {
+    DEFAULT_PROFILE: _order(type_first=True),
+    LEGACY_PROFILE: _order(type_first=False),
+}
+_STANDARD: Final = frozenset({"type", *(key for key, _ in _ORDERS[DEFAULT_PROFILE])})

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, NewType
 
 from traceability.canonical import canonical_json
-from traceability.epcis.hashing import event_hash, event_hash_bytes, namespaces
+from traceability.epcis.hashing import DEFAULT_PROFILE, event_hash, event_hash_bytes, namespaces
 from traceability.epcis.timestamps import parse_timestamp
 from traceability.epcis.validation import validate_document, validate_event
 from traceability.epcis.vocabulary import Vocabulary, expand_term, short_term
@@ -53,7 +53,9 @@ EventHash = NewType("EventHash", str)
 DECLARATION_DOMAIN = b"sandan:epcis-error-declaration:v1\x00"
 
 
-def anchored_hash_bytes(raw: Mapping[str, Any], *, context: Any = None) -> bytes:
+def anchored_hash_bytes(
+    raw: Mapping[str, Any], *, context: Any = None, profile: str = DEFAULT_PROFILE
+) -> bytes:
     """The 32 bytes anchored for a captured event.
 
     For a plain event, its CBV 2.0 event hash. The CBV hash leaves ``errorDeclaration``
@@ -62,7 +64,11 @@ def anchored_hash_bytes(raw: Mapping[str, Any], *, context: Any = None) -> bytes
     ``sha256(domain || event hash || RFC 8785 JSON of the declaration)``: a hash of its
     own, that names the declared event's hash and commits to what is declared.
     """
-    plain = event_hash_bytes(raw, context=context)
+    return _with_declaration(raw, event_hash_bytes(raw, context=context, profile=profile))
+
+
+def _with_declaration(raw: Mapping[str, Any], plain: bytes) -> bytes:
+    """``plain`` (the CBV hash of ``raw``) itself, or the hash of ``raw``'s declaration."""
     declaration = raw.get("errorDeclaration")
     if declaration is None:
         return plain
@@ -197,7 +203,7 @@ class Event:
     @property
     def hash_bytes(self) -> bytes:
         """The 32 raw bytes that get anchored (:func:`anchored_hash_bytes`)."""
-        return anchored_hash_bytes(self.raw, context=self.context)
+        return _with_declaration(self.raw, self.plain_hash_bytes)
 
     @property
     def plain_hash_bytes(self) -> bytes:

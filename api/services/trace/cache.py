@@ -34,10 +34,11 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from api.runtime import Caches, CacheSlot, LruCache, Runtime
 from traceability.epcis import Event, InvalidEvent, anchored_hash_bytes, parse_event
+from traceability.epcis.hashing import HASH_PREFIX, HASH_SUFFIX
 from traceability.lineage import Lineage, build_lineage
 
 if TYPE_CHECKING:
@@ -209,6 +210,24 @@ def chain_facts(runtime: Runtime) -> ChainFacts:
 # --- content-addressed results ------------------------------------------------------------
 
 
+class StoredRow(Protocol):
+    """The columns of a stored event row that its parsing and hashing depend on."""
+
+    @property
+    def event_json(self) -> str: ...
+    @property
+    def context_json(self) -> str: ...
+    @property
+    def hash_profile(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _RowText:
+    event_json: str
+    context_json: str
+    hash_profile: str
+
+
 @dataclass(frozen=True)
 class ParsedRow:
     """A stored event row read back: its JSON, its recomputed hash and the parsed event."""
@@ -221,33 +240,37 @@ class ParsedRow:
     context: Any = None
 
 
-def parsed_row(caches: Caches, event_json: str, context_json: str) -> ParsedRow:
-    """Parse and hash a stored event (cached by its exact stored text; treat as read-only)."""
-    return caches.slot(PARSED_ROWS).get_or_compute(
-        (event_json, context_json), lambda: _parse_row(event_json, context_json)
-    )
+def parsed_row(caches: Caches, record: StoredRow) -> ParsedRow:
+    """Parse and hash a stored event (cached by its exact stored text; treat as read-only).
+
+    The hash is recomputed with the profile the row was hashed (and anchored) with.
+    """
+    key = (record.event_json, record.context_json, record.hash_profile)
+    return caches.slot(PARSED_ROWS).get_or_compute(key, lambda: _parse_row(*key))
 
 
-def _parse_row(event_json: str, context_json: str) -> ParsedRow:
+def _parse_row(event_json: str, context_json: str, profile: str) -> ParsedRow:
     try:
         raw = json.loads(event_json)
         context = json.loads(context_json)
     except ValueError:
         return ParsedRow(None, "", None, None)
     try:
-        recomputed = anchored_hash_bytes(raw, context=context).hex()
+        recomputed = anchored_hash_bytes(raw, context=context, profile=profile).hex()
     except (ValueError, TypeError, AttributeError):
         recomputed = ""
     try:
         event: Event | None = parse_event(raw, context=context)
-        hash_id = event.hash if event is not None and recomputed else None
+        hash_id = (
+            HASH_PREFIX + recomputed + HASH_SUFFIX if event is not None and recomputed else None
+        )
     except (ValueError, TypeError, AttributeError, InvalidEvent):
         event, hash_id = None, None
     return ParsedRow(raw if isinstance(raw, dict) else None, recomputed, event, hash_id, context)
 
 
-#: (stored event hash, event_json, context_json) of each row, in the lot's event order.
-RowTexts = tuple[tuple[str, str, str], ...]
+#: (stored hash, event_json, context_json, hash_profile) of each row, in the lot's event order.
+RowTexts = tuple[tuple[str, str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -271,8 +294,8 @@ def lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: bool
 
 def _lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: bool) -> LotView:
     events: dict[str, Event] = {}
-    for event_hash, event_json, context_json in rows:
-        event = parsed_row(caches, event_json, context_json).event
+    for event_hash, event_json, context_json, profile in rows:
+        event = parsed_row(caches, _RowText(event_json, context_json, profile)).event
         if event is not None:
             events[event_hash] = event
     return LotView(events, build_lineage(events.values(), gtin=gtin, lot=lot, recalled=recalled))
@@ -280,7 +303,7 @@ def _lot_view(caches: Caches, rows: RowTexts, gtin: str, lot: str, recalled: boo
 
 def row_texts(records: Sequence[Any]) -> RowTexts:
     """The cache key of :func:`lot_view` for stored event rows."""
-    return tuple((r.event_hash, r.event_json, r.context_json) for r in records)
+    return tuple((r.event_hash, r.event_json, r.context_json, r.hash_profile) for r in records)
 
 
 @dataclass
@@ -292,7 +315,7 @@ class _ChainFactsHolder:
 
 
 #: This module's caches, held by each Runtime (``runtime.caches.slot(...)``).
-PARSED_ROWS: CacheSlot[LruCache[tuple[str, str], ParsedRow]] = CacheSlot(
+PARSED_ROWS: CacheSlot[LruCache[tuple[str, str, str], ParsedRow]] = CacheSlot(
     "trace.parsed_rows", lambda: LruCache(8192)
 )
 LOT_VIEWS: CacheSlot[LruCache[tuple[RowTexts, str, str, bool], LotView]] = CacheSlot(

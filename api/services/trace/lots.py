@@ -157,6 +157,7 @@ class StoredEvent:
     context_json: str
     captured_by: str
     envelope_hash: str | None
+    hash_profile: str
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ _EVENT_COLUMNS = (
     TraceEventRecord.context_json,
     TraceEventRecord.captured_by,
     TraceEventRecord.envelope_hash,
+    TraceEventRecord.hash_profile,
 )
 _ANCHOR_COLUMNS = (
     OutboxRecord.proof,
@@ -364,7 +366,7 @@ def lots_of_record(session: Session, record: TraceEventRecord) -> list[LotRef]:
 def _inputs(caches: Caches, record: EventRow) -> list[LotRef]:
     if record.event_type != EventType.TRANSFORMATION.value:
         return []
-    raw = parsed_row(caches, record.event_json, record.context_json).raw or {}
+    raw = parsed_row(caches, record).raw or {}
     values = [q.get("epcClass") for q in raw.get("inputQuantityList") or [] if isinstance(q, dict)]
     values += list(raw.get("inputEPCList") or [])
     return [lot for v in values if isinstance(v, str) and (lot := lot_of(v)) is not None]
@@ -372,7 +374,7 @@ def _inputs(caches: Caches, record: EventRow) -> list[LotRef]:
 
 def read_event(record: EventRow, *, caches: Caches) -> Event | None:
     """The stored event parsed again, or None when the stored JSON no longer validates."""
-    return parsed_row(caches, record.event_json, record.context_json).event
+    return parsed_row(caches, record).event
 
 
 # --- recall ---------------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def _anchor_rows(session: Session, event_hashes: Iterable[str], lane: str) -> di
 
 def recompute(record: EventRow, *, caches: Caches) -> str:
     """The CBV 2.0 hash (hex) of the stored event as it is now."""
-    return parsed_row(caches, record.event_json, record.context_json).recomputed
+    return parsed_row(caches, record).recomputed
 
 
 def check_event(
@@ -613,15 +615,13 @@ def provenance(
     trusted = [r for r in records if checks[r.event_hash].status in PROVENANCE_STATUSES]
     view = lot_view(caches, _row_texts(trusted), lot.gtin, lot.lot, recall.recalled)
     events = {
-        r.event_hash: event
-        for r in records
-        if (event := parsed_row(caches, r.event_json, r.context_json).event) is not None
+        r.event_hash: event for r in records if (event := parsed_row(caches, r).event) is not None
     }
     events.update(view.events)  # the lineage's own objects: pages map stages by identity
     hash_ids = {
         r.event_hash: hash_id
         for r in records
-        if (hash_id := parsed_row(caches, r.event_json, r.context_json).hash_id) is not None
+        if (hash_id := parsed_row(caches, r).hash_id) is not None
     }
     return Provenance(lot, records, events, view.lineage, recall, checks, hash_ids, anchors)
 
@@ -637,7 +637,7 @@ def certificates_of(records: Iterable[EventRow], *, caches: Caches) -> list[str]
     """Certificate URIs named by the events (certificationInfo), in event order."""
     found: list[str] = []
     for record in records:
-        raw = parsed_row(caches, record.event_json, record.context_json).raw
+        raw = parsed_row(caches, record).raw
         if raw is None:
             continue
         value = raw.get("certificationInfo")

@@ -143,10 +143,11 @@ def verification_material(
     """The spec's ``verification`` object of a lot (``sandan-lot/1``)."""
     events = []
     for record in p.records:
-        parsed = parsed_row(caches, record.event_json, record.context_json)
+        parsed = parsed_row(caches, record)
         events.append(
             {
                 "eventHash": record.event_hash,
+                "hashProfile": record.hash_profile,
                 "event": parsed.raw,
                 "context": parsed.context,
                 "envelopeHash": record.envelope_hash,

@@ -31,6 +31,7 @@ from api.db.trace_models import (
     TraceEventRecord,
 )
 from traceability.epcis import Event, EventType, parse_link
+from traceability.epcis.hashing import DEFAULT_PROFILE
 from traceability.gs1 import lot_id
 
 
@@ -117,6 +118,7 @@ def new_event_record(
         captured_by=party_code,
         envelope_hash=envelope_hash,
         capture_id=capture_id,
+        hash_profile=DEFAULT_PROFILE,
     )
 
 

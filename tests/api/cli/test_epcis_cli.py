@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from traceability.epcis import event_hash, prehash
+from traceability.epcis.hashing import LEGACY_PROFILE
 
 DATA = Path(__file__).parents[2] / "data" / "epcis"
 LINK = "https://trace.example.cn/01/06901234123456/10/GN2411A?17=251231"
@@ -114,3 +115,37 @@ def test_qr_validates_link_first(run, tmp_path):
     assert result.exit_code == 2
     assert "invalid Digital Link" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_epcis_hash_hashes_the_events_of_a_query_document(run):
+    # The reference generator's own fixture, with the hashes it expects (and epcis2.js computes).
+    fixture = DATA / "reference-generator" / "epcisQueryDocument"
+    result = run("epcis", "hash", str(fixture.with_suffix(".jsonld")))
+    assert result.exit_code == 0, result.output
+    expected = fixture.with_suffix(".hashes").read_text(encoding="utf-8").split()
+    assert result.stdout.split() == expected
+
+
+def test_epcis_hash_of_query_document_without_events_names_the_field(run, tmp_path):
+    path = tmp_path / "query.json"
+    path.write_text(json.dumps({"type": "EPCISQueryDocument", "epcisBody": {}}), encoding="utf-8")
+    result = run("epcis", "hash", str(path))
+    assert result.exit_code == 2
+    assert "epcisBody.queryResults.resultsBody.eventList: required" in result.output
+
+
+def test_epcis_hash_profile_option_selects_the_legacy_rule(run):
+    path = DATA / "hash_corpus.jsonld"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    result = run("epcis", "hash", "--profile", LEGACY_PROFILE, str(path))
+    assert result.exit_code == 0, result.output
+    events = document["epcisBody"]["eventList"]
+    expected = [event_hash(e, context=document["@context"], profile=LEGACY_PROFILE) for e in events]
+    assert result.stdout.splitlines() == expected
+    assert expected != [event_hash(e, context=document["@context"]) for e in events]
+
+
+def test_epcis_hash_refuses_an_unknown_profile_naming_the_option(run):
+    result = run("epcis", "hash", "--profile", "cbv/0", str(DATA / "hash_corpus.jsonld"))
+    assert result.exit_code == 2
+    assert "--profile: unknown event hash profile 'cbv/0'" in result.output

@@ -18,6 +18,7 @@ from api.verify.lot_chain import EventAnswer, SignerAnswer, TransactionAnswer
 from api.verify.trust import TrustRoots, Zone
 from traceability import Algorithm, SigningKey, sign_envelope
 from traceability.epcis import event_hash_bytes
+from traceability.epcis.hashing import DEFAULT_PROFILE, LEGACY_PROFILE
 from traceability.epcis.samples import navel_orange_chain
 from traceability.merkle import MerkleTree, process_proof
 from traceability.signing.registry_ids import (
@@ -114,8 +115,12 @@ class Lot:
         return list(self.material["events"])
 
 
-def build_lot() -> Lot:
-    """The sample chain, its first two events signed by a producer, the rest by a warehouse."""
+def build_lot(profile: str | None = DEFAULT_PROFILE) -> Lot:
+    """The sample chain, its first two events signed by a producer, the rest by a warehouse.
+
+    ``profile``: the event hash profile the events are anchored with and the material names;
+    None writes material as it was before profiles were recorded (legacy hashes, no field).
+    """
     document = navel_orange_chain(START)
     context, events = document["@context"], document["epcisBody"]["eventList"]
     signers = {
@@ -147,7 +152,9 @@ def build_lot() -> Lot:
             },
         }
         envelope_of.update({id(e): digest for e in group})
-    leaves = [event_hash_bytes(e, context=context) for e in events]
+    leaves = [
+        event_hash_bytes(e, context=context, profile=profile or LEGACY_PROFILE) for e in events
+    ]
     tree = MerkleTree.build(leaves)
     chain = FakeChain(
         roots={tree.root: ANCHOR_BLOCK},
@@ -163,6 +170,7 @@ def build_lot() -> Lot:
         "events": [
             {
                 "eventHash": leaf.hex(),
+                **({"hashProfile": profile} if profile else {}),
                 "event": copy.deepcopy(event),
                 "context": copy.deepcopy(context),
                 "envelopeHash": envelope_of[id(event)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,7 @@ from tests.api.verify.lot_factory import (
     trust,
 )
 from traceability import Algorithm, SigningKey
+from traceability.epcis.hashing import LEGACY_PROFILE
 from traceability.signing.registry_ids import key_hash, role_mask
 
 
@@ -36,6 +38,27 @@ def _verify(lot: Lot, **kwargs: Any) -> LotReport:
 
 def _failed(report: LotReport) -> list[tuple[str, str, str]]:
     return [(c.name, c.expected, c.found) for c in report.checks if c.status == "failed"]
+
+
+@pytest.mark.parametrize("profile", [LEGACY_PROFILE, None])
+def test_verify_lot_rehashes_each_event_with_the_profile_it_was_anchored_with(
+    profile: str | None,
+) -> None:
+    # Events anchored under the old rule (material naming it, or older material naming none)
+    # still verify now that the default rule is another one.
+    lot = build_lot(profile)
+    report = _verify(lot)
+    assert _failed(report) == []
+    assert report.outcome is LotOutcome.VERIFIED
+
+
+def test_verify_lot_fails_an_event_rehashed_with_another_profile(genuine: Lot) -> None:
+    material = copy.deepcopy(genuine.material)
+    material["events"][0]["hashProfile"] = LEGACY_PROFILE
+    report = verify_lot(material, genuine.chain, trust=trust(), chain_id=CHAIN_ID)
+    assert [name for name, _, _ in _failed(report)] == [
+        "event 1 (commissioning, " + material["events"][0]["eventHash"][:12] + "): event hash"
+    ]
 
 
 def _flip(hex_text: str) -> str:

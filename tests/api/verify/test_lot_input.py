@@ -46,6 +46,14 @@ def _with(**changes: Any) -> dict[str, Any]:
             json.dumps(_with(events=[{"eventHash": "00", "event": {}, "envelopeHash": [1]}])),
             "events[0].envelopeHash",
         ),
+        (
+            json.dumps(_with(events=[{"eventHash": "00", "event": {}, "hashProfile": 2}])),
+            "events[0].hashProfile",
+        ),
+        (
+            json.dumps(_with(events=[{"eventHash": "00", "event": {}, "hashProfile": "cbv/9"}])),
+            "events[0].hashProfile: unknown 'cbv/9'",
+        ),
         ("[" * 65 + "]" * 65, "deeper than 64"),
     ],
 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,22 @@ SAMPLES = {
     "CEB607": "export/waybill_group.xml",
     "CEB701": "export/summary.xml",
 }
+
+
+#: A receipt's clock and the numbers only the e-port assigns (preNo, invtNo...).
+NOW = dt.datetime(2024, 3, 15, 3, 0, 0, 987654, tzinfo=dt.UTC)
+ASSIGNED = {
+    "preNo": "B20240315000000001",
+    "invtNo": "29912024I000000001",
+    "copNo": "INV20240315001",
+    "sumNo": "31052024S000000001",
+}
+
+
+def guids() -> Callable[[], str]:
+    """Predictable message and document guids, numbered from 1."""
+    numbers = count(1)
+    return lambda: f"00000000-0000-4000-8000-{next(numbers):012d}"
 
 
 def sample(code: str) -> bytes:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from itertools import count
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.traceability.ceb.conftest import DATA, sample
+from tests.traceability.ceb.conftest import ASSIGNED, DATA, NOW, guids, sample
 from traceability.ceb import (
     RECEIPT_FOR,
     CebError,
@@ -22,19 +21,6 @@ from traceability.ceb import (
     write_message,
 )
 
-NOW = datetime(2024, 3, 15, 3, 0, 0, 987654, tzinfo=UTC)
-ASSIGNED = {
-    "preNo": "B20240315000000001",
-    "invtNo": "29912024I000000001",
-    "copNo": "INV20240315001",
-    "sumNo": "31052024S000000001",
-}
-
-
-def _guids() -> object:
-    numbers = count(1)
-    return lambda: f"00000000-0000-4000-8000-{next(numbers):012d}"
-
 
 @pytest.mark.parametrize("declaration", sorted(RECEIPT_FOR))
 def test_build_receipt_writes_and_reads_back(declaration: str) -> None:
@@ -45,7 +31,7 @@ def test_build_receipt_writes_and_reads_back(declaration: str) -> None:
         info="放行",
         now=NOW,
         assigned=ASSIGNED,
-        new_guid=_guids(),  # type: ignore[arg-type]
+        new_guid=guids(),
     )
     assert receipt.message_type == RECEIPT_FOR[declaration]
     written = write_message(receipt)

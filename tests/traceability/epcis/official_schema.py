@@ -11,15 +11,12 @@ import json
 import re
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from referencing import Registry, Resource
 
-STANDARD = Path("/work/shared/standards/epcis-2.0")
-ROOT = STANDARD / "EPCIS-JSON-Schema.json"
-
+from tests.conftest import standards_dir
 
 #: RFC 3986 absolute URI: a scheme, a colon, then no spaces or controls.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*")
@@ -49,12 +46,14 @@ def _is_date_time(value: object) -> bool:
 
 @cache
 def _validator() -> jsonschema.Draft7Validator:
+    standard = standards_dir("epcis-2.0")  # ../shared/standards (skipped where absent)
+    root_path = standard / "EPCIS-JSON-Schema.json"
     resources = []
-    for path in [ROOT, *sorted((STANDARD / "JSON-Schema").rglob("*.json"))]:
+    for path in [root_path, *sorted((standard / "JSON-Schema").rglob("*.json"))]:
         schema = json.loads(path.read_text(encoding="utf-8"))
         resources.append((schema["$id"], Resource.from_contents(schema)))
     registry: Registry[Any] = Registry().with_resources(resources)
-    root = json.loads(ROOT.read_text(encoding="utf-8"))
+    root = json.loads(root_path.read_text(encoding="utf-8"))
     return jsonschema.Draft7Validator(root, registry=registry, format_checker=FORMATS)
 
 

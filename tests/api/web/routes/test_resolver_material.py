@@ -18,6 +18,7 @@ from tests.api.trace_fixtures import (
     sub_document,
 )
 from traceability.epcis import event_hash_bytes
+from traceability.epcis.hashing import DEFAULT_PROFILE
 
 BASE = "http://testserver"
 JSON = {"Accept": "application/json"}
@@ -51,8 +52,9 @@ def _check_shape(world: World, body: dict[str, Any]) -> None:
     assert material["lotId"] == body["lotId"]
     assert [e["eventHash"] for e in material["events"]] == [e["eventHash"] for e in body["events"]]
     assert {tuple(sorted(e)) for e in material["events"]} == {
-        ("anchor", "context", "envelopeHash", "event", "eventHash")
+        ("anchor", "context", "envelopeHash", "event", "eventHash", "hashProfile")
     }
+    assert {e["hashProfile"] for e in material["events"]} == {DEFAULT_PROFILE}
     assert {tuple(sorted(e["anchor"])) for e in material["events"]} == {
         ("batchId", "blockNumber", "proof", "root", "txHash")
     }
@@ -66,9 +68,11 @@ def _check_events_as_captured(world: World, material: dict[str, Any]) -> None:
         row = rows[entry["eventHash"]]
         assert entry["event"] == json.loads(row.event_json)
         assert entry["context"] == context
-        assert (
-            event_hash_bytes(entry["event"], context=entry["context"]).hex() == entry["eventHash"]
+        assert entry["hashProfile"] == row.hash_profile
+        recomputed = event_hash_bytes(
+            entry["event"], context=entry["context"], profile=entry["hashProfile"]
         )
+        assert recomputed.hex() == entry["eventHash"]
         assert entry["anchor"]["txHash"].startswith("0x")
         assert entry["envelopeHash"] == row.envelope_hash
 
