@@ -67,6 +67,8 @@ way to retract or correct it) is judged by :func:`check_declaration` alone: only
 party that recorded the declared event, or the brand owner of a lot it touches, may
 declare an error on it (403, ``not_declarer``). The role and lot rows above do not
 apply: the declaration adds nothing to the lot but a statement about a recorded event.
+Once declared, the event and its declarations grant nobody anything (they no longer
+count as the lot's accepted events); corrective events, judged as any other, do.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from tests.api.conftest import World
-from tests.api.trace_fixtures import LOT_PATH, TraceParties, chain_document
+from tests.api.trace_fixtures import LOT_PATH, ROLE_OF_STEP, TraceParties, chain_document
 from tests.traceability.epcis.official_schema import schema_errors
 
 CONTEXT = chain_document()["@context"]
@@ -120,3 +120,26 @@ def test_an_event_and_its_error_declaration_in_one_capture_are_both_stored(
     assert job["counts"] == {"events": 2, "captured": 2, "duplicates": 0, "rejected": 0}
     shown = _events(world, trace_parties, "commissioning")
     assert [e.get("errorDeclaration") for e in shown] == [None, declaration["errorDeclaration"]]
+
+
+def test_an_event_declared_in_error_grants_no_custody(
+    world: World, trace_parties: TraceParties
+) -> None:
+    events = chain_document()["epcisBody"]["eventList"]
+    upto = next(i for i, e in enumerate(events) if e["bizStep"] == "shipping")
+    for event in events[: upto + 1]:
+        actor = trace_parties.by_role(ROLE_OF_STEP[event["bizStep"]])
+        response = world.client.post(
+            "/events", json=event | {"@context": CONTEXT}, headers=actor.headers
+        )
+        assert response.status_code == 201, response.text
+    # The carrier retracts its shipping: the goods never went to the warehouse.
+    retraction = _declared("shipping", reason="did_not_occur")
+    response = world.client.post(
+        "/events", json=retraction, headers=trace_parties.logistics.headers
+    )
+    assert response.status_code == 201, response.text
+    receiving = _chain_event("receiving") | {"@context": CONTEXT}
+    response = world.client.post("/events", json=receiving, headers=trace_parties.warehouse.headers)
+    assert response.status_code == 403, response.text
+    assert response.json()["error"] == "lot_not_held"
