@@ -24,12 +24,13 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from api.db.models import PartyRecord, utcnow
 from api.db.trace_models import CaptureJobRecord, TraceEventRecord
@@ -39,8 +40,9 @@ from api.services import keys as key_service
 from api.services import submission
 from api.services.parties import party_roles
 from api.services.submission import Candidate, WriteContext
-from api.services.trace.custody import LotJudge, judge_for, party_locations
-from api.services.trace.policy import check_capture
+from api.services.trace import lots as trace_lots
+from api.services.trace.custody import LotJudge, judge_for, owners_of, party_locations
+from api.services.trace.policy import check_capture, check_declaration
 from traceability import (
     DocType,
     MalformedEnvelope,
@@ -49,7 +51,8 @@ from traceability import (
     VerifiedEnvelope,
     verify_envelope,
 )
-from traceability.epcis import InvalidEvent, Issue, document_issues, parse_event
+from traceability.epcis import Event, InvalidEvent, Issue, document_issues, parse_event
+from traceability.epcis.hashing import event_hash_bytes
 from traceability.limits import MAX_REPORTED_ISSUES
 
 logger = logging.getLogger("sandan.capture")
@@ -121,9 +124,14 @@ def candidate(
     party: PartyRecord,
     locations: frozenset[str],
     judge: LotJudge,
+    earlier: AbstractSet[str] = frozenset(),
 ) -> Candidate:
     """Validate, authorise (role, place, then each lot it touches) and hash one event;
-    raise a 4xx error naming the field."""
+    raise a 4xx error naming the field.
+
+    ``earlier``: the hashes of the plain events accepted before it in the same capture,
+    which its own party may declare an error on at once.
+    """
     if not isinstance(raw, dict):
         raise InvalidEvent([Issue(path or "$", "an event must be a JSON object")])
     try:
@@ -132,6 +140,24 @@ def candidate(
         if not path:
             raise
         raise InvalidEvent([Issue(f"{path}.{i.path}", i.message) for i in exc.issues]) from exc
+    declared = declared_event(judge.session, event)
+    if declared is not None:
+        check_declaration(
+            party_code=party.code,
+            recorder=declared.captured_by,
+            owners={
+                code
+                for lot in trace_lots.lots_of_record(judge.session, declared)
+                for code in owners_of(judge.session, lot.gtin)
+            },
+            event_id=declared.event_id,
+            field=f"{path}.errorDeclaration" if path else "errorDeclaration",
+        )
+        return Candidate(event, context, event.hash_bytes.hex(), path, declared.event_hash)
+    if event.raw.get("errorDeclaration") is not None and event.plain_hash_bytes.hex() in earlier:
+        # Declared on an event this party records in this very capture: its recorder.
+        plain = event.plain_hash_bytes.hex()
+        return Candidate(event, context, event.hash_bytes.hex(), path, plain)
     check_capture(
         event,
         party_code=party.code,
@@ -141,6 +167,27 @@ def candidate(
     )
     judge.check(event, path=path)
     return Candidate(event, context, event.hash_bytes.hex(), path)
+
+
+def declared_event(session: Session, event: Event) -> TraceEventRecord | None:
+    """The stored event that ``event`` declares an error on, if it carries a declaration.
+
+    It is the first stored event that is ``event`` without its declaration: the same
+    CBV 2.0 hash (which leaves ``errorDeclaration`` out), under the same eventID if any.
+    """
+    if event.raw.get("errorDeclaration") is None:
+        return None
+    plain = event.plain_hash_bytes
+    match = col(TraceEventRecord.event_hash) == plain.hex()
+    if event.event_id:
+        match = or_(match, col(TraceEventRecord.event_id) == event.event_id)
+    for record in session.exec(
+        select(TraceEventRecord).where(match).order_by(col(TraceEventRecord.id))
+    ).all():
+        raw, context = json.loads(record.event_json), json.loads(record.context_json)
+        if event_hash_bytes(raw, context=context) == plain:
+            return record
+    return None
 
 
 def _error(path: str, message: str, code: str, status: int) -> dict[str, Any]:
@@ -169,6 +216,7 @@ def check_document(
     errors = [_error(i.path, i.message, "invalid_event", 422) for i in issues]
     events = document["epcisBody"]["eventList"]
     found: list[Candidate] = []
+    accepted: set[str] = set()  # hashes of the events found so far
     judge = judge_for(session, party, locations)
     for index, raw in enumerate(events):
         if index in bad:
@@ -183,8 +231,10 @@ def check_document(
                     party=party,
                     locations=locations,
                     judge=judge,
+                    earlier=accepted,
                 )
             )
+            accepted.add(found[-1].hash_hex)
         except PermissionDenied as exc:
             errors.append(_error(exc.field or path, exc.message, exc.code, exc.status_code))
         except TraceabilityError as exc:

@@ -95,6 +95,8 @@ class Candidate:
     context: Any
     hash_hex: str
     path: str
+    #: The stored hash of the event this one declares an error on (it shares its eventID).
+    declares: str | None = None
 
 
 @dataclass
@@ -371,7 +373,7 @@ def _new_events(
         if item.hash_hex in stored:
             outcome.duplicates.append(item.hash_hex)
             continue
-        if item.event.event_id in taken:
+        if item.event.event_id in taken and item.declares is None:
             where = f"{item.path}.eventID" if item.path else "eventID"
             raise Conflict(
                 f"eventID {item.event.event_id} is already used by a different event", field=where

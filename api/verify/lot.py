@@ -40,7 +40,7 @@ from api.verify.lot_report import (
 )
 from api.verify.trust import TrustRoots
 from traceability import DocType, TraceabilityError
-from traceability.epcis import event_hash_bytes
+from traceability.epcis import anchored_hash_bytes
 from traceability.epcis.hashing import LEGACY_PROFILE
 from traceability.signing.registry_ids import (
     algorithm_code,
@@ -111,7 +111,7 @@ def _check_event(
         # Material written before profiles were recorded was hashed with the legacy rule.
         profile = str(entry.get("hashProfile", LEGACY_PROFILE))
         event, context = entry["event"], entry.get("context")
-        recomputed = event_hash_bytes(event, context=context, profile=profile).hex()
+        recomputed = anchored_hash_bytes(event, context=context, profile=profile).hex()
     except (TraceabilityError, ValueError, TypeError, AttributeError) as exc:
         recomputed = f"no hash: {type(exc).__name__}: {exc}"
     if not report.add(f"{label}: event hash", recomputed == claimed, claimed, recomputed):

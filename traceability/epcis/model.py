@@ -9,6 +9,7 @@ and every identifier as a GS1 Digital Link where one exists.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NewType
 
-from traceability.epcis.hashing import event_hash, event_hash_bytes, namespaces
+from traceability.canonical import canonical_json
+from traceability.epcis.hashing import DEFAULT_PROFILE, event_hash, event_hash_bytes, namespaces
 from traceability.epcis.timestamps import parse_timestamp
 from traceability.epcis.validation import validate_document, validate_event
 from traceability.epcis.vocabulary import Vocabulary, expand_term, short_term
@@ -37,6 +39,8 @@ __all__ = [
     "Party",
     "QuantityElement",
     "SensorReport",
+    "anchored_hash_bytes",
+    "correction_of",
     "parse_document",
     "parse_event",
     "parse_link",
@@ -45,6 +49,47 @@ __all__ = [
 
 #: ``ni:///sha-256;<hex>?ver=CBV2.0``
 EventHash = NewType("EventHash", str)
+#: Domain of the hash of an error declaration (never the first bytes of another hash input).
+DECLARATION_DOMAIN = b"sandan:epcis-error-declaration:v1\x00"
+
+
+def anchored_hash_bytes(
+    raw: Mapping[str, Any], *, context: Any = None, profile: str = DEFAULT_PROFILE
+) -> bytes:
+    """The 32 bytes anchored for a captured event.
+
+    For a plain event, its CBV 2.0 event hash. The CBV hash leaves ``errorDeclaration``
+    out, so an error declaration (the event captured again with one, EPCIS 2.0 §7.4.1.2)
+    would hash like the event it declares; it is anchored as
+    ``sha256(domain || event hash || RFC 8785 JSON of the declaration)``: a hash of its
+    own, that names the declared event's hash and commits to what is declared.
+    """
+    return _with_declaration(raw, event_hash_bytes(raw, context=context, profile=profile))
+
+
+def _with_declaration(raw: Mapping[str, Any], plain: bytes) -> bytes:
+    """``plain`` (the CBV hash of ``raw``) itself, or the hash of ``raw``'s declaration."""
+    declaration = raw.get("errorDeclaration")
+    if declaration is None:
+        return plain
+    return hashlib.sha256(DECLARATION_DOMAIN + plain + canonical_json(declaration)).digest()
+
+
+def correction_of(raw: Mapping[str, Any]) -> str | None:
+    """``corrected`` or ``retracted`` for an event carrying an error declaration, else None.
+
+    A declaration naming corrective events, or whose reason is incorrect_data, corrects the
+    event; any other (did_not_occur, no reason) retracts it.
+    """
+    declaration = raw.get("errorDeclaration")
+    if not isinstance(declaration, Mapping):
+        return None
+    reason = declaration.get("reason")
+    reason = expand_term(reason, Vocabulary.ERROR_REASON) if isinstance(reason, str) else ""
+    corrective = declaration.get("correctiveEventIDs")
+    if corrective or reason == Vocabulary.ERROR_REASON.web_prefix + "incorrect_data":
+        return "corrected"
+    return "retracted"
 
 
 class EventType(StrEnum):
@@ -157,7 +202,12 @@ class Event:
 
     @property
     def hash_bytes(self) -> bytes:
-        """The 32 raw bytes that get anchored."""
+        """The 32 raw bytes that get anchored (:func:`anchored_hash_bytes`)."""
+        return _with_declaration(self.raw, self.plain_hash_bytes)
+
+    @property
+    def plain_hash_bytes(self) -> bytes:
+        """The CBV 2.0 event hash, the same for the event and its error declarations."""
         return event_hash_bytes(self.raw, context=self.context)
 
     @property

@@ -18,7 +18,7 @@ from typing import Any, Final
 from traceability.epcis.errors import InvalidEvent, Issue
 from traceability.epcis.hashing import namespaces
 from traceability.epcis.timestamps import OFFSET_PATTERN, parse_timestamp
-from traceability.epcis.vocabulary import STANDARD_PREFIXES, Vocabulary, expand_term
+from traceability.epcis.vocabulary import CONTEXT_PREFIXES, Vocabulary, expand_term
 from traceability.gs1 import (
     InvalidIdentifier,
     epc_uri_to_digital_link,
@@ -61,7 +61,7 @@ class _Checker:
 
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.issues: list[Issue] = []
-        self.prefixes = {**STANDARD_PREFIXES, **prefixes}
+        self.prefixes = {**CONTEXT_PREFIXES, **prefixes}
 
     def fail(self, path: str, message: str) -> None:
         self.issues.append(Issue(path, message))
@@ -203,7 +203,7 @@ _REPORT_KNOWN: Final = frozenset(
     {"type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "time",
      "microorganism", "chemicalSubstance", "value", "component", "stringValue", "booleanValue",
      "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank",
-     "percValue", "uom", "coordinateReferenceSystem"}
+     "percValue", "uom", "coordinateReferenceSystem", "bizRules"}
 )  # fmt: skip
 
 
@@ -323,6 +323,16 @@ def _nonempty(event: Mapping[str, Any], *keys: str) -> bool:
     return any(isinstance(event.get(k), list) and event[k] for k in keys)
 
 
+def _identifies_what(event: Mapping[str, Any]) -> bool:
+    """The ObjectEvent rule of the official schema: EPCs (the list may be empty), quantities,
+    or sensor data observed at a readPoint (a sensor reporting on a place, not on goods)."""
+    return (
+        isinstance(event.get("epcList"), list)
+        or _nonempty(event, "quantityList")
+        or (_nonempty(event, "sensorElementList") and "readPoint" in event)
+    )
+
+
 def _check_type_rules(c: _Checker, event: Mapping[str, Any], kind: str, path: str) -> None:
     action = event.get("action")
     if kind == "TransformationEvent":
@@ -338,9 +348,13 @@ def _check_type_rules(c: _Checker, event: Mapping[str, Any], kind: str, path: st
         c.fail(f"{path}.action", "required")
     elif action not in _ACTIONS:
         c.fail(f"{path}.action", "must be ADD, OBSERVE or DELETE")
-    if kind in ("ObjectEvent", "TransactionEvent") and not _nonempty(
-        event, "epcList", "quantityList"
-    ):
+    if kind == "ObjectEvent" and not _identifies_what(event):
+        c.fail(
+            f"{path}.epcList",
+            "an ObjectEvent needs an epcList, a non-empty quantityList, "
+            "or sensor data with a readPoint",
+        )
+    if kind == "TransactionEvent" and not _nonempty(event, "epcList", "quantityList"):
         c.fail(f"{path}.epcList", f"a {kind} needs a non-empty epcList or quantityList")
     if kind == "TransactionEvent" and not _nonempty(event, "bizTransactionList"):
         c.fail(f"{path}.bizTransactionList", "a TransactionEvent needs at least one bizTransaction")

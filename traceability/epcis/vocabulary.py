@@ -17,6 +17,7 @@ __all__ = [
     "BIZ_TRANSACTION_TYPES",
     "CBV",
     "COMPONENTS",
+    "CONTEXT_PREFIXES",
     "DISPOSITIONS",
     "ERROR_REASONS",
     "GS1_VOC",
@@ -37,6 +38,16 @@ EPCIS: Final = "https://ref.gs1.org/epcis/"
 
 #: CURIE prefixes every EPCIS 2.0 document has through the standard context.
 STANDARD_PREFIXES: Final = {"cbv": CBV, "gs1": GS1_VOC, "epcis": EPCIS}
+#: Every namespace prefix the standard EPCIS 2.0 context declares (epcis-context.jsonld):
+#: a document may use any of them for extension fields without declaring it again.
+CONTEXT_PREFIXES: Final = {
+    **STANDARD_PREFIXES,
+    "cbvmda": "urn:epcglobal:cbv:mda:",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
 
 
 def _words(text: str) -> frozenset[str]:

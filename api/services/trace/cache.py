@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from api.runtime import Caches, CacheSlot, LruCache, Runtime
-from traceability.epcis import Event, InvalidEvent, event_hash_bytes, parse_event
+from traceability.epcis import Event, InvalidEvent, anchored_hash_bytes, parse_event
 from traceability.epcis.hashing import HASH_PREFIX, HASH_SUFFIX
 from traceability.lineage import Lineage, build_lineage
 
@@ -256,7 +256,7 @@ def _parse_row(event_json: str, context_json: str, profile: str) -> ParsedRow:
     except ValueError:
         return ParsedRow(None, "", None, None)
     try:
-        recomputed = event_hash_bytes(raw, context=context, profile=profile).hex()
+        recomputed = anchored_hash_bytes(raw, context=context, profile=profile).hex()
     except (ValueError, TypeError, AttributeError):
         recomputed = ""
     try:

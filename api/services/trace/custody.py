@@ -68,7 +68,11 @@ def owners_of(session: Session, gtin: str) -> frozenset[str]:
 
 
 def lot_custody(session: Session, lot: LotRef) -> LotCustody:
-    """The lot's facts from its accepted (stored and linked) events, in time order."""
+    """The lot's facts from its accepted (stored and linked) events, in time order.
+
+    An event declared in error (EPCIS 2.0: retracted or corrected) and its declarations,
+    which share its eventID, vouch for nobody: the corrective events do, if any.
+    """
     rows = session.exec(
         select(TraceEventRecord)
         .join(TraceEventLotRecord, col(TraceEventLotRecord.event_id) == col(TraceEventRecord.id))
@@ -76,9 +80,14 @@ def lot_custody(session: Session, lot: LotRef) -> LotCustody:
         .order_by(col(TraceEventRecord.event_time), col(TraceEventRecord.id))
     ).all()
     custody = LotCustody(lot.gtin, lot.lot, owners=owners_of(session, lot.gtin))
-    for row in rows:
-        event = _stored_event(row)
-        if event is not None:
+    events = [(row, _stored_event(row)) for row in rows]
+    declared = {
+        row.event_id
+        for row, event in events
+        if event is not None and event.raw.get("errorDeclaration") is not None
+    }
+    for row, event in events:
+        if event is not None and row.event_id not in declared:
             custody = custody.after(event, row.captured_by)
     return custody
 

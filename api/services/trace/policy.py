@@ -4,23 +4,30 @@
 role               may capture (CBV 2.0 business steps)
 =================  =====================================================================
 producer           commissioning, creating_class_instance, encoding, packing, repackaging,
-                   unpacking, assembling, disassembling, decommissioning, destroying, and
-                   every TransformationEvent (washing, grading, processing)
+                   unpacking, assembling, disassembling, decommissioning, destroying,
+                   killing, installing, removing, repairing, replacing, other, and every
+                   TransformationEvent (washing, grading, processing)
 inspector          inspecting, sampling, sensor_reporting; the only role that may attach
                    ``certificationInfo`` to an event
 logistics          shipping, departing, arriving, receiving, loading, unloading,
-                   transporting, staging_outbound, consigning
+                   transporting, staging_outbound, consigning, entering_exiting,
+                   collecting, void_shipping, other
 warehouse          receiving, storing, accepting, arriving, unloading, picking, holding,
-                   stocking, stock_taking, cycle_counting, retail_selling (sandan has no
-                   retailer role: the importer's warehouse reports sales to consumers)
+                   stocking, stock_taking, cycle_counting, retail_selling, dispensing,
+                   reserving, entering_exiting, other (sandan has no retailer role: the
+                   importer's warehouse reports sales to consumers)
 =================  =====================================================================
 
 Places: a party whose administrator registered its locations (GLNs) may only
 record events whose ``bizLocation`` (else ``readPoint``) is one of them. A
 producer must have registered locations: a harvest or a transformation is a
 claim about a place, so it is accepted only at the producer's own farm or
-packhouse. An event without a CBV business step is refused, because no rule
-could say who may record it.
+packhouse. Every CBV 2.0 business step is open to some role (a test holds the
+table to the vocabulary). A business step of a party's own vocabulary (a URI
+outside the CBV) is open to every role, since sandan cannot tell what it means;
+the lot rule below still decides which lots it may touch. An event without any
+business step is refused, because no rule could say who may record it; every
+refusal names the roles that may capture the event.
 
 Lots: who may add events to a lot (a class ``01/<gtin>/10/<lot>``, an instance of
 it, or a container the lot is packed into, also as the parent of a packing or an
@@ -54,6 +61,14 @@ inspector              holds the inspector role and records an observation step
 
 Anything else is refused. A signature is not a grant: a correctly signed event of
 a party outside these rows is refused like an unsigned one.
+
+Error declarations: the event captured again with an ``errorDeclaration`` (EPCIS 2.0's
+way to retract or correct it) is judged by :func:`check_declaration` alone: only the
+party that recorded the declared event, or the brand owner of a lot it touches, may
+declare an error on it (403, ``not_declarer``). The role and lot rows above do not
+apply: the declaration adds nothing to the lot but a statement about a recorded event.
+Once declared, the event and its declarations grant nobody anything (they no longer
+count as the lot's accepted events); corrective events, judged as any other, do.
 """
 
 from __future__ import annotations
@@ -72,16 +87,19 @@ CAPTURE_STEPS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
     {
         "producer": frozenset(
             {"commissioning", "creating_class_instance", "encoding", "packing", "repackaging",
-             "unpacking", "assembling", "disassembling", "decommissioning", "destroying"}
+             "unpacking", "assembling", "disassembling", "decommissioning", "destroying",
+             "killing", "installing", "removing", "repairing", "replacing", "other"}
         ),
         "inspector": frozenset({"inspecting", "sampling", "sensor_reporting"}),
         "logistics": frozenset(
             {"shipping", "departing", "arriving", "receiving", "loading", "unloading",
-             "transporting", "staging_outbound", "consigning"}
+             "transporting", "staging_outbound", "consigning", "entering_exiting",
+             "collecting", "void_shipping", "other"}
         ),
         "warehouse": frozenset(
             {"receiving", "storing", "accepting", "arriving", "unloading", "picking", "holding",
-             "stocking", "stock_taking", "cycle_counting", "retail_selling"}
+             "stocking", "stock_taking", "cycle_counting", "retail_selling", "dispensing",
+             "reserving", "entering_exiting", "other"}
         ),
     }
 )  # fmt: skip
@@ -97,6 +115,10 @@ def roles_for(event: Event) -> frozenset[str]:
     if event.type is EventType.TRANSFORMATION:
         return frozenset({"producer"})
     step = event.step
+    if step is None and event.biz_step:
+        # A business step of the party's own vocabulary (CBV 2.0 allows them): sandan cannot
+        # tell what it means, so any capturing role may record it; the lot rule still decides.
+        return frozenset(CAPTURE_STEPS)
     return frozenset(role for role, steps in CAPTURE_STEPS.items() if step in steps)
 
 
@@ -123,7 +145,10 @@ def check_capture(
             if event.certification_info
             else f"a {event.type.value} with bizStep {event.step or event.biz_step or '(none)'}"
         )
-        needed = " or ".join(sorted(allowed)) or "no role (use a CBV business step)"
+        needed = (
+            " or ".join(f"role {r}" for r in sorted(allowed))
+            or "a CBV 2.0 business step (no role may capture an event without one)"
+        )
         raise PermissionDenied(
             f"party {party_code} may not capture {what}: needs {needed}",
             field=prefix + field,
@@ -252,3 +277,19 @@ def check_lot(event: Event, custody: LotCustody, *, party: Capturer, field: str)
             code="lot_not_held",
         )
     return grant
+
+
+def check_declaration(
+    *, party_code: str, recorder: str, owners: Collection[str], event_id: str, field: str
+) -> None:
+    """403 naming ``field`` unless ``party_code`` recorded the declared event or owns a lot
+    of it (the rule of the module docstring)."""
+    if party_code == recorder or party_code in owners:
+        return
+    owner = ", ".join(sorted(owners)) or "none"
+    raise PermissionDenied(
+        f"party {party_code} may not declare an error on event {event_id}: only the party "
+        f"that recorded it ({recorder}) or the brand owner of its lots ({owner}) may",
+        field=field,
+        code="not_declarer",
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from api.services.trace.lots import Provenance
 from api.services.trace.store import LotRef
-from traceability.epcis import Event, parse_link
+from traceability.epcis import Event, correction_of, parse_link
 from traceability.gs1 import lot_uri
 from traceability.lineage import StageName
 
@@ -89,6 +89,8 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
         "signed": record.envelope_hash is not None,
         "stage": stage,
         "readable": event is not None,
+        "errorDeclaration": raw.get("errorDeclaration"),
+        "correction": correction_of(raw),
     }
     if event is None:
         return base
@@ -114,6 +116,15 @@ def event_summary(event: Event | None, record: Any, stage: str | None) -> dict[s
         "ilmd": {k.split(":", 1)[-1]: v for k, v in event.ilmd.items()},
     }
     return base
+
+
+def mark_corrections(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Show an event an error declaration was captured for as ``corrected`` or
+    ``retracted``: the declaration shares its eventID (EPCIS 2.0 §7.4.1.2)."""
+    declared = {s["eventID"]: s["correction"] for s in summaries if s.get("correction")}
+    for summary in summaries:
+        summary["correction"] = declared.get(summary["eventID"])
+    return summaries
 
 
 def provenance_json(
@@ -148,7 +159,7 @@ def provenance_json(
             {"stage": s.name.value, "events": [hash_ids.get(id(e)) or e.hash for e in s.events]}
             for s in p.lineage.stages
         ],
-        "events": events,
+        "events": mark_corrections(events),
         "findings": [
             {"kind": f.kind, "message": f.message, "eventHash": f.event_hash}
             for f in p.lineage.findings

@@ -23,7 +23,13 @@ from markupsafe import Markup
 from api.services.trace.i18n import TEXT, Lang, translate
 from api.services.trace.lots import Provenance
 from api.services.trace.material import ChainRef
-from api.services.trace.view import event_summary, product_info, resolver_link, stage_of
+from api.services.trace.view import (
+    event_summary,
+    mark_corrections,
+    product_info,
+    resolver_link,
+    stage_of,
+)
 
 #: The ``api`` directory (``api`` is a namespace package, so importlib.resources cannot serve it).
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -93,7 +99,7 @@ def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
             {"text": c, "href": _safe_url(c)} for c in summary.get("certificationInfo", [])
         ]
         items.append(summary)
-    return items
+    return mark_corrections(items)
 
 
 def verifier_link(lot_url: str, chain: ChainRef) -> str:

@@ -186,7 +186,10 @@ def capture_event(
 
 @router.get("/events")
 def query_events(request: Request, session: SessionDep, _party: PartyDep) -> JSONResponse:
-    """Query events with the EPCIS 2.0 filters; paged with perPage and nextPageToken."""
+    """Query events with the EPCIS 2.0 filters; paged with perPage and nextPageToken.
+
+    As EPCIS 2.0 REST pages: the next page's URL is in the ``Link`` header (rel="next"),
+    never in the body, whose EPCISQueryDocument schema allows no such property."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     page = trace_query.query_events(session=session, params=params)
     headers = {}
@@ -194,10 +197,7 @@ def query_events(request: Request, session: SessionDep, _party: PartyDep) -> JSO
         query = [(k, v) for k, vs in params.items() if k != "nextPageToken" for v in vs]
         query.append(("nextPageToken", page.next_token))
         headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    body = trace_query.query_document(page.events, now=utcnow())
-    if page.next_token is not None:
-        body["nextPageToken"] = page.next_token
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(trace_query.query_document(page.events, now=utcnow()), headers=headers)
 
 
 @router.get("/events/{event_id:path}")

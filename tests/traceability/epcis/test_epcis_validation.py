@@ -19,6 +19,7 @@ from traceability.epcis import (
     build_context,
     bundled_context,
     document_issues,
+    event_issues,
     parse_document,
     validate_document,
 )
@@ -143,3 +144,38 @@ def test_bundled_context_expands_bare_terms_with_pyld_offline():
     text = json.dumps(expanded)
     assert "https://ref.gs1.org/cbv/BizStep-shipping" in text
     assert "https://ref.gs1.org/cbv/BTT-bol" in text
+
+
+def _object_event(**fields: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-11-05T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", **fields}  # fmt: skip
+
+
+@pytest.mark.parametrize("prefix", ["cbvmda", "rdfs", "owl", "xsd", "dcterms", "cbv", "gs1"])
+def test_every_prefix_of_the_standard_context_needs_no_declaration(prefix):
+    event = _object_event(epcList=[], ilmd={f"{prefix}:lotNumber": "A1"})
+    event["action"] = "ADD"
+    assert event_issues(event) == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"epcList": []},  # the schema lets the list be empty
+        {"readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
+         "sensorElementList": [{"sensorReport": [{"type": "Temperature", "value": 5}]}]},
+    ],
+)  # fmt: skip
+def test_an_object_event_need_not_name_goods(fields):
+    assert event_issues(_object_event(**fields)) == []
+
+
+def test_an_object_event_names_goods_or_a_sensor_place():
+    issues = [str(i) for i in event_issues(_object_event(quantityList=[]))]
+    assert any(i.startswith("epcList: an ObjectEvent needs an epcList") for i in issues), issues
+
+
+def test_sensor_report_carries_biz_rules():
+    report = {"type": "Temperature", "value": 5, "bizRules": "https://example.org/rules/cold"}
+    event = _object_event(epcList=[], sensorElementList=[{"sensorReport": [report]}])
+    assert event_issues(event) == []

@@ -403,3 +403,23 @@ def test_event_hash_ignores_time_zone_representation(millis, offset, extra):
 def test_event_hash_changes_when_content_changes(change):
     base = _object_event()
     assert event_hash(base | change, context=CONTEXT) != event_hash(base, context=CONTEXT)
+
+
+def test_an_error_declaration_is_anchored_under_a_hash_of_its_own():
+    from traceability.epcis import anchored_hash_bytes, correction_of, event_hash_bytes
+
+    event = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTime": "2024-11-05T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"],
+    }
+    when = "2024-12-01T00:00:00Z"
+    retract = event | {"errorDeclaration": {"declarationTime": when, "reason": "did_not_occur"}}
+    correct = event | {"errorDeclaration": {"declarationTime": when, "reason": "incorrect_data"}}
+    plain = event_hash_bytes(event)
+    assert anchored_hash_bytes(event) == plain
+    assert event_hash_bytes(retract) == plain  # the CBV hash leaves the declaration out
+    assert len({plain, anchored_hash_bytes(retract), anchored_hash_bytes(correct)}) == 3
+    assert [correction_of(e) for e in (event, retract, correct)] == [None, "retracted", "corrected"]

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from api.db.models import OutboxRecord
 from api.db.trace_models import CaptureJobRecord, TraceEventRecord
+from api.services.trace.policy import CAPTURE_STEPS, roles_for
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,
@@ -17,6 +18,8 @@ from tests.api.trace_fixtures import (
     chain_document,
     sub_document,
 )
+from traceability.epcis import parse_event
+from traceability.epcis.vocabulary import BIZ_STEPS
 from traceability.gs1 import lot_id
 
 
@@ -159,6 +162,44 @@ def test_post_event_refuses_wrong_role(
     assert response.status_code == 403, response.text
     assert response.json()["error"] == "role_not_allowed"
     assert response.json()["field"] == field
+
+
+def test_post_event_refusal_names_the_role_that_may_capture_the_step(
+    world: World, trace_parties: TraceParties
+) -> None:
+    event = _events()[0] | {"@context": chain_document()["@context"]}
+    response = world.client.post("/events", json=event, headers=trace_parties.logistics.headers)
+    assert response.status_code == 403, response.text
+    assert response.json()["message"].endswith("needs role producer")
+
+
+@pytest.mark.parametrize("step", sorted(BIZ_STEPS))
+def test_every_cbv_business_step_is_capturable_by_some_role(step: str) -> None:
+    event = parse_event(
+        {
+            "type": "ObjectEvent",
+            "action": "OBSERVE",
+            "bizStep": step,
+            "epcList": [],
+            "eventTime": "2024-11-05T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00",
+        }
+    )
+    assert roles_for(event), step
+
+
+def test_a_business_step_of_the_partys_own_vocabulary_is_open_to_every_role() -> None:
+    event = parse_event(
+        {
+            "type": "ObjectEvent",
+            "action": "OBSERVE",
+            "epcList": [],
+            "bizStep": "http://epcis.example.org/hc/bizstep/summarising_discharge",
+            "eventTime": "2024-11-05T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00",
+        }
+    )
+    assert roles_for(event) == set(CAPTURE_STEPS)
 
 
 def test_post_event_refuses_producer_outside_its_locations(
