@@ -48,7 +48,8 @@ from traceability import (
     VerifiedEnvelope,
     check_replay,
 )
-from traceability.epcis import Event
+from traceability.epcis import Event, anchored_hash_bytes
+from traceability.epcis.hashing import LEGACY_PROFILE
 from traceability.trade import TradeDocument
 
 ReplayKey = tuple[str, str]
@@ -350,6 +351,26 @@ def _store_envelope(
     return content_hash
 
 
+def _stored_under_legacy_profile(
+    session: Session, candidates: Sequence[Candidate]
+) -> dict[str, str]:
+    """Candidates stored before the default hash profile changed, by today's hash: the stored
+    hash of each (one query to learn whether any old-profile row exists at all)."""
+    legacy_rows = select(TraceEventRecord.event_hash).where(
+        TraceEventRecord.hash_profile == LEGACY_PROFILE
+    )
+    if session.exec(legacy_rows.limit(1)).first() is None:
+        return {}
+    old = {
+        anchored_hash_bytes(c.event.raw, context=c.event.context, profile=LEGACY_PROFILE).hex(): (
+            c.hash_hex
+        )
+        for c in candidates
+    }
+    found = session.exec(legacy_rows.where(col(TraceEventRecord.event_hash).in_(old))).all()
+    return {old[digest]: digest for digest in found}
+
+
 def _new_events(
     session: Session, candidates: Sequence[Candidate]
 ) -> tuple[list[Candidate], Captured]:
@@ -360,6 +381,7 @@ def _new_events(
             select(TraceEventRecord.event_hash).where(col(TraceEventRecord.event_hash).in_(hashes))
         ).all()
     )
+    stored_as = _stored_under_legacy_profile(session, candidates)
     ids = {c.event.event_id for c in candidates if c.event.event_id and c.hash_hex not in stored}
     taken = set(
         session.exec(
@@ -372,6 +394,9 @@ def _new_events(
     for item in candidates:
         if item.hash_hex in stored:
             outcome.duplicates.append(item.hash_hex)
+            continue
+        if item.hash_hex in stored_as:  # the same event, stored before the profile changed
+            outcome.duplicates.append(stored_as[item.hash_hex])
             continue
         if item.event.event_id in taken and item.declares is None:
             where = f"{item.path}.eventID" if item.path else "eventID"

@@ -63,3 +63,19 @@ def test_new_events_are_stored_with_the_default_profile(
         rows = session.exec(select(TraceEventRecord)).all()
     assert {r.hash_profile for r in rows} == {DEFAULT_PROFILE}
     assert _statuses(world) == ["verified"] * 8
+
+
+def test_an_event_stored_under_the_legacy_profile_is_a_duplicate_not_a_new_event(
+    world: World, trace_parties: TraceParties, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Captured again after the profile changed, an event stored under the old rule is the
+    same event: answered as a duplicate, never stored a second time under its new hash."""
+    _capture_under_legacy_rule(world, trace_parties, monkeypatch)
+    with Session(world.runtime.engine) as session:
+        before = len(session.exec(select(TraceEventRecord)).all())
+    capture_chain(world, trace_parties)
+    with Session(world.runtime.engine) as session:
+        rows = session.exec(select(TraceEventRecord)).all()
+    assert len(rows) == before
+    assert {r.hash_profile for r in rows} == {LEGACY_PROFILE}
+    assert _statuses(world) == ["verified"] * 8
