@@ -204,6 +204,5 @@ def test_api_statefully_along_its_links(api_schema: Any, app: FastAPI) -> None:
             )
 
     Workflow.run(settings=STATEFUL)
-    print("\n".join(sorted(set(followed))))
     assert "POST /parties 201" in followed, "the stateful run never created a party"
     assert any(f.startswith("POST /parties/{code}/keys ") for f in followed)
