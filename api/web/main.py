@@ -22,6 +22,7 @@ from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
     customs,
+    docs,
     documents,
     epcis,
     health,
@@ -59,6 +60,9 @@ def create_app(
         settings = settings or get_settings()
         runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=ledger_factory)
     app = FastAPI(
+        # The documentation pages are served from the package's own files (routes/docs.py).
+        docs_url=None,
+        redoc_url=None,
         title="sandan",
         version="0.1.0",
         description=DESCRIPTION,
@@ -77,7 +81,18 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
-    for router in (parties, documents, trades, customs, banks, health, epcis, resolver, verifier):
+    for router in (
+        parties,
+        documents,
+        trades,
+        customs,
+        banks,
+        health,
+        epcis,
+        resolver,
+        verifier,
+        docs,
+    ):
         app.include_router(router.router)
     register_error_handlers(app)
     install_links(app)
