@@ -94,6 +94,15 @@ def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDe
     return _represent(request, session, runtime, ref, options, kind=None)
 
 
+@router.head("/01/{rest:path}", response_model=None, include_in_schema=False)
+def resolve_head(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """HEAD of a Digital Link, as GS1 resolvers answer it: GET's status and headers (a
+    redirect's Location, the Link header, the media type), no body."""
+    answer = resolve(rest, request, session, runtime)
+    headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
+    return Response(status_code=answer.status_code, headers=headers)
+
+
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
     """The lot a serialised item belongs to, from the events that name it."""
     item = link.constrained()

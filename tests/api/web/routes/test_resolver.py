@@ -267,3 +267,23 @@ def test_recall_of_the_raw_lot_shows_on_the_cases_made_from_it(
         headers=captured.inspector.headers,
     )
     assert own.status_code == 200, own.text
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        (LOT_PATH, "text/html"),
+        (LOT_PATH, "application/json"),
+        (f"/01/{IDS.gtin}/10/NO-SUCH-LOT", "application/json"),
+    ],
+)
+def test_head_of_a_digital_link_answers_as_get_without_a_body(
+    world: World, captured: TraceParties, path: str, accept: str
+) -> None:
+    get = world.client.get(path, headers={"Accept": accept})
+    head = world.client.head(path, headers={"Accept": accept})
+    assert head.status_code == get.status_code != 405
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    for name in ("Link", "Content-Language", "Content-Security-Policy", "Location"):
+        assert head.headers.get(name) == get.headers.get(name), name
