@@ -39,6 +39,8 @@ class TraceEventRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_trace_event_time", "event_time"),
         Index("ix_trace_event_record_time", "record_time"),
+        # Capture asks whether any legacy-profile row exists: a seek, not a scan of all events.
+        Index("ix_trace_event_hash_profile", "hash_profile"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
