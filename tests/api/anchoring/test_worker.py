@@ -14,10 +14,10 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord, utcno
 from tests.api.conftest import World
 
 
-def test_verdicts_go_to_chain_by_the_hundred(world: World) -> None:
-    verdicts = {secrets.token_hex(32): secrets.token_hex(32) for _ in range(250)}
+def _queue_verdicts(world: World, verdicts: list[tuple[str, str]]) -> None:
+    """Outbox rows for ``(tradeId, verdictHash)`` pairs, as the trade linker writes them."""
     with Session(world.runtime.engine) as session:
-        for trade_id, digest in verdicts.items():
+        for trade_id, digest in verdicts:
             payload = {"tradeId": trade_id, "verdictHash": digest, "matched": True}
             session.add(
                 OutboxRecord(
@@ -29,6 +29,11 @@ def test_verdicts_go_to_chain_by_the_hundred(world: World) -> None:
                 )
             )
         session.commit()
+
+
+def test_verdicts_go_to_chain_by_the_hundred(world: World) -> None:
+    verdicts = {secrets.token_hex(32): secrets.token_hex(32) for _ in range(250)}
+    _queue_verdicts(world, list(verdicts.items()))
     world.worker.drain()
     with Session(world.runtime.engine) as session:
         batches = session.exec(
@@ -75,19 +80,7 @@ def test_a_write_the_contract_refuses_is_set_aside_and_holds_up_nothing(world: W
     good = {secrets.token_hex(32): secrets.token_hex(32) for _ in range(5)}
     bad_trade = secrets.token_hex(32)
     entries = [*list(good.items())[:3], (bad_trade, "00" * 32), *list(good.items())[3:]]
-    with Session(world.runtime.engine) as session:
-        for trade_id, digest in entries:
-            payload = {"tradeId": trade_id, "verdictHash": digest, "matched": True}
-            session.add(
-                OutboxRecord(
-                    kind="verdict",
-                    subject=f"{trade_id}:{digest}",
-                    lane="verdict",
-                    payload=json.dumps(payload),
-                    created_at=utcnow(),
-                )
-            )
-        session.commit()
+    _queue_verdicts(world, entries)
     world.worker.drain()
     for trade_id, digest in good.items():
         record = world.ledger.trade.trade_of(bytes.fromhex(trade_id))
