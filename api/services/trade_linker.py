@@ -421,8 +421,7 @@ class TradeLinker:
                     changed
                     and verdict.status is not VerdictStatus.PENDING
                     # The chain keeps the verdict a release or an open financing named.
-                    and trade.released_at is None
-                    and trade.financed_by is None
+                    and not is_frozen(trade)
                 ):
                     queued[trade.trade_id] = trade.verdict_hash or ""
                 contexts.record(trade)  # later trades of the same buyer count this one
