@@ -104,6 +104,16 @@ def check_verdict_named(trade: TradeRecord, claimed: str | None, *, field: str) 
         )
 
 
+def require_anchored_verdict(session: Session, trade: TradeRecord) -> None:
+    """409 until the trade's current verdict is confirmed on chain: the contract checks a
+    release's or a financing's verdict against its own, so a step on a verdict the chain has
+    not seen yet would name documents it cannot vouch for."""
+    if not _verdict_anchored(session, trade):
+        raise Conflict(
+            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
+        )
+
+
 def check_releasable(session: Session, trade: TradeRecord) -> None:
     """409 unless ``trade`` is matched, its verdict anchored, and not released yet."""
     if trade.released_at is not None:
@@ -116,10 +126,7 @@ def check_releasable(session: Session, trade: TradeRecord) -> None:
             code="not_matched",
             field="status",
         )
-    if not _verdict_anchored(session, trade):
-        raise Conflict(
-            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
-        )
+    require_anchored_verdict(session, trade)
 
 
 def release(
@@ -196,12 +203,7 @@ def finance(
             f"only a matched trade can be financed; this one is {trade.status}", code="not_matched"
         )
     check_verdict_named(trade, verdict_hash, field="verdictHash")
-    if not _verdict_anchored(session, trade):
-        # The contract checks the named verdict against its own: until this one is anchored,
-        # the bank would be lending on documents the chain has not seen.
-        raise Conflict(
-            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
-        )
+    require_anchored_verdict(session, trade)
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:
