@@ -242,6 +242,16 @@ class LedgerGateway:
             if not client.has_role(role, address):
                 client.grant_role(role, address)
 
+    def revoke_roles(self, address: str, roles: Sequence[str]) -> None:
+        """Revoke the registries' ``roles`` from ``address`` (as the admin): an account rotated
+        out of a party can no longer release, settle, finance or inspect."""
+        admin_trade = TradeRegistryClient(self.w3, self.trade.address, self.admin)
+        admin_trace = TraceRegistryClient(self.w3, self.trace.address, self.admin)
+        for role in roles:
+            client = admin_trace if role in admin_trace.role_names else admin_trade
+            if client.has_role(role, address):
+                client.revoke_role(role, address)
+
     def relayer(self) -> TradeRegistryClient:
         """TradeRegistry as the account that relays signed authorizations (it pays the gas;
         the contract checks the signer, never the relayer)."""

@@ -52,6 +52,7 @@ from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import PartyRegistryClient, TraceRegistryClient, TradeRegistryClient, TxHash
 from ledger_client.events import (
     AccountAdded,
+    AccountRemoved,
     BatchAnchored,
     ContractEvent,
     DocumentSuperseded,
@@ -552,6 +553,7 @@ _EVENT_OF: dict[str, type[ContractEvent]] = {
     "addKey": KeyAdded,
     "revokeKey": KeyRevoked,
     "addAccount": AccountAdded,
+    "removeAccount": AccountRemoved,
 }
 
 
@@ -577,6 +579,8 @@ def _registry_call(payload: RegistryPayload) -> tuple[Any, ...]:
             return ("revoke_key", key_hash(a("keyId")), since, a("reason"))
         case "addAccount":
             return ("add_account", party_id(a("code")), a("account"))
+        case "removeAccount":
+            return ("remove_account", a("account"))
     raise ValueError(f"unknown registry operation {payload.op!r}")
 
 
@@ -614,7 +618,24 @@ def _applied_block(party: PartyRegistryClient, payload: RegistryPayload) -> int 
             account = party.account_of(a("account"))
             owned = account is not None and account.party_id == party_id(a("code"))
             return account.since_block if account is not None and owned else None
+        case "removeAccount":
+            return _removal_block(party, a("code"), a("account"))
     raise ValueError(f"unknown registry operation {payload.op!r}")
+
+
+def _removal_block(party: PartyRegistryClient, code: str, account: str) -> int | None:
+    """The block of the party's latest ``AccountRemoved`` for ``account``, if the account no
+    longer acts for it (the registry keeps no removal block: its event does)."""
+    current = party.account_of(account)
+    if current is not None and current.party_id == party_id(code):
+        return None
+    view = party.party_of(party_id(code))
+    if view is None:
+        return None
+    removed = party.find_events(
+        AccountRemoved, view.registered_block, party_id=party_id(code), account=account
+    )
+    return removed[-1].log.block_number if removed and removed[-1].log is not None else None
 
 
 TRADE = TradeLane()

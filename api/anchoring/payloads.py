@@ -104,6 +104,7 @@ REGISTRY_OPS: dict[str, tuple[str, ...]] = {
     "addKey": ("code", "keyId", "alg", "publicKey"),
     "revokeKey": ("keyId", "compromisedSinceBlock", "reason"),
     "addAccount": ("code", "account"),
+    "removeAccount": ("code", "account"),
 }
 
 

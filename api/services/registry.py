@@ -66,7 +66,28 @@ def enqueue_role(session: Session, code: str, role: str, *, granted: bool) -> No
 
 def enqueue_account(session: Session, code: str, address: str) -> None:
     """Record a chain account acting for a party."""
-    _enqueue(session, f"party:{code}:account:{address}", "addAccount", code=code, account=address)
+    # An account may be added, removed (a rotation) and added back: each write is its own row.
+    subject = f"party:{code}:account:{address}"
+    if _subject_taken(session, subject):
+        subject = f"{subject}:{secrets.token_hex(8)}"
+    _enqueue(session, subject, "addAccount", code=code, account=address)
+
+
+def enqueue_account_removal(session: Session, code: str, address: str) -> None:
+    """Record that a chain account no longer acts for a party (it was rotated out)."""
+    subject = f"party:{code}:account-removed:{address}:{secrets.token_hex(8)}"
+    _enqueue(session, subject, "removeAccount", code=code, account=address)
+
+
+def _subject_taken(session: Session, subject: str) -> bool:
+    row = session.exec(
+        select(OutboxRecord.id).where(
+            OutboxRecord.kind == PARTY.kind,
+            OutboxRecord.lane == PARTY.name,
+            OutboxRecord.subject == subject,
+        )
+    ).first()
+    return row is not None
 
 
 def enqueue_key(session: Session, key: PartyKeyRecord) -> None:

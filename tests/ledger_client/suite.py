@@ -23,6 +23,7 @@ from ledger_client.events import (
     LotBatchAnchored,
     LotRecallCleared,
     LotRecalled,
+    RoleRevoked,
     SettlementConfirmed,
     TradeReleased,
     VerdictRecorded,
@@ -143,6 +144,32 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         ]
         assert admin.has_role("ANCHORER_ROLE", world.address("outsider"))
         world.trade("outsider").anchor_batch(h("r"), 1, h("b"))
+
+    @pytest.mark.parametrize(
+        ("registry", "name", "holder", "method", "args"),
+        [
+            ("trade", "CUSTOMS_ROLE", "customs", "release", (h("t"), h("v"))),
+            ("trace", "INSPECTOR_ROLE", "inspector", "recall_lot", (h("lot"), "salmonella")),
+        ],
+    )
+    def test_revoke_role_emits_role_revoked_and_disables_writes(
+        self, world, registry, name, holder, method, args
+    ):
+        """A party's rotated-out account loses its role: the contract refuses it from then on."""
+        admin = getattr(world, registry)("admin")
+        result = admin.revoke_role(name, world.address(holder))
+        assert result.events == (
+            RoleRevoked(
+                role=role(name), account=world.address(holder), sender=world.address("admin")
+            ),
+        )
+        assert not admin.has_role(name, world.address(holder))
+        with pytest.raises(ContractReverted) as exc_info:
+            getattr(getattr(world, registry)(holder), method)(*args)
+        assert reverted(exc_info) == (
+            "AccessControlUnauthorizedAccount",
+            (world.address(holder), role(name)),
+        )
 
     # Merkle verification --------------------------------------------------------
 
