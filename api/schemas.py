@@ -378,6 +378,21 @@ class ChainAccountSet(ApiModel):
 
     address: str = Field(pattern=ADDRESS, examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])
 
+    @field_validator("address")
+    @classmethod
+    def _not_zero(cls, value: str) -> str:
+        if int(value, 16) == 0:
+            raise ValueError("the zero address has no key: nobody can sign with it")
+        return value
+
+
+class ChainAccountCreate(ApiModel):
+    """A custodial chain account created by sandan (the only kind it can create)."""
+
+    custodial: Literal[True] = Field(
+        default=True, description="sandan holds the key; use PUT for an account you hold."
+    )
+
 
 class SignedAuthorization(ApiModel):
     """An EIP-712 ``Authorization`` signed offline (``sandan authorize`` or a wallet)."""

@@ -26,9 +26,8 @@ from api.schemas import (
     SignedRelease,
     SignedSettlement,
 )
-from api.services import registry
+from api.services import chain_accounts
 from api.services.chain_actions import check_releasable, check_verdict_named
-from api.services.parties import CHAIN_ROLES, party_public, party_roles
 from ledger_client import ContractReverted, TradeRegistryClient, TxResult
 
 #: What each refusal of the contract means for the caller.
@@ -56,30 +55,11 @@ _REFUSALS: dict[str, tuple[type[ApiError], str, str]] = {
 def set_account(
     *, session: Session, runtime: Runtime, party: PartyRecord, body: ChainAccountSet
 ) -> PartyPublic:
-    """Register the account a customs office or bank signs with; grant it the role."""
-    roles = [CHAIN_ROLES[r] for r in sorted(party_roles(party)) if r in CHAIN_ROLES]
-    if not roles:
-        raise UnprocessableContent(
-            "only customs, bank and inspector parties act on chain", field="address"
-        )
-    if crud.get_chain_account(session=session, party_code=party.code) is not None:
-        raise Conflict(
-            "the party has a custodial account held by sandan", field="address", code="custodial"
-        )
-    address = body.address.lower()
-    if party.chain_address is not None:
-        if party.chain_address.lower() == address:
-            return party_public(party, session)  # already registered: nothing to record
-        raise Conflict(f"the party acts through {party.chain_address} already", field="address")
-    owner = crud.party_by_address(session=session, address=address)
-    if owner is not None:
-        raise Conflict(f"the account belongs to {owner.code}", field="address")
-    runtime.ledger().grant_roles(body.address, roles)
-    party.chain_address = body.address
-    session.add(party)
-    registry.enqueue_account(session, party.code, body.address)
-    session.commit()
-    return party_public(party, session)
+    """Register the account a customs office, bank or inspector signs with, or rotate to it
+    from the one it had (custodial or not): it gets the role, the old one loses it."""
+    return chain_accounts.rotate_to_own(
+        session=session, runtime=runtime, party=party, address=body.address
+    )
 
 
 def _check_signer(party: PartyRecord, body: SignedAuthorization) -> None:

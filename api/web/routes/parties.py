@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from api.db.models import utcnow
 from api.schemas import (
     CertificateSet,
+    ChainAccountCreate,
     ChainAccountSet,
     KeyCreate,
     KeyPublic,
@@ -19,8 +20,8 @@ from api.schemas import (
     RoleGrant,
     RoleName,
 )
+from api.services import chain_accounts, self_custody
 from api.services import parties as service
-from api.services import self_custody
 from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -59,11 +60,39 @@ def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
 def set_chain_account(
     code: str, body: ChainAccountSet, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
 ) -> PartyPublic:
-    """Register the chain account a customs office or bank holds the key of (self custody):
-    it gets the party's contract role and is recorded in the PartyRegistry. Administrator
-    only."""
+    """Register the chain account a customs office, bank or inspector holds the key of (self
+    custody), or rotate to it: it gets the party's contract roles, a previous account loses
+    them (a custodial key is destroyed), and the PartyRegistry records the change. The same
+    address again changes nothing. Administrator only."""
     party = service.require_party(session=session, code=code)
     return self_custody.set_account(session=session, runtime=runtime, party=party, body=body)
+
+
+@router.post(
+    "/{code}/chain-account", status_code=status.HTTP_201_CREATED, response_model=PartyPublic
+)
+def create_chain_account(
+    code: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _admin: AdminDep,
+    body: ChainAccountCreate | None = None,
+) -> PartyPublic:
+    """Create a custodial chain account for a customs, bank or inspector party that has
+    none (409 if it has one: rotate it instead). Administrator only."""
+    party = service.require_party(session=session, code=code)
+    return chain_accounts.add_custodial(session=session, runtime=runtime, party=party)
+
+
+@router.post("/{code}/chain-account/rotate", response_model=PartyPublic)
+def rotate_chain_account(
+    code: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyPublic:
+    """Replace the party's chain account by a new custodial one: the new account gets the
+    contract roles, the old one loses them, its key is destroyed, and the PartyRegistry
+    records the change. Administrator only."""
+    party = service.require_party(session=session, code=code)
+    return chain_accounts.rotate_custodial(session=session, runtime=runtime, party=party)
 
 
 @router.post("/{code}/roles", response_model=PartyPublic)
