@@ -13,8 +13,10 @@ nothing here runs at import time.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +48,9 @@ class ApiSettings(BaseSettings):
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6_000
     max_slow_verifications: Annotated[int, Field(ge=1)] = 50
     public_base_url: str = "http://127.0.0.1:8000"
+    #: The zone's IANA time zone: a summary period given as a date, or as a date-time
+    #: without an offset, is in it.
+    zone_timezone: str = "Asia/Shanghai"
     test_kill_after: str | None = Field(
         default=None,
         pattern=r"^[a-z_]+(:[0-9]+)?$",
@@ -70,6 +75,21 @@ class ApiSettings(BaseSettings):
         raise ValueError(
             f"SANDAN_DATABASE_URL: unsupported scheme {scheme!r}: use sqlite or postgresql"
         )
+
+    @field_validator("zone_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """An IANA zone name the system's tz database knows (``Asia/Shanghai``)."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"SANDAN_ZONE_TIMEZONE: unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone's time zone."""
+        return ZoneInfo(self.zone_timezone)
 
     @property
     def resolved_database_url(self) -> str:

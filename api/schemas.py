@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from api.money import to_fen
 from traceability.signing.registry_ids import is_valid_uscc
 
 HEX32 = r"^[0-9a-f]{64}$"
@@ -298,7 +299,7 @@ class TradePublic(ApiModel):
     mode: str | None
     status: str
     documents: dict[str, str | None]
-    customs_value: str | None
+    customs_value: str | None = Field(examples=["308.00"], description="To the fen.")
     currency: str | None
     released: bool
     released_at: datetime | None
@@ -311,6 +312,11 @@ class TradePublic(ApiModel):
         default_factory=list,
         description="Other parties' documents naming this trade that it did not take.",
     )
+
+    @field_validator("customs_value")
+    @classmethod
+    def _to_fen(cls, value: str | None) -> str | None:
+        return None if value is None else to_fen(value)
 
 
 class TradeFilters(BaseModel):
@@ -354,14 +360,16 @@ class SummaryLine(ApiModel):
     """One aggregated line of a summary declaration."""
 
     ebc_code: str
-    trade_mode: str
+    direction: Literal["import", "export"]
+    trade_mode: str = Field(examples=["9610"])
     currency: str
     trades: int
-    total_value: str
+    total_value: str = Field(examples=["308.00"], description="To the fen.")
 
 
 class SummaryDeclaration(ApiModel):
-    """Released retail (9610) trades of a period aggregated per company (汇总申报)."""
+    """Released trades of a period aggregated per company, direction, mode and currency
+    (汇总申报)."""
 
     period_start: datetime
     period_end: datetime

@@ -42,6 +42,7 @@ CASES = [
     ("SANDAN_MAX_SLOW_VERIFICATIONS", "3", "max_slow_verifications", 3),
     ("SANDAN_PUBLIC_BASE_URL", "https://dl.example", "public_base_url", "https://dl.example"),
     ("SANDAN_TEST_KILL_AFTER", "tx_sent:2", "test_kill_after", "tx_sent:2"),
+    ("SANDAN_ZONE_TIMEZONE", "Asia/Urumqi", "zone_timezone", "Asia/Urumqi"),
     ("SANDAN_CHAIN_TIMEOUT", "4.5", "ledger.chain_timeout", 4.5),
     ("SANDAN_SOLC_VERSION", "0.8.30", "ledger.solc_version", "0.8.30"),
     ("SANDAN_SOLC_BINARY", "/opt/solc", "ledger.solc_binary", Path("/opt/solc")),
@@ -109,6 +110,12 @@ def test_settings_treat_an_exported_empty_variable_as_unset(monkeypatch):
             id="database-url-mysql",
         ),
         pytest.param("SANDAN_CONFIRMATIONS", "0", "confirmations", id="zero-confirmations"),
+        pytest.param(
+            "SANDAN_ZONE_TIMEZONE",
+            "Asia/Atlantis",
+            "SANDAN_ZONE_TIMEZONE: unknown time zone 'Asia/Atlantis'",
+            id="unknown-time-zone",
+        ),
     ],
 )
 def test_settings_reject_bad_value_naming_the_variable(monkeypatch, name, raw, fragment):

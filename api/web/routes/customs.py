@@ -1,8 +1,7 @@
-"""Customs: releasable trades, release on chain, and the 9610 summary declaration."""
+"""Customs: releasable trades, release on chain, and the summary declaration."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -15,8 +14,12 @@ from api.schemas import (
     TradesPublic,
 )
 from api.services import chain_actions, self_custody, summary
-from api.web.deps import CustomsDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
+from api.web.deps import CustomsDep, RuntimeDep, SessionDep, SettingsDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
+
+#: Period bounds as customs write them: a date, or a date-time with or without an offset.
+_START = ["2026-11-01", "2026-11-01T00:00:00+08:00"]
+_END = ["2026-11-30", "2026-12-01T00:00:00"]
 
 router = APIRouter(
     prefix="/customs", tags=["customs"], responses=ErrorBodyResponses, dependencies=[WriteLimit]
@@ -66,12 +69,24 @@ def release_signed(
 @router.get("/summary", response_model=SummaryDeclaration)
 def summary_declaration(
     session: SessionDep,
+    settings: SettingsDep,
     _party: CustomsDep,
-    period_start: Annotated[datetime, Query(alias="periodStart")],
-    period_end: Annotated[datetime, Query(alias="periodEnd")],
+    period_start: Annotated[str, Query(alias="periodStart", max_length=64, examples=_START)],
+    period_end: Annotated[str, Query(alias="periodEnd", max_length=64, examples=_END)],
     ebc_code: Annotated[str | None, Query(alias="ebcCode", max_length=64)] = None,
 ) -> SummaryDeclaration:
-    """Released 9610 trades of a period aggregated per company and currency (汇总申报)."""
+    """Released 9610, 9710 and 9810 trades of a period, one line per company, direction
+    (import/export), mode and currency, totals to the fen (汇总申报).
+
+    The period is `[periodStart, periodEnd)`. Each bound is a date (`2026-11-01`) or a
+    date-time; a date, or a date-time without an offset, is in the zone's time zone
+    (`SANDAN_ZONE_TIMEZONE`, default Asia/Shanghai). A date as `periodEnd` includes
+    that whole day: `periodStart=2026-11-01&periodEnd=2026-11-30` is November.
+    """
+    zone = settings.zone
     return summary.summary_declaration(
-        session=session, period_start=period_start, period_end=period_end, ebc_code=ebc_code
+        session=session,
+        period_start=summary.period_bound(period_start, field="periodStart", zone=zone, end=False),
+        period_end=summary.period_bound(period_end, field="periodEnd", zone=zone, end=True),
+        ebc_code=ebc_code,
     )
