@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -146,6 +147,26 @@ class EmbeddedNode:
     def _last_log_line(self) -> str:
         lines = (self.data_dir / _LOG_FILE).read_text(errors="replace").strip().splitlines()
         return lines[-1] if lines else "(no output)"
+
+
+@dataclass(frozen=True)
+class RunningNode:
+    """The detached embedded node recorded in the data dir: what to tell a user who wants
+    to know what is still running (and stop it with ``sandan node --stop``)."""
+
+    pid: int
+    port: int | None
+    url: str
+
+
+def running_node(settings: LedgerSettings) -> RunningNode | None:
+    """Return the detached embedded node recorded in the data dir, if it is still alive."""
+    record = _read_record(settings.data_dir)
+    if record is None or not _alive(record["pid"]):
+        return None
+    pid, port = record["pid"], record.get("port")
+    assert isinstance(pid, int)  # _alive accepts nothing else
+    return RunningNode(pid, port if isinstance(port, int) else None, str(record["url"]))
 
 
 def running_node_url(settings: LedgerSettings) -> str | None:

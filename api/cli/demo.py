@@ -33,6 +33,7 @@ def demo(
 
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
+    from api.demo.runs import epilogue, run_tag
     from api.demo.trace import run_trace_demo
     from api.demo.trade import DemoRun, provider_rpc, run_trade_demo
     from api.provisioning import ensure_deployment
@@ -46,7 +47,7 @@ def demo(
     emit(f"chain {deployment.chain_id}: TradeRegistry {deployment.trade_registry.address}")
     runtime = Runtime.from_settings(settings.model_copy(update={"batch_wait_seconds": 0.0}))
     ledger = runtime.ledger()
-    tag = datetime.now(UTC).strftime("%y%m%d%H%M%S")
+    tag = run_tag(settings.ledger.data_dir, datetime.now(UTC))
     worker = AnchorWorker(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         run = DemoRun(
@@ -68,13 +69,24 @@ def demo(
             )
         trace = run_trace_demo(client, runtime.admin_token, worker, out, emit, tag)
     trades = [o.__dict__ for o in outcomes]
+    bundles = [o.bundle_path for o in outcomes if o.bundle_path]
+    after = epilogue(settings, digital_link=trace["digitalLink"], bundles=bundles)
     if as_json:
-        report = {"chainId": ledger.chain_id, "trades": trades, "traceability": trace}
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        report = {"chainId": ledger.chain_id, "tag": tag, "trades": trades, "traceability": trace}
+        typer.echo(json.dumps(report | after, ensure_ascii=False, indent=2, default=str))
     else:
-        typer.echo(f"\nbrowse it: `sandan serve`, then open {trace['digitalLink']}")
+        _print_epilogue(after)
     failed = [o for o in outcomes if o.verification is not None and not o.verification["authentic"]]
     raise typer.Exit(1 if failed or not trace["allVerified"] else 0)
+
+
+def _print_epilogue(after: dict[str, Any]) -> None:
+    typer.secho("\n■ when the demo is over", bold=True)
+    typer.echo(f"  still running: {after['stillRunning']['note']}")
+    typer.echo(f"  admin token: {after['adminToken']}")
+    typer.echo("  try next:")
+    for number, step in enumerate(after["nextSteps"], start=1):
+        typer.echo(f"    {number}. {step}")
 
 
 def _quiet(_message: str) -> None:

@@ -42,6 +42,11 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     }
     financed = next(t for t in trades.values() if t["financing"])
     assert [a["status"] for a in financed["financing"]] == [201, 409]
+    # An external node (SANDAN_RPC_URL): sandan leaves nothing running.
+    assert report["stillRunning"]["embeddedNode"] is None
+    assert report["stillRunning"]["note"].startswith("nothing is left running by sandan")
+    assert report["adminToken"] == str(Path(env["SANDAN_DATA_DIR"]) / "admin-token")
+    assert report["nextSteps"][1].startswith(f"sandan verify {out}")
     bundles = sorted(out.glob("bundle-*.json"))
     assert len(bundles) == 2
     _assert_data_dir_private(Path(env["SANDAN_DATA_DIR"]))

@@ -21,13 +21,3 @@ def test_run_trace_demo_verifies_every_event(world: World, tmp_path: Path) -> No
     assert result["findings"] == []
     assert any("8 of 8 events verified" in line for line in lines)
 
-
-def test_run_trace_demo_twice_on_one_database_verifies_both_lots(
-    world: World, tmp_path: Path
-) -> None:
-    """Each run's cooperative takes the sample company prefix over (the lot rule's brand owner)."""
-    first = run_trace_demo(world.client, ADMIN_TOKEN, world.worker, tmp_path, lambda _: None, "a1")
-    second = run_trace_demo(world.client, ADMIN_TOKEN, world.worker, tmp_path, lambda _: None, "a2")
-    assert first["allVerified"], first
-    assert second["allVerified"], second
-    assert first["findings"] == second["findings"] == []
