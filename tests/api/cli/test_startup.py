@@ -6,6 +6,8 @@ it is held: what a command's help imports.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.probe import modules_loaded_by, top_level
@@ -38,6 +40,49 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
 )
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
     assert top_level(modules_loaded_by(HELP.format(args=list(args)))) & HEAVY == set()
+
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+#: What the offline tools never need: the chain client stack, the web and the database.
+TOOL_HEAVY = HEAVY - {"lxml"} | {"py_ecc", "eth_abi", "eth_utils", "eth_keys", "eth_typing"}
+
+
+@pytest.mark.parametrize(
+    ("args", "worker"),
+    [
+        (("dl", "parse", "https://id.gs1.org/01/09506000134352/10/ABC123"), "traceability.gs1"),
+        (
+            ("epcis", "hash", str(DATA / "epcis" / "hash_corpus.jsonld")),
+            "traceability.epcis.hashing",
+        ),
+        (
+            ("ceb", "convert", str(DATA / "ceb" / "export" / "waybill_group.xml")),
+            "traceability.ceb",
+        ),
+    ],
+)
+def test_offline_tools_load_no_chain_web_or_database_module(
+    args: tuple[str, ...], worker: str
+) -> None:
+    loaded = modules_loaded_by(HELP.format(args=list(args)))
+    assert worker in loaded  # the command ran, not just its argument parsing
+    assert top_level(loaded) & TOOL_HEAVY == set()
+
+
+def test_epcis_cli_profiles_are_the_hashers() -> None:
+    """The CLI spells the profile names out (its help imports no traceability module)."""
+    from api.cli import epcis as cli
+    from traceability.epcis import hashing
+
+    assert (cli.DEFAULT_PROFILE, cli.HASH_PROFILES) == (
+        hashing.DEFAULT_PROFILE,
+        hashing.HASH_PROFILES,
+    )
+
+
+def test_help_loads_no_domain_module() -> None:
+    """``sandan --help`` builds every command's help from signatures alone."""
+    assert "traceability" not in top_level(modules_loaded_by(HELP.format(args=["--help"])))
 
 
 def test_offline_verifier_loads_no_database_or_web_module() -> None:
