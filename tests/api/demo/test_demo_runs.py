@@ -64,8 +64,9 @@ def test_two_demo_runs_in_one_second_share_nothing(world: World, tmp_path: Path)
     assert set(first_lot["parties"].values()).isdisjoint(second_lot["parties"].values())
     for _tag, trades, lot in runs:
         verified = [t.verification for t in trades if t.verification is not None]
-        assert len(verified) == 2 and all(v["authentic"] for v in verified)
-        assert lot["allVerified"] and lot["findings"] == []
+        assert [v["authentic"] for v in verified] == [True, True]
+        assert lot["allVerified"]
+        assert lot["findings"] == []
     first_events = {e["eventHash"] for e in first_lot["events"]}
     second_events = {e["eventHash"] for e in second_lot["events"]}
     assert len(first_events) == len(second_events) == 8
@@ -77,7 +78,8 @@ def test_two_demo_runs_in_one_second_share_nothing(world: World, tmp_path: Path)
         assert {e["verification"]["status"] for e in page["events"]} == {"verified"}
         assert page["findings"] == []
         html = world.client.get(path, headers={"Accept": "text/html"}).text
-        assert lot["lot"] in html and other["lot"] not in html
+        assert lot["lot"] in html
+        assert other["lot"] not in html
 
 
 def test_epilogue_names_the_embedded_node_and_how_to_stop_it(tmp_path: Path) -> None:

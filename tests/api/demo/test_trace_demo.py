@@ -20,4 +20,3 @@ def test_run_trace_demo_verifies_every_event(world: World, tmp_path: Path) -> No
     assert result["digitalLink"].endswith("/01/06901234123456/10/GNT1")
     assert result["findings"] == []
     assert any("8 of 8 events verified" in line for line in lines)
-

@@ -108,7 +108,8 @@ def test_rotated_account_acts_and_the_old_one_is_refused_but_still_verifies(
     registry = world.ledger.party
     assert registry.account_of(old) is None
     account = registry.account_of(new)
-    assert account is not None and account.party_id == party_id(CUSTOMS)
+    assert account is not None
+    assert account.party_id == party_id(CUSTOMS)
     assert not world.ledger.trade.has_role("CUSTOMS_ROLE", old)
 
     second = submit(

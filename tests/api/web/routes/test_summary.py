@@ -13,12 +13,13 @@ import pytest
 from api.errors import UnprocessableContent
 from api.money import to_fen
 from api.services.summary import period_bound
-from tests.api.conftest import World
+from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.web.routes.test_trade_flow import parties, submit, world_stage  # noqa: F401
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
 from traceability.trade import samples
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
 
 
 @pytest.mark.parametrize(
