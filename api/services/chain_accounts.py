@@ -14,10 +14,10 @@ events, not whether the account still holds its role today (docs/trust.md).
 from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.db import crud
-from api.db.models import ChainAccountRecord, PartyRecord, utcnow
+from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord, utcnow
 from api.errors import Conflict, UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import PartyPublic
@@ -66,6 +66,7 @@ def rotate_custodial(*, session: Session, runtime: Runtime, party: PartyRecord) 
             field="code",
             code="no_chain_account",
         )
+    _check_no_open_financing(session, party)
     account = runtime.ledger().new_party_account(roles)
     _store_key(session, runtime, party.code, account)
     _switch(session, runtime, party, old=old, new=account.address, roles=roles)
@@ -84,6 +85,7 @@ def rotate_to_own(
     owner = crud.party_by_address(session=session, address=address)
     if owner is not None:
         raise Conflict(f"the account belongs to {owner.code}", field="address", code="taken")
+    _check_no_open_financing(session, party)
     runtime.ledger().grant_roles(address, roles)
     custodial = crud.get_chain_account(session=session, party_code=party.code)
     if custodial is not None:
@@ -96,6 +98,26 @@ def rotate_to_own(
         _switch(session, runtime, party, old=old, new=address, roles=roles)
     session.commit()
     return party_public(party, session)
+
+
+def _check_no_open_financing(session: Session, party: PartyRecord) -> None:
+    """Refuse to destroy a custodial key while it is the financier of a trade: only the
+    account that registered a financing may discharge it, so the trade would stay
+    financed (its verdict frozen) for ever."""
+    if crud.get_chain_account(session=session, party_code=party.code) is None:
+        return  # a self-custody account's holder keeps its key and can still discharge
+    open_ids = session.exec(
+        select(TradeRecord.trade_id).where(TradeRecord.financed_by == party.code).limit(6)
+    ).all()
+    if open_ids:
+        shown = ", ".join(open_ids[:5]) + (" …" if len(open_ids) > 5 else "")
+        raise Conflict(
+            f"{party.code}'s custodial account is the financier of {shown}: discharge "
+            "first (only the account that registered a financing can discharge it, and a "
+            "replaced custodial key is destroyed)",
+            field="code",
+            code="financing_open",
+        )
 
 
 def _switch(

@@ -235,3 +235,36 @@ def test_chain_account_refuses_other_parties_and_taken_addresses(
         headers=customs,
     )
     assert forged.status_code in (401, 403)
+
+
+def test_bank_rotation_waits_for_its_open_financing_and_old_settlements_verify(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    created = world.client.post(f"/parties/{CUSTOMS}/chain-account", headers=world.admin)
+    assert created.status_code == 201, created.text
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    bank = parties["bank_a"].headers
+    steps = [
+        (f"/customs/trades/{trade_id}/release", parties["customs"].headers, None, 200),
+        (f"/banks/trades/{trade_id}/settlement", bank, {"settlementRef": "FX-ROT-1"}, 200),
+        (f"/banks/trades/{trade_id}/financing", bank, {"terms": {"amount": "1.00"}}, 201),
+    ]
+    for path, headers, body, status in steps:
+        done = world.client.post(path, json=body, headers=headers)
+        assert done.status_code == status, done.text
+
+    held = world.client.post("/parties/BANK-ROT/chain-account/rotate", headers=world.admin)
+    assert (held.status_code, held.json()["error"]) == (409, "financing_open")
+    assert trade_id in held.json()["message"]
+    own = {"address": Account.create().address}
+    also = world.client.put("/parties/BANK-ROT/chain-account", json=own, headers=world.admin)
+    assert (also.status_code, also.json()["error"]) == (409, "financing_open")
+    discharged = world.client.post(f"/banks/trades/{trade_id}/financing/discharge", headers=bank)
+    assert discharged.status_code == 200, discharged.text
+    rotated = world.client.post("/parties/BANK-ROT/chain-account/rotate", headers=world.admin)
+    assert rotated.status_code == 200, rotated.text
+
+    bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
+    assert bundle["settlement"] is not None
+    assert world.verify(bundle).outcome is Outcome.AUTHENTIC  # settled by the old account
