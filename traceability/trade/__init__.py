@@ -29,6 +29,7 @@ from traceability.trade.models import (
     TradeDocument,
     TradeKey,
     Waybill,
+    message_type_of,
     parse_document,
     trade_id,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "Waybill",
     "match_trade",
     "mode_rules",
+    "message_type_of",
     "parse_document",
     "run_rule",
     "trade_id",
