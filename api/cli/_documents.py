@@ -88,7 +88,7 @@ def documents_of(
     if _is_xml(source, data):
         return _xml_documents(source, data, doc_type, max_bytes)
     value = _json(source, data)
-    if _ENVELOPE_KEYS <= value.keys():
+    if value.keys() >= _ENVELOPE_KEYS:
         raise InputRefused(source, "is already a signed envelope (sandan submit sends it)")
     if doc_type is None:
         raise InputRefused(
@@ -120,8 +120,9 @@ def _xml_documents(
         derived = DOC_TYPE_OF_KIND[document.kind].value  # type: ignore[attr-defined]
         if doc_type is not None and doc_type != derived:
             raise InputRefused(
-                source, f"--type {doc_type} disagrees with the {message.message_type} "
-                f"message, which holds {derived} documents"
+                source,
+                f"--type {doc_type} disagrees with the {message.message_type} "
+                f"message, which holds {derived} documents",
             )
         pairs.append((derived, document.to_json_dict()))
     return pairs
@@ -152,7 +153,7 @@ def signed_envelopes(source: str, data: bytes) -> list[Outgoing] | None:
     if _is_xml(source, data):
         return None
     value = _json(source, data)
-    if not _ENVELOPE_KEYS <= value.keys():
+    if not value.keys() >= _ENVELOPE_KEYS:
         return None
     return [_as_is(source, envelope_bytes(value))]
 

@@ -45,9 +45,7 @@ def keygen(
     try:
         write_signing_key(output, key, force=force)
     except FileExistsError:
-        typer.secho(
-            f"sandan: {output} exists; pass --force to replace it", err=True, fg="red"
-        )
+        typer.secho(f"sandan: {output} exists; pass --force to replace it", err=True, fg="red")
         raise typer.Exit(_USAGE_EXIT) from None
     except OSError as exc:
         typer.secho(f"sandan: cannot create {output}: {exc.strerror}", err=True, fg="red")

@@ -43,9 +43,7 @@ class DocTypeName(StrEnum):
 KeyOption = Annotated[
     Path | None, typer.Option("--key", help="Private key file (PKCS#8 PEM, `sandan keygen`).")
 ]
-PartyOption = Annotated[
-    str | None, typer.Option("--party", help="The signing party's code.")
-]
+PartyOption = Annotated[str | None, typer.Option("--party", help="The signing party's code.")]
 KeyIdOption = Annotated[
     str | None, typer.Option("--key-id", help="The keyId the key is registered under.")
 ]
@@ -69,9 +67,7 @@ def refuse(exc: InputRefused) -> NoReturn:
     raise typer.Exit(USAGE_EXIT)
 
 
-def signer_factory(
-    key: Path | None, party: str | None, key_id: str | None
-) -> Callable[[], Signer]:
+def signer_factory(key: Path | None, party: str | None, key_id: str | None) -> Callable[[], Signer]:
     """A function that loads the signer on first use (inputs already signed need none)."""
     from api.client import Signer
     from traceability import InvalidKey
@@ -80,8 +76,11 @@ def signer_factory(
 
     def signer() -> Signer:
         if not loaded:
-            missing = [name for name, v in (("--key", key), ("--party", party),
-                                            ("--key-id", key_id)) if v is None]
+            missing = [
+                name
+                for name, v in (("--key", key), ("--party", party), ("--key-id", key_id))
+                if v is None
+            ]
             if missing:
                 fail(f"signing needs {', '.join(missing)}")
             try:

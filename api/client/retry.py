@@ -45,7 +45,7 @@ class RetryPolicy:
         asked = _retry_after(response)
         if asked is not None:
             return min(self.max_delay, asked)
-        return min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        return min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
-    "ED25519_OID",
     "EC_PUBLIC_KEY_OID",
+    "ED25519_OID",
     "SECP256K1_OID",
     "SECP256R1_OID",
     "SM2_CURVE_OID",
     "KeyShape",
+    "algorithm_name",
     "describe_private_key",
     "pem_decode",
     "pem_encode",
@@ -46,9 +47,7 @@ SM2_CURVE_OID: Final = "1.2.156.10197.1.301"
 
 _SEQUENCE, _INTEGER, _OCTETS, _BITS, _OID = 0x30, 0x02, 0x04, 0x03, 0x06
 _CONTEXT_0, _CONTEXT_1 = 0xA0, 0xA1
-_PEM: Final = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]+)-----\s*([A-Za-z0-9+/=\s]*?)\s*-----END \1-----"
-)
+_PEM: Final = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\s*([A-Za-z0-9+/=\s]*?)\s*-----END \1-----")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +57,27 @@ class KeyShape:
     label: str
     algorithm: str
     curve: str | None
+
+
+#: The envelope ``alg`` of each supported named curve.
+_ALGORITHM_OF_CURVE: Final = {SECP256R1_OID: "ES256", SECP256K1_OID: "ES256K", SM2_CURVE_OID: "SM2"}
+
+
+def algorithm_name(shape: KeyShape) -> str:
+    """The envelope ``alg`` a key signs with; ``ValueError`` naming an unsupported OID."""
+    if shape.algorithm == ED25519_OID:
+        return "Ed25519"
+    if shape.algorithm != EC_PUBLIC_KEY_OID:
+        raise ValueError(
+            f"key algorithm {shape.algorithm} is not supported (Ed25519, ES256, ES256K, SM2)"
+        )
+    name = _ALGORITHM_OF_CURVE.get(shape.curve or "")
+    if name is None:
+        raise ValueError(
+            f"curve {shape.curve or '(explicit parameters)'} is not supported "
+            "(P-256, secp256k1, SM2)"
+        )
+    return name
 
 
 # --- DER reading ---------------------------------------------------------------

@@ -247,30 +247,6 @@ def without_high_s(alg: Algorithm, signature: bytes) -> bytes:
     return signature[:32] + (_P256_N - s).to_bytes(32, "big")
 
 
-_ALGORITHM_OF_CURVE: Final = {
-    _pkcs8.SECP256R1_OID: Algorithm.ES256,
-    _pkcs8.SECP256K1_OID: Algorithm.ES256K,
-    _pkcs8.SM2_CURVE_OID: Algorithm.SM2,
-}
-
-
-def _algorithm_of(shape: _pkcs8.KeyShape) -> Algorithm:
-    """The signing algorithm of a private key's algorithm and curve OIDs."""
-    if shape.algorithm == _pkcs8.ED25519_OID:
-        return Algorithm.ED25519
-    if shape.algorithm != _pkcs8.EC_PUBLIC_KEY_OID:
-        raise ValueError(
-            f"key algorithm {shape.algorithm} is not supported (Ed25519, ES256, ES256K, SM2)"
-        )
-    alg = _ALGORITHM_OF_CURVE.get(shape.curve or "")
-    if alg is None:
-        raise ValueError(
-            f"curve {shape.curve or '(explicit parameters)'} is not supported "
-            "(P-256, secp256k1, SM2)"
-        )
-    return alg
-
-
 class SigningKey:
     """A private key of one algorithm that produces 64-byte raw signatures."""
 
@@ -379,7 +355,7 @@ class SigningKey:
             if label not in ("PRIVATE KEY", "EC PRIVATE KEY"):
                 raise ValueError(f"a {label} is not a private key")
             shape = _pkcs8.describe_private_key(label, der)
-            alg = _algorithm_of(shape)
+            alg = Algorithm(_pkcs8.algorithm_name(shape))
             if alg is Algorithm.SM2:
                 return cls._sm2_from_der(label, der)
             loaded = serialization.load_der_private_key(der, password=None)

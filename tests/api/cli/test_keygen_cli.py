@@ -39,9 +39,7 @@ def keygen(*args: str) -> Result:
 
 def openssl(*args: str, stdin: bytes | None = None) -> bytes:
     assert OPENSSL is not None
-    return subprocess.run(
-        [OPENSSL, *args], input=stdin, capture_output=True, check=True
-    ).stdout
+    return subprocess.run([OPENSSL, *args], input=stdin, capture_output=True, check=True).stdout
 
 
 def openssl_public_key(file: Path) -> bytes:
@@ -183,5 +181,5 @@ def test_load_refuses_what_is_not_a_private_key(
 
 
 def test_load_names_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InvalidKey, match="missing.pem: cannot read the key file"):
+    with pytest.raises(InvalidKey, match=r"missing\.pem: cannot read the key file"):
         load_signing_key(tmp_path / "missing.pem")

@@ -177,8 +177,10 @@ def test_submit_reports_refusals_goes_on_and_exits_1(
     result = submit("--api-key", platform.api_key, str(folder))
     assert result.exit_code == 1
     assert "a-foreign.json order" in result.stderr
-    assert "failed: " in result.stderr and "field payload.keyId: " in result.stderr
-    assert "b-good.json order" in result.stdout and result.stdout.rstrip().endswith("created")
+    assert "failed: " in result.stderr
+    assert "field payload.keyId: " in result.stderr
+    assert "b-good.json order" in result.stdout
+    assert result.stdout.rstrip().endswith("created")
 
 
 @pytest.mark.usefixtures("opened")
@@ -193,7 +195,8 @@ def test_submit_single_refusal_exits_1_with_error_fields(
     (answer,) = json.loads(result.stdout)
     assert answer["status"] == "failed"
     assert answer["error"]["field"] == "payload.keyId"
-    assert answer["error"]["error"] and answer["error"]["message"]
+    assert answer["error"]["error"]
+    assert answer["error"]["message"]
 
 
 def test_submit_refuses_bad_document_before_sending_anything(
@@ -207,7 +210,8 @@ def test_submit_refuses_bad_document_before_sending_anything(
     assert result.exit_code == 2
     assert "b.json: fails the document schema" in result.stderr
     assert "document.goodsValue" in result.stderr
-    assert transport.requests == [] and opened == []
+    assert transport.requests == []
+    assert opened == []
 
 
 @pytest.mark.usefixtures("opened")

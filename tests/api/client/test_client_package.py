@@ -26,10 +26,7 @@ def test_client_all_matches_public_members() -> None:
 
 def test_import_client_loads_no_web_database_or_chain_module() -> None:
     heavy = ["sqlmodel", "sqlalchemy", "fastapi", "starlette", "web3", "ledger_client"]
-    code = (
-        "import sys, api.client; "
-        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
-    )
+    code = f"import sys, api.client; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
         env={"PYTHONPATH": str(ROOT)},
