@@ -64,8 +64,8 @@ def test_non_json_error_answer_still_raises_named_error() -> None:
         return httpx.Response(413, text="<html>too large</html>")
 
     transport = httpx.MockTransport(answer)
-    with SandanClient("http://sandan.test", transport=transport) as client:
-        with pytest.raises(SandanApiError) as refused:
-            client.submit(b"{}")
+    client = SandanClient("http://sandan.test", transport=transport)
+    with client, pytest.raises(SandanApiError) as refused:
+        client.submit(b"{}")
     error = refused.value
     assert (error.status, error.error, error.message) == (413, "http_413", "<html>too large</html>")
