@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 import api.cli.submit
 from api.client import RetryPolicy, SandanClient, envelope_bytes, write_signing_key
 from tests.api.client.conftest import BASE_URL, KIT_PARTIES, AppTransport
+from tests.api.client.conftest import database_url as database_url  # SQLite only, see there
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from traceability import SignedEnvelope

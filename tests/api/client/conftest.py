@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,6 +61,15 @@ def _kit_parties(world: World) -> dict[str, Actor]:
 
 
 KIT_PARTIES = WorldStage("the signing kit's parties", _kit_parties)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """SQLite only: the client and the CLI speak HTTP, and the service's storage is tested
+    on both backends by the route tests, so a second backend would only double the time."""
+    path = tmp_path / "sandan.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
