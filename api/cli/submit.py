@@ -23,7 +23,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -58,7 +58,6 @@ class _Outcome:
     trade_id: str | None = None
     error: dict[str, Any] | None = None
     anchored: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -129,12 +128,7 @@ def _send(client: SandanClient, items: list[Outgoing], chunk: int, bar: bool) ->
             outcomes[0].status = "created" if stored.created else "already stored"
             outcomes[0].trade_id = stored.trade_id
         return outcomes
-    try:
-        results = _bulk(client, items, chunk, bar)
-    except SandanApiError as exc:  # the whole request refused (or never answered)
-        for outcome in outcomes:
-            outcome.error = _error_of(exc)
-        return outcomes
+    results = _bulk(client, items, chunk, bar)
     for outcome, result in zip(outcomes, results, strict=True):
         if result.error is not None:
             outcome.error = result.error.model_dump()

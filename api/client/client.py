@@ -118,7 +118,9 @@ class SandanClient:
         bytes; one result per envelope, in order, ``line`` counting from 1 over them all.
 
         Lines the service answered 429 (its per-request budget for slow signatures) are
-        sent again, unchanged, in later requests, up to the retry policy's attempts.
+        sent again, unchanged, in later requests, up to the retry policy's attempts. A
+        chunk refused as a whole (after its own retries) gives each of its lines that
+        error, status 0 if the service never answered; the other chunks still go.
         ``progress`` is called with the number of lines each chunk settled.
         """
         bodies = [envelope_bytes(envelope) for envelope in envelopes]
@@ -139,9 +141,17 @@ class SandanClient:
         self, indexes: list[int], bodies: list[bytes], results: dict[int, BulkLineResult]
     ) -> None:
         body = b"\n".join(bodies[i] for i in indexes) + b"\n"
-        answer = self._call(
-            "POST", "/documents/bulk", content=body, media_type="application/x-ndjson"
-        ).json()
+        try:
+            answer = self._call(
+                "POST", "/documents/bulk", content=body, media_type="application/x-ndjson"
+            ).json()
+        except SandanApiError as exc:
+            # The whole chunk was refused (or never answered): its lines share the error,
+            # and the other chunks still go.
+            error = ErrorBody(error=exc.error, message=exc.message, field=exc.field)
+            for index in indexes:
+                results[index] = BulkLineResult(line=index + 1, status=exc.status, error=error)
+            return
         listed = {item["line"]: item for item in answer["results"]}
         for line, index in enumerate(indexes, start=1):
             item = listed.get(line)

@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from api.cli.keygen import register as register_keygen
 from api.cli.sign import register
 from api.client import write_signing_key
 from traceability import (
@@ -70,6 +71,26 @@ def test_sign_json_document_gives_envelope_that_verifies(key_file: Path, tmp_pat
     assert checked.doc_type.value == "order"
     issued = checked.issued_at
     assert abs((datetime.now(UTC) - issued).total_seconds()) < 600
+
+
+@pytest.mark.parametrize("alg", ["ed25519", "es256", "es256k", "sm2"])
+def test_sign_envelope_verifies_against_the_key_keygen_printed(alg: str, tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    register_keygen(app)
+    runner = CliRunner()
+    key_file = tmp_path / "party.pem"
+    printed = json.loads(
+        runner.invoke(app, ["keygen", "--alg", alg, "-o", str(key_file), "--json"]).stdout
+    )
+    document = write_json(tmp_path / "o.json", samples.import_order_json(samples.ImportTerms()))
+    signed = runner.invoke(app, ["sign", "--key", str(key_file), "--party", PLATFORM,
+                                 "--key-id", "k1", "--type", "order", str(document)])  # fmt: skip
+    envelope = json.loads(signed.stdout)
+    assert envelope["alg"] == printed["alg"]
+    key = PartyKey("k1", PLATFORM, printed["alg"], printed["publicKey"], valid_from=EPOCH)
+    registry = PartyRegistry([Party(PLATFORM, "platform", frozenset(["platform"]))], [key])
+    assert verify_envelope(envelope, registry, now=datetime.now(UTC)).key == key
 
 
 def test_sign_reads_stdin_and_writes_output_file(tmp_path: Path) -> None:

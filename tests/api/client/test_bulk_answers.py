@@ -69,3 +69,22 @@ def test_non_json_error_answer_still_raises_named_error() -> None:
         client.submit(b"{}")
     error = refused.value
     assert (error.status, error.error, error.message) == (413, "http_413", "<html>too large</html>")
+
+
+def test_submit_many_gives_a_refused_chunks_error_to_its_lines_and_goes_on() -> None:
+    calls: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(len(request.content.splitlines()))
+        if len(calls) == 1:
+            body = {"error": "payload_too_large", "message": "too big", "field": "body"}
+            return httpx.Response(413, json=body)
+        return httpx.Response(200, json={"accepted": 1, "rejected": 0,
+                                         "results": [line_result(1, 201)]})  # fmt: skip
+
+    with SandanClient("http://sandan.test", transport=httpx.MockTransport(answer)) as client:
+        results = client.submit_many([b"{}", b"{}", b"{}"], chunk=2)
+    assert calls == [2, 1]
+    assert [r.status for r in results] == [413, 413, 201]
+    assert results[0].error is not None
+    assert (results[0].error.error, results[0].error.field) == ("payload_too_large", "body")
