@@ -115,7 +115,21 @@ def _collect(
     return items
 
 
-def _send(client: SandanClient, items: list[Outgoing], chunk: int, bar: bool) -> list[_Outcome]:
+@dataclass(frozen=True)
+class _Chunking:
+    """How bulk requests are cut, and whether a progress bar shows."""
+
+    lines: int
+    size: int
+    bar: bool
+
+
+def _show_progress(as_json: bool) -> bool:
+    """A progress bar on stderr, unless output is for machines or stderr is no terminal."""
+    return not as_json and sys.stderr.isatty()
+
+
+def _send(client: SandanClient, items: list[Outgoing], chunking: _Chunking) -> list[_Outcome]:
     from api.client import SandanApiError
 
     outcomes = [_Outcome(item, trade_id=item.trade_id) for item in items]
@@ -128,7 +142,7 @@ def _send(client: SandanClient, items: list[Outgoing], chunk: int, bar: bool) ->
             outcomes[0].status = "created" if stored.created else "already stored"
             outcomes[0].trade_id = stored.trade_id
         return outcomes
-    results = _bulk(client, items, chunk, bar)
+    results = _bulk(client, items, chunking)
     for outcome, result in zip(outcomes, results, strict=True):
         if result.error is not None:
             outcome.error = result.error.model_dump()
@@ -137,17 +151,20 @@ def _send(client: SandanClient, items: list[Outgoing], chunk: int, bar: bool) ->
     return outcomes
 
 
-def _bulk(client: SandanClient, items: list[Outgoing], chunk: int, bar: bool) -> list[Any]:
+def _bulk(client: SandanClient, items: list[Outgoing], chunking: _Chunking) -> list[Any]:
     bodies = [item.body for item in items]
-    if not bar:
-        return client.submit_many(bodies, chunk=chunk)
+    if not chunking.bar:
+        return client.submit_many(bodies, chunk=chunking.lines, chunk_bytes=chunking.size)
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("submitting", total=len(bodies))
         return client.submit_many(
-            bodies, chunk=chunk, progress=lambda done: progress.advance(task, done)
+            bodies,
+            chunk=chunking.lines,
+            chunk_bytes=chunking.size,
+            progress=lambda done: progress.advance(task, done),
         )
 
 
@@ -187,6 +204,10 @@ def submit(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
     recursive: Annotated[bool, typer.Option(help="Search folders deeply.")] = False,
     chunk: Annotated[int, typer.Option(min=1, max=1000, help="Lines per bulk request.")] = 1000,
+    chunk_bytes: Annotated[
+        int,
+        typer.Option(min=1024, help="Bytes per bulk request (keep under SANDAN_MAX_BODY_BYTES)."),
+    ] = 1_000_000,
     max_attempts: Annotated[
         int, typer.Option(min=1, help="Attempts per request (connection errors, 429, 5xx).")
     ] = 5,
@@ -203,7 +224,8 @@ def submit(
     signer = signer_factory(key, party, key_id)
     items = _collect(paths, recursive, doc_type.value if doc_type else None, signer)
     with _make_client(url, api_key, max_attempts) as client:
-        outcomes = _send(client, items, chunk, bar=not as_json and sys.stderr.isatty())
+        chunking = _Chunking(chunk, chunk_bytes, _show_progress(as_json))
+        outcomes = _send(client, items, chunking)
         if wait:
             _wait(client, outcomes, timeout)
     _report(outcomes, as_json)

@@ -132,6 +132,24 @@ def test_submit_folder_goes_bulk_in_chunks_and_prints_json(
 
 
 @pytest.mark.usefixtures("opened")
+def test_submit_bulk_with_progress_bar_and_byte_chunks(
+    parties: dict[str, Actor], transport: AppTransport, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(api.cli.submit, "_show_progress", lambda as_json: not as_json)
+    platform = parties["platform"]
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    for n in range(3):
+        write_json(folder / f"e{n}.json", platform.envelope("order", order(f"SD2025030100003{n}")))
+    size = len(envelope_bytes(json.loads((folder / "e0.json").read_text())))
+    result = submit("--api-key", platform.api_key, "--chunk-bytes", str(2 * size + 10), str(folder))
+    assert result.exit_code == 0, result.output
+    assert [LINE.match(line).group(5) for line in result.stdout.splitlines()] == ["created"] * 3  # type: ignore[union-attr]
+    assert [len(r.content.splitlines()) for r in transport.posted("/documents/bulk")] == [2, 1]
+
+
+@pytest.mark.usefixtures("opened")
 def test_submit_sends_signed_envelope_as_is_and_reports_already_stored(
     parties: dict[str, Actor], transport: AppTransport, tmp_path: Path
 ) -> None:
