@@ -123,6 +123,8 @@ class SandanClient:
         error, status 0 if the service never answered; the other chunks still go.
         ``progress`` is called with the number of lines each chunk settled.
         """
+        if chunk < 1 or chunk_bytes < 1:
+            raise ValueError("chunk and chunk_bytes must be positive")
         bodies = [envelope_bytes(envelope) for envelope in envelopes]
         results: dict[int, BulkLineResult] = {}
         waiting = list(range(len(bodies)))
