@@ -21,6 +21,9 @@ import ledger_client  # noqa: F401
 COMMAND_MODULES = (
     "api.cli.demo",
     "api.cli.service",
+    "api.cli.keygen",
+    "api.cli.sign",
+    "api.cli.submit",
     "api.cli.verify",
     "api.cli.verifier_page",
     "api.cli.verify_lot",

@@ -18,10 +18,14 @@ JSON back into the XML message on stdout, so a round trip gives the same message
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from traceability.ceb import CebMessage
 
 EXIT_MATCH, EXIT_MISMATCH, EXIT_INVALID = 0, 1, 2
 #: traceability.ceb.DEFAULT_MAX_BYTES, written out so the option needs no import (a test
@@ -100,16 +104,26 @@ def _refuse(exc: Exception, error: str) -> typer.Exit:
     return typer.Exit(EXIT_INVALID)
 
 
+def parse_message(
+    data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, expect: Collection[str] | None = None
+) -> CebMessage:
+    """One CEB message parsed and checked as ``sandan ceb convert`` reads it (``sandan sign``
+    and ``sandan submit`` read XML through this too); raises ``CebError``."""
+    from traceability.ceb import read_message
+
+    return read_message(data, max_bytes=max_bytes, expect=expect)
+
+
 def convert(
     file: Annotated[Path, typer.Argument(help="One CEB XML message.")],
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Print one CEB message, parsed and checked, as JSON."""
-    from traceability.ceb import CebError, read_message
+    from traceability.ceb import CebError
 
     data = _read_file(file, max_bytes)
     try:
-        message = read_message(data, max_bytes=max_bytes)
+        message = parse_message(data, max_bytes)
     except CebError as exc:
         raise _refuse(exc, "ceb_invalid") from exc
     _emit(message.to_json_dict())

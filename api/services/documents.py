@@ -33,7 +33,7 @@ from traceability import (
     SignedEnvelope,
     verify_envelope,
 )
-from traceability.trade import DocumentKind, TradeDocument, parse_document
+from traceability.trade import DocumentKind, TradeDocument, message_type_of, parse_document
 from traceability.trade.fields import IDENTIFIER_FIELDS
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
@@ -142,22 +142,6 @@ def _check_string(value: str, path: str, *, identifier: bool) -> None:
             field=path,
             code="identifier_not_normalised",
         )
-
-
-def message_type_of(doc_type: DocType, document: dict[str, Any]) -> str:
-    """Which CEB message a trade document follows, told apart by its direction's fields.
-
-    Import orders carry ``orderType`` "I", export ones E/B/W; an import payment has
-    ``payTransactionId``, an export receipt ``charge``; an import waybill names its
-    ``orderNo``, an export one cannot; an inventory says ``ieFlag`` I or E.
-    """
-    if doc_type is DocType.ORDER:
-        return "CEB311" if document.get("orderType") == "I" else "CEB303"
-    if doc_type is DocType.PAYMENT:
-        return "CEB411" if "payTransactionId" in document else "CEB403"
-    if doc_type is DocType.WAYBILL:
-        return "CEB511" if "orderNo" in document else "CEB505"
-    return "CEB621" if document.get("ieFlag") == "I" else "CEB603"
 
 
 def check_submission(

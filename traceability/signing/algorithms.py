@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from traceability.errors import InvalidKey
+from traceability.signing import _pkcs8
 from traceability.signing._encoding import b64url_decode, b64url_encode
 from traceability.signing._sm2 import Sm2PrivateKey, Sm2PublicKey
 
@@ -325,6 +326,54 @@ class SigningKey:
         if s > n // 2:
             s = n - s  # the low-S twin is equally valid and the only one we accept
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def to_pkcs8_pem(self) -> bytes:
+        """The key as unencrypted PKCS#8 PEM (``-----BEGIN PRIVATE KEY-----``), as OpenSSL
+        writes it; SM2 too (id-ecPublicKey with the named curve SM2)."""
+        key = self._key
+        if isinstance(key, Sm2PrivateKey):
+            der = _pkcs8.sm2_pkcs8_der(key.private_bytes(), key.public_key().encoded_point())
+            return _pkcs8.pem_encode("PRIVATE KEY", der)
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @classmethod
+    def from_pem(cls, data: bytes) -> SigningKey:
+        """Load an unencrypted PKCS#8 (or SEC1 ``EC PRIVATE KEY``) PEM key of any of the four
+        algorithms, telling the algorithm from the key itself.
+
+        Raises :class:`~traceability.errors.InvalidKey` naming what is wrong: no PEM, an
+        encrypted key, or an algorithm or curve sandan does not sign with.
+        """
+        try:
+            label, der = _pkcs8.pem_decode(data)
+            if label == "ENCRYPTED PRIVATE KEY":
+                raise ValueError("the key is encrypted; decrypt it first (openssl pkey -in F)")
+            if label not in ("PRIVATE KEY", "EC PRIVATE KEY"):
+                raise ValueError(f"a {label} is not a private key")
+            shape = _pkcs8.describe_private_key(label, der)
+            alg = Algorithm(_pkcs8.algorithm_name(shape))
+            if alg is Algorithm.SM2:
+                return cls._sm2_from_der(label, der)
+            loaded = serialization.load_der_private_key(der, password=None)
+        except ValueError as exc:
+            raise InvalidKey(f"unusable private key: {exc}", field="private_key") from exc
+        if not isinstance(loaded, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
+            raise InvalidKey("unusable private key: unsupported key type", field="private_key")
+        return cls(alg, loaded)
+
+    @classmethod
+    def _sm2_from_der(cls, label: str, der: bytes) -> SigningKey:
+        scalar, point = _pkcs8.sm2_private_scalar(label, der)
+        key = Sm2PrivateKey(scalar)
+        if point is not None and Sm2PublicKey(point).encoded_point() != (
+            key.public_key().encoded_point()
+        ):
+            raise ValueError("the public key in the file does not belong to its private key")
+        return cls(Algorithm.SM2, key)
 
     def __repr__(self) -> str:
         return f"SigningKey(alg={self._alg.value!r}, public_key={self.public_key!r})"

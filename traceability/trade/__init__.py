@@ -29,6 +29,7 @@ from traceability.trade.models import (
     TradeDocument,
     TradeKey,
     Waybill,
+    message_type_of,
     parse_document,
     trade_id,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "VerdictStatus",
     "Waybill",
     "match_trade",
+    "message_type_of",
     "mode_rules",
     "parse_document",
     "run_rule",

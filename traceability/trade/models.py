@@ -30,6 +30,7 @@ is rejected so the split is unambiguous.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -98,6 +99,27 @@ def parse_document(message_type: str, data: dict[str, Any]) -> TradeDocument:
     return document
 
 
+def message_type_of(doc_type: str, document: Mapping[str, Any]) -> str:
+    """Which CEB message a trade document (``order``, ``payment``, ``waybill``,
+    ``inventory``) follows, told apart by its direction's fields.
+
+    Import orders carry ``orderType`` "I", export ones E/B/W; an import payment has
+    ``payTransactionId``, an export receipt ``charge``; an import waybill names its
+    ``orderNo``, an export one cannot; an inventory says ``ieFlag`` I or E. The service
+    and the signing kit both ask this, so a document checked locally is checked as the
+    server will check it.
+    """
+    if doc_type == "order":
+        return "CEB311" if document.get("orderType") == "I" else "CEB303"
+    if doc_type == "payment":
+        return "CEB411" if "payTransactionId" in document else "CEB403"
+    if doc_type == "waybill":
+        return "CEB511" if "orderNo" in document else "CEB505"
+    if doc_type == "inventory":
+        return "CEB621" if document.get("ieFlag") == "I" else "CEB603"
+    raise UnknownMessageType(doc_type)
+
+
 class _Keyed(Protocol):
     @property
     def ebpCode(self) -> str: ...  # noqa: N802 - CEB element name
@@ -161,6 +183,7 @@ __all__ = [
     "TradeKey",
     "Waybill",
     "canonical_decimal",
+    "message_type_of",
     "parse_document",
     "trade_id",
 ]
