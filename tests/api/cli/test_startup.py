@@ -36,6 +36,9 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
         ("epcis", "--help"),
         ("authorize", "--help"),
         ("authorize", "release", "--help"),
+        ("keygen", "--help"),
+        ("sign", "--help"),
+        ("submit", "--help"),
     ],
 )
 def test_help_loads_no_heavy_module(args: tuple[str, ...]) -> None:
@@ -66,6 +69,20 @@ def test_offline_tools_load_no_chain_web_or_database_module(
 ) -> None:
     loaded = modules_loaded_by(HELP.format(args=list(args)))
     assert worker in loaded  # the command ran, not just its argument parsing
+    assert top_level(loaded) & TOOL_HEAVY == set()
+
+
+def test_keygen_and_sign_load_no_chain_web_or_database_module(tmp_path: Path) -> None:
+    key = tmp_path / "farm.key"
+    keygen = ("keygen", "--alg", "ed25519", "-o", str(key))
+    loaded = modules_loaded_by(HELP.format(args=list(keygen)))
+    assert key.exists()  # the command ran
+    assert top_level(loaded) & TOOL_HEAVY == set()
+    harvest = Path(__file__).resolve().parents[3] / "scripts" / "first-hour" / "harvest.json"
+    sign = ("sign", "--key", str(key), "--party", "FARM1", "--key-id", "farm-1")
+    sign += ("--type", "epcis-event", str(harvest))
+    loaded = modules_loaded_by(HELP.format(args=list(sign)))
+    assert "traceability.signing.envelope" in loaded
     assert top_level(loaded) & TOOL_HEAVY == set()
 
 
