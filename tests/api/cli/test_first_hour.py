@@ -67,9 +67,7 @@ def service(anvil_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(
-                    "sandan serve did not start:\n" + (tmp_path / "serve.log").read_text()
-                )
+                pytest.fail("sandan serve did not start:\n" + (tmp_path / "serve.log").read_text())
             time.sleep(0.2)
         yield env
     finally:
@@ -98,7 +96,8 @@ def test_a_new_user_gets_from_keys_to_the_lot_page_twice(
     for run in ("1764000001", "1764000002"):
         output = _run(service, run, tmp_path / f"run-{run}")
         assert "verdict: match" in output
-        assert "AUTHENTIC" in output and "NOT AUTHENTIC" not in output
+        assert "AUTHENTIC" in output
+        assert "NOT AUTHENTIC" not in output
         assert "VERIFIED" in output
         lot = f"{service['SANDAN_URL']}/01/06909990000011/10/FH{run}"
         page = httpx.get(lot, headers={"Accept": "text/html"}, timeout=10)
