@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Discriminator, Field, Tag
 from sqlmodel import Session, select
 
 from api.db.models import PartyRecord, utcnow
@@ -92,6 +92,18 @@ class LocationIn(ApiModel):
     region: PlaceName | None = None
 
 
+def _location_kind(value: Any) -> str:
+    return "gln" if isinstance(value, str) else "location"
+
+
+#: A bare GLN or a location object; a bad object's error names its own field
+#: (``glns.0.location.name``), not every branch of the union.
+GlnOrLocation = Annotated[
+    Annotated[GlnText, Tag("gln")] | Annotated[LocationIn, Tag("location")],
+    Discriminator(_location_kind),
+]
+
+
 class LocationsRequest(ApiModel):
     """The locations where a party may record events: bare GLNs, or GLNs with their names."""
 
@@ -115,7 +127,7 @@ class LocationsRequest(ApiModel):
         }
     )
 
-    glns: list[GlnText | LocationIn] = Field(min_length=1, max_length=200)
+    glns: list[GlnOrLocation] = Field(min_length=1, max_length=200)
 
 
 class CompanyPrefixesRequest(ApiModel):
