@@ -224,7 +224,9 @@ def stage_for(event: Event) -> StageName | None:
 
 def _gaps(stages: tuple[Stage, ...]) -> list[Finding]:
     return [
-        Finding("missing_stage", f"no {s.name.value} event recorded", None, (("stage", s.name.value),))
+        Finding(
+            "missing_stage", f"no {s.name.value} event recorded", None, (("stage", s.name.value),)
+        )
         for s in stages
         if not s.events
     ]

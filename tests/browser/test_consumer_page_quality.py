@@ -79,7 +79,8 @@ def _audit(page: Any, url: str, lang: str, name: str) -> None:
     for width, suffix in ((390, ""), (360, "-360")):
         page.set_viewport_size({"width": width, "height": 800})
         response = page.goto(f"{url}?lang={lang}")
-        assert response is not None and response.status == 200
+        assert response is not None
+        assert response.status == 200
         found = page.evaluate(AUDIT_JS)
         assert found["lang"] == ("zh-CN" if lang == "zh" else "en")
         assert found["h1"] == 1

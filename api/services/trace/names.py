@@ -1,4 +1,4 @@
-"""Names a shopper reads instead of codes: places (by GLN), parties (by code) and products (by GTIN).
+"""Names a shopper reads instead of codes: places (GLN), parties (code) and products (GTIN).
 
 Parties register their places' names and addresses with their GLNs
 (``PUT /parties/{code}/locations``), and a GTIN's brand owner its product
@@ -197,6 +197,4 @@ def names_of_lot(session: Session, p: Provenance) -> Names:
         ends = (*event.sources, *event.destinations)
         glns |= {gln_of(e.value) for e in ends if e.term == "location"}
     parties = {r.captured_by for r in p.records} | ({p.recall.by} if p.recall.by else set())
-    return names_for(
-        session, glns=(g for g in glns if g), party_codes=parties, gtin=p.lot.gtin
-    )
+    return names_for(session, glns=(g for g in glns if g), party_codes=parties, gtin=p.lot.gtin)

@@ -125,7 +125,7 @@ UNITS: Final[Mapping[str, tuple[str, str]]] = {
     "BAR": ("bar", "巴"),
 }
 
-#: Measurement types a shopper reads (CBV/GS1 sensor types, and the demo's Brix): (English, Chinese).
+#: Measurement types a shopper reads (CBV sensor types, the demo's Brix): (English, Chinese).
 MEASUREMENTS: Final[Mapping[str, tuple[str, str]]] = {
     "Temperature": ("Temperature", "温度"),
     "RelativeHumidity": ("Humidity", "湿度"),
@@ -184,9 +184,7 @@ def unit_label(lang: Lang, uom: str | None, measurement: str | None = None) -> s
     return _pick(UNITS, lang, uom) or uom
 
 
-def amount(
-    value: float | None, uom: str | None, lang: Lang, measurement: str | None = None
-) -> str:
+def amount(value: float | None, uom: str | None, lang: Lang, measurement: str | None = None) -> str:
     """``6.5°C``, ``12.8 °Brix``, ``1200 kg``: a value and its unit; empty without a value."""
     if value is None:
         return ""
@@ -198,7 +196,7 @@ def amount(
 
 
 def quantity_text(lang: Lang, value: float | None, uom: str | None) -> str:
-    """An EPCIS quantity: with its unit, or a count of items when it has none (EPCIS 2.0 §7.3.3.3)."""
+    """An EPCIS quantity with its unit, or a count of items when it has none (EPCIS 2.0)."""
     if value is None:
         return ""
     if uom:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Respon
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Discriminator, Field, Tag
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.db.models import PartyRecord, utcnow
 from api.db.trace_models import LOCATION_ADDRESS_MAX, LOCATION_NAME_MAX
