@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -22,7 +23,20 @@ from api.errors import PermissionDenied
 from api.services.trace.custody import owners_of
 from api.services.trace.i18n import Lang
 from api.services.trace.lots import Provenance
-from api.services.trace.view import gln_of
+from traceability.epcis import parse_link
+
+
+def gln_of(value: str | None) -> str | None:
+    """The GLN of a location Digital Link, or None."""
+    return _gln(value) if value else None
+
+
+# Module-level: a pure function of one string (no database, no chain), returning a string.
+@lru_cache(maxsize=4096)
+def _gln(value: str) -> str | None:
+    # Pure, and asked for every event of every page: parsing a Digital Link checks each AI.
+    link = parse_link(value)
+    return link.key if link is not None and link.key_ai in ("414", "417") else None
 
 
 def _in(lang: Lang, en: str | None, zh: str | None) -> str | None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 from api.services.trace.lots import Provenance
+from api.services.trace.names import Names, gln_of
 from api.services.trace.store import LotRef
-from traceability.epcis import Event, correction_of, parse_link
+from traceability.epcis import Event, correction_of
 from traceability.gs1 import lot_uri
 from traceability.lineage import StageName, stage_for
-
-if TYPE_CHECKING:
-    from api.services.trace.names import Names
 
 #: The one overall state of a lot, as the page's badge and the JSON's ``state`` say it.
 LotState = Literal["verified", "verified_with_gaps", "not_verified", "recalled"]
@@ -53,19 +50,6 @@ def step_stage(event: Event | None) -> str | None:
     (unsigned, not anchored yet, failed): a shipping event is still shipping."""
     stage = stage_for(event) if event is not None else None
     return stage.value if stage else None
-
-
-def gln_of(value: str | None) -> str | None:
-    """The GLN of a location Digital Link, or None."""
-    return _gln(value) if value else None
-
-
-# Module-level: a pure function of one string (no database, no chain), returning a string.
-@lru_cache(maxsize=4096)
-def _gln(value: str) -> str | None:
-    # Pure, and asked for every event of every page: parsing a Digital Link checks each AI.
-    link = parse_link(value)
-    return link.key if link is not None and link.key_ai in ("414", "417") else None
 
 
 def product_info(p: Provenance) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from api.services.trace.i18n import Lang, translate
-from api.services.trace.names import Names
-from api.services.trace.view import gln_of
+from api.services.trace.names import Names, gln_of
 from api.services.trace.words import amount, measurement_label, step_label
 from traceability.lineage import Alert, Finding
 
