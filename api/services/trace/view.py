@@ -21,13 +21,15 @@ FAILED_STATUSES: Final = frozenset({"hash_mismatch", "not_on_chain", "not_anchor
 
 
 def lot_state(p: Provenance) -> LotState:
-    """``recalled``; else ``not_verified`` when any event failed or is not anchored; else
+    """``recalled``; else ``not_verified`` when any event failed or is not anchored (or none is
+    verified); else
     ``verified_with_gaps`` when an event is unsigned or the lineage has findings or alerts;
     else ``verified``. Never "verified" beside an unresolved problem."""
     if p.recall.recalled:
         return "recalled"
     statuses = {c.status for c in p.checks.values()}
-    if statuses & FAILED_STATUSES:
+    if statuses & FAILED_STATUSES or "verified" not in statuses:
+        # Nothing proven at all (every event unsigned) is no verification with gaps either.
         return "not_verified"
     if "unsigned" in statuses or p.lineage.findings or p.lineage.alerts:
         return "verified_with_gaps"

@@ -8,6 +8,7 @@ shows a kind id or an ``id.gs1.org`` URI.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -37,8 +38,15 @@ def _where(value: str, names: Names, lang: Lang) -> str:
         gln = gln_of(uri)
         place = names.place(gln)
         name = place.name_in(lang) if place else None
-        words.append(name or (f"GLN {gln}" if gln else uri))
+        digits = gln or _digits(uri)
+        words.append(name or (f"GLN {digits}" if digits else uri))
     return "、".join(words) if lang == "zh" else ", ".join(words)
+
+
+def _digits(uri: str) -> str | None:
+    """The GLN digits of a location or party URI even when its check digit is wrong."""
+    found = re.search(r"/(?:414|417)/(\d{13})\b", uri)
+    return found.group(1) if found else None
 
 
 def _moment(value: str) -> str:
