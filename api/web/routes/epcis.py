@@ -113,14 +113,14 @@ class LocationsRequest(ApiModel):
                 {
                     "glns": [
                         {
-                            "gln": "6901234000014",
+                            "gln": "6901234000016",
                             "name": "Xinfeng orchard, block B7",
                             "nameZh": "信丰县脐橙果园 B7 地块",
                             "address": "Anxi town, Xinfeng county, Ganzhou, Jiangxi, China",
                             "addressZh": "中国江西省赣州市信丰县安西镇",
                             "region": "Gannan 赣南",
                         },
-                        "6901234000021",
+                        "6901234000023",
                     ]
                 }
             ]
