@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from traceability.signing.registry_ids import is_valid_uscc
@@ -39,12 +47,33 @@ class ApiModel(BaseModel):
         return cls(**held, **values)
 
 
+class IssuePublic(ApiModel):
+    """One problem of an invalid document or request."""
+
+    field: str
+    message: str
+
+
 class ErrorBody(ApiModel):
     """The body of every error response."""
 
     error: str = Field(examples=["invalid"])
     message: str = Field(examples=["payload.issuedAt: more than 300 s in the future"])
     field: str | None = Field(default=None, examples=["payload.issuedAt"])
+    errors: list[IssuePublic] | None = Field(
+        default=None, description="Every problem found (capped), when there are several."
+    )
+    error_count: int | None = Field(default=None, description="How many problems there were.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_list(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A one-problem error keeps its three keys: the list appears only when it was made.
+        data: dict[str, Any] = handler(self)
+        for key in ("errors", "errorCount", "error_count"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
 
 
 # --- parties -----------------------------------------------------------------
@@ -201,7 +230,14 @@ class DocumentPublic(ApiModel):
     """A stored document version and its anchoring status."""
 
     content_hash: str
-    doc_type: str
+    doc_type: Literal["order", "payment", "waybill", "inventory"] = Field(
+        description="The envelope's payload.docType.", examples=["order"]
+    )
+    message_type: str = Field(
+        description="The CEB message the document follows (CEB311, CEB411, CEB511, CEB621 "
+        "import; CEB303, CEB403, CEB505, CEB603 export).",
+        examples=["CEB311"],
+    )
     party_code: str
     key_id: str
     version: int

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
+from api.web.media import require_declared_media_type
 from api.web.metrics import Metrics
 from api.web.middleware import (
     AuthenticateFirstMiddleware,
@@ -60,6 +61,7 @@ def create_app(
         settings = settings or get_settings()
         runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=ledger_factory)
     app = FastAPI(
+        dependencies=[Depends(require_declared_media_type)],
         # The documentation pages are served from the package's own files (routes/docs.py).
         docs_url=None,
         redoc_url=None,

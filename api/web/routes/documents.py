@@ -39,9 +39,10 @@ ENVELOPE_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _raw_body(media_type: str, example: str) -> dict[str, Any]:
-    """The OpenAPI request body of a route that reads the raw body as ``media_type`` text."""
-    content = {media_type: {"schema": {"type": "string"}, "example": example}}
+def _raw_body(media_types: tuple[str, ...], example: str) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads the raw body as text of one of
+    ``media_types`` (the types api.web.media accepts for it)."""
+    content = {media: {"schema": {"type": "string"}, "example": example} for media in media_types}
     return {"requestBody": {"required": True, "content": content}}
 
 
@@ -70,7 +71,7 @@ def submit_document(
 @router.post(
     "/bulk",
     response_model=BulkResult,
-    openapi_extra=_raw_body("application/x-ndjson", "{...envelope...}\n{...envelope...}\n"),
+    openapi_extra=_raw_body(("application/x-ndjson",), "{...envelope...}\n{...envelope...}\n"),
 )
 def submit_bulk(
     request: Request, session: SessionDep, runtime: RuntimeDep, party: PartyDep, body: RawBodyDep
@@ -86,7 +87,7 @@ def submit_bulk(
     response_model=list[DocumentPublic],
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_raw_body(
-        "application/xml",
+        ("application/xml", "text/xml"),
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb" ...>',
     ),
