@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from api.examples import EXAMPLE_KEY_ID, EXAMPLE_PARTY, EXAMPLE_PARTY_NAME, example_public_key
 from traceability.signing.registry_ids import is_valid_uscc
 
 HEX32 = r"^[0-9a-f]{64}$"
@@ -82,8 +83,8 @@ class ErrorBody(ApiModel):
 class PartyCreate(ApiModel):
     """Register a party (administrator only)."""
 
-    code: str = Field(pattern=CODE, examples=["3301960ABC"])
-    name: str = Field(min_length=1, max_length=200, examples=["杭州跨境优选电子商务有限公司"])
+    code: str = Field(pattern=CODE, examples=[EXAMPLE_PARTY])
+    name: str = Field(min_length=1, max_length=200, examples=[EXAMPLE_PARTY_NAME])
     roles: list[RoleName] = Field(min_length=1, max_length=8, examples=[["platform"]])
     chain_account: bool = Field(
         default=False,
@@ -100,7 +101,7 @@ class PartyCreate(ApiModel):
         default=None,
         pattern=r"^[0-9A-Z]{10}$",
         description="Customs registration code (海关注册编码), 10 characters.",
-        examples=["3301960ABC"],
+        examples=[EXAMPLE_PARTY],
     )
 
     @field_validator("uscc")
@@ -147,12 +148,12 @@ class PartyCreated(PartyPublic):
 class KeyCreate(ApiModel):
     """Register a public signing key of a party (rotation adds keys)."""
 
-    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=["ebp-2026-01"])
+    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=[EXAMPLE_KEY_ID])
     alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
     public_key: str = Field(
         min_length=16,
         max_length=4096,
-        examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+        examples=[example_public_key()],
         description="base64url of the raw key (Ed25519) or SEC1 point (ES256, ES256K, SM2); "
         "stored in its canonical form (an uncompressed point).",
     )

@@ -19,6 +19,7 @@ from api.web.middleware import (
     RequestIdMiddleware,
 )
 from api.web.openapi import install_links
+from api.web.openapi_documents import install_documents
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
@@ -97,6 +98,7 @@ def create_app(
     ):
         app.include_router(router.router)
     register_error_handlers(app)
+    install_documents(app)
     install_links(app)
     app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(AuthenticateFirstMiddleware, fastapi_app=app)
