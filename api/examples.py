@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 #: The seed of the example Ed25519 key, published: example only; never use.
-EXAMPLE_KEY_SEED: Final = hashlib.sha256(b"sandan OpenAPI example key: example only; never use").digest()
+EXAMPLE_KEY_SEED: Final = hashlib.sha256(
+    b"sandan OpenAPI example key: example only; never use"
+).digest()
 #: The example platform (the sample trade's platform, 杭州跨境优选).
 EXAMPLE_PARTY: Final = PLATFORM[0]
 EXAMPLE_PARTY_NAME: Final = PLATFORM[1]

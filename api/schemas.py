@@ -76,7 +76,6 @@ class ErrorBody(ApiModel):
         return data
 
 
-
 # --- parties -----------------------------------------------------------------
 
 

@@ -33,8 +33,8 @@ from traceability import (
     SignedEnvelope,
     verify_envelope,
 )
-from traceability.trade import DOCUMENT_MODELS, DocumentKind, TradeDocument, parse_document
 from traceability.limits import MAX_REPORTED_ISSUES
+from traceability.trade import DOCUMENT_MODELS, DocumentKind, TradeDocument, parse_document
 from traceability.trade.code_lists import explain_error
 from traceability.trade.fields import IDENTIFIER_FIELDS
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
@@ -304,6 +304,13 @@ def anchor_of(
     )
 
 
+#: The envelope docType of each CEB message type ("CEB311" → "order").
+_ENVELOPE_DOC_TYPE: dict[str, str] = {
+    name: str(model.kind)  # type: ignore[attr-defined]  # every document model has a kind
+    for name, model in DOCUMENT_MODELS.items()
+}
+
+
 def document_public(
     *, session: Session, record: DocumentRecord, created: bool = True
 ) -> DocumentPublic:
@@ -314,7 +321,7 @@ def document_public(
     # docType is the kind of document that message is.
     return DocumentPublic.from_record(
         record,
-        doc_type=DOCUMENT_MODELS[record.doc_type].kind.value,
+        doc_type=_ENVELOPE_DOC_TYPE[record.doc_type],
         message_type=record.doc_type,
         supersedes=record.supersedes_hash,
         status="anchored" if anchored else "pending",

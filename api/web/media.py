@@ -41,8 +41,7 @@ def require_declared_media_type(request: Request) -> None:
         return
     got = f"got {sent!r}" if sent else "none was sent"
     raise UnsupportedMediaType(
-        f"Content-Type must be {' or '.join(accepted)} for {request.method} "
-        f"{route.path}; {got}",
+        f"Content-Type must be {' or '.join(accepted)} for {request.method} {route.path}; {got}",
         field="Content-Type",
     )
 

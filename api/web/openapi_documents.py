@@ -42,9 +42,7 @@ def document_components() -> dict[str, Any]:
 
 
 def _signed_envelope() -> dict[str, Any]:
-    documents = [
-        {"$ref": _REF.format(model=model.__name__)} for model in DOCUMENT_MODELS.values()
-    ]
+    documents = [{"$ref": _REF.format(model=model.__name__)} for model in DOCUMENT_MODELS.values()]
     payload = {
         "type": "object",
         "additionalProperties": False,
@@ -139,15 +137,15 @@ def install_documents(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(
-            document_components()
-        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(document_components())
         paths = schema.get("paths", {})
         envelope = paths.get("/documents", {}).get("post")
         if envelope is not None:
             envelope["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": _REF.format(model="SignedEnvelope")}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": _REF.format(model="SignedEnvelope")}}
+                },
             }
         _describe_formats(paths)
         _add_examples(paths)

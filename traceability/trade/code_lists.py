@@ -12,7 +12,7 @@ meet most, for the message; the authority is the customs code set itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ __all__ = [
     "CodeList",
     "code_list_of",
     "describe_field",
+    "explain_code",
     "explain_error",
 ]
 
@@ -147,8 +148,26 @@ def explain_error(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     if codes is None or error.get("type") not in _CODE_ERRORS:
         return message
-    got = error.get("input")
-    allowed = _allowed(codes, error)
+    choices = None
+    if error.get("type") == "literal_error":
+        choices = _QUOTED.findall(str((error.get("ctx") or {}).get("expected", "")))
+    return explain_code(field, choices, error.get("input")) or message
+
+
+def explain_code(field: str, choices: Sequence[str] | None, got: object) -> str | None:
+    """``"currency must be a customs currency code: 142 (CNY) for import retail; got 'CNY'"``:
+    the message for a wrong value of a code-list field (``choices``: the codes allowed
+    there, ``None`` for any of the list), or ``None`` if ``field`` takes no code list."""
+    codes = code_list_of(field)
+    if codes is None:
+        return None
+    if choices:
+        allowed = " or ".join(codes.meaning(code) for code in choices)
+        why = codes.narrowed.get(frozenset(choices))
+        allowed = f"{allowed} {why}" if why else allowed
+    else:
+        width = len(next(iter(codes.codes)))
+        allowed = f"{width} character{'s' if width > 1 else ''}, e.g. {codes.examples()}"
     return f"{field} must be {codes.title}: {allowed}; got {got!r}"
 
 
@@ -156,12 +175,3 @@ def explain_error(error: Mapping[str, Any]) -> str:
 _CODE_ERRORS: Final = frozenset(
     {"literal_error", "string_too_short", "string_too_long", "string_type"}
 )
-
-
-def _allowed(codes: CodeList, error: Mapping[str, Any]) -> str:
-    if error.get("type") == "literal_error":
-        choices = _QUOTED.findall(str((error.get("ctx") or {}).get("expected", "")))
-        listed = " or ".join(codes.meaning(code) for code in choices)
-        why = codes.narrowed.get(frozenset(choices))
-        return f"{listed} {why}" if why else listed
-    return f"3 characters, e.g. {codes.examples()}"

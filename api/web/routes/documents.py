@@ -25,6 +25,7 @@ from api.web.ratelimit import check_rate
 
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ErrorBodyResponses)
 
+
 def _raw_body(*media_types: str) -> dict[str, Any]:
     """The OpenAPI request body of a route that reads the raw body as text of one of
     ``media_types`` (the types api.web.media accepts for it; openapi_documents describes

@@ -127,7 +127,9 @@ def test_unknown_token_is_refused_before_the_body_is_read(server: Server, path: 
         assert response.json()["error"] == "too_deep"
 
 
-@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/x-ndjson; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["application/x-ndjson", "application/x-ndjson; charset=utf-8"]
+)
 def test_deep_ndjson_line_is_refused_per_line(
     server: Server, party: RegisteredParty, content_type: str
 ) -> None:
