@@ -14,6 +14,7 @@ through the service's clock seam).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ __all__ = [
     "example_envelope",
     "example_key",
     "example_ndjson",
+    "example_xml",
+    "example_xml_signature",
     "example_party",
     "example_public_key",
 ]
@@ -47,6 +50,9 @@ EXAMPLE_PARTY_NAME: Final = PLATFORM[1]
 EXAMPLE_KEY_ID: Final = "ebp-2026-01"
 #: When the example envelopes were signed.
 EXAMPLE_ISSUED_AT: Final = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+#: The order number of the XML example (a trade of its own: a CEB XML message claims its
+#: documents' appTime, March 2025, as their issue time).
+EXAMPLE_XML_ORDER: Final = "SD20250301000201"
 # One salt per envelope: a key may not sign two documents with the same salt (replay rule).
 _SALTS: Final = (bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)))
 
@@ -97,3 +103,24 @@ def example_ndjson() -> str:
         _envelope("SD20250301000102", _SALTS[2]).to_wire(),
     ]
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
+@cache
+def example_xml() -> str:
+    """The ``POST /documents/xml`` example: a CEB311 message holding one import order."""
+    from traceability.ceb import CebMessage, write_message
+    from traceability.ceb.models import BaseTransfer
+    from traceability.trade.models import ImportOrder
+
+    order = ImportOrder.model_validate(import_order_json(ImportTerms(order_no=EXAMPLE_XML_ORDER)))
+    transfer = BaseTransfer(
+        copCode=EXAMPLE_PARTY, copName=EXAMPLE_PARTY_NAME, dxpMode="DXP", dxpId="DXPENT0000000001"
+    )
+    message = CebMessage("CEB311", order.guid, (order,), base_transfer=transfer)
+    return write_message(message).decode("utf-8")
+
+
+def example_xml_signature() -> str:
+    """The ``Sandan-Signature`` header of :func:`example_xml`: its bytes signed, base64url."""
+    signature = example_key().sign(example_xml().encode("utf-8"))
+    return base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")

@@ -23,7 +23,7 @@ from pydantic.json_schema import models_json_schema
 from api import examples
 from traceability.trade.models import DOCUMENT_MODELS
 
-__all__ = ["REQUEST_EXAMPLES", "document_components", "install_documents"]
+__all__ = ["PARAMETER_EXAMPLES", "REQUEST_EXAMPLES", "document_components", "install_documents"]
 
 _REF: Final = "#/components/schemas/{model}"
 _TRADE_DOC_TYPES: Final = ["order", "payment", "waybill", "inventory"]
@@ -111,6 +111,19 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]
             "example": {"summary": "Two import orders.", "value": examples.example_ndjson}
         }
     },
+    ("/documents/xml", "post"): {
+        "application/xml": {
+            "example": {"summary": "A CEB311 import order.", "value": examples.example_xml}
+        }
+    },
+}
+
+#: (path, method) → parameter name → its example value factory.
+PARAMETER_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Callable[[], str]]]] = {
+    ("/documents/xml", "post"): {
+        "Sandan-Key-Id": lambda: examples.EXAMPLE_KEY_ID,
+        "Sandan-Signature": examples.example_xml_signature,
+    },
 }
 
 _BODY_FORMATS: Final[Mapping[tuple[str, str], Mapping[str, str]]] = {
@@ -164,6 +177,10 @@ def _describe_formats(paths: Mapping[str, Any]) -> None:
 
 
 def _add_examples(paths: Mapping[str, Any]) -> None:
+    for (path, method), by_name in PARAMETER_EXAMPLES.items():
+        for parameter in paths.get(path, {}).get(method, {}).get("parameters", []):
+            if parameter["name"] in by_name:
+                parameter["example"] = by_name[parameter["name"]]()
     for (path, method), by_media in REQUEST_EXAMPLES.items():
         content = paths.get(path, {}).get(method, {}).get("requestBody", {}).get("content", {})
         for media, named in by_media.items():

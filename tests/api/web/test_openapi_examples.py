@@ -10,7 +10,7 @@ envelopes' fixed ``issuedAt`` (a key is valid from its registration): the clock 
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
@@ -29,6 +29,7 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/parties/{code}/keys", "party"),
     ("post", "/documents", "party"),
     ("post", "/documents/bulk", "party"),
+    ("post", "/documents/xml", "party"),
     ("put", "/parties/{code}/company-prefixes", "admin"),
     ("put", "/parties/{code}/locations", "admin"),
     ("post", "/parties/{code}/keys/{key_id}/revoke", "party"),
@@ -36,8 +37,6 @@ EXERCISED: list[tuple[str, str, str]] = [
 
 #: Operations that take a body and show no example yet, and why.
 WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
-    ("post", "/documents/xml"): "signed over its exact bytes by a header: needs an XML "
-    "message and a signature header example of the example key",
     ("put", "/parties/{code}/xml-certificate"): "needs an X.509 certificate of the example "
     "party's XML signing key",
     ("put", "/parties/{code}/chain-account"): "for a customs office or bank holding its own "
@@ -60,6 +59,9 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
 }
 
 PATH_VALUES = {"code": EXAMPLE_PARTY, "key_id": EXAMPLE_KEY_ID}
+#: Before the example documents' issue times: the envelopes' issuedAt and the XML
+#: message's appTime (March 2025).
+KEY_REGISTERED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +90,12 @@ def _body_examples(operation: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def _parameter_examples(operation: dict[str, Any]) -> list[tuple[str, Any]]:
+def _parameter_examples(operation: dict[str, Any], where: str = "") -> list[tuple[str, Any]]:
+    """(name, value) of every parameter example of ``operation`` (those ``in`` ``where``)."""
     found = []
     for parameter in operation.get("parameters", []):
+        if where and parameter["in"] != where:
+            continue
         values = [e["value"] for e in parameter.get("examples", {}).values()]
         values += [parameter["example"]] if "example" in parameter else []
         values += parameter.get("schema", {}).get("examples", [])
@@ -170,25 +175,27 @@ def _path(template: str) -> str:
 
 
 def test_every_example_is_accepted(world: World) -> None:
+    assert KEY_REGISTERED < EXAMPLE_ISSUED_AT
     document = world.client.get("/openapi.json").json()
     operations = _operations(document)
     api_key = ""
     for method, path, who in EXERCISED:
         for media, value in _body_examples(operations[method, path]):
             headers = world.admin if who == "admin" else {"Authorization": f"Bearer {api_key}"}
+            headers = {**headers, **dict(_parameter_examples(operations[method, path], "header"))}
+            query = dict(_parameter_examples(operations[method, path], "query"))
             body = value.encode() if isinstance(value, str) else None
             send = {"content": body} if body is not None else {"json": value}
-            # The example key signed envelopes at a fixed time: register it before then.
+            # The example key signed at fixed times: register it before them.
             clock = (
-                registered_at(EXAMPLE_ISSUED_AT - timedelta(days=1))
-                if path == "/parties/{code}/keys"
-                else nullcontext()
+                registered_at(KEY_REGISTERED) if path == "/parties/{code}/keys" else nullcontext()
             )
             with clock:
                 response = world.client.request(
                     method.upper(),
                     _path(path),
                     headers={**headers, "Content-Type": media},
+                    params=query,
                     **send,
                 )
             assert 200 <= response.status_code < 300, (method, path, response.text)
@@ -197,6 +204,8 @@ def test_every_example_is_accepted(world: World) -> None:
             if path == "/documents":
                 assert response.json()["docType"] == "order"
                 assert response.json()["messageType"] == "CEB311"
+            if path == "/documents/xml":
+                assert [d["messageType"] for d in response.json()] == ["CEB311"]
             if path == "/documents/bulk":
                 statuses = [line["status"] for line in response.json()["results"]]
                 assert statuses == [201, 201], response.text
