@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from traceability import DocType, SignedEnvelope, sign_envelope
 from traceability.signing import Algorithm, SigningKey
+from traceability.epcis.samples import OrangeLot, navel_orange_chain
 from traceability.trade.samples import PLATFORM, ImportTerms, import_order_json
 
 __all__ = [
@@ -31,7 +32,11 @@ __all__ = [
     "EXAMPLE_KEY_SEED",
     "EXAMPLE_PARTY",
     "EXAMPLE_PARTY_NAME",
+    "example_capture",
+    "example_company_prefixes",
     "example_envelope",
+    "example_event",
+    "example_locations",
     "example_key",
     "example_ndjson",
     "example_xml",
@@ -124,3 +129,35 @@ def example_xml_signature() -> str:
     """The ``Sandan-Signature`` header of :func:`example_xml`: its bytes signed, base64url."""
     signature = example_key().sign(example_xml().encode("utf-8"))
     return base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+
+
+#: The sample orange lot the EPCIS examples follow (a fictitious GS1 China company).
+_LOT: Final = OrangeLot()
+_CHAIN_START: Final = datetime(2025, 11, 5, tzinfo=UTC)
+
+
+def example_company_prefixes() -> dict[str, Any]:
+    """The ``PUT /parties/{code}/company-prefixes`` example: the lot's brand owner's."""
+    return {"prefixes": [_LOT.company_prefix]}
+
+
+def example_locations() -> dict[str, Any]:
+    """The ``PUT /parties/{code}/locations`` example: the farm and the packhouse."""
+    return {"glns": [_LOT.farm, _LOT.packhouse]}
+
+
+def _chain() -> dict[str, Any]:
+    return navel_orange_chain(_CHAIN_START, _LOT)
+
+
+def example_capture() -> dict[str, Any]:
+    """The ``POST /capture`` example: an EPCISDocument with the harvest (commissioning)."""
+    chain = _chain()
+    return {**chain, "epcisBody": {"eventList": chain["epcisBody"]["eventList"][:1]}}
+
+
+def example_event() -> dict[str, Any]:
+    """The ``POST /events`` example: one event, the packhouse's grading of the harvest."""
+    chain = _chain()
+    # Alone, the event carries the document's @context: its sandan: extension is named there.
+    return {"@context": chain["@context"], **chain["epcisBody"]["eventList"][1]}

@@ -95,13 +95,20 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]
         "Let the platform record EPCIS events too.", lambda: {"role": "producer"}
     ),
     ("/parties/{code}/company-prefixes", "put"): _json_examples(
-        "A GS1 company prefix of the brand owner.", lambda: {"prefixes": ["6901234"]}
+        "A GS1 company prefix of the brand owner.", examples.example_company_prefixes
     ),
     ("/parties/{code}/locations", "put"): _json_examples(
-        "A GLN where the party records events.", lambda: {"glns": ["6901234000016"]}
+        "GLNs where the party records events.", examples.example_locations
     ),
     ("/parties/{code}/keys/{key_id}/revoke", "post"): _json_examples(
         "Revoke the example key.", lambda: {"reason": "key compromised"}
+    ),
+    ("/capture", "post"): _json_examples(
+        "An EPCISDocument: the harvest of a lot (unsigned: recorded, not signed).",
+        examples.example_capture,
+    ),
+    ("/events", "post"): _json_examples(
+        "One event: the packhouse grades the harvested fruit.", examples.example_event
     ),
     ("/documents", "post"): _json_examples(
         "A CEB311 import order signed by the example key.", examples.example_envelope
