@@ -1,15 +1,17 @@
-"""The examples ``/openapi.json`` shows: one party, its key and documents it signed.
+"""The examples ``/openapi.json`` shows: the parties of one import trade, their keys, the
+documents they signed, and what customs and a bank then do with the trade.
 
 They are real: a test (tests/api/web/test_openapi_examples.py) posts every one of them to
-the service and expects it accepted. The party registers with the ``POST /parties``
-example, adds the key of the ``POST /parties/{code}/keys`` example, and submits the
-envelopes, which that key signed.
+the service and expects it accepted. The parties register with the ``POST /parties``
+examples, add the keys of the ``POST /parties/{code}/keys`` examples (same example
+names), and submit the envelopes, which those keys signed; customs releases the trade
+they make, and a bank finances and settles it.
 
-The key is derived from a published seed: **example only; never use it** — anyone can
-sign with it. ``issuedAt`` is fixed so the examples do not change from one start to the
-next; a key is valid from its registration, so the example key must be registered
-before :data:`EXAMPLE_ISSUED_AT` for the envelopes to be accepted (the test does so
-through the service's clock seam).
+The keys are derived from published seeds: **example only; never use them** — anyone
+can sign with them. ``issuedAt`` is fixed so the examples do not change from one start
+to the next; a key is valid from its registration, so the example keys must be
+registered before :data:`EXAMPLE_ISSUED_AT` for the envelopes to be accepted (the test
+does so through the service's clock seam).
 """
 
 from __future__ import annotations
@@ -17,95 +19,183 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Final
 
 from traceability import DocType, SignedEnvelope, sign_envelope
-from traceability.signing import Algorithm, SigningKey
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
-from traceability.trade.samples import PLATFORM, ImportTerms, import_order_json
+from traceability.signing import Algorithm, SigningKey
+from traceability.trade import TradeKey
+from traceability.trade.samples import (
+    CARRIER,
+    PAYER_COMPANY,
+    PLATFORM,
+    ImportTerms,
+    import_inventory_json,
+    import_order_json,
+    import_payment_json,
+    import_waybill_json,
+)
 
 __all__ = [
     "EXAMPLE_ISSUED_AT",
     "EXAMPLE_KEY_ID",
     "EXAMPLE_KEY_SEED",
+    "EXAMPLE_PARTIES",
     "EXAMPLE_PARTY",
     "EXAMPLE_PARTY_NAME",
+    "EXAMPLE_TRADE_ID",
+    "ExampleParty",
     "example_capture",
     "example_company_prefixes",
+    "example_documents",
     "example_envelope",
     "example_event",
-    "example_locations",
     "example_key",
+    "example_key_bodies",
+    "example_locations",
     "example_ndjson",
+    "example_parties",
+    "example_public_key",
+    "example_signer",
     "example_xml",
     "example_xml_signature",
-    "example_party",
-    "example_public_key",
 ]
 
-#: The seed of the example Ed25519 key, published: example only; never use.
-EXAMPLE_KEY_SEED: Final = hashlib.sha256(
-    b"sandan OpenAPI example key: example only; never use"
-).digest()
+
+@dataclass(frozen=True, slots=True)
+class ExampleParty:
+    """A party of the examples: its registration and, for a signer, its key."""
+
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    key_id: str | None = None
+    chain_account: bool = False
+
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte seed of its Ed25519 key, published: example only; never use."""
+        label = "" if self.code == PLATFORM[0] else f" {self.code}"
+        text = f"sandan OpenAPI example key{label}: example only; never use"
+        return hashlib.sha256(text.encode("utf-8")).digest()
+
+    def key(self) -> SigningKey:
+        """Its example signing key."""
+        return SigningKey.from_private_bytes(Algorithm.ED25519, self.seed)
+
+
+#: The example parties by example name: the three signers of the sample import trade,
+#: a customs office and a bank (custodial chain accounts: they act on chain).
+EXAMPLE_PARTIES: Final[Mapping[str, ExampleParty]] = {
+    "platform": ExampleParty(PLATFORM[0], PLATFORM[1], ("platform",), "ebp-2026-01"),
+    "payment": ExampleParty(PAYER_COMPANY[0], PAYER_COMPANY[1], ("payment",), "pay-2026-01"),
+    "logistics": ExampleParty(CARRIER[0], CARRIER[1], ("logistics",), "log-2026-01"),
+    "customs": ExampleParty("GACC-HZ", "杭州海关", ("customs",), chain_account=True),
+    "bank": ExampleParty("BANK-HZ", "杭州示例银行", ("bank",), chain_account=True),
+}
+
+_PLATFORM: Final = EXAMPLE_PARTIES["platform"]
 #: The example platform (the sample trade's platform, 杭州跨境优选).
-EXAMPLE_PARTY: Final = PLATFORM[0]
-EXAMPLE_PARTY_NAME: Final = PLATFORM[1]
+EXAMPLE_PARTY: Final = _PLATFORM.code
+EXAMPLE_PARTY_NAME: Final = _PLATFORM.name
 EXAMPLE_KEY_ID: Final = "ebp-2026-01"
+#: The seed of the platform's example key.
+EXAMPLE_KEY_SEED: Final = _PLATFORM.seed
 #: When the example envelopes were signed.
 EXAMPLE_ISSUED_AT: Final = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+_TERMS: Final = ImportTerms()
+#: The tradeId of the example trade (sha256 of "ebpCode/orderNo", hex).
+EXAMPLE_TRADE_ID: Final = TradeKey(PLATFORM[0], _TERMS.order_no).trade_id.hex()
 #: The order number of the XML example (a trade of its own: a CEB XML message claims its
 #: documents' appTime, March 2025, as their issue time).
 EXAMPLE_XML_ORDER: Final = "SD20250301000201"
-# One salt per envelope: a key may not sign two documents with the same salt (replay rule).
-_SALTS: Final = (bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)))
+#: Who signs each example document, and its JSON.
+_DOCUMENTS: Final = {
+    "order": ("platform", import_order_json),
+    "payment": ("payment", import_payment_json),
+    "waybill": ("logistics", import_waybill_json),
+    "inventory": ("platform", import_inventory_json),
+}
+
+
+def _salt(index: int) -> bytes:
+    # One salt per envelope of a key: a key may not sign two documents with one salt.
+    return bytes(range(16 * index, 16 * index + 16))
 
 
 def example_key() -> SigningKey:
-    """The example signing key (Ed25519, from :data:`EXAMPLE_KEY_SEED`)."""
-    return SigningKey.from_private_bytes(Algorithm.ED25519, EXAMPLE_KEY_SEED)
+    """The example platform's signing key (Ed25519, from :data:`EXAMPLE_KEY_SEED`)."""
+    return _PLATFORM.key()
 
 
 def example_public_key() -> str:
-    """The example key's public half: raw 32 bytes, base64url."""
+    """The example platform key's public half: raw 32 bytes, base64url."""
     return example_key().public_key
 
 
-def example_party() -> dict[str, Any]:
-    """The ``POST /parties`` example body."""
-    return {"code": EXAMPLE_PARTY, "name": EXAMPLE_PARTY_NAME, "roles": ["platform"]}
+def example_parties() -> dict[str, dict[str, Any]]:
+    """The ``POST /parties`` examples, by example name."""
+    return {
+        name: {
+            "code": party.code,
+            "name": party.name,
+            "roles": list(party.roles),
+            **({"chainAccount": True} if party.chain_account else {}),
+        }
+        for name, party in EXAMPLE_PARTIES.items()
+    }
 
 
-def example_key_body() -> dict[str, Any]:
-    """The ``POST /parties/{code}/keys`` example body."""
-    return {"keyId": EXAMPLE_KEY_ID, "alg": "Ed25519", "publicKey": example_public_key()}
+def example_key_bodies() -> dict[str, dict[str, Any]]:
+    """The ``POST /parties/{code}/keys`` examples, by the example name of their party."""
+    return {
+        name: {"keyId": party.key_id, "alg": "Ed25519", "publicKey": party.key().public_key}
+        for name, party in EXAMPLE_PARTIES.items()
+        if party.key_id is not None
+    }
 
 
 @cache
-def _envelope(order_no: str, salt: bytes) -> SignedEnvelope:
-    document = import_order_json(ImportTerms(order_no=order_no))
+def _envelope(kind: str, terms: ImportTerms, salt: bytes) -> SignedEnvelope:
+    signer, build = _DOCUMENTS[kind]
+    party = EXAMPLE_PARTIES[signer]
+    assert party.key_id is not None
     return sign_envelope(
-        document,
-        doc_type=DocType.ORDER,
-        party=EXAMPLE_PARTY,
-        key_id=EXAMPLE_KEY_ID,
-        signing_key=example_key(),
+        build(terms),
+        doc_type=DocType(kind),
+        party=party.code,
+        key_id=party.key_id,
+        signing_key=party.key(),
         salt=salt,
         issued_at=EXAMPLE_ISSUED_AT,
     )
 
 
+def example_documents() -> dict[str, dict[str, Any]]:
+    """The ``POST /documents`` examples: the four documents of one import trade, each signed
+    by its issuer (the platform signs the order and the inventory)."""
+    return {kind: _envelope(kind, _TERMS, _salt(i)).to_wire() for i, kind in enumerate(_DOCUMENTS)}
+
+
+def example_signer(kind: str) -> str:
+    """The example name of the party that signs the ``kind`` document."""
+    return _DOCUMENTS[kind][0]
+
+
 def example_envelope() -> dict[str, Any]:
-    """The ``POST /documents`` example: a complete CEB311 order signed by the example key."""
-    return _envelope(ImportTerms().order_no, _SALTS[0]).to_wire()
+    """The ``POST /documents`` order example: a complete CEB311 order."""
+    return example_documents()["order"]
 
 
 def example_ndjson() -> str:
-    """The ``POST /documents/bulk`` example: two orders, one envelope per line."""
+    """The ``POST /documents/bulk`` example: two more orders of the platform, one a line."""
     lines = [
-        _envelope("SD20250301000101", _SALTS[1]).to_wire(),
-        _envelope("SD20250301000102", _SALTS[2]).to_wire(),
+        _envelope("order", ImportTerms(order_no="SD20250301000101"), _salt(4)).to_wire(),
+        _envelope("order", ImportTerms(order_no="SD20250301000102"), _salt(5)).to_wire(),
     ]
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 

@@ -80,48 +80,74 @@ def _signed_envelope() -> dict[str, Any]:
     }
 
 
-def _json_examples(summary: str, value: Callable[[], Any]) -> dict[str, Any]:
-    return {"application/json": {"example": {"summary": summary, "value": value}}}
+Examples = Callable[[], dict[str, dict[str, Any]]]
+"""A factory of named examples: name → {"summary", "value"}."""
 
 
-#: (path, method) → media type → example name → {summary, value factory}: the request
-#: examples of the operations that take a body (built lazily, when OpenAPI is asked for).
-REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]]] = {
-    ("/parties", "post"): _json_examples("The example platform.", examples.example_party),
-    ("/parties/{code}/keys", "post"): _json_examples(
-        "The example Ed25519 key (example only; never use).", examples.example_key_body
-    ),
-    ("/parties/{code}/roles", "post"): _json_examples(
-        "Let the platform record EPCIS events too.", lambda: {"role": "producer"}
-    ),
-    ("/parties/{code}/company-prefixes", "put"): _json_examples(
-        "A GS1 company prefix of the brand owner.", examples.example_company_prefixes
-    ),
-    ("/parties/{code}/locations", "put"): _json_examples(
-        "GLNs where the party records events.", examples.example_locations
-    ),
-    ("/parties/{code}/keys/{key_id}/revoke", "post"): _json_examples(
-        "Revoke the example key.", lambda: {"reason": "key compromised"}
-    ),
-    ("/capture", "post"): _json_examples(
-        "An EPCISDocument: the harvest of a lot (unsigned: recorded, not signed).",
-        examples.example_capture,
-    ),
-    ("/events", "post"): _json_examples(
-        "One event: the packhouse grades the harvested fruit.", examples.example_event
-    ),
-    ("/documents", "post"): _json_examples(
-        "A CEB311 import order signed by the example key.", examples.example_envelope
-    ),
+def _one(summary: str, value: Callable[[], Any]) -> Examples:
+    return lambda: {"example": {"summary": summary, "value": value()}}
+
+
+def _named(summary: str, values: Callable[[], dict[str, Any]]) -> Examples:
+    return lambda: {
+        name: {"summary": f"{summary}: {name}", "value": value} for name, value in values().items()
+    }
+
+
+_JSON: Final = "application/json"
+
+#: (path, method) → media type → its named examples (built when OpenAPI is asked for).
+#: The example names of parties, keys and documents match (tests post them together).
+REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
+    ("/parties", "post"): {_JSON: _named("An example party", examples.example_parties)},
+    ("/parties/{code}/keys", "post"): {
+        _JSON: _named(
+            "An example Ed25519 key (example only; never use)", examples.example_key_bodies
+        )
+    },
+    ("/parties/{code}/roles", "post"): {
+        _JSON: _one("Let the platform record EPCIS events too.", lambda: {"role": "producer"})
+    },
+    ("/parties/{code}/company-prefixes", "put"): {
+        _JSON: _one("A GS1 company prefix of the brand owner.", examples.example_company_prefixes)
+    },
+    ("/parties/{code}/locations", "put"): {
+        _JSON: _one("GLNs where the party records events.", examples.example_locations)
+    },
+    ("/parties/{code}/keys/{key_id}/revoke", "post"): {
+        _JSON: _one("Revoke the example key.", lambda: {"reason": "key compromised"})
+    },
+    ("/capture", "post"): {
+        _JSON: _one(
+            "An EPCISDocument: the harvest of a lot (unsigned: recorded, not signed).",
+            examples.example_capture,
+        )
+    },
+    ("/events", "post"): {
+        _JSON: _one("One event: the packhouse grades the harvested fruit.", examples.example_event)
+    },
+    ("/documents", "post"): {
+        _JSON: _named("A document of the example trade", examples.example_documents)
+    },
     ("/documents/bulk", "post"): {
-        "application/x-ndjson": {
-            "example": {"summary": "Two import orders.", "value": examples.example_ndjson}
-        }
+        "application/x-ndjson": _one("Two import orders.", examples.example_ndjson)
     },
     ("/documents/xml", "post"): {
-        "application/xml": {
-            "example": {"summary": "A CEB311 import order.", "value": examples.example_xml}
-        }
+        "application/xml": _one("A CEB311 import order.", examples.example_xml)
+    },
+    ("/customs/trades/{trade_id}/release", "post"): {
+        _JSON: _one("Release on the trade's current verdict.", dict)
+    },
+    ("/banks/trades/{trade_id}/financing", "post"): {
+        _JSON: _one(
+            "Terms stay off chain; their hash is registered.",
+            lambda: {
+                "terms": {"amount": "300.00", "currency": "CNY", "rate": "0.0385", "days": 90}
+            },
+        )
+    },
+    ("/banks/trades/{trade_id}/settlement", "post"): {
+        _JSON: _one("The bank's settlement reference.", lambda: {"settlementRef": "FX-2026-000123"})
     },
 }
 
@@ -130,6 +156,14 @@ PARAMETER_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Callable[[], str
     ("/documents/xml", "post"): {
         "Sandan-Key-Id": lambda: examples.EXAMPLE_KEY_ID,
         "Sandan-Signature": examples.example_xml_signature,
+    },
+    **{
+        (path, "post"): {"trade_id": lambda: examples.EXAMPLE_TRADE_ID}
+        for path in (
+            "/customs/trades/{trade_id}/release",
+            "/banks/trades/{trade_id}/financing",
+            "/banks/trades/{trade_id}/settlement",
+        )
     },
 }
 
@@ -191,10 +225,6 @@ def _add_examples(paths: Mapping[str, Any]) -> None:
     for (path, method), by_media in REQUEST_EXAMPLES.items():
         content = paths.get(path, {}).get(method, {}).get("requestBody", {}).get("content", {})
         for media, named in by_media.items():
-            if media not in content:
-                continue
-            content[media].pop("example", None)
-            content[media]["examples"] = {
-                name: {"summary": example["summary"], "value": example["value"]()}
-                for name, example in named.items()
-            }
+            if media in content:
+                content[media].pop("example", None)
+                content[media]["examples"] = named()
