@@ -41,6 +41,7 @@ from traceability.trade.samples import (
 )
 
 __all__ = [
+    "EXAMPLE_CHAIN_ACCOUNT",
     "EXAMPLE_ISSUED_AT",
     "EXAMPLE_KEY_ID",
     "EXAMPLE_KEY_SEED",
@@ -57,6 +58,7 @@ __all__ = [
     "example_key",
     "example_key_bodies",
     "example_locations",
+    "example_lot",
     "example_ndjson",
     "example_parties",
     "example_public_key",
@@ -89,14 +91,19 @@ class ExampleParty:
 
 
 #: The example parties by example name: the three signers of the sample import trade,
-#: a customs office and a bank (custodial chain accounts: they act on chain).
+#: a customs office and a bank (custodial chain accounts: they act on chain through
+#: sandan), and a customs office that holds its own chain key (self custody).
 EXAMPLE_PARTIES: Final[Mapping[str, ExampleParty]] = {
     "platform": ExampleParty(PLATFORM[0], PLATFORM[1], ("platform",), "ebp-2026-01"),
     "payment": ExampleParty(PAYER_COMPANY[0], PAYER_COMPANY[1], ("payment",), "pay-2026-01"),
     "logistics": ExampleParty(CARRIER[0], CARRIER[1], ("logistics",), "log-2026-01"),
     "customs": ExampleParty("GACC-HZ", "杭州海关", ("customs",), chain_account=True),
     "bank": ExampleParty("BANK-HZ", "杭州示例银行", ("bank",), chain_account=True),
+    "selfCustody": ExampleParty("GACC-NB", "宁波海关", ("customs",)),
+    "inspector": ExampleParty("CIQ-HZ", "杭州检验检疫实验室", ("inspector",), chain_account=True),
 }
+#: The account the self-custody customs office registers (an example address).
+EXAMPLE_CHAIN_ACCOUNT: Final = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 _PLATFORM: Final = EXAMPLE_PARTIES["platform"]
 #: The example platform (the sample trade's platform, 杭州跨境优选).
@@ -238,6 +245,11 @@ def example_locations() -> dict[str, Any]:
 
 def _chain() -> dict[str, Any]:
     return navel_orange_chain(_CHAIN_START, _LOT)
+
+
+def example_lot() -> dict[str, str]:
+    """The ``{gtin}`` and ``{lot}`` of the lot the EPCIS examples harvest."""
+    return {"gtin": _LOT.raw_gtin, "lot": _LOT.lot}
 
 
 def example_capture() -> dict[str, Any]:

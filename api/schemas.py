@@ -19,7 +19,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from api.examples import EXAMPLE_KEY_ID, EXAMPLE_PARTY, EXAMPLE_PARTY_NAME, example_public_key
+from api.examples import (
+    EXAMPLE_CHAIN_ACCOUNT,
+    EXAMPLE_KEY_ID,
+    EXAMPLE_PARTY,
+    EXAMPLE_PARTY_NAME,
+    example_public_key,
+)
 from traceability.signing.registry_ids import is_valid_uscc
 
 HEX32 = r"^[0-9a-f]{64}$"
@@ -412,7 +418,7 @@ class ChainAccountSet(ApiModel):
     """A chain account the party holds the key of (self custody): customs and banks sign
     their own release, settlement and financing authorizations with it."""
 
-    address: str = Field(pattern=ADDRESS, examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])
+    address: str = Field(pattern=ADDRESS, examples=[EXAMPLE_CHAIN_ACCOUNT])
 
 
 class SignedAuthorization(ApiModel):

@@ -114,6 +114,12 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
     ("/parties/{code}/locations", "put"): {
         _JSON: _one("GLNs where the party records events.", examples.example_locations)
     },
+    ("/parties/{code}/chain-account", "put"): {
+        _JSON: _one(
+            "The account a customs office holds the key of.",
+            lambda: {"address": examples.EXAMPLE_CHAIN_ACCOUNT},
+        )
+    },
     ("/parties/{code}/keys/{key_id}/revoke", "post"): {
         _JSON: _one("Revoke the example key.", lambda: {"reason": "key compromised"})
     },
@@ -125,6 +131,12 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
     },
     ("/events", "post"): {
         _JSON: _one("One event: the packhouse grades the harvested fruit.", examples.example_event)
+    },
+    ("/lots/{gtin}/{lot}/recall", "post"): {
+        _JSON: _one("Why the lot is recalled.", lambda: {"reason": "pesticide residue above limit"})
+    },
+    ("/lots/{gtin}/{lot}/clear-recall", "post"): {
+        _JSON: _one("Why the recall is lifted.", lambda: {"reason": "retest within limits"})
     },
     ("/documents", "post"): {
         _JSON: _named("A document of the example trade", examples.example_documents)
@@ -156,6 +168,16 @@ PARAMETER_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Callable[[], str
     ("/documents/xml", "post"): {
         "Sandan-Key-Id": lambda: examples.EXAMPLE_KEY_ID,
         "Sandan-Signature": examples.example_xml_signature,
+    },
+    ("/parties/{code}/chain-account", "put"): {
+        "code": lambda: examples.EXAMPLE_PARTIES["selfCustody"].code
+    },
+    **{
+        (path, "post"): {
+            "gtin": lambda: examples.example_lot()["gtin"],
+            "lot": lambda: examples.example_lot()["lot"],
+        }
+        for path in ("/lots/{gtin}/{lot}/recall", "/lots/{gtin}/{lot}/clear-recall")
     },
     **{
         (path, "post"): {"trade_id": lambda: examples.EXAMPLE_TRADE_ID}
