@@ -46,7 +46,11 @@ them, anchors their hashes on an EVM chain in Merkle batches, compares them
 (三单比对) and lets customs release the goods and banks prove the trade is real.
 
 Authenticate with `Authorization: Bearer <API key>`; each route says which
-party roles may call it. Every error body is `{"error", "message", "field"}`.
+party roles may call it. Every error body is `{"error", "message", "field"}`; an
+invalid document or request also lists every problem as `errors` (`{field, message}`,
+capped, with `errorCount`). Each document type's JSON Schema is a component
+(`ImportOrder (CEB311)` …); the examples are accepted as shown, signed by published
+example keys (example only; never use).
 """
 
 
