@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import build_app
+from api.cli import build_app, main
 from tests.conftest import free_port
 
 PINNED = ["--registry", "0x" + "11" * 20, "--registry", "0x" + "22" * 20]
@@ -39,3 +39,17 @@ def test_unreachable_chain_is_said_once_with_the_url(tmp_path: Path, command) ->
     assert result.exit_code == 3, result.output
     assert f"cannot reach the chain at {dead}" in result.output
     assert result.output.count("cannot reach") == 1, result.output
+
+
+def test_deploy_to_an_unreachable_node_says_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("SANDAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.argv", ["sandan", "deploy", "--rpc-url", dead])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach the chain at {dead}" in err
+    assert err.count("cannot reach") == 1, err
