@@ -49,6 +49,7 @@ __all__ = [
     "EXAMPLE_PARTY",
     "EXAMPLE_PARTY_NAME",
     "EXAMPLE_TRADE_ID",
+    "EXAMPLE_XML_CERTIFICATE",
     "ExampleParty",
     "example_capture",
     "example_company_prefixes",
@@ -226,6 +227,32 @@ def example_xml_signature() -> str:
     """The ``Sandan-Signature`` header of :func:`example_xml`: its bytes signed, base64url."""
     signature = example_key().sign(example_xml().encode("utf-8"))
     return base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+
+
+#: The certificate of the CEB sample messages' signer (tests/data/ceb/certs), its key
+#: thrown away: an example of the PEM a party registers for its CEB XML signatures.
+EXAMPLE_XML_CERTIFICATE: Final = """\
+-----BEGIN CERTIFICATE-----
+MIIDQjCCAiqgAwIBAgICEAEwDQYJKoZIhvcNAQELBQAwZDELMAkGA1UEBhMCQ04x
+LTArBgNVBAoMJOadreW3nuWxsea1t+S8mOmAiei0uOaYk+aciemZkOWFrOWPuDEm
+MCQGA1UEAwwdMzMwMTk2MDAwMiBzYW5kYW4gdGVzdCBzaWduZXIwHhcNMjQwMTAx
+MDAwMDAwWhcNMzMxMjI5MDAwMDAwWjBkMQswCQYDVQQGEwJDTjEtMCsGA1UECgwk
+5p2t5bee5bGx5rW35LyY6YCJ6LS45piT5pyJ6ZmQ5YWs5Y+4MSYwJAYDVQQDDB0z
+MzAxOTYwMDAyIHNhbmRhbiB0ZXN0IHNpZ25lcjCCASIwDQYJKoZIhvcNAQEBBQAD
+ggEPADCCAQoCggEBAL4nq+QXZcVSXh3KGfADkkR+4QMS+bhKyd074sDbqJovuNA0
+dFwirjrQuyiD+pmYmKv1P0pcs9VCuy4hQ5Jtarzzj9DSkw/NrwDOSV2zSJmau8Be
+lBcq91VEO1jP73UyDX/HPp+HfvR8yDngZcFIePCv0FWgl/Kg0Kv27CM0GhO9rrlH
+wgJZ5VB5olGUtrRmDf07dnaWk6XLFXmj5HcSIqM9eiI4eG26KJ35NFPCUaendVEY
+MtJkLCb8yaIgshyUx3gK6aM5zRr5Kil2yljIF+cpq7RwQiKhpmP+DsvgpWDIt/X0
+yW4OeqwR+WhPGucC0DRDcebJCd67XvLZ0qoNTQ8CAwEAATANBgkqhkiG9w0BAQsF
+AAOCAQEAN+6Z59p+BaVjnHi5Qfol6rTX7oKKuCoxZ3gnQHbsH5Opm2CGE8YvmfZ+
+x8BxRUAKw08BFO5OWco43xM48kyKNQNmCaMHlGKwFRtHdys4Bv2KDHhFg4f52GbW
+wEBFk96e5POfSa1zzvc2M9lEx/QfT/m4Gq8QPd50p8liR1B31OlV66/NbZFX7HPq
+g8+wBeENMDjkGZQC23VkA3F8EV9VuqJm9YfWTpChyCfkgSdDjptewlHEG03kdqt/
+0v67ETP/I7qlGRKTVs5NQzry1PeMLE1jjNrGJ2NiiW/FznUx2NVvflxUWSd0Wlpz
+TEJwWHnXwnyosFE+6VBANRAFBr143A==
+-----END CERTIFICATE-----
+"""
 
 
 #: The sample orange lot the EPCIS examples follow (a fictitious GS1 China company).

@@ -24,6 +24,7 @@ from api.examples import (
     EXAMPLE_KEY_ID,
     EXAMPLE_PARTY,
     EXAMPLE_PARTY_NAME,
+    EXAMPLE_XML_CERTIFICATE,
     example_public_key,
 )
 from traceability.signing.registry_ids import is_valid_uscc
@@ -192,7 +193,7 @@ class CertificateSet(ApiModel):
     """The X.509 certificate whose key signs a party's CEB XML messages (ds:Signature)."""
 
     certificate_pem: str = Field(
-        min_length=64, max_length=16_384, examples=["-----BEGIN CERTIFICATE-----\n..."]
+        min_length=64, max_length=16_384, examples=[EXAMPLE_XML_CERTIFICATE]
     )
 
 

@@ -120,6 +120,12 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
             lambda: {"address": examples.EXAMPLE_CHAIN_ACCOUNT},
         )
     },
+    ("/parties/{code}/xml-certificate", "put"): {
+        _JSON: _one(
+            "The certificate that verifies the party's CEB XML ds:Signature.",
+            lambda: {"certificatePem": examples.EXAMPLE_XML_CERTIFICATE},
+        )
+    },
     ("/parties/{code}/keys/{key_id}/revoke", "post"): {
         _JSON: _one("Revoke the example key.", lambda: {"reason": "key compromised"})
     },

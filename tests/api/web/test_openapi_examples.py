@@ -41,6 +41,7 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/documents", "signer"),
     ("post", "/documents/bulk", "platform"),
     ("post", "/documents/xml", "platform"),
+    ("put", "/parties/{code}/xml-certificate", "platform"),
     ("put", "/parties/{code}/company-prefixes", "admin"),
     ("put", "/parties/{code}/locations", "admin"),
     ("post", "/capture", "platform"),
@@ -60,8 +61,6 @@ _EIP712 = (
     "deployment (and a deadline): no fixed example verifies on every deployment"
 )
 WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
-    ("put", "/parties/{code}/xml-certificate"): "needs the X.509 certificate of a party's XML "
-    "signing key; the CEB samples' test certificates live in tests/data, not in the package",
     ("post", "/customs/releases/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/settlement/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/signed"): _EIP712,
