@@ -182,6 +182,17 @@ def test_every_document_type_has_a_titled_described_schema(document: dict[str, A
     assert body["schema"] == {"$ref": "#/components/schemas/SignedEnvelope"}
 
 
+def test_every_property_example_matches_its_property_schema(document: dict[str, Any]) -> None:
+    checked = 0
+    for name, schema in document["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            for value in prop.get("examples", []):
+                rooted = {**prop, "components": document["components"]}
+                assert jsonschema.Draft202012Validator(rooted).is_valid(value), (name, field)
+                checked += 1
+    assert checked > 10
+
+
 def test_the_envelope_example_matches_its_schema(document: dict[str, Any]) -> None:
     schema = {"$ref": "#/components/schemas/SignedEnvelope", "components": document["components"]}
     jsonschema.Draft202012Validator(schema).validate(example_envelope())
