@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from api.cli.verify import RPC_HELP, TRUST_HELP, fail, load_json_file, rpc_for, trust_roots
+from api.cli.verify import unreachable as unreachable_line
 
 if TYPE_CHECKING:
     from api.verify.lot import LotReport
@@ -131,11 +132,11 @@ def _check(lot: str, rpc: Any, roots: TrustRoots) -> LotReport:
         chain_id = int(str(rpc.request("eth_chainId", [])), 16)
     except (ChainUnreachable, RpcError, ValueError) as exc:
         # A node that cannot say which chain it is concluded nothing.
-        fail(COMMAND, f"cannot reach the chain: {exc}", unreachable, colour="yellow")
+        fail(COMMAND, unreachable_line(exc), unreachable, colour="yellow")
     try:
         report = check_lot(material, chain, chain_id=chain_id, trust=roots)
     except ChainUnreachable as exc:
-        fail(COMMAND, f"cannot reach the chain: {exc}", unreachable, colour="yellow")
+        fail(COMMAND, unreachable_line(exc), unreachable, colour="yellow")
     return report
 
 
