@@ -18,6 +18,7 @@ Tree::
     ├── NotFound (404)
     ├── Conflict (409)
     ├── PayloadTooLarge (413)
+    ├── UnsupportedMediaType (415)
     ├── UnprocessableContent (422)
     ├── RateLimited (429)
     └── ServiceUnavailable (503)
@@ -104,6 +105,10 @@ class Conflict(ApiError, status_code=409, code="conflict"):
 
 class PayloadTooLarge(ApiError, status_code=413, code="payload_too_large"):
     """The body exceeds the configured size limit."""
+
+
+class UnsupportedMediaType(ApiError, status_code=415, code="unsupported_media_type"):
+    """The body's Content-Type is missing or not one the route reads."""
 
 
 class UnprocessableContent(ApiError, status_code=422, code="invalid"):

@@ -8,9 +8,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from api.examples import (
+    EXAMPLE_CHAIN_ACCOUNT,
+    EXAMPLE_KEY_ID,
+    EXAMPLE_PARTY,
+    EXAMPLE_PARTY_NAME,
+    EXAMPLE_XML_CERTIFICATE,
+    example_public_key,
+)
 from api.money import to_fen
 from traceability.signing.registry_ids import is_valid_uscc
 
@@ -40,12 +56,32 @@ class ApiModel(BaseModel):
         return cls(**held, **values)
 
 
+class IssuePublic(ApiModel):
+    """One problem of an invalid document or request."""
+
+    field: str
+    message: str
+
+
 class ErrorBody(ApiModel):
     """The body of every error response."""
 
     error: str = Field(examples=["invalid"])
     message: str = Field(examples=["payload.issuedAt: more than 300 s in the future"])
     field: str | None = Field(default=None, examples=["payload.issuedAt"])
+    errors: list[IssuePublic] | None = Field(
+        default=None, description="Every problem found (capped), when there are several."
+    )
+    error_count: int | None = Field(default=None, description="How many problems there were.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_list(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A one-problem error keeps its three keys: the list appears only when it was made.
+        data: dict[str, Any] = handler(self)
+        for key in ("errors", "errorCount", "error_count"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 # --- parties -----------------------------------------------------------------
@@ -54,8 +90,8 @@ class ErrorBody(ApiModel):
 class PartyCreate(ApiModel):
     """Register a party (administrator only)."""
 
-    code: str = Field(pattern=CODE, examples=["3301960ABC"])
-    name: str = Field(min_length=1, max_length=200, examples=["杭州跨境优选电子商务有限公司"])
+    code: str = Field(pattern=CODE, examples=[EXAMPLE_PARTY])
+    name: str = Field(min_length=1, max_length=200, examples=[EXAMPLE_PARTY_NAME])
     roles: list[RoleName] = Field(min_length=1, max_length=8, examples=[["platform"]])
     chain_account: bool = Field(
         default=False,
@@ -72,7 +108,7 @@ class PartyCreate(ApiModel):
         default=None,
         pattern=r"^[0-9A-Z]{10}$",
         description="Customs registration code (海关注册编码), 10 characters.",
-        examples=["3301960ABC"],
+        examples=[EXAMPLE_PARTY],
     )
 
     @field_validator("uscc")
@@ -119,12 +155,12 @@ class PartyCreated(PartyPublic):
 class KeyCreate(ApiModel):
     """Register a public signing key of a party (rotation adds keys)."""
 
-    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=["ebp-2026-01"])
+    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=[EXAMPLE_KEY_ID])
     alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
     public_key: str = Field(
         min_length=16,
         max_length=4096,
-        examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+        examples=[example_public_key()],
         description="base64url of the raw key (Ed25519) or SEC1 point (ES256, ES256K, SM2); "
         "stored in its canonical form (an uncompressed point).",
     )
@@ -158,7 +194,7 @@ class CertificateSet(ApiModel):
     """The X.509 certificate whose key signs a party's CEB XML messages (ds:Signature)."""
 
     certificate_pem: str = Field(
-        min_length=64, max_length=16_384, examples=["-----BEGIN CERTIFICATE-----\n..."]
+        min_length=64, max_length=16_384, examples=[EXAMPLE_XML_CERTIFICATE]
     )
 
 
@@ -202,7 +238,14 @@ class DocumentPublic(ApiModel):
     """A stored document version and its anchoring status."""
 
     content_hash: str
-    doc_type: str
+    doc_type: Literal["order", "payment", "waybill", "inventory"] = Field(
+        description="The envelope's payload.docType.", examples=["order"]
+    )
+    message_type: str = Field(
+        description="The CEB message the document follows (CEB311, CEB411, CEB511, CEB621 "
+        "import; CEB303, CEB403, CEB505, CEB603 export).",
+        examples=["CEB311"],
+    )
     party_code: str
     key_id: str
     version: int
@@ -384,7 +427,7 @@ class ChainAccountSet(ApiModel):
     """A chain account the party holds the key of (self custody): customs and banks sign
     their own release, settlement and financing authorizations with it."""
 
-    address: str = Field(pattern=ADDRESS, examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])
+    address: str = Field(pattern=ADDRESS, examples=[EXAMPLE_CHAIN_ACCOUNT])
 
     @field_validator("address")
     @classmethod

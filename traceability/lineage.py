@@ -23,7 +23,16 @@ from typing import Final
 from traceability.epcis.model import Event, EventType, SensorReport, parse_link
 from traceability.gs1 import lot_uri
 
-__all__ = ["DEFAULT_RANGES", "Alert", "Finding", "Lineage", "Stage", "StageName", "build_lineage"]
+__all__ = [
+    "DEFAULT_RANGES",
+    "Alert",
+    "Finding",
+    "Lineage",
+    "Stage",
+    "StageName",
+    "build_lineage",
+    "stage_for",
+]
 
 
 class StageName(StrEnum):
@@ -41,9 +50,13 @@ class StageName(StrEnum):
 _ORDER: Final = list(StageName)
 _STEP_STAGE: Final = {
     "commissioning": StageName.ORIGIN,
+    "creating_class_instance": StageName.ORIGIN,
     "inspecting": StageName.INSPECTION,
     "sampling": StageName.INSPECTION,
     "packing": StageName.PACKING,
+    "repackaging": StageName.PACKING,
+    "staging_outbound": StageName.EXPORT,
+    "consigning": StageName.EXPORT,
     "shipping": StageName.EXPORT,
     "departing": StageName.EXPORT,
     "loading": StageName.EXPORT,
@@ -74,11 +87,16 @@ class Stage:
 
 @dataclass(frozen=True)
 class Finding:
-    """A problem in the chain: machine ``kind``, human ``message``, the event concerned."""
+    """A problem in the chain: machine ``kind``, human ``message``, the event concerned.
+
+    ``params`` are the message's parts as plain values (stage and step names, URIs, times),
+    so a page can say the same in another language or with the places' names.
+    """
 
     kind: str
     message: str
     event_hash: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,10 +143,15 @@ def build_lineage(
     grouped: dict[StageName, list[Event]] = {name: [] for name in StageName}
     findings: list[Finding] = []
     for event in chosen:
-        stage = _stage(event)
+        stage = stage_for(event)
         if stage is None:
             findings.append(
-                Finding("unclassified", f"business step {event.biz_step} has no stage", event.hash)
+                Finding(
+                    "unclassified",
+                    f"business step {event.biz_step} has no stage",
+                    event.hash,
+                    (("step", event.step or str(event.biz_step)),),
+                )
             )
         else:
             grouped[stage].append(event)
@@ -188,7 +211,8 @@ def _about_lot(events: list[Event], gtin: str, lot: str) -> list[Event]:
     return chosen
 
 
-def _stage(event: Event) -> StageName | None:
+def stage_for(event: Event) -> StageName | None:
+    """The stage an event belongs to by its type and business step (None: no stage fits)."""
     if event.type is EventType.TRANSFORMATION:
         return StageName.PROCESSING
     if event.type is EventType.AGGREGATION and event.step in (None, "packing"):
@@ -200,7 +224,9 @@ def _stage(event: Event) -> StageName | None:
 
 def _gaps(stages: tuple[Stage, ...]) -> list[Finding]:
     return [
-        Finding("missing_stage", f"no {s.name.value} event recorded")
+        Finding(
+            "missing_stage", f"no {s.name.value} event recorded", None, (("stage", s.name.value),)
+        )
         for s in stages
         if not s.events
     ]
@@ -219,6 +245,12 @@ def _time_order(stages: tuple[Stage, ...]) -> list[Finding]:
                         f"{stage.name.value} event at {event.event_time.isoformat()} is earlier "
                         f"than {latest.step or latest.type} at {latest.event_time.isoformat()}",
                         event.hash,
+                        (
+                            ("stage", stage.name.value),
+                            ("time", event.event_time.isoformat()),
+                            ("earlier", latest.step or latest.type.value),
+                            ("earlierTime", latest.event_time.isoformat()),
+                        ),
                     )
                 )
         if stage.events:
@@ -241,7 +273,14 @@ def _custody(events: list[Event]) -> list[Finding]:
             if kind == "owning_party" and got_from and not (got_from & sent_to):
                 findings.append(
                     Finding(
-                        "broken_custody", _custody_message(event, sent_to, got_from), event.hash
+                        "broken_custody",
+                        _custody_message(event, sent_to, got_from),
+                        event.hash,
+                        (
+                            ("step", event.step or event.type.value),
+                            ("to", ", ".join(sorted(sent_to))),
+                            ("from", ", ".join(sorted(got_from))),
+                        ),
                     )
                 )
             if kind == "location" and where not in sent_to:
@@ -250,6 +289,7 @@ def _custody(events: list[Event]) -> list[Finding]:
                         "unreached_location",
                         f"goods shipped to {', '.join(sorted(sent_to))} but next seen at {where}",
                         event.hash,
+                        (("to", ", ".join(sorted(sent_to))), ("at", str(where))),
                     )
                 )
     return findings

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "api.cli.keygen",
     "api.cli.sign",
     "api.cli.submit",
+    "api.cli.party",
     "api.cli.verify",
     "api.cli.verifier_page",
     "api.cli.verify_lot",

@@ -104,7 +104,7 @@ def _print_trades(trades: list[dict[str, Any]]) -> None:
         for doc in trade["documents"]:
             anchor = doc.get("anchor") or {}
             typer.echo(
-                f"  {doc['docType']} {doc['contentHash'][:16]}… by {doc['partyCode']}: "
+                f"  {doc['messageType']} {doc['contentHash'][:16]}… by {doc['partyCode']}: "
                 f"block {anchor.get('blockNumber')}, proof of {len(anchor.get('proof', []))} "
                 f"hashes to root {str(anchor.get('root'))[:16]}…"
             )

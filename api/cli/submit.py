@@ -13,14 +13,13 @@ The trade shown is the one the document names (sha256 of ``ebpCode/orderNo``, as
 service keys it); a bulk answer does not say which trade took a document, so the
 service's own ``tradeId`` is shown for a single document and with ``--wait``.
 
-Test seam: :data:`client_factory` builds the client; tests replace it (``monkeypatch``)
-with one bound to the app in process. Nothing else reads it.
+The service and the API key come from :mod:`api.cli._connection` (its ``client_factory``
+is the tests' seam).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from api.cli._connection import ApiKeyOption, UrlOption, connect, endpoint
 from api.cli.sign import (
     KeyIdOption,
     KeyOption,
@@ -42,11 +42,7 @@ if TYPE_CHECKING:
     from api.cli._documents import Outgoing
     from api.client import SandanApiError, SandanClient
 
-__all__ = ["client_factory", "register"]
-
-#: Builds the client ``sandan submit`` talks through: ``(url, api_key, max_attempts)``.
-#: The only seam for tests, which swap in a client on an in-process transport.
-client_factory: Callable[[str, str, int], SandanClient] | None = None
+__all__ = ["register"]
 
 
 @dataclass
@@ -83,14 +79,6 @@ class _Outcome:
             return text + f"failed: {error['error']}{where}: {error['message']}"
         suffix = {True: ", anchored", False: ", not anchored yet", None: ""}[self.anchored]
         return text + self.status + suffix
-
-
-def _make_client(url: str, api_key: str, max_attempts: int) -> SandanClient:
-    from api.client import RetryPolicy, SandanClient
-
-    if client_factory is not None:
-        return client_factory(url, api_key, max_attempts)
-    return SandanClient(url, api_key, retry=RetryPolicy(max_attempts=max_attempts))
 
 
 def _error_of(exc: SandanApiError) -> dict[str, Any]:
@@ -197,10 +185,8 @@ def submit(
     party: PartyOption = None,
     key_id: KeyIdOption = None,
     doc_type: TypeOption = None,
-    url: Annotated[str | None, typer.Option(help="The service (env SANDAN_URL).")] = None,
-    api_key: Annotated[
-        str | None, typer.Option("--api-key", help="The party's API key (env SANDAN_API_KEY).")
-    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
     recursive: Annotated[bool, typer.Option(help="Search folders deeply.")] = False,
     chunk: Annotated[int, typer.Option(min=1, max=1000, help="Lines per bulk request.")] = 1000,
@@ -215,15 +201,10 @@ def submit(
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits in all.")] = 120.0,
 ) -> None:
     """Sign and submit documents; exit 1 if any was refused."""
-    from api.client import DEFAULT_URL
-
-    api_key = api_key or os.environ.get("SANDAN_API_KEY")
-    if not api_key:
-        fail("no API key: pass --api-key or set SANDAN_API_KEY")
-    url = url or os.environ.get("SANDAN_URL") or DEFAULT_URL
+    url, api_key = endpoint(url, api_key)  # no key: refused before anything is signed
     signer = signer_factory(key, party, key_id)
     items = _collect(paths, recursive, doc_type.value if doc_type else None, signer)
-    with _make_client(url, api_key, max_attempts) as client:
+    with connect(url, api_key, max_attempts=max_attempts) as client:
         chunking = _Chunking(chunk, chunk_bytes, _show_progress(as_json))
         outcomes = _send(client, items, chunking)
         if wait:

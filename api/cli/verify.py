@@ -40,6 +40,13 @@ def fail(command: str, message: str, code: int, *, colour: str = "red") -> NoRet
     raise typer.Exit(code)
 
 
+def unreachable(exc: Exception) -> str:
+    """The one line for a chain that did not answer, said once: the verifier's own error
+    already reads "cannot reach the chain at <url>: <why>"."""
+    text = str(exc)
+    return text if text.startswith("cannot reach") else f"cannot reach the chain: {text}"
+
+
 def load_json_file(command: str, path: Path, what: str) -> Any:
     """The JSON in ``path``; exit 2 (unusable input) for a missing, huge, deep or bad file."""
     from traceability.limits import JsonTooDeep, loads_bounded
@@ -115,7 +122,7 @@ def verify(
     except UnusableBundle as exc:
         fail("verify", f"{bundle} is not usable: {exc}", 2)
     except ChainUnreachable as exc:
-        fail("verify", f"cannot reach the chain: {exc}", 3, colour="yellow")
+        fail("verify", unreachable(exc), 3, colour="yellow")
     print_report(report, as_json)
     raise typer.Exit(int(report.outcome))
 

@@ -14,15 +14,18 @@ input (no such file or URL, not JSON, nested too deep, not a sandan lot).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from api.cli.verify import RPC_HELP, TRUST_HELP, fail, load_json_file, rpc_for, trust_roots
+from api.cli.verify import unreachable as unreachable_line
 
 if TYPE_CHECKING:
     from api.verify.lot import LotReport
+    from api.verify.trust import TrustRoots
 
 COMMAND = "verify-lot"
 #: Largest lot JSON read (the sample lot of 8 events is about 40 KB).
@@ -79,6 +82,10 @@ def verify_lot(
     trust: Path = typer.Option(None, "--trust", envvar="SANDAN_TRUST_FILE", help=TRUST_HELP),
     rpc_url: str = typer.Option(None, "--rpc-url", envvar="SANDAN_RPC_URL", help=RPC_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    wait: bool = typer.Option(
+        False, "--wait", help="While events are only not anchored yet, fetch and check again."
+    ),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds --wait waits."),
 ) -> None:
     """Check every event of a lot: its hash, its anchor, its signature and its signer.
 
@@ -87,14 +94,32 @@ def verify_lot(
     verified (a check failed, or events are not anchored yet), 2 unusable input,
     3 chain unreachable.
     """
+    roots = trust_roots(COMMAND, registry, trust)
+    rpc = rpc_for(COMMAND, rpc_url)
+    deadline = time.monotonic() + timeout
+    while True:
+        report = _check(lot, rpc, roots)
+        if not (wait and _only_pending(report)) or time.monotonic() >= deadline:
+            break
+        time.sleep(1.0)
+    report.calls = dict(rpc.counts)
+    _print(report, as_json)
+    raise typer.Exit(int(report.outcome))
+
+
+def _only_pending(report: LotReport) -> bool:
+    """Nothing failed; some events are just not anchored yet (the worker will get to them)."""
+    return bool(report.pending) and all(c.status != "failed" for c in report.checks)
+
+
+def _check(lot: str, rpc: Any, roots: TrustRoots) -> LotReport:
+    """Fetch or read the lot once and check it against the chain."""
     from api.verify.lot import LotOutcome
     from api.verify.lot import verify_lot as check_lot
     from api.verify.lot_chain import RpcLotChain
     from api.verify.rpc import ChainUnreachable, RpcError
 
     material = _material(lot)
-    roots = trust_roots(COMMAND, registry, trust)
-    rpc = rpc_for(COMMAND, rpc_url)
     named = material["chain"]
     chain = RpcLotChain(
         rpc,
@@ -107,14 +132,12 @@ def verify_lot(
         chain_id = int(str(rpc.request("eth_chainId", [])), 16)
     except (ChainUnreachable, RpcError, ValueError) as exc:
         # A node that cannot say which chain it is concluded nothing.
-        fail(COMMAND, f"cannot reach the chain: {exc}", unreachable, colour="yellow")
+        fail(COMMAND, unreachable_line(exc), unreachable, colour="yellow")
     try:
         report = check_lot(material, chain, chain_id=chain_id, trust=roots)
     except ChainUnreachable as exc:
-        fail(COMMAND, f"cannot reach the chain: {exc}", unreachable, colour="yellow")
-    report.calls = dict(rpc.counts)
-    _print(report, as_json)
-    raise typer.Exit(int(report.outcome))
+        fail(COMMAND, unreachable_line(exc), unreachable, colour="yellow")
+    return report
 
 
 def _print(report: LotReport, as_json: bool) -> None:

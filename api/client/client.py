@@ -20,10 +20,11 @@ from api.schemas import (
     ChainReceipt,
     DocumentPublic,
     ErrorBody,
+    KeyPublic,
     TradePublic,
     VerdictPublic,
 )
-from traceability import SignedEnvelope
+from traceability import SignedEnvelope, SigningKey
 
 __all__ = ["DEFAULT_URL", "Envelope", "SandanClient", "envelope_bytes"]
 
@@ -97,6 +98,20 @@ class SandanClient:
 
     def _get(self, model: type[_Model], path: str) -> _Model:
         return model.model_validate(self._call("GET", path).json())
+
+    # --- parties ---------------------------------------------------------------------
+
+    def add_key(self, party: str, key_id: str, signing_key: SigningKey) -> KeyPublic:
+        """``POST /parties/{code}/keys``: register the public half of ``signing_key`` as
+        your party's ``key_id``, valid from now (rotation adds a key)."""
+        body = {"keyId": key_id, "alg": signing_key.alg.value, "publicKey": signing_key.public_key}
+        response = self._call(
+            "POST",
+            f"/parties/{party}/keys",
+            content=json.dumps(body).encode(),
+            media_type="application/json",
+        )
+        return KeyPublic.model_validate(response.json())
 
     # --- documents -------------------------------------------------------------------
 

@@ -137,6 +137,13 @@ class CaptureJobRecord(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+#: Longest place name (and region) and address a party may register for a GLN.
+LOCATION_NAME_MAX = 120
+LOCATION_ADDRESS_MAX = 300
+#: Longest product name and brand a brand owner may register for a GTIN.
+PRODUCT_NAME_MAX = 120
+
+
 class PartyLocationRecord(SQLModel, table=True):
     """A location (GLN) where a party may record events, registered by the administrator."""
 
@@ -147,6 +154,12 @@ class PartyLocationRecord(SQLModel, table=True):
     party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
     gln: str = Field(max_length=13, index=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # What a shopper reads instead of the GLN (presentation only: never hashed or anchored).
+    name: str | None = Field(default=None, max_length=LOCATION_NAME_MAX)
+    name_zh: str | None = Field(default=None, max_length=LOCATION_NAME_MAX)
+    address: str | None = Field(default=None, max_length=LOCATION_ADDRESS_MAX)
+    address_zh: str | None = Field(default=None, max_length=LOCATION_ADDRESS_MAX)
+    region: str | None = Field(default=None, max_length=LOCATION_NAME_MAX)
 
 
 class LotRecallRecord(SQLModel, table=True):
@@ -174,3 +187,20 @@ class PartyCompanyPrefixRecord(SQLModel, table=True):
     prefix: str = Field(primary_key=True, max_length=12)
     party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ProductRecord(SQLModel, table=True):
+    """Product master data of a GTIN, registered by its brand owner (the company prefix's holder).
+
+    What the consumer page titles a lot with; presentation only, never hashed or anchored.
+    """
+
+    __tablename__ = "product"
+
+    gtin: str = Field(primary_key=True, max_length=14)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    name: str = Field(max_length=PRODUCT_NAME_MAX)
+    name_zh: str | None = Field(default=None, max_length=PRODUCT_NAME_MAX)
+    brand: str | None = Field(default=None, max_length=PRODUCT_NAME_MAX)
+    brand_zh: str | None = Field(default=None, max_length=PRODUCT_NAME_MAX)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

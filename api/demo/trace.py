@@ -48,6 +48,63 @@ TRACE_PARTIES: tuple[tuple[str, str, Algorithm, bool, tuple[str, ...]], ...] = (
     ),
 )
 
+#: What each place of the sample chain is called (OrangeLot attribute → location object fields).
+PLACES: dict[str, dict[str, str]] = {
+    "farm": {
+        "name": "Xinfeng navel orange orchard, block B7",
+        "nameZh": "信丰县脐橙果园 B7 地块",
+        "address": "Anxi town, Xinfeng county, Ganzhou, Jiangxi, China",
+        "addressZh": "中国江西省赣州市信丰县安西镇",
+        "region": "Gannan 赣南",
+    },
+    "packhouse": {
+        "name": "Xinfeng cooperative packhouse",
+        "nameZh": "信丰合作社分选包装厂",
+        "address": "Industrial park, Xinfeng county, Ganzhou, Jiangxi, China",
+        "addressZh": "中国江西省赣州市信丰县工业园",
+        "region": "Gannan 赣南",
+    },
+    "lab": {
+        "name": "Ganzhou Customs technical centre laboratory",
+        "nameZh": "赣州海关技术中心实验室",
+        "address": "Zhanggong district, Ganzhou, Jiangxi, China",
+        "addressZh": "中国江西省赣州市章贡区",
+    },
+    "port": {
+        "name": "Ganzhou International Land Port",
+        "nameZh": "赣州国际陆港",
+        "address": "Nankang district, Ganzhou, Jiangxi, China",
+        "addressZh": "中国江西省赣州市南康区",
+    },
+    "warehouse": {
+        "name": "Rotterdam Fresh cold store",
+        "nameZh": "鹿特丹生鲜冷库",
+        "address": "Waalhaven, Rotterdam, the Netherlands",
+        "addressZh": "荷兰鹿特丹瓦尔港",
+    },
+    "store": {
+        "name": "Fresh market Rotterdam-Centrum",
+        "nameZh": "鹿特丹市中心生鲜超市",
+        "address": "Lijnbaan, Rotterdam, the Netherlands",
+        "addressZh": "荷兰鹿特丹林班街",
+    },
+}
+#: The products of the sample chain (OrangeLot GTIN attribute → product master data).
+PRODUCTS: dict[str, dict[str, str]] = {
+    "gtin": {
+        "name": "Gannan navel oranges, 5 kg case",
+        "nameZh": "赣南脐橙 5 公斤装",
+        "brand": "Xinfeng Cooperative",
+        "brandZh": "信丰合作社",
+    },
+    "raw_gtin": {
+        "name": "Gannan navel oranges, bulk",
+        "nameZh": "赣南脐橙（散装鲜果）",
+        "brand": "Xinfeng Cooperative",
+        "brandZh": "信丰合作社",
+    },
+}
+
 #: Which role captures each business step of the sample chain.
 CAPTURER = {
     "commissioning": "producer",
@@ -67,7 +124,7 @@ def _register(
     for role, name, alg, chain, places in TRACE_PARTIES:
         code = f"{role.upper()[:4]}-{tag}"[:64]
         party = register_party(client, admin, code, [role], name=name, alg=alg, chain_account=chain)
-        glns = [getattr(ids, place) for place in places]
+        glns = [{"gln": getattr(ids, place), **PLACES[place]} for place in places]
         check_response(
             client.put(f"/parties/{code}/locations", json={"glns": glns}, headers=admin), 200
         )
@@ -77,6 +134,10 @@ def _register(
     body = {"prefixes": [ids.company_prefix], "transfer": True}
     path = f"/parties/{parties['producer'].code}/company-prefixes"
     check_response(client.put(path, json=body, headers=admin), 200)
+    for attribute, product in PRODUCTS.items():
+        gtin = getattr(ids, attribute)
+        headers = parties["producer"].headers
+        check_response(client.put(f"/products/{gtin}", json=product, headers=headers), 200)
     return parties
 
 

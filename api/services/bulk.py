@@ -153,6 +153,10 @@ def _ok(number: int, status: int, content_hash: str) -> BulkLineResult:
 
 def _failed(number: int, error: ApiError) -> BulkLineResult:
     body = ErrorBody(
-        error=error.code, message=error.message, field=error.field or f"line[{number}]"
+        error=error.code,
+        message=error.message,
+        field=error.field or f"line[{number}]",
+        errors=error.extra.get("errors"),
+        error_count=error.extra.get("errorCount"),
     )
     return BulkLineResult(line=number, status=error.status_code, error=body)

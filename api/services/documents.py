@@ -33,7 +33,15 @@ from traceability import (
     SignedEnvelope,
     verify_envelope,
 )
-from traceability.trade import DocumentKind, TradeDocument, message_type_of, parse_document
+from traceability.limits import MAX_REPORTED_ISSUES
+from traceability.trade import (
+    DOCUMENT_MODELS,
+    DocumentKind,
+    TradeDocument,
+    message_type_of,
+    parse_document,
+)
+from traceability.trade.code_lists import explain_error
 from traceability.trade.fields import IDENTIFIER_FIELDS
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
@@ -69,11 +77,29 @@ def check_signer_named(party_code: str, document: TradeDocument) -> None:
     )
 
 
-def pydantic_field(exc: ValidationError, prefix: str) -> tuple[str, str]:
-    """The first failing field of a pydantic error as a dotted path, and its message."""
-    first = exc.errors()[0]
-    path = ".".join(str(p) for p in first.get("loc", ()))
-    return (f"{prefix}.{path}" if path else prefix), first.get("msg", "invalid")
+def document_issues(exc: ValidationError, prefix: str) -> list[dict[str, str]]:
+    """Every problem of a document's schema as ``{field, message}`` (dotted paths under
+    ``prefix``), up to :data:`~traceability.limits.MAX_REPORTED_ISSUES`; code-list fields
+    say what their codes mean."""
+    issues = []
+    for error in exc.errors(include_url=False)[:MAX_REPORTED_ISSUES]:
+        path = ".".join(str(p) for p in error.get("loc", ()))
+        issues.append(
+            {"field": f"{prefix}.{path}" if path else prefix, "message": explain_error(error)}
+        )
+    return issues
+
+
+def invalid_document(exc: ValidationError, prefix: str) -> UnprocessableContent:
+    """The 422 of a document that breaks its schema: the first problem, and all of them
+    as ``errors`` (with ``errorCount``), as request validation reports them."""
+    issues = document_issues(exc, prefix)
+    return UnprocessableContent(
+        issues[0]["message"],
+        field=issues[0]["field"],
+        code="invalid_document",
+        extra={"errors": issues, "errorCount": exc.error_count()},
+    )
 
 
 def parse_envelope(data: Any) -> SignedEnvelope:
@@ -166,8 +192,7 @@ def check_submission(
         message_type = message_type_of(payload.doc_type, payload.document)
         document = parse_document(message_type, payload.document)
     except ValidationError as exc:
-        field, message = pydantic_field(exc, "payload.document")
-        raise UnprocessableContent(message, field=field, code="invalid_document") from exc
+        raise invalid_document(exc, "payload.document") from exc
     check_signer_named(party.code, document)
     return Submission(
         party=payload.party,
@@ -269,14 +294,25 @@ def anchor_of(
     )
 
 
+#: The envelope docType of each CEB message type ("CEB311" → "order").
+_ENVELOPE_DOC_TYPE: dict[str, str] = {
+    name: str(model.kind)  # type: ignore[attr-defined]  # every document model has a kind
+    for name, model in DOCUMENT_MODELS.items()
+}
+
+
 def document_public(
     *, session: Session, record: DocumentRecord, created: bool = True
 ) -> DocumentPublic:
     """The public view of a stored document and its anchoring."""
     anchor = anchor_of(session=session, kind="document", subject=record.content_hash)
     anchored = anchor is not None and anchor.state == "confirmed"
+    # The row keeps the CEB message type (bundles hash it as messageType); the envelope's
+    # docType is the kind of document that message is.
     return DocumentPublic.from_record(
         record,
+        doc_type=_ENVELOPE_DOC_TYPE[record.doc_type],
+        message_type=record.doc_type,
         supersedes=record.supersedes_hash,
         status="anchored" if anchored else "pending",
         anchor=anchor if anchored else None,

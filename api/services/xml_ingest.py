@@ -75,6 +75,12 @@ def _parse(body: bytes, max_bytes: int) -> CebMessage:
             extra={
                 "issues": [issue.as_dict() for issue in exc.issues[:MAX_REPORTED_ISSUES]],
                 "issueCount": len(exc.issues),
+                # The shape every other 422 lists its problems in (api.web.errors).
+                "errors": [
+                    {"field": issue.path, "message": issue.detail}
+                    for issue in exc.issues[:MAX_REPORTED_ISSUES]
+                ],
+                "errorCount": len(exc.issues),
             },
         ) from exc
 

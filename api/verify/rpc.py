@@ -248,7 +248,7 @@ class JsonRpc:
                 failure = str(getattr(exc, "reason", exc))
             except ValueError as exc:  # a proxy's HTML error page, half an answer
                 failure = f"not JSON: {exc}"
-        raise ChainUnreachable(f"cannot reach {self.url}: {failure}")
+        raise ChainUnreachable(f"cannot reach the chain at {self.url}: {failure}")
 
 
 def _type_of(entry: Mapping[str, Any]) -> str:

@@ -53,6 +53,7 @@ ErrorBodyResponses: dict[int | str, dict[str, Any]] = {
     404: _described("Not found."),
     409: _described("Conflicts with recorded state."),
     413: _described("Body too large."),
+    415: _described("Missing or wrong Content-Type; the message names the one expected."),
     422: _described("A field is invalid; `field` names it."),
     429: _described("Rate limited."),
     503: _described("The chain node or database is unavailable; retry."),

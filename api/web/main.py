@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
+from api.web.media import require_declared_media_type
 from api.web.metrics import Metrics
 from api.web.middleware import (
     AuthenticateFirstMiddleware,
@@ -18,6 +19,7 @@ from api.web.middleware import (
     RequestIdMiddleware,
 )
 from api.web.openapi import install_links
+from api.web.openapi_documents import install_documents
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
@@ -27,6 +29,7 @@ from api.web.routes import (
     epcis,
     health,
     parties,
+    products,
     resolver,
     trades,
     verifier,
@@ -44,7 +47,11 @@ them, anchors their hashes on an EVM chain in Merkle batches, compares them
 (三单比对) and lets customs release the goods and banks prove the trade is real.
 
 Authenticate with `Authorization: Bearer <API key>`; each route says which
-party roles may call it. Every error body is `{"error", "message", "field"}`.
+party roles may call it. Every error body is `{"error", "message", "field"}`; an
+invalid document or request also lists every problem as `errors` (`{field, message}`,
+capped, with `errorCount`). Each document type's JSON Schema is a component
+(`ImportOrder (CEB311)` …); the examples are accepted as shown, signed by published
+example keys (example only; never use).
 """
 
 
@@ -60,6 +67,7 @@ def create_app(
         settings = settings or get_settings()
         runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=ledger_factory)
     app = FastAPI(
+        dependencies=[Depends(require_declared_media_type)],
         # The documentation pages are served from the package's own files (routes/docs.py).
         docs_url=None,
         redoc_url=None,
@@ -89,12 +97,14 @@ def create_app(
         banks,
         health,
         epcis,
+        products,
         resolver,
         verifier,
         docs,
     ):
         app.include_router(router.router)
     register_error_handlers(app)
+    install_documents(app)
     install_links(app)
     app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(AuthenticateFirstMiddleware, fastapi_app=app)

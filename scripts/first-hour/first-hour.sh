@@ -10,7 +10,7 @@ RUN=${RUN:-$(date +%s)}               # each run its own party codes and documen
 WORK=${WORK:-$(mktemp -d)}            # keys, documents and the bundle of this run
 cd "$WORK"
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
-call() { curl -sS --fail-with-body -H "Content-Type: application/json" "$@"; }
+call() { curl -sS --fail-with-body -H "Content-Type: application/json" "$@"; echo; }
 
 # 1. The operator registers the three parties of a trade, plus customs and a bank; each
 #    party makes its own key (sandan never sees it) and registers the public half.
@@ -28,16 +28,18 @@ BANK=$(register "BNK$RUN" "中国银行浙江省分行 Bank of China Zhejiang" b
 sandan keygen --alg ed25519 -o platform.key
 sandan keygen --alg es256 -o payer.key
 sandan keygen --alg sm2 -o carrier.key
-SANDAN_API_KEY=$PLATFORM sandan register-key --key platform.key --party "EBP$RUN" --key-id ebp-1
-SANDAN_API_KEY=$PAYER sandan register-key --key payer.key --party "PAY$RUN" --key-id pay-1
-SANDAN_API_KEY=$CARRIER sandan register-key --key carrier.key --party "LOG$RUN" --key-id log-1
+SANDAN_API_KEY=$PLATFORM sandan register-key --key platform.key --party "EBP$RUN" --key-id "ebp-$RUN"
+SANDAN_API_KEY=$PAYER sandan register-key --key payer.key --party "PAY$RUN" --key-id "pay-$RUN"
+SANDAN_API_KEY=$CARRIER sandan register-key --key carrier.key --party "LOG$RUN" --key-id "log-$RUN"
 
 # 2. Each party signs and submits its own document: the order, the payment, the waybill.
 for doc in order payment waybill harvest; do sed "s/@RUN@/$RUN/g" "$HERE/$doc.json" > "$doc.json"; done
-SANDAN_API_KEY=$PLATFORM sandan submit --key platform.key --party "EBP$RUN" --key-id ebp-1 order.json
-SANDAN_API_KEY=$PAYER sandan submit --key payer.key --party "PAY$RUN" --key-id pay-1 payment.json
-SANDAN_API_KEY=$CARRIER sandan submit --key carrier.key --party "LOG$RUN" --key-id log-1 \
-  --json waybill.json > submitted.json
+SANDAN_API_KEY=$PLATFORM sandan submit --key platform.key --party "EBP$RUN" --key-id "ebp-$RUN" \
+  --type order order.json
+SANDAN_API_KEY=$PAYER sandan submit --key payer.key --party "PAY$RUN" --key-id "pay-$RUN" \
+  --type payment payment.json
+SANDAN_API_KEY=$CARRIER sandan submit --key carrier.key --party "LOG$RUN" --key-id "log-$RUN" \
+  --type waybill --json waybill.json > submitted.json
 TRADE=$(field '[0]["tradeId"]' < submitted.json)
 
 # 3. The verdict: the three documents compared rule by rule, anchored on chain.
@@ -57,8 +59,8 @@ call -X PUT "$SANDAN_URL/parties/FARM$RUN/locations" -H "Authorization: Bearer $
 call -X PUT "$SANDAN_URL/parties/FARM$RUN/company-prefixes" -H "Authorization: Bearer $ADMIN" \
   -d '{"prefixes": ["6909990"], "transfer": true}'
 sandan keygen --alg ed25519 -o farm.key
-SANDAN_API_KEY=$FARM sandan register-key --key farm.key --party "FARM$RUN" --key-id farm-1
-sandan sign --key farm.key --party "FARM$RUN" --key-id farm-1 --type epcis-event harvest.json \
+SANDAN_API_KEY=$FARM sandan register-key --key farm.key --party "FARM$RUN" --key-id "farm-$RUN"
+sandan sign --key farm.key --party "FARM$RUN" --key-id "farm-$RUN" --type epcis-event harvest.json \
   > harvest.signed.json
 call -X POST "$SANDAN_URL/capture" -H "Authorization: Bearer $FARM" -d @harvest.signed.json
 sandan verify-lot "$SANDAN_URL/01/06909990000011/10/FH$RUN" --wait

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api.db.trace_models import TraceEventRecord
+from api.demo.trace import PLACES, PRODUCTS
 from tests.api.conftest import World, WorldStage
 from tests.api.factories import Actor
 from traceability.epcis.samples import OrangeLot, navel_orange_chain
@@ -65,11 +66,16 @@ ROLE_OF_STEP = {
 
 
 def make_trace_parties(world: World) -> TraceParties:
-    """The four capturing parties with their locations registered (the producer owns the GTINs)."""
-    places = {
-        "producer": [IDS.farm, IDS.packhouse],
-        "logistics": [IDS.port],
-        "warehouse": [IDS.warehouse, IDS.store],
+    """The four capturing parties with their locations registered (the producer owns the GTINs
+    and names its product; the farm, packhouse, port and shop are named, the warehouse is a
+    bare GLN)."""
+    places: dict[str, list[Any]] = {
+        "producer": [
+            {"gln": IDS.farm, **PLACES["farm"]},
+            {"gln": IDS.packhouse, **PLACES["packhouse"]},
+        ],
+        "logistics": [{"gln": IDS.port, **PLACES["port"]}],
+        "warehouse": [IDS.warehouse, {"gln": IDS.store, **PLACES["store"]}],
     }
     actors = {}
     for role in ("producer", "inspector", "logistics", "warehouse"):
@@ -85,6 +91,10 @@ def make_trace_parties(world: World) -> TraceParties:
         headers=world.admin,
     )
     assert response.status_code == 200, response.text
+    product = world.client.put(
+        f"/products/{IDS.gtin}", json=PRODUCTS["gtin"], headers=actors["producer"].headers
+    )
+    assert product.status_code == 200, product.text
     return TraceParties(**actors)
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from traceability.ceb.spec import Field, Group, Record
 from traceability.ceb.spec import RuleIssue as Issue
+from traceability.trade.code_lists import explain_error
 from traceability.trade.models import CebModel
 
 
@@ -52,7 +53,7 @@ def to_model(
         return model.model_validate(flatten(record, spec)), []
     except ValidationError as exc:
         issues = [
-            Issue(_error_path(spec, path, error["loc"]), "schema.model", error["msg"])
+            Issue(_error_path(spec, path, error["loc"]), "schema.model", explain_error(error))
             for error in exc.errors(include_url=False)
         ]
         return None, issues

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from traceability.ceb.spec import Field, Kind
+from traceability.trade.code_lists import explain_code
 
 # xs:decimal lexical space; N19,5 adds totalDigits 19 and fractionDigits 5.
 _DECIMAL = re.compile(r"[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))")
@@ -32,10 +33,13 @@ def check_value(spec: Field, value: str) -> list[Problem]:
     if checker is not None:
         problems += checker(spec, value)
     if spec.fixed is not None and value != spec.fixed:
-        problems.append(("schema.fixed", f"must be {spec.fixed!r}, got {value!r}"))
+        explained = explain_code(spec.name, [spec.fixed], value)
+        problems.append(("schema.fixed", explained or f"must be {spec.fixed!r}, got {value!r}"))
     elif spec.choices and value not in spec.choices:
         allowed = ", ".join(spec.choices)
-        problems.append(("schema.enumeration", f"must be one of {allowed}; got {value!r}"))
+        explained = explain_code(spec.name, spec.choices, value)
+        detail = explained or f"must be one of {allowed}; got {value!r}"
+        problems.append(("schema.enumeration", detail))
     return problems
 
 

@@ -31,6 +31,7 @@ from traceability.ceb.models import BaseSubscribe, BaseTransfer
 from traceability.ceb.safe_xml import DEFAULT_MAX_BYTES, parse_xml
 from traceability.ceb.spec import CEB_NS, DS_NS, Field, Group, MessageSpec, Opaque, Record
 from traceability.ceb.spec import RuleIssue as Issue
+from traceability.trade.code_lists import explain_error
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -272,7 +273,9 @@ def _json_models(
             models.append(model.model_validate(item))
         except ValidationError as exc:
             issues.extend(
-                SchemaIssue(code, ".".join([here, *map(str, e["loc"])]), "json.model", e["msg"])
+                SchemaIssue(
+                    code, ".".join([here, *map(str, e["loc"])]), "json.model", explain_error(e)
+                )
                 for e in exc.errors(include_url=False)
             )
     return models

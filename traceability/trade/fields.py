@@ -39,6 +39,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from traceability.trade.field_docs import document_schema_extra
 from traceability.trade.xml_form import XmlForm
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -292,7 +293,12 @@ def _parse_int(raw: object, digits: int) -> int:
 class CebModel(BaseModel):
     """Base of every CEB document model: frozen, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=document_schema_extra,
+    )
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict with CEB names, canonical decimals and C14 times.

@@ -5,14 +5,35 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any
+from typing import Any, Final, Literal
 
 from api.services.trace.lots import Provenance
+from api.services.trace.names import Names, gln_of
 from api.services.trace.store import LotRef
-from traceability.epcis import Event, correction_of, parse_link
+from traceability.epcis import Event, correction_of
 from traceability.gs1 import lot_uri
-from traceability.lineage import StageName
+from traceability.lineage import StageName, stage_for
+
+#: The one overall state of a lot, as the page's badge and the JSON's ``state`` say it.
+LotState = Literal["verified", "verified_with_gaps", "not_verified", "recalled"]
+#: Checks that leave an event unproven: it failed, or is not on chain yet.
+FAILED_STATUSES: Final = frozenset({"hash_mismatch", "not_on_chain", "not_anchored", "unreadable"})
+
+
+def lot_state(p: Provenance) -> LotState:
+    """``recalled``; else ``not_verified`` when any event failed or is not anchored (or none is
+    verified); else
+    ``verified_with_gaps`` when an event is unsigned or the lineage has findings or alerts;
+    else ``verified``. Never "verified" beside an unresolved problem."""
+    if p.recall.recalled:
+        return "recalled"
+    statuses = {c.status for c in p.checks.values()}
+    if statuses & FAILED_STATUSES or "verified" not in statuses:
+        # Nothing proven at all (every event unsigned) is no verification with gaps either.
+        return "not_verified"
+    if "unsigned" in statuses or p.lineage.findings or p.lineage.alerts:
+        return "verified_with_gaps"
+    return "verified"
 
 
 def stage_of(p: Provenance) -> dict[str, str]:
@@ -26,17 +47,11 @@ def stage_of(p: Provenance) -> dict[str, str]:
     }
 
 
-def gln_of(value: str | None) -> str | None:
-    """The GLN of a location Digital Link, or None."""
-    return _gln(value) if value else None
-
-
-# Module-level: a pure function of one string (no database, no chain), returning a string.
-@lru_cache(maxsize=4096)
-def _gln(value: str) -> str | None:
-    # Pure, and asked for every event of every page: parsing a Digital Link checks each AI.
-    link = parse_link(value)
-    return link.key if link is not None and link.key_ai in ("414", "417") else None
+def step_stage(event: Event | None) -> str | None:
+    """The stage an event's type and business step name, for an event outside the lineage
+    (unsigned, not anchored yet, failed): a shipping event is still shipping."""
+    stage = stage_for(event) if event is not None else None
+    return stage.value if stage else None
 
 
 def product_info(p: Provenance) -> dict[str, Any]:
@@ -128,13 +143,19 @@ def mark_corrections(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def provenance_json(
-    p: Provenance, *, base_url: str, material: Mapping[str, Any] | None = None
+    p: Provenance,
+    *,
+    base_url: str,
+    material: Mapping[str, Any] | None = None,
+    names: Names | None = None,
 ) -> dict[str, Any]:
     """The lot's provenance: product, stages, events with verification, findings, recall.
 
     ``material`` (:func:`api.services.trace.material.verification_material`) joins the
     ``verification`` summary, so one object holds sandan's conclusion and what a
-    verifier needs to check it without sandan.
+    verifier needs to check it without sandan. ``names``
+    (:func:`api.services.trace.names.names_of_lot`) adds the registered names of the
+    places, recorders and product.
     """
     stages = stage_of(p)
     # The events' hash IDs were computed once with the cached parse; e.hash would rehash.
@@ -145,6 +166,10 @@ def provenance_json(
             p.events.get(record.event_hash), record, stages.get(record.event_hash)
         )
         summary["verification"] = p.checks[record.event_hash].to_json()
+        if names is not None:
+            place = names.place(summary["gln"])
+            summary["place"] = place.to_json() if place else None
+            summary["capturedByName"] = names.parties.get(record.captured_by)
         events.append(summary)
     verified = sum(1 for c in p.checks.values() if c.status == "verified")
     return {
@@ -154,14 +179,20 @@ def provenance_json(
         "digitalLink": resolver_link(base_url, p.lot),
         "canonicalDigitalLink": lot_uri(p.lot.gtin, p.lot.lot),
         "recall": p.recall.to_json(),
-        "product": product_info(p),
+        "product": _product_json(p, names),
+        "state": lot_state(p),
         "stages": [
             {"stage": s.name.value, "events": [hash_ids.get(id(e)) or e.hash for e in s.events]}
             for s in p.lineage.stages
         ],
         "events": mark_corrections(events),
         "findings": [
-            {"kind": f.kind, "message": f.message, "eventHash": f.event_hash}
+            {
+                "kind": f.kind,
+                "message": f.message,
+                "eventHash": f.event_hash,
+                "params": dict(f.params),
+            }
             for f in p.lineage.findings
         ],
         "alerts": [
@@ -186,6 +217,21 @@ def provenance_json(
             **(material or {}),
         },
     }
+
+
+def _product_json(p: Provenance, names: Names | None) -> dict[str, Any]:
+    """The ILMD and origin, with the registered product and the origin's place when known."""
+    info = product_info(p)
+    if names is None:
+        return info
+    place = names.place(info["origin"].get("gln"))
+    if info["origin"]:
+        info["origin"]["place"] = place.to_json() if place else None
+    registered = names.product
+    info["registered"] = registered.to_json() if registered else None
+    info["name"] = registered.name if registered else info["ilmd"].get("variety")
+    info["places"] = {gln: place.to_json() for gln, place in sorted(names.places.items())}
+    return info
 
 
 def resolver_link(base_url: str, lot: LotRef) -> str:

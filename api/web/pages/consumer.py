@@ -23,13 +23,25 @@ from markupsafe import Markup
 from api.services.trace.i18n import TEXT, Lang, translate
 from api.services.trace.lots import Provenance
 from api.services.trace.material import ChainRef
+from api.services.trace.names import Names
 from api.services.trace.view import (
     event_summary,
+    lot_state,
     mark_corrections,
     product_info,
     resolver_link,
     stage_of,
+    step_stage,
 )
+from api.services.trace.words import (
+    amount,
+    disposition_label,
+    items_text,
+    measurement_label,
+    quantity_text,
+    step_label,
+)
+from api.web.pages.findings import alert_text, finding_text, place_item
 
 #: The ``api`` directory (``api`` is a namespace package, so importlib.resources cannot serve it).
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -45,6 +57,8 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package files: compiled once per process, never re-read per page.
+        auto_reload=False,
     )
     return env
 
@@ -83,16 +97,25 @@ def _safe_url(value: Any) -> str | None:
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
 
 
-def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
+def _event_items(p: Provenance, lang: Lang, names: Names) -> list[dict[str, Any]]:
     stages = stage_of(p)
     items = []
     for record in p.records:
-        summary = event_summary(
-            p.events.get(record.event_hash), record, stages.get(record.event_hash)
-        )
+        event = p.events.get(record.event_hash)
+        summary = event_summary(event, record, stages.get(record.event_hash))
         check = p.checks[record.event_hash]
+        stage = summary["stage"] or step_stage(event)
         summary["when"] = local_time(record.event_time, summary.get("eventTimeZoneOffset"))
-        summary["stageLabel"] = translate(lang, f"stage.{summary['stage'] or 'none'}")
+        summary["stageLabel"] = translate(lang, f"stage.{stage or 'none'}")
+        summary["stepLabel"] = step_label(lang, summary["bizStep"], summary["type"])
+        summary["dispositionLabel"] = disposition_label(lang, summary["disposition"])
+        summary["place"] = place_item(names, summary["gln"], lang)
+        summary["amounts"] = _amounts(summary, lang)
+        summary["readings"] = [
+            {"what": measurement_label(lang, s["type"]), "value": _reading(s, lang)}
+            for s in summary.get("sensorReports") or []
+        ]
+        summary["recorder"] = names.parties.get(record.captured_by)
         summary["check"] = check
         summary["checkLabel"] = translate(lang, f"status.{check.status}")
         summary["certificates"] = [
@@ -100,6 +123,25 @@ def _event_items(p: Provenance, lang: Lang) -> list[dict[str, Any]]:
         ]
         items.append(summary)
     return mark_corrections(items)
+
+
+def _amounts(summary: dict[str, Any], lang: Lang) -> list[str]:
+    """The event's quantities in words, else how many items it names: never an empty line."""
+    found = [
+        text
+        for q in summary.get("quantities") or []
+        if (text := quantity_text(lang, q["quantity"], q["uom"]))
+    ]
+    epcs = summary.get("epcs") or []
+    pallets = all("/00/" in epc for epc in epcs)
+    return found or ([items_text(lang, len(epcs), pallets=pallets)] if epcs else [])
+
+
+def _reading(report: dict[str, Any], lang: Lang) -> str:
+    value = report["value"]
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "" if value is None else str(value)
+    return amount(float(value), report["uom"], lang, report["type"])
 
 
 def verifier_link(lot_url: str, chain: ChainRef) -> str:
@@ -113,13 +155,19 @@ def verifier_link(lot_url: str, chain: ChainRef) -> str:
     return "/verify?" + urlencode(query, quote_via=quote, safe="")
 
 
-def render_lot_page(p: Provenance, *, lang: Lang, base_url: str, chain: ChainRef) -> str:
+def render_lot_page(
+    p: Provenance, *, lang: Lang, base_url: str, chain: ChainRef, names: Names | None = None
+) -> str:
     """The HTML page of a lot in ``lang``, naming the chain and registries it was checked on."""
-    events = _event_items(p, lang)
+    names = names or Names()
+    events = _event_items(p, lang, names)
     link = resolver_link(base_url, p.lot)
     info = product_info(p)
     verified = sum(1 for c in p.checks.values() if c.status == "verified")
     t = TEXT[lang]
+    state = lot_state(p)
+    product = names.product
+    variety = info["ilmd"].get("variety")
     context = {
         "lang": lang,
         "t": t,
@@ -131,15 +179,26 @@ def render_lot_page(p: Provenance, *, lang: Lang, base_url: str, chain: ChainRef
         "recall": p.recall,
         "ilmd": [(translate(lang, f"ilmd.{k}", k), v) for k, v in info["ilmd"].items()],
         "origin": info["origin"],
+        "origin_place": place_item(names, info["origin"].get("gln"), lang),
+        "title": product.name_in(lang) if product else (variety or t["product"]),
+        "brand": product.brand_in(lang) if product else None,
+        "variety": variety if product else None,
+        "state": state,
+        "state_label": t[f"state.{state}"],
+        "state_note": t[f"state_note.{state}"],
         "events": events,
         "inspections": [e for e in events if e.get("stage") == "inspection"],
-        "alerts": list(p.lineage.alerts),
-        "findings": list(p.lineage.findings),
+        "alerts": [alert_text(a, lang) for a in p.lineage.alerts],
+        "findings": [
+            finding_text(f, lang, names) for f in p.lineage.findings if f.kind != "recalled"
+        ],
         "summary": t["summary"].format(verified=verified, total=len(p.checks)),
         "all_verified": verified == len(p.checks),
         "orders": list(p.lineage.order_numbers),
         "waybills": list(p.lineage.waybills),
-        "recalled_by": t["recalled_by"].format(by=p.recall.by or "?"),
+        "recalled_by": t["recalled_by"].format(
+            by=names.parties.get(p.recall.by or "", p.recall.by or "?")
+        ),
     }
     return _environment().get_template("lot.html").render(context)
 

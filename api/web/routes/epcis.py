@@ -15,18 +15,20 @@ import orjson
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import Field
-from sqlmodel import Session, select
+from pydantic import ConfigDict, Discriminator, Field, Tag
+from sqlmodel import Session
 
 from api.db.models import PartyRecord, utcnow
-from api.db.trace_models import PartyLocationRecord
+from api.db.trace_models import LOCATION_ADDRESS_MAX, LOCATION_NAME_MAX
 from api.errors import BadRequest, NestedTooDeep, NotFound
 from api.runtime import Runtime
 from api.schemas import ApiModel
 from api.services import epcis as capture
+from api.services.documents import check_strings
 from api.services.parties import require_party
 from api.services.trace import custody
 from api.services.trace import lots as trace_lots
+from api.services.trace import names as trace_names
 from api.services.trace import query as trace_query
 from api.services.trace.view import provenance_json
 from api.web.deps import (
@@ -74,10 +76,58 @@ class RecallRequest(ApiModel):
     reason: str = Field(min_length=1, max_length=500, examples=["pesticide residue above limit"])
 
 
-class LocationsRequest(ApiModel):
-    """The GLNs where a party may record events."""
+GlnText = Annotated[str, Field(pattern=r"^\d{13}$")]
+PlaceName = Annotated[str, Field(min_length=1, max_length=LOCATION_NAME_MAX)]
+PlaceAddress = Annotated[str, Field(min_length=1, max_length=LOCATION_ADDRESS_MAX)]
 
-    glns: list[Annotated[str, Field(pattern=r"^\d{13}$")]] = Field(min_length=1, max_length=200)
+
+class LocationIn(ApiModel):
+    """A location and what a shopper reads for it: its name and address in either language."""
+
+    gln: GlnText
+    name: PlaceName
+    name_zh: PlaceName | None = None
+    address: PlaceAddress | None = None
+    address_zh: PlaceAddress | None = None
+    region: PlaceName | None = None
+
+
+def _location_kind(value: Any) -> str:
+    return "gln" if isinstance(value, str) else "location"
+
+
+#: A bare GLN or a location object; a bad object's error names its own field
+#: (``glns.0.location.name``), not every branch of the union.
+GlnOrLocation = Annotated[
+    Annotated[GlnText, Tag("gln")] | Annotated[LocationIn, Tag("location")],
+    Discriminator(_location_kind),
+]
+
+
+class LocationsRequest(ApiModel):
+    """The locations where a party may record events: bare GLNs, or GLNs with their names."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "glns": [
+                        {
+                            "gln": "6901234000016",
+                            "name": "Xinfeng orchard, block B7",
+                            "nameZh": "信丰县脐橙果园 B7 地块",
+                            "address": "Anxi town, Xinfeng county, Ganzhou, Jiangxi, China",
+                            "addressZh": "中国江西省赣州市信丰县安西镇",
+                            "region": "Gannan 赣南",
+                        },
+                        "6901234000023",
+                    ]
+                }
+            ]
+        }
+    )
+
+    glns: list[GlnOrLocation] = Field(min_length=1, max_length=200)
 
 
 class CompanyPrefixesRequest(ApiModel):
@@ -216,7 +266,8 @@ def read_lineage(
     """A lot's provenance: stages, findings, alerts, recall status and on-chain checks."""
     ref = trace_lots.lot_ref(gtin, lot)
     found = trace_lots.provenance(session=session, runtime=runtime, lot=ref)
-    return provenance_json(found, base_url=str(request.base_url))
+    names = trace_names.names_of_lot(session, found)
+    return provenance_json(found, base_url=str(request.base_url), names=names)
 
 
 @router.get("/lots/{gtin}/{lot}/recall-status")
@@ -292,22 +343,32 @@ def clear_recall(change: LotRecallDep) -> dict[str, Any]:
 def set_locations(
     code: str, body: LocationsRequest, session: SessionDep, _admin: AdminDep
 ) -> dict[str, Any]:
-    """Register the GLNs where a party may record events (administrator only)."""
+    """Register the locations (GLNs, with their names and addresses) where a party may record
+    events (administrator only; a bare GLN keeps the names it was registered with)."""
     from api.services.trace.policy import check_gln
 
     party = require_party(session=session, code=code)
-    for index, gln in enumerate(body.glns):
-        check_gln(gln, field=f"glns[{index}]")
-    held = set(
-        session.exec(
-            select(PartyLocationRecord.gln).where(PartyLocationRecord.party_code == party.code)
-        ).all()
-    )
-    for gln in dict.fromkeys(body.glns):
-        if gln not in held:
-            session.add(PartyLocationRecord(party_code=party.code, gln=gln, created_at=utcnow()))
+    places = []
+    for index, item in enumerate(body.glns):
+        check_gln(item if isinstance(item, str) else item.gln, field=f"glns[{index}]")
+        if isinstance(item, LocationIn):
+            check_strings(item.model_dump(by_alias=True), f"glns[{index}]")
+        places.append(_place_of(item))
+    held = trace_names.register_places(session, party, places, now=utcnow())
     session.commit()
-    return {"code": party.code, "glns": sorted(held | set(body.glns))}
+    return {
+        "code": party.code,
+        "glns": [p.gln for p in held],
+        "locations": [p.to_json() for p in held],
+    }
+
+
+def _place_of(item: str | LocationIn) -> trace_names.Place:
+    if isinstance(item, str):
+        return trace_names.Place(item)
+    return trace_names.Place(
+        item.gln, item.name, item.name_zh, item.address, item.address_zh, item.region
+    )
 
 
 @router.put("/parties/{code}/company-prefixes")

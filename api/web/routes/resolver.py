@@ -22,6 +22,7 @@ from api.runtime import Runtime
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
 from api.services.trace import material as trace_material
+from api.services.trace import names as trace_names
 from api.services.trace.i18n import choose_lang
 from api.services.trace.store import LotRef
 from api.services.trace.view import provenance_json
@@ -159,19 +160,20 @@ def _represent(
         body = trace_links.linkset(anchor, links)
         return JSONResponse(body, media_type=trace_links.LINKSET_TYPE, headers=headers)
     found = trace_lots.provenance(session=session, runtime=runtime, lot=ref, history=history)
+    names = trace_names.names_of_lot(session, found)
     chain = trace_material.chain_ref(runtime)
     if kind == "json":
         envelopes = trace_material.signing_material(session, found.records, caches=runtime.caches)
         material = trace_material.verification_material(
             found, chain=chain, envelopes=envelopes, caches=runtime.caches
         )
-        body = provenance_json(found, base_url=base, material=material)
+        body = provenance_json(found, base_url=base, material=material, names=names)
         return JSONResponse(body, headers=headers)
     lang = choose_lang(
         options.get("lang") or request.query_params.get("lang"),
         request.headers.get("accept-language"),
     )
-    html = render_lot_page(found, lang=lang, base_url=base, chain=chain)
+    html = render_lot_page(found, lang=lang, base_url=base, chain=chain, names=names)
     return HTMLResponse(html, headers=headers | _page_headers(lang))
 
 

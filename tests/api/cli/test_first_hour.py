@@ -38,7 +38,8 @@ def test_readme_shows_the_script_exactly() -> None:
 
 @pytest.fixture
 def service(anvil_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """``sandan serve`` as a subprocess with a private data dir, on the session's anvil."""
+    """``sandan deploy`` then ``sandan serve`` as subprocesses with a private data dir, on
+    the session's anvil."""
     bin_dir = str(Path(sys.executable).parent)
     port = free_port()
     env = {
@@ -50,6 +51,11 @@ def service(anvil_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         "SANDAN_BATCH_WAIT_SECONDS": "0.1",
         "SANDAN_URL": f"http://127.0.0.1:{port}",
     }
+    # An operator on a node of their own deploys first; `make demo` did that on the embedded one.
+    deployed = subprocess.run(
+        [f"{bin_dir}/sandan", "deploy"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [f"{bin_dir}/sandan", "serve", "--port", str(port)],
@@ -87,6 +93,7 @@ def _run(env: dict[str, str], run: str, work: Path) -> str:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
+    print(output)  # what the user sees, for `pytest -s`
     return output
 
 

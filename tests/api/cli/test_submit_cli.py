@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+import api.cli._connection
 import api.cli.submit
 from api.client import RetryPolicy, SandanClient, envelope_bytes, write_signing_key
 from tests.api.client.conftest import BASE_URL, KIT_PARTIES, AppTransport
@@ -43,7 +44,7 @@ def opened(
         policy = RetryPolicy(max_attempts=attempts, sleep=lambda _: world.worker.drain())
         return SandanClient(BASE_URL, api_key, transport=transport, retry=policy)
 
-    monkeypatch.setattr(api.cli.submit, "client_factory", factory)
+    monkeypatch.setattr(api.cli._connection, "client_factory", factory)
     return asked
 
 

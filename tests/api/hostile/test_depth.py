@@ -83,19 +83,29 @@ def test_deep_body_without_credentials_is_refused_and_the_server_lives(
     assert set(body) >= {"error", "message", "field"}
 
 
+#: Routes whose body is not JSON, and the type each reads (api.web.media refuses others).
+_MEDIA = {"/documents/bulk": "application/x-ndjson", "/documents/xml": "application/xml"}
+
+
 @pytest.mark.parametrize(("method", "path", "reads"), WRITE_ROUTES)
 def test_deep_body_with_credentials_answers_400_naming_the_depth(
     server: Server, party: RegisteredParty, method: str, path: str, reads: bool
 ) -> None:
+    # Each route is sent the type it reads, so the body itself is what gets refused.
+    media = _MEDIA.get(path, "application/json")
     with server.client() as client:
         for headers in (party.headers, server.admin):
-            sent = {**headers, "content-type": "application/json"}
+            sent = {**headers, "content-type": media}
             response = client.request(method, path, content=BOMB, headers=sent)
             if response.status_code not in (401, 403):
                 break
     assert server.alive(), f"the server died with {server.process.returncode}"
     assert response.status_code < 500, response.text
-    if reads:
+    if reads and path == "/documents/xml":
+        # XML is not measured as JSON: its parser bounds the depth
+        # (test_deep_xml_is_refused_cleanly); this bomb is refused on its headers first.
+        assert 400 <= response.status_code < 500, response.text
+    elif reads:
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "too_deep"
         assert response.json()["field"] == "body"
@@ -117,8 +127,10 @@ def test_unknown_token_is_refused_before_the_body_is_read(server: Server, path: 
         assert response.json()["error"] == "too_deep"
 
 
-@pytest.mark.parametrize("content_type", ["application/x-ndjson", "text/plain", "application/xml"])
-def test_deep_ndjson_line_is_refused_per_line_whatever_the_content_type(
+@pytest.mark.parametrize(
+    "content_type", ["application/x-ndjson", "application/x-ndjson; charset=utf-8"]
+)
+def test_deep_ndjson_line_is_refused_per_line(
     server: Server, party: RegisteredParty, content_type: str
 ) -> None:
     # An unterminated string on line 1 must not hide line 2's brackets from the depth scan.
@@ -145,16 +157,28 @@ def producer(server: Server) -> RegisteredParty:
 
 
 @pytest.mark.parametrize("path", ["/capture", "/events"])
-@pytest.mark.parametrize("content_type", ["application/json", "application/xml"])
+@pytest.mark.parametrize(
+    ("content_type", "status", "error"),
+    [
+        ("application/json", 400, "too_deep"),
+        # Not a type the route reads: refused for its header before the body is read.
+        ("application/xml", 415, "unsupported_media_type"),
+    ],
+)
 def test_deep_epcis_capture_is_refused(
-    server: Server, producer: RegisteredParty, path: str, content_type: str
+    server: Server,
+    producer: RegisteredParty,
+    path: str,
+    content_type: str,
+    status: int,
+    error: str,
 ) -> None:
     headers = {**producer.headers, "content-type": content_type}
     with server.client() as client:
         response = client.post(path, content=BOMB, headers=headers)
     assert server.alive()
-    assert response.status_code == 400, response.text
-    assert response.json()["error"] == "too_deep"
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
 
 
 @pytest.mark.parametrize("depth", [40, 300, 20_000])

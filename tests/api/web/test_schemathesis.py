@@ -30,6 +30,7 @@ from schemathesis.checks import (
     use_after_free,
 )
 
+from api.anchoring.worker import AnchorWorker
 from api.db.engine import make_engine
 from api.demo.parties import register_party
 from api.runtime import Runtime
@@ -66,6 +67,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         application.state.party_headers = register_party(
             client, ADMIN, "ALLROLES01", ALL_ROLES, chain_account=True
         ).headers
+        # Anchor the set-up's registry writes now: left pending, they would make GET /ready
+        # answer 503 (worker lag) to any case that runs a minute after set-up.
+        AnchorWorker(runtime).drain()
         pristine = tmp / "pristine.db"
         _copy_sqlite(database, pristine)
 
