@@ -94,14 +94,16 @@ def verify_lot(
     verified (a check failed, or events are not anchored yet), 2 unusable input,
     3 chain unreachable.
     """
+    material = _material(lot)  # unusable input is said first, whatever the chain
     roots = trust_roots(COMMAND, registry, trust)
     rpc = rpc_for(COMMAND, rpc_url)
     deadline = time.monotonic() + timeout
     while True:
-        report = _check(lot, rpc, roots)
+        report = _check(material, rpc, roots)
         if not (wait and _only_pending(report)) or time.monotonic() >= deadline:
             break
         time.sleep(1.0)
+        material = _material(lot)
     report.calls = dict(rpc.counts)
     _print(report, as_json)
     raise typer.Exit(int(report.outcome))
@@ -112,14 +114,13 @@ def _only_pending(report: LotReport) -> bool:
     return bool(report.pending) and all(c.status != "failed" for c in report.checks)
 
 
-def _check(lot: str, rpc: Any, roots: TrustRoots) -> LotReport:
-    """Fetch or read the lot once and check it against the chain."""
+def _check(material: dict[str, Any], rpc: Any, roots: TrustRoots) -> LotReport:
+    """Check the lot's material against the chain once."""
     from api.verify.lot import LotOutcome
     from api.verify.lot import verify_lot as check_lot
     from api.verify.lot_chain import RpcLotChain
     from api.verify.rpc import ChainUnreachable, RpcError
 
-    material = _material(lot)
     named = material["chain"]
     chain = RpcLotChain(
         rpc,
