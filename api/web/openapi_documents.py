@@ -114,6 +114,24 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
     ("/parties/{code}/locations", "put"): {
         _JSON: _one("GLNs where the party records events.", examples.example_locations)
     },
+    ("/parties/{code}/chain-account", "post"): {
+        _JSON: _one(
+            "A custodial account, created later for a party registered without one "
+            "(sandan holds its key; PUT with an address replaces it by your own).",
+            lambda: {"custodial": True},
+        )
+    },
+    ("/products/{gtin}", "put"): {
+        _JSON: _one(
+            "The product a GTIN of the example lot is, named by its brand owner.",
+            lambda: {
+                "name": "Gannan navel oranges, 5 kg case",
+                "nameZh": "赣南脐橙 5 公斤装",
+                "brand": "Xinfeng Cooperative",
+                "brandZh": "信丰合作社",
+            },
+        )
+    },
     ("/parties/{code}/chain-account", "put"): {
         _JSON: _one(
             "The account a customs office holds the key of.",
@@ -175,9 +193,13 @@ PARAMETER_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Callable[[], str
         "Sandan-Key-Id": lambda: examples.EXAMPLE_KEY_ID,
         "Sandan-Signature": examples.example_xml_signature,
     },
-    ("/parties/{code}/chain-account", "put"): {
-        "code": lambda: examples.EXAMPLE_PARTIES["selfCustody"].code
+    **{
+        ("/parties/{code}/chain-account", method): {
+            "code": lambda: examples.EXAMPLE_PARTIES["selfCustody"].code
+        }
+        for method in ("post", "put")
     },
+    ("/products/{gtin}", "put"): {"gtin": lambda: examples.example_lot()["gtin"]},
     **{
         (path, "post"): {
             "gtin": lambda: examples.example_lot()["gtin"],

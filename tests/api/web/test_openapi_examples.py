@@ -43,6 +43,7 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/documents/xml", "platform"),
     ("put", "/parties/{code}/xml-certificate", "platform"),
     ("put", "/parties/{code}/company-prefixes", "admin"),
+    ("put", "/products/{gtin}", "platform"),
     ("put", "/parties/{code}/locations", "admin"),
     ("post", "/capture", "platform"),
     ("post", "/events", "platform"),
@@ -51,9 +52,14 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/banks/trades/{trade_id}/settlement", "bank"),
     ("post", "/lots/{gtin}/{lot}/recall", "inspector"),
     ("post", "/lots/{gtin}/{lot}/clear-recall", "inspector"),
+    ("post", "/parties/{code}/chain-account", "admin"),
     ("put", "/parties/{code}/chain-account", "admin"),
     ("post", "/parties/{code}/keys/{key_id}/revoke", "platform"),
 ]
+
+#: Reads whose query parameters show examples, and who calls them: each example index is
+#: sent once (the n-th example of every parameter together), after every write above.
+QUERIED: dict[tuple[str, str], str] = {("get", "/customs/summary"): "customs"}
 
 #: Operations that take a body and show no example yet, and why.
 _EIP712 = (
@@ -124,7 +130,7 @@ def _parameter_examples(operation: dict[str, Any], where: str = "") -> list[tupl
 
 def test_every_body_has_an_example_or_a_stated_reason(document: dict[str, Any]) -> None:
     operations = _operations(document)
-    exercised = {(method, path) for method, path, _who in EXERCISED}
+    exercised = {(method, path) for method, path, _who in EXERCISED} | set(QUERIED)
     for key, operation in operations.items():
         if "requestBody" not in operation:
             continue
@@ -137,7 +143,7 @@ def test_every_body_has_an_example_or_a_stated_reason(document: dict[str, Any]) 
 
 
 def test_only_exercised_operations_show_parameter_examples(document: dict[str, Any]) -> None:
-    exercised = {(method, path) for method, path, _who in EXERCISED}
+    exercised = {(method, path) for method, path, _who in EXERCISED} | set(QUERIED)
     for key, operation in _operations(document).items():
         if _parameter_examples(operation):
             assert key in exercised, f"{key} shows parameter examples no test sends"
@@ -253,3 +259,24 @@ def test_every_example_is_accepted(world: World) -> None:
             if template == "/parties":
                 api_keys[name] = response.json()["apiKey"]
             _check(world, template, response, headers)
+    for (method, template), who in QUERIED.items():
+        examples = _query_examples(operations[method, template])
+        assert examples, (method, template)
+        for params in examples:
+            response = world.client.request(
+                method.upper(), template, params=params, headers=bearer(api_keys[who])
+            )
+            assert response.status_code == 200, (method, template, params, response.text)
+
+
+def _query_examples(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The n-th example of every query parameter that has one, for each n."""
+    columns = {
+        parameter["name"]: parameter.get("schema", {}).get("examples", [])
+        + [e["value"] for e in parameter.get("examples", {}).values()]
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    }
+    columns = {name: values for name, values in columns.items() if values}
+    count = min((len(values) for values in columns.values()), default=0)
+    return [{name: values[n] for name, values in columns.items()} for n in range(count)]
