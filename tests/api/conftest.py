@@ -19,7 +19,7 @@ import os
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,6 +236,16 @@ class World:
     def actor(self, code: str, roles: list[str], **kwargs: Any) -> Actor:
         """Register a party with a signing key."""
         return register_party(self.client, self.admin, code, roles, **kwargs)
+
+    def submit(self, actor: Actor, kind: str, document: Mapping[str, Any]) -> str | None:
+        """POST ``document`` signed by ``actor`` as its ``kind``; expect 201; the id of the
+        trade that took it (None for a document no trade has taken yet)."""
+        response = self.client.post(
+            "/documents", json=actor.envelope(kind, dict(document)), headers=actor.headers
+        )
+        assert response.status_code == 201, response.text
+        trade_id: str | None = response.json()["tradeId"]
+        return trade_id
 
     def verify(self, bundle: Any, *, registries: list[str] | None = None) -> Report:
         """``sandan verify`` of ``bundle`` on this chain, trusting this deployment's registries

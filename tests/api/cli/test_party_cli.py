@@ -79,16 +79,10 @@ def test_register_key_refuses_a_file_that_is_no_key(
 
 def _submit_trade(parties: dict[str, Actor], world: World, trade: Any) -> str:
     signers = {"order": "platform", "payment": "payment", "waybill": "logistics"}
-    trade_id = ""
-    for kind, who in signers.items():
-        actor = parties[who]
-        answer = world.client.post(
-            "/documents",
-            json=actor.envelope(kind, getattr(trade, kind).to_json_dict()),
-            headers=actor.headers,
-        )
-        assert answer.status_code == 201, answer.text
-        trade_id = answer.json()["tradeId"]
+    ids = {world.submit(parties[who], kind, getattr(trade, kind).to_json_dict())
+           for kind, who in signers.items()}  # fmt: skip
+    (trade_id,) = ids
+    assert trade_id is not None
     return trade_id
 
 

@@ -145,15 +145,10 @@ def test_submit_document_refuses_wrong_role(
 
 
 def _submit_trade(world: World, parties: dict[str, Actor]) -> str:
-    trade_id = ""
-    for kind, document in documents().items():
-        actor = parties[DOC_SIGNER[kind]]
-        response = world.client.post(
-            "/documents", json=actor.envelope(kind, document), headers=actor.headers
-        )
-        assert response.status_code == 201, response.text
-        trade_id = response.json()["tradeId"]
+    ids = {world.submit(parties[DOC_SIGNER[kind]], kind, d) for kind, d in documents().items()}
     world.worker.drain()
+    (trade_id,) = ids
+    assert trade_id is not None
     return trade_id
 
 

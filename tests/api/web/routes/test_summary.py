@@ -74,15 +74,10 @@ def _release_import_and_export(world: World, parties: dict[str, Actor]) -> list[
         "waybill": parties["logistics"],
         "inventory": exporter,
     }
-    exported = ""
-    for kind, actor in signers.items():
-        response = world.client.post(
-            "/documents",
-            json=actor.envelope(kind, getattr(docs, kind).to_json_dict()),
-            headers=actor.headers,
-        )
-        assert response.status_code == 201, response.text
-        exported = response.json()["tradeId"]
+    exported = None
+    for kind, actor in signers.items():  # the inventory, last, joins them all
+        exported = world.submit(actor, kind, getattr(docs, kind).to_json_dict())
+    assert exported is not None
     world.worker.drain()
     for trade_id in (imported, exported):
         released = world.client.post(
