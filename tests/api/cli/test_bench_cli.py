@@ -107,5 +107,5 @@ def test_metric_met_compares_against_its_target(target, value, met):
 
 def test_bench_names_are_the_documented_ones():
     assert list(BENCHES) == [
-        "gas", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
+        "gas", "startup", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
     ]  # fmt: skip
