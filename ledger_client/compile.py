@@ -69,7 +69,9 @@ def compile_contracts(settings: LedgerSettings) -> dict[str, CompiledContract]:
 
 def compile_bench_contracts(settings: LedgerSettings) -> dict[str, CompiledContract]:
     """Compile the bench-only baselines (:data:`BENCH_CONTRACT_NAMES`) with the pinned solc."""
-    return _compile(settings, {name: f"contracts/bench/{name}.sol" for name in BENCH_CONTRACT_NAMES})
+    return _compile(
+        settings, {name: f"contracts/bench/{name}.sol" for name in BENCH_CONTRACT_NAMES}
+    )
 
 
 def _compile(settings: LedgerSettings, entries: Mapping[str, str]) -> dict[str, CompiledContract]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,7 +168,9 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         used = as_anchorer.record_verdicts(chunk_ids, chunk_verdicts, [True] * len(chunk)).gas_used
         count("verdict", used)
     for chunk in _chunks(range(trades), TRADES_PER_TX):
-        used = as_customs.release_batch([ids[i] for i in chunk], [verdicts[i] for i in chunk]).gas_used
+        used = as_customs.release_batch(
+            [ids[i] for i in chunk], [verdicts[i] for i in chunk]
+        ).gas_used
         count("release", used)
     # TradeRegistry has no batched settlement: each trade is one transaction (all sent,
     # then all awaited, so the bench does not wait for one block per trade).
@@ -188,8 +190,10 @@ class _Caller:
         self.contract = contract
         self._tx = Transactor(w3, contract, account)
 
-    def __call__(self, build: Callable[[Any], ContractFunction]) -> TxReceipt:
-        receipt = self._tx.wait_receipt(self._tx.send(build(self.contract.functions)))
+    def __call__(self, function: str, *args: Any) -> TxReceipt:
+        """Send ``function(*args)``, wait for it to be mined; raise if it failed."""
+        fn: ContractFunction = getattr(self.contract.functions, function)(*args)
+        receipt = self._tx.wait_receipt(self._tx.send(fn))
         if receipt["status"] != 1:
             raise DeploymentError(f"bench transaction {receipt['transactionHash'].hex()} failed")
         return receipt
@@ -201,7 +205,7 @@ def _deploy(
     sender = Transactor(w3, None, account)
     factory = w3.eth.contract(abi=list(abi), bytecode=bytecode)
     params: dict[str, Any] = {"from": account.address, "chainId": sender.chain_id}
-    tx = dict(sender.rpc(lambda: factory.constructor(*args).build_transaction(params)))  # type: ignore[arg-type]
+    tx = dict(sender.rpc(lambda: factory.constructor(*args).build_transaction(params)))
     receipt = sender.wait_receipt(sender.send_deploy(tx))
     address = receipt.get("contractAddress")
     if receipt["status"] != 1 or not address:
@@ -219,7 +223,8 @@ def load_eas_artifacts(settings: LedgerSettings) -> dict[str, dict[str, Any]]:
             loaded[name] = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ArtifactsError(
-                f"EAS artifact {path} is unreadable: run `make setup` (npm ci installs {EAS_PACKAGE})"
+                f"EAS artifact {path} is unreadable: run `make setup` (npm ci installs"
+                f" {EAS_PACKAGE})"
             ) from exc
     return loaded
 
@@ -248,7 +253,7 @@ def measure_eas_lifecycle(
     on_registry, on_eas = _Caller(w3, registry, account), _Caller(w3, eas, account)
     schemas = {}
     for step, schema in EAS_SCHEMAS.items():
-        receipt = on_registry(lambda f, s=schema: f.register(s, _ZERO_ADDRESS, True))
+        receipt = on_registry("register", schema, _ZERO_ADDRESS, True)
         (log,) = [entry for entry in receipt["logs"] if bytes(entry["topics"][0]) == _REGISTERED]
         schemas[step] = bytes(log["topics"][1])
     batch = _Trades(trades, tag)
@@ -262,7 +267,7 @@ def measure_eas_lifecycle(
         uids: list[bytes] = []
         for chunk in _chunks(payloads, ATTESTATIONS_PER_TX):
             data = [(_ZERO_ADDRESS, 0, True, ref, body, 0) for ref, body in chunk]
-            receipt = on_eas(lambda f, d=data: f.multiAttest([(schemas[step], d)]))
+            receipt = on_eas("multiAttest", [(schemas[step], data)])
             gas[step] += receipt["gasUsed"]
             sent[step] += 1
             uids.extend(_attested_uids(receipt, eas.address))
@@ -305,19 +310,19 @@ def measure_mapping_lifecycle(
     gas = dict.fromkeys(STEPS, 0)
     sent = dict.fromkeys(STEPS, 0)
 
-    def run(step: str, build: Callable[[Any], ContractFunction]) -> None:
-        gas[step] += call(build)["gasUsed"]
+    def run(step: str, function: str, *args: Any) -> None:
+        gas[step] += call(function, *args)["gasUsed"]
         sent[step] += 1
 
     for chunk in _chunks(range(trades), TRADES_PER_TX):
         docs = documents[chunk[0] * DOCUMENTS_PER_TRADE : (chunk[-1] + 1) * DOCUMENTS_PER_TRADE]
-        run("documents", lambda f, d=docs: f.recordDocuments(d))
+        run("documents", "recordDocuments", docs)
     for chunk in _chunks(range(trades), TRADES_PER_TX):
         t, v = [ids[i] for i in chunk], [verdicts[i] for i in chunk]
-        run("verdict", lambda f, t=t, v=v: f.recordVerdicts(t, v, [True] * len(t)))
+        run("verdict", "recordVerdicts", t, v, [True] * len(t))
     for chunk in _chunks(range(trades), TRADES_PER_TX):
-        run("release", lambda f, t=[ids[i] for i in chunk]: f.releaseBatch(t))
+        run("release", "releaseBatch", [ids[i] for i in chunk])
     for chunk in _chunks(range(trades), TRADES_PER_TX):
         t, r = [ids[i] for i in chunk], [refs[i] for i in chunk]
-        run("settlement", lambda f, t=t, r=r: f.settleBatch(t, r))
+        run("settlement", "settleBatch", t, r)
     return LifecycleGas("mapping", trades, gas, sent)

@@ -245,8 +245,10 @@ def _design_metrics(result: LifecycleGas, quick_note: str) -> list[Metric]:
     )
     capacity = result.trades_per_second
     chain = f"{BLOCK_GAS_LIMIT / 1e6:.0f}M gas per {BLOCK_SECONDS} s block"
-    shortfall = "" if capacity >= CAPACITY_TARGET.limit else (
-        f"; {CAPACITY_TARGET.limit / capacity:.1f}x short of ≥ {CAPACITY_TARGET.limit:,.0f}"
+    shortfall = (
+        ""
+        if capacity >= CAPACITY_TARGET.limit
+        else (f"; {CAPACITY_TARGET.limit / capacity:.1f}x short of ≥ {CAPACITY_TARGET.limit:,.0f}")
     )
     metrics.append(
         Metric(

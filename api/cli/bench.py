@@ -1,4 +1,4 @@
-"""``sandan bench``: measure gas, start-up CPU, verification, ingest, matching, latency, resolver and memory."""
+"""``sandan bench``: gas, start-up CPU, verify, ingest, matching, latency, resolver, memory."""
 
 from __future__ import annotations
 
