@@ -47,6 +47,7 @@ __all__ = [
     "EAS_PACKAGE",
     "STEPS",
     "LifecycleGas",
+    "deploy_contract",
     "load_eas_artifacts",
     "measure_eas_lifecycle",
     "measure_mapping_lifecycle",
@@ -199,9 +200,10 @@ class _Caller:
         return receipt
 
 
-def _deploy(
+def deploy_contract(
     w3: Web3, account: LocalAccount, abi: Sequence[Any], bytecode: str, *args: Any
 ) -> Contract:
+    """Deploy ``bytecode`` with constructor ``args`` from ``account``; return the bound contract."""
     sender = Transactor(w3, None, account)
     factory = w3.eth.contract(abi=list(abi), bytecode=bytecode)
     params: dict[str, Any] = {"from": account.address, "chainId": sender.chain_id}
@@ -248,8 +250,8 @@ def measure_eas_lifecycle(
     """
     artifacts = load_eas_artifacts(settings)
     registry_art, eas_art = artifacts["SchemaRegistry"], artifacts["EAS"]
-    registry = _deploy(w3, account, registry_art["abi"], registry_art["bytecode"])
-    eas = _deploy(w3, account, eas_art["abi"], eas_art["bytecode"], registry.address)
+    registry = deploy_contract(w3, account, registry_art["abi"], registry_art["bytecode"])
+    eas = deploy_contract(w3, account, eas_art["abi"], eas_art["bytecode"], registry.address)
     on_registry, on_eas = _Caller(w3, registry, account), _Caller(w3, eas, account)
     schemas = {}
     for step, schema in EAS_SCHEMAS.items():
@@ -303,7 +305,7 @@ def measure_mapping_lifecycle(
     tag: str = "mapping",
 ) -> LifecycleGas:
     """Run ``trades`` lives on PerRecordRegistry (``compiled``: its CompiledContract)."""
-    registry = _deploy(w3, account, compiled.abi, compiled.bytecode)
+    registry = deploy_contract(w3, account, compiled.abi, compiled.bytecode)
     call = _Caller(w3, registry, account)
     batch = _Trades(trades, tag)
     ids, verdicts, documents, refs = batch.ids, batch.verdicts, batch.documents, batch.settlements

@@ -39,7 +39,7 @@ from ledger_client.lifecycle_gas import (
 )
 from traceability.merkle import MerkleTree
 
-__all__ = ["BATCH_SIZES", "REFERENCES", "lifecycle_metrics", "run"]
+__all__ = ["BATCH_SIZES", "REFERENCES", "lifecycle_metrics", "per_record_registry", "run"]
 
 GROUP = "gas"
 #: Documents per Merkle batch compared with one transaction per document.
@@ -206,7 +206,7 @@ def _references() -> list[Metric]:
 
 
 @functools.cache
-def _per_record_registry() -> CompiledContract:
+def per_record_registry() -> CompiledContract:
     """PerRecordRegistry compiled once per process (about 3 s of CPU with solc-npm)."""
     return compile_bench_contracts(LedgerSettings())["PerRecordRegistry"]
 
@@ -279,7 +279,7 @@ def lifecycle_metrics(ctx: BenchContext, trades: int) -> list[Metric]:
         metrics.append(skipped("gas.eas.per_trade.lifecycle", "gas/trade", str(exc)))
     ctx.progress.advance()
     try:
-        mapping = measure_mapping_lifecycle(chain.w3, account, trades, _per_record_registry())
+        mapping = measure_mapping_lifecycle(chain.w3, account, trades, per_record_registry())
         metrics.extend(_design_metrics(mapping, quick_note))
     except LedgerError as exc:  # no pinned solc to compile the baseline
         metrics.append(skipped("gas.mapping.per_trade.lifecycle", "gas/trade", str(exc)))

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import pytest
+from eth_utils.crypto import keccak
+from web3.exceptions import ContractCustomError
 
 from api.bench import startup
 from api.bench.context import BenchContext
-from api.bench.gas import lifecycle_metrics
+from api.bench.gas import lifecycle_metrics, per_record_registry
 from ledger_client import EmbeddedNodeError, LedgerSettings, find_anvil
-from ledger_client.lifecycle_gas import BLOCK_GAS_LIMIT, BLOCK_SECONDS, STEPS
+from ledger_client.lifecycle_gas import BLOCK_GAS_LIMIT, BLOCK_SECONDS, STEPS, deploy_contract
 
 TRADES = 4
 PREFIXES = ("gas", "gas.eas", "gas.mapping")
 
 
 @pytest.fixture(scope="module")
-def by_name(tmp_path_factory):
+def ctx(tmp_path_factory):
     try:
         find_anvil(LedgerSettings())
     except EmbeddedNodeError:
         pytest.skip("anvil is not installed (make setup)")
-    ctx = BenchContext(True, tmp_path_factory.mktemp("lifecycle"), None)
-    try:
-        metrics = lifecycle_metrics(ctx, TRADES)
-    finally:
-        ctx.close()
-    return {m.name: m for m in metrics}
+    context = BenchContext(True, tmp_path_factory.mktemp("lifecycle"), None)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def by_name(ctx):
+    return {m.name: m for m in lifecycle_metrics(ctx, TRADES)}
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
@@ -91,3 +95,30 @@ def test_startup_bench_names_a_failing_command(tmp_path):
     ctx = BenchContext(True, tmp_path, None)
     with pytest.raises(RuntimeError, match="exited 2"):
         startup.run(ctx, commands={"startup.bad": ("no-such-command",)}, repeats=1)
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "error"),
+    [
+        ("releaseBatch", ([b"u" * 32],), "NotMatched(bytes32)"),
+        ("settleBatch", ([b"m" * 32], [b"r" * 32]), "NotReleased(bytes32)"),
+        ("recordDocuments", ([b"d" * 32],), "AlreadyRecorded(bytes32)"),
+    ],
+)
+def test_per_record_baseline_keeps_the_state_rules(ctx, by_name, function, args, error):
+    # by_name first: it compiled the baseline once for this process.
+    chain = ctx.chain()
+    account = chain.accounts[0]
+    registry = deploy_contract(
+        chain.w3, account, per_record_registry().abi, per_record_registry().bytecode
+    )
+    send = {"from": account.address}
+    unmatched, matched = b"u" * 32, b"m" * 32
+    for tx in (
+        registry.functions.recordVerdicts([unmatched, matched], [b"v" * 32] * 2, [False, True]),
+        registry.functions.recordDocuments([b"d" * 32]),
+    ):
+        chain.w3.eth.wait_for_transaction_receipt(tx.transact(send))
+    selector = "0x" + keccak(text=error)[:4].hex()
+    with pytest.raises(ContractCustomError, match=selector):
+        getattr(registry.functions, function)(*args).call(send)
