@@ -13,7 +13,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,9 +22,11 @@ from ledger_client.errors import ArtifactsError, CompilationError
 from ledger_client.types import CompiledContract
 
 __all__ = [
+    "BENCH_CONTRACT_NAMES",
     "CONTRACT_NAMES",
     "EVM_VERSION",
     "check_artifacts",
+    "compile_bench_contracts",
     "compile_contracts",
     "find_solc",
     "load_artifacts",
@@ -33,6 +35,9 @@ __all__ = [
 
 #: The deployable contracts; each lives in ``contracts/<Name>.sol``.
 CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry", "PartyRegistry")
+#: Baselines only ``sandan bench`` deploys, in ``contracts/bench/<Name>.sol``: compiled when
+#: the bench runs and never written to the artifacts the service ships and deploys.
+BENCH_CONTRACT_NAMES = ("PerRecordRegistry",)
 #: Both py-evm 0.12 (eth-tester) and anvil 1.x run Cancun code.
 EVM_VERSION = "cancun"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -59,14 +64,26 @@ def find_solc(settings: LedgerSettings) -> Path:
 
 def compile_contracts(settings: LedgerSettings) -> dict[str, CompiledContract]:
     """Compile the registries and return them by contract name."""
-    sources = _collect_sources(settings)
+    return _compile(settings, {name: f"contracts/{name}.sol" for name in CONTRACT_NAMES})
+
+
+def compile_bench_contracts(settings: LedgerSettings) -> dict[str, CompiledContract]:
+    """Compile the bench-only baselines (:data:`BENCH_CONTRACT_NAMES`) with the pinned solc."""
+    return _compile(
+        settings, {name: f"contracts/bench/{name}.sol" for name in BENCH_CONTRACT_NAMES}
+    )
+
+
+def _compile(settings: LedgerSettings, entries: Mapping[str, str]) -> dict[str, CompiledContract]:
+    """Compile the ``entries`` (contract name → source unit) in one solc run."""
+    sources = _collect_sources(settings, entries.values())
     solc = find_solc(settings)
     version = _solc_version(solc)
-    output = _run_solc(_standard_input(sources), solc)
+    output = _run_solc(_standard_input(sources, entries.values()), solc)
     source_hash = _source_hash(sources)
     compiled = {}
-    for name in CONTRACT_NAMES:
-        unit = output.get("contracts", {}).get(f"contracts/{name}.sol", {}).get(name)
+    for name, entry in entries.items():
+        unit = output.get("contracts", {}).get(entry, {}).get(name)
         if unit is None:
             raise CompilationError(f"solc returned no output for contract {name}")
         compiled[name] = CompiledContract(
@@ -147,10 +164,10 @@ def _read_artifact(name: str, directory: Path | None) -> str:
         raise ArtifactsError(f"artifact {name}.json is missing: run `sandan compile`") from exc
 
 
-def _collect_sources(settings: LedgerSettings) -> dict[str, str]:
+def _collect_sources(settings: LedgerSettings, entries: Iterable[str]) -> dict[str, str]:
     """Read every entry contract and, transitively, everything it imports."""
     sources: dict[str, str] = {}
-    pending = [f"contracts/{name}.sol" for name in CONTRACT_NAMES]
+    pending = list(entries)
     while pending:
         unit = pending.pop()
         if unit in sources:
@@ -192,8 +209,7 @@ def _read_source(unit: str, settings: LedgerSettings) -> str:
         raise CompilationError(f"cannot read Solidity source {unit}{hint}") from exc
 
 
-def _standard_input(sources: Mapping[str, str]) -> dict[str, Any]:
-    entries = [f"contracts/{name}.sol" for name in CONTRACT_NAMES]
+def _standard_input(sources: Mapping[str, str], entries: Iterable[str]) -> dict[str, Any]:
     return {
         "language": "Solidity",
         "sources": {unit: {"content": text} for unit, text in sources.items()},

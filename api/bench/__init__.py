@@ -1,6 +1,6 @@
 """``sandan bench``: measured cost, speed and memory of the whole system on this machine.
 
-One module per measurement (gas, verification, ingest, matching, latency,
+One module per measurement (gas, start-up CPU, verification, ingest, matching, latency,
 resolver, epcis, memory), each ``run(ctx) -> list[Metric]``; every figure is
 measured by the run itself, on a private anvil and fresh databases.
 """

@@ -1,4 +1,9 @@
-"""Gas per anchored document (one transaction each vs Merkle batches) and per contract call."""
+"""Gas per anchored document, per contract call, and per trade's whole life on three designs.
+
+The life-cycle figures (``gas.per_trade.*``, ``gas.eas.*``, ``gas.mapping.*``) run the same
+batch of trades on today's TradeRegistry, on EAS and on a per-record mapping, all on the
+run's anvil (ledger_client.lifecycle_gas), so they sit side by side in one table.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,32 @@ import time
 from collections.abc import Callable
 
 from api.bench.context import BenchContext
-from api.bench.metric import Metric, Target, at_most
+from api.bench.metric import Metric, Target, at_least, at_most, skipped
 from api.services.authorizations import prepare_authorization
-from ledger_client import AuthorizationAction, TradeRegistryClient, sign_authorization
+from ledger_client import (
+    AuthorizationAction,
+    CompiledContract,
+    LedgerError,
+    LedgerSettings,
+    TradeRegistryClient,
+    sign_authorization,
+)
+from ledger_client.compile import compile_bench_contracts
 from ledger_client.gas import measure_gas
+from ledger_client.lifecycle_gas import (
+    BLOCK_GAS_LIMIT,
+    BLOCK_SECONDS,
+    DOCUMENTS_PER_TRADE,
+    STEPS,
+    TRADES_PER_TX,
+    LifecycleGas,
+    measure_eas_lifecycle,
+    measure_mapping_lifecycle,
+    measure_sandan_lifecycle,
+)
 from traceability.merkle import MerkleTree
 
-__all__ = ["BATCH_SIZES", "REFERENCES", "run"]
+__all__ = ["BATCH_SIZES", "REFERENCES", "lifecycle_metrics", "per_record_registry", "run"]
 
 GROUP = "gas"
 #: Documents per Merkle batch compared with one transaction per document.
@@ -30,6 +54,36 @@ REFERENCES: tuple[tuple[str, float, str, str], ...] = (
     ("ref.eas_attest_per_doc", 180_000, "gas/doc", "146,000 in multiAttest"),
     ("ref.naive_mapping_per_doc", 45_600, "gas/doc", "one mapping write + event"),
 )
+#: Issue 15: a trade's whole life in batches of 1,000, and what a 30M-gas, 2 s chain must carry.
+LIFECYCLE_TARGET = at_most(7_500)
+CAPACITY_TARGET = at_least(2_000)
+#: Trades per life-cycle batch (full run, quick run).
+LIFECYCLE_TRADES = (100, 1_000)
+_DESIGNS = {
+    "sandan": ("gas", "today's TradeRegistry"),
+    "eas": ("gas.eas", "EAS 1.9.0 (npm artifacts), one attestation per document and state change"),
+    "mapping": ("gas.mapping", "PerRecordRegistry, one SSTORE per document and state change"),
+}
+_STEP_NOTES = {
+    "sandan": {
+        "documents": f"{DOCUMENTS_PER_TRADE} documents: share of one anchorBatch root",
+        "verdict": f"recordVerdicts, {TRADES_PER_TX} trades per transaction",
+        "release": f"releaseBatch, {TRADES_PER_TX} trades per transaction",
+        "settlement": "confirmSettlement, one transaction per trade (no batch call)",
+    },
+    "eas": {
+        "documents": f"{DOCUMENTS_PER_TRADE} attestations in multiAttest",
+        "verdict": "one attestation in multiAttest",
+        "release": "one attestation in multiAttest, refUID = verdict",
+        "settlement": "one attestation in multiAttest, refUID = release",
+    },
+    "mapping": {
+        "documents": f"{DOCUMENTS_PER_TRADE} records in recordDocuments",
+        "verdict": "one record in recordVerdicts",
+        "release": "one record in releaseBatch (reads the verdict)",
+        "settlement": "one record in settleBatch (reads the release)",
+    },
+}
 _QUOTED = "reference quoted from issue 7, not measured by this bench"
 _SINGLE_SAMPLES = 5
 
@@ -151,15 +205,99 @@ def _references() -> list[Metric]:
     ]
 
 
+@functools.cache
+def per_record_registry() -> CompiledContract:
+    """PerRecordRegistry compiled once per process (about 3 s of CPU with solc-npm)."""
+    return compile_bench_contracts(LedgerSettings())["PerRecordRegistry"]
+
+
+def _design_metrics(result: LifecycleGas, quick_note: str) -> list[Metric]:
+    prefix, label = _DESIGNS[result.design]
+    ours = result.design == "sandan"
+    metrics = [
+        Metric(
+            f"{prefix}.per_trade.{step}",
+            result.per_trade(step),
+            "gas/trade",
+            notes=(
+                f"{_STEP_NOTES[result.design][step]}; {result.gas[step]:,} gas in "
+                f"{result.transactions[step]} tx for {result.trades:,} trades"
+            ),
+            group=GROUP,
+        )
+        for step in STEPS
+    ]
+    lifecycle = result.lifecycle
+    over = lifecycle / LIFECYCLE_TARGET.limit
+    verdict = (
+        f"{over:.1f}x the ≤ {LIFECYCLE_TARGET.limit:,.0f} goal "
+        f"({lifecycle - LIFECYCLE_TARGET.limit:+,.0f} gas)"
+    )
+    metrics.append(
+        Metric(
+            f"{prefix}.per_trade.lifecycle",
+            lifecycle,
+            "gas/trade",
+            LIFECYCLE_TARGET if ours else None,
+            notes=f"{label}: {' + '.join(STEPS)}; {verdict}{quick_note}",
+            group=GROUP,
+        )
+    )
+    capacity = result.trades_per_second
+    chain = f"{BLOCK_GAS_LIMIT / 1e6:.0f}M gas per {BLOCK_SECONDS} s block"
+    shortfall = (
+        ""
+        if capacity >= CAPACITY_TARGET.limit
+        else (f"; {CAPACITY_TARGET.limit / capacity:.1f}x short of ≥ {CAPACITY_TARGET.limit:,.0f}")
+    )
+    metrics.append(
+        Metric(
+            f"{prefix}.capacity.trades_per_second",
+            capacity,
+            "trades/s",
+            CAPACITY_TARGET if ours else None,
+            notes=f"{label} on a {chain}, nothing else on chain{shortfall}",
+            group=GROUP,
+        )
+    )
+    return metrics
+
+
+def lifecycle_metrics(ctx: BenchContext, trades: int) -> list[Metric]:
+    """A batch of ``trades`` lives on TradeRegistry, EAS and PerRecordRegistry, same anvil."""
+    chain = ctx.chain()
+    full = LIFECYCLE_TRADES[1]
+    quick_note = "" if trades >= full else f"; batch of {trades:,} trades, not {full:,} (quick)"
+    sandan = measure_sandan_lifecycle(chain.w3, trades)
+    metrics = _design_metrics(sandan, quick_note)
+    ctx.progress.advance()
+    account = chain.accounts[0]
+    try:
+        eas = measure_eas_lifecycle(chain.w3, account, trades, LedgerSettings())
+        metrics.extend(_design_metrics(eas, quick_note))
+    except LedgerError as exc:  # EAS artifacts not installed: say so, keep the other figures
+        metrics.append(skipped("gas.eas.per_trade.lifecycle", "gas/trade", str(exc)))
+    ctx.progress.advance()
+    try:
+        mapping = measure_mapping_lifecycle(chain.w3, account, trades, per_record_registry())
+        metrics.extend(_design_metrics(mapping, quick_note))
+    except LedgerError as exc:  # no pinned solc to compile the baseline
+        metrics.append(skipped("gas.mapping.per_trade.lifecycle", "gas/trade", str(exc)))
+    ctx.progress.advance()
+    return metrics
+
+
 def run(ctx: BenchContext) -> list[Metric]:
-    """Per-document gas for each batch size, function gas, and the quoted references."""
+    """Per-document gas for each batch size, function gas, life cycles, quoted references."""
     steps: list[Callable[[], list[Metric]]] = []
-    ctx.progress.start("gas: deploy", total=len(BATCH_SIZES) + 3)
+    ctx.progress.start("gas: deploy", total=len(BATCH_SIZES) + 7)
     client = _anchorer(ctx)
     ctx.progress.advance()
     steps.append(lambda: [_one_per_document(client)])
     steps.extend(functools.partial(_batch, client, size) for size in BATCH_SIZES)
     steps.append(lambda: _functions(ctx))
+    trades = ctx.size(*LIFECYCLE_TRADES)
+    steps.append(lambda: lifecycle_metrics(ctx, trades))
     metrics: list[Metric] = []
     for step in steps:
         metrics.extend(step())

@@ -11,7 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.bench import epcis, gas, ingest, latency, matching, memory, resolver, verification
+from api.bench import (
+    epcis,
+    gas,
+    ingest,
+    latency,
+    matching,
+    memory,
+    resolver,
+    startup,
+    verification,
+)
 from api.bench._postgres import server_version
 from api.bench.context import BenchContext, Progress, SilentProgress
 from api.bench.machine import describe_machine
@@ -22,6 +32,7 @@ __all__ = ["BENCHES", "BenchReport", "run_benches"]
 #: Every bench by name, in the order they run (cheap ones first).
 BENCHES: dict[str, Callable[[BenchContext], list[Metric]]] = {
     "gas": gas.run,
+    "startup": startup.run,
     "verify": verification.run,
     "match": matching.run,
     "epcis": epcis.run,

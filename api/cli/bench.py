@@ -1,4 +1,4 @@
-"""``sandan bench``: measure gas, verification, ingest, matching, latency, resolver and memory."""
+"""``sandan bench``: gas, start-up CPU, verify, ingest, matching, latency, resolver, memory."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def bench(
     only: list[str] | None = typer.Option(
         None,
         "--only",
-        help=HELP_ONLY + "gas, verify, match, epcis, ingest, latency, resolver, memory.",
+        help=HELP_ONLY + "gas, startup, verify, match, epcis, ingest, latency, resolver, memory.",
     ),
     postgres_url: str | None = typer.Option(
         None,

@@ -107,5 +107,21 @@ def test_metric_met_compares_against_its_target(target, value, met):
 
 def test_bench_names_are_the_documented_ones():
     assert list(BENCHES) == [
-        "gas", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
+        "gas", "startup", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
     ]  # fmt: skip
+
+
+def test_quick_bench_prints_the_lifecycle_side_by_side_with_eas_and_a_mapping(report):
+    by_name = {m["name"]: m for m in report["metrics"]}
+    for prefix in ("gas", "gas.eas", "gas.mapping"):
+        assert by_name[f"{prefix}.per_trade.lifecycle"]["value"] > 0
+        assert by_name[f"{prefix}.capacity.trades_per_second"]["value"] > 0
+        assert (
+            "batch of 100 trades, not 1,000 (quick)"
+            in (by_name[f"{prefix}.per_trade.lifecycle"]["notes"])
+        )
+    assert by_name["gas.per_trade.lifecycle"]["target"] == {"direction": "at_most", "limit": 7_500}
+    assert by_name["gas.capacity.trades_per_second"]["target"] == {
+        "direction": "at_least",
+        "limit": 2_000,
+    }

@@ -1,0 +1,330 @@
+"""Gas of a trade's whole life on chain, on three designs deployed on the same node.
+
+A trade's life is: its documents anchored, the match verdict, customs' release and the
+bank's settlement. The same life is run for a batch of trades on
+
+* ``sandan``: today's ``TradeRegistry`` (one Merkle root for every document of the batch,
+  ``recordVerdicts`` and ``releaseBatch`` in chunks, one ``confirmSettlement`` per trade);
+* ``eas``: the Ethereum Attestation Service, one attestation per document and per state
+  change, sent with ``multiAttest``; the contracts are the compiled artifacts the npm
+  package ships (its sources pin solc 0.8.29, ours 0.8.28);
+* ``mapping``: ``contracts/bench/PerRecordRegistry.sol``, one storage record per document
+  and per state change, sent in batches as well.
+
+Every figure is the ``gasUsed`` of real receipts, so it does not depend on machine speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_utils.crypto import keccak
+
+from ledger_client._transact import Transactor
+from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
+from ledger_client.client import TradeRegistryClient
+from ledger_client.config import LedgerSettings
+from ledger_client.deploy import deploy_registries
+from ledger_client.errors import ArtifactsError, DeploymentError
+from ledger_client.types import CompiledContract
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+    from web3.contract import Contract
+    from web3.contract.contract import ContractFunction
+    from web3.types import TxReceipt
+
+__all__ = [
+    "BLOCK_GAS_LIMIT",
+    "BLOCK_SECONDS",
+    "DOCUMENTS_PER_TRADE",
+    "EAS_PACKAGE",
+    "STEPS",
+    "LifecycleGas",
+    "deploy_contract",
+    "load_eas_artifacts",
+    "measure_eas_lifecycle",
+    "measure_mapping_lifecycle",
+    "measure_sandan_lifecycle",
+]
+
+#: The steps of a trade's life, in order.
+STEPS = ("documents", "verdict", "release", "settlement")
+#: An order, a payment and a waybill (the three documents the verdict matches).
+DOCUMENTS_PER_TRADE = 3
+#: The consortium chain the capacity is quoted for: 30M gas per block, one block each 2 s.
+BLOCK_GAS_LIMIT = 30_000_000
+BLOCK_SECONDS = 2
+#: Trades per batched transaction: 100 verdicts (about 4.9M gas) fit a 30M block with room.
+TRADES_PER_TX = 100
+#: EAS attestations per ``multiAttest``: about 150k gas each, so 100 stay well under 30M.
+ATTESTATIONS_PER_TX = 100
+EAS_PACKAGE = "@ethereum-attestation-service/eas-contracts"
+
+_ATTESTED = keccak(text="Attested(address,address,bytes32,bytes32)")
+_REGISTERED = keccak(text="Registered(bytes32,address,(bytes32,address,bool,string))")
+_ZERO32 = b"\0" * 32
+_ZERO_ADDRESS = "0x" + "00" * 20
+#: One schema per record kind: what each attestation's data holds.
+EAS_SCHEMAS = {
+    "documents": "bytes32 documentHash",
+    "verdict": "bytes32 tradeId,bytes32 verdictHash,bool matched",
+    "release": "bytes32 tradeId",
+    "settlement": "bytes32 tradeId,bytes32 settlementRef",
+}
+
+
+@dataclass(frozen=True)
+class LifecycleGas:
+    """Gas used by each step of ``trades`` trades' lives (sums over every receipt)."""
+
+    design: str
+    trades: int
+    gas: dict[str, int]
+    transactions: dict[str, int] = field(default_factory=dict)
+
+    def per_trade(self, step: str) -> float:
+        """Gas one trade pays for ``step`` (its share of the batched transactions)."""
+        return self.gas[step] / self.trades
+
+    @property
+    def lifecycle(self) -> float:
+        """Gas of one trade's whole life: the sum of its steps."""
+        return sum(self.per_trade(step) for step in STEPS)
+
+    @property
+    def trades_per_second(self) -> float:
+        """Trades a 30M-gas, 2 s chain carries when it does nothing else."""
+        return BLOCK_GAS_LIMIT / BLOCK_SECONDS / self.lifecycle
+
+
+def _h(label: str) -> bytes:
+    return hashlib.sha256(label.encode()).digest()
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class _Trades:
+    """Deterministic ids, documents, verdicts and settlement references for ``count`` trades."""
+
+    count: int
+    tag: str
+
+    @property
+    def ids(self) -> list[bytes]:
+        return [_h(f"{self.tag}-trade-{i}") for i in range(self.count)]
+
+    @property
+    def documents(self) -> list[bytes]:
+        return [
+            _h(f"{self.tag}-doc-{i}-{k}")
+            for i in range(self.count)
+            for k in range(DOCUMENTS_PER_TRADE)
+        ]
+
+    @property
+    def verdicts(self) -> list[bytes]:
+        return [_h(f"{self.tag}-verdict-{i}") for i in range(self.count)]
+
+    @property
+    def settlements(self) -> list[bytes]:
+        return [_h(f"{self.tag}-settlement-{i}") for i in range(self.count)]
+
+
+def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> LifecycleGas:
+    """Run ``trades`` lives on a fresh TradeRegistry; documents anchored as one batch root."""
+    accounts = dev_accounts(w3, len(DEV_PARTIES))
+    admin, anchorer, customs, bank = accounts[:4]
+    deployment = deploy_registries(w3, admin, grants=dev_role_grants(accounts))
+    address = deployment.trade_registry.address
+    as_anchorer = TradeRegistryClient(w3, address, anchorer)
+    as_customs = TradeRegistryClient(w3, address, customs)
+    as_bank = TradeRegistryClient(w3, address, bank)
+    batch = _Trades(trades, tag)
+    ids, verdicts = batch.ids, batch.verdicts
+    documents = batch.documents
+    # The contract stores the root and the leaf count only: its gas does not depend on how
+    # the root was built, so a digest over the leaves stands in for the Merkle root here.
+    root = hashlib.sha256(b"".join(documents)).digest()
+    gas = dict.fromkeys(STEPS, 0)
+    sent = dict.fromkeys(STEPS, 0)
+
+    def count(step: str, used: int) -> None:
+        gas[step] += used
+        sent[step] += 1
+
+    count("documents", as_anchorer.anchor_batch(root, len(documents), _h(f"{tag}-batch")).gas_used)
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        chunk_ids = [ids[i] for i in chunk]
+        chunk_verdicts = [verdicts[i] for i in chunk]
+        used = as_anchorer.record_verdicts(chunk_ids, chunk_verdicts, [True] * len(chunk)).gas_used
+        count("verdict", used)
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        used = as_customs.release_batch(
+            [ids[i] for i in chunk], [verdicts[i] for i in chunk]
+        ).gas_used
+        count("release", used)
+    # TradeRegistry has no batched settlement: each trade is one transaction (all sent,
+    # then all awaited, so the bench does not wait for one block per trade).
+    pending = [
+        as_bank.send_confirm_settlement(trade_id, verdict, ref)
+        for trade_id, verdict, ref in zip(ids, verdicts, batch.settlements, strict=True)
+    ]
+    for tx_hash in pending:
+        count("settlement", as_bank.wait_for_receipt(tx_hash).gas_used)
+    return LifecycleGas("sandan", trades, gas, sent)
+
+
+class _Caller:
+    """Sends calls of one contract from one account and keeps their receipts."""
+
+    def __init__(self, w3: Web3, contract: Contract, account: LocalAccount):
+        self.contract = contract
+        self._tx = Transactor(w3, contract, account)
+
+    def __call__(self, function: str, *args: Any) -> TxReceipt:
+        """Send ``function(*args)``, wait for it to be mined; raise if it failed."""
+        fn: ContractFunction = getattr(self.contract.functions, function)(*args)
+        receipt = self._tx.wait_receipt(self._tx.send(fn))
+        if receipt["status"] != 1:
+            raise DeploymentError(f"bench transaction {receipt['transactionHash'].hex()} failed")
+        return receipt
+
+
+def deploy_contract(
+    w3: Web3, account: LocalAccount, abi: Sequence[Any], bytecode: str, *args: Any
+) -> Contract:
+    """Deploy ``bytecode`` with constructor ``args`` from ``account``; return the bound contract."""
+    sender = Transactor(w3, None, account)
+    factory = w3.eth.contract(abi=list(abi), bytecode=bytecode)
+    params: dict[str, Any] = {"from": account.address, "chainId": sender.chain_id}
+    tx = dict(sender.rpc(lambda: factory.constructor(*args).build_transaction(params)))
+    receipt = sender.wait_receipt(sender.send_deploy(tx))
+    address = receipt.get("contractAddress")
+    if receipt["status"] != 1 or not address:
+        raise DeploymentError("deploying a bench contract failed")
+    return w3.eth.contract(address=address, abi=list(abi))
+
+
+def load_eas_artifacts(settings: LedgerSettings) -> dict[str, dict[str, Any]]:
+    """The compiled SchemaRegistry and EAS the npm package ships (Hardhat artifact JSON)."""
+    root = settings.node_modules_dir / EAS_PACKAGE / "artifacts" / "contracts"
+    loaded = {}
+    for name in ("SchemaRegistry", "EAS"):
+        path = root / f"{name}.sol" / f"{name}.json"
+        try:
+            loaded[name] = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArtifactsError(
+                f"EAS artifact {path} is unreadable: run `make setup` (npm ci installs"
+                f" {EAS_PACKAGE})"
+            ) from exc
+    return loaded
+
+
+def _attested_uids(receipt: TxReceipt, eas: str) -> list[bytes]:
+    return [
+        bytes(log["data"])
+        for log in receipt["logs"]
+        if log["address"] == eas and bytes(log["topics"][0]) == _ATTESTED
+    ]
+
+
+def measure_eas_lifecycle(
+    w3: Web3, account: LocalAccount, trades: int, settings: LedgerSettings, *, tag: str = "eas"
+) -> LifecycleGas:
+    """Run ``trades`` lives as EAS attestations: per document, verdict, release, settlement.
+
+    Release references the verdict's attestation and settlement the release's (``refUID``),
+    which EAS checks exist; the state rules themselves (released once, only when matched)
+    would need a resolver contract, so these figures are a lower bound for EAS.
+    """
+    artifacts = load_eas_artifacts(settings)
+    registry_art, eas_art = artifacts["SchemaRegistry"], artifacts["EAS"]
+    registry = deploy_contract(w3, account, registry_art["abi"], registry_art["bytecode"])
+    eas = deploy_contract(w3, account, eas_art["abi"], eas_art["bytecode"], registry.address)
+    on_registry, on_eas = _Caller(w3, registry, account), _Caller(w3, eas, account)
+    schemas = {}
+    for step, schema in EAS_SCHEMAS.items():
+        receipt = on_registry("register", schema, _ZERO_ADDRESS, True)
+        (log,) = [entry for entry in receipt["logs"] if bytes(entry["topics"][0]) == _REGISTERED]
+        schemas[step] = bytes(log["topics"][1])
+    batch = _Trades(trades, tag)
+    ids = batch.ids
+    encode = w3.codec.encode
+    gas = dict.fromkeys(STEPS, 0)
+    sent = dict.fromkeys(STEPS, 0)
+
+    def attest(step: str, payloads: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """One attestation per (refUID, data), ``ATTESTATIONS_PER_TX`` per multiAttest."""
+        uids: list[bytes] = []
+        for chunk in _chunks(payloads, ATTESTATIONS_PER_TX):
+            data = [(_ZERO_ADDRESS, 0, True, ref, body, 0) for ref, body in chunk]
+            receipt = on_eas("multiAttest", [(schemas[step], data)])
+            gas[step] += receipt["gasUsed"]
+            sent[step] += 1
+            uids.extend(_attested_uids(receipt, eas.address))
+        return uids
+
+    attest("documents", [(_ZERO32, encode(["bytes32"], [d])) for d in batch.documents])
+    verdict_uids = attest(
+        "verdict",
+        [
+            (_ZERO32, encode(["bytes32", "bytes32", "bool"], [t, v, True]))
+            for t, v in zip(ids, batch.verdicts, strict=True)
+        ],
+    )
+    release_uids = attest(
+        "release", [(u, encode(["bytes32"], [t])) for u, t in zip(verdict_uids, ids, strict=True)]
+    )
+    attest(
+        "settlement",
+        [
+            (u, encode(["bytes32", "bytes32"], [t, s]))
+            for u, t, s in zip(release_uids, ids, batch.settlements, strict=True)
+        ],
+    )
+    return LifecycleGas("eas", trades, gas, sent)
+
+
+def measure_mapping_lifecycle(
+    w3: Web3,
+    account: LocalAccount,
+    trades: int,
+    compiled: CompiledContract,
+    *,
+    tag: str = "mapping",
+) -> LifecycleGas:
+    """Run ``trades`` lives on PerRecordRegistry (``compiled``: its CompiledContract)."""
+    registry = deploy_contract(w3, account, compiled.abi, compiled.bytecode)
+    call = _Caller(w3, registry, account)
+    batch = _Trades(trades, tag)
+    ids, verdicts, documents, refs = batch.ids, batch.verdicts, batch.documents, batch.settlements
+    gas = dict.fromkeys(STEPS, 0)
+    sent = dict.fromkeys(STEPS, 0)
+
+    def run(step: str, function: str, *args: Any) -> None:
+        gas[step] += call(function, *args)["gasUsed"]
+        sent[step] += 1
+
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        docs = documents[chunk[0] * DOCUMENTS_PER_TRADE : (chunk[-1] + 1) * DOCUMENTS_PER_TRADE]
+        run("documents", "recordDocuments", docs)
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        t, v = [ids[i] for i in chunk], [verdicts[i] for i in chunk]
+        run("verdict", "recordVerdicts", t, v, [True] * len(t))
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        run("release", "releaseBatch", [ids[i] for i in chunk])
+    for chunk in _chunks(range(trades), TRADES_PER_TX):
+        t, r = [ids[i] for i in chunk], [refs[i] for i in chunk]
+        run("settlement", "settleBatch", t, r)
+    return LifecycleGas("mapping", trades, gas, sent)
