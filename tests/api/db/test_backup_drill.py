@@ -7,20 +7,25 @@ would. Each drill costs about a second: one dump, one restore, a few dozen block
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.worker import AnchorWorker
+from api.cli.service import register
 from api.config import ApiSettings
 from api.db.engine import create_db_and_tables, make_engine
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
@@ -117,8 +122,6 @@ def _psql(command: str) -> None:
 def assert_every_proof_intact(engine: Engine, ledger: LedgerGateway, subjects: list[str]) -> None:
     """Every subject is in a confirmed batch whose root its stored proof reaches on chain, and
     the chain holds no root twice."""
-    import json
-
     with Session(engine) as session:
         rows = {r.subject: r for r in session.exec(select(OutboxRecord)).all()}
         batches = {b.id: b for b in session.exec(select(AnchorBatchRecord)).all()}
@@ -138,8 +141,25 @@ def _snapshot(ledger: LedgerGateway) -> object:
     return ledger.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
 
 
+def run_recheck_command(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``sandan recheck`` in process, on ``runtime`` (its settings, database and chain)."""
+    monkeypatch.setattr("api.config.get_settings", lambda: runtime.settings)
+    monkeypatch.setattr("api.runtime.Runtime.from_settings", lambda settings: runtime)
+    # The command's JSON log lines would replace pytest's own log capture.
+    monkeypatch.setattr("api.web.logs.configure_logging", lambda: None)
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["recheck", "--timeout", "60"])
+    assert result.exit_code == 0, result.output
+    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer
+
+
 def test_restore_rechecks_every_batch_and_reanchors_what_the_chain_lost(
-    source: tuple[str, AnchorWorker], ledger: LedgerGateway, tmp_path: Path
+    source: tuple[str, AnchorWorker],
+    ledger: LedgerGateway,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     schema, worker = source
     kept = add_documents(worker.runtime.engine, 40)
@@ -154,10 +174,16 @@ def test_restore_rechecks_every_batch_and_reanchors_what_the_chain_lost(
 
     with restored(tmp_path / "sandan.dump", schema) as engine:
         restored_worker = _worker(engine, ledger, tmp_path / "restored")
-        report = restored_worker.recheck()
-        assert (report.checked, report.intact, report.reanchored) == (3, 2, 1)
-        assert (report.corrected, report.learned, report.unknown) == (0, 0, ())
-        restored_worker.drain()
+        report = run_recheck_command(restored_worker.runtime, monkeypatch)
+        assert report == {
+            "checked": 3,
+            "intact": 2,
+            "corrected": 0,
+            "reanchored": 1,
+            "learned": 0,
+            "unknown": [],
+            "drained": True,
+        }
         assert_every_proof_intact(engine, ledger, kept + forgotten)
         assert restored_worker.recheck().intact == 3
 
