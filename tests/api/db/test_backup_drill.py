@@ -30,7 +30,7 @@ from api.config import ApiSettings
 from api.db.engine import create_db_and_tables, make_engine
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
 from api.runtime import Runtime
-from ledger_client.events import BatchAnchored
+from ledger_client.events import BatchAnchored, LotBatchAnchored
 from tests.api.conftest import POSTGRES_URL, _named_postgres_schema
 from tests.api.factories import app_settings
 from tests.conftest import require_all_backends
@@ -38,6 +38,8 @@ from tests.conftest import require_all_backends
 pytestmark = pytest.mark.postgres
 
 TOOLS = ("pg_dump", "pg_restore", "psql")
+LOT_ID = "ab" * 32
+LOT_LANE = f"lot:{LOT_ID}"
 
 
 @pytest.fixture
@@ -64,14 +66,14 @@ def _worker(engine: Engine, ledger: LedgerGateway, data_dir: Path) -> AnchorWork
     return AnchorWorker(runtime)
 
 
-def add_documents(engine: Engine, count: int) -> list[str]:
-    """Write ``count`` outbox rows of random document hashes, as the ingest path does."""
+def add_documents(engine: Engine, count: int, *, lane: str = "trade") -> list[str]:
+    """Write ``count`` outbox rows of random document hashes (or, in a ``lot:`` lane, event
+    hashes), as the ingest path does."""
+    kind = "document" if lane == "trade" else "event"
     subjects = [secrets.token_hex(32) for _ in range(count)]
     with Session(engine) as session:
         for subject in subjects:
-            session.add(
-                OutboxRecord(kind="document", subject=subject, lane="trade", created_at=utcnow())
-            )
+            session.add(OutboxRecord(kind=kind, subject=subject, lane=lane, created_at=utcnow()))
         session.commit()
     return subjects
 
@@ -137,6 +139,31 @@ def assert_every_proof_intact(engine: Engine, ledger: LedgerGateway, subjects: l
     assert len(roots) == len(set(roots))
 
 
+def assert_every_event_proof_intact(
+    engine: Engine, ledger: LedgerGateway, subjects: list[str]
+) -> None:
+    """Every event hash reaches, with its stored proof, a root the TraceRegistry holds for
+    its lot, and the batch the database names."""
+    with Session(engine) as session:
+        for subject in subjects:
+            row = session.exec(select(OutboxRecord).where(OutboxRecord.subject == subject)).one()
+            batch = session.get(AnchorBatchRecord, row.batch_id)
+            assert batch is not None, subject
+            assert batch.state == "confirmed", subject
+            check = ledger.trace.verify_event(subject, json.loads(row.proof or "[]"))
+            assert check.anchored, subject
+            assert check.root.hex() == batch.root
+            assert check.lot_id is not None
+            assert check.lot_id.hex() == LOT_ID
+
+
+def _anchored_batches(ledger: LedgerGateway) -> tuple[int, int]:
+    """How many document and lot batches the chain holds."""
+    documents = ledger.trade.find_events(BatchAnchored, ledger.first_block)
+    lots = ledger.trace.find_events(LotBatchAnchored, ledger.first_block)
+    return len(documents), len(lots)
+
+
 def _snapshot(ledger: LedgerGateway) -> object:
     return ledger.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
 
@@ -194,24 +221,27 @@ def test_restore_after_the_chain_moved_on_learns_the_batches_anchored_since(
     schema, worker = source
     anchored = add_documents(worker.runtime.engine, 20)
     worker.drain()
-    pending = add_documents(worker.runtime.engine, 30)  # in the backup, not yet anchored
+    # In the backup, not yet anchored: two document batches and one of a lot's events.
+    pending = add_documents(worker.runtime.engine, 30)
+    lot_events = add_documents(worker.runtime.engine, 6, lane=LOT_LANE)
     pg_dump(schema, tmp_path / "sandan.dump")
-    worker.drain()  # the chain moves on: the pending rows go out in two batches
+    worker.drain()  # the chain moves on: the pending rows go out
     after_backup = add_documents(worker.runtime.engine, 5)
     worker.drain()
     with Session(worker.runtime.engine) as session:
         late = session.exec(
             select(OutboxRecord.batch_id).where(OutboxRecord.subject == after_backup[0])
         ).one()
-    events = len(ledger.trade.find_events(BatchAnchored, ledger.first_block))
+    events = _anchored_batches(ledger)
 
     with restored(tmp_path / "sandan.dump", schema) as engine:
         restored_worker = _worker(engine, ledger, tmp_path / "restored")
         report = restored_worker.recheck()
-        assert (report.checked, report.intact, report.learned) == (1, 1, 2)
+        assert (report.checked, report.intact, report.learned) == (1, 1, 3)
         # Written after the backup: the chain has them, this database cannot; named.
         assert report.unknown == (late,)
         restored_worker.drain()
         assert_every_proof_intact(engine, ledger, anchored + pending)
+        assert_every_event_proof_intact(engine, ledger, lot_events)
         # Nothing was anchored a second time: the lost batches were adopted, not resent.
-        assert len(ledger.trade.find_events(BatchAnchored, ledger.first_block)) == events
+        assert _anchored_batches(ledger) == events
