@@ -14,7 +14,12 @@ disagree in two ways, and :func:`recheck_anchors` settles both, the chain decidi
   the worker anchors them in a new batch; their stored proofs then name the new root.
 
 A batch found on chain in another block or transaction than the database says (a
-restore of a dump taken mid-reorg) takes the chain's block and transaction. Batches the
+restore of a dump taken mid-reorg) takes the chain's block and transaction.
+
+The document and lot registries' anchoring logs are read once, from the deployment
+block, and answer for every Merkle batch; batches of the other lanes (verdicts,
+supersessions, registry writes), and roots without a log, are looked up one by one as
+the worker's resume does (:meth:`~api.anchoring.lanes.Lane.find`). Batches the
 database has as *built* or *sent* need nothing here: the worker's resume asks the chain
 before it sends (see :mod:`api.anchoring.worker`).
 """
@@ -24,10 +29,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,10 +45,6 @@ from traceability.merkle import MerkleTree
 __all__ = ["RecheckReport", "recheck_anchors", "reset_batch"]
 
 logger = logging.getLogger("sandan.worker")
-
-#: Blocks before the newest confirmed batch the database knows that are searched for
-#: batches it lost (a dump taken while the worker ran may miss the last few).
-LOOKBACK_BLOCKS = 64
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,21 @@ class RecheckReport:
 
 def recheck_anchors(engine: Engine, ledger: LedgerGateway) -> RecheckReport:
     """Compare every confirmed batch with the chain, repair what differs, adopt lost ones."""
+    # One scan of the registries' logs answers for every Merkle batch; only the others,
+    # and roots without a log (a node restored from a state dump keeps storage, not logs),
+    # are asked one by one.
+    on_chain = _chain_batches(ledger)
+    by_root = {(found.lane, found.root): found.anchor for found in on_chain}
     intact = corrected = reanchored = 0
     batch_ids = _confirmed_ids(engine)
     for batch_id in batch_ids:
-        outcome = _recheck_one(engine, ledger, batch_id)
+        outcome = _recheck_one(engine, ledger, batch_id, by_root)
         intact += outcome == "intact"
         corrected += outcome == "corrected"
         reanchored += outcome == "reanchored"
     if reanchored:
         ledger.resync_nonces()
-    learned, unknown = _learn_lost_batches(engine, ledger)
+    learned, unknown = _learn_lost_batches(engine, ledger, on_chain)
     report = RecheckReport(len(batch_ids), intact, corrected, reanchored, learned, unknown)
     logger.info("recheck: %s", json.dumps(report.to_dict()))
     return report
@@ -117,13 +123,20 @@ def _confirmed_ids(engine: Engine) -> list[str]:
         return list(session.exec(stmt).all())
 
 
-def _recheck_one(engine: Engine, ledger: LedgerGateway, batch_id: str) -> str:
+def _recheck_one(
+    engine: Engine,
+    ledger: LedgerGateway,
+    batch_id: str,
+    by_root: dict[tuple[str, str], ChainAnchor],
+) -> str:
     """``intact``, ``corrected`` or ``reanchored``: what the chain says of one batch."""
     with Session(engine) as session:
         batch = session.get(AnchorBatchRecord, batch_id)
         assert batch is not None  # listed a moment ago; only this process resets batches
-        rows = _members(session, batch_id)
-        anchor = ledger.find_anchor(lane_of(batch.lane), batch.root, rows)
+        lane = lane_of(batch.lane)
+        anchor = by_root.get((batch.lane, batch.root or ""))
+        if anchor is None:
+            anchor = ledger.find_anchor(lane, batch.root, _members(session, batch_id))
         if anchor is None:
             logger.warning("batch %s is not on chain: re-anchoring it", batch_id)
             reset_batch(session, batch)
@@ -137,7 +150,7 @@ def _recheck_one(engine: Engine, ledger: LedgerGateway, batch_id: str) -> str:
             anchor.block_number,
             batch.block_number,
         )
-        _record_anchor(session, batch_id, anchor, ledger.chain_id)
+        _record_anchor(session, batch_id, _with_gas(lane, ledger, anchor), ledger.chain_id)
         session.commit()
         return "corrected"
 
@@ -158,6 +171,14 @@ def _same_place(batch: AnchorBatchRecord, anchor: ChainAnchor) -> bool:
         and anchor.block_number == batch.block_number
         and anchor.block_hash == batch.block_hash
     )
+
+
+def _with_gas(lane: Lane[Any], ledger: LedgerGateway, anchor: ChainAnchor) -> ChainAnchor:
+    """``anchor`` with its transaction's gas (a log does not say it; the receipt does)."""
+    if anchor.gas_used is not None or not anchor.tx_hash:
+        return anchor
+    result = lane.registry(ledger).result_of(anchor.tx_hash)
+    return replace(anchor, gas_used=result.gas_used if result is not None else None)
 
 
 def _record_anchor(session: Session, batch_id: str, anchor: ChainAnchor, chain_id: int) -> None:
@@ -181,7 +202,9 @@ def _record_anchor(session: Session, batch_id: str, anchor: ChainAnchor, chain_i
 
 
 @dataclass(frozen=True)
-class _LostBatch:
+class _ChainBatch:
+    """A Merkle batch as its anchoring log tells it."""
+
     lane: str
     batch_id: str
     root: str
@@ -189,17 +212,15 @@ class _LostBatch:
     anchor: ChainAnchor
 
 
-def _learn_lost_batches(engine: Engine, ledger: LedgerGateway) -> tuple[int, tuple[str, ...]]:
+def _learn_lost_batches(
+    engine: Engine, ledger: LedgerGateway, on_chain: Sequence[_ChainBatch]
+) -> tuple[int, tuple[str, ...]]:
     """Adopt the Merkle batches on chain that the database lost; name those it cannot."""
     with Session(engine) as session:
-        newest = session.exec(select(func.max(col(AnchorBatchRecord.block_number)))).one()
-        start = ledger.first_block
-        if newest is not None:
-            start = max(start, newest - LOOKBACK_BLOCKS)
         known = set(session.exec(select(AnchorBatchRecord.id)).all())
     learned = 0
     unknown: list[str] = []
-    for lost in _chain_batches(ledger, start):
+    for lost in on_chain:
         if lost.batch_id in known:
             continue
         if _adopt(engine, ledger, lost):
@@ -216,45 +237,38 @@ def _learn_lost_batches(engine: Engine, ledger: LedgerGateway) -> tuple[int, tup
     return learned, tuple(unknown)
 
 
-def _chain_batches(ledger: LedgerGateway, start: int) -> list[_LostBatch]:
-    """Every document and lot batch anchored since block ``start``, oldest first."""
-    found: list[tuple[int, int, _LostBatch]] = []
-    for event in ledger.trade.find_events(BatchAnchored, start):
-        found.append(_lost("trade", event.batch_id, event.root, event.leaf_count, event, ledger))
-    for lot_event in ledger.trace.find_events(LotBatchAnchored, start):
-        lane = LotLane.prefix + lot_event.lot_id.hex()
-        found.append(
-            _lost(
-                lane, lot_event.batch_id, lot_event.root, lot_event.event_count, lot_event, ledger
-            )
-        )
-    return [lost for _, _, lost in sorted(found, key=lambda item: (item[0], item[1]))]
+def _chain_batches(ledger: LedgerGateway) -> list[_ChainBatch]:
+    """Every document and lot batch the registries' logs hold, oldest first."""
+    found: list[tuple[int, int, _ChainBatch]] = []
+    for event in ledger.trade.find_events(BatchAnchored, ledger.first_block):
+        found.append(_on_chain("trade", event.batch_id, event.root, event.leaf_count, event))
+    for lot in ledger.trace.find_events(LotBatchAnchored, ledger.first_block):
+        lane = LotLane.prefix + lot.lot_id.hex()
+        found.append(_on_chain(lane, lot.batch_id, lot.root, lot.event_count, lot))
+    return [batch for _, _, batch in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
-def _lost(
+def _on_chain(
     lane: str,
     batch_id: bytes,
     root: bytes,
     leaf_count: int,
     event: BatchAnchored | LotBatchAnchored,
-    ledger: LedgerGateway,
-) -> tuple[int, int, _LostBatch]:
+) -> tuple[int, int, _ChainBatch]:
     log = event.log
     assert log is not None  # events read from the node always say where they were found
-    registry = ledger.trade if lane == "trade" else ledger.trace
-    result = registry.result_of(log.tx_hash)
     anchor = ChainAnchor(
         tx_hash=log.tx_hash,
         block_number=log.block_number,
         block_hash=log.block_hash,
-        gas_used=result.gas_used if result is not None else None,
+        gas_used=None,  # from the receipt, for the few batches that need it
         contract_address=log.address,
     )
-    lost = _LostBatch(lane, batch_id.hex(), root.hex(), leaf_count, anchor)
+    lost = _ChainBatch(lane, batch_id.hex(), root.hex(), leaf_count, anchor)
     return log.block_number, log.log_index, lost
 
 
-def _adopt(engine: Engine, ledger: LedgerGateway, lost: _LostBatch) -> bool:
+def _adopt(engine: Engine, ledger: LedgerGateway, lost: _ChainBatch) -> bool:
     """Rebuild ``lost`` from its lane's oldest pending rows; store it confirmed if the root
     matches. The worker claims rows in outbox order, so those are the rows it sent."""
     lane: Lane[Any] = lane_of(lost.lane)
@@ -271,16 +285,17 @@ def _adopt(engine: Engine, ledger: LedgerGateway, lost: _LostBatch) -> bool:
         tree = lane.build(rows)
         if tree is None or tree.root.hex() != lost.root:
             return False
-        session.add(_adopted(lost, ledger.chain_id))
+        anchor = _with_gas(lane, ledger, lost.anchor)
+        session.add(_adopted(lost, anchor, ledger.chain_id))
         session.flush()
         _store_proofs(session, lost.batch_id, rows, tree)
-        lane.on_confirmed(session, rows, lost.anchor)
+        lane.on_confirmed(session, rows, anchor)
         session.commit()
     logger.info("learned batch %s lane=%s from the chain", lost.batch_id, lost.lane)
     return True
 
 
-def _adopted(lost: _LostBatch, chain_id: int) -> AnchorBatchRecord:
+def _adopted(lost: _ChainBatch, anchor: ChainAnchor, chain_id: int) -> AnchorBatchRecord:
     now = utcnow()
     return AnchorBatchRecord(
         id=lost.batch_id,
@@ -288,12 +303,12 @@ def _adopted(lost: _LostBatch, chain_id: int) -> AnchorBatchRecord:
         root=lost.root,
         leaf_count=lost.leaf_count,
         state="confirmed",
-        tx_hash=lost.anchor.tx_hash,
-        block_number=lost.anchor.block_number,
-        block_hash=lost.anchor.block_hash,
-        gas_used=lost.anchor.gas_used,
+        tx_hash=anchor.tx_hash,
+        block_number=anchor.block_number,
+        block_hash=anchor.block_hash,
+        gas_used=anchor.gas_used,
         chain_id=chain_id,
-        contract_address=lost.anchor.contract_address,
+        contract_address=anchor.contract_address,
         created_at=now,
         confirmed_at=now,
     )
