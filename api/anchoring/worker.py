@@ -15,6 +15,9 @@ neither loses a row nor anchors one twice:
 3. Confirmed batches in recent blocks are re-checked: if the chain forgot
    them (reorg, a local node restarted from an older state dump), they go
    back to *built* and are anchored again, with the same root and proofs.
+   After a database restore, :meth:`AnchorWorker.recheck` does the same for every
+   confirmed batch, whatever its block, and adopts batches the chain holds but the
+   restored database lost (:mod:`api.anchoring.recheck`).
 
 A batch the contract *refuses* (a custom error: the work is wrong, not the node) is
 split in two and each half sent again, down to single rows; a single row the contract
@@ -53,6 +56,7 @@ from sqlmodel import Session, col, select
 from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
+from api.anchoring.recheck import RecheckReport, recheck_anchors, reset_batch
 from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
@@ -154,6 +158,12 @@ class AnchorWorker:
         built = self._build_batches(force=force)
         confirmed += self._resume_all(ledger)
         return WorkerStats(batches_built=built, batches_confirmed=confirmed, batches_reset=reset)
+
+    def recheck(self) -> RecheckReport:
+        """Re-check every confirmed batch against the chain (after a database restore): run
+        it before the first pass, so that lost batches are adopted before their rows are
+        claimed again. See :mod:`api.anchoring.recheck`."""
+        return recheck_anchors(self.runtime.engine, self.runtime.ledger())
 
     def drain(self, *, timeout: float = 60.0) -> None:
         """Run passes until the outbox is empty and every batch is confirmed (tests, demo)."""
@@ -402,13 +412,7 @@ class AnchorWorker:
                 "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
             )
             with Session(self.runtime.engine) as session:
-                session.execute(
-                    update(AnchorBatchRecord)
-                    .where(col(AnchorBatchRecord.id) == batch.id)
-                    .values(state="built", tx_hash=None, block_number=None, block_hash=None)
-                )
-                rows = session.exec(select(OutboxRecord).where(OutboxRecord.batch_id == batch.id))
-                lane_of(batch.lane).on_reset(session, list(rows.all()))
+                reset_batch(session, batch)
                 session.commit()
             self.kill_point.reached("reorg_reset")
             reset += 1

@@ -11,6 +11,7 @@ def register(app: typer.Typer) -> None:
     """Add the service commands."""
     app.command("serve")(serve)
     app.command("worker")(worker)
+    app.command("recheck")(recheck)
 
 
 def serve(
@@ -53,7 +54,15 @@ def serve(
             worker_thread.join(timeout=10)
 
 
-def worker() -> None:
+_RECHECK_HELP = (
+    "First re-check every anchored batch against the chain (after restoring the database"
+    " from a backup): see `sandan recheck`."
+)
+
+
+def worker(
+    with_recheck: bool = typer.Option(False, "--recheck", help=_RECHECK_HELP),
+) -> None:
     """Run the anchoring worker alone (several may share a PostgreSQL database)."""
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
@@ -64,7 +73,36 @@ def worker() -> None:
     settings = get_settings()
     runtime = Runtime.from_settings(settings)
     anchor_worker = AnchorWorker(runtime)
+    if with_recheck:
+        anchor_worker.recheck()
     try:
         anchor_worker.run_forever()
     except KeyboardInterrupt:
         anchor_worker.stop_event.set()
+
+
+def recheck(
+    timeout: float = typer.Option(
+        300.0, help="Seconds to wait for the re-anchored and pending batches to confirm."
+    ),
+) -> None:
+    """Re-check every anchored batch against the chain after a database restore, repair
+    what differs, anchor what is pending, and print what was found (JSON)."""
+    import json
+
+    from api.anchoring.worker import AnchorWorker
+    from api.config import get_settings
+    from api.runtime import Runtime
+    from api.web.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    runtime = Runtime.from_settings(settings)
+    anchor_worker = AnchorWorker(runtime)
+    report = anchor_worker.recheck()
+    try:
+        anchor_worker.drain(timeout=timeout)
+    except TimeoutError:
+        typer.echo(json.dumps({**report.to_dict(), "drained": False}))
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({**report.to_dict(), "drained": True}))
