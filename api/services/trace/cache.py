@@ -207,6 +207,12 @@ def chain_facts(runtime: Runtime) -> ChainFacts:
         return holder.facts
 
 
+def facts_clock(runtime: Runtime) -> Callable[[], float]:
+    """The clock of this runtime's chain answers, without connecting to the chain."""
+    facts = runtime.caches.slot(_CHAIN_FACTS).facts
+    return facts.events.clock if facts is not None else time.monotonic
+
+
 # --- content-addressed results ------------------------------------------------------------
 
 

@@ -1,0 +1,102 @@
+"""A lot's public answers (page, JSON, linkset) kept as bytes, with their ETag.
+
+Building an answer reads every event row, asks the chain (through
+:class:`~api.services.trace.cache.ChainFacts`), builds the lineage and renders
+a template: milliseconds of CPU for an answer that changes only when something
+it was built from changes. So each answer is kept per (lot, representation,
+language, link options, base URL) with the :mod:`database trace version
+<api.db.trace_version>` it was built at, and served again while
+
+* the version read at the start of the request is the same: any commit to what
+  a lot's answer reads (a new event, a correction, a recall or its clearance, an
+  anchor confirmation, a name, a row changed by hand) moves it, in whichever
+  process or tool it was made, so the change shows on the next request;
+* and it is younger than :data:`ANSWER_TTL_S`: the chain's own answers (a recall
+  sent straight to the chain, a reorg) are reused for at most
+  :data:`~api.services.trace.cache.CHAIN_FACTS_TTL_S`, and this keeps a stored
+  answer from stretching that by more than the early-refresh window.
+
+The version is read before the answer is built, so an answer built from rows
+newer than its version is only ever rebuilt once more, never served stale.
+The ETag is strong, over the exact bytes: equal tags mean equal bodies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from api.runtime import CacheSlot, LruCache, Runtime
+from api.services.trace.cache import CHAIN_FACTS_TTL_S, EARLY_REFRESH, facts_clock
+
+__all__ = [
+    "ANSWER_TTL_S",
+    "CACHE_CONTROL",
+    "Answer",
+    "cached_answer",
+    "etag_of",
+    "matches_etag",
+]
+
+#: Longest time a stored answer is served without rebuilding it (the chain-answer window).
+ANSWER_TTL_S = CHAIN_FACTS_TTL_S * (1 - EARLY_REFRESH)
+#: Shared caches may keep an answer but must revalidate it on every scan (a 304 is one
+#: small query here): with a max-age, a browser would hide a recall for that long.
+CACHE_CONTROL = "public, no-cache"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A built answer: status, media type, headers and exact body, with its strong ETag."""
+
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+    version: int  # the trace version read before it was built
+    at: float  # chain-facts clock time when its building started
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag over the exact bytes."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def matches_etag(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header matches ``etag`` (weak comparison, RFC 9110 13.1.2).
+
+    ``*`` matches any current representation; ``W/"x"`` matches ``"x"``.
+    """
+    if not if_none_match:
+        return False
+    for item in if_none_match.split(","):
+        tag = item.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def cached_answer(
+    runtime: Runtime, key: Hashable, version: int, build: Callable[[], Answer | None]
+) -> Answer | None:
+    """The stored answer of ``key`` when still valid at ``version``, else ``build()``'s (kept).
+
+    ``build`` receives nothing and returns the answer built now (``at``/``version`` are
+    filled here), or None for an answer that is not to be kept.
+    """
+    answers = runtime.caches.slot(ANSWERS)
+    now = facts_clock(runtime)()
+    found = answers.get(key)
+    if found is not None and found.version == version and now - found.at < ANSWER_TTL_S:
+        return found
+    built = build()
+    if built is None:
+        return None
+    stored = Answer(built.body, built.media_type, built.headers, built.etag, version, now)
+    answers.put(key, stored)
+    return stored
+
+
+#: Rendered answers of each runtime, by (base URL, GTIN, lot, options, kind, language).
+ANSWERS: CacheSlot[LruCache[Hashable, Answer]] = CacheSlot("trace.answers", lambda: LruCache(4096))
