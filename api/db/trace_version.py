@@ -45,7 +45,14 @@ trace_version_table = Table(
     Column("version", BigInteger, nullable=False),
 )
 
-_BUMP = "UPDATE trace_version SET version = version + 1 WHERE id = 1"
+#: The row is made again if it went missing (a database emptied table by table): without
+#: it the counter would stay put and a stored answer would outlive a change.
+_BUMP = {
+    "postgresql": "INSERT INTO trace_version (id, version) VALUES (1, 0) ON CONFLICT (id) "
+    "DO NOTHING; UPDATE trace_version SET version = version + 1 WHERE id = 1",
+    "sqlite": "INSERT OR IGNORE INTO trace_version (id, version) VALUES (1, 0); "
+    "UPDATE trace_version SET version = version + 1 WHERE id = 1",
+}
 _VERSION = text("SELECT version FROM trace_version WHERE id = 1")
 
 
@@ -64,7 +71,7 @@ def trigger_statements(dialect: str, tables: tuple[str, ...] = TRACKED_TABLES) -
     if dialect == "postgresql":
         statements.append(
             "CREATE OR REPLACE FUNCTION sandan_bump_trace_version() RETURNS trigger AS $$ "
-            f"BEGIN {_BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql"
+            f"BEGIN {_BUMP[dialect]}; RETURN NULL; END $$ LANGUAGE plpgsql"
         )
         for table in tables:
             name = f"trace_version_{table}"
@@ -90,7 +97,7 @@ def trigger_statements(dialect: str, tables: tuple[str, ...] = TRACKED_TABLES) -
             when = f" WHEN {row}.{condition}" if condition else ""
             statements.append(
                 f"CREATE TRIGGER IF NOT EXISTS trace_version_{table}_{operation.lower()} "
-                f"AFTER {operation} ON {table}{when} BEGIN {_BUMP}; END"
+                f"AFTER {operation} ON {table}{when} BEGIN {_BUMP['sqlite']}; END"
             )
     return statements
 

@@ -394,6 +394,9 @@ def recall_state(
     lots = [lot, *upstream]
     last = _last_recall_records(session, [ref.lot_id for ref in lots])
     facts = chain_facts(runtime)
+    facts.note_recall_records(
+        {ref.lot_id: last[ref.lot_id].id if ref.lot_id in last else 0 for ref in lots}
+    )
     own = _own_recall_state(facts, lot, last.get(lot.lot_id))
     if own.recalled:
         return own
@@ -414,6 +417,7 @@ class _RecallRecord:
     party_code: str
     tx_hash: str
     block_number: int
+    id: int
 
 
 def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, _RecallRecord]:
@@ -426,6 +430,7 @@ def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, _Rec
             col(LotRecallRecord.party_code),
             col(LotRecallRecord.tx_hash),
             col(LotRecallRecord.block_number),
+            col(LotRecallRecord.id),
         )
         .where(col(LotRecallRecord.lot_id).in_(lot_ids))
         .order_by(col(LotRecallRecord.id).desc())
