@@ -24,8 +24,9 @@ The ETag is strong, over the exact bytes: equal tags mean equal bodies.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.runtime import CacheSlot, LruCache, Runtime
 from api.services.trace.cache import CHAIN_FACTS_TTL_S, EARLY_REFRESH, facts_clock
@@ -82,21 +83,58 @@ def cached_answer(
 ) -> Answer | None:
     """The stored answer of ``key`` when still valid at ``version``, else ``build()``'s (kept).
 
-    ``build`` receives nothing and returns the answer built now (``at``/``version`` are
-    filled here), or None for an answer that is not to be kept.
+    One request per key builds at a time (a scanning crowd must not render the same
+    page a hundred times over): when the version moved, the others wait for its
+    answer; when only the chain window passed, they keep the stored answer meanwhile.
+    ``build`` returns the answer built now (``at``/``version`` are filled here), or None
+    for an answer that is not to be kept.
     """
-    answers = runtime.caches.slot(ANSWERS)
-    now = facts_clock(runtime)()
-    found = answers.get(key)
-    if found is not None and found.version == version and now - found.at < ANSWER_TTL_S:
-        return found
-    built = build()
-    if built is None:
-        return None
-    stored = Answer(built.body, built.media_type, built.headers, built.etag, version, now)
-    answers.put(key, stored)
-    return stored
+    store = runtime.caches.slot(ANSWERS)
+    clock = facts_clock(runtime)
+    found = store.answers.get(key)
+    if found is not None and found.version == version:
+        if clock() - found.at < ANSWER_TTL_S:
+            return found
+        flight = store.flight(key)
+        if not flight.acquire(blocking=False):
+            return found  # another request is rebuilding it; this one is still current
+    else:
+        flight = store.flight(key)
+        flight.acquire()
+    try:
+        found = store.answers.get(key)
+        if found is not None and found.version == version and clock() - found.at < ANSWER_TTL_S:
+            return found  # built by the request this one waited for
+        started = clock()
+        built = build()
+        if built is None:
+            return None
+        stored = Answer(built.body, built.media_type, built.headers, built.etag, version, started)
+        store.answers.put(key, stored)
+        return stored
+    finally:
+        flight.release()
+
+
+@dataclass
+class _AnswerStore:
+    """The stored answers of one runtime and the lock of each key being built."""
+
+    answers: LruCache[Hashable, Answer] = field(default_factory=lambda: LruCache(4096))
+    _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def flight(self, key: Hashable) -> threading.Lock:
+        """The lock held while ``key`` is built (one per key, kept for as many keys as
+        answers are: a few thousand locks at most)."""
+        with self._lock:
+            lock = self._flights.get(key)
+            if lock is None:
+                if len(self._flights) > 4 * 4096:
+                    self._flights = {k: v for k, v in self._flights.items() if v.locked()}
+                lock = self._flights[key] = threading.Lock()
+            return lock
 
 
 #: Rendered answers of each runtime, by (base URL, GTIN, lot, options, kind, language).
-ANSWERS: CacheSlot[LruCache[Hashable, Answer]] = CacheSlot("trace.answers", lambda: LruCache(4096))
+ANSWERS: CacheSlot[_AnswerStore] = CacheSlot("trace.answers", _AnswerStore)
