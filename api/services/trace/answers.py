@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
+from api.errors import NotFound
 from api.runtime import CacheSlot, LruCache, Runtime
 from api.services.trace.cache import CHAIN_FACTS_TTL_S, facts_clock
 
@@ -61,6 +62,9 @@ class Answer:
     etag: str
     version: int  # the trace version read before it was built
     at: float  # chain-facts clock time when its building started
+    #: The 404 of a lot with no events, raised again while the version holds (a crowd
+    #: scanning a label printed before its first event is captured costs one query each).
+    missing: NotFound | None = None
 
 
 def etag_of(body: bytes) -> str:
@@ -97,6 +101,10 @@ def cached_answer(
     clock = facts_clock(runtime)
     found = store.answers.get(key)
     if found is not None and found.version == version:
+        if found.missing is not None:
+            # Nothing to ask the chain about: only the version matters. No traceback is kept
+            # from raise to raise (it would grow by a frame with each request).
+            raise found.missing.with_traceback(None)
         if clock() - found.at < ANSWER_TTL_S:
             return found
         flight = store.flight(key)
@@ -107,10 +115,17 @@ def cached_answer(
         flight.acquire()
     try:
         found = store.answers.get(key)
-        if found is not None and found.version == version and clock() - found.at < ANSWER_TTL_S:
-            return found  # built by the request this one waited for
+        if found is not None and found.version == version:
+            if found.missing is not None:
+                raise found.missing.with_traceback(None)
+            if clock() - found.at < ANSWER_TTL_S:
+                return found  # built by the request this one waited for
         started = clock()
-        built = build()
+        try:
+            built = build()
+        except NotFound as missing:
+            store.answers.put(key, Answer(b"", "", (), "", version, started, missing))
+            raise
         if built is None:
             return None
         stored = Answer(built.body, built.media_type, built.headers, built.etag, version, started)

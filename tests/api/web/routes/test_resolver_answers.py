@@ -238,3 +238,23 @@ def test_stored_answer_costs_one_query_and_no_chain_call_or_render(
     data = [s for s in statements if s.strip().split()[0].upper() not in ("BEGIN", "ROLLBACK")]
     assert len(data) == 2, data  # one version read per request
     assert all("trace_version" in s for s in data)
+
+
+def test_lot_without_events_is_one_query_until_its_first_event(
+    world: World, captured: TraceParties, statements: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = f"/01/{IDS.gtin}/10/NOEVENTSYET"
+    first = world.client.get(missing, headers=JSON)
+    assert first.status_code == 404
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    statements.clear()
+    again = world.client.get(missing, headers=JSON)
+    assert again.status_code == 404
+    assert again.json() == first.json()
+    data = [s for s in statements if s.strip().split()[0].upper() not in ("BEGIN", "ROLLBACK")]
+    assert len(data) == 1, data
+    monkeypatch.undo()
+    tamper_aggregation_event(world)  # any commit to what answers read moves the version
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    with pytest.raises(AssertionError, match="lot_history"):  # rebuilt: the version moved
+        world.client.get(missing, headers=JSON)
