@@ -130,7 +130,10 @@ class _PostgresLayout:
                     " WHERE schemaname = current_schema()"
                 )
             ).all()
-        names = [t.name for t in tables.sorted_tables if t.name != "alembic_version"]
+        # trace_version is left as it is: the triggers of the tables copied in bump (and
+        # re-create) its row, and a counter that only moves forward is all a test needs.
+        skipped = ("alembic_version", "trace_version")
+        names = [t.name for t in tables.sorted_tables if t.name not in skipped]
         return cls(names, [(name, value) for name, value in sequences])
 
     def emptying(self) -> str:

@@ -15,8 +15,10 @@ Two kinds of cache, with different rules:
   kept at most :data:`CHAIN_FACTS_TTL_S` seconds, keyed by everything it
   depends on (the recomputed leaf, the stored proof, the batch id and its
   block hash), with one cache per runtime, made with its ledger connection. A
-  recall sent through this process clears them at once; one sent elsewhere
-  (another API process, the CLI) shows here within the TTL.
+  recall sent through this process clears them at once; one sent through another
+  API process or the CLI leaves a ``lot_recall`` row, which clears them here on
+  the next request that reads it (:meth:`ChainFacts.note_recall_records`); one
+  sent straight to the chain by some other tool shows here within the TTL.
 
 Under steady load nothing waits for the chain: once an answer is older than
 :data:`EARLY_REFRESH` of the TTL, the next request (one per request at most, see
@@ -168,6 +170,9 @@ class ChainFacts:
         self._ledger = weakref.ref(ledger)
         self.events: TtlCache[EventKey, EventCheck] = TtlCache(ttl)
         self.lots: TtlCache[bytes, LotStatus] = TtlCache(ttl)
+        #: The latest recall record id this process saw for each lot (0: none).
+        self._recall_marks: dict[str, int] = {}
+        self._marks_lock = threading.Lock()
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """Use another clock (tests step it past the TTL)."""
@@ -196,6 +201,19 @@ class ChainFacts:
         self.events.clear()
         self.lots.clear()
 
+    def note_recall_records(self, marks: Mapping[str, int]) -> None:
+        """Forget every answer when a lot's latest recall record is not the one last seen.
+
+        Another process (API, CLI) that recalls a lot records it in the database
+        after the chain took it: the record is how this process learns, on the
+        next request, that its cached chain answers are out of date.
+        """
+        with self._marks_lock:
+            changed = any(self._recall_marks.get(lot, mark) != mark for lot, mark in marks.items())
+            self._recall_marks.update(marks)
+        if changed:
+            self.forget()
+
 
 def chain_facts(runtime: Runtime) -> ChainFacts:
     """The chain-answer cache of this runtime's ledger gateway (created on first use)."""
@@ -205,6 +223,12 @@ def chain_facts(runtime: Runtime) -> ChainFacts:
         if holder.facts is None:
             holder.facts = ChainFacts(ledger)
         return holder.facts
+
+
+def facts_clock(runtime: Runtime) -> Callable[[], float]:
+    """The clock of this runtime's chain answers, without connecting to the chain."""
+    facts = runtime.caches.slot(_CHAIN_FACTS).facts
+    return facts.events.clock if facts is not None else time.monotonic
 
 
 # --- content-addressed results ------------------------------------------------------------

@@ -394,6 +394,8 @@ def recall_state(
     lots = [lot, *upstream]
     last = _last_recall_records(session, [ref.lot_id for ref in lots])
     facts = chain_facts(runtime)
+    # A recall recorded by another process (its latest record id) voids this one's answers.
+    facts.note_recall_records({ref.lot_id: _record_id(last.get(ref.lot_id)) for ref in lots})
     own = _own_recall_state(facts, lot, last.get(lot.lot_id))
     if own.recalled:
         return own
@@ -414,6 +416,11 @@ class _RecallRecord:
     party_code: str
     tx_hash: str
     block_number: int
+    id: int | None
+
+
+def _record_id(record: _RecallRecord | None) -> int:
+    return record.id or 0 if record is not None else 0
 
 
 def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, _RecallRecord]:
@@ -426,6 +433,7 @@ def _last_recall_records(session: Session, lot_ids: list[str]) -> dict[str, _Rec
             col(LotRecallRecord.party_code),
             col(LotRecallRecord.tx_hash),
             col(LotRecallRecord.block_number),
+            col(LotRecallRecord.id),
         )
         .where(col(LotRecallRecord.lot_id).in_(lot_ids))
         .order_by(col(LotRecallRecord.id).desc())

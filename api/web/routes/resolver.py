@@ -9,6 +9,7 @@ RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -17,13 +18,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session, col, select
 
 from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
+from api.db.trace_version import read_version
 from api.errors import BadRequest, NotFound
 from api.runtime import Runtime
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
 from api.services.trace import material as trace_material
 from api.services.trace import names as trace_names
-from api.services.trace.i18n import choose_lang
+from api.services.trace.answers import CACHE_CONTROL, Answer, cached_answer, etag_of, matches_etag
+from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
 from api.services.trace.view import provenance_json
 from api.web.deps import RuntimeDep, SessionDep
@@ -33,6 +36,8 @@ from traceability.epcis import InvalidDigitalLink
 from traceability.gs1 import DigitalLink, build_digital_link, parse_digital_link
 
 router = APIRouter(tags=["resolver"], responses=ErrorBodyResponses)
+#: What a lot's answer depends on besides its URI: the representation and the page's language.
+VARY = "Accept, Accept-Language"
 
 
 def _base(request: Request) -> str:
@@ -41,10 +46,17 @@ def _base(request: Request) -> str:
 
 def _parse(uri: str, field_prefix: str = "") -> DigitalLink:
     try:
-        return parse_digital_link(uri)
+        return _parsed(uri)
     except InvalidDigitalLink as exc:
         field = f"{field_prefix}{exc.field}" if exc.field else field_prefix or None
         raise BadRequest(exc.message, field=field, code=exc.reason) from exc
+
+
+# Module-level: a pure function of one string returning a frozen value; every scan of a
+# label repeats the same URI, and checking each AI costs more than the cached answer.
+@lru_cache(maxsize=4096)
+def _parsed(uri: str) -> DigitalLink:
+    return parse_digital_link(uri)
 
 
 @router.get("/.well-known/gs1resolver")
@@ -132,49 +144,111 @@ def _represent(
     *,
     kind: trace_links.Representation | None,
 ) -> Response:
+    """A lot's answer: a redirect by linkType, or the page, JSON or linkset, kept as bytes
+    (see :mod:`api.services.trace.answers`) and answered 304 to a matching If-None-Match."""
     base = _base(request)
-    anchor = f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
     trace_lots.autocommit_reads(session)
+    # Read before anything else: an answer is never kept under a version older than its rows.
+    version = read_version(session.connection())
+    link_type = options.get("linkType")
+    if link_type and link_type != "all":
+        return _redirect(request, session, runtime, ref, link_type)
+    kind = "linkset" if link_type == "all" else negotiate_kind(request)
+    lang: Lang | None = None
+    if kind == "html":
+        lang = choose_lang(
+            options.get("lang") or request.query_params.get("lang"),
+            request.headers.get("accept-language"),
+        )
+    key = (base, ref.gtin, ref.lot, tuple(sorted(options.items())), kind, lang)
+    answer = cached_answer(
+        runtime, key, version, lambda: _build(base, session, runtime, ref, kind, lang)
+    )
+    assert answer is not None
+    headers = dict(answer.headers)
+    headers |= {"ETag": answer.etag, "Cache-Control": CACHE_CONTROL}
+    if matches_etag(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _history(session: Session, runtime: Runtime, ref: LotRef) -> trace_lots.LotHistory:
     history = trace_lots.lot_history(session, ref, caches=runtime.caches)
     if not history.records:
         raise NotFound(f"no events recorded for lot {ref.lot} of GTIN {ref.gtin}", field="path./10")
+    return history
+
+
+def _anchor(base: str, ref: LotRef) -> str:
+    return f"{base}/01/{ref.gtin}/10/{quote(ref.lot, safe='')}"
+
+
+def _redirect(
+    request: Request, session: Session, runtime: Runtime, ref: LotRef, link_type: str
+) -> Response:
+    """The 307 to the lot's link of ``link_type`` (not kept: a Location, no body)."""
+    base = _base(request)
+    history = _history(session, runtime, ref)
+    certificates = trace_lots.certificates_of(history.records, caches=runtime.caches)
+    links = trace_links.lot_links(base, ref, certificates)
+    chosen = trace_links.pick_link(links, link_type)
+    if chosen is None:
+        available = ", ".join(sorted({f"gs1:{x.link_type}" for x in links}))
+        raise NotFound(
+            f"no link of type {link_type}; available: {available}",
+            field="query.linkType",
+            code="link_type_not_found",
+        )
+    headers = {
+        "Link": trace_links.link_header(f"{_anchor(base, ref)}?linkType=all", links),
+        "Vary": VARY,
+    }
+    return RedirectResponse(chosen.href, status_code=307, headers=headers)
+
+
+def _build(
+    base: str,
+    session: Session,
+    runtime: Runtime,
+    ref: LotRef,
+    kind: trace_links.Representation,
+    lang: Lang | None,
+) -> Answer:
+    """Build the lot's page, JSON or linkset now (the path a stored answer saves)."""
+    anchor = _anchor(base, ref)
+    history = _history(session, runtime, ref)
     certificates = trace_lots.certificates_of(history.records, caches=runtime.caches)
     links = trace_links.lot_links(base, ref, certificates)
     headers = {
         "Link": trace_links.link_header(f"{anchor}?linkType=all", links),
-        "Vary": "Accept, Accept-Language",
+        "Vary": VARY,
     }
-    link_type = options.get("linkType")
-    if link_type and link_type != "all":
-        chosen = trace_links.pick_link(links, link_type)
-        if chosen is None:
-            available = ", ".join(sorted({f"gs1:{x.link_type}" for x in links}))
-            raise NotFound(
-                f"no link of type {link_type}; available: {available}",
-                field="query.linkType",
-                code="link_type_not_found",
-            )
-        return RedirectResponse(chosen.href, status_code=307, headers=headers)
-    kind = "linkset" if link_type == "all" else negotiate_kind(request)
+    response: Response
     if kind == "linkset":
         body = trace_links.linkset(anchor, links)
-        return JSONResponse(body, media_type=trace_links.LINKSET_TYPE, headers=headers)
-    found = trace_lots.provenance(session=session, runtime=runtime, lot=ref, history=history)
-    names = trace_names.names_of_lot(session, found)
-    chain = trace_material.chain_ref(runtime)
-    if kind == "json":
-        envelopes = trace_material.signing_material(session, found.records, caches=runtime.caches)
-        material = trace_material.verification_material(
-            found, chain=chain, envelopes=envelopes, caches=runtime.caches
-        )
-        body = provenance_json(found, base_url=base, material=material, names=names)
-        return JSONResponse(body, headers=headers)
-    lang = choose_lang(
-        options.get("lang") or request.query_params.get("lang"),
-        request.headers.get("accept-language"),
-    )
-    html = render_lot_page(found, lang=lang, base_url=base, chain=chain, names=names)
-    return HTMLResponse(html, headers=headers | _page_headers(lang))
+        response = JSONResponse(body, media_type=trace_links.LINKSET_TYPE)
+    else:
+        found = trace_lots.provenance(session=session, runtime=runtime, lot=ref, history=history)
+        names = trace_names.names_of_lot(session, found)
+        chain = trace_material.chain_ref(runtime)
+        if kind == "json":
+            envelopes = trace_material.signing_material(
+                session, found.records, caches=runtime.caches
+            )
+            material = trace_material.verification_material(
+                found, chain=chain, envelopes=envelopes, caches=runtime.caches
+            )
+            response = JSONResponse(
+                provenance_json(found, base_url=base, material=material, names=names)
+            )
+        else:
+            assert lang is not None
+            html = render_lot_page(found, lang=lang, base_url=base, chain=chain, names=names)
+            response = HTMLResponse(html)
+            headers |= _page_headers(lang)
+    body_bytes = bytes(response.body)
+    media_type = response.headers["content-type"]
+    return Answer(body_bytes, media_type, tuple(headers.items()), etag_of(body_bytes), 0, 0.0)
 
 
 def negotiate_kind(request: Request) -> trace_links.Representation:

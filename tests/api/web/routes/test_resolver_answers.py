@@ -1,0 +1,260 @@
+"""Stored resolver answers: ETag, Cache-Control and 304, and a change shows on the next request.
+
+A lot's page, JSON and linkset are kept as bytes per runtime and checked
+against the database's trace version on each request: whatever commits a
+change (this app, another API process, the worker, a hand-edited row) shows on
+the very next request, with no clock stepped.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from api.db.models import PartyRecord, utcnow
+from api.db.trace_models import LotRecallRecord, ProductRecord
+from api.services.chain_actions import party_account
+from api.services.trace.store import LotRef
+from api.web.routes import resolver as resolver_route
+from ledger_client import TraceRegistryClient
+from tests.api.conftest import World
+from tests.api.trace_fixtures import (
+    IDS,
+    LOT_PATH,
+    TraceParties,
+    chain_document,
+    sub_document,
+    tamper_aggregation_event,
+)
+
+JSON = {"Accept": "application/json"}
+ACCEPTS = ["text/html", "application/json", "application/linkset+json"]
+
+
+def _get(world: World, accept: str = "application/json", **headers: str) -> Any:
+    return world.client.get(LOT_PATH, headers={"Accept": accept, **headers})
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_resolve_lot_answers_with_strong_etag_and_revalidation(
+    world: World, captured: TraceParties, accept: str
+) -> None:
+    first = _get(world, accept)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('"')
+    assert not etag.startswith("W/")
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    assert first.headers["Vary"] == "Accept, Accept-Language"
+    again = _get(world, accept)
+    assert again.headers["ETag"] == etag
+    assert again.content == first.content
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),  # If-None-Match compares weakly
+        ('"other", {etag}', 304),
+        ("*", 304),
+        ('"not-this-one"', 200),
+    ],
+)
+def test_resolve_lot_if_none_match(
+    world: World, captured: TraceParties, accept: str, if_none_match: str, status: int
+) -> None:
+    etag = _get(world, accept).headers["ETag"]
+    answer = _get(world, accept, **{"If-None-Match": if_none_match.format(etag=etag)})
+    assert answer.status_code == status
+    assert answer.headers["ETag"] == etag
+    assert answer.headers["Cache-Control"] == "public, no-cache"
+    assert answer.headers["Vary"] == "Accept, Accept-Language"
+    assert (answer.content == b"") == (status == 304)
+
+
+def test_head_of_a_lot_revalidates_like_get(world: World, captured: TraceParties) -> None:
+    get = world.client.get(LOT_PATH)
+    head = world.client.head(LOT_PATH)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    matched = world.client.head(LOT_PATH, headers={"If-None-Match": get.headers["ETag"]})
+    assert matched.status_code == 304
+    assert matched.content == b""
+
+
+def test_answers_differ_by_language_and_media_type(world: World, captured: TraceParties) -> None:
+    tags = {
+        _get(world, "text/html", **{"Accept-Language": "zh-CN"}).headers["ETag"],
+        _get(world, "text/html", **{"Accept-Language": "en"}).headers["ETag"],
+        _get(world, "application/json").headers["ETag"],
+        _get(world, "application/linkset+json").headers["ETag"],
+    }
+    assert len(tags) == 4
+
+
+# --- a change shows on the next request -----------------------------------------------------
+
+
+def _recall_from_another_process(world: World, parties: TraceParties, reason: str) -> None:
+    """What another API process does for a recall: the chain, then its record, not via this app."""
+    lot = LotRef(IDS.gtin, IDS.lot)
+    with Session(world.runtime.engine) as session:
+        party = session.exec(
+            select(PartyRecord).where(PartyRecord.code == parties.inspector.code)
+        ).one()
+        account = party_account(session=session, runtime=world.runtime, party=party)
+        client = TraceRegistryClient(
+            world.ledger.w3, world.ledger.trace_registry_address, account, confirmations=1
+        )
+        result = client.recall_lot(bytes.fromhex(lot.lot_id), reason)
+        session.add(
+            LotRecallRecord(
+                lot_id=lot.lot_id,
+                gtin=lot.gtin,
+                lot=lot.lot,
+                action="recall",
+                reason=reason,
+                party_code=party.code,
+                tx_hash=str(result.tx_hash),
+                block_number=result.block_number,
+                created_at=utcnow(),
+            )
+        )
+        session.commit()
+
+
+def test_recall_from_another_process_shows_on_the_next_request(
+    world: World, captured: TraceParties
+) -> None:
+    before = _get(world)
+    assert before.json()["recall"]["recalled"] is False
+    _recall_from_another_process(world, captured, "recalled by another API process")
+    after = _get(world, **{"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert after.json()["recall"]["recalled"] is True
+    assert 'data-testid="recall-banner"' in world.client.get(LOT_PATH).text
+
+
+def test_tampered_row_shows_on_the_next_request(world: World, captured: TraceParties) -> None:
+    before = _get(world)
+    tampered = tamper_aggregation_event(world)
+    after = _get(world, **{"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    checks = {e["eventHash"]: e["verification"]["status"] for e in after.json()["events"]}
+    assert checks[tampered] == "hash_mismatch"
+
+
+def test_product_name_change_shows_on_the_next_request(
+    world: World, captured: TraceParties
+) -> None:
+    page = world.client.get(LOT_PATH, headers={"Accept-Language": "en"}).text
+    with Session(world.runtime.engine) as session:
+        product = session.exec(select(ProductRecord).where(ProductRecord.gtin == IDS.gtin)).one()
+        assert product.name in page
+        product.name = "Renamed navel oranges"
+        session.add(product)
+        session.commit()
+    assert (
+        "Renamed navel oranges"
+        in world.client.get(LOT_PATH, headers={"Accept-Language": "en"}).text
+    )
+
+
+def test_new_event_then_its_anchoring_show_on_the_next_requests(
+    world: World, captured: TraceParties
+) -> None:
+    before = _get(world).json()
+    last = copy.deepcopy(chain_document()["epcisBody"]["eventList"][-1])
+    last["eventID"] = "urn:uuid:3f1c6a4e-9f3b-4d2a-8a51-0b6f2f1d7e10"
+    last["eventTime"] = _later(last["eventTime"], timedelta(hours=1))
+    actor = captured.warehouse
+    body = actor.envelope("epcis-event", sub_document([last]))
+    response = world.client.post("/capture", json=body, headers=actor.headers)
+    assert response.status_code == 202, response.text
+    assert world.client.get(response.headers["Location"], headers=actor.headers).json()["success"]
+    added = _get(world).json()
+    assert len(added["events"]) == len(before["events"]) + 1
+    assert "not_anchored" in {e["verification"]["status"] for e in added["events"]}
+    world.worker.drain()
+    anchored = _get(world).json()
+    assert "not_anchored" not in {e["verification"]["status"] for e in anchored["events"]}
+
+
+def _later(stamp: str, delta: timedelta) -> str:
+    return (datetime.fromisoformat(stamp.replace("Z", "+00:00")) + delta).isoformat()
+
+
+# --- what a stored answer costs ---------------------------------------------------------------
+
+
+@pytest.fixture
+def statements(world: World) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs while the test watches."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(world.runtime.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(world.runtime.engine, "before_cursor_execute", record)
+
+
+def _refuse(name: str) -> Callable[..., Any]:
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError(f"a stored answer called {name}")
+
+    return refused
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_stored_answer_costs_one_query_and_no_chain_call_or_render(
+    world: World,
+    captured: TraceParties,
+    statements: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    accept: str,
+) -> None:
+    first = _get(world, accept)
+    trace = world.ledger.trace
+    for name in ("verify_event", "lot_status"):
+        monkeypatch.setattr(trace, name, _refuse(name))
+    monkeypatch.setattr(resolver_route, "render_lot_page", _refuse("render_lot_page"))
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    statements.clear()
+    again = _get(world, accept)
+    revalidated = _get(world, accept, **{"If-None-Match": first.headers["ETag"]})
+    assert again.content == first.content
+    assert revalidated.status_code == 304
+    data = [s for s in statements if s.strip().split()[0].upper() not in ("BEGIN", "ROLLBACK")]
+    assert len(data) == 2, data  # one version read per request
+    assert all("trace_version" in s for s in data)
+
+
+def test_lot_without_events_is_one_query_until_its_first_event(
+    world: World, captured: TraceParties, statements: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = f"/01/{IDS.gtin}/10/NOEVENTSYET"
+    first = world.client.get(missing, headers=JSON)
+    assert first.status_code == 404
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    statements.clear()
+    again = world.client.get(missing, headers=JSON)
+    assert again.status_code == 404
+    assert again.json() == first.json()
+    data = [s for s in statements if s.strip().split()[0].upper() not in ("BEGIN", "ROLLBACK")]
+    assert len(data) == 1, data
+    monkeypatch.undo()
+    tamper_aggregation_event(world)  # any commit to what answers read moves the version
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    with pytest.raises(AssertionError, match="lot_history"):  # rebuilt: the version moved
+        world.client.get(missing, headers=JSON)
