@@ -7,13 +7,14 @@ is all a registered payment, logistics or platform company can do.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.web.adversarial import trade_parties
 from traceability.trade import samples
@@ -33,8 +34,7 @@ SIGNER = {
 _numbers = itertools.count(1)
 
 
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
+def _hostile_parties(world: World) -> dict[str, Actor]:
     """The genuine trade's parties, customs, a bank and three hostile companies."""
     return {
         **trade_parties(world),
@@ -42,6 +42,27 @@ def parties(world: World) -> dict[str, Actor]:
         "hostile_logistics": world.actor(HOSTILE_CARRIER, ["logistics"]),
         "hostile_platform": world.actor(HOSTILE_PLATFORM, ["platform"]),
     }
+
+
+#: The world after :func:`_hostile_parties` registered its eight parties: built once per
+#: backend, copied for each test instead of registering eight parties every time.
+HOSTILE_PARTIES = WorldStage("the hostile parties", _hostile_parties)
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    """Tests that use ``parties`` start from :data:`HOSTILE_PARTIES` (a module that brings
+    a ``world_stage`` of its own overrides this one)."""
+    return stage_by_fixture(request, [("parties", HOSTILE_PARTIES)])
+
+
+@pytest.fixture
+def parties(world: World) -> dict[str, Actor]:
+    """The eight parties of :func:`_hostile_parties`: a copy of the staged ones, or, in a
+    module whose own ``world_stage`` built something else, registered now."""
+    if world.stage is HOSTILE_PARTIES:
+        return copy.copy(HOSTILE_PARTIES.of(world))
+    return _hostile_parties(world)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from api.db.models import OutboxRecord
 from api.verify.verifier import Outcome
 from ledger_client import AuthorizationAction, ContractReverted
 from ledger_client.events import TradeReleased
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.services.test_self_custody import _signed
 from tests.api.web.routes.test_trade_flow import submit
@@ -66,9 +66,7 @@ def _custodial_key(world: World) -> Any:
         )
 
 
-@pytest.fixture
-def parties(world: World) -> dict[str, Actor]:
-    return _parties(world)
+world_stage, parties = stage_fixtures("parties", WorldStage("rotation parties", _parties))
 
 
 def test_rotated_account_acts_and_the_old_one_is_refused_but_still_verifies(

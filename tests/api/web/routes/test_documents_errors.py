@@ -8,17 +8,19 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor, registered_at
 from tests.api.web.routes.test_documents_xml import DATA, KEYS_SINCE, post_xml
 from traceability.limits import MAX_REPORTED_ISSUES
 from traceability.trade import samples
 
 
-@pytest.fixture
-def platform(world: World) -> Actor:
+def _platform(world: World) -> Actor:
     """The platform that signs the sample orders."""
     return world.actor(samples.PLATFORM[0], ["platform"])
+
+
+world_stage, platform = stage_fixtures("platform", WorldStage("the platform", _platform))
 
 
 def _bad_order() -> dict[str, Any]:
