@@ -42,7 +42,7 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
 from ledger_client.events import BatchAnchored, LotBatchAnchored
 from traceability.merkle import MerkleTree
 
-__all__ = ["RecheckReport", "recheck_anchors", "reset_batch"]
+__all__ = ["RecheckReport", "recheck_anchors", "record_anchor", "reset_batch"]
 
 logger = logging.getLogger("sandan.worker")
 
@@ -150,7 +150,7 @@ def _recheck_one(
             anchor.block_number,
             batch.block_number,
         )
-        _record_anchor(session, batch_id, _with_gas(lane, ledger, anchor), ledger.chain_id)
+        record_anchor(session, batch_id, _with_gas(lane, ledger, anchor), ledger.chain_id)
         session.commit()
         return "corrected"
 
@@ -181,7 +181,8 @@ def _with_gas(lane: Lane[Any], ledger: LedgerGateway, anchor: ChainAnchor) -> Ch
     return replace(anchor, gas_used=result.gas_used if result is not None else None)
 
 
-def _record_anchor(session: Session, batch_id: str, anchor: ChainAnchor, chain_id: int) -> None:
+def record_anchor(session: Session, batch_id: str, anchor: ChainAnchor, chain_id: int) -> None:
+    """Mark batch ``batch_id`` confirmed at ``anchor`` on chain ``chain_id`` (not committed)."""
     session.execute(
         update(AnchorBatchRecord)
         .where(col(AnchorBatchRecord.id) == batch_id)

@@ -56,7 +56,7 @@ from sqlmodel import Session, col, select
 from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
-from api.anchoring.recheck import RecheckReport, recheck_anchors, reset_batch
+from api.anchoring.recheck import RecheckReport, recheck_anchors, record_anchor, reset_batch
 from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
@@ -373,20 +373,7 @@ class AnchorWorker:
         rows: Sequence[OutboxRecord],
     ) -> None:
         with Session(self.runtime.engine) as session:
-            session.execute(
-                update(AnchorBatchRecord)
-                .where(col(AnchorBatchRecord.id) == batch_id)
-                .values(
-                    state="confirmed",
-                    tx_hash=anchor.tx_hash or None,
-                    block_number=anchor.block_number,
-                    block_hash=anchor.block_hash,
-                    gas_used=anchor.gas_used,
-                    chain_id=ledger.chain_id,
-                    contract_address=anchor.contract_address,
-                    confirmed_at=utcnow(),
-                )
-            )
+            record_anchor(session, batch_id, anchor, ledger.chain_id)
             lane.on_confirmed(session, rows, anchor)
             session.commit()
         logger.info("confirmed batch %s in block %d", batch_id, anchor.block_number)

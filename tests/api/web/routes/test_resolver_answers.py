@@ -17,12 +17,10 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from api.db.models import PartyRecord, utcnow
+from api.db.models import utcnow
 from api.db.trace_models import LotRecallRecord, ProductRecord
-from api.services.chain_actions import party_account
 from api.services.trace.store import LotRef
 from api.web.routes import resolver as resolver_route
-from ledger_client import TraceRegistryClient
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,
@@ -32,6 +30,7 @@ from tests.api.trace_fixtures import (
     sub_document,
     tamper_aggregation_event,
 )
+from tests.api.web.routes.test_resolver_cache import recall_on_chain
 
 JSON = {"Accept": "application/json"}
 ACCEPTS = ["text/html", "application/json", "application/linkset+json"]
@@ -106,16 +105,9 @@ def test_answers_differ_by_language_and_media_type(world: World, captured: Trace
 
 def _recall_from_another_process(world: World, parties: TraceParties, reason: str) -> None:
     """What another API process does for a recall: the chain, then its record, not via this app."""
+    result = recall_on_chain(world, parties, reason)
     lot = LotRef(IDS.gtin, IDS.lot)
     with Session(world.runtime.engine) as session:
-        party = session.exec(
-            select(PartyRecord).where(PartyRecord.code == parties.inspector.code)
-        ).one()
-        account = party_account(session=session, runtime=world.runtime, party=party)
-        client = TraceRegistryClient(
-            world.ledger.w3, world.ledger.trace_registry_address, account, confirmations=1
-        )
-        result = client.recall_lot(bytes.fromhex(lot.lot_id), reason)
         session.add(
             LotRecallRecord(
                 lot_id=lot.lot_id,
@@ -123,7 +115,7 @@ def _recall_from_another_process(world: World, parties: TraceParties, reason: st
                 lot=lot.lot,
                 action="recall",
                 reason=reason,
-                party_code=party.code,
+                party_code=parties.inspector.code,
                 tx_hash=str(result.tx_hash),
                 block_number=result.block_number,
                 created_at=utcnow(),

@@ -19,7 +19,7 @@ from api.services.trace.cache import (
     chain_facts,
 )
 from api.services.trace.store import LotRef
-from ledger_client import TraceRegistryClient
+from ledger_client import TraceRegistryClient, TxResult
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
     IDS,
@@ -68,8 +68,9 @@ def _count_chain_calls(world: World, monkeypatch: pytest.MonkeyPatch) -> list[st
     return calls
 
 
-def _recall_elsewhere(world: World, parties: TraceParties, reason: str) -> None:
-    """Recall the lot on chain as another process would: not through this app."""
+def recall_on_chain(world: World, parties: TraceParties, reason: str) -> TxResult:
+    """Recall the lot on chain with the inspector's account, as another process would: not
+    through this app (nothing is recorded in the database)."""
     with Session(world.runtime.engine) as session:
         party = session.exec(
             select(PartyRecord).where(PartyRecord.code == parties.inspector.code)
@@ -78,7 +79,7 @@ def _recall_elsewhere(world: World, parties: TraceParties, reason: str) -> None:
     client = TraceRegistryClient(
         world.ledger.w3, world.ledger.trace_registry_address, account, confirmations=1
     )
-    client.recall_lot(bytes.fromhex(LotRef(IDS.gtin, IDS.lot).lot_id), reason)
+    return client.recall_lot(bytes.fromhex(LotRef(IDS.gtin, IDS.lot).lot_id), reason)
 
 
 # --- through the API ------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def test_recall_elsewhere_shows_once_the_ttl_has_passed(
     world: World, captured: TraceParties, clock: Clock
 ) -> None:
     assert set(_statuses(world).values()) == {"verified"}
-    _recall_elsewhere(world, captured, "recalled by another API process")
+    recall_on_chain(world, captured, "recalled by another API process")
     clock.now += CHAIN_FACTS_TTL_S * EARLY_REFRESH / 2
     assert set(_statuses(world).values()) == {"verified"}  # the cached answer, within the TTL
     clock.now += CHAIN_FACTS_TTL_S
