@@ -7,14 +7,21 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
+import {OrderedMerkle} from "./utils/OrderedMerkle.sol";
+import {PositionMask} from "./utils/PositionMask.sol";
 import {StandardLeaf} from "./utils/StandardLeaf.sol";
 
 /**
- * @dev Anchors Merkle roots of signed trade documents and tracks each trade from match
- * verdict to release and settlement, with financing that cannot be registered twice.
+ * @dev Anchors Merkle roots of signed trade documents and tracks trades from match verdict to
+ * release and settlement, with financing that cannot be registered twice.
  *
- * Storage is packed for cost: a batch is one slot (anchorer, leaf count, block), so
- * anchoring a batch of any size costs about the same. Batch ids only travel in events.
+ * Storage is packed for cost, because a national peak is thousands of trades a second on one
+ * chain: a document batch is one slot (anchorer, leaf count, block); a verdict batch is two
+ * slots however many verdicts it holds; a trade's state is one nibble of a word shared by 64
+ * trades of its batch, and its financing id 32 bits of a word shared by 8. A trade therefore
+ * never costs a fresh storage slot of its own, and each state change of a batch of 1,000
+ * trades is a few dozen storage writes (see {ITradeRegistry} for the layout and
+ * docs/chain-cost.md for the figures).
  *
  * Customs and banks may keep their keys to themselves: each of their writes also exists as a
  * `...WithSig` function that anyone relays with the party's EIP-712 {Authorization}, one nonce
@@ -28,9 +35,18 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     /// @dev Role of banks: confirm settlement, register and discharge financing.
     bytes32 public constant BANK_ROLE = keccak256("BANK_ROLE");
 
+    /// @inheritdoc ITradeRegistry
+    uint256 public constant MAX_VERDICTS_PER_BATCH = 4096;
+
     /// @dev EIP-712 type hash of {Authorization}.
     bytes32 private constant _AUTHORIZATION_TYPEHASH =
-        keccak256("Authorization(uint8 action,bytes32 tradesRoot,bytes32 data,uint256 nonce,uint256 deadline)");
+        keccak256("Authorization(uint8 action,bytes32 subject,bytes32 data,uint256 nonce,uint256 deadline)");
+
+    // The four state bits of a position, in its nibble.
+    uint256 private constant _MATCHED = 1;
+    uint256 private constant _RELEASED = 2;
+    uint256 private constant _SETTLED = 4;
+    uint256 private constant _SUPERSEDED = 8;
 
     struct DocumentEntry {
         DocumentStatus status;
@@ -38,27 +54,26 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         bytes32 successor;
     }
 
-    struct TradeEntry {
-        bytes32 verdictHash;
-        bool matched;
-        uint32 verdictCount;
-        uint64 verdictBlock;
-        uint64 releasedBlock;
-        uint64 settledBlock;
-        bytes32 settlementRef;
-        address financier;
-        uint64 financedBlock;
-        bytes32 financingTerms;
-    }
-
     mapping(bytes32 root => Batch) private _batches;
     mapping(bytes32 documentHash => DocumentEntry) private _documents;
-    mapping(bytes32 tradeId => TradeEntry) private _trades;
+
+    uint64 private _verdictBatchCount;
+    uint32 private _settlementCount;
+    uint32 private _financingCount;
+    mapping(uint64 batch => VerdictBatch) private _verdictBatches;
+    /// @dev Key `batch << 32 | position / 64`: the state nibbles of 64 positions.
+    mapping(uint256 key => uint256 nibbles) private _states;
+    /// @dev Key `batch << 32 | position / 8`: the open financing ids of 8 positions, 32 bits each.
+    mapping(uint256 key => uint256 ids) private _financingIds;
+    mapping(uint32 settlementId => Settlement) private _settlements;
+    mapping(uint32 financingId => Financing) private _financings;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants the working roles.
-    constructor() EIP712("sandan TradeRegistry", "1") {
+    constructor() EIP712("sandan TradeRegistry", "2") {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
     }
+
+    // Documents -------------------------------------------------------------------------
 
     /// @inheritdoc ITradeRegistry
     function anchorBatch(bytes32 root, uint32 leafCount, bytes32 batchId) external onlyRole(ANCHORER_ROLE) {
@@ -92,128 +107,121 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         emit DocumentSuperseded(oldHash, newHash, msg.sender, reason);
     }
 
-    /// @inheritdoc ITradeRegistry
-    function recordVerdict(bytes32 tradeId, bytes32 verdictHash, bool matched) external onlyRole(ANCHORER_ROLE) {
-        _recordVerdict(tradeId, verdictHash, matched);
-    }
+    // Verdicts --------------------------------------------------------------------------
 
     /// @inheritdoc ITradeRegistry
-    function recordVerdicts(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes, bool[] calldata matched)
-        external
-        onlyRole(ANCHORER_ROLE)
-    {
-        uint256 count = tradeIds.length;
-        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
-        if (matched.length != count) revert TradeRegistryLengthMismatch(count, matched.length);
-        for (uint256 i = 0; i < count; ++i) {
-            _recordVerdict(tradeIds[i], verdictHashes[i], matched[i]);
-        }
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function release(bytes32 tradeId, bytes32 verdictHash) external onlyRole(CUSTOMS_ROLE) {
-        _release(tradeId, verdictHash, msg.sender);
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function releaseBatch(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes)
-        external
-        onlyRole(CUSTOMS_ROLE)
-    {
-        uint256 count = tradeIds.length;
-        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
-        for (uint256 i = 0; i < count; ++i) {
-            _release(tradeIds[i], verdictHashes[i], msg.sender);
-        }
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef)
-        external
-        onlyRole(BANK_ROLE)
-    {
-        _confirmSettlement(tradeId, verdictHash, settlementRef, msg.sender);
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash)
-        external
-        onlyRole(BANK_ROLE)
-    {
-        _registerFinancing(tradeId, verdictHash, termsHash, msg.sender);
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function dischargeFinancing(bytes32 tradeId) external {
-        _dischargeFinancing(tradeId, msg.sender);
-    }
-
-    /// @inheritdoc ITradeRegistry
-    function releaseWithSig(
-        address signer,
+    function recordVerdictBatch(
         bytes32[] calldata tradeIds,
         bytes32[] calldata verdictHashes,
-        bool[] calldata proofFlags,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
-        bytes32 tradesRoot = _tradesRoot(tradeIds, verdictHashes, proofFlags);
-        _authorize(signer, AuthorizationAction.Release, tradesRoot, bytes32(0), nonce, deadline, signature);
-        _checkRole(CUSTOMS_ROLE, signer);
-        for (uint256 i = 0; i < tradeIds.length; ++i) {
-            _release(tradeIds[i], verdictHashes[i], signer);
+        uint256[] calldata matchedMask,
+        Supersession[] calldata supersessions
+    ) external onlyRole(ANCHORER_ROLE) returns (uint64 batch) {
+        uint256 count = tradeIds.length;
+        if (count == 0 || count > MAX_VERDICTS_PER_BATCH) revert TradeRegistryVerdictCount(count);
+        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
+        batch = ++_verdictBatchCount;
+        // An all-mismatch batch may pass an empty mask; any other mask is held to the batch's size.
+        if (matchedMask.length != 0) _requireInRange(batch, matchedMask, uint32(count));
+
+        bytes32 root = _verdictRoot(batch, tradeIds, verdictHashes, matchedMask);
+        _verdictBatches[batch] = VerdictBatch(root, msg.sender, uint32(count), uint64(block.number));
+        for (uint256 g = 0; g < matchedMask.length * 4; ++g) {
+            uint256 bits = PositionMask.group(matchedMask, g);
+            if (bits != 0) _states[_stateKey(batch, g)] = PositionMask.spread(bits) * _MATCHED;
+        }
+        emit VerdictBatchRecorded(batch, root, msg.sender, uint32(count));
+
+        for (uint256 s = 0; s < supersessions.length; ++s) {
+            _supersede(batch, tradeIds, supersessions[s]);
         }
     }
 
+    // Release, settlement, financing --------------------------------------------------
+
     /// @inheritdoc ITradeRegistry
-    function confirmSettlementWithSig(
-        address signer,
-        bytes32 tradeId,
-        bytes32 verdictHash,
-        bytes32 settlementRef,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
-        bytes32 tradesRoot = StandardLeaf.hash(_tradeVerdictKey(tradeId, verdictHash));
-        _authorize(signer, AuthorizationAction.ConfirmSettlement, tradesRoot, settlementRef, nonce, deadline, signature);
-        _checkRole(BANK_ROLE, signer);
-        _confirmSettlement(tradeId, verdictHash, settlementRef, signer);
+    function releaseTrades(uint64 batch, uint256[] calldata mask) external onlyRole(CUSTOMS_ROLE) {
+        _releaseTrades(batch, mask, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
-    function registerFinancingWithSig(
-        address signer,
-        bytes32 tradeId,
-        bytes32 verdictHash,
-        bytes32 termsHash,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
-        bytes32 tradesRoot = StandardLeaf.hash(_tradeVerdictKey(tradeId, verdictHash));
-        _authorize(signer, AuthorizationAction.RegisterFinancing, tradesRoot, termsHash, nonce, deadline, signature);
-        _checkRole(BANK_ROLE, signer);
-        _registerFinancing(tradeId, verdictHash, termsHash, signer);
+    function confirmSettlements(uint64 batch, uint256[] calldata mask, bytes32[] calldata references)
+        external
+        onlyRole(BANK_ROLE)
+        returns (uint32)
+    {
+        return _confirmSettlements(batch, mask, references, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
-    function dischargeFinancingWithSig(
-        address signer,
-        bytes32 tradeId,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
-        bytes32 tradesRoot = StandardLeaf.hash(tradeId);
-        _authorize(signer, AuthorizationAction.DischargeFinancing, tradesRoot, bytes32(0), nonce, deadline, signature);
-        _dischargeFinancing(tradeId, signer);
+    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash)
+        external
+        onlyRole(BANK_ROLE)
+        returns (uint32)
+    {
+        return _registerFinancing(batch, mask, termsHash, msg.sender);
     }
 
     /// @inheritdoc ITradeRegistry
-    function tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) external pure returns (bytes32) {
-        return _tradeVerdictKey(tradeId, verdictHash);
+    function dischargeFinancing(uint32 financingId, uint256[] calldata mask) external {
+        _dischargeFinancing(financingId, mask, msg.sender);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function releaseTradesWithSig(uint64 batch, uint256[] calldata mask, SignedBy calldata by) external {
+        _authorize(by, AuthorizationAction.Release, _selectionSubject(batch, mask), bytes32(0));
+        _checkRole(CUSTOMS_ROLE, by.signer);
+        _releaseTrades(batch, mask, by.signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function confirmSettlementsWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        bytes32[] calldata references,
+        SignedBy calldata by
+    ) external returns (uint32) {
+        bytes32 data = keccak256(abi.encodePacked(references));
+        _authorize(by, AuthorizationAction.ConfirmSettlement, _selectionSubject(batch, mask), data);
+        _checkRole(BANK_ROLE, by.signer);
+        return _confirmSettlements(batch, mask, references, by.signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function registerFinancingWithSig(uint64 batch, uint256[] calldata mask, bytes32 termsHash, SignedBy calldata by)
+        external
+        returns (uint32)
+    {
+        _authorize(by, AuthorizationAction.RegisterFinancing, _selectionSubject(batch, mask), termsHash);
+        _checkRole(BANK_ROLE, by.signer);
+        return _registerFinancing(batch, mask, termsHash, by.signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function dischargeFinancingWithSig(uint32 financingId, uint256[] calldata mask, SignedBy calldata by) external {
+        _authorize(by, AuthorizationAction.DischargeFinancing, _dischargeSubject(financingId, mask), bytes32(0));
+        _dischargeFinancing(financingId, mask, by.signer);
+    }
+
+    // Views -----------------------------------------------------------------------------
+
+    /// @inheritdoc ITradeRegistry
+    function selectionSubject(uint64 batch, uint256[] calldata mask) external view returns (bytes32) {
+        return _selectionSubject(batch, mask);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function dischargeSubject(uint32 financingId, uint256[] calldata mask) external pure returns (bytes32) {
+        return _dischargeSubject(financingId, mask);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function verdictLeaf(VerdictLeaf calldata leaf) external pure returns (bytes32) {
+        return _verdictLeaf(leaf.batch, leaf.position, leaf.tradeId, leaf.verdictHash, leaf.matched);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function settlementLeaf(uint64 batch, uint32 position, bytes32 settlementRef) external pure returns (bytes32) {
+        return _settlementLeaf(batch, position, settlementRef);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -260,128 +268,348 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc ITradeRegistry
-    function tradeOf(bytes32 tradeId) external view returns (TradeRecord memory record) {
-        TradeEntry storage trade = _trades[tradeId];
-        record.state = _stateOf(trade);
-        record.verdictHash = trade.verdictHash;
-        record.matched = trade.matched;
-        record.verdictCount = trade.verdictCount;
-        record.verdictBlock = trade.verdictBlock;
-        record.releasedBlock = trade.releasedBlock;
-        record.settledBlock = trade.settledBlock;
-        record.settlementRef = trade.settlementRef;
-        record.financier = trade.financier;
-        record.financedBlock = trade.financedBlock;
-        record.financingTerms = trade.financingTerms;
+    function verdictBatchCount() external view returns (uint64) {
+        return _verdictBatchCount;
     }
 
-    function _recordVerdict(bytes32 tradeId, bytes32 verdictHash, bool matched) private {
-        if (tradeId == bytes32(0)) revert TradeRegistryZeroTradeId();
-        if (verdictHash == bytes32(0)) revert TradeRegistryZeroVerdictHash(tradeId);
-        TradeEntry storage trade = _trades[tradeId];
-        if (trade.releasedBlock != 0) revert TradeRegistryTradeAlreadyReleased(tradeId, trade.releasedBlock);
-        if (trade.financier != address(0)) revert TradeRegistryTradeFinanced(tradeId, trade.financier);
-        uint32 verdictCount = trade.verdictCount + 1;
-        trade.verdictHash = verdictHash;
-        trade.matched = matched;
-        trade.verdictCount = verdictCount;
-        trade.verdictBlock = uint64(block.number);
-        emit VerdictRecorded(tradeId, verdictHash, matched, verdictCount);
+    /// @inheritdoc ITradeRegistry
+    function verdictBatchOf(uint64 batch) external view returns (VerdictBatch memory) {
+        return _verdictBatches[batch];
     }
 
-    function _release(bytes32 tradeId, bytes32 verdictHash, address customs) private {
-        TradeEntry storage trade = _requireKnownTrade(tradeId);
-        if (trade.releasedBlock != 0) revert TradeRegistryTradeAlreadyReleased(tradeId, trade.releasedBlock);
-        _requireVerdict(trade, tradeId, verdictHash);
-        if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
-        trade.releasedBlock = uint64(block.number);
-        emit TradeReleased(tradeId, verdictHash, customs);
+    /// @inheritdoc ITradeRegistry
+    function tradeAt(uint64 batch, uint32 position) external view returns (TradeState state, uint32 financingId) {
+        if (position >= _verdictBatches[batch].count) return (TradeState.None, 0);
+        return (_stateAt(batch, position), _financingAt(batch, position));
     }
 
-    function _confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef, address bank) private {
-        if (settlementRef == bytes32(0)) revert TradeRegistryZeroSettlementRef(tradeId);
-        TradeEntry storage trade = _trades[tradeId];
-        if (trade.releasedBlock == 0) revert TradeRegistryTradeNotReleased(tradeId);
-        if (trade.settledBlock != 0) revert TradeRegistrySettlementAlreadyConfirmed(tradeId, trade.settlementRef);
-        // A released trade's verdict is final, so this names the verdict customs released on.
-        _requireVerdict(trade, tradeId, verdictHash);
-        trade.settledBlock = uint64(block.number);
-        trade.settlementRef = settlementRef;
-        emit SettlementConfirmed(tradeId, verdictHash, settlementRef, bank);
-    }
-
-    function _registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash, address financier)
-        private
+    /// @inheritdoc ITradeRegistry
+    function verifyVerdict(VerdictLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        view
+        returns (VerdictCheck memory check)
     {
-        if (termsHash == bytes32(0)) revert TradeRegistryZeroTermsHash(tradeId);
-        TradeEntry storage trade = _requireKnownTrade(tradeId);
-        if (trade.financier != address(0)) revert TradeRegistryAlreadyFinanced(tradeId, trade.financier);
-        _requireVerdict(trade, tradeId, verdictHash);
-        if (!trade.matched) revert TradeRegistryTradeNotMatched(tradeId, trade.verdictHash);
-        trade.financier = financier;
-        trade.financedBlock = uint64(block.number);
-        trade.financingTerms = termsHash;
-        emit FinancingRegistered(tradeId, verdictHash, financier, termsHash);
+        bytes32 hashed = _verdictLeaf(leaf.batch, leaf.position, leaf.tradeId, leaf.verdictHash, leaf.matched);
+        check.root = MerkleProof.processProofCalldata(proof, hashed);
+        VerdictBatch storage batch = _verdictBatches[leaf.batch];
+        check.anchored = batch.blockNumber != 0 && batch.root == check.root && leaf.position < batch.count;
+        if (!check.anchored) return check;
+        check.blockNumber = batch.blockNumber;
+        check.anchorer = batch.anchorer;
+        check.state = _stateAt(leaf.batch, leaf.position);
+        check.financingId = _financingAt(leaf.batch, leaf.position);
+        if (check.financingId != 0) check.financing = _financings[check.financingId];
     }
 
-    function _requireVerdict(TradeEntry storage trade, bytes32 tradeId, bytes32 verdictHash) private view {
-        if (trade.verdictHash != verdictHash) revert TradeRegistryVerdictChanged(tradeId, trade.verdictHash, verdictHash);
+    /// @inheritdoc ITradeRegistry
+    function settlementOf(uint32 settlementId) external view returns (Settlement memory) {
+        return _settlements[settlementId];
     }
 
-    function _dischargeFinancing(bytes32 tradeId, address caller) private {
-        TradeEntry storage trade = _trades[tradeId];
-        address financier = trade.financier;
-        if (financier == address(0)) revert TradeRegistryNotFinanced(tradeId);
-        if (financier != caller) revert TradeRegistryNotFinancier(tradeId, financier, caller);
-        trade.financier = address(0);
-        trade.financedBlock = 0;
-        trade.financingTerms = bytes32(0);
-        emit FinancingDischarged(tradeId, caller);
+    /// @inheritdoc ITradeRegistry
+    function financingOf(uint32 financingId) external view returns (Financing memory) {
+        return _financings[financingId];
     }
 
-    /// @dev Checks `signature` of `signer` over the {Authorization} and consumes its nonce.
-    function _authorize(
-        address signer,
-        AuthorizationAction action,
-        bytes32 tradesRoot,
-        bytes32 data,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) private {
-        if (block.timestamp > deadline) revert TradeRegistryExpiredAuthorization(deadline);
-        bytes32 structHash = keccak256(abi.encode(_AUTHORIZATION_TYPEHASH, action, tradesRoot, data, nonce, deadline));
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(_hashTypedDataV4(structHash), signature);
-        if (error != ECDSA.RecoverError.NoError || recovered != signer) {
-            revert TradeRegistryInvalidSigner(recovered, signer);
+    /// @inheritdoc ITradeRegistry
+    function verifySettlement(uint32 settlementId, uint32 position, bytes32 settlementRef, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        Settlement storage settlement = _settlements[settlementId];
+        if (settlement.blockNumber == 0) return false;
+        uint64 batch = settlement.verdictBatch;
+        bytes32 leaf = _settlementLeaf(batch, position, settlementRef);
+        if (MerkleProof.processProofCalldata(proof, leaf) != settlement.root) return false;
+        return position < _verdictBatches[batch].count && _nibbleAt(batch, position) & _SETTLED != 0;
+    }
+
+    // Internals -------------------------------------------------------------------------
+
+    /// @dev Builds verdict batch `batch`'s leaves from the calldata, each at its index, and
+    /// returns their ordered root.
+    function _verdictRoot(
+        uint64 batch,
+        bytes32[] calldata tradeIds,
+        bytes32[] calldata verdictHashes,
+        uint256[] calldata matchedMask
+    ) private pure returns (bytes32) {
+        uint256 count = tradeIds.length;
+        bytes32[] memory nodes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            if (tradeIds[i] == bytes32(0)) revert TradeRegistryZeroTradeId(i);
+            if (verdictHashes[i] == bytes32(0)) revert TradeRegistryZeroVerdictHash(i);
+            bool matched = i / 256 < matchedMask.length && (matchedMask[i / 256] >> (i % 256)) & 1 == 1;
+            nodes[i] = _verdictLeaf(batch, uint32(i), tradeIds[i], verdictHashes[i], matched);
         }
-        _useCheckedNonce(signer, nonce);
+        return OrderedMerkle.root(nodes);
     }
 
-    /// @dev The root that the pairs of `tradeIds` and `verdictHashes` alone rebuild along
-    /// `proofFlags`: with no proof hashes allowed, a relayer can submit the whole signed set only,
-    /// never a subset of it, and never another verdict than the one signed.
-    function _tradesRoot(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes, bool[] calldata proofFlags)
+    function _supersede(uint64 batch, bytes32[] calldata tradeIds, Supersession calldata s) private {
+        VerdictBatch storage earlier = _verdictBatches[s.batch];
+        if (s.index >= tradeIds.length || s.batch == 0 || s.batch >= batch || s.position >= earlier.count) {
+            revert TradeRegistryInvalidSupersession(s.index, s.batch, s.position);
+        }
+        bytes32 leaf = _verdictLeaf(s.batch, s.position, tradeIds[s.index], s.verdictHash, s.matched);
+        if (MerkleProof.processProofCalldata(s.proof, leaf) != earlier.root) {
+            revert TradeRegistryInvalidSupersession(s.index, s.batch, s.position);
+        }
+        uint256 nibble = _nibbleAt(s.batch, s.position);
+        if (nibble & _SUPERSEDED != 0) revert TradeRegistryTradeSuperseded(s.batch, s.position);
+        if (nibble & _RELEASED != 0) revert TradeRegistryTradeAlreadyReleased(s.batch, s.position);
+        uint32 financingId = _financingAt(s.batch, s.position);
+        if (financingId != 0) revert TradeRegistryTradeFinanced(s.batch, s.position, financingId);
+        _states[_stateKey(s.batch, s.position / 64)] |= _SUPERSEDED << (4 * (s.position % 64));
+        emit VerdictSuperseded(s.batch, s.position, batch, s.index);
+    }
+
+    function _releaseTrades(uint64 batch, uint256[] calldata mask, address customs) private {
+        uint256 groups = _requireSelection(batch, mask);
+        for (uint256 g = 0; g < groups; ++g) {
+            uint256 bits = PositionMask.group(mask, g);
+            if (bits == 0) continue;
+            uint256 selected = PositionMask.spread(bits);
+            uint256 key = _stateKey(batch, g);
+            uint256 state = _states[key];
+            _requireNone(selected & ~state, batch, g, TradeRegistryTradeNotMatched.selector);
+            _requireNone(selected & (state >> 3), batch, g, TradeRegistryTradeSuperseded.selector);
+            _requireNone(selected & (state >> 1), batch, g, TradeRegistryTradeAlreadyReleased.selector);
+            _states[key] = state | (selected * _RELEASED);
+        }
+        emit TradesReleased(batch, customs, mask);
+    }
+
+    function _confirmSettlements(uint64 batch, uint256[] calldata mask, bytes32[] calldata references, address bank)
+        private
+        returns (uint32 settlementId)
+    {
+        uint256 groups = _requireSelection(batch, mask);
+        uint256 selectedCount = 0;
+        for (uint256 w = 0; w < mask.length; ++w) {
+            selectedCount += PositionMask.popcount(mask[w]);
+        }
+        if (references.length != selectedCount) revert TradeRegistryReferenceCount(selectedCount, references.length);
+
+        bytes32[] memory nodes = new bytes32[](selectedCount);
+        uint256 k = 0;
+        for (uint256 g = 0; g < groups; ++g) {
+            uint256 bits = PositionMask.group(mask, g);
+            if (bits == 0) continue;
+            _settleGroup(batch, g, bits);
+            k = _settlementLeaves(batch, g, bits, references, nodes, k);
+        }
+        bytes32 root = OrderedMerkle.root(nodes);
+        settlementId = ++_settlementCount;
+        _settlements[settlementId] = Settlement(root, bank, uint32(selectedCount), uint64(block.number), batch);
+        emit SettlementsConfirmed(settlementId, batch, bank, root, mask);
+    }
+
+    /// @dev Marks the positions `bits` of group `g` settled, each of them released and not yet settled.
+    function _settleGroup(uint64 batch, uint256 g, uint256 bits) private {
+        uint256 selected = PositionMask.spread(bits);
+        uint256 key = _stateKey(batch, g);
+        uint256 state = _states[key];
+        _requireNone(selected & ~(state >> 1), batch, g, TradeRegistryTradeNotReleased.selector);
+        _requireNone(selected & (state >> 2), batch, g, TradeRegistrySettlementAlreadyConfirmed.selector);
+        _states[key] = state | (selected * _SETTLED);
+    }
+
+    /// @dev Writes the settlement leaves of the positions `bits` of group `g` into `nodes` from
+    /// index `k` on, with the references from the same index; returns the next index.
+    function _settlementLeaves(
+        uint64 batch,
+        uint256 g,
+        uint256 bits,
+        bytes32[] calldata references,
+        bytes32[] memory nodes,
+        uint256 k
+    ) private pure returns (uint256) {
+        for (uint256 i = 0; bits != 0; ++i) {
+            if (bits & 1 == 1) {
+                uint32 position = uint32(g * 64 + i);
+                bytes32 settlementRef = references[k];
+                if (settlementRef == bytes32(0)) revert TradeRegistryZeroSettlementRef(batch, position);
+                nodes[k++] = _settlementLeaf(batch, position, settlementRef);
+            }
+            bits >>= 1;
+        }
+        return k;
+    }
+
+    function _registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash, address bank)
+        private
+        returns (uint32 financingId)
+    {
+        if (termsHash == bytes32(0)) revert TradeRegistryZeroTermsHash();
+        uint256 groups = _requireSelection(batch, mask);
+        financingId = ++_financingCount;
+        uint256 financed = 0;
+        for (uint256 g = 0; g < groups; ++g) {
+            uint256 bits = PositionMask.group(mask, g);
+            if (bits == 0) continue;
+            uint256 selected = PositionMask.spread(bits);
+            uint256 state = _states[_stateKey(batch, g)];
+            _requireNone(selected & ~state, batch, g, TradeRegistryTradeNotMatched.selector);
+            _requireNone(selected & (state >> 3), batch, g, TradeRegistryTradeSuperseded.selector);
+            financed += _setFinancing(batch, g, bits, 0, financingId);
+        }
+        _financings[financingId] = Financing(bank, uint64(block.number), batch, uint32(financed), termsHash);
+        emit FinancingRegistered(financingId, batch, bank, termsHash, mask);
+    }
+
+    function _dischargeFinancing(uint32 financingId, uint256[] calldata mask, address caller) private {
+        Financing storage financing = _financings[financingId];
+        if (financing.blockNumber == 0) revert TradeRegistryUnknownFinancing(financingId);
+        if (financing.bank != caller) revert TradeRegistryNotFinancier(financingId, financing.bank, caller);
+        uint64 batch = financing.verdictBatch;
+        uint256 groups = _requireSelection(batch, mask);
+        for (uint256 g = 0; g < groups; ++g) {
+            uint256 bits = PositionMask.group(mask, g);
+            if (bits != 0) _setFinancing(batch, g, bits, financingId, 0);
+        }
+        emit FinancingDischarged(financingId, batch, caller, mask);
+    }
+
+    /// @dev Moves the positions `bits` of 64-position group `g` from financing `from` to `to`
+    /// (zero: none), one storage word per 8 positions; returns how many positions moved.
+    function _setFinancing(uint64 batch, uint256 g, uint256 bits, uint32 from, uint32 to)
+        private
+        returns (uint256 moved)
+    {
+        for (uint256 word = 0; word < 8 && bits != 0; ++word) {
+            uint256 octet = bits & 0xff;
+            bits >>= 8;
+            if (octet == 0) continue;
+            uint256 key = (uint256(batch) << 32) | (g * 8 + word);
+            uint256 ids = _financingIds[key];
+            for (uint256 slot = 0; slot < 8; ++slot) {
+                if ((octet >> slot) & 1 == 0) continue;
+                uint32 current = uint32(ids >> (32 * slot));
+                if (current != from) _revertFinancing(batch, uint32(g * 64 + word * 8 + slot), from, current);
+                ids = (ids & ~(uint256(type(uint32).max) << (32 * slot))) | (uint256(to) << (32 * slot));
+                ++moved;
+            }
+            _financingIds[key] = ids;
+        }
+    }
+
+    function _revertFinancing(uint64 batch, uint32 position, uint32 expected, uint32 current) private pure {
+        if (expected == 0) revert TradeRegistryTradeFinanced(batch, position, current);
+        revert TradeRegistryNotFinanced(expected, batch, position);
+    }
+
+    /// @dev Reverts with error `selector(batch, position)` at the first position of group `g`
+    /// whose nibble in `failed` is set; `failed` keeps only each nibble's low bit.
+    function _requireNone(uint256 failed, uint64 batch, uint256 g, bytes4 selector) private pure {
+        failed &= 0x1111111111111111111111111111111111111111111111111111111111111111;
+        if (failed == 0) return;
+        uint32 position = uint32(g * 64 + PositionMask.firstNibble(failed));
+        bytes memory data = abi.encodeWithSelector(selector, batch, position);
+        assembly ("memory-safe") {
+            revert(add(data, 0x20), mload(data))
+        }
+    }
+
+    /// @dev Checks that `mask` selects at least one position, all in `batch`; returns the number
+    /// of 64-position groups the mask spans.
+    function _requireSelection(uint64 batch, uint256[] calldata mask) private view returns (uint256 groups) {
+        uint32 count = _verdictBatches[batch].count;
+        if (count == 0) revert TradeRegistryUnknownVerdictBatch(batch);
+        _requireInRange(batch, mask, count);
+        bool any = false;
+        for (uint256 w = 0; w < mask.length && !any; ++w) {
+            any = mask[w] != 0;
+        }
+        if (!any) revert TradeRegistryEmptySelection();
+        groups = (uint256(count) + 63) / 64;
+        if (groups > mask.length * 4) groups = mask.length * 4;
+    }
+
+    function _requireInRange(uint64 batch, uint256[] calldata mask, uint32 count) private pure {
+        uint256 words = (uint256(count) + 255) / 256;
+        if (mask.length == 0 || mask.length > words) revert TradeRegistrySelectionOutOfRange(batch, count);
+        uint256 tail = uint256(count) % 256;
+        if (mask.length == words && tail != 0 && mask[words - 1] >> tail != 0) {
+            revert TradeRegistrySelectionOutOfRange(batch, count);
+        }
+    }
+
+    /// @dev Checks `by.signature` of `by.signer` over the {Authorization} and consumes its nonce.
+    function _authorize(SignedBy calldata by, AuthorizationAction action, bytes32 subject, bytes32 data) private {
+        if (block.timestamp > by.deadline) revert TradeRegistryExpiredAuthorization(by.deadline);
+        bytes32 structHash =
+            keccak256(abi.encode(_AUTHORIZATION_TYPEHASH, action, subject, data, by.nonce, by.deadline));
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(_hashTypedDataV4(structHash), by.signature);
+        if (error != ECDSA.RecoverError.NoError || recovered != by.signer) {
+            revert TradeRegistryInvalidSigner(recovered, by.signer);
+        }
+        _useCheckedNonce(by.signer, by.nonce);
+    }
+
+    function _selectionSubject(uint64 batch, uint256[] calldata mask) private view returns (bytes32) {
+        return keccak256(abi.encode(batch, _verdictBatches[batch].root, keccak256(abi.encodePacked(mask))));
+    }
+
+    function _dischargeSubject(uint32 financingId, uint256[] calldata mask) private pure returns (bytes32) {
+        return keccak256(abi.encode(financingId, keccak256(abi.encodePacked(mask))));
+    }
+
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(batch, position, tradeId, verdictHash,
+    /// matched))))`, hashed in scratch memory: `abi.encode` would allocate for every leaf, and
+    /// memory grows quadratically in cost over a batch of thousands.
+    function _verdictLeaf(uint64 batch, uint32 position, bytes32 tradeId, bytes32 verdictHash, bool matched)
         private
         pure
-        returns (bytes32)
+        returns (bytes32 leaf)
     {
-        uint256 count = tradeIds.length;
-        if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
-        bytes32[] memory leaves = new bytes32[](count);
-        for (uint256 i = 0; i < count; ++i) {
-            leaves[i] = StandardLeaf.hash(_tradeVerdictKey(tradeIds[i], verdictHashes[i]));
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, batch)
+            mstore(add(ptr, 0x20), position)
+            mstore(add(ptr, 0x40), tradeId)
+            mstore(add(ptr, 0x60), verdictHash)
+            mstore(add(ptr, 0x80), matched)
+            mstore(0x00, keccak256(ptr, 0xa0))
+            leaf := keccak256(0x00, 0x20)
         }
-        return MerkleProof.processMultiProof(new bytes32[](0), proofFlags, leaves);
     }
 
-    function _tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(tradeId, verdictHash));
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(batch, position, settlementRef))))`,
+    /// hashed in scratch memory as {_verdictLeaf} is.
+    function _settlementLeaf(uint64 batch, uint32 position, bytes32 settlementRef)
+        private
+        pure
+        returns (bytes32 leaf)
+    {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, batch)
+            mstore(add(ptr, 0x20), position)
+            mstore(add(ptr, 0x40), settlementRef)
+            mstore(0x00, keccak256(ptr, 0x60))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
-    function _requireKnownTrade(bytes32 tradeId) private view returns (TradeEntry storage trade) {
-        trade = _trades[tradeId];
-        if (trade.verdictCount == 0) revert TradeRegistryUnknownTrade(tradeId);
+    function _stateKey(uint64 batch, uint256 group) private pure returns (uint256) {
+        return (uint256(batch) << 32) | group;
+    }
+
+    function _nibbleAt(uint64 batch, uint32 position) private view returns (uint256) {
+        return (_states[_stateKey(batch, position / 64)] >> (4 * (position % 64))) & 0xf;
+    }
+
+    function _financingAt(uint64 batch, uint32 position) private view returns (uint32) {
+        return uint32(_financingIds[(uint256(batch) << 32) | (position / 8)] >> (32 * (position % 8)));
+    }
+
+    function _stateAt(uint64 batch, uint32 position) private view returns (TradeState) {
+        uint256 nibble = _nibbleAt(batch, position);
+        if (nibble & _SUPERSEDED != 0) return TradeState.Superseded;
+        if (nibble & _SETTLED != 0) return TradeState.Settled;
+        if (nibble & _RELEASED != 0) return TradeState.Released;
+        return nibble & _MATCHED != 0 ? TradeState.Matched : TradeState.Mismatched;
     }
 
     function _requireActive(bytes32 documentHash) private view {
@@ -391,12 +619,5 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         if (entry.status == DocumentStatus.Superseded) {
             revert TradeRegistryDocumentAlreadySuperseded(documentHash, entry.successor);
         }
-    }
-
-    function _stateOf(TradeEntry storage trade) private view returns (TradeState) {
-        if (trade.verdictCount == 0) return TradeState.None;
-        if (trade.settledBlock != 0) return TradeState.Settled;
-        if (trade.releasedBlock != 0) return TradeState.Released;
-        return trade.matched ? TradeState.Matched : TradeState.Mismatched;
     }
 }

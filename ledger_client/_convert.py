@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from eth_typing import ChecksumAddress, HexAddress, HexStr
 from eth_utils.address import is_address, to_checksum_address
@@ -68,3 +68,17 @@ def role_id(role: str | bytes) -> Bytes32:
 def checksum(value: str) -> ChecksumAddress:
     """Return ``value`` as web3's ``ChecksumAddress`` type."""
     return ChecksumAddress(HexAddress(HexStr(address(value))))
+
+
+def mask_of(positions: Iterable[int]) -> list[int]:
+    """The registry's word-array bitmask of ``positions``: bit ``i`` of word ``w`` selects
+    position ``256 * w + i``; as many words as the highest position needs."""
+    words: list[int] = []
+    for position in positions:
+        if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 2**32:
+            raise ConfigurationError(f"position must be an integer in [0, 2**32), got {position!r}")
+        word, bit = divmod(position, 256)
+        if word >= len(words):
+            words.extend([0] * (word + 1 - len(words)))
+        words[word] |= 1 << bit
+    return words

@@ -1,17 +1,18 @@
 """EIP-712 authorizations for TradeRegistry's ``...WithSig`` functions: typed data and signing.
 
 Customs and banks keep their keys: they sign an ``Authorization`` off chain and anyone
-relays it (:meth:`TradeRegistryClient.release_with_sig` and the like). The typed data
+relays it (:meth:`TradeRegistryClient.release_trades_with_sig` and the like). The typed data
 :func:`authorization_typed_data` returns is what a wallet's ``eth_signTypedData_v4`` takes.
 
-``tradesRoot`` is the StandardMerkleTree root of the trade ids (the leaf hash for one
-trade). Building that tree is the domain's job (``traceability.merkle``), so it arrives
-here as 32 bytes, like every hash that crosses between the two packages.
+``subject`` names what is acted on: for a release, settlement or financing the
+:func:`selection_subject` of a verdict batch's number, its root and the positions, so the
+signature covers exactly those trades and the verdicts the root commits to; for a discharge
+the :func:`discharge_subject` of the financing and the positions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
@@ -21,7 +22,7 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils.crypto import keccak
 
 from ledger_client import _convert
-from ledger_client._convert import Bytes32Like, bytes32
+from ledger_client._convert import Bytes32Like, bytes32, mask_of
 from ledger_client.errors import ConfigurationError
 from ledger_client.types import Address, Bytes32
 
@@ -33,13 +34,15 @@ __all__ = [
     "Signature",
     "authorization_digest",
     "authorization_typed_data",
+    "discharge_subject",
     "recover_authorization_signer",
+    "selection_subject",
     "sign_authorization",
 ]
 
-#: ``EIP712("sandan TradeRegistry", "1")`` in the contract.
+#: ``EIP712("sandan TradeRegistry", "2")`` in the contract (version 2: batch-packed trades).
 DOMAIN_NAME: Final = "sandan TradeRegistry"
-DOMAIN_VERSION: Final = "1"
+DOMAIN_VERSION: Final = "2"
 #: The EIP-712 types, as ``eth_signTypedData_v4`` wants them (the domain type included).
 AUTHORIZATION_TYPES: Final[Mapping[str, tuple[Mapping[str, str], ...]]] = {
     "EIP712Domain": (
@@ -50,7 +53,7 @@ AUTHORIZATION_TYPES: Final[Mapping[str, tuple[Mapping[str, str], ...]]] = {
     ),
     "Authorization": (
         {"name": "action", "type": "uint8"},
-        {"name": "tradesRoot", "type": "bytes32"},
+        {"name": "subject", "type": "bytes32"},
         {"name": "data", "type": "bytes32"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
@@ -82,9 +85,30 @@ class Signature:
         return "0x" + self.signature.hex()
 
 
+def selection_subject(batch: int, root: Bytes32Like, positions: Iterable[int]) -> Bytes32:
+    """``selectionSubject``: ``keccak256(abi.encode(uint64 batch, bytes32 root,
+    keccak256(abi.encodePacked(uint256[] mask))))`` for the positions of verdict batch
+    ``batch`` whose root is ``root``."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch < 2**64:
+        raise ConfigurationError(f"batch must be a uint64, got {batch!r}")
+    packed = b"".join(word.to_bytes(32, "big") for word in mask_of(positions))
+    return Bytes32(keccak(batch.to_bytes(32, "big") + bytes32(root, "root") + keccak(packed)))
+
+
+def discharge_subject(financing_id: int, positions: Iterable[int]) -> Bytes32:
+    """``dischargeSubject``: ``keccak256(abi.encode(uint32 financingId,
+    keccak256(abi.encodePacked(uint256[] mask))))``."""
+    if isinstance(financing_id, bool) or not isinstance(financing_id, int):
+        raise ConfigurationError(f"financing id must be a uint32, got {financing_id!r}")
+    if not 0 <= financing_id < 2**32:
+        raise ConfigurationError(f"financing id must be a uint32, got {financing_id!r}")
+    packed = b"".join(word.to_bytes(32, "big") for word in mask_of(positions))
+    return Bytes32(keccak(financing_id.to_bytes(32, "big") + keccak(packed)))
+
+
 def authorization_typed_data(
     action: AuthorizationAction | int,
-    trades_root: Bytes32Like,
+    subject: Bytes32Like,
     data: Bytes32Like,
     nonce: int,
     deadline: int,
@@ -105,7 +129,7 @@ def authorization_typed_data(
         },
         "message": {
             "action": _action(action),
-            "tradesRoot": "0x" + bytes32(trades_root, "trades_root").hex(),
+            "subject": "0x" + bytes32(subject, "subject").hex(),
             "data": "0x" + bytes32(data, "data").hex(),
             "nonce": _uint256(nonce, "nonce"),
             "deadline": _uint256(deadline, "deadline"),

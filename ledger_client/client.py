@@ -8,13 +8,14 @@ frozen dataclasses. Reverts raise :class:`~ledger_client.errors.ContractReverted
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ledger_client import _convert
 from ledger_client._base import RegistryClient
-from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, optional32
+from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, mask_of, optional32
 from ledger_client.errors import AnchorNotFound, ConfigurationError
+from ledger_client.events import VerdictBatchRecorded, events_named
 from ledger_client.types import (
     Batch,
     Bytes32,
@@ -22,12 +23,19 @@ from ledger_client.types import (
     DocumentRecord,
     DocumentStatus,
     EventCheck,
+    Financing,
     LotBatch,
     LotStatus,
-    TradeRecord,
+    Settlement,
+    Signed,
+    Supersession,
+    TradePosition,
     TradeState,
     TxHash,
     TxResult,
+    VerdictBatch,
+    VerdictCheck,
+    VerdictLeaf,
 )
 
 __all__ = ["TraceRegistryClient", "TradeRegistryClient"]
@@ -120,293 +128,202 @@ class TradeRegistryClient(RegistryClient):
         """Mark ``old_hash`` as replaced by ``new_hash``, with a reason (ANCHORER_ROLE)."""
         return self.wait_for_receipt(self.send_supersede_document(old_hash, new_hash, reason))
 
-    # Trades -------------------------------------------------------------------
+    # Verdict batches and the trade state machine --------------------------------------
 
-    def send_record_verdict(
-        self,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
-        matched: bool,
-        *,
-        gas: int | None = None,
-    ) -> TxHash:
-        """Send ``recordVerdict``; return the transaction hash without waiting."""
-        fn = self._fn.recordVerdict(
-            bytes32(trade_id, "trade_id"), bytes32(verdict_hash, "verdict_hash"), bool(matched)
-        )
-        return self._tx.send(fn, gas=gas)
-
-    def record_verdict(
-        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, matched: bool
-    ) -> TxResult:
-        """Record a trade's match verdict; a newer one replaces it until release (ANCHORER_ROLE)."""
-        return self.wait_for_receipt(self.send_record_verdict(trade_id, verdict_hash, matched))
-
-    def send_record_verdicts(
+    def send_record_verdict_batch(
         self,
         trade_ids: Sequence[Bytes32Like],
         verdict_hashes: Sequence[Bytes32Like],
         matched: Sequence[bool],
+        supersessions: Sequence[Supersession] = (),
         *,
         gas: int | None = None,
     ) -> TxHash:
-        """Send ``recordVerdicts``; return the transaction hash without waiting."""
-        fn = self._fn.recordVerdicts(
+        """Send ``recordVerdictBatch``; return the transaction hash without waiting.
+
+        Verdict ``i`` (trade ``trade_ids[i]``, judged ``verdict_hashes[i]``, a match when
+        ``matched[i]``) lands at position ``i`` of the new batch.
+        """
+        count = len(trade_ids)
+        if len(verdict_hashes) != count or len(matched) != count:
+            raise ConfigurationError(
+                f"{count} trade ids, {len(verdict_hashes)} verdict hashes and "
+                f"{len(matched)} matched flags: one of each per verdict"
+            )
+        fn = self._fn.recordVerdictBatch(
             bytes32_list(trade_ids, "trade_ids"),
             bytes32_list(verdict_hashes, "verdict_hashes"),
-            [bool(m) for m in matched],
+            mask_of([i for i, flag in enumerate(matched) if flag]),
+            [_supersession(item) for item in supersessions],
         )
         return self._tx.send(fn, gas=gas)
 
-    def record_verdicts(
+    def record_verdict_batch(
         self,
         trade_ids: Sequence[Bytes32Like],
         verdict_hashes: Sequence[Bytes32Like],
         matched: Sequence[bool],
+        supersessions: Sequence[Supersession] = (),
     ) -> TxResult:
-        """Record several verdicts in one transaction (ANCHORER_ROLE)."""
-        return self.wait_for_receipt(self.send_record_verdicts(trade_ids, verdict_hashes, matched))
-
-    def send_release(
-        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, *, gas: int | None = None
-    ) -> TxHash:
-        """Send ``release``; return the transaction hash without waiting."""
-        fn = self._fn.release(bytes32(trade_id, "trade_id"), bytes32(verdict_hash, "verdict_hash"))
-        return self._tx.send(fn, gas=gas)
-
-    def release(self, trade_id: Bytes32Like, verdict_hash: Bytes32Like) -> TxResult:
-        """Release a matched trade on the verdict customs judged (CUSTOMS_ROLE)."""
-        return self.wait_for_receipt(self.send_release(trade_id, verdict_hash))
-
-    def send_release_batch(
-        self,
-        trade_ids: Sequence[Bytes32Like],
-        verdict_hashes: Sequence[Bytes32Like],
-        *,
-        gas: int | None = None,
-    ) -> TxHash:
-        """Send ``releaseBatch``; return the transaction hash without waiting."""
-        fn = self._fn.releaseBatch(
-            bytes32_list(trade_ids, "trade_ids"), bytes32_list(verdict_hashes, "verdict_hashes")
-        )
-        return self._tx.send(fn, gas=gas)
-
-    def release_batch(
-        self, trade_ids: Sequence[Bytes32Like], verdict_hashes: Sequence[Bytes32Like]
-    ) -> TxResult:
-        """Release several matched trades, each on its verdict, in one transaction."""
-        return self.wait_for_receipt(self.send_release_batch(trade_ids, verdict_hashes))
-
-    def send_confirm_settlement(
-        self,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
-        settlement_ref: Bytes32Like,
-        *,
-        gas: int | None = None,
-    ) -> TxHash:
-        """Send ``confirmSettlement``; return the transaction hash without waiting."""
-        fn = self._fn.confirmSettlement(
-            bytes32(trade_id, "trade_id"),
-            bytes32(verdict_hash, "verdict_hash"),
-            bytes32(settlement_ref, "settlement_ref"),
-        )
-        return self._tx.send(fn, gas=gas)
-
-    def confirm_settlement(
-        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, settlement_ref: Bytes32Like
-    ) -> TxResult:
-        """Confirm a released trade's settlement, once, naming its verdict (BANK_ROLE)."""
+        """Record a batch of verdicts, each at its index (ANCHORER_ROLE); the receipt's
+        ``VerdictBatchRecorded`` event gives the batch number (see :meth:`recorded_batch`)."""
         return self.wait_for_receipt(
-            self.send_confirm_settlement(trade_id, verdict_hash, settlement_ref)
+            self.send_record_verdict_batch(trade_ids, verdict_hashes, matched, supersessions)
         )
+
+    @staticmethod
+    def recorded_batch(result: TxResult) -> VerdictBatchRecorded:
+        """The ``VerdictBatchRecorded`` event of a :meth:`record_verdict_batch` receipt."""
+        found = events_named(result.events, VerdictBatchRecorded)
+        if len(found) != 1:
+            raise ConfigurationError(f"transaction {result.tx_hash} recorded no verdict batch")
+        event: VerdictBatchRecorded = found[0]
+        return event
+
+    def send_release_trades(
+        self, batch: int, positions: Iterable[int], *, gas: int | None = None
+    ) -> TxHash:
+        """Send ``releaseTrades``; return the transaction hash without waiting."""
+        fn = self._fn.releaseTrades(_uint64(batch, "batch"), mask_of(positions))
+        return self._tx.send(fn, gas=gas)
+
+    def release_trades(self, batch: int, positions: Iterable[int]) -> TxResult:
+        """Release matched positions of a verdict batch (CUSTOMS_ROLE)."""
+        return self.wait_for_receipt(self.send_release_trades(batch, positions))
+
+    def send_confirm_settlements(
+        self,
+        batch: int,
+        references: Mapping[int, Bytes32Like],
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``confirmSettlements`` for ``{position: settlement reference}``; return the
+        transaction hash without waiting."""
+        positions = sorted(references)
+        fn = self._fn.confirmSettlements(
+            _uint64(batch, "batch"),
+            mask_of(positions),
+            [bytes32(references[p], "settlement_ref") for p in positions],
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def confirm_settlements(self, batch: int, references: Mapping[int, Bytes32Like]) -> TxResult:
+        """Confirm the settlement of released positions, each under its bank reference
+        (BANK_ROLE); the ``SettlementsConfirmed`` event gives the settlement's number."""
+        return self.wait_for_receipt(self.send_confirm_settlements(batch, references))
 
     def send_register_financing(
         self,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
+        batch: int,
+        positions: Iterable[int],
         terms_hash: Bytes32Like,
         *,
         gas: int | None = None,
     ) -> TxHash:
         """Send ``registerFinancing``; return the transaction hash without waiting."""
         fn = self._fn.registerFinancing(
-            bytes32(trade_id, "trade_id"),
-            bytes32(verdict_hash, "verdict_hash"),
-            bytes32(terms_hash, "terms_hash"),
+            _uint64(batch, "batch"), mask_of(positions), bytes32(terms_hash, "terms_hash")
         )
         return self._tx.send(fn, gas=gas)
 
     def register_financing(
-        self, trade_id: Bytes32Like, verdict_hash: Bytes32Like, terms_hash: Bytes32Like
+        self, batch: int, positions: Iterable[int], terms_hash: Bytes32Like
     ) -> TxResult:
-        """Register financing of a matched trade on its current verdict; refused while another
-        is open (BANK_ROLE)."""
-        return self.wait_for_receipt(
-            self.send_register_financing(trade_id, verdict_hash, terms_hash)
-        )
+        """Register financing of matched positions on ``terms_hash``; refused while another is
+        open on any of them (BANK_ROLE). The ``FinancingRegistered`` event gives its number."""
+        return self.wait_for_receipt(self.send_register_financing(batch, positions, terms_hash))
 
-    def send_discharge_financing(self, trade_id: Bytes32Like, *, gas: int | None = None) -> TxHash:
+    def send_discharge_financing(
+        self, financing_id: int, positions: Iterable[int], *, gas: int | None = None
+    ) -> TxHash:
         """Send ``dischargeFinancing``; return the transaction hash without waiting."""
-        return self._tx.send(self._fn.dischargeFinancing(bytes32(trade_id, "trade_id")), gas=gas)
+        fn = self._fn.dischargeFinancing(_uint32(financing_id), mask_of(positions))
+        return self._tx.send(fn, gas=gas)
 
-    def discharge_financing(self, trade_id: Bytes32Like) -> TxResult:
-        """Discharge this account's financing of a trade (the financing bank only)."""
-        return self.wait_for_receipt(self.send_discharge_financing(trade_id))
+    def discharge_financing(self, financing_id: int, positions: Iterable[int]) -> TxResult:
+        """Discharge this account's financing of the positions (the financing bank only)."""
+        return self.wait_for_receipt(self.send_discharge_financing(financing_id, positions))
 
     # Relayed with the party's EIP-712 authorization (ledger_client.authorization) ----
 
-    def send_release_with_sig(
+    def send_release_trades_with_sig(
+        self, batch: int, positions: Iterable[int], by: Signed, *, gas: int | None = None
+    ) -> TxHash:
+        """Send ``releaseTradesWithSig``; return the transaction hash without waiting."""
+        fn = self._fn.releaseTradesWithSig(_uint64(batch, "batch"), mask_of(positions), _by(by))
+        return self._tx.send(fn, gas=gas)
+
+    def release_trades_with_sig(self, batch: int, positions: Iterable[int], by: Signed) -> TxResult:
+        """Release positions for customs ``by.signer``, on its signed authorization."""
+        return self.wait_for_receipt(self.send_release_trades_with_sig(batch, positions, by))
+
+    def send_confirm_settlements_with_sig(
         self,
-        signer: str,
-        trade_ids: Sequence[Bytes32Like],
-        verdict_hashes: Sequence[Bytes32Like],
-        proof_flags: Sequence[bool],
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
+        batch: int,
+        references: Mapping[int, Bytes32Like],
+        by: Signed,
         *,
         gas: int | None = None,
     ) -> TxHash:
-        """Send ``releaseWithSig``; return the transaction hash without waiting."""
-        fn = self._fn.releaseWithSig(
-            _convert.address(signer, "signer"),
-            bytes32_list(trade_ids, "trade_ids"),
-            bytes32_list(verdict_hashes, "verdict_hashes"),
-            [bool(flag) for flag in proof_flags],
-            nonce,
-            deadline,
-            _signature(signature),
+        """Send ``confirmSettlementsWithSig``; return the transaction hash without waiting."""
+        positions = sorted(references)
+        fn = self._fn.confirmSettlementsWithSig(
+            _uint64(batch, "batch"),
+            mask_of(positions),
+            [bytes32(references[p], "settlement_ref") for p in positions],
+            _by(by),
         )
         return self._tx.send(fn, gas=gas)
 
-    def release_with_sig(
-        self,
-        signer: str,
-        trade_ids: Sequence[Bytes32Like],
-        verdict_hashes: Sequence[Bytes32Like],
-        proof_flags: Sequence[bool],
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
+    def confirm_settlements_with_sig(
+        self, batch: int, references: Mapping[int, Bytes32Like], by: Signed
     ) -> TxResult:
-        """Release trades on their verdicts for customs ``signer``, who signed the root of
-        their trade-verdict keys in this multiproof order."""
-        return self.wait_for_receipt(
-            self.send_release_with_sig(
-                signer, trade_ids, verdict_hashes, proof_flags, nonce, deadline, signature
-            )
-        )
-
-    def send_confirm_settlement_with_sig(
-        self,
-        signer: str,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
-        settlement_ref: Bytes32Like,
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
-        *,
-        gas: int | None = None,
-    ) -> TxHash:
-        """Send ``confirmSettlementWithSig``; return the transaction hash without waiting."""
-        fn = self._fn.confirmSettlementWithSig(
-            _convert.address(signer, "signer"),
-            bytes32(trade_id, "trade_id"),
-            bytes32(verdict_hash, "verdict_hash"),
-            bytes32(settlement_ref, "settlement_ref"),
-            nonce,
-            deadline,
-            _signature(signature),
-        )
-        return self._tx.send(fn, gas=gas)
-
-    def confirm_settlement_with_sig(
-        self,
-        signer: str,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
-        settlement_ref: Bytes32Like,
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
-    ) -> TxResult:
-        """Confirm a settlement for bank ``signer``, on its signed authorization."""
-        return self.wait_for_receipt(
-            self.send_confirm_settlement_with_sig(
-                signer, trade_id, verdict_hash, settlement_ref, nonce, deadline, signature
-            )
-        )
+        """Confirm settlements for bank ``by.signer``, on its signed authorization."""
+        return self.wait_for_receipt(self.send_confirm_settlements_with_sig(batch, references, by))
 
     def send_register_financing_with_sig(
         self,
-        signer: str,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
+        batch: int,
+        positions: Iterable[int],
         terms_hash: Bytes32Like,
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
+        by: Signed,
         *,
         gas: int | None = None,
     ) -> TxHash:
         """Send ``registerFinancingWithSig``; return the transaction hash without waiting."""
         fn = self._fn.registerFinancingWithSig(
-            _convert.address(signer, "signer"),
-            bytes32(trade_id, "trade_id"),
-            bytes32(verdict_hash, "verdict_hash"),
+            _uint64(batch, "batch"),
+            mask_of(positions),
             bytes32(terms_hash, "terms_hash"),
-            nonce,
-            deadline,
-            _signature(signature),
+            _by(by),
         )
         return self._tx.send(fn, gas=gas)
 
     def register_financing_with_sig(
-        self,
-        signer: str,
-        trade_id: Bytes32Like,
-        verdict_hash: Bytes32Like,
-        terms_hash: Bytes32Like,
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
+        self, batch: int, positions: Iterable[int], terms_hash: Bytes32Like, by: Signed
     ) -> TxResult:
-        """Register bank ``signer``'s financing of a trade, on its signed authorization."""
+        """Register bank ``by.signer``'s financing, on its signed authorization."""
         return self.wait_for_receipt(
-            self.send_register_financing_with_sig(
-                signer, trade_id, verdict_hash, terms_hash, nonce, deadline, signature
-            )
+            self.send_register_financing_with_sig(batch, positions, terms_hash, by)
         )
 
     def send_discharge_financing_with_sig(
-        self,
-        signer: str,
-        trade_id: Bytes32Like,
-        nonce: int,
-        deadline: int,
-        signature: bytes | str,
-        *,
-        gas: int | None = None,
+        self, financing_id: int, positions: Iterable[int], by: Signed, *, gas: int | None = None
     ) -> TxHash:
         """Send ``dischargeFinancingWithSig``; return the transaction hash without waiting."""
-        fn = self._fn.dischargeFinancingWithSig(
-            _convert.address(signer, "signer"),
-            bytes32(trade_id, "trade_id"),
-            nonce,
-            deadline,
-            _signature(signature),
-        )
+        fn = self._fn.dischargeFinancingWithSig(_uint32(financing_id), mask_of(positions), _by(by))
         return self._tx.send(fn, gas=gas)
 
     def discharge_financing_with_sig(
-        self, signer: str, trade_id: Bytes32Like, nonce: int, deadline: int, signature: bytes | str
+        self, financing_id: int, positions: Iterable[int], by: Signed
     ) -> TxResult:
-        """Discharge bank ``signer``'s financing of a trade, on its signed authorization."""
+        """Discharge bank ``by.signer``'s financing, on its signed authorization."""
         return self.wait_for_receipt(
-            self.send_discharge_financing_with_sig(signer, trade_id, nonce, deadline, signature)
+            self.send_discharge_financing_with_sig(financing_id, positions, by)
         )
+
+    # Views ----------------------------------------------------------------------------
 
     def nonces(self, account: str) -> int:
         """The nonce the next authorization of ``account`` must carry."""
@@ -416,21 +333,93 @@ class TradeRegistryClient(RegistryClient):
         """The registry's EIP-712 domain separator on this chain."""
         return bytes32(self._tx.call(self._fn.DOMAIN_SEPARATOR()))
 
-    def trade_verdict_key(self, trade_id: Bytes32Like, verdict_hash: Bytes32Like) -> Bytes32:
-        """``tradeVerdictKey``: the value a release, settlement or financing authorization
-        signs the leaf of (the contract's own encoding, to check another one against)."""
-        fn = self._fn.tradeVerdictKey(
-            bytes32(trade_id, "trade_id"), bytes32(verdict_hash, "verdict_hash")
+    def selection_subject(self, batch: int, positions: Iterable[int]) -> Bytes32:
+        """``selectionSubject``: what a release, settlement or financing authorization of these
+        positions signs (it includes the batch's root, so it names the trades and verdicts)."""
+        fn = self._fn.selectionSubject(_uint64(batch, "batch"), mask_of(positions))
+        return bytes32(self._tx.call(fn))
+
+    def discharge_subject(self, financing_id: int, positions: Iterable[int]) -> Bytes32:
+        """``dischargeSubject``: what a discharge authorization signs."""
+        fn = self._fn.dischargeSubject(_uint32(financing_id), mask_of(positions))
+        return bytes32(self._tx.call(fn))
+
+    def verdict_leaf_hash(self, leaf: VerdictLeaf) -> Bytes32:
+        """``verdictLeaf``: the contract's own leaf hash, to check another encoding against."""
+        return bytes32(self._tx.call(self._fn.verdictLeaf(_leaf(leaf))))
+
+    def settlement_leaf_hash(
+        self, batch: int, position: int, settlement_ref: Bytes32Like
+    ) -> Bytes32:
+        """``settlementLeaf``: the contract's own settlement leaf hash."""
+        fn = self._fn.settlementLeaf(
+            _uint64(batch, "batch"), _uint32(position), bytes32(settlement_ref, "settlement_ref")
         )
         return bytes32(self._tx.call(fn))
 
-    def trade_of(self, trade_id: Bytes32Like) -> TradeRecord:
-        """Return the full record of a trade (state NONE when unknown)."""
-        key = bytes32(trade_id, "trade_id")
-        raw = self._tx.call(self._fn.tradeOf(key))
-        return _trade_record(key, raw)
+    def verdict_batch_count(self) -> int:
+        """How many verdict batches were recorded (the last one's number)."""
+        return int(self._tx.call(self._fn.verdictBatchCount()))
 
-    trade = trade_of
+    def verdict_batch_of(self, batch: int) -> VerdictBatch | None:
+        """Return verdict batch ``batch``, or None."""
+        root, anchorer, count, block = self._tx.call(
+            self._fn.verdictBatchOf(_uint64(batch, "batch"))
+        )
+        if block == 0:
+            return None
+        return VerdictBatch(batch, bytes32(root), _convert.address(anchorer), count, block)
+
+    def trade_at(self, batch: int, position: int) -> TradePosition:
+        """The state and open financing of a position (NONE when there is no such position)."""
+        state, financing_id = self._tx.call(
+            self._fn.tradeAt(_uint64(batch, "batch"), _uint32(position))
+        )
+        return TradePosition(batch, position, TradeState(state), financing_id)
+
+    def verify_verdict(self, leaf: VerdictLeaf, proof: Sequence[Bytes32Like]) -> VerdictCheck:
+        """Settle a verdict in one call: its proof against its batch's root, and its state."""
+        raw = self._tx.call(self._fn.verifyVerdict(_leaf(leaf), bytes32_list(proof, "proof")))
+        root, anchored, block, anchorer, state, financing_id, financing = raw
+        return VerdictCheck(
+            leaf=leaf,
+            root=bytes32(root),
+            anchored=anchored,
+            block_number=block,
+            anchorer=_convert.optional_address(anchorer),
+            state=TradeState(state),
+            financing=_financing(financing_id, financing) if financing_id else None,
+        )
+
+    def settlement_of(self, settlement_id: int) -> Settlement | None:
+        """Return settlement ``settlement_id``, or None."""
+        root, bank, count, block, batch = self._tx.call(
+            self._fn.settlementOf(_uint32(settlement_id))
+        )
+        if block == 0:
+            return None
+        return Settlement(settlement_id, bytes32(root), _convert.address(bank), count, block, batch)
+
+    def financing_of(self, financing_id: int) -> Financing | None:
+        """Return financing ``financing_id``, or None."""
+        raw = self._tx.call(self._fn.financingOf(_uint32(financing_id)))
+        return _financing(financing_id, raw) if raw[1] else None
+
+    def verify_settlement(
+        self,
+        settlement_id: int,
+        position: int,
+        settlement_ref: Bytes32Like,
+        proof: Sequence[Bytes32Like],
+    ) -> bool:
+        """Whether settlement ``settlement_id`` settled ``position`` under ``settlement_ref``."""
+        fn = self._fn.verifySettlement(
+            _uint32(settlement_id),
+            _uint32(position),
+            bytes32(settlement_ref, "settlement_ref"),
+            bytes32_list(proof, "proof"),
+        )
+        return bool(self._tx.call(fn))
 
 
 class TraceRegistryClient(RegistryClient):
@@ -538,20 +527,42 @@ def _signature(value: bytes | str) -> bytes:
     return bytes(value)
 
 
-def _trade_record(trade_id: bytes, raw: Any) -> TradeRecord:
-    (state, verdict, matched, count, verdict_block, released, settled, ref, financier,
-     financed_block, terms) = raw  # fmt: skip
-    return TradeRecord(
-        trade_id=bytes32(trade_id),
-        state=TradeState(state),
-        verdict_hash=optional32(verdict),
-        matched=matched,
-        verdict_count=count,
-        verdict_block=verdict_block,
-        released_block=released,
-        settled_block=settled,
-        settlement_ref=optional32(ref),
-        financier=_convert.optional_address(financier),
-        financed_block=financed_block,
-        financing_terms=optional32(terms),
+def _uint64(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise ConfigurationError(f"{name} must be an integer in [0, 2**64), got {value!r}")
+    return value
+
+
+def _leaf(leaf: VerdictLeaf) -> tuple[Any, ...]:
+    return (
+        _uint64(leaf.batch, "batch"),
+        _uint32(leaf.position),
+        bytes32(leaf.trade_id, "trade_id"),
+        bytes32(leaf.verdict_hash, "verdict_hash"),
+        bool(leaf.matched),
     )
+
+
+def _supersession(item: Supersession) -> tuple[Any, ...]:
+    return (
+        _uint32(item.index),
+        _uint64(item.batch, "batch"),
+        _uint32(item.position),
+        bytes32(item.verdict_hash, "verdict_hash"),
+        bool(item.matched),
+        bytes32_list(item.proof, "proof"),
+    )
+
+
+def _by(by: Signed) -> tuple[Any, ...]:
+    return (
+        _convert.address(by.signer, "signer"),
+        by.nonce,
+        by.deadline,
+        _signature(by.signature),
+    )
+
+
+def _financing(financing_id: int, raw: Any) -> Financing:
+    bank, block, batch, count, terms = raw
+    return Financing(financing_id, _convert.address(bank), block, batch, count, bytes32(terms))

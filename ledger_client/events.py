@@ -47,9 +47,10 @@ __all__ = [
     "RoleAdminChanged",
     "RoleGranted",
     "RoleRevoked",
-    "SettlementConfirmed",
-    "TradeReleased",
-    "VerdictRecorded",
+    "SettlementsConfirmed",
+    "TradesReleased",
+    "VerdictBatchRecorded",
+    "VerdictSuperseded",
 ]
 
 _LOG = field(default=None, compare=False, repr=False)
@@ -87,56 +88,96 @@ class DocumentSuperseded:
     log: LogPosition | None = _LOG
 
 
-@dataclass(frozen=True)
-class VerdictRecorded:
-    """A trade's match verdict was recorded (TradeRegistry)."""
+def _positions(mask: Sequence[int]) -> tuple[int, ...]:
+    """The positions a word-array bitmask selects: bit ``i`` of word ``w`` is ``256 * w + i``."""
+    return tuple(256 * w + i for w, word in enumerate(mask) for i in range(256) if (word >> i) & 1)
 
-    trade_id: Bytes32
-    verdict_hash: Bytes32
-    matched: bool
-    verdict_count: int
+
+@dataclass(frozen=True)
+class VerdictBatchRecorded:
+    """A verdict batch was recorded under its root (TradeRegistry)."""
+
+    batch: int
+    root: Bytes32
+    anchorer: Address
+    count: int
     log: LogPosition | None = _LOG
 
 
 @dataclass(frozen=True)
-class TradeReleased:
-    """Customs released a trade (TradeRegistry)."""
+class VerdictSuperseded:
+    """A trade's verdict at (batch, position) was replaced by a later one (TradeRegistry)."""
 
-    trade_id: Bytes32
-    verdict_hash: Bytes32
+    batch: int
+    position: int
+    new_batch: int
+    new_position: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class TradesReleased:
+    """Customs released the positions of ``mask`` in a verdict batch (TradeRegistry)."""
+
+    batch: int
     customs: Address
+    mask: tuple[int, ...]
     log: LogPosition | None = _LOG
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The released positions, in order."""
+        return _positions(self.mask)
 
 
 @dataclass(frozen=True)
-class SettlementConfirmed:
-    """A bank confirmed a trade's settlement (TradeRegistry)."""
+class SettlementsConfirmed:
+    """A bank confirmed the settlement of the positions of ``mask`` (TradeRegistry)."""
 
-    trade_id: Bytes32
-    verdict_hash: Bytes32
-    settlement_ref: Bytes32
+    settlement_id: int
+    batch: int
     bank: Address
+    root: Bytes32
+    mask: tuple[int, ...]
     log: LogPosition | None = _LOG
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The settled positions, in order (the order of the references)."""
+        return _positions(self.mask)
 
 
 @dataclass(frozen=True)
 class FinancingRegistered:
-    """A bank registered financing of a trade (TradeRegistry)."""
+    """A bank registered financing of the positions of ``mask`` (TradeRegistry)."""
 
-    trade_id: Bytes32
-    verdict_hash: Bytes32
-    financier: Address
+    financing_id: int
+    batch: int
+    bank: Address
     terms_hash: Bytes32
+    mask: tuple[int, ...]
     log: LogPosition | None = _LOG
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The financed positions, in order."""
+        return _positions(self.mask)
 
 
 @dataclass(frozen=True)
 class FinancingDischarged:
-    """The financing bank discharged its financing (TradeRegistry)."""
+    """The financing bank discharged its financing of the positions of ``mask`` (TradeRegistry)."""
 
-    trade_id: Bytes32
-    financier: Address
+    financing_id: int
+    batch: int
+    bank: Address
+    mask: tuple[int, ...]
     log: LogPosition | None = _LOG
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The discharged positions, in order."""
+        return _positions(self.mask)
 
 
 @dataclass(frozen=True)
@@ -283,9 +324,10 @@ ContractEvent = (
     BatchAnchored
     | DocumentRevoked
     | DocumentSuperseded
-    | VerdictRecorded
-    | TradeReleased
-    | SettlementConfirmed
+    | VerdictBatchRecorded
+    | VerdictSuperseded
+    | TradesReleased
+    | SettlementsConfirmed
     | FinancingRegistered
     | FinancingDischarged
     | LotBatchAnchored

@@ -3,8 +3,8 @@
 A trade's life is: its documents anchored, the match verdict, customs' release and the
 bank's settlement. The same life is run for a batch of trades on
 
-* ``sandan``: today's ``TradeRegistry`` (one Merkle root for every document of the batch,
-  ``recordVerdicts`` and ``releaseBatch`` in chunks, one ``confirmSettlement`` per trade);
+* ``sandan``: ``TradeRegistry`` (one Merkle root for every document of the batch; per 1,000
+  trades one ``recordVerdictBatch``, one ``releaseTrades`` and one ``confirmSettlements``);
 * ``eas``: the Ethereum Attestation Service, one attestation per document and per state
   change, sent with ``multiAttest``; the contracts are the compiled artifacts the npm
   package ships (its sources pin solc 0.8.29, ours 0.8.28);
@@ -61,7 +61,10 @@ DOCUMENTS_PER_TRADE = 3
 #: The consortium chain the capacity is quoted for: 30M gas per block, one block each 2 s.
 BLOCK_GAS_LIMIT = 30_000_000
 BLOCK_SECONDS = 2
-#: Trades per batched transaction: 100 verdicts (about 4.9M gas) fit a 30M block with room.
+#: Trades per verdict batch in sandan's life cycle: the issue's batch of 1,000.
+SANDAN_TRADES_PER_BATCH = 1000
+#: Trades per batched transaction of the per-record baseline: 100 records (about 4.9M gas)
+#: fit a 30M block with room.
 TRADES_PER_TX = 100
 #: EAS attestations per ``multiAttest``: about 150k gas each, so 100 stay well under 30M.
 ATTESTATIONS_PER_TX = 100
@@ -163,24 +166,18 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         sent[step] += 1
 
     count("documents", as_anchorer.anchor_batch(root, len(documents), _h(f"{tag}-batch")).gas_used)
-    for chunk in _chunks(range(trades), TRADES_PER_TX):
-        chunk_ids = [ids[i] for i in chunk]
-        chunk_verdicts = [verdicts[i] for i in chunk]
-        used = as_anchorer.record_verdicts(chunk_ids, chunk_verdicts, [True] * len(chunk)).gas_used
-        count("verdict", used)
-    for chunk in _chunks(range(trades), TRADES_PER_TX):
-        used = as_customs.release_batch(
-            [ids[i] for i in chunk], [verdicts[i] for i in chunk]
-        ).gas_used
-        count("release", used)
-    # TradeRegistry has no batched settlement: each trade is one transaction (all sent,
-    # then all awaited, so the bench does not wait for one block per trade).
-    pending = [
-        as_bank.send_confirm_settlement(trade_id, verdict, ref)
-        for trade_id, verdict, ref in zip(ids, verdicts, batch.settlements, strict=True)
-    ]
-    for tx_hash in pending:
-        count("settlement", as_bank.wait_for_receipt(tx_hash).gas_used)
+    # One verdict batch per SANDAN_TRADES_PER_BATCH trades; each later step names the batch's
+    # positions as a bitmask, so it is one transaction per batch as well.
+    for chunk in _chunks(range(trades), SANDAN_TRADES_PER_BATCH):
+        result = as_anchorer.record_verdict_batch(
+            [ids[i] for i in chunk], [verdicts[i] for i in chunk], [True] * len(chunk)
+        )
+        count("verdict", result.gas_used)
+        number = as_anchorer.recorded_batch(result).batch
+        positions = range(len(chunk))
+        count("release", as_customs.release_trades(number, positions).gas_used)
+        references = {p: batch.settlements[chunk[p]] for p in positions}
+        count("settlement", as_bank.confirm_settlements(number, references).gas_used)
     return LifecycleGas("sandan", trades, gas, sent)
 
 

@@ -21,16 +21,23 @@ __all__ = [
     "DocumentRecord",
     "DocumentStatus",
     "EventCheck",
+    "Financing",
     "KeyView",
     "LogPosition",
     "LotBatch",
     "LotStatus",
     "PartyView",
+    "Settlement",
+    "Signed",
     "SignerView",
-    "TradeRecord",
+    "Supersession",
+    "TradePosition",
     "TradeState",
     "TxHash",
     "TxResult",
+    "VerdictBatch",
+    "VerdictCheck",
+    "VerdictLeaf",
 ]
 
 Address = NewType("Address", str)
@@ -57,6 +64,7 @@ class TradeState(IntEnum):
     MATCHED = 2
     RELEASED = 3
     SETTLED = 4
+    SUPERSEDED = 5
 
 
 @dataclass(frozen=True)
@@ -134,21 +142,100 @@ class DocumentCheck:
 
 
 @dataclass(frozen=True)
-class TradeRecord:
-    """Everything ``TradeRegistry`` knows about one trade."""
+class Signed:
+    """Who relays a ``...WithSig`` call: the acting party, its authorization's nonce and
+    deadline, and its 65-byte signature over that authorization."""
 
+    signer: str
+    nonce: int
+    deadline: int
+    signature: bytes | str
+
+
+@dataclass(frozen=True)
+class VerdictBatch:
+    """A recorded verdict batch: its number, root, recorder, size and block."""
+
+    batch: int
+    root: Bytes32
+    anchorer: Address
+    count: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class VerdictLeaf:
+    """One verdict of a batch, as its leaf commits to it: trade ``trade_id`` at ``position``
+    of verdict batch ``batch`` was judged as ``verdict_hash`` (a match when ``matched``)."""
+
+    batch: int
+    position: int
     trade_id: Bytes32
-    state: TradeState
-    verdict_hash: Bytes32 | None
+    verdict_hash: Bytes32
     matched: bool
-    verdict_count: int
-    verdict_block: int
-    released_block: int
-    settled_block: int
-    settlement_ref: Bytes32 | None
-    financier: Address | None
-    financed_block: int
-    financing_terms: Bytes32 | None
+
+
+@dataclass(frozen=True)
+class Supersession:
+    """A verdict of the batch being recorded (``index``) replacing the same trade's earlier
+    verdict at (``batch``, ``position``), proven by that verdict's leaf data and ``proof``."""
+
+    index: int
+    batch: int
+    position: int
+    verdict_hash: Bytes32
+    matched: bool
+    proof: tuple[Bytes32, ...]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """One settlement call: the root of its reference leaves, the bank, where and when."""
+
+    settlement_id: int
+    root: Bytes32
+    bank: Address
+    count: int
+    block_number: int
+    verdict_batch: int
+
+
+@dataclass(frozen=True)
+class Financing:
+    """One financing call: the bank, its terms, where and when."""
+
+    financing_id: int
+    bank: Address
+    block_number: int
+    verdict_batch: int
+    count: int
+    terms_hash: Bytes32
+
+
+@dataclass(frozen=True)
+class TradePosition:
+    """The state of one verdict position, read without a proof of which trade it holds."""
+
+    batch: int
+    position: int
+    state: TradeState
+    financing_id: int
+
+
+@dataclass(frozen=True)
+class VerdictCheck:
+    """``verifyVerdict``: whether ``leaf`` is in its batch's root and where the trade stands.
+
+    ``anchored`` is False (and ``state`` NONE) for a wrong proof or an unknown batch.
+    """
+
+    leaf: VerdictLeaf
+    root: Bytes32
+    anchored: bool
+    block_number: int
+    anchorer: Address | None
+    state: TradeState
+    financing: Financing | None
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,34 @@ pragma solidity 0.8.28;
 /**
  * @dev External interface of {TradeRegistry}: Merkle roots of signed trade documents
  * (orders, payments, waybills, inventories), their revocation or supersession, and the
- * per-trade state machine verdict → release → settlement, with financing on the side.
+ * trade state machine verdict → release → settlement, with financing on the side.
+ *
+ * Trades live in verdict batches, not in a slot each. A verdict batch is one transaction of
+ * up to {MAX_VERDICTS_PER_BATCH} match verdicts; the registry numbers it (1, 2, …), computes its
+ * Merkle root itself from the calldata and gives each verdict a position, its index in the
+ * call. A trade's on-chain record is the pair (verdict batch, position): four state bits
+ * (matched, released, settled, superseded) packed 64 to a storage word, and a financing id
+ * packed 8 to a word. Release, settlement and financing name positions as a bitmask (bit `i`
+ * of word `w` is position `256 * w + i`), so a batch of 1,000 trades changes state with a
+ * few dozen storage writes instead of 1,000 fresh slots.
+ *
+ * The verdict leaf of position `p` in batch `b` is OpenZeppelin's StandardMerkleTree leaf of
+ * `(uint64 b, uint32 p, bytes32 tradeId, bytes32 verdictHash, bool matched)`; the verdict
+ * hash commits to the hashes of the documents the verdict matched. The batch tree is
+ * ordered: leaves in position order, adjacent nodes hashed as sorted pairs, an odd last node
+ * carried up unchanged; so OpenZeppelin's `MerkleProof.verify` checks a leaf against the root,
+ * and since the registry built each leaf with its own position, no leaf can claim another.
  *
  * Release, settlement and financing can also be relayed by anyone with the acting party's
- * EIP-712 signature (domain name "sandan TradeRegistry", version "1") over the typed struct
+ * EIP-712 signature (domain name "sandan TradeRegistry", version "2") over the typed struct
  *
- *     Authorization(uint8 action,bytes32 tradesRoot,bytes32 data,uint256 nonce,uint256 deadline)
+ *     Authorization(uint8 action,bytes32 subject,bytes32 data,uint256 nonce,uint256 deadline)
  *
- * where `action` is an {AuthorizationAction}, `tradesRoot` the OpenZeppelin StandardMerkleTree
- * root of the trade ids (`bytes32` leaves; for one trade its leaf hash), `data` the settlement
- * reference or financing terms hash (zero for release and discharge), `nonce` the signer's
- * current {nonces} value and `deadline` the last valid `block.timestamp`.
+ * where `action` is an {AuthorizationAction}, `subject` the {selectionSubject} of the verdict
+ * batch and mask (for a discharge, the {dischargeSubject} of the financing and mask), `data`
+ * the `keccak256` of the packed settlement references, the financing terms hash, or zero,
+ * `nonce` the signer's current {nonces} value and `deadline` the last valid `block.timestamp`.
+ * The subject includes the batch's root, so a signature names the exact trades and verdicts.
  *
  * This file is the single source of truth for the registry's types, errors and events.
  */
@@ -26,13 +43,15 @@ interface ITradeRegistry {
         Superseded
     }
 
-    /// @dev Where a trade stands. `None` means no verdict was ever recorded.
+    /// @dev Where a verdict position stands. `None` means no such position (or a wrong proof).
+    /// `Superseded` means a later verdict of the same trade replaced this one.
     enum TradeState {
         None,
         Mismatched,
         Matched,
         Released,
-        Settled
+        Settled,
+        Superseded
     }
 
     /// @dev What an {Authorization} lets a relayer do. `None` is never signed.
@@ -44,7 +63,7 @@ interface ITradeRegistry {
         DischargeFinancing
     }
 
-    /// @dev An anchored batch. `blockNumber` is zero when the root was never anchored.
+    /// @dev An anchored document batch. `blockNumber` is zero when the root was never anchored.
     struct Batch {
         address anchorer;
         uint32 leafCount;
@@ -63,19 +82,70 @@ interface ITradeRegistry {
         uint64 statusBlock;
     }
 
-    /// @dev Full record of a trade. Block numbers are zero for steps not taken.
-    struct TradeRecord {
-        TradeState state;
+    /// @dev A recorded verdict batch. `blockNumber` is zero when there is no such batch.
+    struct VerdictBatch {
+        bytes32 root;
+        address anchorer;
+        uint32 count;
+        uint64 blockNumber;
+    }
+
+    /// @dev The data of one verdict leaf: what a bundle carries and a verifier re-hashes.
+    struct VerdictLeaf {
+        uint64 batch;
+        uint32 position;
+        bytes32 tradeId;
         bytes32 verdictHash;
         bool matched;
-        uint32 verdictCount;
-        uint64 verdictBlock;
-        uint64 releasedBlock;
-        uint64 settledBlock;
-        bytes32 settlementRef;
-        address financier;
-        uint64 financedBlock;
-        bytes32 financingTerms;
+    }
+
+    /// @dev A new verdict (index `index` of the batch being recorded) replacing the trade's
+    /// earlier verdict at (`batch`, `position`), proven by that verdict's leaf data and proof.
+    struct Supersession {
+        uint32 index;
+        uint64 batch;
+        uint32 position;
+        bytes32 verdictHash;
+        bool matched;
+        bytes32[] proof;
+    }
+
+    /// @dev One settlement call: the root of its `(verdict batch, position, settlementRef)` leaves.
+    struct Settlement {
+        bytes32 root;
+        address bank;
+        uint32 count;
+        uint64 blockNumber;
+        uint64 verdictBatch;
+    }
+
+    /// @dev One financing call: the bank, the terms it lent on and where.
+    struct Financing {
+        address bank;
+        uint64 blockNumber;
+        uint64 verdictBatch;
+        uint32 count;
+        bytes32 termsHash;
+    }
+
+    /// @dev Who relays a `...WithSig` call: the acting party and its signature over the
+    /// {Authorization} (with that authorization's nonce and deadline).
+    struct SignedBy {
+        address signer;
+        uint256 nonce;
+        uint256 deadline;
+        bytes signature;
+    }
+
+    /// @dev Everything a verifier needs about one verdict leaf, from one call.
+    struct VerdictCheck {
+        bytes32 root;
+        bool anchored;
+        uint64 blockNumber;
+        address anchorer;
+        TradeState state;
+        uint32 financingId;
+        Financing financing;
     }
 
     /**
@@ -126,96 +196,113 @@ interface ITradeRegistry {
     error TradeRegistrySelfSupersession(bytes32 documentHash);
 
     /**
-     * @dev A trade id is zero.
+     * @dev A verdict batch holds no verdict, or more than {MAX_VERDICTS_PER_BATCH}.
+     * @param count Verdicts given.
      */
-    error TradeRegistryZeroTradeId();
+    error TradeRegistryVerdictCount(uint256 count);
 
     /**
-     * @dev A verdict hash is zero.
-     * @param tradeId Trade the verdict was for.
+     * @dev The trade id of verdict `index` is zero.
      */
-    error TradeRegistryZeroVerdictHash(bytes32 tradeId);
+    error TradeRegistryZeroTradeId(uint256 index);
 
     /**
-     * @dev No verdict was ever recorded for the trade.
-     * @param tradeId Unknown trade.
+     * @dev The verdict hash of verdict `index` is zero.
      */
-    error TradeRegistryUnknownTrade(bytes32 tradeId);
+    error TradeRegistryZeroVerdictHash(uint256 index);
 
     /**
-     * @dev The trade's current verdict is a mismatch.
-     * @param tradeId Trade concerned.
-     * @param verdictHash Hash of the current (mismatched) verdict.
+     * @dev A bitmask is longer than its batch needs, or sets bits past the batch's last position.
+     * @param batch Verdict batch the mask is for.
+     * @param count Positions in that batch.
      */
-    error TradeRegistryTradeNotMatched(bytes32 tradeId, bytes32 verdictHash);
+    error TradeRegistrySelectionOutOfRange(uint64 batch, uint32 count);
 
     /**
-     * @dev The trade was released before, so its verdict is final and it cannot be released again.
-     * @param tradeId Trade concerned.
-     * @param releasedBlock Block in which it was released.
+     * @dev A bitmask selects no position.
      */
-    error TradeRegistryTradeAlreadyReleased(bytes32 tradeId, uint64 releasedBlock);
+    error TradeRegistryEmptySelection();
 
     /**
-     * @dev A release, settlement or financing names a verdict that is not the trade's current one.
-     * @param tradeId Trade concerned.
-     * @param verdictHash The trade's current verdict.
-     * @param claimed The verdict the call was judged on.
+     * @dev No verdict batch has this number.
      */
-    error TradeRegistryVerdictChanged(bytes32 tradeId, bytes32 verdictHash, bytes32 claimed);
+    error TradeRegistryUnknownVerdictBatch(uint64 batch);
 
     /**
-     * @dev The trade is financed on its current verdict: no new verdict until it is discharged.
-     * @param tradeId Trade concerned.
-     * @param financier The bank whose financing is open.
+     * @dev A supersession does not prove the trade's earlier verdict, or names the batch being
+     * recorded or a later one.
+     * @param index Verdict of the new batch that claimed to supersede.
+     * @param batch Verdict batch of the claimed earlier verdict.
+     * @param position Its position.
      */
-    error TradeRegistryTradeFinanced(bytes32 tradeId, address financier);
+    error TradeRegistryInvalidSupersession(uint256 index, uint64 batch, uint32 position);
 
     /**
-     * @dev Settlement needs a released trade.
-     * @param tradeId Trade concerned.
+     * @dev The position's verdict is a mismatch (or there is no such position).
      */
-    error TradeRegistryTradeNotReleased(bytes32 tradeId);
+    error TradeRegistryTradeNotMatched(uint64 batch, uint32 position);
+
+    /**
+     * @dev The position's verdict was replaced by a later verdict of the same trade.
+     */
+    error TradeRegistryTradeSuperseded(uint64 batch, uint32 position);
+
+    /**
+     * @dev The position was released before: its verdict is final and it is released once.
+     */
+    error TradeRegistryTradeAlreadyReleased(uint64 batch, uint32 position);
+
+    /**
+     * @dev Settlement needs a released position.
+     */
+    error TradeRegistryTradeNotReleased(uint64 batch, uint32 position);
+
+    /**
+     * @dev Settlement of the position was confirmed before.
+     */
+    error TradeRegistrySettlementAlreadyConfirmed(uint64 batch, uint32 position);
 
     /**
      * @dev A settlement reference is zero.
-     * @param tradeId Trade concerned.
      */
-    error TradeRegistryZeroSettlementRef(bytes32 tradeId);
+    error TradeRegistryZeroSettlementRef(uint64 batch, uint32 position);
 
     /**
-     * @dev Settlement of the trade was confirmed before.
-     * @param tradeId Trade concerned.
-     * @param settlementRef Reference recorded by the first confirmation.
+     * @dev The settlement references are not one per selected position.
+     * @param expected Positions selected.
+     * @param actual References given.
      */
-    error TradeRegistrySettlementAlreadyConfirmed(bytes32 tradeId, bytes32 settlementRef);
+    error TradeRegistryReferenceCount(uint256 expected, uint256 actual);
 
     /**
      * @dev A financing terms hash is zero.
-     * @param tradeId Trade concerned.
      */
-    error TradeRegistryZeroTermsHash(bytes32 tradeId);
+    error TradeRegistryZeroTermsHash();
 
     /**
-     * @dev The trade carries a financing that was not discharged, whoever asks for another.
-     * @param tradeId Trade concerned.
-     * @param financier Bank holding the current financing.
+     * @dev The position carries a financing that was not discharged, whoever asks for another;
+     * nor can a financed verdict be superseded.
+     * @param financingId The open financing.
      */
-    error TradeRegistryAlreadyFinanced(bytes32 tradeId, address financier);
+    error TradeRegistryTradeFinanced(uint64 batch, uint32 position, uint32 financingId);
 
     /**
-     * @dev The trade carries no financing to discharge.
-     * @param tradeId Trade concerned.
+     * @dev The position is not under financing `financingId`.
      */
-    error TradeRegistryNotFinanced(bytes32 tradeId);
+    error TradeRegistryNotFinanced(uint32 financingId, uint64 batch, uint32 position);
+
+    /**
+     * @dev No financing has this number.
+     */
+    error TradeRegistryUnknownFinancing(uint32 financingId);
 
     /**
      * @dev Only the bank that registered a financing can discharge it.
-     * @param tradeId Trade concerned.
-     * @param financier Bank holding the financing.
+     * @param financingId Financing concerned.
+     * @param bank Bank holding the financing.
      * @param caller Account that tried to discharge it.
      */
-    error TradeRegistryNotFinancier(bytes32 tradeId, address financier, address caller);
+    error TradeRegistryNotFinancier(uint32 financingId, address bank, address caller);
 
     /**
      * @dev Parallel arrays of a batch call differ in length.
@@ -254,33 +341,40 @@ interface ITradeRegistry {
     event DocumentSuperseded(bytes32 indexed oldHash, bytes32 indexed newHash, address indexed anchorer, string reason);
 
     /**
-     * @dev Emitted when a match verdict is recorded; `verdictCount` counts the trade's verdicts so far.
+     * @dev Emitted when verdict batch `batch` of `count` verdicts is recorded under `root`.
      */
-    event VerdictRecorded(bytes32 indexed tradeId, bytes32 indexed verdictHash, bool matched, uint32 verdictCount);
+    event VerdictBatchRecorded(uint64 indexed batch, bytes32 indexed root, address indexed anchorer, uint32 count);
 
     /**
-     * @dev Emitted when customs releases a matched trade.
+     * @dev Emitted when the verdict at (`batch`, `position`) is replaced by the verdict at
+     * (`newBatch`, `newPosition`) of the same trade.
      */
-    event TradeReleased(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed customs);
+    event VerdictSuperseded(uint64 indexed batch, uint32 position, uint64 indexed newBatch, uint32 newPosition);
 
     /**
-     * @dev Emitted when a bank confirms the settlement of a released trade.
+     * @dev Emitted when customs releases the positions of `mask` in verdict batch `batch`.
      */
-    event SettlementConfirmed(
-        bytes32 indexed tradeId, bytes32 indexed verdictHash, bytes32 indexed settlementRef, address bank
+    event TradesReleased(uint64 indexed batch, address indexed customs, uint256[] mask);
+
+    /**
+     * @dev Emitted when a bank confirms the settlement of the positions of `mask`; `root` is
+     * the {settlementLeaf} tree of their references.
+     */
+    event SettlementsConfirmed(
+        uint32 indexed settlementId, uint64 indexed batch, address indexed bank, bytes32 root, uint256[] mask
     );
 
     /**
-     * @dev Emitted when a bank registers financing of a matched trade.
+     * @dev Emitted when a bank registers financing of the positions of `mask` on `termsHash`.
      */
     event FinancingRegistered(
-        bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed financier, bytes32 termsHash
+        uint32 indexed financingId, uint64 indexed batch, address indexed bank, bytes32 termsHash, uint256[] mask
     );
 
     /**
-     * @dev Emitted when the financing bank discharges its financing of a trade.
+     * @dev Emitted when the financing bank discharges its financing of the positions of `mask`.
      */
-    event FinancingDischarged(bytes32 indexed tradeId, address indexed financier);
+    event FinancingDischarged(uint32 indexed financingId, uint64 indexed batch, address indexed bank, uint256[] mask);
 
     /**
      * @dev Anchors the Merkle `root` of a batch of `leafCount` document hashes.
@@ -322,209 +416,173 @@ interface ITradeRegistry {
     function supersedeDocument(bytes32 oldHash, bytes32 newHash, string calldata reason) external;
 
     /**
-     * @dev Records the match verdict of trade `tradeId`; a newer verdict replaces an older one.
+     * @dev Records a verdict batch: verdict `i` says that trade `tradeIds[i]` was judged as
+     * `verdictHashes[i]`, a match when bit `i` of `matchedMask` is set. Returns the batch's
+     * number; verdict `i` is at position `i`. Each supersession replaces the trade's earlier
+     * verdict, which must be neither released nor financed.
      *
      * Requirements:
      *
      * - the caller has `ANCHORER_ROLE`;
-     * - `tradeId` and `verdictHash` are not zero;
-     * - the trade was not released, and is not financed: a bank lent on the verdict it named,
-     *   which must stay the trade's verdict until the financing is discharged.
+     * - 1 to {MAX_VERDICTS_PER_BATCH} verdicts, with no zero trade id or verdict hash;
+     * - `matchedMask` sets no bit past the last verdict;
+     * - each supersession proves the earlier verdict of the same trade id in an earlier batch.
      *
-     * Emits a {VerdictRecorded} event.
+     * Emits a {VerdictBatchRecorded} event, and a {VerdictSuperseded} event per supersession.
      */
-    function recordVerdict(bytes32 tradeId, bytes32 verdictHash, bool matched) external;
+    function recordVerdictBatch(
+        bytes32[] calldata tradeIds,
+        bytes32[] calldata verdictHashes,
+        uint256[] calldata matchedMask,
+        Supersession[] calldata supersessions
+    ) external returns (uint64 batch);
 
     /**
-     * @dev Records several verdicts in one transaction, as {recordVerdict} does for each.
-     *
-     * Requirements:
-     *
-     * - the three arrays have the same length;
-     * - each entry meets the requirements of {recordVerdict}.
-     *
-     * Emits a {VerdictRecorded} event per entry.
-     */
-    function recordVerdicts(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes, bool[] calldata matched)
-        external;
-
-    /**
-     * @dev Releases trade `tradeId` (customs clearance, 放行) on the verdict `verdictHash`
-     * customs judged. The verdict commits to the hashes of the documents it matched, so a
-     * release names exactly the documents it cleared, and no later version can inherit it.
+     * @dev Releases (customs clearance, 放行) the positions of `mask` in verdict batch `batch`.
+     * Each verdict commits to the hashes of the documents it matched, so a release names exactly
+     * the documents it cleared, and no later verdict can inherit it.
      *
      * Requirements:
      *
      * - the caller has `CUSTOMS_ROLE`;
-     * - the trade has a verdict, it is a match, it is `verdictHash`, and the trade was not
-     *   released.
+     * - `mask` selects at least one position, all within the batch;
+     * - each position is a match, not superseded and not released.
      *
-     * Emits a {TradeReleased} event.
+     * Emits a {TradesReleased} event.
      */
-    function release(bytes32 tradeId, bytes32 verdictHash) external;
+    function releaseTrades(uint64 batch, uint256[] calldata mask) external;
 
     /**
-     * @dev Releases several trades in one transaction, as {release} does for each pair of
-     * `tradeIds[i]` and `verdictHashes[i]`.
-     *
-     * Requirements:
-     *
-     * - the two arrays have the same length;
-     * - each trade meets the requirements of {release}.
-     *
-     * Emits a {TradeReleased} event per trade.
-     */
-    function releaseBatch(bytes32[] calldata tradeIds, bytes32[] calldata verdictHashes) external;
-
-    /**
-     * @dev Confirms the settlement of released trade `tradeId`, released on the verdict
-     * `verdictHash`, under bank reference `settlementRef`.
+     * @dev Confirms the settlement of the released positions of `mask`, the `k`-th selected
+     * position (in position order) under bank reference `references[k]`. Returns the
+     * settlement's number.
      *
      * Requirements:
      *
      * - the caller has `BANK_ROLE`;
-     * - `settlementRef` is not zero;
-     * - the trade was released on `verdictHash` and its settlement was not confirmed.
+     * - one non-zero reference per selected position;
+     * - each position was released and its settlement was not confirmed.
      *
-     * Emits a {SettlementConfirmed} event.
+     * Emits a {SettlementsConfirmed} event.
      */
-    function confirmSettlement(bytes32 tradeId, bytes32 verdictHash, bytes32 settlementRef) external;
+    function confirmSettlements(uint64 batch, uint256[] calldata mask, bytes32[] calldata references)
+        external
+        returns (uint32 settlementId);
 
     /**
-     * @dev Registers the caller's financing of trade `tradeId`, judged on the verdict
-     * `verdictHash`, on the terms hashed as `termsHash`. The verdict cannot change until the
-     * financing is discharged (see {recordVerdict}).
+     * @dev Registers the caller's financing of the positions of `mask` on the terms hashed as
+     * `termsHash`. A financed verdict cannot be superseded until the financing is discharged.
+     * Returns the financing's number.
      *
      * Requirements:
      *
      * - the caller has `BANK_ROLE`;
      * - `termsHash` is not zero;
-     * - the trade's current verdict is `verdictHash` and a match;
-     * - no earlier financing of the trade is still undischarged, whoever registered it.
+     * - each position is a match and not superseded;
+     * - no earlier financing of a position is still undischarged, whoever registered it.
      *
      * Emits a {FinancingRegistered} event.
      */
-    function registerFinancing(bytes32 tradeId, bytes32 verdictHash, bytes32 termsHash) external;
+    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash)
+        external
+        returns (uint32 financingId);
 
     /**
-     * @dev Discharges the financing of trade `tradeId`, so the trade can be financed again.
+     * @dev Discharges financing `financingId` of the positions of `mask`, so they can be
+     * financed again.
      *
      * Requirements:
      *
      * - the caller is the bank that registered the financing (even if its `BANK_ROLE` was
-     *   revoked since: giving up a claim must never be blocked).
+     *   revoked since: giving up a claim must never be blocked);
+     * - each position is under that financing.
      *
      * Emits a {FinancingDischarged} event.
      */
-    function dischargeFinancing(bytes32 tradeId) external;
+    function dischargeFinancing(uint32 financingId, uint256[] calldata mask) external;
 
     /**
-     * @dev Releases the trades `tradeIds` on the verdicts `verdictHashes` on behalf of `signer`,
-     * who signed an {Authorization} with action `Release` over the StandardMerkleTree root of
-     * their {tradeVerdictKey}s. The leaves, in the order of `tradeIds`, must rebuild that root
-     * along `proofFlags` with no proof hashes (OpenZeppelin `MerkleProof.processMultiProof` with
-     * an empty proof): the call covers exactly the signed set.
+     * @dev {releaseTrades} on behalf of `by.signer`, who signed an {Authorization} with action
+     * `Release` over the {selectionSubject} of `batch` and `mask`.
      *
      * Requirements:
      *
-     * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over these trades, `nonce` and `deadline`;
-     * - `nonce` is `signer`'s current nonce (it is then used up);
-     * - `signer` has `CUSTOMS_ROLE`;
-     * - each trade meets the requirements of {release}.
+     * - `block.timestamp` is not after `by.deadline`;
+     * - `by.signature` is `by.signer`'s over this subject, `by.nonce` and `by.deadline`;
+     * - `by.nonce` is the signer's current nonce (it is then used up);
+     * - the signer has `CUSTOMS_ROLE`;
+     * - the positions meet the requirements of {releaseTrades}.
      *
-     * Emits a {TradeReleased} event per trade, naming `signer` as customs.
+     * Emits a {TradesReleased} event naming the signer as customs.
      */
-    function releaseWithSig(
-        address signer,
-        bytes32[] calldata tradeIds,
-        bytes32[] calldata verdictHashes,
-        bool[] calldata proofFlags,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
+    function releaseTradesWithSig(uint64 batch, uint256[] calldata mask, SignedBy calldata by) external;
 
     /**
-     * @dev Confirms the settlement of trade `tradeId`, released on `verdictHash`, under
-     * `settlementRef` on behalf of `signer`, who signed an {Authorization} with action
-     * `ConfirmSettlement` whose `tradesRoot` is the leaf of the trade's {tradeVerdictKey}.
+     * @dev {confirmSettlements} on behalf of `by.signer`, who signed an {Authorization} with action
+     * `ConfirmSettlement` over the {selectionSubject} and `keccak256(abi.encodePacked(references))`.
      *
-     * Requirements:
+     * Requirements: as {releaseTradesWithSig}, with `BANK_ROLE` and those of {confirmSettlements}.
      *
-     * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over this trade and verdict, `settlementRef`, `nonce` and
-     *   `deadline`;
-     * - `nonce` is `signer`'s current nonce (it is then used up);
-     * - `signer` has `BANK_ROLE`;
-     * - the trade meets the requirements of {confirmSettlement}.
-     *
-     * Emits a {SettlementConfirmed} event naming `signer` as the bank.
+     * Emits a {SettlementsConfirmed} event naming the signer as the bank.
      */
-    function confirmSettlementWithSig(
-        address signer,
-        bytes32 tradeId,
-        bytes32 verdictHash,
-        bytes32 settlementRef,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
+    function confirmSettlementsWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        bytes32[] calldata references,
+        SignedBy calldata by
+    ) external returns (uint32 settlementId);
 
     /**
-     * @dev Registers `signer`'s financing of trade `tradeId`, judged on `verdictHash`, on the
-     * terms hashed as `termsHash`; `signer` signed an {Authorization} with action
-     * `RegisterFinancing` whose `tradesRoot` is the leaf of the trade's {tradeVerdictKey}.
+     * @dev {registerFinancing} on behalf of `by.signer`, who signed an {Authorization} with action
+     * `RegisterFinancing` over the {selectionSubject} and `termsHash`.
      *
-     * Requirements:
+     * Requirements: as {releaseTradesWithSig}, with `BANK_ROLE` and those of {registerFinancing}.
      *
-     * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over this trade and verdict, `termsHash`, `nonce` and
-     *   `deadline`;
-     * - `nonce` is `signer`'s current nonce (it is then used up);
-     * - `signer` has `BANK_ROLE`;
-     * - the trade meets the requirements of {registerFinancing}.
-     *
-     * Emits a {FinancingRegistered} event naming `signer` as the financier.
+     * Emits a {FinancingRegistered} event naming the signer as the bank.
      */
-    function registerFinancingWithSig(
-        address signer,
-        bytes32 tradeId,
-        bytes32 verdictHash,
-        bytes32 termsHash,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
+    function registerFinancingWithSig(uint64 batch, uint256[] calldata mask, bytes32 termsHash, SignedBy calldata by)
+        external
+        returns (uint32 financingId);
 
     /**
-     * @dev Discharges `signer`'s financing of trade `tradeId`; `signer` signed an {Authorization}
-     * with action `DischargeFinancing`.
+     * @dev {dischargeFinancing} on behalf of `by.signer`, who signed an {Authorization} with action
+     * `DischargeFinancing` over the {dischargeSubject} of `financingId` and `mask`.
      *
-     * Requirements:
-     *
-     * - `block.timestamp` is not after `deadline`;
-     * - `signature` is `signer`'s, over this trade, `nonce` and `deadline`;
-     * - `nonce` is `signer`'s current nonce (it is then used up);
-     * - `signer` is the bank that registered the financing (no role needed, as for
-     *   {dischargeFinancing}: giving up a claim must never be blocked).
+     * Requirements: as {releaseTradesWithSig} (no role needed, as for {dischargeFinancing}), and
+     * those of {dischargeFinancing} with the signer as the caller.
      *
      * Emits a {FinancingDischarged} event.
      */
-    function dischargeFinancingWithSig(
-        address signer,
-        bytes32 tradeId,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
+    function dischargeFinancingWithSig(uint32 financingId, uint256[] calldata mask, SignedBy calldata by) external;
 
     /**
-     * @dev Returns `keccak256(abi.encode(tradeId, verdictHash))`: the value whose StandardMerkleTree
-     * leaf a release, settlement or financing {Authorization} signs, so the signature names the
-     * verdict (and through it the documents) it was judged on.
+     * @dev Returns the most verdicts one {recordVerdictBatch} takes (its tree is built in memory).
      */
-    function tradeVerdictKey(bytes32 tradeId, bytes32 verdictHash) external pure returns (bytes32);
+    function MAX_VERDICTS_PER_BATCH() external view returns (uint256);
+
+    /**
+     * @dev Returns `keccak256(abi.encode(batch, root, keccak256(abi.encodePacked(mask))))` with
+     * `root` the verdict batch's root: what a release, settlement or financing authorization signs.
+     */
+    function selectionSubject(uint64 batch, uint256[] calldata mask) external view returns (bytes32);
+
+    /**
+     * @dev Returns `keccak256(abi.encode(financingId, keccak256(abi.encodePacked(mask))))`: what a
+     * discharge authorization signs.
+     */
+    function dischargeSubject(uint32 financingId, uint256[] calldata mask) external pure returns (bytes32);
+
+    /**
+     * @dev Returns the leaf hash of a verdict: the StandardMerkleTree leaf of
+     * `(uint64 batch, uint32 position, bytes32 tradeId, bytes32 verdictHash, bool matched)`.
+     */
+    function verdictLeaf(VerdictLeaf calldata leaf) external pure returns (bytes32);
+
+    /**
+     * @dev Returns the leaf hash of a settlement reference: the StandardMerkleTree leaf of
+     * `(uint64 batch, uint32 position, bytes32 settlementRef)`.
+     */
+    function settlementLeaf(uint64 batch, uint32 position, bytes32 settlementRef) external pure returns (bytes32);
 
     /**
      * @dev Returns the nonce the next {Authorization} of `owner` must carry.
@@ -537,7 +595,7 @@ interface ITradeRegistry {
     function DOMAIN_SEPARATOR() external view returns (bytes32);
 
     /**
-     * @dev Returns the batch anchored under `root`; all fields are zero when there is none.
+     * @dev Returns the document batch anchored under `root`; all fields are zero when there is none.
      */
     function batchOf(bytes32 root) external view returns (Batch memory);
 
@@ -560,7 +618,46 @@ interface ITradeRegistry {
         returns (DocumentCheck memory);
 
     /**
-     * @dev Returns the full record of trade `tradeId`; `state` is `None` for an unknown trade.
+     * @dev Returns the number of verdict batches recorded so far (the last batch's number).
      */
-    function tradeOf(bytes32 tradeId) external view returns (TradeRecord memory);
+    function verdictBatchCount() external view returns (uint64);
+
+    /**
+     * @dev Returns verdict batch `batch`; all fields are zero when there is none.
+     */
+    function verdictBatchOf(uint64 batch) external view returns (VerdictBatch memory);
+
+    /**
+     * @dev Returns the state and financing of the position, without a proof of which trade it is.
+     */
+    function tradeAt(uint64 batch, uint32 position) external view returns (TradeState state, uint32 financingId);
+
+    /**
+     * @dev Settles a trade's verdict in one call: checks `leaf` against its batch's root along
+     * `proof` and returns the batch's anchoring, the position's state and open financing.
+     * `anchored` is false and `state` is `None` for a wrong proof or an unknown batch.
+     */
+    function verifyVerdict(VerdictLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        view
+        returns (VerdictCheck memory);
+
+    /**
+     * @dev Returns settlement `settlementId`; all fields are zero when there is none.
+     */
+    function settlementOf(uint32 settlementId) external view returns (Settlement memory);
+
+    /**
+     * @dev Returns financing `financingId`; all fields are zero when there is none.
+     */
+    function financingOf(uint32 financingId) external view returns (Financing memory);
+
+    /**
+     * @dev Returns whether settlement `settlementId` settled position `position` of its verdict
+     * batch under `reference`: the leaf is in its root along `proof` and the position is settled.
+     */
+    function verifySettlement(uint32 settlementId, uint32 position, bytes32 settlementRef, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
 }
