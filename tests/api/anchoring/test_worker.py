@@ -42,8 +42,7 @@ def _verdicts_on_chain(world: World) -> dict[str, str]:
         stored = trade.verdict_batch_of(number)
         assert stored is not None
         hashed = [
-            verdict_leaf(number, x.position, x.trade_id, x.verdict_hash, x.matched)
-            for x in leaves
+            verdict_leaf(number, x.position, x.trade_id, x.verdict_hash, x.matched) for x in leaves
         ]
         assert OrderedMerkleTree(hashed).root == stored.root
         found.update({x.trade_id.hex(): x.verdict_hash.hex() for x in leaves})
