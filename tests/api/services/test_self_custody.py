@@ -282,3 +282,20 @@ def test_a_bank_finances_and_discharges_with_its_own_key(
     assert _trade(world, trade_id).financing_id is None
     nothing = world.client.post(f"{path}/discharge/signed", json=discharge, headers=bank)
     assert (nothing.status_code, nothing.json()["error"]) == (409, "not_financed")
+
+
+def test_release_refuses_a_trade_named_twice(world: World, self_custody: dict[str, Any]) -> None:
+    parties: dict[str, Actor] = self_custody["actors"]
+    officer, _, _ = _keys(self_custody)
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    body = _signed(world, officer, ACT.RELEASE, [trade_id])
+    body["tradeIds"] *= 2
+    body["verdictHashes"] *= 2
+    answer = world.client.post(
+        "/customs/releases/signed", json=body, headers=parties["customs"].headers
+    )
+    assert answer.status_code == 422, answer.text
+    assert (answer.json()["error"], answer.json()["field"]) == ("duplicate", "tradeIds[1]")
+    assert _trade(world, trade_id).released_at is None
+    assert world.ledger.trade.nonces(officer.address) == 0  # nothing was relayed
