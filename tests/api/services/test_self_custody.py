@@ -8,6 +8,7 @@ finds it. Here the test reads the place from the database and the root from the 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -99,8 +100,18 @@ def _second_trade() -> samples.TradeDocuments:
     return samples.import_trade(terms)
 
 
-def _parties(world: World) -> dict[str, Any]:
-    parties: dict[str, Any] = {
+@dataclass(frozen=True)
+class Custodians:
+    """The parties of a trade, and the keys customs and two banks hold themselves."""
+
+    actors: dict[str, Actor]
+    officer: Any
+    clerk: Any
+    other_clerk: Any
+
+
+def _custodians(world: World) -> Custodians:
+    actors = {
         "platform": world.actor(samples.PLATFORM[0], ["platform"]),
         "payment": world.actor(samples.PAYER_COMPANY[0], ["payment"]),
         "logistics": world.actor(samples.CARRIER[0], ["logistics"]),
@@ -108,34 +119,33 @@ def _parties(world: World) -> dict[str, Any]:
         "bank_a": world.actor("BANK-SELF", ["bank"]),
         "bank_b": world.actor("BANK-SELF-B", ["bank"]),
     }
-    keys = {"GACC-SELF": Account.create(), "BANK-SELF": Account.create()}
-    keys["BANK-SELF-B"] = Account.create()
+    keys = {code: Account.create() for code in ("GACC-SELF", "BANK-SELF", "BANK-SELF-B")}
     for code, account in keys.items():
         done = world.client.put(
             f"/parties/{code}/chain-account", json={"address": account.address}, headers=world.admin
         )
         assert done.status_code == 200, done.text
-    return {"actors": parties, "keys": keys}
+    return Custodians(actors, keys["GACC-SELF"], keys["BANK-SELF"], keys["BANK-SELF-B"])
 
 
-world_stage, self_custody = stage_fixtures(
-    "self_custody", WorldStage("self-custody parties", _parties)
-)
+#: The stage other modules start from too (``stage_fixtures("custodians", CUSTODIANS)``).
+CUSTODIANS = WorldStage("self-custody parties", _custodians)
+world_stage, custodians = stage_fixtures("custodians", CUSTODIANS)
 
 
-def _keys(self_custody: dict[str, Any]) -> tuple[Any, Any, Any]:
-    keys = self_custody["keys"]
-    return keys["GACC-SELF"], keys["BANK-SELF"], keys["BANK-SELF-B"]
+def _anchored(world: World, parties: dict[str, Actor], docs: Any = None) -> str:
+    """Submit a trade's documents and anchor its verdict; the trade's id."""
+    trade_id: str = submit(world, parties, docs or samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    return trade_id
 
 
 @VERIFIER_READS_BUNDLE_2_ONLY
 def test_customs_releases_and_a_bank_settles_with_their_own_keys(
-    world: World, self_custody: dict[str, Any]
+    world: World, custodians: Custodians
 ) -> None:
-    parties: dict[str, Actor] = self_custody["actors"]
-    officer, clerk, _ = _keys(self_custody)
-    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
-    world.worker.drain()
+    parties, officer, clerk = custodians.actors, custodians.officer, custodians.clerk
+    trade_id = _anchored(world, parties)
     customs = parties["customs"].headers
 
     stranger = _signed(world, Account.create(), ACT.RELEASE, [trade_id])
@@ -178,10 +188,9 @@ def test_customs_releases_and_a_bank_settles_with_their_own_keys(
 
 
 def test_one_signature_releases_trades_of_one_verdict_batch_only(
-    world: World, self_custody: dict[str, Any]
+    world: World, custodians: Custodians
 ) -> None:
-    parties: dict[str, Actor] = self_custody["actors"]
-    officer, _, _ = _keys(self_custody)
+    parties, officer = custodians.actors, custodians.officer
     customs = parties["customs"].headers
     first = submit(world, parties, samples.import_trade())[0]["tradeId"]
     second = submit(world, parties, _second_trade())[0]["tradeId"]
@@ -211,14 +220,10 @@ def test_one_signature_releases_trades_of_one_verdict_batch_only(
 
 
 def test_release_refuses_trades_of_two_verdict_batches(
-    world: World, self_custody: dict[str, Any]
+    world: World, custodians: Custodians
 ) -> None:
-    parties: dict[str, Actor] = self_custody["actors"]
-    officer, _, _ = _keys(self_custody)
-    first = submit(world, parties, samples.import_trade())[0]["tradeId"]
-    world.worker.drain()
-    second = submit(world, parties, _second_trade())[0]["tradeId"]
-    world.worker.drain()
+    parties, officer = custodians.actors, custodians.officer
+    first, second = _anchored(world, parties), _anchored(world, parties, _second_trade())
     batches = [_trade(world, t).verdict_batch for t in (first, second)]
     assert batches[0] != batches[1]
     # Signed over the first trade's place: the route refuses before anything reaches the chain.
@@ -238,13 +243,11 @@ def test_release_refuses_trades_of_two_verdict_batches(
 
 
 def test_a_bank_finances_and_discharges_with_its_own_key(
-    world: World, self_custody: dict[str, Any]
+    world: World, custodians: Custodians
 ) -> None:
-    parties: dict[str, Actor] = self_custody["actors"]
-    _, clerk, other_clerk = _keys(self_custody)
+    parties, clerk, other_clerk = custodians.actors, custodians.clerk, custodians.other_clerk
     bank, other_bank = parties["bank_a"].headers, parties["bank_b"].headers
-    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
-    world.worker.drain()
+    trade_id = _anchored(world, parties)
     terms = bytes.fromhex("07" * 32)
     path = f"/banks/trades/{trade_id}/financing"
 
@@ -284,11 +287,9 @@ def test_a_bank_finances_and_discharges_with_its_own_key(
     assert (nothing.status_code, nothing.json()["error"]) == (409, "not_financed")
 
 
-def test_release_refuses_a_trade_named_twice(world: World, self_custody: dict[str, Any]) -> None:
-    parties: dict[str, Actor] = self_custody["actors"]
-    officer, _, _ = _keys(self_custody)
-    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
-    world.worker.drain()
+def test_release_refuses_a_trade_named_twice(world: World, custodians: Custodians) -> None:
+    parties, officer = custodians.actors, custodians.officer
+    trade_id = _anchored(world, parties)
     body = _signed(world, officer, ACT.RELEASE, [trade_id])
     body["tradeIds"] *= 2
     body["verdictHashes"] *= 2
