@@ -18,7 +18,7 @@ from ledger_client import AuthorizationAction, ContractReverted, Signed
 from ledger_client.events import TradesReleased
 from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.services.test_self_custody import VERIFIER_READS_BUNDLE_2_ONLY, _signed, _trade
+from tests.api.services.test_self_custody import VERIFIER_BEHIND_BUNDLE_FORMAT, _signed, _trade
 from tests.api.web.routes.test_trade_flow import submit
 from traceability.signing.registry_ids import party_id
 from traceability.trade import samples
@@ -70,7 +70,7 @@ def _custodial_key(world: World) -> Any:
 world_stage, parties = stage_fixtures("parties", WorldStage("rotation parties", _parties))
 
 
-@VERIFIER_READS_BUNDLE_2_ONLY
+@VERIFIER_BEHIND_BUNDLE_FORMAT
 def test_rotated_account_acts_and_the_old_one_is_refused_but_still_verifies(
     world: World, parties: dict[str, Actor]
 ) -> None:
@@ -234,7 +234,7 @@ def test_chain_account_refuses_other_parties_and_taken_addresses(
     assert forged.status_code in (401, 403)
 
 
-@VERIFIER_READS_BUNDLE_2_ONLY
+@VERIFIER_BEHIND_BUNDLE_FORMAT
 def test_bank_rotation_waits_for_its_open_financing_and_old_settlements_verify(
     world: World, parties: dict[str, Actor]
 ) -> None:
