@@ -428,22 +428,21 @@ world_stage, custodians = stage_fixtures("custodians", CUSTODIANS)
 def test_the_api_relays_what_authorize_prints(run, world, custodians, monkeypatch, tmp_path):
     parties, officer, clerk = custodians.actors, custodians.officer, custodians.clerk
     trade_id = _anchored(world, parties)
-    with Session(world.runtime.engine) as session:
-        trade = crud.get_trade(session=session, trade_id=trade_id)
-        assert trade is not None
-        verdict, batch = trade.verdict_hash, trade.verdict_batch
+    customs, bank = parties["customs"].headers, parties["bank_a"].headers
+    # What customs reads before it signs: the verdict, and where it sits on chain.
+    shown = world.client.get(f"/trades/{trade_id}", headers=customs).json()
+    verdict = world.client.get(f"/trades/{trade_id}/verdict", headers=customs).json()["verdictHash"]
+    batch = shown["verdictBatch"]
     _chain_seam(monkeypatch, world.ledger.w3)
     keys = {}
     for name, account in (("officer", officer), ("clerk", clerk)):
         keys[name] = tmp_path / f"{name}.key"
         keys[name].write_text(account.key.hex())
     chain = ["--rpc-url", IN_PROCESS, "--registry", world.ledger.trade_registry_address]
-    customs, bank = parties["customs"].headers, parties["bank_a"].headers
 
-    release = _signed(
-        run("release", f"{trade_id}:{verdict}", "--key-file", keys["officer"], *chain)
-    )
-    assert release["batch"] == batch
+    as_officer = ["--key-file", keys["officer"], *chain]
+    release = _signed(run("release", f"{trade_id}:{verdict}", "--batch", batch, *as_officer))
+    assert (release["batch"], release["positions"]) == (batch, [shown["verdictPosition"]])
     body = relayed_body(release, ledger_client.AuthorizationAction.RELEASE)
     answer = world.client.post("/customs/releases/signed", json=body, headers=customs)
     assert answer.status_code == 200, answer.text
