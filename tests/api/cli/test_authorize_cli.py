@@ -257,6 +257,18 @@ def test_authorize_refuses_trades_of_two_batches_and_a_batch_without_them(run, o
     assert "there is no verdict batch 9 on chain" in unknown.output
 
 
+def test_authorize_discharge_refuses_a_trade_without_open_financing(run, online, tmp_path):
+    world, url = online
+    (trade_id,) = ids = [_trade_id("SO1")]
+    batch, _ = _record(world, ids)
+    key = _key_file(world, "bank", tmp_path)
+    result = run("discharge", trade_id.hex(), *_online(world, url, key))
+    assert result.exit_code == 2
+    assert f"carries no open financing in verdict batch {batch}: nothing to discharge" in (
+        result.output
+    )
+
+
 # Offline: the caller names the place ----------------------------------------------------------
 
 
