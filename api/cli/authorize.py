@@ -269,6 +269,12 @@ def _authorize(
         signer = account_from_key(key).address
         chain_id, registry, nonce, client = _chain_facts(options, signer)
         place = _place(options, client, ids, verdict_hashes, positions, financing_id)
+        if place.financing_id is None and verdict_hashes is None:
+            # Online, a discharge takes its financing from the chain: say there is none there.
+            raise ValueError(
+                f"trade {trade_ids[0]} carries no open financing in verdict batch {place.batch}: "
+                "nothing to discharge"
+            )
         deadline = options.deadline
         if deadline is None:
             deadline = int(time.time()) + _DEFAULT_VALIDITY

@@ -99,7 +99,14 @@ def release(
     """Relay customs' signed release of every trade in ``body`` (all of one verdict batch)."""
     _check_signer(party, body)
     trades: list[TradeRecord] = []
+    seen: set[str] = set()
     for index, trade_id in enumerate(body.trade_ids):
+        if trade_id in seen:
+            # A mask selects a position once: a repeat would be relayed, and answered, twice.
+            raise UnprocessableContent(
+                f"trade {trade_id} is named twice", field=f"tradeIds[{index}]", code="duplicate"
+            )
+        seen.add(trade_id)
         trade = crud.get_trade(session=session, trade_id=trade_id)
         if trade is None:
             raise NotFound(f"no trade {trade_id}", field=f"tradeIds[{index}]")

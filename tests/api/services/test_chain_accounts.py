@@ -7,17 +7,18 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils.crypto import keccak
 from sqlmodel import Session, col, select
 
 from api.anchoring.payloads import RegistryPayload
 from api.db import crud
 from api.db.models import OutboxRecord
 from api.verify.verifier import Outcome
-from ledger_client import AuthorizationAction, ContractReverted
-from ledger_client.events import TradeReleased
+from ledger_client import AuthorizationAction, ContractReverted, Signed
+from ledger_client.events import TradesReleased
 from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.services.test_self_custody import _signed
+from tests.api.services.test_self_custody import VERIFIER_BEHIND_BUNDLE_FORMAT, _signed, _trade
 from tests.api.web.routes.test_trade_flow import submit
 from traceability.signing.registry_ids import party_id
 from traceability.trade import samples
@@ -43,7 +44,7 @@ def _party(world: World, parties: dict[str, Actor], code: str = CUSTOMS) -> dict
 
 def _released_by(world: World, receipt: dict[str, Any]) -> str:
     block = receipt["blockNumber"]
-    (event,) = world.ledger.trade.find_events(TradeReleased, block, block)
+    (event,) = world.ledger.trade.find_events(TradesReleased, block, block)
     return str(event.customs)
 
 
@@ -69,6 +70,7 @@ def _custodial_key(world: World) -> Any:
 world_stage, parties = stage_fixtures("parties", WorldStage("rotation parties", _parties))
 
 
+@VERIFIER_BEHIND_BUNDLE_FORMAT
 def test_rotated_account_acts_and_the_old_one_is_refused_but_still_verifies(
     world: World, parties: dict[str, Actor]
 ) -> None:
@@ -126,18 +128,15 @@ def test_rotated_account_acts_and_the_old_one_is_refused_but_still_verifies(
     answer = world.client.post("/customs/releases/signed", json=stale, headers=customs)
     assert (answer.status_code, answer.json()["error"]) == (403, "not_your_account")
     assert old_key.address in answer.json()["message"]
-    ids, verdicts = [bytes.fromhex(second)], [bytes.fromhex(stale["verdictHashes"][0])]
+    trade = _trade(world, second)
+    assert trade.verdict_batch is not None
+    assert trade.verdict_position is not None
+    batch, position = trade.verdict_batch, trade.verdict_position
+    by = Signed(old_key.address, stale["nonce"], stale["deadline"], stale["signature"])
     with pytest.raises(ContractReverted) as exc_info:
-        world.ledger.relayer().release_with_sig(
-            old_key.address,
-            ids,
-            verdicts,
-            [],
-            stale["nonce"],
-            stale["deadline"],
-            stale["signature"],
-        )
+        world.ledger.relayer().release_trades_with_sig(batch, [position], by)
     assert exc_info.value.error_name == "AccessControlUnauthorizedAccount"
+    assert exc_info.value.args == (old_key.address, keccak(text="CUSTOMS_ROLE"))
     released = world.client.post(f"/customs/trades/{second}/release", headers=customs)
     assert released.status_code == 200, released.text
     assert _released_by(world, released.json()).lower() == new.lower()
@@ -235,6 +234,7 @@ def test_chain_account_refuses_other_parties_and_taken_addresses(
     assert forged.status_code in (401, 403)
 
 
+@VERIFIER_BEHIND_BUNDLE_FORMAT
 def test_bank_rotation_waits_for_its_open_financing_and_old_settlements_verify(
     world: World, parties: dict[str, Actor]
 ) -> None:
