@@ -462,17 +462,17 @@ def _lower_hex64_list(value: list[str], name: str) -> list[str]:
 
 
 class SignedRelease(SignedAuthorization):
-    """Customs' signed release of a batch of trades, each on the verdict customs judged (the
-    root of the Merkle tree of their trade-verdict keys, as ``sandan authorize release``
-    signs it)."""
+    """Customs' signed release of trades of one verdict batch, each on the verdict customs
+    judged: the signature is over the batch's number, its root (which commits to every
+    trade and verdict of the batch) and the positions released, as ``sandan authorize
+    release`` signs it."""
 
-    trade_ids: list[str] = Field(min_length=1, max_length=1000, description="In relay order.")
+    trade_ids: list[str] = Field(min_length=1, max_length=1000)
     verdict_hashes: list[str] = Field(
         min_length=1,
         max_length=1000,
         description="The verdict each trade is released on, in the order of tradeIds.",
     )
-    proof_flags: list[bool] = Field(max_length=1000)
 
     @field_validator("trade_ids")
     @classmethod

@@ -17,6 +17,7 @@ from ledger_client._recursion import keep_recursion_limit
 keep_recursion_limit()
 
 if TYPE_CHECKING:
+    from ledger_client._convert import mask_of
     from ledger_client._nonces import NonceManager, nonce_manager_for
     from ledger_client._retry import RetryPolicy
     from ledger_client.accounts import (
@@ -31,7 +32,10 @@ if TYPE_CHECKING:
         Signature,
         authorization_digest,
         authorization_typed_data,
+        discharge_subject,
         recover_authorization_signer,
+        selection_subject,
+        settlement_data,
         sign_authorization,
     )
     from ledger_client.client import TraceRegistryClient, TradeRegistryClient
@@ -137,6 +141,7 @@ _MODULE_OF: dict[str, str] = {
     "ReceiptTimeout": "errors",
     "RetryPolicy": "_retry",
     "Signature": "authorization",
+    "Signed": "types",
     "SignerView": "types",
     "TraceRegistryClient": "client",
     "Financing": "types",
@@ -173,6 +178,10 @@ _MODULE_OF: dict[str, str] = {
     "running_node": "node",
     "running_node_url": "node",
     "sign_authorization": "authorization",
+    "mask_of": "_convert",
+    "settlement_data": "authorization",
+    "selection_subject": "authorization",
+    "discharge_subject": "authorization",
     "stop_embedded_node": "node",
     "write_artifacts": "compile",
     "write_node_record": "node",
@@ -218,6 +227,7 @@ __all__ = [
     "RunningNode",
     "Settlement",
     "Signature",
+    "Signed",
     "SignerView",
     "Supersession",
     "TraceRegistryClient",
@@ -240,16 +250,20 @@ __all__ = [
     "deploy_registries",
     "dev_accounts",
     "dev_role_grants",
+    "discharge_subject",
     "ensure_embedded_node",
     "find_anvil",
     "find_solc",
     "load_artifacts",
     "make_web3",
+    "mask_of",
     "nonce_manager_for",
     "recover_authorization_signer",
     "redact_url",
     "running_node",
     "running_node_url",
+    "selection_subject",
+    "settlement_data",
     "sign_authorization",
     "stop_embedded_node",
     "write_artifacts",

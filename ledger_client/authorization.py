@@ -37,6 +37,7 @@ __all__ = [
     "discharge_subject",
     "recover_authorization_signer",
     "selection_subject",
+    "settlement_data",
     "sign_authorization",
 ]
 
@@ -104,6 +105,12 @@ def discharge_subject(financing_id: int, positions: Iterable[int]) -> Bytes32:
         raise ConfigurationError(f"financing id must be a uint32, got {financing_id!r}")
     packed = b"".join(word.to_bytes(32, "big") for word in mask_of(positions))
     return Bytes32(keccak(financing_id.to_bytes(32, "big") + keccak(packed)))
+
+
+def settlement_data(references: Iterable[Bytes32Like]) -> Bytes32:
+    """The ``data`` a settlement authorization signs: ``keccak256(abi.encodePacked(references))``
+    of the references in position order."""
+    return Bytes32(keccak(b"".join(bytes32(r, "settlement_ref") for r in references)))
 
 
 def authorization_typed_data(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from eth_typing import HexStr
+
 from ledger_client import _convert
 from ledger_client._base import RegistryClient
 from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, mask_of, optional32
@@ -369,6 +371,47 @@ class TradeRegistryClient(RegistryClient):
         if block == 0:
             return None
         return VerdictBatch(batch, bytes32(root), _convert.address(anchorer), count, block)
+
+    def verdicts_of(self, batch: int, *, from_block: int = 0) -> tuple[VerdictLeaf, ...] | None:
+        """The verdicts of verdict batch ``batch`` as the chain recorded them, read from the
+        input of the transaction that recorded it (None when there is no such batch).
+
+        The registry built the batch's root from that input: a caller that does not trust the
+        node rebuilds the root from these leaves (``traceability.ordered_merkle``) and compares
+        it with :meth:`verdict_batch_of`'s, as ``sandan authorize`` does.
+        """
+        stored = self.verdict_batch_of(batch)
+        if stored is None:
+            return None
+        events = self.find_events(VerdictBatchRecorded, from_block, None, batch=batch)
+        if not events or events[-1].log is None:
+            raise AnchorNotFound(f"verdict batch {batch} has no VerdictBatchRecorded log")
+        log = events[-1].log
+        tx = self._tx.rpc(lambda: self._tx.w3.eth.get_transaction(HexStr(log.tx_hash)))
+        try:
+            fn, args = self._contract.decode_function_input(tx["input"])
+        except ValueError as exc:
+            raise AnchorNotFound(
+                f"verdict batch {batch} was not recorded by a direct recordVerdictBatch call"
+            ) from exc
+        if fn.fn_name != "recordVerdictBatch":
+            raise AnchorNotFound(f"verdict batch {batch} was recorded by {fn.fn_name}")
+        mask = list(args["matchedMask"])
+        leaves = tuple(
+            VerdictLeaf(
+                batch=batch,
+                position=i,
+                trade_id=bytes32(trade_id),
+                verdict_hash=bytes32(verdict),
+                matched=i // 256 < len(mask) and bool((mask[i // 256] >> (i % 256)) & 1),
+            )
+            for i, (trade_id, verdict) in enumerate(
+                zip(args["tradeIds"], args["verdictHashes"], strict=True)
+            )
+        )
+        if len(leaves) != stored.count:
+            raise AnchorNotFound(f"verdict batch {batch}'s transaction does not match its record")
+        return leaves
 
     def trade_at(self, batch: int, position: int) -> TradePosition:
         """The state and open financing of a position (NONE when there is no such position)."""

@@ -17,7 +17,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from api.anchoring.lanes import ChainAnchor, Lane
+from api.anchoring.lanes import ChainAnchor, Lane, Prepared
 from api.config import ApiSettings
 from ledger_client import (
     DEV_CHAIN_IDS,
@@ -188,6 +188,7 @@ class LedgerGateway:
         batch_id: str,
         rows: Sequence[OutboxRecord],
         *,
+        prepared: Prepared = None,
         on_sent: Callable[[str], None] | None = None,
     ) -> ChainAnchor:
         """Send the batch's transaction and wait for its receipt.
@@ -198,7 +199,7 @@ class LedgerGateway:
         """
         registry = lane.registry(self)
         try:
-            tx_hash = lane.send(self, root, batch_id, rows)
+            tx_hash = lane.send(self, root, batch_id, rows, prepared)
             if on_sent is not None:
                 on_sent(tx_hash)
             result = registry.wait_for_receipt(tx_hash)
@@ -221,6 +222,7 @@ class LedgerGateway:
             block_hash=result.block_hash,
             gas_used=result.gas_used,
             contract_address=str(registry.address),
+            events=result.events,
         )
 
     # --- parties acting on chain ------------------------------------------------------------
@@ -284,22 +286,24 @@ class LedgerGateway:
     def _as(self, account: LocalAccount) -> TradeRegistryClient:
         return TradeRegistryClient(self.w3, self.trade.address, account, confirmations=1)
 
-    def release(self, trade_id: bytes, verdict_hash: bytes, account: LocalAccount) -> TxResult:
-        """Customs releases a trade on the verdict it judged."""
-        return self._as(account).release(trade_id, verdict_hash)
+    def release(self, batch: int, position: int, account: LocalAccount) -> TxResult:
+        """Customs releases the trade at ``position`` of verdict batch ``batch``."""
+        return self._as(account).release_trades(batch, [position])
 
     def confirm_settlement(
-        self, trade_id: bytes, verdict_hash: bytes, reference: bytes, account: LocalAccount
+        self, batch: int, position: int, reference: bytes, account: LocalAccount
     ) -> TxResult:
-        """A bank confirms settlement of a trade released on ``verdict_hash``."""
-        return self._as(account).confirm_settlement(trade_id, verdict_hash, reference)
+        """A bank confirms the settlement of the released trade at (``batch``, ``position``)."""
+        return self._as(account).confirm_settlements(batch, {position: reference})
 
     def register_financing(
-        self, trade_id: bytes, verdict_hash: bytes, terms: bytes, account: LocalAccount
+        self, batch: int, position: int, terms: bytes, account: LocalAccount
     ) -> TxResult:
-        """A bank registers financing of a trade, judged on ``verdict_hash``."""
-        return self._as(account).register_financing(trade_id, verdict_hash, terms)
+        """A bank registers financing of the trade at (``batch``, ``position``)."""
+        return self._as(account).register_financing(batch, [position], terms)
 
-    def discharge_financing(self, trade_id: bytes, account: LocalAccount) -> TxResult:
-        """A bank discharges its financing."""
-        return self._as(account).discharge_financing(trade_id)
+    def discharge_financing(
+        self, financing_id: int, position: int, account: LocalAccount
+    ) -> TxResult:
+        """A bank discharges its financing ``financing_id`` of the trade at ``position``."""
+        return self._as(account).discharge_financing(financing_id, [position])

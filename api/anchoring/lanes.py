@@ -8,7 +8,7 @@ stored lane        outbox kind    batch                       contract call
 =================  =============  ==========================  ====================
 ``trade``          ``document``   Merkle tree, batch_size     ``anchorBatch``
 ``lot:<lotId>``    ``event``      Merkle tree, batch_size     ``anchorLotBatch``
-``verdict``        ``verdict``    up to 100 per transaction   ``recordVerdicts``
+``verdict``        ``verdict``    up to 1,000 per transaction ``recordVerdictBatch``
 ``supersede``      ``supersede``  one per transaction         ``supersedeDocument``
 ``party``          ``party``      up to 50 per transaction    PartyRegistry ``multicall``
 =================  =============  ==========================  ====================
@@ -34,10 +34,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
-from sqlalchemy import exists, func, update
-from sqlmodel import Session, col
+from sqlalchemy import exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.anchoring.payloads import (
@@ -47,9 +48,23 @@ from api.anchoring.payloads import (
     SupersedePayload,
     VerdictPayload,
 )
-from api.db.models import DocumentRecord, OutboxRecord, PartyKeyRecord, PartyRecord
+from api.db.models import (
+    AnchorBatchRecord,
+    DocumentRecord,
+    OutboxRecord,
+    PartyKeyRecord,
+    PartyRecord,
+    TradeRecord,
+)
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
-from ledger_client import PartyRegistryClient, TraceRegistryClient, TradeRegistryClient, TxHash
+from ledger_client import (
+    Bytes32,
+    PartyRegistryClient,
+    Supersession,
+    TraceRegistryClient,
+    TradeRegistryClient,
+    TxHash,
+)
 from ledger_client.events import (
     AccountAdded,
     AccountRemoved,
@@ -63,12 +78,14 @@ from ledger_client.events import (
     PartyRegistered,
     PartyRoleGranted,
     PartyRoleRevoked,
-    VerdictRecorded,
+    VerdictBatchRecorded,
 )
 from traceability.merkle import MerkleTree
+from traceability.ordered_merkle import OrderedMerkleTree, verdict_leaf
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, public_key_hash
 
 __all__ = [
+    "NOT_READY",
     "PARTY",
     "REGISTRY_WRITES_PER_TRANSACTION",
     "SUPERSEDE",
@@ -90,10 +107,12 @@ __all__ = [
     "VerdictLane",
     "VerdictPayload",
     "lane_of",
+    "verdict_batch_leaves",
+    "verdict_root",
 ]
 
-#: Verdicts recorded per transaction (about 4.9 million gas at 100).
-VERDICTS_PER_TRANSACTION = 100
+#: Verdicts per verdict batch (about 2.7 million gas at 1,000; the contract takes 4,096).
+VERDICTS_PER_TRANSACTION = 1000
 #: PartyRegistry writes per multicall transaction (a key costs about 100,000 gas).
 REGISTRY_WRITES_PER_TRANSACTION = 50
 _LOT_ID = re.compile(r"[0-9a-f]{64}")
@@ -112,6 +131,9 @@ class ChainAnchor:
     block_hash: str
     gas_used: int | None
     contract_address: str
+    #: The registry's events in that transaction, where the lane needs them (a verdict
+    #: batch's number is only known from its ``VerdictBatchRecorded`` event).
+    events: tuple[ContractEvent, ...] = ()
 
 
 class Chain(Protocol):
@@ -136,8 +158,23 @@ class Chain(Protocol):
     def block_hash(self, number: int) -> str | None:
         """The hash of block ``number`` on the current chain, or None beyond the head."""
 
+    def block_number(self) -> int:
+        """The head's number."""
+
 
 AnyRegistry = TradeRegistryClient | TraceRegistryClient | PartyRegistryClient
+#: What a lane's :meth:`~Lane.prepare` hands to its :meth:`~Lane.send` (None for most lanes).
+Prepared = Any
+
+
+class _NotReady:
+    """:meth:`Lane.prepare`'s answer for a batch that must wait for another one."""
+
+    def __repr__(self) -> str:
+        return "NOT_READY"
+
+
+NOT_READY: Final = _NotReady()
 
 
 class _Payload(Protocol):
@@ -199,13 +236,23 @@ class Lane(ABC, Generic[P]):
     def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
         """Undo :meth:`on_confirmed` for a batch the chain forgot (it will be sent again)."""
 
+    def prepare(self, session: Session, rows: Sequence[OutboxRecord]) -> Prepared:
+        """What :meth:`send` needs from the database besides the rows, read just before each
+        send (:data:`NOT_READY` when the batch must wait)."""
+        return None
+
     @abstractmethod
     def registry(self, chain: Chain) -> AnyRegistry:
         """The registry this lane writes to."""
 
     @abstractmethod
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
         """Broadcast the batch's transaction; return its hash without waiting."""
 
@@ -272,7 +319,12 @@ class TradeLane(_MerkleLane[DocumentPayload]):
         return chain.trade
 
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
         """``anchorBatch(root, leafCount, batchId)``."""
         return chain.trade.send_anchor_batch(_root(root), len(rows), bytes.fromhex(batch_id))
@@ -322,7 +374,12 @@ class LotLane(_MerkleLane[LotEventPayload]):
         return chain.trace
 
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
         """``anchorLotBatch(lotId, root, eventCount, batchId)``."""
         return chain.trace.send_anchor_lot_batch(
@@ -337,9 +394,20 @@ class LotLane(_MerkleLane[LotEventPayload]):
 
 @dataclass(frozen=True)
 class VerdictLane(Lane[VerdictPayload]):
-    """Match verdicts, recorded by the hundred with ``recordVerdicts``."""
+    """Match verdicts, a verdict batch of up to a thousand per ``recordVerdictBatch``.
+
+    The registry numbers each batch and gives verdict ``i`` position ``i``; it builds the
+    batch's root itself, so the root is only known once the batch's number is. A trade's
+    verdicts reach the chain one batch after another (:meth:`claimable`), and each later
+    one supersedes the earlier on chain (:meth:`prepare`), so a trade never has two live
+    positions. A confirmed batch records its number and root on its batch row, and each
+    trade its latest position (:meth:`on_confirmed`).
+    """
 
     kind: ClassVar[str] = "verdict"
+    #: How far back (in blocks) :meth:`find` looks for a batch it does not know the root of:
+    #: a resend after a crash comes within hours, far less than this on a 2 s chain.
+    find_window: ClassVar[int] = 100_000
 
     @property
     def name(self) -> str:
@@ -352,47 +420,226 @@ class VerdictLane(Lane[VerdictPayload]):
 
     def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
         """Verdicts whose trade's documents are all signed by keys the registry recorded, so
-        that a verdict (and so a release) never reaches the chain before its documents can."""
+        that a verdict (and so a release) never reaches the chain before its documents can;
+        and whose trade has no older verdict still on its way, so that each verdict can name
+        the position it supersedes."""
+        trade_of = func.substr(col(OutboxRecord.subject), 1, 64)
         unrecorded = exists().where(
             # The subject is "<tradeId>:<verdictHash>": its first 64 characters name the trade.
-            col(DocumentRecord.trade_id) == func.substr(col(OutboxRecord.subject), 1, 64),
+            col(DocumentRecord.trade_id) == trade_of,
             col(PartyKeyRecord.key_id) == col(DocumentRecord.key_id),
             col(PartyKeyRecord.chain_block).is_(None),
         )
-        return stmt.where(~unrecorded)
+        older = aliased(OutboxRecord)
+        unfinished = select(AnchorBatchRecord.id).where(
+            col(AnchorBatchRecord.state).not_in(("confirmed", "refused"))
+        )
+        older_on_its_way = exists().where(
+            col(older.kind) == self.kind,
+            func.substr(col(older.subject), 1, 64) == trade_of,
+            col(older.id) < col(OutboxRecord.id),
+            or_(col(older.batch_id).is_(None), col(older.batch_id).in_(unfinished)),
+        )
+        return stmt.where(~unrecorded, ~older_on_its_way)
 
     def limit(self, batch_size: int) -> int:
-        """Every verdict is its own storage write (~49,000 gas): by the hundred at most, to
-        stay far below a block's gas limit."""
+        """A verdict costs about 2,700 gas: a thousand fit a block with room."""
         return min(batch_size, VERDICTS_PER_TRANSACTION)
 
     def registry(self, chain: Chain) -> TradeRegistryClient:
         """TradeRegistry."""
         return chain.trade
 
+    def prepare(self, session: Session, rows: Sequence[OutboxRecord]) -> Prepared:
+        """The supersessions of the batch: for each trade with a verdict on chain, the leaf
+        and proof of its latest position, which the new verdict replaces.
+
+        :data:`NOT_READY` while an older verdict of one of the trades is still on its way
+        (a batch the chain forgot in a reorg, being anchored again)."""
+        supersessions = []
+        for index, row in enumerate(rows):
+            payload = self.parse(row.payload)
+            if _older_verdict_pending(session, payload.trade_id, row.id):
+                return NOT_READY
+            trade = session.get(TradeRecord, payload.trade_id)
+            if trade is None or trade.verdict_batch is None or trade.verdict_position is None:
+                continue
+            earlier = verdict_batch_leaves(session, trade.verdict_batch)
+            if earlier is None:
+                return NOT_READY
+            leaves, old = earlier
+            position = trade.verdict_position
+            supersessions.append(
+                Supersession(
+                    index=index,
+                    batch=trade.verdict_batch,
+                    position=position,
+                    verdict_hash=Bytes32(bytes.fromhex(old[position].verdict_hash)),
+                    matched=old[position].matched,
+                    proof=tuple(Bytes32(p) for p in OrderedMerkleTree(leaves).proof(position)),
+                )
+            )
+        return tuple(supersessions)
+
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
-        """``recordVerdicts(tradeIds, verdictHashes, matched)``."""
+        """``recordVerdictBatch(tradeIds, verdictHashes, matchedMask, supersessions)``."""
         payloads = [self.parse(r.payload) for r in rows]
-        return chain.trade.send_record_verdicts(
+        return chain.trade.send_record_verdict_batch(
             [bytes.fromhex(p.trade_id) for p in payloads],
             [bytes.fromhex(p.verdict_hash) for p in payloads],
             [p.matched for p in payloads],
+            prepared or (),
         )
 
     def find(
         self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
     ) -> ChainAnchor | None:
-        """The ``VerdictRecorded`` event of the batch's last verdict, since deployment."""
-        last = self.parse(rows[-1].payload)
-        events = chain.trade.find_events(
-            VerdictRecorded,
-            chain.first_block,
-            trade_id=bytes.fromhex(last.trade_id),
-            verdict_hash=bytes.fromhex(last.verdict_hash),
+        """The ``VerdictBatchRecorded`` event whose batch these rows rebuild: by its root when
+        the batch was confirmed before (a re-check), else among this anchorer's recent ones."""
+        if root is not None:
+            events = chain.trade.find_events(
+                VerdictBatchRecorded, chain.first_block, root=bytes.fromhex(root)
+            )
+        else:
+            start = max(chain.first_block, chain.block_number() - self.find_window)
+            anchorer = chain.trade.account
+            events = chain.trade.find_events(
+                VerdictBatchRecorded,
+                start,
+                None,
+                anchorer=anchorer.address if anchorer is not None else None,
+            )
+        payloads = [self.parse(r.payload) for r in rows]
+        for event in reversed(events):
+            if event.count == len(rows) and verdict_root(event.batch, payloads) == event.root:
+                return _anchor(chain, chain.trade, [event], fallback_block=None)
+        return None
+
+    def on_confirmed(
+        self, session: Session, rows: Sequence[OutboxRecord], anchor: ChainAnchor
+    ) -> None:
+        """Record the batch's number and root, and each trade's position in it."""
+        recorded = [e for e in anchor.events if isinstance(e, VerdictBatchRecorded)]
+        if not recorded or not rows:
+            raise ValueError("a confirmed verdict batch names its VerdictBatchRecorded event")
+        event = recorded[-1]
+        session.execute(
+            update(AnchorBatchRecord)
+            .where(col(AnchorBatchRecord.id) == rows[0].batch_id)
+            .values(chain_batch=event.batch, root=event.root.hex())
         )
-        return _anchor(chain, chain.trade, events, fallback_block=None)
+        for position, row in enumerate(rows):
+            trade = session.get(TradeRecord, self.parse(row.payload).trade_id)
+            if trade is not None:
+                trade.verdict_batch = event.batch
+                trade.verdict_position = position
+                session.add(trade)
+
+    def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
+        """The chain forgot the batch: its number and root are void, and each trade's latest
+        position is again its latest verdict in a batch the chain still holds."""
+        if not rows:
+            return
+        session.execute(
+            update(AnchorBatchRecord)
+            .where(col(AnchorBatchRecord.id) == rows[0].batch_id)
+            .values(chain_batch=None, root=None)
+        )
+        for row in rows:
+            trade = session.get(TradeRecord, self.parse(row.payload).trade_id)
+            if trade is None:
+                continue
+            trade.verdict_batch, trade.verdict_position = _latest_position(
+                session, trade.trade_id, excluding=rows[0].batch_id
+            )
+            session.add(trade)
+
+
+def verdict_root(batch: int, payloads: Sequence[VerdictPayload]) -> bytes:
+    """The root ``recordVerdictBatch`` builds for ``payloads`` as verdict batch ``batch``."""
+    return OrderedMerkleTree(_verdict_leaves(batch, payloads)).root
+
+
+def _verdict_leaves(batch: int, payloads: Sequence[VerdictPayload]) -> list[bytes]:
+    return [
+        verdict_leaf(batch, i, bytes.fromhex(p.trade_id), bytes.fromhex(p.verdict_hash), p.matched)
+        for i, p in enumerate(payloads)
+    ]
+
+
+def verdict_batch_leaves(
+    session: Session, chain_batch: int
+) -> tuple[list[bytes], list[VerdictPayload]] | None:
+    """The leaf hashes and payloads of confirmed verdict batch ``chain_batch``, in position
+    order, or None when this database holds no such confirmed batch."""
+    batch = session.exec(
+        select(AnchorBatchRecord).where(
+            AnchorBatchRecord.lane == VERDICT.name,
+            AnchorBatchRecord.chain_batch == chain_batch,
+            AnchorBatchRecord.state == "confirmed",
+        )
+    ).first()
+    if batch is None:
+        return None
+    rows = session.exec(
+        select(OutboxRecord).where(OutboxRecord.batch_id == batch.id).order_by(col(OutboxRecord.id))
+    ).all()
+    payloads = [VERDICT.parse(r.payload) for r in rows]
+    return _verdict_leaves(chain_batch, payloads), payloads
+
+
+def _older_verdict_pending(session: Session, trade_id: str, row_id: int | None) -> bool:
+    """Whether an older verdict of the trade is not yet confirmed (nor refused) on chain."""
+    stmt = (
+        select(OutboxRecord.id)
+        .outerjoin(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
+        .where(
+            OutboxRecord.kind == VerdictLane.kind,
+            col(OutboxRecord.subject).startswith(trade_id + ":"),
+            col(OutboxRecord.id) < (row_id or 0),
+            or_(
+                col(OutboxRecord.batch_id).is_(None),
+                col(AnchorBatchRecord.state).not_in(("confirmed", "refused")),
+            ),
+        )
+    )
+    return session.exec(stmt).first() is not None
+
+
+def _latest_position(
+    session: Session, trade_id: str, *, excluding: str | None
+) -> tuple[int | None, int | None]:
+    """The trade's latest verdict position in a confirmed verdict batch other than ``excluding``."""
+    stmt = (
+        select(OutboxRecord.batch_id, AnchorBatchRecord.chain_batch)
+        .join(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
+        .where(
+            OutboxRecord.kind == VerdictLane.kind,
+            col(OutboxRecord.subject).startswith(trade_id + ":"),
+            AnchorBatchRecord.state == "confirmed",
+            col(AnchorBatchRecord.chain_batch).is_not(None),
+            col(OutboxRecord.batch_id) != excluding,
+        )
+        .order_by(col(OutboxRecord.id).desc())
+    )
+    found = session.exec(stmt).first()
+    if found is None:
+        return None, None
+    batch_id, chain_batch = found
+    subjects = session.exec(
+        select(OutboxRecord.subject)
+        .where(OutboxRecord.batch_id == batch_id)
+        .order_by(col(OutboxRecord.id))
+    ).all()
+    position = next(i for i, s in enumerate(subjects) if s.startswith(trade_id + ":"))
+    return chain_batch, position
 
 
 @dataclass(frozen=True)
@@ -419,7 +666,12 @@ class SupersedeLane(Lane[SupersedePayload]):
         return chain.trade
 
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
         """``supersedeDocument(old, new, reason)``."""
         payload = self.parse(rows[0].payload)
@@ -473,7 +725,12 @@ class PartyLane(Lane[RegistryPayload]):
         return chain.party
 
     def send(
-        self, chain: Chain, root: str | None, batch_id: str, rows: Sequence[OutboxRecord]
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
     ) -> TxHash:
         """``multicall([...writes])``."""
         calls = []
@@ -687,6 +944,7 @@ def _anchor(
             block_hash=log.block_hash,
             gas_used=result.gas_used if result is not None else None,
             contract_address=log.address,
+            events=(events[-1],),
         )
     if fallback_block is None:
         return None

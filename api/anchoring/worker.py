@@ -55,7 +55,7 @@ from sqlmodel import Session, col, select
 
 from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
-from api.anchoring.lanes import VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
+from api.anchoring.lanes import NOT_READY, VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
 from api.anchoring.recheck import RecheckReport, recheck_anchors, record_anchor, reset_batch
 from api.config import ApiSettings
 from api.db.engine import is_postgres
@@ -284,7 +284,10 @@ class AnchorWorker:
                 .order_by(col(OutboxRecord.id))
             )
             rows = list(session.exec(stmt).all())
-        lane = lane_of(batch.lane)
+            lane = lane_of(batch.lane)
+            prepared = lane.prepare(session, rows)
+        if prepared is NOT_READY:
+            return False
         anchor = ledger.find_anchor(lane, batch.root, rows)
         if anchor is not None:
             self.kill_point.reached("anchor_found")
@@ -297,6 +300,7 @@ class AnchorWorker:
                     batch.root,
                     batch.id,
                     rows,
+                    prepared=prepared,
                     on_sent=lambda _: self.kill_point.reached("tx_sent"),
                 )
             except ContractReverted as exc:

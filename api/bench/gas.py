@@ -1,7 +1,7 @@
 """Gas per anchored document, per contract call, and per trade's whole life on three designs.
 
 The life-cycle figures (``gas.per_trade.*``, ``gas.eas.*``, ``gas.mapping.*``) run the same
-batch of trades on today's TradeRegistry, on EAS and on a per-record mapping, all on the
+batch of trades on TradeRegistry v2, on EAS and on a per-record mapping, all on the
 run's anvil (ledger_client.lifecycle_gas), so they sit side by side in one table.
 """
 
@@ -21,6 +21,7 @@ from ledger_client import (
     CompiledContract,
     LedgerError,
     LedgerSettings,
+    Signed,
     TradeRegistryClient,
     sign_authorization,
 )
@@ -30,8 +31,8 @@ from ledger_client.lifecycle_gas import (
     BLOCK_GAS_LIMIT,
     BLOCK_SECONDS,
     DOCUMENTS_PER_TRADE,
+    SANDAN_TRADES_PER_BATCH,
     STEPS,
-    TRADES_PER_TX,
     LifecycleGas,
     measure_eas_lifecycle,
     measure_mapping_lifecycle,
@@ -60,16 +61,16 @@ CAPACITY_TARGET = at_least(2_000)
 #: Trades per life-cycle batch (full run, quick run).
 LIFECYCLE_TRADES = (100, 1_000)
 _DESIGNS = {
-    "sandan": ("gas", "today's TradeRegistry"),
+    "sandan": ("gas", "TradeRegistry v2: verdict batches, state packed per batch"),
     "eas": ("gas.eas", "EAS 1.9.0 (npm artifacts), one attestation per document and state change"),
     "mapping": ("gas.mapping", "PerRecordRegistry, one SSTORE per document and state change"),
 }
 _STEP_NOTES = {
     "sandan": {
         "documents": f"{DOCUMENTS_PER_TRADE} documents: share of one anchorBatch root",
-        "verdict": f"recordVerdicts, {TRADES_PER_TX} trades per transaction",
-        "release": f"releaseBatch, {TRADES_PER_TX} trades per transaction",
-        "settlement": "confirmSettlement, one transaction per trade (no batch call)",
+        "verdict": f"recordVerdictBatch, {SANDAN_TRADES_PER_BATCH:,} trades per batch",
+        "release": f"releaseTrades, a bitmask of {SANDAN_TRADES_PER_BATCH:,} positions",
+        "settlement": f"confirmSettlements, {SANDAN_TRADES_PER_BATCH:,} references per call",
     },
     "eas": {
         "documents": f"{DOCUMENTS_PER_TRADE} attestations in multiAttest",
@@ -137,7 +138,7 @@ def _batch(client: TradeRegistryClient, size: int) -> list[Metric]:
 
 
 def _functions(ctx: BenchContext) -> list[Metric]:
-    """Every registry function once (ledger_client.gas), recordVerdicts also for 100 trades."""
+    """Every registry function once (ledger_client.gas), recordVerdictBatch also for 100."""
     w3 = ctx.chain().w3
     lines = measure_gas(w3, leaves_per_batch=1_000, trades_per_batch=10)
     metrics = [
@@ -158,9 +159,9 @@ def _record_verdicts(ctx: BenchContext, count: int) -> Metric:
     client = _anchorer(ctx)
     ids = [_digest(f"bench-trade-{i}") for i in range(count)]
     verdicts = [_digest(f"bench-verdict-{i}") for i in range(count)]
-    gas = client.record_verdicts(ids, verdicts, [True] * count).gas_used
+    gas = client.record_verdict_batch(ids, verdicts, [True] * count).gas_used
     notes = f"{gas / count:,.0f} gas per trade"
-    return Metric(f"gas.fn.recordVerdicts_{count}", gas, "gas", notes=notes, group=GROUP)
+    return Metric(f"gas.fn.recordVerdictBatch_{count}", gas, "gas", notes=notes, group=GROUP)
 
 
 def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
@@ -170,12 +171,16 @@ def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
     anchorer = _anchorer(ctx)
     ids = [_digest(f"bench-sig-trade-{count}-{i}") for i in range(count)]
     verdicts = [_digest(f"v{i}") for i in range(count)]
-    anchorer.record_verdicts(ids, verdicts, [True] * count)
+    recorded = anchorer.recorded_batch(anchorer.record_verdict_batch(ids, verdicts, [True] * count))
+    positions = list(range(count))
     deadline = chain.w3.eth.get_block("latest")["timestamp"] + 3600
     prepared = prepare_authorization(
         AuthorizationAction.RELEASE,
         ids,
         None,
+        batch=recorded.batch,
+        positions=positions,
+        root=recorded.root,
         verdict_hashes=verdicts,
         nonce=anchorer.nonces(customs.address),
         deadline=deadline,
@@ -184,18 +189,10 @@ def _release_with_sig(ctx: BenchContext, count: int) -> Metric:
     )
     signature = sign_authorization(prepared.typed_data, customs.key)
     relayer = TradeRegistryClient(chain.w3, anchorer.address, admin)
-    result = relayer.release_with_sig(
-        customs.address,
-        prepared.trade_ids,
-        prepared.verdict_hashes,
-        prepared.proof_flags,
-        prepared.nonce,
-        deadline,
-        signature.signature,
-    )
-    gas = result.gas_used
+    by = Signed(customs.address, prepared.nonce, deadline, signature.signature)
+    gas = relayer.release_trades_with_sig(recorded.batch, positions, by).gas_used
     notes = f"{gas / count:,.0f} gas per trade, one EIP-712 signature, relayed"
-    return Metric(f"gas.fn.releaseWithSig_{count}", gas, "gas", notes=notes, group=GROUP)
+    return Metric(f"gas.fn.releaseTradesWithSig_{count}", gas, "gas", notes=notes, group=GROUP)
 
 
 def _references() -> list[Metric]:

@@ -1,9 +1,15 @@
 """``sandan authorize``: sign a release, settlement or financing for anyone to relay.
 
 Customs and banks keep their own keys: the command signs the EIP-712 authorization of
-TradeRegistry's ``...WithSig`` functions and prints what a relayer sends. With
-``--nonce``, ``--chain-id`` and ``--registry`` it needs no chain at all; whatever is
-missing is read from the node (``--rpc-url``) and the local deployment file.
+TradeRegistry's ``...WithSig`` functions and prints what a relayer sends. The registry
+names a trade by its place on chain (verdict batch and position), so the command reads
+that place from the node (``--rpc-url``, the signer's own node): it decodes the verdicts
+the batch recorded, rebuilds the batch's root from them, and refuses unless each trade
+sits there on the verdict the signer names. With ``--batch`` it looks only there.
+
+With ``--nonce``, ``--chain-id``, ``--registry``, ``--batch`` and ``--root`` it needs no
+chain at all: each trade then names its position (``TRADE_ID:VERDICT_HASH@POSITION``,
+or ``--position``), which the contract checks against the root when the call is relayed.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from ledger_client import AuthorizationAction, Deployment
+    from ledger_client import AuthorizationAction, Deployment, TradeRegistryClient, VerdictLeaf
 
 __all__ = ["register"]
 
@@ -57,6 +63,20 @@ RpcUrl = Annotated[
 ]
 
 
+Batch = Annotated[
+    int | None,
+    typer.Option("--batch", min=1, help="The trades' verdict batch (default: found on chain)."),
+]
+Root = Annotated[
+    str | None,
+    typer.Option("--root", help="The verdict batch's root (64 hex), to sign with no chain."),
+]
+Position = Annotated[
+    int | None,
+    typer.Option("--position", min=0, help="The trade's position in --batch, to sign offline."),
+]
+
+
 @dataclass(frozen=True)
 class _Options:
     """The options every action shares."""
@@ -67,6 +87,18 @@ class _Options:
     chain_id: int | None
     registry: str | None
     rpc_url: str | None
+    batch: int | None = None
+    root: str | None = None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the trades sit on chain: their verdict batch, its root, their positions."""
+
+    batch: int
+    root: bytes
+    positions: list[int]
+    financing_id: int | None = None
 
 
 Verdict = Annotated[
@@ -94,18 +126,22 @@ def release(
     chain_id: ChainId = None,
     registry: Registry = None,
     rpc_url: RpcUrl = None,
+    batch: Batch = None,
+    root: Root = None,
 ) -> None:
-    """Authorize the release of one or more trades in one relayed transaction (customs)."""
+    """Authorize the release of trades of one verdict batch in one relayed transaction
+    (customs)."""
     from ledger_client import AuthorizationAction
 
-    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
-    pairs = [_pair(trade) for trade in trades]
+    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url, batch, root)
+    triples = [_pair(trade) for trade in trades]
     _authorize(
         AuthorizationAction.RELEASE,
-        [trade_id for trade_id, _ in pairs],
+        [trade_id for trade_id, _, _ in triples],
         None,
         options,
-        verdicts=[verdict for _, verdict in pairs],
+        verdicts=[verdict for _, verdict, _ in triples],
+        positions=[position for _, _, position in triples],
     )
 
 
@@ -119,17 +155,21 @@ def settle(
     chain_id: ChainId = None,
     registry: Registry = None,
     rpc_url: RpcUrl = None,
+    batch: Batch = None,
+    root: Root = None,
+    position: Position = None,
 ) -> None:
     """Authorize the settlement confirmation of a released trade (bank)."""
     from ledger_client import AuthorizationAction
 
-    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
+    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url, batch, root)
     _authorize(
         AuthorizationAction.CONFIRM_SETTLEMENT,
         [trade_id],
         _hex32(ref, "--ref"),
         options,
         verdicts=[verdict],
+        positions=[position],
     )
 
 
@@ -143,17 +183,21 @@ def finance(
     chain_id: ChainId = None,
     registry: Registry = None,
     rpc_url: RpcUrl = None,
+    batch: Batch = None,
+    root: Root = None,
+    position: Position = None,
 ) -> None:
     """Authorize the signer's financing of a matched trade (bank)."""
     from ledger_client import AuthorizationAction
 
-    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
+    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url, batch, root)
     _authorize(
         AuthorizationAction.REGISTER_FINANCING,
         [trade_id],
         _hex32(terms, "--terms"),
         options,
         verdicts=[verdict],
+        positions=[position],
     )
 
 
@@ -165,22 +209,41 @@ def discharge(
     chain_id: ChainId = None,
     registry: Registry = None,
     rpc_url: RpcUrl = None,
+    batch: Batch = None,
+    position: Position = None,
+    financing: Annotated[
+        int | None,
+        typer.Option("--financing", min=1, help="The financing's number, to sign offline."),
+    ] = None,
 ) -> None:
     """Authorize the discharge of the signer's financing of a trade (the financing bank)."""
     from ledger_client import AuthorizationAction
 
-    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
-    _authorize(AuthorizationAction.DISCHARGE_FINANCING, [trade_id], None, options)
+    options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url, batch)
+    _authorize(
+        AuthorizationAction.DISCHARGE_FINANCING,
+        [trade_id],
+        None,
+        options,
+        positions=[position],
+        financing_id=financing,
+    )
 
 
-def _pair(text: str) -> tuple[str, str]:
-    trade_id, sep, verdict = text.partition(":")
+def _pair(text: str) -> tuple[str, str, int | None]:
+    pair, at, where = text.partition("@")
+    trade_id, sep, verdict = pair.partition(":")
     if not sep:
         raise typer.BadParameter(
-            f"{text!r}: give TRADE_ID:VERDICT_HASH (the verdict you release the trade on)",
+            f"{text!r}: give TRADE_ID:VERDICT_HASH (the verdict you release the trade on), "
+            "optionally @POSITION",
             param_hint="TRADE_ID:VERDICT_HASH",
         )
-    return trade_id, verdict
+    if not at:
+        return trade_id, verdict, None
+    if not where.isdigit():
+        raise typer.BadParameter(f"{text!r}: @POSITION is a number", param_hint="@POSITION")
+    return trade_id, verdict, int(where)
 
 
 def _authorize(
@@ -190,8 +253,10 @@ def _authorize(
     options: _Options,
     *,
     verdicts: list[str] | None = None,
+    positions: list[int | None],
+    financing_id: int | None = None,
 ) -> None:
-    """Sign the authorization and print the relayer's JSON."""
+    """Find where the trades sit on chain, sign the authorization, print the relayer's JSON."""
     from api.services.authorizations import prepare_authorization
     from ledger_client import account_from_key, sign_authorization
 
@@ -202,7 +267,8 @@ def _authorize(
     with _one_line_errors():
         key = _read_key(options.key_file)
         signer = account_from_key(key).address
-        chain_id, registry, nonce = _chain_facts(options, signer)
+        chain_id, registry, nonce, client = _chain_facts(options, signer)
+        place = _place(options, client, ids, verdict_hashes, positions, financing_id)
         deadline = options.deadline
         if deadline is None:
             deadline = int(time.time()) + _DEFAULT_VALIDITY
@@ -210,6 +276,10 @@ def _authorize(
             action,
             ids,
             data,
+            batch=place.batch,
+            positions=place.positions,
+            root=place.root,
+            financing_id=place.financing_id,
             verdict_hashes=verdict_hashes,
             nonce=nonce,
             deadline=deadline,
@@ -220,23 +290,100 @@ def _authorize(
     typer.echo(json.dumps(prepared.to_json(signature), indent=2))
 
 
-def _chain_facts(options: _Options, signer: str) -> tuple[int, str, int]:
-    """Chain id, registry and nonce: as given, else from the deployment file and the node."""
+def _place(
+    options: _Options,
+    client: TradeRegistryClient | None,
+    ids: list[bytes],
+    verdicts: list[bytes] | None,
+    positions: list[int | None],
+    financing_id: int | None,
+) -> _Place:
+    """Where the trades sit: as given (offline), else read from the node and checked."""
+    if client is None:
+        missing = [i for i, p in enumerate(positions) if p is None]
+        if options.batch is None or missing:
+            raise ValueError(
+                "with no chain, give --batch and each trade's position (TRADE@POSITION or "
+                "--position)"
+            )
+        if verdicts is not None and options.root is None:
+            raise ValueError("with no chain, give --root: the verdict batch's root")
+        if verdicts is None and financing_id is None:
+            raise ValueError("with no chain, give --financing: the financing's number")
+        root = _hex32(options.root, "--root") if options.root is not None else bytes(32)
+        return _Place(options.batch, root, [p for p in positions if p is not None], financing_id)
+    return _find_place(client, options.batch, ids, verdicts)
+
+
+def _find_place(
+    client: TradeRegistryClient,
+    batch: int | None,
+    ids: list[bytes],
+    verdicts: list[bytes] | None,
+) -> _Place:
+    """The verdict batch holding every trade's live verdict (newest first, or ``batch``),
+    checked against the root the chain stores."""
+    from ledger_client import TradeState
+    from traceability.ordered_merkle import OrderedMerkleTree, verdict_leaf
+
+    candidates = [batch] if batch is not None else range(client.verdict_batch_count(), 0, -1)
+    for number in candidates:
+        leaves = client.verdicts_of(number)
+        stored = client.verdict_batch_of(number)
+        if leaves is None or stored is None:
+            raise ValueError(f"there is no verdict batch {number} on chain")
+        where: dict[bytes, VerdictLeaf] = {bytes(leaf.trade_id): leaf for leaf in leaves}
+        if not all(trade_id in where for trade_id in ids):
+            if batch is not None:
+                absent = next(t for t in ids if t not in where)
+                raise ValueError(f"trade {absent.hex()} is not in verdict batch {number}")
+            continue
+        hashed = [
+            verdict_leaf(number, x.position, x.trade_id, x.verdict_hash, x.matched) for x in leaves
+        ]
+        if OrderedMerkleTree(hashed).root != stored.root:
+            raise ValueError(f"the node's verdicts of batch {number} do not rebuild its root")
+        found = [where[trade_id] for trade_id in ids]
+        for index, leaf in enumerate(found):
+            state = client.trade_at(number, leaf.position)
+            if state.state is TradeState.SUPERSEDED:
+                raise ValueError(
+                    f"trade {leaf.trade_id.hex()}'s verdict in batch {number} was superseded: "
+                    "judge its new verdict"
+                )
+            if verdicts is not None and leaf.verdict_hash != verdicts[index]:
+                raise ValueError(
+                    f"trade {leaf.trade_id.hex()} sits in batch {number} on verdict "
+                    f"{leaf.verdict_hash.hex()}, not {verdicts[index].hex()}: judge it again"
+                )
+        financing = client.trade_at(number, found[0].position).financing_id
+        return _Place(number, stored.root, [leaf.position for leaf in found], financing or None)
+    raise ValueError("no verdict batch on chain holds all of these trades")
+
+
+def _chain_facts(
+    options: _Options, signer: str
+) -> tuple[int, str, int, TradeRegistryClient | None]:
+    """Chain id, registry and nonce: as given, else from the deployment file and the node;
+    and the registry client to find the trades with (None when signing with no chain)."""
     import ledger_client
 
     deployment = None
     if options.registry is None or (options.chain_id is None and options.nonce is not None):
         deployment = ledger_client.Deployment.load(ledger_client.LedgerSettings().deployment_file)
     registry = options.registry or _trade_registry(deployment)
-    if options.nonce is not None:
+    offline = options.root is not None or (options.batch is not None and options.nonce is not None)
+    if options.nonce is not None and offline:
         chain_id = options.chain_id if options.chain_id is not None else _chain_of(deployment)
-        return chain_id, registry, options.nonce
+        return chain_id, registry, options.nonce, None
     w3 = ledger_client.make_web3(options.rpc_url or _embedded_url())
     node_chain = ledger_client.check_connection(w3)
     if deployment is not None:
         deployment.check(w3)  # the deployment file must describe the node we ask
-    nonce = ledger_client.TradeRegistryClient(w3, registry).nonces(signer)
-    return (options.chain_id if options.chain_id is not None else node_chain), registry, nonce
+    client = ledger_client.TradeRegistryClient(w3, registry)
+    nonce = options.nonce if options.nonce is not None else client.nonces(signer)
+    chain_id = options.chain_id if options.chain_id is not None else node_chain
+    return chain_id, registry, nonce, client
 
 
 def _trade_registry(deployment: Deployment | None) -> str:

@@ -158,6 +158,8 @@ class AnchorBatchRecord(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     #: The contract's reason for refusing the batch (state ``refused`` or ``split``).
     refusal: str | None = Field(default=None, sa_column=Column(Text))
+    #: A confirmed verdict batch's number on chain (``recordVerdictBatch`` assigns it).
+    chain_batch: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
 
 
 class TradeRecord(SQLModel, table=True):
@@ -198,6 +200,11 @@ class TradeRecord(SQLModel, table=True):
     financing_terms_hash: str | None = Field(default=None, max_length=64)
     financing_tx: str | None = Field(default=None, max_length=66)
     financing_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Where the current verdict sits on chain: release, settlement and financing name it.
+    verdict_batch: int | None = Field(default=None, sa_column=Column(BigInteger))
+    verdict_position: int | None = None
+    settlement_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    financing_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 

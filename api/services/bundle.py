@@ -1,7 +1,10 @@
 """The authenticity bundle: everything a bank needs to prove a trade against the chain alone.
 
-Format ``sandan-bundle/2``. Every hash is lowercase hex without 0x; chain
+Format ``sandan-bundle/3``. Every hash is lowercase hex without 0x; chain
 values (addresses, transaction hashes) are 0x-prefixed as the node prints them.
+The verdict section carries the trade's place on chain (verdict batch and position),
+its leaf data and the proof to the batch's root; release, settlement and financing
+name that position, so ``verifyVerdict`` answers for all of them in one call.
 Everything in it is checked by ``sandan verify``; nothing it cannot check is
 carried (a key's validity comes from the PartyRegistry, not from a date here).
 """
@@ -13,13 +16,15 @@ from typing import Any
 
 from sqlmodel import Session
 
+from api.anchoring.lanes import verdict_batch_leaves
 from api.db import crud
 from api.db.models import DocumentRecord, TradeRecord
 from api.errors import Conflict
 from api.runtime import Runtime
 from api.services.documents import anchor_of
+from traceability.ordered_merkle import OrderedMerkleTree
 
-BUNDLE_FORMAT = "sandan-bundle/2"
+BUNDLE_FORMAT = "sandan-bundle/3"
 
 
 def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> dict[str, Any]:
@@ -48,13 +53,21 @@ def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> d
         "verdict": _verdict_entry(session, trade),
         "release": _step(trade.release_tx, trade.release_block),
         "settlement": _step(
-            trade.settlement_tx, trade.settlement_block, settlementRef=trade.settlement_ref
+            trade.settlement_tx,
+            trade.settlement_block,
+            settlementRef=trade.settlement_ref,
+            settlementId=trade.settlement_id,
+            # One reference per settlement call here, so its tree is the leaf itself.
+            proof=[],
         ),
-        # A discharged financing is gone from the chain's trade record: not carried.
+        # A discharged financing is gone from the chain's record of the position: not carried.
         "financing": _step(
-            trade.financing_tx, trade.financing_block, termsHash=trade.financing_terms_hash
+            trade.financing_tx,
+            trade.financing_block,
+            termsHash=trade.financing_terms_hash,
+            financingId=trade.financing_id,
         )
-        if trade.financing_terms_hash is not None
+        if trade.financing_terms_hash is not None and trade.financing_id is not None
         else None,
     }
 
@@ -96,12 +109,27 @@ def _verdict_entry(session: Session, trade: TradeRecord) -> dict[str, Any]:
         session=session, kind="verdict", subject=f"{trade.trade_id}:{trade.verdict_hash}"
     )
     batch = crud.get_batch(session=session, batch_id=row.batch_id) if row and row.batch_id else None
-    if batch is None or batch.state != "confirmed":
+    if (
+        batch is None
+        or batch.state != "confirmed"
+        or batch.chain_batch is None
+        or trade.verdict_batch != batch.chain_batch
+        or trade.verdict_position is None
+    ):
         raise Conflict("the verdict is not anchored yet; retry shortly", code="not_anchored")
+    earlier = verdict_batch_leaves(session, batch.chain_batch)
+    assert earlier is not None  # the batch is confirmed with its number
+    leaves, payloads = earlier
+    position = trade.verdict_position
     return {
         "verdict": json.loads(trade.verdict or "{}"),
         "verdictHash": trade.verdict_hash,
         "context": json.loads(trade.match_context or "{}"),
+        "batch": batch.chain_batch,
+        "position": position,
+        "matched": payloads[position].matched,
+        "root": batch.root,
+        "proof": [p.hex() for p in OrderedMerkleTree(leaves).proof(position)],
         "txHash": batch.tx_hash,
         "blockNumber": batch.block_number,
     }

@@ -21,6 +21,7 @@ from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
 from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
+from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
 from traceability import content_hash
 
 
@@ -86,10 +87,15 @@ def _save(session: Session, trade: TradeRecord, **changes: Any) -> None:
     session.commit()
 
 
-def _verdict_of(trade: TradeRecord) -> bytes:
-    """The verdict a release, settlement or financing of ``trade`` names on chain: the one
-    this service holds, which the contract checks is the trade's current one."""
-    return bytes.fromhex(trade.verdict_hash or "00" * 32)
+def position_of(trade: TradeRecord) -> tuple[int, int]:
+    """Where the trade's current verdict sits on chain (verdict batch, position): what a
+    release, settlement or financing names. The leaf there commits to the verdict hash, so
+    the step names exactly the documents that verdict judged."""
+    if trade.verdict_batch is None or trade.verdict_position is None:
+        raise Conflict(
+            "the verdict is not anchored on chain yet; retry shortly", code="verdict_not_anchored"
+        )
+    return trade.verdict_batch, trade.verdict_position
 
 
 def check_verdict_named(trade: TradeRecord, claimed: str | None, *, field: str) -> None:
@@ -141,8 +147,9 @@ def release(
     when given, must still be it)."""
     check_releasable(session, trade)
     check_verdict_named(trade, verdict_hash, field="verdictHash")
+    batch, position = position_of(trade)
     account = party_account(session=session, runtime=runtime, party=party)
-    result = runtime.ledger().release(bytes.fromhex(trade.trade_id), _verdict_of(trade), account)
+    result = runtime.ledger().release(batch, position, account)
     _save(
         session,
         trade,
@@ -171,14 +178,15 @@ def settle(
             f"settlement already confirmed in {trade.settlement_tx}", code="already_settled"
         )
     check_verdict_named(trade, verdict_hash, field="verdictHash")
+    batch, position = position_of(trade)
     account = party_account(session=session, runtime=runtime, party=party)
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
-    result = runtime.ledger().confirm_settlement(
-        bytes.fromhex(trade.trade_id), _verdict_of(trade), ref_hash, account
-    )
+    result = runtime.ledger().confirm_settlement(batch, position, ref_hash, account)
+    (confirmed,) = events_named(result.events, SettlementsConfirmed)
     _save(
         session,
         trade,
+        settlement_id=confirmed.settlement_id,
         settled_at=utcnow(),
         settlement_ref=ref_hash.hex(),
         settlement_tx=result.tx_hash,
@@ -204,17 +212,18 @@ def finance(
         )
     check_verdict_named(trade, verdict_hash, field="verdictHash")
     require_anchored_verdict(session, trade)
+    batch, position = position_of(trade)
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:
-        result = runtime.ledger().register_financing(
-            bytes.fromhex(trade.trade_id), _verdict_of(trade), terms_hash, account
-        )
+        result = runtime.ledger().register_financing(batch, position, terms_hash, account)
     except ContractReverted as exc:
-        raise _financing_conflict(session, exc) from exc
+        raise _financing_conflict(session, runtime, exc) from exc
+    (registered,) = events_named(result.events, FinancingRegistered)
     _save(
         session,
         trade,
+        financing_id=registered.financing_id,
         financed_by=party.code,
         financing_terms_hash=terms_hash.hex(),
         financing_tx=result.tx_hash,
@@ -229,10 +238,12 @@ def finance(
     )
 
 
-def _financing_conflict(session: Session, exc: ContractReverted) -> Exception:
-    if exc.error_name != "TradeRegistryAlreadyFinanced":
+def _financing_conflict(session: Session, runtime: Runtime, exc: ContractReverted) -> Exception:
+    if exc.error_name != "TradeRegistryTradeFinanced" or len(exc.args) < 3:
         return exc
-    financier = str(exc.args[1]) if len(exc.args) > 1 else ""
+    # TradeRegistryTradeFinanced(batch, position, financingId): the open financing's bank.
+    open_financing = runtime.ledger().trade.financing_of(int(exc.args[2]))
+    financier = open_financing.bank if open_financing is not None else ""
     first = crud.party_by_address(session=session, address=financier)
     who = first.code if first is not None else financier
     return Conflict(
@@ -247,7 +258,10 @@ def discharge(
     *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord
 ) -> ChainReceipt:
     """Discharge the caller's own financing of a trade."""
+    if trade.financing_id is None:
+        raise Conflict("this trade carries no financing to discharge", code="not_financed")
+    _, position = position_of(trade)
     account = party_account(session=session, runtime=runtime, party=party)
-    result = runtime.ledger().discharge_financing(bytes.fromhex(trade.trade_id), account)
-    _save(session, trade, financed_by=None, financing_terms_hash=None)
+    result = runtime.ledger().discharge_financing(trade.financing_id, position, account)
+    _save(session, trade, financed_by=None, financing_terms_hash=None, financing_id=None)
     return _receipt(trade, "discharge", result, party)

@@ -27,14 +27,15 @@ from api.schemas import (
     SignedSettlement,
 )
 from api.services import chain_accounts
-from api.services.chain_actions import check_releasable, check_verdict_named
-from ledger_client import ContractReverted, TradeRegistryClient, TxResult
+from api.services.chain_actions import check_releasable, check_verdict_named, position_of
+from ledger_client import ContractReverted, Signed, TradeRegistryClient, TxResult
+from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
 
 #: What each refusal of the contract means for the caller.
 _REFUSALS: dict[str, tuple[type[ApiError], str, str]] = {
     "InvalidAccountNonce": (Conflict, "nonce_used", "this authorization's nonce was used"),
     "TradeRegistryExpiredAuthorization": (Conflict, "expired", "the authorization expired"),
-    "TradeRegistryVerdictChanged": (
+    "TradeRegistryTradeSuperseded": (
         Conflict,
         "verdict_changed",
         "the trade's verdict changed since this authorization was signed: judge it again",
@@ -95,7 +96,7 @@ def _receipt(trade_id: str, action: str, result: TxResult, party: PartyRecord) -
 def release(
     *, session: Session, runtime: Runtime, party: PartyRecord, body: SignedRelease
 ) -> list[ChainReceipt]:
-    """Relay customs' signed release of every trade in ``body``."""
+    """Relay customs' signed release of every trade in ``body`` (all of one verdict batch)."""
     _check_signer(party, body)
     trades: list[TradeRecord] = []
     for index, trade_id in enumerate(body.trade_ids):
@@ -105,14 +106,9 @@ def release(
         check_releasable(session, trade)
         check_verdict_named(trade, body.verdict_hashes[index], field=f"verdictHashes[{index}]")
         trades.append(trade)
-    ids = [bytes.fromhex(t) for t in body.trade_ids]
-    verdicts = [bytes.fromhex(v) for v in body.verdict_hashes]
-    result = _relay(
-        runtime,
-        lambda c: c.release_with_sig(
-            body.signer, ids, verdicts, body.proof_flags, body.nonce, body.deadline, body.signature
-        ),
-    )
+    batch, positions = one_verdict_batch(trades)
+    by = _signed_by(body)
+    result = _relay(runtime, lambda c: c.release_trades_with_sig(batch, positions, by))
     now = utcnow()
     for trade in trades:
         trade.released_at = now
@@ -124,6 +120,26 @@ def release(
     return [_receipt(t.trade_id, "release", result, party) for t in trades]
 
 
+def one_verdict_batch(trades: list[TradeRecord]) -> tuple[int, list[int]]:
+    """The verdict batch all ``trades`` sit in and their positions: a release names positions
+    of one batch (422 naming the first trade of another batch)."""
+    batches = {position_of(t)[0] for t in trades}
+    if len(batches) != 1:
+        first = trades[0].verdict_batch
+        index = next(i for i, t in enumerate(trades) if t.verdict_batch != first)
+        raise UnprocessableContent(
+            f"one authorization releases trades of one verdict batch; trade "
+            f"{trades[index].trade_id} is in batch {trades[index].verdict_batch}, not {first}",
+            field=f"tradeIds[{index}]",
+            code="other_verdict_batch",
+        )
+    return batches.pop(), [position_of(t)[1] for t in trades]
+
+
+def _signed_by(body: SignedAuthorization) -> Signed:
+    return Signed(body.signer, body.nonce, body.deadline, body.signature)
+
+
 def _relay_step(
     *,
     session: Session,
@@ -132,12 +148,15 @@ def _relay_step(
     trade: TradeRecord,
     body: SignedAuthorization,
     action: str,
-    call: Callable[[TradeRegistryClient, bytes], TxResult],
+    call: Callable[[TradeRegistryClient, int, int, Signed], TxResult],
     changes: Callable[[TxResult], dict[str, object]],
 ) -> ChainReceipt:
-    """Relay one trade's signed step, then mirror on the trade what the chain recorded."""
+    """Relay one trade's signed step at its verdict position, then mirror on the trade what
+    the chain recorded."""
     _check_signer(party, body)
-    result = _relay(runtime, lambda client: call(client, bytes.fromhex(trade.trade_id)))
+    batch, position = position_of(trade)
+    by = _signed_by(body)
+    result = _relay(runtime, lambda client: call(client, batch, position, by))
     for name, value in changes(result).items():
         setattr(trade, name, value)
     trade.updated_at = utcnow()
@@ -159,7 +178,17 @@ def settle(
         raise Conflict("only a released trade can be settled", code="not_released")
     check_verdict_named(trade, body.verdict_hash, field="verdictHash")
     ref = bytes.fromhex(body.settlement_ref)
-    verdict = bytes.fromhex(body.verdict_hash)
+
+    def changes(result: TxResult) -> dict[str, object]:
+        (confirmed,) = events_named(result.events, SettlementsConfirmed)
+        return {
+            "settled_at": utcnow(),
+            "settlement_ref": body.settlement_ref,
+            "settlement_id": confirmed.settlement_id,
+            "settlement_tx": result.tx_hash,
+            "settlement_block": result.block_number,
+        }
+
     return _relay_step(
         session=session,
         runtime=runtime,
@@ -167,15 +196,10 @@ def settle(
         trade=trade,
         body=body,
         action="settlement",
-        call=lambda c, trade_id: c.confirm_settlement_with_sig(
-            body.signer, trade_id, verdict, ref, body.nonce, body.deadline, body.signature
+        call=lambda c, batch, position, by: c.confirm_settlements_with_sig(
+            batch, {position: ref}, by
         ),
-        changes=lambda result: {
-            "settled_at": utcnow(),
-            "settlement_ref": body.settlement_ref,
-            "settlement_tx": result.tx_hash,
-            "settlement_block": result.block_number,
-        },
+        changes=changes,
     )
 
 
@@ -190,7 +214,17 @@ def finance(
     """Relay a bank's signed financing registration."""
     check_verdict_named(trade, body.verdict_hash, field="verdictHash")
     terms = bytes.fromhex(body.terms_hash)
-    verdict = bytes.fromhex(body.verdict_hash)
+
+    def changes(result: TxResult) -> dict[str, object]:
+        (registered,) = events_named(result.events, FinancingRegistered)
+        return {
+            "financed_by": party.code,
+            "financing_terms_hash": body.terms_hash,
+            "financing_id": registered.financing_id,
+            "financing_tx": result.tx_hash,
+            "financing_block": result.block_number,
+        }
+
     return _relay_step(
         session=session,
         runtime=runtime,
@@ -198,15 +232,10 @@ def finance(
         trade=trade,
         body=body,
         action="financing",
-        call=lambda c, trade_id: c.register_financing_with_sig(
-            body.signer, trade_id, verdict, terms, body.nonce, body.deadline, body.signature
+        call=lambda c, batch, position, by: c.register_financing_with_sig(
+            batch, [position], terms, by
         ),
-        changes=lambda result: {
-            "financed_by": party.code,
-            "financing_terms_hash": body.terms_hash,
-            "financing_tx": result.tx_hash,
-            "financing_block": result.block_number,
-        },
+        changes=changes,
     )
 
 
@@ -219,6 +248,9 @@ def discharge(
     body: SignedAuthorization,
 ) -> ChainReceipt:
     """Relay a bank's signed discharge of its own financing."""
+    financing_id = trade.financing_id
+    if financing_id is None:
+        raise Conflict("this trade carries no financing to discharge", code="not_financed")
     return _relay_step(
         session=session,
         runtime=runtime,
@@ -226,8 +258,12 @@ def discharge(
         trade=trade,
         body=body,
         action="discharge",
-        call=lambda c, trade_id: c.discharge_financing_with_sig(
-            body.signer, trade_id, body.nonce, body.deadline, body.signature
+        call=lambda c, _batch, position, by: c.discharge_financing_with_sig(
+            financing_id, [position], by
         ),
-        changes=lambda _result: {"financed_by": None, "financing_terms_hash": None},
+        changes=lambda _result: {
+            "financed_by": None,
+            "financing_terms_hash": None,
+            "financing_id": None,
+        },
     )

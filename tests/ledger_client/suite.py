@@ -11,9 +11,20 @@ import re
 from typing import Any
 
 import pytest
+from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from ledger_client import ConfigurationError, ContractReverted, DocumentStatus, TradeState
+from ledger_client import (
+    ConfigurationError,
+    ContractReverted,
+    DocumentStatus,
+    Financing,
+    Settlement,
+    Supersession,
+    TradeState,
+    VerdictLeaf,
+    mask_of,
+)
 from ledger_client.events import (
     BatchAnchored,
     DocumentRevoked,
@@ -24,12 +35,14 @@ from ledger_client.events import (
     LotRecallCleared,
     LotRecalled,
     RoleRevoked,
-    SettlementConfirmed,
-    TradeReleased,
-    VerdictRecorded,
+    SettlementsConfirmed,
+    TradesReleased,
+    VerdictBatchRecorded,
+    VerdictSuperseded,
 )
 from tests.ledger_client.party_suite import PartyRegistryBehaviour
 from tests.ledger_client.self_custody_suite import SelfCustodyBehaviour
+from traceability.ordered_merkle import OrderedMerkleTree
 
 ZERO = b"\0" * 32
 
@@ -67,6 +80,39 @@ def tree(values: list[bytes]) -> tuple[bytes, list[list[bytes]]]:
         pairs = [layer[j : j + 2] for j in range(0, len(layer), 2)]
         layer = [_parent(*p) if len(p) == 2 else p[0] for p in pairs]
     return layer[0], proofs
+
+
+# The ordered trees TradeRegistry builds on chain, again written apart from the product's
+# traceability.ordered_merkle: leaves in position order, an odd last node carried up.
+def verdict_leaf_of(batch, position, trade_id, verdict_hash, matched) -> bytes:
+    types = ["uint64", "uint32", "bytes32", "bytes32", "bool"]
+    return keccak(keccak(abi_encode(types, [batch, position, trade_id, verdict_hash, matched])))
+
+
+def settlement_leaf_of(batch, position, reference) -> bytes:
+    return keccak(keccak(abi_encode(["uint64", "uint32", "bytes32"], [batch, position, reference])))
+
+
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        layer = levels[-1]
+        pairs = [layer[j : j + 2] for j in range(0, len(layer), 2)]
+        levels.append([_parent(*p) if len(p) == 2 else p[0] for p in pairs])
+    return levels
+
+
+def ordered_root(leaves: list[bytes]) -> bytes:
+    return _levels(leaves)[-1][0]
+
+
+def ordered_proof(leaves: list[bytes], index: int) -> list[bytes]:
+    proof = []
+    for layer in _levels(leaves)[:-1]:
+        if index ^ 1 < len(layer):
+            proof.append(layer[index ^ 1])
+        index //= 2
+    return proof
 
 
 def reverted(exc_info: pytest.ExceptionInfo[ContractReverted]) -> tuple[str, tuple[Any, ...]]:
@@ -118,10 +164,10 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         [
             ("trade", "anchor_batch", (h("r"), 1, h("b")), "ANCHORER_ROLE"),
             ("trade", "revoke_document", (h("d"), "typo"), "ANCHORER_ROLE"),
-            ("trade", "record_verdict", (h("t"), h("v"), True), "ANCHORER_ROLE"),
-            ("trade", "release", (h("t"), h("v")), "CUSTOMS_ROLE"),
-            ("trade", "confirm_settlement", (h("t"), h("v"), h("s")), "BANK_ROLE"),
-            ("trade", "register_financing", (h("t"), h("v"), h("f")), "BANK_ROLE"),
+            ("trade", "record_verdict_batch", ([h("t")], [h("v")], [True]), "ANCHORER_ROLE"),
+            ("trade", "release_trades", (1, [0]), "CUSTOMS_ROLE"),
+            ("trade", "confirm_settlements", (1, {0: h("s")}), "BANK_ROLE"),
+            ("trade", "register_financing", (1, [0], h("f")), "BANK_ROLE"),
             ("trace", "anchor_lot_batch", (h("lot"), h("r"), 1, h("b")), "ANCHORER_ROLE"),
             ("trace", "recall_lot", (h("lot"), "salmonella"), "INSPECTOR_ROLE"),
             ("trace", "clear_recall", (h("lot"), "negative"), "INSPECTOR_ROLE"),
@@ -148,7 +194,7 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
     @pytest.mark.parametrize(
         ("registry", "name", "holder", "method", "args"),
         [
-            ("trade", "CUSTOMS_ROLE", "customs", "release", (h("t"), h("v"))),
+            ("trade", "CUSTOMS_ROLE", "customs", "release_trades", (1, [0])),
             ("trace", "INSPECTOR_ROLE", "inspector", "recall_lot", (h("lot"), "salmonella")),
         ],
     )
@@ -290,213 +336,315 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
             method(*args)
         assert reverted(exc_info) == expected
 
-    # Trade state machine ---------------------------------------------------------
+    # Trade state machine: verdict batches and positions --------------------------------
+
+    def _batch(self, world, labels, matched, supersessions=()):
+        """Record one verdict batch of trades ``labels``; return (number, ids, verdicts, result)."""
+        ids = [h(f"trade {label}") for label in labels]
+        verdicts = [h(f"verdict {label}") for label in labels]
+        result = world.trade().record_verdict_batch(ids, verdicts, matched, supersessions)
+        return world.trade().recorded_batch(result).batch, ids, verdicts, result
+
+    def test_verdict_batch_root_is_built_on_chain_in_position_order(self, world):
+        number, ids, verdicts, result = self._batch(
+            world, "abcde", [True, False, True, True, False]
+        )
+        leaves = [
+            verdict_leaf_of(number, i, ids[i], verdicts[i], m)
+            for i, m in enumerate([True, False, True, True, False])
+        ]
+        root = ordered_root(leaves)
+        assert result.events == (
+            VerdictBatchRecorded(batch=number, root=root, anchorer=world.address("anchorer"), count=5),
+        )
+        stored = world.trade("outsider").verdict_batch_of(number)
+        assert (stored.root, stored.count, stored.block_number) == (root, 5, result.block_number)
+        # The product's own tree agrees with this independent one.
+        assert OrderedMerkleTree(leaves).root == root
+        assert (
+            world.trade().verdict_leaf_hash(VerdictLeaf(number, 1, ids[1], verdicts[1], False))
+            == leaves[1]
+        )
+        states = [world.trade().trade_at(number, i).state for i in range(6)]
+        assert states == [
+            TradeState.MATCHED,
+            TradeState.MISMATCHED,
+            TradeState.MATCHED,
+            TradeState.MATCHED,
+            TradeState.MISMATCHED,
+            TradeState.NONE,
+        ]
 
     def test_trade_moves_from_verdict_to_settlement(self, world):
-        trade_id = h("trade")
-        verdict = world.trade().record_verdict(trade_id, h("verdict"), True)
-        assert verdict.events == (
-            VerdictRecorded(
-                trade_id=trade_id, verdict_hash=h("verdict"), matched=True, verdict_count=1
-            ),
-        )
-        released = world.trade("customs").release(trade_id, h("verdict"))
+        number, ids, verdicts, _ = self._batch(world, "abc", [True, False, True])
+        released = world.trade("customs").release_trades(number, [0, 2])
         assert released.events == (
-            TradeReleased(
-                trade_id=trade_id, verdict_hash=h("verdict"), customs=world.address("customs")
-            ),
+            TradesReleased(batch=number, customs=world.address("customs"), mask=(0b101,)),
         )
-        settled = world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
+        assert released.events[0].positions == (0, 2)
+        settled = world.trade("bank").confirm_settlements(number, {2: h("ref2"), 0: h("ref0")})
+        settlement_root = ordered_root(
+            [settlement_leaf_of(number, 0, h("ref0")), settlement_leaf_of(number, 2, h("ref2"))]
+        )
         assert settled.events == (
-            SettlementConfirmed(
-                trade_id=trade_id,
-                verdict_hash=h("verdict"),
-                settlement_ref=h("ref"),
+            SettlementsConfirmed(
+                settlement_id=1,
+                batch=number,
                 bank=world.address("bank"),
+                root=settlement_root,
+                mask=(0b101,),
             ),
         )
-        record = world.trade("outsider").trade(trade_id)
-        assert (record.state, record.verdict_hash, record.matched, record.verdict_count) == (
-            TradeState.SETTLED,
-            h("verdict"),
+        reader = world.trade("outsider")
+        assert reader.settlement_of(1) == Settlement(
+            1, settlement_root, world.address("bank"), 2, settled.block_number, number
+        )
+        proof = [settlement_leaf_of(number, 2, h("ref2"))]
+        assert reader.verify_settlement(1, 0, h("ref0"), proof)
+        assert not reader.verify_settlement(1, 0, h("other"), proof)
+        assert not reader.verify_settlement(1, 1, h("ref0"), proof)
+        leaves = [verdict_leaf_of(number, i, ids[i], verdicts[i], i != 1) for i in range(3)]
+        check = reader.verify_verdict(
+            VerdictLeaf(number, 0, ids[0], verdicts[0], True), ordered_proof(leaves, 0)
+        )
+        assert (check.anchored, check.state, check.block_number, check.financing) == (
             True,
-            1,
+            TradeState.SETTLED,
+            reader.verdict_batch_of(number).block_number,
+            None,
         )
-        assert (
-            record.verdict_block,
-            record.released_block,
-            record.settled_block,
-            record.settlement_ref,
-        ) == (
-            verdict.block_number,
-            released.block_number,
-            settled.block_number,
-            h("ref"),
-        )
-
-    def test_record_verdict_replaces_mismatch_until_release(self, world):
-        trade_id = h("trade")
-        world.trade().record_verdict(trade_id, h("v1"), False)
-        assert world.trade().trade(trade_id).state is TradeState.MISMATCHED
-        result = world.trade().record_verdict(trade_id, h("v2"), True)
-        assert result.events == (
-            VerdictRecorded(trade_id=trade_id, verdict_hash=h("v2"), matched=True, verdict_count=2),
-        )
-        released = world.trade("customs").release(trade_id, h("v2"))
-        with pytest.raises(ContractReverted) as exc_info:
-            world.trade().record_verdict(trade_id, h("v3"), False)
-        assert reverted(exc_info) == (
-            "TradeRegistryTradeAlreadyReleased",
-            (trade_id, released.block_number),
-        )
+        assert reader.trade_at(number, 1).state is TradeState.MISMATCHED
 
     @pytest.mark.parametrize(
-        ("verdict", "released", "expected"),
-        [
-            (None, False, ("TradeRegistryUnknownTrade", (h("trade"),))),
-            (False, False, ("TradeRegistryTradeNotMatched", (h("trade"), h("verdict")))),
-            (True, True, ("TradeRegistryTradeAlreadyReleased", (h("trade"), "released_block"))),
-        ],
+        "tamper",
+        ["matched", "position", "batch", "trade", "verdict", "proof"],
     )
-    def test_release_rejects_trade_not_releasable(self, world, verdict, released, expected):
-        if verdict is not None:
-            world.trade().record_verdict(h("trade"), h("verdict"), verdict)
-        customs = world.trade("customs")
-        block = customs.release(h("trade"), h("verdict")).block_number if released else None
-        with pytest.raises(ContractReverted) as exc_info:
-            customs.release(h("trade"), h("verdict"))
-        name, args = expected
-        assert reverted(exc_info) == (
-            name,
-            tuple(block if a == "released_block" else a for a in args),
-        )
+    def test_verify_verdict_rejects_tampered_leaf(self, world, tamper):
+        number, ids, verdicts, _ = self._batch(world, "abc", [False, True, True])
+        leaves = [verdict_leaf_of(number, i, ids[i], verdicts[i], i != 0) for i in range(3)]
+        leaf = VerdictLeaf(number, 0, ids[0], verdicts[0], False)
+        proof = ordered_proof(leaves, 0)
+        leaf, proof = {
+            "matched": (VerdictLeaf(number, 0, ids[0], verdicts[0], True), proof),
+            "position": (VerdictLeaf(number, 1, ids[0], verdicts[0], False), proof),
+            "batch": (VerdictLeaf(number + 1, 0, ids[0], verdicts[0], False), proof),
+            "trade": (VerdictLeaf(number, 0, ids[1], verdicts[0], False), proof),
+            "verdict": (VerdictLeaf(number, 0, ids[0], verdicts[1], False), proof),
+            "proof": (leaf, ordered_proof(leaves, 1)),
+        }[tamper]
+        check = world.trade().verify_verdict(leaf, proof)
+        assert (check.anchored, check.state) == (False, TradeState.NONE)
 
-    def test_confirm_settlement_rejects_unreleased_and_repeated(self, world):
-        trade_id = h("trade")
-        world.trade().record_verdict(trade_id, h("verdict"), True)
+    def test_release_refuses_positions_not_releasable(self, world):
+        number, _, _, _ = self._batch(world, "abc", [True, False, True])
+        customs = world.trade("customs")
+        customs.release_trades(number, [0])
+        cases = [
+            ([1], ("TradeRegistryTradeNotMatched", (number, 1))),
+            ([2, 1], ("TradeRegistryTradeNotMatched", (number, 1))),
+            ([0, 2], ("TradeRegistryTradeAlreadyReleased", (number, 0))),
+            ([3], ("TradeRegistrySelectionOutOfRange", (number, 3))),
+            ([256], ("TradeRegistrySelectionOutOfRange", (number, 3))),
+            ([], ("TradeRegistrySelectionOutOfRange", (number, 3))),
+        ]
+        for positions, expected in cases:
+            with pytest.raises(ContractReverted) as exc_info:
+                customs.release_trades(number, positions)
+            assert reverted(exc_info) == expected, positions
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
-        assert reverted(exc_info) == ("TradeRegistryTradeNotReleased", (trade_id,))
-        world.trade("customs").release(trade_id, h("verdict"))
-        world.trade("bank").confirm_settlement(trade_id, h("verdict"), h("ref"))
+            customs.release_trades(number + 7, [0])
+        assert reverted(exc_info) == ("TradeRegistryUnknownVerdictBatch", (number + 7,))
+        assert customs.trade_at(number, 2).state is TradeState.MATCHED  # nothing half-applied
+
+    def test_state_bits_hold_across_words_and_groups(self, world):
+        # 300 positions: five 64-position groups and two mask words.
+        count = 300
+        matched = [i % 3 != 1 for i in range(count)]
+        number, _, _, _ = self._batch(world, [str(i) for i in range(count)], matched)
+        chosen = [i for i in range(count) if matched[i] and i % 2 == 0]
+        world.trade("customs").release_trades(number, chosen)
+        reader = world.trade("outsider")
+        for i in (0, 1, 2, 63, 64, 65, 127, 128, 255, 256, 257, 298, 299):
+            expected = (
+                TradeState.RELEASED
+                if i in chosen
+                else TradeState.MATCHED
+                if matched[i]
+                else TradeState.MISMATCHED
+            )
+            assert reader.trade_at(number, i).state is expected, i
+        assert reader.trade_at(number, 300).state is TradeState.NONE
+
+    def test_record_verdict_batch_rejects_bad_input(self, world):
+        anchorer = world.trade()
+        cases = [
+            (([], [], []), ("TradeRegistryVerdictCount", (0,))),
+            (([h("t"), ZERO], [h("v"), h("v")], [True, True]), ("TradeRegistryZeroTradeId", (1,))),
+            (([h("t")], [ZERO], [True]), ("TradeRegistryZeroVerdictHash", (0,))),
+        ]
+        for args, expected in cases:
+            with pytest.raises(ContractReverted) as exc_info:
+                anchorer.record_verdict_batch(*args)
+            assert reverted(exc_info) == expected
+        with pytest.raises(ConfigurationError, match="one of each"):
+            anchorer.record_verdict_batch([h("t")], [h("v"), h("w")], [True])
+
+    def test_confirm_settlements_rejects_unreleased_repeated_and_bad_references(self, world):
+        number, _, _, _ = self._batch(world, "ab", [True, True])
+        bank = world.trade("bank")
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank2").confirm_settlement(trade_id, h("verdict"), h("other"))
-        assert reverted(exc_info) == (
-            "TradeRegistrySettlementAlreadyConfirmed",
-            (trade_id, h("ref")),
-        )
+            bank.confirm_settlements(number, {0: h("ref")})
+        assert reverted(exc_info) == ("TradeRegistryTradeNotReleased", (number, 0))
+        world.trade("customs").release_trades(number, [0, 1])
+        with pytest.raises(ContractReverted) as exc_info:
+            bank.confirm_settlements(number, {1: ZERO})
+        assert reverted(exc_info) == ("TradeRegistryZeroSettlementRef", (number, 1))
+        fn = bank._fn.confirmSettlements(number, mask_of([0, 1]), [h("one")])
+        with pytest.raises(ContractReverted) as exc_info:
+            bank._tx.send(fn)
+        assert reverted(exc_info) == ("TradeRegistryReferenceCount", (2, 1))
+        bank.confirm_settlements(number, {0: h("ref")})
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank2").confirm_settlements(number, {0: h("other"), 1: h("r1")})
+        assert reverted(exc_info) == ("TradeRegistrySettlementAlreadyConfirmed", (number, 0))
 
     def test_register_financing_rejects_second_bank_until_discharged(self, world):
-        trade_id = h("trade")
-        world.trade().record_verdict(trade_id, h("verdict"), True)
-        first = world.trade("bank").register_financing(trade_id, h("verdict"), h("terms"))
+        number, ids, verdicts, _ = self._batch(world, "abc", [True, True, False])
+        first = world.trade("bank").register_financing(number, [0, 1], h("terms"))
         assert first.events == (
             FinancingRegistered(
-                trade_id=trade_id,
-                verdict_hash=h("verdict"),
-                financier=world.address("bank"),
+                financing_id=1,
+                batch=number,
+                bank=world.address("bank"),
                 terms_hash=h("terms"),
+                mask=(0b11,),
             ),
         )
         for party in ("bank2", "bank"):
             with pytest.raises(ContractReverted) as exc_info:
-                world.trade(party).register_financing(trade_id, h("verdict"), h("terms2"))
-            assert reverted(exc_info) == (
-                "TradeRegistryAlreadyFinanced",
-                (trade_id, world.address("bank")),
-            )
+                world.trade(party).register_financing(number, [1], h("terms2"))
+            assert reverted(exc_info) == ("TradeRegistryTradeFinanced", (number, 1, 1))
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank2").discharge_financing(trade_id)
+            world.trade("bank").register_financing(number, [2], h("terms2"))
+        assert reverted(exc_info) == ("TradeRegistryTradeNotMatched", (number, 2))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank2").discharge_financing(1, [1])
         assert reverted(exc_info) == (
             "TradeRegistryNotFinancier",
-            (trade_id, world.address("bank"), world.address("bank2")),
+            (1, world.address("bank"), world.address("bank2")),
         )
-        discharged = world.trade("bank").discharge_financing(trade_id)
-        assert discharged.events == (
-            FinancingDischarged(trade_id=trade_id, financier=world.address("bank")),
-        )
-        world.trade("bank2").register_financing(trade_id, h("verdict"), h("terms2"))
-        record = world.trade().trade(trade_id)
-        assert (record.financier, record.financing_terms) == (world.address("bank2"), h("terms2"))
-
-    @pytest.mark.parametrize(
-        ("verdict", "call", "expected"),
-        [
-            (False, "register", ("TradeRegistryTradeNotMatched", (h("trade"), h("verdict")))),
-            (None, "register", ("TradeRegistryUnknownTrade", (h("trade"),))),
-            (True, "discharge", ("TradeRegistryNotFinanced", (h("trade"),))),
-        ],
-    )
-    def test_financing_rejects_invalid_state(self, world, verdict, call, expected):
-        if verdict is not None:
-            world.trade().record_verdict(h("trade"), h("verdict"), verdict)
-        bank = world.trade("bank")
-        attempt = {
-            "register": lambda: bank.register_financing(h("trade"), h("verdict"), h("terms")),
-            "discharge": lambda: bank.discharge_financing(h("trade")),
-        }[call]
         with pytest.raises(ContractReverted) as exc_info:
-            attempt()
+            world.trade("bank").discharge_financing(1, [2])
+        assert reverted(exc_info) == ("TradeRegistryNotFinanced", (1, number, 2))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").discharge_financing(9, [0])
+        assert reverted(exc_info) == ("TradeRegistryUnknownFinancing", (9,))
+        discharged = world.trade("bank").discharge_financing(1, [1])
+        assert discharged.events == (
+            FinancingDischarged(
+                financing_id=1, batch=number, bank=world.address("bank"), mask=(0b10,)
+            ),
+        )
+        second = world.trade("bank2").register_financing(number, [1], h("terms2"))
+        assert second.events[0].financing_id == 2
+        reader = world.trade("outsider")
+        assert [reader.trade_at(number, p).financing_id for p in range(3)] == [1, 2, 0]
+        leaves = [verdict_leaf_of(number, i, ids[i], verdicts[i], i != 2) for i in range(3)]
+        check = reader.verify_verdict(
+            VerdictLeaf(number, 1, ids[1], verdicts[1], True), ordered_proof(leaves, 1)
+        )
+        assert check.financing == Financing(
+            2, world.address("bank2"), second.block_number, number, 1, h("terms2")
+        )
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").register_financing(number, [0], ZERO)
+        assert reverted(exc_info) == ("TradeRegistryZeroTermsHash", ())
+
+    # Supersession: a trade's new verdict replaces its earlier one on chain --------------
+
+    def _supersession(self, world, number, labels, matched, index_in_new, position):
+        """The supersession of (number, position) for the new batch's verdict ``index_in_new``."""
+        ids = [h(f"trade {label}") for label in labels]
+        verdicts = [h(f"verdict {label}") for label in labels]
+        leaves = [verdict_leaf_of(number, i, ids[i], verdicts[i], m) for i, m in enumerate(matched)]
+        return Supersession(
+            index=index_in_new,
+            batch=number,
+            position=position,
+            verdict_hash=verdicts[position],
+            matched=matched[position],
+            proof=tuple(ordered_proof(leaves, position)),
+        )
+
+    def test_new_verdict_supersedes_the_trades_earlier_one(self, world):
+        first, ids, _, _ = self._batch(world, "ab", [False, True])
+        anchorer = world.trade()
+        supersession = self._supersession(world, first, "ab", [False, True], 0, 0)
+        result = anchorer.record_verdict_batch([ids[0]], [h("corrected")], [True], [supersession])
+        second = anchorer.recorded_batch(result).batch
+        assert result.events[1:] == (
+            VerdictSuperseded(batch=first, position=0, new_batch=second, new_position=0),
+        )
+        assert anchorer.trade_at(first, 0).state is TradeState.SUPERSEDED
+        customs = world.trade("customs")
+        with pytest.raises(ContractReverted) as exc_info:
+            customs.release_trades(first, [0])
+        # A superseded mismatch is still not a match: the first refusal names that.
+        assert reverted(exc_info)[0] in {
+            "TradeRegistryTradeNotMatched",
+            "TradeRegistryTradeSuperseded",
+        }
+        customs.release_trades(second, [0])
+        # Once superseded, always: a second supersession of the same position is refused.
+        with pytest.raises(ContractReverted) as exc_info:
+            anchorer.record_verdict_batch([ids[0]], [h("again")], [True], [supersession])
+        assert reverted(exc_info) == ("TradeRegistryTradeSuperseded", (first, 0))
+
+    def test_a_superseded_match_can_never_be_released(self, world):
+        first, ids, _, _ = self._batch(world, "a", [True])
+        supersession = self._supersession(world, first, "a", [True], 0, 0)
+        world.trade().record_verdict_batch([ids[0]], [h("new")], [True], [supersession])
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("customs").release_trades(first, [0])
+        assert reverted(exc_info) == ("TradeRegistryTradeSuperseded", (first, 0))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").register_financing(first, [0], h("terms"))
+        assert reverted(exc_info) == ("TradeRegistryTradeSuperseded", (first, 0))
+
+    @pytest.mark.parametrize("state", ["released", "financed"])
+    def test_released_or_financed_verdict_cannot_be_superseded(self, world, state):
+        first, ids, _, _ = self._batch(world, "a", [True])
+        if state == "released":
+            world.trade("customs").release_trades(first, [0])
+            expected = ("TradeRegistryTradeAlreadyReleased", (first, 0))
+        else:
+            world.trade("bank").register_financing(first, [0], h("terms"))
+            expected = ("TradeRegistryTradeFinanced", (first, 0, 1))
+        supersession = self._supersession(world, first, "a", [True], 0, 0)
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade().record_verdict_batch([ids[0]], [h("new")], [True], [supersession])
         assert reverted(exc_info) == expected
 
-    def test_batch_variants_record_and_release_many_trades(self, world):
-        ids = [h(f"t{i}") for i in range(3)]
-        recorded = world.trade().record_verdicts(
-            ids, [h(f"v{i}") for i in range(3)], [True, True, False]
-        )
-        assert [(e.trade_id, e.matched) for e in recorded.events] == [
-            (ids[0], True),
-            (ids[1], True),
-            (ids[2], False),
-        ]
-        released = world.trade("customs").release_batch(ids[:2], [h("v0"), h("v1")])
-        assert released.events == tuple(
-            TradeReleased(trade_id=i, verdict_hash=h(f"v{n}"), customs=world.address("customs"))
-            for n, i in enumerate(ids[:2])
-        )
+    @pytest.mark.parametrize("forgery", ["other trade", "other verdict", "bad proof", "same batch"])
+    def test_supersession_must_prove_the_same_trades_earlier_verdict(self, world, forgery):
+        first, ids, _, _ = self._batch(world, "ab", [True, True])
+        good = self._supersession(world, first, "ab", [True, True], 0, 0)
+        new_ids = [ids[0]]
+        if forgery == "other trade":
+            new_ids = [ids[1]]  # names b's new verdict, but proves a's old one
+        elif forgery == "other verdict":
+            good = Supersession(0, first, 0, h("not it"), True, good.proof)
+        elif forgery == "bad proof":
+            good = Supersession(0, first, 0, good.verdict_hash, True, (h("junk"),))
+        else:
+            good = Supersession(0, first + 1, 0, good.verdict_hash, True, good.proof)
         with pytest.raises(ContractReverted) as exc_info:
-            world.trade("customs").release_batch(ids[2:], [])
-        assert reverted(exc_info) == ("TradeRegistryLengthMismatch", (1, 0))
-        with pytest.raises(ContractReverted) as exc_info:
-            world.trade().record_verdicts(ids[:2], [h("v")], [True, True])
-        assert reverted(exc_info) == ("TradeRegistryLengthMismatch", (2, 1))
-
-    # Each step commits to the verdict it was judged on --------------------------------
-
-    def test_steps_refuse_a_verdict_that_is_not_the_trades(self, world):
-        trade_id = h("trade")
-        world.trade().record_verdict(trade_id, h("v1"), True)
-        world.trade().record_verdict(trade_id, h("v2"), True)  # new documents, new verdict
-        changed = ("TradeRegistryVerdictChanged", (trade_id, h("v2"), h("v1")))
-        attempts = {
-            "release": lambda: world.trade("customs").release(trade_id, h("v1")),
-            "release_batch": lambda: world.trade("customs").release_batch([trade_id], [h("v1")]),
-            "financing": lambda: world.trade("bank").register_financing(
-                trade_id, h("v1"), h("terms")
-            ),
-        }
-        for name, attempt in attempts.items():
-            with pytest.raises(ContractReverted) as exc_info:
-                attempt()
-            assert reverted(exc_info) == changed, name
-        world.trade("customs").release(trade_id, h("v2"))
-        with pytest.raises(ContractReverted) as exc_info:
-            world.trade("bank").confirm_settlement(trade_id, h("v1"), h("ref"))
-        assert reverted(exc_info) == changed
-
-    def test_verdict_is_frozen_while_financed(self, world):
-        trade_id = h("trade")
-        world.trade().record_verdict(trade_id, h("v1"), True)
-        world.trade("bank").register_financing(trade_id, h("v1"), h("terms"))
-        with pytest.raises(ContractReverted) as exc_info:
-            world.trade().record_verdict(trade_id, h("v2"), True)
+            world.trade().record_verdict_batch(new_ids, [h("new")], [True], [good])
         assert reverted(exc_info) == (
-            "TradeRegistryTradeFinanced",
-            (trade_id, world.address("bank")),
+            "TradeRegistryInvalidSupersession",
+            (0, good.batch, 0),
         )
-        world.trade("bank").discharge_financing(trade_id)
-        world.trade().record_verdict(trade_id, h("v2"), True)
-        assert world.trade().trade(trade_id).verdict_hash == h("v2")
+        assert world.trade().trade_at(first, 0).state is TradeState.MATCHED
 
     # TraceRegistry -----------------------------------------------------------------
 
@@ -637,12 +785,26 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
 
     def test_find_events_matches_every_given_argument(self, world):
         client = world.trade()
-        client.record_verdicts([h("t1"), h("t2")], [h("v1"), h("v2")], [True, False])
-        everything = client.find_events(VerdictRecorded, 0)
-        assert [e.trade_id for e in everything] == [h("t1"), h("t2")]
-        found = client.find_events(VerdictRecorded, 0, trade_id=h("t2"), verdict_hash=h("v2"))
-        assert found == (VerdictRecorded(h("t2"), h("v2"), False, 1),)
-        assert client.find_events(VerdictRecorded, 0, trade_id=h("t2"), verdict_hash=h("v1")) == ()
+        first = client.recorded_batch(client.record_verdict_batch([h("t1")], [h("v1")], [True]))
+        second = client.recorded_batch(client.record_verdict_batch([h("t2")], [h("v2")], [False]))
+        everything = client.find_events(VerdictBatchRecorded, 0)
+        assert [e.batch for e in everything] == [first.batch, second.batch]
+        found = client.find_events(VerdictBatchRecorded, 0, batch=second.batch, root=second.root)
+        assert found == (second,)
+        assert (
+            client.find_events(VerdictBatchRecorded, 0, batch=first.batch, root=second.root) == ()
+        )
+
+    def test_verdicts_of_reads_a_batch_back_from_its_transaction(self, world):
+        client = world.trade()
+        ids, verdicts = [h("t1"), h("t2"), h("t3")], [h("v1"), h("v2"), h("v3")]
+        number = client.recorded_batch(
+            client.record_verdict_batch(ids, verdicts, [True, False, True])
+        ).batch
+        assert world.trade("outsider").verdicts_of(number) == tuple(
+            VerdictLeaf(number, i, ids[i], verdicts[i], i != 1) for i in range(3)
+        )
+        assert client.verdicts_of(number + 1) is None
 
     @pytest.mark.parametrize(
         ("kind", "where", "message"),
