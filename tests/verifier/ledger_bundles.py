@@ -23,7 +23,8 @@ from ledger_client.events import (
 )
 from tests.conftest import ChainWorld
 from traceability import Algorithm, SigningKey, new_salt, sign_envelope
-from traceability.merkle import MerkleTree, _hash_pair, _keccak256
+from traceability.merkle import MerkleTree
+from traceability.ordered_merkle import OrderedMerkleTree, settlement_leaf, verdict_leaf
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, role_mask
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
@@ -38,26 +39,6 @@ SIGNERS = {
     "waybill": (samples.CARRIER[0], "logistics", Algorithm.ES256K),
     "inventory": (samples.PLATFORM[0], "platform", Algorithm.ED25519),
 }
-
-
-def ordered_leaf(*words: int | bytes | bool) -> bytes:
-    """The StandardMerkleTree leaf of static words (uint, bytes32, bool), as the registry
-    hashes a verdict or settlement leaf."""
-    encoded = b"".join(w if isinstance(w, bytes) else int(w).to_bytes(32, "big") for w in words)
-    return _keccak256(_keccak256(encoded))
-
-
-def ordered_proof(leaves: list[bytes], index: int) -> tuple[bytes, list[bytes]]:
-    """The root of the registry's ordered tree of ``leaves`` (sorted pairs, an odd last node
-    carried up) and the proof of leaf ``index``."""
-    level, proof = list(leaves), []
-    while len(level) > 1:
-        if index ^ 1 < len(level):
-            proof.append(level[index ^ 1])
-        parents = [_hash_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        level = parents + ([level[-1]] if len(level) % 2 else [])
-        index //= 2
-    return level[0], proof
 
 
 @dataclass
@@ -221,11 +202,11 @@ class LedgerBundles:
             [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], supersessions
         )
         (event,) = events_named(result.events, VerdictBatchRecorded)
-        leaves = [ordered_leaf(event.batch, i, *row) for i, row in enumerate(rows)]
+        tree = OrderedMerkleTree([verdict_leaf(event.batch, i, *row) for i, row in enumerate(rows)])
+        assert tree.root == event.root
         for offset, trade in enumerate(trades):
             position = others + offset
-            root, proof = ordered_proof(leaves, position)
-            assert root == event.root
+            root, proof = tree.root, tree.proof(position)
             trade.bundle["verdict"].update(
                 batch=event.batch,
                 position=position,
@@ -254,10 +235,10 @@ class LedgerBundles:
         result = bank.confirm_settlements(trades[0].batch, refs)
         (event,) = events_named(result.events, SettlementsConfirmed)
         positions = sorted(refs)
-        leaves = [ordered_leaf(trades[0].batch, p, refs[p]) for p in positions]
+        tree = OrderedMerkleTree([settlement_leaf(trades[0].batch, p, refs[p]) for p in positions])
+        assert tree.root == event.root
         for trade in trades:
-            root, proof = ordered_proof(leaves, positions.index(trade.position))
-            assert root == event.root
+            proof = tree.proof(positions.index(trade.position))
             trade.bundle["settlement"] = {
                 "txHash": str(result.tx_hash),
                 "blockNumber": result.block_number,
