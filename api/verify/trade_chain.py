@@ -14,32 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from api.verify.bundle_report import Report, UnusableBundle, hex32, mapping, uint
 from api.verify.rpc import Call, contract_abi
+from ledger_client.types import TradeState
 
 __all__ = [
     "TradeClaims",
-    "TradeState",
     "Transaction",
     "check_trade",
     "check_transaction",
     "plan_trade_calls",
     "read_claims",
 ]
-
-
-class TradeState(IntEnum):
-    """``ITradeRegistry.TradeState``: where a verdict position stands."""
-
-    NONE = 0
-    MISMATCHED = 1
-    MATCHED = 2
-    RELEASED = 3
-    SETTLED = 4
-    SUPERSEDED = 5
 
 
 @dataclass(frozen=True)
