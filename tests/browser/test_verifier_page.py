@@ -281,6 +281,22 @@ def test_verifier_page_names_edited_transaction_hash(
     assert _failed(report) == {"release: release transaction", "release: released by customs"}
 
 
+def test_verifier_page_refuses_another_trades_release_and_financing(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    """Real transactions of the export trade, pasted into the import trade's bundle: they
+    name another position (or batch), so neither vouches for this trade."""
+    bundle, export = world.bundle(0), world.bundle(1)  # released; released and financed
+    bundle["release"], bundle["financing"] = export["release"], export["financing"]
+    python = {c.name for c in world.python_verdict(bundle).checks if not c.ok}
+    assert {"released by customs", "financing registered"} <= python
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path)
+    assert _banner(page)[0] == "not-authentic"
+    failed = _failed(report)
+    assert {"release: released by customs", "financing: financing registered"} <= failed
+    assert "verdict: verdict on chain" not in failed
+
+
 def test_verifier_page_names_edited_document_field(
     world: TradeWorld, chromium: Any, tmp_path: Path
 ) -> None:
