@@ -350,6 +350,14 @@ class TradePublic(ApiModel):
     settled: bool
     settlement_tx: str | None
     financed: bool
+    verdict_batch: int | None = Field(
+        default=None,
+        description="The verdict batch on chain holding the trade's latest anchored verdict "
+        "(`sandan authorize --batch`); null until one is anchored.",
+    )
+    verdict_position: int | None = Field(
+        default=None, description="That verdict's position in its batch."
+    )
     updated_at: datetime
     conflicts: list[ConflictPublic] = Field(
         default_factory=list,

@@ -337,11 +337,25 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     ) private pure returns (bytes32) {
         uint256 count = tradeIds.length;
         bytes32[] memory nodes = new bytes32[](count);
+        uint256 word = 0;
         for (uint256 i = 0; i < count; ++i) {
-            if (tradeIds[i] == bytes32(0)) revert TradeRegistryZeroTradeId(i);
-            if (verdictHashes[i] == bytes32(0)) revert TradeRegistryZeroVerdictHash(i);
-            bool matched = i / 256 < matchedMask.length && (matchedMask[i / 256] >> (i % 256)) & 1 == 1;
-            nodes[i] = _verdictLeaf(batch, uint32(i), tradeIds[i], verdictHashes[i], matched);
+            bytes32 tradeId = tradeIds[i];
+            bytes32 verdictHash = verdictHashes[i];
+            if (tradeId == bytes32(0)) revert TradeRegistryZeroTradeId(i);
+            if (verdictHash == bytes32(0)) revert TradeRegistryZeroVerdictHash(i);
+            // One mask word serves 256 verdicts: read it when a new word starts.
+            if (i % 256 == 0) word = i / 256 < matchedMask.length ? matchedMask[i / 256] : 0;
+            // The leaf as {_verdictLeaf} hashes it, written straight into `nodes[i]`.
+            assembly ("memory-safe") {
+                let ptr := mload(0x40)
+                mstore(ptr, batch)
+                mstore(add(ptr, 0x20), i)
+                mstore(add(ptr, 0x40), tradeId)
+                mstore(add(ptr, 0x60), verdictHash)
+                mstore(add(ptr, 0x80), and(shr(mod(i, 256), word), 1))
+                mstore(0x00, keccak256(ptr, 0xa0))
+                mstore(add(add(nodes, 0x20), shl(5, i)), keccak256(0x00, 0x20))
+            }
         }
         return OrderedMerkle.root(nodes);
     }

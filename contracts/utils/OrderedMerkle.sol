@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
-
 /**
  * @dev Root of an ordered Merkle tree built on chain: leaves in the order given, adjacent
- * nodes hashed as sorted pairs (OpenZeppelin's `Hashes.commutativeKeccak256`), an odd last
+ * nodes hashed as sorted pairs (as OpenZeppelin's `Hashes.commutativeKeccak256` does), an odd last
  * node carried up to the next level unchanged. OpenZeppelin's `MerkleProof.verify` checks a
  * leaf of such a tree, with the siblings met on its way up as the proof.
  *
@@ -17,35 +15,36 @@ library OrderedMerkle {
      * @dev Returns the root of `nodes`, overwriting `nodes` as scratch space. `nodes` must not
      * be empty.
      */
-    function root(bytes32[] memory nodes) internal pure returns (bytes32) {
+    function root(bytes32[] memory nodes) internal pure returns (bytes32 top) {
         uint256 width = nodes.length;
-        // Indices stay below `nodes.length`, so the checks Solidity would add are left out.
-        unchecked {
-            while (width > 1) {
-                uint256 pairs = width / 2;
-                for (uint256 i = 0; i < pairs; ++i) {
-                    _store(nodes, i, Hashes.commutativeKeccak256(_load(nodes, 2 * i), _load(nodes, 2 * i + 1)));
+        // In place, level by level; pairs hashed as sorted pairs in scratch space, as
+        // `Hashes.commutativeKeccak256` does, without a call per node.
+        assembly ("memory-safe") {
+            let base := add(nodes, 0x20)
+            for {} gt(width, 1) {} {
+                let pairs := shr(1, width)
+                for { let i := 0 } lt(i, pairs) { i := add(i, 1) } {
+                    let a := mload(add(base, shl(6, i)))
+                    let b := mload(add(base, add(shl(6, i), 0x20)))
+                    switch lt(a, b)
+                    case 1 {
+                        mstore(0x00, a)
+                        mstore(0x20, b)
+                    }
+                    default {
+                        mstore(0x00, b)
+                        mstore(0x20, a)
+                    }
+                    mstore(add(base, shl(5, i)), keccak256(0x00, 0x40))
                 }
-                if (width % 2 == 1) {
-                    _store(nodes, pairs, _load(nodes, width - 1));
-                    width = pairs + 1;
-                } else {
-                    width = pairs;
+                switch and(width, 1)
+                case 1 {
+                    mstore(add(base, shl(5, pairs)), mload(add(base, shl(5, sub(width, 1)))))
+                    width := add(pairs, 1)
                 }
+                default { width := pairs }
             }
-        }
-        return nodes[0];
-    }
-
-    function _load(bytes32[] memory nodes, uint256 i) private pure returns (bytes32 value) {
-        assembly ("memory-safe") {
-            value := mload(add(add(nodes, 0x20), shl(5, i)))
-        }
-    }
-
-    function _store(bytes32[] memory nodes, uint256 i, bytes32 value) private pure {
-        assembly ("memory-safe") {
-            mstore(add(add(nodes, 0x20), shl(5, i)), value)
+            top := mload(base)
         }
     }
 }

@@ -355,7 +355,9 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
         ]
         root = ordered_root(leaves)
         assert result.events == (
-            VerdictBatchRecorded(batch=number, root=root, anchorer=world.address("anchorer"), count=5),
+            VerdictBatchRecorded(
+                batch=number, root=root, anchorer=world.address("anchorer"), count=5
+            ),
         )
         stored = world.trade("outsider").verdict_batch_of(number)
         assert (stored.root, stored.count, stored.block_number) == (root, 5, result.block_number)

@@ -174,7 +174,7 @@ def test_outbox_row_stores_kind_lane_and_payload(lane, payload, stored):
     ],
 )
 def test_lane_limit_per_transaction(lane, batch_size, limit):
-    assert VERDICTS_PER_TRANSACTION == 100
+    assert VERDICTS_PER_TRANSACTION == 1000
     assert lane.limit(batch_size) == limit
 
 

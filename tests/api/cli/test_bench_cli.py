@@ -74,9 +74,11 @@ def test_bench_measures_party_registry_writes_and_relayed_release(report):
     writes = ["registerParty", "addKey", "revokeKey", "grantPartyRole", "addAccount"]
     assert all(21_000 < by_name[f"gas.fn.{name}"] < 150_000 for name in writes)
     assert by_name["gas.fn.multicall_10"] < 10 * by_name["gas.fn.addKey"]
-    one, hundred = by_name["gas.fn.releaseWithSig_1"], by_name["gas.fn.releaseWithSig_100"]
-    assert one > by_name["gas.fn.release"]
-    assert hundred / 100 < one / 5
+    one = by_name["gas.fn.releaseTradesWithSig_1"]
+    hundred = by_name["gas.fn.releaseTradesWithSig_100"]
+    assert one > by_name["gas.fn.releaseTrades"]
+    # One signature and a bitmask for the whole batch: 100 trades cost barely more than one.
+    assert hundred < 2 * one
 
 
 def test_bench_labels_reference_figures_as_quoted(report):
@@ -116,10 +118,11 @@ def test_quick_bench_prints_the_lifecycle_side_by_side_with_eas_and_a_mapping(re
     for prefix in ("gas", "gas.eas", "gas.mapping"):
         assert by_name[f"{prefix}.per_trade.lifecycle"]["value"] > 0
         assert by_name[f"{prefix}.capacity.trades_per_second"]["value"] > 0
-        assert (
-            "batch of 100 trades, not 1,000 (quick)"
-            in (by_name[f"{prefix}.per_trade.lifecycle"]["notes"])
-        )
+    # sandan's own life runs 1,000 trades even in --quick; the comparisons say they ran 100.
+    assert "(quick)" not in by_name["gas.per_trade.lifecycle"]["notes"]
+    for prefix in ("gas.eas", "gas.mapping"):
+        notes = by_name[f"{prefix}.per_trade.lifecycle"]["notes"]
+        assert "batch of 100 trades, not 1,000 (quick)" in notes
     assert by_name["gas.per_trade.lifecycle"]["target"] == {"direction": "at_most", "limit": 7_500}
     assert by_name["gas.capacity.trades_per_second"]["target"] == {
         "direction": "at_least",

@@ -6,8 +6,17 @@ import copy
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 
-from ledger_client import DocumentStatus, TradeRegistryClient
+from api.db.models import PartyRecord, TradeRecord
+from ledger_client import (
+    ContractReverted,
+    DocumentStatus,
+    TradeRegistryClient,
+    TradeState,
+    VerdictLeaf,
+)
+from ledger_client.events import VerdictSuperseded
 from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor
 from traceability import Algorithm
@@ -255,3 +264,89 @@ def test_summary_declaration_aggregates_released_9610_trades_of_the_period(
     )
     assert backwards.status_code == 422
     assert backwards.json()["field"] == "periodEnd"
+
+
+def customs_account(world: World, parties: dict[str, Actor]) -> Any:
+    """Customs' custodial chain account, as the service signs with it."""
+    from api.services.chain_actions import party_account
+
+    with Session(world.runtime.engine) as session:
+        party = session.get(PartyRecord, parties["customs"].code)
+        assert party is not None
+        return party_account(session=session, runtime=world.runtime, party=party)
+
+
+def test_a_corrected_verdict_supersedes_the_mismatch_on_chain_and_is_the_one_released(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    """A mismatch is anchored, the payment company corrects its payment, the new verdict
+    (a match) reaches the chain superseding the first: the first position can never be
+    released, the new one is, and the bundle's verdict leaf proves it against the chain."""
+    terms = samples.ImportTerms(order_no="SD20251201SUPERSEDE")
+    results = submit(world, parties, samples.short_payment_trade(terms))
+    trade_id = results[0]["tradeId"]
+    world.worker.drain()
+    with Session(world.runtime.engine) as session:
+        first = session.get(TradeRecord, trade_id)
+        assert first is not None
+        old_place = (first.verdict_batch, first.verdict_position)
+    assert None not in old_place
+    reader = TradeRegistryClient(world.ledger.w3, world.ledger.trade_registry_address)
+    assert reader.trade_at(*old_place).state is TradeState.MISMATCHED
+
+    corrected = samples.import_trade(terms).payment
+    assert corrected is not None
+    actor = parties["payment"]
+    response = world.client.post(
+        "/documents",
+        json=actor.envelope("payment", corrected.to_json_dict()),
+        headers=actor.headers,
+    )
+    assert response.status_code == 201, response.text
+    world.worker.drain()
+    with Session(world.runtime.engine) as session:
+        trade = session.get(TradeRecord, trade_id)
+        assert trade is not None
+        assert trade.status == "match"
+        new_place = (trade.verdict_batch, trade.verdict_position)
+    assert new_place != old_place
+    assert reader.trade_at(*old_place).state is TradeState.SUPERSEDED
+    superseded = reader.find_events(VerdictSuperseded, 0, batch=old_place[0])
+    assert [(e.position, e.new_batch, e.new_position) for e in superseded] == [
+        (old_place[1], *new_place)
+    ]
+
+    customs = parties["customs"].headers
+    released = world.client.post(f"/customs/trades/{trade_id}/release", headers=customs)
+    assert released.status_code == 200, released.text
+    assert reader.trade_at(*new_place).state is TradeState.RELEASED
+    # The superseded position is dead on chain, whoever asks: not even customs' own account.
+    with pytest.raises(ContractReverted) as exc_info:
+        TradeRegistryClient(
+            world.ledger.w3,
+            world.ledger.trade_registry_address,
+            customs_account(world, parties),
+        ).release_trades(old_place[0], [old_place[1]])
+    assert exc_info.value.error_name in {
+        "TradeRegistryTradeNotMatched",
+        "TradeRegistryTradeSuperseded",
+    }
+
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    verdict = bundle["verdict"]
+    assert (verdict["batch"], verdict["position"], verdict["matched"]) == (*new_place, True)
+    leaf = VerdictLeaf(
+        verdict["batch"],
+        verdict["position"],
+        bytes.fromhex(trade_id),
+        bytes.fromhex(verdict["verdictHash"]),
+        verdict["matched"],
+    )
+    check = reader.verify_verdict(leaf, [bytes.fromhex(p) for p in verdict["proof"]])
+    assert (check.anchored, check.state, check.root.hex()) == (
+        True,
+        TradeState.RELEASED,
+        verdict["root"],
+    )
