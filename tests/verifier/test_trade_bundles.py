@@ -127,6 +127,10 @@ def _release_of_another_batch(life: Life, bundle: dict[str, Any]) -> None:
     bundle["release"] = life.c.bundle["release"]
 
 
+def _release_in_another_block(life: Life, bundle: dict[str, Any]) -> None:
+    bundle["release"]["blockNumber"] += 1
+
+
 def _release_of_another_position(life: Life, bundle: dict[str, Any]) -> None:
     bundle["release"] = life.b.bundle["release"]
 
@@ -151,6 +155,7 @@ Tamper = Callable[[Life, dict[str, Any]], None]
         (_position_of_another_trade, "verdict on chain", "verdict"),
         (_release_of_another_batch, "released by customs", "release"),
         (_release_of_another_position, "released by customs", "release"),
+        (_release_in_another_block, "released by customs", "release"),
         (_settlement_proof_of_another_position, "settlement confirmed", "settlement"),
         (_financing_of_another_trade, "financing registered", "financing"),
     ],

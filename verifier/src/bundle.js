@@ -250,9 +250,11 @@ function checkTradeOnChain(report, bundle, plan, registries) {
   return (answers) => {
     const chain = attempt(onChain, () => decodeCall(TRADE_REGISTRY_ABI, 'verifyVerdict', resultOf(answers[plan.at.verdict], 'verifyVerdict')));
     const receipt = (step) => answers[plan.receiptOf(step.txHash)]?.result;
+    // Only a transaction that succeeded in the block the bundle names vouches for anything.
     const events = (step, eventName) => {
       const found = receipt(step);
-      return found ? registryEvents(TRADE_REGISTRY_ABI, registries.tradeRegistry, found).filter((e) => e.eventName === eventName) : [];
+      const mined = found && BigInt(found.status ?? '0x0') === 1n && Number(BigInt(found.blockNumber)) === step.blockNumber;
+      return mined ? registryEvents(TRADE_REGISTRY_ABI, registries.tradeRegistry, found).filter((e) => e.eventName === eventName) : [];
     };
     const common = { registry: registries.tradeRegistry, abi: TRADE_REGISTRY_ABI };
     checkReceipt(verdictTx, receipt(verdict), {
