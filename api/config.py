@@ -42,6 +42,11 @@ class ApiSettings(BaseSettings):
 
     batch_size: Annotated[int, Field(ge=1, le=10_000)] = 1_000
     batch_wait_seconds: Annotated[float, Field(ge=0)] = 0.5
+    #: The outbox kinds this worker anchors (comma-separated: document, event, verdict,
+    #: supersede, party); all when unset. Two workers share one database by splitting the
+    #: kinds, each with its own chain account: a kind has one writer, so a trade's verdicts
+    #: stay in order and no two processes spend one account's nonces.
+    worker_kinds: str | None = Field(default=None, pattern=r"^[a-z]+(,[a-z]+)*$")
     max_body_bytes: Annotated[int, Field(ge=1_024)] = 1_048_576
     max_bulk_documents: Annotated[int, Field(ge=1)] = 10_000
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300

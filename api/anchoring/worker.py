@@ -105,6 +105,23 @@ class WorkerStats:
     batches_reset: int = 0
 
 
+#: The outbox kinds, one per lane type.
+KINDS = frozenset({"document", "event", "verdict", "supersede", "party"})
+
+
+def worker_kinds(text: str | None) -> frozenset[str] | None:
+    """The kinds of ``SANDAN_WORKER_KINDS`` (None: every kind); unknown ones are refused."""
+    if text is None:
+        return None
+    kinds = frozenset(text.split(","))
+    unknown = sorted(kinds - KINDS)
+    if unknown:
+        raise ValueError(
+            f"SANDAN_WORKER_KINDS: unknown kinds {unknown}; choose from {sorted(KINDS)}"
+        )
+    return kinds
+
+
 class AnchorWorker:
     """Drains the outbox into chain transactions; safe to kill and restart at any point."""
 
@@ -115,6 +132,7 @@ class AnchorWorker:
         batch_size: int | None = None,
         batch_wait: float | None = None,
         confirmations: int | None = None,
+        kinds: frozenset[str] | None = None,
     ) -> None:
         settings = runtime.settings
         self.runtime = runtime
@@ -125,6 +143,7 @@ class AnchorWorker:
         )
         self.stop_event = threading.Event()
         self.kill_point = KillPoint.parse(settings.test_kill_after)
+        self.kinds = kinds if kinds is not None else worker_kinds(settings.worker_kinds)
 
     # --- loop ---------------------------------------------------------------------------
 
@@ -198,8 +217,10 @@ class AnchorWorker:
 
     def _pending_lanes(self) -> list[str]:
         with Session(self.runtime.engine) as session:
-            stmt = select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None)).distinct()
-            return sorted(session.exec(stmt).all())
+            stmt = select(OutboxRecord.lane).where(col(OutboxRecord.batch_id).is_(None))
+            if self.kinds is not None:
+                stmt = stmt.where(col(OutboxRecord.kind).in_(self.kinds))
+            return sorted(session.exec(stmt.distinct()).all())
 
     def _build_one(self, lane_name: str, *, force: bool) -> bool:
         """Claim up to the lane's limit of rows and build their batch in one transaction."""
@@ -264,11 +285,15 @@ class AnchorWorker:
     def _resume_all(self, ledger: LedgerGateway) -> int:
         with Session(self.runtime.engine) as session:
             stmt = (
-                select(AnchorBatchRecord.id)
+                select(AnchorBatchRecord.id, AnchorBatchRecord.lane)
                 .where(col(AnchorBatchRecord.state).not_in(DONE_STATES))
                 .order_by(col(AnchorBatchRecord.created_at))
             )
-            batch_ids = list(session.exec(stmt).all())
+            batch_ids = [
+                batch_id
+                for batch_id, lane in session.exec(stmt).all()
+                if self.kinds is None or lane_of(lane).kind in self.kinds
+            ]
         return sum(1 for batch_id in batch_ids if self._resume(ledger, batch_id))
 
     def _resume(self, ledger: LedgerGateway, batch_id: str) -> bool:

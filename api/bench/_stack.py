@@ -49,12 +49,16 @@ def service_stack(
     api_workers: int = 1,
     worker: bool = True,
     extra: dict[str, str] | None = None,
+    parties: tuple[BenchParty, ...] | None = None,
+    tag: str | None = None,
 ) -> Iterator[Stack]:
-    """Deploy fresh registries, start the API (and `sandan worker`), register the parties."""
+    """Deploy fresh registries, start the API (and `sandan worker`), register the parties
+    (``bench_parties(tag)`` unless given: pass the parties, and their tag, to post documents
+    presigned for them)."""
     scratch = ctx.scratch(name)
     chain = ctx.chain()
     chain.deploy().save(scratch / "deployment.json")
-    tag = f"{os.getpid() % 10_000:04d}{len(name):02d}"
+    tag = tag or f"{os.getpid() % 10_000:04d}{len(name):02d}"
     with bench_database(ctx, name) as (backend, url):
         env = ServiceEnv(
             scratch, prepare_database(url), chain.rpc_url, scratch / "deployment.json", extra or {}
@@ -62,7 +66,7 @@ def service_stack(
         api = start_api(env, workers=api_workers, log=scratch / "api.log")
         anchor = start_worker(env, log=scratch / "worker.log") if worker else None
         try:
-            parties = bench_parties(tag)
+            parties = parties or bench_parties(tag)
             try:
                 keys = register_parties(api.base_url, parties)
             except httpx.HTTPStatusError as exc:

@@ -19,6 +19,7 @@ from api.bench import (
     matching,
     memory,
     resolver,
+    scale,
     startup,
     verification,
 )
@@ -40,6 +41,7 @@ BENCHES: dict[str, Callable[[BenchContext], list[Metric]]] = {
     "latency": latency.run,
     "resolver": resolver.run,
     "memory": memory.run,
+    "scale": scale.run,
 }
 
 

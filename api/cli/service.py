@@ -63,7 +63,8 @@ _RECHECK_HELP = (
 def worker(
     with_recheck: bool = typer.Option(False, "--recheck", help=_RECHECK_HELP),
 ) -> None:
-    """Run the anchoring worker alone (several may share a PostgreSQL database)."""
+    """Run the anchoring worker alone. Several share one database by splitting the kinds of
+    work (SANDAN_WORKER_KINDS), each with its own anchorer account (SANDAN_ANCHORER_KEY)."""
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.runtime import Runtime

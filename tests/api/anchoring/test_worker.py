@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from api.anchoring.lanes import VERDICT
+from api.anchoring.worker import AnchorWorker, worker_kinds
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord, utcnow
 from tests.api.conftest import World
 from traceability.ordered_merkle import OrderedMerkleTree, verdict_leaf
@@ -118,3 +119,26 @@ def test_a_write_the_contract_refuses_is_set_aside_and_holds_up_nothing(world: W
         assert {b.state for b in batches} <= {"confirmed", "refused", "split"}
     ready = world.client.get("/ready").json()
     assert ready["checks"]["worker"]["refusedBatches"] == 1
+
+
+def test_workers_that_split_the_kinds_each_anchor_only_their_own(world: World) -> None:
+    """Two workers share a database by kinds of work: the document worker leaves the
+    verdicts to the verdict worker, and together they drain the outbox."""
+    verdicts = {secrets.token_hex(32): secrets.token_hex(32) for _ in range(3)}
+    _queue_verdicts(world, list(verdicts.items()))
+    documents = AnchorWorker(world.runtime, kinds=frozenset({"document", "event", "party"}))
+    for _ in range(3):
+        documents.run_once(force=True)
+    with Session(world.runtime.engine) as session:
+        lanes = set(session.exec(select(AnchorBatchRecord.lane)).all())
+    assert "verdict" not in lanes
+    assert _verdicts_on_chain(world) == {}
+    AnchorWorker(world.runtime, kinds=frozenset({"verdict", "supersede"})).drain()
+    assert _verdicts_on_chain(world) == verdicts
+
+
+def test_an_unknown_worker_kind_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="SANDAN_WORKER_KINDS: unknown kinds \\['verdicts'\\]"):
+        worker_kinds("document,verdicts")
+    assert worker_kinds(None) is None
+    assert worker_kinds("verdict") == frozenset({"verdict"})
