@@ -3,9 +3,10 @@
 ``sandan verify`` and ``sandan verify-lot`` must start fast and trust nothing but
 the node. This module sends batched JSON-RPC requests with the standard library
 (one HTTP request per round of calls). It encodes and decodes the registries'
-calls from the committed artifacts' ABIs (one source of truth with the contracts)
-with the few ABI rules their view functions need: static words, static tuples and
-arrays of them (importing ``eth_abi`` would cost a third of the start-up). And it
+calls and events from the committed artifacts' ABIs (one source of truth with the
+contracts) with the few ABI rules their views and events need: static words, static
+tuples and arrays of them (importing ``eth_abi`` would cost a third of the start-up;
+the tests check this codec against it). And it
 tells a node that cannot be reached (:class:`ChainUnreachable`, retried with
 backoff first) from a node that answered with an error (:class:`RpcError`, never
 retried: a revert is an answer).
@@ -97,7 +98,8 @@ def encode(kinds: Sequence[str], values: Sequence[Any]) -> bytes:
     """The ABI encoding of ``values`` (static words, static tuples, arrays of either)."""
     heads: list[bytes] = []
     tails: list[bytes] = []
-    head_size = 32 * len(kinds)
+    # A static tuple sits in the head whole: the tails start after every head word.
+    head_size = sum(32 if _is_dynamic(k) else _static_size(k) for k in kinds)
     for kind, value in zip(kinds, values, strict=True):
         if kind.endswith("[]"):
             element = kind[:-2]
@@ -113,18 +115,46 @@ def encode(kinds: Sequence[str], values: Sequence[Any]) -> bytes:
     return b"".join(heads) + b"".join(tails)
 
 
-def _read(kind: str, data: bytes, offset: int) -> tuple[Any, int]:
+def _word_at(data: bytes, offset: int) -> bytes:
+    word = data[offset : offset + 32]
+    if len(word) != 32:
+        raise ValueError("the answer is shorter than its type")
+    return word
+
+
+def _static_size(kind: str) -> int:
     if kind.startswith("("):
+        return sum(_static_size(part) for part in _split_tuple(kind))
+    return 32
+
+
+def _read_array(element: str, data: bytes, offset: int) -> tuple[Any, int]:
+    """A top-level ``T[]`` of static ``T``: its head is the offset of its length and items."""
+    start = int.from_bytes(_word_at(data, offset), "big")
+    length = int.from_bytes(_word_at(data, start), "big")
+    if (
+        length * _static_size(element) > len(data) - start - 32
+    ):  # checked before reading: a node may lie
+        raise ValueError("the answer is shorter than its array's length")
+    items, at = [], start + 32
+    for _ in range(length):
+        item, at = _read(element, data, at)
+        items.append(item)
+    return tuple(items), offset + 32
+
+
+def _read(kind: str, data: bytes, offset: int) -> tuple[Any, int]:
+    if kind.startswith("(") and not _is_dynamic(kind):
         values = []
         for part in _split_tuple(kind):
             item, offset = _read(part, data, offset)
             values.append(item)
         return tuple(values), offset
+    if kind.endswith("[]") and not _is_dynamic(kind[:-2]):
+        return _read_array(kind[:-2], data, offset)
     if _is_dynamic(kind):
         raise ValueError(f"dynamic result {kind} is not used by the registries' views")
-    word = data[offset : offset + 32]
-    if len(word) != 32:
-        raise ValueError("the answer is shorter than its type")
+    word = _word_at(data, offset)
     if kind == "bool":
         value: Any = word != bytes(32)
     elif kind == "address":
@@ -139,7 +169,8 @@ def _read(kind: str, data: bytes, offset: int) -> tuple[Any, int]:
 
 
 def decode(kinds: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    """The values of a static ABI encoding."""
+    """The values of an ABI encoding of static words, static tuples and arrays of either
+    (arrays only at the top level, as the registries' views and events use them)."""
     values, offset = [], 0
     for kind in kinds:
         value, offset = _read(kind, data, offset)
@@ -290,6 +321,7 @@ class ContractAbi:
     name: str
     functions: Mapping[str, _Function]
     topics: Mapping[str, bytes]
+    events: Mapping[str, tuple[Mapping[str, Any], ...]]  # each event's inputs
 
     def call(self, address: str, function: str, *args: Any, block: int | str = "latest") -> Call:
         """An ``eth_call`` of ``function(*args)`` at ``address``, as of ``block``."""
@@ -310,6 +342,27 @@ class ContractAbi:
         """``topic0`` of ``event`` as 0x-hex."""
         return "0x" + self.topics[event].hex()
 
+    def decode_log(self, event: str, log: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The arguments of ``log`` by name when it is an ``event`` (of any emitter: the
+        caller checks the address), else None; a log that does not decode is not one."""
+        inputs = self.events[event]
+        indexed = [i for i in inputs if i.get("indexed")]
+        plain = [i for i in inputs if not i.get("indexed")]
+        topics = [str(t).lower() for t in log.get("topics") or []]
+        if topics[:1] != [self.topic(event)] or len(topics) != 1 + len(indexed):
+            return None
+        try:
+            values = {
+                i["name"]: _read(_type_of(i), bytes.fromhex(t.removeprefix("0x")), 0)[0]
+                for i, t in zip(indexed, topics[1:], strict=True)
+            }
+            data = bytes.fromhex(str(log.get("data") or "0x").removeprefix("0x"))
+            decoded = decode([_type_of(i) for i in plain], data)
+        except ValueError:
+            return None
+        values.update((i["name"], v) for i, v in zip(plain, decoded, strict=True))
+        return values
+
 
 @functools.cache
 def contract_abi(name: str) -> ContractAbi:
@@ -323,9 +376,9 @@ def contract_abi(name: str) -> ContractAbi:
         for e in entries
         if e["type"] == "function"
     }
+    events = {e["name"]: tuple(e["inputs"]) for e in entries if e["type"] == "event"}
     topics = {
-        e["name"]: keccak(f"{e['name']}({','.join(_type_of(i) for i in e['inputs'])})".encode())
-        for e in entries
-        if e["type"] == "event"
+        event: keccak(f"{event}({','.join(_type_of(i) for i in inputs)})".encode())
+        for event, inputs in events.items()
     }
-    return ContractAbi(name, functions, topics)
+    return ContractAbi(name, functions, topics, events)

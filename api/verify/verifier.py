@@ -5,10 +5,12 @@ verifier's pinned trust roots (:mod:`api.verify.trust`); every hash, signature a
 the verdict are recomputed with the pure domain; each document's signing key is
 looked up in the trusted PartyRegistry *as of the block its batch was anchored*
 (registered to the party the document names, with a role allowed to sign it, not
-revoked); and every transaction hash and block number is checked against its
-receipt and decoded event. The chain is asked in one JSON-RPC batch: two
-``eth_call`` per document (``verifyDocument`` and ``signerAt``), one ``tradeOf``
-and one receipt per transaction.
+revoked); the trade's verdict leaf, release, settlement and financing are checked as
+:mod:`api.verify.trade_chain` says; and every transaction hash and block number is
+checked against its receipt and decoded event. The chain is asked in one JSON-RPC
+batch: two ``eth_call`` per document (``verifyDocument`` and ``signerAt``), one
+``verifyVerdict``, one ``verifySettlement`` when settled, and one receipt per
+transaction.
 
 A node that cannot be reached is reported as such (exit 3, try again), never as
 "not authentic"; a bundle whose documents are genuine but whose verdict is a
@@ -19,11 +21,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import IntEnum
+from dataclasses import dataclass
 from typing import Any, cast
 
+from api.verify.bundle_report import (
+    Check,
+    Outcome,
+    Report,
+    UnusableBundle,
+    hex32,
+    mapping,
+    uint,
+)
 from api.verify.rpc import Call, JsonRpc, RpcError, contract_abi
+from api.verify.trade_chain import (
+    Transaction,
+    check_trade,
+    check_transaction,
+    plan_trade_calls,
+    read_claims,
+    transaction,
+)
 from api.verify.trust import TrustRoots
 from traceability import (
     PartyKey,
@@ -48,141 +66,13 @@ from traceability.trade.inputs import TradeDocuments
 from traceability.trade.matching import match_trade
 from traceability.trade.records import context_from_json
 from traceability.trade.signers import SIGNER_FIELDS, names_signer
-from traceability.trade.verdict import verdict_hash
+from traceability.trade.verdict import VerdictStatus, verdict_hash
 
-BUNDLE_FORMAT = "sandan-bundle/2"
-_ZERO32 = bytes(32)
-#: TradeRegistry ``DocumentStatus`` and ``TradeState`` values (the contract's enums).
+__all__ = ["BUNDLE_FORMAT", "Check", "Outcome", "Report", "UnusableBundle", "verify_bundle"]
+
+BUNDLE_FORMAT = "sandan-bundle/3"
+#: TradeRegistry ``DocumentStatus.Active``.
 _ACTIVE = 0
-_RELEASED, _SETTLED = 3, 4
-
-
-class Outcome(IntEnum):
-    """What a verification concluded, as the CLI's exit code."""
-
-    AUTHENTIC = 0
-    NOT_AUTHENTIC = 1
-    UNUSABLE = 2
-    UNREACHABLE = 3
-    MISMATCH = 4
-
-
-class UnusableBundle(ValueError):
-    """The input is not a bundle this verifier can check (exit 2): nothing was concluded."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check's outcome; a failed one says what was expected and what was found."""
-
-    name: str
-    ok: bool
-    detail: str
-    expected: str | None = None
-    found: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The check as JSON."""
-        data: dict[str, Any] = {"check": self.name, "ok": self.ok, "detail": self.detail}
-        if not self.ok:
-            data["expected"] = self.expected
-            data["found"] = self.found
-        return data
-
-
-@dataclass
-class Report:
-    """Every check run on a bundle, and the verdict's reasons when it is a mismatch."""
-
-    checks: list[Check] = field(default_factory=list)
-    trust_source: str = ""
-    mismatch_reasons: list[str] = field(default_factory=list)
-    calls: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def authentic(self) -> bool:
-        """True when every check passed (and there was at least one)."""
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    @property
-    def outcome(self) -> Outcome:
-        """Authentic, not authentic, or genuine documents whose verdict is a mismatch."""
-        if not self.authentic:
-            return Outcome.NOT_AUTHENTIC
-        return Outcome.MISMATCH if self.mismatch_reasons else Outcome.AUTHENTIC
-
-    def add(
-        self, name: str, ok: bool, detail: str, *, expected: object = None, found: object = None
-    ) -> bool:
-        """Record a check and return its outcome."""
-        self.checks.append(
-            Check(
-                name,
-                ok,
-                detail,
-                None if expected is None else str(expected),
-                None if found is None else str(found),
-            )
-        )
-        return ok
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as JSON."""
-        return {
-            "outcome": self.outcome.name.lower(),
-            "authentic": self.outcome is Outcome.AUTHENTIC,
-            "trustRoots": self.trust_source,
-            "mismatchReasons": self.mismatch_reasons,
-            "chainCalls": self.calls,
-            "checks": [c.to_json() for c in self.checks],
-        }
-
-
-# --- reading the bundle -----------------------------------------------------------------
-
-
-def _hex32(value: object, where: str) -> bytes:
-    text = str(value).removeprefix("0x")
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise UnusableBundle(f"{where}: expected 32 bytes of hex, found {value!r}")
-    return raw
-
-
-def _int(value: object, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise UnusableBundle(f"{where}: expected a block number, found {value!r}")
-    return value
-
-
-def _object(value: object, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UnusableBundle(f"{where}: expected an object, found {type(value).__name__}")
-    return value
-
-
-@dataclass(frozen=True)
-class _Tx:
-    """A transaction the bundle claims, and the event it must have emitted."""
-
-    name: str
-    tx_hash: str
-    block: int
-    event: str
-    indexed: tuple[bytes, ...]  # the event's first indexed arguments, as topics
-    data: bytes | None = None  # the event's unindexed data, when fully known
-
-
-def _tx(
-    entry: dict[str, Any], where: str, event: str, *indexed: bytes, data: bytes | None = None
-) -> _Tx:
-    tx_hash = "0x" + _hex32(entry.get("txHash"), f"{where}.txHash").hex()
-    return _Tx(
-        where, tx_hash, _int(entry.get("blockNumber"), f"{where}.blockNumber"), event, indexed, data
-    )
 
 
 # --- the checks ---------------------------------------------------------------------------
@@ -222,14 +112,14 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     Raises :class:`UnusableBundle` for input that is not a bundle, and
     :class:`~api.verify.rpc.ChainUnreachable` when the node cannot be asked.
     """
-    data = _object(bundle, "bundle")
+    data = mapping(bundle, "bundle")
     if data.get("format") != BUNDLE_FORMAT:
         raise UnusableBundle(
-            f"not a {BUNDLE_FORMAT} bundle (format {data.get('format')!r}); "
-            "export it again from GET /banks/trades/{id}/bundle"
+            f"unsupported bundle format {data.get('format')!r}: this verifier checks "
+            f"{BUNDLE_FORMAT}; export it again from GET /banks/trades/{{id}}/bundle"
         )
     report = Report(trust_source=trust.source)
-    chain = _object(data.get("chain"), "chain")
+    chain = mapping(data.get("chain"), "chain")
     trade_address = str(chain.get("tradeRegistry", "")).lower()
     party_address = str(chain.get("partyRegistry", "")).lower()
     node_chain = int(str(rpc.request("eth_chainId", [])), 16)
@@ -256,7 +146,8 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
         raise UnusableBundle("documents: expected a non-empty list")
     documents = [_pure_document(e, i, report) for i, e in enumerate(entries)]
     trade_id = _check_trade_id(data, [d.document for d in documents if d.document], report)
-    txs = _claimed_transactions(data, documents, trade_id)
+    claims = read_claims(data)
+    anchors = _anchor_transactions(data, documents)
 
     calls: list[Call] = []
     trade = contract_abi("TradeRegistry")
@@ -266,10 +157,9 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
         calls.append(trade.call(trade_address, "verifyDocument", doc.digest, doc.proof))
         doc.signer_call = len(calls)
         calls.append(party.call(party_address, "signerAt", key_hash(doc.key_id), doc.block))
-    trade_call = len(calls)
-    calls.append(trade.call(trade_address, "tradeOf", trade_id))
+    plan = plan_trade_calls(claims, trade_address, trade_id, calls)
     receipts_from = len(calls)
-    calls.extend(Call("eth_getTransactionReceipt", [t.tx_hash]) for t in txs)
+    calls.extend(Call("eth_getTransactionReceipt", [tx.tx_hash]) for tx, _ in anchors)
     try:
         answers = rpc.batch(calls)
     except RpcError as exc:
@@ -286,12 +176,11 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
         for doc in documents
     ]
     report.add("documents present", any(signed), f"{sum(signed)} verified documents")
-    for tx, receipt in zip(txs, answers[receipts_from:], strict=True):
-        _check_receipt(tx, receipt, trade_address, report)
-    record = trade.decode("tradeOf", answers[trade_call])
+    for (tx, wanted), receipt in zip(anchors, answers[receipts_from:], strict=True):
+        check_transaction(tx, receipt, trade_address, report, wanted)
     genuine = [d for d, ok in zip(documents, signed, strict=True) if ok and d.document]
-    _check_verdict(data, documents, genuine, record, report)
-    _check_steps(data, record, report)
+    recomputed = _check_verdict(data, documents, genuine, report)
+    check_trade(claims, plan, answers, trade_address, recomputed, report)
     report.calls = dict(rpc.counts)
     return report
 
@@ -299,21 +188,21 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
 def _pure_document(entry: object, index: int, report: Report) -> _Document:
     """Hashes, signature and schema of one document; no chain call yet."""
     where = f"documents[{index}]"
-    item = _object(entry, where)
+    item = mapping(entry, where)
     label = f"{where} {item.get('messageType', '?')}"
-    envelope = _object(item.get("envelope"), f"{where}.envelope")
-    key = _object(item.get("publicKey"), f"{where}.publicKey")
-    anchor = _object(item.get("anchor"), f"{where}.anchor")
+    envelope = mapping(item.get("envelope"), f"{where}.envelope")
+    key = mapping(item.get("publicKey"), f"{where}.publicKey")
+    anchor = mapping(item.get("anchor"), f"{where}.anchor")
     proof_list = anchor.get("proof")
     if not isinstance(proof_list, list):
         raise UnusableBundle(f"{where}.anchor.proof: expected a list")
-    payload = _object(envelope.get("payload"), f"{where}.envelope.payload")
+    payload = mapping(envelope.get("payload"), f"{where}.envelope.payload")
     doc = _Document(
         label=label,
-        digest=_hex32(item.get("contentHash"), f"{where}.contentHash"),
-        proof=[_hex32(p, f"{where}.anchor.proof") for p in proof_list],
-        root=_hex32(anchor.get("root"), f"{where}.anchor.root"),
-        block=_int(anchor.get("blockNumber"), f"{where}.anchor.blockNumber"),
+        digest=hex32(item.get("contentHash"), f"{where}.contentHash"),
+        proof=[hex32(p, f"{where}.anchor.proof") for p in proof_list],
+        root=hex32(anchor.get("root"), f"{where}.anchor.root"),
+        block=uint(anchor.get("blockNumber"), f"{where}.anchor.blockNumber"),
         key_id=str(payload.get("keyId", "")),
         party=str(payload.get("party", "")),
         alg=str(key.get("alg", "")),
@@ -529,79 +418,33 @@ def _check_trade_id(data: dict[str, Any], documents: list[TradeDocument], report
     return trade_id
 
 
-def _claimed_transactions(
-    data: dict[str, Any], documents: list[_Document], trade_id: bytes
-) -> list[_Tx]:
-    txs: list[_Tx] = []
+def _anchor_transactions(
+    data: dict[str, Any], documents: list[_Document]
+) -> list[tuple[Transaction, dict[str, bytes]]]:
+    """Each document batch's transaction, once, and the BatchAnchored arguments it must hold."""
+    txs: list[tuple[Transaction, dict[str, bytes]]] = []
     roots: set[bytes] = set()
     for index, entry in enumerate(data["documents"]):
         root = documents[index].root
         if root not in roots:  # one batch may hold several of the trade's documents
             roots.add(root)
             where = f"documents[{index}] anchor"
-            batch_id = _hex32(entry["anchor"].get("batchId"), f"{where}.batchId")
-            txs.append(_tx(entry["anchor"], where, "BatchAnchored", root, batch_id))
-    verdict = _object(data.get("verdict"), "verdict")
-    verdict_digest = _hex32(verdict.get("verdictHash"), "verdict.verdictHash")
-    txs.append(_tx(verdict, "verdict", "VerdictRecorded", trade_id, verdict_digest))
-    # Release, settlement and financing each name the verdict they were judged on (an
-    # indexed topic), and the verdict names every document: so each names these documents.
-    if data.get("release") is not None:
-        release = _object(data["release"], "release")
-        txs.append(_tx(release, "release", "TradeReleased", trade_id, verdict_digest))
-    if data.get("settlement") is not None:
-        settlement = _object(data["settlement"], "settlement")
-        ref = _hex32(settlement.get("settlementRef"), "settlement.settlementRef")
-        txs.append(
-            _tx(settlement, "settlement", "SettlementConfirmed", trade_id, verdict_digest, ref)
-        )
-    if data.get("financing") is not None:
-        financing = _object(data["financing"], "financing")
-        terms = _hex32(financing.get("termsHash"), "financing.termsHash")
-        txs.append(
-            _tx(financing, "financing", "FinancingRegistered", trade_id, verdict_digest, data=terms)
-        )
+            batch_id = hex32(entry["anchor"].get("batchId"), f"{where}.batchId")
+            tx = transaction(entry["anchor"], where, "BatchAnchored")
+            txs.append((tx, {"root": root, "batchId": batch_id}))
     return txs
-
-
-def _check_receipt(tx: _Tx, receipt: Any, registry: str, report: Report) -> None:
-    """The transaction exists, succeeded, in the claimed block, with the claimed event."""
-    name = f"{tx.name} transaction"
-    expected = f"{tx.event} from {registry} in block {tx.block}, tx {tx.tx_hash}"
-    if not isinstance(receipt, dict):
-        report.add(name, False, "", expected=expected, found="no such transaction on this chain")
-        return
-    block = int(str(receipt.get("blockNumber", "0x0")), 16)
-    status = receipt.get("status")
-    topic = contract_abi("TradeRegistry").topic(tx.event)
-    wanted = [topic, *("0x" + v.hex() for v in tx.indexed)]
-    logs = [
-        log
-        for log in receipt.get("logs") or []
-        if str(log.get("address", "")).lower() == registry
-        and [str(t).lower() for t in log.get("topics", [])][: len(wanted)] == wanted
-        and (tx.data is None or str(log.get("data", "")).lower() == "0x" + tx.data.hex())
-    ]
-    ok = status == "0x1" and block == tx.block and bool(logs)
-    found = (
-        "a failed transaction"
-        if status != "0x1"
-        else f"block {block}"
-        if block != tx.block
-        else f"no {tx.event} with these values"
-    )
-    report.add(name, ok, f"{tx.event} in block {tx.block}", expected=expected, found=found)
 
 
 def _check_verdict(
     data: dict[str, Any],
     documents: list[_Document],
     genuine: list[_Document],
-    record: dict[str, Any],
     report: Report,
-) -> None:
+) -> tuple[bytes, bool] | None:
+    """The verdict recomputed from the genuine documents: its hash and whether it is a match
+    (None when it cannot be recomputed); a mismatch's reasons go in the report."""
     entry = data["verdict"]
-    judged = _object(entry.get("verdict"), "verdict.verdict").get("documents")
+    judged = mapping(entry.get("verdict"), "verdict.verdict").get("documents")
     in_bundle = {
         d.document.kind.value if d.document else d.doc_type: d.digest.hex() for d in documents
     }
@@ -621,7 +464,7 @@ def _check_verdict(
 
     verdict = _guard(report, "verdict recomputed", recompute)
     if verdict is None:
-        return
+        return None
     digest = verdict_hash(verdict)
     claimed = str(entry.get("verdictHash"))
     report.add(
@@ -631,61 +474,11 @@ def _check_verdict(
         expected=claimed,
         found=digest.hex(),
     )
-    on_chain = record["verdictHash"]
-    report.add(
-        "verdict on chain",
-        on_chain == digest,
-        f"tradeOf gives {on_chain.hex()}",
-        expected=digest.hex(),
-        found=on_chain.hex() if on_chain != _ZERO32 else "no verdict",
-    )
-    if not record["matched"]:
+    matched = verdict.status is VerdictStatus.MATCH
+    if not matched:
         reasons = [
             f"{f.rule} ({f.document.value}.{f.field}): expected {f.expected!r}, found {f.actual!r}"
             for f in verdict.failures
         ]
         report.mismatch_reasons = reasons or ["the recorded verdict is a mismatch"]
-
-
-def _check_steps(data: dict[str, Any], record: dict[str, Any], report: Report) -> None:
-    release = data.get("release")
-    state = record["state"]
-    if release is not None:
-        report.add(
-            "released by customs",
-            state in (_RELEASED, _SETTLED) and record["releasedBlock"] == release["blockNumber"],
-            f"released in block {record['releasedBlock']}",
-            expected=f"released in block {release['blockNumber']}",
-            found=f"released in block {record['releasedBlock']}"
-            if record["releasedBlock"]
-            else "not released",
-        )
-    settlement = data.get("settlement")
-    if settlement is not None:
-        ref = _hex32(settlement["settlementRef"], "settlement.settlementRef")
-        recorded = (
-            f"settled in block {record['settledBlock']} under {record['settlementRef'].hex()}"
-        )
-        report.add(
-            "settlement confirmed",
-            state == _SETTLED
-            and record["settledBlock"] == settlement["blockNumber"]
-            and record["settlementRef"] == ref,
-            f"settled in block {record['settledBlock']}",
-            expected=f"settled in block {settlement['blockNumber']} under {ref.hex()}",
-            found=recorded,
-        )
-    financing = data.get("financing")
-    if financing is not None:
-        terms = _hex32(financing["termsHash"], "financing.termsHash")
-        recorded = (
-            f"financed in block {record['financedBlock']} on {record['financingTerms'].hex()}"
-        )
-        report.add(
-            "financing registered",
-            record["financedBlock"] == financing["blockNumber"]
-            and record["financingTerms"] == terms,
-            f"financed in block {record['financedBlock']}",
-            expected=f"financed in block {financing['blockNumber']} on terms {terms.hex()}",
-            found=recorded,
-        )
+    return digest, matched

@@ -163,13 +163,14 @@ def test_verifier_page_shows_genuine_bundle_authentic(
     assert any("the verdict itself is recomputed only by `sandan verify`" in n for n in notes)
     assert page.locator("[data-testid=check][data-status=ok]").count() == len(report["checks"])
     # Two rounds, one HTTP request each: the chain id, then every call and receipt at once
-    # (two eth_calls per document, tradeOf, and one receipt per distinct transaction).
+    # (two eth_calls per document, verifyVerdict, verifySettlement, and one receipt per
+    # distinct transaction).
     assert len(rpc_posts) == 2
     assert rpc_posts[0] == 1
     distinct_tx = {d["anchor"]["txHash"] for d in bundle["documents"]} | {
         bundle[s]["txHash"] for s in ("verdict", "release", "settlement")
     }
-    assert rpc_posts[1] == 2 * len(bundle["documents"]) + 1 + len(distinct_tx)
+    assert rpc_posts[1] == 2 * len(bundle["documents"]) + 2 + len(distinct_tx)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENSHOTS / "verifier-authentic-desktop.png"), full_page=True)
     assert outside == []
@@ -246,8 +247,8 @@ def test_verifier_page_names_signer_missing_from_party_registry(
 def test_verifier_page_refuses_swapped_documents_under_a_rewritten_verdict(
     world: TradeWorld, chromium: Any, tmp_path: Path
 ) -> None:
-    """Other documents, and a verdict rewritten to name them: the chain's verdict, and the
-    release and settlement events that name it, are another verdict's."""
+    """Other documents, and a verdict rewritten to name them: its leaf is in no verdict batch,
+    so the release and settlement of the trade's position are another verdict's."""
     bundle = world.bundle(0)
     forge_order_signed_by_unregistered_key(world, bundle)
     verdict = bundle["verdict"]["verdict"]
@@ -256,16 +257,15 @@ def test_verifier_page_refuses_swapped_documents_under_a_rewritten_verdict(
     }
     bundle["verdict"]["verdictHash"] = content_hash(verdict).hex()
     python = {c.name for c in world.python_verdict(bundle).checks if not c.ok}
-    assert {"verdict on chain", "release transaction", "settlement transaction"} <= python
+    assert {"verdict on chain", "released by customs", "settlement confirmed"} <= python
     page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="swapped-documents")
     assert _banner(page)[0] == "not-authentic"
     failed = _failed(report)
     assert "verdict: documents named by the verdict" not in failed
     assert {
         "verdict: verdict on chain",
-        "verdict: verdict transaction",
-        "release: release transaction",
-        "settlement: settlement transaction",
+        "release: released by customs",
+        "settlement: settlement confirmed",
     } <= failed
 
 
@@ -277,7 +277,24 @@ def test_verifier_page_names_edited_transaction_hash(
     assert world.python_verdict(bundle).outcome is Outcome.NOT_AUTHENTIC
     page, report = _verify_on_world(world, chromium, bundle, tmp_path)
     assert _banner(page)[0] == "not-authentic"
-    assert _failed(report) == {"release: release transaction"}
+    # Its receipt holds no TradesReleased: nothing says this position was released.
+    assert _failed(report) == {"release: release transaction", "release: released by customs"}
+
+
+def test_verifier_page_refuses_another_trades_release_and_financing(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    """Real transactions of the export trade, pasted into the import trade's bundle: they
+    name another position (or batch), so neither vouches for this trade."""
+    bundle, export = world.bundle(0), world.bundle(1)  # released; released and financed
+    bundle["release"], bundle["financing"] = export["release"], export["financing"]
+    python = {c.name for c in world.python_verdict(bundle).checks if not c.ok}
+    assert {"released by customs", "financing registered"} <= python
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path)
+    assert _banner(page)[0] == "not-authentic"
+    failed = _failed(report)
+    assert {"release: released by customs", "financing: financing registered"} <= failed
+    assert "verdict: verdict on chain" not in failed
 
 
 def test_verifier_page_names_edited_document_field(

@@ -4,14 +4,17 @@ import { decodeEventLog, decodeFunctionResult, encodeFunctionData, parseAbi } fr
 
 export const TRADE_REGISTRY_ABI = parseAbi([
   'struct DocumentCheck { bytes32 root; bool anchored; uint64 blockNumber; address anchorer; uint32 leafCount; uint8 status; bytes32 successor; uint64 statusBlock; }',
-  'struct TradeRecord { uint8 state; bytes32 verdictHash; bool matched; uint32 verdictCount; uint64 verdictBlock; uint64 releasedBlock; uint64 settledBlock; bytes32 settlementRef; address financier; uint64 financedBlock; bytes32 financingTerms; }',
+  'struct VerdictLeaf { uint64 batch; uint32 position; bytes32 tradeId; bytes32 verdictHash; bool matched; }',
+  'struct Financing { address bank; uint64 blockNumber; uint64 verdictBatch; uint32 count; bytes32 termsHash; }',
+  'struct VerdictCheck { bytes32 root; bool anchored; uint64 blockNumber; address anchorer; uint8 state; uint32 financingId; Financing financing; }',
   'function verifyDocument(bytes32 documentHash, bytes32[] proof) view returns (DocumentCheck)',
-  'function tradeOf(bytes32 tradeId) view returns (TradeRecord)',
+  'function verifyVerdict(VerdictLeaf leaf, bytes32[] proof) view returns (VerdictCheck)',
+  'function verifySettlement(uint32 settlementId, uint32 position, bytes32 settlementRef, bytes32[] proof) view returns (bool)',
   'event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount)',
-  'event VerdictRecorded(bytes32 indexed tradeId, bytes32 indexed verdictHash, bool matched, uint32 verdictCount)',
-  'event TradeReleased(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed customs)',
-  'event SettlementConfirmed(bytes32 indexed tradeId, bytes32 indexed verdictHash, bytes32 indexed settlementRef, address bank)',
-  'event FinancingRegistered(bytes32 indexed tradeId, bytes32 indexed verdictHash, address indexed financier, bytes32 termsHash)',
+  'event VerdictBatchRecorded(uint64 indexed batch, bytes32 indexed root, address indexed anchorer, uint32 count)',
+  'event TradesReleased(uint64 indexed batch, address indexed customs, uint256[] mask)',
+  'event SettlementsConfirmed(uint32 indexed settlementId, uint64 indexed batch, address indexed bank, bytes32 root, uint256[] mask)',
+  'event FinancingRegistered(uint32 indexed financingId, uint64 indexed batch, address indexed bank, bytes32 termsHash, uint256[] mask)',
 ]);
 
 export const PARTY_REGISTRY_ABI = parseAbi([
@@ -27,7 +30,7 @@ export const TRACE_REGISTRY_ABI = parseAbi([
 
 /** ITradeRegistry.DocumentStatus and TradeState, by index. */
 export const DOCUMENT_STATUS = ['active', 'revoked', 'superseded'];
-export const TRADE_STATE = ['none', 'mismatched', 'matched', 'released', 'settled'];
+export const TRADE_STATE = ['none', 'mismatched', 'matched', 'released', 'settled', 'superseded'];
 
 /** A JSON-RPC eth_call request for `functionName(args)` on `to`, at the latest block. */
 export function ethCall(abi, to, functionName, args) {
@@ -38,6 +41,12 @@ export function ethCall(abi, to, functionName, args) {
 export function decodeCall(abi, functionName, data) {
   if (data === '0x') throw new Error('no contract answered at that address');
   return decodeFunctionResult({ abi, functionName, data });
+}
+
+/** Whether bit `position % 256` of word `position / 256` of a uint256[] position mask is set. */
+export function maskIncludes(mask, position) {
+  const word = Math.floor(position / 256);
+  return word < mask.length && ((BigInt(mask[word]) >> BigInt(position % 256)) & 1n) === 1n;
 }
 
 /** The decoded events of `receipt` emitted by `address` that this ABI knows. */

@@ -1,6 +1,8 @@
-// Every check of `sandan verify` on a "sandan-bundle/2" that a browser can run (spec/trust.md
+// Every check of `sandan verify` on a "sandan-bundle/3" that a browser can run (docs/trust.md
 // "Bundle format", "Verifier rule", "Trust roots"), in two rounds of chain reads.
-import { DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall } from './abi.js';
+import {
+  DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall, maskIncludes, registryEvents,
+} from './abi.js';
 import { askAndSettle, checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, signerChecks } from './chain.js';
 import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
@@ -9,7 +11,7 @@ import { processProof } from './merkle.js';
 import { MESSAGE_KINDS, SIGNER_FIELDS } from './rules.js';
 import { decodeSignature, verifySignature } from './signatures.js';
 
-export const BUNDLE_FORMAT = 'sandan-bundle/2';
+export const BUNDLE_FORMAT = 'sandan-bundle/3';
 
 function attempt(check, action) {
   try {
@@ -87,9 +89,14 @@ function checkDocumentLocally(report, entry, index) {
   return doc;
 }
 
+/** sha256 of "<ebpCode>/<orderNo>": the trade id every registry call of the trade names. */
+function tradeIdOf(bundle) {
+  return toHex(sha256(utf8(`${bundle.ebpCode}/${bundle.orderNo}`)));
+}
+
 function checkTradeId(report, bundle) {
   const key = `${bundle.ebpCode}/${bundle.orderNo}`;
-  const digest = toHex(sha256(utf8(key)));
+  const digest = tradeIdOf(bundle);
   const orders = (Array.isArray(bundle.documents) ? bundle.documents : []).filter((d) => MESSAGE_KINDS[d?.messageType] === 'order');
   const named = orders.map((d) => `${d.envelope?.payload?.document?.ebpCode}/${d.envelope?.payload?.document?.orderNo}`);
   const check = report.start('trade', 'trade id');
@@ -134,6 +141,21 @@ function checkVerdictLocally(report, bundle) {
   return ok;
 }
 
+function uint(value, what) {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what}: expected a non-negative integer, found ${JSON.stringify(value)}`);
+  return value;
+}
+
+function bool(value, what) {
+  if (typeof value !== 'boolean') throw new Error(`${what}: expected true or false, found ${JSON.stringify(value)}`);
+  return value;
+}
+
+function list(value, what) {
+  if (!Array.isArray(value)) throw new Error(`${what}: expected a list`);
+  return value;
+}
+
 /** The chain calls of round 2 and how to read each answer back. */
 function planChainReads(bundle, docs, { tradeRegistry, partyRegistry }) {
   const calls = [];
@@ -147,7 +169,24 @@ function planChainReads(bundle, docs, { tradeRegistry, partyRegistry }) {
     push(`doc${i}`, ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'verifyDocument', [word(entry.contentHash), entry.anchor.proof.map(word)]));
     push(`signer${i}`, ethCall(PARTY_REGISTRY_ABI, partyRegistry, 'signerAt', [keccakText(entry.publicKey.keyId), BigInt(entry.anchor.blockNumber)]));
   });
-  push('trade', ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'tradeOf', [word(bundle.tradeId)]));
+  // The leaf is the bundle's, with the trade id recomputed from the order it names.
+  const { verdict, settlement } = bundle;
+  if (!isObject(verdict)) throw new Error('verdict: expected an object');
+  word(verdict.root);
+  const leaf = {
+    batch: BigInt(uint(verdict.batch, 'verdict.batch')),
+    position: uint(verdict.position, 'verdict.position'),
+    tradeId: word(tradeIdOf(bundle)),
+    verdictHash: word(verdict.verdictHash),
+    matched: bool(verdict.matched, 'verdict.matched'),
+  };
+  push('verdict', ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'verifyVerdict', [leaf, list(verdict.proof, 'verdict.proof').map(word)]));
+  if (isObject(settlement)) {
+    push('settlement', ethCall(TRADE_REGISTRY_ABI, tradeRegistry, 'verifySettlement', [
+      uint(settlement.settlementId, 'settlement.settlementId'), leaf.position, word(settlement.settlementRef),
+      list(settlement.proof, 'settlement.proof').map(word),
+    ]));
+  }
   const steps = [bundle.verdict, bundle.release, bundle.settlement, bundle.financing];
   const receipts = receiptRequests([...docs.map((d) => d.entry.anchor.txHash), ...steps.map((s) => s?.txHash)]);
   const first = calls.length;
@@ -196,7 +235,7 @@ function checkDocumentOnChain(report, doc, i, plan, registries) {
 
 /** Create the pending checks of the trade's verdict and steps; the returned function settles them. */
 function checkTradeOnChain(report, bundle, plan, registries) {
-  const verdict = isObject(bundle.verdict) ? bundle.verdict : {};
+  const verdict = bundle.verdict;
   const onChain = report.start('verdict', 'verdict on chain');
   const matched = report.start('verdict', 'trade matched on chain', { verdict: true });
   const verdictTx = report.start('verdict', 'verdict transaction');
@@ -207,62 +246,116 @@ function checkTradeOnChain(report, bundle, plan, registries) {
   ]
     .filter(([, step]) => step !== null && step !== undefined)
     .map(([group, step, state, tx]) => ({ group, step, state: report.start(group, state), tx: report.start(group, tx) }));
-  const tradeId = word(bundle.tradeId);
+  const at = { batch: BigInt(verdict.batch), position: verdict.position, root: word(verdict.root) };
   return (answers) => {
-    const record = attempt(onChain, () => decodeCall(TRADE_REGISTRY_ABI, 'tradeOf', resultOf(answers[plan.at.trade], 'tradeOf')));
+    const chain = attempt(onChain, () => decodeCall(TRADE_REGISTRY_ABI, 'verifyVerdict', resultOf(answers[plan.at.verdict], 'verifyVerdict')));
     const receipt = (step) => answers[plan.receiptOf(step.txHash)]?.result;
+    // Only a transaction that succeeded in the block the bundle names vouches for anything.
+    const events = (step, eventName) => {
+      const found = receipt(step);
+      const mined = found && BigInt(found.status ?? '0x0') === 1n && Number(BigInt(found.blockNumber)) === step.blockNumber;
+      return mined ? registryEvents(TRADE_REGISTRY_ABI, registries.tradeRegistry, found).filter((e) => e.eventName === eventName) : [];
+    };
     const common = { registry: registries.tradeRegistry, abi: TRADE_REGISTRY_ABI };
-    if (record === undefined) matched.skip('tradeOf gave no answer');
-    else {
+    checkReceipt(verdictTx, receipt(verdict), {
+      ...common, block: verdict.blockNumber, eventName: 'VerdictBatchRecorded', args: { batch: at.batch, root: at.root },
+    });
+    if (chain === undefined) {
+      matched.skip('verifyVerdict gave no answer');
+      for (const { state } of steps) state.skip('verifyVerdict gave no answer');
+    } else {
+      const state = TRADE_STATE[chain.state] ?? `state ${chain.state}`;
+      const recorded = events(verdict, 'VerdictBatchRecorded').some((e) => e.args.batch === at.batch && e.args.root.toLowerCase() === at.root);
+      const failures = verdictFailures(chain, verdict, at, state, recorded);
+      const where = `position ${verdict.position} of verdict batch ${verdict.batch}`;
       onChain.expect(
-        record.verdictHash.slice(2) === verdict.verdictHash && Number(record.verdictBlock) === verdict.blockNumber,
-        `verdict ${verdict.verdictHash} recorded in block ${verdict.blockNumber}`,
-        `tradeOf gives ${record.verdictHash.slice(2)} recorded in block ${record.verdictBlock}`,
+        failures.length === 0,
+        `verdict ${verdict.verdictHash} (${verdict.verdict?.status}) at ${where}, root ${verdict.root}, recorded in block ${verdict.blockNumber} and not superseded`,
+        failures.length ? failures.join('; ') : `${where} (${state}) in block ${chain.blockNumber}`,
       );
       matched.expect(
-        record.matched && verdict.verdict?.status === 'match',
+        chain.anchored && verdict.matched && verdict.verdict?.status === 'match',
         'a matched verdict',
-        `verdict status ${verdict.verdict?.status}, state ${TRADE_STATE[record.state] ?? record.state}`,
+        `verdict status ${verdict.verdict?.status}, recorded as ${verdict.matched ? 'a match' : 'a mismatch'}, state ${state}`,
       );
+      const context = { chain, state, at, settled: plan.at.settlement === undefined ? false : decodeCall(TRADE_REGISTRY_ABI, 'verifySettlement', resultOf(answers[plan.at.settlement], 'verifySettlement')) };
+      for (const { group, step, state: check } of steps) {
+        const rule = STEP_RULES[group];
+        const stepEvents = events(step, rule.event);
+        const failed = rule.failures(context, step, stepEvents);
+        check.expect(failed.length === 0, rule.expected(at, step), failed.length ? failed.join('; ') : rule.passed(step));
+      }
     }
-    checkReceipt(verdictTx, receipt(verdict), {
-      ...common, block: verdict.blockNumber, eventName: 'VerdictRecorded', args: { tradeId, verdictHash: word(verdict.verdictHash) },
-    });
-    const state = record ? TRADE_STATE[record.state] : undefined;
-    for (const { group, step, state: check, tx } of steps) {
-      const expect = STEP_RULES[group];
-      if (record) check.expect(expect.holds(record, state, step), expect.expected(step), expect.found(record, state));
-      else check.skip('tradeOf gave no answer');
-      const args = expect.args(tradeId, step, word(verdict.verdictHash));
-      checkReceipt(tx, receipt(step), { ...common, block: step.blockNumber, eventName: expect.event, args });
+    for (const { group, step, tx } of steps) {
+      const rule = STEP_RULES[group];
+      checkReceipt(tx, receipt(step), { ...common, block: step.blockNumber, eventName: rule.event, args: rule.args(at, step) });
     }
   };
 }
 
-const hex = (value) => value.slice(2);
+/** Why `verifyVerdict`'s answer is not the bundle's verdict (none when it is). */
+function verdictFailures(chain, verdict, at, state, recorded) {
+  const failures = [];
+  if (!chain.anchored) failures.push(`the leaf and its proof lead to no root of verdict batch ${verdict.batch}`);
+  else if (chain.root.toLowerCase() !== at.root) failures.push(`the batch's root is ${hex(chain.root)}`);
+  else if (Number(chain.blockNumber) !== verdict.blockNumber) failures.push(`recorded in block ${chain.blockNumber}`);
+  // The browser cannot rerun the matcher: the verdict's own status is what its hash commits to.
+  if (verdict.matched !== (verdict.verdict?.status === 'match')) failures.push(`the leaf records a ${verdict.matched ? 'match' : 'mismatch'}, the verdict is a ${verdict.verdict?.status}`);
+  if (state === 'superseded') failures.push('superseded: a later verdict of this trade replaced it');
+  if (!recorded) failures.push(`the verdict transaction records no verdict batch ${verdict.batch}`);
+  return failures;
+}
 
-/** What tradeOf must say, and which event the transaction must carry, for each later step. */
+const hex = (value) => value.slice(2).toLowerCase();
+
+/** What the events of a step's receipt selected, for a failed check. */
+function selections(eventName, events, position) {
+  if (events.length === 0) return [`the transaction holds no ${eventName} of this registry`];
+  return events.map((e) => `${eventName} of verdict batch ${e.args.batch}, ${maskIncludes(e.args.mask, position) ? '' : 'not '}position ${position}`);
+}
+
+/** What verifyVerdict (and verifySettlement) must say, and which event each step's receipt must carry. */
 const STEP_RULES = {
   release: {
-    holds: (r, state, step) => ['released', 'settled'].includes(state) && Number(r.releasedBlock) === step.blockNumber,
-    expected: (step) => `released in block ${step.blockNumber}`,
-    found: (r, state) => `state ${state}, released in block ${r.releasedBlock}`,
-    event: 'TradeReleased',
-    args: (tradeId, _step, verdictHash) => ({ tradeId, verdictHash }),
+    event: 'TradesReleased',
+    args: (at) => ({ batch: at.batch }),
+    expected: (at) => `state released or settled, and a TradesReleased of verdict batch ${at.batch} selecting position ${at.position}`,
+    passed: (step) => `released in block ${step.blockNumber}`,
+    failures: ({ state, at }, _step, events) => {
+      const failed = ['released', 'settled'].includes(state) ? [] : [`state ${state}`];
+      if (!events.some((e) => e.args.batch === at.batch && maskIncludes(e.args.mask, at.position))) failed.push(...selections('TradesReleased', events, at.position));
+      return failed;
+    },
   },
   settlement: {
-    holds: (r, state, step) => state === 'settled' && Number(r.settledBlock) === step.blockNumber && hex(r.settlementRef) === step.settlementRef,
-    expected: (step) => `settled in block ${step.blockNumber} under ${step.settlementRef}`,
-    found: (r, state) => `state ${state}, settled in block ${r.settledBlock} under ${hex(r.settlementRef)}`,
-    event: 'SettlementConfirmed',
-    args: (tradeId, step, verdictHash) => ({ tradeId, verdictHash, settlementRef: word(step.settlementRef) }),
+    event: 'SettlementsConfirmed',
+    args: (at, step) => ({ settlementId: step.settlementId, batch: at.batch }),
+    expected: (at, step) => `state settled; settlement ${step.settlementId} settled position ${at.position} under ${step.settlementRef} (verifySettlement); its SettlementsConfirmed of verdict batch ${at.batch} selecting position ${at.position}`,
+    passed: (step) => `settlement ${step.settlementId} under ${step.settlementRef}`,
+    failures: ({ state, at, settled }, step, events) => {
+      const failed = state === 'settled' ? [] : [`state ${state}`];
+      if (!settled) failed.push(`verifySettlement: not settlement ${step.settlementId}'s reference of position ${at.position}`);
+      const named = events.some((e) => e.args.settlementId === step.settlementId && e.args.batch === at.batch && maskIncludes(e.args.mask, at.position));
+      if (!named) failed.push(...selections('SettlementsConfirmed', events, at.position));
+      return failed;
+    },
   },
   financing: {
-    holds: (r, _state, step) => Number(r.financedBlock) === step.blockNumber && hex(r.financingTerms) === step.termsHash,
-    expected: (step) => `financed in block ${step.blockNumber} on terms ${step.termsHash}`,
-    found: (r) => `financed in block ${r.financedBlock} on terms ${hex(r.financingTerms)}`,
     event: 'FinancingRegistered',
-    args: (tradeId, step, verdictHash) => ({ tradeId, verdictHash, termsHash: word(step.termsHash) }),
+    args: (at, step) => ({ financingId: step.financingId, batch: at.batch, termsHash: word(step.termsHash) }),
+    expected: (at, step) => `financing ${step.financingId} of position ${at.position} on terms ${step.termsHash} in block ${step.blockNumber}, and its FinancingRegistered`,
+    passed: (step) => `financing ${step.financingId} in block ${step.blockNumber}`,
+    failures: ({ chain, at }, step, events) => {
+      const { financing } = chain;
+      const failed = [];
+      if (chain.financingId !== step.financingId) failed.push(chain.financingId ? `open financing ${chain.financingId}` : 'no open financing');
+      else if (hex(financing.termsHash) !== step.termsHash || Number(financing.blockNumber) !== step.blockNumber || financing.verdictBatch !== at.batch) {
+        failed.push(`financing ${chain.financingId} on terms ${hex(financing.termsHash)} in block ${financing.blockNumber} of verdict batch ${financing.verdictBatch}`);
+      }
+      const named = events.some((e) => e.args.financingId === step.financingId && e.args.batch === at.batch && hex(e.args.termsHash) === step.termsHash && maskIncludes(e.args.mask, at.position));
+      if (!named) failed.push(...selections('FinancingRegistered', events, at.position));
+      return failed;
+    },
   },
 };
 
@@ -271,7 +364,8 @@ const STEP_RULES = {
  * A node that cannot be asked sets report.unreachable instead of failing checks.
  */
 export async function verifyBundle(bundle, { rpc, trust, report }) {
-  if (!report.start('bundle', 'format').expect(bundle?.format === BUNDLE_FORMAT, BUNDLE_FORMAT, bundle?.format)) return report;
+  const format = report.start('bundle', 'format');
+  if (!format.expect(bundle?.format === BUNDLE_FORMAT, BUNDLE_FORMAT, `unsupported bundle format ${JSON.stringify(bundle?.format)}`)) return report;
   const chain = isObject(bundle.chain) ? bundle.chain : {};
   const documents = Array.isArray(bundle.documents) ? bundle.documents : [];
   const docs = documents.map((entry, i) => checkDocumentLocally(report, entry, i)).filter((d) => d.ok);

@@ -168,13 +168,16 @@ function stubRpc(chainId) {
 function xmlBundle(entry) {
   const { ebpCode, orderNo } = entry.envelope.payload.document;
   return {
-    format: 'sandan-bundle/2',
+    format: 'sandan-bundle/3',
     tradeId: v.toHex(v.sha256(v.utf8(`${ebpCode}/${orderNo}`))),
     ebpCode,
     orderNo,
     chain: { chainId: 1, tradeRegistry: `0x${'ab'.repeat(20)}`, partyRegistry: `0x${'cd'.repeat(20)}` },
     documents: [entry],
-    verdict: { verdict: { tradeId: 'x', status: 'match' }, verdictHash: '00'.repeat(32), txHash: `0x${'22'.repeat(32)}`, blockNumber: 6 },
+    verdict: {
+      verdict: { tradeId: 'x', status: 'match' }, verdictHash: '00'.repeat(32), batch: 1, position: 0, matched: true,
+      root: '33'.repeat(32), proof: [], txHash: `0x${'22'.repeat(32)}`, blockNumber: 6,
+    },
   };
 }
 

@@ -16,7 +16,7 @@ PINNED = ["--registry", "0x" + "11" * 20, "--registry", "0x" + "22" * 20]
 
 def _bundle(tmp_path: Path) -> list[str]:
     bundle = tmp_path / "bundle.json"
-    bundle.write_text(json.dumps({"format": "sandan-bundle/2", "chain": {}}), encoding="utf-8")
+    bundle.write_text(json.dumps({"format": "sandan-bundle/3", "chain": {}}), encoding="utf-8")
     return ["verify", str(bundle), *PINNED]
 
 

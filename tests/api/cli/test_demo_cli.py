@@ -81,7 +81,7 @@ PINNED = ["--registry", "0x" + "11" * 20, "--registry", "0x" + "22" * 20]
 
 def test_verify_says_when_the_chain_cannot_be_reached(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
-    bundle.write_text(json.dumps({"format": "sandan-bundle/2", "chain": {}}), encoding="utf-8")
+    bundle.write_text(json.dumps({"format": "sandan-bundle/3", "chain": {}}), encoding="utf-8")
     result = CliRunner().invoke(
         build_app(), ["verify", str(bundle), *PINNED, "--rpc-url", "http://127.0.0.1:9"]
     )
