@@ -28,10 +28,18 @@ from ledger_client import (
 from ledger_client._reverts import RevertDecoder, is_revert, revert_data_of
 from tests.ledger_client.suite import h
 
-#: TradeRegistryAlreadyFinanced(bytes32 tradeId, address bank), encoded.
-SELECTOR = keccak(text="TradeRegistryAlreadyFinanced(bytes32,address)")[:4]
+#: TradeRegistryNotFinancier(uint32 financingId, address bank, address caller), encoded.
+SELECTOR = keccak(text="TradeRegistryNotFinancier(uint32,address,address)")[:4]
 BANK = "0x" + "ab" * 20
-REVERT = SELECTOR + h("trade") + bytes(12) + bytes.fromhex(BANK[2:])
+CALLER = "0x" + "cd" * 20
+REVERT = (
+    SELECTOR
+    + (7).to_bytes(32, "big")
+    + bytes(12)
+    + bytes.fromhex(BANK[2:])
+    + bytes(12)
+    + bytes.fromhex(CALLER[2:])
+)
 HEX = "0x" + REVERT.hex()
 GANACHE_MESSAGE = "VM Exception while processing transaction: revert"
 
@@ -66,8 +74,8 @@ def test_revert_data_is_found_in_every_shape_nodes_use(data: Any) -> None:
     assert revert_data_of(exc) == REVERT
     decoded = _decoder().decode(revert_data_of(exc) or b"")
     assert (decoded.error_name, decoded.args) == (
-        "TradeRegistryAlreadyFinanced",
-        (h("trade"), _checksum(BANK)),
+        "TradeRegistryNotFinancier",
+        (7, _checksum(BANK), _checksum(CALLER)),
     )
 
 

@@ -62,14 +62,14 @@ def test_client_retries_transient_errors(chain_world, error):
 def test_client_gives_up_with_provider_error_when_node_stays_down(chain_world):
     client, provider = flaky_client(chain_world, 100, requests.ConnectionError("refused"))
     with pytest.raises(ProviderError, match="connection failed, 4 attempts"):
-        client.trade(h("t"))
+        client.trade_at(1, 0)
     assert len(provider.calls) == 4
 
 
 def test_client_does_not_retry_http_client_errors(chain_world):
     client, provider = flaky_client(chain_world, 1, _http_error(401))
     with pytest.raises(requests.HTTPError):
-        client.trade(h("t"))
+        client.trade_at(1, 0)
     assert len(provider.calls) == 1
 
 
