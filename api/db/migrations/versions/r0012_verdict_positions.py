@@ -9,8 +9,8 @@ settlement that settled it (``trade.settlement_id``) and of its open financing
 (``trade.financing_id``). Existing rows have none: a database anchored on a v1
 registry is re-anchored on a v2 deployment (``sandan recheck``).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
