@@ -9,6 +9,7 @@ RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -18,14 +19,21 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session, col, select
 
 from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
-from api.db.trace_version import read_version
+from api.db.trace_version import Stamp, read_stamp
 from api.errors import BadRequest, NotFound
 from api.runtime import Runtime
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
 from api.services.trace import material as trace_material
 from api.services.trace import names as trace_names
-from api.services.trace.answers import CACHE_CONTROL, Answer, cached_answer, etag_of, matches_etag
+from api.services.trace.answers import (
+    CACHE_CONTROL,
+    Answer,
+    cached_answer,
+    etag_of,
+    fresh_answer,
+    matches_etag,
+)
 from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
 from api.services.trace.view import provenance_json
@@ -96,9 +104,7 @@ def lot_page(
 @router.get("/01/{rest:path}", response_model=None)
 def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
     """Resolve a GS1 Digital Link: page, JSON, linkset or a redirect by linkType."""
-    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    link = _parse(f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else ""))
+    link = _parse(_link_uri(request))
     options = dict(link.other_query)
     assert link.gtin is not None
     if link.lot is None and link.serial is None:
@@ -111,9 +117,49 @@ def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDe
 def resolve_head(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
     """HEAD of a Digital Link, as GS1 resolvers answer it: GET's status and headers (a
     redirect's Location, the Link header, the media type), no body."""
-    answer = resolve(rest, request, session, runtime)
+    return _head_of(resolve(rest, request, session, runtime))
+
+
+def _head_of(answer: Response) -> Response:
     headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
     return Response(status_code=answer.status_code, headers=headers)
+
+
+def _link_uri(request: Request) -> str:
+    """The Digital Link a request's path and query are, on GS1's canonical host."""
+    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else "")
+
+
+def stored_resolution(
+    request: Request, runtime: Runtime, read: Callable[[tuple[str, ...]], Stamp]
+) -> Response | None:
+    """A Digital Link GET or HEAD of a lot answered from its stored answer, or None to route it.
+
+    The resolver's fast path (:mod:`api.web.fast`): the same key, stamp check, headers
+    and 304 as :func:`resolve` and :func:`resolve_head`, without FastAPI's routing,
+    dependencies or a session. ``read`` gives the stamp of some lots now. Anything else
+    (a serial, a linkType redirect, a bad link, no fresh stored answer) is None.
+    """
+    try:
+        link = _parsed(_link_uri(request))
+    except InvalidDigitalLink:
+        return None
+    if link.gtin is None or link.lot is None or link.serial is not None:
+        return None
+    options = dict(link.other_query)
+    link_type = options.get("linkType")
+    if link_type and link_type != "all":
+        return None
+    kind = "linkset" if link_type == "all" else negotiate_kind(request)
+    lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
+    key = answer_key(_base(request), LotRef(link.gtin, link.lot), options, kind, lang)
+    answer = fresh_answer(runtime, key, read)
+    if answer is None:
+        return None
+    response = answer_response(answer, request.headers.get("if-none-match"))
+    return _head_of(response) if request.method == "HEAD" else response
 
 
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
@@ -148,26 +194,51 @@ def _represent(
     (see :mod:`api.services.trace.answers`) and answered 304 to a matching If-None-Match."""
     base = _base(request)
     trace_lots.autocommit_reads(session)
-    # Read before anything else: an answer is never kept under a version older than its rows.
-    version = read_version(session.connection())
     link_type = options.get("linkType")
     if link_type and link_type != "all":
         return _redirect(request, session, runtime, ref, link_type)
     kind = "linkset" if link_type == "all" else negotiate_kind(request)
-    lang: Lang | None = None
-    if kind == "html":
-        lang = choose_lang(
-            options.get("lang") or request.query_params.get("lang"),
-            request.headers.get("accept-language"),
-        )
-    key = (base, ref.gtin, ref.lot, tuple(sorted(options.items())), kind, lang)
+    lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
+    key = answer_key(base, ref, options, kind, lang)
     answer = cached_answer(
-        runtime, key, version, lambda: _build(base, session, runtime, ref, kind, lang)
+        runtime,
+        key,
+        ref.lot_id,
+        lambda lots: read_stamp(session.connection(), lots),
+        lambda: _build(base, session, runtime, ref, kind, lang),
     )
     assert answer is not None
+    return answer_response(answer, request.headers.get("if-none-match"))
+
+
+def _lang(
+    kind: trace_links.Representation,
+    options: dict[str, str],
+    lang_query: str | None,
+    headers: Mapping[str, str],
+) -> Lang | None:
+    """The page's language (None for JSON and the linkset, which have none)."""
+    if kind != "html":
+        return None
+    return choose_lang(options.get("lang") or lang_query, headers.get("accept-language"))
+
+
+def answer_key(
+    base: str,
+    ref: LotRef,
+    options: dict[str, str],
+    kind: trace_links.Representation,
+    lang: Lang | None,
+) -> tuple[Hashable, ...]:
+    """The key a lot's answer is stored under (:mod:`api.services.trace.answers`)."""
+    return (base, ref.gtin, ref.lot, tuple(sorted(options.items())), kind, lang)
+
+
+def answer_response(answer: Answer, if_none_match: str | None) -> Response:
+    """The stored answer as a response: its bytes, or a 304 to a matching If-None-Match."""
     headers = dict(answer.headers)
     headers |= {"ETag": answer.etag, "Cache-Control": CACHE_CONTROL}
-    if matches_etag(request.headers.get("if-none-match"), answer.etag):
+    if matches_etag(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
@@ -248,7 +319,9 @@ def _build(
             headers |= _page_headers(lang)
     body_bytes = bytes(response.body)
     media_type = response.headers["content-type"]
-    return Answer(body_bytes, media_type, tuple(headers.items()), etag_of(body_bytes), 0, 0.0)
+    depends = (ref.lot_id, *(lot.lot_id for lot in history.upstream))
+    etag = etag_of(body_bytes)
+    return Answer(body_bytes, media_type, tuple(headers.items()), etag, (), 0.0, None, depends)
 
 
 def negotiate_kind(request: Request) -> trace_links.Representation:
