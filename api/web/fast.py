@@ -13,25 +13,33 @@ is not sure about goes on to FastAPI unchanged: no stored answer yet, an expired
 one, a stamp that moved, a redirect, a serial, a bad link, a database error.
 Reads are not rate-limited (only writes are), so there is no budget to take.
 
+An answer past :data:`~api.services.trace.cache.EARLY_REFRESH` of its life is
+still served, and built again by the route's code in a thread meanwhile (one at
+a time per key): under a steady crowd no request meets an expired answer, and
+none waits for the chain. Its life (and so what the chain alone may change
+unseen) is the same as before.
+
 The query runs on the event loop's thread: a primary-key read costs less than the
 thread-pool hop that would carry it, and the loop has nothing else to do meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.db.trace_version import Stamp, read_stamp
 from api.runtime import Runtime
 from api.web.middleware import _HttpMiddleware
-from api.web.routes.resolver import stored_resolution
+from api.web.routes.resolver import refresh_resolution, stored_resolution
 
 __all__ = ["ResolverFastPath"]
 
@@ -47,6 +55,9 @@ class ResolverFastPath(_HttpMiddleware):
         super().__init__(app)
         self.fastapi_app = fastapi_app
         self._routes: dict[str, APIRoute] | None = None
+        #: Keys being built again ahead of expiry (one refresh per key at a time).
+        self._refreshing: set[Hashable] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the stored answer, or pass the request on untouched."""
@@ -57,19 +68,32 @@ class ResolverFastPath(_HttpMiddleware):
             await self.app(scope, receive, send)
             return
         runtime: Runtime = self.fastapi_app.state.runtime
+        request = Request(scope)
         try:
-            response = stored_resolution(
-                Request(scope), runtime, lambda lots: _stamp(runtime, lots)
-            )
+            stored = stored_resolution(request, runtime, lambda lots: _stamp(runtime, lots))
         except SQLAlchemyError:
             logger.warning("resolver fast path: stamp not read; routed", exc_info=True)
-            response = None
-        if response is None:
+            stored = None
+        if stored is None:
             await self.app(scope, receive, send)
             return
+        if stored.refresh_due and stored.key not in self._refreshing:
+            self._refreshing.add(stored.key)
+            task = asyncio.create_task(self._refresh(request, runtime, stored.key))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         # The route the request would have taken, for the request metrics' label.
         scope["route"] = self._route(scope["method"])
-        await response(scope, receive, send)
+        await stored.response(scope, receive, send)
+
+    async def _refresh(self, request: Request, runtime: Runtime, key: Hashable) -> None:
+        """Build the answer again in a thread while the crowd is still served the stored one."""
+        try:
+            await run_in_threadpool(refresh_resolution, request, runtime)
+        except Exception:  # a failed refresh leaves the answer to expire and be routed
+            logger.warning("resolver fast path: refresh failed", exc_info=True)
+        finally:
+            self._refreshing.discard(key)
 
     def _route(self, method: str) -> APIRoute | None:
         if self._routes is None:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from api.db.trace_version import Stamp
 from api.errors import NotFound
 from api.runtime import CacheSlot, LruCache, Runtime
-from api.services.trace.cache import CHAIN_FACTS_TTL_S, facts_clock
+from api.services.trace.cache import CHAIN_FACTS_TTL_S, EARLY_REFRESH, facts_clock
 
 __all__ = [
     "ANSWER_TTL_S",
@@ -49,6 +49,7 @@ __all__ = [
     "etag_of",
     "fresh_answer",
     "matches_etag",
+    "refresh_due",
     "stamp_lots",
     "stored_answer",
 ]
@@ -97,6 +98,11 @@ def stored_answer(runtime: Runtime, key: Hashable) -> Answer | None:
     return runtime.caches.slot(ANSWERS).answers.get(key)
 
 
+def refresh_due(runtime: Runtime, answer: Answer) -> bool:
+    """Whether ``answer`` is past :data:`EARLY_REFRESH` of its life (build it again now)."""
+    return facts_clock(runtime)() - answer.at >= ANSWER_TTL_S * EARLY_REFRESH
+
+
 def fresh_answer(
     runtime: Runtime, key: Hashable, read: Callable[[tuple[str, ...]], Stamp]
 ) -> Answer | None:
@@ -138,6 +144,8 @@ def cached_answer(
     lot_id: str,
     read: Callable[[Iterable[str]], Stamp],
     build: Callable[[], Answer | None],
+    *,
+    refresh: bool = False,
 ) -> Answer | None:
     """The stored answer of ``key`` (a lot ``lot_id``'s) when still valid, else ``build()``'s.
 
@@ -150,9 +158,12 @@ def cached_answer(
     When those lots are more than the stamp read before covered (the first build of a
     lot made from others), the stamp is read for them and the answer built again, so a
     stored answer is always stamped before its rows were read. A 404 is kept too.
+    With ``refresh``, an answer past :data:`EARLY_REFRESH` of its life is built again
+    (the fast path asks for it ahead of expiry, so a crowd never meets an expired one).
     """
     store = runtime.caches.slot(ANSWERS)
     clock = facts_clock(runtime)
+    life = ANSWER_TTL_S * EARLY_REFRESH if refresh else ANSWER_TTL_S
     found = store.answers.get(key)
     lots = stamp_lots(found.stamp) if found is not None else store.lots_of(lot_id)
     stamp = read(lots)
@@ -161,7 +172,7 @@ def cached_answer(
             # Nothing to ask the chain about: only the stamp matters. No traceback is kept
             # from raise to raise (it would grow by a frame with each request).
             raise found.missing.with_traceback(None)
-        if clock() - found.at < ANSWER_TTL_S:
+        if clock() - found.at < life:
             return found
         flight = store.flight(key)
         if not flight.acquire(blocking=False):
@@ -174,7 +185,7 @@ def cached_answer(
         if found is not None and found.stamp == stamp:
             if found.missing is not None:
                 raise found.missing.with_traceback(None)
-            if clock() - found.at < ANSWER_TTL_S:
+            if clock() - found.at < life:
                 return found  # built by the request this one waited for
         return _build_and_keep(store, key, lot_id, stamp, read, build, clock)
     finally:

@@ -10,6 +10,7 @@ RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -33,6 +34,7 @@ from api.services.trace.answers import (
     etag_of,
     fresh_answer,
     matches_etag,
+    refresh_due,
 )
 from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
@@ -132,9 +134,28 @@ def _link_uri(request: Request) -> str:
     return f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else "")
 
 
+@dataclass(frozen=True)
+class StoredResolution:
+    """What the fast path sends, and whether the answer is due to be built again."""
+
+    response: Response
+    key: Hashable
+    refresh_due: bool
+
+
+def refresh_resolution(request: Request, runtime: Runtime) -> None:
+    """Build a lot's stored answer again ahead of its expiry, as :func:`resolve` would."""
+    link = _parse(_link_uri(request))
+    assert link.gtin is not None
+    assert link.lot is not None
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        ref = LotRef(link.gtin, link.lot)
+        _represent(request, session, runtime, ref, dict(link.other_query), kind=None, refresh=True)
+
+
 def stored_resolution(
     request: Request, runtime: Runtime, read: Callable[[tuple[str, ...]], Stamp]
-) -> Response | None:
+) -> StoredResolution | None:
     """A Digital Link GET or HEAD of a lot answered from its stored answer, or None to route it.
 
     The resolver's fast path (:mod:`api.web.fast`): the same key, stamp check, headers
@@ -159,7 +180,9 @@ def stored_resolution(
     if answer is None:
         return None
     response = answer_response(answer, request.headers.get("if-none-match"))
-    return _head_of(response) if request.method == "HEAD" else response
+    if request.method == "HEAD":
+        response = _head_of(response)
+    return StoredResolution(response, key, refresh_due(runtime, answer))
 
 
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
@@ -189,6 +212,7 @@ def _represent(
     options: dict[str, str],
     *,
     kind: trace_links.Representation | None,
+    refresh: bool = False,
 ) -> Response:
     """A lot's answer: a redirect by linkType, or the page, JSON or linkset, kept as bytes
     (see :mod:`api.services.trace.answers`) and answered 304 to a matching If-None-Match."""
@@ -206,6 +230,7 @@ def _represent(
         ref.lot_id,
         lambda lots: read_stamp(session.connection(), lots),
         lambda: _build(base, session, runtime, ref, kind, lang),
+        refresh=refresh,
     )
     assert answer is not None
     return answer_response(answer, request.headers.get("if-none-match"))

@@ -9,17 +9,27 @@ the very next request, with no clock stepped.
 from __future__ import annotations
 
 import copy
+import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import utcnow
-from api.db.trace_models import LotRecallRecord, ProductRecord, TraceEventLotRecord
+from api.db.trace_models import (
+    LotRecallRecord,
+    ProductRecord,
+    TraceEventLotRecord,
+    TraceEventRecord,
+)
+from api.services.trace.answers import ANSWER_TTL_S, stored_answer
+from api.services.trace.cache import EARLY_REFRESH, chain_facts
 from api.services.trace.store import LotRef
+from api.web import fast
 from api.web.routes import resolver as resolver_route
 from tests.api.conftest import World
 from tests.api.trace_fixtures import (
@@ -30,7 +40,7 @@ from tests.api.trace_fixtures import (
     sub_document,
     tamper_aggregation_event,
 )
-from tests.api.web.routes.test_resolver_cache import recall_on_chain
+from tests.api.web.routes.test_resolver_cache import Clock, recall_on_chain
 
 JSON = {"Accept": "application/json"}
 ACCEPTS = ["text/html", "application/json", "application/linkset+json"]
@@ -259,3 +269,158 @@ def test_lot_without_events_is_one_query_until_its_first_event(
         session.commit()
     with pytest.raises(AssertionError, match="lot_history"):  # rebuilt: its version moved
         world.client.get(missing, headers=JSON)
+
+
+# --- the fast path (api.web.fast) ------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each resolver request was answered by the fast path (True) or routed."""
+    seen: list[bool] = []
+    real = fast.stored_resolution
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        answer = real(*args, **kwargs)
+        seen.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(fast, "stored_resolution", spy)
+    return seen
+
+
+def _without_id(headers: Any) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() != "x-request-id"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept": "text/html", "Accept-Language": "zh-CN"},
+        {"Accept": "text/html", "Accept-Language": "en"},
+        {"Accept": "application/json"},
+        {"Accept": "application/linkset+json"},
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "GET 304", "HEAD 304"])
+def test_fast_path_answers_exactly_as_the_route(
+    world: World,
+    captured: TraceParties,
+    monkeypatch: pytest.MonkeyPatch,
+    headers: dict[str, str],
+    method: str,
+) -> None:
+    verb, _, revalidate = method.partition(" ")
+    first = world.client.get(LOT_PATH, headers=headers)
+    if revalidate:
+        headers = {**headers, "If-None-Match": first.headers["ETag"]}
+    with monkeypatch.context() as patched:
+        patched.setattr(fast, "stored_resolution", lambda *_a, **_k: None)
+        routed = world.client.request(verb, LOT_PATH, headers=headers)
+    seen: list[bool] = []
+    real = fast.stored_resolution
+    monkeypatch.setattr(
+        fast, "stored_resolution", lambda *a, **k: seen.append(True) or real(*a, **k)
+    )
+    monkeypatch.setattr(resolver_route.trace_lots, "lot_history", _refuse("lot_history"))
+    quick = world.client.request(verb, LOT_PATH, headers=headers)
+    assert seen == [True]
+    assert quick.status_code == routed.status_code == (304 if revalidate else 200)
+    assert _without_id(quick.headers) == _without_id(routed.headers)
+    assert quick.content == routed.content
+    assert quick.headers["x-request-id"] != routed.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{LOT_PATH}?linkType=gs1:pip",  # a redirect is never stored
+        f"/01/{IDS.gtin}",  # product level: not stored
+        f"/01/{IDS.gtin}/10/NOEVENTSYET",  # a kept 404
+        f"/01/{IDS.gtin[:-1]}0/10/{IDS.lot}",  # a wrong check digit: the route's 400
+    ],
+)
+def test_fast_path_leaves_to_the_route_what_it_does_not_store(
+    world: World, captured: TraceParties, fast_answers: list[bool], path: str
+) -> None:
+    first = world.client.get(path, headers=JSON, follow_redirects=False)
+    again = world.client.get(path, headers=JSON, follow_redirects=False)
+    assert again.status_code == first.status_code
+    assert again.content == first.content
+    assert True not in fast_answers
+
+
+def test_fast_path_serves_until_the_lot_changes_and_not_for_another_lot(
+    world: World, captured: TraceParties, fast_answers: list[bool]
+) -> None:
+    before = _get(world)
+    assert _get(world).content == before.content
+    other = LotRef(IDS.gtin, "ANOTHERLOT")
+    with Session(world.runtime.engine) as session:  # another lot's recall record
+        session.add(
+            LotRecallRecord(
+                lot_id=other.lot_id,
+                gtin=other.gtin,
+                lot=other.lot,
+                action="recall",
+                reason="another lot",
+                party_code=captured.inspector.code,
+                tx_hash="0x" + "0" * 64,
+                block_number=1,
+                created_at=utcnow(),
+            )
+        )
+        session.commit()
+    assert _get(world).content == before.content
+    assert fast_answers == [False, True, True]
+    tampered = tamper_aggregation_event(world)
+    after = _get(world)
+    assert fast_answers[-1] is False  # the lot's version moved: routed and built again
+    checks = {e["eventHash"]: e["verification"]["status"] for e in after.json()["events"]}
+    assert checks[tampered] == "hash_mismatch"
+
+
+def test_change_to_a_lot_it_was_made_from_shows_on_the_next_request(
+    world: World, captured: TraceParties, fast_answers: list[bool]
+) -> None:
+    before = _get(world).json()
+    assert _get(world).json() == before
+    with Session(world.runtime.engine) as session:
+        harvest = session.exec(
+            select(TraceEventRecord).where(col(TraceEventRecord.biz_step).contains("commissioning"))
+        ).first()
+        assert harvest is not None
+        gtins = session.exec(
+            select(TraceEventLotRecord.gtin).where(TraceEventLotRecord.event_id == harvest.id)
+        ).all()
+        assert gtins == [IDS.raw_gtin]  # an event of the raw fruit's lot only
+        event = json.loads(harvest.event_json)
+        event["eventTime"] = _later(event["eventTime"], timedelta(minutes=1))
+        harvest.event_json = json.dumps(event)
+        session.add(harvest)
+        session.commit()
+        tampered = harvest.event_hash
+    after = _get(world).json()
+    assert fast_answers == [False, True, False]
+    checks = {e["eventHash"]: e["verification"]["status"] for e in after["events"]}
+    assert checks[tampered] == "hash_mismatch"
+
+
+def test_fast_path_builds_an_answer_again_ahead_of_its_expiry(
+    world: World, captured: TraceParties, fast_answers: list[bool]
+) -> None:
+    clock = Clock()
+    chain_facts(world.runtime).set_clock(clock)
+    first = _get(world)
+    clock.now += ANSWER_TTL_S * (1 + EARLY_REFRESH) / 2  # due for a refresh, still alive
+    assert _get(world).content == first.content  # served as stored; built again meanwhile
+    key = resolver_route.answer_key(
+        "http://testserver", LotRef(IDS.gtin, IDS.lot), {}, "json", None
+    )
+    deadline = time.monotonic() + 30
+    while (stored := stored_answer(world.runtime, key)) is None or stored.at != clock.now:
+        assert time.monotonic() < deadline, "the answer was not built again"
+        time.sleep(0.02)
+    clock.now += ANSWER_TTL_S * 0.6  # past the first build's life, within the second's
+    assert _get(world).content == first.content
+    assert fast_answers == [False, True, True]
