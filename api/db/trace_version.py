@@ -30,6 +30,7 @@ event lanes only, so document ingest and its anchoring never touch these rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -48,9 +49,12 @@ from sqlmodel import SQLModel
 __all__ = [
     "GLOBAL_TABLES",
     "LOT_SOURCES",
+    "POSTGRES_STAMP_QUERY",
     "Stamp",
     "install_triggers",
     "read_stamp",
+    "stamp_of",
+    "stamp_request",
     "trace_lot_version_table",
     "trace_version_table",
 ]
@@ -126,12 +130,27 @@ _STAMP = text(
 ).bindparams(bindparam("lot_ids", expanding=True))
 
 
+#: :data:`_STAMP` for a bare psycopg connection, the lot ids passed as one array.
+POSTGRES_STAMP_QUERY = (
+    "SELECT lot_id, version FROM trace_lot_version WHERE lot_id = ANY(%s) "
+    "UNION ALL SELECT '', version FROM trace_version WHERE id = 1"
+)
+
+
 def read_stamp(connection: Connection, lot_ids: Iterable[str]) -> Stamp:
     """The versions of ``lot_ids`` (sorted, 0 for a lot never changed) and the global one."""
-    wanted = sorted(set(lot_ids))
-    found = {
-        str(lot): int(version) for lot, version in connection.execute(_STAMP, {"lot_ids": wanted})
-    }
+    wanted = stamp_request(lot_ids)
+    return stamp_of(wanted, connection.execute(_STAMP, {"lot_ids": wanted}))
+
+
+def stamp_request(lot_ids: Iterable[str]) -> list[str]:
+    """The lot ids a stamp query asks for, in stamp order."""
+    return sorted(set(lot_ids))
+
+
+def stamp_of(wanted: list[str], rows: Iterable[Any]) -> Stamp:
+    """The stamp of the (lot id, version) rows a stamp query answered for ``wanted``."""
+    found = {str(lot): int(version) for lot, version in rows}
     return (*((lot, found.get(lot, 0)) for lot in wanted), ("", found.get("", 0)))
 
 

@@ -1,26 +1,29 @@
 """The resolver's fast path: a scanning crowd's repeat requests answered before FastAPI.
 
-A lot's stored answer (:mod:`api.services.trace.answers`) costs one version query
+A lot's stored answer (:mod:`api.services.trace.answers`) costs one stamp query
 to check, yet the route around it (routing through every path, dependency
-injection, a session, two thread-pool hops) cost most of the CPU of a request.
-This layer sits inside the request-id and NUL guards (so logging, metrics,
-``X-Request-ID`` and the 400 for a NUL are theirs, unchanged) and in front of
-everything else. For a GET or HEAD of a lot's Digital Link without a body, it
-reads the stamp of the stored answer's lots in one query and, when it still
-holds, sends exactly what the route would (:func:`~api.web.routes.resolver.
-stored_resolution`: same headers, ETag, 304 and content negotiation). Anything it
-is not sure about goes on to FastAPI unchanged: no stored answer yet, an expired
-one, a stamp that moved, a redirect, a serial, a bad link, a database error.
-Reads are not rate-limited (only writes are), so there is no budget to take.
+injection, a session, thread-pool hops, a pool checkout with its ping) cost most
+of the CPU of a request. This layer sits inside the request-id and NUL guards
+(so logging, metrics, ``X-Request-ID`` and the 400 for a NUL are theirs,
+unchanged) and in front of everything else. For a GET or HEAD of a lot's Digital
+Link without a body that has a live stored answer
+(:func:`~api.web.routes.resolver.stored_resolution`), it reads the stamp of the
+answer's lots in one query and, when it still holds, sends exactly what the
+route would (same headers, ETag, 304, content negotiation). Anything it is not
+sure about goes on to FastAPI unchanged: no stored answer yet, an expired one, a
+stamp that moved, a redirect, a serial, a bad link, a database error. Reads are
+not rate-limited (only writes are), so there is no budget to take.
+
+On PostgreSQL the stamp is read on one autocommit connection of this process
+with psycopg's asyncio API: the event loop keeps serving while the server
+answers, and nothing is checked out of a pool per request. On SQLite (a local
+file, microseconds) it is read on the loop's thread through the engine.
 
 An answer past :data:`~api.services.trace.cache.EARLY_REFRESH` of its life is
 still served, and built again by the route's code in a thread meanwhile (one at
 a time per key): under a steady crowd no request meets an expired answer, and
 none waits for the chain. Its life (and so what the chain alone may change
 unseen) is the same as before.
-
-The query runs on the event loop's thread: a primary-key read costs less than the
-thread-pool hop that would carry it, and the loop has nothing else to do meanwhile.
 """
 
 from __future__ import annotations
@@ -29,15 +32,24 @@ import asyncio
 import logging
 from collections.abc import Hashable, Iterable
 
+import psycopg
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.db.trace_version import Stamp, read_stamp
+from api.db.trace_version import (
+    POSTGRES_STAMP_QUERY,
+    Stamp,
+    read_stamp,
+    stamp_of,
+    stamp_request,
+)
 from api.runtime import Runtime
+from api.services.trace.answers import refresh_due, stamp_lots
 from api.web.middleware import _HttpMiddleware
 from api.web.routes.resolver import refresh_resolution, stored_resolution
 
@@ -48,6 +60,63 @@ _PREFIX = "/01/"
 _METHODS = ("GET", "HEAD")
 
 
+class _EngineStamps:
+    """Stamps read on one connection of the engine kept by this process (SQLite).
+
+    Kept rather than checked out per request: the loop's thread must never wait for
+    the pool, which the routes' threads may hold whole while an answer is built.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    async def read(self, lots: Iterable[str]) -> Stamp:
+        """The stamp of ``lots`` now (its read transaction ended at once)."""
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        try:
+            return read_stamp(self._connection, lots)
+        except SQLAlchemyError:
+            self._connection.invalidate()
+            self._connection = None
+            raise
+        finally:
+            if self._connection is not None:
+                self._connection.rollback()
+
+
+class _PostgresStamps:
+    """Stamps read on one autocommit asyncio connection of this process (PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        url = engine.url.set(drivername="postgresql")
+        self.conninfo = url.render_as_string(hide_password=False)
+        self._connection: psycopg.AsyncConnection[tuple[str, int]] | None = None
+        self._lock = asyncio.Lock()
+
+    async def read(self, lots: Iterable[str]) -> Stamp:
+        """The stamp of ``lots`` now (one statement, its own snapshot)."""
+        wanted = stamp_request(lots)
+        connection = await self._connect()
+        try:
+            cursor = await connection.execute(POSTGRES_STAMP_QUERY, (wanted,))
+            rows = await cursor.fetchall()
+        except psycopg.Error:
+            self._connection = None  # made again by the next request
+            await connection.close()
+            raise
+        return stamp_of(wanted, rows)
+
+    async def _connect(self) -> psycopg.AsyncConnection[tuple[str, int]]:
+        async with self._lock:
+            if self._connection is None or self._connection.closed:
+                self._connection = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True
+                )
+            return self._connection
+
+
 class ResolverFastPath(_HttpMiddleware):
     """Answer a lot's Digital Link from its stored answer when the stamp holds; else pass on."""
 
@@ -55,6 +124,7 @@ class ResolverFastPath(_HttpMiddleware):
         super().__init__(app)
         self.fastapi_app = fastapi_app
         self._routes: dict[str, APIRoute] | None = None
+        self._stamps: _EngineStamps | _PostgresStamps | None = None
         #: Keys being built again ahead of expiry (one refresh per key at a time).
         self._refreshing: set[Hashable] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -64,27 +134,32 @@ class ResolverFastPath(_HttpMiddleware):
         if scope["method"] not in _METHODS or not scope["path"].startswith(_PREFIX):
             await self.app(scope, receive, send)
             return
-        if _has_body(scope):
-            await self.app(scope, receive, send)
-            return
         runtime: Runtime = self.fastapi_app.state.runtime
         request = Request(scope)
-        try:
-            stored = stored_resolution(request, runtime, lambda lots: _stamp(runtime, lots))
-        except SQLAlchemyError:
-            logger.warning("resolver fast path: stamp not read; routed", exc_info=True)
-            stored = None
-        if stored is None:
+        stored = None if _has_body(scope) else stored_resolution(request, runtime)
+        if stored is None or not await self._holds(runtime, stored.answer.stamp):
             await self.app(scope, receive, send)
             return
-        if stored.refresh_due and stored.key not in self._refreshing:
+        if refresh_due(runtime, stored.answer) and stored.key not in self._refreshing:
             self._refreshing.add(stored.key)
             task = asyncio.create_task(self._refresh(request, runtime, stored.key))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         # The route the request would have taken, for the request metrics' label.
         scope["route"] = self._route(scope["method"])
-        await stored.response(scope, receive, send)
+        await stored.response(request)(scope, receive, send)
+
+    async def _holds(self, runtime: Runtime, stamp: Stamp) -> bool:
+        """Whether the stamp read now is ``stamp`` (False when it cannot be read)."""
+        if self._stamps is None:
+            engine = runtime.engine
+            postgres = engine.dialect.name == "postgresql"
+            self._stamps = _PostgresStamps(engine) if postgres else _EngineStamps(engine)
+        try:
+            return await self._stamps.read(stamp_lots(stamp)) == stamp
+        except (SQLAlchemyError, psycopg.Error):
+            logger.warning("resolver fast path: stamp not read; routed", exc_info=True)
+            return False
 
     async def _refresh(self, request: Request, runtime: Runtime, key: Hashable) -> None:
         """Build the answer again in a thread while the crowd is still served the stored one."""
@@ -104,14 +179,6 @@ class ResolverFastPath(_HttpMiddleware):
                 for m in route.methods or ()
             }
         return self._routes.get(method)
-
-
-def _stamp(runtime: Runtime, lots: Iterable[str]) -> Stamp:
-    with runtime.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            # One statement, its own snapshot: no BEGIN/ROLLBACK round trips (as the route).
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        return read_stamp(connection, lots)
 
 
 def _has_body(scope: Scope) -> bool:

@@ -114,3 +114,11 @@ def create_app(
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app
+
+
+def create_logged_app() -> FastAPI:
+    """The app of one of ``sandan serve --workers N``'s processes: JSON logs, then the app."""
+    from api.web.logs import configure_logging
+
+    configure_logging()
+    return create_app()

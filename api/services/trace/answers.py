@@ -24,7 +24,7 @@ newer than its stamp is only ever rebuilt once more, never served stale. The
 lots an answer depends on are known once it is built: the stamp is read for the
 lots of the answer stored before (the lot alone at first), and a lot it did not
 cover is stamped -1, which no version matches, so the next request reads it too.
-:func:`fresh_answer` is that check without building: the resolver's fast path
+:func:`live_answer` and the stamp are that check without building: the resolver's fast path
 (:mod:`api.web.fast`) answers from it and leaves everything else to the routes.
 The ETag is strong, over the exact bytes: equal tags mean equal bodies.
 """
@@ -47,7 +47,7 @@ __all__ = [
     "Answer",
     "cached_answer",
     "etag_of",
-    "fresh_answer",
+    "live_answer",
     "matches_etag",
     "refresh_due",
     "stamp_lots",
@@ -103,20 +103,16 @@ def refresh_due(runtime: Runtime, answer: Answer) -> bool:
     return facts_clock(runtime)() - answer.at >= ANSWER_TTL_S * EARLY_REFRESH
 
 
-def fresh_answer(
-    runtime: Runtime, key: Hashable, read: Callable[[tuple[str, ...]], Stamp]
-) -> Answer | None:
-    """The stored answer of ``key`` when it may be served as it is, else None.
+def live_answer(runtime: Runtime, key: Hashable) -> Answer | None:
+    """The stored answer of ``key`` while it may be served if its stamp holds, else None.
 
-    It may when it is an answer (not a kept 404), younger than :data:`ANSWER_TTL_S`
-    and ``read`` (the versions of its lots now) gives its stamp.
+    That is an answer (not a kept 404) younger than :data:`ANSWER_TTL_S`; whether its
+    stamp still holds is the caller's check (its lots are :func:`stamp_lots`).
     """
     found = stored_answer(runtime, key)
     if found is None or found.missing is not None:
         return None
-    if facts_clock(runtime)() - found.at >= ANSWER_TTL_S:
-        return None
-    return found if read(stamp_lots(found.stamp)) == found.stamp else None
+    return found if facts_clock(runtime)() - found.at < ANSWER_TTL_S else None
 
 
 def etag_of(body: bytes) -> str:

@@ -9,7 +9,7 @@ RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -32,9 +32,8 @@ from api.services.trace.answers import (
     Answer,
     cached_answer,
     etag_of,
-    fresh_answer,
+    live_answer,
     matches_etag,
-    refresh_due,
 )
 from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
@@ -136,11 +135,15 @@ def _link_uri(request: Request) -> str:
 
 @dataclass(frozen=True)
 class StoredResolution:
-    """What the fast path sends, and whether the answer is due to be built again."""
+    """A stored answer the fast path may send once its stamp is found to hold."""
 
-    response: Response
     key: Hashable
-    refresh_due: bool
+    answer: Answer
+
+    def response(self, request: Request) -> Response:
+        """What :func:`resolve` or :func:`resolve_head` would answer with it."""
+        response = answer_response(self.answer, request.headers.get("if-none-match"))
+        return _head_of(response) if request.method == "HEAD" else response
 
 
 def refresh_resolution(request: Request, runtime: Runtime) -> None:
@@ -153,15 +156,13 @@ def refresh_resolution(request: Request, runtime: Runtime) -> None:
         _represent(request, session, runtime, ref, dict(link.other_query), kind=None, refresh=True)
 
 
-def stored_resolution(
-    request: Request, runtime: Runtime, read: Callable[[tuple[str, ...]], Stamp]
-) -> StoredResolution | None:
-    """A Digital Link GET or HEAD of a lot answered from its stored answer, or None to route it.
+def stored_resolution(request: Request, runtime: Runtime) -> StoredResolution | None:
+    """The live stored answer a Digital Link GET or HEAD of a lot would be sent, or None.
 
-    The resolver's fast path (:mod:`api.web.fast`): the same key, stamp check, headers
-    and 304 as :func:`resolve` and :func:`resolve_head`, without FastAPI's routing,
-    dependencies or a session. ``read`` gives the stamp of some lots now. Anything else
-    (a serial, a linkType redirect, a bad link, no fresh stored answer) is None.
+    The resolver's fast path (:mod:`api.web.fast`): the same key as :func:`resolve`
+    (content negotiation, language, link options), without FastAPI's routing,
+    dependencies or a session; it sends it once the stamp holds. Anything else (a
+    serial, a linkType redirect, a bad link, no live stored answer) is None.
     """
     try:
         link = _parsed(_link_uri(request))
@@ -176,13 +177,8 @@ def stored_resolution(
     kind = "linkset" if link_type == "all" else negotiate_kind(request)
     lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
     key = answer_key(_base(request), LotRef(link.gtin, link.lot), options, kind, lang)
-    answer = fresh_answer(runtime, key, read)
-    if answer is None:
-        return None
-    response = answer_response(answer, request.headers.get("if-none-match"))
-    if request.method == "HEAD":
-        response = _head_of(response)
-    return StoredResolution(response, key, refresh_due(runtime, answer))
+    answer = live_answer(runtime, key)
+    return None if answer is None else StoredResolution(key, answer)
 
 
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
@@ -228,7 +224,7 @@ def _represent(
         runtime,
         key,
         ref.lot_id,
-        lambda lots: read_stamp(session.connection(), lots),
+        lambda lots: _stamp_now(session, lots),
         lambda: _build(base, session, runtime, ref, kind, lang),
         refresh=refresh,
     )
@@ -266,6 +262,15 @@ def answer_response(answer: Answer, if_none_match: str | None) -> Response:
     if matches_etag(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _stamp_now(session: Session, lots: Iterable[str]) -> Stamp:
+    """The stamp of ``lots``, the session's connection then handed back to the pool: a
+    request may now wait for another's build of the same answer, and a crowd of them
+    must not hold every pooled connection meanwhile (its own build starts a new read)."""
+    stamp = read_stamp(session.connection(), lots)
+    session.rollback()
+    return stamp
 
 
 def _history(session: Session, runtime: Runtime, ref: LotRef) -> trace_lots.LotHistory:
@@ -311,6 +316,7 @@ def _build(
     lang: Lang | None,
 ) -> Answer:
     """Build the lot's page, JSON or linkset now (the path a stored answer saves)."""
+    trace_lots.autocommit_reads(session)  # its connection was handed back after the stamp
     anchor = _anchor(base, ref)
     history = _history(session, runtime, ref)
     certificates = trace_lots.certificates_of(history.records, caches=runtime.caches)
