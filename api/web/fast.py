@@ -19,7 +19,7 @@ with psycopg's asyncio API: the event loop keeps serving while the server
 answers, and nothing is checked out of a pool per request. On SQLite (a local
 file, microseconds) it is read on the loop's thread through the engine.
 
-An answer past :data:`~api.services.trace.cache.EARLY_REFRESH` of its life is
+An answer past :data:`~api.services.trace.answers.ANSWER_REFRESH` of its life is
 still served, and built again by the route's code in a thread meanwhile (one at
 a time per key): under a steady crowd no request meets an expired answer, and
 none waits for the chain. Its life (and so what the chain alone may change

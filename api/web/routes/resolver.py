@@ -227,6 +227,7 @@ def _represent(
         lambda lots: _stamp_now(session, lots),
         lambda: _build(base, session, runtime, ref, kind, lang),
         refresh=refresh,
+        probe=lambda: _lots_of(session, runtime, ref),
     )
     assert answer is not None
     return answer_response(answer, request.headers.get("if-none-match"))
@@ -262,6 +263,13 @@ def answer_response(answer: Answer, if_none_match: str | None) -> Response:
     if matches_etag(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _lots_of(session: Session, runtime: Runtime, ref: LotRef) -> tuple[str, ...]:
+    """The lots a lot's answer depends on: itself and those it was made from."""
+    trace_lots.autocommit_reads(session)
+    upstream = trace_lots.upstream_lots(session, ref, caches=runtime.caches)
+    return (ref.lot_id, *(lot.lot_id for lot in upstream))
 
 
 def _stamp_now(session: Session, lots: Iterable[str]) -> Stamp:
@@ -350,7 +358,7 @@ def _build(
             headers |= _page_headers(lang)
     body_bytes = bytes(response.body)
     media_type = response.headers["content-type"]
-    depends = (ref.lot_id, *(lot.lot_id for lot in history.upstream))
+    depends = (ref.lot_id, *(lot.lot_id for lot in history.upstream))  # as _lots_of
     etag = etag_of(body_bytes)
     return Answer(body_bytes, media_type, tuple(headers.items()), etag, (), 0.0, None, depends)
 

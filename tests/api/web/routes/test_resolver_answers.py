@@ -27,8 +27,8 @@ from api.db.trace_models import (
     TraceEventLotRecord,
     TraceEventRecord,
 )
-from api.services.trace.answers import ANSWER_TTL_S, stored_answer
-from api.services.trace.cache import EARLY_REFRESH, chain_facts
+from api.services.trace.answers import ANSWER_REFRESH, ANSWER_TTL_S, stored_answer
+from api.services.trace.cache import chain_facts
 from api.services.trace.store import LotRef
 from api.web import fast
 from api.web.routes import resolver as resolver_route
@@ -424,7 +424,7 @@ def test_fast_path_builds_an_answer_again_ahead_of_its_expiry(
     clock = Clock()
     chain_facts(world.runtime).set_clock(clock)
     first = _get(world)
-    clock.now += ANSWER_TTL_S * (1 + EARLY_REFRESH) / 2  # due for a refresh, still alive
+    clock.now += ANSWER_TTL_S * (1 + ANSWER_REFRESH) / 2  # due for a refresh, still alive
     assert _get(world).content == first.content  # served as stored; built again meanwhile
     key = resolver_route.answer_key(
         "http://testserver", LotRef(IDS.gtin, IDS.lot), {}, "json", None
@@ -436,3 +436,23 @@ def test_fast_path_builds_an_answer_again_ahead_of_its_expiry(
     clock.now += ANSWER_TTL_S * 0.6  # past the first build's life, within the second's
     assert _get(world).content == first.content
     assert fast_answers == [False, True, True]
+
+
+def test_first_answer_of_a_lot_made_from_others_is_built_once(
+    world: World, captured: TraceParties, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    real = resolver_route._build
+    monkeypatch.setattr(resolver_route, "_build", lambda *a, **k: builds.append(1) or real(*a, **k))
+    first = _get(world)
+    assert builds == [1]
+    assert len(stored_answer_of(world).stamp) == 3  # the case lot, the raw fruit's, global
+    assert _get(world).content == first.content
+    assert builds == [1]
+
+
+def stored_answer_of(world: World) -> Any:
+    key = resolver_route.answer_key(
+        "http://testserver", LotRef(IDS.gtin, IDS.lot), {}, "json", None
+    )
+    return stored_answer(world.runtime, key)
