@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.db.trace_version import (
     POSTGRES_STAMP_QUERY,
@@ -85,6 +85,12 @@ class _EngineStamps:
             if self._connection is not None:
                 self._connection.rollback()
 
+    async def close(self) -> None:
+        """Hand the connection back (the app is shutting down)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
 
 class _PostgresStamps:
     """Stamps read on one autocommit asyncio connection of this process (PostgreSQL)."""
@@ -108,6 +114,12 @@ class _PostgresStamps:
             raise
         return stamp_of(wanted, rows)
 
+    async def close(self) -> None:
+        """Close the connection (the app is shutting down)."""
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
     async def _connect(self) -> psycopg.AsyncConnection[tuple[str, int]]:
         async with self._lock:
             if self._connection is None or self._connection.closed:
@@ -128,6 +140,20 @@ class ResolverFastPath(_HttpMiddleware):
         #: Keys being built again ahead of expiry (one refresh per key at a time).
         self._refreshing: set[Hashable] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP requests as :meth:`handle` says; the stamp connection closed at shutdown."""
+        if scope["type"] != "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def receive_until_shutdown() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown" and self._stamps is not None:
+                await self._stamps.close()
+            return message
+
+        await self.app(scope, receive_until_shutdown, send)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the stored answer, or pass the request on untouched."""

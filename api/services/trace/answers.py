@@ -104,19 +104,23 @@ def stored_answer(runtime: Runtime, key: Hashable) -> Answer | None:
 
 
 def refresh_due(runtime: Runtime, answer: Answer) -> bool:
-    """Whether ``answer`` is past :data:`ANSWER_REFRESH` of its life (build it again now)."""
+    """Whether ``answer`` is past :data:`ANSWER_REFRESH` of its life (build it again now);
+    never for a kept 404, which lives as long as its stamp."""
+    if answer.missing is not None:
+        return False
     return facts_clock(runtime)() - answer.at >= ANSWER_TTL_S * ANSWER_REFRESH
 
 
 def live_answer(runtime: Runtime, key: Hashable) -> Answer | None:
     """The stored answer of ``key`` while it may be served if its stamp holds, else None.
 
-    That is an answer (not a kept 404) younger than :data:`ANSWER_TTL_S`; whether its
-    stamp still holds is the caller's check (its lots are :func:`stamp_lots`).
+    That is an answer younger than :data:`ANSWER_TTL_S`, or a kept 404 (it asks nothing
+    of the chain: only the stamp matters); whether its stamp still holds is the
+    caller's check (its lots are :func:`stamp_lots`).
     """
     found = stored_answer(runtime, key)
     if found is None or found.missing is not None:
-        return None
+        return found
     return found if facts_clock(runtime)() - found.at < ANSWER_TTL_S else None
 
 

@@ -39,7 +39,7 @@ from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
 from api.services.trace.view import provenance_json
 from api.web.deps import RuntimeDep, SessionDep
-from api.web.errors import ErrorBodyResponses
+from api.web.errors import ErrorBodyResponses, error_response
 from api.web.pages.consumer import content_security_policy, render_lot_page, render_product_page
 from traceability.epcis import InvalidDigitalLink
 from traceability.gs1 import DigitalLink, build_digital_link, parse_digital_link
@@ -142,6 +142,8 @@ class StoredResolution:
 
     def response(self, request: Request) -> Response:
         """What :func:`resolve` or :func:`resolve_head` would answer with it."""
+        if self.answer.missing is not None:
+            return error_response(self.answer.missing)
         response = answer_response(self.answer, request.headers.get("if-none-match"))
         return _head_of(response) if request.method == "HEAD" else response
 
@@ -161,8 +163,9 @@ def stored_resolution(request: Request, runtime: Runtime) -> StoredResolution | 
 
     The resolver's fast path (:mod:`api.web.fast`): the same key as :func:`resolve`
     (content negotiation, language, link options), without FastAPI's routing,
-    dependencies or a session; it sends it once the stamp holds. Anything else (a
-    serial, a linkType redirect, a bad link, no live stored answer) is None.
+    dependencies or a session; it sends it once the stamp holds (a kept 404 as the
+    error handler renders it). Anything else (a serial, a linkType redirect, a bad
+    link, no live stored answer) is None.
     """
     try:
         link = _parsed(_link_uri(request))
@@ -178,7 +181,9 @@ def stored_resolution(request: Request, runtime: Runtime) -> StoredResolution | 
     lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
     key = answer_key(_base(request), LotRef(link.gtin, link.lot), options, kind, lang)
     answer = live_answer(runtime, key)
-    return None if answer is None else StoredResolution(key, answer)
+    if answer is None or (answer.missing is not None and request.method == "HEAD"):
+        return None  # the route's HEAD of a 404 keeps its body's length: left to it
+    return StoredResolution(key, answer)
 
 
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
