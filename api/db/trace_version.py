@@ -23,8 +23,9 @@ row 0 of ``trace_version``), so a lot's version never returns to a value an old
 answer was stamped with, even when its row is deleted and made again.
 
 On PostgreSQL the triggers fire once per statement, over its transition tables,
-and lock the lot rows in ``lot_id`` order; the outbox and batch triggers look at
-event lanes only, so document ingest and its anchoring never touch these rows.
+and lock the lot rows in ``lot_id`` order; the outbox and batch triggers fire per
+row and only for event lanes (:data:`ROW_FILTERS`), so document ingest and its
+anchoring never run them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ __all__ = [
     "GLOBAL_TABLES",
     "LOT_SOURCES",
     "POSTGRES_STAMP_QUERY",
+    "ROW_FILTERS",
     "Stamp",
     "install_triggers",
     "read_stamp",
@@ -91,8 +93,9 @@ LOT_SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
         "JOIN trace_event_lot l ON l.event_id = e.id",
     ),
 }
-#: Row filters of the SQLite row triggers (PostgreSQL filters inside the statement).
-_WHEN = {
+#: Tables whose lot triggers fire per row, for the rows picked by the filter (of a row
+#: ``{row}``): event lanes only, so documents' outbox rows and batches fire nothing.
+ROW_FILTERS = {
     "outbox": "{row}.kind = 'event' AND substr({row}.lane, 1, 4) = 'lot:'",
     "anchor_batch": ("substr({row}.lane, 1, 4) = 'lot:'"),
 }
@@ -214,63 +217,121 @@ _OPERATIONS = ("insert", "update", "delete")
 
 
 def lot_trigger_statements(
-    dialect: str, sources: dict[str, tuple[tuple[str, ...], str]] = LOT_SOURCES
+    dialect: str,
+    sources: dict[str, tuple[tuple[str, ...], str]] = LOT_SOURCES,
+    row_filters: dict[str, str] = ROW_FILTERS,
 ) -> list[str]:
-    """DDL creating the lot versions' triggers on the tables of ``sources`` (idempotent)."""
+    """DDL creating the lot versions' triggers on the tables of ``sources`` (idempotent).
+
+    The tables of ``row_filters`` fire per row, and only for rows their filter picks: most
+    outbox rows and batches are documents', which must not pay for a lot trigger.
+    """
     if dialect == "postgresql":
-        return _postgres_lot_triggers(sources)
+        return _postgres_lot_triggers(sources, row_filters)
     statements = ["INSERT OR IGNORE INTO trace_version (id, version) VALUES (0, 0)"]
     for table, (columns, source) in sources.items():
         for operation in _OPERATIONS:
-            rows = {"insert": ("NEW",), "update": ("NEW", "OLD"), "delete": ("OLD",)}[operation]
-            lots = " UNION ".join(
-                source.format(rows="(SELECT " + ", ".join(f"{r}.{c} AS {c}" for c in columns) + ")")
-                for r in rows
-            )
-            when = " OR ".join(f"({_WHEN[table].format(row=r)})" for r in rows if table in _WHEN)
+            rows = _ROWS[operation]
+            when = _when(row_filters.get(table), rows)
             statements.append(
                 f"CREATE TRIGGER IF NOT EXISTS trace_lots_{table}_{operation} "  # noqa: S608
                 f"AFTER {operation.upper()} ON {table}{f' WHEN {when}' if when else ''} BEGIN "
                 "UPDATE trace_version SET version = version + 1 WHERE id = 0; "
                 "INSERT INTO trace_lot_version (lot_id, version) "
                 "SELECT DISTINCT lot_id, (SELECT version FROM trace_version WHERE id = 0) "
-                f"FROM ({lots}) WHERE lot_id IS NOT NULL "
+                f"FROM ({_row_lots(columns, source, rows)}) WHERE lot_id IS NOT NULL "
                 "ON CONFLICT (lot_id) DO UPDATE SET version = excluded.version; END"
             )
     return statements
 
 
-def _postgres_lot_triggers(sources: dict[str, tuple[tuple[str, ...], str]]) -> list[str]:
+#: The trigger rows each operation has.
+_ROWS = {"insert": ("NEW",), "update": ("NEW", "OLD"), "delete": ("OLD",)}
+
+
+def _row_lots(columns: tuple[str, ...], source: str, rows: tuple[str, ...]) -> str:
+    """The lots of a row trigger's ``rows`` (NEW, OLD), each read as a one-row table."""
+    return " UNION ".join(
+        source.format(rows="(SELECT " + ", ".join(f"{r}.{c} AS {c}" for c in columns) + ")")
+        for r in rows
+    )
+
+
+def _when(row_filter: str | None, rows: tuple[str, ...]) -> str:
+    if row_filter is None:
+        return ""
+    return " OR ".join(f"({row_filter.format(row=r)})" for r in rows)
+
+
+def _upsert_lots(lots: str) -> str:
+    """PL/pgSQL: give each lot of ``lots`` (a query of ``lot_id``) a new version."""
+    return (
+        "INSERT INTO trace_lot_version (lot_id, version) "  # noqa: S608 (constants only)
+        f"SELECT lot_id, nextval('{_SEQUENCE}') FROM (SELECT DISTINCT lot_id "
+        f"FROM ({lots}) s WHERE lot_id IS NOT NULL ORDER BY lot_id) d "
+        "ON CONFLICT (lot_id) DO UPDATE SET version = EXCLUDED.version; "
+    )
+
+
+def _postgres_lot_triggers(
+    sources: dict[str, tuple[tuple[str, ...], str]], row_filters: dict[str, str]
+) -> list[str]:
     statements = [f"CREATE SEQUENCE IF NOT EXISTS {_SEQUENCE}"]
-    for table, (_columns, source) in sources.items():
-        for operation in _OPERATIONS:
-            tables = {"insert": ("new_rows",), "update": ("new_rows", "old_rows")}.get(
-                operation, ("old_rows",)
-            )
-            lots = " UNION ".join(source.format(rows=t) for t in tables)
-            function = f"sandan_lot_versions_{table}_{operation}"
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "  # noqa: S608
-                "INSERT INTO trace_lot_version (lot_id, version) "
-                f"SELECT lot_id, nextval('{_SEQUENCE}') FROM (SELECT DISTINCT lot_id "
-                f"FROM ({lots}) s WHERE lot_id IS NOT NULL ORDER BY lot_id) d "
-                "ON CONFLICT (lot_id) DO UPDATE SET version = EXCLUDED.version; "
-                "RETURN NULL; END $$ LANGUAGE plpgsql"
-            )
-            referencing = " ".join(
-                f"{'NEW' if t == 'new_rows' else 'OLD'} TABLE AS {t}" for t in tables
-            )
-            name = f"trace_lots_{table}_{operation}"
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} "
-                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-            )
+    for table, (columns, source) in sources.items():
+        if table in row_filters:
+            statements += _postgres_row_triggers(table, columns, source, row_filters[table])
+        else:
+            statements += _postgres_statement_triggers(table, source)
         # A TRUNCATE names no rows: every answer goes cold.
         statements.append(f"DROP TRIGGER IF EXISTS trace_lots_{table}_truncate ON {table}")
         statements.append(
             f"CREATE TRIGGER trace_lots_{table}_truncate AFTER TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION sandan_bump_trace_version()"
+        )
+    return statements
+
+
+def _postgres_statement_triggers(table: str, source: str) -> list[str]:
+    """Once per statement, over its transition tables (a capture's rows bump a lot once)."""
+    statements = []
+    for operation in _OPERATIONS:
+        tables = {"insert": ("new_rows",), "update": ("new_rows", "old_rows")}.get(
+            operation, ("old_rows",)
+        )
+        lots = " UNION ".join(source.format(rows=t) for t in tables)
+        function = f"sandan_lot_versions_{table}_{operation}"
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
+            f"{_upsert_lots(lots)}RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+        referencing = " ".join(
+            f"{'NEW' if t == 'new_rows' else 'OLD'} TABLE AS {t}" for t in tables
+        )
+        name = f"trace_lots_{table}_{operation}"
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} "
+            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+    return statements
+
+
+def _postgres_row_triggers(
+    table: str, columns: tuple[str, ...], source: str, row_filter: str
+) -> list[str]:
+    """Per row, for the rows ``row_filter`` picks (OLD is NULL on INSERT, NEW on DELETE)."""
+    function = f"sandan_lot_versions_{table}"
+    lots = _row_lots(columns, source, ("NEW", "OLD"))
+    statements = [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
+        f"{_upsert_lots(lots)}RETURN NULL; END $$ LANGUAGE plpgsql"
+    ]
+    for operation in _OPERATIONS:
+        name = f"trace_lots_{table}_{operation}"
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} FOR EACH ROW "
+            f"WHEN ({_when(row_filter, _ROWS[operation])}) EXECUTE FUNCTION {function}()"
         )
     return statements
 
@@ -289,6 +350,8 @@ def drop_lot_trigger_statements(dialect: str, tables: Iterable[str]) -> list[str
                     )
             elif operation != "truncate":
                 statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        if dialect == "postgresql":
+            statements.append(f"DROP FUNCTION IF EXISTS sandan_lot_versions_{table}()")
     if dialect == "postgresql":
         statements.append(f"DROP SEQUENCE IF EXISTS {_SEQUENCE}")
     return statements

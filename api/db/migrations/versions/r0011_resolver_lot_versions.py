@@ -61,6 +61,12 @@ _LOT_SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 
+#: Tables fired per row, for event lanes only (documents' rows fire nothing).
+_ROW_FILTERS = {
+    "outbox": "{row}.kind = 'event' AND substr({row}.lane, 1, 4) = 'lot:'",
+    "anchor_batch": "substr({row}.lane, 1, 4) = 'lot:'",
+}
+
 
 def upgrade() -> None:
     """Create the lot versions (unless made from the models) and move the lot tables to them."""
@@ -73,7 +79,7 @@ def upgrade() -> None:
         )
     dialect = bind.dialect.name
     statements = drop_global_trigger_statements(dialect, _LOT_SOURCES)
-    statements += lot_trigger_statements(dialect, _LOT_SOURCES)
+    statements += lot_trigger_statements(dialect, _LOT_SOURCES, _ROW_FILTERS)
     # Answers stamped by the old counter alone must not match: move it once.
     statements.append("UPDATE trace_version SET version = version + 1 WHERE id = 1")
     for statement in statements:

@@ -118,6 +118,13 @@ def _recall_from_another_process(world: World, parties: TraceParties, reason: st
     """What another API process does for a recall: the chain, then its record, not via this app."""
     result = recall_on_chain(world, parties, reason)
     lot = LotRef(IDS.gtin, IDS.lot)
+    _record_recall(world, lot, parties, reason, str(result.tx_hash), result.block_number)
+
+
+def _record_recall(
+    world: World, lot: LotRef, parties: TraceParties, reason: str, tx_hash: str, block: int
+) -> None:
+    """A recall record of ``lot`` committed straight to the database."""
     with Session(world.runtime.engine) as session:
         session.add(
             LotRecallRecord(
@@ -127,8 +134,8 @@ def _recall_from_another_process(world: World, parties: TraceParties, reason: st
                 action="recall",
                 reason=reason,
                 party_code=parties.inspector.code,
-                tx_hash=str(result.tx_hash),
-                block_number=result.block_number,
+                tx_hash=tx_hash,
+                block_number=block,
                 created_at=utcnow(),
             )
         )
@@ -376,22 +383,8 @@ def test_fast_path_serves_until_the_lot_changes_and_not_for_another_lot(
 ) -> None:
     before = _get(world)
     assert _get(world).content == before.content
-    other = LotRef(IDS.gtin, "ANOTHERLOT")
-    with Session(world.runtime.engine) as session:  # another lot's recall record
-        session.add(
-            LotRecallRecord(
-                lot_id=other.lot_id,
-                gtin=other.gtin,
-                lot=other.lot,
-                action="recall",
-                reason="another lot",
-                party_code=captured.inspector.code,
-                tx_hash="0x" + "0" * 64,
-                block_number=1,
-                created_at=utcnow(),
-            )
-        )
-        session.commit()
+    other = LotRef(IDS.gtin, "ANOTHERLOT")  # another lot's recall record
+    _record_recall(world, other, captured, "another lot", "0x" + "0" * 64, 1)
     assert _get(world).content == before.content
     assert fast_answers == [False, True, True]
     tampered = tamper_aggregation_event(world)
