@@ -20,6 +20,12 @@ def serve(
     with_worker: bool = typer.Option(
         True, "--worker/--no-worker", help="Run the anchoring worker in-process."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="API processes (one per core serves the most; each keeps its own stored answers).",
+    ),
 ) -> None:
     """Run the HTTP API (and the anchoring worker) on the configured node, or the embedded one."""
     import uvicorn
@@ -47,7 +53,23 @@ def serve(
         worker_thread.start()
     try:
         # sandan logs each request itself, as JSON with its request id.
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
+        if workers == 1:
+            uvicorn.run(
+                app, host=host, port=port, log_level="info", access_log=False, log_config=None
+            )
+        else:
+            # Each process builds its own app from the same environment (the deployment is
+            # in place now), logging as this one does.
+            uvicorn.run(
+                "api.web.main:create_logged_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=False,
+                log_config=None,
+            )
     finally:
         anchor_worker.stop_event.set()
         if worker_thread is not None:

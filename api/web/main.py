@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from api.config import ApiSettings, get_settings
 from api.runtime import Runtime
 from api.web.errors import register_error_handlers
+from api.web.fast import ResolverFastPath
 from api.web.media import require_declared_media_type
 from api.web.metrics import Metrics
 from api.web.middleware import (
@@ -108,6 +109,16 @@ def create_app(
     install_links(app)
     app.add_middleware(BodyGuardMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(AuthenticateFirstMiddleware, fastapi_app=app)
+    # Inside the request-id and NUL guards, in front of everything else (see api.web.fast).
+    app.add_middleware(ResolverFastPath, fastapi_app=app)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app
+
+
+def create_logged_app() -> FastAPI:
+    """The app of one of ``sandan serve --workers N``'s processes: JSON logs, then the app."""
+    from api.web.logs import configure_logging
+
+    configure_logging()
+    return create_app()

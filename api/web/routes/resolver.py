@@ -9,6 +9,8 @@ RFC 9264 linkset for ``application/linkset+json`` or ``?linkType=all``, and a
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -18,19 +20,26 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session, col, select
 
 from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
-from api.db.trace_version import read_version
+from api.db.trace_version import Stamp, read_stamp
 from api.errors import BadRequest, NotFound
 from api.runtime import Runtime
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
 from api.services.trace import material as trace_material
 from api.services.trace import names as trace_names
-from api.services.trace.answers import CACHE_CONTROL, Answer, cached_answer, etag_of, matches_etag
+from api.services.trace.answers import (
+    CACHE_CONTROL,
+    Answer,
+    cached_answer,
+    etag_of,
+    live_answer,
+    matches_etag,
+)
 from api.services.trace.i18n import Lang, choose_lang
 from api.services.trace.store import LotRef
 from api.services.trace.view import provenance_json
 from api.web.deps import RuntimeDep, SessionDep
-from api.web.errors import ErrorBodyResponses
+from api.web.errors import ErrorBodyResponses, error_response
 from api.web.pages.consumer import content_security_policy, render_lot_page, render_product_page
 from traceability.epcis import InvalidDigitalLink
 from traceability.gs1 import DigitalLink, build_digital_link, parse_digital_link
@@ -96,9 +105,7 @@ def lot_page(
 @router.get("/01/{rest:path}", response_model=None)
 def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
     """Resolve a GS1 Digital Link: page, JSON, linkset or a redirect by linkType."""
-    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    link = _parse(f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else ""))
+    link = _parse(_link_uri(request))
     options = dict(link.other_query)
     assert link.gtin is not None
     if link.lot is None and link.serial is None:
@@ -111,9 +118,72 @@ def resolve(rest: str, request: Request, session: SessionDep, runtime: RuntimeDe
 def resolve_head(rest: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
     """HEAD of a Digital Link, as GS1 resolvers answer it: GET's status and headers (a
     redirect's Location, the Link header, the media type), no body."""
-    answer = resolve(rest, request, session, runtime)
+    return _head_of(resolve(rest, request, session, runtime))
+
+
+def _head_of(answer: Response) -> Response:
     headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
     return Response(status_code=answer.status_code, headers=headers)
+
+
+def _link_uri(request: Request) -> str:
+    """The Digital Link a request's path and query are, on GS1's canonical host."""
+    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"https://id.gs1.org{raw_path}" + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True)
+class StoredResolution:
+    """A stored answer the fast path may send once its stamp is found to hold."""
+
+    key: Hashable
+    answer: Answer
+
+    def response(self, request: Request) -> Response:
+        """What :func:`resolve` or :func:`resolve_head` would answer with it."""
+        if self.answer.missing is not None:
+            return error_response(self.answer.missing)
+        response = answer_response(self.answer, request.headers.get("if-none-match"))
+        return _head_of(response) if request.method == "HEAD" else response
+
+
+def refresh_resolution(request: Request, runtime: Runtime) -> None:
+    """Build a lot's stored answer again ahead of its expiry, as :func:`resolve` would."""
+    link = _parse(_link_uri(request))
+    assert link.gtin is not None
+    assert link.lot is not None
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        ref = LotRef(link.gtin, link.lot)
+        _represent(request, session, runtime, ref, dict(link.other_query), kind=None, refresh=True)
+
+
+def stored_resolution(request: Request, runtime: Runtime) -> StoredResolution | None:
+    """The live stored answer a Digital Link GET or HEAD of a lot would be sent, or None.
+
+    The resolver's fast path (:mod:`api.web.fast`): the same key as :func:`resolve`
+    (content negotiation, language, link options), without FastAPI's routing,
+    dependencies or a session; it sends it once the stamp holds (a kept 404 as the
+    error handler renders it). Anything else (a serial, a linkType redirect, a bad
+    link, no live stored answer) is None.
+    """
+    try:
+        link = _parsed(_link_uri(request))
+    except InvalidDigitalLink:
+        return None
+    if link.gtin is None or link.lot is None or link.serial is not None:
+        return None
+    options = dict(link.other_query)
+    link_type = options.get("linkType")
+    if link_type and link_type != "all":
+        return None
+    kind = "linkset" if link_type == "all" else negotiate_kind(request)
+    lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
+    key = answer_key(_base(request), LotRef(link.gtin, link.lot), options, kind, lang)
+    answer = live_answer(runtime, key)
+    if answer is None or (answer.missing is not None and request.method == "HEAD"):
+        return None  # the route's HEAD of a 404 keeps its body's length: left to it
+    return StoredResolution(key, answer)
 
 
 def _lot_of_item(session: Session, link: DigitalLink) -> LotRef:
@@ -143,33 +213,77 @@ def _represent(
     options: dict[str, str],
     *,
     kind: trace_links.Representation | None,
+    refresh: bool = False,
 ) -> Response:
     """A lot's answer: a redirect by linkType, or the page, JSON or linkset, kept as bytes
     (see :mod:`api.services.trace.answers`) and answered 304 to a matching If-None-Match."""
     base = _base(request)
     trace_lots.autocommit_reads(session)
-    # Read before anything else: an answer is never kept under a version older than its rows.
-    version = read_version(session.connection())
     link_type = options.get("linkType")
     if link_type and link_type != "all":
         return _redirect(request, session, runtime, ref, link_type)
     kind = "linkset" if link_type == "all" else negotiate_kind(request)
-    lang: Lang | None = None
-    if kind == "html":
-        lang = choose_lang(
-            options.get("lang") or request.query_params.get("lang"),
-            request.headers.get("accept-language"),
-        )
-    key = (base, ref.gtin, ref.lot, tuple(sorted(options.items())), kind, lang)
+    lang = _lang(kind, options, request.query_params.get("lang"), request.headers)
+    key = answer_key(base, ref, options, kind, lang)
     answer = cached_answer(
-        runtime, key, version, lambda: _build(base, session, runtime, ref, kind, lang)
+        runtime,
+        key,
+        ref.lot_id,
+        lambda lots: _stamp_now(session, lots),
+        lambda: _build(base, session, runtime, ref, kind, lang),
+        refresh=refresh,
+        probe=lambda: _lots_of(session, runtime, ref),
     )
     assert answer is not None
+    return answer_response(answer, request.headers.get("if-none-match"))
+
+
+def _lang(
+    kind: trace_links.Representation,
+    options: dict[str, str],
+    lang_query: str | None,
+    headers: Mapping[str, str],
+) -> Lang | None:
+    """The page's language (None for JSON and the linkset, which have none)."""
+    if kind != "html":
+        return None
+    return choose_lang(options.get("lang") or lang_query, headers.get("accept-language"))
+
+
+def answer_key(
+    base: str,
+    ref: LotRef,
+    options: dict[str, str],
+    kind: trace_links.Representation,
+    lang: Lang | None,
+) -> tuple[Hashable, ...]:
+    """The key a lot's answer is stored under (:mod:`api.services.trace.answers`)."""
+    return (base, ref.gtin, ref.lot, tuple(sorted(options.items())), kind, lang)
+
+
+def answer_response(answer: Answer, if_none_match: str | None) -> Response:
+    """The stored answer as a response: its bytes, or a 304 to a matching If-None-Match."""
     headers = dict(answer.headers)
     headers |= {"ETag": answer.etag, "Cache-Control": CACHE_CONTROL}
-    if matches_etag(request.headers.get("if-none-match"), answer.etag):
+    if matches_etag(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _lots_of(session: Session, runtime: Runtime, ref: LotRef) -> tuple[str, ...]:
+    """The lots a lot's answer depends on: itself and those it was made from."""
+    trace_lots.autocommit_reads(session)
+    upstream = trace_lots.upstream_lots(session, ref, caches=runtime.caches)
+    return (ref.lot_id, *(lot.lot_id for lot in upstream))
+
+
+def _stamp_now(session: Session, lots: Iterable[str]) -> Stamp:
+    """The stamp of ``lots``, the session's connection then handed back to the pool: a
+    request may now wait for another's build of the same answer, and a crowd of them
+    must not hold every pooled connection meanwhile (its own build starts a new read)."""
+    stamp = read_stamp(session.connection(), lots)
+    session.rollback()
+    return stamp
 
 
 def _history(session: Session, runtime: Runtime, ref: LotRef) -> trace_lots.LotHistory:
@@ -215,6 +329,7 @@ def _build(
     lang: Lang | None,
 ) -> Answer:
     """Build the lot's page, JSON or linkset now (the path a stored answer saves)."""
+    trace_lots.autocommit_reads(session)  # its connection was handed back after the stamp
     anchor = _anchor(base, ref)
     history = _history(session, runtime, ref)
     certificates = trace_lots.certificates_of(history.records, caches=runtime.caches)
@@ -248,7 +363,9 @@ def _build(
             headers |= _page_headers(lang)
     body_bytes = bytes(response.body)
     media_type = response.headers["content-type"]
-    return Answer(body_bytes, media_type, tuple(headers.items()), etag_of(body_bytes), 0, 0.0)
+    depends = (ref.lot_id, *(lot.lot_id for lot in history.upstream))  # as _lots_of
+    etag = etag_of(body_bytes)
+    return Answer(body_bytes, media_type, tuple(headers.items()), etag, (), 0.0, None, depends)
 
 
 def negotiate_kind(request: Request) -> trace_links.Representation:

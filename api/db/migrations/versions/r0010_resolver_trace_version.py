@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from api.db.trace_version import trigger_statements
+from api.db.trace_version import global_trigger_statements
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -50,7 +50,7 @@ def upgrade() -> None:
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
             sa.Column("version", sa.BigInteger, nullable=False),
         )
-    for statement in trigger_statements(bind.dialect.name, _TABLES):
+    for statement in global_trigger_statements(bind.dialect.name, _TABLES):
         bind.exec_driver_sql(statement)
 
 
