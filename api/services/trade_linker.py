@@ -25,17 +25,20 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
-from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
+from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
 from api.runtime import LruCache
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
 from traceability.trade.inputs import MatchContext, TradeDocuments
@@ -50,6 +53,14 @@ _HASH_COLUMN = {
     DocumentKind.WAYBILL: "waybill_hash",
     DocumentKind.INVENTORY: "inventory_hash",
 }
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What linking needs of a document just inserted: its hash and the orderNo it names."""
+
+    content_hash: str
+    link_order_no: str | None
 
 
 def logistics_key(document: TradeDocument) -> str | None:
@@ -72,19 +83,78 @@ def stored_document(record: DocumentRecord) -> TradeDocument:
     return parse_document(record.doc_type, payload["document"])
 
 
-# Stored documents never change (a correction is a new row with a new hash), so their
-# parsed models can be shared across requests: in the runtime's ``caches.documents``
-# (bounded), which the write path passes in, never in this module, so two runtimes
-# (two databases) never share them.
-def _parsed_document(
-    cache: LruCache[str, TradeDocument] | None, record: DocumentRecord
-) -> TradeDocument:
-    document = cache.get(record.content_hash) if cache is not None else None
-    if document is None:
-        document = stored_document(record)
-        if cache is not None:
-            cache.put(record.content_hash, document)
-    return document
+@dataclass
+class _Current:
+    """The columns of a current document that linking reads (not its envelope)."""
+
+    id: int
+    content_hash: str
+    party_code: str
+    doc_type: str
+    doc_key: str
+    trade_id: str | None
+    link_order_no: str | None
+    link_logistics_no: str | None
+    version: int
+
+
+_CURRENT_COLUMNS = (
+    col(DocumentRecord.id),
+    col(DocumentRecord.content_hash),
+    col(DocumentRecord.party_code),
+    col(DocumentRecord.doc_type),
+    col(DocumentRecord.doc_key),
+    col(DocumentRecord.trade_id),
+    col(DocumentRecord.link_order_no),
+    col(DocumentRecord.link_logistics_no),
+    col(DocumentRecord.version),
+)
+
+
+class _Documents:
+    """Parsed models of stored documents, by content hash.
+
+    Stored documents never change (a correction is a new row with a new hash), so their
+    parsed models can be shared across requests: in the runtime's ``caches.documents``
+    (bounded), which the write path passes in, never in this module, so two runtimes
+    (two databases) never share them. The envelopes of the misses among a set of rows
+    are read in one query: a body's own documents and most of its trades' others are
+    parsed already, and an envelope is most of a row's bytes.
+    """
+
+    def __init__(self, cache: LruCache[str, TradeDocument] | None) -> None:
+        self._cache = cache
+        self._parsed: dict[str, TradeDocument] = {}
+
+    def put(self, content_hash: str, document: TradeDocument) -> None:
+        """Keep a document parsed by the caller (a fresh submission)."""
+        self._parsed[content_hash] = document
+        if self._cache is not None:
+            self._cache.put(content_hash, document)
+
+    def of(self, content_hash: str) -> TradeDocument:
+        """The parsed model of a document :meth:`load` has seen."""
+        return self._parsed[content_hash]
+
+    def load(self, session: Session, rows: Sequence[_Current]) -> None:
+        """Have the models of ``rows`` at hand, parsing the missing ones from their envelopes."""
+        missing = {}
+        for row in rows:
+            if row.content_hash in self._parsed:
+                continue
+            cached = self._cache.get(row.content_hash) if self._cache is not None else None
+            if cached is not None:
+                self._parsed[row.content_hash] = cached
+            else:
+                missing[row.content_hash] = row.doc_type
+        if not missing:
+            return
+        stmt = select(DocumentRecord.content_hash, DocumentRecord.envelope).where(
+            col(DocumentRecord.content_hash).in_(missing)
+        )
+        for content_hash, envelope in session.exec(stmt).all():
+            payload = json.loads(envelope)["payload"]
+            self.put(content_hash, parse_document(missing[content_hash], payload["document"]))
 
 
 def is_frozen(trade: TradeRecord) -> bool:
@@ -115,34 +185,43 @@ class _Claims:
     """
 
     def __init__(
-        self,
-        session: Session,
-        trades: Sequence[TradeRecord],
-        parse: Callable[[DocumentRecord], TradeDocument],
+        self, session: Session, trades: Sequence[TradeRecord], documents: _Documents
     ) -> None:
         self._session = session
-        self._parse = parse
-        self._records: dict[str, DocumentRecord] = {}
+        self._documents = documents
+        self._records: dict[str, _Current] = {}
         self._ranks: dict[str, int] = {}
-        self._found: dict[str, list[DocumentRecord]] = defaultdict(list)
+        self._found: dict[str, list[_Current]] = defaultdict(list)
         by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         for trade in trades:
             by_order[trade.order_no].append(trade)
         for record in self._current(col(DocumentRecord.link_order_no).in_(by_order)):
-            document = parse(record)
+            document = documents.of(record.content_hash)
             for trade in by_order[record.link_order_no or ""]:
                 if _names_trade(document, trade):
                     self._found[trade.trade_id].append(record)
         self._add_export_waybills([t for t in trades if t.direction == "export"])
 
-    def _current(self, condition: Any) -> list[DocumentRecord]:
-        stmt = select(DocumentRecord).where(condition, col(DocumentRecord.superseded_by).is_(None))
-        rows = list(self._session.exec(stmt).all())
+    def _current(self, condition: Any) -> list[_Current]:
+        stmt = sa_select(*_CURRENT_COLUMNS).where(
+            condition, col(DocumentRecord.superseded_by).is_(None)
+        )
+        rows = [_Current(*row) for row in self._session.execute(stmt).all()]
+        self._documents.load(self._session, rows)
         self._records.update((r.content_hash, r) for r in rows)
-        keys = {r.doc_key for r in rows} - self._ranks.keys()
-        if keys:  # the rank of a document is its first version's row id
+        # The rank of a document is its first version's row id: a first version's own id
+        # (a later version is inserted after it), else the smallest id under its key.
+        later = set()
+        for row in rows:
+            if row.doc_key in self._ranks:
+                continue
+            if row.version == 1:
+                self._ranks[row.doc_key] = row.id
+            else:
+                later.add(row.doc_key)
+        if later:
             first = select(DocumentRecord.doc_key, func.min(DocumentRecord.id)).where(
-                col(DocumentRecord.doc_key).in_(keys)
+                col(DocumentRecord.doc_key).in_(later)
             )
             ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
             self._ranks.update((key, rank or 0) for key, rank in ranks)
@@ -158,18 +237,23 @@ class _Claims:
             return
         waybills = col(DocumentRecord.doc_key).startswith(f"{DocumentKind.WAYBILL.value}:")
         for record in self._current(waybills & col(DocumentRecord.link_logistics_no).in_(wanted)):
-            if self._parse(record).direction is Direction.EXPORT:
+            if self._documents.of(record.content_hash).direction is Direction.EXPORT:
                 for trade in wanted[record.link_logistics_no or ""]:
                     self._found[trade.trade_id].append(record)
 
-    def record(self, ref: str) -> DocumentRecord:
+    def record(self, ref: str) -> _Current:
         """The row of a claim."""
         return self._records[ref]
 
     def of(self, trade: TradeRecord) -> list[Claim]:
         """The claims on ``trade``: its documents and those naming it that no other trade took."""
         return [
-            Claim(r.content_hash, r.party_code, self._parse(r), self._ranks.get(r.doc_key, 0))
+            Claim(
+                r.content_hash,
+                r.party_code,
+                self._documents.of(r.content_hash),
+                self._ranks.get(r.doc_key, 0),
+            )
             for r in self._found.get(trade.trade_id, [])
             if r.trade_id in (None, trade.trade_id)
         ]
@@ -205,7 +289,7 @@ def trade_conflicts(
     ]
     if not suspects:
         return {}
-    claims = _Claims(session, suspects, lambda r: _parsed_document(documents, r))
+    claims = _Claims(session, suspects, _Documents(documents))
     return {t.trade_id: _conflicts_of(t, claims) for t in suspects}
 
 
@@ -234,21 +318,21 @@ class TradeLinker:
     ) -> None:
         self.session = session
         self.now = now or utcnow()
-        # Parsed models shared across transactions (the runtime's), when the caller has them.
-        self._documents = documents
+        # Parsed models, shared across transactions through the runtime's cache when the
+        # caller has it.
+        self._documents = _Documents(documents)
         self._trades: dict[str, TradeRecord | None] = {}
         # Known trades by order number: import waybills name their order, not their trade id.
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         self._by_waybill: dict[str, list[TradeRecord]] = defaultdict(list)
-        self._parsed: dict[str, TradeDocument] = {}
         self._touched: dict[str, TradeRecord] = {}
 
     # --- loading -------------------------------------------------------------------------
 
-    def preload(self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]) -> None:
+    def preload(self, stored: Sequence[tuple[StoredDocument, TradeDocument]]) -> None:
         """Load, in a few queries, every trade ``stored`` may name (creating the new ones)."""
         for record, document in stored:
-            self._parsed[record.content_hash] = document
+            self._documents.put(record.content_hash, document)
         trade_ids = {t for _, d in stored if (t := named_trade_id(d))}
         order_nos = {
             r.link_order_no for r, d in stored if r.link_order_no and not named_trade_id(d)
@@ -264,7 +348,7 @@ class TradeLinker:
         )
 
     def _create_missing_trades(
-        self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]
+        self, stored: Sequence[tuple[StoredDocument, TradeDocument]]
     ) -> None:
         """Insert the body's new trades, skipping those a concurrent body created first.
 
@@ -291,10 +375,11 @@ class TradeLinker:
         insert = (
             pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
+        # An executemany in trade id order: one short statement, not a VALUES list to compile
+        # anew for every body.
         values = [rows[k] for k in sorted(rows)]
-        self.session.execute(
-            insert(TradeRecord).values(values).on_conflict_do_nothing(index_elements=["trade_id"])
-        )
+        stmt = insert(table_of(TradeRecord)).on_conflict_do_nothing(index_elements=["trade_id"])
+        self.session.execute(stmt, values)
 
     def _load_trades(self, condition: object) -> list[TradeRecord]:
         stmt = select(TradeRecord).where(condition).order_by(col(TradeRecord.trade_id))  # type: ignore[arg-type]
@@ -331,21 +416,11 @@ class TradeLinker:
             self.session.add(trade)
         return trade
 
-    def document_of(self, record: DocumentRecord) -> TradeDocument:
-        """The parsed model of a stored document (parsed once per transaction)."""
-        document = self._parsed.get(record.content_hash)
-        if document is None:
-            document = _parsed_document(self._documents, record)
-            self._parsed[record.content_hash] = document
-        return document
-
     # --- linking -------------------------------------------------------------------------
 
-    def link(self, record: DocumentRecord, document: TradeDocument) -> None:
+    def link(self, record: StoredDocument, document: TradeDocument) -> None:
         """Mark the trades a freshly stored document names for re-judging (creating them)."""
-        self._parsed[record.content_hash] = document
-        if self._documents is not None:
-            self._documents.put(record.content_hash, document)
+        self._documents.put(record.content_hash, document)
         trade_id = named_trade_id(document)
         if trade_id is not None:
             trades = [self._trade(trade_id, document)]
@@ -364,8 +439,9 @@ class TradeLinker:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
         trade's documents, and their content hashes by kind (the verdict names them)."""
         self.session.flush()
-        claims = _Claims(self.session, trades, self.document_of)
+        claims = _Claims(self.session, trades, self._documents)
         settled = {}
+        links: dict[str, str | None] = {}
         for trade in trades:
             claimed, choice = claims.of(trade), claims.choice(trade)
             taken = {c.ref for c in choice.accepted.values()}
@@ -373,8 +449,8 @@ class TradeLinker:
                 record = claims.record(ref)
                 linked = trade.trade_id if ref in taken else None
                 if record.trade_id != linked:
-                    record.trade_id = linked
-                    self.session.add(record)
+                    record.trade_id = linked  # later trades of the set see the link
+                    links[ref] = linked
             chosen = {kind: c.document for kind, c in choice.accepted.items()}
             for kind, column in _HASH_COLUMN.items():
                 setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
@@ -382,8 +458,22 @@ class TradeLinker:
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
             settled[trade.trade_id] = (documents, hashes)
+        self._relink(links)
         self.session.flush()  # the match contexts read the trades' new payment and waybill keys
         return settled
+
+    def _relink(self, links: dict[str, str | None]) -> None:
+        """Set the documents' new trade links: one executemany for the set."""
+        if not links:
+            return
+        table = table_of(DocumentRecord)
+        stmt = (
+            update(table)
+            .where(table.c.content_hash == bindparam("ref"))
+            .values(trade_id=bindparam("linked"))
+        )
+        rows = [{"ref": ref, "linked": linked} for ref, linked in sorted(links.items())]
+        self.session.execute(stmt, rows)
 
     def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:
         """The trade's columns that its order, payment, waybill and inventory state."""
@@ -432,10 +522,13 @@ class TradeLinker:
         """Outbox rows for new verdicts; an older verdict still waiting for a batch is dropped."""
         if not queued:
             return
+        # Only the queued trades' rows: the whole backlog (a worker that is behind, or none)
+        # would cost every body more than the body itself. The subject starts with the trade id.
         waiting = select(OutboxRecord).where(
             OutboxRecord.kind == VERDICT.kind,
             OutboxRecord.lane == VERDICT.name,
             col(OutboxRecord.batch_id).is_(None),
+            func.substr(col(OutboxRecord.subject), 1, 64).in_(queued),
         )
         for row in self.session.exec(waiting).all():
             trade_id, _, digest = row.subject.partition(":")
