@@ -125,6 +125,9 @@ class AnchorWorker:
         )
         self.stop_event = threading.Event()
         self.kill_point = KillPoint.parse(settings.test_kill_after)
+        self._checked: _Checked | None = None
+        #: Batches this process built and has not sent yet.
+        self._built_here: set[str] = set()
 
     # --- loop ---------------------------------------------------------------------------
 
@@ -223,6 +226,7 @@ class AnchorWorker:
             session.flush()
             self._assign(session, batch, rows, tree)
             session.commit()
+            self._built_here.add(batch.id)
             logger.info("built batch %s lane=%s rows=%d", batch.id, lane_name, len(rows))
         self.kill_point.reached("batch_built")
         return len(rows) == limit
@@ -285,10 +289,14 @@ class AnchorWorker:
             )
             rows = list(session.exec(stmt).all())
         lane = lane_of(batch.lane)
-        anchor = ledger.find_anchor(lane, batch.root, rows)
+        # A batch this process built and has not marked sent was never broadcast: no lookup
+        # on the chain (any other batch, resumed after a crash or a restore, is looked up).
+        fresh = batch_id in self._built_here and batch.state == "built" and not batch.attempts
+        anchor = None if fresh else ledger.find_anchor(lane, batch.root, rows)
         if anchor is not None:
             self.kill_point.reached("anchor_found")
         else:
+            self._built_here.discard(batch_id)
             self._mark(batch_id, state="sent", attempts=batch.attempts + 1)
             self.kill_point.reached("batch_sending")
             try:
@@ -381,8 +389,20 @@ class AnchorWorker:
     # --- forgotten anchors ---------------------------------------------------------------------
 
     def _recheck_recent(self, ledger: LedgerGateway) -> int:
-        """Send confirmed batches back to *built* when the chain no longer has them."""
+        """Send confirmed batches back to *built* when the chain no longer has them.
+
+        A block commits to its parent, so while the block that was the head at the last
+        check is still on the chain, every batch verified then (in it or below it) is
+        still there: only the batches confirmed since are looked up. Otherwise (a reorg,
+        a node restored from an older dump) every recent batch is.
+        """
         head = ledger.block_number()
+        seen = self._checked
+        if seen is not None and not (
+            seen.head <= head and ledger.block_hash(seen.head) == seen.hash
+        ):
+            seen = None
+        head_hash = seen.hash if seen is not None and seen.head == head else ledger.block_hash(head)
         with Session(self.runtime.engine) as session:
             stmt = select(AnchorBatchRecord).where(
                 AnchorBatchRecord.state == "confirmed",
@@ -391,9 +411,15 @@ class AnchorWorker:
             # Blocks past the head (a node restored from an older dump) are within
             # this bound too, so one query covers both.
             recent = list(session.exec(stmt).all())
+        verified = set()
         reset = 0
         for batch in recent:
+            if seen is not None and batch.id in seen.verified:
+                verified.add(batch.id)
+                continue
             if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
+                if (batch.block_number or 0) <= head:  # an ancestor of the head checked above
+                    verified.add(batch.id)
                 continue
             logger.warning(
                 "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
@@ -403,4 +429,14 @@ class AnchorWorker:
                 session.commit()
             self.kill_point.reached("reorg_reset")
             reset += 1
+        self._checked = _Checked(head, head_hash, frozenset(verified)) if head_hash else None
         return reset
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The head at the last re-check, and the batches found on the chain below it."""
+
+    head: int
+    hash: str
+    verified: frozenset[str]

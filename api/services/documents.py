@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from unicodedata import category, normalize
 
+import orjson
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -198,12 +199,21 @@ def check_submission(
         party=payload.party,
         key_id=payload.key_id,
         salt=payload.salt,
-        envelope_json=json.dumps(verified.envelope.to_wire(), ensure_ascii=False),
+        envelope_json=envelope_text(verified.envelope.to_wire()),
         document=document,
         content_hash=verified.content_hash.hex(),
         key=verified.key,
         issued_at=verified.issued_at,
     )
+
+
+def envelope_text(wire: dict[str, Any]) -> str:
+    """The JSON text an envelope is stored as: orjson's (a fifth of json.dumps's CPU for the
+    same JSON value, UTF-8 unescaped), or json's for what orjson refuses (deep nesting)."""
+    try:
+        return orjson.dumps(wire).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(wire, ensure_ascii=False)
 
 
 def business_key(document: TradeDocument, signer: str) -> str:

@@ -452,8 +452,10 @@ class TradeLinker:
                     record.trade_id = linked  # later trades of the set see the link
                     links[ref] = linked
             chosen = {kind: c.document for kind, c in choice.accepted.items()}
-            for kind, column in _HASH_COLUMN.items():
-                setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
+            refs = {
+                c: choice.accepted[k].ref if k in chosen else None for k, c in _HASH_COLUMN.items()
+            }
+            _update(trade, **refs)
             self._describe(trade, chosen)
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
@@ -478,17 +480,19 @@ class TradeLinker:
     def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:
         """The trade's columns that its order, payment, waybill and inventory state."""
         order = chosen.get(DocumentKind.ORDER)
-        trade.ebc_code = getattr(order, "ebcCode", None)
-        trade.currency = getattr(order, "currency", None)
-        trade.buyer_id = getattr(order, "buyerIdNumber", None)
         payment = chosen.get(DocumentKind.PAYMENT)
-        trade.payment_no = payment_key(payment) if payment else None
         waybill = chosen.get(DocumentKind.WAYBILL) or chosen.get(DocumentKind.INVENTORY)
-        trade.logistics_no = logistics_key(waybill) if waybill else None
         inventory = chosen.get(DocumentKind.INVENTORY)
-        trade.mode = str(getattr(inventory, "tradeMode", "")) or trade.mode
-        trade.updated_at = self.now
-        self.session.add(trade)
+        _update(
+            trade,
+            ebc_code=getattr(order, "ebcCode", None),
+            currency=getattr(order, "currency", None),
+            buyer_id=getattr(order, "buyerIdNumber", None),
+            payment_no=payment_key(payment) if payment else None,
+            logistics_no=logistics_key(waybill) if waybill else None,
+            mode=str(getattr(inventory, "tradeMode", "")) or trade.mode,
+            updated_at=self.now,
+        )
 
     # --- matching ------------------------------------------------------------------------
 
@@ -555,18 +559,27 @@ class TradeLinker:
         """Match one trade; record the verdict if it changed (and say whether it did)."""
         verdict = match_trade(documents, context=context, hashes=hashes)
         digest = verdict_hash(verdict).hex()
-        trade.mode = verdict.mode.value
-        trade.customs_value = customs_value(documents)
+        _update(trade, mode=verdict.mode.value, customs_value=customs_value(documents))
         changed = digest != trade.verdict_hash
         if changed:
-            trade.verdict = json.dumps(verdict.to_json_dict(), ensure_ascii=False, sort_keys=True)
-            trade.verdict_hash = digest
-            trade.match_context = json.dumps(context_to_json(context), sort_keys=True)
-            trade.status = verdict.status.value
-            trade.verdict_version += 1
-        trade.updated_at = self.now
-        self.session.add(trade)
+            _update(
+                trade,
+                verdict=json.dumps(verdict.to_json_dict(), ensure_ascii=False, sort_keys=True),
+                verdict_hash=digest,
+                match_context=json.dumps(context_to_json(context), sort_keys=True),
+                status=verdict.status.value,
+                verdict_version=trade.verdict_version + 1,
+            )
+        _update(trade, updated_at=self.now)
         return verdict, changed
+
+
+def _update(trade: TradeRecord, **values: Any) -> None:
+    """Set the columns whose value changes: an unchanged one need not be written, and each
+    SQLModel attribute write costs microseconds (the trades are in the session already)."""
+    for name, value in values.items():
+        if getattr(trade, name) != value:
+            setattr(trade, name, value)
 
 
 class _Contexts:
