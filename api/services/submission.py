@@ -39,7 +39,7 @@ from api.services import documents
 from api.services.documents import Submission
 from api.services.trace import custody
 from api.services.trace import store as trace_store
-from api.services.trade_linker import StoredDocument, TradeLinker, is_frozen
+from api.services.trade_linker import CurrentDocument, TradeLinker, is_frozen
 from traceability import (
     PartyKey,
     Resubmission,
@@ -209,20 +209,36 @@ def _add_documents(
         latest[key] = row
         rows.append(row)
     session.flush()  # the superseded rows first: the linker reads current versions
-    # One executemany each, of plain values: no ORM object (nor RETURNING) per document.
-    session.execute(insert(table_of(DocumentRecord)), rows)
-    session.execute(insert(table_of(OutboxRecord)), outbox)
     linker = TradeLinker(session, documents=parsed)
-    created = [
-        (StoredDocument(r["content_hash"], r["link_order_no"]), item.document)
-        for r, item in zip(rows, fresh, strict=True)
-    ]
+    created = [(_current(row), item.document) for row, item in zip(rows, fresh, strict=True)]
     linker.preload(created)
     with session.no_autoflush:
         for stored, document in created:
             linker.link(stored, document)
     linker.rematch_touched()
+    for row, (stored, _) in zip(rows, created, strict=True):
+        row["trade_id"] = stored.trade_id
+    # Inserted once linked, one executemany each, of plain values: no ORM object (nor
+    # RETURNING, nor a later UPDATE) per document.
+    session.execute(insert(table_of(DocumentRecord)), rows)
+    session.execute(insert(table_of(OutboxRecord)), outbox)
     return rows
+
+
+def _current(row: dict[str, Any]) -> CurrentDocument:
+    """What the linker reads of a new document's row (it sets ``trade_id``)."""
+    return CurrentDocument(
+        id=None,
+        content_hash=row["content_hash"],
+        party_code=row["party_code"],
+        doc_type=row["doc_type"],
+        doc_key=row["doc_key"],
+        trade_id=None,
+        link_order_no=row["link_order_no"],
+        link_logistics_no=row["link_logistics_no"],
+        version=row["version"],
+        superseded_by=row["superseded_by"],
+    )
 
 
 def _refuse_released_versions(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -55,14 +55,6 @@ _HASH_COLUMN = {
 }
 
 
-@dataclass(frozen=True)
-class StoredDocument:
-    """What linking needs of a document just inserted: its hash and the orderNo it names."""
-
-    content_hash: str
-    link_order_no: str | None
-
-
 def logistics_key(document: TradeDocument) -> str | None:
     """``logisticsCode/logisticsNo`` of a document that names a waybill."""
     code = getattr(document, "logisticsCode", None)
@@ -84,10 +76,15 @@ def stored_document(record: DocumentRecord) -> TradeDocument:
 
 
 @dataclass
-class _Current:
-    """The columns of a current document that linking reads (not its envelope)."""
+class CurrentDocument:
+    """The columns of a current document that linking reads (not its envelope).
 
-    id: int
+    A document of the body being stored has no ``id`` yet: it is inserted once linked,
+    with its trade, instead of being inserted and then updated (on PostgreSQL an update
+    of the indexed ``trade_id`` writes a new version of the row and of all its indexes).
+    """
+
+    id: int | None
     content_hash: str
     party_code: str
     doc_type: str
@@ -96,6 +93,7 @@ class _Current:
     link_order_no: str | None
     link_logistics_no: str | None
     version: int
+    superseded_by: str | None = None
 
 
 _CURRENT_COLUMNS = (
@@ -109,6 +107,8 @@ _CURRENT_COLUMNS = (
     col(DocumentRecord.link_logistics_no),
     col(DocumentRecord.version),
 )
+#: Above every row id: the rank of a document of the body being stored.
+_FRESH_RANK = 1 << 62
 
 
 class _Documents:
@@ -136,7 +136,7 @@ class _Documents:
         """The parsed model of a document :meth:`load` has seen."""
         return self._parsed[content_hash]
 
-    def load(self, session: Session, rows: Sequence[_Current]) -> None:
+    def load(self, session: Session, rows: Sequence[CurrentDocument]) -> None:
         """Have the models of ``rows`` at hand, parsing the missing ones from their envelopes."""
         missing = {}
         for row in rows:
@@ -185,29 +185,45 @@ class _Claims:
     """
 
     def __init__(
-        self, session: Session, trades: Sequence[TradeRecord], documents: _Documents
+        self,
+        session: Session,
+        trades: Sequence[TradeRecord],
+        documents: _Documents,
+        fresh: Sequence[CurrentDocument] = (),
     ) -> None:
         self._session = session
         self._documents = documents
-        self._records: dict[str, _Current] = {}
+        self._records: dict[str, CurrentDocument] = {}
         self._ranks: dict[str, int] = {}
-        self._found: dict[str, list[_Current]] = defaultdict(list)
+        self._found: dict[str, list[CurrentDocument]] = defaultdict(list)
+        # The body's own documents, not inserted yet, rank after every stored one, in
+        # body order, as their ids will (a correction keeps its first version's rank).
+        self._fresh = [f for f in fresh if f.superseded_by is None]
+        self._fresh_ranks: dict[str, int] = {}
+        for position, item in enumerate(fresh):
+            self._fresh_ranks.setdefault(item.doc_key, _FRESH_RANK + position)
         by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         for trade in trades:
             by_order[trade.order_no].append(trade)
-        for record in self._current(col(DocumentRecord.link_order_no).in_(by_order)):
+        named = col(DocumentRecord.link_order_no).in_(by_order)
+        for record in self._current(named, lambda f: f.link_order_no in by_order):
             document = documents.of(record.content_hash)
             for trade in by_order[record.link_order_no or ""]:
                 if _names_trade(document, trade):
                     self._found[trade.trade_id].append(record)
         self._add_export_waybills([t for t in trades if t.direction == "export"])
 
-    def _current(self, condition: Any) -> list[_Current]:
+    def _current(
+        self, condition: Any, fresh: Callable[[CurrentDocument], bool]
+    ) -> list[CurrentDocument]:
+        """The stored current documents meeting ``condition``, and the body's meeting
+        ``fresh`` (the same condition, in Python)."""
         stmt = sa_select(*_CURRENT_COLUMNS).where(
             condition, col(DocumentRecord.superseded_by).is_(None)
         )
-        rows = [_Current(*row) for row in self._session.execute(stmt).all()]
+        rows = [CurrentDocument(*row) for row in self._session.execute(stmt).all()]
         self._documents.load(self._session, rows)
+        rows.extend(f for f in self._fresh if fresh(f))
         self._records.update((r.content_hash, r) for r in rows)
         # The rank of a document is its first version's row id: a first version's own id
         # (a later version is inserted after it), else the smallest id under its key.
@@ -216,7 +232,7 @@ class _Claims:
             if row.doc_key in self._ranks:
                 continue
             if row.version == 1:
-                self._ranks[row.doc_key] = row.id
+                self._ranks[row.doc_key] = row.id or self._fresh_ranks[row.doc_key]
             else:
                 later.add(row.doc_key)
         if later:
@@ -225,6 +241,8 @@ class _Claims:
             )
             ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
             self._ranks.update((key, rank or 0) for key, rank in ranks)
+            # A correction in the same body as its first version: none of it is stored yet.
+            self._ranks.update((k, self._fresh_ranks[k]) for k in later - self._ranks.keys())
         return rows
 
     def _add_export_waybills(self, trades: Sequence[TradeRecord]) -> None:
@@ -235,13 +253,17 @@ class _Claims:
                 wanted[getattr(inventory.document, "logisticsNo", "")].append(trade)
         if not wanted:
             return
-        waybills = col(DocumentRecord.doc_key).startswith(f"{DocumentKind.WAYBILL.value}:")
-        for record in self._current(waybills & col(DocumentRecord.link_logistics_no).in_(wanted)):
+        prefix = f"{DocumentKind.WAYBILL.value}:"
+        waybills = col(DocumentRecord.doc_key).startswith(prefix)
+        for record in self._current(
+            waybills & col(DocumentRecord.link_logistics_no).in_(wanted),
+            lambda f: f.doc_key.startswith(prefix) and f.link_logistics_no in wanted,
+        ):
             if self._documents.of(record.content_hash).direction is Direction.EXPORT:
                 for trade in wanted[record.link_logistics_no or ""]:
                     self._found[trade.trade_id].append(record)
 
-    def record(self, ref: str) -> _Current:
+    def record(self, ref: str) -> CurrentDocument:
         """The row of a claim."""
         return self._records[ref]
 
@@ -326,11 +348,18 @@ class TradeLinker:
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         self._by_waybill: dict[str, list[TradeRecord]] = defaultdict(list)
         self._touched: dict[str, TradeRecord] = {}
+        #: The documents being stored, not inserted yet (their trade link is set here).
+        self._fresh: list[CurrentDocument] = []
 
     # --- loading -------------------------------------------------------------------------
 
-    def preload(self, stored: Sequence[tuple[StoredDocument, TradeDocument]]) -> None:
-        """Load, in a few queries, every trade ``stored`` may name (creating the new ones)."""
+    def preload(self, stored: Sequence[tuple[CurrentDocument, TradeDocument]]) -> None:
+        """Load, in a few queries, every trade ``stored`` may name (creating the new ones).
+
+        ``stored`` are the documents being stored, in the order they will be inserted
+        (after linking, which sets their ``trade_id``; superseded ones included).
+        """
+        self._fresh.extend(record for record, _ in stored)
         for record, document in stored:
             self._documents.put(record.content_hash, document)
         trade_ids = {t for _, d in stored if (t := named_trade_id(d))}
@@ -348,7 +377,7 @@ class TradeLinker:
         )
 
     def _create_missing_trades(
-        self, stored: Sequence[tuple[StoredDocument, TradeDocument]]
+        self, stored: Sequence[tuple[CurrentDocument, TradeDocument]]
     ) -> None:
         """Insert the body's new trades, skipping those a concurrent body created first.
 
@@ -418,7 +447,7 @@ class TradeLinker:
 
     # --- linking -------------------------------------------------------------------------
 
-    def link(self, record: StoredDocument, document: TradeDocument) -> None:
+    def link(self, record: CurrentDocument, document: TradeDocument) -> None:
         """Mark the trades a freshly stored document names for re-judging (creating them)."""
         self._documents.put(record.content_hash, document)
         trade_id = named_trade_id(document)
@@ -439,7 +468,7 @@ class TradeLinker:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
         trade's documents, and their content hashes by kind (the verdict names them)."""
         self.session.flush()
-        claims = _Claims(self.session, trades, self._documents)
+        claims = _Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
         links: dict[str, str | None] = {}
         for trade in trades:
@@ -450,7 +479,8 @@ class TradeLinker:
                 linked = trade.trade_id if ref in taken else None
                 if record.trade_id != linked:
                     record.trade_id = linked  # later trades of the set see the link
-                    links[ref] = linked
+                    if record.id is not None:  # a stored row; a new one is inserted linked
+                        links[ref] = linked
             chosen = {kind: c.document for kind, c in choice.accepted.items()}
             refs = {
                 c: choice.accepted[k].ref if k in chosen else None for k, c in _HASH_COLUMN.items()
