@@ -491,7 +491,6 @@ class TradeLinker:
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
             settled[trade.trade_id] = (documents, hashes)
         self._relink(links)
-        self.session.flush()  # the match contexts read the trades' new payment and waybill keys
         return settled
 
     def _relink(self, links: dict[str, str | None]) -> None:
@@ -531,24 +530,25 @@ class TradeLinker:
         touched, self._touched = list(self._touched.values()), {}
         if not touched:
             return {}
+        with self.session.no_autoflush:  # each trade's changes go in one UPDATE, at commit
+            return self._rematch_all(touched)
+
+    def _rematch_all(self, touched: Sequence[TradeRecord]) -> dict[str, Verdict]:
         documents = self._settle(touched)
         contexts = _Contexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
-        with self.session.no_autoflush:
-            for trade in touched:
-                verdict, changed = self._rematch(
-                    trade, *documents[trade.trade_id], contexts.of(trade)
-                )
-                verdicts[trade.trade_id] = verdict
-                if (
-                    changed
-                    and verdict.status is not VerdictStatus.PENDING
-                    # The chain keeps the verdict a release or an open financing named.
-                    and not is_frozen(trade)
-                ):
-                    queued[trade.trade_id] = trade.verdict_hash or ""
-                contexts.record(trade)  # later trades of the same buyer count this one
+        for trade in touched:
+            verdict, changed = self._rematch(trade, *documents[trade.trade_id], contexts.of(trade))
+            verdicts[trade.trade_id] = verdict
+            if (
+                changed
+                and verdict.status is not VerdictStatus.PENDING
+                # The chain keeps the verdict a release or an open financing named.
+                and not is_frozen(trade)
+            ):
+                queued[trade.trade_id] = trade.verdict_hash or ""
+            contexts.record(trade)  # later trades of the same buyer count this one
         self._queue_verdicts(queued, verdicts)
         return verdicts
 
@@ -612,51 +612,111 @@ def _update(trade: TradeRecord, **values: Any) -> None:
             setattr(trade, name, value)
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """The columns of a trade that other trades' match contexts read."""
+
+    trade_id: str
+    ebp_code: str
+    order_no: str
+    payment_no: str | None
+    logistics_no: str | None
+    buyer_id: str | None
+    status: str
+    customs_value: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, trade: TradeRecord) -> _Facts:
+        """A trade's facts as they stand in memory."""
+        return cls(
+            trade.trade_id,
+            trade.ebp_code,
+            trade.order_no,
+            trade.payment_no,
+            trade.logistics_no,
+            trade.buyer_id,
+            trade.status,
+            trade.customs_value,
+            trade.updated_at,
+        )
+
+    def counts_for(self, buyers: set[str], year: datetime) -> bool:
+        """Whether the trade adds to one of ``buyers``' annual total: matched this year."""
+        return (
+            self.buyer_id in buyers
+            and self.status == "match"
+            and self.updated_at >= year
+            and bool(self.customs_value)
+        )
+
+
+_FACT_COLUMNS = (
+    col(TradeRecord.trade_id),
+    col(TradeRecord.ebp_code),
+    col(TradeRecord.order_no),
+    col(TradeRecord.payment_no),
+    col(TradeRecord.logistics_no),
+    col(TradeRecord.buyer_id),
+    col(TradeRecord.status),
+    col(TradeRecord.customs_value),
+    col(TradeRecord.updated_at),
+)
+
+
 class _Contexts:
-    """The matcher's outside facts for a set of trades, loaded in three queries."""
+    """The matcher's outside facts for a set of trades, loaded in one query.
+
+    The set's own trades are read from memory, not from the table: their new payment
+    and waybill keys are written once, with the rest of their changes, at commit.
+    """
 
     def __init__(self, session: Session, trades: Sequence[TradeRecord], now: datetime) -> None:
         self.now = now
         # Trades of this batch count as using a payment or waybill only from their turn on,
         # as if their documents had come one by one: the first order to use one keeps it.
         self._turn = {t.trade_id: n for n, t in enumerate(trades)}
-        self._payment = self._users(session, TradeRecord.payment_no, {t.payment_no for t in trades})
-        self._waybill = self._users(
-            session, TradeRecord.logistics_no, {t.logistics_no for t in trades}
-        )
-        self._annual = self._annual_values(session, trades)
+        self._payment: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
+        self._waybill: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
+        self._annual: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+        payments = {t.payment_no for t in trades if t.payment_no is not None}
+        waybills = {t.logistics_no for t in trades if t.logistics_no is not None}
+        buyers = {t.buyer_id for t in trades if t.direction == "import" and t.buyer_id}
+        year = datetime(now.year, 1, 1, tzinfo=UTC)
+        facts = [_Facts(*row) for row in self._stored(session, payments, waybills, buyers, year)]
+        facts = [f for f in facts if f.trade_id not in self._turn]
+        facts.extend(_Facts.of(t) for t in trades)
+        for fact in facts:
+            key = TradeKey(fact.ebp_code, fact.order_no)
+            if fact.payment_no in payments:
+                self._payment[fact.payment_no].append((fact.trade_id, key))
+            if fact.logistics_no in waybills:
+                self._waybill[fact.logistics_no].append((fact.trade_id, key))
+            if fact.counts_for(buyers, year):
+                self._annual[fact.buyer_id or ""].append(
+                    (fact.trade_id, Decimal(fact.customs_value or 0))
+                )
 
     @staticmethod
-    def _users(
-        session: Session, column: Any, values: set[str | None]
-    ) -> dict[str, list[tuple[str, TradeKey]]]:
-        """Which trades use each of ``values`` in ``column`` (payment or waybill numbers)."""
-        wanted = [v for v in values if v is not None]
-        found: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
+    def _stored(
+        session: Session, payments: set[str], waybills: set[str], buyers: set[str], year: datetime
+    ) -> list[Any]:
+        """The stored trades using any of ``payments`` or ``waybills``, or matched this year
+        for any of ``buyers``."""
+        wanted: list[Any] = []
+        if payments:
+            wanted.append(col(TradeRecord.payment_no).in_(payments))
+        if waybills:
+            wanted.append(col(TradeRecord.logistics_no).in_(waybills))
+        if buyers:
+            wanted.append(
+                col(TradeRecord.buyer_id).in_(buyers)
+                & (col(TradeRecord.status) == "match")
+                & (col(TradeRecord.updated_at) >= year)
+            )
         if not wanted:
-            return found
-        stmt = select(TradeRecord).where(col(column).in_(wanted))
-        for trade in session.exec(stmt).all():
-            value = getattr(trade, column.key)
-            found[value].append((trade.trade_id, TradeKey(trade.ebp_code, trade.order_no)))
-        return found
-
-    def _annual_values(
-        self, session: Session, trades: Sequence[TradeRecord]
-    ) -> dict[str, list[tuple[str, Decimal]]]:
-        buyers = {t.buyer_id for t in trades if t.direction == "import" and t.buyer_id}
-        found: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        if not buyers:
-            return found
-        stmt = select(TradeRecord.buyer_id, TradeRecord.trade_id, TradeRecord.customs_value).where(
-            col(TradeRecord.buyer_id).in_(buyers),
-            TradeRecord.status == "match",
-            col(TradeRecord.updated_at) >= datetime(self.now.year, 1, 1, tzinfo=UTC),
-        )
-        for buyer, trade_id, value in session.exec(stmt).all():
-            if value:
-                found[buyer or ""].append((trade_id, Decimal(value)))
-        return found
+            return []
+        return list(session.execute(sa_select(*_FACT_COLUMNS).where(or_(*wanted))).all())
 
     def record(self, trade: TradeRecord) -> None:
         """Take a just re-matched trade into the buyer's annual total (or out of it)."""
