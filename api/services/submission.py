@@ -39,7 +39,8 @@ from api.services import documents
 from api.services.documents import Submission
 from api.services.trace import custody
 from api.services.trace import store as trace_store
-from api.services.trade_linker import CurrentDocument, TradeLinker, is_frozen
+from api.services.trade_claims import CurrentDocument
+from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
     PartyKey,
     Resubmission,

@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
@@ -40,11 +37,13 @@ from sqlmodel import Session, col, func, or_, select
 from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
 from api.runtime import LruCache
-from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
+from api.services.match_contexts import MatchContexts
+from api.services.trade_claims import Claims, CurrentDocument, Documents
+from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
 from traceability.trade.records import context_to_json, customs_value
-from traceability.trade.signers import Choice, Claim, Rejected, choose_documents
+from traceability.trade.signers import Rejected
 from traceability.trade.verdict import Verdict, VerdictStatus, verdict_hash
 
 _HASH_COLUMN = {
@@ -69,94 +68,6 @@ def payment_key(document: TradeDocument) -> str | None:
     return f"{code}/{number}" if number else None
 
 
-def stored_document(record: DocumentRecord) -> TradeDocument:
-    """Re-parse a stored document from its envelope."""
-    payload = json.loads(record.envelope)["payload"]
-    return parse_document(record.doc_type, payload["document"])
-
-
-@dataclass
-class CurrentDocument:
-    """The columns of a current document that linking reads (not its envelope).
-
-    A document of the body being stored has no ``id`` yet: it is inserted once linked,
-    with its trade, instead of being inserted and then updated (on PostgreSQL an update
-    of the indexed ``trade_id`` writes a new version of the row and of all its indexes).
-    """
-
-    id: int | None
-    content_hash: str
-    party_code: str
-    doc_type: str
-    doc_key: str
-    trade_id: str | None
-    link_order_no: str | None
-    link_logistics_no: str | None
-    version: int
-    superseded_by: str | None = None
-
-
-_CURRENT_COLUMNS = (
-    col(DocumentRecord.id),
-    col(DocumentRecord.content_hash),
-    col(DocumentRecord.party_code),
-    col(DocumentRecord.doc_type),
-    col(DocumentRecord.doc_key),
-    col(DocumentRecord.trade_id),
-    col(DocumentRecord.link_order_no),
-    col(DocumentRecord.link_logistics_no),
-    col(DocumentRecord.version),
-)
-#: Above every row id: the rank of a document of the body being stored.
-_FRESH_RANK = 1 << 62
-
-
-class _Documents:
-    """Parsed models of stored documents, by content hash.
-
-    Stored documents never change (a correction is a new row with a new hash), so their
-    parsed models can be shared across requests: in the runtime's ``caches.documents``
-    (bounded), which the write path passes in, never in this module, so two runtimes
-    (two databases) never share them. The envelopes of the misses among a set of rows
-    are read in one query: a body's own documents and most of its trades' others are
-    parsed already, and an envelope is most of a row's bytes.
-    """
-
-    def __init__(self, cache: LruCache[str, TradeDocument] | None) -> None:
-        self._cache = cache
-        self._parsed: dict[str, TradeDocument] = {}
-
-    def put(self, content_hash: str, document: TradeDocument) -> None:
-        """Keep a document parsed by the caller (a fresh submission)."""
-        self._parsed[content_hash] = document
-        if self._cache is not None:
-            self._cache.put(content_hash, document)
-
-    def of(self, content_hash: str) -> TradeDocument:
-        """The parsed model of a document :meth:`load` has seen."""
-        return self._parsed[content_hash]
-
-    def load(self, session: Session, rows: Sequence[CurrentDocument]) -> None:
-        """Have the models of ``rows`` at hand, parsing the missing ones from their envelopes."""
-        missing = {}
-        for row in rows:
-            if row.content_hash in self._parsed:
-                continue
-            cached = self._cache.get(row.content_hash) if self._cache is not None else None
-            if cached is not None:
-                self._parsed[row.content_hash] = cached
-            else:
-                missing[row.content_hash] = row.doc_type
-        if not missing:
-            return
-        stmt = select(DocumentRecord.content_hash, DocumentRecord.envelope).where(
-            col(DocumentRecord.content_hash).in_(missing)
-        )
-        for content_hash, envelope in session.exec(stmt).all():
-            payload = json.loads(envelope)["payload"]
-            self.put(content_hash, parse_document(missing[content_hash], payload["document"]))
-
-
 def is_frozen(trade: TradeRecord) -> bool:
     """Whether customs released the trade (settlement and financing follow a release)."""
     return any(v is not None for v in (trade.released_at, trade.settled_at, trade.financed_by))
@@ -167,122 +78,6 @@ def named_trade_id(document: TradeDocument) -> str | None:
     if getattr(document, "ebpCode", None) and getattr(document, "orderNo", None):
         return TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     return None
-
-
-def _names_trade(document: TradeDocument, trade: TradeRecord) -> bool:
-    """Whether ``document`` (found by the trade's orderNo) names ``trade``."""
-    if document.kind is DocumentKind.WAYBILL:
-        # An import waybill names only the orderNo; an export one is named by the inventory.
-        return document.direction is Direction.IMPORT and trade.direction == "import"
-    return getattr(document, "ebpCode", None) == trade.ebp_code
-
-
-class _Claims:
-    """Every current document naming each of a set of trades, as claims on its slots.
-
-    Loaded in a few queries for the whole set: the documents carrying the trades'
-    orderNos, then the export waybills their inventories name.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        trades: Sequence[TradeRecord],
-        documents: _Documents,
-        fresh: Sequence[CurrentDocument] = (),
-    ) -> None:
-        self._session = session
-        self._documents = documents
-        self._records: dict[str, CurrentDocument] = {}
-        self._ranks: dict[str, int] = {}
-        self._found: dict[str, list[CurrentDocument]] = defaultdict(list)
-        # The body's own documents, not inserted yet, rank after every stored one, in
-        # body order, as their ids will (a correction keeps its first version's rank).
-        self._fresh = [f for f in fresh if f.superseded_by is None]
-        self._fresh_ranks: dict[str, int] = {}
-        for position, item in enumerate(fresh):
-            self._fresh_ranks.setdefault(item.doc_key, _FRESH_RANK + position)
-        by_order: dict[str, list[TradeRecord]] = defaultdict(list)
-        for trade in trades:
-            by_order[trade.order_no].append(trade)
-        named = col(DocumentRecord.link_order_no).in_(by_order)
-        for record in self._current(named, lambda f: f.link_order_no in by_order):
-            document = documents.of(record.content_hash)
-            for trade in by_order[record.link_order_no or ""]:
-                if _names_trade(document, trade):
-                    self._found[trade.trade_id].append(record)
-        self._add_export_waybills([t for t in trades if t.direction == "export"])
-
-    def _current(
-        self, condition: Any, fresh: Callable[[CurrentDocument], bool]
-    ) -> list[CurrentDocument]:
-        """The stored current documents meeting ``condition``, and the body's meeting
-        ``fresh`` (the same condition, in Python)."""
-        stmt = sa_select(*_CURRENT_COLUMNS).where(
-            condition, col(DocumentRecord.superseded_by).is_(None)
-        )
-        rows = [CurrentDocument(*row) for row in self._session.execute(stmt).all()]
-        self._documents.load(self._session, rows)
-        rows.extend(f for f in self._fresh if fresh(f))
-        self._records.update((r.content_hash, r) for r in rows)
-        # The rank of a document is its first version's row id: a first version's own id
-        # (a later version is inserted after it), else the smallest id under its key.
-        later = set()
-        for row in rows:
-            if row.doc_key in self._ranks:
-                continue
-            if row.version == 1:
-                self._ranks[row.doc_key] = row.id or self._fresh_ranks[row.doc_key]
-            else:
-                later.add(row.doc_key)
-        if later:
-            first = select(DocumentRecord.doc_key, func.min(DocumentRecord.id)).where(
-                col(DocumentRecord.doc_key).in_(later)
-            )
-            ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
-            self._ranks.update((key, rank or 0) for key, rank in ranks)
-            # A correction in the same body as its first version: none of it is stored yet.
-            self._ranks.update((k, self._fresh_ranks[k]) for k in later - self._ranks.keys())
-        return rows
-
-    def _add_export_waybills(self, trades: Sequence[TradeRecord]) -> None:
-        wanted: dict[str, list[TradeRecord]] = defaultdict(list)
-        for trade in trades:
-            inventory = self.choice(trade).accepted.get(DocumentKind.INVENTORY)
-            if inventory is not None:
-                wanted[getattr(inventory.document, "logisticsNo", "")].append(trade)
-        if not wanted:
-            return
-        prefix = f"{DocumentKind.WAYBILL.value}:"
-        waybills = col(DocumentRecord.doc_key).startswith(prefix)
-        for record in self._current(
-            waybills & col(DocumentRecord.link_logistics_no).in_(wanted),
-            lambda f: f.doc_key.startswith(prefix) and f.link_logistics_no in wanted,
-        ):
-            if self._documents.of(record.content_hash).direction is Direction.EXPORT:
-                for trade in wanted[record.link_logistics_no or ""]:
-                    self._found[trade.trade_id].append(record)
-
-    def record(self, ref: str) -> CurrentDocument:
-        """The row of a claim."""
-        return self._records[ref]
-
-    def of(self, trade: TradeRecord) -> list[Claim]:
-        """The claims on ``trade``: its documents and those naming it that no other trade took."""
-        return [
-            Claim(
-                r.content_hash,
-                r.party_code,
-                self._documents.of(r.content_hash),
-                self._ranks.get(r.doc_key, 0),
-            )
-            for r in self._found.get(trade.trade_id, [])
-            if r.trade_id in (None, trade.trade_id)
-        ]
-
-    def choice(self, trade: TradeRecord) -> Choice:
-        """Which claim the trade takes for each kind, and the others' reasons."""
-        return choose_documents(TradeKey(trade.ebp_code, trade.order_no), self.of(trade))
 
 
 def trade_conflicts(
@@ -311,11 +106,11 @@ def trade_conflicts(
     ]
     if not suspects:
         return {}
-    claims = _Claims(session, suspects, _Documents(documents))
+    claims = Claims(session, suspects, Documents(documents))
     return {t.trade_id: _conflicts_of(t, claims) for t in suspects}
 
 
-def _conflicts_of(trade: TradeRecord, claims: _Claims) -> list[Rejected]:
+def _conflicts_of(trade: TradeRecord, claims: Claims) -> list[Rejected]:
     held = {getattr(trade, column) for column in _HASH_COLUMN.values()}
     choice = claims.choice(trade)
     reasons = {r.claim.ref: r.reason for r in choice.rejected}
@@ -342,7 +137,7 @@ class TradeLinker:
         self.now = now or utcnow()
         # Parsed models, shared across transactions through the runtime's cache when the
         # caller has it.
-        self._documents = _Documents(documents)
+        self._documents = Documents(documents)
         self._trades: dict[str, TradeRecord | None] = {}
         # Known trades by order number: import waybills name their order, not their trade id.
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
@@ -468,7 +263,7 @@ class TradeLinker:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
         trade's documents, and their content hashes by kind (the verdict names them)."""
         self.session.flush()
-        claims = _Claims(self.session, trades, self._documents, self._fresh)
+        claims = Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
         links: dict[str, str | None] = {}
         for trade in trades:
@@ -535,7 +330,7 @@ class TradeLinker:
 
     def _rematch_all(self, touched: Sequence[TradeRecord]) -> dict[str, Verdict]:
         documents = self._settle(touched)
-        contexts = _Contexts(self.session, touched, self.now)
+        contexts = MatchContexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
         for trade in touched:
@@ -610,147 +405,3 @@ def _update(trade: TradeRecord, **values: Any) -> None:
     for name, value in values.items():
         if getattr(trade, name) != value:
             setattr(trade, name, value)
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """The columns of a trade that other trades' match contexts read."""
-
-    trade_id: str
-    ebp_code: str
-    order_no: str
-    payment_no: str | None
-    logistics_no: str | None
-    buyer_id: str | None
-    status: str
-    customs_value: str | None
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, trade: TradeRecord) -> _Facts:
-        """A trade's facts as they stand in memory."""
-        return cls(
-            trade.trade_id,
-            trade.ebp_code,
-            trade.order_no,
-            trade.payment_no,
-            trade.logistics_no,
-            trade.buyer_id,
-            trade.status,
-            trade.customs_value,
-            trade.updated_at,
-        )
-
-    def counts_for(self, buyers: set[str], year: datetime) -> bool:
-        """Whether the trade adds to one of ``buyers``' annual total: matched this year."""
-        return (
-            self.buyer_id in buyers
-            and self.status == "match"
-            and self.updated_at >= year
-            and bool(self.customs_value)
-        )
-
-
-_FACT_COLUMNS = (
-    col(TradeRecord.trade_id),
-    col(TradeRecord.ebp_code),
-    col(TradeRecord.order_no),
-    col(TradeRecord.payment_no),
-    col(TradeRecord.logistics_no),
-    col(TradeRecord.buyer_id),
-    col(TradeRecord.status),
-    col(TradeRecord.customs_value),
-    col(TradeRecord.updated_at),
-)
-
-
-class _Contexts:
-    """The matcher's outside facts for a set of trades, loaded in one query.
-
-    The set's own trades are read from memory, not from the table: their new payment
-    and waybill keys are written once, with the rest of their changes, at commit.
-    """
-
-    def __init__(self, session: Session, trades: Sequence[TradeRecord], now: datetime) -> None:
-        self.now = now
-        # Trades of this batch count as using a payment or waybill only from their turn on,
-        # as if their documents had come one by one: the first order to use one keeps it.
-        self._turn = {t.trade_id: n for n, t in enumerate(trades)}
-        self._payment: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
-        self._waybill: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
-        self._annual: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        payments = {t.payment_no for t in trades if t.payment_no is not None}
-        waybills = {t.logistics_no for t in trades if t.logistics_no is not None}
-        buyers = {t.buyer_id for t in trades if t.direction == "import" and t.buyer_id}
-        year = datetime(now.year, 1, 1, tzinfo=UTC)
-        facts = [_Facts(*row) for row in self._stored(session, payments, waybills, buyers, year)]
-        facts = [f for f in facts if f.trade_id not in self._turn]
-        facts.extend(_Facts.of(t) for t in trades)
-        for fact in facts:
-            key = TradeKey(fact.ebp_code, fact.order_no)
-            if fact.payment_no in payments:
-                self._payment[fact.payment_no].append((fact.trade_id, key))
-            if fact.logistics_no in waybills:
-                self._waybill[fact.logistics_no].append((fact.trade_id, key))
-            if fact.counts_for(buyers, year):
-                self._annual[fact.buyer_id or ""].append(
-                    (fact.trade_id, Decimal(fact.customs_value or 0))
-                )
-
-    @staticmethod
-    def _stored(
-        session: Session, payments: set[str], waybills: set[str], buyers: set[str], year: datetime
-    ) -> list[Any]:
-        """The stored trades using any of ``payments`` or ``waybills``, or matched this year
-        for any of ``buyers``."""
-        wanted: list[Any] = []
-        if payments:
-            wanted.append(col(TradeRecord.payment_no).in_(payments))
-        if waybills:
-            wanted.append(col(TradeRecord.logistics_no).in_(waybills))
-        if buyers:
-            wanted.append(
-                col(TradeRecord.buyer_id).in_(buyers)
-                & (col(TradeRecord.status) == "match")
-                & (col(TradeRecord.updated_at) >= year)
-            )
-        if not wanted:
-            return []
-        return list(session.execute(sa_select(*_FACT_COLUMNS).where(or_(*wanted))).all())
-
-    def record(self, trade: TradeRecord) -> None:
-        """Take a just re-matched trade into the buyer's annual total (or out of it)."""
-        if trade.direction != "import" or not trade.buyer_id:
-            return
-        values = [
-            (tid, v) for tid, v in self._annual.get(trade.buyer_id, []) if tid != trade.trade_id
-        ]
-        if trade.status == "match" and trade.customs_value:
-            values.append((trade.trade_id, Decimal(trade.customs_value)))
-        self._annual[trade.buyer_id] = values
-
-    def of(self, trade: TradeRecord) -> MatchContext:
-        """The context of one trade (other trades only; never the trade itself)."""
-
-        turn = self._turn.get(trade.trade_id, len(self._turn))
-
-        def earlier(trade_id: str) -> bool:
-            return trade_id != trade.trade_id and self._turn.get(trade_id, -1) < turn
-
-        def others(
-            table: dict[str, list[tuple[str, TradeKey]]], value: str | None
-        ) -> frozenset[TradeKey]:
-            if value is None:
-                return frozenset()
-            return frozenset(k for tid, k in table.get(value, []) if earlier(tid))
-
-        prior = None
-        if trade.direction == "import" and trade.buyer_id is not None:
-            values = self._annual.get(trade.buyer_id, [])
-            prior = sum((v for tid, v in values if tid != trade.trade_id), Decimal(0))
-        return MatchContext(
-            now=self.now,
-            prior_annual_total=prior,
-            payment_trades=others(self._payment, trade.payment_no),
-            waybill_trades=others(self._waybill, trade.logistics_no),
-        )
