@@ -14,6 +14,7 @@ is declared.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import secrets
 import threading
@@ -52,6 +53,25 @@ def _secret_file(path: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(value + "\n", encoding="utf-8")
     return value
+
+
+#: Allocations between young-generation collections in a service process (CPython: 700).
+SERVICE_GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_gc_for_service() -> None:
+    """Collect cyclic garbage less often in a long-running service process, and never scan
+    what start-up allocated (modules, the app, the settings) again.
+
+    A bulk body allocates hundreds of thousands of short-lived objects (JSON, models,
+    rows), nearly none in cycles; with CPython's default thresholds the collector ran
+    so often over a heap holding the parsed-document cache that it took about a fifth
+    of the ingest path's CPU (POST /documents/bulk, 500 lines: 670-710 -> 550-570 us
+    per document). Call it once, after start-up, in the process that serves.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVICE_GC_THRESHOLDS)
 
 
 class LruCache(Generic[K, V]):

@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -59,7 +59,7 @@ from api.anchoring.lanes import NOT_READY, VERDICTS_PER_TRANSACTION, ChainAnchor
 from api.anchoring.recheck import RecheckReport, recheck_anchors, record_anchor, reset_batch
 from api.config import ApiSettings
 from api.db.engine import is_postgres
-from api.db.models import AnchorBatchRecord, OutboxRecord, utcnow
+from api.db.models import AnchorBatchRecord, OutboxRecord, table_of, utcnow
 from ledger_client import ContractReverted, LedgerError
 from traceability.merkle import MerkleTree
 
@@ -144,6 +144,9 @@ class AnchorWorker:
         self.stop_event = threading.Event()
         self.kill_point = KillPoint.parse(settings.test_kill_after)
         self.kinds = kinds if kinds is not None else worker_kinds(settings.worker_kinds)
+        self._checked: _Checked | None = None
+        #: Batches this process built and has not sent yet.
+        self._built_here: set[str] = set()
 
     # --- loop ---------------------------------------------------------------------------
 
@@ -244,6 +247,7 @@ class AnchorWorker:
             session.flush()
             self._assign(session, batch, rows, tree)
             session.commit()
+            self._built_here.add(batch.id)
             logger.info("built batch %s lane=%s rows=%d", batch.id, lane_name, len(rows))
         self.kill_point.reached("batch_built")
         return len(rows) == limit
@@ -273,12 +277,27 @@ class AnchorWorker:
         rows: Sequence[OutboxRecord],
         tree: MerkleTree | None,
     ) -> None:
-        for row in rows:
-            row.batch_id = batch.id
-            if tree is not None:
-                proof = tree.proof(bytes.fromhex(row.subject))
-                row.proof = json.dumps([p.hex() for p in proof])
-            session.add(row)
+        # One executemany of plain values: the ORM's per-row change tracking cost more CPU
+        # than the Merkle tree.
+        values = [
+            {
+                "row_id": row.id,
+                "batch": batch.id,
+                "proof": (
+                    json.dumps([p.hex() for p in tree.proof(bytes.fromhex(row.subject))])
+                    if tree is not None
+                    else row.proof
+                ),
+            }
+            for row in rows
+        ]
+        outbox = table_of(OutboxRecord)
+        session.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(batch_id=bindparam("batch"), proof=bindparam("proof")),
+            values,
+        )
 
     # --- sending and confirming --------------------------------------------------------------
 
@@ -313,10 +332,14 @@ class AnchorWorker:
             prepared = lane.prepare(session, rows)
         if prepared is NOT_READY:
             return False
-        anchor = ledger.find_anchor(lane, batch.root, rows)
+        # A batch this process built and has not marked sent was never broadcast: no lookup
+        # on the chain (any other batch, resumed after a crash or a restore, is looked up).
+        fresh = batch_id in self._built_here and batch.state == "built" and not batch.attempts
+        anchor = None if fresh else ledger.find_anchor(lane, batch.root, rows)
         if anchor is not None:
             self.kill_point.reached("anchor_found")
         else:
+            self._built_here.discard(batch_id)
             self._mark(batch_id, state="sent", attempts=batch.attempts + 1)
             self.kill_point.reached("batch_sending")
             try:
@@ -410,8 +433,20 @@ class AnchorWorker:
     # --- forgotten anchors ---------------------------------------------------------------------
 
     def _recheck_recent(self, ledger: LedgerGateway) -> int:
-        """Send confirmed batches back to *built* when the chain no longer has them."""
+        """Send confirmed batches back to *built* when the chain no longer has them.
+
+        A block commits to its parent, so while the block that was the head at the last
+        check is still on the chain, every batch verified then (in it or below it) is
+        still there: only the batches confirmed since are looked up. Otherwise (a reorg,
+        a node restored from an older dump) every recent batch is.
+        """
         head = ledger.block_number()
+        seen = self._checked
+        if seen is not None and not (
+            seen.head <= head and ledger.block_hash(seen.head) == seen.hash
+        ):
+            seen = None
+        head_hash = seen.hash if seen is not None and seen.head == head else ledger.block_hash(head)
         with Session(self.runtime.engine) as session:
             stmt = select(AnchorBatchRecord).where(
                 AnchorBatchRecord.state == "confirmed",
@@ -420,9 +455,15 @@ class AnchorWorker:
             # Blocks past the head (a node restored from an older dump) are within
             # this bound too, so one query covers both.
             recent = list(session.exec(stmt).all())
+        verified = set()
         reset = 0
         for batch in recent:
+            if seen is not None and batch.id in seen.verified:
+                verified.add(batch.id)
+                continue
             if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
+                if (batch.block_number or 0) <= head:  # an ancestor of the head checked above
+                    verified.add(batch.id)
                 continue
             logger.warning(
                 "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
@@ -432,4 +473,14 @@ class AnchorWorker:
                 session.commit()
             self.kill_point.reached("reorg_reset")
             reset += 1
+        self._checked = _Checked(head, head_hash, frozenset(verified)) if head_hash else None
         return reset
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The head at the last re-check, and the batches found on the chain below it."""
+
+    head: int
+    hash: str
+    verified: frozenset[str]

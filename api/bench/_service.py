@@ -123,13 +123,13 @@ class ServiceProcess:
 
 
 def start_api(env: ServiceEnv, *, workers: int, log: Path) -> ServiceProcess:
-    """The real app (``create_app`` factory) under uvicorn with ``workers`` processes."""
+    """The real app (the ``serve_app`` factory) under uvicorn with ``workers`` processes."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "api.web.main:create_app",
+        "api.web.main:serve_app",
         "--factory",
         "--host",
         "127.0.0.1",

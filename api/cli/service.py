@@ -33,7 +33,7 @@ def serve(
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.provisioning import ensure_deployment
-    from api.runtime import Runtime
+    from api.runtime import Runtime, tune_gc_for_service
     from api.web.logs import configure_logging
     from api.web.main import create_app
 
@@ -42,6 +42,7 @@ def serve(
     ensure_deployment(settings)
     runtime = Runtime.from_settings(settings)
     app = create_app(runtime=runtime)
+    tune_gc_for_service()
     token_file = settings.ledger.data_dir / "admin-token"
     typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token in {token_file})")
     worker_thread = None
@@ -89,7 +90,7 @@ def worker(
     work (SANDAN_WORKER_KINDS), each with its own anchorer account (SANDAN_ANCHORER_KEY)."""
     from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
-    from api.runtime import Runtime
+    from api.runtime import Runtime, tune_gc_for_service
     from api.web.logs import configure_logging
 
     configure_logging()
@@ -98,6 +99,7 @@ def worker(
     anchor_worker = AnchorWorker(runtime)
     if with_recheck:
         anchor_worker.recheck()
+    tune_gc_for_service()
     try:
         anchor_worker.run_forever()
     except KeyboardInterrupt:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from api.db import crud
-from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
+from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import ApiError, Conflict
 from api.runtime import LruCache, Runtime
@@ -39,6 +39,7 @@ from api.services import documents
 from api.services.documents import Submission
 from api.services.trace import custody
 from api.services.trace import store as trace_store
+from api.services.trade_claims import CurrentDocument
 from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
     PartyKey,
@@ -85,7 +86,13 @@ class Decision:
     content_hash: str
     created: bool = False
     refused: Refusal | None = None
-    record: DocumentRecord | None = None
+    #: The column values a new document was inserted with.
+    row: dict[str, Any] | None = None
+
+    @property
+    def record(self) -> DocumentRecord | None:
+        """The new document as inserted (detached: its trade link is the database's)."""
+        return DocumentRecord(**self.row) if self.row is not None else None
 
 
 @dataclass(frozen=True)
@@ -170,21 +177,21 @@ def store_documents(
     """Decide each document and add the new ones to the session (the caller commits)."""
     decisions = plan_documents(session=session, submissions=submissions, context=context)
     fresh = [item for item, d in zip(submissions, decisions, strict=True) if d.created]
-    records = {r.content_hash: r for r in _add_documents(session, fresh, context.parsed)}
+    rows = {r["content_hash"]: r for r in _add_documents(session, fresh, context.parsed)}
     return [
-        Decision(d.content_hash, created=True, record=records[d.content_hash]) if d.created else d
+        Decision(d.content_hash, created=True, row=rows[d.content_hash]) if d.created else d
         for d in decisions
     ]
 
 
 def _add_documents(
     session: Session, fresh: Sequence[Submission], parsed: ParsedDocuments | None
-) -> list[DocumentRecord]:
+) -> list[dict[str, Any]]:
     """Rows, supersessions and outbox rows of new documents; each touched trade re-matched once."""
     if not fresh:
         return []
     keys = {documents.business_key(s.document, s.party) for s in fresh}
-    latest = {
+    latest: dict[str, DocumentRecord | dict[str, Any]] = {
         r.doc_key: r
         for r in session.exec(
             select(DocumentRecord).where(
@@ -194,32 +201,56 @@ def _add_documents(
     }
     _refuse_released_versions(session, fresh, latest)
     outbox: list[dict[str, Any]] = []
-    created = []
+    rows = []
     for item in fresh:
         key = documents.business_key(item.document, item.party)
-        record = documents.new_version(
+        row = documents.new_version(
             session=session, submission=item, previous=latest.get(key), outbox=outbox
         )
-        latest[key] = record
-        created.append((record, item.document))
-    session.flush()
-    session.execute(insert(OutboxRecord), outbox)  # one multi-row INSERT, without ORM objects
+        latest[key] = row
+        rows.append(row)
+    session.flush()  # the superseded rows first: the linker reads current versions
     linker = TradeLinker(session, documents=parsed)
+    created = [(_current(row), item.document) for row, item in zip(rows, fresh, strict=True)]
     linker.preload(created)
     with session.no_autoflush:
-        for record, document in created:
-            linker.link(record, document)
+        for stored, document in created:
+            linker.link(stored, document)
     linker.rematch_touched()
-    return [record for record, _ in created]
+    for row, (stored, _) in zip(rows, created, strict=True):
+        row["trade_id"] = stored.trade_id
+    # Inserted once linked, one executemany each, of plain values: no ORM object (nor
+    # RETURNING, nor a later UPDATE) per document.
+    session.execute(insert(table_of(DocumentRecord)), rows)
+    session.execute(insert(table_of(OutboxRecord)), outbox)
+    return rows
+
+
+def _current(row: dict[str, Any]) -> CurrentDocument:
+    """What the linker reads of a new document's row (it sets ``trade_id``)."""
+    return CurrentDocument(
+        id=None,
+        content_hash=row["content_hash"],
+        party_code=row["party_code"],
+        doc_type=row["doc_type"],
+        doc_key=row["doc_key"],
+        trade_id=None,
+        link_order_no=row["link_order_no"],
+        link_logistics_no=row["link_logistics_no"],
+        version=row["version"],
+        superseded_by=row["superseded_by"],
+    )
 
 
 def _refuse_released_versions(
-    session: Session, fresh: Sequence[Submission], latest: dict[str, DocumentRecord]
+    session: Session,
+    fresh: Sequence[Submission],
+    latest: dict[str, DocumentRecord | dict[str, Any]],
 ) -> None:
     """409 for a new version of a document a released trade holds: it would take over the
     release customs gave the old one. A corrected document needs a new trade (and a new
     customs decision); the released documents stay what customs judged."""
-    held = {r.trade_id for r in latest.values() if r.trade_id}
+    held = {r.trade_id for r in latest.values() if isinstance(r, DocumentRecord) and r.trade_id}
     if not held:
         return
     released = {
@@ -229,7 +260,8 @@ def _refuse_released_versions(
     }
     for item in fresh:
         previous = latest.get(documents.business_key(item.document, item.party))
-        trade = released.get(previous.trade_id or "") if previous else None
+        stored = previous if isinstance(previous, DocumentRecord) else None
+        trade = released.get(stored.trade_id or "") if stored else None
         if trade is not None:
             raise Conflict(
                 f"trade {trade.trade_id} was released by customs in block {trade.release_block} "
@@ -241,7 +273,7 @@ def _refuse_released_versions(
                     "tradeId": trade.trade_id,
                     "releaseBlock": trade.release_block,
                     "releaseTx": trade.release_tx,
-                    "supersedes": previous.content_hash if previous else None,
+                    "supersedes": stored.content_hash if stored else None,
                 },
             )
 
@@ -284,9 +316,8 @@ def document_result(*, session: Session, decision: Decision) -> DocumentPublic:
     """The public view of a decided document; raises its refusal."""
     if decision.refused is not None:
         raise decision.refused
-    record = decision.record or crud.get_document(
-        session=session, content_hash=decision.content_hash
-    )
+    # Read back, not rebuilt from the inserted values: linking set the document's trade.
+    record = crud.get_document(session=session, content_hash=decision.content_hash)
     assert record is not None
     return documents.document_public(session=session, record=record, created=decision.created)
 

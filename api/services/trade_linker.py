@@ -25,23 +25,25 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
-from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, utcnow
+from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
 from api.runtime import LruCache
-from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey, parse_document
+from api.services.match_contexts import MatchContexts
+from api.services.trade_claims import Claims, CurrentDocument, Documents
+from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
 from traceability.trade.records import context_to_json, customs_value
-from traceability.trade.signers import Choice, Claim, Rejected, choose_documents
+from traceability.trade.signers import Rejected
 from traceability.trade.verdict import Verdict, VerdictStatus, verdict_hash
 
 _HASH_COLUMN = {
@@ -66,27 +68,6 @@ def payment_key(document: TradeDocument) -> str | None:
     return f"{code}/{number}" if number else None
 
 
-def stored_document(record: DocumentRecord) -> TradeDocument:
-    """Re-parse a stored document from its envelope."""
-    payload = json.loads(record.envelope)["payload"]
-    return parse_document(record.doc_type, payload["document"])
-
-
-# Stored documents never change (a correction is a new row with a new hash), so their
-# parsed models can be shared across requests: in the runtime's ``caches.documents``
-# (bounded), which the write path passes in, never in this module, so two runtimes
-# (two databases) never share them.
-def _parsed_document(
-    cache: LruCache[str, TradeDocument] | None, record: DocumentRecord
-) -> TradeDocument:
-    document = cache.get(record.content_hash) if cache is not None else None
-    if document is None:
-        document = stored_document(record)
-        if cache is not None:
-            cache.put(record.content_hash, document)
-    return document
-
-
 def is_frozen(trade: TradeRecord) -> bool:
     """Whether customs released the trade (settlement and financing follow a release)."""
     return any(v is not None for v in (trade.released_at, trade.settled_at, trade.financed_by))
@@ -97,86 +78,6 @@ def named_trade_id(document: TradeDocument) -> str | None:
     if getattr(document, "ebpCode", None) and getattr(document, "orderNo", None):
         return TradeKey.of(document).trade_id.hex()  # type: ignore[arg-type]
     return None
-
-
-def _names_trade(document: TradeDocument, trade: TradeRecord) -> bool:
-    """Whether ``document`` (found by the trade's orderNo) names ``trade``."""
-    if document.kind is DocumentKind.WAYBILL:
-        # An import waybill names only the orderNo; an export one is named by the inventory.
-        return document.direction is Direction.IMPORT and trade.direction == "import"
-    return getattr(document, "ebpCode", None) == trade.ebp_code
-
-
-class _Claims:
-    """Every current document naming each of a set of trades, as claims on its slots.
-
-    Loaded in a few queries for the whole set: the documents carrying the trades'
-    orderNos, then the export waybills their inventories name.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        trades: Sequence[TradeRecord],
-        parse: Callable[[DocumentRecord], TradeDocument],
-    ) -> None:
-        self._session = session
-        self._parse = parse
-        self._records: dict[str, DocumentRecord] = {}
-        self._ranks: dict[str, int] = {}
-        self._found: dict[str, list[DocumentRecord]] = defaultdict(list)
-        by_order: dict[str, list[TradeRecord]] = defaultdict(list)
-        for trade in trades:
-            by_order[trade.order_no].append(trade)
-        for record in self._current(col(DocumentRecord.link_order_no).in_(by_order)):
-            document = parse(record)
-            for trade in by_order[record.link_order_no or ""]:
-                if _names_trade(document, trade):
-                    self._found[trade.trade_id].append(record)
-        self._add_export_waybills([t for t in trades if t.direction == "export"])
-
-    def _current(self, condition: Any) -> list[DocumentRecord]:
-        stmt = select(DocumentRecord).where(condition, col(DocumentRecord.superseded_by).is_(None))
-        rows = list(self._session.exec(stmt).all())
-        self._records.update((r.content_hash, r) for r in rows)
-        keys = {r.doc_key for r in rows} - self._ranks.keys()
-        if keys:  # the rank of a document is its first version's row id
-            first = select(DocumentRecord.doc_key, func.min(DocumentRecord.id)).where(
-                col(DocumentRecord.doc_key).in_(keys)
-            )
-            ranks = self._session.exec(first.group_by(DocumentRecord.doc_key)).all()
-            self._ranks.update((key, rank or 0) for key, rank in ranks)
-        return rows
-
-    def _add_export_waybills(self, trades: Sequence[TradeRecord]) -> None:
-        wanted: dict[str, list[TradeRecord]] = defaultdict(list)
-        for trade in trades:
-            inventory = self.choice(trade).accepted.get(DocumentKind.INVENTORY)
-            if inventory is not None:
-                wanted[getattr(inventory.document, "logisticsNo", "")].append(trade)
-        if not wanted:
-            return
-        waybills = col(DocumentRecord.doc_key).startswith(f"{DocumentKind.WAYBILL.value}:")
-        for record in self._current(waybills & col(DocumentRecord.link_logistics_no).in_(wanted)):
-            if self._parse(record).direction is Direction.EXPORT:
-                for trade in wanted[record.link_logistics_no or ""]:
-                    self._found[trade.trade_id].append(record)
-
-    def record(self, ref: str) -> DocumentRecord:
-        """The row of a claim."""
-        return self._records[ref]
-
-    def of(self, trade: TradeRecord) -> list[Claim]:
-        """The claims on ``trade``: its documents and those naming it that no other trade took."""
-        return [
-            Claim(r.content_hash, r.party_code, self._parse(r), self._ranks.get(r.doc_key, 0))
-            for r in self._found.get(trade.trade_id, [])
-            if r.trade_id in (None, trade.trade_id)
-        ]
-
-    def choice(self, trade: TradeRecord) -> Choice:
-        """Which claim the trade takes for each kind, and the others' reasons."""
-        return choose_documents(TradeKey(trade.ebp_code, trade.order_no), self.of(trade))
 
 
 def trade_conflicts(
@@ -205,11 +106,11 @@ def trade_conflicts(
     ]
     if not suspects:
         return {}
-    claims = _Claims(session, suspects, lambda r: _parsed_document(documents, r))
+    claims = Claims(session, suspects, Documents(documents))
     return {t.trade_id: _conflicts_of(t, claims) for t in suspects}
 
 
-def _conflicts_of(trade: TradeRecord, claims: _Claims) -> list[Rejected]:
+def _conflicts_of(trade: TradeRecord, claims: Claims) -> list[Rejected]:
     held = {getattr(trade, column) for column in _HASH_COLUMN.values()}
     choice = claims.choice(trade)
     reasons = {r.claim.ref: r.reason for r in choice.rejected}
@@ -234,21 +135,28 @@ class TradeLinker:
     ) -> None:
         self.session = session
         self.now = now or utcnow()
-        # Parsed models shared across transactions (the runtime's), when the caller has them.
-        self._documents = documents
+        # Parsed models, shared across transactions through the runtime's cache when the
+        # caller has it.
+        self._documents = Documents(documents)
         self._trades: dict[str, TradeRecord | None] = {}
         # Known trades by order number: import waybills name their order, not their trade id.
         self._by_order: dict[str, list[TradeRecord]] = defaultdict(list)
         self._by_waybill: dict[str, list[TradeRecord]] = defaultdict(list)
-        self._parsed: dict[str, TradeDocument] = {}
         self._touched: dict[str, TradeRecord] = {}
+        #: The documents being stored, not inserted yet (their trade link is set here).
+        self._fresh: list[CurrentDocument] = []
 
     # --- loading -------------------------------------------------------------------------
 
-    def preload(self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]) -> None:
-        """Load, in a few queries, every trade ``stored`` may name (creating the new ones)."""
+    def preload(self, stored: Sequence[tuple[CurrentDocument, TradeDocument]]) -> None:
+        """Load, in a few queries, every trade ``stored`` may name (creating the new ones).
+
+        ``stored`` are the documents being stored, in the order they will be inserted
+        (after linking, which sets their ``trade_id``; superseded ones included).
+        """
+        self._fresh.extend(record for record, _ in stored)
         for record, document in stored:
-            self._parsed[record.content_hash] = document
+            self._documents.put(record.content_hash, document)
         trade_ids = {t for _, d in stored if (t := named_trade_id(d))}
         order_nos = {
             r.link_order_no for r, d in stored if r.link_order_no and not named_trade_id(d)
@@ -264,7 +172,7 @@ class TradeLinker:
         )
 
     def _create_missing_trades(
-        self, stored: Sequence[tuple[DocumentRecord, TradeDocument]]
+        self, stored: Sequence[tuple[CurrentDocument, TradeDocument]]
     ) -> None:
         """Insert the body's new trades, skipping those a concurrent body created first.
 
@@ -291,10 +199,11 @@ class TradeLinker:
         insert = (
             pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
+        # An executemany in trade id order: one short statement, not a VALUES list to compile
+        # anew for every body.
         values = [rows[k] for k in sorted(rows)]
-        self.session.execute(
-            insert(TradeRecord).values(values).on_conflict_do_nothing(index_elements=["trade_id"])
-        )
+        stmt = insert(table_of(TradeRecord)).on_conflict_do_nothing(index_elements=["trade_id"])
+        self.session.execute(stmt, values)
 
     def _load_trades(self, condition: object) -> list[TradeRecord]:
         stmt = select(TradeRecord).where(condition).order_by(col(TradeRecord.trade_id))  # type: ignore[arg-type]
@@ -331,21 +240,11 @@ class TradeLinker:
             self.session.add(trade)
         return trade
 
-    def document_of(self, record: DocumentRecord) -> TradeDocument:
-        """The parsed model of a stored document (parsed once per transaction)."""
-        document = self._parsed.get(record.content_hash)
-        if document is None:
-            document = _parsed_document(self._documents, record)
-            self._parsed[record.content_hash] = document
-        return document
-
     # --- linking -------------------------------------------------------------------------
 
-    def link(self, record: DocumentRecord, document: TradeDocument) -> None:
+    def link(self, record: CurrentDocument, document: TradeDocument) -> None:
         """Mark the trades a freshly stored document names for re-judging (creating them)."""
-        self._parsed[record.content_hash] = document
-        if self._documents is not None:
-            self._documents.put(record.content_hash, document)
+        self._documents.put(record.content_hash, document)
         trade_id = named_trade_id(document)
         if trade_id is not None:
             trades = [self._trade(trade_id, document)]
@@ -364,8 +263,9 @@ class TradeLinker:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
         trade's documents, and their content hashes by kind (the verdict names them)."""
         self.session.flush()
-        claims = _Claims(self.session, trades, self.document_of)
+        claims = Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
+        links: dict[str, str | None] = {}
         for trade in trades:
             claimed, choice = claims.of(trade), claims.choice(trade)
             taken = {c.ref for c in choice.accepted.values()}
@@ -373,32 +273,50 @@ class TradeLinker:
                 record = claims.record(ref)
                 linked = trade.trade_id if ref in taken else None
                 if record.trade_id != linked:
-                    record.trade_id = linked
-                    self.session.add(record)
+                    record.trade_id = linked  # later trades of the set see the link
+                    if record.id is not None:  # a stored row; a new one is inserted linked
+                        links[ref] = linked
             chosen = {kind: c.document for kind, c in choice.accepted.items()}
-            for kind, column in _HASH_COLUMN.items():
-                setattr(trade, column, choice.accepted[kind].ref if kind in chosen else None)
+            refs = {
+                c: choice.accepted[k].ref if k in chosen else None for k, c in _HASH_COLUMN.items()
+            }
+            _update(trade, **refs)
             self._describe(trade, chosen)
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
             settled[trade.trade_id] = (documents, hashes)
-        self.session.flush()  # the match contexts read the trades' new payment and waybill keys
+        self._relink(links)
         return settled
+
+    def _relink(self, links: dict[str, str | None]) -> None:
+        """Set the documents' new trade links: one executemany for the set."""
+        if not links:
+            return
+        table = table_of(DocumentRecord)
+        stmt = (
+            update(table)
+            .where(table.c.content_hash == bindparam("ref"))
+            .values(trade_id=bindparam("linked"))
+        )
+        rows = [{"ref": ref, "linked": linked} for ref, linked in sorted(links.items())]
+        self.session.execute(stmt, rows)
 
     def _describe(self, trade: TradeRecord, chosen: dict[DocumentKind, TradeDocument]) -> None:
         """The trade's columns that its order, payment, waybill and inventory state."""
         order = chosen.get(DocumentKind.ORDER)
-        trade.ebc_code = getattr(order, "ebcCode", None)
-        trade.currency = getattr(order, "currency", None)
-        trade.buyer_id = getattr(order, "buyerIdNumber", None)
         payment = chosen.get(DocumentKind.PAYMENT)
-        trade.payment_no = payment_key(payment) if payment else None
         waybill = chosen.get(DocumentKind.WAYBILL) or chosen.get(DocumentKind.INVENTORY)
-        trade.logistics_no = logistics_key(waybill) if waybill else None
         inventory = chosen.get(DocumentKind.INVENTORY)
-        trade.mode = str(getattr(inventory, "tradeMode", "")) or trade.mode
-        trade.updated_at = self.now
-        self.session.add(trade)
+        _update(
+            trade,
+            ebc_code=getattr(order, "ebcCode", None),
+            currency=getattr(order, "currency", None),
+            buyer_id=getattr(order, "buyerIdNumber", None),
+            payment_no=payment_key(payment) if payment else None,
+            logistics_no=logistics_key(waybill) if waybill else None,
+            mode=str(getattr(inventory, "tradeMode", "")) or trade.mode,
+            updated_at=self.now,
+        )
 
     # --- matching ------------------------------------------------------------------------
 
@@ -407,24 +325,25 @@ class TradeLinker:
         touched, self._touched = list(self._touched.values()), {}
         if not touched:
             return {}
+        with self.session.no_autoflush:  # each trade's changes go in one UPDATE, at commit
+            return self._rematch_all(touched)
+
+    def _rematch_all(self, touched: Sequence[TradeRecord]) -> dict[str, Verdict]:
         documents = self._settle(touched)
-        contexts = _Contexts(self.session, touched, self.now)
+        contexts = MatchContexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
-        with self.session.no_autoflush:
-            for trade in touched:
-                verdict, changed = self._rematch(
-                    trade, *documents[trade.trade_id], contexts.of(trade)
-                )
-                verdicts[trade.trade_id] = verdict
-                if (
-                    changed
-                    and verdict.status is not VerdictStatus.PENDING
-                    # The chain keeps the verdict a release or an open financing named.
-                    and not is_frozen(trade)
-                ):
-                    queued[trade.trade_id] = trade.verdict_hash or ""
-                contexts.record(trade)  # later trades of the same buyer count this one
+        for trade in touched:
+            verdict, changed = self._rematch(trade, *documents[trade.trade_id], contexts.of(trade))
+            verdicts[trade.trade_id] = verdict
+            if (
+                changed
+                and verdict.status is not VerdictStatus.PENDING
+                # The chain keeps the verdict a release or an open financing named.
+                and not is_frozen(trade)
+            ):
+                queued[trade.trade_id] = trade.verdict_hash or ""
+            contexts.record(trade)  # later trades of the same buyer count this one
         self._queue_verdicts(queued, verdicts)
         return verdicts
 
@@ -432,10 +351,13 @@ class TradeLinker:
         """Outbox rows for new verdicts; an older verdict still waiting for a batch is dropped."""
         if not queued:
             return
+        # Only the queued trades' rows: the whole backlog (a worker that is behind, or none)
+        # would cost every body more than the body itself. The subject starts with the trade id.
         waiting = select(OutboxRecord).where(
             OutboxRecord.kind == VERDICT.kind,
             OutboxRecord.lane == VERDICT.name,
             col(OutboxRecord.batch_id).is_(None),
+            func.substr(col(OutboxRecord.subject), 1, 64).in_(queued),
         )
         for row in self.session.exec(waiting).all():
             trade_id, _, digest = row.subject.partition(":")
@@ -462,99 +384,24 @@ class TradeLinker:
         """Match one trade; record the verdict if it changed (and say whether it did)."""
         verdict = match_trade(documents, context=context, hashes=hashes)
         digest = verdict_hash(verdict).hex()
-        trade.mode = verdict.mode.value
-        trade.customs_value = customs_value(documents)
+        _update(trade, mode=verdict.mode.value, customs_value=customs_value(documents))
         changed = digest != trade.verdict_hash
         if changed:
-            trade.verdict = json.dumps(verdict.to_json_dict(), ensure_ascii=False, sort_keys=True)
-            trade.verdict_hash = digest
-            trade.match_context = json.dumps(context_to_json(context), sort_keys=True)
-            trade.status = verdict.status.value
-            trade.verdict_version += 1
-        trade.updated_at = self.now
-        self.session.add(trade)
+            _update(
+                trade,
+                verdict=json.dumps(verdict.to_json_dict(), ensure_ascii=False, sort_keys=True),
+                verdict_hash=digest,
+                match_context=json.dumps(context_to_json(context), sort_keys=True),
+                status=verdict.status.value,
+                verdict_version=trade.verdict_version + 1,
+            )
+        _update(trade, updated_at=self.now)
         return verdict, changed
 
 
-class _Contexts:
-    """The matcher's outside facts for a set of trades, loaded in three queries."""
-
-    def __init__(self, session: Session, trades: Sequence[TradeRecord], now: datetime) -> None:
-        self.now = now
-        # Trades of this batch count as using a payment or waybill only from their turn on,
-        # as if their documents had come one by one: the first order to use one keeps it.
-        self._turn = {t.trade_id: n for n, t in enumerate(trades)}
-        self._payment = self._users(session, TradeRecord.payment_no, {t.payment_no for t in trades})
-        self._waybill = self._users(
-            session, TradeRecord.logistics_no, {t.logistics_no for t in trades}
-        )
-        self._annual = self._annual_values(session, trades)
-
-    @staticmethod
-    def _users(
-        session: Session, column: Any, values: set[str | None]
-    ) -> dict[str, list[tuple[str, TradeKey]]]:
-        """Which trades use each of ``values`` in ``column`` (payment or waybill numbers)."""
-        wanted = [v for v in values if v is not None]
-        found: dict[str, list[tuple[str, TradeKey]]] = defaultdict(list)
-        if not wanted:
-            return found
-        stmt = select(TradeRecord).where(col(column).in_(wanted))
-        for trade in session.exec(stmt).all():
-            value = getattr(trade, column.key)
-            found[value].append((trade.trade_id, TradeKey(trade.ebp_code, trade.order_no)))
-        return found
-
-    def _annual_values(
-        self, session: Session, trades: Sequence[TradeRecord]
-    ) -> dict[str, list[tuple[str, Decimal]]]:
-        buyers = {t.buyer_id for t in trades if t.direction == "import" and t.buyer_id}
-        found: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        if not buyers:
-            return found
-        stmt = select(TradeRecord.buyer_id, TradeRecord.trade_id, TradeRecord.customs_value).where(
-            col(TradeRecord.buyer_id).in_(buyers),
-            TradeRecord.status == "match",
-            col(TradeRecord.updated_at) >= datetime(self.now.year, 1, 1, tzinfo=UTC),
-        )
-        for buyer, trade_id, value in session.exec(stmt).all():
-            if value:
-                found[buyer or ""].append((trade_id, Decimal(value)))
-        return found
-
-    def record(self, trade: TradeRecord) -> None:
-        """Take a just re-matched trade into the buyer's annual total (or out of it)."""
-        if trade.direction != "import" or not trade.buyer_id:
-            return
-        values = [
-            (tid, v) for tid, v in self._annual.get(trade.buyer_id, []) if tid != trade.trade_id
-        ]
-        if trade.status == "match" and trade.customs_value:
-            values.append((trade.trade_id, Decimal(trade.customs_value)))
-        self._annual[trade.buyer_id] = values
-
-    def of(self, trade: TradeRecord) -> MatchContext:
-        """The context of one trade (other trades only; never the trade itself)."""
-
-        turn = self._turn.get(trade.trade_id, len(self._turn))
-
-        def earlier(trade_id: str) -> bool:
-            return trade_id != trade.trade_id and self._turn.get(trade_id, -1) < turn
-
-        def others(
-            table: dict[str, list[tuple[str, TradeKey]]], value: str | None
-        ) -> frozenset[TradeKey]:
-            if value is None:
-                return frozenset()
-            return frozenset(k for tid, k in table.get(value, []) if earlier(tid))
-
-        prior = None
-        if trade.direction == "import" and trade.buyer_id is not None:
-            values = self._annual.get(trade.buyer_id, [])
-            prior = sum((v for tid, v in values if tid != trade.trade_id), Decimal(0))
-        return MatchContext(
-            now=self.now,
-            prior_annual_total=prior,
-            payment_trades=others(self._payment, trade.payment_no),
-            waybill_trades=others(self._waybill, trade.logistics_no),
-        )
+def _update(trade: TradeRecord, **values: Any) -> None:
+    """Set the columns whose value changes: an unchanged one need not be written, and each
+    SQLModel attribute write costs microseconds (the trades are in the session already)."""
+    for name, value in values.items():
+        if getattr(trade, name) != value:
+            setattr(trade, name, value)

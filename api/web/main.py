@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from fastapi import Depends, FastAPI
 
 from api.config import ApiSettings, get_settings
-from api.runtime import Runtime
+from api.runtime import Runtime, tune_gc_for_service
 from api.web.errors import register_error_handlers
 from api.web.fast import ResolverFastPath
 from api.web.media import require_declared_media_type
@@ -54,6 +54,14 @@ capped, with `errorCount`). Each document type's JSON Schema is a component
 (`ImportOrder (CEB311)` …); the examples are accepted as shown, signed by published
 example keys (example only; never use).
 """
+
+
+def serve_app() -> FastAPI:
+    """The service as a uvicorn factory runs it (``api.web.main:serve_app --factory``): the
+    app from the environment's settings, in a process tuned to serve it."""
+    app = create_app()
+    tune_gc_for_service()
+    return app
 
 
 def create_app(

@@ -177,6 +177,24 @@ def test_store_documents_holds_every_submission_to_its_keys_validity(session: Se
     assert _count(session, DocumentRecord) == 0
 
 
+def test_submit_inserts_new_documents_linked_without_updating_them(
+    session: Session, statements: list[str]
+) -> None:
+    """A body's documents are linked before they are inserted: no UPDATE of a document row
+    (on PostgreSQL one rewrites the row and every index entry), one UPDATE per trade."""
+    batch = [_order(session, f"SL{n}", salt=bytes([n + 40]) * 16) for n in range(1, 6)]
+    statements.clear()
+    decisions = _submit(session, *batch)
+
+    assert all(d.created for d in decisions)
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert not [s for s in updates if s.split()[1].strip('"') == "document"]
+    assert len([s for s in updates if s.split()[1].strip('"') == "trade"]) <= 1  # executemany
+    linked = session.exec(select(DocumentRecord.trade_id)).all()
+    assert len(linked) == len(batch)
+    assert all(linked)
+
+
 @pytest.mark.parametrize(
     ("rival_note", "created", "error"),
     [
