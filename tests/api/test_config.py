@@ -37,6 +37,7 @@ CASES = [
     ("SANDAN_CONFIRMATIONS", "3", "ledger.confirmations", 3),
     ("SANDAN_BATCH_SIZE", "7", "batch_size", 7),
     ("SANDAN_BATCH_WAIT_SECONDS", "0.25", "batch_wait_seconds", 0.25),
+    ("SANDAN_WORKER_KINDS", "verdict,party", "worker_kinds", "verdict,party"),
     ("SANDAN_MAX_BODY_BYTES", "2048", "max_body_bytes", 2048),
     ("SANDAN_MAX_BULK_DOCUMENTS", "5", "max_bulk_documents", 5),
     ("SANDAN_MAX_CLOCK_SKEW_SECONDS", "9", "max_clock_skew_seconds", 9),
