@@ -34,7 +34,7 @@ SIGNER = {
 _numbers = itertools.count(1)
 
 
-def _hostile_parties(world: World) -> dict[str, Actor]:
+def hostile_parties(world: World) -> dict[str, Actor]:
     """The genuine trade's parties, customs, a bank and three hostile companies."""
     return {
         **trade_parties(world),
@@ -44,9 +44,9 @@ def _hostile_parties(world: World) -> dict[str, Actor]:
     }
 
 
-#: The world after :func:`_hostile_parties` registered its eight parties: built once per
+#: The world after :func:`hostile_parties` registered its eight parties: built once per
 #: backend, copied for each test instead of registering eight parties every time.
-HOSTILE_PARTIES = WorldStage("the hostile parties", _hostile_parties)
+HOSTILE_PARTIES = WorldStage("the hostile parties", hostile_parties)
 
 
 @pytest.fixture
@@ -58,11 +58,11 @@ def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
 
 @pytest.fixture
 def parties(world: World) -> dict[str, Actor]:
-    """The eight parties of :func:`_hostile_parties`: a copy of the staged ones, or, in a
+    """The eight parties of :func:`hostile_parties`: a copy of the staged ones, or, in a
     module whose own ``world_stage`` built something else, registered now."""
     if world.stage is HOSTILE_PARTIES:
         return copy.copy(HOSTILE_PARTIES.of(world))
-    return _hostile_parties(world)
+    return hostile_parties(world)
 
 
 @dataclass

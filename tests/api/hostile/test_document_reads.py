@@ -3,21 +3,52 @@ banks and the admin; anyone else gets the 404 of a document that does not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from api.demo.parties import bearer
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
-from tests.api.hostile.conftest import Trade, submit_genuine, submit_hostile
+from tests.api.hostile.conftest import (
+    HOSTILE_PARTIES,
+    Trade,
+    hostile_parties,
+    submit_genuine,
+    submit_hostile,
+)
+
+
+def _anchored_trade(world: World) -> tuple[dict[str, Actor], Trade]:
+    parties = hostile_parties(world)
+    trade = Trade.new()
+    submit_genuine(world, parties, trade)
+    world.worker.drain()
+    return parties, trade
+
+
+#: The hostile parties after the genuine trade's four documents were stored and anchored:
+#: the tests that only read them start from it instead of submitting and anchoring them.
+ANCHORED_TRADE = WorldStage("a genuine trade, anchored", _anchored_trade)
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("anchored", ANCHORED_TRADE), ("parties", HOSTILE_PARTIES)])
+
+
+@pytest.fixture
+def anchored(world: World) -> tuple[dict[str, Actor], Trade]:
+    """The parties and the genuine trade of :data:`ANCHORED_TRADE` (read only: tests share
+    them)."""
+    return ANCHORED_TRADE.of(world)
 
 
 @pytest.mark.parametrize("route", ["", "/proof", "/envelope"])
 def test_outsider_reads_of_a_document_answer_as_for_a_missing_one(
-    world: World, parties: dict[str, Actor], route: str
+    world: World, anchored: tuple[dict[str, Actor], Trade], route: str
 ) -> None:
-    trade = Trade.new()
-    submit_genuine(world, parties, trade)
-    world.worker.drain()
+    parties, trade = anchored
     outsider = parties["hostile_payment"].headers
     missing = world.client.get(f"/documents/{'0' * 64}{route}", headers=outsider)
 
@@ -31,11 +62,10 @@ def test_outsider_reads_of_a_document_answer_as_for_a_missing_one(
 @pytest.mark.parametrize("route", ["", "/proof"])
 @pytest.mark.parametrize("reader", ["platform", "payment", "logistics", "customs", "bank", "admin"])
 def test_trade_parties_customs_banks_and_admin_read_every_document_of_the_trade(
-    world: World, parties: dict[str, Actor], route: str, reader: str
+    world: World, anchored: tuple[dict[str, Actor], Trade], route: str, reader: str
 ) -> None:
-    trade = Trade.new()
-    submit_genuine(world, parties, trade)
-    world.worker.drain()
+    parties, trade = anchored
+    assert len(trade.hashes) == 4
     headers = world.admin if reader == "admin" else parties[reader].headers
     for content_hash in trade.hashes.values():
         response = world.client.get(f"/documents/{content_hash}{route}", headers=headers)

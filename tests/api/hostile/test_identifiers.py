@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
-from tests.api.hostile.conftest import Trade, post
-from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixtures)
+from tests.api.hostile.conftest import HOSTILE_PARTIES, Trade, post
+from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixture)
+    XML_PARTIES,
     post_xml,
-    world_stage,
     xml_parties,
 )
 
@@ -34,6 +34,13 @@ ORDER_IDENTIFIERS = [
     "buyerRegNo",
 ]
 SPACES = [" ", "\t", "\u00a0", "\u3000", "\u2003"]
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    """The XML tests start from the sample messages' parties, the others from the hostile
+    parties that ``parties`` copies (not registered again in every test)."""
+    return stage_by_fixture(request, [("xml_parties", XML_PARTIES), ("parties", HOSTILE_PARTIES)])
 
 
 def _fullwidth(value: str, index: int) -> str:

@@ -19,16 +19,17 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from api.db.trace_models import TraceEventLotRecord, TraceEventRecord
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.trace_fixtures import (
+    CAPTURED,
     IDS,
     LOT_PATH,
     START,
+    TRACE_PARTIES,
     TraceParties,
     capture_chain,
     chain_document,
-    make_trace_parties,
     sub_document,
 )
 
@@ -40,9 +41,24 @@ LOT_CLASS = f"https://id.gs1.org/01/{IDS.gtin}/10/{IDS.lot}"
 
 
 @pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    """A test that reads the captured sample chain (``captured``) starts from the world where
+    it was captured and anchored once; one that needs the four parties only (``parties``)
+    from the world where they were registered."""
+    return stage_by_fixture(request, [("captured", CAPTURED), ("parties", TRACE_PARTIES)])
+
+
+@pytest.fixture
 def parties(world: World) -> TraceParties:
-    """The sample chain's four parties (the producer owns the GTINs)."""
-    return make_trace_parties(world)
+    """The sample chain's four parties (the producer owns the GTINs), registered with their
+    locations."""
+    return TRACE_PARTIES.of(world)
+
+
+@pytest.fixture
+def captured(world: World) -> TraceParties:
+    """The four parties, after they captured the signed sample chain and it was anchored."""
+    return CAPTURED.of(world)
 
 
 def _located(world: World, code: str, role: str, glns: list[str], **kw: Any) -> Actor:
@@ -104,9 +120,8 @@ def _shown(lot: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_outsider_unsigned_shipping_is_refused_and_the_lot_unchanged(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     before = _lot_json(world)
     assert before["complete"], before["findings"]
     assert before["verification"]["allVerified"]
@@ -129,9 +144,8 @@ def test_outsider_unsigned_shipping_is_refused_and_the_lot_unchanged(
 
 
 def test_outsider_capture_document_reports_each_lot_it_may_not_touch(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     attacker = _outsider(world)
     document = sub_document([_event("shipping", OTHER_PORT, hours=50)])
     response = world.client.post("/capture", json=document, headers=attacker.headers)
@@ -144,8 +158,7 @@ def test_outsider_capture_document_reports_each_lot_it_may_not_touch(
     assert error["field"] == "epcisBody.eventList[0].quantityList"
 
 
-def test_outsider_event_naming_the_pallet_is_refused(world: World, parties: TraceParties) -> None:
-    capture_chain(world, parties)
+def test_outsider_event_naming_the_pallet_is_refused(world: World, captured: TraceParties) -> None:
     pallet = f"https://id.gs1.org/00/{IDS.sscc}"
     response = _post(
         world, _outsider(world), _event("arriving", OTHER_PORT, what=pallet, hours=60), signed=True
@@ -210,9 +223,8 @@ def _post_document(world: World, actor: Actor, events: list[Any]) -> dict[str, A
 
 
 def test_signed_event_of_a_party_outside_the_custody_chain_is_refused(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     response = _post(
         world, _outsider(world), _event("receiving", OTHER_PORT, hours=70), signed=True
     )
@@ -250,18 +262,16 @@ def test_custody_hand_over_lets_the_receiver_record_and_counts_it(
     assert by_receiver[0]["stage"] == "warehouse"
 
 
-def test_brand_owner_may_always_record(world: World, parties: TraceParties) -> None:
-    capture_chain(world, parties)
+def test_brand_owner_may_always_record(world: World, captured: TraceParties) -> None:
     # Long after the lot left for Rotterdam, the cooperative still records of its own GTIN.
     repack = _event("repackaging", IDS.packhouse, hours=24 * 30)
-    response = _post(world, parties.producer, repack, signed=True)
+    response = _post(world, captured.producer, repack, signed=True)
     assert response.status_code == 201, response.text
 
 
 def test_party_at_a_registered_location_of_the_chain_may_record(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     # A second warehouse company runs the shop the lot was sold at.
     shop = _located(world, "warehouse-2", "warehouse", [IDS.store])
     counted = _post(world, shop, _event("stock_taking", IDS.store, hours=24 * 28), signed=True)
@@ -275,16 +285,15 @@ def test_party_at_a_registered_location_of_the_chain_may_record(
 
 
 def test_an_event_of_several_lots_is_refused_for_the_one_the_party_never_held(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     other = f"https://id.gs1.org/01/{IDS.gtin}/10/NOTHELD1"
     both = _event("shipping", IDS.port, hours=50)
     both["quantityList"].append({"epcClass": other})
-    response = _post(world, parties.logistics, both, signed=True)
+    response = _post(world, captured.logistics, both, signed=True)
     assert response.status_code == 403, response.text
     assert "lot NOTHELD1" in response.json()["message"]
-    alone = _post(world, parties.logistics, _event("shipping", IDS.port, hours=50), signed=True)
+    alone = _post(world, captured.logistics, _event("shipping", IDS.port, hours=50), signed=True)
     assert alone.status_code == 201, alone.text  # the lot it holds, on its own, is fine
 
 
@@ -299,12 +308,11 @@ def test_nobody_but_the_brand_owner_may_start_a_lot(world: World, parties: Trace
 
 
 def test_unsigned_event_of_a_custody_party_is_recorded_not_signed_and_changes_no_finding(
-    world: World, parties: TraceParties
+    world: World, captured: TraceParties
 ) -> None:
-    capture_chain(world, parties)
     before = _lot_json(world)
     late = _event("shipping", IDS.port, hours=-5, disposition="in_transit")  # "before" harvest
-    response = _post(world, parties.logistics, late, signed=False)
+    response = _post(world, captured.logistics, late, signed=False)
     assert response.status_code == 201, response.text
     world.worker.drain()
     after = _lot_json(world)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import World
+import pytest
+
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.hostile.conftest import (
+    HOSTILE_PARTIES,
     Trade,
     bank_bundle,
     post,
@@ -19,10 +22,17 @@ from tests.api.hostile.conftest import (
 from tests.api.web.routes.test_documents_xml import (  # noqa: F401 (fixture)
     DATA,
     FILES,
+    XML_PARTIES,
     post_xml,
-    world_stage,
     xml_parties,
 )
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    """The XML tests start from the sample messages' parties, the others from the hostile
+    parties that ``parties`` copies (not registered again in every test)."""
+    return stage_by_fixture(request, [("xml_parties", XML_PARTIES), ("parties", HOSTILE_PARTIES)])
 
 
 def _gold_bars(trade: Trade) -> dict[str, Any]:

@@ -10,22 +10,38 @@ from typing import Any
 import pytest
 
 from ledger_client import DocumentStatus
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from traceability import Algorithm, SigningKey
 from traceability.trade import samples
 
 
+def _platform_and_customs(world: World) -> dict[str, Actor]:
+    return {
+        "platform": world.actor(samples.PLATFORM[0], ["platform"]),
+        "customs": world.actor("GACC", ["customs"], chain_account=True),
+    }
+
+
+#: Both parties registered once per backend: a test that uses either starts from there.
+PARTIES = WorldStage("the platform and customs", _platform_and_customs)
+
+
+@pytest.fixture
+def world_stage(request: pytest.FixtureRequest) -> WorldStage[Any] | None:
+    return stage_by_fixture(request, [("platform", PARTIES), ("customs", PARTIES)])
+
+
 @pytest.fixture
 def platform(world: World) -> Actor:
     """The platform that signs the sample orders."""
-    return world.actor(samples.PLATFORM[0], ["platform"])
+    return PARTIES.of(world)["platform"]
 
 
 @pytest.fixture
 def customs(world: World) -> Actor:
     """Customs (sees every trade)."""
-    return world.actor("GACC", ["customs"], chain_account=True)
+    return PARTIES.of(world)["customs"]
 
 
 def order_json(order_no: str = "SD20250301000001") -> dict[str, Any]:

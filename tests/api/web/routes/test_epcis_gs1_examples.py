@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import World
+from tests.api.conftest import World, WorldStage, stage_fixtures
+from tests.api.factories import Actor
 from tests.traceability.epcis.official_schema import schema_errors
 from traceability.epcis import parse_event, parse_link
 from traceability.epcis.model import Event
@@ -76,22 +77,31 @@ def test_the_copied_examples_are_the_gs1_set() -> None:
     assert (EXAMPLES / "SOURCE.md").exists()
 
 
-def _owner(world: World, document: dict[str, Any]) -> Any:
-    """The party holding every role that owns the example's company prefixes and places."""
+def _register_owner(world: World) -> Actor:
+    return world.actor("gs1-example", ALL_ROLES)
+
+
+#: The party holding every role, registered once per backend; each test makes it the owner
+#: of the prefixes and places its example names.
+world_stage, owner = stage_fixtures("owner", WorldStage("the GS1 examples' owner", _register_owner))
+
+
+def _own(world: World, owner: Actor, document: dict[str, Any]) -> None:
+    """Make ``owner`` the owner of the example's company prefixes and places."""
     prefixes, glns = _owned(_events(document))
-    owner = world.actor("gs1-example", ALL_ROLES)
     for route, body in (
         ("locations", {"glns": sorted(glns)}),
         ("company-prefixes", {"prefixes": sorted(prefixes)}),
     ):
         if not next(iter(body.values())):
             continue  # the example names no GTIN (or no GLN): nothing to own
-        response = world.client.put(f"/parties/gs1-example/{route}", json=body, headers=world.admin)
+        response = world.client.put(
+            f"/parties/{owner.code}/{route}", json=body, headers=world.admin
+        )
         assert response.status_code == 200, response.text
-    return owner
 
 
-def _capture(world: World, owner: Any, document: dict[str, Any]) -> dict[str, Any]:
+def _capture(world: World, owner: Actor, document: dict[str, Any]) -> dict[str, Any]:
     response = world.client.post("/capture", json=document, headers=owner.headers)
     assert response.status_code == 202, response.text
     job: dict[str, Any] = world.client.get(
@@ -100,7 +110,7 @@ def _capture(world: World, owner: Any, document: dict[str, Any]) -> dict[str, An
     return job
 
 
-def _stored(world: World, owner: Any) -> list[dict[str, Any]]:
+def _stored(world: World, owner: Actor) -> list[dict[str, Any]]:
     """Every stored event, read back as a query document the official schema accepts."""
     answer = world.client.get("/events", params={"perPage": "100"}, headers=owner.headers)
     assert answer.status_code == 200, answer.text
@@ -112,10 +122,12 @@ def _stored(world: World, owner: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Path) -> None:
+def test_every_gs1_example_the_schema_accepts_is_captured(
+    world: World, owner: Actor, path: Path
+) -> None:
     document = _load(path)
     assert schema_errors(document) == []
-    owner = _owner(world, document)
+    _own(world, owner, document)
     job = _capture(world, owner, document)
     assert job["errors"] == []
     count = len(document["epcisBody"]["eventList"])
@@ -124,14 +136,14 @@ def test_every_gs1_example_the_schema_accepts_is_captured(world: World, path: Pa
 
 
 def test_gs1_error_declaration_example_keeps_the_declared_event_and_its_declaration(
-    world: World,
+    world: World, owner: Actor
 ) -> None:
     document = _load(
         EXAMPLES
         / "WithErrorDeclaration"
         / "Example_9.6.1-ObjectEvent-with-error-declaration.jsonld"
     )
-    owner = _owner(world, document)
+    _own(world, owner, document)
     declared = copy.deepcopy(document["epcisBody"]["eventList"][0])
     declaration = declared.pop("errorDeclaration")
     original = document | {"epcisBody": {"eventList": [declared]}}
