@@ -184,28 +184,28 @@ def _finished_job(client: httpx.Client, location: str, headers: dict[str, str]) 
         time.sleep(0.1)
 
 
+def wait_lot_verified(stack: Stack, path: str, deadline: float) -> int:
+    """Poll the lot's JSON until every event verifies on chain (by ``deadline``, a monotonic
+    time); its event count."""
+    while True:
+        response = httpx.get(
+            stack.api.base_url + path, headers={"Accept": "application/json"}, timeout=60
+        )
+        response.raise_for_status()
+        summary = response.json()["verification"]
+        if summary["allVerified"]:
+            return int(summary["total"])
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"lot not anchored within {ANCHOR_TIMEOUT_S:.0f}s: {summary}")
+        time.sleep(0.5)
+
+
 def _wait_verified(stack: Stack, paths: list[str]) -> list[int]:
     """Run the worker until every event of each lot verifies on chain; their event counts."""
     worker = start_worker(stack.env, log=stack.env.data_dir / "resolver-worker.log")
     try:
         deadline = time.monotonic() + ANCHOR_TIMEOUT_S
-        counts = []
-        for path in paths:
-            summary: dict[str, Any] = {}
-            while True:
-                response = httpx.get(
-                    stack.api.base_url + path, headers={"Accept": "application/json"}, timeout=60
-                )
-                response.raise_for_status()
-                summary = response.json()["verification"]
-                if summary["allVerified"]:
-                    counts.append(int(summary["total"]))
-                    break
-                if time.monotonic() > deadline:
-                    late = f"lot not anchored within {ANCHOR_TIMEOUT_S:.0f}s: {summary}"
-                    raise RuntimeError(late)
-                time.sleep(0.5)
-        return counts
+        return [wait_lot_verified(stack, path, deadline) for path in paths]
     finally:
         worker.stop()
 

@@ -22,8 +22,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Any
 
-import httpx
-
 from api.bench._clients import post_all
 from api.bench._documents import BenchParty, bench_parties, presign, write_batches
 from api.bench._postgres import server_version
@@ -32,7 +30,14 @@ from api.bench._stack import Stack, service_stack
 from api.bench.context import BenchContext
 from api.bench.ingest import BULK_LINES, CLIENTS
 from api.bench.metric import Metric, skipped
-from api.bench.resolver import RATE, _capture_sample_lots, _load, _tree_cpu_seconds
+from api.bench.resolver import (
+    ANCHOR_TIMEOUT_S,
+    RATE,
+    _capture_sample_lots,
+    _load,
+    _tree_cpu_seconds,
+    wait_lot_verified,
+)
 
 __all__ = ["CONFIGURATIONS", "run"]
 
@@ -43,7 +48,6 @@ CONFIGURATIONS = ((1, 1), (2, 1), (4, 1), (1, 2), (2, 2), (4, 2))
 #: the documents' and events' worker signs as the anchorer, the other as the admin, which
 #: the bench deployment also makes an anchorer and which is the PartyRegistry's registrar.
 _SPLIT = (("document,event", None), ("verdict,supersede,party", 0))
-_ANCHOR_TIMEOUT_S = 180.0
 
 
 def _name(api: int, workers: int) -> str:
@@ -76,22 +80,6 @@ def _cpu(processes: list[ServiceProcess]) -> float:
     return sum(_tree_cpu_seconds(p.pid) for p in processes)
 
 
-def _wait_anchored(stack: Stack, path: str) -> int:
-    """Poll the lot's JSON until every event verifies on chain; its event count."""
-    deadline = time.monotonic() + _ANCHOR_TIMEOUT_S
-    while True:
-        response = httpx.get(
-            stack.api.base_url + path, headers={"Accept": "application/json"}, timeout=60
-        )
-        response.raise_for_status()
-        summary = response.json()["verification"]
-        if summary["allVerified"]:
-            return int(summary["total"])
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"lot not anchored within {_ANCHOR_TIMEOUT_S:.0f}s: {summary}")
-        time.sleep(0.5)
-
-
 def _measure(
     ctx: BenchContext,
     api: int,
@@ -119,7 +107,7 @@ def _measure(
         }
         lot, _deep = _capture_sample_lots(s)
         path = f"/01/{lot.gtin}/10/{lot.lot}"
-        _wait_anchored(s, path)
+        wait_lot_verified(s, path, time.monotonic() + ANCHOR_TIMEOUT_S)
         # Everything the workers did since the documents arrived: anchoring them, their
         # verdicts and the lot.
         figures["worker_cpu_ms"] = 1000 * (_cpu(running) - worker_cpu) / documents
