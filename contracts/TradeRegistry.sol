@@ -111,6 +111,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
 
     /// @inheritdoc ITradeRegistry
     function recordVerdictBatch(
+        uint64 expectedBatch,
         bytes32[] calldata tradeIds,
         bytes32[] calldata verdictHashes,
         uint256[] calldata matchedMask,
@@ -120,6 +121,9 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         if (count == 0 || count > MAX_VERDICTS_PER_BATCH) revert TradeRegistryVerdictCount(count);
         if (verdictHashes.length != count) revert TradeRegistryLengthMismatch(count, verdictHashes.length);
         batch = ++_verdictBatchCount;
+        // A resend of a batch whose first transaction was still pending names the same
+        // number, so the later of the two reverts instead of recording the verdicts twice.
+        if (batch != expectedBatch) revert TradeRegistryVerdictBatchNumber(expectedBatch, batch);
         // An all-mismatch batch may pass an empty mask; any other mask is held to the batch's size.
         if (matchedMask.length != 0) _requireInRange(batch, matchedMask, uint32(count));
 

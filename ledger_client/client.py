@@ -139,12 +139,15 @@ class TradeRegistryClient(RegistryClient):
         matched: Sequence[bool],
         supersessions: Sequence[Supersession] = (),
         *,
+        expected_batch: int | None = None,
         gas: int | None = None,
     ) -> TxHash:
         """Send ``recordVerdictBatch``; return the transaction hash without waiting.
 
         Verdict ``i`` (trade ``trade_ids[i]``, judged ``verdict_hashes[i]``, a match when
-        ``matched[i]``) lands at position ``i`` of the new batch.
+        ``matched[i]``) lands at position ``i`` of the new batch, numbered
+        ``expected_batch`` (default: the next number the chain would give, read now; the
+        contract refuses any other, so a resend of a still-pending batch cannot land twice).
         """
         count = len(trade_ids)
         if len(verdict_hashes) != count or len(matched) != count:
@@ -152,7 +155,10 @@ class TradeRegistryClient(RegistryClient):
                 f"{count} trade ids, {len(verdict_hashes)} verdict hashes and "
                 f"{len(matched)} matched flags: one of each per verdict"
             )
+        if expected_batch is None:
+            expected_batch = self.verdict_batch_count() + 1
         fn = self._fn.recordVerdictBatch(
+            _uint64(expected_batch, "expected_batch"),
             bytes32_list(trade_ids, "trade_ids"),
             bytes32_list(verdict_hashes, "verdict_hashes"),
             mask_of([i for i, flag in enumerate(matched) if flag]),
@@ -394,7 +400,7 @@ class TradeRegistryClient(RegistryClient):
             raise AnchorNotFound(
                 f"verdict batch {batch} was not recorded by a direct recordVerdictBatch call"
             ) from exc
-        if fn.fn_name != "recordVerdictBatch":
+        if fn.fn_name != "recordVerdictBatch" or args["expectedBatch"] != batch:
             raise AnchorNotFound(f"verdict batch {batch} was recorded by {fn.fn_name}")
         mask = list(args["matchedMask"])
         leaves = tuple(

@@ -489,7 +489,9 @@ class VerdictLane(Lane[VerdictPayload]):
         rows: Sequence[OutboxRecord],
         prepared: Prepared = None,
     ) -> TxHash:
-        """``recordVerdictBatch(tradeIds, verdictHashes, matchedMask, supersessions)``."""
+        """``recordVerdictBatch(expectedBatch, tradeIds, verdictHashes, matchedMask,
+        supersessions)``, numbered the next batch the chain gives: a resend of a batch still
+        pending names the same number, so one of the two reverts and :meth:`find` sees the other."""
         payloads = [self.parse(r.payload) for r in rows]
         return chain.trade.send_record_verdict_batch(
             [bytes.fromhex(p.trade_id) for p in payloads],

@@ -202,6 +202,12 @@ interface ITradeRegistry {
     error TradeRegistryVerdictCount(uint256 count);
 
     /**
+     * @dev The batch would get number `actual`, not the `expected` one its sender named (it
+     * was recorded already, or another batch came first).
+     */
+    error TradeRegistryVerdictBatchNumber(uint64 expected, uint64 actual);
+
+    /**
      * @dev The trade id of verdict `index` is zero.
      */
     error TradeRegistryZeroTradeId(uint256 index);
@@ -426,11 +432,15 @@ interface ITradeRegistry {
      * - the caller has `ANCHORER_ROLE`;
      * - 1 to {MAX_VERDICTS_PER_BATCH} verdicts, with no zero trade id or verdict hash;
      * - `matchedMask` sets no bit past the last verdict;
-     * - each supersession proves the earlier verdict of the same trade id in an earlier batch.
+     * - each supersession proves the earlier verdict of the same trade id in an earlier batch;
+     * - `expectedBatch` is the number the batch gets ({verdictBatchCount} + 1): a sender that
+     *   resends a batch it may already have sent names the same number, so the chain records
+     *   it once.
      *
      * Emits a {VerdictBatchRecorded} event, and a {VerdictSuperseded} event per supersession.
      */
     function recordVerdictBatch(
+        uint64 expectedBatch,
         bytes32[] calldata tradeIds,
         bytes32[] calldata verdictHashes,
         uint256[] calldata matchedMask,

@@ -477,6 +477,23 @@ class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour):
             assert reader.trade_at(number, i).state is expected, i
         assert reader.trade_at(number, 300).state is TradeState.NONE
 
+    def test_a_resent_batch_is_recorded_once(self, world):
+        """A sender that resends a batch whose first transaction may still be pending names
+        the same batch number: the second one reverts instead of recording twice."""
+        anchorer = world.trade()
+        expected = anchorer.verdict_batch_count() + 1
+        first = anchorer.send_record_verdict_batch(
+            [h("t")], [h("v")], [True], expected_batch=expected
+        )
+        second = anchorer.send_record_verdict_batch(
+            [h("t")], [h("v")], [True], expected_batch=expected, gas=500_000
+        )
+        assert anchorer.recorded_batch(anchorer.wait_for_receipt(first)).batch == expected
+        with pytest.raises(ContractReverted) as exc_info:
+            anchorer.wait_for_receipt(second)
+        assert reverted(exc_info) == ("TradeRegistryVerdictBatchNumber", (expected, expected + 1))
+        assert anchorer.verdict_batch_count() == expected
+
     def test_record_verdict_batch_rejects_bad_input(self, world):
         anchorer = world.trade()
         cases = [
