@@ -29,6 +29,7 @@ neither.
 
 from __future__ import annotations
 
+import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -107,7 +108,6 @@ __all__ = [
     "VerdictLane",
     "VerdictPayload",
     "lane_of",
-    "verdict_batch_leaves",
     "verdict_root",
 ]
 
@@ -456,27 +456,26 @@ class VerdictLane(Lane[VerdictPayload]):
 
         :data:`NOT_READY` while an older verdict of one of the trades is still on its way
         (a batch the chain forgot in a reorg, being anchored again)."""
+        payloads = [self.parse(row.payload) for row in rows]
+        if _older_verdict_pending(session, rows, payloads):
+            return NOT_READY
         supersessions = []
-        for index, row in enumerate(rows):
-            payload = self.parse(row.payload)
-            if _older_verdict_pending(session, payload.trade_id, row.id):
-                return NOT_READY
+        for index, payload in enumerate(payloads):
             trade = session.get(TradeRecord, payload.trade_id)
             if trade is None or trade.verdict_batch is None or trade.verdict_position is None:
                 continue
-            earlier = verdict_batch_leaves(session, trade.verdict_batch)
-            if earlier is None:
+            earlier = _verdict_row_at(session, trade.verdict_batch, trade.verdict_position)
+            if earlier is None or earlier.proof is None:
                 return NOT_READY
-            leaves, old = earlier
-            position = trade.verdict_position
+            old = self.parse(earlier.payload)
             supersessions.append(
                 Supersession(
                     index=index,
                     batch=trade.verdict_batch,
-                    position=position,
-                    verdict_hash=Bytes32(bytes.fromhex(old[position].verdict_hash)),
-                    matched=old[position].matched,
-                    proof=tuple(Bytes32(p) for p in OrderedMerkleTree(leaves).proof(position)),
+                    position=trade.verdict_position,
+                    verdict_hash=Bytes32(bytes.fromhex(old.verdict_hash)),
+                    matched=old.matched,
+                    proof=tuple(Bytes32(bytes.fromhex(p)) for p in json.loads(earlier.proof)),
                 )
             )
         return tuple(supersessions)
@@ -537,12 +536,30 @@ class VerdictLane(Lane[VerdictPayload]):
             .where(col(AnchorBatchRecord.id) == rows[0].batch_id)
             .values(chain_batch=event.batch, root=event.root.hex())
         )
-        for position, row in enumerate(rows):
-            trade = session.get(TradeRecord, self.parse(row.payload).trade_id)
-            if trade is not None:
-                trade.verdict_batch = event.batch
-                trade.verdict_position = position
-                session.add(trade)
+        # Each row keeps its proof to the batch's root, as the Merkle lanes' rows do: the
+        # bundle and a later supersession read it instead of rebuilding the tree.
+        payloads = [self.parse(row.payload) for row in rows]
+        tree = OrderedMerkleTree(_verdict_leaves(event.batch, payloads))
+        session.execute(
+            update(OutboxRecord),
+            [
+                {"id": row.id, "proof": json.dumps([p.hex() for p in tree.proof(position)])}
+                for position, row in enumerate(rows)
+            ],
+        )
+        trade_ids = [p.trade_id for p in payloads]
+        known = set(
+            session.exec(
+                select(TradeRecord.trade_id).where(col(TradeRecord.trade_id).in_(trade_ids))
+            ).all()
+        )
+        places = [
+            {"trade_id": p.trade_id, "verdict_batch": event.batch, "verdict_position": position}
+            for position, p in enumerate(payloads)
+            if p.trade_id in known
+        ]
+        if places:
+            session.execute(update(TradeRecord), places)
 
     def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
         """The chain forgot the batch: its number and root are void, and each trade's latest
@@ -553,6 +570,11 @@ class VerdictLane(Lane[VerdictPayload]):
             update(AnchorBatchRecord)
             .where(col(AnchorBatchRecord.id) == rows[0].batch_id)
             .values(chain_batch=None, root=None)
+        )
+        session.execute(
+            update(OutboxRecord)
+            .where(col(OutboxRecord.batch_id) == rows[0].batch_id)
+            .values(proof=None)
         )
         for row in rows:
             trade = session.get(TradeRecord, self.parse(row.payload).trade_id)
@@ -576,43 +598,48 @@ def _verdict_leaves(batch: int, payloads: Sequence[VerdictPayload]) -> list[byte
     ]
 
 
-def verdict_batch_leaves(
-    session: Session, chain_batch: int
-) -> tuple[list[bytes], list[VerdictPayload]] | None:
-    """The leaf hashes and payloads of confirmed verdict batch ``chain_batch``, in position
-    order, or None when this database holds no such confirmed batch."""
-    batch = session.exec(
-        select(AnchorBatchRecord).where(
+def _verdict_row_at(session: Session, chain_batch: int, position: int) -> OutboxRecord | None:
+    """The verdict row at ``position`` of confirmed verdict batch ``chain_batch``, or None."""
+    batch_id = session.exec(
+        select(AnchorBatchRecord.id).where(
             AnchorBatchRecord.lane == VERDICT.name,
             AnchorBatchRecord.chain_batch == chain_batch,
             AnchorBatchRecord.state == "confirmed",
         )
     ).first()
-    if batch is None:
+    if batch_id is None:
         return None
-    rows = session.exec(
-        select(OutboxRecord).where(OutboxRecord.batch_id == batch.id).order_by(col(OutboxRecord.id))
-    ).all()
-    payloads = [VERDICT.parse(r.payload) for r in rows]
-    return _verdict_leaves(chain_batch, payloads), payloads
+    return session.exec(
+        select(OutboxRecord)
+        .where(OutboxRecord.batch_id == batch_id)
+        .order_by(col(OutboxRecord.id))
+        .offset(position)
+        .limit(1)
+    ).first()
 
 
-def _older_verdict_pending(session: Session, trade_id: str, row_id: int | None) -> bool:
-    """Whether an older verdict of the trade is not yet confirmed (nor refused) on chain."""
+def _older_verdict_pending(
+    session: Session, rows: Sequence[OutboxRecord], payloads: Sequence[VerdictPayload]
+) -> bool:
+    """Whether an older verdict of one of the rows' trades is not yet confirmed (nor
+    refused) on chain: one query for the whole batch."""
+    row_of = {p.trade_id: row.id or 0 for row, p in zip(rows, payloads, strict=True)}
+    trade_of = func.substr(col(OutboxRecord.subject), 1, 64)
     stmt = (
-        select(OutboxRecord.id)
+        select(trade_of, OutboxRecord.id)
         .outerjoin(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
         .where(
             OutboxRecord.kind == VerdictLane.kind,
-            col(OutboxRecord.subject).startswith(trade_id + ":"),
-            col(OutboxRecord.id) < (row_id or 0),
+            trade_of.in_(list(row_of)),
+            col(OutboxRecord.id) < max(row_of.values()),
             or_(
                 col(OutboxRecord.batch_id).is_(None),
                 col(AnchorBatchRecord.state).not_in(("confirmed", "refused")),
             ),
         )
     )
-    return session.exec(stmt).first() is not None
+    found = session.exec(stmt).all()
+    return any((older or 0) < row_of[trade_id] for trade_id, older in found)
 
 
 def _latest_position(

@@ -16,13 +16,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.anchoring.lanes import verdict_batch_leaves
+from api.anchoring.lanes import VERDICT
 from api.db import crud
 from api.db.models import DocumentRecord, TradeRecord
 from api.errors import Conflict
 from api.runtime import Runtime
 from api.services.documents import anchor_of
-from traceability.ordered_merkle import OrderedMerkleTree
 
 BUNDLE_FORMAT = "sandan-bundle/3"
 
@@ -110,26 +109,24 @@ def _verdict_entry(session: Session, trade: TradeRecord) -> dict[str, Any]:
     )
     batch = crud.get_batch(session=session, batch_id=row.batch_id) if row and row.batch_id else None
     if (
-        batch is None
+        row is None
+        or row.proof is None
+        or batch is None
         or batch.state != "confirmed"
         or batch.chain_batch is None
         or trade.verdict_batch != batch.chain_batch
         or trade.verdict_position is None
     ):
         raise Conflict("the verdict is not anchored yet; retry shortly", code="not_anchored")
-    earlier = verdict_batch_leaves(session, batch.chain_batch)
-    assert earlier is not None  # the batch is confirmed with its number
-    leaves, payloads = earlier
-    position = trade.verdict_position
     return {
         "verdict": json.loads(trade.verdict or "{}"),
         "verdictHash": trade.verdict_hash,
         "context": json.loads(trade.match_context or "{}"),
         "batch": batch.chain_batch,
-        "position": position,
-        "matched": payloads[position].matched,
+        "position": trade.verdict_position,
+        "matched": VERDICT.parse(row.payload).matched,
         "root": batch.root,
-        "proof": [p.hex() for p in OrderedMerkleTree(leaves).proof(position)],
+        "proof": json.loads(row.proof),
         "txHash": batch.tx_hash,
         "blockNumber": batch.block_number,
     }
