@@ -29,10 +29,13 @@ MAX_JSON_DEPTH = 64
 #: How many problems one response lists; the total count is reported beside them.
 MAX_REPORTED_ISSUES = 100
 
-# A JSON string (escapes included) or one bracket: brackets inside strings do not count.
-# A JSON string never holds a raw line break, so a string token never crosses one: an
-# unterminated quote on one NDJSON line cannot hide the brackets of the next.
-_TOKENS = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|[\[\]{}]')
+# A JSON string (escapes included): brackets inside strings do not count. A JSON string
+# never holds a raw line break, so a string never crosses one: an unterminated quote on one
+# NDJSON line cannot hide the brackets of the next.
+# (Written as an unrolled loop: runs of plain bytes in one step, not one alternation a byte.)
+_STRING = re.compile(rb'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"')
+# Every byte but the four brackets, deleted by bytes.translate once strings are gone.
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPEN = frozenset(b"[{")
 
 
@@ -55,12 +58,14 @@ def check_json_depth(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> N
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if data.count(b"[") + data.count(b"{") <= max_depth:
         return  # cannot be too deep: the common case costs two byte scans
+    # Strings out and every other byte but brackets deleted, both at C speed: the loop
+    # below then only walks the brackets (a few per line of an NDJSON body).
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= max_depth:
+        return
     depth = 0
-    for match in _TOKENS.finditer(data):
-        token = match.group()
-        if len(token) != 1:
-            continue
-        if token[0] in _OPEN:
+    for byte in brackets:
+        if byte in _OPEN:
             depth += 1
             if depth > max_depth:
                 raise JsonTooDeep(max_depth)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
-from sqlalchemy import exists, func, or_, update
+from sqlalchemy import exists, literal_column, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -50,12 +50,14 @@ from api.anchoring.payloads import (
     VerdictPayload,
 )
 from api.db.models import (
+    VERDICT_KIND_SQL,
     AnchorBatchRecord,
     DocumentRecord,
     OutboxRecord,
     PartyKeyRecord,
     PartyRecord,
     TradeRecord,
+    verdict_trade_of,
 )
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import (
@@ -423,7 +425,7 @@ class VerdictLane(Lane[VerdictPayload]):
         that a verdict (and so a release) never reaches the chain before its documents can;
         and whose trade has no older verdict still on its way, so that each verdict can name
         the position it supersedes."""
-        trade_of = func.substr(col(OutboxRecord.subject), 1, 64)
+        trade_of = verdict_trade_of(col(OutboxRecord.subject))
         unrecorded = exists().where(
             # The subject is "<tradeId>:<verdictHash>": its first 64 characters name the trade.
             col(DocumentRecord.trade_id) == trade_of,
@@ -435,8 +437,8 @@ class VerdictLane(Lane[VerdictPayload]):
             col(AnchorBatchRecord.state).not_in(("confirmed", "refused"))
         )
         older_on_its_way = exists().where(
-            col(older.kind) == self.kind,
-            func.substr(col(older.subject), 1, 64) == trade_of,
+            col(older.kind) == literal_column(VERDICT_KIND_SQL),
+            verdict_trade_of(col(older.subject)) == trade_of,
             col(older.id) < col(OutboxRecord.id),
             or_(col(older.batch_id).is_(None), col(older.batch_id).in_(unfinished)),
         )
@@ -459,20 +461,31 @@ class VerdictLane(Lane[VerdictPayload]):
         payloads = [self.parse(row.payload) for row in rows]
         if _older_verdict_pending(session, rows, payloads):
             return NOT_READY
+        # Where each trade's current verdict sits, one query for the batch: most trades
+        # have none yet (their first verdict), and loading each trade would cost more than
+        # the rest of the batch.
+        stmt = select(
+            TradeRecord.trade_id, TradeRecord.verdict_batch, TradeRecord.verdict_position
+        ).where(col(TradeRecord.trade_id).in_({p.trade_id for p in payloads}))
+        placed = {
+            trade_id: (batch, position)
+            for trade_id, batch, position in session.exec(stmt).all()
+            if batch is not None and position is not None
+        }
         supersessions = []
         for index, payload in enumerate(payloads):
-            trade = session.get(TradeRecord, payload.trade_id)
-            if trade is None or trade.verdict_batch is None or trade.verdict_position is None:
+            if payload.trade_id not in placed:
                 continue
-            earlier = _verdict_row_at(session, trade.verdict_batch, trade.verdict_position)
+            chain_batch, position = placed[payload.trade_id]
+            earlier = _verdict_row_at(session, chain_batch, position)
             if earlier is None or earlier.proof is None:
                 return NOT_READY
             old = self.parse(earlier.payload)
             supersessions.append(
                 Supersession(
                     index=index,
-                    batch=trade.verdict_batch,
-                    position=trade.verdict_position,
+                    batch=chain_batch,
+                    position=position,
                     verdict_hash=Bytes32(bytes.fromhex(old.verdict_hash)),
                     matched=old.matched,
                     proof=tuple(Bytes32(bytes.fromhex(p)) for p in json.loads(earlier.proof)),
@@ -624,12 +637,12 @@ def _older_verdict_pending(
     """Whether an older verdict of one of the rows' trades is not yet confirmed (nor
     refused) on chain: one query for the whole batch."""
     row_of = {p.trade_id: row.id or 0 for row, p in zip(rows, payloads, strict=True)}
-    trade_of = func.substr(col(OutboxRecord.subject), 1, 64)
+    trade_of = verdict_trade_of(col(OutboxRecord.subject))
     stmt = (
         select(trade_of, OutboxRecord.id)
         .outerjoin(AnchorBatchRecord, col(AnchorBatchRecord.id) == col(OutboxRecord.batch_id))
         .where(
-            OutboxRecord.kind == VerdictLane.kind,
+            col(OutboxRecord.kind) == literal_column(VERDICT_KIND_SQL),
             trade_of.in_(list(row_of)),
             col(OutboxRecord.id) < max(row_of.values()),
             or_(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -15,7 +15,12 @@ from api.bench._service import ServiceEnv, ServiceProcess, register_parties, sta
 from api.bench.context import BenchContext
 from api.bench.ingest import prepare_database
 
-__all__ = ["Stack", "bench_database", "service_stack"]
+__all__ = ["Stack", "bench_database", "service_stack", "start_workers"]
+
+#: What each of two workers anchors, and with which dev account (index into the chain's):
+#: the documents' and events' worker signs as the anchorer, the other as the admin, which
+#: the bench deployment also makes an anchorer and which is the PartyRegistry's registrar.
+_SPLIT = (("document,event", None), ("verdict,supersede,party", 0))
 
 
 @dataclass
@@ -78,3 +83,26 @@ def service_stack(
             if anchor is not None:
                 anchor.stop()
             api.stop()
+
+
+@contextlib.contextmanager
+def start_workers(ctx: BenchContext, stack: Stack, count: int) -> Iterator[list[ServiceProcess]]:
+    """``count`` (1 or 2) `sandan worker` processes for ``stack``; two split the outbox by
+    kind (``SANDAN_WORKER_KINDS``), each with its own account."""
+    with contextlib.ExitStack() as stop:
+        started = []
+        if count == 1:
+            started.append(start_worker(stack.env, log=stack.env.data_dir / "worker.log"))
+        else:
+            accounts = ctx.chain().accounts
+            for index, (kinds, account) in enumerate(_SPLIT[:count]):
+                extra = {**stack.env.extra, "SANDAN_WORKER_KINDS": kinds}
+                if account is not None:
+                    key = "0x" + bytes(accounts[account].key).hex()
+                    extra |= {"SANDAN_ANCHORER_KEY": key, "SANDAN_ADMIN_KEY": key}
+                env = replace(stack.env, extra=extra)
+                log = stack.env.data_dir / f"worker{index}.log"
+                started.append(start_worker(env, log=log))
+        for process in started:
+            stop.callback(process.stop)
+        yield started

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 from typing import Any
 
 from api.bench._clients import post_all
 from api.bench._documents import BenchParty, bench_parties, presign, write_batches
 from api.bench._postgres import server_version
-from api.bench._service import ServiceProcess, start_worker
-from api.bench._stack import Stack, service_stack
+from api.bench._service import ServiceProcess
+from api.bench._stack import service_stack, start_workers
 from api.bench.context import BenchContext
 from api.bench.ingest import BULK_LINES, CLIENTS
 from api.bench.metric import Metric, skipped
@@ -44,36 +41,10 @@ __all__ = ["CONFIGURATIONS", "run"]
 GROUP = "scale"
 #: (API processes, anchoring workers).
 CONFIGURATIONS = ((1, 1), (2, 1), (4, 1), (1, 2), (2, 2), (4, 2))
-#: What each of two workers anchors, and with which dev account (index into the chain's):
-#: the documents' and events' worker signs as the anchorer, the other as the admin, which
-#: the bench deployment also makes an anchorer and which is the PartyRegistry's registrar.
-_SPLIT = (("document,event", None), ("verdict,supersede,party", 0))
 
 
 def _name(api: int, workers: int) -> str:
     return f"scale.api{api}_workers{workers}"
-
-
-@contextmanager
-def _workers(ctx: BenchContext, stack: Stack, count: int) -> Iterator[list[ServiceProcess]]:
-    """``count`` `sandan worker` processes for ``stack`` (two split the kinds)."""
-    with ExitStack() as stop:
-        started = []
-        if count == 1:
-            started.append(start_worker(stack.env, log=stack.env.data_dir / "worker.log"))
-        else:
-            accounts = ctx.chain().accounts
-            for index, (kinds, account) in enumerate(_SPLIT[:count]):
-                extra = {**stack.env.extra, "SANDAN_WORKER_KINDS": kinds}
-                if account is not None:
-                    key = "0x" + bytes(accounts[account].key).hex()
-                    extra |= {"SANDAN_ANCHORER_KEY": key, "SANDAN_ADMIN_KEY": key}
-                env = replace(stack.env, extra=extra)
-                log = stack.env.data_dir / f"worker{index}.log"
-                started.append(start_worker(env, log=log))
-        for process in started:
-            stop.callback(process.stop)
-        yield started
 
 
 def _cpu(processes: list[ServiceProcess]) -> float:
@@ -92,7 +63,7 @@ def _measure(
     name = f"scale-{api}-{workers}"
     with (
         service_stack(ctx, name, api_workers=api, worker=False, parties=parties, tag=tag) as s,
-        _workers(ctx, s, workers) as running,
+        start_workers(ctx, s, workers) as running,
     ):
         jobs = [(s.api_keys[code], path, n) for code, path, n in batches]
         api_cpu, worker_cpu = _tree_cpu_seconds(s.api.pid), _cpu(running)

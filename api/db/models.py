@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+    text,
+)
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -120,6 +131,20 @@ class DocumentRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+#: The outbox kind of match verdicts, as SQL text: the partial index below holds only its
+#: rows, and a database uses a partial index only for a query naming the same literal.
+VERDICT_KIND_SQL = "'verdict'"
+
+
+def verdict_trade_of(subject: Any) -> ColumnElement[str]:
+    """The trade id of a verdict row's subject (``"<tradeId>:<verdictHash>"``).
+
+    Written with literal bounds, as the index ``ix_outbox_verdict_trade`` is: a database
+    matches an expression index only to the very same expression, not to one with bound
+    parameters."""
+    return func.substr(subject, literal_column("1"), literal_column("64"))
+
+
 class OutboxRecord(SQLModel, table=True):
     """Work for the anchoring worker, written in the same transaction as its subject."""
 
@@ -127,6 +152,16 @@ class OutboxRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_pending", "lane", "batch_id", "id"),
         UniqueConstraint("kind", "lane", "subject", name="uq_outbox_subject"),
+        # A trade's verdicts, oldest first: the worker holds a verdict back while an older
+        # one of its trade is on its way, and without this index every candidate would scan
+        # every verdict ever queued.
+        Index(
+            "ix_outbox_verdict_trade",
+            text("substr(subject, 1, 64)"),
+            "id",
+            postgresql_where=text(f"kind = {VERDICT_KIND_SQL}"),
+            sqlite_where=text(f"kind = {VERDICT_KIND_SQL}"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -32,10 +32,17 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
-from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
+from api.db.models import (
+    DocumentRecord,
+    OutboxRecord,
+    TradeRecord,
+    table_of,
+    utcnow,
+    verdict_trade_of,
+)
 from api.runtime import LruCache
 from api.services.match_contexts import MatchContexts
 from api.services.trade_claims import Claims, CurrentDocument, Documents
@@ -357,7 +364,7 @@ class TradeLinker:
             OutboxRecord.kind == VERDICT.kind,
             OutboxRecord.lane == VERDICT.name,
             col(OutboxRecord.batch_id).is_(None),
-            func.substr(col(OutboxRecord.subject), 1, 64).in_(queued),
+            verdict_trade_of(col(OutboxRecord.subject)).in_(queued),
         )
         for row in self.session.exec(waiting).all():
             trade_id, _, digest = row.subject.partition(":")
