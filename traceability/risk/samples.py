@@ -21,11 +21,13 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from traceability.ceb import CebMessage, write_message
+from traceability.ceb.models import BaseTransfer
 from traceability.risk._sample_orders import BasketLine, OrderSpec, build_trade
 from traceability.risk._sample_world import (
     CATALOGUE,
@@ -46,6 +48,7 @@ __all__ = [
     "TradeSet",
     "generate_trade_set",
     "score_alerts",
+    "trade_files",
 ]
 
 START = datetime(2025, 1, 1, tzinfo=CHINA_TZ)
@@ -123,11 +126,41 @@ def score_alerts(trade_set: TradeSet, alerts: Iterable[RiskAlert]) -> dict[str, 
     }
 
 
+def trade_files(documents: TradeDocuments) -> dict[str, bytes]:
+    """The trade's CEB XML files as ``sandan ceb check`` reads them: ``{"order.xml": …}``.
+
+    Unsigned, so without an inventory (a declared CEB621 must carry a signature).
+    """
+    files: dict[str, bytes] = {}
+    for name, document in (
+        ("order.xml", documents.order),
+        ("payment.xml", documents.payment),
+        ("logistics.xml", documents.waybill),
+    ):
+        if document is None:
+            continue
+        code = str(getattr(document, _SENDER[name]))
+        transfer = BaseTransfer(copCode=code, copName=code, dxpMode="DXP", dxpId=f"DXPENT{code}")
+        message = CebMessage(
+            document.message_type, document.guid, (document,), base_transfer=transfer
+        )
+        files[name] = write_message(message)
+    return files
+
+
+_SENDER = {"order.xml": "ebpCode", "payment.xml": "payCode", "logistics.xml": "logisticsCode"}
+
+
 def generate_trade_set(size: int = 2000, seed: int = 16) -> TradeSet:
     """About ``size`` trades (at least the groups below), the same for the same arguments."""
     builder = _Builder(random.Random(seed), size)  # noqa: S311 - sample data, not secrets
     builder.plant_and_fill()
-    trades = sorted(builder.trades, key=lambda trade: trade.name)
+    # Order numbers follow the order time, as a platform's do, whatever group planted them.
+    specs = sorted(builder.specs, key=lambda pair: pair[0].placed_at)
+    trades = (
+        SampleTrade(build_trade(replace(spec, order_no=f"SD2025{number:010d}")), planted)
+        for number, (spec, planted) in enumerate(specs, start=1)
+    )
     return TradeSet(tuple(trades))
 
 
@@ -135,7 +168,7 @@ def generate_trade_set(size: int = 2000, seed: int = 16) -> TradeSet:
 class _Builder:
     rng: random.Random
     size: int
-    trades: list[SampleTrade] = field(default_factory=list)
+    specs: list[tuple[OrderSpec, str | None]] = field(default_factory=list)
     world: World = field(init=False)
 
     def __post_init__(self) -> None:
@@ -191,9 +224,8 @@ class _Builder:
         payer: Person | None = None,
     ) -> None:
         """Add one trade (the :class:`OrderSpec` fields as keywords)."""
-        number = f"SD{2025_0000_0000 + len(self.trades) + 1:014d}"
         spec = OrderSpec(
-            number,
+            "",
             buyer,
             self.at(day),
             basket,
@@ -204,7 +236,7 @@ class _Builder:
             address=address,
             payer=payer,
         )
-        self.trades.append(SampleTrade(build_trade(spec), planted))
+        self.specs.append((spec, planted))
 
     def valued(self, buyer: Person, day: float, value: Decimal, planted: str | None = None) -> None:
         """An order whose customs value is exactly ``value`` (freight included)."""
@@ -247,7 +279,7 @@ class _Builder:
                 step()
         if self.size >= 1000:
             self.new_company_spike()
-        while len(self.trades) < self.size - self.groups(20):
+        while len(self.specs) < self.size - self.groups(20):
             self.single_shopper()
         self.price_outliers(self.groups(20))
 
@@ -410,10 +442,8 @@ class _Builder:
 
     def price_outliers(self, count: int) -> None:
         seen: Counter[Item] = Counter()
-        for trade in self.trades:
-            order = trade.documents.order
-            assert order is not None
-            seen.update(_item(line.itemNo) for line in order.items)
+        for spec, _planted in self.specs:
+            seen.update(line.item for line in spec.basket)
         popular = [item for item, lines in seen.most_common() if lines >= 15]
         cheap = [item for item in popular if item.price <= 400]
         for number in range(count):
@@ -427,10 +457,3 @@ class _Builder:
             basket = [BasketLine(item, _ONE, price)]
             day = self.daytime(self.rng.randrange(0, 360))
             self.order(buyer, day, basket, "risk.price_outlier")
-
-
-_ITEMS = {item.item_no: item for item in CATALOGUE}
-
-
-def _item(item_no: str | None) -> Item:
-    return _ITEMS[item_no or ""]

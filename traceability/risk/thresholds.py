@@ -65,10 +65,10 @@ class RiskThresholds:
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, Decimal) and not (value.is_finite() and value > 0):
-                raise InvalidRiskTrade("must be a positive finite decimal", item.name)
-            if isinstance(value, int) and value < 1:
-                raise InvalidRiskTrade("must be a positive integer", item.name)
+            if item.type in ("Decimal", Decimal):
+                object.__setattr__(self, item.name, _positive_decimal(item.name, value))
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidRiskTrade(f"must be a positive integer, got {value!r}", item.name)
         if self.hugging_low_ratio > 1:
             raise InvalidRiskTrade("must not exceed 1", "hugging_low_ratio")
         if self.price_low_ratio >= 1 or self.price_high_ratio <= 1:
@@ -83,3 +83,13 @@ class RiskThresholds:
     def hugging_floor(self) -> Decimal:
         """The lowest customs value that hugs the limit (4,750 by default)."""
         return self.single_limit * self.hugging_low_ratio
+
+
+def _positive_decimal(name: str, value: object) -> Decimal:
+    """A decimal setting from a Decimal or an int; a float is refused (no binary money)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise InvalidRiskTrade(f"must be a Decimal or an integer, got {value!r}", name)
+    number = Decimal(value)
+    if not (number.is_finite() and number > 0):
+        raise InvalidRiskTrade(f"must be a positive finite number, got {value!r}", name)
+    return number
