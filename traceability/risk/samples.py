@@ -282,6 +282,8 @@ class _Builder:
         while len(self.specs) < self.size - self.groups(20):
             self.single_shopper()
         self.price_outliers(self.groups(20))
+        while len(self.specs) < self.size:  # a set too small for outliers gets shoppers
+            self.single_shopper()
 
     def first_week(self) -> None:
         """Every established company trades in the first week (so none looks new)."""
@@ -444,7 +446,10 @@ class _Builder:
         seen: Counter[Item] = Counter()
         for spec, _planted in self.specs:
             seen.update(line.item for line in spec.basket)
-        popular = [item for item, lines in seen.most_common() if lines >= 15]
+        # Items seen often enough that the outlier is judged (at least 10 lines with it).
+        popular = [item for item, lines in seen.most_common() if lines >= 12]
+        if not popular:
+            return  # a set too small to judge any price
         cheap = [item for item in popular if item.price <= 400]
         for number in range(count):
             buyer = self.world.person()
