@@ -12,7 +12,12 @@ Pure: no clock (windows use the orders' appTime), no I/O, Decimal money.
 from traceability.risk.alerts import Evidence, RiskAlert
 from traceability.risk.engine import RISK_RULES, RiskEngine, RiskRule, scan_trades
 from traceability.risk.errors import InvalidRiskTrade
-from traceability.risk.normalise import normalise_address, normalise_id_number, normalise_phone
+from traceability.risk.normalise import (
+    normalise_address,
+    normalise_id_number,
+    normalise_phone,
+    normalise_text,
+)
 from traceability.risk.record import RiskLine, RiskTrade, risk_trade
 from traceability.risk.thresholds import RiskThresholds
 
@@ -29,6 +34,7 @@ __all__ = [
     "normalise_address",
     "normalise_id_number",
     "normalise_phone",
+    "normalise_text",
     "risk_trade",
     "scan_trades",
 ]

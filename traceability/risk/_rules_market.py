@@ -30,17 +30,17 @@ def median(values: Sequence[Decimal]) -> Decimal:
 def _by_item(trade: RiskTrade) -> Iterable[GroupKey]:
     # One market per direction and currency: an export price in USD says nothing of an import.
     way = trade.direction.value
-    return sorted({(way, trade.currency, line.item_no) for line in trade.lines if line.item_no})
+    return sorted({(way, trade.currency, *line.item) for line in trade.lines if line.item})
 
 
-def _item_key(key: GroupKey) -> tuple[str, str, str]:
+def _item_key(key: GroupKey) -> tuple[str, str, tuple[str, str]]:
     if isinstance(key, str):
-        raise TypeError("price groups are keyed by (direction, currency, itemNo)")
-    return str(key[0]), str(key[1]), str(key[2])
+        raise TypeError("price groups are keyed by (direction, currency, itemNo, itemName)")
+    return str(key[0]), str(key[1]), (str(key[2]), str(key[3]))
 
 
-def _lines_of(trade: RiskTrade, item_no: str) -> list[RiskLine]:
-    return [line for line in trade.lines if line.item_no == item_no]
+def _lines_of(trade: RiskTrade, item: tuple[str, str]) -> list[RiskLine]:
+    return [line for line in trade.lines if line.item == item]
 
 
 def _price_outliers(scope: Scope) -> list[RiskAlert]:
@@ -65,7 +65,8 @@ def _price_outliers(scope: Scope) -> list[RiskAlert]:
         if not odd:
             continue
         evidence: dict[str, Evidence] = {
-            "itemNo": item,
+            "itemNo": item[0],
+            "itemName": item[1],
             "direction": direction,
             "currency": currency,
             "unitPrices": [money(price) for price in odd],

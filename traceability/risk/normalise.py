@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["normalise_address", "normalise_id_number", "normalise_phone"]
+__all__ = ["normalise_address", "normalise_id_number", "normalise_phone", "normalise_text"]
 
 _MOBILE_DIGITS = 11
 
@@ -21,9 +21,14 @@ def normalise_address(address: str | None) -> str | None:
     >>> normalise_address("浙江省杭州市 西湖区，文三路９０号（A座）")
     '浙江省杭州市西湖区文三路90号a座'
     """
-    if address is None:
+    return normalise_text(address)
+
+
+def normalise_text(text: str | None) -> str | None:
+    """NFKC, case-folded, without whitespace or punctuation (addresses, goods names)."""
+    if text is None:
         return None
-    folded = unicodedata.normalize("NFKC", address).casefold()
+    folded = unicodedata.normalize("NFKC", text).casefold()
     # Punctuation (P*), separators (Z*) and control characters carry no location.
     kept = "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZC")
     return kept or None

@@ -13,7 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from traceability.risk.errors import InvalidRiskTrade
-from traceability.risk.normalise import normalise_address, normalise_id_number, normalise_phone
+from traceability.risk.normalise import (
+    normalise_address,
+    normalise_id_number,
+    normalise_phone,
+    normalise_text,
+)
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.models import ImportOrder, ImportPayment, Order, TradeKey
 from traceability.trade.modes import Direction, TradeMode
@@ -30,6 +35,18 @@ class RiskLine:
     item_no: str | None
     unit_price: Decimal
     qty: Decimal
+    item_name: str | None = None  # itemName, normalised
+
+    @property
+    def item(self) -> tuple[str, str] | None:
+        """What the price rule compares: (itemNo, itemName); None when the line has neither.
+
+        The name is part of it so that a seller reusing line numbers as itemNo ("SKU0001"
+        for whatever comes first) does not make unlike goods one market.
+        """
+        if not (self.item_no or self.item_name):
+            return None
+        return (self.item_no or "", self.item_name or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +122,10 @@ def risk_trade(documents: TradeDocuments, *, mode: TradeMode | None = None) -> R
         goods_value=order.goodsValue,
         freight=order.freight,
         insured_fee=_insured_fee(documents),
-        lines=tuple(RiskLine(line.itemNo, line.price, line.qty) for line in order.items),
+        lines=tuple(
+            RiskLine(line.itemNo, line.price, line.qty, normalise_text(line.itemName))
+            for line in order.items
+        ),
         buyer_id=normalise_id_number(buyer.buyerIdNumber) if buyer else None,
         buyer_name=buyer.buyerName.strip() if buyer else None,
         buyer_phone=normalise_phone(buyer.buyerTelephone) if buyer else None,

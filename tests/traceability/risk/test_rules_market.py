@@ -58,6 +58,24 @@ def test_price_outlier_compares_only_the_same_item() -> None:
     assert _outliers(trades) == []
 
 
+def test_price_outlier_keeps_unlike_goods_under_one_item_number_apart() -> None:
+    # A seller numbering lines SKU0001, SKU0002… : the same itemNo, different goods.
+    serum = [RiskLine("SKU0001", Decimal(569), Decimal(1), "资生堂精华露")]
+    socks = [RiskLine("SKU0001", Decimal(20), Decimal(1), "棉袜")]
+    trades = [
+        trade(n, at(n), buyer=f"b{n}", lines=tuple(serum if n % 2 else socks)) for n in range(24)
+    ]
+    assert _outliers(trades) == []
+
+
+def test_price_outlier_falls_back_to_the_name_without_item_number() -> None:
+    lines = [(RiskLine(None, Decimal(p), Decimal(1), "棉袜"),) for p in ["20"] * 10 + ["2"]]
+    trades = [trade(n, at(n), buyer=f"b{n}", lines=line) for n, line in enumerate(lines)]
+    [alert] = _outliers(trades)
+    assert (alert.evidence["itemNo"], alert.evidence["itemName"]) == ("", "棉袜")
+    assert alert.trades == (name(10),)
+
+
 @pytest.mark.parametrize(
     ("values", "middle"),
     [(["1", "3", "2"], "2"), (["4", "1", "3", "2"], "2.5"), (["7"], "7")],
