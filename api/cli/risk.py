@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from traceability.risk import RiskAlert
 
 EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2
+SCAN_HELP = (
+    "Run the risk rules over every trade folder in DIR (order.xml, payment.xml, logistics.xml,"
+    " optional inventory.xml, as for `sandan ceb check`).\n\n"
+    "A folder or file that cannot be read is reported on stderr, naming both, and the scan"
+    " goes on: a broken order skips its trade; a broken payment, logistics or inventory file"
+    " is left out and the trade is scanned from the rest.\n\n"
+    "Exit 0 when every folder was read, 1 when some folder or file could not be read (the"
+    " alerts over the rest are printed all the same), 2 when DIR is not a directory or a"
+    " --threshold is bad. Alerts never change the exit code."
+)
 
 
 def scan(
@@ -36,12 +46,7 @@ def scan(
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Run the risk rules over every trade folder in DIR.
-
-    Exit 0 when every folder was read, 1 when some folder or file could not be read
-    (reported on stderr; the others are scanned), 2 when DIR is not a directory or a
-    threshold is bad.
-    """
+    """Run the risk rules over every trade folder in DIR (exit codes: see SCAN_HELP)."""
     from api.cli._risk_scan import parse_thresholds, read_trades
     from traceability.risk import scan_trades
 
@@ -85,5 +90,5 @@ def _summary(evidence: Any) -> str:
 def register(app: typer.Typer) -> None:
     """Add the ``risk`` command group to the ``sandan`` app."""
     group = typer.Typer(help="Cross-trade risk rules (风险防控).", no_args_is_help=True)
-    group.command("scan")(scan)
+    group.command("scan", help=SCAN_HELP)(scan)
     app.add_typer(group, name="risk")

@@ -109,3 +109,10 @@ def test_risk_scan_refuses_a_missing_directory(tmp_path: Path) -> None:
     result = _run(str(tmp_path / "nothing"))
     assert result.exit_code == 2
     assert "is not a directory" in result.stderr
+
+
+def test_risk_scan_help_documents_the_exit_codes() -> None:
+    result = _run("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "Exit 0 when every folder was read, 1 when some folder or file could not be" in text
