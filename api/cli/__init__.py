@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "api.cli.authorize",
     "api.cli.epcis",
     "api.cli.ceb",
+    "api.cli.risk",
     "api.cli.bench",
 )
 

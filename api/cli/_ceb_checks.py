@@ -202,7 +202,8 @@ def _node_path(message: CebMessage, index: int, field_name: str) -> str:
     return f"{message.message_type}Message/{layout.element}[{index + 1}]{head}/{field_name}"
 
 
-def _documents(loaded: _Loaded) -> TradeDocuments:
+def trade_documents(loaded: _Loaded) -> TradeDocuments:
+    """The documents chosen from the folder's files (see :func:`select_trade`)."""
     return TradeDocuments(
         order=loaded.chosen.get("order.xml"),  # type: ignore[arg-type]
         payment=loaded.chosen.get("payment.xml"),  # type: ignore[arg-type]
@@ -213,7 +214,7 @@ def _documents(loaded: _Loaded) -> TradeDocuments:
 
 def match_files(loaded: _Loaded, prior_annual: Decimal | None) -> tuple[str, list[dict[str, Any]]]:
     try:
-        documents = _documents(loaded)
+        documents = trade_documents(loaded)
         context = MatchContext(prior_annual_total=prior_annual, now=datetime.now(UTC))
         verdict = match_trade(documents, context=context)
     except TraceabilityError as exc:

@@ -36,7 +36,8 @@ def bench(
     only: list[str] | None = typer.Option(
         None,
         "--only",
-        help=HELP_ONLY + "gas, startup, verify, match, epcis, ingest, latency, resolver, memory.",
+        help=HELP_ONLY
+        + "gas, startup, verify, match, risk, epcis, ingest, latency, resolver, memory, scale.",
     ),
     postgres_url: str | None = typer.Option(
         None,

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-PACKAGES = ["traceability", "traceability.gs1", "traceability.signing"]
+PACKAGES = ["traceability", "traceability.gs1", "traceability.risk", "traceability.signing"]
 
 
 def _isort_key(name: str) -> tuple[int, str]:

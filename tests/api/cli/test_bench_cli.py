@@ -109,8 +109,8 @@ def test_metric_met_compares_against_its_target(target, value, met):
 
 def test_bench_names_are_the_documented_ones():
     assert list(BENCHES) == [
-        "gas", "startup", "verify", "match", "epcis", "ingest", "latency", "resolver", "memory",
-        "scale",
+        "gas", "startup", "verify", "match", "risk", "epcis", "ingest", "latency", "resolver",
+        "memory", "scale",
     ]  # fmt: skip
 
 

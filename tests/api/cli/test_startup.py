@@ -33,6 +33,8 @@ with contextlib.redirect_stdout(io.StringIO()):  # the probe's answer is stdout'
         ("verify-lot", "--help"),
         ("verifier-page", "--help"),
         ("ceb", "--help"),
+        ("risk", "--help"),
+        ("risk", "scan", "--help"),
         ("epcis", "--help"),
         ("authorize", "--help"),
         ("authorize", "release", "--help"),
@@ -62,6 +64,7 @@ TOOL_HEAVY = HEAVY - {"lxml"} | {"py_ecc", "eth_abi", "eth_utils", "eth_keys", "
             ("ceb", "convert", str(DATA / "ceb" / "export" / "waybill_group.xml")),
             "traceability.ceb",
         ),
+        (("risk", "scan", str(DATA / "ceb"), "--json"), "traceability.risk.engine"),
     ],
 )
 def test_offline_tools_load_no_chain_web_or_database_module(
