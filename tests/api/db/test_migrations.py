@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import warnings
 import sqlite3
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 

@@ -37,7 +37,8 @@ def upgrade() -> None:
     index on SQLite, so "where missing" is the database's own ``IF NOT EXISTS``."""
     op.execute(
         sa.text(
-            f"CREATE INDEX IF NOT EXISTS {_INDEX} ON outbox (substr(subject, 1, 64), id) WHERE {_WHERE}"
+            f"CREATE INDEX IF NOT EXISTS {_INDEX} ON outbox (substr(subject, 1, 64), id) "
+            f"WHERE {_WHERE}"
         )
     )
 
