@@ -57,6 +57,7 @@ from api.anchoring.faults import KillPoint
 from api.anchoring.gateway import LedgerGateway
 from api.anchoring.lanes import NOT_READY, VERDICTS_PER_TRANSACTION, ChainAnchor, Lane, lane_of
 from api.anchoring.recheck import RecheckReport, recheck_anchors, record_anchor, reset_batch
+from api.anchoring.wakeup import OutboxWakeup
 from api.config import ApiSettings
 from api.db.engine import is_postgres
 from api.db.models import AnchorBatchRecord, OutboxRecord, table_of, utcnow
@@ -78,6 +79,10 @@ logger = logging.getLogger("sandan.worker")
 
 #: How many recent blocks are re-checked for batches the chain may have forgotten.
 REORG_WINDOW = 64
+
+#: The longest an idle worker that listens for outbox notifications waits before a pass
+#: (which also re-checks recent anchors against the chain).
+IDLE_WAIT = 0.5
 
 
 class AnchoringHost(Protocol):
@@ -147,18 +152,37 @@ class AnchorWorker:
         self._checked: _Checked | None = None
         #: Batches this process built and has not sent yet.
         self._built_here: set[str] = set()
+        #: In the last pass: when the oldest row still waiting for company becomes due (a
+        #: ``time.monotonic`` instant), and whether a batch waits on the chain.
+        self._due: float | None = None
+        self._polling = False
 
     # --- loop ---------------------------------------------------------------------------
 
     def run_forever(self, *, idle_sleep: float = 0.05) -> None:
-        """Work until :attr:`stop_event` is set; node outages only delay the work."""
+        """Work until :attr:`stop_event` is set; node outages only delay the work.
+
+        After a pass with nothing to do the worker waits: ``idle_sleep`` while a sent batch
+        awaits its confirmations (the chain is polled), until the oldest waiting row is
+        :attr:`batch_wait` old, or for new outbox rows (:class:`OutboxWakeup`, at most
+        :data:`IDLE_WAIT` on PostgreSQL; SQLite, which cannot notify, polls every
+        ``idle_sleep``)."""
+        wakeup = OutboxWakeup(self.runtime.engine, self.stop_event)
+        try:
+            self._run(wakeup, idle_sleep)
+        finally:
+            wakeup.close()
+
+    def _run(self, wakeup: OutboxWakeup, idle_sleep: float) -> None:
         backoff = 0.5
         while not self.stop_event.is_set():
             try:
+                self._due = None
+                self._polling = False
                 stats = self.run_once()
                 backoff = 0.5
                 if stats == WorkerStats():
-                    self.stop_event.wait(idle_sleep)
+                    wakeup.wait(self._idle_timeout(idle_sleep, wakeup.listens))
             except LedgerError as exc:
                 logger.warning("chain unavailable, retrying in %.1fs: %s", backoff, exc)
                 self.stop_event.wait(backoff)
@@ -169,6 +193,13 @@ class AnchorWorker:
                 logger.exception("worker pass failed, retrying in %.1fs", backoff)
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+
+    def _idle_timeout(self, idle_sleep: float, listens: bool) -> float:
+        if self._polling or not listens:
+            return idle_sleep
+        if self._due is not None:
+            return max(0.0, min(IDLE_WAIT, self._due - time.monotonic()))
+        return IDLE_WAIT
 
     def run_once(self, *, force: bool = False) -> WorkerStats:
         """One pass: re-check recent anchors, resume unfinished batches, build new ones."""
@@ -256,7 +287,11 @@ class AnchorWorker:
         if len(rows) >= limit:
             return True
         age = (utcnow() - rows[0].created_at).total_seconds()
-        return age >= self.batch_wait
+        if age < self.batch_wait:
+            due = time.monotonic() + self.batch_wait - age
+            self._due = due if self._due is None else min(self._due, due)
+            return False
+        return True
 
     def _new_batch(
         self, lane: str, rows: Sequence[OutboxRecord], tree: MerkleTree | None
@@ -331,6 +366,7 @@ class AnchorWorker:
             lane = lane_of(batch.lane)
             prepared = lane.prepare(session, rows)
         if prepared is NOT_READY:
+            self._polling = True
             return False
         # A batch this process built and has not marked sent was never broadcast: no lookup
         # on the chain (any other batch, resumed after a crash or a restore, is looked up).
@@ -357,6 +393,7 @@ class AnchorWorker:
                 return False
             self.kill_point.reached("receipt_received")
         if not ledger.is_confirmed(anchor, self.confirmations):
+            self._polling = True
             return False
         self._confirm(batch_id, anchor, ledger, lane, rows)
         self.kill_point.reached("batch_confirmed")
@@ -448,7 +485,11 @@ class AnchorWorker:
             seen = None
         head_hash = seen.hash if seen is not None and seen.head == head else ledger.block_hash(head)
         with Session(self.runtime.engine) as session:
-            stmt = select(AnchorBatchRecord).where(
+            # Three columns, not whole rows: every pass runs this, most often to find that
+            # every batch was verified before.
+            stmt = select(
+                AnchorBatchRecord.id, AnchorBatchRecord.block_number, AnchorBatchRecord.block_hash
+            ).where(
                 AnchorBatchRecord.state == "confirmed",
                 col(AnchorBatchRecord.block_number) >= max(0, head - REORG_WINDOW),
             )
@@ -457,18 +498,19 @@ class AnchorWorker:
             recent = list(session.exec(stmt).all())
         verified = set()
         reset = 0
-        for batch in recent:
-            if seen is not None and batch.id in seen.verified:
-                verified.add(batch.id)
+        for batch_id, block_number, block_hash in recent:
+            if seen is not None and batch_id in seen.verified:
+                verified.add(batch_id)
                 continue
-            if ledger.block_hash(batch.block_number or 0) == batch.block_hash:
-                if (batch.block_number or 0) <= head:  # an ancestor of the head checked above
-                    verified.add(batch.id)
+            if ledger.block_hash(block_number or 0) == block_hash:
+                if (block_number or 0) <= head:  # an ancestor of the head checked above
+                    verified.add(batch_id)
                 continue
-            logger.warning(
-                "batch %s vanished from block %s: re-anchoring", batch.id, batch.block_number
-            )
+            logger.warning("batch %s vanished from block %s: re-anchoring", batch_id, block_number)
             with Session(self.runtime.engine) as session:
+                batch = session.get(AnchorBatchRecord, batch_id)
+                if batch is None:
+                    continue
                 reset_batch(session, batch)
                 session.commit()
             self.kill_point.reached("reorg_reset")

@@ -203,3 +203,21 @@ def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
     except OSError:
         pass
     return 0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the API process and its workers so far, in seconds.
+
+    CPU per request carries across load (four agents sharing two cores make wall
+    figures noisy); uvicorn's worker processes live as long as the load, so their
+    own counters (``/proc/<pid>/stat`` fields 14 and 15) are read, not their children's.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks

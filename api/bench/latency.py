@@ -23,12 +23,13 @@ import orjson
 from sqlmodel import Session, col, select
 
 from api.bench._documents import sign_range
+from api.bench._service import tree_cpu_seconds
 from api.bench._stack import Stack, service_stack, start_workers
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, at_most
 from api.config import ApiSettings
 from api.db.engine import make_engine
-from api.db.models import AnchorBatchRecord, OutboxRecord
+from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord
 from traceability import SignedEnvelope
 
 __all__ = ["percentile", "run"]
@@ -93,8 +94,9 @@ def _post(client: httpx.Client, key: str, body: bytes) -> None:
 def _submit(stack: Stack, bodies: list[Body]) -> dict[str, float]:
     """Open loop: each body leaves on schedule whether or not earlier ones were answered.
 
-    Returns each document's creation time; requests still in flight when the schedule
-    ends are abandoned (their documents count as unconfirmed).
+    Returns each document's creation time. Bodies still queued when the schedule ends are
+    sent all the same (late: their documents' latency counts the delay), and whatever is
+    not anchored when the wait ends counts as unconfirmed.
     """
     created: dict[str, float] = {}
     client = httpx.Client(base_url=stack.api.base_url, timeout=WAIT_AFTER + 5)
@@ -104,8 +106,41 @@ def _submit(stack: Stack, bodies: list[Body]) -> dict[str, float]:
         time.sleep(max(0.0, start + tick * TICK - time.time()))
         created.update((content_hash, start + at) for content_hash, at in lines)
         pool.submit(_post, client, stack.api_keys[code], body)
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False)
     return created
+
+
+def _wait_keys_on_chain(stack: Stack, timeout: float = 60.0) -> None:
+    """Start the schedule once the workers run and the parties' keys are on chain: documents
+    wait for their signing key to be recorded, and a steady rate is what is measured, not
+    the service's start."""
+    engine = make_engine(ApiSettings(database_url=stack.env.database_url).resolved_database_url)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            with Session(engine) as session:
+                waiting = session.exec(
+                    select(PartyKeyRecord.key_id).where(col(PartyKeyRecord.chain_block).is_(None))
+                ).first()
+            if waiting is None:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the parties' keys were not on chain {timeout:.0f}s after start")
+    finally:
+        engine.dispose()
+
+
+def _wait_settled(pids: list[int], timeout: float = 30.0) -> None:
+    """Wait until the service's processes are done starting (imports, first passes): under
+    half a core between them over half a second (idle workers still poll the outbox)."""
+    deadline = time.time() + timeout
+    before = sum(tree_cpu_seconds(pid) for pid in pids)
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = sum(tree_cpu_seconds(pid) for pid in pids)
+        if now - before < 0.25:
+            return
+        before = now
 
 
 class Stages(NamedTuple):
@@ -180,10 +215,13 @@ def run(ctx: BenchContext) -> list[Metric]:
     extra = {"SANDAN_BATCH_WAIT_SECONDS": "0.1", "SANDAN_CONFIRMATIONS": "1"}
     with (
         service_stack(ctx, "latency", api_workers=2, worker=False, extra=extra) as stack,
-        start_workers(ctx, stack, WORKERS),
+        start_workers(ctx, stack, WORKERS) as workers,
     ):
+        bodies = _bodies(stack, seconds)
+        _wait_keys_on_chain(stack)
+        _wait_settled([stack.api.pid, *(w.pid for w in workers)])
         ctx.progress.start(f"latency: {RATE:,} docs/s offered for {seconds:.0f}s ({stack.backend})")
-        wanted = _submit(stack, _bodies(stack, seconds))
+        wanted = _submit(stack, bodies)
         ctx.progress.start("latency: waiting for the last anchors")
         values, missing, stages = _latencies(stack, wanted)
     offered = int(RATE * seconds)

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from api.bench._documents import sign_range
-from api.bench._service import ADMIN_TOKEN, process_tree, start_worker
+from api.bench._service import ADMIN_TOKEN, start_worker, tree_cpu_seconds
 from api.bench._stack import Stack, service_stack
 from api.bench.context import BenchContext
 from api.bench.latency import percentile
@@ -253,7 +252,7 @@ def _load(
         "rate": RATE,
         "seconds": seconds,
     }
-    cpu_before = _tree_cpu_seconds(stack.api.pid)
+    cpu_before = tree_cpu_seconds(stack.api.pid)
     done = subprocess.run(
         [sys.executable, "-m", "api.bench._load", json.dumps(spec)],
         capture_output=True,
@@ -262,26 +261,8 @@ def _load(
         check=True,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["serverCpuSeconds"] = _tree_cpu_seconds(stack.api.pid) - cpu_before
+    result["serverCpuSeconds"] = tree_cpu_seconds(stack.api.pid) - cpu_before
     return result
-
-
-def _tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the API process and its workers so far, in seconds.
-
-    CPU per request carries across load (four agents sharing two cores make wall
-    figures noisy); uvicorn's worker processes live as long as the load, so their
-    own counters (``/proc/<pid>/stat`` fields 14 and 15) are read, not their children's.
-    """
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for member in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def _metrics(name: str, result: dict[str, Any], notes: str) -> list[Metric]:

@@ -22,7 +22,7 @@ from typing import Any
 from api.bench._clients import post_all
 from api.bench._documents import BenchParty, bench_parties, presign, write_batches
 from api.bench._postgres import server_version
-from api.bench._service import ServiceProcess
+from api.bench._service import ServiceProcess, tree_cpu_seconds
 from api.bench._stack import service_stack, start_workers
 from api.bench.context import BenchContext
 from api.bench.ingest import BULK_LINES, CLIENTS
@@ -32,7 +32,6 @@ from api.bench.resolver import (
     RATE,
     _capture_sample_lots,
     _load,
-    _tree_cpu_seconds,
     wait_lot_verified,
 )
 
@@ -48,7 +47,7 @@ def _name(api: int, workers: int) -> str:
 
 
 def _cpu(processes: list[ServiceProcess]) -> float:
-    return sum(_tree_cpu_seconds(p.pid) for p in processes)
+    return sum(tree_cpu_seconds(p.pid) for p in processes)
 
 
 def _measure(
@@ -66,14 +65,14 @@ def _measure(
         start_workers(ctx, s, workers) as running,
     ):
         jobs = [(s.api_keys[code], path, n) for code, path, n in batches]
-        api_cpu, worker_cpu = _tree_cpu_seconds(s.api.pid), _cpu(running)
+        api_cpu, worker_cpu = tree_cpu_seconds(s.api.pid), _cpu(running)
         outcome = post_all(s.api.base_url, jobs, clients=CLIENTS)
         if outcome.accepted == 0:
             raise RuntimeError(f"no document accepted: {outcome.first_error}")
         documents = outcome.accepted
         figures = {
             "ingest": outcome.accepted / outcome.elapsed if outcome.elapsed else 0.0,
-            "ingest_cpu_ms": 1000 * (_tree_cpu_seconds(s.api.pid) - api_cpu) / documents,
+            "ingest_cpu_ms": 1000 * (tree_cpu_seconds(s.api.pid) - api_cpu) / documents,
             "rejected": float(outcome.rejected),
         }
         lot, _deep = _capture_sample_lots(s)

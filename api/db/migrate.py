@@ -47,6 +47,7 @@ def target_metadata() -> MetaData:
     """The metadata of every sandan table (importing the model modules registers them)."""
     from api.db import (
         models,  # noqa: F401
+        outbox_notify,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401
     )
