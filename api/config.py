@@ -13,17 +13,69 @@ nothing here runs at import time.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import tzinfo
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_client import LedgerSettings
+from traceability.risk import InvalidRiskTrade, RiskThresholds
 
-__all__ = ["ApiSettings", "get_settings"]
+__all__ = ["ApiSettings", "RiskSettings", "get_settings"]
+
+_RISK = RiskThresholds()
+
+
+class RiskSettings(BaseSettings):
+    """The risk rules' thresholds, ``SANDAN_RISK_<FIELD>`` for each field of
+    :class:`traceability.risk.RiskThresholds` (README "Risk rules"; same defaults)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SANDAN_RISK_", extra="forbid", env_ignore_empty=True
+    )
+
+    single_limit: Decimal = _RISK.single_limit
+    split_order_window_hours: int = _RISK.split_order_window_hours
+    split_order_min_orders: int = _RISK.split_order_min_orders
+    shared_address_min_buyers: int = _RISK.shared_address_min_buyers
+    shared_address_window_days: int = _RISK.shared_address_window_days
+    shared_phone_min_buyers: int = _RISK.shared_phone_min_buyers
+    shared_phone_window_days: int = _RISK.shared_phone_window_days
+    annual_limit: Decimal = _RISK.annual_limit
+    hugging_low_ratio: Decimal = _RISK.hugging_low_ratio
+    hugging_min_orders: int = _RISK.hugging_min_orders
+    hugging_window_days: int = _RISK.hugging_window_days
+    price_low_ratio: Decimal = _RISK.price_low_ratio
+    price_high_ratio: Decimal = _RISK.price_high_ratio
+    price_min_lines: int = _RISK.price_min_lines
+    shared_payer_min_buyers: int = _RISK.shared_payer_min_buyers
+    shared_payer_window_days: int = _RISK.shared_payer_window_days
+    new_company_watch_days: int = _RISK.new_company_watch_days
+    new_company_first_days: int = _RISK.new_company_first_days
+    new_company_window_days: int = _RISK.new_company_window_days
+    new_company_min_orders: int = _RISK.new_company_min_orders
+
+    @model_validator(mode="after")
+    def _valid_thresholds(self) -> RiskSettings:
+        """The engine's own checks, naming the variable of the field it refuses."""
+        try:
+            self.thresholds()
+        except InvalidRiskTrade as exc:
+            name = f"SANDAN_RISK_{(exc.field or '').upper()}"
+            raise ValueError(f"{name}: {exc}") from exc
+        return self
+
+    def thresholds(self) -> RiskThresholds:
+        """The engine's thresholds."""
+        return RiskThresholds(**self.model_dump())
+
+
+assert set(RiskSettings.model_fields) == set(asdict(_RISK)), "RiskSettings follows RiskThresholds"
 
 
 class ApiSettings(BaseSettings):
@@ -36,6 +88,8 @@ class ApiSettings(BaseSettings):
     #: Chain, compiler, data directory, deployment file and service keys, read from the
     #: same ``SANDAN_*`` environment by ledger_client's own settings class.
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    #: The risk rules' thresholds (``SANDAN_RISK_*``).
+    risk: RiskSettings = Field(default_factory=RiskSettings)
     database_url: str | None = Field(default=None, repr=False)  # may carry a password
     admin_token: SecretStr | None = None
     keystore_secret: SecretStr | None = None

@@ -33,7 +33,15 @@ from traceability.signing.registry_ids import is_valid_uscc
 HEX32 = r"^[0-9a-f]{64}$"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 RoleName = Literal[
-    "platform", "payment", "logistics", "customs", "bank", "producer", "inspector", "warehouse"
+    "platform",
+    "payment",
+    "logistics",
+    "customs",
+    "bank",
+    "producer",
+    "inspector",
+    "warehouse",
+    "regulator",
 ]
 
 
@@ -92,7 +100,7 @@ class PartyCreate(ApiModel):
 
     code: str = Field(pattern=CODE, examples=[EXAMPLE_PARTY])
     name: str = Field(min_length=1, max_length=200, examples=[EXAMPLE_PARTY_NAME])
-    roles: list[RoleName] = Field(min_length=1, max_length=8, examples=[["platform"]])
+    roles: list[RoleName] = Field(min_length=1, max_length=9, examples=[["platform"]])
     chain_account: bool = Field(
         default=False,
         description="Create a custodial chain account holding the party's contract role "
@@ -516,11 +524,19 @@ class SignedFinancing(SignedAuthorization):
     terms_hash: str = Field(pattern=HEX32)
 
 
+class RiskOverride(ApiModel):
+    """Customs releases a trade held as high risk, saying why (recorded with the grade)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ReleaseCreate(ApiModel):
     """Customs releases a trade; naming the verdict it judged makes the release refused (409)
-    if the trade's documents, and so its verdict, changed since customs looked."""
+    if the trade's documents, and so its verdict, changed since customs looked. A high-risk
+    trade is held (409 ``high_risk_hold``) unless ``riskOverride`` gives a reason."""
 
     verdict_hash: str | None = Field(default=None, pattern=HEX32)
+    risk_override: RiskOverride | None = None
 
 
 class SettlementCreate(ApiModel):

@@ -261,3 +261,117 @@ class ChainAccountRecord(SQLModel, table=True):
     address: str = Field(max_length=42, unique=True)
     encrypted_key: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- risk: alerts, grades, credit facts (issue 16) ------------------------------------------
+
+
+class RiskTradeRecord(SQLModel, table=True):
+    """What the risk rules read of one trade (a :class:`traceability.risk.RiskTrade` as JSON)."""
+
+    __tablename__ = "risk_trade"
+
+    trade_id: str = Field(primary_key=True, max_length=64)
+    #: ``"<ebpCode>/<orderNo>"``: how alerts name the trade.
+    trade_ref: str = Field(max_length=130, index=True)
+    app_time: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    record_hash: str = Field(max_length=64)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RiskGroupMemberRecord(SQLModel, table=True):
+    """A trade's membership of one rule's group (a buyer, an address, an item...)."""
+
+    __tablename__ = "risk_group_member"
+    __table_args__ = (Index("ix_risk_group_member_trade", "trade_id"),)
+
+    group_hash: str = Field(primary_key=True, max_length=64)
+    trade_id: str = Field(primary_key=True, max_length=64)
+
+
+class RiskDirtyGroupRecord(SQLModel, table=True):
+    """A group whose trades changed since its alerts were last judged."""
+
+    __tablename__ = "risk_dirty_group"
+
+    group_hash: str = Field(primary_key=True, max_length=64)
+    rule: str = Field(max_length=64)
+    group_key: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+
+
+class RiskAlertRecord(SQLModel, table=True):
+    """One alert; its identity is (rule, group) plus the trades it shares with its successor."""
+
+    __tablename__ = "risk_alert"
+    __table_args__ = (Index("ix_risk_alert_status", "status", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=64, index=True)
+    group_hash: str = Field(max_length=64, index=True)
+    group_key: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    trades: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of trade refs
+    evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    threshold: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    status: str = Field(default="open", max_length=16)  # open | confirmed | dismissed
+    #: False once the rule no longer fires on the group (its review state is kept).
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RiskAlertTradeRecord(SQLModel, table=True):
+    """An alert's trade."""
+
+    __tablename__ = "risk_alert_trade"
+    __table_args__ = (Index("ix_risk_alert_trade_trade", "trade_id"),)
+
+    alert_id: int = Field(primary_key=True, foreign_key="risk_alert.id")
+    trade_id: str = Field(primary_key=True, max_length=64)
+
+
+class RiskAlertReviewRecord(SQLModel, table=True):
+    """One review of an alert: who moved it from which status to which, and why."""
+
+    __tablename__ = "risk_alert_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="risk_alert.id", index=True)
+    reviewer: str = Field(max_length=64)
+    from_status: str = Field(max_length=16)
+    to_status: str = Field(max_length=16)
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RiskDecisionRecord(SQLModel, table=True):
+    """A grading decision (grade, hold or override) with the inputs it was taken on."""
+
+    __tablename__ = "risk_decision"
+    __table_args__ = (Index("ix_risk_decision_trade", "trade_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trade_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # grade | hold | override
+    grade: str = Field(max_length=8)  # low | medium | high
+    factors: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    inputs: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    inputs_hash: str = Field(max_length=64)  # sha-256 of ``inputs``
+    party_code: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CreditFactRecord(SQLModel, table=True):
+    """A timestamped fact about a party; its credit at a date is the facts up to it."""
+
+    __tablename__ = "credit_fact"
+    __table_args__ = (Index("ix_credit_fact_party", "party_code", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_code: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # verdict | alert | hold
+    #: What the fact is about (a trade id, an alert id): a later fact on it replaces it.
+    subject: str = Field(max_length=80)
+    detail: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

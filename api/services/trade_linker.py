@@ -30,12 +30,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, or_, select
 
 from api.anchoring.lanes import VERDICT, VerdictPayload
 from api.db.models import (
+    CreditFactRecord,
     DocumentRecord,
     OutboxRecord,
     TradeRecord,
@@ -45,6 +47,8 @@ from api.db.models import (
 )
 from api.runtime import LruCache
 from api.services.match_contexts import MatchContexts
+from api.services.risk_records.facts import verdict_facts
+from api.services.risk_records.ingest import record_risk_trades
 from api.services.trade_claims import Claims, CurrentDocument, Documents
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey
 from traceability.trade.inputs import MatchContext, TradeDocuments
@@ -152,6 +156,8 @@ class TradeLinker:
         self._touched: dict[str, TradeRecord] = {}
         #: The documents being stored, not inserted yet (their trade link is set here).
         self._fresh: list[CurrentDocument] = []
+        #: The parties whose documents each settled trade took.
+        self._signers: dict[str, set[str]] = {}
 
     # --- loading -------------------------------------------------------------------------
 
@@ -268,7 +274,9 @@ class TradeLinker:
         self, trades: Sequence[TradeRecord]
     ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
-        trade's documents, and their content hashes by kind (the verdict names them)."""
+        trade's documents, and their content hashes by kind (the verdict names them).
+
+        The signers of the documents taken are kept in ``self._signers`` (credit facts)."""
         self.session.flush()
         claims = Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
@@ -290,6 +298,7 @@ class TradeLinker:
             _update(trade, **refs)
             self._describe(trade, chosen)
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
+            self._signers[trade.trade_id] = {claims.record(r).party_code for r in taken}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
             settled[trade.trade_id] = (documents, hashes)
         self._relink(links)
@@ -340,9 +349,14 @@ class TradeLinker:
         contexts = MatchContexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
+        facts: list[dict[str, Any]] = []
         for trade in touched:
             verdict, changed = self._rematch(trade, *documents[trade.trade_id], contexts.of(trade))
             verdicts[trade.trade_id] = verdict
+            if changed and verdict.status is not VerdictStatus.PENDING:
+                named = {c for c in (trade.ebp_code, trade.ebc_code) if c}
+                parties = self._signers.get(trade.trade_id, set()) | named
+                facts += verdict_facts(trade, verdict, parties, self.now)
             if (
                 changed
                 and verdict.status is not VerdictStatus.PENDING
@@ -352,6 +366,10 @@ class TradeLinker:
                 queued[trade.trade_id] = trade.verdict_hash or ""
             contexts.record(trade)  # later trades of the same buyer count this one
         self._queue_verdicts(queued, verdicts)
+        if facts:
+            self.session.execute(sql_insert(table_of(CreditFactRecord)), facts)
+        risk = [(t.trade_id, t.mode, documents[t.trade_id][0]) for t in touched]
+        record_risk_trades(self.session, risk, self.now)
         return verdicts
 
     def _queue_verdicts(self, queued: dict[str, str], verdicts: dict[str, Verdict]) -> None:

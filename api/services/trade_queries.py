@@ -1,10 +1,13 @@
 """Reading trades and their documents: visibility by role, filters, paging, conflicts.
 
-Who sees a trade, in one place (:func:`_visible`): customs and banks (oversight), the
-platform its key names, the e-commerce company its order names, and the parties whose
-documents the trade *took* (:mod:`api.services.trade_linker`: each the party the trade
-names in that role). Submitting a document naming a trade grants nothing by itself: a
-document the trade does not take is a conflict, and its signer sees only that document.
+Who sees a trade, in one place (:func:`visible_trades`): customs and banks (oversight),
+the regulator the trades of a risk alert not dismissed, the platform its key names, the
+e-commerce company its order names, and the parties whose documents the trade *took*
+(:mod:`api.services.trade_linker`: each the party the trade names in that role). Risk
+alerts are shown to whoever sees one of their trades, through the same function (issue
+19 narrows who sees what here, in one place). Submitting a document naming a trade grants
+nothing by itself: a document the trade does not take is a conflict, and its signer sees
+only that document.
 A document is readable by its signer, the admin and whoever sees its trade; anyone else
 gets 404, as for trades, so that neither reveals what exists.
 """
@@ -16,7 +19,13 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from api.db import crud
-from api.db.models import DocumentRecord, PartyRecord, TradeRecord
+from api.db.models import (
+    DocumentRecord,
+    PartyRecord,
+    RiskAlertRecord,
+    RiskAlertTradeRecord,
+    TradeRecord,
+)
 from api.errors import NotFound
 from api.schemas import TradeFilters, TradePublic, TradesPublic
 from api.services.parties import party_roles
@@ -24,6 +33,8 @@ from api.services.trades import count_trades, trades_public
 
 #: Roles that see every trade (customs and banks check authenticity across parties).
 OVERSIGHT_ROLES = frozenset({"customs", "bank"})
+#: The role that sees the trades of risk alerts (and aggregates), not every trade.
+REGULATOR_ROLE = "regulator"
 
 
 def normalise_trade_id(trade_id: str) -> str:
@@ -34,8 +45,10 @@ def normalise_trade_id(trade_id: str) -> str:
     return value
 
 
-def _visible(stmt: Any, party: PartyRecord) -> Any:
-    if party_roles(party) & OVERSIGHT_ROLES:
+def visible_trades(stmt: Any, party: PartyRecord) -> Any:
+    """``stmt`` (a select over ``trade``) narrowed to the trades ``party`` may see."""
+    roles = party_roles(party)
+    if roles & OVERSIGHT_ROLES:
         return stmt
     # Only the documents a trade took carry its id (a conflict's trade_id is null).
     own_docs = select(DocumentRecord.trade_id).where(
@@ -43,13 +56,19 @@ def _visible(stmt: Any, party: PartyRecord) -> Any:
         col(DocumentRecord.trade_id).is_not(None),
         col(DocumentRecord.superseded_by).is_(None),
     )
-    return stmt.where(
-        or_(
-            TradeRecord.ebp_code == party.code,
-            TradeRecord.ebc_code == party.code,
-            col(TradeRecord.trade_id).in_(own_docs),
+    seen: list[Any] = [
+        TradeRecord.ebp_code == party.code,
+        TradeRecord.ebc_code == party.code,
+        col(TradeRecord.trade_id).in_(own_docs),
+    ]
+    if REGULATOR_ROLE in roles:
+        alerted = (
+            select(RiskAlertTradeRecord.trade_id)
+            .join(RiskAlertRecord, col(RiskAlertRecord.id) == RiskAlertTradeRecord.alert_id)
+            .where(col(RiskAlertRecord.active).is_(True), RiskAlertRecord.status != "dismissed")
         )
-    )
+        seen.append(col(TradeRecord.trade_id).in_(alerted))
+    return stmt.where(or_(*seen))
 
 
 def _may_read(session: Session, party: PartyRecord, record: DocumentRecord) -> bool:
@@ -57,7 +76,7 @@ def _may_read(session: Session, party: PartyRecord, record: DocumentRecord) -> b
         return True
     if record.trade_id is None:
         return False
-    stmt = _visible(
+    stmt = visible_trades(
         select(TradeRecord.trade_id).where(TradeRecord.trade_id == record.trade_id), party
     )
     return session.exec(stmt).first() is not None
@@ -83,7 +102,7 @@ def read_trade(*, session: Session, party: PartyRecord, trade_id: str) -> TradeP
 def require_visible(*, session: Session, party: PartyRecord, trade_id: str) -> TradeRecord:
     """The trade if the caller may see it; 404 otherwise (existence is not leaked)."""
     trade_id = normalise_trade_id(trade_id)
-    stmt = _visible(select(TradeRecord).where(TradeRecord.trade_id == trade_id), party)
+    stmt = visible_trades(select(TradeRecord).where(TradeRecord.trade_id == trade_id), party)
     trade: TradeRecord | None = session.exec(stmt).first()
     if trade is None:
         raise NotFound(f"no trade {trade_id}", field="tradeId")
@@ -114,7 +133,7 @@ def list_trades(
     *, session: Session, party: PartyRecord, filters: TradeFilters, limit: int, offset: int
 ) -> TradesPublic:
     """A page of the trades the caller may see."""
-    stmt = _filtered(_visible(select(TradeRecord), party), filters)
+    stmt = _filtered(visible_trades(select(TradeRecord), party), filters)
     total = count_trades(session, stmt)
     page = stmt.order_by(col(TradeRecord.updated_at).desc(), col(TradeRecord.trade_id))
     rows = session.exec(page.offset(offset).limit(limit)).all()

@@ -88,6 +88,9 @@ def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
 
 CustomsDep = Annotated[PartyRecord, Depends(require_role("customs"))]
 BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
+#: Who reads risk alerts and credit records (supervisors and banks), and who reviews alerts.
+RiskReaderDep = Annotated[PartyRecord, Depends(require_role("customs", "bank", "regulator"))]
+ReviewerDep = Annotated[PartyRecord, Depends(require_role("customs", "regulator"))]
 
 
 def get_trade(trade_id: str, session: SessionDep) -> TradeRecord:

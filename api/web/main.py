@@ -24,6 +24,7 @@ from api.web.openapi_documents import install_documents
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
+    credit,
     customs,
     docs,
     documents,
@@ -32,6 +33,7 @@ from api.web.routes import (
     parties,
     products,
     resolver,
+    risk,
     trades,
     verifier,
 )
@@ -104,6 +106,8 @@ def create_app(
         trades,
         customs,
         banks,
+        risk,
+        credit,
         health,
         epcis,
         products,

@@ -56,6 +56,7 @@ def test_role_names_its_contract_role() -> None:
         "PRODUCER_ROLE",
         "INSPECTOR_ROLE",
         "WAREHOUSE_ROLE",
+        "REGULATOR_ROLE",
     ]
 
 

@@ -9,6 +9,7 @@
 Pure: no clock (windows use the orders' appTime), no I/O, Decimal money.
 """
 
+from traceability.risk._rule_type import GroupKey, Scope
 from traceability.risk.alerts import Evidence, RiskAlert
 from traceability.risk.engine import RISK_RULES, RiskEngine, RiskRule, scan_trades
 from traceability.risk.errors import InvalidRiskTrade
@@ -24,6 +25,7 @@ from traceability.risk.thresholds import RiskThresholds
 __all__ = [
     "RISK_RULES",
     "Evidence",
+    "GroupKey",
     "InvalidRiskTrade",
     "RiskAlert",
     "RiskEngine",
@@ -31,6 +33,7 @@ __all__ = [
     "RiskRule",
     "RiskThresholds",
     "RiskTrade",
+    "Scope",
     "normalise_address",
     "normalise_id_number",
     "normalise_phone",

@@ -43,6 +43,8 @@ class Role(StrEnum):
     PRODUCER = "producer"
     INSPECTOR = "inspector"
     WAREHOUSE = "warehouse"
+    REGULATOR = "regulator"
+    """Market or zone supervision: reads risk alerts and credit, reviews alerts; signs nothing."""
 
     @property
     def contract_role(self) -> str:

@@ -156,9 +156,16 @@ def verifier_link(lot_url: str, chain: ChainRef) -> str:
 
 
 def render_lot_page(
-    p: Provenance, *, lang: Lang, base_url: str, chain: ChainRef, names: Names | None = None
+    p: Provenance,
+    *,
+    lang: Lang,
+    base_url: str,
+    chain: ChainRef,
+    names: Names | None = None,
+    producer_grade: tuple[str, str] | None = None,
 ) -> str:
-    """The HTML page of a lot in ``lang``, naming the chain and registries it was checked on."""
+    """The HTML page of a lot in ``lang``, naming the chain and registries it was checked on,
+    and the credit grade of its producer (``(name, grade)``) when it is a registered party."""
     names = names or Names()
     events = _event_items(p, lang, names)
     link = resolver_link(base_url, p.lot)
@@ -182,6 +189,7 @@ def render_lot_page(
         "origin_place": place_item(names, info["origin"].get("gln"), lang),
         "title": product.name_in(lang) if product else (variety or t["product"]),
         "brand": product.brand_in(lang) if product else None,
+        "producer_grade": producer_grade,
         "variety": variety if product else None,
         "state": state,
         "state_label": t[f"state.{state}"],

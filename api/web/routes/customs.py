@@ -14,6 +14,7 @@ from api.schemas import (
     TradesPublic,
 )
 from api.services import chain_actions, self_custody, summary
+from api.services.risk.views import release_check
 from api.web.deps import CustomsDep, RuntimeDep, SessionDep, SettingsDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -47,7 +48,18 @@ def release_trade(
 ) -> ChainReceipt:
     """Release a matched trade (放行) on its current verdict, which names its documents: a
     contract call by customs' own chain account. With `verdictHash`, the release is refused
-    (409) unless that is still the trade's verdict."""
+    (409) unless that is still the trade's verdict. A high-risk trade is held (409
+    `high_risk_hold`, naming the factors) unless `riskOverride.reason` overrides it; the
+    hold or the override is recorded with the grade's inputs."""
+    override = body.risk_override if body is not None else None
+    chain_actions.check_releasable(session, trade)
+    release_check(
+        session=session,
+        runtime=runtime,
+        party=party,
+        trade=trade,
+        override_reason=override.reason if override else None,
+    )
     return chain_actions.release(
         session=session,
         runtime=runtime,

@@ -23,6 +23,7 @@ from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
 from api.db.trace_version import Stamp, read_stamp
 from api.errors import BadRequest, NotFound
 from api.runtime import Runtime
+from api.services.risk.views import producer_grade
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
 from api.services.trace import material as trace_material
@@ -358,7 +359,10 @@ def _build(
             )
         else:
             assert lang is not None
-            html = render_lot_page(found, lang=lang, base_url=base, chain=chain, names=names)
+            grade = producer_grade(session, ref.gtin)
+            html = render_lot_page(
+                found, lang=lang, base_url=base, chain=chain, names=names, producer_grade=grade
+            )
             response = HTMLResponse(html)
             headers |= _page_headers(lang)
     body_bytes = bytes(response.body)

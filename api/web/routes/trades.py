@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.schemas import TradeFilters, TradePublic, TradesPublic, VerdictPublic
+from api.risk_schemas import TradeRiskPublic
+from api.schemas import TradeFilters, TradesPublic, VerdictPublic
 from api.services import trade_queries as queries
 from api.services import trades as service
-from api.web.deps import PartyDep, SessionDep
+from api.services.risk.views import trade_with_risk
+from api.web.deps import PartyDep, RuntimeDep, SessionDep
 from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(prefix="/trades", tags=["trades"], responses=ErrorBodyResponses)
@@ -29,10 +31,13 @@ def list_trades(
     )
 
 
-@router.get("/{trade_id}", response_model=TradePublic)
-def read_trade(trade_id: str, session: SessionDep, party: PartyDep) -> TradePublic:
-    """One trade: its documents, verdict status, release, settlement, financing, conflicts."""
-    return queries.read_trade(session=session, party=party, trade_id=trade_id)
+@router.get("/{trade_id}", response_model=TradeRiskPublic)
+def read_trade(
+    trade_id: str, session: SessionDep, runtime: RuntimeDep, party: PartyDep
+) -> TradeRiskPublic:
+    """One trade: its documents, verdict status, release, settlement, financing, conflicts,
+    its risk alerts and its risk grade with the factors (null until it has a verdict)."""
+    return trade_with_risk(session=session, runtime=runtime, party=party, trade_id=trade_id)
 
 
 @router.get("/{trade_id}/verdict", response_model=VerdictPublic)
