@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from api.config import ApiSettings, get_settings
+from api.config import ApiSettings, RiskSettings, get_settings
 from ledger_client import LedgerSettings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -22,6 +23,25 @@ CLIENT_ONLY = {"SANDAN_URL", "SANDAN_API_KEY"}
 def _plain(value: object) -> object:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
+
+#: Every risk threshold, ``SANDAN_RISK_<FIELD>`` (a value the engine accepts for each).
+_RISK_DECIMALS = {
+    "single_limit": "6000",
+    "annual_limit": "30000",
+    "hugging_low_ratio": "0.9",
+    "price_low_ratio": "0.2",
+    "price_high_ratio": "4",
+}
+RISK_CASES = [
+    (
+        f"SANDAN_RISK_{name.upper()}",
+        raw,
+        f"risk.{name}",
+        Decimal(raw) if name in _RISK_DECIMALS else 7,
+    )
+    for name in RiskSettings.model_fields
+    for raw in [_RISK_DECIMALS.get(name, "7")]
+]
 
 # (variable, value from the environment, where it lands, the value found there)
 CASES = [
@@ -54,6 +74,7 @@ CASES = [
     ("SANDAN_NODE_MODULES", "/nm2", "ledger.node_modules_dir", Path("/nm2")),
     ("SANDAN_ANVIL_BINARY", "/opt/anvil", "ledger.anvil_binary", Path("/opt/anvil")),
     ("SANDAN_NODE_PORT", "28545", "ledger.node_port", 28545),
+    *RISK_CASES,
 ]
 
 

@@ -8,10 +8,11 @@ from sqlmodel import Session
 
 from api.db.models import PartyRecord, TradeRecord, utcnow
 from api.risk_schemas import AlertPublic, AlertsPublic, CreditPublic, TradeRiskPublic
-from api.runtime import Runtime
+from api.runtime import CacheSlot, Runtime
 from api.services import trade_queries
 from api.services.risk import alerts, credit, grading
 from api.services.risk.refresh import refresh_alerts
+from api.services.trace.cache import TtlCache
 from api.services.trace.custody import owners_of
 
 __all__ = [
@@ -109,9 +110,21 @@ def credit_of(
     return credit.credit_record(session=session, party=party, at=at or utcnow())
 
 
-def producer_grade(session: Session, gtin: str) -> tuple[str, str] | None:
+#: Producers' grades by GTIN, reused for a minute: the consumer page is read far more often
+#: than a grade changes, and computing one costs a dozen queries.
+PRODUCER_GRADES: CacheSlot[TtlCache[str, tuple[str, str] | None]] = CacheSlot(
+    "risk.producer_grades", lambda: TtlCache(60.0)
+)
+
+
+def producer_grade(session: Session, runtime: Runtime, gtin: str) -> tuple[str, str] | None:
     """(name, credit grade) of the GTIN's brand owner (the holder of its company prefix),
     the producer the consumer page names; None when no registered party holds it."""
+    cache = runtime.caches.slot(PRODUCER_GRADES)
+    return cache.get(gtin, lambda: _producer_grade(session, gtin))
+
+
+def _producer_grade(session: Session, gtin: str) -> tuple[str, str] | None:
     for code in sorted(owners_of(session, gtin)):
         party = session.get(PartyRecord, code)
         if party is not None:

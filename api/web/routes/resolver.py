@@ -359,7 +359,7 @@ def _build(
             )
         else:
             assert lang is not None
-            grade = producer_grade(session, ref.gtin)
+            grade = producer_grade(session, runtime, ref.gtin)
             html = render_lot_page(
                 found, lang=lang, base_url=base, chain=chain, names=names, producer_grade=grade
             )
