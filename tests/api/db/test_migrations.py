@@ -45,7 +45,7 @@ def _dump_text(path: Path) -> str:
     return gzip.decompress(path.read_bytes()).decode("utf-8")
 
 
-#: The tables of revision 0014, empty in a database made before it.
+#: The tables of revision 0015, empty in a database made before it.
 RISK_TABLES = (
     "risk_trade", "risk_group_member", "risk_dirty_group", "risk_alert", "risk_alert_trade",
     "risk_alert_review", "risk_decision", "credit_fact",
@@ -184,7 +184,7 @@ def test_upgrade_database_made_by_main_keeps_every_row(
     rows = 2 if engine.dialect.name == "sqlite" else 1
     assert upgraded["counts"].pop("trace_version") == rows
     assert upgraded["counts"].pop("trace_lot_version") == 0
-    # Revision 0014 adds the risk alerts, grading decisions and credit facts: none yet.
+    # Revision 0015 adds the risk alerts, grading decisions and credit facts: none yet.
     for table in RISK_TABLES:
         assert upgraded["counts"].pop(table) == 0, table
     assert upgraded == main_snapshot

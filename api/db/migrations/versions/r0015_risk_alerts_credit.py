@@ -8,8 +8,8 @@ judged again. ``risk_alert`` (with ``risk_alert_trade``) holds the alerts and
 decision with its inputs and their hash; ``credit_fact`` the timestamped facts a party's
 credit score is computed from at any date.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
