@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from api.client.errors import SandanApiError
 from api.client.retry import RetryPolicy, send
+from api.risk_schemas import TradeRiskPublic
 from api.schemas import (
     AnchorPublic,
     BulkLineResult,
@@ -21,7 +22,6 @@ from api.schemas import (
     DocumentPublic,
     ErrorBody,
     KeyPublic,
-    TradePublic,
     VerdictPublic,
 )
 from traceability import SignedEnvelope, SigningKey
@@ -200,9 +200,9 @@ class SandanClient:
 
     # --- trades ------------------------------------------------------------------------
 
-    def trade(self, trade_id: str) -> TradePublic:
-        """``GET /trades/{id}``: a trade's documents and state."""
-        return self._get(TradePublic, f"/trades/{trade_id}")
+    def trade(self, trade_id: str) -> TradeRiskPublic:
+        """``GET /trades/{id}``: a trade's documents and state, its risk alerts and grade."""
+        return self._get(TradeRiskPublic, f"/trades/{trade_id}")
 
     def verdict(self, trade_id: str) -> VerdictPublic:
         """``GET /trades/{id}/verdict``: the matcher's verdict, reasons and whether it is

@@ -77,6 +77,8 @@ SIGNABLE_DOC_TYPES: Final[Mapping[Role, frozenset[DocType]]] = MappingProxyType(
         Role.PRODUCER: frozenset({DocType.EPCIS_EVENT}),
         Role.INSPECTOR: frozenset({DocType.EPCIS_EVENT}),
         Role.WAREHOUSE: frozenset({DocType.EPCIS_EVENT}),
+        # A supervisor reads and reviews; it signs no trade or traceability document.
+        Role.REGULATOR: frozenset(),
     }
 )
 
