@@ -33,7 +33,15 @@ from traceability.signing.registry_ids import is_valid_uscc
 HEX32 = r"^[0-9a-f]{64}$"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 RoleName = Literal[
-    "platform", "payment", "logistics", "customs", "bank", "producer", "inspector", "warehouse"
+    "platform",
+    "payment",
+    "logistics",
+    "customs",
+    "bank",
+    "producer",
+    "inspector",
+    "warehouse",
+    "regulator",
 ]
 
 
@@ -125,6 +133,35 @@ class PartyCreate(ApiModel):
 ChainStatus = Literal["pending", "confirmed", "refused"]
 
 
+class ListingCreate(ApiModel):
+    """Put a party on the negative list: release and financing of any trade whose documents
+    it signed are refused on chain until ``until`` (or until the listing is lifted)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["suspected fictitious trade"])
+    until: datetime = Field(description="End of the listing (exclusive); must be in the future.")
+    since: datetime | None = Field(
+        default=None, description="Start of the listing; now when omitted."
+    )
+
+
+class ListingLift(ApiModel):
+    """Lift a listing before it ends."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["appeal upheld"])
+
+
+class ListingPublic(ApiModel):
+    """A party's negative-list entry as the chain holds it (block timestamps, UTC)."""
+
+    party: str
+    active: bool = Field(description="In force now: since <= now < until.")
+    since: datetime
+    until: datetime
+    reason: str = Field(description="The reason given when the party was listed.")
+    listed_by: str = Field(description="The customs or regulator party that listed it.")
+    tx_hash: str | None = None
+
+
 class PartyPublic(ApiModel):
     """A party as others may see it."""
 
@@ -144,6 +181,10 @@ class PartyPublic(ApiModel):
     )
     chain_block: int | None = None
     created_at: datetime
+    listing: ListingPublic | None = Field(
+        default=None,
+        description="The party's negative-list entry, in force or to come (GET /parties/{code}).",
+    )
 
 
 class PartyCreated(PartyPublic):

@@ -177,7 +177,7 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         sent[step] += 1
 
     count("documents", as_anchorer.anchor_batch(root, len(documents), _h(f"{tag}-batch")).gas_used)
-    # The negative list is not empty, as in a zone that uses it; this party signs none of the trades.
+    # The negative list is not empty, as in a zone that uses it (this party signs no trade here).
     as_customs.list_party(party_id("platform-listed"), 2**40, "bench: listed, not in the batch")
     # One verdict batch per SANDAN_TRADES_PER_BATCH trades; each later step names the batch's
     # positions as a bitmask, so it is one transaction per batch as well.

@@ -266,9 +266,10 @@ class TradeLinker:
 
     def _settle(
         self, trades: Sequence[TradeRecord]
-    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
+    ) -> dict[str, tuple[TradeDocuments, dict[str, str], str]]:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
-        trade's documents, and their content hashes by kind (the verdict names them)."""
+        trade's documents, their content hashes by kind (the verdict names them), and their
+        signers' party codes (sorted, comma-separated: the verdict batch commits to them)."""
         self.session.flush()
         claims = Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
@@ -291,7 +292,10 @@ class TradeLinker:
             self._describe(trade, chosen)
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
-            settled[trade.trade_id] = (documents, hashes)
+            signers = ",".join(
+                sorted({claims.record(c.ref).party_code for c in choice.accepted.values()})
+            )
+            settled[trade.trade_id] = (documents, hashes, signers)
         self._relink(links)
         return settled
 
@@ -340,8 +344,10 @@ class TradeLinker:
         contexts = MatchContexts(self.session, touched, self.now)
         verdicts = {}
         queued: dict[str, str] = {}
+        signers: dict[str, str] = {}
         for trade in touched:
-            verdict, changed = self._rematch(trade, *documents[trade.trade_id], contexts.of(trade))
+            settled, hashes, signers[trade.trade_id] = documents[trade.trade_id]
+            verdict, changed = self._rematch(trade, settled, hashes, contexts.of(trade))
             verdicts[trade.trade_id] = verdict
             if (
                 changed
@@ -351,10 +357,12 @@ class TradeLinker:
             ):
                 queued[trade.trade_id] = trade.verdict_hash or ""
             contexts.record(trade)  # later trades of the same buyer count this one
-        self._queue_verdicts(queued, verdicts)
+        self._queue_verdicts(queued, verdicts, signers)
         return verdicts
 
-    def _queue_verdicts(self, queued: dict[str, str], verdicts: dict[str, Verdict]) -> None:
+    def _queue_verdicts(
+        self, queued: dict[str, str], verdicts: dict[str, Verdict], signers: dict[str, str]
+    ) -> None:
         """Outbox rows for new verdicts; an older verdict still waiting for a batch is dropped."""
         if not queued:
             return
@@ -376,7 +384,9 @@ class TradeLinker:
                 self.session.delete(row)
         for trade_id, digest in queued.items():
             matched = verdicts[trade_id].status is VerdictStatus.MATCH
-            payload = VerdictPayload(trade_id=trade_id, verdict_hash=digest, matched=matched)
+            payload = VerdictPayload(
+                trade_id=trade_id, verdict_hash=digest, matched=matched, parties=signers[trade_id]
+            )
             self.session.add(
                 VERDICT.outbox_record(f"{trade_id}:{digest}", payload, created_at=self.now)
             )

@@ -88,6 +88,8 @@ def require_role(*roles: str) -> Callable[[PartyRecord], PartyRecord]:
 
 CustomsDep = Annotated[PartyRecord, Depends(require_role("customs"))]
 BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
+#: Customs or the regulator: who may put a party on the negative list.
+SupervisorDep = Annotated[PartyRecord, Depends(require_role("customs", "regulator"))]
 
 
 def get_trade(trade_id: str, session: SessionDep) -> TradeRecord:

@@ -43,6 +43,9 @@ class Role(StrEnum):
     PRODUCER = "producer"
     INSPECTOR = "inspector"
     WAREHOUSE = "warehouse"
+    #: Supervises the zone: lists parties on the negative list (and lifts listings), as
+    #: customs may. Its value is shared with the risk alerts' reader role.
+    REGULATOR = "regulator"
 
     @property
     def contract_role(self) -> str:
@@ -75,6 +78,7 @@ SIGNABLE_DOC_TYPES: Final[Mapping[Role, frozenset[DocType]]] = MappingProxyType(
         Role.PRODUCER: frozenset({DocType.EPCIS_EVENT}),
         Role.INSPECTOR: frozenset({DocType.EPCIS_EVENT}),
         Role.WAREHOUSE: frozenset({DocType.EPCIS_EVENT}),
+        Role.REGULATOR: frozenset(),
     }
 )
 

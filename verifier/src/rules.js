@@ -3,7 +3,9 @@
 import { keccakText } from './hashes.js';
 
 /** Role index = position here (traceability.Role order); mask bit = 1 << index. */
-export const ROLES = ['platform', 'payment', 'logistics', 'customs', 'bank', 'producer', 'inspector', 'warehouse'];
+export const ROLES = [
+  'platform', 'payment', 'logistics', 'customs', 'bank', 'producer', 'inspector', 'warehouse', 'regulator',
+];
 
 /** PartyRegistry KeyAlgorithm enum. */
 export const KEY_ALGORITHM = { Ed25519: 1, ES256: 2, ES256K: 3, SM2: 4 };
@@ -18,6 +20,7 @@ export const SIGNABLE_DOC_TYPES = {
   producer: ['epcis-event'],
   inspector: ['epcis-event'],
   warehouse: ['epcis-event'],
+  regulator: [],
 };
 
 /** The document kind of each CEB message type (traceability.trade.models.DOCUMENT_MODELS). */
