@@ -90,6 +90,17 @@ class VerdictPayload(_Payload):
     matched: bool
     parties: str = ""
 
+    def to_json(self) -> str:
+        """The stored JSON text; without signers it is the text older rows hold."""
+        data: dict[str, Any] = {
+            "tradeId": self.trade_id,
+            "verdictHash": self.verdict_hash,
+            "matched": self.matched,
+        }
+        if self.parties:
+            data["parties"] = self.parties
+        return json.dumps(data, sort_keys=True)
+
     @classmethod
     def from_json(cls, text: str) -> VerdictPayload:
         """Read a stored payload (an older row has no ``parties``)."""

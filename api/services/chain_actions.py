@@ -10,33 +10,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlmodel import Session, col, select
 
 from api.db import crud
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRecord, utcnow
-from api.errors import Conflict, PermissionDenied
+from api.errors import Conflict
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
 from api.services import negative_list
+from api.services.chain_accounts import party_account
 from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
 from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
 from traceability import content_hash
-
-
-def party_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> LocalAccount:
-    """The custodial chain account of ``party`` (customs or bank)."""
-    record = crud.get_chain_account(session=session, party_code=party.code)
-    if record is None:
-        raise PermissionDenied(
-            f"party {party.code} has no chain account; register it with chainAccount=true",
-            code="no_chain_account",
-        )
-    key = runtime.keystore.decrypt(record.encrypted_key.encode()).decode()
-    account: LocalAccount = Account.from_key(key)
-    return account
 
 
 def _verdict_anchored(session: Session, trade: TradeRecord) -> bool:

@@ -20,10 +20,7 @@ from api.db.models import DocumentRecord, PartyRecord, TradeRecord
 from api.errors import Conflict, UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import ListingCreate, ListingLift, ListingPublic
-
-# chain_actions asks this module before each release and financing; a module reference
-# (not its names) keeps the import order free.
-from api.services import chain_actions
+from api.services.chain_accounts import party_account
 from api.services.parties import require_party
 from ledger_client import ContractReverted, Listing, TxResult
 from traceability.signing.registry_ids import party_id
@@ -68,7 +65,7 @@ def list_party(
             "a listing must end in the future and after it starts", field="until"
         )
     since = 0 if body.since is None else int(body.since.timestamp())
-    account = chain_actions.party_account(session=session, runtime=runtime, party=actor)
+    account = party_account(session=session, runtime=runtime, party=actor)
     result = runtime.ledger().list_party(
         party_id(code), since, int(body.until.timestamp()), body.reason, account
     )
@@ -83,7 +80,7 @@ def lift_listing(
     current = listing_public(session=session, runtime=runtime, code=code)
     if current is None:
         raise Conflict(f"party {code} is not on the negative list", code="not_listed")
-    account = chain_actions.party_account(session=session, runtime=runtime, party=actor)
+    account = party_account(session=session, runtime=runtime, party=actor)
     runtime.ledger().lift_listing(party_id(code), body.reason, account)
     return current.model_copy(update={"active": False})
 

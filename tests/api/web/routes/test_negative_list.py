@@ -109,16 +109,16 @@ def test_listing_blocks_release_and_financing_until_lifted(
     assert release.status_code == 200, release.text
 
 
-def test_verdict_batch_commits_the_trades_signers(
-    world: World, parties: dict[str, Actor]
-) -> None:
+def test_verdict_batch_commits_the_trades_signers(world: World, parties: dict[str, Actor]) -> None:
     trade_id = _matched_trade(world, parties)
     with Session(world.runtime.engine) as session:
         trade = session.get(TradeRecord, trade_id)
-        assert trade is not None and trade.verdict_batch is not None
+        assert trade is not None
+        assert trade.verdict_batch is not None
         batch, position = trade.verdict_batch, trade.verdict_position
     committed = world.ledger.trade.parties_of(batch)
-    assert committed is not None and position is not None
+    assert committed is not None
+    assert position is not None
     signers = [samples.PLATFORM[0], samples.PAYER_COMPANY[0], samples.CARRIER[0]]
     assert committed.parties_at(position) == frozenset(party_id(c) for c in signers)
 
