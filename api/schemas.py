@@ -138,9 +138,14 @@ class ListingCreate(ApiModel):
     it signed are refused on chain until ``until`` (or until the listing is lifted)."""
 
     reason: str = Field(min_length=1, max_length=500, examples=["suspected fictitious trade"])
-    until: datetime = Field(description="End of the listing (exclusive); must be in the future.")
+    until: datetime = Field(
+        description="End of the listing (exclusive); must be in the future.",
+        examples=["2027-06-30T00:00:00+08:00"],
+    )
     since: datetime | None = Field(
-        default=None, description="Start of the listing; now when omitted."
+        default=None,
+        description="Start of the listing; now when omitted.",
+        examples=["2027-01-01T00:00:00+08:00"],
     )
 
 
