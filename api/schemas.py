@@ -133,6 +133,40 @@ class PartyCreate(ApiModel):
 ChainStatus = Literal["pending", "confirmed", "refused"]
 
 
+class ListingCreate(ApiModel):
+    """Put a party on the negative list: release and financing of any trade whose documents
+    it signed are refused on chain until ``until`` (or until the listing is lifted)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["suspected fictitious trade"])
+    until: datetime = Field(
+        description="End of the listing (exclusive); must be in the future.",
+        examples=["2027-06-30T00:00:00+08:00"],
+    )
+    since: datetime | None = Field(
+        default=None,
+        description="Start of the listing; now when omitted.",
+        examples=["2027-01-01T00:00:00+08:00"],
+    )
+
+
+class ListingLift(ApiModel):
+    """Lift a listing before it ends."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["appeal upheld"])
+
+
+class ListingPublic(ApiModel):
+    """A party's negative-list entry as the chain holds it (block timestamps, UTC)."""
+
+    party: str
+    active: bool = Field(description="In force now: since <= now < until.")
+    since: datetime
+    until: datetime
+    reason: str = Field(description="The reason given when the party was listed.")
+    listed_by: str = Field(description="The customs or regulator party that listed it.")
+    tx_hash: str | None = None
+
+
 class PartyPublic(ApiModel):
     """A party as others may see it."""
 
@@ -152,6 +186,10 @@ class PartyPublic(ApiModel):
     )
     chain_block: int | None = None
     created_at: datetime
+    listing: ListingPublic | None = Field(
+        default=None,
+        description="The party's negative-list entry, in force or to come (GET /parties/{code}).",
+    )
 
 
 class PartyCreated(PartyPublic):

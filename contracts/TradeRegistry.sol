@@ -34,9 +34,13 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     bytes32 public constant CUSTOMS_ROLE = keccak256("CUSTOMS_ROLE");
     /// @dev Role of banks: confirm settlement, register and discharge financing.
     bytes32 public constant BANK_ROLE = keccak256("BANK_ROLE");
+    /// @dev Role of the regulator: lists parties on the negative list and lifts listings, as customs may.
+    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @inheritdoc ITradeRegistry
     uint256 public constant MAX_VERDICTS_PER_BATCH = 4096;
+    /// @inheritdoc ITradeRegistry
+    uint256 public constant MAX_PARTIES_PER_TRADE = 4;
 
     /// @dev EIP-712 type hash of {Authorization}.
     bytes32 private constant _AUTHORIZATION_TYPEHASH =
@@ -67,6 +71,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     mapping(uint256 key => uint256 ids) private _financingIds;
     mapping(uint32 settlementId => Settlement) private _settlements;
     mapping(uint32 financingId => Financing) private _financings;
+    mapping(bytes32 partyId => Listing) private _listings;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants the working roles.
     constructor() EIP712("sandan TradeRegistry", "2") {
@@ -115,7 +120,8 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         bytes32[] calldata tradeIds,
         bytes32[] calldata verdictHashes,
         uint256[] calldata matchedMask,
-        Supersession[] calldata supersessions
+        Supersession[] calldata supersessions,
+        PartyLists calldata parties
     ) external onlyRole(ANCHORER_ROLE) returns (uint64 batch) {
         uint256 count = tradeIds.length;
         if (count == 0 || count > MAX_VERDICTS_PER_BATCH) revert TradeRegistryVerdictCount(count);
@@ -127,8 +133,11 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         // An all-mismatch batch may pass an empty mask; any other mask is held to the batch's size.
         if (matchedMask.length != 0) _requireInRange(batch, matchedMask, uint32(count));
 
+        _requireWellFormed(parties, count);
+
         bytes32 root = _verdictRoot(batch, tradeIds, verdictHashes, matchedMask);
-        _verdictBatches[batch] = VerdictBatch(root, msg.sender, uint32(count), uint64(block.number));
+        _verdictBatches[batch] =
+            VerdictBatch(root, msg.sender, uint32(count), uint64(block.number), _partiesHash(parties));
         for (uint256 g = 0; g < matchedMask.length * 4; ++g) {
             uint256 bits = PositionMask.group(matchedMask, g);
             if (bits != 0) _states[_stateKey(batch, g)] = PositionMask.spread(bits) * _MATCHED;
@@ -140,11 +149,39 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         }
     }
 
+    // Negative list ----------------------------------------------------------------------
+
+    /// @inheritdoc ITradeRegistry
+    function listParty(bytes32 partyId, uint64 since, uint64 until, string calldata reason) external {
+        _requireSupervisor();
+        if (partyId == bytes32(0)) revert TradeRegistryZeroPartyId();
+        if (bytes(reason).length == 0) revert TradeRegistryEmptyListingReason(partyId);
+        uint64 start = since == 0 ? uint64(block.timestamp) : since;
+        if (until <= start || until <= block.timestamp) revert TradeRegistryInvalidListingPeriod(partyId, since, until);
+        _listings[partyId] = Listing(start, until);
+        emit PartyListed(partyId, msg.sender, start, until, reason);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function liftListing(bytes32 partyId, string calldata reason) external {
+        _requireSupervisor();
+        if (bytes(reason).length == 0) revert TradeRegistryEmptyListingReason(partyId);
+        if (_listings[partyId].until <= block.timestamp) revert TradeRegistryPartyNotListed(partyId);
+        delete _listings[partyId];
+        emit PartyListingLifted(partyId, msg.sender, reason);
+    }
+
     // Release, settlement, financing --------------------------------------------------
 
     /// @inheritdoc ITradeRegistry
-    function releaseTrades(uint64 batch, uint256[] calldata mask) external onlyRole(CUSTOMS_ROLE) {
+    function releaseTrades(uint64 batch, uint256[] calldata mask, PartyLists calldata parties)
+        external
+        onlyRole(CUSTOMS_ROLE)
+    {
+        // The state checks come first, so a wrong batch or mask gets its own error; any revert
+        // undoes the release.
         _releaseTrades(batch, mask, msg.sender);
+        _requireUnlisted(batch, mask, parties);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -157,12 +194,13 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc ITradeRegistry
-    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash)
+    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash, PartyLists calldata parties)
         external
         onlyRole(BANK_ROLE)
-        returns (uint32)
+        returns (uint32 financingId)
     {
-        return _registerFinancing(batch, mask, termsHash, msg.sender);
+        financingId = _registerFinancing(batch, mask, termsHash, msg.sender);
+        _requireUnlisted(batch, mask, parties);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -171,10 +209,18 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc ITradeRegistry
-    function releaseTradesWithSig(uint64 batch, uint256[] calldata mask, SignedBy calldata by) external {
+    function releaseTradesWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        PartyLists calldata parties,
+        SignedBy calldata by
+    ) external {
+        // The party lists need no signature: the batch committed to them, and they are checked
+        // against that commitment.
         _authorize(by, AuthorizationAction.Release, _selectionSubject(batch, mask), bytes32(0));
         _checkRole(CUSTOMS_ROLE, by.signer);
         _releaseTrades(batch, mask, by.signer);
+        _requireUnlisted(batch, mask, parties);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -191,13 +237,17 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc ITradeRegistry
-    function registerFinancingWithSig(uint64 batch, uint256[] calldata mask, bytes32 termsHash, SignedBy calldata by)
-        external
-        returns (uint32)
-    {
+    function registerFinancingWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        bytes32 termsHash,
+        PartyLists calldata parties,
+        SignedBy calldata by
+    ) external returns (uint32 financingId) {
         _authorize(by, AuthorizationAction.RegisterFinancing, _selectionSubject(batch, mask), termsHash);
         _checkRole(BANK_ROLE, by.signer);
-        return _registerFinancing(batch, mask, termsHash, by.signer);
+        financingId = _registerFinancing(batch, mask, termsHash, by.signer);
+        _requireUnlisted(batch, mask, parties);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -221,6 +271,17 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     /// @inheritdoc ITradeRegistry
     function verdictLeaf(VerdictLeaf calldata leaf) external pure returns (bytes32) {
         return _verdictLeaf(leaf.batch, leaf.position, leaf.tradeId, leaf.verdictHash, leaf.matched);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function partiesHash(PartyLists calldata parties) external pure returns (bytes32) {
+        return _partiesHash(parties);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function listingOf(bytes32 partyId) external view returns (Listing memory listing, bool active) {
+        listing = _listings[partyId];
+        active = _inForce(listing);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -362,6 +423,82 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
             }
         }
         return OrderedMerkle.root(nodes);
+    }
+
+    /// @dev Checks that `parties` has one 8-byte slot group per verdict, non-zero party ids
+    /// and slots within the party table, so that a release can always read them.
+    function _requireWellFormed(PartyLists calldata parties, uint256 count) private pure {
+        uint256 expected = count * 8;
+        if (parties.slots.length != expected) revert TradeRegistryPartySlotsLength(expected, parties.slots.length);
+        uint256 size = parties.parties.length;
+        for (uint256 k = 0; k < size; ++k) {
+            if (parties.parties[k] == bytes32(0)) revert TradeRegistryZeroPartyId();
+        }
+        // Four verdicts' slots in one 32-byte word: a slot is out of range when any of its 16
+        // lanes exceeds the table's size.
+        for (uint256 i = 0; i < count; i += 4) {
+            uint256 word = _slotWord(parties.slots, i * 8);
+            for (uint256 lane = 0; word != 0; ++lane) {
+                uint256 slot = word >> 240;
+                if (slot > size) revert TradeRegistryInvalidPartySlot(i + lane / 4, slot);
+                word <<= 16;
+            }
+        }
+    }
+
+    /// @dev Checks that `parties` are the lists batch `batch` committed to, and that no party of
+    /// a position selected by `mask` is listed now. The per-trade walk happens only when one of
+    /// the batch's parties is listed: otherwise the check is a hash and one read per party.
+    function _requireUnlisted(uint64 batch, uint256[] calldata mask, PartyLists calldata parties) private view {
+        if (_partiesHash(parties) != _verdictBatches[batch].partiesHash) revert TradeRegistryPartyListsMismatch(batch);
+        uint256 size = parties.parties.length;
+        bool[] memory listed = new bool[](size + 1);
+        bool any = false;
+        for (uint256 k = 0; k < size; ++k) {
+            if (_inForce(_listings[parties.parties[k]])) (listed[k + 1], any) = (true, true);
+        }
+        if (!any) return;
+        for (uint256 w = 0; w < mask.length; ++w) {
+            uint256 bits = mask[w];
+            for (uint256 i = 0; bits != 0; ++i) {
+                if (bits & 1 == 1) _requireUnlistedAt(batch, uint32(w * 256 + i), parties, listed);
+                bits >>= 1;
+            }
+        }
+    }
+
+    function _requireUnlistedAt(uint64 batch, uint32 position, PartyLists calldata parties, bool[] memory listed)
+        private
+        pure
+    {
+        uint256 group = _slotWord(parties.slots, uint256(position) * 8) >> 192;
+        for (uint256 lane = 0; lane < MAX_PARTIES_PER_TRADE; ++lane) {
+            uint256 slot = (group >> (48 - 16 * lane)) & 0xffff;
+            if (listed[slot]) revert TradeRegistryPartyListed(parties.parties[slot - 1], batch, position);
+        }
+    }
+
+    /// @dev The 32 bytes of `slots` from `offset`, zero-padded past the end.
+    function _slotWord(bytes calldata slots, uint256 offset) private pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := calldataload(add(slots.offset, offset))
+        }
+        uint256 left = slots.length - offset;
+        if (left < 32) word &= ~(type(uint256).max >> (8 * left));
+    }
+
+    function _partiesHash(PartyLists calldata parties) private pure returns (bytes32) {
+        return keccak256(abi.encode(parties.parties, parties.slots));
+    }
+
+    function _inForce(Listing memory listing) private view returns (bool) {
+        return listing.since <= block.timestamp && block.timestamp < listing.until;
+    }
+
+    /// @dev Reverts unless the caller is customs or the regulator; the error names the
+    /// regulator's role, the one made for this.
+    function _requireSupervisor() private view {
+        if (!hasRole(CUSTOMS_ROLE, msg.sender)) _checkRole(REGULATOR_ROLE);
     }
 
     function _supersede(uint64 batch, bytes32[] calldata tradeIds, Supersession calldata s) private {

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         stop_embedded_node,
         write_node_record,
     )
+    from ledger_client.party_lists import PartyLists, party_id
     from ledger_client.party_registry import PartyRegistryClient
     from ledger_client.providers import check_connection, make_web3, redact_url
     from ledger_client.types import (
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
         EventCheck,
         Financing,
         KeyView,
+        Listing,
         LotBatch,
         LotStatus,
         PartyView,
@@ -130,6 +132,9 @@ _MODULE_OF: dict[str, str] = {
     "EmbeddedNodeError": "errors",
     "EventCheck": "types",
     "KeyView": "types",
+    "Listing": "types",
+    "PartyLists": "party_lists",
+    "party_id": "party_lists",
     "LedgerError": "errors",
     "LedgerSettings": "config",
     "LotBatch": "types",
@@ -216,9 +221,11 @@ __all__ = [
     "KeyView",
     "LedgerError",
     "LedgerSettings",
+    "Listing",
     "LotBatch",
     "LotStatus",
     "NonceManager",
+    "PartyLists",
     "PartyRegistryClient",
     "PartyView",
     "ProviderError",
@@ -258,6 +265,7 @@ __all__ = [
     "make_web3",
     "mask_of",
     "nonce_manager_for",
+    "party_id",
     "recover_authorization_signer",
     "redact_url",
     "running_node",

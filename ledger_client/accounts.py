@@ -94,7 +94,7 @@ def _top_up(w3: Web3, address: str, retry: RetryPolicy) -> None:
 
 
 #: Who the dev accounts stand for in demos, in ``dev_accounts`` order.
-DEV_PARTIES = ("admin", "anchorer", "customs", "bank", "inspector", "registrar")
+DEV_PARTIES = ("admin", "anchorer", "customs", "bank", "inspector", "registrar", "regulator")
 _DEV_GRANTS = {
     # The admin also anchors and registers, so a single dev account can run the whole service.
     "ANCHORER_ROLE": ("admin", "anchorer"),
@@ -102,6 +102,7 @@ _DEV_GRANTS = {
     "CUSTOMS_ROLE": ("customs",),
     "BANK_ROLE": ("bank",),
     "INSPECTOR_ROLE": ("inspector",),
+    "REGULATOR_ROLE": ("regulator",),
 }
 
 

@@ -18,6 +18,7 @@ from ledger_client._base import RegistryClient
 from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, mask_of, optional32
 from ledger_client.errors import AnchorNotFound, ConfigurationError
 from ledger_client.events import VerdictBatchRecorded, events_named
+from ledger_client.party_lists import PartyLists
 from ledger_client.types import (
     Batch,
     Bytes32,
@@ -26,6 +27,7 @@ from ledger_client.types import (
     DocumentStatus,
     EventCheck,
     Financing,
+    Listing,
     LotBatch,
     LotStatus,
     Settlement,
@@ -139,6 +141,7 @@ class TradeRegistryClient(RegistryClient):
         matched: Sequence[bool],
         supersessions: Sequence[Supersession] = (),
         *,
+        parties: PartyLists | None = None,
         expected_batch: int | None = None,
         gas: int | None = None,
     ) -> TxHash:
@@ -148,12 +151,20 @@ class TradeRegistryClient(RegistryClient):
         ``matched[i]``) lands at position ``i`` of the new batch, numbered
         ``expected_batch`` (default: the next number the chain would give, read now; the
         contract refuses any other, so a resend of a still-pending batch cannot land twice).
+        ``parties`` names who signed each trade's documents (default: nobody), which the
+        negative-list check of release and financing relies on.
         """
         count = len(trade_ids)
         if len(verdict_hashes) != count or len(matched) != count:
             raise ConfigurationError(
                 f"{count} trade ids, {len(verdict_hashes)} verdict hashes and "
                 f"{len(matched)} matched flags: one of each per verdict"
+            )
+        if parties is None:
+            parties = PartyLists.empty(count)
+        if parties.count != count or len(parties.slots) % 8:
+            raise ConfigurationError(
+                f"party lists of {parties.count} verdicts for {count} verdicts"
             )
         if expected_batch is None:
             expected_batch = self.verdict_batch_count() + 1
@@ -163,6 +174,7 @@ class TradeRegistryClient(RegistryClient):
             bytes32_list(verdict_hashes, "verdict_hashes"),
             mask_of([i for i, flag in enumerate(matched) if flag]),
             [_supersession(item) for item in supersessions],
+            parties.as_arg(),
         )
         return self._tx.send(fn, gas=gas)
 
@@ -172,11 +184,15 @@ class TradeRegistryClient(RegistryClient):
         verdict_hashes: Sequence[Bytes32Like],
         matched: Sequence[bool],
         supersessions: Sequence[Supersession] = (),
+        *,
+        parties: PartyLists | None = None,
     ) -> TxResult:
         """Record a batch of verdicts, each at its index (ANCHORER_ROLE); the receipt's
         ``VerdictBatchRecorded`` event gives the batch number (see :meth:`recorded_batch`)."""
         return self.wait_for_receipt(
-            self.send_record_verdict_batch(trade_ids, verdict_hashes, matched, supersessions)
+            self.send_record_verdict_batch(
+                trade_ids, verdict_hashes, matched, supersessions, parties=parties
+            )
         )
 
     @staticmethod
@@ -188,16 +204,81 @@ class TradeRegistryClient(RegistryClient):
         event: VerdictBatchRecorded = found[0]
         return event
 
-    def send_release_trades(
-        self, batch: int, positions: Iterable[int], *, gas: int | None = None
+    # The negative list ---------------------------------------------------------------
+
+    def send_list_party(
+        self,
+        party_id: Bytes32Like,
+        until: int,
+        reason: str,
+        *,
+        since: int = 0,
+        gas: int | None = None,
     ) -> TxHash:
-        """Send ``releaseTrades``; return the transaction hash without waiting."""
-        fn = self._fn.releaseTrades(_uint64(batch, "batch"), mask_of(positions))
+        """Send ``listParty``; return the transaction hash without waiting."""
+        fn = self._fn.listParty(
+            bytes32(party_id, "party_id"), _uint64(since, "since"), _uint64(until, "until"), reason
+        )
         return self._tx.send(fn, gas=gas)
 
-    def release_trades(self, batch: int, positions: Iterable[int]) -> TxResult:
-        """Release matched positions of a verdict batch (CUSTOMS_ROLE)."""
-        return self.wait_for_receipt(self.send_release_trades(batch, positions))
+    def list_party(
+        self, party_id: Bytes32Like, until: int, reason: str, *, since: int = 0
+    ) -> TxResult:
+        """Put a party on the negative list from ``since`` (0: now) until ``until``, block
+        timestamps in seconds (CUSTOMS_ROLE or REGULATOR_ROLE)."""
+        return self.wait_for_receipt(self.send_list_party(party_id, until, reason, since=since))
+
+    def send_lift_listing(
+        self, party_id: Bytes32Like, reason: str, *, gas: int | None = None
+    ) -> TxHash:
+        """Send ``liftListing``; return the transaction hash without waiting."""
+        return self._tx.send(self._fn.liftListing(bytes32(party_id, "party_id"), reason), gas=gas)
+
+    def lift_listing(self, party_id: Bytes32Like, reason: str) -> TxResult:
+        """Lift a party's listing early (CUSTOMS_ROLE or REGULATOR_ROLE)."""
+        return self.wait_for_receipt(self.send_lift_listing(party_id, reason))
+
+    def listing_of(self, party_id: Bytes32Like) -> Listing:
+        """A party's listing, and whether it is in force at the latest block."""
+        key = bytes32(party_id, "party_id")
+        (since, until), active = self._tx.call(self._fn.listingOf(key))
+        return Listing(key, since, until, active)
+
+    def parties_hash(self, parties: PartyLists) -> Bytes32:
+        """``partiesHash``: the contract's own hash of party lists, to check another against."""
+        return bytes32(self._tx.call(self._fn.partiesHash(parties.as_arg())))
+
+    def _parties(self, batch: int, parties: PartyLists | None) -> tuple[Any, ...]:
+        """The batch's party lists as a call argument: those given, else read from the chain
+        (the contract checks them against the batch's commitment either way). For a batch
+        the chain does not hold, none: the contract's refusal names what is wrong."""
+        if parties is None:
+            parties = self.parties_of(batch) or PartyLists((), b"")
+        return parties.as_arg()
+
+    # Release, settlement, financing ------------------------------------------------
+
+    def send_release_trades(
+        self,
+        batch: int,
+        positions: Iterable[int],
+        *,
+        parties: PartyLists | None = None,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``releaseTrades``; return the transaction hash without waiting. ``parties``:
+        the batch's party lists (default: read from the transaction that recorded it)."""
+        fn = self._fn.releaseTrades(
+            _uint64(batch, "batch"), mask_of(positions), self._parties(batch, parties)
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def release_trades(
+        self, batch: int, positions: Iterable[int], *, parties: PartyLists | None = None
+    ) -> TxResult:
+        """Release matched positions of a verdict batch (CUSTOMS_ROLE); refused naming the
+        party when a party of one of them is on the negative list."""
+        return self.wait_for_receipt(self.send_release_trades(batch, positions, parties=parties))
 
     def send_confirm_settlements(
         self,
@@ -227,20 +308,32 @@ class TradeRegistryClient(RegistryClient):
         positions: Iterable[int],
         terms_hash: Bytes32Like,
         *,
+        parties: PartyLists | None = None,
         gas: int | None = None,
     ) -> TxHash:
         """Send ``registerFinancing``; return the transaction hash without waiting."""
         fn = self._fn.registerFinancing(
-            _uint64(batch, "batch"), mask_of(positions), bytes32(terms_hash, "terms_hash")
+            _uint64(batch, "batch"),
+            mask_of(positions),
+            bytes32(terms_hash, "terms_hash"),
+            self._parties(batch, parties),
         )
         return self._tx.send(fn, gas=gas)
 
     def register_financing(
-        self, batch: int, positions: Iterable[int], terms_hash: Bytes32Like
+        self,
+        batch: int,
+        positions: Iterable[int],
+        terms_hash: Bytes32Like,
+        *,
+        parties: PartyLists | None = None,
     ) -> TxResult:
         """Register financing of matched positions on ``terms_hash``; refused while another is
-        open on any of them (BANK_ROLE). The ``FinancingRegistered`` event gives its number."""
-        return self.wait_for_receipt(self.send_register_financing(batch, positions, terms_hash))
+        open on any of them, or a party of one is listed (BANK_ROLE). The
+        ``FinancingRegistered`` event gives its number."""
+        return self.wait_for_receipt(
+            self.send_register_financing(batch, positions, terms_hash, parties=parties)
+        )
 
     def send_discharge_financing(
         self, financing_id: int, positions: Iterable[int], *, gas: int | None = None
@@ -256,15 +349,32 @@ class TradeRegistryClient(RegistryClient):
     # Relayed with the party's EIP-712 authorization (ledger_client.authorization) ----
 
     def send_release_trades_with_sig(
-        self, batch: int, positions: Iterable[int], by: Signed, *, gas: int | None = None
+        self,
+        batch: int,
+        positions: Iterable[int],
+        by: Signed,
+        *,
+        parties: PartyLists | None = None,
+        gas: int | None = None,
     ) -> TxHash:
         """Send ``releaseTradesWithSig``; return the transaction hash without waiting."""
-        fn = self._fn.releaseTradesWithSig(_uint64(batch, "batch"), mask_of(positions), _by(by))
+        fn = self._fn.releaseTradesWithSig(
+            _uint64(batch, "batch"), mask_of(positions), self._parties(batch, parties), _by(by)
+        )
         return self._tx.send(fn, gas=gas)
 
-    def release_trades_with_sig(self, batch: int, positions: Iterable[int], by: Signed) -> TxResult:
+    def release_trades_with_sig(
+        self,
+        batch: int,
+        positions: Iterable[int],
+        by: Signed,
+        *,
+        parties: PartyLists | None = None,
+    ) -> TxResult:
         """Release positions for customs ``by.signer``, on its signed authorization."""
-        return self.wait_for_receipt(self.send_release_trades_with_sig(batch, positions, by))
+        return self.wait_for_receipt(
+            self.send_release_trades_with_sig(batch, positions, by, parties=parties)
+        )
 
     def send_confirm_settlements_with_sig(
         self,
@@ -297,6 +407,7 @@ class TradeRegistryClient(RegistryClient):
         terms_hash: Bytes32Like,
         by: Signed,
         *,
+        parties: PartyLists | None = None,
         gas: int | None = None,
     ) -> TxHash:
         """Send ``registerFinancingWithSig``; return the transaction hash without waiting."""
@@ -304,16 +415,23 @@ class TradeRegistryClient(RegistryClient):
             _uint64(batch, "batch"),
             mask_of(positions),
             bytes32(terms_hash, "terms_hash"),
+            self._parties(batch, parties),
             _by(by),
         )
         return self._tx.send(fn, gas=gas)
 
     def register_financing_with_sig(
-        self, batch: int, positions: Iterable[int], terms_hash: Bytes32Like, by: Signed
+        self,
+        batch: int,
+        positions: Iterable[int],
+        terms_hash: Bytes32Like,
+        by: Signed,
+        *,
+        parties: PartyLists | None = None,
     ) -> TxResult:
         """Register bank ``by.signer``'s financing, on its signed authorization."""
         return self.wait_for_receipt(
-            self.send_register_financing_with_sig(batch, positions, terms_hash, by)
+            self.send_register_financing_with_sig(batch, positions, terms_hash, by, parties=parties)
         )
 
     def send_discharge_financing_with_sig(
@@ -371,12 +489,14 @@ class TradeRegistryClient(RegistryClient):
 
     def verdict_batch_of(self, batch: int) -> VerdictBatch | None:
         """Return verdict batch ``batch``, or None."""
-        root, anchorer, count, block = self._tx.call(
+        root, anchorer, count, block, parties_hash = self._tx.call(
             self._fn.verdictBatchOf(_uint64(batch, "batch"))
         )
         if block == 0:
             return None
-        return VerdictBatch(batch, bytes32(root), _convert.address(anchorer), count, block)
+        return VerdictBatch(
+            batch, bytes32(root), _convert.address(anchorer), count, block, bytes32(parties_hash)
+        )
 
     def verdicts_of(self, batch: int, *, from_block: int = 0) -> tuple[VerdictLeaf, ...] | None:
         """The verdicts of verdict batch ``batch`` as the chain recorded them, read from the
@@ -386,22 +506,10 @@ class TradeRegistryClient(RegistryClient):
         node rebuilds the root from these leaves (``traceability.ordered_merkle``) and compares
         it with :meth:`verdict_batch_of`'s, as ``sandan authorize`` does.
         """
-        stored = self.verdict_batch_of(batch)
-        if stored is None:
+        recorded = self._recording_input(batch, from_block)
+        if recorded is None:
             return None
-        events = self.find_events(VerdictBatchRecorded, from_block, None, batch=batch)
-        if not events or events[-1].log is None:
-            raise AnchorNotFound(f"verdict batch {batch} has no VerdictBatchRecorded log")
-        log = events[-1].log
-        tx = self._tx.rpc(lambda: self._tx.w3.eth.get_transaction(HexStr(log.tx_hash)))
-        try:
-            fn, args = self._contract.decode_function_input(tx["input"])
-        except ValueError as exc:
-            raise AnchorNotFound(
-                f"verdict batch {batch} was not recorded by a direct recordVerdictBatch call"
-            ) from exc
-        if fn.fn_name != "recordVerdictBatch" or args["expectedBatch"] != batch:
-            raise AnchorNotFound(f"verdict batch {batch} was recorded by {fn.fn_name}")
+        stored, args = recorded
         mask = list(args["matchedMask"])
         leaves = tuple(
             VerdictLeaf(
@@ -418,6 +526,41 @@ class TradeRegistryClient(RegistryClient):
         if len(leaves) != stored.count:
             raise AnchorNotFound(f"verdict batch {batch}'s transaction does not match its record")
         return leaves
+
+    def parties_of(self, batch: int, *, from_block: int = 0) -> PartyLists | None:
+        """The party lists verdict batch ``batch`` committed to, read from the input of the
+        transaction that recorded it and checked against the batch's stored hash (None when
+        there is no such batch)."""
+        recorded = self._recording_input(batch, from_block)
+        if recorded is None:
+            return None
+        stored, args = recorded
+        parties = PartyLists.from_arg(args["parties"])
+        if parties.hash() != stored.parties_hash:
+            raise AnchorNotFound(f"verdict batch {batch}'s party lists do not match its record")
+        return parties
+
+    def _recording_input(
+        self, batch: int, from_block: int
+    ) -> tuple[VerdictBatch, dict[str, Any]] | None:
+        """Verdict batch ``batch`` and the decoded input of the call that recorded it."""
+        stored = self.verdict_batch_of(batch)
+        if stored is None:
+            return None
+        events = self.find_events(VerdictBatchRecorded, from_block, None, batch=batch)
+        if not events or events[-1].log is None:
+            raise AnchorNotFound(f"verdict batch {batch} has no VerdictBatchRecorded log")
+        log = events[-1].log
+        tx = self._tx.rpc(lambda: self._tx.w3.eth.get_transaction(HexStr(log.tx_hash)))
+        try:
+            fn, args = self._contract.decode_function_input(tx["input"])
+        except ValueError as exc:
+            raise AnchorNotFound(
+                f"verdict batch {batch} was not recorded by a direct recordVerdictBatch call"
+            ) from exc
+        if fn.fn_name != "recordVerdictBatch" or args["expectedBatch"] != batch:
+            raise AnchorNotFound(f"verdict batch {batch} was recorded by {fn.fn_name}")
+        return stored, dict(args)
 
     def trade_at(self, batch: int, position: int) -> TradePosition:
         """The state and open financing of a position (NONE when there is no such position)."""

@@ -40,6 +40,8 @@ __all__ = [
     "LotBatchAnchored",
     "LotRecallCleared",
     "LotRecalled",
+    "PartyListed",
+    "PartyListingLifted",
     "PartyRecordUpdated",
     "PartyRegistered",
     "PartyRoleGranted",
@@ -112,6 +114,28 @@ class VerdictSuperseded:
     position: int
     new_batch: int
     new_position: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class PartyListed:
+    """Customs or the regulator put a party on the negative list (TradeRegistry)."""
+
+    party_id: Bytes32
+    by: Address
+    since: int
+    until: int
+    reason: str
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class PartyListingLifted:
+    """Customs or the regulator lifted a party's listing early (TradeRegistry)."""
+
+    party_id: Bytes32
+    by: Address
+    reason: str
     log: LogPosition | None = _LOG
 
 
@@ -328,6 +352,8 @@ ContractEvent = (
     | VerdictSuperseded
     | TradesReleased
     | SettlementsConfirmed
+    | PartyListed
+    | PartyListingLifted
     | FinancingRegistered
     | FinancingDischarged
     | LotBatchAnchored

@@ -100,6 +100,8 @@ def measure_gas(
         ("confirmSettlements", lambda: as_bank.confirm_settlements(1, {0: _h("ref")}), 1),
         ("registerFinancing", lambda: as_bank.register_financing(1, [0], _h("terms")), 1),
         ("dischargeFinancing", lambda: as_bank.discharge_financing(1, [0]), 1),
+        ("listParty", lambda: as_customs.list_party(_h("party"), 2**40, "fraud suspected"), 1),
+        ("liftListing", lambda: as_customs.lift_listing(_h("party"), "cleared"), 1),
         (
             "recordVerdictBatch",
             lambda: trade.record_verdict_batch(ids, verdicts, [True] * len(ids)),

@@ -4,7 +4,10 @@ A trade's life is: its documents anchored, the match verdict, customs' release a
 bank's settlement. The same life is run for a batch of trades on
 
 * ``sandan``: ``TradeRegistry`` (one Merkle root for every document of the batch; per 1,000
-  trades one ``recordVerdictBatch``, one ``releaseTrades`` and one ``confirmSettlements``);
+  trades one ``recordVerdictBatch``, one ``releaseTrades`` and one ``confirmSettlements``;
+  each trade's three documents signed by a platform, a payment and a logistics company
+  from pools of :data:`PARTY_POOLS`, committed with the verdicts and checked against the
+  negative list at release, with one party of the pools listed);
 * ``eas``: the Ethereum Attestation Service, one attestation per document and per state
   change, sent with ``multiAttest``; the contracts are the compiled artifacts the npm
   package ships (its sources pin solc 0.8.29, ours 0.8.28);
@@ -31,6 +34,7 @@ from ledger_client.client import TradeRegistryClient
 from ledger_client.config import LedgerSettings
 from ledger_client.deploy import deploy_registries
 from ledger_client.errors import ArtifactsError, DeploymentError
+from ledger_client.party_lists import PartyLists, party_id
 from ledger_client.types import CompiledContract
 
 if TYPE_CHECKING:
@@ -58,6 +62,9 @@ __all__ = [
 STEPS = ("documents", "verdict", "release", "settlement")
 #: An order, a payment and a waybill (the three documents the verdict matches).
 DOCUMENTS_PER_TRADE = 3
+#: How many platforms, payment and logistics companies sign a batch's documents: a busy
+#: zone's mix (each party's id costs its 32 bytes once per batch, in the verdict and the release).
+PARTY_POOLS = {"platform": 40, "payment": 8, "logistics": 16}
 #: The consortium chain the capacity is quoted for: 30M gas per block, one block each 2 s.
 BLOCK_GAS_LIMIT = 30_000_000
 BLOCK_SECONDS = 2
@@ -142,6 +149,10 @@ class _Trades:
     def settlements(self) -> list[bytes]:
         return [_h(f"{self.tag}-settlement-{i}") for i in range(self.count)]
 
+    def signers(self, i: int) -> list[bytes]:
+        """The parties that signed trade ``i``'s order, payment and waybill."""
+        return [party_id(f"{kind}-{i % size}") for kind, size in PARTY_POOLS.items()]
+
 
 def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> LifecycleGas:
     """Run ``trades`` lives on a fresh TradeRegistry; documents anchored as one batch root."""
@@ -166,16 +177,23 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         sent[step] += 1
 
     count("documents", as_anchorer.anchor_batch(root, len(documents), _h(f"{tag}-batch")).gas_used)
+    # The negative list is not empty, as in a zone that uses it (this party signs no trade here).
+    as_customs.list_party(party_id("platform-listed"), 2**40, "bench: listed, not in the batch")
     # One verdict batch per SANDAN_TRADES_PER_BATCH trades; each later step names the batch's
     # positions as a bitmask, so it is one transaction per batch as well.
     for chunk in _chunks(range(trades), SANDAN_TRADES_PER_BATCH):
+        parties = PartyLists.of([batch.signers(i) for i in chunk])
         result = as_anchorer.record_verdict_batch(
-            [ids[i] for i in chunk], [verdicts[i] for i in chunk], [True] * len(chunk)
+            [ids[i] for i in chunk],
+            [verdicts[i] for i in chunk],
+            [True] * len(chunk),
+            parties=parties,
         )
         count("verdict", result.gas_used)
         number = as_anchorer.recorded_batch(result).batch
         positions = range(len(chunk))
-        count("release", as_customs.release_trades(number, positions).gas_used)
+        released = as_customs.release_trades(number, positions, parties=parties)
+        count("release", released.gas_used)
         references = {p: batch.settlements[chunk[p]] for p in positions}
         count("settlement", as_bank.confirm_settlements(number, references).gas_used)
     return LifecycleGas("sandan", trades, gas, sent)

@@ -23,6 +23,7 @@ __all__ = [
     "EventCheck",
     "Financing",
     "KeyView",
+    "Listing",
     "LogPosition",
     "LotBatch",
     "LotStatus",
@@ -154,13 +155,27 @@ class Signed:
 
 @dataclass(frozen=True)
 class VerdictBatch:
-    """A recorded verdict batch: its number, root, recorder, size and block."""
+    """A recorded verdict batch: its number, root, recorder, size and block, and the hash of
+    the party lists it committed to (``PartyLists.hash``)."""
 
     batch: int
     root: Bytes32
     anchorer: Address
     count: int
     block_number: int
+    parties_hash: Bytes32 = Bytes32(bytes(32))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A party's negative-list entry (block timestamps): listed while ``since <= t < until``;
+    ``until`` is 0 when it was never listed or the listing was lifted. ``active``: in force
+    at the block the registry was read at."""
+
+    party_id: Bytes32
+    since: int
+    until: int
+    active: bool
 
 
 @dataclass(frozen=True)

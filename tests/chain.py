@@ -71,3 +71,17 @@ def quick_gas_estimate(state: StateAPI, transaction: SignedTransactionAPI) -> in
     if not run(gas=candidate).is_error:
         return int(candidate)
     return int(binary_gas_search_intrinsic_tolerance(state, transaction))
+
+
+def advance_time(w3: Web3, seconds: int) -> int:
+    """Move the chain's clock ``seconds`` ahead and mine a block there; return its timestamp.
+
+    eth-tester travels in time; a JSON-RPC node (anvil) is asked with ``evm_increaseTime``."""
+    tester = getattr(w3.provider, "ethereum_tester", None)
+    if tester is not None:
+        tester.time_travel(int(w3.eth.get_block("pending")["timestamp"]) + seconds)
+        tester.mine_blocks(1)
+    else:
+        w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    return int(w3.eth.get_block("latest")["timestamp"])

@@ -51,8 +51,9 @@ ROLE_HOLDERS = {
     "CUSTOMS_ROLE": "customs",
     "BANK_ROLE": ("bank", "bank2"),
     "INSPECTOR_ROLE": "inspector",
+    "REGULATOR_ROLE": "regulator",
 }
-PARTIES = ("admin", "anchorer", "customs", "bank", "bank2", "inspector", "outsider")
+PARTIES = ("admin", "anchorer", "customs", "bank", "bank2", "inspector", "outsider", "regulator")
 
 
 @pytest.fixture(autouse=True)

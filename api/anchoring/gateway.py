@@ -25,6 +25,7 @@ from ledger_client import (
     ContractReverted,
     Deployment,
     DeploymentError,
+    Listing,
     PartyRegistryClient,
     ReceiptTimeout,
     TraceRegistryClient,
@@ -35,6 +36,7 @@ from ledger_client import (
     dev_accounts,
     nonce_manager_for,
 )
+from ledger_client.events import PartyListed
 
 if TYPE_CHECKING:
     from api.db.models import OutboxRecord
@@ -301,6 +303,28 @@ class LedgerGateway:
     ) -> TxResult:
         """A bank registers financing of the trade at (``batch``, ``position``)."""
         return self._as(account).register_financing(batch, [position], terms)
+
+    # --- the negative list -------------------------------------------------------------------
+
+    def list_party(
+        self, party: bytes, since: int, until: int, reason: str, account: LocalAccount
+    ) -> TxResult:
+        """Customs or the regulator lists ``party`` (its on-chain id) for a period of block
+        timestamps."""
+        return self._as(account).list_party(party, until, reason, since=since)
+
+    def lift_listing(self, party: bytes, reason: str, account: LocalAccount) -> TxResult:
+        """Customs or the regulator lifts ``party``'s listing early."""
+        return self._as(account).lift_listing(party, reason)
+
+    def listing_of(self, party: bytes) -> Listing:
+        """``party``'s listing as the chain holds it now."""
+        return self.trade.listing_of(party)
+
+    def last_listed(self, party: bytes) -> PartyListed | None:
+        """The event of ``party``'s latest listing (its reason and who listed), or None."""
+        found = self.trade.find_events(PartyListed, self.first_block, party_id=party)
+        return found[-1] if found else None
 
     def discharge_financing(
         self, financing_id: int, position: int, account: LocalAccount

@@ -62,6 +62,7 @@ from api.db.models import (
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import (
     Bytes32,
+    PartyLists,
     PartyRegistryClient,
     Supersession,
     TraceRegistryClient,
@@ -502,14 +503,17 @@ class VerdictLane(Lane[VerdictPayload]):
         prepared: Prepared = None,
     ) -> TxHash:
         """``recordVerdictBatch(expectedBatch, tradeIds, verdictHashes, matchedMask,
-        supersessions)``, numbered the next batch the chain gives: a resend of a batch still
-        pending names the same number, so one of the two reverts and :meth:`find` sees the other."""
+        supersessions, parties)``, numbered the next batch the chain gives: a resend of a batch
+        still pending names the same number, so one of the two reverts and :meth:`find` sees
+        the other. The party lists come from the rows' payloads alone, so a resend after a
+        crash sends the very same calldata."""
         payloads = [self.parse(r.payload) for r in rows]
         return chain.trade.send_record_verdict_batch(
             [bytes.fromhex(p.trade_id) for p in payloads],
             [bytes.fromhex(p.verdict_hash) for p in payloads],
             [p.matched for p in payloads],
             prepared or (),
+            parties=verdict_parties(payloads),
         )
 
     def find(
@@ -597,6 +601,12 @@ class VerdictLane(Lane[VerdictPayload]):
                 session, trade.trade_id, excluding=rows[0].batch_id
             )
             session.add(trade)
+
+
+def verdict_parties(payloads: Sequence[VerdictPayload]) -> PartyLists:
+    """The party lists ``recordVerdictBatch`` commits to for ``payloads``: each verdict's
+    signers, as on-chain party ids."""
+    return PartyLists.of([[party_id(code) for code in p.party_codes] for p in payloads])
 
 
 def verdict_root(batch: int, payloads: Sequence[VerdictPayload]) -> bytes:

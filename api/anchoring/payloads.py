@@ -79,11 +79,43 @@ class LotEventPayload(_Payload):
 
 @dataclass(frozen=True)
 class VerdictPayload(_Payload):
-    """A trade's match verdict to record on chain (hashes as hex)."""
+    """A trade's match verdict to record on chain (hashes as hex), with the codes of the
+    parties that signed the documents it judged (sorted, comma-separated): the verdict batch
+    commits to them, and the registry refuses release and financing when one is listed.
+
+    Rows written before the negative list have no ``parties`` key and read as naming none."""
 
     trade_id: str
     verdict_hash: str
     matched: bool
+    parties: str = ""
+
+    def to_json(self) -> str:
+        """The stored JSON text; without signers it is the text older rows hold."""
+        data: dict[str, Any] = {
+            "tradeId": self.trade_id,
+            "verdictHash": self.verdict_hash,
+            "matched": self.matched,
+        }
+        if self.parties:
+            data["parties"] = self.parties
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> VerdictPayload:
+        """Read a stored payload (an older row has no ``parties``)."""
+        data = _object(text, cls.__name__)
+        return cls(
+            trade_id=str(data["tradeId"]),
+            verdict_hash=str(data["verdictHash"]),
+            matched=bool(data["matched"]),
+            parties=str(data.get("parties", "")),
+        )
+
+    @property
+    def party_codes(self) -> tuple[str, ...]:
+        """The signers' party codes."""
+        return tuple(code for code in self.parties.split(",") if code)
 
 
 @dataclass(frozen=True)

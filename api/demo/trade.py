@@ -264,6 +264,12 @@ def _answer(w3: Any, method: str, params: list[Any]) -> dict[str, Any]:
             return {"result": _jsonable(dict(w3.eth.get_transaction_receipt(params[0])))}
         except Exception:  # web3 raises TransactionNotFound where a node answers null
             return {"result": None}
+    if method == "eth_getTransactionByHash":
+        # Through web3, which names the calldata ``input`` as a node does (eth-tester: ``data``).
+        try:
+            return {"result": _jsonable(dict(w3.eth.get_transaction(params[0])))}
+        except Exception:  # web3 raises TransactionNotFound where a node answers null
+            return {"result": None}
     if method == "eth_chainId":
         return {"result": hex(w3.eth.chain_id)}
     answer: dict[str, Any] = _jsonable(dict(w3.provider.make_request(method, params)))

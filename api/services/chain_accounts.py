@@ -13,12 +13,13 @@ events, not whether the account still holds its role today (docs/trust.md).
 
 from __future__ import annotations
 
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlmodel import Session, select
 
 from api.db import crud
 from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord, utcnow
-from api.errors import Conflict, UnprocessableContent
+from api.errors import Conflict, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import PartyPublic
 from api.services import registry
@@ -150,3 +151,16 @@ def _store_key(session: Session, runtime: Runtime, code: str, account: LocalAcco
         )
     record.address, record.encrypted_key, record.created_at = account.address, encrypted, now
     session.add(record)
+
+
+def party_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> LocalAccount:
+    """The custodial chain account of ``party`` (customs or bank)."""
+    record = crud.get_chain_account(session=session, party_code=party.code)
+    if record is None:
+        raise PermissionDenied(
+            f"party {party.code} has no chain account; register it with chainAccount=true",
+            code="no_chain_account",
+        )
+    key = runtime.keystore.decrypt(record.encrypted_key.encode()).decode()
+    account: LocalAccount = Account.from_key(key)
+    return account

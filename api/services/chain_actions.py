@@ -10,32 +10,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlmodel import Session, col, select
 
 from api.db import crud
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRecord, utcnow
-from api.errors import Conflict, PermissionDenied
+from api.errors import Conflict
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
+from api.services import negative_list
+from api.services.chain_accounts import party_account
 from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
 from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
 from traceability import content_hash
-
-
-def party_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> LocalAccount:
-    """The custodial chain account of ``party`` (customs or bank)."""
-    record = crud.get_chain_account(session=session, party_code=party.code)
-    if record is None:
-        raise PermissionDenied(
-            f"party {party.code} has no chain account; register it with chainAccount=true",
-            code="no_chain_account",
-        )
-    key = runtime.keystore.decrypt(record.encrypted_key.encode()).decode()
-    account: LocalAccount = Account.from_key(key)
-    return account
 
 
 def _verdict_anchored(session: Session, trade: TradeRecord) -> bool:
@@ -148,8 +135,14 @@ def release(
     check_releasable(session, trade)
     check_verdict_named(trade, verdict_hash, field="verdictHash")
     batch, position = position_of(trade)
+    negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
     account = party_account(session=session, runtime=runtime, party=party)
-    result = runtime.ledger().release(batch, position, account)
+    try:
+        result = runtime.ledger().release(batch, position, account)
+    except ContractReverted as exc:
+        raise negative_list.listed_refusal(
+            session=session, runtime=runtime, trades=[trade], exc=exc
+        ) from exc
     _save(
         session,
         trade,
@@ -213,12 +206,18 @@ def finance(
     check_verdict_named(trade, verdict_hash, field="verdictHash")
     require_anchored_verdict(session, trade)
     batch, position = position_of(trade)
+    negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
     account = party_account(session=session, runtime=runtime, party=party)
     terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
     try:
         result = runtime.ledger().register_financing(batch, position, terms_hash, account)
     except ContractReverted as exc:
-        raise _financing_conflict(session, runtime, exc) from exc
+        refusal = negative_list.listed_refusal(
+            session=session, runtime=runtime, trades=[trade], exc=exc
+        )
+        if refusal is exc:
+            refusal = _financing_conflict(session, runtime, exc)
+        raise refusal from exc
     (registered,) = events_named(result.events, FinancingRegistered)
     _save(
         session,

@@ -25,7 +25,9 @@ from traceability import (
 from traceability.ceb import certificate_key_fingerprint
 
 #: Roles whose parties act on the contract themselves (and so need a chain account).
-CHAIN_ROLES = {r.value: r.contract_role for r in (Role.CUSTOMS, Role.BANK, Role.INSPECTOR)}
+CHAIN_ROLES = {
+    r.value: r.contract_role for r in (Role.CUSTOMS, Role.BANK, Role.INSPECTOR, Role.REGULATOR)
+}
 
 
 def party_roles(party: PartyRecord) -> frozenset[str]:
@@ -98,7 +100,8 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
     roles = [CHAIN_ROLES[r] for r in sorted(party_roles(party)) if r in CHAIN_ROLES]
     if not roles:
         raise UnprocessableContent(
-            "only customs, bank and inspector parties act on chain", field="chainAccount"
+            "only customs, bank, inspector and regulator parties act on chain",
+            field="chainAccount",
         )
     ledger = runtime.ledger()
     account = ledger.new_party_account(roles)

@@ -26,7 +26,7 @@ from api.schemas import (
     SignedRelease,
     SignedSettlement,
 )
-from api.services import chain_accounts
+from api.services import chain_accounts, negative_list
 from api.services.chain_actions import check_releasable, check_verdict_named, position_of
 from ledger_client import ContractReverted, Signed, TradeRegistryClient, TxResult
 from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
@@ -72,10 +72,20 @@ def _check_signer(party: PartyRecord, body: SignedAuthorization) -> None:
         )
 
 
-def _relay(runtime: Runtime, call: Callable[[TradeRegistryClient], TxResult]) -> TxResult:
+def _relay(
+    session: Session,
+    runtime: Runtime,
+    trades: list[TradeRecord],
+    call: Callable[[TradeRegistryClient], TxResult],
+) -> TxResult:
     try:
         return call(runtime.ledger().relayer())
     except ContractReverted as exc:
+        listed = negative_list.listed_refusal(
+            session=session, runtime=runtime, trades=trades, exc=exc
+        )
+        if listed is not exc:
+            raise listed from exc
         refusal = _REFUSALS.get(exc.error_name or "")
         if refusal is None:
             raise Conflict(f"the contract refused: {exc}", code="refused") from exc
@@ -112,10 +122,13 @@ def release(
             raise NotFound(f"no trade {trade_id}", field=f"tradeIds[{index}]")
         check_releasable(session, trade)
         check_verdict_named(trade, body.verdict_hashes[index], field=f"verdictHashes[{index}]")
+        negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
         trades.append(trade)
     batch, positions = one_verdict_batch(trades)
     by = _signed_by(body)
-    result = _relay(runtime, lambda c: c.release_trades_with_sig(batch, positions, by))
+    result = _relay(
+        session, runtime, trades, lambda c: c.release_trades_with_sig(batch, positions, by)
+    )
     now = utcnow()
     for trade in trades:
         trade.released_at = now
@@ -163,7 +176,7 @@ def _relay_step(
     _check_signer(party, body)
     batch, position = position_of(trade)
     by = _signed_by(body)
-    result = _relay(runtime, lambda client: call(client, batch, position, by))
+    result = _relay(session, runtime, [trade], lambda client: call(client, batch, position, by))
     for name, value in changes(result).items():
         setattr(trade, name, value)
     trade.updated_at = utcnow()
@@ -220,6 +233,7 @@ def finance(
 ) -> ChainReceipt:
     """Relay a bank's signed financing registration."""
     check_verdict_named(trade, body.verdict_hash, field="verdictHash")
+    negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
     terms = bytes.fromhex(body.terms_hash)
 
     def changes(result: TxResult) -> dict[str, object]:

@@ -272,11 +272,12 @@ class TradeLinker:
 
     def _settle(
         self, trades: Sequence[TradeRecord]
-    ) -> dict[str, tuple[TradeDocuments, dict[str, str]]]:
+    ) -> dict[str, tuple[TradeDocuments, dict[str, str], str]]:
         """Give each trade the documents it takes, unlinking those it no longer takes: each
-        trade's documents, and their content hashes by kind (the verdict names them).
+        trade's documents, their content hashes by kind (the verdict names them), and their
+        signers' party codes (sorted, comma-separated: the verdict batch commits to them).
 
-        The signers of the documents taken are kept in ``self._signers`` (credit facts)."""
+        The signers of the documents taken are also kept in ``self._signers`` (credit facts)."""
         self.session.flush()
         claims = Claims(self.session, trades, self._documents, self._fresh)
         settled = {}
@@ -300,7 +301,10 @@ class TradeLinker:
             hashes = {kind.value: claim.ref for kind, claim in choice.accepted.items()}
             self._signers[trade.trade_id] = {claims.record(r).party_code for r in taken}
             documents = TradeDocuments(**{k.value: d for k, d in chosen.items()})  # type: ignore[arg-type]
-            settled[trade.trade_id] = (documents, hashes)
+            signers = ",".join(
+                sorted({claims.record(c.ref).party_code for c in choice.accepted.values()})
+            )
+            settled[trade.trade_id] = (documents, hashes, signers)
         self._relink(links)
         return settled
 
@@ -350,8 +354,10 @@ class TradeLinker:
         verdicts = {}
         queued: dict[str, str] = {}
         facts: list[dict[str, Any]] = []
+        signers: dict[str, str] = {}
         for trade in touched:
-            verdict, changed = self._rematch(trade, *documents[trade.trade_id], contexts.of(trade))
+            settled, hashes, signers[trade.trade_id] = documents[trade.trade_id]
+            verdict, changed = self._rematch(trade, settled, hashes, contexts.of(trade))
             verdicts[trade.trade_id] = verdict
             if changed and verdict.status is not VerdictStatus.PENDING:
                 named = {c for c in (trade.ebp_code, trade.ebc_code) if c}
@@ -365,14 +371,16 @@ class TradeLinker:
             ):
                 queued[trade.trade_id] = trade.verdict_hash or ""
             contexts.record(trade)  # later trades of the same buyer count this one
-        self._queue_verdicts(queued, verdicts)
+        self._queue_verdicts(queued, verdicts, signers)
         if facts:
             self.session.execute(sql_insert(table_of(CreditFactRecord)), facts)
         risk = [(t.trade_id, t.mode, documents[t.trade_id][0]) for t in touched]
         record_risk_trades(self.session, risk, self.now)
         return verdicts
 
-    def _queue_verdicts(self, queued: dict[str, str], verdicts: dict[str, Verdict]) -> None:
+    def _queue_verdicts(
+        self, queued: dict[str, str], verdicts: dict[str, Verdict], signers: dict[str, str]
+    ) -> None:
         """Outbox rows for new verdicts; an older verdict still waiting for a batch is dropped."""
         if not queued:
             return
@@ -394,7 +402,9 @@ class TradeLinker:
                 self.session.delete(row)
         for trade_id, digest in queued.items():
             matched = verdicts[trade_id].status is VerdictStatus.MATCH
-            payload = VerdictPayload(trade_id=trade_id, verdict_hash=digest, matched=matched)
+            payload = VerdictPayload(
+                trade_id=trade_id, verdict_hash=digest, matched=matched, parties=signers[trade_id]
+            )
             self.session.add(
                 VERDICT.outbox_record(f"{trade_id}:{digest}", payload, created_at=self.now)
             )

@@ -9,8 +9,10 @@ revoked); the trade's verdict leaf, release, settlement and financing are checke
 :mod:`api.verify.trade_chain` says; and every transaction hash and block number is
 checked against its receipt and decoded event. The chain is asked in one JSON-RPC
 batch: two ``eth_call`` per document (``verifyDocument`` and ``signerAt``), one
-``verifyVerdict``, one ``verifySettlement`` when settled, and one receipt per
-transaction.
+``verifyVerdict``, one ``verifySettlement`` when settled, one receipt per
+transaction, and the verdict batch's record and transaction, whose party lists must name
+exactly the documents' signers (:mod:`api.verify.trade_parties`): the parties the
+registry's negative-list check sees.
 
 A node that cannot be reached is reported as such (exit 3, try again), never as
 "not authentic"; a bundle whose documents are genuine but whose verdict is a
@@ -42,6 +44,7 @@ from api.verify.trade_chain import (
     read_claims,
     transaction,
 )
+from api.verify.trade_parties import check_parties, plan_parties_calls
 from api.verify.trust import TrustRoots
 from traceability import (
     PartyKey,
@@ -158,6 +161,8 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
         doc.signer_call = len(calls)
         calls.append(party.call(party_address, "signerAt", key_hash(doc.key_id), doc.block))
     plan = plan_trade_calls(claims, trade_address, trade_id, calls)
+    v = claims.verdict
+    parties = plan_parties_calls(trade_address, v.batch, v.position, v.tx.tx_hash, calls)
     receipts_from = len(calls)
     calls.extend(Call("eth_getTransactionReceipt", [tx.tx_hash]) for tx, _ in anchors)
     try:
@@ -181,6 +186,7 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     genuine = [d for d, ok in zip(documents, signed, strict=True) if ok and d.document]
     recomputed = _check_verdict(data, documents, genuine, report)
     check_trade(claims, plan, answers, trade_address, recomputed, report)
+    check_parties(parties, answers, [d.party for d in documents], report)
     report.calls = dict(rpc.counts)
     return report
 

@@ -91,6 +91,8 @@ BankDep = Annotated[PartyRecord, Depends(require_role("bank"))]
 #: Who reads risk alerts and credit records (supervisors and banks), and who reviews alerts.
 RiskReaderDep = Annotated[PartyRecord, Depends(require_role("customs", "bank", "regulator"))]
 ReviewerDep = Annotated[PartyRecord, Depends(require_role("customs", "regulator"))]
+#: Customs or the regulator: who may put a party on the negative list.
+SupervisorDep = Annotated[PartyRecord, Depends(require_role("customs", "regulator"))]
 
 
 def get_trade(trade_id: str, session: SessionDep) -> TradeRecord:

@@ -14,7 +14,7 @@ pragma solidity 0.8.28;
  * Identities are hashes of sandan's own identifiers: `partyId = keccak256(bytes(code))`,
  * `keyHash = keccak256(bytes(keyId))`, `publicKeyHash = keccak256(bytes(publicKey))`.
  * Roles are bit indexes (`mask = 1 << role`) in the order of sandan's roles: platform 0,
- * payment 1, logistics 2, customs 3, bank 4, producer 5, inspector 6, warehouse 7.
+ * payment 1, logistics 2, customs 3, bank 4, producer 5, inspector 6, warehouse 7, regulator 8.
  *
  * This file is the single source of truth for the registry's types, errors and events.
  */

@@ -33,6 +33,14 @@ pragma solidity 0.8.28;
  * `nonce` the signer's current {nonces} value and `deadline` the last valid `block.timestamp`.
  * The subject includes the batch's root, so a signature names the exact trades and verdicts.
  *
+ * The negative list: customs (`CUSTOMS_ROLE`) or the regulator (`REGULATOR_ROLE`) lists a
+ * party (`partyId = keccak256(bytes(code))`, as in the PartyRegistry) for a period of block
+ * timestamps, `since <= block.timestamp < until`, and may lift the listing early; it expires
+ * by itself. A verdict batch commits to the parties that signed each trade's documents as
+ * {PartyLists} (the hash in {VerdictBatch-partiesHash}); release and financing pass those
+ * lists back, the registry checks them against the hash and refuses any selected trade with
+ * a listed party ({TradeRegistryPartyListed}).
+ *
  * This file is the single source of truth for the registry's types, errors and events.
  */
 interface ITradeRegistry {
@@ -83,11 +91,29 @@ interface ITradeRegistry {
     }
 
     /// @dev A recorded verdict batch. `blockNumber` is zero when there is no such batch.
+    /// `partiesHash` is the {partiesHash} of the batch's {PartyLists}.
     struct VerdictBatch {
         bytes32 root;
         address anchorer;
         uint32 count;
         uint64 blockNumber;
+        bytes32 partiesHash;
+    }
+
+    /// @dev Who signed the documents of each trade of a verdict batch. `parties` lists the
+    /// batch's distinct party ids once each; `slots` holds {MAX_PARTIES_PER_TRADE} big-endian
+    /// uint16 per verdict, in position order (8 bytes a trade), each a 1-based index into
+    /// `parties` or 0 for none. A party id costs its 32 bytes once per batch, a trade 8 bytes.
+    struct PartyLists {
+        bytes32[] parties;
+        bytes slots;
+    }
+
+    /// @dev A party's negative-list entry: listed while `since <= block.timestamp < until`.
+    /// `until` is zero when the party was never listed or its listing was lifted.
+    struct Listing {
+        uint64 since;
+        uint64 until;
     }
 
     /// @dev The data of one verdict leaf: what a bundle carries and a verifier re-hashes.
@@ -332,6 +358,61 @@ interface ITradeRegistry {
     error TradeRegistryInvalidSigner(address recovered, address signer);
 
     /**
+     * @dev A party id is zero (in a listing or in a batch's {PartyLists}).
+     */
+    error TradeRegistryZeroPartyId();
+
+    /**
+     * @dev A listing or a lifting gives no reason.
+     * @param partyId Party concerned.
+     */
+    error TradeRegistryEmptyListingReason(bytes32 partyId);
+
+    /**
+     * @dev A listing's period is empty or already over: `until` must be after both `since`
+     * and the current block's timestamp.
+     * @param partyId Party concerned.
+     * @param since Start given (0: now).
+     * @param until End given.
+     */
+    error TradeRegistryInvalidListingPeriod(bytes32 partyId, uint64 since, uint64 until);
+
+    /**
+     * @dev The party has no listing in force or to come: nothing to lift.
+     * @param partyId Party concerned.
+     */
+    error TradeRegistryPartyNotListed(bytes32 partyId);
+
+    /**
+     * @dev A party on the negative list signed a document of the trade at (`batch`,
+     * `position`): it cannot be released or financed while the listing lasts.
+     * @param partyId The listed party.
+     * @param batch Verdict batch of the trade.
+     * @param position Its position.
+     */
+    error TradeRegistryPartyListed(bytes32 partyId, uint64 batch, uint32 position);
+
+    /**
+     * @dev The party lists given are not those verdict batch `batch` committed to.
+     * @param batch Verdict batch concerned.
+     */
+    error TradeRegistryPartyListsMismatch(uint64 batch);
+
+    /**
+     * @dev A batch's party slots are not {MAX_PARTIES_PER_TRADE} uint16 per verdict.
+     * @param expected Bytes expected (8 per verdict).
+     * @param actual Bytes given.
+     */
+    error TradeRegistryPartySlotsLength(uint256 expected, uint256 actual);
+
+    /**
+     * @dev A party slot of verdict `index` points past the batch's party table.
+     * @param index Verdict concerned.
+     * @param slot The slot's value.
+     */
+    error TradeRegistryInvalidPartySlot(uint256 index, uint256 slot);
+
+    /**
      * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
      */
     event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount);
@@ -381,6 +462,17 @@ interface ITradeRegistry {
      * @dev Emitted when the financing bank discharges its financing of the positions of `mask`.
      */
     event FinancingDischarged(uint32 indexed financingId, uint64 indexed batch, address indexed bank, uint256[] mask);
+
+    /**
+     * @dev Emitted when customs or the regulator `by` lists party `partyId` from `since` until
+     * `until` (block timestamps), with the reason.
+     */
+    event PartyListed(bytes32 indexed partyId, address indexed by, uint64 since, uint64 until, string reason);
+
+    /**
+     * @dev Emitted when customs or the regulator `by` lifts the listing of `partyId` early.
+     */
+    event PartyListingLifted(bytes32 indexed partyId, address indexed by, string reason);
 
     /**
      * @dev Anchors the Merkle `root` of a batch of `leafCount` document hashes.
@@ -435,7 +527,10 @@ interface ITradeRegistry {
      * - each supersession proves the earlier verdict of the same trade id in an earlier batch;
      * - `expectedBatch` is the number the batch gets ({verdictBatchCount} + 1): a sender that
      *   resends a batch it may already have sent names the same number, so the chain records
-     *   it once.
+     *   it once;
+     * - `parties` holds 8 bytes of slots per verdict, each slot 0 or an index into its
+     *   non-zero party ids (the batch stores their {partiesHash}; release and financing are
+     *   checked against the parties named here).
      *
      * Emits a {VerdictBatchRecorded} event, and a {VerdictSuperseded} event per supersession.
      */
@@ -444,8 +539,39 @@ interface ITradeRegistry {
         bytes32[] calldata tradeIds,
         bytes32[] calldata verdictHashes,
         uint256[] calldata matchedMask,
-        Supersession[] calldata supersessions
+        Supersession[] calldata supersessions,
+        PartyLists calldata parties
     ) external returns (uint64 batch);
+
+    /**
+     * @dev Puts party `partyId` on the negative list from `since` (zero: this block's
+     * timestamp) until `until`, both block timestamps in seconds; a listing already there is
+     * replaced. From then on no trade whose documents the party signed is released or financed
+     * until the listing ends (by itself at `until`, or by {liftListing}).
+     *
+     * Requirements:
+     *
+     * - the caller has `CUSTOMS_ROLE` or `REGULATOR_ROLE` (else `AccessControlUnauthorizedAccount`
+     *   naming `REGULATOR_ROLE`);
+     * - `partyId` is not zero and `reason` is not empty;
+     * - `until` is after `since` and after the current block's timestamp.
+     *
+     * Emits a {PartyListed} event.
+     */
+    function listParty(bytes32 partyId, uint64 since, uint64 until, string calldata reason) external;
+
+    /**
+     * @dev Lifts the listing of `partyId` before it ends.
+     *
+     * Requirements:
+     *
+     * - the caller has `CUSTOMS_ROLE` or `REGULATOR_ROLE`;
+     * - `reason` is not empty;
+     * - the party has a listing in force or to come.
+     *
+     * Emits a {PartyListingLifted} event.
+     */
+    function liftListing(bytes32 partyId, string calldata reason) external;
 
     /**
      * @dev Releases (customs clearance, 放行) the positions of `mask` in verdict batch `batch`.
@@ -456,11 +582,13 @@ interface ITradeRegistry {
      *
      * - the caller has `CUSTOMS_ROLE`;
      * - `mask` selects at least one position, all within the batch;
-     * - each position is a match, not superseded and not released.
+     * - each position is a match, not superseded and not released;
+     * - `parties` are the {PartyLists} the batch committed to, and no party of a selected
+     *   position is listed now ({TradeRegistryPartyListed}).
      *
      * Emits a {TradesReleased} event.
      */
-    function releaseTrades(uint64 batch, uint256[] calldata mask) external;
+    function releaseTrades(uint64 batch, uint256[] calldata mask, PartyLists calldata parties) external;
 
     /**
      * @dev Confirms the settlement of the released positions of `mask`, the `k`-th selected
@@ -489,11 +617,13 @@ interface ITradeRegistry {
      * - the caller has `BANK_ROLE`;
      * - `termsHash` is not zero;
      * - each position is a match and not superseded;
-     * - no earlier financing of a position is still undischarged, whoever registered it.
+     * - no earlier financing of a position is still undischarged, whoever registered it;
+     * - `parties` are the {PartyLists} the batch committed to, and no party of a selected
+     *   position is listed now ({TradeRegistryPartyListed}).
      *
      * Emits a {FinancingRegistered} event.
      */
-    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash)
+    function registerFinancing(uint64 batch, uint256[] calldata mask, bytes32 termsHash, PartyLists calldata parties)
         external
         returns (uint32 financingId);
 
@@ -525,7 +655,12 @@ interface ITradeRegistry {
      *
      * Emits a {TradesReleased} event naming the signer as customs.
      */
-    function releaseTradesWithSig(uint64 batch, uint256[] calldata mask, SignedBy calldata by) external;
+    function releaseTradesWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        PartyLists calldata parties,
+        SignedBy calldata by
+    ) external;
 
     /**
      * @dev {confirmSettlements} on behalf of `by.signer`, who signed an {Authorization} with action
@@ -550,9 +685,13 @@ interface ITradeRegistry {
      *
      * Emits a {FinancingRegistered} event naming the signer as the bank.
      */
-    function registerFinancingWithSig(uint64 batch, uint256[] calldata mask, bytes32 termsHash, SignedBy calldata by)
-        external
-        returns (uint32 financingId);
+    function registerFinancingWithSig(
+        uint64 batch,
+        uint256[] calldata mask,
+        bytes32 termsHash,
+        PartyLists calldata parties,
+        SignedBy calldata by
+    ) external returns (uint32 financingId);
 
     /**
      * @dev {dischargeFinancing} on behalf of `by.signer`, who signed an {Authorization} with action
@@ -569,6 +708,22 @@ interface ITradeRegistry {
      * @dev Returns the most verdicts one {recordVerdictBatch} takes (its tree is built in memory).
      */
     function MAX_VERDICTS_PER_BATCH() external view returns (uint256);
+
+    /**
+     * @dev Returns how many parties a verdict's {PartyLists} slots name at most (one per document kind).
+     */
+    function MAX_PARTIES_PER_TRADE() external view returns (uint256);
+
+    /**
+     * @dev Returns `keccak256(abi.encode(parties.parties, parties.slots))`: what a verdict batch
+     * stores of its {PartyLists}.
+     */
+    function partiesHash(PartyLists calldata parties) external pure returns (bytes32);
+
+    /**
+     * @dev Returns the listing of `partyId` and whether it is in force at this block.
+     */
+    function listingOf(bytes32 partyId) external view returns (Listing memory listing, bool active);
 
     /**
      * @dev Returns `keccak256(abi.encode(batch, root, keccak256(abi.encodePacked(mask))))` with

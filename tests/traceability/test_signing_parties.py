@@ -38,6 +38,7 @@ def _key(key_id: str = "EBP-01:k1", party: str = "EBP-01", public_key: str = PUB
         (Role.PRODUCER, {DocType.EPCIS_EVENT}),
         (Role.INSPECTOR, {DocType.EPCIS_EVENT}),
         (Role.WAREHOUSE, {DocType.EPCIS_EVENT}),
+        (Role.REGULATOR, set()),  # supervises: signs no document
     ],
 )
 def test_signable_doc_types_follow_design(role: Role, doc_types: set[DocType]) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_client import Supersession, TradeRegistryClient
+from ledger_client import PartyLists, Supersession, TradeRegistryClient
 from ledger_client.events import (
     FinancingRegistered,
     SettlementsConfirmed,
@@ -198,8 +198,18 @@ class LedgerBundles:
                     proof=tuple(bytes.fromhex(p) for p in old["proof"]),
                 )
             )
+        # Each verdict commits to its documents' signers, as the service's verdict lane does.
+        signers = [[]] * others + [
+            sorted({d["envelope"]["payload"]["party"] for d in t.bundle["documents"]})
+            for t in trades
+        ]
+        parties = PartyLists.of([[party_id(code) for code in codes] for codes in signers])
         result = self.anchorer.record_verdict_batch(
-            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], supersessions
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            supersessions,
+            parties=parties,
         )
         (event,) = events_named(result.events, VerdictBatchRecorded)
         tree = OrderedMerkleTree([verdict_leaf(event.batch, i, *row) for i, row in enumerate(rows)])

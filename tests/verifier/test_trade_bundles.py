@@ -104,9 +104,16 @@ def test_genuine_trade_is_authentic_to_both_verifiers_in_one_batch_of_calls(
     names = {c.name for c in report.checks}
     assert {"verdict on chain", "released by customs", "settlement confirmed"} <= names
     assert {"financing registered", "verdict transaction", "financing transaction"} <= names
-    # verifyDocument and signerAt per document, one verifyVerdict, one verifySettlement;
-    # one receipt per transaction (the documents share one batch).
-    assert report.calls == {"eth_chainId": 1, "eth_call": 2 * 4 + 2, "eth_getTransactionReceipt": 5}
+    assert "parties on chain" in names
+    # verifyDocument and signerAt per document, one verifyVerdict, one verifySettlement, one
+    # verdictBatchOf; one receipt per transaction (the documents share one batch), and the
+    # verdict transaction itself (its party lists).
+    assert report.calls == {
+        "eth_chainId": 1,
+        "eth_call": 2 * 4 + 3,
+        "eth_getTransactionReceipt": 5,
+        "eth_getTransactionByHash": 1,
+    }
     browser = browser_report(node, life.world, life.a.bundle, tmp_path)
     assert browser["outcome"] == "authentic", browser_failed(browser)
 

@@ -43,8 +43,9 @@ class Role(StrEnum):
     PRODUCER = "producer"
     INSPECTOR = "inspector"
     WAREHOUSE = "warehouse"
+    #: Supervises the zone: reads risk alerts and credit records, reviews alerts, and lists
+    #: parties on the negative list (and lifts listings), as customs may. Signs nothing.
     REGULATOR = "regulator"
-    """Market or zone supervision: reads risk alerts and credit, reviews alerts; signs nothing."""
 
     @property
     def contract_role(self) -> str:

@@ -3,7 +3,9 @@
 import { keccakText } from './hashes.js';
 
 /** Role index = position here (traceability.Role order); mask bit = 1 << index. */
-export const ROLES = ['platform', 'payment', 'logistics', 'customs', 'bank', 'producer', 'inspector', 'warehouse', 'regulator'];
+export const ROLES = [
+  'platform', 'payment', 'logistics', 'customs', 'bank', 'producer', 'inspector', 'warehouse', 'regulator',
+];
 
 /** PartyRegistry KeyAlgorithm enum. */
 export const KEY_ALGORITHM = { Ed25519: 1, ES256: 2, ES256K: 3, SM2: 4 };

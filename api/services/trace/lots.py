@@ -45,7 +45,7 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, utcnow
 from api.db.trace_models import LotRecallRecord, TraceEventLotRecord, TraceEventRecord
 from api.errors import Conflict, NotFound
 from api.runtime import Caches, Runtime
-from api.services.chain_actions import party_account
+from api.services.chain_accounts import party_account
 from api.services.trace.cache import (
     MAX_ENTRIES,
     ChainFacts,

@@ -14,15 +14,18 @@ from api.schemas import (
     KeyCreate,
     KeyPublic,
     KeyRevoke,
+    ListingCreate,
+    ListingLift,
+    ListingPublic,
     PartyCreate,
     PartyCreated,
     PartyPublic,
     RoleGrant,
     RoleName,
 )
-from api.services import chain_accounts, self_custody
+from api.services import chain_accounts, negative_list, self_custody
 from api.services import parties as service
-from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, WriteLimit
+from api.web.deps import AdminDep, PartyDep, RuntimeDep, SessionDep, SupervisorDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(
@@ -51,9 +54,37 @@ def read_me(party: PartyDep, session: SessionDep) -> PartyPublic:
 
 
 @router.get("/{code}", response_model=PartyPublic)
-def read_party(code: str, session: SessionDep, _party: PartyDep) -> PartyPublic:
-    """A registered party (any authenticated party may look parties up)."""
-    return service.party_public(service.require_party(session=session, code=code), session)
+def read_party(
+    code: str, session: SessionDep, runtime: RuntimeDep, _party: PartyDep
+) -> PartyPublic:
+    """A registered party (any authenticated party may look parties up), with its
+    negative-list entry as the chain holds it."""
+    public = service.party_public(service.require_party(session=session, code=code), session)
+    listing = negative_list.listing_public(session=session, runtime=runtime, code=code)
+    return public.model_copy(update={"listing": listing})
+
+
+@router.post("/{code}/listing", status_code=status.HTTP_201_CREATED, response_model=ListingPublic)
+def list_party(
+    code: str, body: ListingCreate, session: SessionDep, runtime: RuntimeDep, party: SupervisorDep
+) -> ListingPublic:
+    """Put a party on the negative list until `until` (customs or the regulator, through its
+    chain account): the contract then refuses release and financing of every trade whose
+    documents the party signed. A listing already there is replaced."""
+    return negative_list.list_party(
+        session=session, runtime=runtime, actor=party, code=code, body=body
+    )
+
+
+@router.delete("/{code}/listing", response_model=ListingPublic)
+def lift_listing(
+    code: str, body: ListingLift, session: SessionDep, runtime: RuntimeDep, party: SupervisorDep
+) -> ListingPublic:
+    """Lift a party's listing before it ends, with a reason (customs or the regulator); the
+    answer is the listing as it was, now inactive. 409 when the party is not listed."""
+    return negative_list.lift_listing(
+        session=session, runtime=runtime, actor=party, code=code, body=body
+    )
 
 
 @router.put("/{code}/chain-account", response_model=PartyPublic)

@@ -21,9 +21,12 @@ from api.anchoring.lanes import (
     UnknownLane,
     VerdictPayload,
     lane_of,
+    verdict_parties,
 )
 from api.db.models import OutboxRecord, utcnow
+from ledger_client.events import VerdictBatchRecorded
 from traceability.merkle import MerkleTree
+from traceability.signing.registry_ids import party_id
 
 LOT_ID = "ab" * 32
 
@@ -94,6 +97,15 @@ PAYLOADS = [
         VERDICT,
         VerdictPayload(trade_id="cc" * 32, verdict_hash="dd" * 32, matched=False),
         '{"matched": false, "tradeId": "' + "cc" * 32 + '", "verdictHash": "' + "dd" * 32 + '"}',
+    ),
+    (
+        VERDICT,
+        VerdictPayload("ee" * 32, "ff" * 32, True, parties="EBP-1,LOG-1,PAY-1"),
+        '{"matched": true, "parties": "EBP-1,LOG-1,PAY-1", "tradeId": "'
+        + "ee" * 32
+        + '", "verdictHash": "'
+        + "ff" * 32
+        + '"}',
     ),
     (
         SUPERSEDE,
@@ -253,3 +265,22 @@ def test_lane_resend_after_a_crash_answers_with_the_first_anchor(ledger: LedgerG
     batch_id = secrets.token_hex(32)
     first = ledger.submit(lane, root, batch_id, rows)
     assert ledger.submit(lane, root, batch_id, rows) == first
+
+
+def test_verdict_lane_commits_each_trades_signers_rebuilt_from_the_rows(ledger: LedgerGateway):
+    signers = ["EBP-1,LOG-1,PAY-1", "", "EBP-2,PAY-1"]
+    payloads = [
+        VerdictPayload(secrets.token_hex(32), secrets.token_hex(32), True, parties=codes)
+        for codes in signers
+    ]
+    rows = _rows(VERDICT, payloads, [f"{p.trade_id}:{p.verdict_hash}" for p in payloads])
+    anchor = ledger.submit(VERDICT, None, secrets.token_hex(32), rows)
+    (recorded,) = [e for e in anchor.events if isinstance(e, VerdictBatchRecorded)]
+    committed = ledger.trade.parties_of(recorded.batch)
+    assert committed is not None
+    for position, codes in enumerate(signers):
+        expected = {party_id(code) for code in codes.split(",") if code}
+        assert committed.parties_at(position) == frozenset(expected)
+    # What a resend would send: the same lists, from the stored rows alone.
+    reread = [VERDICT.parse(row.payload) for row in rows]
+    assert verdict_parties(reread) == committed == verdict_parties(payloads)

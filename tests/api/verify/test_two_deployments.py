@@ -140,10 +140,12 @@ def test_the_genuine_bundle_verifies_against_the_pinned_registries(drill: dict[s
     code, report = _verify(drill, drill["real"], "genuine")
     assert code == 0, report
     assert report["outcome"] == "authentic"
-    # verifyDocument and signerAt per document, verifyVerdict, and verifySettlement if settled.
+    # verifyDocument and signerAt per document, verifyVerdict, verifySettlement if settled,
+    # and verdictBatchOf (the party lists' commitment).
     settled = drill["real"]["settlement"] is not None
-    calls = 2 * len(drill["real"]["documents"]) + 1 + settled
+    calls = 2 * len(drill["real"]["documents"]) + 1 + settled + 1
     assert report["chainCalls"]["eth_call"] == calls
+    assert report["chainCalls"]["eth_getTransactionByHash"] == 1
 
 
 def test_the_forgers_bundle_is_refused_naming_the_untrusted_registry(

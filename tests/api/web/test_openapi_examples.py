@@ -66,7 +66,13 @@ _EIP712 = (
     "an EIP-712 authorization binds the chain id and the registry address of one "
     "deployment (and a deadline): no fixed example verifies on every deployment"
 )
+_LISTING = (
+    "a listing ends in the future and is made on chain by a supervisor's own account: a "
+    "fixed example would expire, and it lists a real party"
+)
 WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
+    ("post", "/parties/{code}/listing"): _LISTING,
+    ("delete", "/parties/{code}/listing"): _LISTING,
     ("post", "/customs/releases/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/settlement/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/signed"): _EIP712,
