@@ -362,11 +362,39 @@ def _read_other(reader: _Reader, high: int) -> tuple[str, str]:
 def encode_compressed(
     ais: Iterable[tuple[str, str]], other: Sequence[tuple[str, str]] = (), *, optimise: bool = False
 ) -> str:
-    """Encode element strings (and non-GS1 pairs) as one compressed path segment."""
-    pending = dict(sorted(ais))
+    """Encode element strings (and non-GS1 pairs) as one compressed path segment.
+
+    With ``optimise``, codes 1A and 9D are used only where the segment cannot also be read
+    in GS1 toolkit's order of them: some values fit both orders, and ``decode_compressed``
+    then refuses the segment rather than guess. Those are encoded without the two codes.
+    """
+    elements = sorted(ais)
+    segment = _encode(elements, other, optimise=optimise, codes=OPTIMISATIONS)
+    if optimise and _uses_toolkit_code(elements):
+        try:
+            decode_compressed(segment)
+        except InvalidDigitalLink:
+            unambiguous = {c: s for c, s in OPTIMISATIONS.items() if c not in TOOLKIT_OPTIMISATIONS}
+            segment = _encode(elements, other, optimise=True, codes=unambiguous)
+    return segment
+
+
+def _uses_toolkit_code(ais: Sequence[tuple[str, str]]) -> bool:
+    present = {ai for ai, _ in ais}
+    return any(present.issuperset(seq) for seq in TOOLKIT_OPTIMISATIONS.values())
+
+
+def _encode(
+    ais: Sequence[tuple[str, str]],
+    other: Sequence[tuple[str, str]],
+    *,
+    optimise: bool,
+    codes: dict[str, tuple[str, ...]],
+) -> str:
+    pending = dict(ais)
     bits: list[str] = []
     if optimise:
-        bits.extend(_encode_optimised(pending))
+        bits.extend(_encode_optimised(pending, codes))
     for ai, value in pending.items():
         bits.append("".join(f"{int(d):04b}" for d in ai))
         bits.append(_encode_value(ai, value))
@@ -376,10 +404,10 @@ def encode_compressed(
     return "".join(BASE64_ALPHABET[int(stream[i : i + 6], 2)] for i in range(0, len(stream), 6))
 
 
-def _encode_optimised(pending: dict[str, str]) -> list[str]:
+def _encode_optimised(pending: dict[str, str], codes: dict[str, tuple[str, ...]]) -> list[str]:
     """Use the longest optimisation sequences whose AIs are all present; remove them."""
     bits: list[str] = []
-    for code, sequence in sorted(OPTIMISATIONS.items(), key=lambda item: -len(item[1])):
+    for code, sequence in sorted(codes.items(), key=lambda item: -len(item[1])):
         if all(ai in pending for ai in sequence):
             bits.append(f"{_HEX.index(code[0]):04b}{_HEX.index(code[1]):04b}")
             bits.extend(_encode_value(ai, pending.pop(ai)) for ai in sequence)

@@ -181,6 +181,17 @@ def test_compress_then_parse_round_trips(lot, serial, expiry, optimise, keep_pri
     assert again.uri() == parse_digital_link(plain).uri()
 
 
+def test_optimised_compression_avoids_a_code_read_two_ways():
+    # Found by the round-trip property: with these values the 1A segment also fits the
+    # toolkit's order (01, 10, 17, 21), so the decoder would refuse it; the encoder then
+    # spells the sequence out without 1A.
+    plain = f"{GS1}/01/09506000134352/10/{quote('&92>-&&0:', safe='')}/21/18A4722?17=271200"
+    compressed = compress_digital_link(plain, optimise=True)
+    first = compressed.rsplit("/", 1)[1][:2]
+    assert f"{int(_bits(first)[:4], 2):X}{int(_bits(first)[4:8], 2):X}" != "1A"
+    assert parse_digital_link(compressed).uri() == parse_digital_link(plain).uri()
+
+
 def test_decode_compressed_returns_elements_in_stream_order():
     segment = encode_compressed([("10", "L1"), ("01", "09506000134352")], [("k", "v")])
     assert decode_compressed(segment) == CompressedElements(
