@@ -45,6 +45,13 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     /// @dev EIP-712 type hash of {Authorization}.
     bytes32 private constant _AUTHORIZATION_TYPEHASH =
         keccak256("Authorization(uint8 action,bytes32 subject,bytes32 data,uint256 nonce,uint256 deadline)");
+    /// @dev EIP-712 type hash of {ReleasePolicy}.
+    bytes32 private constant _RELEASE_POLICY_TYPEHASH = keccak256(
+        "ReleasePolicy(uint8 grades,uint8 modes,uint64 maxValue,uint64 validFrom,uint64 validUntil,bytes32 salt)"
+    );
+    /// @dev The grades a policy may name (low, medium) and the modes (9610, 9710, 9810, 1210).
+    uint8 private constant _POLICY_GRADES = 0x03;
+    uint8 private constant _POLICY_MODES = 0x0f;
 
     // The four state bits of a position, in its nibble.
     uint256 private constant _MATCHED = 1;
@@ -72,6 +79,8 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     mapping(uint32 settlementId => Settlement) private _settlements;
     mapping(uint32 financingId => Financing) private _financings;
     mapping(bytes32 partyId => Listing) private _listings;
+    mapping(bytes32 policyId => PolicyRecord) private _policies;
+    mapping(bytes32 decisionsRoot => PolicyRelease) private _policyReleases;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants the working roles.
     constructor() EIP712("sandan TradeRegistry", "2") {
@@ -169,6 +178,73 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         if (_listings[partyId].until <= block.timestamp) revert TradeRegistryPartyNotListed(partyId);
         delete _listings[partyId];
         emit PartyListingLifted(partyId, msg.sender, reason);
+    }
+
+    // Standing release policies -----------------------------------------------------------
+
+    /// @inheritdoc ITradeRegistry
+    function adoptReleasePolicy(ReleasePolicy calldata policy, address signer, bytes calldata signature)
+        external
+        returns (bytes32 policyId)
+    {
+        policyId = _releasePolicyId(policy);
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(policyId, signature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) {
+            revert TradeRegistryInvalidPolicySigner(recovered, signer);
+        }
+        _checkRole(CUSTOMS_ROLE, signer);
+        if (policy.grades == 0 || policy.grades & ~_POLICY_GRADES != 0) revert TradeRegistryPolicyGrades(policy.grades);
+        if (policy.modes == 0 || policy.modes & ~_POLICY_MODES != 0) revert TradeRegistryPolicyModes(policy.modes);
+        if (policy.validUntil <= policy.validFrom || policy.validUntil <= block.timestamp) {
+            revert TradeRegistryPolicyPeriod(policy.validFrom, policy.validUntil);
+        }
+        if (_policies[policyId].signer != address(0)) revert TradeRegistryPolicyAlreadyAdopted(policyId);
+        _policies[policyId] = PolicyRecord(
+            signer, policy.grades, policy.modes, policy.validFrom, policy.maxValue, policy.validUntil, false
+        );
+        emit ReleasePolicyAdopted(
+            policyId, signer, msg.sender, policy.grades, policy.modes, policy.maxValue, policy.validFrom, policy.validUntil
+        );
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function revokeReleasePolicy(bytes32 policyId) external {
+        _revokeReleasePolicy(policyId, msg.sender);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function revokeReleasePolicyWithSig(bytes32 policyId, SignedBy calldata by) external {
+        _authorize(by, AuthorizationAction.RevokeReleasePolicy, policyId, bytes32(0));
+        _revokeReleasePolicy(policyId, by.signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function releaseTradesUnderPolicy(
+        uint64 batch,
+        uint256[] calldata mask,
+        PolicyDecisions calldata decisions,
+        PartyLists calldata parties
+    ) external onlyRole(ANCHORER_ROLE) returns (bytes32 decisionsRoot) {
+        bytes32 policyId = decisions.policyId;
+        PolicyRecord memory policy = _policies[policyId];
+        if (policy.signer == address(0)) revert TradeRegistryUnknownPolicy(policyId);
+        if (!_policyInForce(policy)) revert TradeRegistryPolicyNotInForce(policyId);
+        // A policy is customs' as long as its signer is: a signer who lost the role takes
+        // its policies with it.
+        _checkRole(CUSTOMS_ROLE, policy.signer);
+        _releaseTrades(batch, mask, policy.signer);
+        if (_verdictBatches[batch].root != decisions.verdictRoot) {
+            revert TradeRegistryVerdictRootMismatch(batch, decisions.verdictRoot);
+        }
+        decisionsRoot = decisions.decisionsRoot;
+        if (decisionsRoot == bytes32(0) || _policyReleases[decisionsRoot].blockNumber != 0) {
+            revert TradeRegistryInvalidDecisionsRoot(decisionsRoot);
+        }
+        uint32 count = _checkFacts(batch, mask, policy, decisions);
+        bytes32 factsHash = keccak256(decisions.facts);
+        _policyReleases[decisionsRoot] = PolicyRelease(batch, uint64(block.number), count, factsHash);
+        _requireUnlisted(batch, mask, parties);
+        emit TradesReleasedUnderPolicy(batch, policyId, decisionsRoot, factsHash, msg.sender, mask);
     }
 
     // Release, settlement, financing --------------------------------------------------
@@ -282,6 +358,31 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     function listingOf(bytes32 partyId) external view returns (Listing memory listing, bool active) {
         listing = _listings[partyId];
         active = _inForce(listing);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function releasePolicyId(ReleasePolicy calldata policy) external view returns (bytes32) {
+        return _releasePolicyId(policy);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function releasePolicyOf(bytes32 policyId) external view returns (PolicyRecord memory record, bool inForce) {
+        record = _policies[policyId];
+        inForce = record.signer != address(0) && _policyInForce(record) && hasRole(CUSTOMS_ROLE, record.signer);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function policyReleaseOf(bytes32 decisionsRoot) external view returns (PolicyRelease memory) {
+        return _policyReleases[decisionsRoot];
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function decisionLeaf(uint64 batch, uint32 position, uint8 grade, uint8 mode, uint48 value, bytes32 inputsHash)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _decisionLeaf(batch, position, (uint256(grade) << 56) | (uint256(mode) << 48) | value, inputsHash);
     }
 
     /// @inheritdoc ITradeRegistry
@@ -499,6 +600,93 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     /// regulator's role, the one made for this.
     function _requireSupervisor() private view {
         if (!hasRole(CUSTOMS_ROLE, msg.sender)) _checkRole(REGULATOR_ROLE);
+    }
+
+    function _releasePolicyId(ReleasePolicy calldata policy) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    _RELEASE_POLICY_TYPEHASH,
+                    policy.grades,
+                    policy.modes,
+                    policy.maxValue,
+                    policy.validFrom,
+                    policy.validUntil,
+                    policy.salt
+                )
+            )
+        );
+    }
+
+    function _policyInForce(PolicyRecord memory policy) private view returns (bool) {
+        return !policy.revoked && policy.validFrom <= block.timestamp && block.timestamp < policy.validUntil;
+    }
+
+    function _revokeReleasePolicy(bytes32 policyId, address by) private {
+        PolicyRecord storage policy = _policies[policyId];
+        if (policy.signer == address(0)) revert TradeRegistryUnknownPolicy(policyId);
+        if (by != policy.signer && !hasRole(CUSTOMS_ROLE, by)) revert TradeRegistryNotPolicyRevoker(policyId, by);
+        if (policy.revoked) revert TradeRegistryPolicyNotInForce(policyId);
+        policy.revoked = true;
+        emit ReleasePolicyRevoked(policyId, by);
+    }
+
+    /// @dev Checks the fact of each position of `mask` (8 bytes each, in position order)
+    /// against `policy`; returns how many positions there are.
+    function _checkFacts(
+        uint64 batch,
+        uint256[] calldata mask,
+        PolicyRecord memory policy,
+        PolicyDecisions calldata decisions
+    ) private pure returns (uint32) {
+        uint256 count = 0;
+        for (uint256 w = 0; w < mask.length; ++w) {
+            count += PositionMask.popcount(mask[w]);
+        }
+        bytes calldata facts = decisions.facts;
+        if (facts.length != 8 * count) revert TradeRegistryDecisionCount(count, facts.length);
+        uint256 k = 0;
+        for (uint256 w = 0; w < mask.length; ++w) {
+            uint256 word = mask[w];
+            for (uint256 i = 0; word != 0; ++i) {
+                if (word & 1 == 1) {
+                    if (!_withinPolicy(policy, uint64(bytes8(facts[8 * k:8 * k + 8])))) {
+                        revert TradeRegistryOutsidePolicy(decisions.policyId, batch, uint32(w * 256 + i));
+                    }
+                    ++k;
+                }
+                word >>= 1;
+            }
+        }
+        return uint32(count);
+    }
+
+    function _withinPolicy(PolicyRecord memory policy, uint256 fact) private pure returns (bool) {
+        uint256 grade = fact >> 56;
+        uint256 mode = (fact >> 48) & 0xff;
+        uint256 value = fact & 0xffffffffffff;
+        return (uint256(policy.grades) >> grade) & 1 == 1 && (uint256(policy.modes) >> mode) & 1 == 1
+            && value <= policy.maxValue;
+    }
+
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(batch, position, grade, mode, value,
+    /// inputsHash))))` of the packed `fact`, hashed in scratch memory as {_verdictLeaf} is.
+    function _decisionLeaf(uint64 batch, uint32 position, uint256 fact, bytes32 inputsHash)
+        private
+        pure
+        returns (bytes32 leaf)
+    {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, batch)
+            mstore(add(ptr, 0x20), position)
+            mstore(add(ptr, 0x40), shr(56, fact))
+            mstore(add(ptr, 0x60), and(shr(48, fact), 0xff))
+            mstore(add(ptr, 0x80), and(fact, 0xffffffffffff))
+            mstore(add(ptr, 0xa0), inputsHash)
+            mstore(0x00, keccak256(ptr, 0xc0))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     function _supersede(uint64 batch, bytes32[] calldata tradeIds, Supersession calldata s) private {

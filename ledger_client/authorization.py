@@ -70,6 +70,7 @@ class AuthorizationAction(IntEnum):
     CONFIRM_SETTLEMENT = 2
     REGISTER_FINANCING = 3
     DISCHARGE_FINANCING = 4
+    REVOKE_RELEASE_POLICY = 5
 
 
 @dataclass(frozen=True)

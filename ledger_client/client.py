@@ -19,6 +19,15 @@ from ledger_client._convert import Bytes32Like, bytes32, bytes32_list, mask_of, 
 from ledger_client.errors import AnchorNotFound, ConfigurationError
 from ledger_client.events import VerdictBatchRecorded, events_named
 from ledger_client.party_lists import PartyLists
+from ledger_client.release_policy import (
+    Decision,
+    PolicyRelease,
+    PolicyView,
+    ReleasePolicy,
+    decision_facts,
+    grades_of_mask,
+    modes_of_mask,
+)
 from ledger_client.types import (
     Batch,
     Bytes32,
@@ -255,6 +264,115 @@ class TradeRegistryClient(RegistryClient):
         if parties is None:
             parties = self.parties_of(batch) or PartyLists((), b"")
         return parties.as_arg()
+
+    # Standing release policies (ledger_client.release_policy) -----------------------
+
+    def send_adopt_release_policy(
+        self,
+        policy: ReleasePolicy,
+        signer: str,
+        signature: bytes | str,
+        *,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``adoptReleasePolicy``; return the transaction hash without waiting."""
+        fn = self._fn.adoptReleasePolicy(
+            policy.as_arg(), _convert.address(signer, "signer"), _signature(signature)
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def adopt_release_policy(
+        self, policy: ReleasePolicy, signer: str, signature: bytes | str
+    ) -> TxResult:
+        """Bring customs' signed policy on chain (anyone may relay it); its id is
+        :meth:`release_policy_id`."""
+        return self.wait_for_receipt(self.send_adopt_release_policy(policy, signer, signature))
+
+    def revoke_release_policy(self, policy_id: Bytes32Like) -> TxResult:
+        """Revoke a policy (its signer, or an account with CUSTOMS_ROLE)."""
+        fn = self._fn.revokeReleasePolicy(bytes32(policy_id, "policy_id"))
+        return self.wait_for_receipt(self._tx.send(fn))
+
+    def revoke_release_policy_with_sig(self, policy_id: Bytes32Like, by: Signed) -> TxResult:
+        """Revoke a policy for ``by.signer``, on its signed authorization (action
+        RevokeReleasePolicy, subject the policy id, data zero)."""
+        fn = self._fn.revokeReleasePolicyWithSig(bytes32(policy_id, "policy_id"), _by(by))
+        return self.wait_for_receipt(self._tx.send(fn))
+
+    def send_release_trades_under_policy(
+        self,
+        batch: int,
+        verdict_root: Bytes32Like,
+        policy_id: Bytes32Like,
+        decisions: Mapping[int, Decision],
+        decisions_root: Bytes32Like,
+        *,
+        parties: PartyLists | None = None,
+        gas: int | None = None,
+    ) -> TxHash:
+        """Send ``releaseTradesUnderPolicy`` for ``{position: decision}`` in verdict batch
+        ``batch`` whose root is ``verdict_root``, committing ``decisions_root`` (the ordered
+        Merkle root of :func:`~ledger_client.decision_leaves`); return the transaction hash
+        without waiting."""
+        positions = sorted(decisions)
+        stated = (
+            bytes32(policy_id, "policy_id"),
+            bytes32(verdict_root, "verdict_root"),
+            decision_facts(decisions),
+            bytes32(decisions_root, "decisions_root"),
+        )
+        fn = self._fn.releaseTradesUnderPolicy(
+            _uint64(batch, "batch"), mask_of(positions), stated, self._parties(batch, parties)
+        )
+        return self._tx.send(fn, gas=gas)
+
+    def release_trades_under_policy(
+        self,
+        batch: int,
+        verdict_root: Bytes32Like,
+        policy_id: Bytes32Like,
+        decisions: Mapping[int, Decision],
+        decisions_root: Bytes32Like,
+        *,
+        parties: PartyLists | None = None,
+    ) -> TxResult:
+        """Release positions on customs' behalf under an adopted policy (ANCHORER_ROLE); the
+        contract refuses any decision outside the policy and commits ``decisions_root`` with
+        the hash of the facts it checked (event ``TradesReleasedUnderPolicy``)."""
+        return self.wait_for_receipt(
+            self.send_release_trades_under_policy(
+                batch, verdict_root, policy_id, decisions, decisions_root, parties=parties
+            )
+        )
+
+    def release_policy_id(self, policy: ReleasePolicy) -> Bytes32:
+        """The id the contract gives ``policy``: its EIP-712 digest."""
+        return bytes32(self._tx.call(self._fn.releasePolicyId(policy.as_arg())))
+
+    def release_policy_of(self, policy_id: Bytes32Like) -> PolicyView | None:
+        """An adopted policy, or None."""
+        key = bytes32(policy_id, "policy_id")
+        record, in_force = self._tx.call(self._fn.releasePolicyOf(key))
+        signer, grades, modes, valid_from, max_value, valid_until, revoked = record
+        if int(signer, 16) == 0:
+            return None
+        return PolicyView(
+            key,
+            _convert.address(signer),
+            grades_of_mask(grades),
+            modes_of_mask(modes),
+            valid_from,
+            max_value,
+            valid_until,
+            revoked,
+            in_force,
+        )
+
+    def policy_release_of(self, decisions_root: Bytes32Like) -> PolicyRelease | None:
+        """The release under a policy whose decisions root is ``decisions_root``, or None."""
+        key = bytes32(decisions_root, "decisions_root")
+        batch, block, count, facts_hash = self._tx.call(self._fn.policyReleaseOf(key))
+        return PolicyRelease(key, batch, block, count, bytes32(facts_hash)) if block else None
 
     # Release, settlement, financing ------------------------------------------------
 

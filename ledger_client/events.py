@@ -46,11 +46,14 @@ __all__ = [
     "PartyRegistered",
     "PartyRoleGranted",
     "PartyRoleRevoked",
+    "ReleasePolicyAdopted",
+    "ReleasePolicyRevoked",
     "RoleAdminChanged",
     "RoleGranted",
     "RoleRevoked",
     "SettlementsConfirmed",
     "TradesReleased",
+    "TradesReleasedUnderPolicy",
     "VerdictBatchRecorded",
     "VerdictSuperseded",
 ]
@@ -145,6 +148,49 @@ class TradesReleased:
 
     batch: int
     customs: Address
+    mask: tuple[int, ...]
+    log: LogPosition | None = _LOG
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The released positions, in order."""
+        return _positions(self.mask)
+
+
+@dataclass(frozen=True)
+class ReleasePolicyAdopted:
+    """Customs' standing release policy was brought on chain (TradeRegistry)."""
+
+    policy_id: Bytes32
+    signer: Address
+    by: Address
+    grades: int
+    modes: int
+    max_value: int
+    valid_from: int
+    valid_until: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class ReleasePolicyRevoked:
+    """A standing release policy was revoked (TradeRegistry)."""
+
+    policy_id: Bytes32
+    by: Address
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class TradesReleasedUnderPolicy:
+    """The anchorer released positions under a standing policy, on the facts whose keccak-256
+    is ``facts_hash``, committing its decisions under ``decisions_root`` (TradeRegistry)."""
+
+    batch: int
+    policy_id: Bytes32
+    decisions_root: Bytes32
+    facts_hash: Bytes32
+    relayer: Address
     mask: tuple[int, ...]
     log: LogPosition | None = _LOG
 
@@ -351,6 +397,9 @@ ContractEvent = (
     | VerdictBatchRecorded
     | VerdictSuperseded
     | TradesReleased
+    | TradesReleasedUnderPolicy
+    | ReleasePolicyAdopted
+    | ReleasePolicyRevoked
     | SettlementsConfirmed
     | PartyListed
     | PartyListingLifted

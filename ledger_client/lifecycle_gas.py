@@ -30,11 +30,18 @@ from eth_utils.crypto import keccak
 
 from ledger_client._transact import Transactor
 from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
+from ledger_client.authorization import sign_authorization
 from ledger_client.client import TradeRegistryClient
 from ledger_client.config import LedgerSettings
 from ledger_client.deploy import deploy_registries
 from ledger_client.errors import ArtifactsError, DeploymentError
 from ledger_client.party_lists import PartyLists, party_id
+from ledger_client.release_policy import (
+    Decision,
+    ReleasePolicy,
+    decision_facts,
+    release_policy_typed_data,
+)
 from ledger_client.types import CompiledContract
 
 if TYPE_CHECKING:
@@ -154,8 +161,14 @@ class _Trades:
         return [party_id(f"{kind}-{i % size}") for kind, size in PARTY_POOLS.items()]
 
 
-def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> LifecycleGas:
-    """Run ``trades`` lives on a fresh TradeRegistry; documents anchored as one batch root."""
+def measure_sandan_lifecycle(
+    w3: Web3, trades: int, *, tag: str = "sandan", under_policy: bool = False
+) -> LifecycleGas:
+    """Run ``trades`` lives on a fresh TradeRegistry; documents anchored as one batch root.
+
+    ``under_policy``: customs signs one standing release policy, and the anchorer releases
+    each batch under it (``releaseTradesUnderPolicy``: each trade's grade, mode, value and
+    inputs hash checked against the policy and committed) instead of customs' own call."""
     accounts = dev_accounts(w3, len(DEV_PARTIES))
     admin, anchorer, customs, bank = accounts[:4]
     deployment = deploy_registries(w3, admin, grants=dev_role_grants(accounts))
@@ -177,6 +190,7 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         sent[step] += 1
 
     count("documents", as_anchorer.anchor_batch(root, len(documents), _h(f"{tag}-batch")).gas_used)
+    policy_id = _adopt_policy(w3, as_anchorer, customs) if under_policy else None
     # The negative list is not empty, as in a zone that uses it (this party signs no trade here).
     as_customs.list_party(party_id("platform-listed"), 2**40, "bench: listed, not in the batch")
     # One verdict batch per SANDAN_TRADES_PER_BATCH trades; each later step names the batch's
@@ -192,11 +206,35 @@ def measure_sandan_lifecycle(w3: Web3, trades: int, *, tag: str = "sandan") -> L
         count("verdict", result.gas_used)
         number = as_anchorer.recorded_batch(result).batch
         positions = range(len(chunk))
-        released = as_customs.release_trades(number, positions, parties=parties)
+        if policy_id is None:
+            released = as_customs.release_trades(number, positions, parties=parties)
+        else:
+            decisions = {
+                p: Decision("low", "9610", 29_900 + p, _h(f"{tag}-inputs{p}")) for p in positions
+            }
+            root = as_anchorer.recorded_batch(result).root
+            # The decisions root's gas does not depend on how it was built (as the documents').
+            decisions_root = hashlib.sha256(decision_facts(decisions)).digest()
+            released = as_anchorer.release_trades_under_policy(
+                number, root, policy_id, decisions, decisions_root, parties=parties
+            )
         count("release", released.gas_used)
         references = {p: batch.settlements[chunk[p]] for p in positions}
         count("settlement", as_bank.confirm_settlements(number, references).gas_used)
     return LifecycleGas("sandan", trades, gas, sent)
+
+
+def _adopt_policy(w3: Web3, relayer: TradeRegistryClient, customs: LocalAccount) -> bytes:
+    """Customs' standing policy for the bench's trades (low risk, 9610, up to 5,000 yuan),
+    signed by customs and adopted by the anchorer; its id. Adoption is once per policy, not
+    per trade, so it is not counted."""
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    policy = ReleasePolicy(frozenset({"low"}), frozenset({"9610"}), 500_000, now - 60, now + 86_400)
+    typed = release_policy_typed_data(policy, w3.eth.chain_id, relayer.address)
+    relayer.adopt_release_policy(
+        policy, customs.address, sign_authorization(typed, customs.key).signature
+    )
+    return relayer.release_policy_id(policy)
 
 
 class _Caller:

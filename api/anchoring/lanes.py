@@ -11,6 +11,7 @@ stored lane        outbox kind    batch                       contract call
 ``verdict``        ``verdict``    up to 1,000 per transaction ``recordVerdictBatch``
 ``supersede``      ``supersede``  one per transaction         ``supersedeDocument``
 ``party``          ``party``      up to 50 per transaction    PartyRegistry ``multicall``
+``release:<p>:<b>``  ``release``  up to 1,000 per transaction ``releaseTradesUnderPolicy``
 =================  =============  ==========================  ====================
 
 A document or an event signed by a key the PartyRegistry has not yet recorded is
@@ -46,22 +47,26 @@ from api.anchoring.payloads import (
     DocumentPayload,
     LotEventPayload,
     RegistryPayload,
+    ReleasePayload,
     SupersedePayload,
     VerdictPayload,
 )
 from api.db.models import (
     VERDICT_KIND_SQL,
     AnchorBatchRecord,
+    AutoReleaseRecord,
     DocumentRecord,
     OutboxRecord,
     PartyKeyRecord,
     PartyRecord,
     TradeRecord,
+    utcnow,
     verdict_trade_of,
 )
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import (
     Bytes32,
+    Decision,
     PartyLists,
     PartyRegistryClient,
     Supersession,
@@ -82,8 +87,10 @@ from ledger_client.events import (
     PartyRegistered,
     PartyRoleGranted,
     PartyRoleRevoked,
+    TradesReleasedUnderPolicy,
     VerdictBatchRecorded,
 )
+from ledger_client.release_policy import decision_leaves
 from traceability.merkle import MerkleTree
 from traceability.ordered_merkle import OrderedMerkleTree, verdict_leaf
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, public_key_hash
@@ -104,6 +111,8 @@ __all__ = [
     "LotLane",
     "PartyLane",
     "RegistryPayload",
+    "ReleaseLane",
+    "ReleasePayload",
     "SupersedeLane",
     "SupersedePayload",
     "TradeLane",
@@ -118,7 +127,7 @@ __all__ = [
 VERDICTS_PER_TRANSACTION = 1000
 #: PartyRegistry writes per multicall transaction (a key costs about 100,000 gas).
 REGISTRY_WRITES_PER_TRANSACTION = 50
-_LOT_ID = re.compile(r"[0-9a-f]{64}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class UnknownLane(ValueError):
@@ -239,6 +248,9 @@ class Lane(ABC, Generic[P]):
     def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
         """Undo :meth:`on_confirmed` for a batch the chain forgot (it will be sent again)."""
 
+    def on_refused(self, session: Session, rows: Sequence[OutboxRecord], reason: str) -> None:
+        """Record, in ``session``, that the contract refused ``rows`` for good."""
+
     def prepare(self, session: Session, rows: Sequence[OutboxRecord]) -> Prepared:
         """What :meth:`send` needs from the database besides the rows, read just before each
         send (:data:`NOT_READY` when the batch must wait)."""
@@ -350,7 +362,7 @@ class LotLane(_MerkleLane[LotEventPayload]):
     lot_id: str
 
     def __post_init__(self) -> None:
-        if not _LOT_ID.fullmatch(self.lot_id):
+        if not _HEX64.fullmatch(self.lot_id):
             raise ValueError(f"a lot id is 64 lower-case hex digits, got {self.lot_id!r}")
 
     @property
@@ -601,6 +613,135 @@ class VerdictLane(Lane[VerdictPayload]):
                 session, trade.trade_id, excluding=rows[0].batch_id
             )
             session.add(trade)
+
+
+@dataclass(frozen=True)
+class ReleaseLane(Lane[ReleasePayload]):
+    """Matched trades of one verdict batch released under one of customs' standing policies.
+
+    A transaction releases positions of one batch, so the lane is per policy and batch.
+    The contract checks each trade's stated grade, mode and value against the policy and
+    commits the rows' decisions root (each leaf adding the hash of the grade's inputs), by
+    which :meth:`find` recognises a release that reached the chain before a crash.
+    """
+
+    kind: ClassVar[str] = "release"
+    prefix: ClassVar[str] = "release:"
+    #: Hex of the policy's id (its EIP-712 digest).
+    policy_id: str
+    verdict_batch: int
+
+    def __post_init__(self) -> None:
+        if not _HEX64.fullmatch(self.policy_id):
+            raise ValueError(f"a policy id is 64 lower-case hex digits, got {self.policy_id!r}")
+        if self.verdict_batch < 1:
+            raise ValueError(f"a verdict batch is numbered from 1, got {self.verdict_batch}")
+
+    @property
+    def name(self) -> str:
+        """``release:<policyId>:<verdictBatch>``."""
+        return f"{self.prefix}{self.policy_id}:{self.verdict_batch}"
+
+    def parse(self, text: str) -> ReleasePayload:
+        """Read a stored payload of this lane."""
+        return ReleasePayload.from_json(text)
+
+    def limit(self, batch_size: int) -> int:
+        """A release costs a few hundred gas a trade; a thousand fit easily."""
+        return min(batch_size, VERDICTS_PER_TRANSACTION)
+
+    def registry(self, chain: Chain) -> TradeRegistryClient:
+        """TradeRegistry."""
+        return chain.trade
+
+    def decisions(self, rows: Sequence[OutboxRecord]) -> dict[int, Decision]:
+        """The rows' decisions by position."""
+        decided = {}
+        for row in rows:
+            p = self.parse(row.payload)
+            decided[p.position] = Decision(p.grade, p.mode, p.value, bytes.fromhex(p.inputs_hash))
+        return decided
+
+    def decisions_root(self, rows: Sequence[OutboxRecord]) -> bytes:
+        """The root the contract computes for the rows' decisions."""
+        return OrderedMerkleTree(decision_leaves(self.verdict_batch, self.decisions(rows))).root
+
+    def send(
+        self,
+        chain: Chain,
+        root: str | None,
+        batch_id: str,
+        rows: Sequence[OutboxRecord],
+        prepared: Prepared = None,
+    ) -> TxHash:
+        """``releaseTradesUnderPolicy(batch, mask, decisions, parties)``; the party lists are
+        read from the transaction that recorded the verdict batch."""
+        verdict_root = bytes.fromhex(self.parse(rows[0].payload).verdict_root)
+        return chain.trade.send_release_trades_under_policy(
+            self.verdict_batch,
+            verdict_root,
+            bytes.fromhex(self.policy_id),
+            self.decisions(rows),
+            self.decisions_root(rows),
+        )
+
+    def find(
+        self, chain: Chain, root: str | None, rows: Sequence[OutboxRecord]
+    ) -> ChainAnchor | None:
+        """``policyReleaseOf(decisionsRoot)``, then its event in that block."""
+        decisions_root = self.decisions_root(rows)
+        found = chain.trade.policy_release_of(decisions_root)
+        if found is None:
+            return None
+        block = found.block_number
+        events = chain.trade.find_events(
+            TradesReleasedUnderPolicy, block, block, decisions_root=decisions_root
+        )
+        return _anchor(chain, chain.trade, events, fallback_block=block)
+
+    def on_confirmed(
+        self, session: Session, rows: Sequence[OutboxRecord], anchor: ChainAnchor
+    ) -> None:
+        """Mark the trades released by that transaction, and their decisions released."""
+        payloads = [self.parse(row.payload) for row in rows]
+        now = utcnow()
+        session.execute(
+            update(TradeRecord)
+            .where(col(TradeRecord.trade_id).in_([p.trade_id for p in payloads]))
+            .where(col(TradeRecord.released_at).is_(None))
+            .values(
+                released_at=now,
+                release_tx=anchor.tx_hash or None,
+                release_block=anchor.block_number,
+                updated_at=now,
+            )
+        )
+        self._decided(session, payloads, "released", None)
+
+    def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
+        """The chain forgot the release: the trades are unreleased until it is sent again."""
+        payloads = [self.parse(row.payload) for row in rows]
+        session.execute(
+            update(TradeRecord)
+            .where(col(TradeRecord.trade_id).in_([p.trade_id for p in payloads]))
+            .values(released_at=None, release_tx=None, release_block=None)
+        )
+        self._decided(session, payloads, "queued", None)
+
+    def on_refused(self, session: Session, rows: Sequence[OutboxRecord], reason: str) -> None:
+        """The contract refused the release (a listed party, a revoked policy): the trade
+        waits for customs, and its decision says why."""
+        self._decided(session, [self.parse(row.payload) for row in rows], "refused", reason)
+
+    @staticmethod
+    def _decided(
+        session: Session, payloads: Sequence[ReleasePayload], outcome: str, reason: str | None
+    ) -> None:
+        session.execute(
+            update(AutoReleaseRecord)
+            .where(col(AutoReleaseRecord.id).in_([p.decision for p in payloads]))
+            .values(outcome=outcome, reason=reason)
+        )
 
 
 def verdict_parties(payloads: Sequence[VerdictPayload]) -> PartyLists:
@@ -964,8 +1105,15 @@ def lane_of(text: str) -> Lane[Any]:
             return LotLane(text.removeprefix(LotLane.prefix))
         except ValueError as exc:
             raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
+    if text.startswith(ReleaseLane.prefix):
+        policy, _, batch = text.removeprefix(ReleaseLane.prefix).partition(":")
+        try:
+            return ReleaseLane(policy, int(batch))
+        except ValueError as exc:
+            raise UnknownLane(f"unknown lane {text!r}: {exc}") from exc
     raise UnknownLane(
-        f"unknown lane {text!r}: expected trade, verdict, supersede, party or lot:<lotId>"
+        f"unknown lane {text!r}: expected trade, verdict, supersede, party, lot:<lotId> "
+        "or release:<policyId>:<verdictBatch>"
     )
 
 

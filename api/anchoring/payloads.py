@@ -20,6 +20,7 @@ __all__ = [
     "DocumentPayload",
     "LotEventPayload",
     "RegistryPayload",
+    "ReleasePayload",
     "SupersedePayload",
     "VerdictPayload",
 ]
@@ -33,7 +34,7 @@ def _object(text: str, kind: str) -> dict[str, Any]:
 
 
 #: How a stored JSON value becomes a field again, by the field's annotation.
-_DECODE: dict[str, type] = {"str": str, "bool": bool}
+_DECODE: dict[str, type] = {"str": str, "bool": bool, "int": int}
 
 
 def _json_key(field_name: str) -> str:
@@ -116,6 +117,23 @@ class VerdictPayload(_Payload):
     def party_codes(self) -> tuple[str, ...]:
         """The signers' party codes."""
         return tuple(code for code in self.parties.split(",") if code)
+
+
+@dataclass(frozen=True)
+class ReleasePayload(_Payload):
+    """A matched trade to release under customs' standing policy: its position in the lane's
+    verdict batch (whose root it names), and the facts the contract checks against the policy
+    (grade, customs mode, customs value in fen) with the sha-256 of the grade's inputs.
+    ``decision`` is the ``auto_release`` row that decided it."""
+
+    trade_id: str
+    verdict_root: str
+    position: int
+    grade: str
+    mode: str
+    value: int
+    inputs_hash: str
+    decision: int
 
 
 @dataclass(frozen=True)

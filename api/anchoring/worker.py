@@ -45,7 +45,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -108,10 +108,12 @@ class WorkerStats:
     batches_built: int = 0
     batches_confirmed: int = 0
     batches_reset: int = 0
+    #: Trades the ``decide`` hook decided (automatic releases).
+    decided: int = 0
 
 
 #: The outbox kinds, one per lane type.
-KINDS = frozenset({"document", "event", "verdict", "supersede", "party"})
+KINDS = frozenset({"document", "event", "verdict", "supersede", "party", "release"})
 
 
 def worker_kinds(text: str | None) -> frozenset[str] | None:
@@ -138,7 +140,11 @@ class AnchorWorker:
         batch_wait: float | None = None,
         confirmations: int | None = None,
         kinds: frozenset[str] | None = None,
+        decide: Callable[[], int] | None = None,
     ) -> None:
+        """``decide``: called each pass by a worker that anchors releases, before batches are
+        built; it queues outbox rows (the service's automatic release decisions) and returns
+        how many it decided."""
         settings = runtime.settings
         self.runtime = runtime
         self.batch_size = batch_size or settings.batch_size
@@ -149,6 +155,7 @@ class AnchorWorker:
         self.stop_event = threading.Event()
         self.kill_point = KillPoint.parse(settings.test_kill_after)
         self.kinds = kinds if kinds is not None else worker_kinds(settings.worker_kinds)
+        self._decide = decide if self.kinds is None or "release" in self.kinds else None
         self._checked: _Checked | None = None
         #: Batches this process built and has not sent yet.
         self._built_here: set[str] = set()
@@ -208,9 +215,24 @@ class AnchorWorker:
         if reset:
             ledger.resync_nonces()
         confirmed = self._resume_all(ledger)
+        decided = self._decide() if self._decide is not None else 0
         built = self._build_batches(force=force)
-        confirmed += self._resume_all(ledger)
-        return WorkerStats(batches_built=built, batches_confirmed=confirmed, batches_reset=reset)
+        confirmed_now = self._resume_all(ledger)
+        confirmed += confirmed_now
+        if confirmed_now and self._decide is not None:
+            # A verdict batch confirmed just now makes its trades decidable: decide and send
+            # them in this pass rather than the next.
+            late = self._decide()
+            if late:
+                decided += late
+                built += self._build_batches(force=force)
+                confirmed += self._resume_all(ledger)
+        return WorkerStats(
+            batches_built=built,
+            batches_confirmed=confirmed,
+            batches_reset=reset,
+            decided=decided,
+        )
 
     def recheck(self) -> RecheckReport:
         """Re-check every confirmed batch against the chain (after a database restore): run
@@ -416,6 +438,7 @@ class AnchorWorker:
                     .where(col(AnchorBatchRecord.id) == batch_id)
                     .values(state="refused", refusal=str(exc)[:1000])
                 )
+                lane.on_refused(session, rows, str(exc)[:1000])
                 logger.warning(
                     "batch %s lane=%s refused by the contract, set aside: %s",
                     batch_id,

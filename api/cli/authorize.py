@@ -230,6 +230,166 @@ def discharge(
     )
 
 
+def policy(
+    grades: Annotated[
+        str, typer.Option("--grades", help="Risk grades released automatically: low[,medium].")
+    ],
+    modes: Annotated[
+        str, typer.Option("--modes", help="Customs modes, comma-separated: 9610,9710,9810,1210.")
+    ],
+    max_value: Annotated[
+        str, typer.Option("--max-value", help="Largest customs value per trade, yuan (5000.00).")
+    ],
+    valid_until: Annotated[
+        str,
+        typer.Option(
+            "--valid-until", help="End of the policy (exclusive): UNIX seconds or ISO 8601."
+        ),
+    ],
+    key_file: KeyFile,
+    valid_from: Annotated[
+        str | None,
+        typer.Option("--valid-from", help="Start: UNIX seconds or ISO 8601 (default: now)."),
+    ] = None,
+    salt: Annotated[
+        str | None, typer.Option(help="32 bytes (64 hex) telling equal policies apart (random).")
+    ] = None,
+    chain_id: ChainId = None,
+    registry: Registry = None,
+    rpc_url: RpcUrl = None,
+) -> None:
+    """Sign a standing release policy (customs): print the body of POST
+    /customs/release-policies. The policy's id is its EIP-712 digest."""
+    import secrets
+
+    from ledger_client import ReleasePolicy, release_policy_typed_data, sign_authorization
+
+    with _one_line_errors():
+        key = _read_key(key_file)
+        chain, registry_address = _domain(chain_id, registry, rpc_url)
+        fen = _fen(max_value)
+        terms = ReleasePolicy(
+            grades=frozenset(_csv(grades)),
+            modes=frozenset(_csv(modes)),
+            max_value=fen,
+            valid_from=_instant(valid_from, "--valid-from") if valid_from else int(time.time()),
+            valid_until=_instant(valid_until, "--valid-until"),
+            salt=_hex32(salt, "--salt") if salt else secrets.token_bytes(32),
+        )
+        if terms.valid_until <= terms.valid_from:
+            raise ValueError("--valid-until must be after --valid-from")
+        typed = release_policy_typed_data(terms, chain, registry_address)
+        signature = sign_authorization(typed, key)
+    body = {
+        "grades": sorted(terms.grades),
+        "modes": sorted(terms.modes),
+        "maxValue": f"{fen // 100}.{fen % 100:02d}",
+        "validFrom": terms.valid_from,
+        "validUntil": terms.valid_until,
+        "salt": terms.salt.hex(),
+        "signer": signature.signer,
+        "signature": signature.hex,
+    }
+    typer.echo(json.dumps(body, indent=2))
+    typer.echo(f"policy id 0x{signature.digest.hex()}", err=True)
+
+
+def revoke_policy(
+    policy_id: Annotated[str, typer.Argument(help="The policy's id (64 hex).")],
+    key_file: KeyFile,
+    nonce: Nonce = None,
+    deadline: Deadline = None,
+    chain_id: ChainId = None,
+    registry: Registry = None,
+    rpc_url: RpcUrl = None,
+) -> None:
+    """Sign the revocation of a standing release policy (customs): print the body of POST
+    /customs/release-policies/{id}/revoke."""
+    from ledger_client import (
+        AuthorizationAction,
+        account_from_key,
+        authorization_typed_data,
+        sign_authorization,
+    )
+
+    subject = _hex32(policy_id, "POLICY_ID")
+    with _one_line_errors():
+        key = _read_key(key_file)
+        signer = account_from_key(key).address
+        if nonce is not None and chain_id is not None:
+            chain, registry_address = _domain(chain_id, registry, rpc_url)
+            signer_nonce = nonce
+        else:
+            options = _Options(key_file, nonce, deadline, chain_id, registry, rpc_url)
+            chain, registry_address, signer_nonce, _client = _chain_facts(options, signer)
+        until = deadline if deadline is not None else int(time.time()) + _DEFAULT_VALIDITY
+        typed = authorization_typed_data(
+            AuthorizationAction.REVOKE_RELEASE_POLICY,
+            subject,
+            bytes(32),
+            signer_nonce,
+            until,
+            chain,
+            registry_address,
+        )
+        signature = sign_authorization(typed, key)
+    body = {
+        "signer": signature.signer,
+        "nonce": signer_nonce,
+        "deadline": until,
+        "signature": signature.hex,
+    }
+    typer.echo(json.dumps(body, indent=2))
+
+
+def _domain(chain_id: int | None, registry: str | None, rpc_url: str | None) -> tuple[int, str]:
+    """The EIP-712 domain's chain id and registry: as given, else the deployment file's (the
+    chain id from ``--rpc-url``'s node when that is given)."""
+    import ledger_client
+
+    deployment = None
+    if registry is None or (chain_id is None and rpc_url is None):
+        deployment = ledger_client.Deployment.load(ledger_client.LedgerSettings().deployment_file)
+    address = registry or _trade_registry(deployment)
+    if chain_id is not None:
+        return chain_id, address
+    if rpc_url is not None:
+        return ledger_client.check_connection(ledger_client.make_web3(rpc_url)), address
+    return _chain_of(deployment), address
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _fen(text: str) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(text) * 100
+    except InvalidOperation:
+        raise typer.BadParameter(f"{text!r} is not an amount", param_hint="--max-value") from None
+    if amount != amount.to_integral_value() or amount < 0:
+        raise typer.BadParameter(f"{text!r} is not yuan to the fen", param_hint="--max-value")
+    return int(amount)
+
+
+def _instant(text: str, name: str) -> int:
+    from datetime import UTC, datetime
+
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither UNIX seconds nor ISO 8601", param_hint=name
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def _pair(text: str) -> tuple[str, str, int | None]:
     pair, at, where = text.partition("@")
     trade_id, sep, verdict = pair.partition(":")
@@ -443,13 +603,16 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``sandan authorize release|settle|finance|discharge``."""
+    """Add ``sandan authorize release|settle|finance|discharge|policy|revoke-policy``."""
     group = typer.Typer(
-        help="Sign a release, settlement or financing (EIP-712) for anyone to relay.",
+        help="Sign a release, settlement, financing or standing release policy (EIP-712) "
+        "for anyone to relay.",
         no_args_is_help=True,
     )
     group.command("release")(release)
     group.command("settle")(settle)
     group.command("finance")(finance)
     group.command("discharge")(discharge)
+    group.command("policy")(policy)
+    group.command("revoke-policy")(revoke_policy)
     app.add_typer(group, name="authorize")

@@ -31,13 +31,13 @@ def demo(
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-    from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.demo.runs import epilogue, run_tag
     from api.demo.trace import run_trace_demo
     from api.demo.trade import DemoRun, provider_rpc, run_trade_demo
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime
+    from api.services.auto_release import anchor_worker as make_anchor_worker
     from api.verify.trust import load_trust_roots
     from api.web.main import create_app
 
@@ -48,7 +48,7 @@ def demo(
     runtime = Runtime.from_settings(settings.model_copy(update={"batch_wait_seconds": 0.0}))
     ledger = runtime.ledger()
     tag = run_tag(settings.ledger.data_dir, datetime.now(UTC))
-    worker = AnchorWorker(runtime)
+    worker = make_anchor_worker(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         run = DemoRun(
             client=client,

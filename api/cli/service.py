@@ -30,10 +30,10 @@ def serve(
     """Run the HTTP API (and the anchoring worker) on the configured node, or the embedded one."""
     import uvicorn
 
-    from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime, tune_gc_for_service
+    from api.services.auto_release import anchor_worker as make_anchor_worker
     from api.web.logs import configure_logging
     from api.web.main import create_app
 
@@ -46,7 +46,7 @@ def serve(
     token_file = settings.ledger.data_dir / "admin-token"
     typer.echo(f"sandan API on http://{host}:{port}  (docs: /docs, admin token in {token_file})")
     worker_thread = None
-    anchor_worker = AnchorWorker(runtime)
+    anchor_worker = make_anchor_worker(runtime)
     if with_worker:
         worker_thread = threading.Thread(
             target=anchor_worker.run_forever, name="anchor-worker", daemon=True
@@ -88,15 +88,15 @@ def worker(
 ) -> None:
     """Run the anchoring worker alone. Several share one database by splitting the kinds of
     work (SANDAN_WORKER_KINDS), each with its own anchorer account (SANDAN_ANCHORER_KEY)."""
-    from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.runtime import Runtime, tune_gc_for_service
+    from api.services.auto_release import anchor_worker as make_anchor_worker
     from api.web.logs import configure_logging
 
     configure_logging()
     settings = get_settings()
     runtime = Runtime.from_settings(settings)
-    anchor_worker = AnchorWorker(runtime)
+    anchor_worker = make_anchor_worker(runtime)
     if with_recheck:
         anchor_worker.recheck()
     tune_gc_for_service()
@@ -115,15 +115,15 @@ def recheck(
     what differs, anchor what is pending, and print what was found (JSON)."""
     import json
 
-    from api.anchoring.worker import AnchorWorker
     from api.config import get_settings
     from api.runtime import Runtime
+    from api.services.auto_release import anchor_worker as make_anchor_worker
     from api.web.logs import configure_logging
 
     configure_logging()
     settings = get_settings()
     runtime = Runtime.from_settings(settings)
-    anchor_worker = AnchorWorker(runtime)
+    anchor_worker = make_anchor_worker(runtime)
     report = anchor_worker.recheck()
     try:
         anchor_worker.drain(timeout=timeout)

@@ -362,6 +362,59 @@ class RiskDecisionRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class ReleasePolicyRecord(SQLModel, table=True):
+    """Customs' standing release policy (graded release), as signed and as adopted on chain.
+
+    The chain is the authority (``releasePolicyOf``); this row mirrors it after the chain
+    said so, and keeps the signature so anyone can check it again."""
+
+    __tablename__ = "release_policy"
+
+    policy_id: str = Field(primary_key=True, max_length=64)  # the EIP-712 digest, hex
+    customs_code: str = Field(max_length=64, index=True)
+    signer: str = Field(max_length=42)
+    grades: str = Field(max_length=32)  # "low" or "low,medium"
+    modes: str = Field(max_length=32)  # "1210,9610"
+    max_value_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    valid_from: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    valid_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    salt: str = Field(max_length=64)
+    signature: str = Field(max_length=132)
+    adopted_tx: str = Field(max_length=66)
+    adopted_block: int = Field(sa_column=Column(BigInteger, nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revoked_tx: str | None = Field(default=None, max_length=66)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AutoReleaseRecord(SQLModel, table=True):
+    """One automatic decision on one trade's verdict under one policy: ``queued`` for
+    release (then ``released``, or ``refused`` by the contract) or ``skipped`` with the
+    reason. Unique per (trade, verdict, policy): each verdict is decided once per policy,
+    however many workers look."""
+
+    __tablename__ = "auto_release"
+    __table_args__ = (
+        UniqueConstraint("trade_id", "verdict_hash", "policy_id", name="uq_auto_release"),
+        Index("ix_auto_release_outcome", "outcome", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trade_id: str = Field(max_length=64, index=True)
+    verdict_hash: str = Field(max_length=64)
+    policy_id: str = Field(max_length=64)
+    outcome: str = Field(max_length=16)  # queued | released | refused | skipped
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    grade: str = Field(max_length=8)
+    mode: str | None = Field(default=None, max_length=8)
+    value_fen: int | None = Field(default=None, sa_column=Column(BigInteger))
+    decision_id: int | None = Field(default=None)  # the risk_decision row with the inputs
+    inputs_hash: str = Field(max_length=64)
+    verdict_batch: int | None = Field(default=None, sa_column=Column(BigInteger))
+    verdict_position: int | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class CreditFactRecord(SQLModel, table=True):
     """A timestamped fact about a party; its credit at a date is the facts up to it."""
 

@@ -41,6 +41,18 @@ pragma solidity 0.8.28;
  * lists back, the registry checks them against the hash and refuses any selected trade with
  * a listed party ({TradeRegistryPartyListed}).
  *
+ * Standing release policies (graded release): customs signs, off chain, an EIP-712
+ *
+ *     ReleasePolicy(uint8 grades,uint8 modes,uint64 maxValue,uint64 validFrom,uint64 validUntil,bytes32 salt)
+ *
+ * (same domain), which anyone may bring on chain with {adoptReleasePolicy}; its id is the
+ * EIP-712 digest. The anchorer may then release matched trades under it
+ * ({releaseTradesUnderPolicy}), stating for each its risk grade, customs mode and customs
+ * value and the hash of the inputs the grade was computed from; the registry refuses any
+ * trade outside the policy's terms, any policy outside its period or revoked, and any whose
+ * signer no longer holds `CUSTOMS_ROLE`, and it commits the decisions under a Merkle root so
+ * each can be re-checked. A policy never covers high-risk trades.
+ *
  * This file is the single source of truth for the registry's types, errors and events.
  */
 interface ITradeRegistry {
@@ -68,7 +80,8 @@ interface ITradeRegistry {
         Release,
         ConfirmSettlement,
         RegisterFinancing,
-        DischargeFinancing
+        DischargeFinancing,
+        RevokeReleasePolicy
     }
 
     /// @dev An anchored document batch. `blockNumber` is zero when the root was never anchored.
@@ -161,6 +174,54 @@ interface ITradeRegistry {
         uint256 nonce;
         uint256 deadline;
         bytes signature;
+    }
+
+    /// @dev What customs signs to let sandan release on its behalf (EIP-712 `ReleasePolicy`):
+    /// matched trades whose grade is in `grades` (bit 0 low, bit 1 medium; high never), whose
+    /// customs mode is in `modes` (bit 0 9610, bit 1 9710, bit 2 9810, bit 3 1210) and whose
+    /// customs value is at most `maxValue` fen, while `validFrom <= block.timestamp <
+    /// validUntil`. `salt` tells apart two policies with the same terms.
+    struct ReleasePolicy {
+        uint8 grades;
+        uint8 modes;
+        uint64 maxValue;
+        uint64 validFrom;
+        uint64 validUntil;
+        bytes32 salt;
+    }
+
+    /// @dev An adopted {ReleasePolicy} and who signed it. `signer` is zero for an unknown id.
+    struct PolicyRecord {
+        address signer;
+        uint8 grades;
+        uint8 modes;
+        uint64 validFrom;
+        uint64 maxValue;
+        uint64 validUntil;
+        bool revoked;
+    }
+
+    /// @dev What a {releaseTradesUnderPolicy} call states: the policy; the root of the verdict
+    /// batch the positions are read in (so a batch the chain renumbered after a reorg cannot
+    /// release other trades); per selected position, in position order, 8 bytes of `facts`
+    /// (grade uint8: 0 low, 1 medium, 2 high; mode uint8: 0 9610, 1 9710, 2 9810, 3 1210;
+    /// customs value in fen, uint48; big-endian), which the registry checks against the
+    /// policy; and the anchorer's `decisionsRoot`, the ordered Merkle root of the positions'
+    /// {decisionLeaf}s (facts and the hash of each grade's inputs), which it commits.
+    struct PolicyDecisions {
+        bytes32 policyId;
+        bytes32 verdictRoot;
+        bytes facts;
+        bytes32 decisionsRoot;
+    }
+
+    /// @dev One {releaseTradesUnderPolicy} call, under its decisions root: `factsHash` is the
+    /// `keccak256` of the facts it checked. `blockNumber` is zero when no release has that root.
+    struct PolicyRelease {
+        uint64 verdictBatch;
+        uint64 blockNumber;
+        uint32 count;
+        bytes32 factsHash;
     }
 
     /// @dev Everything a verifier needs about one verdict leaf, from one call.
@@ -415,6 +476,56 @@ interface ITradeRegistry {
     /**
      * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
      */
+    /**
+     * @dev The {ReleasePolicy} signature is not `signer`'s.
+     */
+    error TradeRegistryInvalidPolicySigner(address recovered, address signer);
+    /**
+     * @dev A policy's `grades` is empty or names a grade other than low and medium: high-risk
+     * trades are never released under a policy.
+     */
+    error TradeRegistryPolicyGrades(uint8 grades);
+    /**
+     * @dev A policy's `modes` is empty or names a bit beyond the four customs modes.
+     */
+    error TradeRegistryPolicyModes(uint8 modes);
+    /**
+     * @dev A policy's period is empty, or already over.
+     */
+    error TradeRegistryPolicyPeriod(uint64 validFrom, uint64 validUntil);
+    /**
+     * @dev The policy was adopted already.
+     */
+    error TradeRegistryPolicyAlreadyAdopted(bytes32 policyId);
+    /**
+     * @dev No policy was adopted under this id.
+     */
+    error TradeRegistryUnknownPolicy(bytes32 policyId);
+    /**
+     * @dev The policy was revoked, or `block.timestamp` is outside its period.
+     */
+    error TradeRegistryPolicyNotInForce(bytes32 policyId);
+    /**
+     * @dev Only the policy's signer or customs may revoke it.
+     */
+    error TradeRegistryNotPolicyRevoker(bytes32 policyId, address caller);
+    /**
+     * @dev The verdict batch's root is not the one the policy release names.
+     */
+    error TradeRegistryVerdictRootMismatch(uint64 batch, bytes32 root);
+    /**
+     * @dev The facts of a policy release are not 8 bytes for each selected position.
+     */
+    error TradeRegistryDecisionCount(uint256 expected, uint256 factsLength);
+    /**
+     * @dev A policy release names no decisions root, or one already used.
+     */
+    error TradeRegistryInvalidDecisionsRoot(bytes32 decisionsRoot);
+    /**
+     * @dev A selected position's stated grade, mode or value is outside the policy.
+     */
+    error TradeRegistryOutsidePolicy(bytes32 policyId, uint64 batch, uint32 position);
+
     event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount);
 
     /**
@@ -473,6 +584,40 @@ interface ITradeRegistry {
      * @dev Emitted when customs or the regulator `by` lifts the listing of `partyId` early.
      */
     event PartyListingLifted(bytes32 indexed partyId, address indexed by, string reason);
+
+    /**
+     * @dev Customs' policy `policyId`, signed by `signer`, was brought on chain by `by`.
+     */
+    event ReleasePolicyAdopted(
+        bytes32 indexed policyId,
+        address indexed signer,
+        address indexed by,
+        uint8 grades,
+        uint8 modes,
+        uint64 maxValue,
+        uint64 validFrom,
+        uint64 validUntil
+    );
+
+    /**
+     * @dev Policy `policyId` was revoked by `by` (its signer, or customs).
+     */
+    event ReleasePolicyRevoked(bytes32 indexed policyId, address indexed by);
+
+    /**
+     * @dev The positions of `mask` in verdict batch `batch` were released under policy `policyId`
+     * by `relayer`, on the facts whose `keccak256` is `factsHash`; `decisionsRoot` is the
+     * anchorer's ordered Merkle root of their {decisionLeaf}s, in position order. A
+     * {TradesReleased} event naming the policy's signer as customs comes with it.
+     */
+    event TradesReleasedUnderPolicy(
+        uint64 indexed batch,
+        bytes32 indexed policyId,
+        bytes32 indexed decisionsRoot,
+        bytes32 factsHash,
+        address relayer,
+        uint256[] mask
+    );
 
     /**
      * @dev Anchors the Merkle `root` of a batch of `leafCount` document hashes.
@@ -703,6 +848,89 @@ interface ITradeRegistry {
      * Emits a {FinancingDischarged} event.
      */
     function dischargeFinancingWithSig(uint32 financingId, uint256[] calldata mask, SignedBy calldata by) external;
+
+    /**
+     * @dev Brings customs' signed standing release policy on chain; anyone may relay it.
+     * Returns its id, the EIP-712 digest of `policy`.
+     *
+     * Requirements:
+     *
+     * - `signature` is `signer`'s over `policy`, and `signer` has `CUSTOMS_ROLE`;
+     * - `grades` names low and/or medium only, `modes` one or more of the four modes;
+     * - `validFrom < validUntil` and `validUntil` is in the future;
+     * - the policy was not adopted before.
+     *
+     * Emits a {ReleasePolicyAdopted} event.
+     */
+    function adoptReleasePolicy(ReleasePolicy calldata policy, address signer, bytes calldata signature)
+        external
+        returns (bytes32 policyId);
+
+    /**
+     * @dev Revokes a policy for good. The caller is its signer or has `CUSTOMS_ROLE`.
+     *
+     * Emits a {ReleasePolicyRevoked} event.
+     */
+    function revokeReleasePolicy(bytes32 policyId) external;
+
+    /**
+     * @dev {revokeReleasePolicy} on behalf of `by.signer`, who signed an {Authorization} with
+     * action `RevokeReleasePolicy`, subject `policyId` and zero data.
+     */
+    function revokeReleasePolicyWithSig(bytes32 policyId, SignedBy calldata by) external;
+
+    /**
+     * @dev Releases the positions of `mask` in `batch` on customs' behalf, under policy
+     * `decisions.policyId`, with the facts and inputs hashes of {PolicyDecisions}. Returns the
+     * decisions root.
+     *
+     * Requirements:
+     *
+     * - the caller has `ANCHORER_ROLE`;
+     * - `decisions.verdictRoot` is the batch's root;
+     * - the policy was adopted, is not revoked, is in its period, and its signer still has
+     *   `CUSTOMS_ROLE`;
+     * - one fact per selected position, each within the policy ({TradeRegistryOutsidePolicy});
+     * - `decisions.decisionsRoot` is not zero and not used before;
+     * - the positions meet the requirements of {releaseTrades}.
+     *
+     * Emits a {TradesReleased} event naming the policy's signer as customs, and a
+     * {TradesReleasedUnderPolicy} event.
+     */
+    function releaseTradesUnderPolicy(
+        uint64 batch,
+        uint256[] calldata mask,
+        PolicyDecisions calldata decisions,
+        PartyLists calldata parties
+    ) external returns (bytes32 decisionsRoot);
+
+    /**
+     * @dev Returns the id {adoptReleasePolicy} gives `policy`: its EIP-712 digest.
+     */
+    function releasePolicyId(ReleasePolicy calldata policy) external view returns (bytes32);
+
+    /**
+     * @dev Returns an adopted policy, and whether it is in force now (adopted, not revoked, in
+     * its period, its signer still customs).
+     */
+    function releasePolicyOf(bytes32 policyId) external view returns (PolicyRecord memory record, bool inForce);
+
+    /**
+     * @dev Returns the policy release whose decisions root is `decisionsRoot`.
+     */
+    function policyReleaseOf(bytes32 decisionsRoot) external view returns (PolicyRelease memory);
+
+    /**
+     * @dev Returns the decision leaf of one position released under a policy, as the anchorer
+     * builds its decisions root: `keccak256(bytes.concat(keccak256(abi.encode(batch, position,
+     * grade, mode, value, inputsHash))))`, OpenZeppelin's StandardMerkleTree leaf of
+     * `(uint64, uint32, uint8, uint8, uint48, bytes32)`. A re-checker proves a trade's
+     * decision with it and checks its facts against those the registry checked.
+     */
+    function decisionLeaf(uint64 batch, uint32 position, uint8 grade, uint8 mode, uint48 value, bytes32 inputsHash)
+        external
+        pure
+        returns (bytes32);
 
     /**
      * @dev Returns the most verdicts one {recordVerdictBatch} takes (its tree is built in memory).

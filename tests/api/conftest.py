@@ -37,6 +37,7 @@ from api.db.engine import create_db_and_tables, make_engine
 from api.demo.parties import bearer, register_party
 from api.demo.trade import provider_rpc
 from api.runtime import Runtime
+from api.services.auto_release import anchor_worker
 from api.verify.trust import load_trust_roots
 from api.verify.verifier import Report, verify_bundle
 from api.web.main import create_app
@@ -333,7 +334,7 @@ def open_world(
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
     app = create_app(runtime=runtime)
     with TestClient(app) as client:
-        yield World(client, runtime, AnchorWorker(runtime), ledger, stage, built)
+        yield World(client, runtime, anchor_worker(runtime), ledger, stage, built)
 
 
 @dataclass

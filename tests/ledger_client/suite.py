@@ -42,6 +42,7 @@ from ledger_client.events import (
 )
 from tests.ledger_client.negative_list_suite import NegativeListBehaviour
 from tests.ledger_client.party_suite import PartyRegistryBehaviour
+from tests.ledger_client.release_policy_suite import ReleasePolicyBehaviour
 from tests.ledger_client.self_custody_suite import SelfCustodyBehaviour
 from traceability.ordered_merkle import OrderedMerkleTree
 
@@ -120,7 +121,9 @@ def reverted(exc_info: pytest.ExceptionInfo[ContractReverted]) -> tuple[str, tup
     return exc_info.value.error_name, exc_info.value.args
 
 
-class RegistryBehaviour(PartyRegistryBehaviour, SelfCustodyBehaviour, NegativeListBehaviour):
+class RegistryBehaviour(
+    PartyRegistryBehaviour, SelfCustodyBehaviour, NegativeListBehaviour, ReleasePolicyBehaviour
+):
     """The registries' behaviour; subclasses bind ``world`` to a backend."""
 
     # Anchoring ----------------------------------------------------------------

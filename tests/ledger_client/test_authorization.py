@@ -188,7 +188,7 @@ def test_typed_data_rejects_values_out_of_range(changes, message):
         _typed(**changes)
 
 
-@pytest.mark.parametrize("action", [0, 5])
+@pytest.mark.parametrize("action", [0, 6])
 def test_typed_data_rejects_unknown_action(action):
     with pytest.raises(ConfigurationError, match=f"unknown authorization action {action}"):
         _typed(action=action)

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from api.risk_schemas import (
+    AutoReleasePublic,
+    AutoReleasesPublic,
+    ReleasePolicyCreate,
+    ReleasePolicyPublic,
+)
 from api.schemas import (
     ChainReceipt,
     ReleaseCreate,
+    SignedAuthorization,
     SignedRelease,
     SummaryDeclaration,
     TradesPublic,
 )
-from api.services import chain_actions, self_custody, summary
+from api.services import auto_release, chain_actions, self_custody, summary
 from api.services.risk.views import release_check
-from api.web.deps import CustomsDep, RuntimeDep, SessionDep, SettingsDep, TradeDep, WriteLimit
+from api.web.deps import (
+    CustomsDep,
+    RuntimeDep,
+    SessionDep,
+    SettingsDep,
+    SupervisorDep,
+    TradeDep,
+    WriteLimit,
+)
 from api.web.errors import ErrorBodyResponses
 
 #: Period bounds as customs write them: a date, or a date-time with or without an offset.
@@ -76,6 +91,70 @@ def release_signed(
     """Relay a release that customs signed with its own key (EIP-712, `sandan authorize
     release`): one signature for a whole batch; sandan never holds the key."""
     return self_custody.release(session=session, runtime=runtime, party=party, body=body)
+
+
+PolicyId = Annotated[str, Path(pattern=r"^(0x)?[0-9a-fA-F]{64}$", description="The policy's id.")]
+
+
+@router.post("/release-policies", response_model=ReleasePolicyPublic, status_code=201)
+def adopt_release_policy(
+    body: ReleasePolicyCreate, session: SessionDep, runtime: RuntimeDep, party: CustomsDep
+) -> ReleasePolicyPublic:
+    """Bring customs' signed standing release policy on chain (graded release): from then
+    on the worker releases matched trades of the policy's grades and modes, up to its value,
+    while it is in force; each decision is recorded with its inputs and committed on chain.
+    Sign it with `sandan authorize policy`; sandan never holds customs' key."""
+    return auto_release.adopt(session=session, runtime=runtime, party=party, body=body)
+
+
+@router.get("/release-policies", response_model=list[ReleasePolicyPublic])
+def list_release_policies(session: SessionDep, _party: SupervisorDep) -> list[ReleasePolicyPublic]:
+    """Every adopted policy, newest first, and whether each is in force."""
+    return auto_release.policies(session=session)
+
+
+@router.post("/release-policies/{policy_id}/revoke", response_model=ReleasePolicyPublic)
+def revoke_release_policy(
+    policy_id: PolicyId,
+    body: SignedAuthorization,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: CustomsDep,
+) -> ReleasePolicyPublic:
+    """Revoke a policy with customs' signed authorization (action 5, RevokeReleasePolicy,
+    subject the policy id: `sandan authorize revoke-policy`)."""
+    return auto_release.revoke(
+        session=session,
+        runtime=runtime,
+        party=party,
+        policy_id=policy_id.removeprefix("0x"),
+        body=body,
+    )
+
+
+@router.get("/auto-releases", response_model=AutoReleasesPublic)
+def list_auto_releases(
+    session: SessionDep,
+    _party: SupervisorDep,
+    outcome: Annotated[Literal["queued", "released", "refused", "skipped"] | None, Query()] = None,
+    trade_id: Annotated[str | None, Query(alias="tradeId", pattern=r"^[0-9a-f]{64}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AutoReleasesPublic:
+    """Every automatic decision, newest first: released, refused by the contract (with its
+    reason), or skipped (grade, value or currency outside the policy) and left to customs."""
+    return auto_release.decisions(
+        session=session, outcome=outcome, trade_id=trade_id, limit=limit, offset=offset
+    )
+
+
+@router.get("/auto-releases/{decision_id}", response_model=AutoReleasePublic)
+def read_auto_release(
+    decision_id: Annotated[int, Path(ge=1, lt=2**31)], session: SessionDep, _party: SupervisorDep
+) -> AutoReleasePublic:
+    """One automatic decision with the inputs its grade was computed from and, once
+    released, its proof to the decisions root the contract committed."""
+    return auto_release.decision_of(session=session, decision_id=decision_id)
 
 
 @router.get("/summary", response_model=SummaryDeclaration)
