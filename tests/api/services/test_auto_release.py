@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from api.cli.authorize import register
 from api.db.models import AutoReleaseRecord
 from api.services.risk.grading import grade_of_inputs
+from api.verify.verifier import Outcome
 from ledger_client import (
     AuthorizationAction,
     Decision,
@@ -155,6 +156,11 @@ def test_low_risk_matched_trades_are_released_under_customs_policy(
     assert under.policy_id.hex() == policy["policyId"]
     batch, position = decision["verdictBatch"], decision["verdictPosition"]
     assert world.ledger.trade.trade_at(batch, position).state is TradeState.RELEASED
+    # A bank checks the automatically released trade like any other, against the chain.
+    bank = parties["bank_a"].headers
+    bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
+    assert bundle["release"]["txHash"] == trade["releaseTx"]
+    assert world.verify(bundle).outcome is Outcome.AUTHENTIC
 
 
 def _pair(a: bytes, b: bytes) -> bytes:
