@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from eth_utils.crypto import keccak
 
 from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
+from ledger_client.authorization import sign_authorization
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.deploy import Deployment, deploy_registries
 from ledger_client.party_registry import PartyRegistryClient
+from ledger_client.release_policy import ReleasePolicy, release_policy_typed_data
 from ledger_client.types import TxResult
 
 if TYPE_CHECKING:
@@ -73,6 +75,21 @@ def _party_steps(w3: Web3, deployment: Deployment, admin: LocalAccount, account:
     ]
 
 
+def _policy(w3: Web3) -> ReleasePolicy:
+    """A standing release policy valid for a day from block 0's clock (stable per chain)."""
+    start = int(w3.eth.get_block(0)["timestamp"])
+    return ReleasePolicy(
+        frozenset({"low"}), frozenset({"9610", "1210"}), 500_000, start, start + 10**9
+    )
+
+
+def _adopt_policy(w3: Web3, relayer: TradeRegistryClient, customs: LocalAccount) -> TxResult:
+    policy = _policy(w3)
+    typed = release_policy_typed_data(policy, w3.eth.chain_id, relayer.address)
+    signature = sign_authorization(typed, customs.key).signature
+    return relayer.adopt_release_policy(policy, customs.address, signature)
+
+
 def measure_gas(
     w3: Web3, *, leaves_per_batch: int = 1000, trades_per_batch: int = 20
 ) -> list[GasLine]:
@@ -102,6 +119,12 @@ def measure_gas(
         ("dischargeFinancing", lambda: as_bank.discharge_financing(1, [0]), 1),
         ("listParty", lambda: as_customs.list_party(_h("party"), 2**40, "fraud suspected"), 1),
         ("liftListing", lambda: as_customs.lift_listing(_h("party"), "cleared"), 1),
+        ("adoptReleasePolicy", lambda: _adopt_policy(w3, trade, customs), 1),
+        (
+            "revokeReleasePolicy",
+            lambda: as_customs.revoke_release_policy(trade.release_policy_id(_policy(w3))),
+            1,
+        ),
         (
             "recordVerdictBatch",
             lambda: trade.record_verdict_batch(ids, verdicts, [True] * len(ids)),

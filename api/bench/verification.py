@@ -128,8 +128,9 @@ def _bundles_per_second(ctx: BenchContext, bundle: dict[str, Any], n: int) -> li
     rate = n / (time.perf_counter() - start)
     documents = len(bundle.get("documents", []))
     eth_calls = first.counts["eth_call"]
-    # verifyVerdict, and verifySettlement when settled: the trade's calls, not a document's.
-    per_bundle = 1 + (bundle.get("settlement") is not None)
+    # verifyVerdict, verdictBatchOf (the batch's committed party lists, for the negative
+    # list) and verifySettlement when settled: the trade's calls, not a document's.
+    per_bundle = 2 + (bundle.get("settlement") is not None)
     notes = (
         f"verify_bundle on a real {documents}-document bundle, {n} times, over HTTP JSON-RPC "
         f"in one batch per bundle; outcome={report.outcome.name.lower()}"
@@ -142,8 +143,8 @@ def _bundles_per_second(ctx: BenchContext, bundle: dict[str, Any], n: int) -> li
             "calls/doc",
             at_most(2),
             notes=f"{eth_calls} eth_call for {documents} documents in one JSON-RPC batch: "
-            "verifyDocument + signerAt (the key lookup) each, and verifyVerdict (+ "
-            f"verifySettlement when settled) per bundle ({per_bundle}); "
+            "verifyDocument + signerAt (the key lookup) each, and verifyVerdict + "
+            f"verdictBatchOf (+ verifySettlement when settled) per bundle ({per_bundle}); "
             f"{first.counts['eth_getTransactionReceipt']} eth_getTransactionReceipt besides",
             group=GROUP,
         ),

@@ -474,9 +474,6 @@ interface ITradeRegistry {
     error TradeRegistryInvalidPartySlot(uint256 index, uint256 slot);
 
     /**
-     * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
-     */
-    /**
      * @dev The {ReleasePolicy} signature is not `signer`'s.
      */
     error TradeRegistryInvalidPolicySigner(address recovered, address signer);
@@ -526,6 +523,9 @@ interface ITradeRegistry {
      */
     error TradeRegistryOutsidePolicy(bytes32 policyId, uint64 batch, uint32 position);
 
+    /**
+     * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
+     */
     event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount);
 
     /**

@@ -129,3 +129,16 @@ def test_quick_bench_prints_the_lifecycle_side_by_side_with_eas_and_a_mapping(re
         "direction": "at_least",
         "limit": 2_000,
     }
+
+
+def test_quick_bench_prints_the_lifecycle_released_under_customs_policy(report):
+    by_name = {m["name"]: m for m in report["metrics"]}
+    graded = by_name["gas.per_trade.lifecycle_under_policy"]
+    assert graded["target"] == {"direction": "at_most", "limit": 7_500}
+    release = by_name["gas.per_trade.release_under_policy"]["value"]
+    # The facts are checked per trade, so it costs more than customs' own bitmask release...
+    assert release > by_name["gas.per_trade.release"]["value"]
+    # ...and the rest of the life is the same.
+    rest = by_name["gas.per_trade.lifecycle"]["value"] - by_name["gas.per_trade.release"]["value"]
+    assert graded["value"] == pytest.approx(rest + release, abs=1)
+    assert 21_000 < by_name["gas.fn.adoptReleasePolicy"]["value"] < 150_000

@@ -74,6 +74,8 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     ("post", "/parties/{code}/listing"): _LISTING,
     ("delete", "/parties/{code}/listing"): _LISTING,
     ("post", "/customs/releases/signed"): _EIP712,
+    ("post", "/customs/release-policies"): _EIP712,
+    ("post", "/customs/release-policies/{policy_id}/revoke"): _EIP712,
     ("post", "/banks/trades/{trade_id}/settlement/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/discharge/signed"): _EIP712,
