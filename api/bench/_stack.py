@@ -20,7 +20,7 @@ __all__ = ["Stack", "bench_database", "service_stack", "start_workers"]
 #: What each of two workers anchors, and with which dev account (index into the chain's):
 #: the documents' and events' worker signs as the anchorer, the other as the admin, which
 #: the bench deployment also makes an anchorer and which is the PartyRegistry's registrar.
-_SPLIT = (("document,event", None), ("verdict,supersede,party", 0))
+_SPLIT = (("document,event", None), ("verdict,supersede,party,release", 0))
 
 
 @dataclass
