@@ -53,8 +53,9 @@ from api.risk_schemas import (
 )
 from api.runtime import Runtime
 from api.schemas import SignedAuthorization
-from api.services.risk.grading import grade_inputs, grade_of_inputs
+from api.services.risk.grading import canonical_json, grade_inputs, grade_of_inputs
 from api.services.risk.refresh import refresh_alerts
+from api.services.self_custody import check_signer
 from ledger_client import ContractReverted, ReleasePolicy, Signed
 from ledger_client.release_policy import decision_facts, decision_leaves
 from traceability.ordered_merkle import OrderedMerkleTree
@@ -124,20 +125,11 @@ def _public(record: ReleasePolicyRecord, now: datetime) -> ReleasePolicyPublic:
     )
 
 
-def _check_signer(party: PartyRecord, signer: str) -> None:
-    if (party.chain_address or "").lower() != signer.lower():
-        raise PermissionDenied(
-            f"the signer {signer} is not {party.code}'s registered account",
-            field="signer",
-            code="not_your_account",
-        )
-
-
 def adopt(
     *, session: Session, runtime: Runtime, party: PartyRecord, body: ReleasePolicyCreate
 ) -> ReleasePolicyPublic:
     """Relay customs' signed policy to the chain and mirror it."""
-    _check_signer(party, body.signer)
+    check_signer(party, body.signer)
     policy = ReleasePolicy(
         grades=frozenset(body.grades),
         modes=frozenset(body.modes),
@@ -202,7 +194,7 @@ def revoke(
 ) -> ReleasePolicyPublic:
     """Relay customs' signed revocation (action RevokeReleasePolicy, subject the policy id)."""
     record = _policy(session, policy_id)
-    _check_signer(party, body.signer)
+    check_signer(party, body.signer)
     if record.revoked_at is not None:
         raise Conflict(f"policy {policy_id} was revoked already", code="already_revoked")
     by = Signed(body.signer, body.nonce, body.deadline, body.signature)
@@ -294,10 +286,6 @@ def _verdict_roots(session: Session, batches: set[int]) -> dict[int, str]:
     return {int(b): r for b, r in rows if b is not None and r is not None}
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def decide(engine: Engine, runtime: AnchoringHost) -> int:
     """Decide every matched, anchored, unreleased trade under each policy in force; queue
     those within it for release. Returns how many trades were decided (commits)."""
@@ -337,7 +325,7 @@ def _decide_one(
 ) -> None:
     inputs_value = grade_inputs(session, trade, now)
     grade, _points, factors = grade_of_inputs(inputs_value)
-    inputs = _canonical({**inputs_value, "policyId": policy.policy_id})
+    inputs = canonical_json({**inputs_value, "policyId": policy.policy_id})
     inputs_hash = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
     fen, why = _value_fen(trade)
     reason = _skip_reason(policy, trade, grade, fen, why)
@@ -345,7 +333,7 @@ def _decide_one(
         trade_id=trade.trade_id,
         kind="auto_release" if reason is None else "auto_skip",
         grade=grade,
-        factors=_canonical([f.model_dump(by_alias=True) for f in factors]),
+        factors=canonical_json([f.model_dump(by_alias=True) for f in factors]),
         inputs=inputs,
         inputs_hash=inputs_hash,
         party_code=policy.customs_code,

@@ -63,10 +63,12 @@ def set_account(
     )
 
 
-def _check_signer(party: PartyRecord, body: SignedAuthorization) -> None:
-    if (party.chain_address or "").lower() != body.signer.lower():
+def check_signer(party: PartyRecord, signer: str) -> None:
+    """403 unless ``signer`` is the party's registered chain account: a party relays only
+    what its own key signed."""
+    if (party.chain_address or "").lower() != signer.lower():
         raise PermissionDenied(
-            f"the signer {body.signer} is not {party.code}'s registered account",
+            f"the signer {signer} is not {party.code}'s registered account",
             field="signer",
             code="not_your_account",
         )
@@ -107,7 +109,7 @@ def release(
     *, session: Session, runtime: Runtime, party: PartyRecord, body: SignedRelease
 ) -> list[ChainReceipt]:
     """Relay customs' signed release of every trade in ``body`` (all of one verdict batch)."""
-    _check_signer(party, body)
+    check_signer(party, body.signer)
     trades: list[TradeRecord] = []
     seen: set[str] = set()
     for index, trade_id in enumerate(body.trade_ids):
@@ -173,7 +175,7 @@ def _relay_step(
 ) -> ChainReceipt:
     """Relay one trade's signed step at its verdict position, then mirror on the trade what
     the chain recorded."""
-    _check_signer(party, body)
+    check_signer(party, body.signer)
     batch, position = position_of(trade)
     by = _signed_by(body)
     result = _relay(session, runtime, [trade], lambda client: call(client, batch, position, by))

@@ -35,7 +35,7 @@ from api.risk_schemas import GradeFactorPublic, RiskGradePublic
 from api.services.risk.credit import credit_grade
 from api.services.risk_records.facts import fact_row
 
-__all__ = ["GRADING_VERSION", "grade_trade", "hold_or_override"]
+__all__ = ["GRADING_VERSION", "canonical_json", "grade_trade", "hold_or_override"]
 
 #: Names the point scheme above; part of every decision's inputs.
 GRADING_VERSION = "grade-1"
@@ -99,7 +99,9 @@ def grade_of_inputs(inputs: dict[str, Any]) -> tuple[str, int, list[GradeFactorP
     return grade, points, factors
 
 
-def _canonical(value: Any) -> str:
+def canonical_json(value: Any) -> str:
+    """The canonical JSON text of a decision's inputs: sorted keys, no spaces, UTF-8 as is;
+    its sha-256 is the decision's inputs hash."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -119,7 +121,7 @@ def _record(
             trade_id=trade.trade_id,
             kind=kind,
             grade=graded[0],
-            factors=_canonical([f.model_dump(by_alias=True) for f in graded[2]]),
+            factors=canonical_json([f.model_dump(by_alias=True) for f in graded[2]]),
             inputs=inputs,
             inputs_hash=hashlib.sha256(inputs.encode("utf-8")).hexdigest(),
             party_code=party,
@@ -135,7 +137,7 @@ def grade_trade(*, session: Session, trade: TradeRecord, now: datetime) -> RiskG
     The caller commits."""
     if trade.status not in ("match", "mismatch"):
         return None
-    inputs = _canonical(grade_inputs(session, trade, now))
+    inputs = canonical_json(grade_inputs(session, trade, now))
     digest = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
     graded = grade_of_inputs(json.loads(inputs))
     last = session.exec(
@@ -170,7 +172,7 @@ def hold_or_override(
     graded = grade_of_inputs(inputs_value)
     if graded[0] != "high":
         return
-    inputs = _canonical(inputs_value)
+    inputs = canonical_json(inputs_value)
     if override_reason:
         _record(
             session,
