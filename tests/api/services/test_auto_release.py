@@ -367,3 +367,40 @@ def test_the_skip_reasons_name_what_is_outside_the_policy() -> None:
     assert "exceeds" in (_skip_reason(policy, within, "low", 500_001, None) or "")
     assert "grade medium is not among" in (_skip_reason(policy, within, "medium", 1, None) or "")
     assert "grade high (held)" in (_skip_reason(policy, within, "high", 1, None) or "")
+
+
+def test_cli_signs_a_revocation_the_api_relays(
+    world: World, custodians: Custodians, tmp_path
+) -> None:
+    policy = _adopt(world, custodians, max_value=4_999_00)
+    key_file = tmp_path / "customs.key"
+    key_file.write_text(custodians.officer.key.hex())
+    app = typer.Typer()
+    register(app)
+    nonce = world.ledger.trade.nonces(custodians.officer.address)
+    args = [
+        "authorize",
+        "revoke-policy",
+        policy["policyId"],
+        "--key-file",
+        str(key_file),
+        "--nonce",
+        str(nonce),
+        "--chain-id",
+        str(world.ledger.chain_id),
+        "--registry",
+        world.ledger.trade_registry_address,
+    ]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.stdout)
+    customs = custodians.actors["customs"].headers
+    revoked = world.client.post(
+        f"{POLICIES}/{policy['policyId']}/revoke", json=body, headers=customs
+    )
+    assert revoked.status_code == 200, revoked.text
+    listed = world.client.get(POLICIES, headers=customs).json()
+    (mine,) = [p for p in listed if p["policyId"] == policy["policyId"]]
+    assert (mine["inForce"], mine["revokedTx"]) == (False, revoked.json()["revokedTx"])
+    bad = world.client.post(f"{POLICIES}/{'ab' * 32}/revoke", json=body, headers=customs)
+    assert bad.status_code == 404
