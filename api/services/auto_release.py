@@ -304,7 +304,7 @@ def decide(engine: Engine, runtime: AnchoringHost) -> int:
         decided = 0
         for policy in in_force:
             trades = _candidates(session, policy)
-            if not trades:
+            if not trades or not _in_force_on_chain(session, runtime, policy, now):
                 continue
             roots = _verdict_roots(session, {t.verdict_batch for t in trades if t.verdict_batch})
             for trade in trades:
@@ -314,6 +314,19 @@ def decide(engine: Engine, runtime: AnchoringHost) -> int:
                 decided += 1
         session.commit()
         return decided
+
+
+def _in_force_on_chain(
+    session: Session, runtime: AnchoringHost, policy: ReleasePolicyRecord, now: datetime
+) -> bool:
+    """Whether the chain still holds the policy in force. Customs may revoke it from its own
+    wallet, or lose its role, without telling sandan: then nothing is queued under it, and a
+    revocation is mirrored."""
+    view = runtime.ledger().trade.release_policy_of(policy.policy_id)
+    if view is not None and view.revoked and policy.revoked_at is None:
+        policy.revoked_at = now
+        session.add(policy)
+    return view is not None and view.in_force
 
 
 def _decide_one(

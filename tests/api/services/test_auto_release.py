@@ -404,3 +404,18 @@ def test_cli_signs_a_revocation_the_api_relays(
     assert (mine["inForce"], mine["revokedTx"]) == (False, revoked.json()["revokedTx"])
     bad = world.client.post(f"{POLICIES}/{'ab' * 32}/revoke", json=body, headers=customs)
     assert bad.status_code == 404
+
+
+def test_a_policy_out_of_force_on_chain_queues_nothing(
+    world: World, custodians: Custodians
+) -> None:
+    # Customs' signer loses its role on chain without sandan's database knowing: the chain
+    # says the policy is no longer in force, and the worker queues nothing under it.
+    parties = custodians.actors
+    customs = parties["customs"].headers
+    _adopt(world, custodians, max_value=4_998_00)
+    world.ledger.revoke_roles(custodians.officer.address, ["CUSTOMS_ROLE"])
+    trade_id = submit(world, parties, _trade(5))[0]["tradeId"]
+    world.worker.drain()
+    assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
+    assert _decisions(world, trade_id) == []
