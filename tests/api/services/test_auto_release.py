@@ -419,3 +419,52 @@ def test_a_policy_out_of_force_on_chain_queues_nothing(
     world.worker.drain()
     assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
     assert _decisions(world, trade_id) == []
+
+
+def test_a_release_the_chain_has_is_found_not_sent_again(
+    world: World, custodians: Custodians
+) -> None:
+    # As after a crash between the chain accepting the release and the database recording
+    # it: the batch is back to "sent" and the trade unreleased in the database. A new
+    # worker finds the release on chain by its decisions root instead of sending it again.
+    from sqlalchemy import update
+
+    from api.db.models import AnchorBatchRecord, OutboxRecord, TradeRecord
+    from api.services.auto_release import anchor_worker
+
+    parties = custodians.actors
+    customs = parties["customs"].headers
+    _adopt(world, custodians, max_value=4_997_00)
+    trade_id = submit(world, parties, _trade(6))[0]["tradeId"]
+    world.worker.drain()
+    released = world.client.get(f"/trades/{trade_id}", headers=customs).json()
+    assert released["releasedAt"] is not None
+    with Session(world.runtime.engine) as session:
+        row = session.exec(
+            select(OutboxRecord).where(
+                OutboxRecord.kind == "release", OutboxRecord.subject == trade_id
+            )
+        ).one()
+        session.execute(
+            update(AnchorBatchRecord)
+            .where(AnchorBatchRecord.id == row.batch_id)
+            .values(state="sent", tx_hash=None, block_number=None, confirmed_at=None)
+        )
+        session.execute(
+            update(TradeRecord)
+            .where(TradeRecord.trade_id == trade_id)
+            .values(released_at=None, release_tx=None, release_block=None)
+        )
+        session.execute(
+            update(AutoReleaseRecord)
+            .where(AutoReleaseRecord.trade_id == trade_id)
+            .values(outcome="queued")
+        )
+        session.commit()
+    anchor_worker(world.runtime).drain()
+    again = world.client.get(f"/trades/{trade_id}", headers=customs).json()
+    assert again["releaseTx"] == released["releaseTx"]
+    (decision,) = world.client.get(
+        f"/customs/auto-releases?tradeId={trade_id}", headers=customs
+    ).json()["data"]
+    assert decision["outcome"] == "released"
