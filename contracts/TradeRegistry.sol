@@ -382,7 +382,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         pure
         returns (bytes32)
     {
-        return _decisionLeaf(batch, position, (uint256(grade) << 56) | (uint256(mode) << 48) | value, inputsHash);
+        return keccak256(bytes.concat(keccak256(abi.encode(batch, position, grade, mode, value, inputsHash))));
     }
 
     /// @inheritdoc ITradeRegistry
@@ -667,26 +667,6 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
         uint256 value = fact & 0xffffffffffff;
         return (uint256(policy.grades) >> grade) & 1 == 1 && (uint256(policy.modes) >> mode) & 1 == 1
             && value <= policy.maxValue;
-    }
-
-    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(batch, position, grade, mode, value,
-    /// inputsHash))))` of the packed `fact`, hashed in scratch memory as {_verdictLeaf} is.
-    function _decisionLeaf(uint64 batch, uint32 position, uint256 fact, bytes32 inputsHash)
-        private
-        pure
-        returns (bytes32 leaf)
-    {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, batch)
-            mstore(add(ptr, 0x20), position)
-            mstore(add(ptr, 0x40), shr(56, fact))
-            mstore(add(ptr, 0x60), and(shr(48, fact), 0xff))
-            mstore(add(ptr, 0x80), and(fact, 0xffffffffffff))
-            mstore(add(ptr, 0xa0), inputsHash)
-            mstore(0x00, keccak256(ptr, 0xc0))
-            leaf := keccak256(0x00, 0x20)
-        }
     }
 
     function _supersede(uint64 batch, bytes32[] calldata tradeIds, Supersession calldata s) private {

@@ -298,14 +298,15 @@ def decide(engine: Engine, runtime: AnchoringHost) -> int:
                 col(ReleasePolicyRecord.valid_until) > now,
             )
         ).all()
-        if not in_force:
-            return 0
-        refresh_alerts(session, runtime.settings.risk.thresholds(), now)
         decided = 0
+        refreshed = False
         for policy in in_force:
             trades = _candidates(session, policy)
             if not trades or not _in_force_on_chain(session, runtime, policy, now):
                 continue
+            if not refreshed:  # the grades read the alerts: judge the marked groups first
+                refresh_alerts(session, runtime.settings.risk.thresholds(), now)
+                refreshed = True
             roots = _verdict_roots(session, {t.verdict_batch for t in trades if t.verdict_batch})
             for trade in trades:
                 if trade.verdict_batch not in roots:

@@ -104,6 +104,17 @@ def _decisions(world: World, trade_id: str) -> list[dict[str, Any]]:
         return [r.model_dump() for r in rows]
 
 
+def _assert_left_to_customs(
+    world: World, custodians: Custodians, docs: samples.TradeDocuments
+) -> None:
+    """Submit ``docs`` and drain the worker: the trade is neither released nor decided."""
+    trade_id = submit(world, custodians.actors, docs)[0]["tradeId"]
+    world.worker.drain()
+    customs = custodians.actors["customs"].headers
+    assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
+    assert _decisions(world, trade_id) == []
+
+
 def test_low_risk_matched_trades_are_released_under_customs_policy(
     world: World, custodians: Custodians
 ) -> None:
@@ -219,10 +230,7 @@ def test_a_revoked_policy_releases_nothing_more(world: World, custodians: Custod
     again = world.client.post(f"{POLICIES}/{policy['policyId']}/revoke", json=body, headers=customs)
     assert again.status_code == 409
 
-    trade_id = submit(world, parties, _trade(3))[0]["tradeId"]
-    world.worker.drain()
-    assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
-    assert _decisions(world, trade_id) == []
+    _assert_left_to_customs(world, custodians, _trade(3))
 
 
 def test_policy_adoption_refuses_what_is_not_customs_signature(
@@ -411,14 +419,9 @@ def test_a_policy_out_of_force_on_chain_queues_nothing(
 ) -> None:
     # Customs' signer loses its role on chain without sandan's database knowing: the chain
     # says the policy is no longer in force, and the worker queues nothing under it.
-    parties = custodians.actors
-    customs = parties["customs"].headers
     _adopt(world, custodians, max_value=4_998_00)
     world.ledger.revoke_roles(custodians.officer.address, ["CUSTOMS_ROLE"])
-    trade_id = submit(world, parties, _trade(5))[0]["tradeId"]
-    world.worker.drain()
-    assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
-    assert _decisions(world, trade_id) == []
+    _assert_left_to_customs(world, custodians, _trade(5))
 
 
 def test_a_release_the_chain_has_is_found_not_sent_again(
