@@ -11,7 +11,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import EncodingError
+from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
 from hexbytes import HexBytes
+from web3._utils.transactions import fill_transaction_defaults
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from ledger_client._nonces import nonce_manager_for
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
     from web3.contract.contract import ContractFunction
     from web3.types import TxParams, TxReceipt
 
-__all__ = ["Transactor"]
+__all__ = ["Transactor", "calldata"]
 
 T = TypeVar("T")
 _GAS_MARGIN = 1.2
@@ -45,6 +49,25 @@ _KNOWN_WORDS = ("already known", "known transaction", "already imported")
 #: doesn't have enough funds to send tx") and others say the sender cannot pay.
 _FUNDS_WORDS = ("insufficient funds", "enough funds", "insufficient balance")
 _SEND_ATTEMPTS = 3
+
+
+def calldata(fn: ContractFunction) -> bytes:
+    """The call's selector and ABI-encoded arguments, encoded by eth_abi directly.
+
+    web3's own encoding first walks every element of every argument through its Python
+    normalisers: 118 ms for a 1,000-trade ``recordVerdictBatch`` against eth_abi's 3 ms,
+    and a send paid it twice (estimate, then build). The clients pass canonical values
+    (bytes for ``bytesN``, checksum addresses, ints), which eth_abi takes as they are;
+    anything it refuses goes through web3's normalisers, so the bytes are the same.
+    """
+    if not fn.kwargs:
+        try:
+            arguments = abi_encode(get_abi_input_types(fn.abi), fn.args)
+        except (EncodingError, TypeError, ValueError):
+            pass
+        else:
+            return function_abi_to_4byte_selector(fn.abi) + arguments
+    return bytes(HexBytes(fn._encode_transaction_data()))
 
 
 class Transactor:
@@ -95,9 +118,10 @@ class Transactor:
     def send(self, fn: ContractFunction, *, gas: int | None = None) -> TxHash:
         """Estimate (which surfaces reverts before paying), sign and send; return the hash."""
         account = self.require_account()
-        params: TxParams = {"from": account.address, "chainId": self.chain_id}
-        params["gas"] = gas if gas is not None else self._estimate(fn, account.address)
-        tx = dict(self.rpc(lambda: fn.build_transaction(params)))
+        call: TxParams = {"from": account.address, "to": fn.address, "data": calldata(fn)}
+        params: TxParams = {**call, "chainId": self.chain_id}
+        params["gas"] = gas if gas is not None else self._estimate(call)
+        tx = dict(self.rpc(lambda: fill_transaction_defaults(self.w3, params)))
         return self._sign_and_send(account, tx)
 
     def send_deploy(self, tx: dict[str, Any]) -> TxHash:
@@ -183,8 +207,8 @@ class Transactor:
             raise ConfigurationError("this client has no signing account; pass one to send")
         return self.account
 
-    def _estimate(self, fn: ContractFunction, sender: str) -> int:
-        estimate = self.rpc(lambda: fn.estimate_gas({"from": sender}))
+    def _estimate(self, call: TxParams) -> int:
+        estimate = self.rpc(lambda: self.w3.eth.estimate_gas(call))
         return int(estimate * _GAS_MARGIN)
 
     def _sign_and_send(self, account: LocalAccount, tx: dict[str, Any]) -> TxHash:
