@@ -105,7 +105,6 @@ class ApiSettings(BaseSettings):
     max_bulk_documents: Annotated[int, Field(ge=1)] = 10_000
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6_000
-    max_slow_verifications: Annotated[int, Field(ge=1)] = 50
     public_base_url: str = "http://127.0.0.1:8000"
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.

@@ -119,10 +119,6 @@ class RateLimited(ApiError, status_code=429, code="rate_limited"):
     """The party exceeded its write rate."""
 
 
-class VerificationBudgetExceeded(ApiError, status_code=429, code="verification_budget_exceeded"):
-    """The request asked for more slow signature checks than one request may use."""
-
-
 class ServiceUnavailable(ApiError, status_code=503, code="unavailable"):
     """A dependency (chain node, database) cannot be reached right now."""
 

@@ -21,6 +21,7 @@ from api.bench import (
     resolver,
     risk,
     scale,
+    sm2,
     startup,
     verification,
 )
@@ -39,6 +40,7 @@ BENCHES: dict[str, Callable[[BenchContext], list[Metric]]] = {
     "match": matching.run,
     "risk": risk.run,
     "epcis": epcis.run,
+    "sm2": sm2.run,
     "ingest": ingest.run,
     "latency": latency.run,
     "resolver": resolver.run,

@@ -131,12 +131,31 @@ def convert(
 
 def write(
     file: Annotated[Path, typer.Argument(help="What `sandan ceb convert` printed (JSON).")],
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Sign the message with this private key (PKCS#8 PEM): SM2 gives SM2-SM3 with"
+            " SM3 digests, the e-port's preferred method; RSA gives RSA-SHA1.",
+        ),
+    ] = None,
+    certificate: Annotated[
+        Path | None,
+        typer.Option(help="The key's X.509 certificate (PEM), written into KeyInfo."),
+    ] = None,
+    key_name: Annotated[
+        str | None,
+        typer.Option(help="KeyInfo/KeyName: by default the certificate number (serial, hex)."),
+    ] = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout."""
+    """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout;
+    with --key and --certificate, signed (enveloped XML-DSig, C14N 20010315)."""
     from traceability.ceb import CebError, CebMessage, write_message
     from traceability.limits import JsonTooDeep, loads_bounded
 
+    if (key is None) != (certificate is None):
+        raise _refuse(ValueError("--key and --certificate go together"), "usage")
     data = _read_file(file, max_bytes)
     try:
         if len(data) > max_bytes:
@@ -147,7 +166,30 @@ def write(
         raise _refuse(exc, "json_too_deep") from exc
     except (ValueError, CebError) as exc:  # JSONDecodeError, UnicodeError: ValueErrors
         raise _refuse(exc, "json_invalid") from exc
+    if key is not None and certificate is not None:
+        xml = _signed(xml, key, certificate, key_name, max_bytes)
     typer.echo(xml.decode("utf-8"), nl=False)
+
+
+def _signed(
+    xml: bytes, key: Path, certificate: Path, key_name: str | None, max_bytes: int
+) -> bytes:
+    from cryptography import x509
+
+    from traceability.ceb import sign_xml
+
+    key_pem, certificate_pem = _read_file(key, max_bytes), _read_file(certificate, max_bytes)
+    try:
+        number = x509.load_pem_x509_certificate(certificate_pem).serial_number
+        return sign_xml(
+            xml,
+            private_key_pem=key_pem,
+            certificate_pem=certificate_pem,
+            key_name=key_name or f"{number:016x}",  # as the e-port ukey names its certificate
+            max_bytes=max_bytes,
+        )
+    except ValueError as exc:
+        raise _refuse(exc, "signing_refused") from exc
 
 
 def register(app: typer.Typer) -> None:

@@ -132,7 +132,7 @@ class SandanClient:
         """``POST /documents/bulk`` in chunks of at most ``chunk`` lines and ``chunk_bytes``
         bytes; one result per envelope, in order, ``line`` counting from 1 over them all.
 
-        Lines the service answered 429 (its per-request budget for slow signatures) are
+        Lines the service answered 429 (too many requests for now) are
         sent again, unchanged, in later requests, up to the retry policy's attempts. A
         chunk refused as a whole (after its own retries) gives each of its lines that
         error, status 0 if the service never answered; the other chunks still go.

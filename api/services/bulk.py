@@ -8,11 +8,11 @@ concern for the whole body, the rows written together, each touched trade
 re-matched once, and one commit (or, after a lost race, line by line).
 
 A hostile body must not buy more work or a bigger answer than it is worth:
-each line's nesting depth is measured before it is parsed, a request gets at
-most ``max_slow_verifications`` signature checks in the slow algorithms
-(pure-Python SM2 costs tens of milliseconds each; later such lines answer 429),
-and only the first :data:`~traceability.limits.MAX_REPORTED_ISSUES` refused
-lines are listed (``rejected`` counts them all, ``unlisted`` says how many were left out).
+each line's nesting depth is measured before it is parsed, every signature
+check is a C implementation's (Ed25519, P-256 and SM2 alike cost well under a
+millisecond, so a body's checks are bounded by its size limit), and only the
+first :data:`~traceability.limits.MAX_REPORTED_ISSUES` refused lines are listed
+(``rejected`` counts them all, ``unlisted`` says how many were left out).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from api.errors import (
     ApiError,
     NestedTooDeep,
     UnprocessableContent,
-    VerificationBudgetExceeded,
     domain_error,
 )
 from api.runtime import Runtime
@@ -35,11 +34,8 @@ from api.schemas import BulkLineResult, BulkResult, ErrorBody
 from api.services import documents as service
 from api.services import submission
 from api.services.keys import DatabaseDirectory
-from traceability import Algorithm, TraceabilityError
+from traceability import TraceabilityError
 from traceability.limits import MAX_REPORTED_ISSUES, JsonTooDeep, check_json_depth
-
-#: Algorithms whose verification is expensive enough to need a per-request budget.
-SLOW_ALGORITHMS = frozenset({Algorithm.SM2})
 
 
 @dataclass
@@ -56,8 +52,7 @@ def submit_many(
 ) -> BulkResult:
     """Verify each line, store the valid ones together, and report per line in order."""
     context = submission.context_of(runtime)
-    budget = _Budget(runtime.settings.max_slow_verifications)
-    checked = _check_lines(session, context, party, lines, budget)
+    checked = _check_lines(session, context, party, lines)
     pending = [line for line in checked if line.submission is not None]
     prepared = [line.submission for line in pending if line.submission is not None]
     decisions = submission.submit(session=session, submissions=prepared, context=context)
@@ -80,32 +75,11 @@ def _summary(results: list[BulkLineResult]) -> BulkResult:
     )
 
 
-class _Budget:
-    """Slow signature checks left to this request."""
-
-    def __init__(self, allowed: int) -> None:
-        self.allowed = allowed
-        self.left = allowed
-
-    def spend(self, alg: Algorithm) -> None:
-        """Count one check in ``alg``; 429 once the slow ones are used up."""
-        if alg not in SLOW_ALGORITHMS:
-            return
-        if self.left <= 0:
-            raise VerificationBudgetExceeded(
-                f"this request already used its budget of {self.allowed} {alg.value} signature"
-                " checks (SANDAN_MAX_SLOW_VERIFICATIONS); send the rest in another request",
-                field="alg",
-            )
-        self.left -= 1
-
-
 def _check_lines(
     session: Session,
     context: submission.WriteContext,
     party: PartyRecord,
     lines: list[bytes],
-    budget: _Budget,
 ) -> list[_Line]:
     directory = DatabaseDirectory(session)
     checked = []
@@ -115,7 +89,6 @@ def _check_lines(
             check_json_depth(raw)
             data = orjson.loads(raw)
             envelope = service.parse_envelope(data)
-            budget.spend(envelope.alg)
             line.submission = service.check_submission(
                 session=session,
                 party=party,

@@ -62,7 +62,7 @@ SM2_PUBLIC = bytes.fromhex(
 )
 SM2_MESSAGE = b"message digest"
 SM2_E = bytes.fromhex("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640")
-SM2_K = 0x59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 SM2_SIGNATURE = bytes.fromhex(
     "F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"
     "B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"
@@ -89,11 +89,17 @@ def test_verify_es256_accepts_rfc7515_vector_in_low_s_form_only() -> None:
     assert not verifier.verify(published, ES256_INPUT)
 
 
-def test_sign_sm2_matches_gmt_0003_vector() -> None:
+def test_sign_sm2_with_the_gmt_0003_key() -> None:
+    """The standard's key gives its public point and e; Tongsuo draws the nonce, so the
+    signature differs from the vector's (made with its fixed k) but verifies the same."""
     key = Sm2PrivateKey(SM2_D)
     assert key.public_key().encoded_point() == SM2_PUBLIC
     assert key.public_key().digest(SM2_MESSAGE) == SM2_E
-    assert key.sign(SM2_MESSAGE, nonce=SM2_K) == SM2_SIGNATURE
+    first, second = key.sign(SM2_MESSAGE), key.sign(SM2_MESSAGE)
+    assert first != second != SM2_SIGNATURE
+    verifier = load_public_key(Algorithm.SM2, b64url_encode(SM2_PUBLIC))
+    assert verifier.verify(first, SM2_MESSAGE)
+    assert verifier.verify(second, SM2_MESSAGE)
 
 
 def test_verify_sm2_accepts_gmt_0003_vector() -> None:
@@ -102,8 +108,17 @@ def test_verify_sm2_accepts_gmt_0003_vector() -> None:
     assert not verifier.verify(SM2_SIGNATURE, b"message digesT")
 
 
+def test_sm2_signature_out_of_range_or_twin_is_refused() -> None:
+    verifier = Sm2PublicKey(SM2_PUBLIC)
+    r, s = SM2_SIGNATURE[:32], int.from_bytes(SM2_SIGNATURE[32:], "big")
+    assert not verifier.verify(r + (SM2_N - s).to_bytes(32, "big"), SM2_MESSAGE)
+    assert not verifier.verify(r + SM2_N.to_bytes(32, "big"), SM2_MESSAGE)
+    assert not verifier.verify(bytes(32) + SM2_SIGNATURE[32:], SM2_MESSAGE)
+    assert not verifier.verify(SM2_SIGNATURE[:-1], SM2_MESSAGE)
+
+
 def test_load_sm2_public_key_with_leading_zero_or_four_hex() -> None:
-    # gmssl's constructor strips leading "0"/"4" hex digits; ours must not be affected.
+    # A key whose point starts with small bytes round-trips (gmssl used to strip them).
     for _ in range(200):
         key = Sm2PrivateKey.generate()
         if key.public_key().encoded_point()[1] < 0x50:

@@ -12,7 +12,7 @@ from api.bench.metric import Metric, at_least, at_most
 from api.cli import build_app
 from ledger_client import EmbeddedNodeError, LedgerSettings, find_anvil
 
-CHEAP = "gas,match,epcis"
+CHEAP = "gas,match,epcis,sm2"
 
 
 def _anvil_available() -> bool:
@@ -109,8 +109,8 @@ def test_metric_met_compares_against_its_target(target, value, met):
 
 def test_bench_names_are_the_documented_ones():
     assert list(BENCHES) == [
-        "gas", "startup", "verify", "match", "risk", "epcis", "ingest", "latency", "resolver",
-        "memory", "scale",
+        "gas", "startup", "verify", "match", "risk", "epcis", "sm2", "ingest", "latency",
+        "resolver", "memory", "scale",
     ]  # fmt: skip
 
 
@@ -142,3 +142,13 @@ def test_quick_bench_prints_the_lifecycle_released_under_customs_policy(report):
     rest = by_name["gas.per_trade.lifecycle"]["value"] - by_name["gas.per_trade.release"]["value"]
     assert graded["value"] == pytest.approx(rest + release, abs=1)
     assert 21_000 < by_name["gas.fn.adoptReleasePolicy"]["value"] < 150_000
+
+
+def test_sm2_bench_prints_sm2_beside_ed25519_and_openssl_speed(report):
+    by_name = {m["name"]: m for m in report["metrics"]}
+    sm2 = by_name["sm2.verify_one_core"]
+    assert sm2["value"] > 0
+    assert sm2["target"] == {"direction": "at_least", "limit": 1_500}
+    assert by_name["sm2.ed25519_verify_one_core"]["value"] > 0
+    openssl = by_name["sm2.openssl_speed"]
+    assert openssl["value"] is None or openssl["value"] > 0

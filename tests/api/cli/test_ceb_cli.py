@@ -360,3 +360,53 @@ def test_ceb_check_finds_an_export_waybill_in_a_batch_by_the_inventorys_logistic
     )
     code, output = _run("check", str(folder))
     assert (code, output["verdict"], output["reasons"]) == (0, "match", [])
+
+
+@pytest.mark.parametrize("source", ["import/order.xml", "export/summary.xml"])
+def test_ceb_write_with_an_sm2_key_signs_sm2_sm3_named_by_the_certificate(
+    source: str, tmp_path: Path
+) -> None:
+    from cryptography import x509
+
+    from tests.sm2_openssl import self_signed_sm2_certificate, sm2_key
+    from tests.traceability.ceb.official_xsd import xsd_errors
+    from traceability.ceb import read_message, verify_xml_signature
+
+    key = sm2_key(tmp_path / "ebc.pem")
+    certificate = self_signed_sm2_certificate(key, tmp_path / "ebc.crt", "3301960002")
+    converted = CliRunner().invoke(_app(), ["ceb", "convert", str(DATA / source)])
+    json_file = tmp_path / "message.json"
+    json_file.write_text(converted.stdout, encoding="utf-8")
+    written = CliRunner().invoke(
+        _app(),
+        ["ceb", "write", str(json_file), "--key", str(key), "--certificate", str(certificate)],
+    )
+    assert written.exit_code == 0, written.stdout
+    result = verify_xml_signature(written.stdout_bytes, certificate.read_bytes())
+    assert result.valid, result
+    assert result.algorithm == "http://www.chinaport.gov.cn/2022/04/xmldsig#sm2-sm3"
+    serial = x509.load_pem_x509_certificate(certificate.read_bytes()).serial_number
+    assert result.key_name == f"{serial:016x}"
+    assert read_message(written.stdout_bytes).signature is not None
+    assert xsd_errors(written.stdout_bytes) == []
+
+
+def test_ceb_write_refuses_a_key_without_certificate_or_of_another_certificate(
+    tmp_path: Path,
+) -> None:
+    from tests.sm2_openssl import self_signed_sm2_certificate, sm2_key
+
+    key, other = sm2_key(tmp_path / "a.pem"), sm2_key(tmp_path / "b.pem")
+    certificate = self_signed_sm2_certificate(other, tmp_path / "b.crt", "other")
+    converted = CliRunner().invoke(_app(), ["ceb", "convert", str(DATA / "import/order.xml")])
+    json_file = tmp_path / "message.json"
+    json_file.write_text(converted.stdout, encoding="utf-8")
+    code, output = _run("write", str(json_file), "--key", str(key))
+    assert code != 0
+    assert "go together" in str(output["message"])
+    code, output = _run(
+        "write", str(json_file), "--key", str(key), "--certificate", str(certificate)
+    )
+    assert code != 0
+    assert output["error"] == "signing_refused"
+    assert "does not hold the signing key" in str(output["message"])

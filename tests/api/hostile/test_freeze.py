@@ -24,7 +24,6 @@ from traceability.signing import b64url_encode
 #: Issue 12: "the first 100 issues and a count" (traceability.limits.MAX_REPORTED_ISSUES).
 MAX_REPORTED_ISSUES = 100
 SM2_LINES = 120
-BUDGET = 50  # the default of SANDAN_MAX_SLOW_VERIFICATIONS
 
 
 @pytest.fixture
@@ -73,14 +72,10 @@ def test_health_answers_while_a_bulk_of_sm2_lines_is_in_flight(gated_server: Ser
     sender.join()
     result = outcome["bulk"].json()
     assert result["rejected"] == SM2_LINES
-    statuses = {line["line"]: line["status"] for line in result["results"]}
-    assert all(statuses[n] == 401 for n in range(1, BUDGET + 1))  # checked: bad signatures
-    over = [line for line in result["results"] if line["line"] > BUDGET]
-    assert len(over) == MAX_REPORTED_ISSUES - BUDGET
-    assert all(line["status"] == 429 for line in over)
-    assert over[0]["error"]["error"] == "verification_budget_exceeded"
-    assert "SANDAN_MAX_SLOW_VERIFICATIONS" in over[0]["error"]["message"]
-    assert len(result["results"]) == MAX_REPORTED_ISSUES
+    # Every line's signature was checked (SM2 in C costs well under a millisecond) and
+    # refused; the answer lists the first ones and counts the rest.
+    assert [line["line"] for line in result["results"]] == list(range(1, MAX_REPORTED_ISSUES + 1))
+    assert all(line["status"] == 401 for line in result["results"])
     assert result["unlisted"] == SM2_LINES - MAX_REPORTED_ISSUES
 
 
