@@ -7,13 +7,19 @@ verifying command names ``distid:1234567812345678``, the ID GM/T 0009 and the e-
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from lxml import etree
 
 from tests.conftest import require_all_backends
+from traceability.ceb.signature import SM2_SM3
+from traceability.ceb.spec import DS_NS
 
 DIST_ID = "distid:1234567812345678"
 
@@ -83,3 +89,74 @@ def sm2_verify(
 def sm3_digest(data: bytes) -> bytes:
     """OpenSSL's SM3 of ``data``."""
     return run_openssl("dgst", "-sm3", "-binary", stdin=data)
+
+
+# --- e-port style SM2-SM3 XML signatures, all cryptography OpenSSL's ------------------
+
+SM3_URI = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm3"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+SIGNATURE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>\
+<ds:CanonicalizationMethod Algorithm="{c14n}"/>\
+<ds:SignatureMethod Algorithm="{method}"/>\
+<ds:Reference URI=""><ds:Transforms>\
+<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
+</ds:Transforms><ds:DigestMethod Algorithm="{digest_method}"/>\
+<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>\
+<ds:SignatureValue>{value}</ds:SignatureValue>\
+<ds:KeyInfo><ds:KeyName>{key_name}</ds:KeyName><ds:X509Data>\
+<ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\
+</ds:Signature>"""
+
+
+class Sm2Signer:
+    """An SM2 key and its self-signed certificate, both made by OpenSSL."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.key = sm2_key(directory / f"{name}.pem")
+        self.certificate = self_signed_sm2_certificate(
+            self.key, directory / f"{name}.crt", f"e-port test {name}"
+        )
+        self.key_pem = self.key.read_bytes()
+        self.cert_pem = self.certificate.read_bytes()
+
+
+def pem_body(pem: bytes) -> str:
+    return "".join(line for line in pem.decode().splitlines() if not line.startswith("-----"))
+
+
+def raw_signature(der: bytes) -> bytes:
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def c14n(element: etree._Element) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
+
+
+def openssl_signed(
+    xml: bytes,
+    signer: Sm2Signer,
+    *,
+    encoding: str = "der",
+    signed_info_bytes: Callable[[etree._Element], bytes] | None = None,
+    key_name: str = "3301960002-SM2",
+) -> bytes:
+    """``xml`` signed SM2-SM3 by the OpenSSL command line, e-port style: the ds:Signature
+    from text, its SM3 DigestValue and its SM2 SignatureValue (DER, or ``"raw"`` r‖s)
+    computed by OpenSSL over the canonical forms."""
+    root = etree.fromstring(xml)
+    for old in root.findall(f"{{{DS_NS}}}Signature"):
+        root.remove(old)  # the committed samples' own (RSA) signatures
+    digest = base64.b64encode(sm3_digest(c14n(root))).decode()
+    text = SIGNATURE.format(
+        c14n=C14N, method=SM2_SM3, digest_method=SM3_URI, digest=digest, value="",
+        key_name=key_name, certificate=pem_body(signer.cert_pem),
+    )  # fmt: skip
+    signature = etree.fromstring(text)
+    root.append(signature)  # an import message ends with its signature
+    signed_info = signature.find(f"{{{DS_NS}}}SignedInfo")
+    signed = signed_info_bytes(signed_info) if signed_info_bytes else c14n(signed_info)
+    der = sm2_sign(signer.key, signed)
+    value = raw_signature(der) if encoding == "raw" else der
+    signature.find(f"{{{DS_NS}}}SignatureValue").text = base64.b64encode(value).decode()
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

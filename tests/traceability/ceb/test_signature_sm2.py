@@ -17,14 +17,19 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
     encode_dss_signature,
 )
 from lxml import etree
 
 from tests.sm2_openssl import (
-    self_signed_sm2_certificate,
-    sm2_key,
+    C14N,
+    SIGNATURE,
+    SM3_URI,
+    Sm2Signer,
+    c14n,
+    openssl_signed,
+    pem_body,
+    raw_signature,
     sm2_sign,
     sm2_verify,
     sm3_digest,
@@ -41,32 +46,6 @@ from traceability.ceb.signature import (
 from traceability.ceb.spec import DS_NS
 from traceability.signing.certificates import SM2_WITH_SM3_OID, Sm2PublicKey, certificate_key
 
-SM3_URI = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm3"
-C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-SIGNATURE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>\
-<ds:CanonicalizationMethod Algorithm="{c14n}"/>\
-<ds:SignatureMethod Algorithm="{method}"/>\
-<ds:Reference URI=""><ds:Transforms>\
-<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
-</ds:Transforms><ds:DigestMethod Algorithm="{digest_method}"/>\
-<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>\
-<ds:SignatureValue>{value}</ds:SignatureValue>\
-<ds:KeyInfo><ds:KeyName>{key_name}</ds:KeyName><ds:X509Data>\
-<ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\
-</ds:Signature>"""
-
-
-class Sm2Signer:
-    """An SM2 key and its self-signed certificate, both made by OpenSSL."""
-
-    def __init__(self, directory: Path, name: str) -> None:
-        self.key = sm2_key(directory / f"{name}.pem")
-        self.certificate = self_signed_sm2_certificate(
-            self.key, directory / f"{name}.crt", f"e-port test {name}"
-        )
-        self.key_pem = self.key.read_bytes()
-        self.cert_pem = self.certificate.read_bytes()
-
 
 @pytest.fixture(scope="module")
 def sm2(tmp_path_factory: pytest.TempPathFactory) -> Sm2Signer:
@@ -78,45 +57,10 @@ def other_sm2(tmp_path_factory: pytest.TempPathFactory) -> Sm2Signer:
     return Sm2Signer(tmp_path_factory.mktemp("sm2-xml-other"), "other")
 
 
-def _pem_body(pem: bytes) -> str:
-    return "".join(line for line in pem.decode().splitlines() if not line.startswith("-----"))
-
-
-def _raw(der: bytes) -> bytes:
-    r, s = decode_dss_signature(der)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def _c14n(element: etree._Element) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
-
-
-def openssl_signed(
-    code: str, signer: Sm2Signer, *, encoding: str = "der", signed_info_bytes=None
-) -> bytes:
-    """``sample(code)`` signed SM2-SM3 by the OpenSSL command line, e-port style."""
-    root = etree.fromstring(sample(code))
-    for old in root.findall(f"{{{DS_NS}}}Signature"):
-        root.remove(old)  # the committed samples' own (RSA) signatures
-    digest = base64.b64encode(sm3_digest(_c14n(root))).decode()
-    text = SIGNATURE.format(
-        c14n=C14N, method=SM2_SM3, digest_method=SM3_URI, digest=digest, value="",
-        key_name="3301960002-SM2", certificate=_pem_body(signer.cert_pem),
-    )  # fmt: skip
-    signature = etree.fromstring(text)
-    root.append(signature)  # an import message ends with its signature
-    signed_info = signature.find(f"{{{DS_NS}}}SignedInfo")
-    signed = signed_info_bytes(signed_info) if signed_info_bytes else _c14n(signed_info)
-    der = sm2_sign(signer.key, signed)
-    value = _raw(der) if encoding == "raw" else der
-    signature.find(f"{{{DS_NS}}}SignatureValue").text = base64.b64encode(value).decode()
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
 @pytest.mark.parametrize("encoding", ["der", "raw"])
 @pytest.mark.parametrize("code", ["CEB311", "CEB621", "CEB303", "CEB701"])
 def test_openssl_made_sm2_sm3_signature_verifies(code: str, encoding: str, sm2: Sm2Signer):
-    signed = openssl_signed(code, sm2, encoding=encoding)
+    signed = openssl_signed(sample(code), sm2, encoding=encoding)
     result = verify_xml_signature(signed, sm2.cert_pem)
     assert result.valid, result
     assert (result.algorithm, result.key_name) == (SM2_SM3, "3301960002-SM2")
@@ -133,13 +77,13 @@ def test_openssl_made_sm2_sm3_signature_verifies(code: str, encoding: str, sm2: 
     ids=["name", "quantity", "digest-method", "c14n"],
 )
 def test_tampered_openssl_signature_is_refused(old, new, outcome, sm2: Sm2Signer):
-    signed = openssl_signed("CEB311", sm2)
+    signed = openssl_signed(sample("CEB311"), sm2)
     assert old in signed
     assert verify_xml_signature(signed.replace(old, new, 1), sm2.cert_pem).outcome == outcome
 
 
 def test_signature_value_altered_or_by_another_key_is_refused(sm2, other_sm2):
-    signed = openssl_signed("CEB311", sm2, encoding="raw")
+    signed = openssl_signed(sample("CEB311"), sm2, encoding="raw")
     root = etree.fromstring(signed)
     value = root.find(f".//{{{DS_NS}}}SignatureValue")
     raw = bytearray(base64.b64decode(value.text))
@@ -156,7 +100,7 @@ def test_signature_over_a_non_canonical_signed_info_is_refused(sm2: Sm2Signer):
     """Signed over SignedInfo serialised without canonicalisation (no inherited ceb
     namespace, self-closed elements): a verifier that skipped C14N would pass it."""
     signed = openssl_signed(
-        "CEB311", sm2, signed_info_bytes=lambda element: etree.tostring(element)
+        sample("CEB311"), sm2, signed_info_bytes=lambda element: etree.tostring(element)
     )
     result = verify_xml_signature(signed, sm2.cert_pem)
     assert result.outcome == "bad_signature"
@@ -172,7 +116,7 @@ def test_signature_over_a_non_canonical_signed_info_is_refused(sm2: Sm2Signer):
     ids=["short", "trailing", "ber"],
 )
 def test_malformed_sm2_signature_value_is_named(value: bytes, sm2: Sm2Signer):
-    root = etree.fromstring(openssl_signed("CEB311", sm2))
+    root = etree.fromstring(openssl_signed(sample("CEB311"), sm2))
     root.find(f".//{{{DS_NS}}}SignatureValue").text = base64.b64encode(value).decode()
     tampered = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     result = verify_xml_signature(tampered, sm2.cert_pem)
@@ -181,7 +125,7 @@ def test_malformed_sm2_signature_value_is_named(value: bytes, sm2: Sm2Signer):
 
 
 def test_sm2_method_with_an_rsa_certificate_is_refused_naming_the_mismatch(sm2, signer: Signer):
-    result = verify_xml_signature(openssl_signed("CEB311", sm2), signer.cert_pem)
+    result = verify_xml_signature(openssl_signed(sample("CEB311"), sm2), signer.cert_pem)
     assert result.outcome == "bad_certificate"
     assert "not SM2" in result.detail
 
@@ -204,7 +148,7 @@ def test_sandan_sm2_signature_verifies_with_openssl(code: str, sm2: Sm2Signer, t
     raw = base64.b64decode(signature.findtext(f"{{{DS_NS}}}SignatureValue"))
     assert len(raw) == 64
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    signed_info = _c14n(signature.find(f"{{{DS_NS}}}SignedInfo"))
+    signed_info = c14n(signature.find(f"{{{DS_NS}}}SignedInfo"))
     assert sm2_verify(sm2.certificate, signed_info, der, tmp_path)
     assert not sm2_verify(sm2.certificate, signed_info + b" ", der, tmp_path)
 
@@ -245,7 +189,7 @@ def test_real_eport_ukey_signature_verifies(sample: dict):
     signature = _signature_of(sample["signedInfo"], sample["signatureValue"])
     signed_info = signature.find(f"{{{DS_NS}}}SignedInfo")
     # The ukey was given exactly the canonical form sandan computes for this SignedInfo.
-    assert _c14n(signed_info) == sample["signedInfo"].encode()
+    assert c14n(signed_info) == sample["signedInfo"].encode()
     _check_signature_value(signature, key, SM2_SM3_W3)  # raises on failure
     tampered = _signature_of(
         sample["signedInfo"].replace(sample["digestValue"], "A" + sample["digestValue"][1:]),
@@ -258,7 +202,7 @@ def test_real_eport_ukey_signature_verifies(sample: dict):
 
 def test_fixed_width_sequence_of_a_signing_box_verifies(sm2: Sm2Signer):
     """``30 46 02 21 00‖r 02 21 00‖s``: zero-padded whatever r and s, so often not DER."""
-    root = etree.fromstring(openssl_signed("CEB311", sm2, encoding="raw"))
+    root = etree.fromstring(openssl_signed(sample("CEB311"), sm2, encoding="raw"))
     value = root.find(f".//{{{DS_NS}}}SignatureValue")
     raw = base64.b64decode(value.text)
     fixed = b"\x30\x46\x02\x21\x00" + raw[:32] + b"\x02\x21\x00" + raw[32:]
@@ -271,15 +215,15 @@ def test_w3_namespaced_sm2_method_with_sha1_digest_verifies(sm2: Sm2Signer):
     """What e-port tools wrote before the 2022 URIs (and customs answered): the XML-DSig
     namespace for sm2-sm3 and a SHA-1 DigestValue."""
     root = etree.fromstring(sample("CEB311"))
-    digest = base64.b64encode(hashlib.sha1(_c14n(root)).digest()).decode()
+    digest = base64.b64encode(hashlib.sha1(c14n(root)).digest()).decode()
     text = SIGNATURE.format(
         c14n=C14N, method=f"{DS_NS}sm2-sm3", digest_method=f"{DS_NS}sha1", digest=digest,
-        value="", key_name="03000000000cde6f", certificate=_pem_body(sm2.cert_pem),
+        value="", key_name="03000000000cde6f", certificate=pem_body(sm2.cert_pem),
     )  # fmt: skip
     signature = etree.fromstring(text)
     root.append(signature)
     signed_info = signature.find(f"{{{DS_NS}}}SignedInfo")
-    raw = _raw(sm2_sign(sm2.key, _c14n(signed_info)))
+    raw = raw_signature(sm2_sign(sm2.key, c14n(signed_info)))
     signature.find(f"{{{DS_NS}}}SignatureValue").text = base64.b64encode(raw).decode()
     signed = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     result = verify_xml_signature(signed, sm2.cert_pem)

@@ -210,3 +210,31 @@ def test_xml_signature_is_checked_against_the_registered_certificate(
     assert refused.json()["error"] == "xml_signature_invalid"
     assert refused.json()["field"] == "ds:Signature"
     assert post_xml(world, platform, original).json()[0]["xmlSignature"] == "missing"
+
+
+def test_sm2_sm3_message_signed_as_the_eport_signs_is_accepted_with_an_sm2_certificate(
+    world: World, xml_parties: dict[str, Actor], tmp_path: Path
+) -> None:
+    """A platform whose messages the e-port client signs (SM2-SM3, SM3 digest, r‖s)
+    registers its SM2 certificate and submits them as they are."""
+    from tests.sm2_openssl import Sm2Signer, openssl_signed
+
+    platform = xml_parties["platform"]
+    signer = Sm2Signer(tmp_path, "3301960001")
+    registered = world.client.put(
+        f"/parties/{platform.code}/xml-certificate",
+        json={"certificatePem": signer.cert_pem.decode()},
+        headers=platform.headers,
+    )
+    assert registered.status_code == 200, registered.text
+    original = (DATA / "order.xml").read_bytes().replace(b"SD20240315000001", b"SD20240315000077")
+    signed = openssl_signed(original, signer, encoding="raw")
+    accepted = post_xml(world, platform, signed)
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()[0]["xmlSignature"] == "valid"
+    tampered = signed.replace("张三".encode(), "李四".encode(), 1)
+    assert tampered != signed
+    refused = post_xml(world, platform, tampered)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "xml_signature_invalid"
+    assert "digest" in refused.json()["message"].lower()
