@@ -160,3 +160,76 @@ def openssl_signed(
     value = raw_signature(der) if encoding == "raw" else der
     signature.find(f"{{{DS_NS}}}SignatureValue").text = base64.b64encode(value).decode()
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+# --- certificate authorities ---------------------------------------------------------
+
+_CA_CONFIG = """[ ca ]
+default_ca = local
+[ local ]
+database = {directory}/index.txt
+new_certs_dir = {directory}/issued
+serial = {directory}/serial
+default_md = sm3
+policy = anything
+unique_subject = no
+[ anything ]
+commonName = supplied
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+[ v3_leaf ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+"""
+
+
+class Sm2Authority:
+    """An SM2 certificate authority run by ``openssl ca``: a self-signed root, or one
+    issued by another authority; it issues certificates with any validity period."""
+
+    def __init__(self, directory: Path, name: str, parent: Sm2Authority | None = None) -> None:
+        self.directory = directory / name
+        (self.directory / "issued").mkdir(parents=True)
+        (self.directory / "ca.cnf").write_text(_CA_CONFIG.format(directory=self.directory))
+        (self.directory / "index.txt").write_text("")
+        (self.directory / "serial").write_text("3000000000cde600\n")
+        if parent is None:
+            self.key = sm2_key(self.directory / "ca.key")
+            self.certificate = self.directory / "ca.crt"
+            run_openssl(
+                "req", "-x509", "-new", "-key", self.key, "-sm3", "-sigopt", DIST_ID,
+                "-subj", f"/CN={name}", "-days", "3650", "-set_serial", "1",
+                "-addext", "basicConstraints=critical,CA:true",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", self.certificate,
+            )  # fmt: skip
+        else:
+            self.key, self.certificate = parent.issue(name, ca=True)
+
+    @property
+    def pem(self) -> bytes:
+        return self.certificate.read_bytes()
+
+    def issue(
+        self,
+        name: str,
+        *,
+        ca: bool = False,
+        start: str = "20250101000000Z",
+        end: str = "20450101000000Z",
+    ) -> tuple[Path, Path]:
+        """(key, certificate) of a new SM2 key certified from ``start`` to ``end``."""
+        key = sm2_key(self.directory / f"{name}.key")
+        request = self.directory / f"{name}.csr"
+        run_openssl(
+            "req", "-new", "-key", key, "-sm3", "-sigopt", DIST_ID, "-subj", f"/CN={name}",
+            "-out", request,
+        )  # fmt: skip
+        certificate = self.directory / f"{name}.crt"
+        run_openssl(
+            "ca", "-batch", "-config", self.directory / "ca.cnf", "-cert", self.certificate,
+            "-keyfile", self.key, "-in", request, "-out", certificate, "-notext",
+            "-startdate", start, "-enddate", end, "-extensions", "v3_ca" if ca else "v3_leaf",
+            "-sigopt", DIST_ID, "-vfyopt", DIST_ID,
+        )  # fmt: skip
+        return key, certificate

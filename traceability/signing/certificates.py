@@ -1,4 +1,4 @@
-"""The public key of an X.509 certificate, SM2 included.
+"""X.509 certificates, SM2 included: their public key, and their chain to trusted CAs.
 
 ``cryptography`` reads any certificate's structure but refuses to load a key on a curve
 it does not support, and the e-port's enterprise certificates (电子口岸卡) carry SM2
@@ -10,12 +10,15 @@ has a key fingerprint, and returns an SM2 key as sandan's :class:`Sm2PublicKey`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from traceability.signing import _pkcs8
 from traceability.signing._sm2 import Sm2PublicKey
@@ -24,10 +27,14 @@ __all__ = [
     "SM2_CURVE_OID",
     "SM2_WITH_SM3_OID",
     "CertificateKey",
+    "CertificateRejected",
     "Sm2PublicKey",
     "certificate_key",
+    "certificate_number",
+    "load_certificates",
     "spki_der",
     "spki_fingerprint",
+    "verify_chain",
 ]
 
 SM2_CURVE_OID: Final = "1.2.156.10197.1.301"
@@ -107,3 +114,111 @@ def certificate_key(certificate: x509.Certificate) -> CertificateKey:
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ValueError(f"the certificate's {type(key).__name__} is not supported")
     return key
+
+
+# --- chains -------------------------------------------------------------------------
+
+_MAX_DEPTH: Final = 6
+
+
+class CertificateRejected(ValueError):
+    """A certificate (or its chain) that sandan does not accept, with the reason."""
+
+
+def load_certificates(pem: bytes) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle, in order; ``CertificateRejected`` if none."""
+    try:
+        certificates = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise CertificateRejected(f"not a PEM X.509 certificate: {exc}") from exc
+    if not certificates:
+        raise CertificateRejected("no PEM certificate found")
+    return certificates
+
+
+def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key made ``certificate``'s signature (and named it issuer)."""
+    if certificate.issuer != issuer.subject:
+        return False
+    if certificate.signature_algorithm_oid.dotted_string == SM2_WITH_SM3_OID:
+        # GM/T 0015: certificates are signed with SM3 and the standard's user ID.
+        key = certificate_key(issuer)
+        if not isinstance(key, Sm2PublicKey):
+            return False
+        try:
+            r, s = decode_dss_signature(certificate.signature)
+        except ValueError:
+            return False
+        if not (0 < r < 2**256 and 0 < s < 2**256):
+            return False
+        raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return key.verify(raw, certificate.tbs_certificate_bytes)
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.value.ca
+
+
+def _check_period(certificate: x509.Certificate, at: datetime, role: str) -> None:
+    if at < certificate.not_valid_before_utc:
+        raise CertificateRejected(
+            f"the {role} certificate ({certificate.subject.rfc4514_string()}) is not valid"
+            f" before {certificate.not_valid_before_utc.isoformat()}"
+        )
+    if at > certificate.not_valid_after_utc:
+        raise CertificateRejected(
+            f"the {role} certificate ({certificate.subject.rfc4514_string()}) expired on"
+            f" {certificate.not_valid_after_utc.isoformat()}"
+        )
+
+
+def verify_chain(
+    leaf: x509.Certificate,
+    *,
+    trusted: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate] = (),
+    at: datetime,
+) -> list[x509.Certificate]:
+    """Check that ``leaf`` chains to one of the ``trusted`` CA certificates at ``at``.
+
+    Every certificate on the way must be within its validity period at ``at``, every
+    issuer a CA (basicConstraints), every signature verify (SM2-with-SM3 by sandan's
+    SM2, RSA and ECDSA by ``cryptography``). Returns the chain from the leaf to the
+    trusted certificate; ``CertificateRejected`` naming the first problem.
+    """
+    if not trusted:
+        raise CertificateRejected("no trusted CA certificates are configured")
+    _check_period(leaf, at, "signer's")
+    chain, current = [leaf], leaf
+    while len(chain) <= _MAX_DEPTH:
+        for anchor in trusted:
+            if _signed_by(current, anchor):
+                _check_period(anchor, at, "trusted CA")
+                return [*chain, anchor]
+        issuer = next(
+            (c for c in intermediates if c not in chain and _is_ca(c) and _signed_by(current, c)),
+            None,
+        )
+        if issuer is None:
+            raise CertificateRejected(
+                f"{current.subject.rfc4514_string()} is not issued by a trusted CA"
+                f" (its issuer: {current.issuer.rfc4514_string()})"
+            )
+        _check_period(issuer, at, "intermediate CA")
+        chain.append(issuer)
+        current = issuer
+    raise CertificateRejected(f"the chain is longer than {_MAX_DEPTH} certificates")
+
+
+def certificate_number(certificate: x509.Certificate) -> str:
+    """The certificate number as the e-port names it: the serial in hex, at least 16 digits."""
+    return f"{certificate.serial_number:016x}"
