@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import tzinfo
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,6 +107,10 @@ class ApiSettings(BaseSettings):
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6_000
     public_base_url: str = "http://127.0.0.1:8000"
+    #: PEM bundle of the CA certificates a party's certificate must chain to (the e-port's
+    #: SM2 CAs, 中国电子口岸数据中心 / 中国电子业务证书管理中心): XML-signing certificates are
+    #: checked against it when it is set, and signing keys registered by certificate need it.
+    trusted_ca_file: Path | None = None
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"

@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.config import ApiSettings
 from api.db import crud
 from api.db.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
 from api.services import registry
+from api.services.certificates import check_certificate
 from api.services.security import hash_api_key, new_api_key
 from traceability import (
     DEFAULT_MAX_CLOCK_SKEW,
@@ -117,15 +119,19 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
     )
 
 
-def set_xml_certificate(*, session: Session, party: PartyRecord, pem: str) -> PartyPublic:
-    """Store the party's XML-signing certificate after checking it parses and that no other
-    party's certificate has its key."""
+def set_xml_certificate(
+    *, session: Session, party: PartyRecord, pem: str, settings: ApiSettings
+) -> PartyPublic:
+    """Store the party's XML-signing certificate after checking it parses, chains to a
+    trusted CA now (when CAs are configured) and that no other party's certificate has
+    its key."""
     try:
         fingerprint = certificate_key_fingerprint(pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
         raise UnprocessableContent(
             "not a PEM X.509 certificate", field="certificatePem", code="invalid_certificate"
         ) from exc
+    check_certificate(pem.encode("ascii"), settings=settings, at=utcnow(), field="certificatePem")
     holder = session.exec(
         select(PartyRecord.code).where(PartyRecord.xml_key_fingerprint == fingerprint)
     ).first()

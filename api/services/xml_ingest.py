@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
+from api.config import ApiSettings
 from api.db.models import PartyRecord
 from api.errors import UnprocessableContent
 from api.runtime import Runtime
@@ -24,6 +26,7 @@ from api.schemas import DocumentPublic
 from api.services import documents as service
 from api.services import keys as key_service
 from api.services import submission
+from api.services.certificates import check_certificate
 from traceability import PartyKey, SignedBytes, content_hash, verify_signer
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
@@ -93,16 +96,22 @@ def _trade_documents(message: CebMessage) -> list[TradeDocument]:
     return documents
 
 
-def check_xml_signature(party: PartyRecord, message: CebMessage, body: bytes) -> str:
+def check_xml_signature(
+    party: PartyRecord, message: CebMessage, body: bytes, *, settings: ApiSettings, now: datetime
+) -> str:
     """The ds:Signature outcome: ``valid``, ``missing`` or ``unverified`` (no certificate).
 
     A signature that fails against the registered certificate is refused outright:
-    the message was altered or signed by someone else.
+    the message was altered or signed by someone else. With trusted CAs configured, the
+    registered certificate must still chain to one and be within its validity period.
     """
     if message.signature is None:
         return "missing"
     if party.xml_certificate is None:
         return "unverified"
+    check_certificate(
+        party.xml_certificate.encode("ascii"), settings=settings, at=now, field="ds:Signature"
+    )
     result = verify_xml_signature(
         body, party.xml_certificate.encode("ascii"), max_bytes=len(body) + 1
     )
@@ -129,7 +138,9 @@ def submit_xml(
     documents = _trade_documents(message)
     context = submission.context_of(runtime)
     key = _verify_signer(session, context, party, signature, documents, body)
-    xml_signature = check_xml_signature(party, message, body)
+    xml_signature = check_xml_signature(
+        party, message, body, settings=runtime.settings, now=context.now
+    )
     prepared = []
     for index, trade_document in enumerate(documents):
         service.check_strings(trade_document.to_json_dict(), f"documents[{index}]")

@@ -154,11 +154,17 @@ def add_key(
 
 @router.put("/{code}/xml-certificate", response_model=PartyPublic)
 def set_xml_certificate(
-    code: str, body: CertificateSet, session: SessionDep, party: PartyDep
+    code: str, body: CertificateSet, session: SessionDep, party: PartyDep, runtime: RuntimeDep
 ) -> PartyPublic:
-    """Register the certificate that verifies your CEB XML signatures (replaces the last one)."""
+    """Register the certificate that verifies your CEB XML signatures (replaces the last one).
+
+    RSA or SM2 (the e-port's enterprise certificates). With ``SANDAN_TRUSTED_CA_FILE`` set,
+    the certificate (intermediates may follow it in the PEM) must chain to one of its CAs
+    and be within its validity period: 422 ``untrusted_certificate`` names the problem."""
     service.require_self(party, code)
-    return service.set_xml_certificate(session=session, party=party, pem=body.certificate_pem)
+    return service.set_xml_certificate(
+        session=session, party=party, pem=body.certificate_pem, settings=runtime.settings
+    )
 
 
 @router.get("/{code}/keys", response_model=list[KeyPublic])

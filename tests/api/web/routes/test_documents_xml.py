@@ -238,3 +238,58 @@ def test_sm2_sm3_message_signed_as_the_eport_signs_is_accepted_with_an_sm2_certi
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"] == "xml_signature_invalid"
     assert "digest" in refused.json()["message"].lower()
+
+
+def test_xml_certificates_must_chain_to_the_trusted_cas_when_they_are_configured(
+    world: World, xml_parties: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from tests.sm2_openssl import Sm2Authority, Sm2Signer, openssl_signed
+
+    root = Sm2Authority(tmp_path, "E-Port Root CA")
+    issuing = Sm2Authority(tmp_path, "E-Port Issuing CA", parent=root)
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_bytes(root.pem)
+    settings = world.runtime.settings.model_copy(update={"trusted_ca_file": trusted})
+    monkeypatch.setattr(world.runtime, "settings", settings)
+    platform = xml_parties["platform"]
+
+    def register(pem: bytes) -> Any:
+        return world.client.put(
+            f"/parties/{platform.code}/xml-certificate",
+            json={"certificatePem": pem.decode()},
+            headers=platform.headers,
+        )
+
+    stranger = Sm2Signer(tmp_path, "self-signed")
+    _, expired = issuing.issue("expired", start="20200101000000Z", end="20210101000000Z")
+    key, leaf = issuing.issue("3301960001")
+    for pem, reason in (
+        (stranger.cert_pem, "not issued by a trusted CA"),
+        (leaf.read_bytes(), "not issued by a trusted CA"),  # without its intermediate
+        (expired.read_bytes() + issuing.pem, "expired on 2021-01-01"),
+    ):
+        refused = register(pem)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == "untrusted_certificate"
+        assert refused.json()["field"] == "certificatePem"
+        assert reason in refused.json()["message"]
+    chain = leaf.read_bytes() + issuing.pem
+    assert register(chain).status_code == 200
+    original = (DATA / "order.xml").read_bytes().replace(b"SD20240315000001", b"SD20240315000078")
+    signed = openssl_signed(original, SimpleNamespace(key=key, cert_pem=leaf.read_bytes()))
+    accepted = post_xml(world, platform, signed)
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()[0]["xmlSignature"] == "valid"
+    # The zone stops trusting that root: the registered certificate no longer verifies.
+    other = Sm2Authority(tmp_path, "Another Root CA")
+    trusted.write_bytes(other.pem)
+    again = openssl_signed(
+        original.replace(b"SD20240315000078", b"SD20240315000079"),
+        SimpleNamespace(key=key, cert_pem=leaf.read_bytes()),
+    )
+    refused = post_xml(world, platform, again)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "untrusted_certificate"
+    assert refused.json()["field"] == "ds:Signature"
