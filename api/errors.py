@@ -31,6 +31,7 @@ from typing import Any
 from ledger_client import ContractReverted, InsufficientFunds, LedgerError
 from traceability import (
     AlgorithmMismatch,
+    KeyExpired,
     KeyNotYetValid,
     KeyPartyMismatch,
     KeyRevoked,
@@ -132,6 +133,7 @@ _DOMAIN_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownKey, 401),
     (KeyRevoked, 401),
     (KeyNotYetValid, 401),
+    (KeyExpired, 401),
     (AlgorithmMismatch, 401),
     (SignatureInvalid, 401),
     (TraceabilityError, 422),

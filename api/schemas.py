@@ -199,16 +199,35 @@ class PartyCreated(PartyPublic):
 
 
 class KeyCreate(ApiModel):
-    """Register a public signing key of a party (rotation adds keys)."""
+    """Register a public signing key of a party (rotation adds keys): a bare key
+    (``keyId``, ``alg``, ``publicKey``), or an SM2 certificate (``certificatePem``)."""
 
-    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$", examples=[EXAMPLE_KEY_ID])
-    alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] = Field(examples=["Ed25519"])
-    public_key: str = Field(
+    key_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$",
+        examples=[EXAMPLE_KEY_ID],
+        description="Required with publicKey. With certificatePem it is the certificate's "
+        "number (its serial in hex, as the e-port names it): leave it out, or give that.",
+    )
+    alg: Literal["Ed25519", "ES256", "ES256K", "SM2"] | None = Field(
+        default=None, examples=["Ed25519"], description="Required with publicKey."
+    )
+    public_key: str | None = Field(
+        default=None,
         min_length=16,
         max_length=4096,
         examples=[example_public_key()],
         description="base64url of the raw key (Ed25519) or SEC1 point (ES256, ES256K, SM2); "
         "stored in its canonical form (an uncompressed point).",
+    )
+    certificate_pem: str | None = Field(
+        default=None,
+        min_length=64,
+        max_length=32_768,
+        description="Instead of publicKey: the party's SM2 X.509 certificate (PEM; the "
+        "e-port's enterprise certificate), intermediates after it. It must chain to a CA of "
+        "SANDAN_TRUSTED_CA_FILE and be within its validity period; the key signs from "
+        "the later of validFrom and notBefore until notAfter.",
     )
     valid_from: datetime | None = Field(
         default=None,
@@ -252,6 +271,9 @@ class KeyPublic(ApiModel):
     alg: str
     public_key: str
     valid_from: datetime
+    valid_until: datetime | None = Field(
+        default=None, description="A key registered by certificate: its notAfter."
+    )
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     chain_status: ChainStatus = Field(

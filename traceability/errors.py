@@ -20,6 +20,7 @@ Tree::
         ├── KeyPartyMismatch                    keyId belongs to another party
         ├── KeyRevoked                          the key was revoked at or before verification
         ├── KeyNotYetValid                      the key's validity starts after issuedAt / now
+        ├── KeyExpired                          the key's validity (its certificate) has ended
         ├── AlgorithmMismatch                   alg differs from the registered key's alg
         ├── SignatureInvalid                    the signature does not verify
         ├── RoleNotAllowed                      the party's roles may not sign this docType
@@ -129,6 +130,11 @@ class KeyRevoked(EnvelopeRejected):
 
 class KeyNotYetValid(EnvelopeRejected):
     """Raised when the signing key's validity starts after issuedAt or after now."""
+
+
+class KeyExpired(EnvelopeRejected):
+    """Raised when the signing key's validity (its certificate's) ended before issuedAt or
+    before now."""
 
 
 class AlgorithmMismatch(EnvelopeRejected):

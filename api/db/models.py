@@ -99,6 +99,10 @@ class PartyKeyRecord(SQLModel, table=True):
     # "Compromised since block N": documents anchored from N on stop verifying.
     compromised_since_block: int | None = Field(default=None, sa_column=Column(BigInteger))
     revoked_chain_block: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # A key registered by certificate: the PEM (leaf, then intermediates) and its notAfter,
+    # after which the key signs nothing more.
+    certificate: str | None = Field(default=None, sa_column=Column(Text))
+    valid_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class DocumentRecord(SQLModel, table=True):

@@ -24,6 +24,7 @@ def to_key(record: PartyKeyRecord) -> PartyKey:
         public_key=record.public_key,
         valid_from=record.valid_from,
         revoked_at=record.revoked_at,
+        valid_until=record.valid_until,
     )
 
 

@@ -25,6 +25,8 @@ from traceability import (
     public_key_fingerprint,
 )
 from traceability.ceb import certificate_key_fingerprint
+from traceability.signing import b64url_encode
+from traceability.signing.certificates import Sm2PublicKey, certificate_key, certificate_number
 
 #: Roles whose parties act on the contract themselves (and so need a chain account).
 CHAIN_ROLES = {
@@ -184,30 +186,43 @@ def add_key(
     key_in: KeyCreate,
     now: datetime | None = None,
     max_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+    settings: ApiSettings | None = None,
 ) -> KeyPublic:
     """Register a public key valid from ``now`` (by default the current time) or a later
-    ``validFrom``, once across parties.
+    ``validFrom``, once across parties; or the key of an SM2 certificate that chains to the
+    zone's trusted CAs (``settings.trusted_ca_file``), valid until its notAfter.
 
     The key is stored in its canonical text, so its PartyRegistry hash is one per key too.
     """
     now = now or utcnow()
-    alg = Algorithm(key_in.alg)
+    valid_from = _valid_from(key_in.valid_from, now=now, max_skew=max_skew)
+    certified: datetime | None
+    if key_in.certificate_pem is not None:
+        if settings is None:
+            raise AssertionError("a key by certificate needs the settings' trusted CAs")
+        key_id, alg, raw_key, valid_from, certified = _certified_key(
+            key_in, settings=settings, now=now, valid_from=valid_from
+        )
+    else:
+        key_id, alg, raw_key, certified = _bare_key(key_in)
     try:
-        public_key = canonical_public_key(alg, key_in.public_key)
+        public_key = canonical_public_key(alg, raw_key)
         fingerprint = public_key_fingerprint(alg, public_key)
     except InvalidKey as exc:
         raise UnprocessableContent(str(exc.message), field="publicKey", code=exc.reason) from exc
-    if crud.get_key(session=session, key_id=key_in.key_id) is not None:
-        raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId")
+    if crud.get_key(session=session, key_id=key_id) is not None:
+        raise Conflict(f"key id {key_id!r} is already registered", field="keyId")
     if _fingerprint_taken(session, fingerprint):
         raise _key_taken("publicKey", "this public key")
     key = PartyKeyRecord(
-        key_id=key_in.key_id,
+        key_id=key_id,
         party_code=party_code,
         alg=alg.value,
         public_key=public_key,
         key_fingerprint=fingerprint,
-        valid_from=_valid_from(key_in.valid_from, now=now, max_skew=max_skew),
+        valid_from=valid_from,
+        certificate=key_in.certificate_pem if certified is not None else None,
+        valid_until=certified,
     )
     session.add(key)
     registry.enqueue_key(session, key)
@@ -217,8 +232,62 @@ def add_key(
         session.rollback()
         if _fingerprint_taken(session, fingerprint):
             raise _key_taken("publicKey", "this public key") from exc
-        raise Conflict(f"key id {key_in.key_id!r} is already registered", field="keyId") from exc
+        raise Conflict(f"key id {key_id!r} is already registered", field="keyId") from exc
     return _key_public(key, session)
+
+
+def _bare_key(key_in: KeyCreate) -> tuple[str, Algorithm, str, datetime | None]:
+    """(key id, alg, public key, no expiry) of a key given as keyId, alg and publicKey."""
+    key_id, alg, public_key = key_in.key_id, key_in.alg, key_in.public_key
+    for name, value in (("keyId", key_id), ("alg", alg), ("publicKey", public_key)):
+        if value is None:
+            raise UnprocessableContent(
+                f"{name} is required (or register by certificatePem)", field=name
+            )
+    assert key_id is not None
+    assert alg is not None
+    assert public_key is not None
+    return key_id, Algorithm(alg), public_key, None
+
+
+def _certified_key(
+    key_in: KeyCreate, *, settings: ApiSettings, now: datetime, valid_from: datetime
+) -> tuple[str, Algorithm, str, datetime, datetime]:
+    """(key id, alg, public key, valid from, valid until) of a key given by certificate,
+    after its chain to a trusted CA and its validity period are checked now."""
+    if key_in.public_key is not None:
+        raise UnprocessableContent("give publicKey or certificatePem, not both", field="publicKey")
+    assert key_in.certificate_pem is not None
+    pem = key_in.certificate_pem.encode("ascii", errors="replace")
+    chain = check_certificate(pem, settings=settings, at=now, field="certificatePem")
+    if chain is None:
+        raise UnprocessableContent(
+            "registering a key by certificate needs the zone's trusted CAs"
+            " (SANDAN_TRUSTED_CA_FILE); none are configured",
+            field="certificatePem",
+            code="untrusted_certificate",
+        )
+    leaf = chain[0]
+    key = certificate_key(leaf)
+    if not isinstance(key, Sm2PublicKey):
+        raise UnprocessableContent(
+            "a signing key by certificate must be an SM2 certificate's", field="certificatePem"
+        )
+    if key_in.alg not in (None, Algorithm.SM2.value):
+        raise UnprocessableContent(f"the certificate's key is SM2, not {key_in.alg}", field="alg")
+    number = certificate_number(leaf)
+    if key_in.key_id not in (None, number):
+        raise UnprocessableContent(
+            f"a key by certificate is named by the certificate number {number}", field="keyId"
+        )
+    start = max(valid_from, leaf.not_valid_before_utc)
+    return (
+        number,
+        Algorithm.SM2,
+        b64url_encode(key.encoded_point()),
+        start,
+        leaf.not_valid_after_utc,
+    )
 
 
 def _fingerprint_taken(session: Session, fingerprint: str) -> bool:

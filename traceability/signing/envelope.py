@@ -38,6 +38,7 @@ from traceability.canonical import canonical_json
 from traceability.errors import (
     AlgorithmMismatch,
     IssuedInFuture,
+    KeyExpired,
     KeyNotYetValid,
     KeyPartyMismatch,
     KeyRevoked,
@@ -400,6 +401,14 @@ def _check_times(
     if issued_at < key.valid_from:
         raise KeyNotYetValid(
             f"key {key.key_id!r} is valid from {format_rfc3339(key.valid_from)}, after issuedAt",
+            field="payload.keyId",
+        )
+    if key.valid_until is not None and max(issued_at, now) > key.valid_until:
+        # A certificate vouches for its key until notAfter: after it, the key signs
+        # nothing more, whatever issuedAt the signer claims.
+        raise KeyExpired(
+            f"key {key.key_id!r} was valid until {format_rfc3339(key.valid_until)}"
+            " (its certificate's end)",
             field="payload.keyId",
         )
 

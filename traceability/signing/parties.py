@@ -118,10 +118,13 @@ class PartyKey:
     public_key: str
     valid_from: datetime
     revoked_at: datetime | None = None
+    #: The end of the key's validity: its certificate's notAfter, for a key registered by
+    #: certificate; None for a bare key, valid until revoked.
+    valid_until: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alg", Algorithm(self.alg))
-        for name in ("valid_from", "revoked_at"):
+        for name in ("valid_from", "revoked_at", "valid_until"):
             moment = getattr(self, name)
             if moment is not None and moment.utcoffset() is None:
                 raise ValueError(f"PartyKey.{name} must be timezone-aware")
@@ -138,8 +141,9 @@ class PartyKey:
         if self.revoked_at is not None and self.revoked_at <= at:
             return self
         return PartyKey(
-            self.key_id, self.party_code, self.alg, self.public_key, self.valid_from, at
-        )
+            self.key_id, self.party_code, self.alg, self.public_key, self.valid_from, at,
+            self.valid_until,
+        )  # fmt: skip
 
 
 def _identity(key: PartyKey) -> tuple[str, Algorithm, str, datetime]:

@@ -148,7 +148,12 @@ def add_key(
     service.require_self(party, code)
     skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
     return service.add_key(
-        session=session, party_code=code, key_in=body, now=utcnow(), max_skew=skew
+        session=session,
+        party_code=code,
+        key_in=body,
+        now=utcnow(),
+        max_skew=skew,
+        settings=runtime.settings,
     )
 
 
