@@ -65,6 +65,7 @@ CASES = [
     ("SANDAN_PUBLIC_BASE_URL", "https://dl.example", "public_base_url", "https://dl.example"),
     ("SANDAN_TEST_KILL_AFTER", "tx_sent:2", "test_kill_after", "tx_sent:2"),
     ("SANDAN_ZONE_TIMEZONE", "Asia/Urumqi", "zone_timezone", "Asia/Urumqi"),
+    ("SANDAN_TRUSTED_CA_FILE", "/etc/sandan/ca.pem", "trusted_ca_file", Path("/etc/sandan/ca.pem")),
     ("SANDAN_CHAIN_TIMEOUT", "4.5", "ledger.chain_timeout", 4.5),
     ("SANDAN_SOLC_VERSION", "0.8.30", "ledger.solc_version", "0.8.30"),
     ("SANDAN_SOLC_BINARY", "/opt/solc", "ledger.solc_binary", Path("/opt/solc")),

@@ -24,7 +24,9 @@ from traceability.signing.certificates import (
     verify_chain,
 )
 
-NOW = datetime.now(UTC)
+
+def _now() -> datetime:
+    return datetime.now(UTC)  # at the check, after the fixtures made the certificates
 
 
 def _load(path: Path) -> x509.Certificate:
@@ -47,7 +49,7 @@ def test_leaf_chains_through_an_intermediate_to_the_trusted_root(authorities):
     _, leaf = issuing.issue("3301960001")
     chain = verify_chain(
         _load(leaf), trusted=[_load(root.certificate)],
-        intermediates=load_certificates(issuing.pem), at=NOW,
+        intermediates=load_certificates(issuing.pem), at=_now(),
     )  # fmt: skip
     assert [c.subject.rfc4514_string() for c in chain] == [
         "CN=3301960001", "CN=Issuing CA", "CN=Root CA",
@@ -59,7 +61,7 @@ def test_leaf_chains_through_an_intermediate_to_the_trusted_root(authorities):
 def test_leaf_without_its_intermediate_is_not_trusted(authorities):
     _, leaf = authorities["intermediate"].issue("no-intermediate")
     with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
-        verify_chain(_load(leaf), trusted=[_load(authorities["root"].certificate)], at=NOW)
+        verify_chain(_load(leaf), trusted=[_load(authorities["root"].certificate)], at=_now())
 
 
 def test_certificate_from_an_unknown_ca_is_rejected(authorities):
@@ -67,7 +69,7 @@ def test_certificate_from_an_unknown_ca_is_rejected(authorities):
     with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
         verify_chain(
             _load(leaf), trusted=[_load(authorities["root"].certificate)],
-            intermediates=[_load(authorities["stranger"].certificate)], at=NOW,
+            intermediates=[_load(authorities["stranger"].certificate)], at=_now(),
         )  # fmt: skip
 
 
@@ -75,7 +77,7 @@ def test_self_signed_certificate_is_rejected(tmp_path: Path, authorities):
     key = sm2_key(tmp_path / "self.pem")
     self_signed = _load(self_signed_sm2_certificate(key, tmp_path / "self.crt", "self"))
     with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
-        verify_chain(self_signed, trusted=[_load(authorities["root"].certificate)], at=NOW)
+        verify_chain(self_signed, trusted=[_load(authorities["root"].certificate)], at=_now())
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,7 @@ def test_certificate_outside_its_validity_period_is_rejected(authorities, start,
     root = authorities["root"]
     _, leaf = root.issue(f"period-{start}", start=start, end=end)
     with pytest.raises(CertificateRejected, match=reason):
-        verify_chain(_load(leaf), trusted=[_load(root.certificate)], at=NOW)
+        verify_chain(_load(leaf), trusted=[_load(root.certificate)], at=_now())
 
 
 def test_altered_certificate_signature_is_rejected(authorities):
@@ -100,7 +102,7 @@ def test_altered_certificate_signature_is_rejected(authorities):
     der[-5] ^= 1  # inside the signature's s
     altered = x509.load_der_x509_certificate(bytes(der))
     with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
-        verify_chain(altered, trusted=[_load(root.certificate)], at=NOW)
+        verify_chain(altered, trusted=[_load(root.certificate)], at=_now())
 
 
 def test_a_leaf_cannot_act_as_an_intermediate(authorities):
@@ -113,7 +115,7 @@ def test_a_leaf_cannot_act_as_an_intermediate(authorities):
     with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
         verify_chain(
             _load(grandchild), trusted=[_load(root.certificate)], intermediates=[_load(leaf)],
-            at=NOW,
+            at=_now(),
         )  # fmt: skip
 
 

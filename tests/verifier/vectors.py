@@ -25,6 +25,7 @@ from traceability import (
 )
 from traceability.merkle import MerkleTree, leaf_hash
 from traceability.signing import b64url_decode, b64url_encode, load_public_key, without_high_s
+from traceability.signing.certificates import Sm2PublicKey
 from traceability.signing.parties import SIGNABLE_DOC_TYPES
 from traceability.trade.models import DOCUMENT_MODELS
 from traceability.trade.signers import SIGNER_FIELDS
@@ -125,7 +126,7 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
         "keys": keys,
         "keyHash": _keccak(envelope.payload.key_id.encode()),
         "publicKeyHash": _keccak(key.public_key.encode()),
-        "sm2Z": verifier._z.hex() if alg is Algorithm.SM2 else None,  # type: ignore[attr-defined]
+        "sm2Z": verifier.z.hex() if isinstance(verifier, Sm2PublicKey) else None,
         "cases": [
             {
                 "name": name,

@@ -85,7 +85,7 @@ def _lift_x(x: int, *, odd: bool) -> int:
 class Sm2PublicKey:
     """An SM2 public key that verifies raw r‖s signatures over SM3(Z‖M)."""
 
-    __slots__ = ("_key", "_xy")
+    __slots__ = ("_key", "_xy", "_z")
 
     def __init__(self, point: bytes) -> None:
         """Load a SEC1-encoded point; raise ``ValueError`` if it is not on the curve."""
@@ -93,6 +93,14 @@ class Sm2PublicKey:
         self._xy = x.to_bytes(_FIELD, "big") + y.to_bytes(_FIELD, "big")
         self._key = tongsuo_ec.EllipticCurvePublicKey.from_encoded_point(
             _CURVE, self.encoded_point()
+        )
+        self._z = _sm3(
+            (len(DEFAULT_USER_ID) * 8).to_bytes(2, "big")
+            + DEFAULT_USER_ID
+            + _A.to_bytes(_FIELD, "big")
+            + _B.to_bytes(_FIELD, "big")
+            + _G
+            + self._xy
         )
 
     def encoded_point(self) -> bytes:
@@ -103,17 +111,14 @@ class Sm2PublicKey:
         """The key's one encoding, the uncompressed point (whatever form it was loaded from)."""
         return self.encoded_point()
 
+    @property
+    def z(self) -> bytes:
+        """Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ G ‖ P) under the default user ID (GB/T 32918.2)."""
+        return self._z
+
     def digest(self, message: bytes) -> bytes:
-        """Return e = SM3(Z_A ‖ M) under the default user ID, the value actually signed."""
-        z = _sm3(
-            (len(DEFAULT_USER_ID) * 8).to_bytes(2, "big")
-            + DEFAULT_USER_ID
-            + _A.to_bytes(_FIELD, "big")
-            + _B.to_bytes(_FIELD, "big")
-            + _G
-            + self._xy
-        )
-        return _sm3(z + message)
+        """Return e = SM3(Z_A ‖ M), the value actually signed."""
+        return _sm3(self._z + message)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         """Tell whether ``signature`` (64 bytes r‖s) is valid for ``message``."""
