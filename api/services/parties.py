@@ -268,7 +268,12 @@ def _certified_key(
             code="untrusted_certificate",
         )
     leaf = chain[0]
-    key = certificate_key(leaf)
+    try:
+        key = certificate_key(leaf)
+    except ValueError as exc:
+        raise UnprocessableContent(
+            f"the certificate's key is not usable: {exc}", field="certificatePem"
+        ) from exc
     if not isinstance(key, Sm2PublicKey):
         raise UnprocessableContent(
             "a signing key by certificate must be an SM2 certificate's", field="certificatePem"

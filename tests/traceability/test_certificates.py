@@ -126,3 +126,30 @@ def test_every_certificate_has_a_key_fingerprint(authorities):
     assert len(spki_fingerprint(sm2)) == 64
     rsa = x509.load_pem_x509_certificate(make_signer().cert_pem)
     assert spki_fingerprint(rsa) != spki_fingerprint(sm2)
+
+
+def test_a_trusted_ca_whose_key_sandan_cannot_read_verifies_nothing(authorities):
+    """An Ed25519 'CA' of the same name as the real issuer: refused, not a crash."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Root CA")])
+    impostor = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=UTC))
+        .not_valid_after(dt.datetime(2045, 1, 1, tzinfo=UTC))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
+    _, leaf = authorities["root"].issue("under-impostor")
+    with pytest.raises(CertificateRejected, match="not issued by a trusted CA"):
+        verify_chain(_load(leaf), trusted=[impostor], at=_now())
+    with pytest.raises(ValueError, match="not supported"):
+        certificate_key(impostor)

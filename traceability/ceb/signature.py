@@ -5,10 +5,10 @@ signature: ``Reference URI=""``, the enveloped-signature transform, inclusive
 C14N 20010315, and RSA-SHA1/SHA1 or SM2-SM3 (the chinaport URIs, with SM3
 digests). This module signs and verifies both (and RSA-SHA256): RSA through
 ``cryptography``, SM2 through :mod:`traceability.signing` (Tongsuo). An SM2
-SignatureValue is accepted as 64 bytes r‖s or as a DER SEQUENCE of two
-INTEGERs, the two forms e-port tooling is seen to produce (docs/sm2-xmldsig.md);
-the lengths never overlap (DER of two 32-byte integers takes 68 to 72 bytes),
-and only canonical DER is taken. sandan itself writes r‖s.
+SignatureValue is accepted in the three forms e-port tooling is seen to produce
+(docs/sm2-xmldsig.md): 64 bytes r‖s, a 72-byte fixed-width SEQUENCE, or
+canonical DER (see :func:`_sm2_signature_value`). sandan itself writes r‖s, as
+the e-port's ukey does.
 
 Verification trusts only the certificate the caller configures for the sender,
 never the certificate embedded in ``KeyInfo``.
@@ -209,8 +209,10 @@ def _sm2_signature_value(value: bytes) -> bytes:
       senders build from a hardware signing box's output, padded whatever r and s are;
     * canonical DER, as BouncyCastle's ``SM3withSM2`` and OpenSSL write it.
 
-    The three never share a length-and-shape, so none is ambiguous; anything else (BER,
-    trailing bytes, oversized integers) is ``malformed``.
+    A 64-byte value is r‖s: canonical DER that short needs both integers below 2^232,
+    which a real signature's are with a chance of about 2^-48, so the forms do not
+    collide in practice. Anything else (BER, trailing bytes, oversized integers) is
+    ``malformed``.
     """
     if len(value) == 64:
         return value

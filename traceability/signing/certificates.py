@@ -142,7 +142,10 @@ def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     if certificate.signature_algorithm_oid.dotted_string == SM2_WITH_SM3_OID:
         # GM/T 0015: certificates are signed with SM3 and the standard's user ID.
-        key = certificate_key(issuer)
+        try:
+            key = certificate_key(issuer)
+        except ValueError:
+            return False  # an issuer whose key sandan cannot read signed nothing it trusts
         if not isinstance(key, Sm2PublicKey):
             return False
         try:
@@ -163,7 +166,7 @@ def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # absent, or malformed extensions
         return False
     return constraints.value.ca
 
