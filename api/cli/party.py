@@ -1,7 +1,8 @@
 """``sandan register-key`` and ``sandan verdict``: a party's own steps besides submitting.
 
 ``register-key`` sends the public half of a key file made by ``sandan keygen`` to
-``POST /parties/{code}/keys`` (the private half never leaves the machine).
+``POST /parties/{code}/keys`` (the private half never leaves the machine), or an SM2
+certificate whose key the service takes once its chain to the zone's CAs checks.
 ``verdict`` prints a trade's verdict with every failed rule, and with ``--wait`` waits
 until it is anchored on chain (customs can release only then). Exit codes of
 ``verdict``: 0 match, 4 mismatch (as ``sandan verify``), 5 still pending (documents
@@ -38,31 +39,82 @@ def _refused(exc: SandanApiError) -> None:
 
 
 def register_key(
-    key: Annotated[
-        Path, typer.Option("--key", help="Private key file (PKCS#8 PEM, `sandan keygen`).")
-    ],
     party: Annotated[str, typer.Option("--party", help="Your party's code.")],
-    key_id: Annotated[str, typer.Option("--key-id", help="The keyId to register it under.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Private key file (PKCS#8 PEM, `sandan keygen`)."),
+    ] = None,
+    key_id: Annotated[
+        str | None,
+        typer.Option(
+            "--key-id",
+            help="The keyId to register it under (with --certificate: the certificate number).",
+        ),
+    ] = None,
+    certificate: Annotated[
+        Path | None,
+        typer.Option(
+            "--certificate",
+            help="Register the key of this SM2 certificate (PEM, intermediates after it; the"
+            " e-port's enterprise certificate) instead: the service checks its chain to the"
+            " zone's CAs. With --key, the key file must be the certificate's.",
+        ),
+    ] = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Register the public key of KEY as your party's KEY-ID (valid from now)."""
+    """Register the public key of KEY as your party's KEY-ID (valid from now), or the key
+    of an SM2 CERTIFICATE under its number (valid until the certificate ends)."""
     from api.client import SandanApiError, load_signing_key
     from traceability import InvalidKey
 
-    try:
-        signing_key = load_signing_key(key)
-    except InvalidKey as exc:
-        fail(exc.message)
+    if certificate is None and (key is None or key_id is None):
+        fail("give --key and --key-id, or --certificate")
+    signing_key = None
+    if key is not None:
+        try:
+            signing_key = load_signing_key(key)
+        except InvalidKey as exc:
+            fail(exc.message)
     with connect(url, api_key) as client:
         try:
-            registered = client.add_key(party, key_id, signing_key)
+            if certificate is not None:
+                pem = _certificate_matching(certificate, signing_key)
+                registered = client.add_certificate_key(party, pem, key_id=key_id)
+            else:
+                assert signing_key is not None
+                assert key_id is not None
+                registered = client.add_key(party, key_id, signing_key)
         except SandanApiError as exc:
             _refused(exc)
+    until = f" until {registered.valid_until.isoformat()}" if registered.valid_until else ""
     typer.echo(
         f"{registered.party_code} key {registered.key_id} ({registered.alg}) registered, "
-        f"valid from {registered.valid_from.isoformat()}; on chain: {registered.chain_status}"
+        f"valid from {registered.valid_from.isoformat()}{until}; on chain: "
+        f"{registered.chain_status}"
     )
+
+
+def _certificate_matching(path: Path, signing_key: object) -> str:
+    """The certificate file's PEM; with a key file, checked to hold that key's public half."""
+    from cryptography import x509
+
+    from traceability import SigningKey
+    from traceability.signing import b64url_decode
+    from traceability.signing.certificates import Sm2PublicKey, certificate_key
+
+    try:
+        pem = path.read_bytes()
+        leaf = x509.load_pem_x509_certificate(pem)
+        public = certificate_key(leaf)
+    except (OSError, ValueError) as exc:
+        fail(f"{path}: not a usable PEM certificate: {exc}")
+    if isinstance(signing_key, SigningKey) and not (
+        isinstance(public, Sm2PublicKey)
+        and public.encoded_point() == b64url_decode(signing_key.public_key)
+    ):
+        fail(f"{path} does not certify the key in --key")
+    return pem.decode("ascii", errors="replace")
 
 
 def verdict(

@@ -113,6 +113,22 @@ class SandanClient:
         )
         return KeyPublic.model_validate(response.json())
 
+    def add_certificate_key(
+        self, party: str, certificate_pem: str, *, key_id: str | None = None
+    ) -> KeyPublic:
+        """``POST /parties/{code}/keys`` with ``certificatePem``: register the key of an SM2
+        certificate (and its intermediates) under its number, valid until it ends."""
+        body: dict[str, str] = {"certificatePem": certificate_pem}
+        if key_id is not None:
+            body["keyId"] = key_id
+        response = self._call(
+            "POST",
+            f"/parties/{party}/keys",
+            content=json.dumps(body).encode(),
+            media_type="application/json",
+        )
+        return KeyPublic.model_validate(response.json())
+
     # --- documents -------------------------------------------------------------------
 
     def submit(self, envelope: Envelope) -> DocumentPublic:

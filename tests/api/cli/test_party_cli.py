@@ -104,3 +104,34 @@ def test_verdict_of_a_mismatch_names_each_rule_and_exits_4(
     assert result.exit_code == 4, result.output
     assert "verdict: mismatch" in result.stdout
     assert "✗ amount.payment_equals_paid [payment.amountPaid]" in result.stdout
+
+
+def test_register_key_by_sm2_certificate_names_it_by_the_certificate_number(
+    parties: dict[str, Actor], world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography import x509
+
+    from tests.sm2_openssl import Sm2Authority
+    from traceability.signing.certificates import certificate_number
+
+    root = Sm2Authority(tmp_path, "E-Port Root CA")
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_bytes(root.pem)
+    settings = world.runtime.settings.model_copy(update={"trusted_ca_file": trusted})
+    monkeypatch.setattr(world.runtime, "settings", settings)
+    platform = parties["platform"]
+    key, certificate = root.issue(platform.code)
+    _, other = root.issue("someone-else")
+    mismatch = run("register-key", "--certificate", str(other), "--key", str(key),
+                   "--party", platform.code, "--api-key", platform.api_key)  # fmt: skip
+    assert mismatch.exit_code == 2
+    assert "does not certify the key" in mismatch.stderr
+    result = run("register-key", "--certificate", str(certificate), "--key", str(key),
+                 "--party", platform.code, "--api-key", platform.api_key)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    number = certificate_number(x509.load_pem_x509_certificate(certificate.read_bytes()))
+    assert f"{platform.code} key {number} (SM2) registered" in result.stdout
+    assert "until 2045-01-01" in result.stdout
+    neither = run("register-key", "--party", platform.code, "--api-key", platform.api_key)
+    assert neither.exit_code == 2
+    assert "--certificate" in neither.stderr
