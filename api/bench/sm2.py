@@ -44,11 +44,18 @@ def _openssl_speed(seconds: float) -> tuple[float, str] | None:
     if openssl is None:
         return None
     command = [openssl, "speed", "-seconds", str(max(1, round(seconds))), "sm2"]
-    output = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    try:
+        output = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=seconds + 60
+        ).stdout
+        version = subprocess.run(
+            [openssl, "version"], capture_output=True, text=True, check=False, timeout=30
+        ).stdout
+    except subprocess.TimeoutExpired:
+        return None
     match = _SPEED.search(output)
     if match is None:
         return None
-    version = subprocess.run([openssl, "version"], capture_output=True, text=True).stdout
     return float(match.group(2)), version.strip()
 
 
