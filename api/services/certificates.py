@@ -16,7 +16,7 @@ from functools import lru_cache
 from cryptography import x509
 
 from api.config import ApiSettings
-from api.errors import UnprocessableContent
+from api.errors import ServiceUnavailable, UnprocessableContent
 from traceability.signing.certificates import (
     CertificateRejected,
     load_certificates,
@@ -40,8 +40,11 @@ def trusted_authorities(settings: ApiSettings) -> tuple[x509.Certificate, ...] |
     try:
         return _authorities(path.read_bytes())
     except (OSError, CertificateRejected) as exc:
-        # A misconfigured trust anchor must not silently accept everything.
-        raise RuntimeError(f"SANDAN_TRUSTED_CA_FILE {path} is unusable: {exc}") from exc
+        # A misconfigured trust anchor must not silently accept everything: the check
+        # cannot be made, so the request waits for the operator (503), it is not refused.
+        raise ServiceUnavailable(
+            f"SANDAN_TRUSTED_CA_FILE {path} is unusable: {exc}", code="trust_unconfigured"
+        ) from exc
 
 
 def check_certificate(

@@ -167,3 +167,21 @@ def test_envelope_after_the_certificate_ends_is_refused():
     )  # fmt: skip
     with pytest.raises(KeyExpired):
         verify_envelope(late, registry, now=end + timedelta(minutes=2))
+
+
+def test_an_unusable_ca_file_stops_certificate_checks_with_503_not_a_guess(
+    world: World, authorities, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a certificate")
+    settings = world.runtime.settings.model_copy(update={"trusted_ca_file": broken})
+    monkeypatch.setattr(world.runtime, "settings", settings)
+    issuing = authorities[1]
+    pem = (issuing.issue("x")[1].read_bytes() + issuing.pem).decode()
+    actor = world.actor("CERT-BROKEN", ["logistics"])
+    answer = _register(world, actor, {"certificatePem": pem})
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "trust_unconfigured"
+    assert "SANDAN_TRUSTED_CA_FILE" in answer.json()["message"]
+    keys = world.client.get(f"/parties/{actor.code}/keys", headers=actor.headers).json()
+    assert len(keys) == 1  # nothing stored
