@@ -16,6 +16,7 @@ are not reused.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -80,6 +81,17 @@ def _quick_gas_estimates() -> Iterator[None]:
 def require_all_backends() -> bool:
     """True on CI, where a missing backend must fail instead of skip."""
     return os.environ.get("SANDAN_REQUIRE_ALL_BACKENDS", "") == "1"
+
+
+def require_tool(name: str, missing: str) -> str:
+    """The path of command ``name``; without it skip, or fail where every backend is
+    required (CI), saying ``missing``."""
+    found = shutil.which(name)
+    if found is None:
+        if require_all_backends():
+            pytest.fail(f"{missing} (SANDAN_REQUIRE_ALL_BACKENDS=1)")
+        pytest.skip(missing)
+    return found
 
 
 #: The official schemas, beside the project (``../shared/standards/``, there in CI too).

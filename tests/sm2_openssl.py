@@ -8,16 +8,14 @@ verifying command names ``distid:1234567812345678``, the ID GM/T 0009 and the e-
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
-from tests.conftest import require_all_backends
+from tests.conftest import require_tool
 from traceability.ceb.signature import SM2_SM3
 from traceability.ceb.spec import DS_NS
 
@@ -26,12 +24,7 @@ DIST_ID = "distid:1234567812345678"
 
 def openssl_path() -> str:
     """The openssl command, or skip (fail under SANDAN_REQUIRE_ALL_BACKENDS=1)."""
-    path = shutil.which("openssl")
-    if path is None:
-        if require_all_backends():
-            pytest.fail("the openssl command line is missing (SANDAN_REQUIRE_ALL_BACKENDS=1)")
-        pytest.skip("the openssl command line is missing")
-    return path
+    return require_tool("openssl", "the openssl command line is missing")
 
 
 def run_openssl(*args: str | Path, stdin: bytes | None = None) -> bytes:

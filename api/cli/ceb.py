@@ -177,15 +177,16 @@ def _signed(
     from cryptography import x509
 
     from traceability.ceb import sign_xml
+    from traceability.signing.certificates import certificate_number
 
     key_pem, certificate_pem = _read_file(key, max_bytes), _read_file(certificate, max_bytes)
     try:
-        number = x509.load_pem_x509_certificate(certificate_pem).serial_number
+        number = certificate_number(x509.load_pem_x509_certificate(certificate_pem))
         return sign_xml(
             xml,
             private_key_pem=key_pem,
             certificate_pem=certificate_pem,
-            key_name=key_name or f"{number:016x}",  # as the e-port ukey names its certificate
+            key_name=key_name or number,  # as the e-port ukey names its certificate
             max_bytes=max_bytes,
         )
     except ValueError as exc:

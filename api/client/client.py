@@ -105,13 +105,7 @@ class SandanClient:
         """``POST /parties/{code}/keys``: register the public half of ``signing_key`` as
         your party's ``key_id``, valid from now (rotation adds a key)."""
         body = {"keyId": key_id, "alg": signing_key.alg.value, "publicKey": signing_key.public_key}
-        response = self._call(
-            "POST",
-            f"/parties/{party}/keys",
-            content=json.dumps(body).encode(),
-            media_type="application/json",
-        )
-        return KeyPublic.model_validate(response.json())
+        return self._post_key(party, body)
 
     def add_certificate_key(
         self, party: str, certificate_pem: str, *, key_id: str | None = None
@@ -121,6 +115,9 @@ class SandanClient:
         body: dict[str, str] = {"certificatePem": certificate_pem}
         if key_id is not None:
             body["keyId"] = key_id
+        return self._post_key(party, body)
+
+    def _post_key(self, party: str, body: dict[str, str]) -> KeyPublic:
         response = self._call(
             "POST",
             f"/parties/{party}/keys",

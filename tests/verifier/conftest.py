@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_all_backends
+from tests.conftest import require_tool
 from tests.verifier.vectors import build_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,12 +18,7 @@ BUNDLE = ROOT / "api" / "web" / "static" / "verifier" / "verifier.js"
 @pytest.fixture(scope="session")
 def node() -> str:
     """The node binary (the npm toolchain of `make setup` brings it)."""
-    found = shutil.which("node")
-    if found is None:
-        if require_all_backends():
-            pytest.fail("node is required (SANDAN_REQUIRE_ALL_BACKENDS=1)")
-        pytest.skip("node is not installed")
-    return found
+    return require_tool("node", "node is required (make setup installs it)")
 
 
 @pytest.fixture(scope="session")

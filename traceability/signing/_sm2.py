@@ -126,6 +126,18 @@ class Sm2PublicKey:
             return False
         r = int.from_bytes(signature[:_FIELD], "big")
         s = int.from_bytes(signature[_FIELD:], "big")
+        return self._verify_rs(r, s, message)
+
+    def verify_der(self, signature: bytes, message: bytes) -> bool:
+        """Tell whether ``signature`` (a DER SEQUENCE of r and s, as X.509 certificates
+        carry it) is valid for ``message``."""
+        try:
+            r, s = decode_dss_signature(signature)
+        except ValueError:
+            return False
+        return self._verify_rs(r, s, message)
+
+    def _verify_rs(self, r: int, s: int, message: bytes) -> bool:
         if not (0 < r < _N and 0 < s < _N):
             return False
         try:

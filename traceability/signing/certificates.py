@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from traceability.signing import _pkcs8
 from traceability.signing._sm2 import Sm2PublicKey
@@ -148,14 +147,7 @@ def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
             return False  # an issuer whose key sandan cannot read signed nothing it trusts
         if not isinstance(key, Sm2PublicKey):
             return False
-        try:
-            r, s = decode_dss_signature(certificate.signature)
-        except ValueError:
-            return False
-        if not (0 < r < 2**256 and 0 < s < 2**256):
-            return False
-        raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return key.verify(raw, certificate.tbs_certificate_bytes)
+        return key.verify_der(certificate.signature, certificate.tbs_certificate_bytes)
     try:
         certificate.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
