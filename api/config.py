@@ -25,6 +25,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_client import LedgerSettings
+from traceability import DigestProfile
 from traceability.risk import InvalidRiskTrade, RiskThresholds
 
 __all__ = ["ApiSettings", "RiskSettings", "get_settings"]
@@ -111,6 +112,9 @@ class ApiSettings(BaseSettings):
     #: SM2 CAs, 中国电子口岸数据中心 / 中国电子业务证书管理中心): XML-signing certificates are
     #: checked against it when it is set, and signing keys registered by certificate need it.
     trusted_ca_file: Path | None = None
+    #: The hash function of the zone's content hashes (sha256 or sm3), chosen when its ledger
+    #: first starts and kept (api.db.zone); unset, a process follows the ledger's choice.
+    digest_profile: DigestProfile | None = None
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"

@@ -30,6 +30,8 @@ from sqlalchemy.engine import Engine
 
 from api.config import ApiSettings
 from api.db.engine import create_db_and_tables, make_engine, private_directory
+from api.db.zone import settle_digest_profile
+from traceability import DigestProfile
 
 if TYPE_CHECKING:
     from api.anchoring.gateway import LedgerGateway
@@ -158,6 +160,8 @@ class Runtime:
     admin_token: str
     keystore: Fernet
     ledger_factory: Callable[[], LedgerGateway] | None = None
+    #: The zone's digest profile, as the ledger recorded it (api.db.zone).
+    digest: DigestProfile = DigestProfile.SHA256
     caches: Caches = field(default_factory=Caches)
     _ledger: LedgerGateway | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -176,6 +180,7 @@ class Runtime:
             private_directory(data_dir)
         engine = engine or make_engine(settings.resolved_database_url)
         create_db_and_tables(engine)
+        digest = settle_digest_profile(engine, settings.digest_profile)
         admin = _secret(settings.admin_token, data_dir / "admin-token")
         secret = _secret(settings.keystore_secret, data_dir / "keystore-secret")
         fernet_key = base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
@@ -185,6 +190,7 @@ class Runtime:
             admin_token=admin,
             keystore=Fernet(fernet_key),
             ledger_factory=ledger_factory,
+            digest=digest,
         )
 
     def ledger(self) -> LedgerGateway:

@@ -5,6 +5,7 @@ Nothing here touches the network, files, a database or the clock; callers pass
 """
 
 from traceability.canonical import canonical_json, content_hash, sha256_hex
+from traceability.digests import DigestProfile
 from traceability.errors import (
     AlgorithmMismatch,
     DuplicateLeaf,
@@ -70,6 +71,7 @@ __all__ = [
     "SIGNATURE_LENGTH",
     "Algorithm",
     "AlgorithmMismatch",
+    "DigestProfile",
     "DocType",
     "DuplicateLeaf",
     "EnvelopePayload",

@@ -20,6 +20,7 @@ from typing import Any, Final
 import orjson
 import rfc8785
 
+from traceability.digests import DigestProfile
 from traceability.errors import NotCanonicalizable
 
 __all__ = ["canonical_json", "content_hash", "sha256_hex"]
@@ -49,9 +50,9 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def content_hash(value: Any) -> bytes:
-    """Return the 32-byte SHA-256 digest of the canonical bytes of ``value``."""
-    return hashlib.sha256(canonical_json(value)).digest()
+def content_hash(value: Any, profile: DigestProfile = DigestProfile.SHA256) -> bytes:
+    """Return the 32-byte digest of the canonical bytes of ``value`` under ``profile``."""
+    return profile.digest(canonical_json(value))
 
 
 def _fast_path_safe(value: Any) -> bool:

@@ -79,6 +79,9 @@ def _user_error(exc: Exception) -> str | None:
         return str(exc)
     if domain_errors is not None and isinstance(exc, domain_errors.TraceabilityError):
         return str(exc)
+    zone = sys.modules.get("api.db.zone")
+    if zone is not None and isinstance(exc, zone.ZoneMismatch):
+        return str(exc)
     pydantic_core = sys.modules.get("pydantic_core")
     if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
         first = exc.errors()[0]  # a bad SANDAN_* setting

@@ -432,3 +432,14 @@ class CreditFactRecord(SQLModel, table=True):
     subject: str = Field(max_length=80)
     detail: str = Field(sa_column=Column(Text, nullable=False))  # JSON
     occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ZoneSettingRecord(SQLModel, table=True):
+    """A choice a zone makes once, when its ledger starts, and keeps: what its stored hashes
+    mean depends on it (the digest profile, :mod:`api.db.zone`)."""
+
+    __tablename__ = "zone_setting"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)
+    set_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

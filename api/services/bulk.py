@@ -95,6 +95,7 @@ def _check_lines(
                 envelope=envelope,
                 now=context.now,
                 max_skew=context.max_skew,
+                digest=context.digest,
                 directory=directory,
             )
         except JsonTooDeep as exc:

@@ -53,7 +53,7 @@ def add_custodial(*, session: Session, runtime: Runtime, party: PartyRecord) -> 
     session.add(party)
     registry.enqueue_account(session, party.code, account.address)
     session.commit()
-    return party_public(party, session)
+    return party_public(party, session, runtime.digest)
 
 
 def rotate_custodial(*, session: Session, runtime: Runtime, party: PartyRecord) -> PartyPublic:
@@ -72,7 +72,7 @@ def rotate_custodial(*, session: Session, runtime: Runtime, party: PartyRecord) 
     _store_key(session, runtime, party.code, account)
     _switch(session, runtime, party, old=old, new=account.address, roles=roles)
     session.commit()
-    return party_public(party, session)
+    return party_public(party, session, runtime.digest)
 
 
 def rotate_to_own(
@@ -82,7 +82,8 @@ def rotate_to_own(
     roles = chain_roles(party, field="address")
     old = party.chain_address
     if old is not None and old.lower() == address.lower():
-        return party_public(party, session)  # already its account: nothing to record
+        # Already its account: nothing to record.
+        return party_public(party, session, runtime.digest)
     owner = crud.party_by_address(session=session, address=address)
     if owner is not None:
         raise Conflict(f"the account belongs to {owner.code}", field="address", code="taken")
@@ -98,7 +99,7 @@ def rotate_to_own(
     else:
         _switch(session, runtime, party, old=old, new=address, roles=roles)
     session.commit()
-    return party_public(party, session)
+    return party_public(party, session, runtime.digest)
 
 
 def _check_no_open_financing(session: Session, party: PartyRecord) -> None:

@@ -208,7 +208,8 @@ def finance(
     batch, position = position_of(trade)
     negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
     account = party_account(session=session, runtime=runtime, party=party)
-    terms_hash = content_hash({"tradeId": trade.trade_id, "bank": party.code, "terms": terms})
+    committed = {"tradeId": trade.trade_id, "bank": party.code, "terms": terms}
+    terms_hash = content_hash(committed, runtime.digest)
     try:
         result = runtime.ledger().register_financing(batch, position, terms_hash, account)
     except ContractReverted as exc:

@@ -27,6 +27,7 @@ from api.errors import NotFound, PermissionDenied, UnprocessableContent
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
 from traceability import (
+    DigestProfile,
     DocType,
     MalformedEnvelope,
     PartyDirectory,
@@ -178,6 +179,7 @@ def check_submission(
     envelope: SignedEnvelope,
     now: datetime,
     max_skew: timedelta,
+    digest: DigestProfile,
     directory: PartyDirectory | None = None,
 ) -> Submission:
     """Verify the envelope and parse its document; raises a 4xx error on any failure."""
@@ -188,7 +190,7 @@ def check_submission(
             field="payload.party",
         )
     registry = directory or key_service.registry_for(session=session, party_code=party.code)
-    verified = verify_envelope(envelope, registry, now=now, max_clock_skew=max_skew)
+    verified = verify_envelope(envelope, registry, now=now, max_clock_skew=max_skew, profile=digest)
     try:
         message_type = message_type_of(payload.doc_type, payload.document)
         document = parse_document(message_type, payload.document)

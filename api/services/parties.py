@@ -19,6 +19,7 @@ from api.services.security import hash_api_key, new_api_key
 from traceability import (
     DEFAULT_MAX_CLOCK_SKEW,
     Algorithm,
+    DigestProfile,
     InvalidKey,
     Role,
     canonical_public_key,
@@ -39,12 +40,12 @@ def party_roles(party: PartyRecord) -> frozenset[str]:
     return frozenset(r for r in party.roles.split(",") if r)
 
 
-def party_public(party: PartyRecord, session: Session) -> PartyPublic:
+def party_public(party: PartyRecord, session: Session, digest: DigestProfile) -> PartyPublic:
     """The public view of a party, with the state of its PartyRegistry record."""
     return PartyPublic.from_record(
         party,
         roles=sorted(party_roles(party)),
-        record_hash=registry.record_hash(party),
+        record_hash=registry.record_hash(party, digest),
         chain_status=registry.party_chain_status(session, party.code),
     )
 
@@ -78,7 +79,7 @@ def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate)
         created_at=utcnow(),
     )
     session.add(party)
-    registry.enqueue_party(session, party, party_roles(party))
+    registry.enqueue_party(session, party, party_roles(party), runtime.digest)
     if party_in.chain_account:
         session.flush()  # the chain account row refers to the party row
         _create_chain_account(session=session, runtime=runtime, party=party)
@@ -87,17 +88,18 @@ def register_party(*, session: Session, runtime: Runtime, party_in: PartyCreate)
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(f"party {party_in.code!r} already exists", field="code") from exc
-    return PartyCreated(**party_public(party, session).model_dump(), api_key=api_key)
+    public = party_public(party, session, runtime.digest)
+    return PartyCreated(**public.model_dump(), api_key=api_key)
 
 
-def rotate_api_key(*, session: Session, code: str) -> PartyCreated:
+def rotate_api_key(*, session: Session, code: str, digest: DigestProfile) -> PartyCreated:
     """Replace a party's API key (a lost or leaked key); the old key stops working at once."""
     party = require_party(session=session, code=code)
     api_key = new_api_key()
     party.api_key_hash = hash_api_key(api_key)
     session.add(party)
     session.commit()
-    return PartyCreated(**party_public(party, session).model_dump(), api_key=api_key)
+    return PartyCreated(**party_public(party, session, digest).model_dump(), api_key=api_key)
 
 
 def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRecord) -> None:
@@ -122,7 +124,7 @@ def _create_chain_account(*, session: Session, runtime: Runtime, party: PartyRec
 
 
 def set_xml_certificate(
-    *, session: Session, party: PartyRecord, pem: str, settings: ApiSettings
+    *, session: Session, party: PartyRecord, pem: str, settings: ApiSettings, digest: DigestProfile
 ) -> PartyPublic:
     """Store the party's XML-signing certificate after checking it parses, chains to a
     trusted CA now (when CAs are configured) and that no other party's certificate has
@@ -147,7 +149,7 @@ def set_xml_certificate(
     except IntegrityError as exc:  # another party registered the key meanwhile
         session.rollback()
         raise _key_taken("certificatePem", "this certificate's public key") from exc
-    return party_public(party, session)
+    return party_public(party, session, digest)
 
 
 def _key_taken(field: str, what: str) -> Conflict:
@@ -159,12 +161,14 @@ def _key_taken(field: str, what: str) -> Conflict:
     )
 
 
-def change_role(*, session: Session, code: str, role: str, granted: bool) -> PartyPublic:
+def change_role(
+    *, session: Session, code: str, role: str, granted: bool, digest: DigestProfile
+) -> PartyPublic:
     """Grant or revoke one role of a party, and record it in the PartyRegistry."""
     party = require_party(session=session, code=code)
     roles = set(party_roles(party))
     if (role in roles) == granted:
-        return party_public(party, session)  # nothing to change: idempotent
+        return party_public(party, session, digest)  # nothing to change: idempotent
     if not granted and len(roles) == 1:
         raise Conflict("a party keeps at least one role", field="role", code="last_role")
     roles = roles | {role} if granted else roles - {role}
@@ -172,7 +176,7 @@ def change_role(*, session: Session, code: str, role: str, granted: bool) -> Par
     session.add(party)
     registry.enqueue_role(session, code, role, granted=granted)
     session.commit()
-    return party_public(party, session)
+    return party_public(party, session, digest)
 
 
 def _key_public(key: PartyKeyRecord, session: Session) -> KeyPublic:

@@ -20,22 +20,23 @@ from sqlmodel import Session, col, or_, select
 
 from api.anchoring.lanes import PARTY, RegistryPayload
 from api.db.models import AnchorBatchRecord, OutboxRecord, PartyKeyRecord, PartyRecord, utcnow
-from traceability import content_hash
+from traceability import DigestProfile, content_hash
 from traceability.signing.parties import Role
 from traceability.signing.registry_ids import ROLE_INDEX, role_mask
 
 ChainStatus = Literal["pending", "confirmed", "refused"]
 
 
-def record_hash(party: PartyRecord) -> str:
-    """sha256 of the party's RFC 8785 registration record: what the registry holds."""
+def record_hash(party: PartyRecord, digest: DigestProfile) -> str:
+    """The digest (the zone's profile) of the party's RFC 8785 registration record: what the
+    registry holds."""
     record = {
         "code": party.code,
         "name": party.name,
         "uscc": party.uscc,
         "customsCode": party.customs_code,
     }
-    return content_hash(record).hex()
+    return content_hash(record, digest).hex()
 
 
 def _enqueue(session: Session, subject: str, op: str, **args: Any) -> None:
@@ -43,14 +44,16 @@ def _enqueue(session: Session, subject: str, op: str, **args: Any) -> None:
     session.add(PARTY.outbox_record(subject, payload, created_at=utcnow()))
 
 
-def enqueue_party(session: Session, party: PartyRecord, roles: frozenset[str]) -> None:
+def enqueue_party(
+    session: Session, party: PartyRecord, roles: frozenset[str], digest: DigestProfile
+) -> None:
     """Record a new party with its roles."""
     _enqueue(
         session,
         f"party:{party.code}",
         "registerParty",
         code=party.code,
-        recordHash=record_hash(party),
+        recordHash=record_hash(party, digest),
         roles=role_mask(roles),
     )
 

@@ -42,6 +42,7 @@ from api.services.trace import store as trace_store
 from api.services.trade_claims import CurrentDocument
 from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
+    DigestProfile,
     PartyKey,
     Resubmission,
     SignedClaim,
@@ -71,12 +72,15 @@ class WriteContext:
     now: datetime
     max_skew: timedelta
     parsed: ParsedDocuments | None = None
+    #: The zone's digest profile: what a trade document's content hash is taken with.
+    digest: DigestProfile = DigestProfile.SHA256
 
 
 def context_of(runtime: Runtime, *, now: datetime | None = None) -> WriteContext:
-    """``now`` (by default the current time), the configured clock skew, the runtime's caches."""
+    """``now`` (by default the current time), the configured clock skew, the runtime's caches
+    and the zone's digest profile."""
     skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
-    return WriteContext(now or utcnow(), skew, runtime.caches.documents)
+    return WriteContext(now or utcnow(), skew, runtime.caches.documents, runtime.digest)
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def store_documents(
     """Decide each document and add the new ones to the session (the caller commits)."""
     decisions = plan_documents(session=session, submissions=submissions, context=context)
     fresh = [item for item, d in zip(submissions, decisions, strict=True) if d.created]
-    rows = {r["content_hash"]: r for r in _add_documents(session, fresh, context.parsed)}
+    rows = {r["content_hash"]: r for r in _add_documents(session, fresh, context)}
     return [
         Decision(d.content_hash, created=True, row=rows[d.content_hash]) if d.created else d
         for d in decisions
@@ -185,7 +189,7 @@ def store_documents(
 
 
 def _add_documents(
-    session: Session, fresh: Sequence[Submission], parsed: ParsedDocuments | None
+    session: Session, fresh: Sequence[Submission], context: WriteContext
 ) -> list[dict[str, Any]]:
     """Rows, supersessions and outbox rows of new documents; each touched trade re-matched once."""
     if not fresh:
@@ -210,7 +214,7 @@ def _add_documents(
         latest[key] = row
         rows.append(row)
     session.flush()  # the superseded rows first: the linker reads current versions
-    linker = TradeLinker(session, documents=parsed)
+    linker = TradeLinker(session, documents=context.parsed, digest=context.digest)
     created = [(_current(row), item.document) for row, item in zip(rows, fresh, strict=True)]
     linker.preload(created)
     with session.no_autoflush:

@@ -50,6 +50,7 @@ from api.services.match_contexts import MatchContexts
 from api.services.risk_records.facts import verdict_facts
 from api.services.risk_records.ingest import record_risk_trades
 from api.services.trade_claims import Claims, CurrentDocument, Documents
+from traceability import DigestProfile
 from traceability.trade import Direction, DocumentKind, TradeDocument, TradeKey
 from traceability.trade.inputs import MatchContext, TradeDocuments
 from traceability.trade.matching import match_trade
@@ -143,9 +144,12 @@ class TradeLinker:
         *,
         now: datetime | None = None,
         documents: LruCache[str, TradeDocument] | None = None,
+        digest: DigestProfile,
     ) -> None:
         self.session = session
         self.now = now or utcnow()
+        #: The zone's digest profile, which a verdict's hash is taken with.
+        self.digest = digest
         # Parsed models, shared across transactions through the runtime's cache when the
         # caller has it.
         self._documents = Documents(documents)
@@ -418,7 +422,7 @@ class TradeLinker:
     ) -> tuple[Verdict, bool]:
         """Match one trade; record the verdict if it changed (and say whether it did)."""
         verdict = match_trade(documents, context=context, hashes=hashes)
-        digest = verdict_hash(verdict).hex()
+        digest = verdict_hash(verdict, self.digest).hex()
         _update(trade, mode=verdict.mode.value, customs_value=customs_value(documents))
         changed = digest != trade.verdict_hash
         if changed:

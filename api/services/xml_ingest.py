@@ -27,7 +27,7 @@ from api.services import documents as service
 from api.services import keys as key_service
 from api.services import submission
 from api.services.certificates import check_certificate
-from traceability import PartyKey, SignedBytes, content_hash, verify_signer
+from traceability import DigestProfile, PartyKey, SignedBytes, content_hash, verify_signer
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
 from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
 from traceability.limits import MAX_REPORTED_ISSUES
@@ -145,7 +145,9 @@ def submit_xml(
     for index, trade_document in enumerate(documents):
         service.check_strings(trade_document.to_json_dict(), f"documents[{index}]")
         service.check_signer_named(party.code, trade_document)
-        prepared.append(_prepare(message, index, trade_document, key, signature, body))
+        prepared.append(
+            _prepare(message, index, trade_document, key, signature, body, context.digest)
+        )
     decisions = submission.submit(session=session, submissions=prepared, context=context)
     return [
         submission.document_result(session=session, decision=decision).model_copy(
@@ -162,6 +164,7 @@ def _prepare(
     key: PartyKey,
     signature: XmlSignature,
     body: bytes,
+    digest: DigestProfile,
 ) -> service.Submission:
     """Document ``index`` of the message as a submission, its payload built like a JSON one's."""
     payload = xml_payload(message, index, document, party=key.party_code, key_id=key.key_id)
@@ -179,7 +182,7 @@ def _prepare(
         salt=payload["salt"],
         envelope_json=json.dumps(envelope, ensure_ascii=False),
         document=document,
-        content_hash=content_hash(payload).hex(),
+        content_hash=content_hash(payload, digest).hex(),
         key=key,
         issued_at=document.appTime,
         source_xml=body.decode("utf-8"),

@@ -35,6 +35,7 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from traceability.canonical import canonical_json
+from traceability.digests import DigestProfile
 from traceability.errors import (
     AlgorithmMismatch,
     IssuedInFuture,
@@ -174,8 +175,15 @@ class SignedEnvelope(BaseModel):
 
     @cached_property
     def content_hash(self) -> bytes:
-        """SHA-256 of the canonical payload bytes: the 32 bytes that get anchored."""
+        """SHA-256 of the canonical payload bytes: the hash an EPCIS capture is stored
+        under, and a trade document's in a zone of the default profile (:meth:`digest`)."""
         return hashlib.sha256(self.payload.canonical_bytes).digest()
+
+    def digest(self, profile: DigestProfile) -> bytes:
+        """The content hash under ``profile``: the 32 bytes a trade document is anchored as."""
+        if profile is DigestProfile.SHA256:
+            return self.content_hash
+        return profile.digest(self.payload.canonical_bytes)
 
     def to_wire(self) -> dict[str, Any]:
         """Return the envelope as its JSON object."""
@@ -367,8 +375,10 @@ def verify_envelope(
     *,
     now: datetime,
     max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+    profile: DigestProfile = DigestProfile.SHA256,
 ) -> VerifiedEnvelope:
-    """Parse ``envelope`` if needed, run :func:`verify_signer` on it and return it verified.
+    """Parse ``envelope`` if needed, run :func:`verify_signer` on it and return it verified,
+    with its content hash under the zone's digest ``profile``.
 
     Cheap checks run before the signature, so junk costs little.
     """
@@ -380,7 +390,7 @@ def verify_envelope(
         SignedBytes.of(envelope), directory, now=now, max_clock_skew=max_clock_skew
     )
     issued_at = envelope.payload.issued_at_datetime
-    return VerifiedEnvelope(envelope, party, key, envelope.content_hash, issued_at)
+    return VerifiedEnvelope(envelope, party, key, envelope.digest(profile), issued_at)
 
 
 def _check_times(
@@ -414,7 +424,8 @@ def _check_times(
 
 
 def envelope_hash(envelope: SignedEnvelope) -> bytes:
-    """Return the 32-byte content hash to anchor: SHA-256 of the canonical payload bytes."""
+    """Return the SHA-256 content hash of the canonical payload bytes (the default digest
+    profile; :meth:`SignedEnvelope.digest` takes the zone's)."""
     return envelope.content_hash
 
 

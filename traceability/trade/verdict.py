@@ -32,6 +32,7 @@ from typing import Any
 from Crypto.Hash import keccak
 
 from traceability.canonical import content_hash
+from traceability.digests import DigestProfile
 from traceability.trade.models import TradeKey
 from traceability.trade.modes import Direction, DocumentKind, TradeMode
 from traceability.trade.report import TextRecord
@@ -108,9 +109,10 @@ class Verdict:
         }
 
 
-def verdict_hash(verdict: Verdict) -> bytes:
-    """SHA-256 of the RFC 8785 canonical JSON of ``verdict.to_json_dict()`` (32 bytes)."""
-    return content_hash(verdict.to_json_dict())
+def verdict_hash(verdict: Verdict, profile: DigestProfile = DigestProfile.SHA256) -> bytes:
+    """The digest (SHA-256, or SM3 in an SM3 zone) of the RFC 8785 canonical JSON of
+    ``verdict.to_json_dict()`` (32 bytes)."""
+    return content_hash(verdict.to_json_dict(), profile)
 
 
 def trade_verdict_key(trade_id: bytes, verdict_hash: bytes) -> bytes:

@@ -42,15 +42,17 @@ def create_party(
 
 
 @router.post("/{code}/api-key", response_model=PartyCreated)
-def rotate_api_key(code: str, session: SessionDep, _admin: AdminDep) -> PartyCreated:
+def rotate_api_key(
+    code: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyCreated:
     """Issue a new API key for a party; the old one stops working. Administrator only."""
-    return service.rotate_api_key(session=session, code=code)
+    return service.rotate_api_key(session=session, code=code, digest=runtime.digest)
 
 
 @router.get("/me", response_model=PartyPublic)
-def read_me(party: PartyDep, session: SessionDep) -> PartyPublic:
+def read_me(party: PartyDep, session: SessionDep, runtime: RuntimeDep) -> PartyPublic:
     """The party that the API key belongs to."""
-    return service.party_public(party, session)
+    return service.party_public(party, session, runtime.digest)
 
 
 @router.get("/{code}", response_model=PartyPublic)
@@ -59,7 +61,8 @@ def read_party(
 ) -> PartyPublic:
     """A registered party (any authenticated party may look parties up), with its
     negative-list entry as the chain holds it."""
-    public = service.party_public(service.require_party(session=session, code=code), session)
+    party = service.require_party(session=session, code=code)
+    public = service.party_public(party, session, runtime.digest)
     listing = negative_list.listing_public(session=session, runtime=runtime, code=code)
     return public.model_copy(update={"listing": listing})
 
@@ -127,17 +130,25 @@ def rotate_chain_account(
 
 
 @router.post("/{code}/roles", response_model=PartyPublic)
-def grant_role(code: str, body: RoleGrant, session: SessionDep, _admin: AdminDep) -> PartyPublic:
+def grant_role(
+    code: str, body: RoleGrant, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyPublic:
     """Grant a party a role, recorded in the PartyRegistry from this block on. Administrator
     only."""
-    return service.change_role(session=session, code=code, role=body.role, granted=True)
+    return service.change_role(
+        session=session, code=code, role=body.role, granted=True, digest=runtime.digest
+    )
 
 
 @router.delete("/{code}/roles/{role}", response_model=PartyPublic)
-def revoke_role(code: str, role: RoleName, session: SessionDep, _admin: AdminDep) -> PartyPublic:
+def revoke_role(
+    code: str, role: RoleName, session: SessionDep, runtime: RuntimeDep, _admin: AdminDep
+) -> PartyPublic:
     """Revoke a party's role: documents anchored from then on no longer count as signed in
     it. Administrator only."""
-    return service.change_role(session=session, code=code, role=role, granted=False)
+    return service.change_role(
+        session=session, code=code, role=role, granted=False, digest=runtime.digest
+    )
 
 
 @router.post("/{code}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyPublic)
@@ -168,7 +179,11 @@ def set_xml_certificate(
     and be within its validity period: 422 ``untrusted_certificate`` names the problem."""
     service.require_self(party, code)
     return service.set_xml_certificate(
-        session=session, party=party, pem=body.certificate_pem, settings=runtime.settings
+        session=session,
+        party=party,
+        pem=body.certificate_pem,
+        settings=runtime.settings,
+        digest=runtime.digest,
     )
 
 

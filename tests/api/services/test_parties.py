@@ -11,7 +11,7 @@ from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate
 from api.services import parties
 from api.services.security import hash_api_key
 from tests.api.conftest import World
-from traceability import Algorithm, SigningKey
+from traceability import Algorithm, DigestProfile, SigningKey
 
 
 def _create(world: World, code: str, roles: list[str], **kwargs: object) -> Session:
@@ -63,7 +63,7 @@ def test_rotate_api_key_replaces_the_old_key(world: World) -> None:
         before = crud.get_party(session=session, code="EBP1")
         assert before is not None
         old_hash = before.api_key_hash
-        rotated = parties.rotate_api_key(session=session, code="EBP1")
+        rotated = parties.rotate_api_key(session=session, code="EBP1", digest=DigestProfile.SHA256)
         after = crud.get_party(session=session, code="EBP1")
     assert after is not None
     assert after.api_key_hash == hash_api_key(rotated.api_key) != old_hash

@@ -83,7 +83,12 @@ def _order(session: Session, order_no: str, *, salt: bytes, note: str = "") -> d
     assert party is not None
     envelope = documents.parse_envelope(_envelope("order", document, PLATFORM, salt).to_wire())
     return documents.check_submission(
-        session=session, party=party, envelope=envelope, now=NOW, max_skew=CONTEXT.max_skew
+        session=session,
+        party=party,
+        envelope=envelope,
+        now=NOW,
+        max_skew=CONTEXT.max_skew,
+        digest=CONTEXT.digest,
     )
 
 
