@@ -45,7 +45,6 @@ class Outgoing:
     source: str
     body: bytes
     doc_type: str
-    content_hash: str
     trade_id: str | None
 
 
@@ -172,7 +171,6 @@ def _outgoing(source: str, envelope: SignedEnvelope, body: bytes) -> Outgoing:
         source,
         body,
         payload.doc_type.value,
-        envelope.content_hash.hex(),
         _trade_of(payload.doc_type, payload.document),
     )
 

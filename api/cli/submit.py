@@ -51,6 +51,9 @@ class _Outcome:
 
     item: Outgoing
     status: str = "failed"  # created | already stored | failed
+    #: The hash the service stored the document under (its zone's digest profile decides
+    #: the function, so it is the service's answer, not one computed here); None if refused.
+    content_hash: str | None = None
     trade_id: str | None = None
     error: dict[str, Any] | None = None
     anchored: bool | None = None
@@ -59,7 +62,7 @@ class _Outcome:
         data: dict[str, Any] = {
             "file": self.item.source,
             "status": self.status,
-            "contentHash": self.item.content_hash,
+            "contentHash": self.content_hash,
             "tradeId": self.trade_id,
             "docType": self.item.doc_type,
         }
@@ -72,7 +75,8 @@ class _Outcome:
     def line(self) -> str:
         item = self.item
         trade = f"{self.trade_id[:16]}…" if self.trade_id else "-"
-        text = f"{item.source} {item.doc_type} {item.content_hash[:16]}… trade {trade} "
+        digest = f"{self.content_hash[:16]}…" if self.content_hash else "-"
+        text = f"{item.source} {item.doc_type} {digest} trade {trade} "
         if self.error is not None:
             error = self.error
             where = f" field {error['field']}" if error.get("field") else ""
@@ -128,6 +132,7 @@ def _send(client: SandanClient, items: list[Outgoing], chunking: _Chunking) -> l
             outcomes[0].error = _error_of(exc)
         else:
             outcomes[0].status = "created" if stored.created else "already stored"
+            outcomes[0].content_hash = stored.content_hash
             outcomes[0].trade_id = stored.trade_id
         return outcomes
     results = _bulk(client, items, chunking)
@@ -136,6 +141,7 @@ def _send(client: SandanClient, items: list[Outgoing], chunking: _Chunking) -> l
             outcome.error = result.error.model_dump()
         else:
             outcome.status = "created" if result.status == 201 else "already stored"
+            outcome.content_hash = result.content_hash
     return outcomes
 
 
@@ -164,11 +170,11 @@ def _wait(client: SandanClient, outcomes: list[_Outcome], timeout: float) -> Non
 
     deadline = time.monotonic() + timeout
     for outcome in outcomes:
-        if outcome.error is not None:
+        if outcome.error is not None or outcome.content_hash is None:
             continue
         try:
             left = max(0.0, deadline - time.monotonic())
-            stored = client.wait_for_anchor(outcome.item.content_hash, left)
+            stored = client.wait_for_anchor(outcome.content_hash, left)
         except TimeoutError:
             outcome.anchored = False
         except SandanApiError as exc:

@@ -1,6 +1,8 @@
 """The authenticity bundle: everything a bank needs to prove a trade against the chain alone.
 
-Format ``sandan-bundle/3``. Every hash is lowercase hex without 0x; chain
+Format ``sandan-bundle/4``: ``digestProfile`` names the hash function of the content
+hashes (``sha256``, or ``sm3`` in a zone that chose it; format 3 was the same with SHA-256
+implied). Every hash is lowercase hex without 0x; chain
 values (addresses, transaction hashes) are 0x-prefixed as the node prints them.
 The verdict section carries the trade's place on chain (verdict batch and position),
 its leaf data and the proof to the batch's root; release, settlement and financing
@@ -23,7 +25,7 @@ from api.errors import Conflict
 from api.runtime import Runtime
 from api.services.documents import anchor_of
 
-BUNDLE_FORMAT = "sandan-bundle/3"
+BUNDLE_FORMAT = "sandan-bundle/4"
 
 
 def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> d
     ]
     return {
         "format": BUNDLE_FORMAT,
+        "digestProfile": runtime.digest.value,
         "tradeId": trade.trade_id,
         "ebpCode": trade.ebp_code,
         "orderNo": trade.order_no,

@@ -128,7 +128,7 @@ def _proof(entry: Mapping[str, Any], where: str) -> tuple[bytes, ...]:
 
 
 def read_claims(data: Mapping[str, Any]) -> TradeClaims:
-    """The verdict, release, settlement and financing sections of a ``sandan-bundle/3``."""
+    """The verdict, release, settlement and financing sections of a ``sandan-bundle/4``."""
     entry = mapping(data.get("verdict"), "verdict")
     matched = entry.get("matched")
     if not isinstance(matched, bool):

@@ -47,6 +47,7 @@ from api.verify.trade_chain import (
 from api.verify.trade_parties import check_parties, plan_parties_calls
 from api.verify.trust import TrustRoots
 from traceability import (
+    DigestProfile,
     PartyKey,
     SignedEnvelope,
     TraceabilityError,
@@ -73,7 +74,9 @@ from traceability.trade.verdict import VerdictStatus, verdict_hash
 
 __all__ = ["BUNDLE_FORMAT", "Check", "Outcome", "Report", "UnusableBundle", "verify_bundle"]
 
-BUNDLE_FORMAT = "sandan-bundle/3"
+BUNDLE_FORMAT = "sandan-bundle/4"
+#: Format 3 is format 4 before zones could choose SM3: its hashes are all SHA-256.
+_FORMAT_3 = "sandan-bundle/3"
 #: TradeRegistry ``DocumentStatus.Active``.
 _ACTIVE = 0
 
@@ -96,6 +99,7 @@ class _Document:
     public_key: str
     doc_type: str
     document: TradeDocument | None  # None when a pure check failed
+    profile: DigestProfile
     verify_call: int = -1
     signer_call: int = -1
 
@@ -116,12 +120,17 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     :class:`~api.verify.rpc.ChainUnreachable` when the node cannot be asked.
     """
     data = mapping(bundle, "bundle")
-    if data.get("format") != BUNDLE_FORMAT:
-        raise UnusableBundle(
-            f"unsupported bundle format {data.get('format')!r}: this verifier checks "
-            f"{BUNDLE_FORMAT}; export it again from GET /banks/trades/{{id}}/bundle"
-        )
+    profile = _digest_profile(data)
     report = Report(trust_source=trust.source)
+    # Said by the bundle, not believed: every hash is recomputed with it and must then be
+    # the one anchored, so a wrong profile only makes a genuine bundle fail, never a
+    # forgery pass (that would take an SM3 and a SHA-256 preimage of one value).
+    report.add(
+        "digest profile",
+        True,
+        f"{profile.value}: document and verdict hashes are recomputed with "
+        + ("SM3 (GB/T 32905)" if profile is DigestProfile.SM3 else "SHA-256"),
+    )
     chain = mapping(data.get("chain"), "chain")
     trade_address = str(chain.get("tradeRegistry", "")).lower()
     party_address = str(chain.get("partyRegistry", "")).lower()
@@ -147,7 +156,7 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     entries = data.get("documents")
     if not isinstance(entries, list) or not entries:
         raise UnusableBundle("documents: expected a non-empty list")
-    documents = [_pure_document(e, i, report) for i, e in enumerate(entries)]
+    documents = [_pure_document(e, i, profile, report) for i, e in enumerate(entries)]
     trade_id = _check_trade_id(data, [d.document for d in documents if d.document], report)
     claims = read_claims(data)
     anchors = _anchor_transactions(data, documents)
@@ -184,14 +193,31 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     for (tx, wanted), receipt in zip(anchors, answers[receipts_from:], strict=True):
         check_transaction(tx, receipt, trade_address, report, wanted)
     genuine = [d for d, ok in zip(documents, signed, strict=True) if ok and d.document]
-    recomputed = _check_verdict(data, documents, genuine, report)
+    recomputed = _check_verdict(data, documents, genuine, profile, report)
     check_trade(claims, plan, answers, trade_address, recomputed, report)
     check_parties(parties, answers, [d.party for d in documents], report)
     report.calls = dict(rpc.counts)
     return report
 
 
-def _pure_document(entry: object, index: int, report: Report) -> _Document:
+def _digest_profile(data: dict[str, Any]) -> DigestProfile:
+    """The digest profile the bundle's hashes were taken with."""
+    form = data.get("format")
+    if form == _FORMAT_3:
+        return DigestProfile.SHA256
+    if form != BUNDLE_FORMAT:
+        raise UnusableBundle(
+            f"unsupported bundle format {form!r}: this verifier checks "
+            f"{BUNDLE_FORMAT} (and {_FORMAT_3}); export it again from "
+            "GET /banks/trades/{id}/bundle"
+        )
+    try:
+        return DigestProfile.parse(data.get("digestProfile"))
+    except ValueError as exc:
+        raise UnusableBundle(f"digestProfile: {exc}") from None
+
+
+def _pure_document(entry: object, index: int, profile: DigestProfile, report: Report) -> _Document:
     """Hashes, signature and schema of one document; no chain call yet."""
     where = f"documents[{index}]"
     item = mapping(entry, where)
@@ -215,6 +241,7 @@ def _pure_document(entry: object, index: int, report: Report) -> _Document:
         public_key=str(key.get("publicKey", "")),
         doc_type=str(payload.get("docType", "")),
         document=None,
+        profile=profile,
     )
     report.add(
         f"{label}: key named",
@@ -253,11 +280,11 @@ def _json_document(item: dict[str, Any], doc: _Document, report: Report) -> Trad
     )
     if envelope is None:
         return None
-    digest = envelope.content_hash
+    digest = envelope.digest(doc.profile)
     if not report.add(
         f"{doc.label}: content hash",
         digest == doc.digest,
-        f"sha256(JCS(payload)) = {digest.hex()}",
+        f"{doc.profile.value}(JCS(payload)) = {digest.hex()}",
         expected=doc.digest.hex(),
         found=digest.hex(),
     ):
@@ -311,7 +338,7 @@ def _xml_document(
         payload = xml_payload(message, index, document, party=doc.party, key_id=doc.key_id)
         if payload != envelope["payload"]:
             raise ValueError("the payload differs from the one rebuilt from the XML")
-        return document, content_hash(payload)
+        return document, content_hash(payload, doc.profile)
 
     rebuilt = _guard(report, f"{doc.label}: XML parsed", rebuild)
     if rebuilt is None:
@@ -445,6 +472,7 @@ def _check_verdict(
     data: dict[str, Any],
     documents: list[_Document],
     genuine: list[_Document],
+    profile: DigestProfile,
     report: Report,
 ) -> tuple[bytes, bool] | None:
     """The verdict recomputed from the genuine documents: its hash and whether it is a match
@@ -471,11 +499,11 @@ def _check_verdict(
     verdict = _guard(report, "verdict recomputed", recompute)
     if verdict is None:
         return None
-    digest = verdict_hash(verdict)
+    digest = verdict_hash(verdict, profile)
     claimed = str(entry.get("verdictHash"))
     report.add(
         "verdict recomputed",
-        digest.hex() == claimed and content_hash(entry.get("verdict")).hex() == claimed,
+        digest.hex() == claimed and content_hash(entry.get("verdict"), profile).hex() == claimed,
         f"the matcher gives {digest.hex()}",
         expected=claimed,
         found=digest.hex(),

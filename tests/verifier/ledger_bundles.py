@@ -1,4 +1,4 @@
-"""``sandan-bundle/3`` bundles made straight from ledger_client calls, without the service.
+"""``sandan-bundle/4`` bundles made straight from ledger_client calls, without the service.
 
 A genuine trade, as the service would carry it: its parties registered in the
 PartyRegistry, its documents signed and anchored, its verdict recomputed by the matcher
@@ -22,7 +22,7 @@ from ledger_client.events import (
     events_named,
 )
 from tests.conftest import ChainWorld
-from traceability import Algorithm, SigningKey, new_salt, sign_envelope
+from traceability import Algorithm, DigestProfile, SigningKey, new_salt, sign_envelope
 from traceability.merkle import MerkleTree
 from traceability.ordered_merkle import OrderedMerkleTree, settlement_leaf, verdict_leaf
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, role_mask
@@ -93,8 +93,11 @@ class LedgerBundles:
             signers[code] = signer
         return signers
 
-    def trade(self, docs: TradeDocuments | None = None) -> Trade:
-        """A trade whose documents are signed and anchored in one batch (no verdict yet)."""
+    def trade(
+        self, docs: TradeDocuments | None = None, profile: DigestProfile = DigestProfile.SHA256
+    ) -> Trade:
+        """A trade whose documents are signed and anchored in one batch (no verdict yet), its
+        content hashes taken with ``profile``."""
         docs = docs or samples.import_trade()
         envelopes = {}
         for kind, (code, _role, _alg) in SIGNERS.items():
@@ -114,7 +117,8 @@ class LedgerBundles:
                     issued_at=datetime.now(UTC),
                 ),
             )
-        tree = MerkleTree.build([e.content_hash for _, e in envelopes.values()])
+        digests = {kind: e.digest(profile) for kind, (_, e) in envelopes.items()}
+        tree = MerkleTree.build(list(digests.values()))
         batch_id = os.urandom(32)
         anchored = self.anchorer.anchor_batch(tree.root, len(envelopes), batch_id)
         documents = []
@@ -123,7 +127,7 @@ class LedgerBundles:
             documents.append(
                 {
                     "messageType": message_type,
-                    "contentHash": envelope.content_hash.hex(),
+                    "contentHash": digests[kind].hex(),
                     "envelope": envelope.to_wire(),
                     "publicKey": {
                         "keyId": signer.key_id,
@@ -133,14 +137,14 @@ class LedgerBundles:
                     },
                     "anchor": {
                         "root": tree.root.hex(),
-                        "proof": [p.hex() for p in tree.proof(envelope.content_hash)],
+                        "proof": [p.hex() for p in tree.proof(digests[kind])],
                         "batchId": batch_id.hex(),
                         "txHash": str(anchored.tx_hash),
                         "blockNumber": anchored.block_number,
                     },
                 }
             )
-        hashes = {kind: e.content_hash.hex() for kind, (_, e) in envelopes.items()}
+        hashes = {kind: d.hex() for kind, d in digests.items()}
         context: dict[str, Any] = {}
         verdict = match_trade(docs, context=context_from_json(context), hashes=hashes)
         order = docs.order
@@ -148,7 +152,8 @@ class LedgerBundles:
         key = f"{order.ebpCode}/{order.orderNo}"  # type: ignore[union-attr]
         trade_id = hashlib.sha256(key.encode()).digest()
         bundle = {
-            "format": "sandan-bundle/3",
+            "format": "sandan-bundle/4",
+            "digestProfile": profile.value,
             "tradeId": trade_id.hex(),
             "ebpCode": order.ebpCode,  # type: ignore[union-attr]
             "orderNo": order.orderNo,  # type: ignore[union-attr]
@@ -160,7 +165,7 @@ class LedgerBundles:
             "documents": documents,
             "verdict": {
                 "verdict": verdict.to_json_dict(),
-                "verdictHash": verdict_hash(verdict).hex(),
+                "verdictHash": verdict_hash(verdict, profile).hex(),
                 "context": context,
             },
             "release": None,
@@ -168,7 +173,7 @@ class LedgerBundles:
             "financing": None,
         }
         matched = verdict.status is VerdictStatus.MATCH
-        return Trade(docs, bundle, trade_id, verdict_hash(verdict), matched)
+        return Trade(docs, bundle, trade_id, verdict_hash(verdict, profile), matched)
 
     def record(
         self,

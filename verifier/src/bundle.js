@@ -1,4 +1,4 @@
-// Every check of `sandan verify` on a "sandan-bundle/3" that a browser can run (docs/trust.md
+// Every check of `sandan verify` on a "sandan-bundle/4" that a browser can run (docs/trust.md
 // "Bundle format", "Verifier rule", "Trust roots"), in two rounds of chain reads.
 import {
   DOCUMENT_STATUS, PARTY_REGISTRY_ABI, TRADE_REGISTRY_ABI, TRADE_STATE, decodeCall, ethCall, maskIncludes, registryEvents,
@@ -6,12 +6,14 @@ import {
 import { askAndSettle, checkChainAndTrust, checkReceipt, nodeChainId, receiptRequests, resultOf, signerChecks } from './chain.js';
 import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
-import { canonicalBytes, contentHashHex } from './jcs.js';
+import { DIGEST_PROFILES, canonicalBytes, contentHashHex } from './jcs.js';
 import { processProof } from './merkle.js';
 import { MESSAGE_KINDS, SIGNER_FIELDS } from './rules.js';
 import { decodeSignature, verifySignature } from './signatures.js';
 
-export const BUNDLE_FORMAT = 'sandan-bundle/3';
+export const BUNDLE_FORMAT = 'sandan-bundle/4';
+// Format 3 is format 4 before zones could choose SM3: its hashes are all SHA-256.
+const FORMAT_3 = 'sandan-bundle/3';
 
 function attempt(check, action) {
   try {
@@ -27,7 +29,7 @@ function isObject(value) {
 }
 
 /** Local checks of one document: envelope, key, content hash, signature, proof. */
-function checkDocumentLocally(report, entry, index) {
+function checkDocumentLocally(report, entry, index, profile) {
   const label = `document[${index}] ${entry?.messageType ?? '?'}`;
   const doc = { label, entry, ok: false };
   const envelope = entry?.envelope;
@@ -54,8 +56,8 @@ function checkDocumentLocally(report, entry, index) {
     .start(label, 'document type')
     .expect(kind !== undefined && payload.docType === kind, `docType ${kind ?? `of a known CEB message type, not ${entry.messageType}`}`, `docType ${payload.docType}`);
   const hashCheck = report.start(label, 'content hash');
-  const digest = attempt(hashCheck, () => contentHashHex(payload));
-  if (digest !== undefined) hashCheck.expect(digest === entry.contentHash, `contentHash ${entry.contentHash}`, `recomputed ${digest}`);
+  const digest = attempt(hashCheck, () => contentHashHex(payload, profile));
+  if (digest !== undefined) hashCheck.expect(digest === entry.contentHash, `contentHash ${entry.contentHash}`, `${profile}(JCS(payload)) = ${digest}`);
   const signatureCheck = report.start(label, 'signature');
   const signed = xml ? utf8(String(entry.sourceXml ?? '')) : undefined;
   attempt(signatureCheck, () => {
@@ -108,13 +110,13 @@ function checkTradeId(report, bundle) {
   );
 }
 
-function checkVerdictLocally(report, bundle) {
+function checkVerdictLocally(report, bundle, profile) {
   const entry = bundle.verdict;
   const check = report.start('verdict', 'verdict hash');
   if (!isObject(entry) || !isObject(entry.verdict)) return check.fail('a verdict object', 'missing');
-  const digest = attempt(check, () => contentHashHex(entry.verdict));
+  const digest = attempt(check, () => contentHashHex(entry.verdict, profile));
   if (digest === undefined) return false;
-  const ok = check.expect(digest === entry.verdictHash, `verdictHash ${entry.verdictHash}`, `sha256(JCS(verdict)) = ${digest}`);
+  const ok = check.expect(digest === entry.verdictHash, `verdictHash ${entry.verdictHash}`, `${profile}(JCS(verdict)) = ${digest}`);
   report
     .start('verdict', 'verdict is of this trade')
     .expect(
@@ -365,14 +367,20 @@ const STEP_RULES = {
  */
 export async function verifyBundle(bundle, { rpc, trust, report }) {
   const format = report.start('bundle', 'format');
-  if (!format.expect(bundle?.format === BUNDLE_FORMAT, BUNDLE_FORMAT, `unsupported bundle format ${JSON.stringify(bundle?.format)}`)) return report;
+  const known = bundle?.format === BUNDLE_FORMAT || bundle?.format === FORMAT_3;
+  if (!format.expect(known, BUNDLE_FORMAT, `unsupported bundle format ${JSON.stringify(bundle?.format)}`)) return report;
+  // Said by the bundle, not believed: every hash is recomputed with it and must then be the
+  // one anchored, so a wrong profile only fails a genuine bundle, never passes a forgery.
+  const profile = bundle.format === FORMAT_3 ? 'sha256' : bundle.digestProfile;
+  const profileCheck = report.start('bundle', 'digest profile');
+  if (!profileCheck.expect(Object.hasOwn(DIGEST_PROFILES, profile), Object.keys(DIGEST_PROFILES).join(' or '), `digestProfile ${JSON.stringify(profile)}`)) return report;
   const chain = isObject(bundle.chain) ? bundle.chain : {};
   const documents = Array.isArray(bundle.documents) ? bundle.documents : [];
-  const docs = documents.map((entry, i) => checkDocumentLocally(report, entry, i)).filter((d) => d.ok);
+  const docs = documents.map((entry, i) => checkDocumentLocally(report, entry, i, profile)).filter((d) => d.ok);
   report.start('bundle', 'documents present').expect(docs.length > 0 && docs.length === documents.length,
     `${documents.length || 'some'} readable documents`, `${docs.length} readable`);
   checkTradeId(report, bundle);
-  checkVerdictLocally(report, bundle);
+  checkVerdictLocally(report, bundle, profile);
   const chainCheck = report.start('chain', 'chain id');
   let nodeChain;
   try {

@@ -6,14 +6,22 @@
 import canonicalize from 'canonicalize';
 
 import { toHex, utf8 } from './encoding.js';
-import { sha256 } from './hashes.js';
+import { sha256, sm3 } from './hashes.js';
 
 /** Canonical UTF-8 bytes; throws for NaN, infinities and lone surrogates. */
 export function canonicalBytes(value) {
   return utf8(canonicalize(value));
 }
 
-/** sha256 of the canonical bytes as lowercase hex without 0x (sandan's content hash). */
-export function contentHashHex(value) {
-  return toHex(sha256(canonicalBytes(value)));
+/** The hash function of each digest profile a zone may choose (traceability.digests). */
+export const DIGEST_PROFILES = { sha256, sm3 };
+
+/**
+ * The content hash of the canonical bytes, lowercase hex without 0x: sha256, or sm3 in a
+ * zone of the SM3 profile.
+ */
+export function contentHashHex(value, profile = 'sha256') {
+  const digest = DIGEST_PROFILES[profile];
+  if (digest === undefined) throw new Error(`unknown digest profile ${JSON.stringify(profile)}`);
+  return toHex(digest(canonicalBytes(value)));
 }
