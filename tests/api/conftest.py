@@ -43,6 +43,7 @@ from api.verify.verifier import Report, verify_bundle
 from api.web.main import create_app
 from tests.api.factories import Actor, app_settings, deployed_ledger
 from tests.chain import reverted
+from traceability import DigestProfile
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get("SANDAN_TEST_POSTGRES_URL")
@@ -287,6 +288,13 @@ class WorldStage(Generic[T]):
 
 
 @pytest.fixture
+def zone_digest() -> DigestProfile | None:
+    """The digest profile the test's zone is configured with: unset (SHA-256), unless a
+    module overrides this."""
+    return None
+
+
+@pytest.fixture
 def world_stage() -> WorldStage[Any] | None:
     """Where the test's ``world`` starts: empty, unless a conftest or module overrides this."""
     return None
@@ -323,13 +331,16 @@ def open_world(
     data_dir: Path,
     stage: WorldStage[Any] | None = None,
     built: Any = None,
+    digest: DigestProfile | None = None,
 ) -> Iterator[World]:
-    """The app on ``engine`` and ``ledger``, with an anchoring worker."""
+    """The app on ``engine`` and ``ledger``, with an anchoring worker (in a zone of the
+    ``digest`` profile, when given)."""
     settings = app_settings(
         data_dir,
         admin_token=ADMIN_TOKEN,
         keystore_secret="test-keystore-secret",
         max_body_bytes=64 * 1024,
+        digest_profile=digest,
     )
     runtime = Runtime.from_settings(settings, engine=engine, ledger_factory=lambda: ledger)
     app = create_app(runtime=runtime)
@@ -364,14 +375,18 @@ class _StagedWorlds:
         self._request = request
         self._scratch = scratch
         self._stack = stack
-        self._built: dict[tuple[WorldStage[Any], str], _StagedWorld] = {}
+        self._built: dict[tuple[WorldStage[Any], str, Any], _StagedWorld] = {}
 
-    def get(self, stage: WorldStage[Any], backend: str) -> _StagedWorld:
-        if (stage, backend) not in self._built:
-            self._built[stage, backend] = self._build(stage, backend)
-        return self._built[stage, backend]
+    def get(
+        self, stage: WorldStage[Any], backend: str, digest: DigestProfile | None
+    ) -> _StagedWorld:
+        if (stage, backend, digest) not in self._built:
+            self._built[stage, backend, digest] = self._build(stage, backend, digest)
+        return self._built[stage, backend, digest]
 
-    def _build(self, stage: WorldStage[Any], backend: str) -> _StagedWorld:
+    def _build(
+        self, stage: WorldStage[Any], backend: str, digest: DigestProfile | None
+    ) -> _StagedWorld:
         scratch = self._scratch / f"{backend}-{len(self._built)}"
         scratch.mkdir()
         chain = deployed_ledger()  # its own chain: the test chains stay as deployed
@@ -384,7 +399,7 @@ class _StagedWorlds:
             _create_schema(url)
         engine = make_engine(ApiSettings(database_url=url).resolved_database_url)
         try:
-            with open_world(engine, chain, scratch) as world:
+            with open_world(engine, chain, scratch, digest=digest) as world:
                 built = stage.build(world)
             if backend != "sqlite":
                 restore = _PostgresLayout.of(engine).copying_from(schema)
@@ -413,20 +428,22 @@ def world(
     database_url: str,
     engine: Engine,
     tmp_path: Path,
+    zone_digest: DigestProfile | None,
 ) -> Iterator[World]:
     """The app on a fresh database and chain, with an anchoring worker: empty, or a copy of
-    the ``world_stage`` built once for this database backend."""
+    the ``world_stage`` built once for this database backend (and digest profile)."""
     if world_stage is None:
-        with open_world(engine, request.getfixturevalue("ledger"), tmp_path) as world:
+        ledger = request.getfixturevalue("ledger")
+        with open_world(engine, ledger, tmp_path, digest=zone_digest) as world:
             yield world
         return
     if "ledger" in request.fixturenames:
         raise pytest.UsageError("a staged world has a chain of its own: use world.ledger")
     backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
-    staged = request.getfixturevalue("_staged_worlds").get(world_stage, backend)
+    staged = request.getfixturevalue("_staged_worlds").get(world_stage, backend, zone_digest)
     staged.restore(database_url, request)
     with (
         _reverted_gateway(staged.chain) as ledger,
-        open_world(engine, ledger, tmp_path, world_stage, staged.built) as world,
+        open_world(engine, ledger, tmp_path, world_stage, staged.built, zone_digest) as world,
     ):
         yield world

@@ -1,4 +1,4 @@
-"""Both verifiers (``sandan verify`` and the browser's) on ``sandan-bundle/3`` bundles.
+"""Both verifiers (``sandan verify`` and the browser's) on ``sandan-bundle/4`` bundles.
 
 The bundles are made on a real node (anvil, which the browser verifier reaches over
 JSON-RPC as a bank's browser would) straight from ledger_client calls: see
@@ -24,6 +24,7 @@ from api.verify.verifier import Outcome, Report, UnusableBundle, verify_bundle
 from tests.conftest import ChainWorld
 from tests.verifier.conftest import BUNDLE, VERIFIER_DIR
 from tests.verifier.ledger_bundles import LedgerBundles, Trade
+from traceability import DigestProfile
 from traceability.trade import samples
 
 RUNNER = VERIFIER_DIR / "test" / "verify-bundle.cjs"
@@ -225,3 +226,32 @@ def test_bundle_of_format_2_is_refused_as_unsupported(
         python_report(life.world, bundle)
     browser = browser_failed(browser_report(node, life.world, bundle, tmp_path))
     assert browser == {"bundle: format": 'unsupported bundle format "sandan-bundle/2"'}
+
+
+def test_sm3_zone_bundle_is_authentic_to_both_verifiers_and_its_profile_is_not_believed(
+    anvil_world: ChainWorld, node: str, tmp_path: Path
+) -> None:
+    maker = LedgerBundles(anvil_world)
+    trade = maker.trade(samples.import_trade(_terms(20)), profile=DigestProfile.SM3)
+    maker.record([trade])
+    maker.release([trade])
+    bundle = trade.bundle
+    assert bundle["digestProfile"] == "sm3"
+    report = python_report(anvil_world, bundle)
+    assert report.outcome is Outcome.AUTHENTIC, python_failed(report)
+    browser = browser_report(node, anvil_world, bundle, tmp_path)
+    assert browser["outcome"] == "authentic", browser_failed(browser)
+
+    # The same bundle read as SHA-256: no document hash is what was anchored, nor the verdict's.
+    relabelled = {**copy.deepcopy(bundle), "digestProfile": "sha256"}
+    failed = python_failed(python_report(anvil_world, relabelled))
+    assert sum(name.endswith("content hash") for name in failed) == len(bundle["documents"])
+    assert "verdict recomputed" in failed
+    browser = browser_failed(browser_report(node, anvil_world, relabelled, tmp_path))
+    hashes = [name for name in browser if name.endswith(": content hash")]
+    assert len(hashes) == len(bundle["documents"]), browser
+    assert "verdict: verdict hash" in browser
+
+    unknown = {**copy.deepcopy(bundle), "digestProfile": "sm4"}
+    browser = browser_failed(browser_report(node, anvil_world, unknown, tmp_path))
+    assert browser == {"bundle: digest profile": 'digestProfile "sm4"'}

@@ -17,6 +17,7 @@ from Crypto.Hash import keccak
 from ledger_client import load_artifacts
 from traceability import (
     Algorithm,
+    DigestProfile,
     Role,
     SigningKey,
     canonical_json,
@@ -123,6 +124,7 @@ def _signature_cases(alg: Algorithm) -> dict[str, Any]:
         "envelope": envelope.to_wire(),
         "canonicalHex": message.hex(),
         "contentHash": envelope.content_hash.hex(),
+        "contentHashSm3": envelope.digest(DigestProfile.SM3).hex(),
         "keys": keys,
         "keyHash": _keccak(envelope.payload.key_id.encode()),
         "publicKeyHash": _keccak(key.public_key.encode()),

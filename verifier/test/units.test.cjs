@@ -16,6 +16,13 @@ test('RFC 8785 bytes equal traceability.canonical_json', () => {
   }
 });
 
+test('content hashes take the SM3 profile from GB/T 32905 and refuse an unknown one', () => {
+  // GB/T 32905-2016 appendix A: SM3("abc") and SM3 of "abcd" sixteen times.
+  assert.equal(v.toHex(v.sm3(v.utf8('abc'))), '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0');
+  assert.equal(v.toHex(v.sm3(v.utf8('abcd'.repeat(16)))), 'debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732');
+  assert.throws(() => v.contentHashHex({}, 'sm4'), /unknown digest profile "sm4"/);
+});
+
 test('values with no RFC 8785 form are refused', () => {
   assert.throws(() => v.canonicalBytes({ n: Number.NaN }), /NaN/);
   assert.throws(() => v.canonicalBytes(['\ud800']), /surrogate/i);
@@ -32,6 +39,8 @@ for (const vector of vectors.signatures) {
   test(`${vector.alg}: canonical payload, content hash and key hashes equal Python's`, () => {
     assert.equal(v.toHex(v.canonicalBytes(vector.envelope.payload)), vector.canonicalHex);
     assert.equal(v.contentHashHex(vector.envelope.payload), vector.contentHash);
+    assert.equal(v.contentHashHex(vector.envelope.payload, 'sha256'), vector.contentHash);
+    assert.equal(v.contentHashHex(vector.envelope.payload, 'sm3'), vector.contentHashSm3);
     assert.equal(v.keccakText(vector.envelope.payload.keyId), vector.keyHash);
     assert.equal(v.keccakText(vector.keys.uncompressed), vector.publicKeyHash);
   });

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 
 from api.db.engine import create_db_and_tables, make_engine
 from api.db.migrate import alembic_config, current_revision, head_revision, target_metadata
+from api.db.zone import ZoneMismatch, settle_digest_profile
+from traceability import DigestProfile
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "db"
 #: `sandan demo` of commit 0c65177 (main before Alembic), as `sqlite3 .dump` text.
@@ -190,6 +192,12 @@ def test_upgrade_database_made_by_main_keeps_every_row(
     # Revision 0016 adds customs' standing release policies and the automatic decisions.
     for table in ("release_policy", "auto_release"):
         assert upgraded["counts"].pop(table) == 0, table
+    # Revision 0018 records that the ledger's documents were hashed with SHA-256, so a start
+    # configured for SM3 is refused rather than mixing two meanings of a hash.
+    assert upgraded["counts"].pop("zone_setting") == 1
+    assert settle_digest_profile(engine, None) is DigestProfile.SHA256
+    with pytest.raises(ZoneMismatch, match="SANDAN_DIGEST_PROFILE=sm3, but this ledger's"):
+        settle_digest_profile(engine, DigestProfile.SM3)
     assert upgraded == main_snapshot
     assert schema_differences(engine) == []
 
