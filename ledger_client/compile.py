@@ -37,7 +37,7 @@ __all__ = [
 CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry", "PartyRegistry")
 #: Baselines only ``sandan bench`` deploys, in ``contracts/bench/<Name>.sol``: compiled when
 #: the bench runs and never written to the artifacts the service ships and deploys.
-BENCH_CONTRACT_NAMES = ("PerRecordRegistry",)
+BENCH_CONTRACT_NAMES = ("PerRecordRegistry", "Sm3Bench")
 #: Both py-evm 0.12 (eth-tester) and anvil 1.x run Cancun code.
 EVM_VERSION = "cancun"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"

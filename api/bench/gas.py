@@ -11,7 +11,9 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from api.bench.context import BenchContext
 from api.bench.metric import Metric, Target, at_least, at_most, skipped
@@ -25,7 +27,7 @@ from ledger_client import (
     TradeRegistryClient,
     sign_authorization,
 )
-from ledger_client.compile import compile_bench_contracts
+from ledger_client.compile import compilebench_contracts
 from ledger_client.gas import measure_gas
 from ledger_client.lifecycle_gas import (
     BLOCK_GAS_LIMIT,
@@ -34,13 +36,28 @@ from ledger_client.lifecycle_gas import (
     SANDAN_TRADES_PER_BATCH,
     STEPS,
     LifecycleGas,
+    deploy_contract,
     measure_eas_lifecycle,
     measure_mapping_lifecycle,
     measure_sandan_lifecycle,
 )
 from traceability.merkle import MerkleTree
 
-__all__ = ["BATCH_SIZES", "REFERENCES", "lifecycle_metrics", "per_record_registry", "run"]
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+
+__all__ = [
+    "BATCH_SIZES",
+    "REFERENCES",
+    "HashGas",
+    "bench_contracts",
+    "lifecycle_metrics",
+    "measure_hash_gas",
+    "per_record_registry",
+    "run",
+    "sm3_metrics",
+]
 
 GROUP = "gas"
 #: Documents per Merkle batch compared with one transaction per document.
@@ -203,9 +220,75 @@ def _references() -> list[Metric]:
 
 
 @functools.cache
+def bench_contracts() -> dict[str, CompiledContract]:
+    """The bench-only contracts, compiled once per process (seconds of CPU with solc-npm)."""
+    return compilebench_contracts(LedgerSettings())
+
+
 def per_record_registry() -> CompiledContract:
-    """PerRecordRegistry compiled once per process (about 3 s of CPU with solc-npm)."""
-    return compile_bench_contracts(LedgerSettings())["PerRecordRegistry"]
+    """PerRecordRegistry, the per-record baseline of the life-cycle figures."""
+    return bench_contracts()["PerRecordRegistry"]
+
+
+@dataclass(frozen=True)
+class HashGas:
+    """Gas of hashing ``size`` bytes inside one EVM call, by EVM code (SM3) and natively
+    (keccak256), with the SM3 digest the code returned."""
+
+    size: int
+    sm3: int
+    keccak: int
+    sm3_digest: bytes
+
+
+def measure_hash_gas(w3: Web3, account: LocalAccount, sizes: Sequence[int]) -> list[HashGas]:
+    """Deploy Sm3Bench and measure SM3 against keccak256 for inputs of each size (eth_call:
+    the node runs the code, nothing is mined but the deployment)."""
+    compiled = bench_contracts()["Sm3Bench"]
+    bench = deploy_contract(w3, account, compiled.abi, compiled.bytecode)
+    measured = []
+    for size in sizes:
+        digest, sm3_gas, _keccak, keccak_gas = bench.functions.measure(os.urandom(size)).call()
+        measured.append(HashGas(size, int(sm3_gas), int(keccak_gas), bytes(digest)))
+    return measured
+
+
+def sm3_metrics(ctx: BenchContext) -> list[Metric]:
+    """What SM3 would cost the contracts: a Merkle node (two 32-byte children) and 1 KiB."""
+    chain = ctx.chain()
+    try:
+        node, kib = measure_hash_gas(chain.w3, chain.accounts[0], (64, 1024))
+    except LedgerError as exc:  # no pinned solc to compile the bench contract
+        return [skipped("gas.sm3.merkle_node", "gas", str(exc))]
+    code = "SM3 in EVM code (contracts/bench/Sm3Bench.sol), gas inside the call"
+    depth = (1_000 - 1).bit_length()  # nodes on a proof in a balanced tree of 1,000 leaves
+    return [
+        Metric(
+            "gas.sm3.merkle_node",
+            node.sm3,
+            "gas",
+            notes=(
+                f"{code}: one Merkle node (64 bytes, 2 compressions), "
+                f"{node.sm3 / node.keccak:,.0f}x keccak256; a proof in a 1,000-document "
+                f"batch ({depth} nodes) would cost {depth * node.sm3:,} gas per verifyDocument"
+            ),
+            group=GROUP,
+        ),
+        Metric(
+            "gas.keccak.merkle_node",
+            node.keccak,
+            "gas",
+            notes="keccak256 of the same 64 bytes: the EVM's own opcode (30 + 6 per word)",
+            group=GROUP,
+        ),
+        Metric(
+            "gas.sm3.per_kib",
+            kib.sm3,
+            "gas",
+            notes=f"{code}: 1 KiB (17 compressions); keccak256 of it: {kib.keccak:,} gas",
+            group=GROUP,
+        ),
+    ]
 
 
 def _design_metrics(result: LifecycleGas, quick_note: str) -> list[Metric]:
@@ -320,7 +403,7 @@ def lifecycle_metrics(ctx: BenchContext, trades: int) -> list[Metric]:
 def run(ctx: BenchContext) -> list[Metric]:
     """Per-document gas for each batch size, function gas, life cycles, quoted references."""
     steps: list[Callable[[], list[Metric]]] = []
-    ctx.progress.start("gas: deploy", total=len(BATCH_SIZES) + 7)
+    ctx.progress.start("gas: deploy", total=len(BATCH_SIZES) + 8)
     client = _anchorer(ctx)
     ctx.progress.advance()
     steps.append(lambda: [_one_per_document(client)])
@@ -328,6 +411,7 @@ def run(ctx: BenchContext) -> list[Metric]:
     steps.append(lambda: _functions(ctx))
     trades = ctx.size(*LIFECYCLE_TRADES)
     steps.append(lambda: lifecycle_metrics(ctx, trades))
+    steps.append(lambda: sm3_metrics(ctx))
     metrics: list[Metric] = []
     for step in steps:
         metrics.extend(step())
