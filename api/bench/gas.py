@@ -27,7 +27,7 @@ from ledger_client import (
     TradeRegistryClient,
     sign_authorization,
 )
-from ledger_client.compile import compilebench_contracts
+from ledger_client.compile import compile_bench_contracts
 from ledger_client.gas import measure_gas
 from ledger_client.lifecycle_gas import (
     BLOCK_GAS_LIMIT,
@@ -222,7 +222,7 @@ def _references() -> list[Metric]:
 @functools.cache
 def bench_contracts() -> dict[str, CompiledContract]:
     """The bench-only contracts, compiled once per process (seconds of CPU with solc-npm)."""
-    return compilebench_contracts(LedgerSettings())
+    return compile_bench_contracts(LedgerSettings())
 
 
 def per_record_registry() -> CompiledContract:
