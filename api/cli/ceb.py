@@ -171,6 +171,37 @@ def write(
     typer.echo(xml.decode("utf-8"), nl=False)
 
 
+def sign(
+    file: Annotated[Path, typer.Argument(help="One CEB XML message (signed or not).")],
+    key: Annotated[
+        Path,
+        typer.Option(
+            "--key",
+            help="Private key (PKCS#8 PEM): SM2 signs SM2-SM3 (SM3 digests), RSA RSA-SHA1.",
+        ),
+    ],
+    certificate: Annotated[
+        Path, typer.Option(help="The key's X.509 certificate (PEM), written into KeyInfo.")
+    ],
+    key_name: Annotated[
+        str | None,
+        typer.Option(help="KeyInfo/KeyName: by default the certificate number (serial, hex)."),
+    ] = None,
+    max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
+) -> None:
+    """Sign a CEB XML message as it stands (one the API or another tool wrote), on stdout:
+    the message is checked against its schema first, and a signature it carries is replaced.
+    The key stays on this machine: sandan's service never holds a party's signing key."""
+    from traceability.ceb import CebError
+
+    data = _read_file(file, max_bytes)
+    try:
+        parse_message(data, max_bytes)
+    except CebError as exc:
+        raise _refuse(exc, "ceb_invalid") from exc
+    typer.echo(_signed(data, key, certificate, key_name, max_bytes).decode("utf-8"), nl=False)
+
+
 def _signed(
     xml: bytes, key: Path, certificate: Path, key_name: str | None, max_bytes: int
 ) -> bytes:
@@ -199,4 +230,5 @@ def register(app: typer.Typer) -> None:
     group.command("check")(check)
     group.command("convert")(convert)
     group.command("write")(write)
+    group.command("sign")(sign)
     app.add_typer(group, name="ceb")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -410,3 +411,57 @@ def test_ceb_write_refuses_a_key_without_certificate_or_of_another_certificate(
     assert code != 0
     assert output["error"] == "signing_refused"
     assert "does not hold the signing key" in str(output["message"])
+
+
+def test_ceb_sign_signs_a_message_as_it_stands_replacing_its_signature(tmp_path: Path) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from lxml import etree
+
+    from tests.sm2_openssl import c14n, self_signed_sm2_certificate, sm2_key, sm2_verify
+    from traceability.ceb import verify_xml_signature
+    from traceability.ceb.spec import DS_NS
+
+    def sign(path: Path, key: Path, certificate: Path) -> Any:
+        args = ["ceb", "sign", str(path), "--key", str(key), "--certificate", str(certificate)]
+        done = CliRunner().invoke(_app(), args)
+        assert done.exit_code == 0, done.stdout
+        return done
+
+    old_key = sm2_key(tmp_path / "old.pem")
+    old_certificate = self_signed_sm2_certificate(old_key, tmp_path / "old.crt", "old")
+    key = sm2_key(tmp_path / "ebc.pem")
+    certificate = self_signed_sm2_certificate(key, tmp_path / "ebc.crt", "3301960002")
+    source = DATA / "import" / "order.xml"
+    first = tmp_path / "first.xml"
+    first.write_bytes(sign(source, old_key, old_certificate).stdout_bytes)
+    signed = sign(first, key, certificate)
+    root = etree.fromstring(signed.stdout_bytes)
+    (signature,) = root.findall(f"{{{DS_NS}}}Signature")  # the old one is gone
+    assert verify_xml_signature(signed.stdout_bytes, certificate.read_bytes()).valid
+    assert not verify_xml_signature(signed.stdout_bytes, old_certificate.read_bytes()).valid
+    # OpenSSL, the independent implementation, verifies the SignatureValue (raw r‖s).
+    raw = base64.b64decode(signature.findtext(f"{{{DS_NS}}}SignatureValue"))
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    signed_info = c14n(signature.find(f"{{{DS_NS}}}SignedInfo"))
+    assert sm2_verify(certificate, signed_info, der, tmp_path)
+    # The business content is byte for byte what was given.
+    converted = CliRunner().invoke(_app(), ["ceb", "convert", str(source)])
+    signed_file = tmp_path / "signed.xml"
+    signed_file.write_bytes(signed.stdout_bytes)
+    reconverted = CliRunner().invoke(_app(), ["ceb", "convert", str(signed_file)])
+    assert json.loads(reconverted.stdout)["documents"] == json.loads(converted.stdout)["documents"]
+
+
+def test_ceb_sign_refuses_what_is_not_a_ceb_message(tmp_path: Path) -> None:
+    from tests.sm2_openssl import self_signed_sm2_certificate, sm2_key
+
+    key = sm2_key(tmp_path / "ebc.pem")
+    certificate = self_signed_sm2_certificate(key, tmp_path / "ebc.crt", "3301960002")
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(b"<ceb:CEB311Message xmlns:ceb='http://www.chinaport.gov.cn/ceb'/>")
+    code, output = _run("sign", str(junk), "--key", str(key), "--certificate", str(certificate))
+    assert code != 0
+    assert output["error"] != "signing_refused", output
+    assert output["message"]
