@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import build_app
+from api.config import get_settings
 
 pytestmark = pytest.mark.node
 
@@ -118,3 +119,31 @@ def test_verify_exits_2_for_a_missing_file_or_unusable_trust_roots(tmp_path: Pat
     bad_trust = CliRunner().invoke(build_app(), ["verify", str(bundle), "--trust", str(trust)])
     assert bad_trust.exit_code == 2
     assert "chainId" in bad_trust.output
+
+
+def test_demo_in_an_sm3_zone_verifies_and_the_zone_keeps_its_profile(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SANDAN_DIGEST_PROFILE", "sm3")
+    runner = CliRunner()
+    app = build_app()
+    assert runner.invoke(app, ["deploy"]).exit_code == 0
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    bundles = sorted(out.glob("bundle-*.json"))
+    assert bundles
+    for bundle in bundles:
+        assert json.loads(bundle.read_text(encoding="utf-8"))["digestProfile"] == "sm3"
+        verified = runner.invoke(app, ["verify", str(bundle), "--json"])
+        assert verified.exit_code == 0, verified.output
+        checks = json.loads(verified.output)["checks"]
+        assert any(c["check"] == "digest profile" and "sm3" in c["detail"] for c in checks)
+
+    monkeypatch.setenv("SANDAN_DIGEST_PROFILE", "sha256")
+    get_settings.cache_clear()  # a new process reads the environment anew
+    refused = runner.invoke(build_app(), ["demo", "--json", "--out", str(out)])
+    assert refused.exit_code != 0
+    assert "SANDAN_DIGEST_PROFILE=sha256, but this ledger's content hashes are sm3" in str(
+        refused.exception or refused.output
+    )

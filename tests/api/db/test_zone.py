@@ -79,3 +79,11 @@ def test_the_setting_names_the_profiles_it_accepts(monkeypatch: pytest.MonkeyPat
         ApiSettings()
     monkeypatch.setenv("SANDAN_DIGEST_PROFILE", "sm3")
     assert ApiSettings().digest_profile is DigestProfile.SM3
+
+
+def test_the_cli_says_the_mismatch_in_one_line() -> None:
+    from api.cli import _user_error
+
+    assert _user_error(ZoneMismatch("SANDAN_DIGEST_PROFILE=sm3, but …")) == (
+        "SANDAN_DIGEST_PROFILE=sm3, but …"
+    )
