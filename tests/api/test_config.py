@@ -11,6 +11,7 @@ from pydantic import SecretStr, ValidationError
 
 from api.config import ApiSettings, RiskSettings, get_settings
 from ledger_client import LedgerSettings
+from traceability import DigestProfile
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TEST_ONLY = {"SANDAN_TEST_POSTGRES_URL", "SANDAN_REQUIRE_ALL_BACKENDS"}
@@ -66,6 +67,7 @@ CASES = [
     ("SANDAN_TEST_KILL_AFTER", "tx_sent:2", "test_kill_after", "tx_sent:2"),
     ("SANDAN_ZONE_TIMEZONE", "Asia/Urumqi", "zone_timezone", "Asia/Urumqi"),
     ("SANDAN_TRUSTED_CA_FILE", "/etc/sandan/ca.pem", "trusted_ca_file", Path("/etc/sandan/ca.pem")),
+    ("SANDAN_DIGEST_PROFILE", "sm3", "digest_profile", DigestProfile.SM3),
     ("SANDAN_CHAIN_TIMEOUT", "4.5", "ledger.chain_timeout", 4.5),
     ("SANDAN_SOLC_VERSION", "0.8.30", "ledger.solc_version", "0.8.30"),
     ("SANDAN_SOLC_BINARY", "/opt/solc", "ledger.solc_binary", Path("/opt/solc")),

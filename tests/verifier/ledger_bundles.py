@@ -74,15 +74,17 @@ class Trade:
 class LedgerBundles:
     """Makes trades and their bundles on ``world``'s chain."""
 
-    def __init__(self, world: ChainWorld) -> None:
+    def __init__(self, world: ChainWorld, algorithm: Algorithm | None = None) -> None:
+        """``algorithm``: every party signs with it (SIGNERS' mix of algorithms by default)."""
         self.world = world
         self.anchorer = world.trade("anchorer")
-        self.signers = self._register_signers()
+        self.signers = self._register_signers(algorithm)
 
-    def _register_signers(self) -> dict[str, Signer]:
+    def _register_signers(self, algorithm: Algorithm | None) -> dict[str, Signer]:
         registrar = self.world.party("admin")
         signers: dict[str, Signer] = {}
-        for code, role, alg in {(c, r, a) for c, r, a in SIGNERS.values()}:
+        for code, role, own in {(c, r, a) for c, r, a in SIGNERS.values()}:
+            alg = algorithm or own
             signer = Signer(code, f"{code}-k1", SigningKey.generate(alg))
             record = hashlib.sha256(code.encode()).digest()
             registrar.register_party(party_id(code), code, record, role_mask([role]))

@@ -24,7 +24,7 @@ from api.verify.verifier import Outcome, Report, UnusableBundle, verify_bundle
 from tests.conftest import ChainWorld
 from tests.verifier.conftest import BUNDLE, VERIFIER_DIR
 from tests.verifier.ledger_bundles import LedgerBundles, Trade
-from traceability import DigestProfile
+from traceability import Algorithm, DigestProfile
 from traceability.trade import samples
 
 RUNNER = VERIFIER_DIR / "test" / "verify-bundle.cjs"
@@ -231,12 +231,14 @@ def test_bundle_of_format_2_is_refused_as_unsupported(
 def test_sm3_zone_bundle_is_authentic_to_both_verifiers_and_its_profile_is_not_believed(
     anvil_world: ChainWorld, node: str, tmp_path: Path
 ) -> None:
-    maker = LedgerBundles(anvil_world)
+    # Domestic algorithms throughout: every document signed SM2, every content hash SM3.
+    maker = LedgerBundles(anvil_world, Algorithm.SM2)
     trade = maker.trade(samples.import_trade(_terms(20)), profile=DigestProfile.SM3)
     maker.record([trade])
     maker.release([trade])
     bundle = trade.bundle
     assert bundle["digestProfile"] == "sm3"
+    assert {d["publicKey"]["alg"] for d in bundle["documents"]} == {"SM2"}
     report = python_report(anvil_world, bundle)
     assert report.outcome is Outcome.AUTHENTIC, python_failed(report)
     browser = browser_report(node, anvil_world, bundle, tmp_path)
