@@ -129,24 +129,28 @@ def convert(
     _emit(message.to_json_dict())
 
 
+_KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Sign with this private key (PKCS#8 PEM): SM2 gives SM2-SM3 with SM3 digests,"
+        " the e-port's preferred method; RSA gives RSA-SHA1.",
+    ),
+]
+_CertificateOption = Annotated[
+    Path | None, typer.Option(help="The key's X.509 certificate (PEM), written into KeyInfo.")
+]
+_KeyNameOption = Annotated[
+    str | None,
+    typer.Option(help="KeyInfo/KeyName: by default the certificate number (serial, hex)."),
+]
+
+
 def write(
     file: Annotated[Path, typer.Argument(help="What `sandan ceb convert` printed (JSON).")],
-    key: Annotated[
-        Path | None,
-        typer.Option(
-            "--key",
-            help="Sign the message with this private key (PKCS#8 PEM): SM2 gives SM2-SM3 with"
-            " SM3 digests, the e-port's preferred method; RSA gives RSA-SHA1.",
-        ),
-    ] = None,
-    certificate: Annotated[
-        Path | None,
-        typer.Option(help="The key's X.509 certificate (PEM), written into KeyInfo."),
-    ] = None,
-    key_name: Annotated[
-        str | None,
-        typer.Option(help="KeyInfo/KeyName: by default the certificate number (serial, hex)."),
-    ] = None,
+    key: _KeyOption = None,
+    certificate: _CertificateOption = None,
+    key_name: _KeyNameOption = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Write the JSON of `sandan ceb convert` back as the CEB XML message, on stdout;
@@ -173,20 +177,9 @@ def write(
 
 def sign(
     file: Annotated[Path, typer.Argument(help="One CEB XML message (signed or not).")],
-    key: Annotated[
-        Path,
-        typer.Option(
-            "--key",
-            help="Private key (PKCS#8 PEM): SM2 signs SM2-SM3 (SM3 digests), RSA RSA-SHA1.",
-        ),
-    ],
-    certificate: Annotated[
-        Path, typer.Option(help="The key's X.509 certificate (PEM), written into KeyInfo.")
-    ],
-    key_name: Annotated[
-        str | None,
-        typer.Option(help="KeyInfo/KeyName: by default the certificate number (serial, hex)."),
-    ] = None,
+    key: _KeyOption,
+    certificate: _CertificateOption,
+    key_name: _KeyNameOption = None,
     max_bytes: Annotated[int, typer.Option(help="Largest accepted file.")] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Sign a CEB XML message as it stands (one the API or another tool wrote), on stdout:
@@ -194,6 +187,8 @@ def sign(
     The key stays on this machine: sandan's service never holds a party's signing key."""
     from traceability.ceb import CebError
 
+    if key is None or certificate is None:
+        raise _refuse(ValueError("--key and --certificate are both needed"), "usage")
     data = _read_file(file, max_bytes)
     try:
         parse_message(data, max_bytes)

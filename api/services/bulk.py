@@ -77,7 +77,7 @@ def _summary(results: list[BulkLineResult]) -> BulkResult:
 
 def _check_lines(
     session: Session,
-    context: submission.WriteContext,
+    context: service.WriteContext,
     party: PartyRecord,
     lines: list[bytes],
 ) -> list[_Line]:
@@ -93,9 +93,7 @@ def _check_lines(
                 session=session,
                 party=party,
                 envelope=envelope,
-                now=context.now,
-                max_skew=context.max_skew,
-                digest=context.digest,
+                context=context,
                 directory=directory,
             )
         except JsonTooDeep as exc:

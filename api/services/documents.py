@@ -24,6 +24,7 @@ from api.anchoring.lanes import SUPERSEDE, TRADE, DocumentPayload, SupersedePayl
 from api.db import crud
 from api.db.models import DocumentRecord, PartyRecord, utcnow
 from api.errors import NotFound, PermissionDenied, UnprocessableContent
+from api.runtime import LruCache
 from api.schemas import AnchorPublic, DocumentPublic
 from api.services import keys as key_service
 from traceability import (
@@ -49,6 +50,26 @@ from traceability.trade.signers import SIGNER_FIELDS, names_signer
 
 #: Trade document types an envelope may carry through /documents.
 TRADE_DOC_TYPES = frozenset({DocType.ORDER, DocType.PAYMENT, DocType.WAYBILL, DocType.INVENTORY})
+
+
+#: Parsed stored trade documents by content hash (the runtime's cache).
+ParsedDocuments = LruCache[str, TradeDocument]
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a write is judged by and may reuse.
+
+    ``now`` is the moment submissions are judged at and ``max_skew`` how far ahead of
+    it ``issuedAt`` may be; ``parsed`` is the runtime's cache of parsed stored trade
+    documents, shared with later re-matches of the same trades (None: parse anew).
+    """
+
+    now: datetime
+    max_skew: timedelta
+    parsed: ParsedDocuments | None = None
+    #: The zone's digest profile: what a trade document's content hash is taken with.
+    digest: DigestProfile = DigestProfile.SHA256
 
 
 @dataclass(frozen=True)
@@ -177,12 +198,11 @@ def check_submission(
     session: Session,
     party: PartyRecord,
     envelope: SignedEnvelope,
-    now: datetime,
-    max_skew: timedelta,
-    digest: DigestProfile,
+    context: WriteContext,
     directory: PartyDirectory | None = None,
 ) -> Submission:
-    """Verify the envelope and parse its document; raises a 4xx error on any failure."""
+    """Verify the envelope (at ``context.now``, within its clock skew; its content hash under
+    the zone's digest profile) and parse its document; raises a 4xx error on any failure."""
     payload = envelope.payload
     if payload.party != party.code:
         raise PermissionDenied(
@@ -190,7 +210,13 @@ def check_submission(
             field="payload.party",
         )
     registry = directory or key_service.registry_for(session=session, party_code=party.code)
-    verified = verify_envelope(envelope, registry, now=now, max_clock_skew=max_skew, profile=digest)
+    verified = verify_envelope(
+        envelope,
+        registry,
+        now=context.now,
+        max_clock_skew=context.max_skew,
+        profile=context.digest,
+    )
     try:
         message_type = message_type_of(payload.doc_type, payload.document)
         document = parse_document(message_type, payload.document)

@@ -38,8 +38,9 @@ from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableConten
 from api.runtime import Runtime
 from api.services import keys as key_service
 from api.services import submission
+from api.services.documents import WriteContext
 from api.services.parties import party_roles
-from api.services.submission import Candidate, WriteContext
+from api.services.submission import Candidate
 from api.services.trace import lots as trace_lots
 from api.services.trace.custody import LotJudge, judge_for, owners_of, party_locations
 from api.services.trace.policy import check_capture, check_declaration

@@ -26,12 +26,7 @@ def submit_one(
     envelope = service.parse_envelope(data)
     context = submission.context_of(runtime)
     prepared = service.check_submission(
-        session=session,
-        party=party,
-        envelope=envelope,
-        now=context.now,
-        max_skew=context.max_skew,
-        digest=context.digest,
+        session=session, party=party, envelope=envelope, context=context
     )
     (decision,) = submission.submit(session=session, submissions=[prepared], context=context)
     return submission.document_result(session=session, decision=decision)

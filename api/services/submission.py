@@ -33,16 +33,15 @@ from api.db import crud
 from api.db.models import DocumentRecord, OutboxRecord, TradeRecord, table_of, utcnow
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import ApiError, Conflict
-from api.runtime import LruCache, Runtime
+from api.runtime import Runtime
 from api.schemas import DocumentPublic
 from api.services import documents
-from api.services.documents import Submission
+from api.services.documents import Submission, WriteContext
 from api.services.trace import custody
 from api.services.trace import store as trace_store
 from api.services.trade_claims import CurrentDocument
 from api.services.trade_linker import TradeLinker, is_frozen
 from traceability import (
-    DigestProfile,
     PartyKey,
     Resubmission,
     SignedClaim,
@@ -52,28 +51,10 @@ from traceability import (
 )
 from traceability.epcis import Event, anchored_hash_bytes
 from traceability.epcis.hashing import LEGACY_PROFILE
-from traceability.trade import TradeDocument
 
 ReplayKey = tuple[str, str]
 #: Parsed models of stored trade documents by content hash (``Runtime.caches.documents``).
-ParsedDocuments = LruCache[str, TradeDocument]
 Refusal = ApiError | TraceabilityError
-
-
-@dataclass(frozen=True)
-class WriteContext:
-    """What a write is judged by and may reuse.
-
-    ``now`` is the moment submissions are judged at and ``max_skew`` how far ahead of
-    it ``issuedAt`` may be; ``parsed`` is the runtime's cache of parsed stored trade
-    documents, shared with later re-matches of the same trades (None: parse anew).
-    """
-
-    now: datetime
-    max_skew: timedelta
-    parsed: ParsedDocuments | None = None
-    #: The zone's digest profile: what a trade document's content hash is taken with.
-    digest: DigestProfile = DigestProfile.SHA256
 
 
 def context_of(runtime: Runtime, *, now: datetime | None = None) -> WriteContext:

@@ -45,7 +45,7 @@ class XmlSignature:
 
 def _verify_signer(
     session: Session,
-    context: submission.WriteContext,
+    context: service.WriteContext,
     party: PartyRecord,
     signature: XmlSignature,
     documents: list[TradeDocument],

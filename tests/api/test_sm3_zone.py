@@ -18,7 +18,7 @@ from api.verify.verifier import Outcome, UnusableBundle
 from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
 from tests.api.verify.forgery import failed_checks
-from tests.api.web.routes.test_documents_xml import DATA, FILES, XML_PARTIES, post_xml
+from tests.api.web.routes.test_documents_xml import XML_PARTIES, submit_sample_trade
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
 from tests.sm2_openssl import sm3_digest
 from traceability import DigestProfile, canonical_json
@@ -127,12 +127,7 @@ def test_a_bundle_stating_another_profile_proves_nothing(
 def test_ceb_xml_documents_are_anchored_by_the_sm3_of_their_payload(
     world: World, xml_parties: dict[str, Actor]
 ) -> None:
-    trade_ids = set()
-    for role, name in FILES.items():
-        response = post_xml(world, xml_parties[role], (DATA / name).read_bytes())
-        assert response.status_code == 201, response.text
-        trade_ids |= {d["tradeId"] for d in response.json()}
-    (trade_id,) = trade_ids
+    trade_id = submit_sample_trade(world, xml_parties)
     world.worker.drain()
     customs = xml_parties["customs"].headers
     released = world.client.post(f"/customs/trades/{trade_id}/release", headers=customs)

@@ -10,22 +10,10 @@ from web3.exceptions import ContractCustomError
 from api.bench import startup
 from api.bench.context import BenchContext
 from api.bench.gas import lifecycle_metrics, per_record_registry
-from ledger_client import EmbeddedNodeError, LedgerSettings, find_anvil
 from ledger_client.lifecycle_gas import BLOCK_GAS_LIMIT, BLOCK_SECONDS, STEPS, deploy_contract
 
 TRADES = 4
 PREFIXES = ("gas", "gas.eas", "gas.mapping")
-
-
-@pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    try:
-        find_anvil(LedgerSettings())
-    except EmbeddedNodeError:
-        pytest.skip("anvil is not installed (make setup)")
-    context = BenchContext(True, tmp_path_factory.mktemp("lifecycle"), None)
-    yield context
-    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from api.bench.context import BenchContext
 from api.bench.gas import bench_contracts, measure_hash_gas, sm3_metrics
-from ledger_client import EmbeddedNodeError, LedgerSettings, find_anvil
 from ledger_client.lifecycle_gas import deploy_contract
 from traceability.digests import sm3
-
-
-@pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    try:
-        find_anvil(LedgerSettings())
-    except EmbeddedNodeError:
-        pytest.skip("anvil is not installed (make setup)")
-    context = BenchContext(True, tmp_path_factory.mktemp("sm3gas"), None)
-    yield context
-    context.close()
 
 
 def test_evm_sm3_is_sm3(ctx: BenchContext) -> None:

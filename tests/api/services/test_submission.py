@@ -17,8 +17,9 @@ from api.db.models import DocumentRecord, OutboxRecord, PartyKeyRecord, PartyRec
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import Conflict
 from api.services import documents, submission
+from api.services.documents import WriteContext
 from api.services.keys import DatabaseDirectory
-from api.services.submission import Candidate, WriteContext
+from api.services.submission import Candidate
 from tests.api.trace_fixtures import chain_document
 from traceability import (
     Algorithm,
@@ -83,12 +84,7 @@ def _order(session: Session, order_no: str, *, salt: bytes, note: str = "") -> d
     assert party is not None
     envelope = documents.parse_envelope(_envelope("order", document, PLATFORM, salt).to_wire())
     return documents.check_submission(
-        session=session,
-        party=party,
-        envelope=envelope,
-        now=NOW,
-        max_skew=CONTEXT.max_skew,
-        digest=CONTEXT.digest,
+        session=session, party=party, envelope=envelope, context=CONTEXT
     )
 
 

@@ -55,15 +55,21 @@ def post_xml(world: World, actor: Actor, body: bytes, *, signature: bytes | None
     return world.client.post("/documents/xml", content=body, headers=headers)
 
 
-def test_submit_xml_trade_matches_and_bundle_verifies(
-    world: World, xml_parties: dict[str, Actor]
-) -> None:
+def submit_sample_trade(world: World, parties: dict[str, Actor]) -> str:
+    """Each sample import message posted by its signer; the one trade they make."""
     trade_ids = set()
     for role, name in FILES.items():
-        response = post_xml(world, xml_parties[role], (DATA / name).read_bytes())
+        response = post_xml(world, parties[role], (DATA / name).read_bytes())
         assert response.status_code == 201, response.text
         trade_ids |= {d["tradeId"] for d in response.json()}
     (trade_id,) = trade_ids
+    return str(trade_id)
+
+
+def test_submit_xml_trade_matches_and_bundle_verifies(
+    world: World, xml_parties: dict[str, Actor]
+) -> None:
+    trade_id = submit_sample_trade(world, xml_parties)
     customs = xml_parties["customs"].headers
     verdict = world.client.get(f"/trades/{trade_id}/verdict", headers=customs).json()
     assert verdict["status"] == "match", verdict
