@@ -115,6 +115,10 @@ class ApiSettings(BaseSettings):
     #: The hash function of the zone's content hashes (sha256 or sm3), chosen when its ledger
     #: first starts and kept (api.db.zone); unset, a process follows the ledger's choice.
     digest_profile: DigestProfile | None = None
+    #: A workbench session ends after this many idle minutes, and after the hours at the
+    #: latest however active (the browser then signs in again).
+    session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    session_max_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 8
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"

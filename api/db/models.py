@@ -443,3 +443,20 @@ class ZoneSettingRecord(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=255)
     set_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PortalSessionRecord(SQLModel, table=True):
+    """A signed-in browser of the workbench: a party, or the operator (``party_code`` None).
+
+    Only the SHA-256 of the cookie's token is kept, so a database leak signs nobody in."""
+
+    __tablename__ = "portal_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    party_code: str | None = Field(default=None, foreign_key="party.code", max_length=64)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    #: Signed out by itself after this, however active (the session's longest life).
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    #: Signed out after this unless a request comes first (each request moves it on).
+    idle_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -21,6 +21,7 @@ from api.web.middleware import (
 )
 from api.web.openapi import install_links
 from api.web.openapi_documents import install_documents
+from api.web.pages import portal
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
@@ -114,6 +115,7 @@ def create_app(
         resolver,
         verifier,
         docs,
+        portal,
     ):
         app.include_router(router.router)
     register_error_handlers(app)

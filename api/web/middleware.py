@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import ApiError, BadRequest, NestedTooDeep, PayloadTooLarge
 from api.services.security import tokens_equal
 from api.web import deps
+from api.web.pages.portal import PAGE_WRITES
 from api.web.ratelimit import IDENTITY_STATE
 from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 
@@ -295,7 +296,11 @@ class AuthenticateFirstMiddleware(_HttpMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a write without a known token (401); note who the caller is."""
-        if scope["method"] not in _WRITES or self._is_open(scope["method"], scope["path"]):
+        if (
+            scope["method"] not in _WRITES
+            or self._is_open(scope["method"], scope["path"])
+            or (scope["method"], scope["path"]) in PAGE_WRITES
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -1,0 +1,201 @@
+"""The workbench's sign-in, sessions and CSRF, and its pages' authorisation against the API's,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.db.models import PortalSessionRecord, utcnow
+from tests.api.conftest import ADMIN_TOKEN, World, stage_fixtures
+from tests.api.factories import Actor
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
+from traceability.trade import samples
+
+world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def _csrf(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, html
+    return found.group(1)
+
+
+def _browser(world: World) -> TestClient:
+    """A client of its own (its own cookie jar), on the same app."""
+    return TestClient(world.client.app, base_url="http://testserver")
+
+
+def sign_in(browser: TestClient, credential: str) -> Any:
+    page = browser.get("/")
+    assert page.status_code == 200, page.text
+    return browser.post(
+        "/signin",
+        data={"credential": credential, "csrf": _csrf(page.text)},
+        follow_redirects=False,
+    )
+
+
+def test_root_is_the_sign_in_page_with_nothing_from_another_host(world: World) -> None:
+    browser = _browser(world)
+    page = browser.get("/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<label for="credential">' in page.text
+    assert 'id="credential"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert not re.search(r"""(src|href|action)=["']?(https?:)?//""", page.text)
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert "Path=/signin" in cookie
+    zh = browser.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert "登录" in zh.text
+    assert 'lang="zh"' in zh.text
+    assert 'lang="en"' in browser.get("/?lang=en").text
+
+
+def test_a_party_signs_in_with_its_key_and_out_again(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    browser = _browser(world)
+    answer = sign_in(browser, parties["platform"].api_key)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/portal"
+    cookie = answer.headers["set-cookie"]
+    assert "sandan_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert "Path=/" in cookie
+    home = browser.get("/portal", headers={"Accept-Language": "en"})
+    assert home.status_code == 200
+    assert parties["platform"].code in home.text
+    assert "platform" in home.text
+    assert 'href="/portal/trades"' in home.text
+    # Only the token's hash is stored.
+    token = browser.cookies.get("sandan_session")
+    with Session(world.runtime.engine) as session:
+        stored = session.exec(select(PortalSessionRecord)).all()
+    assert token
+    assert all(token not in r.token_hash for r in stored)
+
+    out = browser.post("/signout", data={"csrf": _csrf(home.text)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert out.headers["location"] == "/"
+    # The old cookie is worth nothing now, even replayed by hand.
+    replay = _browser(world)
+    replay.cookies.set("sandan_session", token)
+    assert replay.get("/portal", follow_redirects=False).headers["location"] == "/"
+
+
+def test_the_operator_signs_in_with_the_admin_token_and_has_no_trade_menu(world: World) -> None:
+    browser = _browser(world)
+    assert sign_in(browser, ADMIN_TOKEN).status_code == 303
+    home = browser.get("/portal", headers={"Accept-Language": "en"})
+    assert "the operator" in home.text
+    assert 'href="/portal/trades"' not in home.text
+
+
+@pytest.mark.parametrize("credential", ["", "sk_nope", "x" * 500, ADMIN_TOKEN + " x"])
+def test_a_wrong_credential_is_refused_and_opens_no_session(world: World, credential: str) -> None:
+    browser = _browser(world)
+    answer = sign_in(browser, credential)
+    assert answer.status_code == 401
+    assert "sandan_session" not in answer.headers.get("set-cookie", "")
+    assert browser.get("/portal", follow_redirects=False).status_code == 303
+
+
+def test_forms_without_their_csrf_token_are_refused(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    browser = _browser(world)
+    browser.get("/")
+    for data in ({"credential": parties["platform"].api_key},
+                 {"credential": parties["platform"].api_key, "csrf": "forged"}):  # fmt: skip
+        answer = browser.post("/signin", data=data, follow_redirects=False)
+        assert answer.status_code == 403
+        assert "sandan_session" not in answer.headers.get("set-cookie", "")
+    # A page of another site cannot sign a victim in or out: no token, no cookie of ours.
+    stranger = _browser(world)
+    answer = stranger.post("/signin", data={"credential": ADMIN_TOKEN, "csrf": "x"})
+    assert answer.status_code == 403
+
+    assert sign_in(browser, parties["platform"].api_key).status_code == 303
+    for data in ({}, {"csrf": "forged"}):
+        assert browser.post("/signout", data=data, follow_redirects=False).status_code == 403
+    assert browser.get("/portal").status_code == 200  # still signed in
+
+
+def test_a_session_ends_when_idle_and_at_its_longest_life(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    for column in ("idle_until", "expires_at"):
+        browser = _browser(world)
+        assert sign_in(browser, parties["payment"].api_key).status_code == 303
+        assert browser.get("/portal").status_code == 200
+        with Session(world.runtime.engine) as session:
+            for record in session.exec(select(PortalSessionRecord)).all():
+                setattr(record, column, utcnow() - timedelta(seconds=1))
+                session.add(record)
+            session.commit()
+        assert browser.get("/portal", follow_redirects=False).headers["location"] == "/"
+        with Session(world.runtime.engine) as session:
+            assert session.exec(select(PortalSessionRecord)).all() == []
+
+
+def test_each_page_answers_as_its_api_route_does(world: World, parties: dict[str, Actor]) -> None:
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    other = submit(world, parties, samples.short_payment_trade())[0]["tradeId"]
+    outsider = world.actor("EBP-OTHER", ["platform"])
+    callers = {**parties, "outsider": outsider}
+    pages_and_routes = [
+        (f"/portal/trades/{trade_id}", f"/trades/{trade_id}"),
+        (f"/portal/trades/{other}", f"/trades/{other}"),
+        ("/portal/trades/" + "0" * 64, "/trades/" + "0" * 64),
+        ("/portal/trades/not-a-trade", "/trades/not-a-trade"),
+        ("/portal/trades", "/trades"),
+    ]
+    seen = set()
+    for name, actor in callers.items():
+        browser = _browser(world)
+        assert sign_in(browser, actor.api_key).status_code == 303
+        for page, route in pages_and_routes:
+            api = world.client.get(route, headers=actor.headers).status_code
+            shown = browser.get(page, follow_redirects=False).status_code
+            assert shown == api, (name, page, shown, api)
+            seen.add(api)
+    assert seen == {200, 404}
+    operator = _browser(world)
+    assert sign_in(operator, ADMIN_TOKEN).status_code == 303
+    for page, route in pages_and_routes:
+        api = world.client.get(route, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert operator.get(page).status_code == api.status_code == 401, page
+
+
+def test_the_trade_page_shows_each_failed_rule_with_expected_and_found(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = submit(world, parties, samples.short_payment_trade())[0]["tradeId"]
+    browser = _browser(world)
+    assert sign_in(browser, parties["platform"].api_key).status_code == 303
+    page = browser.get(f"/portal/trades/{trade_id}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    verdict = world.client.get(
+        f"/trades/{trade_id}/verdict", headers=parties["platform"].headers
+    ).json()
+    assert verdict["failures"]
+    for failure in verdict["failures"]:
+        assert failure["rule"] in page.text
+        assert f"{failure['document']}.{failure['field']}" in page.text
+    listing = browser.get("/portal/trades", headers={"Accept-Language": "zh"})
+    assert f"/portal/trades/{trade_id}" in listing.text
+    assert "三单不符" in listing.text
