@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import ApiError, BadRequest, NestedTooDeep, PayloadTooLarge
 from api.services.security import tokens_equal
 from api.web import deps
-from api.web.pages.portal import PAGE_WRITES
+from api.web.pages.portal import is_page_write
 from api.web.ratelimit import IDENTITY_STATE
 from traceability.limits import MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 
@@ -299,7 +299,7 @@ class AuthenticateFirstMiddleware(_HttpMiddleware):
         if (
             scope["method"] not in _WRITES
             or self._is_open(scope["method"], scope["path"])
-            or (scope["method"], scope["path"]) in PAGE_WRITES
+            or is_page_write(scope["method"], scope["path"])
         ):
             await self.app(scope, receive, send)
             return

@@ -23,18 +23,21 @@ from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.db.models import utcnow
-from api.errors import ApiError, AuthenticationFailed
+from api.errors import ApiError, AuthenticationFailed, PermissionDenied
 from api.schemas import TradeFilters
+from api.services import chain_actions
 from api.services import portal_sessions as sessions
 from api.services import trade_queries as queries
+from api.services.customs_release import release_checked
 from api.services.parties import party_roles
-from api.web.deps import RuntimeDep, SessionDep
+from api.web.deps import RuntimeDep, SessionDep, require_role
 
-__all__ = ["PAGE_WRITES", "SESSION_COOKIE", "router"]
+__all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 SESSION_COOKIE = "sandan_session"
@@ -42,6 +45,16 @@ _SIGNIN_COOKIE = "sandan_signin"
 #: The form posts of the workbench: they authenticate by session cookie and CSRF token (or,
 #: signing in, by the credential itself), so the bearer check of API writes does not apply.
 PAGE_WRITES = frozenset({("POST", "/signin"), ("POST", "/signout")})
+_PAGE_WRITE_PREFIX = "/portal/"
+
+
+def is_page_write(method: str, path: str) -> bool:
+    """Whether ``method path`` is a form post of the workbench (checked by the page)."""
+    return (method, path) in PAGE_WRITES or (
+        method == "POST" and path.startswith(_PAGE_WRITE_PREFIX)
+    )
+
+
 _MAX_FORM_FIELDS = 8
 _LANGUAGES = ("zh", "en")
 
@@ -88,6 +101,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "bad_credential": "Unknown API key or admin token.",
         "bad_form": "The form expired or did not come from this page: sign in again.",
         "language": "中文",
+        "release_queue": "Release queue",
+        "releasable_count": "Matched trades with an anchored verdict, waiting for release: {}.",
+        "release": "Release",
+        "override_reason": "High-risk override reason (optional)",
+        "released_notice": "Released {} on chain.",
     },
     "zh": {
         "sign_in_title": "登录",
@@ -129,6 +147,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "bad_credential": "API 密钥或管理令牌无效。",
         "bad_form": "表单已过期或并非来自本页，请重新登录。",
         "language": "English",
+        "release_queue": "待放行",
+        "releasable_count": "三单相符、比对结果已上链、等待放行的交易：{} 笔。",
+        "release": "放行",
+        "override_reason": "高风险放行理由（可选）",
+        "released_notice": "已在链上放行 {}。",
     },
 }
 
@@ -211,6 +234,8 @@ def _navigation(
     items = [("home", "/portal")]
     if not signed_in.operator:
         items.append(("trades", "/portal/trades"))
+        if "customs" in party_roles(signed_in.party):  # type: ignore[arg-type]
+            items.append(("release_queue", "/portal/customs"))
     items += [("verifier", "/verify"), ("api_docs", "/docs")]
     return [{"label": text[key], "href": href, "current": key == current} for key, href in items]
 
@@ -362,6 +387,67 @@ def trade_page(
     return _page(request, "portal/trade.html", signed_in=signed_in, current="trades",
                  title=f"{trade.ebp_code} / {trade.order_no}", trade=trade,
                  failures=verdict.get("failures", []))  # fmt: skip
+
+
+@router.get("/portal/customs", response_class=HTMLResponse)
+def customs_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """Customs' release queue: what ``GET /customs/releasable`` gives, each with a release
+    form (a high-risk trade is held unless a reason overrides, as through the API)."""
+    signed_in = _signed_in(request, session, runtime)
+    if signed_in is None:
+        return _to_sign_in()
+    text = _TEXT[_language(request)]
+    try:
+        party = _customs(signed_in)
+        page = chain_actions.releasable(session=session, party=party, limit=100, offset=0)
+    except ApiError as exc:
+        return _error(request, signed_in, exc)
+    released = request.query_params.get("released", "")
+    notice = text["released_notice"].format(released) if released.isalnum() else ""
+    zone = ZoneInfo(runtime.settings.zone_timezone)
+    rows = [
+        {**t.model_dump(), "updated": t.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+        for t in page.data
+    ]
+    return _page(request, "portal/customs.html", signed_in=signed_in, current="release_queue",
+                 title=text["release_queue"], trades=rows, count=page.count,
+                 notice=notice)  # fmt: skip
+
+
+@router.post("/portal/customs/trades/{trade_id}/release")
+async def release_page(
+    trade_id: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    """Release one trade from the queue: the checks and the contract call of
+    ``POST /customs/trades/{id}/release``, by customs' own chain account."""
+    form = await _form(request)
+    signed_in = _signed_in(request, session, runtime)
+    if signed_in is None:
+        return _to_sign_in()
+    if not sessions.csrf_matches(signed_in, form.get("csrf")):
+        return _error(request, signed_in, PermissionDenied(_TEXT[_language(request)]["bad_form"]))
+    reason = form.get("overrideReason", "").strip()[:500] or None
+    try:
+        party = _customs(signed_in)
+        trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
+        await run_in_threadpool(
+            release_checked,
+            session=session,
+            runtime=runtime,
+            party=party,
+            trade=trade,
+            verdict_hash=None,
+            override_reason=reason,
+        )
+    except ApiError as exc:
+        return _error(request, signed_in, exc)
+    return RedirectResponse(f"/portal/customs?released={trade.trade_id[:12]}", status_code=303)
+
+
+def _customs(signed_in: sessions.SignedIn) -> Any:
+    """The signed-in party if it holds the customs role: 401 for the operator and 403 for
+    another role, as ``CustomsDep`` answers."""
+    return require_role("customs")(_party_of(signed_in))
 
 
 def _party_of(signed_in: sessions.SignedIn) -> Any:

@@ -21,7 +21,7 @@ from api.schemas import (
     TradesPublic,
 )
 from api.services import auto_release, chain_actions, self_custody, summary
-from api.services.risk.views import release_check
+from api.services.customs_release import release_checked
 from api.web.deps import (
     CustomsDep,
     RuntimeDep,
@@ -67,20 +67,13 @@ def release_trade(
     `high_risk_hold`, naming the factors) unless `riskOverride.reason` overrides it; the
     hold or the override is recorded with the grade's inputs."""
     override = body.risk_override if body is not None else None
-    chain_actions.check_releasable(session, trade)
-    release_check(
-        session=session,
-        runtime=runtime,
-        party=party,
-        trade=trade,
-        override_reason=override.reason if override else None,
-    )
-    return chain_actions.release(
+    return release_checked(
         session=session,
         runtime=runtime,
         party=party,
         trade=trade,
         verdict_hash=None if body is None else body.verdict_hash,
+        override_reason=override.reason if override else None,
     )
 
 

@@ -199,3 +199,52 @@ def test_the_trade_page_shows_each_failed_rule_with_expected_and_found(
     listing = browser.get("/portal/trades", headers={"Accept-Language": "zh"})
     assert f"/portal/trades/{trade_id}" in listing.text
     assert "三单不符" in listing.text
+
+
+def test_customs_releases_from_its_queue_page_as_through_the_api(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    customs = _browser(world)
+    assert sign_in(customs, parties["customs"].api_key).status_code == 303
+    queue = customs.get("/portal/customs", headers={"Accept-Language": "en"})
+    assert queue.status_code == 200
+    assert f"/portal/customs/trades/{trade_id}/release" in queue.text
+    assert 'href="/portal/customs"' in customs.get("/portal").text
+    release = f"/portal/customs/trades/{trade_id}/release"
+
+    # Without the session's token nothing is released.
+    forged = customs.post(release, data={"csrf": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403
+    trade = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
+    assert trade["released"] is False
+
+    # Another role gets what the API route gives it: 403, and no release.
+    for name in ("platform", "bank_a"):
+        other = _browser(world)
+        assert sign_in(other, parties[name].api_key).status_code == 303
+        token = _csrf(other.get("/portal").text)
+        api = world.client.post(
+            f"/customs/trades/{trade_id}/release", headers=parties[name].headers
+        )
+        assert other.get("/portal/customs").status_code == api.status_code == 403
+        page = other.post(release, data={"csrf": token}, follow_redirects=False)
+        assert page.status_code == 403
+        assert 'href="/portal/customs"' not in other.get("/portal").text
+
+    done = customs.post(release, data={"csrf": _csrf(queue.text)}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/portal/customs?released=")
+    trade = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
+    assert trade["released"] is True
+    assert trade["releaseTx"]
+    after = customs.get(done.headers["location"], headers={"Accept-Language": "en"})
+    assert "Released" in after.text
+    assert f"/portal/customs/trades/{trade_id}/release" not in after.text
+    # Releasing again answers as the API does (409: already released).
+    again = customs.post(release, data={"csrf": _csrf(after.text)}, follow_redirects=False)
+    api = world.client.post(
+        f"/customs/trades/{trade_id}/release", headers=parties["customs"].headers
+    )
+    assert again.status_code == api.status_code == 409
