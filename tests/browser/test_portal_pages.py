@@ -92,3 +92,36 @@ def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
     page.goto(f"{live_app.base_url}/portal")
     assert page.url == f"{live_app.base_url}/"  # signed out: back to sign-in
     assert problems == []
+
+
+def test_customs_releases_a_trade_from_its_queue(chromium: Any, live_app: LiveApp) -> None:
+    client = live_app.client
+    admin = bearer(ADMIN_TOKEN)
+    signers = {
+        "order": register_party(client, admin, samples.PLATFORM[0], ["platform"]),
+        "payment": register_party(client, admin, samples.PAYER_COMPANY[0], ["payment"]),
+        "waybill": register_party(client, admin, samples.CARRIER[0], ["logistics"]),
+    }
+    customs = register_party(client, admin, "GACC-HZ", ["customs"], chain_account=True)
+    docs = samples.import_trade()
+    for kind, actor in signers.items():
+        document = getattr(docs, kind).to_json_dict()
+        answer = client.post(
+            "/documents", json=actor.envelope(kind, document), headers=actor.headers
+        )
+        assert answer.status_code == 201, answer.text
+    live_app.worker.drain()
+    page, problems = _watched_page(chromium, live_app, WIDTHS["desktop"])
+    page.goto(f"{live_app.base_url}/?lang=en")
+    page.fill("#credential", customs.api_key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation").get_by_role("link", name="Release queue").click()
+    page.wait_for_url(f"{live_app.base_url}/portal/customs")
+    page.screenshot(path=str(SCREENSHOTS / "portal-customs-en-desktop.png"), full_page=True)
+    page.get_by_role("button", name="Release").first.click()
+    page.wait_for_selector("[role=status]")
+    assert "Released" in page.inner_text("[role=status]")
+    order = docs.order.orderNo  # type: ignore[union-attr]
+    assert page.get_by_role("link", name=f"{docs.order.ebpCode} / {order}").count() == 0  # type: ignore[union-attr]
+    page.screenshot(path=str(SCREENSHOTS / "portal-customs-released-en-desktop.png"))
+    assert problems == []
