@@ -455,6 +455,9 @@ class PortalSessionRecord(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     party_code: str | None = Field(default=None, foreign_key="party.code", max_length=64)
     csrf_token: str = Field(max_length=64)
+    #: The hash of the credential it was opened with: a rotated API key or admin token ends
+    #: every session opened with the old one.
+    credential_hash: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     #: Signed out by itself after this, however active (the session's longest life).
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

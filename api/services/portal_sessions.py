@@ -64,6 +64,7 @@ def sign_in(
         token_hash=hash_api_key(token),
         party_code=party.code if party is not None else None,
         csrf_token=secrets.token_urlsafe(32),
+        credential_hash=hash_api_key(credential),
         created_at=now,
         expires_at=now + timedelta(hours=settings.session_max_hours),
         idle_until=now + timedelta(minutes=settings.session_idle_minutes),
@@ -74,21 +75,32 @@ def sign_in(
 
 
 def resolve(
-    *, session: Session, settings: ApiSettings, token: str | None, now: datetime
+    *,
+    session: Session,
+    settings: ApiSettings,
+    admin_token: str,
+    token: str | None,
+    now: datetime,
 ) -> SignedIn | None:
     """The live session of a cookie's ``token`` (its idle time moved on), or None; an
-    ended session is deleted when it is met."""
+    ended session (expired, or its credential rotated since) is deleted when it is met."""
     if not token or len(token) > 128:
         return None
     record = session.get(PortalSessionRecord, hash_api_key(token))
     if record is None:
         return None
-    if now >= record.expires_at or now >= record.idle_until:
+    party = session.get(PartyRecord, record.party_code) if record.party_code else None
+    current = hash_api_key(admin_token) if record.party_code is None else None
+    if party is not None:
+        current = party.api_key_hash
+    if (
+        now >= record.expires_at
+        or now >= record.idle_until
+        or current is None
+        or not tokens_equal(current, record.credential_hash)
+    ):
         session.delete(record)
         session.commit()
-        return None
-    party = session.get(PartyRecord, record.party_code) if record.party_code else None
-    if record.party_code is not None and party is None:
         return None
     record.idle_until = min(
         record.expires_at, now + timedelta(minutes=settings.session_idle_minutes)

@@ -256,6 +256,7 @@ def _signed_in(request: Request, session: SessionDep, runtime: RuntimeDep) -> An
     return sessions.resolve(
         session=session,
         settings=runtime.settings,
+        admin_token=runtime.admin_token,
         token=request.cookies.get(SESSION_COOKIE),
         now=utcnow(),
     )

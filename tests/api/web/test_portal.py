@@ -248,3 +248,29 @@ def test_customs_releases_from_its_queue_page_as_through_the_api(
         f"/customs/trades/{trade_id}/release", headers=parties["customs"].headers
     )
     assert again.status_code == api.status_code == 409
+
+
+def test_a_rotated_api_key_ends_the_sessions_opened_with_the_old_one(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    browser = _browser(world)
+    assert sign_in(browser, parties["logistics"].api_key).status_code == 303
+    assert browser.get("/portal").status_code == 200
+    code = parties["logistics"].code
+    rotated = world.client.post(f"/parties/{code}/api-key", headers=world.admin)
+    assert rotated.status_code == 200, rotated.text
+    assert browser.get("/portal", follow_redirects=False).headers["location"] == "/"
+    fresh = _browser(world)
+    assert sign_in(fresh, rotated.json()["apiKey"]).status_code == 303
+    assert fresh.get("/portal").status_code == 200
+
+
+def test_a_new_admin_token_ends_the_operators_sessions(world: World) -> None:
+    browser = _browser(world)
+    assert sign_in(browser, ADMIN_TOKEN).status_code == 303
+    assert browser.get("/portal").status_code == 200
+    world.runtime.admin_token = "another-admin-token"  # as after a restart with a new token
+    try:
+        assert browser.get("/portal", follow_redirects=False).headers["location"] == "/"
+    finally:
+        world.runtime.admin_token = ADMIN_TOKEN

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), primary_key=True),
         sa.Column("party_code", sa.String(64), sa.ForeignKey("party.code"), nullable=True),
         sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("credential_hash", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("idle_until", sa.DateTime(timezone=True), nullable=False),
