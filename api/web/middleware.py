@@ -287,6 +287,10 @@ class AuthenticateFirstMiddleware(_HttpMiddleware):
     today) must present the admin token or a party's API key; which roles the
     route wants is still the route's own check. The identity found keys the rate
     limiter (``request.state``), so an unchecked token never gets a bucket.
+
+    The workbench's form posts (:func:`~api.web.pages.portal.is_page_write`) are let through:
+    they authenticate by session cookie, which each page checks before it reads the form,
+    or, signing in, by the credential in the form itself (a few small fields).
     """
 
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:

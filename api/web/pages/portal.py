@@ -318,10 +318,10 @@ async def sign_in(request: Request, session: SessionDep, runtime: RuntimeDep) ->
 @router.post("/signout")
 async def sign_out(request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
     """End the session (its cookie stops working at once) and go back to sign-in."""
-    form = await _form(request)
     signed_in = _signed_in(request, session, runtime)
     if signed_in is None:
-        return _to_sign_in()
+        return _to_sign_in()  # the body of a caller without a session is never read
+    form = await _form(request)
     if not sessions.csrf_matches(signed_in, form.get("csrf")):
         text = _TEXT[_language(request)]
         return _page(request, "portal/error.html", status=403, signed_in=signed_in,
@@ -421,10 +421,10 @@ async def release_page(
 ) -> Response:
     """Release one trade from the queue: the checks and the contract call of
     ``POST /customs/trades/{id}/release``, by customs' own chain account."""
-    form = await _form(request)
     signed_in = _signed_in(request, session, runtime)
     if signed_in is None:
-        return _to_sign_in()
+        return _to_sign_in()  # the body of a caller without a session is never read
+    form = await _form(request)
     if not sessions.csrf_matches(signed_in, form.get("csrf")):
         return _error(request, signed_in, PermissionDenied(_TEXT[_language(request)]["bad_form"]))
     reason = form.get("overrideReason", "").strip()[:500] or None
