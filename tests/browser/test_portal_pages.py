@@ -12,6 +12,7 @@ import pytest
 from api.demo.parties import bearer, register_party
 from tests.browser.conftest import ADMIN_TOKEN, SCREENSHOTS, LiveApp
 from traceability.trade import samples
+from traceability.trade.inputs import TradeDocuments
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +39,9 @@ def _watched_page(chromium: Any, live_app: LiveApp, width: int) -> tuple[Any, li
     return page, problems
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("size", list(WIDTHS))
-def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
-    chromium: Any, live_app: LiveApp, lang: str, size: str
-) -> None:
-    client = live_app.client
-    admin = bearer(ADMIN_TOKEN)
+def _submitted_trade(live_app: LiveApp) -> tuple[dict[str, Any], TradeDocuments]:
+    """The sample import trade's three signers registered and their documents submitted."""
+    client, admin = live_app.client, bearer(ADMIN_TOKEN)
     signers = {
         "order": register_party(client, admin, samples.PLATFORM[0], ["platform"]),
         "payment": register_party(client, admin, samples.PAYER_COMPANY[0], ["payment"]),
@@ -57,6 +54,15 @@ def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
             "/documents", json=actor.envelope(kind, document), headers=actor.headers
         )
         assert answer.status_code == 201, answer.text
+    return signers, docs
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
+    chromium: Any, live_app: LiveApp, lang: str, size: str
+) -> None:
+    signers, docs = _submitted_trade(live_app)
     page, problems = _watched_page(chromium, live_app, WIDTHS[size])
     page.goto(f"{live_app.base_url}/?lang={lang}")
     assert page.locator("label[for=credential]").count() == 1
@@ -95,21 +101,10 @@ def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
 
 
 def test_customs_releases_a_trade_from_its_queue(chromium: Any, live_app: LiveApp) -> None:
-    client = live_app.client
-    admin = bearer(ADMIN_TOKEN)
-    signers = {
-        "order": register_party(client, admin, samples.PLATFORM[0], ["platform"]),
-        "payment": register_party(client, admin, samples.PAYER_COMPANY[0], ["payment"]),
-        "waybill": register_party(client, admin, samples.CARRIER[0], ["logistics"]),
-    }
-    customs = register_party(client, admin, "GACC-HZ", ["customs"], chain_account=True)
-    docs = samples.import_trade()
-    for kind, actor in signers.items():
-        document = getattr(docs, kind).to_json_dict()
-        answer = client.post(
-            "/documents", json=actor.envelope(kind, document), headers=actor.headers
-        )
-        assert answer.status_code == 201, answer.text
+    _, docs = _submitted_trade(live_app)
+    customs = register_party(
+        live_app.client, bearer(ADMIN_TOKEN), "GACC-HZ", ["customs"], chain_account=True
+    )
     live_app.worker.drain()
     page, problems = _watched_page(chromium, live_app, WIDTHS["desktop"])
     page.goto(f"{live_app.base_url}/?lang=en")

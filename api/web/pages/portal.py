@@ -29,12 +29,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.db.models import utcnow
 from api.errors import ApiError, AuthenticationFailed, PermissionDenied
-from api.schemas import TradeFilters
+from api.schemas import TradeFilters, TradePublic
 from api.services import chain_actions
 from api.services import portal_sessions as sessions
 from api.services import trade_queries as queries
 from api.services.customs_release import release_checked
 from api.services.parties import party_roles
+from api.services.trades import trades_public
 from api.web.deps import RuntimeDep, SessionDep, require_role
 
 __all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
@@ -360,11 +361,7 @@ def trades_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> R
         )
     except ApiError as exc:
         return _error(request, signed_in, exc)
-    zone = ZoneInfo(runtime.settings.zone_timezone)
-    rows = [
-        {**t.model_dump(), "updated": t.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
-        for t in page.data
-    ]
+    rows = _rows(page.data, runtime)
     return _page(request, "portal/trades.html", signed_in=signed_in, current="trades",
                  title=text["trades"], trades=rows, count=page.count)  # fmt: skip
 
@@ -380,10 +377,10 @@ def trade_page(
         return _to_sign_in()
     try:
         party = _party_of(signed_in)
-        trade = queries.read_trade(session=session, party=party, trade_id=trade_id)
         record = queries.require_visible(session=session, party=party, trade_id=trade_id)
     except ApiError as exc:
         return _error(request, signed_in, exc)
+    (trade,) = trades_public(session=session, trades=[record])
     verdict = json.loads(record.verdict) if record.verdict else {}
     return _page(request, "portal/trade.html", signed_in=signed_in, current="trades",
                  title=f"{trade.ebp_code} / {trade.order_no}", trade=trade,
@@ -405,11 +402,7 @@ def customs_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
         return _error(request, signed_in, exc)
     released = request.query_params.get("released", "")
     notice = text["released_notice"].format(released) if released.isalnum() else ""
-    zone = ZoneInfo(runtime.settings.zone_timezone)
-    rows = [
-        {**t.model_dump(), "updated": t.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
-        for t in page.data
-    ]
+    rows = _rows(page.data, runtime)
     return _page(request, "portal/customs.html", signed_in=signed_in, current="release_queue",
                  title=text["release_queue"], trades=rows, count=page.count,
                  notice=notice)  # fmt: skip
@@ -443,6 +436,15 @@ async def release_page(
     except ApiError as exc:
         return _error(request, signed_in, exc)
     return RedirectResponse(f"/portal/customs?released={trade.trade_id[:12]}", status_code=303)
+
+
+def _rows(trades: list[TradePublic], runtime: RuntimeDep) -> list[dict[str, Any]]:
+    """Table rows of ``trades``, each updated time in the zone's time zone."""
+    zone = ZoneInfo(runtime.settings.zone_timezone)
+    return [
+        {**t.model_dump(), "updated": t.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+        for t in trades
+    ]
 
 
 def _customs(signed_in: sessions.SignedIn) -> Any:
