@@ -146,6 +146,20 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+def add_text(*, en: Mapping[str, str], zh: Mapping[str, str]) -> None:
+    """Add a page module's own strings, in both languages, to :data:`TEXT`.
+
+    Every key must come in both languages, and no module may redefine another's key.
+    """
+    if en.keys() != zh.keys():
+        raise ValueError(f"keys in one language only: {sorted(en.keys() ^ zh.keys())}")
+    clash = en.keys() & TEXT["en"].keys()
+    if clash:
+        raise ValueError(f"keys defined twice: {sorted(clash)}")
+    TEXT["en"].update(en)
+    TEXT["zh"].update(zh)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
