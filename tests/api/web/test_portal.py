@@ -5,42 +5,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.db.models import PortalSessionRecord, utcnow
 from tests.api.conftest import ADMIN_TOKEN, World, stage_fixtures
 from tests.api.factories import Actor
+from tests.api.web.portal_kit import csrf_of, new_browser, sign_in
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
 from traceability.trade import samples
 
 world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
 
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def _csrf(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, html
-    return found.group(1)
-
-
-def _browser(world: World) -> TestClient:
-    """A client of its own (its own cookie jar), on the same app."""
-    return TestClient(world.client.app, base_url="http://testserver")
-
-
-def sign_in(browser: TestClient, credential: str) -> Any:
-    page = browser.get("/")
-    assert page.status_code == 200, page.text
-    return browser.post(
-        "/signin",
-        data={"credential": credential, "csrf": _csrf(page.text)},
-        follow_redirects=False,
-    )
+_csrf = csrf_of
+_browser = new_browser
 
 
 def test_root_is_the_sign_in_page_with_nothing_from_another_host(world: World) -> None:

@@ -96,6 +96,11 @@ TEXT: dict[str, dict[str, str]] = {
         "release": "Release",
         "override_reason": "High-risk override reason (optional)",
         "released_notice": "Released {} on chain.",
+        "parties": "Parties",
+        "summary": "Summary declaration",
+        "bank_desk": "Bank desk",
+        "inbox": "Inbox",
+        "statistics": "Statistics",
     },
     "zh": {
         "sign_in_title": "登录",
@@ -142,6 +147,11 @@ TEXT: dict[str, dict[str, str]] = {
         "release": "放行",
         "override_reason": "高风险放行理由（可选）",
         "released_notice": "已在链上放行 {}。",
+        "parties": "企业",
+        "summary": "汇总申报",
+        "bank_desk": "银行业务",
+        "inbox": "消息",
+        "statistics": "统计监测",
     },
 }
 
@@ -231,15 +241,30 @@ def page(
     return response
 
 
+#: Roles whose parties sign and submit trade documents (the three documents and inventories).
+SUBMITTING_ROLES = frozenset({"platform", "payment", "logistics"})
+#: Roles that see the zone's statistics as a whole (a firm sees its own).
+ZONE_ROLES = frozenset({"customs", "regulator"})
+
+
 def _navigation(
     signed_in: sessions.SignedIn, text: Mapping[str, str], current: str
 ) -> list[dict[str, Any]]:
     """Each role's own menu: only pages its credential may open."""
     items = [("home", "/portal")]
-    if not signed_in.operator:
+    if signed_in.operator:
+        items.append(("parties", "/portal/parties"))
+    else:
+        roles = party_roles(signed_in.party)  # type: ignore[arg-type]
+        if roles & SUBMITTING_ROLES:
+            items.append(("documents", "/portal/documents"))
         items.append(("trades", "/portal/trades"))
-        if "customs" in party_roles(signed_in.party):  # type: ignore[arg-type]
-            items.append(("release_queue", "/portal/customs"))
+        if "customs" in roles:
+            items += [("release_queue", "/portal/customs"), ("summary", "/portal/customs/summary")]
+        if "bank" in roles:
+            items.append(("bank_desk", "/portal/bank"))
+        items.append(("inbox", "/portal/inbox"))
+    items.append(("statistics", "/portal/stats"))
     items += [("verifier", "/verify"), ("api_docs", "/docs")]
     return [{"label": text[key], "href": href, "current": key == current} for key, href in items]
 
