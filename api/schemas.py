@@ -599,6 +599,21 @@ class ReleaseCreate(ApiModel):
     risk_override: RiskOverride | None = None
 
 
+class HoldCreate(ApiModel):
+    """Customs holds a trade for inspection (扣留待查), saying why."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["查验：申报品名与实物不符待核"])
+
+
+class HoldPublic(ApiModel):
+    """A trade's standing hold: no release until customs lifts it with a reason."""
+
+    trade_id: str
+    held_by: str
+    reason: str
+    held_at: datetime
+
+
 class SettlementCreate(ApiModel):
     """A bank confirms it settled foreign exchange for a released trade."""
 

@@ -53,6 +53,7 @@ from api.risk_schemas import (
 )
 from api.runtime import Runtime
 from api.schemas import SignedAuthorization
+from api.services.customs_holds import active_hold
 from api.services.risk.grading import canonical_json, grade_inputs, grade_of_inputs
 from api.services.risk.refresh import refresh_alerts
 from api.services.self_custody import check_signer
@@ -342,7 +343,12 @@ def _decide_one(
     inputs = canonical_json({**inputs_value, "policyId": policy.policy_id})
     inputs_hash = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
     fen, why = _value_fen(trade)
-    reason = _skip_reason(policy, trade, grade, fen, why)
+    held = active_hold(session, trade.trade_id)
+    reason = (
+        f"held by customs {held.party_code}: {held.reason}"
+        if held is not None
+        else _skip_reason(policy, trade, grade, fen, why)
+    )
     decision = RiskDecisionRecord(
         trade_id=trade.trade_id,
         kind="auto_release" if reason is None else "auto_skip",

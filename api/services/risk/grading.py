@@ -105,7 +105,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _record(
+def record_decision(
     session: Session,
     trade: TradeRecord,
     kind: str,
@@ -146,7 +146,7 @@ def grade_trade(*, session: Session, trade: TradeRecord, now: datetime) -> RiskG
         .order_by(col(RiskDecisionRecord.id).desc())
     ).first()
     if last != digest:
-        _record(session, trade, "grade", graded, inputs, now)
+        record_decision(session, trade, "grade", graded, inputs, now)
     grade, points, factors = graded
     return RiskGradePublic(
         grade=grade,
@@ -174,7 +174,7 @@ def hold_or_override(
         return
     inputs = canonical_json(inputs_value)
     if override_reason:
-        _record(
+        record_decision(
             session,
             trade,
             "override",
@@ -186,7 +186,7 @@ def hold_or_override(
         )
         session.commit()
         return
-    _record(session, trade, "hold", graded, inputs, now, party=party.code)
+    record_decision(session, trade, "hold", graded, inputs, now, party=party.code)
     facts = [
         fact_row(p, "hold", trade.trade_id, {"grade": "high"}, now)
         for p in sorted(inputs_value["credit"])

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from api.db.models import utcnow
 from api.risk_schemas import (
     AutoReleasePublic,
     AutoReleasesPublic,
@@ -14,13 +15,15 @@ from api.risk_schemas import (
 )
 from api.schemas import (
     ChainReceipt,
+    HoldCreate,
+    HoldPublic,
     ReleaseCreate,
     SignedAuthorization,
     SignedRelease,
     SummaryDeclaration,
     TradesPublic,
 )
-from api.services import auto_release, chain_actions, self_custody, summary
+from api.services import auto_release, chain_actions, customs_holds, self_custody, summary
 from api.services.customs_release import release_checked
 from api.web.deps import (
     CustomsDep,
@@ -74,6 +77,21 @@ def release_trade(
         trade=trade,
         verdict_hash=None if body is None else body.verdict_hash,
         override_reason=override.reason if override else None,
+    )
+
+
+@router.post("/trades/{trade_id}/hold", response_model=HoldPublic, status_code=201)
+def hold_trade(
+    session: SessionDep, party: CustomsDep, trade: TradeDep, body: HoldCreate
+) -> HoldPublic:
+    """Hold a trade for inspection with a reason (扣留待查). No automatic release takes a
+    held trade; customs' own release of it must give `riskOverride.reason`, which lifts
+    the hold (409 `customs_hold` without one). 409 once released or already held."""
+    held = customs_holds.hold(
+        session=session, party=party, trade=trade, reason=body.reason, now=utcnow()
+    )
+    return HoldPublic(
+        trade_id=held.trade_id, held_by=held.party_code, reason=held.reason, held_at=held.held_at
     )
 
 

@@ -471,3 +471,23 @@ def test_a_release_the_chain_has_is_found_not_sent_again(
         f"/customs/auto-releases?tradeId={trade_id}", headers=customs
     ).json()["data"]
     assert decision["outcome"] == "released"
+
+
+def test_a_trade_customs_holds_is_left_out_of_every_automatic_release(
+    world: World, custodians: Custodians
+) -> None:
+    parties = custodians.actors
+    customs = parties["customs"].headers
+    trade_id = submit(world, parties, _trade(7))[0]["tradeId"]
+    world.worker.drain()
+    held = world.client.post(
+        f"/customs/trades/{trade_id}/hold", json={"reason": "查验：品名待核"}, headers=customs
+    )
+    assert held.status_code == 201, held.text
+    assert held.json()["heldBy"] == parties["customs"].code
+    _adopt(world, custodians)
+    world.worker.drain()
+    assert world.client.get(f"/trades/{trade_id}", headers=customs).json()["releasedAt"] is None
+    (decision,) = _decisions(world, trade_id)
+    assert decision["outcome"] == "skipped"
+    assert "held by customs" in decision["reason"]

@@ -271,14 +271,20 @@ def _navigation(
 
 async def form(request: Request) -> dict[str, str]:
     """The urlencoded fields of a small form (the body guard already bounds its size)."""
+    return {name: values[0] for name, values in (await form_lists(request)).items()}
+
+
+async def form_lists(
+    request: Request, *, max_fields: int = _MAX_FORM_FIELDS
+) -> dict[str, list[str]]:
+    """Every value of each urlencoded field (a list of checkboxes), at most ``max_fields``;
+    a body that is not such a form reads as empty."""
     body = await request.body()
     try:
-        fields = parse_qs(
-            body.decode("utf-8"), max_num_fields=_MAX_FORM_FIELDS, strict_parsing=False
-        )
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=max_fields, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
         return {}
-    return {name: values[0] for name, values in fields.items() if values}
+    return {name: values for name, values in fields.items() if values}
 
 
 def signed_in_of(request: Request, session: SessionDep, runtime: RuntimeDep) -> Any:
