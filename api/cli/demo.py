@@ -34,10 +34,11 @@ def demo(
     from api.config import get_settings
     from api.demo.runs import epilogue, run_tag
     from api.demo.trace import run_trace_demo
-    from api.demo.trade import DemoRun, provider_rpc, run_trade_demo
+    from api.demo.trade import DemoRun, run_trade_demo
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime
     from api.services.auto_release import anchor_worker as make_anchor_worker
+    from api.services.live_verify import provider_rpc
     from api.verify.trust import load_trust_roots
     from api.web.main import create_app
 

@@ -35,9 +35,9 @@ from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings, get_settings
 from api.db.engine import create_db_and_tables, make_engine
 from api.demo.parties import bearer, register_party
-from api.demo.trade import provider_rpc
 from api.runtime import Runtime
 from api.services.auto_release import anchor_worker
+from api.services.live_verify import provider_rpc
 from api.verify.trust import load_trust_roots
 from api.verify.verifier import Report, verify_bundle
 from api.web.main import create_app

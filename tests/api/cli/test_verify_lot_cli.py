@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli import build_app
 from api.cli import verify_lot as verify_lot_cli
-from api.demo.trade import provider_rpc
+from api.services.live_verify import provider_rpc
 from api.verify.rpc import JsonRpc
 from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.trace_fixtures import CAPTURED, LOT_PATH

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from api.config import ApiSettings
 from api.demo.runs import epilogue, run_tag
 from api.demo.trace import lot_number, pallet_number, run_trace_demo
-from api.demo.trade import DemoRun, provider_rpc, run_trade_demo
+from api.demo.trade import DemoRun, run_trade_demo
+from api.services.live_verify import provider_rpc
 from api.verify.trust import load_trust_roots
 from ledger_client import LedgerSettings
 from tests.api.conftest import ADMIN_TOKEN, World

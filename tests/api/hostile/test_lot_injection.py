@@ -338,7 +338,7 @@ def test_unsigned_event_of_a_custody_party_is_recorded_not_signed_and_changes_no
 
 def _verify_offline(world: World, lot: dict[str, Any]) -> Any:
     """``sandan verify-lot`` of the lot JSON on this chain, pinning this deployment."""
-    from api.demo.trade import provider_rpc
+    from api.services.live_verify import provider_rpc
     from api.verify.lot import verify_lot
     from api.verify.lot_chain import RpcLotChain
     from api.verify.lot_input import lot_material

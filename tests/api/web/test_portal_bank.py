@@ -1,0 +1,98 @@
+"""The bank desk: a trade verified live with every check of ``sandan verify``, its bundle,
+settlement and financing through the page (as through the API), and the financing history
+the chain records, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import markupsafe
+
+from tests.api.conftest import World, stage_fixtures
+from tests.api.factories import Actor
+from tests.api.web.portal_kit import csrf_of, new_browser, sign_in
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
+from traceability.trade import samples
+
+world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
+
+_EN = {"Accept-Language": "en"}
+
+
+def test_a_bank_verifies_settles_finances_and_discharges_from_its_desk(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    customs = parties["customs"].headers
+    assert world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).is_success
+    bank = new_browser(world)
+    assert sign_in(bank, parties["bank_a"].api_key).status_code == 303
+    desk = bank.get("/portal/bank", headers=_EN)
+    assert f"/portal/bank/trades/{trade_id}" in desk.text
+    page = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN)
+    assert page.status_code == 200
+    assert "AUTHENTIC: every check passed." in page.text
+    # Every check sandan verify makes of the same bundle is on the page, each passed.
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    report = world.verify(bundle)
+    assert report.checks
+    for check in report.checks:
+        assert str(markupsafe.escape(check.name)) in page.text
+    assert 'class="failed"' not in page.text
+    download = bank.get(f"/portal/bank/trades/{trade_id}/bundle.json")
+    assert "attachment" in download.headers["content-disposition"]
+    assert world.verify(download.json()).authentic
+    token = csrf_of(page.text)
+    verdict = re.search(r'name="verdictHash" value="([0-9a-f]{64})"', page.text)
+    assert verdict
+
+    # Settlement: a stale verdict is refused as through the API; then settled on chain.
+    settle = f"/portal/bank/trades/{trade_id}/settle"
+    stale = bank.post(
+        settle, data={"csrf": token, "settlementRef": "FX-1", "verdictHash": "0" * 64}
+    )
+    assert stale.status_code == 409
+    assert bank.post(settle, data={"csrf": token, "settlementRef": ""}).status_code == 422
+    assert bank.post(settle, data={"settlementRef": "FX-1"}).status_code == 403  # no CSRF
+    done = bank.post(
+        settle,
+        data={"csrf": token, "settlementRef": "FX-2026-0001", "verdictHash": verdict.group(1)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    trade = world.client.get(f"/trades/{trade_id}", headers=parties["bank_a"].headers).json()
+    assert trade["settled"] is True
+
+    # Financing: bad terms name their field; good ones are registered, shown in the history.
+    finance = f"/portal/bank/trades/{trade_id}/finance"
+    good = {"csrf": token, "amount": "800.00", "currency": "CNY", "rate": "0.0385", "days": "90"}
+    for field, bad in (("amount", "-1"), ("amount", "1.001"), ("currency", "RMB1"), ("days", "0")):
+        refused = bank.post(finance, data={**good, field: bad}, headers=_EN)
+        assert refused.status_code == 422, (field, bad)
+        assert field in refused.text
+    assert bank.post(finance, data=good, follow_redirects=False).status_code == 303
+    again = bank.post(finance, data=good)
+    api_again = world.client.post(
+        f"/banks/trades/{trade_id}/financing",
+        json={"terms": {"amount": "1.00"}},
+        headers=parties["bank_b"].headers,
+    )
+    assert again.status_code == api_again.status_code == 409  # one live financing per trade
+    after = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN)
+    assert "registered #" in after.text
+    assert parties["bank_a"].code in after.text
+    discharge = f"/portal/bank/trades/{trade_id}/discharge"
+    assert bank.post(discharge, data={"csrf": token}, follow_redirects=False).status_code == 303
+    history = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN).text
+    assert history.index("registered #") < history.index("discharged #")
+
+    # Another role is answered as by the bank routes.
+    platform = new_browser(world)
+    assert sign_in(platform, parties["platform"].api_key).status_code == 303
+    api = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=parties["platform"].headers)
+    assert platform.get(f"/portal/bank/trades/{trade_id}").status_code == api.status_code == 403
+    assert platform.get(f"/portal/bank/trades/{trade_id}/bundle.json").status_code == 403
+    assert 'href="/portal/bank"' not in platform.get("/portal").text
