@@ -36,30 +36,30 @@ def financing_history(
     if batch is None or position is None:
         return []
     contract = runtime.ledger().trade
+    events: list[tuple[str, FinancingRegistered | FinancingDischarged]] = [
+        *(("registered", e) for e in contract.find_events(FinancingRegistered, 0, batch=batch)),
+        *(("discharged", e) for e in contract.find_events(FinancingDischarged, 0, batch=batch)),
+    ]
     found: list[tuple[int, int, FinancingEvent]] = []
-    for kind, event_type in (
-        ("registered", FinancingRegistered),
-        ("discharged", FinancingDischarged),
-    ):
-        for event in contract.find_events(event_type, 0, batch=batch):
-            if position not in event.positions:
-                continue
-            log = event.log
-            found.append(
-                (
-                    log.block_number if log else 0,
-                    log.log_index if log else 0,
-                    FinancingEvent(
-                        kind=kind,
-                        financing_id=event.financing_id,
-                        bank_address=event.bank,
-                        bank_code=_owner(session, event.bank),
-                        terms_hash=_terms_hash(event),
-                        block_number=log.block_number if log else None,
-                        tx_hash=log.tx_hash if log else None,
-                    ),
-                )
+    for kind, event in events:
+        if position not in event.positions:
+            continue
+        log = event.log
+        found.append(
+            (
+                log.block_number if log else 0,
+                log.log_index if log else 0,
+                FinancingEvent(
+                    kind=kind,
+                    financing_id=event.financing_id,
+                    bank_address=event.bank,
+                    bank_code=_owner(session, event.bank),
+                    terms_hash=_terms_hash(event),
+                    block_number=log.block_number if log else None,
+                    tx_hash=log.tx_hash if log else None,
+                ),
             )
+        )
     return [event for _, _, event in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
