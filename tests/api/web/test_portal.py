@@ -253,3 +253,20 @@ def test_a_new_admin_token_ends_the_operators_sessions(world: World) -> None:
         assert browser.get("/portal", follow_redirects=False).headers["location"] == "/"
     finally:
         world.runtime.admin_token = ADMIN_TOKEN
+
+
+def test_the_operator_sees_every_party_and_a_party_is_refused(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    operator = _browser(world)
+    assert sign_in(operator, ADMIN_TOKEN).status_code == 303
+    home = operator.get("/portal", headers={"Accept-Language": "en"})
+    assert 'href="/portal/parties"' in home.text
+    page = operator.get("/portal/parties", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    for actor in parties.values():
+        assert f"<td>{actor.code}</td>" in page.text
+    party = _browser(world)
+    assert sign_in(party, parties["platform"].api_key).status_code == 303
+    assert party.get("/portal/parties").status_code == 403
+    assert 'href="/portal/parties"' not in party.get("/portal").text
