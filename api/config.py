@@ -107,6 +107,9 @@ class ApiSettings(BaseSettings):
     max_bulk_documents: Annotated[int, Field(ge=1)] = 10_000
     max_clock_skew_seconds: Annotated[int, Field(ge=0)] = 300
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6_000
+    #: Failed workbench sign-ins a client may make per minute before it is told to wait:
+    #: an API key has 256 bits, but a guessed admin token or a leaked key list should cost.
+    signin_failures_per_minute: Annotated[int, Field(ge=0)] = 10
     public_base_url: str = "http://127.0.0.1:8000"
     #: PEM bundle of the CA certificates a party's certificate must chain to (the e-port's
     #: SM2 CAs, 中国电子口岸数据中心 / 中国电子业务证书管理中心): XML-signing certificates are

@@ -101,6 +101,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
+    app.state.signin_limiter = RateLimiter(runtime.settings.signin_failures_per_minute)
     for router in (
         parties,
         documents,

@@ -51,6 +51,15 @@ class RateLimiter:
             self._prune(now)
             return allowed
 
+    def spent(self, key: str, *, now: float | None = None) -> bool:
+        """Whether ``key``'s bucket holds less than one token (nothing is taken)."""
+        if self.capacity <= 0:
+            return False
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.capacity, now))
+            return self._refilled(tokens, last, now) < 1
+
     def _refilled(self, tokens: float, last: float, now: float) -> float:
         return min(self.capacity, tokens + (now - last) * self.rate)
 

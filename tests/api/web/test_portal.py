@@ -270,3 +270,18 @@ def test_the_operator_sees_every_party_and_a_party_is_refused(
     assert sign_in(party, parties["platform"].api_key).status_code == 303
     assert party.get("/portal/parties").status_code == 403
     assert 'href="/portal/parties"' not in party.get("/portal").text
+
+
+def test_failed_sign_ins_are_slowed_and_successes_are_not(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    for _ in range(12):  # more successes than the failure budget: none is refused
+        assert sign_in(_browser(world), parties["platform"].api_key).status_code == 303
+    browser = _browser(world)
+    budget = world.runtime.settings.signin_failures_per_minute
+    answers = [sign_in(browser, "guess-" + str(n)).status_code for n in range(budget + 1)]
+    assert answers == [401] * budget + [429]
+    # Even the right key waits now: the attacker cannot tell a hit from the wait.
+    assert sign_in(browser, parties["platform"].api_key).status_code == 429
+    world.client.app.state.signin_limiter._buckets.clear()  # a minute later
+    assert sign_in(browser, parties["platform"].api_key).status_code == 303

@@ -48,6 +48,10 @@ async def sign_in(request: Request, session: SessionDep, runtime: RuntimeDep) ->
     text = kit.TEXT[kit.language(request)]
     if not expected or not sent or not secrets.compare_digest(expected, sent):
         return _sign_in_form(request, runtime, status=403, error=text["bad_form"])
+    limiter = request.app.state.signin_limiter
+    client = "signin:" + (request.client.host if request.client else "unknown")
+    if limiter.spent(client):
+        return _sign_in_form(request, runtime, status=429, error=text["too_many_failures"])
     try:
         token, _ = sessions.sign_in(
             session=session,
@@ -57,6 +61,7 @@ async def sign_in(request: Request, session: SessionDep, runtime: RuntimeDep) ->
             now=utcnow(),
         )
     except AuthenticationFailed:
+        limiter.allow(client)  # only failures count: a clerk signing in all day is never slowed
         return _sign_in_form(request, runtime, status=401, error=text["bad_credential"])
     response = RedirectResponse("/portal", status_code=303)
     response.set_cookie(
