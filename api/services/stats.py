@@ -112,7 +112,7 @@ def stats_filters(
         raise UnprocessableContent("periodEnd must be after periodStart", field="periodEnd")
     _one_of(mode, [m.value for m in TradeMode], "mode")
     _one_of(direction, [d.value for d in Direction], "direction")
-    if country and not (len(country) == 3 and country.isdigit()):
+    if country and not (len(country) == 3 and country.isascii() and country.isdigit()):
         raise UnprocessableContent(
             "country is a 3-digit customs code (122, 502...)", field="country"
         )

@@ -208,6 +208,7 @@ def test_each_viewer_sees_the_zone_or_only_its_own_trades(
         ({"mode": "9999"}, "mode"),
         ({"direction": "sideways"}, "direction"),
         ({"country": "CN"}, "country"),
+        ({"country": "١٢٢"}, "country"),  # digits, but not the ASCII ones of a customs code
         ({"party": "x" * 65}, "party"),
     ],
 )
