@@ -35,6 +35,7 @@ from api.web.routes import (
     products,
     resolver,
     risk,
+    stats,
     trades,
     verifier,
 )
@@ -94,6 +95,7 @@ def create_app(
             {"name": "banks", "description": "Authenticity bundles, settlement, financing."},
             {"name": "epcis", "description": "EPCIS 2.0 capture and query; lots and recalls."},
             {"name": "resolver", "description": "GS1 Digital Link resolver, consumer page, QR."},
+            {"name": "stats", "description": "Statistics and monitoring of the zone's trades."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
     )
@@ -110,6 +112,7 @@ def create_app(
         banks,
         risk,
         credit,
+        stats,
         health,
         epcis,
         products,

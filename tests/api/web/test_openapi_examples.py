@@ -59,7 +59,11 @@ EXERCISED: list[tuple[str, str, str]] = [
 
 #: Reads whose query parameters show examples, and who calls them: each example index is
 #: sent once (the n-th example of every parameter together), after every write above.
-QUERIED: dict[tuple[str, str], str] = {("get", "/customs/summary"): "customs"}
+QUERIED: dict[tuple[str, str], str] = {
+    ("get", "/customs/summary"): "customs",
+    ("get", "/stats"): "customs",
+    ("get", "/stats.csv"): "platform",
+}
 
 #: Operations that take a body and show no example yet, and why.
 _EIP712 = (

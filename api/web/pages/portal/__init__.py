@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages.portal import bank, customs, documents, operator, signin, trades
+from api.web.pages.portal import bank, customs, documents, operator, signin, stats, trades
 from api.web.pages.portal.kit import PAGE_WRITES, SESSION_COOKIE, is_page_write
 
 __all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, documents, trades, customs, bank, operator):
+for _module in (signin, documents, trades, customs, bank, operator, stats):
     router.include_router(_module.router)

@@ -101,7 +101,6 @@ TEXT: dict[str, dict[str, str]] = {
         "summary": "Summary declaration",
         "bank_desk": "Bank desk",
         "inbox": "Inbox",
-        "statistics": "Statistics",
     },
     "zh": {
         "sign_in_title": "登录",
@@ -153,7 +152,6 @@ TEXT: dict[str, dict[str, str]] = {
         "summary": "汇总申报",
         "bank_desk": "银行业务",
         "inbox": "消息",
-        "statistics": "统计监测",
     },
 }
 
@@ -266,7 +264,7 @@ def _navigation(
         if "bank" in roles:
             items.append(("bank_desk", "/portal/bank"))
         items.append(("inbox", "/portal/inbox"))
-    items.append(("statistics", "/portal/stats"))
+    items.append(("stats", "/portal/stats"))
     items += [("verifier", "/verify"), ("api_docs", "/docs")]
     return [{"label": text[key], "href": href, "current": key == current} for key, href in items]
 
