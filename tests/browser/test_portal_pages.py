@@ -5,38 +5,17 @@ width, with no console error and no request leaving the service."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from api.demo.parties import bearer, register_party
-from tests.browser.conftest import ADMIN_TOKEN, SCREENSHOTS, LiveApp
+from tests.browser.conftest import ADMIN_TOKEN, SCREENSHOTS, LiveApp, watched_page
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": 360, "desktop": 1280}
-
-
-def _watched_page(chromium: Any, live_app: LiveApp, width: int) -> tuple[Any, list[str]]:
-    """A page at ``width`` px that records console errors and refuses other hosts."""
-    own = urlsplit(live_app.base_url).netloc
-    problems: list[str] = []
-    page = chromium.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-
-    def route(request_route: Any) -> None:
-        if urlsplit(request_route.request.url).netloc == own:
-            request_route.continue_()
-        else:
-            problems.append(f"request to {request_route.request.url}")
-            request_route.abort()
-
-    page.route("**/*", route)
-    return page, problems
 
 
 def _submitted_trade(live_app: LiveApp) -> tuple[dict[str, Any], TradeDocuments]:
@@ -63,7 +42,7 @@ def test_a_party_signs_in_by_keyboard_opens_its_trade_and_signs_out(
     chromium: Any, live_app: LiveApp, lang: str, size: str
 ) -> None:
     signers, docs = _submitted_trade(live_app)
-    page, problems = _watched_page(chromium, live_app, WIDTHS[size])
+    page, problems = watched_page(chromium, live_app.base_url, WIDTHS[size])
     page.goto(f"{live_app.base_url}/?lang={lang}")
     assert page.locator("label[for=credential]").count() == 1
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -106,7 +85,7 @@ def test_customs_releases_a_trade_from_its_queue(chromium: Any, live_app: LiveAp
         live_app.client, bearer(ADMIN_TOKEN), "GACC-HZ", ["customs"], chain_account=True
     )
     live_app.worker.drain()
-    page, problems = _watched_page(chromium, live_app, WIDTHS["desktop"])
+    page, problems = watched_page(chromium, live_app.base_url, WIDTHS["desktop"])
     page.goto(f"{live_app.base_url}/?lang=en")
     page.fill("#credential", customs.api_key)
     page.get_by_role("button", name="Sign in").click()
