@@ -31,6 +31,7 @@ from api.web.routes import (
     documents,
     epcis,
     health,
+    notifications,
     parties,
     products,
     resolver,
@@ -94,6 +95,7 @@ def create_app(
             {"name": "banks", "description": "Authenticity bundles, settlement, financing."},
             {"name": "epcis", "description": "EPCIS 2.0 capture and query; lots and recalls."},
             {"name": "resolver", "description": "GS1 Digital Link resolver, consumer page, QR."},
+            {"name": "notifications", "description": "Inbox, webhooks and their delivery log."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
     )
@@ -109,6 +111,7 @@ def create_app(
         banks,
         risk,
         credit,
+        notifications,
         health,
         epcis,
         products,
