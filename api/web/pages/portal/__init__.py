@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages.portal import customs, signin, trades
+from api.web.pages.portal import customs, inbox, signin, trades
 from api.web.pages.portal.kit import PAGE_WRITES, SESSION_COOKIE, is_page_write
 
 __all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, trades, customs):
+for _module in (signin, trades, customs, inbox):
     router.include_router(_module.router)
