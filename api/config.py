@@ -122,6 +122,9 @@ class ApiSettings(BaseSettings):
     #: latest however active (the browser then signs in again).
     session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     session_max_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 8
+    #: Let webhooks use http:// and hosts on loopback, private or link-local addresses: for
+    #: a receiver on the operator's own machine while testing, never in service (SSRF).
+    webhook_allow_private: bool = False
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"

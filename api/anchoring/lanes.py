@@ -51,6 +51,7 @@ from api.anchoring.payloads import (
     SupersedePayload,
     VerdictPayload,
 )
+from api.db import notifications
 from api.db.models import (
     VERDICT_KIND_SQL,
     AnchorBatchRecord,
@@ -59,6 +60,7 @@ from api.db.models import (
     OutboxRecord,
     PartyKeyRecord,
     PartyRecord,
+    ReleasePolicyRecord,
     TradeRecord,
     utcnow,
     verdict_trade_of,
@@ -705,6 +707,7 @@ class ReleaseLane(Lane[ReleasePayload]):
         """Mark the trades released by that transaction, and their decisions released."""
         payloads = [self.parse(row.payload) for row in rows]
         now = utcnow()
+        self._tell_released(session, [p.trade_id for p in payloads], anchor, now)
         session.execute(
             update(TradeRecord)
             .where(col(TradeRecord.trade_id).in_([p.trade_id for p in payloads]))
@@ -717,6 +720,31 @@ class ReleaseLane(Lane[ReleasePayload]):
             )
         )
         self._decided(session, payloads, "released", None)
+
+    def _tell_released(
+        self, session: Session, trade_ids: list[str], anchor: ChainAnchor, now: datetime
+    ) -> None:
+        """Notify each newly released trade's parties and the policy's customs office, in the
+        transaction that records the release (the chain confirmed it)."""
+        policy = session.get(ReleasePolicyRecord, self.policy_id)
+        released = session.exec(
+            select(TradeRecord).where(
+                col(TradeRecord.trade_id).in_(trade_ids), col(TradeRecord.released_at).is_(None)
+            )
+        ).all()
+        events = [
+            notifications.Event(
+                notifications.Kind.RELEASED,
+                frozenset(notifications.trade_parties(session, trade) | (
+                    {policy.customs_code} if policy is not None else set()
+                )),
+                trade.trade_id,
+                {"ebpCode": trade.ebp_code, "orderNo": trade.order_no, "policyId": self.policy_id,
+                 "txHash": anchor.tx_hash or None, "blockNumber": anchor.block_number},
+            )
+            for trade in released
+        ]  # fmt: skip
+        notifications.emit_many(session, events, now=now)
 
     def on_reset(self, session: Session, rows: Sequence[OutboxRecord]) -> None:
         """The chain forgot the release: the trades are unreleased until it is sent again."""

@@ -34,6 +34,7 @@ def serve(
     from api.provisioning import ensure_deployment
     from api.runtime import Runtime, tune_gc_for_service
     from api.services.auto_release import anchor_worker as make_anchor_worker
+    from api.services.webhook_delivery import Deliverer
     from api.web.logs import configure_logging
     from api.web.main import create_app
 
@@ -52,6 +53,12 @@ def serve(
             target=anchor_worker.run_forever, name="anchor-worker", daemon=True
         )
         worker_thread.start()
+    # Webhooks are sent by this process alone, however many API processes serve.
+    deliverer = Deliverer(runtime)
+    deliverer_thread = threading.Thread(
+        target=deliverer.run_forever, name="webhook-deliverer", daemon=True
+    )
+    deliverer_thread.start()
     try:
         # sandan logs each request itself, as JSON with its request id.
         if workers == 1:
@@ -73,8 +80,10 @@ def serve(
             )
     finally:
         anchor_worker.stop_event.set()
+        deliverer.stop_event.set()
         if worker_thread is not None:
             worker_thread.join(timeout=10)
+        deliverer_thread.join(timeout=10)
 
 
 _RECHECK_HELP = (

@@ -463,3 +463,75 @@ class PortalSessionRecord(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     #: Signed out after this unless a request comes first (each request moves it on).
     idle_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- notifications: inbox, webhooks and their delivery log (issue 17) -----------------------
+
+
+class WebhookRecord(SQLModel, table=True):
+    """A party's webhook: an https URL that receives the event kinds it chose, signed.
+
+    The signing secret is encrypted with the service's keystore secret (Fernet), as a
+    custodial chain key is: the service must sign every delivery with it, so a hash would not
+    do, and the database alone does not reveal it. A deleted webhook is kept (``deleted_at``)
+    with its delivery log."""
+
+    __tablename__ = "webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_code: str = Field(foreign_key="party.code", max_length=64, index=True)
+    url: str = Field(max_length=2048)
+    kinds: str = Field(max_length=400)  # comma-separated, sorted
+    encrypted_secret: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class NotificationRecord(SQLModel, table=True):
+    """One event in one party's inbox, written in the transaction of the fact it reports."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_party", "party_code", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_code: str = Field(foreign_key="party.code", max_length=64)
+    kind: str = Field(max_length=32)
+    trade_id: str | None = Field(default=None, max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON: the event's data
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    read_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WebhookDeliveryRecord(SQLModel, table=True):
+    """One notification to send to one webhook: pending until delivered, or failed at the cap."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_webhook", "webhook_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhook.id")
+    notification_id: int = Field(foreign_key="notification.id")
+    status: str = Field(default="pending", max_length=16)  # pending|delivered|failed|cancelled
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_status: int | None = None  # the receiver's last HTTP status
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebhookAttemptRecord(SQLModel, table=True):
+    """One attempt of a delivery: when, what the receiver answered or what went wrong."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (Index("ix_webhook_attempt_delivery", "delivery_id", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhook_delivery.id")
+    attempt: int
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    status_code: int | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))

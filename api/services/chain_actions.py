@@ -17,7 +17,7 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRec
 from api.errors import Conflict
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
-from api.services import negative_list
+from api.services import negative_list, notifications
 from api.services.chain_accounts import party_account
 from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
@@ -62,6 +62,31 @@ def _receipt(trade: TradeRecord, action: str, result: TxResult, party: PartyReco
         tx_hash=result.tx_hash,
         block_number=result.block_number,
         by=party.code,
+    )
+
+
+def tell_step(
+    session: Session,
+    trade: TradeRecord,
+    kind: notifications.Kind,
+    party: PartyRecord,
+    result: TxResult,
+) -> None:
+    """Notify the trade's parties, and the customs office or bank that acted, of a step the
+    chain confirmed; written in the session, committed with the step by the caller."""
+    notifications.emit(
+        session,
+        kind=kind,
+        parties=notifications.trade_parties(session, trade) | {party.code},
+        trade_id=trade.trade_id,
+        data={
+            "ebpCode": trade.ebp_code,
+            "orderNo": trade.order_no,
+            "by": party.code,
+            "txHash": result.tx_hash,
+            "blockNumber": result.block_number,
+        },
+        now=utcnow(),
     )
 
 
@@ -143,6 +168,8 @@ def release(
         raise negative_list.listed_refusal(
             session=session, runtime=runtime, trades=[trade], exc=exc
         ) from exc
+    # The chain has the release (its receipt is in hand): told in the commit that records it.
+    tell_step(session, trade, notifications.Kind.RELEASED, party, result)
     _save(
         session,
         trade,
@@ -176,6 +203,7 @@ def settle(
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
     result = runtime.ledger().confirm_settlement(batch, position, ref_hash, account)
     (confirmed,) = events_named(result.events, SettlementsConfirmed)
+    tell_step(session, trade, notifications.Kind.SETTLED, party, result)
     _save(
         session,
         trade,

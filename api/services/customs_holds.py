@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import PartyRecord, RiskDecisionRecord, TradeRecord
 from api.errors import Conflict
+from api.services import notifications
 from api.services.risk.grading import canonical_json, grade_inputs, grade_of_inputs, record_decision
 
 __all__ = ["HOLD", "LIFTED", "Hold", "active_hold", "hold", "lift_for_release"]
@@ -84,6 +85,15 @@ def hold(
             code="already_held",
         )
     _record(session, trade, HOLD, party, reason, now)
+    # Told in the commit that records the hold: the parties learn why their goods wait.
+    notifications.emit(
+        session,
+        kind=notifications.Kind.HELD,
+        parties=notifications.trade_parties(session, trade) | {party.code},
+        trade_id=trade.trade_id,
+        data={"heldBy": party.code, "reason": reason},
+        now=now,
+    )
     session.commit()
     return Hold(trade.trade_id, party.code, reason, now)
 

@@ -26,8 +26,13 @@ from api.schemas import (
     SignedRelease,
     SignedSettlement,
 )
-from api.services import chain_accounts, negative_list
-from api.services.chain_actions import check_releasable, check_verdict_named, position_of
+from api.services import chain_accounts, negative_list, notifications
+from api.services.chain_actions import (
+    check_releasable,
+    check_verdict_named,
+    position_of,
+    tell_step,
+)
 from ledger_client import ContractReverted, Signed, TradeRegistryClient, TxResult
 from ledger_client.events import FinancingRegistered, SettlementsConfirmed, events_named
 
@@ -138,6 +143,7 @@ def release(
         trade.release_block = result.block_number
         trade.updated_at = now
         session.add(trade)
+        tell_step(session, trade, notifications.Kind.RELEASED, party, result)
     session.commit()
     return [_receipt(t.trade_id, "release", result, party) for t in trades]
 
@@ -172,6 +178,7 @@ def _relay_step(
     action: str,
     call: Callable[[TradeRegistryClient, int, int, Signed], TxResult],
     changes: Callable[[TxResult], dict[str, object]],
+    told: notifications.Kind | None = None,
 ) -> ChainReceipt:
     """Relay one trade's signed step at its verdict position, then mirror on the trade what
     the chain recorded."""
@@ -183,6 +190,8 @@ def _relay_step(
         setattr(trade, name, value)
     trade.updated_at = utcnow()
     session.add(trade)
+    if told is not None:
+        tell_step(session, trade, told, party, result)
     session.commit()
     return _receipt(trade.trade_id, action, result, party)
 
@@ -222,6 +231,7 @@ def settle(
             batch, {position: ref}, by
         ),
         changes=changes,
+        told=notifications.Kind.SETTLED,
     )
 
 

@@ -46,6 +46,7 @@ from api.db.models import (
     verdict_trade_of,
 )
 from api.runtime import LruCache
+from api.services import notifications
 from api.services.match_contexts import MatchContexts
 from api.services.risk_records.facts import verdict_facts
 from api.services.risk_records.ingest import record_risk_trades
@@ -358,6 +359,7 @@ class TradeLinker:
         verdicts = {}
         queued: dict[str, str] = {}
         facts: list[dict[str, Any]] = []
+        events: list[notifications.Event] = []
         signers: dict[str, str] = {}
         for trade in touched:
             settled, hashes, signers[trade.trade_id] = documents[trade.trade_id]
@@ -367,6 +369,7 @@ class TradeLinker:
                 named = {c for c in (trade.ebp_code, trade.ebc_code) if c}
                 parties = self._signers.get(trade.trade_id, set()) | named
                 facts += verdict_facts(trade, verdict, parties, self.now)
+                events.append(_verdict_event(trade, verdict, parties))
             if (
                 changed
                 and verdict.status is not VerdictStatus.PENDING
@@ -378,6 +381,7 @@ class TradeLinker:
         self._queue_verdicts(queued, verdicts, signers)
         if facts:
             self.session.execute(sql_insert(table_of(CreditFactRecord)), facts)
+        notifications.emit_many(self.session, events, now=self.now)
         risk = [(t.trade_id, t.mode, documents[t.trade_id][0]) for t in touched]
         record_risk_trades(self.session, risk, self.now)
         return verdicts
@@ -436,6 +440,20 @@ class TradeLinker:
             )
         _update(trade, updated_at=self.now)
         return verdict, changed
+
+
+def _verdict_event(trade: TradeRecord, verdict: Verdict, parties: set[str]) -> notifications.Event:
+    """The notification of a trade's new verdict, for the trade's own parties."""
+    matched = verdict.status is VerdictStatus.MATCH
+    kind = notifications.Kind.MATCHED if matched else notifications.Kind.MISMATCHED
+    data = {
+        "ebpCode": trade.ebp_code,
+        "orderNo": trade.order_no,
+        "status": verdict.status.value,
+        "verdictHash": trade.verdict_hash,
+        "failedRules": sorted({f.rule for f in verdict.failures}),
+    }
+    return notifications.Event(kind, frozenset(parties), trade.trade_id, data)
 
 
 def _update(trade: TradeRecord, **values: Any) -> None:

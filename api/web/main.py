@@ -31,6 +31,7 @@ from api.web.routes import (
     documents,
     epcis,
     health,
+    notifications,
     parties,
     products,
     resolver,
@@ -96,6 +97,7 @@ def create_app(
             {"name": "epcis", "description": "EPCIS 2.0 capture and query; lots and recalls."},
             {"name": "resolver", "description": "GS1 Digital Link resolver, consumer page, QR."},
             {"name": "stats", "description": "Statistics and monitoring of the zone's trades."},
+            {"name": "notifications", "description": "Inbox, webhooks and their delivery log."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
     )
@@ -113,6 +115,7 @@ def create_app(
         risk,
         credit,
         stats,
+        notifications,
         health,
         epcis,
         products,

@@ -185,6 +185,15 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
     ("/banks/trades/{trade_id}/settlement", "post"): {
         _JSON: _one("The bank's settlement reference.", lambda: {"settlementRef": "FX-2026-000123"})
     },
+    ("/webhooks", "post"): {
+        _JSON: _one(
+            "Mismatches and releases, to the platform's ERP.",
+            lambda: {
+                "url": "https://erp.example.com/sandan/events",
+                "kinds": ["verdict.mismatched", "trade.released"],
+            },
+        )
+    },
 }
 
 #: (path, method) → parameter name → its example value factory.

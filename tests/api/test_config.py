@@ -69,6 +69,7 @@ CASES = [
     ("SANDAN_TRUSTED_CA_FILE", "/etc/sandan/ca.pem", "trusted_ca_file", Path("/etc/sandan/ca.pem")),
     ("SANDAN_DIGEST_PROFILE", "sm3", "digest_profile", DigestProfile.SM3),
     ("SANDAN_SESSION_IDLE_MINUTES", "15", "session_idle_minutes", 15),
+    ("SANDAN_WEBHOOK_ALLOW_PRIVATE", "true", "webhook_allow_private", True),
     ("SANDAN_SESSION_MAX_HOURS", "12", "session_max_hours", 12),
     ("SANDAN_CHAIN_TIMEOUT", "4.5", "ledger.chain_timeout", 4.5),
     ("SANDAN_SOLC_VERSION", "0.8.30", "ledger.solc_version", "0.8.30"),

@@ -92,7 +92,7 @@ def test_customs_releases_a_trade_from_its_queue(chromium: Any, live_app: LiveAp
     page.get_by_role("navigation").get_by_role("link", name="Release queue").click()
     page.wait_for_url(f"{live_app.base_url}/portal/customs")
     page.screenshot(path=str(SCREENSHOTS / "portal-customs-en-desktop.png"), full_page=True)
-    page.get_by_role("button", name="Release").first.click()
+    page.get_by_role("button", name="Release", exact=True).first.click()
     page.wait_for_selector("[role=status]")
     assert "Released" in page.inner_text("[role=status]")
     order = docs.order.orderNo  # type: ignore[union-attr]

@@ -7,7 +7,9 @@ for console errors, requests to other hosts and unlabelled controls (tests.brows
 
 from __future__ import annotations
 
+import csv
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from api.db.models import PortalSessionRecord
 from api.demo.parties import RegisteredParty
 from tests.browser.conftest import SESSION_IDLE_MINUTES
 from tests.browser.served import ServedSandan
-from tests.browser.workbench import Workbench
+from tests.browser.workbench import ANCHOR_DEADLINE_SECONDS, Workbench
 from traceability.trade import samples
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.samples import ImportTerms
@@ -32,10 +34,13 @@ KINDS = ("order", "payment", "waybill")
 
 @dataclass
 class Parties:
-    """The module's registered parties: a signer per document kind, and customs."""
+    """The module's registered parties: a signer per document kind, customs, a bank and the
+    regulator."""
 
     signers: dict[str, RegisteredParty]
     customs: RegisteredParty
+    bank: RegisteredParty
+    regulator: RegisteredParty
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +54,8 @@ def parties(served: ServedSandan) -> Parties:
             "waybill": served.register(samples.CARRIER[0], ["logistics"]),
         },
         customs=served.register("GACC-HZ", ["customs"], chain_account=True),
+        bank=served.register("BANK-HZ", ["bank"], chain_account=True),
+        regulator=served.register("REG-HZ", ["regulator"]),
     )
 
 
@@ -163,7 +170,7 @@ def test_customs_releases_a_matched_trade_once_its_verdict_is_anchored(
     tab.poll(lambda: queued.count() == 1, "the trade in the release queue")
     tab.seen("customs-queue")
 
-    queued.get_by_role("button").click()
+    queued.get_by_role("button", name="放行", exact=True).click()
     tab.page.wait_for_selector("[role=status]")
     tab.check()
     assert tab.page.inner_text("[role=status]").startswith("已在链上放行")
@@ -228,3 +235,86 @@ def test_an_idle_session_ends_and_the_next_page_is_sign_in(
         assert tab.page.locator("#credential").count() == 1
         assert db.exec(mine).all() == []  # the ended session is gone, not just refused
     tab.sign_in(signer.api_key)  # and signing in again opens a new one
+
+
+def _released_trade(served: ServedSandan, parties: Parties, serial: int) -> TradeDocuments:
+    """A matched trade submitted through the API and released by customs once anchored."""
+    docs = samples.import_trade(_terms(serial))
+    trade_id = ""
+    for kind, signer in parties.signers.items():
+        body = signer.envelope(kind, getattr(docs, kind).to_json_dict())
+        answer = served.http.post("/documents", json=body, headers=signer.headers)
+        assert answer.status_code == 201, answer.text
+        trade_id = answer.json()["tradeId"]
+    deadline = time.monotonic() + ANCHOR_DEADLINE_SECONDS
+    release = f"/customs/trades/{trade_id}/release"
+    while (answer := served.http.post(release, headers=parties.customs.headers)).status_code == 409:
+        assert time.monotonic() < deadline, answer.text  # the verdict is not anchored yet
+        time.sleep(0.3)
+    assert answer.status_code == 200, answer.text
+    return docs
+
+
+def test_a_bank_verifies_a_trade_live_downloads_its_bundle_and_settles_it(
+    served: ServedSandan, parties: Parties, browser_context: Any, tmp_path: Path
+) -> None:
+    docs = _released_trade(served, parties, 401)
+    tab = Workbench.open(browser_context, served, "en", screenshots=_screenshots(served))
+    tab.sign_in(parties.bank.api_key)
+    tab.follow_nav("/portal/bank")
+    tab.seen("bank-desk")
+    tab.page.get_by_role("link", name=_order_label(docs)).click()
+    tab.page.wait_for_selector("h1")
+    tab.check()
+    assert "AUTHENTIC" in tab.page.inner_text("p[role=status]")
+    assert tab.page.locator("tr.failed").count() == 0
+    assert tab.page.locator("tbody tr").count() > 10  # every check of sandan verify
+    tab.seen("bank-trade")
+
+    with tab.page.expect_download() as download:
+        tab.page.get_by_role("link", name="Download the bundle").click()
+    saved = tmp_path / "bundle.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text(encoding="utf-8"))["documents"]
+
+    tab.page.fill("#settlementRef", "FX-2026-000401")
+    tab.page.locator('form[action$="/settle"] button[type=submit]').click()
+    tab.page.wait_for_selector("p.notice")
+    tab.check()
+    assert (
+        tab.page.locator("dt", has_text="Settled")
+        .locator("xpath=following-sibling::dd[1]")
+        .inner_text()
+        == "FX-2026-000401"
+    )
+    tab.page.fill("#amount", "800.00")
+    tab.page.locator('form[action$="/finance"] button[type=submit]').click()
+    tab.page.wait_for_selector("p.notice")
+    tab.check()
+    history = tab.page.locator("h2", has_text="Financing history").locator(
+        "xpath=following-sibling::div[1]"
+    )
+    assert "registered #" in history.inner_text()
+    tab.seen("bank-settled", both_languages=False)
+
+
+def test_the_regulator_opens_the_dashboard_and_downloads_its_csv(
+    served: ServedSandan, parties: Parties, browser_context: Any, tmp_path: Path
+) -> None:
+    _released_trade(served, parties, 501)
+    tab = Workbench.open(browser_context, served, "zh", screenshots=_screenshots(served))
+    tab.sign_in(parties.regulator.api_key)
+    tab.follow_nav("/portal/stats")
+    assert tab.page.locator("svg").count() >= 1
+    tab.seen("stats")
+    with tab.page.expect_download() as download:
+        tab.page.get_by_role("link", name="CSV").click()
+    saved = tmp_path / "stats.csv"
+    download.value.save_as(saved)
+    rows = list(csv.DictReader(saved.read_text(encoding="utf-8").splitlines()))
+    assert rows
+    api = served.http.get("/stats.csv", headers=parties.regulator.headers)
+    assert api.status_code == 200
+    assert saved.read_text(encoding="utf-8") == api.text  # the page's export is the API's
+    # The regulator sees the zone: at least the trades this module released.
+    assert sum(int(r["trades"]) for r in rows if r["currency"] == rows[0]["currency"]) >= 1

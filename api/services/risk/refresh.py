@@ -32,6 +32,7 @@ from api.db.models import (
     RiskTradeRecord,
     table_of,
 )
+from api.services import notifications
 from api.services.risk_records.records import (
     RULES,
     SCAN_START,
@@ -155,6 +156,29 @@ def _update_group(
             updated_at=now,
         )
         _write(session, record, alert, now)
+        _tell_opened(session, record, now)
+
+
+#: Who is told of a new alert: those who act on alerts (see :mod:`api.services.notifications`).
+ALERT_RECIPIENT_ROLES = ("customs", "regulator")
+
+
+def _tell_opened(session: Session, record: RiskAlertRecord, now: datetime) -> None:
+    """Notify customs and the regulator of a new alert, in the refresh's transaction."""
+    trades = json.loads(record.trades)
+    notifications.emit(
+        session,
+        kind=notifications.Kind.ALERT_OPENED,
+        parties=notifications.parties_with_roles(session, ALERT_RECIPIENT_ROLES),
+        trade_id=None,
+        data={
+            "alertId": record.id,
+            "rule": record.rule,
+            "trades": trades,
+            "tradeIds": [trade_id_of_ref(ref) for ref in trades],
+        },
+        now=now,
+    )
 
 
 def _successors(

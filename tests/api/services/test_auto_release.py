@@ -491,3 +491,26 @@ def test_a_trade_customs_holds_is_left_out_of_every_automatic_release(
     (decision,) = _decisions(world, trade_id)
     assert decision["outcome"] == "skipped"
     assert "held by customs" in decision["reason"]
+
+
+def test_a_release_under_policy_is_told_when_the_chain_confirms_it(
+    world: World, custodians: Custodians
+) -> None:
+    parties = custodians.actors
+    trade_id = submit(world, parties, _trade(1))[0]["tradeId"]
+    world.worker.drain()
+    policy = _adopt(world, custodians)
+
+    def released(name: str) -> list[dict[str, Any]]:
+        inbox = world.client.get("/inbox", headers=parties[name].headers).json()["data"]
+        return [n for n in inbox if n["kind"] == "trade.released"]
+
+    assert released("platform") == []  # adopted, nothing released on chain yet: nothing told
+    world.worker.drain()
+    trade = world.client.get(f"/trades/{trade_id}", headers=parties["customs"].headers).json()
+    for name in ("platform", "customs"):
+        (note,) = released(name)
+        assert note["tradeId"] == trade_id
+        assert note["data"]["policyId"] == policy["policyId"]
+        assert note["data"]["txHash"] == trade["releaseTx"]
+    assert released("bank_a") == []

@@ -55,6 +55,7 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/parties/{code}/chain-account", "admin"),
     ("put", "/parties/{code}/chain-account", "admin"),
     ("post", "/parties/{code}/keys/{key_id}/revoke", "platform"),
+    ("post", "/webhooks", "platform"),
 ]
 
 #: Reads whose query parameters show examples, and who calls them: each example index is

@@ -47,6 +47,14 @@ def test_customs_holds_one_trade_and_releases_the_others_at_once(
     assert answer.status_code == 200
     assert "Held" in answer.text
     assert "查验：品名待核" in answer.text
+    # The trade's parties and customs are told why the goods wait.
+    for name in ("platform", "payment", "customs"):
+        inbox = world.client.get("/inbox", headers=parties[name].headers).json()["data"]
+        (note,) = [n for n in inbox if n["kind"] == "trade.held"]
+        assert note["tradeId"] == held_id
+        assert note["data"]["reason"] == "查验：品名待核"
+    bank_inbox = world.client.get("/inbox", headers=parties["bank_a"].headers).json()["data"]
+    assert [n for n in bank_inbox if n["kind"] == "trade.held"] == []
     again = world.client.post(
         f"/customs/trades/{held_id}/hold",
         json={"reason": "again"},

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages.portal import bank, customs, documents, operator, signin, stats, trades
+from api.web.pages.portal import (
+    bank,
+    customs,
+    documents,
+    inbox,
+    operator,
+    signin,
+    stats,
+    trades,
+)
 from api.web.pages.portal.kit import PAGE_WRITES, SESSION_COOKIE, is_page_write
 
 __all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, documents, trades, customs, bank, operator, stats):
+for _module in (signin, documents, trades, customs, bank, operator, stats, inbox):
     router.include_router(_module.router)

@@ -100,7 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "parties": "Parties",
         "summary": "Summary declaration",
         "bank_desk": "Bank desk",
-        "inbox": "Inbox",
+        "inbox": "Notifications",
     },
     "zh": {
         "sign_in_title": "登录",
@@ -151,7 +151,7 @@ TEXT: dict[str, dict[str, str]] = {
         "parties": "企业",
         "summary": "汇总申报",
         "bank_desk": "银行业务",
-        "inbox": "消息",
+        "inbox": "通知",
     },
 }
 

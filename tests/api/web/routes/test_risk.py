@@ -384,3 +384,23 @@ def test_risk_threshold_setting_changes_alerts(world: World, parties: dict[str, 
     world.runtime.settings.risk.__dict__["split_order_min_orders"] = 3  # as if set in env
     _plant(world, parties)
     assert _alerts(world, parties["customs"])["count"] == 0
+
+
+def test_a_new_alert_notifies_customs_and_the_regulator_only(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    first, second = _plant(world, parties)
+    (alert,) = _alerts(world, parties["customs"])["data"]  # reading judges the marked groups
+    _alerts(world, parties["regulator"])  # judged once: no second notification
+
+    def opened(actor: Actor) -> list[dict[str, Any]]:
+        inbox = world.client.get("/inbox", headers=actor.headers).json()["data"]
+        return [n for n in inbox if n["kind"] == "alert.opened"]
+
+    for name in ("customs", "regulator"):
+        (note,) = opened(parties[name])
+        assert note["data"]["alertId"] == alert["id"]
+        assert note["data"]["rule"] == SPLIT
+        assert sorted(note["data"]["tradeIds"]) == sorted([first, second])
+    for name in ("platform", "payment", "logistics", "bank"):
+        assert opened(parties[name]) == [], name
