@@ -30,6 +30,7 @@ from api.schemas import TradePublic
 from api.services import portal_sessions as sessions
 from api.services.parties import party_roles
 from api.web.deps import RuntimeDep, SessionDep, require_role
+from traceability.trade.code_lists import CODE_LISTS
 
 PACKAGE = Path(__file__).resolve().parents[2]
 SESSION_COOKIE = "sandan_session"
@@ -170,12 +171,22 @@ def add_text(*, en: Mapping[str, str], zh: Mapping[str, str]) -> None:
     TEXT["zh"].update(zh)
 
 
+def currency_label(code: str | None) -> str:
+    """A CEB currency code as people read it: ``142 CNY`` (the bare code if unlisted)."""
+    if not code:
+        return ""
+    name = CODE_LISTS["currency"].codes.get(code)
+    return f"{code} {name}" if name else code
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(PACKAGE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
+    environment.filters["currency"] = currency_label
+    return environment
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,6 @@ from api.services import stats as service
 from api.stats_schemas import GROUP_BY, StatsPublic
 from api.web.deps import RuntimeDep, SessionDep
 from api.web.pages.portal import kit
-from traceability.trade.code_lists import CODE_LISTS
 
 router = APIRouter(include_in_schema=False)
 
@@ -179,11 +178,6 @@ def duration(seconds: int | None) -> str:
     return f"{sign}{days} d {clock}" if days else f"{sign}{clock}"
 
 
-def _currency(code: str) -> str:
-    name = CODE_LISTS["currency"].codes.get(code)
-    return f"{code} {name}" if name else code
-
-
 def _context(request: Request, figures: StatsPublic) -> dict[str, Any]:
     text = kit.TEXT[kit.language(request)]
     query = {n: request.query_params[n] for n in FILTERS if request.query_params.get(n)}
@@ -196,7 +190,7 @@ def _context(request: Request, figures: StatsPublic) -> dict[str, Any]:
         "export": urlencode(query),
         "trades_chart": bars([(label, g.trades) for label, g in shown]),
         "reasons_chart": bars([(r.rule, r.trades) for r in figures.mismatch_reasons]),
-        "currency": _currency,
+        "currency": kit.currency_label,
         "duration": duration,
         "times": [
             ("stats_order_to_release", figures.order_to_release),
