@@ -132,8 +132,11 @@ def test_a_session_ends_when_idle_and_at_its_longest_life(
 
 
 def test_each_page_answers_as_its_api_route_does(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    submitted = submit(world, parties, samples.import_trade())
+    trade_id, order_hash = submitted[0]["tradeId"], submitted[0]["contentHash"]
     other = submit(world, parties, samples.short_payment_trade())[0]["tradeId"]
+    world.worker.drain()  # anchored: the proof routes answer 200 to those who may read it
+    period = "periodStart=2000-01-01&periodEnd=2100-01-01"
     outsider = world.actor("EBP-OTHER", ["platform"])
     callers = {**parties, "outsider": outsider}
     pages_and_routes = [
@@ -142,6 +145,18 @@ def test_each_page_answers_as_its_api_route_does(world: World, parties: dict[str
         ("/portal/trades/" + "0" * 64, "/trades/" + "0" * 64),
         ("/portal/trades/not-a-trade", "/trades/not-a-trade"),
         ("/portal/trades", "/trades"),
+        ("/portal/trades?mode=9999", "/trades?mode=9999"),
+        ("/portal/customs", "/customs/releasable"),
+        (f"/portal/customs/summary.json?{period}", f"/customs/summary?{period}"),
+        (
+            "/portal/customs/summary.json?periodStart=x&periodEnd=y",
+            "/customs/summary?periodStart=x&periodEnd=y",
+        ),
+        (f"/portal/bank/trades/{trade_id}/bundle.json", f"/banks/trades/{trade_id}/bundle"),
+        (f"/portal/documents/{order_hash}/proof", f"/documents/{order_hash}/proof"),
+        ("/portal/stats.json", "/stats"),
+        ("/portal/stats.json?groupBy=planet", "/stats?groupBy=planet"),
+        ("/portal/inbox", "/inbox"),
     ]
     seen = set()
     for name, actor in callers.items():
@@ -152,12 +167,16 @@ def test_each_page_answers_as_its_api_route_does(world: World, parties: dict[str
             shown = browser.get(page, follow_redirects=False).status_code
             assert shown == api, (name, page, shown, api)
             seen.add(api)
-    assert seen == {200, 404}
+    assert seen == {200, 403, 404, 422}
     operator = _browser(world)
     assert sign_in(operator, ADMIN_TOKEN).status_code == 303
+    operator_seen = set()
     for page, route in pages_and_routes:
         api = world.client.get(route, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-        assert operator.get(page).status_code == api.status_code == 401, page
+        shown = operator.get(page, follow_redirects=False).status_code
+        assert shown == api.status_code, (page, shown, api.status_code)
+        operator_seen.add(shown)
+    assert operator_seen >= {200, 401}
 
 
 def test_the_trade_page_shows_each_failed_rule_with_expected_and_found(
