@@ -161,13 +161,9 @@ def bundle_download(
         built = bundles.build_bundle(session=session, runtime=runtime, trade=record)
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
-    return Response(
+    return kit.download(
         json.dumps(built, ensure_ascii=False, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="bundle-{record.trade_id[:16]}.json"',
-            "Cache-Control": "no-store",
-        },
+        filename=f"bundle-{record.trade_id[:16]}.json",
     )
 
 

@@ -234,25 +234,12 @@ def summary_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
     if signed_in is None:
         return kit.to_sign_in()
     text = kit.TEXT[kit.language(request)]
-    chosen = {
-        k: request.query_params.get(k, "").strip()[:64]
-        for k in ("periodStart", "periodEnd", "ebcCode")
-    }
+    chosen = _period_query(request)
     declaration = None
     try:
         kit.customs_of(signed_in)
         if chosen["periodStart"] or chosen["periodEnd"]:
-            zone = runtime.settings.zone
-            declaration = summary.summary_declaration(
-                session=session,
-                period_start=summary.period_bound(
-                    chosen["periodStart"], field="periodStart", zone=zone, end=False
-                ),
-                period_end=summary.period_bound(
-                    chosen["periodEnd"], field="periodEnd", zone=zone, end=True
-                ),
-                ebc_code=chosen["ebcCode"] or None,
-            )
+            declaration = _declaration(session, runtime, chosen)
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
     return kit.page(request, "portal/summary.html", signed_in=signed_in, current="summary",
@@ -268,24 +255,34 @@ def summary_download(request: Request, session: SessionDep, runtime: RuntimeDep)
         return kit.to_sign_in()
     try:
         kit.customs_of(signed_in)
-        zone = runtime.settings.zone
-        start = request.query_params.get("periodStart", "")[:64]
-        end = request.query_params.get("periodEnd", "")[:64]
-        declaration = summary.summary_declaration(
-            session=session,
-            period_start=summary.period_bound(start, field="periodStart", zone=zone, end=False),
-            period_end=summary.period_bound(end, field="periodEnd", zone=zone, end=True),
-            ebc_code=request.query_params.get("ebcCode", "")[:64] or None,
-        )
+        declaration = _declaration(session, runtime, _period_query(request))
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
-    return Response(
-        declaration.model_dump_json(by_alias=True, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": 'attachment; filename="summary.json"',
-            "Cache-Control": "no-store",
-        },
+    return kit.download(
+        declaration.model_dump_json(by_alias=True, indent=2), filename="summary.json"
+    )
+
+
+def _period_query(request: Request) -> dict[str, str]:
+    """The summary's query parameters as ``GET /customs/summary`` names them."""
+    return {
+        k: request.query_params.get(k, "").strip()[:64]
+        for k in ("periodStart", "periodEnd", "ebcCode")
+    }
+
+
+def _declaration(session: Session, runtime: RuntimeDep, chosen: dict[str, str]) -> Any:
+    """The summary declaration of the chosen period, as ``GET /customs/summary`` gives it."""
+    zone = runtime.settings.zone
+    return summary.summary_declaration(
+        session=session,
+        period_start=summary.period_bound(
+            chosen["periodStart"], field="periodStart", zone=zone, end=False
+        ),
+        period_end=summary.period_bound(
+            chosen["periodEnd"], field="periodEnd", zone=zone, end=True
+        ),
+        ebc_code=chosen["ebcCode"] or None,
     )
 
 

@@ -181,13 +181,9 @@ def proof_download(
         anchor = ingest.require_anchor(session=session, record=record)
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
-    return Response(
+    return kit.download(
         anchor.model_dump_json(by_alias=True, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="proof-{record.content_hash[:16]}.json"',
-            "Cache-Control": "no-store",
-        },
+        filename=f"proof-{record.content_hash[:16]}.json",
     )
 
 

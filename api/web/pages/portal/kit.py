@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.db.models import utcnow
@@ -169,6 +169,19 @@ def add_text(*, en: Mapping[str, str], zh: Mapping[str, str]) -> None:
         raise ValueError(f"keys defined twice: {sorted(clash)}")
     TEXT["en"].update(en)
     TEXT["zh"].update(zh)
+
+
+def download(body: str, *, filename: str, media_type: str = "application/json") -> Response:
+    """``body`` as a file the browser saves (a proof, a bundle, an export): never cached."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def currency_label(code: str | None) -> str:

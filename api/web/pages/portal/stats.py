@@ -238,8 +238,8 @@ def stats_csv(request: Request, session: SessionDep, runtime: RuntimeDep) -> Res
         figures = _figures(request, session, runtime, signed_in)
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
-    return Response(
+    return kit.download(
         service.csv_table(figures),
+        filename="sandan-stats.csv",
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="sandan-stats.csv"'},
     )
