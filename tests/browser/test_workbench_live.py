@@ -176,6 +176,14 @@ def test_customs_releases_a_matched_trade_once_its_verdict_is_anchored(
     assert tab.page.inner_text("[role=status]").startswith("已在链上放行")
     assert queued.count() == 0
     tab.seen("customs-released")
+    tab.follow_nav("/portal/customs/summary")
+    tab.page.fill("#s-start", "2000-01-01")
+    tab.page.fill("#s-end", "2100-12-31")
+    tab.page.locator('form[action="/portal/customs/summary"] button[type=submit]').click()
+    tab.page.wait_for_selector("table")
+    tab.check()
+    assert "9610" in tab.page.inner_text("table")
+    tab.seen("customs-summary")
 
     tab.goto("/portal/trades")
     tab.page.get_by_role("link", name=_order_label(docs)).click()
@@ -296,6 +304,10 @@ def test_a_bank_verifies_a_trade_live_downloads_its_bundle_and_settles_it(
     )
     assert "registered #" in history.inner_text()
     tab.seen("bank-settled", both_languages=False)
+    # The bank is told of the settlement it confirmed, in its inbox.
+    tab.follow_nav("/portal/inbox")
+    assert "Settlement confirmed" in tab.page.inner_text("main")
+    tab.seen("inbox")
 
 
 def test_the_regulator_opens_the_dashboard_and_downloads_its_csv(
@@ -318,3 +330,19 @@ def test_the_regulator_opens_the_dashboard_and_downloads_its_csv(
     assert saved.read_text(encoding="utf-8") == api.text  # the page's export is the API's
     # The regulator sees the zone: at least the trades this module released.
     assert sum(int(r["trades"]) for r in rows if r["currency"] == rows[0]["currency"]) >= 1
+
+
+def test_the_operator_sees_the_parties_and_the_zone_statistics(
+    served: ServedSandan, parties: Parties, browser_context: Any
+) -> None:
+    tab = Workbench.open(browser_context, served, "en", screenshots=_screenshots(served))
+    tab.sign_in(served.admin_token)
+    tab.follow_nav("/portal/parties")
+    listed = tab.page.inner_text("tbody")
+    for party in (*parties.signers.values(), parties.customs, parties.bank, parties.regulator):
+        assert party.code in listed
+    tab.seen("parties")
+    tab.follow_nav("/portal/stats")
+    assert tab.page.locator("svg").count() >= 1
+    # The operator's menu has no party's pages.
+    assert tab.page.locator('nav a[href="/portal/trades"]').count() == 0
