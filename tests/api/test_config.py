@@ -63,6 +63,7 @@ CASES = [
     ("SANDAN_MAX_BULK_DOCUMENTS", "5", "max_bulk_documents", 5),
     ("SANDAN_MAX_CLOCK_SKEW_SECONDS", "9", "max_clock_skew_seconds", 9),
     ("SANDAN_RATE_LIMIT_PER_MINUTE", "0", "rate_limit_per_minute", 0),
+    ("SANDAN_SIGNIN_FAILURES_PER_MINUTE", "3", "signin_failures_per_minute", 3),
     ("SANDAN_PUBLIC_BASE_URL", "https://dl.example", "public_base_url", "https://dl.example"),
     ("SANDAN_TEST_KILL_AFTER", "tx_sent:2", "test_kill_after", "tx_sent:2"),
     ("SANDAN_ZONE_TIMEZONE", "Asia/Urumqi", "zone_timezone", "Asia/Urumqi"),

@@ -76,6 +76,12 @@ _LISTING = (
     "fixed example would expire, and it lists a real party"
 )
 WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
+    # The examples run in one world, where the release example releases the example trade:
+    # a hold example would either stop that release or be refused as already released.
+    (
+        "post",
+        "/customs/trades/{trade_id}/hold",
+    ): "holding the example trade would stop the release example",
     ("post", "/parties/{code}/listing"): _LISTING,
     ("delete", "/parties/{code}/listing"): _LISTING,
     ("post", "/customs/releases/signed"): _EIP712,

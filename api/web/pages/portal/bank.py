@@ -143,7 +143,6 @@ def bank_trade_page(
                     trade=trade, report=checked.report, registries=", ".join(checked.registries),
                     verdict_hash=record.verdict_hash or "", history=history, notice=notice,
                     financed_by_me=record.financed_by == party.code,
-                    settlement_ref=record.settlement_ref,
                     financed_by=record.financed_by)  # fmt: skip
 
 
