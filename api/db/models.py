@@ -238,6 +238,8 @@ class TradeRecord(SQLModel, table=True):
     release_block: int | None = Field(default=None, sa_column=Column(BigInteger))
     settled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     settlement_ref: str | None = Field(default=None, max_length=64)
+    #: The party code of the bank that confirmed the settlement (its bank of record).
+    settled_by: str | None = Field(default=None, max_length=64)
     settlement_tx: str | None = Field(default=None, max_length=66)
     settlement_block: int | None = Field(default=None, sa_column=Column(BigInteger))
     financed_by: str | None = Field(default=None, max_length=64)

@@ -209,6 +209,7 @@ def settle(
         trade,
         settlement_id=confirmed.settlement_id,
         settled_at=utcnow(),
+        settled_by=party.code,
         settlement_ref=ref_hash.hex(),
         settlement_tx=result.tx_hash,
         settlement_block=result.block_number,

@@ -214,6 +214,7 @@ def settle(
         (confirmed,) = events_named(result.events, SettlementsConfirmed)
         return {
             "settled_at": utcnow(),
+            "settled_by": party.code,
             "settlement_ref": body.settlement_ref,
             "settlement_id": confirmed.settlement_id,
             "settlement_tx": result.tx_hash,

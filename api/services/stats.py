@@ -146,8 +146,8 @@ def firm_trades(stmt: Any, party: PartyRecord) -> Any:
 
     The non-oversight half of :func:`api.services.trade_queries.visible_trades`: the
     platform or e-commerce company a trade names, the parties whose documents it took. A
-    bank counts here as a firm, not as an overseer: the trades it financed, plus those it
-    is a party of (the settling bank is not stored, only its transaction). The privacy
+    bank counts here as a firm, not as an overseer: the trades it financed or settled, plus
+    those it is a party of (a settlement before migration 0021 names no bank). The privacy
     issue narrows or widens a firm's figures here, and only here.
     """
     own_docs = select(DocumentRecord.trade_id).where(
@@ -161,7 +161,7 @@ def firm_trades(stmt: Any, party: PartyRecord) -> Any:
         col(TradeRecord.trade_id).in_(own_docs),
     ]
     if "bank" in party_roles(party):
-        seen.append(TradeRecord.financed_by == party.code)
+        seen += [TradeRecord.financed_by == party.code, TradeRecord.settled_by == party.code]
     return stmt.where(or_(*seen))
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 import markupsafe
+from sqlmodel import Session
 
+from api.db.models import TradeRecord
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.portal_kit import csrf_of, new_browser, sign_in
@@ -65,6 +67,8 @@ def test_a_bank_verifies_settles_finances_and_discharges_from_its_desk(
     assert done.status_code == 303, done.text
     trade = world.client.get(f"/trades/{trade_id}", headers=parties["bank_a"].headers).json()
     assert trade["settled"] is True
+    with Session(world.runtime.engine) as session:  # the bank of record is kept
+        assert session.get(TradeRecord, trade_id).settled_by == parties["bank_a"].code  # type: ignore[union-attr]
 
     # Financing: bad terms name their field; good ones are registered, shown in the history.
     finance = f"/portal/bank/trades/{trade_id}/finance"

@@ -183,7 +183,7 @@ def test_each_viewer_sees_the_zone_or_only_its_own_trades(
         "exporter": (zone.exporter.headers, "own", 1),
         "platform": (parties["platform"].headers, "own", 4),  # the platform of each
         "payment": (parties["payment"].headers, "own", 2),  # no receipt in the export
-        "bank_a": (parties["bank_a"].headers, "own", 0),  # settled, but that is not stored
+        "bank_a": (parties["bank_a"].headers, "own", 1),  # settled
         "bank_b": (parties["bank_b"].headers, "own", 1),  # financed
         "outsider": (zone.outsider.headers, "own", 0),
     }
