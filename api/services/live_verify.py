@@ -15,9 +15,10 @@ from typing import Any
 from sqlmodel import Session
 
 from api.db.models import TradeRecord
+from api.errors import ServiceUnavailable
 from api.runtime import Runtime
 from api.services import bundle as bundles
-from api.verify.rpc import JsonRpc
+from api.verify.rpc import ChainUnreachable, JsonRpc, RpcError
 from api.verify.trust import load_trust_roots
 from api.verify.verifier import Report, verify_bundle
 
@@ -40,7 +41,11 @@ def verify_trade_live(*, session: Session, runtime: Runtime, trade: TradeRecord)
     ledger = runtime.ledger()
     registries = (ledger.trade_registry_address, ledger.party_registry_address)
     trust = load_trust_roots(registries=list(registries))
-    report = verify_bundle(bundle, provider_rpc(ledger.w3, "the service's node"), trust)
+    try:
+        report = verify_bundle(bundle, provider_rpc(ledger.w3, "the service's node"), trust)
+    except (ChainUnreachable, RpcError) as exc:
+        # Not a verdict on the trade: the node could not be asked, so nothing was checked.
+        raise ServiceUnavailable(f"the chain node could not be asked: {exc}") from exc
     return LiveCheck(bundle=bundle, report=report, registries=registries)
 
 
@@ -51,9 +56,11 @@ def provider_rpc(w3: Any, url: str = "in-process chain") -> JsonRpc:
         requests: list[Any] = body if isinstance(body, list) else [body]
         answers = []
         for request in requests:
-            answers.append(
-                {**_answer(w3, request["method"], request["params"]), "id": request["id"]}
-            )
+            try:
+                answer = _answer(w3, request["method"], request["params"])
+            except OSError as exc:  # the provider's connection failed, as over HTTP
+                raise ChainUnreachable(f"{url}: {exc}") from exc
+            answers.append({**answer, "id": request["id"]})
         return answers if isinstance(body, list) else answers[0]
 
     return JsonRpc(url, transport=send)

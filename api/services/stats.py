@@ -44,6 +44,7 @@ from api.errors import UnprocessableContent
 from api.money import to_fen
 from api.services.parties import party_roles
 from api.services.summary import period_bound
+from api.services.trade_queries import party_of_trade
 from api.stats_schemas import (
     GROUP_BY,
     AnchoringStats,
@@ -144,22 +145,14 @@ def sees_zone(viewer: PartyRecord | None) -> bool:
 def firm_trades(stmt: Any, party: PartyRecord) -> Any:
     """``stmt`` (a select over ``trade``) narrowed to the trades of ``party`` as a firm.
 
-    The non-oversight half of :func:`api.services.trade_queries.visible_trades`: the
-    platform or e-commerce company a trade names, the parties whose documents it took. A
-    bank counts here as a firm, not as an overseer: the trades it financed or settled, plus
-    those it is a party of (a settlement before migration 0021 names no bank). The privacy
-    issue narrows or widens a firm's figures here, and only here.
+    :func:`~api.services.trade_queries.party_of_trade`, as for every party that sees a
+    trade as one of its own (the platform or e-commerce company it names, the signers of
+    the documents it took). A bank counts here as a firm, not as an overseer: the trades it
+    financed or settled, plus those it is a party of (a settlement before migration 0021
+    names no bank). The privacy issue narrows or widens a firm's figures here, and only
+    here.
     """
-    own_docs = select(DocumentRecord.trade_id).where(
-        DocumentRecord.party_code == party.code,
-        col(DocumentRecord.trade_id).is_not(None),
-        col(DocumentRecord.superseded_by).is_(None),
-    )
-    seen: list[Any] = [
-        TradeRecord.ebp_code == party.code,
-        TradeRecord.ebc_code == party.code,
-        col(TradeRecord.trade_id).in_(own_docs),
-    ]
+    seen = party_of_trade(party)
     if "bank" in party_roles(party):
         seen += [TradeRecord.financed_by == party.code, TradeRecord.settled_by == party.code]
     return stmt.where(or_(*seen))

@@ -45,22 +45,28 @@ def normalise_trade_id(trade_id: str) -> str:
     return value
 
 
-def visible_trades(stmt: Any, party: PartyRecord) -> Any:
-    """``stmt`` (a select over ``trade``) narrowed to the trades ``party`` may see."""
-    roles = party_roles(party)
-    if roles & OVERSIGHT_ROLES:
-        return stmt
+def party_of_trade(party: PartyRecord) -> list[Any]:
+    """The conditions under which ``party`` is one of a trade's own parties (any one holds):
+    the platform or e-commerce company it names, or the signer of a document it took."""
     # Only the documents a trade took carry its id (a conflict's trade_id is null).
     own_docs = select(DocumentRecord.trade_id).where(
         DocumentRecord.party_code == party.code,
         col(DocumentRecord.trade_id).is_not(None),
         col(DocumentRecord.superseded_by).is_(None),
     )
-    seen: list[Any] = [
+    return [
         TradeRecord.ebp_code == party.code,
         TradeRecord.ebc_code == party.code,
         col(TradeRecord.trade_id).in_(own_docs),
     ]
+
+
+def visible_trades(stmt: Any, party: PartyRecord) -> Any:
+    """``stmt`` (a select over ``trade``) narrowed to the trades ``party`` may see."""
+    roles = party_roles(party)
+    if roles & OVERSIGHT_ROLES:
+        return stmt
+    seen = party_of_trade(party)
     if REGULATOR_ROLE in roles:
         alerted = (
             select(RiskAlertTradeRecord.trade_id)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 import markupsafe
+import pytest
 from sqlmodel import Session
 
 from api.db.models import TradeRecord
+from api.services import live_verify
+from api.verify.rpc import ChainUnreachable
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.portal_kit import csrf_of, new_browser, sign_in
@@ -100,3 +103,21 @@ def test_a_bank_verifies_settles_finances_and_discharges_from_its_desk(
     assert platform.get(f"/portal/bank/trades/{trade_id}").status_code == api.status_code == 403
     assert platform.get(f"/portal/bank/trades/{trade_id}/bundle.json").status_code == 403
     assert 'href="/portal/bank"' not in platform.get("/portal").text
+
+
+def test_the_desk_says_the_node_is_unavailable_rather_than_judging_the_trade(
+    world: World, parties: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    bank = new_browser(world)
+    assert sign_in(bank, parties["bank_a"].api_key).status_code == 303
+
+    def unreachable(*_args: object) -> object:
+        raise ChainUnreachable("connection refused")
+
+    monkeypatch.setattr(live_verify, "verify_bundle", unreachable)
+    page = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN)
+    assert page.status_code == 503
+    assert "could not be asked" in page.text
+    assert "AUTHENTIC" not in page.text

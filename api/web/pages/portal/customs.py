@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from api.db.models import PartyRecord, utcnow
+from api.db.models import PartyRecord, TradeRecord, utcnow
 from api.errors import ApiError, PermissionDenied, UnprocessableContent
 from api.services import chain_actions, customs_holds, summary
 from api.services import portal_sessions as sessions
@@ -127,12 +127,18 @@ def _queue(
     text = kit.TEXT[kit.language(request)]
     refresh(session, runtime)  # the grades read the alerts: judge the marked groups first
     page = chain_actions.releasable(session=session, party=party, limit=_QUEUE_PAGE, offset=0)
-    holds = customs_holds.active_holds(session, [t.trade_id for t in page.data])
+    listed = [t.trade_id for t in page.data]
+    holds = customs_holds.active_holds(session, listed)
+    # The queue's trades as stored, in one query: the grades are computed from them.
+    records = {
+        r.trade_id: r
+        for r in session.exec(select(TradeRecord).where(col(TradeRecord.trade_id).in_(listed)))
+    }
     now = utcnow()
     rows = kit.rows(page.data, runtime)
     zone = ZoneInfo(runtime.settings.zone_timezone)
     for row in rows:
-        record = queries.get_trade_or_404(session=session, trade_id=row["trade_id"])
+        record = records[row["trade_id"]]
         graded = grading.grade_trade(session=session, trade=record, now=now)
         row["grade"] = graded.grade if graded else None
         row["alerts"] = len(
