@@ -251,6 +251,18 @@ class TradeRecord(SQLModel, table=True):
     verdict_position: int | None = None
     settlement_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     financing_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # The life after release (revision 0022): customs receipts, cancellation, returns, FX.
+    invt_no: str | None = Field(default=None, max_length=32, index=True)
+    customs_status: str | None = Field(default=None, max_length=8)
+    customs_status_note: str | None = Field(default=None, sa_column=Column(Text))
+    customs_status_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    cancel_tx: str | None = Field(default=None, max_length=66)
+    returned_value: str | None = Field(default=None, max_length=32)  # decimal, trade currency
+    return_state: str | None = Field(default=None, max_length=8)  # partial | whole
+    fx_settled_value: str | None = Field(default=None, max_length=32)  # decimal, trade currency
+    # The value declared on the LifecycleRegistry, in minor units: the chain's cap.
+    chain_value: int | None = Field(default=None, sa_column=Column(BigInteger))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
