@@ -39,6 +39,8 @@ class Kind(StrEnum):
     RELEASED = "trade.released"
     HELD = "trade.held"
     SETTLED = "trade.settled"
+    FINANCED = "trade.financed"
+    FINANCING_CLOSED = "trade.financing_closed"
     ALERT_OPENED = "alert.opened"
 
 

@@ -17,7 +17,7 @@ from api.db.models import AnchorBatchRecord, OutboxRecord, PartyRecord, TradeRec
 from api.errors import Conflict
 from api.runtime import Runtime
 from api.schemas import ChainReceipt, FinancingPublic, TradesPublic
-from api.services import negative_list, notifications
+from api.services import live_financing, negative_list, notifications
 from api.services.chain_accounts import party_account
 from api.services.trades import count_trades, trades_public
 from ledger_client import ContractReverted, TxResult
@@ -236,6 +236,7 @@ def finance(
     require_anchored_verdict(session, trade)
     batch, position = position_of(trade)
     negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
+    live_financing.refuse_typed_live(session, runtime, batch, position)
     account = party_account(session=session, runtime=runtime, party=party)
     committed = {"tradeId": trade.trade_id, "bank": party.code, "terms": terms}
     terms_hash = content_hash(committed, runtime.digest)

@@ -1,5 +1,6 @@
 """A trade's financing history as the chain tells it: every registration and discharge of
-financing that covered its position, oldest first."""
+TradeRegistry financing that covered its position, and every typed financing of it on the
+LifecycleRegistry (opened, drawn, repaid, closed), oldest first."""
 
 from __future__ import annotations
 
@@ -9,22 +10,37 @@ from sqlmodel import Session, func, select
 
 from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord
 from api.runtime import Runtime
-from ledger_client.events import FinancingDischarged, FinancingRegistered
+from api.services.financing_reads import KIND_NAMES, amount_text
+from ledger_client import trade_subject
+from ledger_client.events import (
+    FinancingClosed,
+    FinancingDischarged,
+    FinancingDrawn,
+    FinancingOpened,
+    FinancingRegistered,
+    FinancingRepaid,
+)
+from ledger_client.types import LogPosition
 
 __all__ = ["FinancingEvent", "financing_history"]
 
 
 @dataclass(frozen=True, slots=True)
 class FinancingEvent:
-    """One registration or discharge of financing covering the trade."""
+    """One registration or discharge of financing covering the trade, or one step of a typed
+    financing of it (whose ids are the LifecycleRegistry's own, apart from TradeRegistry's)."""
 
-    kind: str  # registered | discharged
+    kind: str  # registered | discharged (TradeRegistry); opened | drawdown | repayment | closed
     financing_id: int
     bank_address: str
     bank_code: str | None  # the party whose custodial or self-custody account it is
     terms_hash: str | None
     block_number: int | None
     tx_hash: str | None
+    #: A typed financing's kind (order, receivable, warehouseReceipt, taxRefundPledge).
+    financing_kind: str | None = None
+    amount: str | None = None  # a typed step's amount (limit when opened), trade currency
+    outstanding: str | None = None  # after a drawdown or a repayment
 
 
 def financing_history(
@@ -60,7 +76,61 @@ def financing_history(
                 ),
             )
         )
+    found += _typed(session, runtime, trade, batch, position)
     return [event for _, _, event in sorted(found, key=lambda item: (item[0], item[1]))]
+
+
+def _typed(
+    session: Session, runtime: Runtime, trade: TradeRecord, batch: int, position: int
+) -> list[tuple[int, int, FinancingEvent]]:
+    """The typed financings of the trade's position, from the LifecycleRegistry's logs."""
+    contract = runtime.ledger().lifecycle()
+    found: list[tuple[int, int, FinancingEvent]] = []
+    for opened in contract.find_events(FinancingOpened, 0, subject=trade_subject(batch, position)):
+        step = _TypedSteps(opened, _owner(session, opened.bank), trade.currency or "")
+        found.append(step("opened", opened.log, opened.limit))
+        where = {"financing_id": opened.financing_id}
+        found += [
+            step("drawdown", e.log, e.amount, e.outstanding)
+            for e in contract.find_events(FinancingDrawn, 0, **where)
+        ]
+        found += [
+            step("repayment", e.log, e.amount, e.outstanding)
+            for e in contract.find_events(FinancingRepaid, 0, **where)
+        ]
+        found += [step("closed", e.log) for e in contract.find_events(FinancingClosed, 0, **where)]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _TypedSteps:
+    """Makes the history's events of one typed financing, sortable by their place in the log."""
+
+    opened: FinancingOpened
+    bank_code: str | None
+    currency: str
+
+    def __call__(
+        self,
+        kind: str,
+        log: LogPosition | None,
+        amount: int | None = None,
+        outstanding: int | None = None,
+    ) -> tuple[int, int, FinancingEvent]:
+        opened = self.opened
+        event = FinancingEvent(
+            kind=kind,
+            financing_id=opened.financing_id,
+            bank_address=opened.bank,
+            bank_code=self.bank_code,
+            terms_hash=bytes(opened.terms_hash).hex() if kind == "opened" else None,
+            block_number=log.block_number if log else None,
+            tx_hash=log.tx_hash if log else None,
+            financing_kind=KIND_NAMES.get(opened.kind),
+            amount=None if amount is None else amount_text(amount, self.currency),
+            outstanding=None if outstanding is None else amount_text(outstanding, self.currency),
+        )
+        return (log.block_number if log else 0, log.log_index if log else 0, event)
 
 
 def _terms_hash(event: FinancingRegistered | FinancingDischarged) -> str | None:

@@ -26,7 +26,7 @@ from api.schemas import (
     SignedRelease,
     SignedSettlement,
 )
-from api.services import chain_accounts, negative_list, notifications
+from api.services import chain_accounts, live_financing, negative_list, notifications
 from api.services.chain_actions import (
     check_releasable,
     check_verdict_named,
@@ -247,6 +247,7 @@ def finance(
     """Relay a bank's signed financing registration."""
     check_verdict_named(trade, body.verdict_hash, field="verdictHash")
     negative_list.check_unlisted(session=session, runtime=runtime, trade=trade)
+    live_financing.refuse_typed_live(session, runtime, *position_of(trade))
     terms = bytes.fromhex(body.terms_hash)
 
     def changes(result: TxResult) -> dict[str, object]:
