@@ -1,6 +1,7 @@
 """The bank desk: the trades a bank may act on, a trade's authenticity checked live (every
-check of ``sandan verify``), its bundle, settlement and financing forms, and the financing
-history the chain records."""
+check of ``sandan verify``), its bundle, settlement and financing forms (typed lines:
+order, receivable, tax-refund pledge, drawn, repaid and closed; and the TradeRegistry
+registration), and the financing history the chain records."""
 
 from __future__ import annotations
 
@@ -11,17 +12,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
+from api.db.models import PartyRecord, TradeRecord
 from api.errors import ApiError, NotFound, PermissionDenied, UnprocessableContent
+from api.runtime import Runtime
 from api.schemas import TradeFilters
 from api.services import bundle as bundles
-from api.services import chain_actions, live_verify
+from api.services import chain_actions, live_verify, typed_financing
 from api.services import portal_sessions as sessions
 from api.services import trade_queries as queries
 from api.services.financing_history import financing_history
+from api.services.financing_reads import lines_on_trade
 from api.services.trades import trades_public
 from api.web.deps import RuntimeDep, SessionDep, require_role
 from api.web.pages.portal import kit
+from traceability.trade.code_lists import CODE_LISTS
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,6 +64,24 @@ kit.add_text(
         "discharged": "discharged",
         "no_financing": "No financing has covered this trade.",
         "done_notice": "Recorded on chain.",
+        "fin_open_typed": "Open a financing line",
+        "fin_financing_kind": "Kind",
+        "fin_kind_order": "Order financing (before shipment)",
+        "fin_kind_receivable": "Receivable financing (released)",
+        "fin_kind_taxRefundPledge": "Tax-refund account pledge (released export)",
+        "fin_kind_warehouseReceipt": "Warehouse-receipt pledge",
+        "fin_limit": "Limit",
+        "fin_your_lines": "Your financing lines",
+        "fin_drawn": "Drawn",
+        "fin_outstanding": "Outstanding",
+        "fin_line_state": "State",
+        "fin_state_open": "open",
+        "fin_state_closed": "closed",
+        "fin_drawdown": "Draw",
+        "fin_repayment": "Repay",
+        "fin_close_line": "Close",
+        "fin_opened": "opened",
+        "fin_closed": "closed",
     },
     zh={
         "bank_intro": "贵行可办理的三单相符交易（最新在前）：{} 笔。",
@@ -91,6 +115,24 @@ kit.add_text(
         "discharged": "解除",
         "no_financing": "该交易尚无融资记录。",
         "done_notice": "已记录上链。",
+        "fin_open_typed": "开立融资额度",
+        "fin_financing_kind": "融资类型",
+        "fin_kind_order": "订单融资（发货前）",
+        "fin_kind_receivable": "应收账款融资（已放行）",
+        "fin_kind_taxRefundPledge": "出口退税账户托管贷款（已放行出口）",
+        "fin_kind_warehouseReceipt": "仓单质押",
+        "fin_limit": "额度",
+        "fin_your_lines": "本行融资额度",
+        "fin_drawn": "已提款",
+        "fin_outstanding": "未还余额",
+        "fin_line_state": "状态",
+        "fin_state_open": "有效",
+        "fin_state_closed": "已结清",
+        "fin_drawdown": "提款",
+        "fin_repayment": "还款",
+        "fin_close_line": "结清",
+        "fin_opened": "开立",
+        "fin_closed": "结清",
     },
 )
 
@@ -134,6 +176,8 @@ def bank_trade_page(
         record = queries.require_visible(session=session, party=party, trade_id=trade_id)
         checked = live_verify.verify_trade_live(session=session, runtime=runtime, trade=record)
         history = financing_history(session=session, runtime=runtime, trade=record)
+        lines = lines_on_trade(session=session, runtime=runtime, party=party,
+                               trade_id=record.trade_id)  # fmt: skip
     except ApiError as exc:
         return kit.error(request, signed_in, exc)
     (trade,) = trades_public(session=session, trades=[record])
@@ -143,7 +187,11 @@ def bank_trade_page(
                     trade=trade, report=checked.report, registries=", ".join(checked.registries),
                     verdict_hash=record.verdict_hash or "", history=history, notice=notice,
                     financed_by_me=record.financed_by == party.code,
-                    financed_by=record.financed_by)  # fmt: skip
+                    legacy_financing=record.financing_id is not None,
+                    financed_by=record.financed_by, lines=lines,
+                    currency_iso=CODE_LISTS["currency"].codes.get(record.currency or "", ""),
+                    default_kind="order" if record.released_at is None else "receivable",
+                    )  # fmt: skip
 
 
 @router.get("/portal/bank/trades/{trade_id}/bundle.json")
@@ -201,6 +249,10 @@ async def bank_action(
         elif action == "discharge":
             await run_in_threadpool(chain_actions.discharge, session=session, runtime=runtime,
                                     party=party, trade=trade)  # fmt: skip
+        elif action == "typed":
+            await run_in_threadpool(_open_typed, session, runtime, party, trade, form)
+        elif action in _LINE_STEPS:
+            await run_in_threadpool(_line_step, session, runtime, party, action, form)
         else:
             return kit.error(request, signed_in, _not_found(action))
     except ApiError as exc:
@@ -210,14 +262,7 @@ async def bank_action(
 
 def _terms(form: dict[str, str]) -> dict[str, Any]:
     """Financing terms from the form: amount to the fen, a currency code, rate, days."""
-    try:
-        amount = Decimal(form.get("amount", ""))
-    except InvalidOperation as exc:
-        raise UnprocessableContent(
-            "amount must be a number such as 150000.00", field="amount"
-        ) from exc
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise UnprocessableContent("amount must be positive, to the fen", field="amount")
+    amount = _form_amount(form, "amount")
     currency = form.get("currency", "").strip().upper()
     if not (len(currency) == 3 and currency.isalpha()):
         raise UnprocessableContent(
@@ -235,6 +280,59 @@ def _terms(form: dict[str, str]) -> dict[str, Any]:
     if not 1 <= days <= 3660:
         raise UnprocessableContent("days must be 1 to 3660", field="days")
     return {"amount": f"{amount:.2f}", "currency": currency, "rate": str(rate), "days": days}
+
+
+def _form_amount(form: dict[str, str], field: str) -> Decimal:
+    """The form's ``field`` as a positive amount to the fen, or 422 naming it."""
+    try:
+        amount = Decimal(form.get(field, ""))
+    except InvalidOperation as exc:
+        raise UnprocessableContent(
+            f"{field} must be a number such as 150000.00", field=field
+        ) from exc
+    # Read from its digits, never quantized: 1E+999999 would overflow the context (a 500).
+    if not amount.is_finite() or amount <= 0 or int(amount.as_tuple().exponent) < -2:
+        raise UnprocessableContent(f"{field} must be positive, to the fen", field=field)
+    if amount.adjusted() > 14:
+        raise UnprocessableContent(f"{field} must have at most 15 whole digits", field=field)
+    return amount
+
+
+def _open_typed(
+    session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord, form: dict[str, str]
+) -> None:
+    """Open a typed line on the trade from the desk's form (the API route's checks)."""
+    kind = form.get("kind", "")
+    if kind not in ("order", "receivable", "taxRefundPledge"):
+        raise UnprocessableContent("kind: order, receivable or taxRefundPledge", field="kind")
+    limit = _form_amount(form, "limit")
+    terms = _terms({**form, "amount": form.get("limit", "")})
+    currency = terms.pop("currency")
+    del terms["amount"]  # the limit is the line's own field, not a term
+    typed_financing.open_financing(
+        session=session, runtime=runtime, party=party, kind=kind, subject=trade.trade_id,
+        limit=limit, currency=currency, terms=terms, verdict_hash=form.get("verdictHash") or None,
+    )  # fmt: skip
+
+
+_LINE_STEPS = ("drawdown", "repayment", "close")
+
+
+def _line_step(
+    session: Session, runtime: Runtime, party: PartyRecord, action: str, form: dict[str, str]
+) -> None:
+    """Draw on, repay or close one of the bank's lines from the desk's form."""
+    text = form.get("financingId", "")
+    if not (len(text) <= 10 and text.isascii() and text.isdigit() and 1 <= int(text) < 2**32):
+        raise UnprocessableContent("financingId must be a financing's number", field="financingId")
+    financing_id = int(text)
+    if action == "close":
+        typed_financing.close(session=session, runtime=runtime, party=party,
+                              financing_id=financing_id)  # fmt: skip
+        return
+    amount = _form_amount(form, "amount")
+    step = typed_financing.draw if action == "drawdown" else typed_financing.repay
+    step(session=session, runtime=runtime, party=party, financing_id=financing_id, amount=amount)
 
 
 def _not_found(action: str) -> ApiError:
