@@ -4,9 +4,8 @@ and the amounts in minor units shown as decimal text."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
-from api.services.lifecycle_chain import minor_units
+from api.services.lifecycle_chain import from_minor_units
 from sqlmodel import Session, col, select
 
 from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
@@ -42,8 +41,7 @@ KIND_NAMES: dict[FinancingKind, FinancingKindName] = {c: n for n, c in CHAIN_KIN
 
 def amount_text(minor: int, currency: str) -> str:
     """``minor`` units of ``currency`` as a decimal string (``123.40``)."""
-    scale = minor_units(Decimal(1), currency)
-    return f"{Decimal(minor) / scale:.{len(str(scale)) - 1}f}"
+    return str(from_minor_units(minor, currency))
 
 
 def lines_on_trade(

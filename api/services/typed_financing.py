@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from api.services.lifecycle_chain import ensure_value_declared
+from api.services.lifecycle_chain import ensure_value_declared, lifecycle_conflict
 from sqlmodel import Session, select
 
 from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
@@ -125,7 +125,7 @@ def _open_on_trade(
             CHAIN_KIND[opening.kind], batch, position, limit, opening.terms_hash(runtime)
         )
     except ContractReverted as exc:
-        raise _trade_refusal(session, runtime, trade, batch, position, exc) from exc
+        raise _trade_refusal(session, runtime, batch, position, exc) from exc
     record = _record_opened(session, runtime, opening, result, trade_id=trade.trade_id)
     # financed_by names the trade's live financier, typed or not: the documents of a financed
     # trade are frozen (trade_linker.is_frozen), and the bank's statistics count it.
@@ -154,19 +154,15 @@ def _trade(session: Session, trade_id: str) -> TradeRecord:
 def _trade_refusal(
     session: Session,
     runtime: Runtime,
-    trade: TradeRecord,
     batch: int,
     position: int,
     exc: ContractReverted,
 ) -> Exception:
-    """What a refused opening means: a live financing (say whose), a listed signer, else
-    the contract's own words."""
+    """What a refused opening means: a live financing (say whose), else the contract's words."""
     holder = typed_holder(session, runtime, chain_subject(batch, position)) or legacy_holder(
         session, runtime, batch, position
     )
-    if holder is not None:
-        return already_financed(holder)
-    return negative_list.listed_refusal(session=session, runtime=runtime, trades=[trade], exc=exc)
+    return already_financed(holder) if holder is not None else lifecycle_conflict(exc)
 
 
 def _open_on_receipt(session: Session, runtime: Runtime, opening: _Opening) -> TypedFinancingRecord:
@@ -199,7 +195,8 @@ def _open_on_receipt(session: Session, runtime: Runtime, opening: _Opening) -> T
         result = client.open_receipt_financing(subject, limit, opening.terms_hash(runtime))
     except ContractReverted as exc:
         holder = typed_holder(session, runtime, subject)
-        raise (already_financed(holder, "warehouse receipt") if holder else exc) from exc
+        refusal = already_financed(holder, "warehouse receipt") if holder else None
+        raise (refusal or lifecycle_conflict(exc)) from exc
     record = _record_opened(session, runtime, opening, result, receipt_id=receipt_id)
     session.commit()
     return record
@@ -318,7 +315,7 @@ def _step(
                 code="not_financier",
                 extra={"financedBy": record.bank_code, "contractError": exc.error_name},
             ) from exc
-        raise
+        raise lifecycle_conflict(exc) from exc
 
 
 def draw(
