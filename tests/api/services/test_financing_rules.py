@@ -91,7 +91,8 @@ def test_check_cap_refuses_above_the_value_less_returns_naming_the_numbers() -> 
         "returned": "100.50",
         "available": "707.50",
     }
-    assert "707.51" in error.message and "707.50" in error.message
+    assert "707.51" in error.message
+    assert "707.50" in error.message
 
 
 @pytest.mark.parametrize(

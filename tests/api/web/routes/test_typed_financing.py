@@ -209,7 +209,8 @@ def test_the_cap_is_the_declared_value_less_accepted_returns(
         ensure_value_declared(session=session, runtime=world.runtime, trade=trade)
         value = Decimal(trade.customs_value or "")
         batch, position = trade.verdict_batch, trade.verdict_position
-        assert batch is not None and position is not None
+        assert batch is not None
+        assert position is not None
         # An accepted return of 100.00, on chain and mirrored (as the returns service does).
         world.ledger.lifecycle().record_returns(batch, {position: (10_000, b"\x01" * 32)})
         trade.returned_value = "100.00"
@@ -233,7 +234,8 @@ def _refused_naming_bank_a(response: Any) -> None:
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "already_financed"
     assert response.json()["financedBy"] == "BANK-A"
-    assert "BANK-A-PRIVATE" not in response.text and "0.05" not in response.text
+    assert "BANK-A-PRIVATE" not in response.text
+    assert "0.05" not in response.text
 
 
 def test_a_second_live_financing_is_refused_by_the_contract_naming_the_holder(
@@ -247,7 +249,8 @@ def test_a_second_live_financing_is_refused_by_the_contract_naming_the_holder(
     _refused_naming_bank_a(_open(world, bank_a, "receivable", typed, "50.00"))
     with Session(world.runtime.engine) as session:
         trade = session.get(TradeRecord, typed)
-        assert trade is not None and trade.verdict_batch is not None
+        assert trade is not None
+        assert trade.verdict_batch is not None
         batch, position = trade.verdict_batch, trade.verdict_position
     client = world.ledger.lifecycle_as(_account(world, "BANK-B"))
     with pytest.raises(ContractReverted) as refused:
@@ -267,7 +270,8 @@ def test_a_second_live_financing_is_refused_by_the_contract_naming_the_holder(
     _refused_naming_bank_a(_open(world, bank_b, "order", legacy, "10.00"))
     with Session(world.runtime.engine) as session:
         trade = session.get(TradeRecord, legacy)
-        assert trade is not None and trade.verdict_batch is not None
+        assert trade is not None
+        assert trade.verdict_batch is not None
         batch, position = trade.verdict_batch, trade.verdict_position
         ensure_value_declared(session=session, runtime=world.runtime, trade=trade)
     with pytest.raises(ContractReverted) as refused:
@@ -334,7 +338,8 @@ def test_financing_is_refused_on_an_unmatched_or_cancelled_trade(
     trade_id = _release(world, parties, _matched(world, parties))
     with Session(world.runtime.engine) as session:
         trade = session.get(TradeRecord, trade_id)
-        assert trade is not None and trade.verdict_batch is not None
+        assert trade is not None
+        assert trade.verdict_batch is not None
         ensure_value_declared(session=session, runtime=world.runtime, trade=trade)
         batch, position = trade.verdict_batch, trade.verdict_position
         customs = world.ledger.lifecycle_as(_account(world, "GACC-HZ"))
@@ -419,6 +424,7 @@ def test_the_history_and_the_trade_show_the_typed_steps(
     assert {e.bank_code for e in history} == {"BANK-A"}
     inbox = world.client.get("/inbox", headers=parties["platform"].headers).json()
     kinds = [n["kind"] for n in inbox["data"]]
-    assert "trade.financed" in kinds and "trade.financing_closed" in kinds
+    assert "trade.financed" in kinds
+    assert "trade.financing_closed" in kinds
     assert "BANK-A-PRIVATE" not in str(inbox)
     assert minor_units(Decimal("1.00"), "142") == 100
