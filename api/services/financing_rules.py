@@ -14,6 +14,7 @@ from api.services.lifecycle_chain import minor_units
 from api.db.models import TradeRecord
 from api.errors import Conflict, UnprocessableContent
 from api.financing_schemas import FinancingKindName
+from api.money import to_fen
 from traceability.trade.code_lists import CODE_LISTS
 
 __all__ = [
@@ -89,17 +90,18 @@ def check_cap(limit: Decimal, value: Decimal, returned: Decimal, what: str) -> N
     """409 ``over_value`` naming the numbers when ``limit`` exceeds ``value - returned``."""
     available = value - returned
     if limit > available:
+        shown = {
+            "limit": to_fen(limit),
+            "value": to_fen(value),
+            "returned": to_fen(returned),
+            "available": to_fen(available),
+        }
         raise Conflict(
-            f"the limit {limit} is more than the {what}'s value {value} less returns "
-            f"{returned}: at most {available}",
+            f"the limit {shown['limit']} is more than the {what}'s value {shown['value']} less "
+            f"returns {shown['returned']}: at most {shown['available']}",
             code="over_value",
             field="limit",
-            extra={
-                "limit": str(limit),
-                "value": str(value),
-                "returned": str(returned),
-                "available": str(available),
-            },
+            extra=shown,
         )
 
 
