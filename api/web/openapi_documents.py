@@ -182,6 +182,25 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
             },
         )
     },
+    ("/banks/financings", "post"): {
+        _JSON: _one(
+            "Receivable financing (应收账款融资) of the released example trade, up to 500.00 "
+            "of its 833.00 declared value; the terms stay off chain, their hash is committed.",
+            lambda: {
+                "kind": "receivable",
+                "subject": examples.EXAMPLE_TRADE_ID,
+                "limit": "500.00",
+                "currency": "142",
+                "terms": {"rate": "0.0385", "days": 90},
+            },
+        )
+    },
+    ("/banks/financings/{financing_id}/drawdowns", "post"): {
+        _JSON: _one("Draw 200.00 of the line.", lambda: {"amount": "200.00"})
+    },
+    ("/banks/financings/{financing_id}/repayments", "post"): {
+        _JSON: _one("Repay what was drawn.", lambda: {"amount": "200.00"})
+    },
     ("/banks/trades/{trade_id}/settlement", "post"): {
         _JSON: _one("The bank's settlement reference.", lambda: {"settlementRef": "FX-2026-000123"})
     },

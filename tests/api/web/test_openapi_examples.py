@@ -48,6 +48,11 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/capture", "platform"),
     ("post", "/events", "platform"),
     ("post", "/customs/trades/{trade_id}/release", "customs"),
+    # A typed line opened, drawn, repaid and closed (in _check) before the TradeRegistry
+    # financing: one live financing per trade.
+    ("post", "/banks/financings", "bank"),
+    ("post", "/banks/financings/{financing_id}/drawdowns", "bank"),
+    ("post", "/banks/financings/{financing_id}/repayments", "bank"),
     ("post", "/banks/trades/{trade_id}/financing", "bank"),
     ("post", "/banks/trades/{trade_id}/settlement", "bank"),
     ("post", "/lots/{gtin}/{lot}/recall", "inspector"),
@@ -94,7 +99,8 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     "tests/api/web/routes/test_risk.py posts reviews of planted alerts",
 }
 
-PATH_VALUES = {"code": EXAMPLE_PARTY, "key_id": EXAMPLE_KEY_ID}
+#: The example world's first typed financing is the contract's number 1.
+PATH_VALUES = {"code": EXAMPLE_PARTY, "key_id": EXAMPLE_KEY_ID, "financing_id": 1}
 #: Before the example documents' issue times: the envelopes' issuedAt and the XML
 #: message's appTime (March 2025).
 KEY_REGISTERED = datetime(2025, 1, 1, tzinfo=UTC)
@@ -253,6 +259,12 @@ def _check(world: World, path: str, response: Any, headers: dict) -> None:
         assert [line["status"] for line in body["results"]] == [201, 201], body
     if path == "/documents/xml":
         assert [d["messageType"] for d in body] == ["CEB311"]
+    if path == "/banks/financings":
+        assert (body["financingId"], body["limit"], body["state"]) == (1, "500.00", "open")
+    if path.endswith("/repayments"):  # repaid: the line is closed, freeing the trade
+        assert body["outstanding"] == "0.00"
+        closed = world.client.post("/banks/financings/1/close", headers=headers)
+        assert closed.json()["state"] == "closed", closed.text
     if path == "/capture":  # accepted for later: the job must have captured it
         job = world.client.get(response.headers["Location"], headers=headers).json()
         assert job["success"], job
