@@ -121,3 +121,62 @@ def test_the_desk_says_the_node_is_unavailable_rather_than_judging_the_trade(
     assert page.status_code == 503
     assert "could not be asked" in page.text
     assert "AUTHENTIC" not in page.text
+
+
+def test_a_bank_opens_draws_repays_and_closes_a_typed_line_from_its_desk(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = submit(world, parties, samples.import_trade())[0]["tradeId"]
+    world.worker.drain()
+    bank = new_browser(world)
+    assert sign_in(bank, parties["bank_a"].api_key).status_code == 303
+    page = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN)
+    assert "Order financing (before shipment)" in page.text
+    assert 'value="CNY"' in page.text  # the trade's currency, as ISO letters
+    token = csrf_of(page.text)
+    typed = f"/portal/bank/trades/{trade_id}/typed"
+    good = {"csrf": token, "kind": "order", "limit": "300.00", "currency": "CNY",
+            "rate": "0.0385", "days": "90"}  # fmt: skip
+    for field, bad in (("kind", "mortgage"), ("limit", "1e999999"), ("limit", "0"),
+                       ("currency", "XXX")):  # fmt: skip
+        refused = bank.post(typed, data={**good, field: bad}, headers=_EN)
+        assert refused.status_code == 422, (field, bad, refused.text)
+        assert field in refused.text
+    over = bank.post(typed, data={**good, "limit": "9000.00"}, headers=_EN)
+    assert over.status_code == 409  # above the trade's value: the API's refusal, shown
+    assert bank.post(typed, data=good, follow_redirects=False).status_code == 303
+    page = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN)
+    assert "Your financing lines" in page.text
+    (financing_id,) = set(re.findall(r'name="financingId" value="(\d+)"', page.text))
+    for step, amount in (("drawdown", "120.00"), ("repayment", "120.00")):
+        done = bank.post(
+            f"/portal/bank/trades/{trade_id}/{step}",
+            data={"csrf": token, "financingId": financing_id, "amount": amount},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+    for bad in ("x", "9" * 5000, "0"):
+        refused = bank.post(
+            f"/portal/bank/trades/{trade_id}/close", data={"csrf": token, "financingId": bad}
+        )
+        assert refused.status_code == 422, bad
+
+    # Another bank's desk cannot close it: the contract refuses, the page says whose it is.
+    other = new_browser(world)
+    assert sign_in(other, parties["bank_b"].api_key).status_code == 303
+    other_token = csrf_of(other.get(f"/portal/bank/trades/{trade_id}", headers=_EN).text)
+    refused = other.post(
+        f"/portal/bank/trades/{trade_id}/close",
+        data={"csrf": other_token, "financingId": financing_id},
+        headers=_EN,
+    )
+    assert refused.status_code == 403
+    assert "BANK-A" in refused.text
+
+    close = f"/portal/bank/trades/{trade_id}/close"
+    done = bank.post(close, data={"csrf": token, "financingId": financing_id},
+                     follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303, done.text
+    history = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN).text
+    assert history.index("opened #") < history.index("Draw #") < history.index("closed #")
+    assert "Order financing (before shipment)" in history
