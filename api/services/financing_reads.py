@@ -90,7 +90,7 @@ def financing_public(
     currency = record.currency
     return TypedFinancingPublic(
         financing_id=record.financing_id,
-        kind=record.kind,  # type: ignore[arg-type]  # one of FinancingKindName, as stored
+        kind=record.kind,
         subject=record.subject,
         trade_id=record.trade_id,
         receipt_id=record.receipt_id,
@@ -101,12 +101,12 @@ def financing_public(
         outstanding=amount_text(record.outstanding_minor, currency),
         terms=json.loads(record.terms),
         terms_hash=record.terms_hash,
-        state=record.state,  # type: ignore[arg-type]  # open | closed, as stored
+        state=record.state,
         opened_at=record.opened_at,
         closed_at=record.closed_at,
         movements=[
             FinancingMovementPublic(
-                kind=m.kind,  # type: ignore[arg-type]  # as stored
+                kind=m.kind,
                 amount=None if m.amount_minor is None else amount_text(m.amount_minor, currency),
                 outstanding=amount_text(m.outstanding_minor, currency),
                 tx_hash=m.tx_hash,

@@ -12,7 +12,7 @@ from api.financing_schemas import (
     TypedFinancingCreate,
     TypedFinancingPublic,
 )
-from api.services import typed_financing
+from api.services import financing_reads, typed_financing
 from api.web.deps import BankDep, RuntimeDep, SessionDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
@@ -50,7 +50,7 @@ def read_financing(
     financing_id: FinancingId, session: SessionDep, runtime: RuntimeDep, party: BankDep
 ) -> TypedFinancingPublic:
     """Your financing line: its movements and the chain's state of it."""
-    return typed_financing.financing_public(
+    return financing_reads.financing_public(
         session=session, runtime=runtime, party=party, financing_id=financing_id
     )
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from api.db.models import PartyRecord, TradeRecord
 from api.errors import ApiError, NotFound, PermissionDenied, UnprocessableContent
+from api.financing_schemas import FinancingKindName
 from api.runtime import Runtime
 from api.schemas import TradeFilters
 from api.services import bundle as bundles
@@ -298,12 +299,20 @@ def _form_amount(form: dict[str, str], field: str) -> Decimal:
     return amount
 
 
+#: The typed kinds the trade page opens (a receipt pledge names a receipt, not a trade).
+_DESK_KINDS: dict[str, FinancingKindName] = {
+    "order": "order",
+    "receivable": "receivable",
+    "taxRefundPledge": "taxRefundPledge",
+}
+
+
 def _open_typed(
     session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord, form: dict[str, str]
 ) -> None:
     """Open a typed line on the trade from the desk's form (the API route's checks)."""
-    kind = form.get("kind", "")
-    if kind not in ("order", "receivable", "taxRefundPledge"):
+    kind = _DESK_KINDS.get(form.get("kind", ""))
+    if kind is None:
         raise UnprocessableContent("kind: order, receivable or taxRefundPledge", field="kind")
     limit = _form_amount(form, "limit")
     terms = _terms({**form, "amount": form.get("limit", "")})
