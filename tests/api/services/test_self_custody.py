@@ -291,6 +291,31 @@ def test_a_bank_finances_and_discharges_with_its_own_key(
     assert (nothing.status_code, nothing.json()["error"]) == (409, "not_financed")
 
 
+def test_a_signed_financing_is_refused_while_a_typed_one_is_live(
+    world: World, custodians: Custodians
+) -> None:
+    parties, clerk = custodians.actors, custodians.clerk
+    trade_id = _anchored(world, parties)
+    lender = world.actor("BANK-TYPED", ["bank"], chain_account=True)
+    opened = world.client.post(
+        "/banks/financings",
+        json={"kind": "order", "subject": trade_id, "limit": "100.00", "currency": "CNY",
+              "terms": {"rate": "0.099"}},
+        headers=lender.headers,
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    terms = bytes.fromhex("07" * 32)
+    body = _signed(world, clerk, ACT.REGISTER_FINANCING, [trade_id], terms)
+    body["termsHash"] = terms.hex()
+    refused = world.client.post(
+        f"/banks/trades/{trade_id}/financing/signed", json=body, headers=parties["bank_a"].headers
+    )
+    assert (refused.status_code, refused.json()["error"]) == (409, "already_financed")
+    assert refused.json()["financedBy"] == "BANK-TYPED"
+    assert "0.099" not in refused.text
+    assert _trade(world, trade_id).financing_id is None
+
+
 def test_release_refuses_a_trade_named_twice(world: World, custodians: Custodians) -> None:
     parties, officer = custodians.actors, custodians.officer
     trade_id = _anchored(world, parties)
