@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db import crud
+from api.db.financing_models import TypedFinancingRecord
 from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord, utcnow
 from api.errors import Conflict, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
@@ -108,8 +109,20 @@ def _check_no_open_financing(session: Session, party: PartyRecord) -> None:
     financed (its verdict frozen) for ever."""
     if crud.get_chain_account(session=session, party_code=party.code) is None:
         return  # a self-custody account's holder keeps its key and can still discharge
-    open_ids = session.exec(
-        select(TradeRecord.trade_id).where(TradeRecord.financed_by == party.code).limit(6)
+    open_ids = list(
+        session.exec(
+            select(TradeRecord.trade_id).where(TradeRecord.financed_by == party.code).limit(6)
+        ).all()
+    )
+    # A typed pledge of a warehouse receipt names no trade, and is just as stuck.
+    open_ids += session.exec(
+        select(TypedFinancingRecord.receipt_id)
+        .where(
+            TypedFinancingRecord.bank_code == party.code,
+            TypedFinancingRecord.state == "open",
+            col(TypedFinancingRecord.receipt_id).is_not(None),
+        )
+        .limit(6)
     ).all()
     if open_ids:
         shown = ", ".join(open_ids[:5]) + (" …" if len(open_ids) > 5 else "")

@@ -266,3 +266,28 @@ def test_bank_rotation_waits_for_its_open_financing_and_old_settlements_verify(
     bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
     assert bundle["settlement"] is not None
     assert world.verify(bundle).outcome is Outcome.AUTHENTIC  # settled by the old account
+
+
+def test_bank_rotation_waits_for_its_open_receipt_pledge(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    receipt_id = bytes.fromhex("5a" * 32)
+    world.ledger.lifecycle().issue_warehouse_receipt(
+        receipt_id, party_id("WH-ROT"), bytes.fromhex("5b" * 32), 10_000
+    )
+    bank = parties["bank_a"].headers
+    opened = world.client.post(
+        "/banks/financings",
+        json={"kind": "warehouseReceipt", "subject": receipt_id.hex(), "limit": "100.00",
+              "currency": "CNY", "terms": {}},
+        headers=bank,
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    held = world.client.post("/parties/BANK-ROT/chain-account/rotate", headers=world.admin)
+    assert (held.status_code, held.json()["error"]) == (409, "financing_open")
+    assert receipt_id.hex() in held.json()["message"]
+    financing_id = opened.json()["financingId"]
+    closed = world.client.post(f"/banks/financings/{financing_id}/close", headers=bank)
+    assert closed.status_code == 200, closed.text
+    rotated = world.client.post("/parties/BANK-ROT/chain-account/rotate", headers=world.admin)
+    assert rotated.status_code == 200, rotated.text
