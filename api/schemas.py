@@ -627,7 +627,9 @@ class SettlementCreate(ApiModel):
 
 
 class FinancingCreate(ApiModel):
-    """A bank registers financing of a matched trade; terms stay off chain (hashed)."""
+    """A bank registers financing of a matched trade on the TradeRegistry; terms stay off
+    chain (hashed). Refused (409 ``already_financed``) while the trade carries a live
+    financing, this kind or a typed line (``POST /banks/financings``), naming its bank."""
 
     terms: dict[str, Any] = Field(
         examples=[{"amount": "150000.00", "currency": "CNY", "rate": "0.0385", "days": 90}]

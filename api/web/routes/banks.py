@@ -59,7 +59,7 @@ def confirm_settlement(
 def register_financing(
     body: FinancingCreate, session: SessionDep, runtime: RuntimeDep, party: BankDep, trade: TradeDep
 ) -> FinancingPublic:
-    """Register financing of a matched trade; a second financing is refused by the contract."""
+    """Register financing of a matched trade (one live financing per trade, typed or not)."""
     return chain_actions.finance(
         session=session,
         runtime=runtime,
