@@ -4,8 +4,8 @@ and the amounts in minor units shown as decimal text."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from api.services.lifecycle_chain import from_minor_units
 from sqlmodel import Session, col, select
 
 from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
@@ -18,6 +18,7 @@ from api.financing_schemas import (
     TypedFinancingPublic,
 )
 from api.runtime import Runtime
+from api.services.lifecycle_chain import from_minor_units
 from api.services.live_financing import receipt_subject
 from ledger_client import FinancingKind
 
@@ -27,6 +28,7 @@ __all__ = [
     "amount_text",
     "financing_public",
     "lines_on_trade",
+    "receipt_lines",
 ]
 
 CHAIN_KIND: dict[FinancingKindName, FinancingKind] = {
@@ -44,17 +46,28 @@ def amount_text(minor: int, currency: str) -> str:
     return str(from_minor_units(minor, currency))
 
 
+def receipt_lines(
+    *, session: Session, runtime: Runtime, party: PartyRecord
+) -> list[TypedFinancingPublic]:
+    """The bank's own warehouse-receipt pledges, newest first (without the chain's state)."""
+    return _lines(session, runtime, party, col(TypedFinancingRecord.receipt_id).is_not(None))
+
+
 def lines_on_trade(
     *, session: Session, runtime: Runtime, party: PartyRecord, trade_id: str
 ) -> list[TypedFinancingPublic]:
     """The bank's own typed lines on a trade, newest first (without the chain's state)."""
+    return _lines(session, runtime, party, TypedFinancingRecord.trade_id == trade_id)
+
+
+def _lines(
+    session: Session, runtime: Runtime, party: PartyRecord, which: Any
+) -> list[TypedFinancingPublic]:
     ids = session.exec(
         select(TypedFinancingRecord.financing_id)
-        .where(
-            TypedFinancingRecord.trade_id == trade_id,
-            TypedFinancingRecord.bank_code == party.code,
-        )
+        .where(which, TypedFinancingRecord.bank_code == party.code)
         .order_by(col(TypedFinancingRecord.financing_id).desc())
+        .limit(100)
     ).all()
     return [
         financing_public(

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from api.db.models import TradeRecord
 from api.services import live_verify
 from api.verify.rpc import ChainUnreachable
+from ledger_client import ReceiptState, party_id
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.portal_kit import csrf_of, new_browser, sign_in
@@ -180,3 +181,52 @@ def test_a_bank_opens_draws_repays_and_closes_a_typed_line_from_its_desk(
     history = bank.get(f"/portal/bank/trades/{trade_id}", headers=_EN).text
     assert history.index("opened #") < history.index("Draw #") < history.index("closed #")
     assert "Order financing (before shipment)" in history
+
+
+def test_a_bank_pledges_a_warehouse_receipt_from_its_desk_until_the_line_closes(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    receipt_id = bytes.fromhex("c3" * 32)
+    world.ledger.lifecycle().issue_warehouse_receipt(
+        receipt_id, party_id("WH-DESK"), bytes.fromhex("c4" * 32), 40_000
+    )
+    bank = new_browser(world)
+    assert sign_in(bank, parties["bank_a"].api_key).status_code == 303
+    assert "/portal/bank/receipts" in bank.get("/portal/bank", headers=_EN).text
+    page = bank.get("/portal/bank/receipts", headers=_EN)
+    assert "No receipt pledged by your bank yet." in page.text
+    token = csrf_of(page.text)
+    good = {"csrf": token, "receiptId": receipt_id.hex(), "limit": "400.00", "currency": "CNY",
+            "rate": "0.04", "days": "180"}  # fmt: skip
+    over = bank.post("/portal/bank/receipts/pledge", data={**good, "limit": "400.01"})
+    assert over.status_code == 409  # above the receipt's value
+    unknown = bank.post("/portal/bank/receipts/pledge", data={**good, "receiptId": "d5" * 32})
+    assert unknown.status_code == 404
+    done = bank.post("/portal/bank/receipts/pledge", data=good, follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+    def state() -> ReceiptState:
+        receipt = world.ledger.lifecycle().warehouse_receipt_of(receipt_id)
+        assert receipt is not None
+        return receipt.state
+
+    assert state() is ReceiptState.PLEDGED
+    page = bank.get("/portal/bank/receipts", headers=_EN)
+    assert receipt_id.hex() in page.text
+    (financing_id,) = set(re.findall(r'name="financingId" value="(\d+)"', page.text))
+    for step, amount in (("drawdown", "400.00"), ("repayment", "400.00")):
+        answer = bank.post(
+            f"/portal/bank/receipts/{step}",
+            data={"csrf": token, "financingId": financing_id, "amount": amount},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+    closed = bank.post("/portal/bank/receipts/close",
+                       data={"csrf": token, "financingId": financing_id},
+                       follow_redirects=False)  # fmt: skip
+    assert closed.status_code == 303, closed.text
+    assert state() is ReceiptState.ISSUED
+    assert bank.post("/portal/bank/receipts/melt", data={"csrf": token}).status_code == 404
+    platform = new_browser(world)
+    assert sign_in(platform, parties["platform"].api_key).status_code == 303
+    assert platform.get("/portal/bank/receipts").status_code == 403

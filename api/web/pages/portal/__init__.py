@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from api.web.pages.portal import (
     bank,
+    bank_receipts,
     customs,
     documents,
     inbox,
@@ -25,5 +26,5 @@ from api.web.pages.portal.kit import PAGE_WRITES, SESSION_COOKIE, is_page_write
 __all__ = ["PAGE_WRITES", "SESSION_COOKIE", "is_page_write", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, documents, trades, customs, bank, operator, stats, inbox):
+for _module in (signin, documents, trades, customs, bank, bank_receipts, operator, stats, inbox):
     router.include_router(_module.router)

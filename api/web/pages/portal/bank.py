@@ -138,7 +138,7 @@ kit.add_text(
 )
 
 
-def _bank(signed_in: sessions.SignedIn) -> Any:
+def bank_party(signed_in: sessions.SignedIn) -> Any:
     """The signed-in party if it holds the bank role (401 operator, 403 other roles), as
     ``BankDep`` answers."""
     return require_role("bank")(kit.party_of(signed_in))
@@ -152,7 +152,7 @@ def bank_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> Res
         return kit.to_sign_in()
     text = kit.TEXT[kit.language(request)]
     try:
-        party = _bank(signed_in)
+        party = bank_party(signed_in)
         page = queries.list_trades(
             session=session, party=party, filters=TradeFilters(status="match"), limit=100, offset=0
         )
@@ -173,7 +173,7 @@ def bank_trade_page(
         return kit.to_sign_in()
     text = kit.TEXT[kit.language(request)]
     try:
-        party = _bank(signed_in)
+        party = bank_party(signed_in)
         record = queries.require_visible(session=session, party=party, trade_id=trade_id)
         checked = live_verify.verify_trade_live(session=session, runtime=runtime, trade=record)
         history = financing_history(session=session, runtime=runtime, trade=record)
@@ -204,7 +204,7 @@ def bundle_download(
     if signed_in is None:
         return kit.to_sign_in()
     try:
-        _bank(signed_in)
+        bank_party(signed_in)
         record = queries.get_trade_or_404(session=session, trade_id=trade_id)
         built = bundles.build_bundle(session=session, runtime=runtime, trade=record)
     except ApiError as exc:
@@ -230,7 +230,7 @@ async def bank_action(
             request, signed_in, PermissionDenied(kit.TEXT[kit.language(request)]["bad_form"])
         )
     try:
-        party = _bank(signed_in)
+        party = bank_party(signed_in)
         trade = queries.get_trade_or_404(session=session, trade_id=trade_id)
         verdict_hash = form.get("verdictHash") or None
         if action == "settle":
@@ -243,7 +243,7 @@ async def bank_action(
                                     party=party, trade=trade, reference=reference,
                                     verdict_hash=verdict_hash)  # fmt: skip
         elif action == "finance":
-            terms = _terms(form)
+            terms = form_terms(form)
             await run_in_threadpool(chain_actions.finance, session=session, runtime=runtime,
                                     party=party, trade=trade, terms=terms,
                                     verdict_hash=verdict_hash)  # fmt: skip
@@ -252,8 +252,8 @@ async def bank_action(
                                     party=party, trade=trade)  # fmt: skip
         elif action == "typed":
             await run_in_threadpool(_open_typed, session, runtime, party, trade, form)
-        elif action in _LINE_STEPS:
-            await run_in_threadpool(_line_step, session, runtime, party, action, form)
+        elif action in LINE_STEPS:
+            await run_in_threadpool(line_step, session, runtime, party, action, form)
         else:
             return kit.error(request, signed_in, _not_found(action))
     except ApiError as exc:
@@ -261,9 +261,9 @@ async def bank_action(
     return RedirectResponse(f"/portal/bank/trades/{trade.trade_id}?done=1", status_code=303)
 
 
-def _terms(form: dict[str, str]) -> dict[str, Any]:
+def form_terms(form: dict[str, str]) -> dict[str, Any]:
     """Financing terms from the form: amount to the fen, a currency code, rate, days."""
-    amount = _form_amount(form, "amount")
+    amount = form_amount(form, "amount")
     currency = form.get("currency", "").strip().upper()
     if not (len(currency) == 3 and currency.isalpha()):
         raise UnprocessableContent(
@@ -283,7 +283,7 @@ def _terms(form: dict[str, str]) -> dict[str, Any]:
     return {"amount": f"{amount:.2f}", "currency": currency, "rate": str(rate), "days": days}
 
 
-def _form_amount(form: dict[str, str], field: str) -> Decimal:
+def form_amount(form: dict[str, str], field: str) -> Decimal:
     """The form's ``field`` as a positive amount to the fen, or 422 naming it."""
     try:
         amount = Decimal(form.get(field, ""))
@@ -314,8 +314,8 @@ def _open_typed(
     kind = _DESK_KINDS.get(form.get("kind", ""))
     if kind is None:
         raise UnprocessableContent("kind: order, receivable or taxRefundPledge", field="kind")
-    limit = _form_amount(form, "limit")
-    terms = _terms({**form, "amount": form.get("limit", "")})
+    limit = form_amount(form, "limit")
+    terms = form_terms({**form, "amount": form.get("limit", "")})
     currency = terms.pop("currency")
     del terms["amount"]  # the limit is the line's own field, not a term
     typed_financing.open_financing(
@@ -324,10 +324,10 @@ def _open_typed(
     )  # fmt: skip
 
 
-_LINE_STEPS = ("drawdown", "repayment", "close")
+LINE_STEPS = ("drawdown", "repayment", "close")
 
 
-def _line_step(
+def line_step(
     session: Session, runtime: Runtime, party: PartyRecord, action: str, form: dict[str, str]
 ) -> None:
     """Draw on, repay or close one of the bank's lines from the desk's form."""
@@ -339,7 +339,7 @@ def _line_step(
         typed_financing.close(session=session, runtime=runtime, party=party,
                               financing_id=financing_id)  # fmt: skip
         return
-    amount = _form_amount(form, "amount")
+    amount = form_amount(form, "amount")
     step = typed_financing.draw if action == "drawdown" else typed_financing.repay
     step(session=session, runtime=runtime, party=party, financing_id=financing_id, amount=amount)
 
