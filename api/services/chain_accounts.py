@@ -115,7 +115,7 @@ def _check_no_open_financing(session: Session, party: PartyRecord) -> None:
         ).all()
     )
     # A typed pledge of a warehouse receipt names no trade, and is just as stuck.
-    open_ids += session.exec(
+    pledged = session.exec(
         select(TypedFinancingRecord.receipt_id)
         .where(
             TypedFinancingRecord.bank_code == party.code,
@@ -124,6 +124,7 @@ def _check_no_open_financing(session: Session, party: PartyRecord) -> None:
         )
         .limit(6)
     ).all()
+    open_ids += [receipt for receipt in pledged if receipt is not None]
     if open_ids:
         shown = ", ".join(open_ids[:5]) + (" …" if len(open_ids) > 5 else "")
         raise Conflict(
