@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from api.services.lifecycle_chain import ensure_value_declared, minor_units
 from sqlmodel import Session
 
 from api.db.models import PartyRecord, TradeRecord, utcnow
 from api.services.chain_accounts import party_account
 from api.services.financing_history import financing_history
+from api.services.lifecycle_chain import ensure_value_declared, minor_units
 from ledger_client import ContractReverted, FinancingKind, ReceiptState, party_id
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
@@ -311,6 +311,16 @@ def test_only_the_opening_bank_draws_repays_closes_or_reads_its_line(
     assert "BANK-A-PRIVATE" not in peek.text
     own = world.client.get(f"/banks/financings/{financing_id}", headers=bank_a.headers).json()
     assert (own["drawn"], own["outstanding"]) == ("100.00", "100.00")  # nothing moved
+    # The contract, not only the service, holds the opening bank to its limit and balance.
+    holder = world.ledger.lifecycle_as(_account(world, "BANK-A"))
+    for call, error in (
+        (lambda: holder.drawdown(financing_id, 20_001), "LifecycleRegistryDrawdownExceedsLimit"),
+        (lambda: holder.repay(financing_id, 10_001), "LifecycleRegistryRepayExceedsOutstanding"),
+        (lambda: holder.close_financing(financing_id), "LifecycleRegistryFinancingOutstanding"),
+    ):
+        with pytest.raises(ContractReverted) as refused_on_chain:
+            call()
+        assert refused_on_chain.value.error_name == error
     platform = world.client.get(
         f"/banks/financings/{financing_id}", headers=parties["platform"].headers
     )
