@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from api.services.lifecycle_chain import minor_units
-
 from api.db.models import TradeRecord
 from api.errors import Conflict, UnprocessableContent
 from api.financing_schemas import FinancingKindName
 from api.money import to_fen
+from api.services.lifecycle_chain import minor_units
 from traceability.trade.code_lists import CODE_LISTS
 
 __all__ = [

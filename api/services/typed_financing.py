@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from api.services.lifecycle_chain import ensure_value_declared, lifecycle_conflict
 from sqlmodel import Session, select
 
 from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
@@ -37,6 +36,7 @@ from api.services.financing_rules import (
     currency_code,
     minor_amount,
 )
+from api.services.lifecycle_chain import ensure_value_declared, lifecycle_conflict
 from api.services.live_financing import (
     already_financed,
     legacy_holder,
