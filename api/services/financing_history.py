@@ -84,21 +84,30 @@ def _typed(
     session: Session, runtime: Runtime, trade: TradeRecord, batch: int, position: int
 ) -> list[tuple[int, int, FinancingEvent]]:
     """The typed financings of the trade's position, from the LifecycleRegistry's logs."""
-    contract = runtime.ledger().lifecycle()
+    ledger = runtime.ledger()
+    contract = ledger.lifecycle()
+    start = ledger.deployment.lifecycle_registry.block_number
     found: list[tuple[int, int, FinancingEvent]] = []
-    for opened in contract.find_events(FinancingOpened, 0, subject=trade_subject(batch, position)):
+    subject = trade_subject(batch, position)
+    for opened in contract.find_events(FinancingOpened, start, subject=subject):
         step = _TypedSteps(opened, _owner(session, opened.bank), trade.currency or "")
         found.append(step("opened", opened.log, opened.limit))
-        where = {"financing_id": opened.financing_id}
+        # A financing's steps come after its opening.
+        since, where = (
+            opened.log.block_number if opened.log else start,
+            {"financing_id": opened.financing_id},
+        )
         found += [
             step("drawdown", e.log, e.amount, e.outstanding)
-            for e in contract.find_events(FinancingDrawn, 0, **where)
+            for e in contract.find_events(FinancingDrawn, since, **where)
         ]
         found += [
             step("repayment", e.log, e.amount, e.outstanding)
-            for e in contract.find_events(FinancingRepaid, 0, **where)
+            for e in contract.find_events(FinancingRepaid, since, **where)
         ]
-        found += [step("closed", e.log) for e in contract.find_events(FinancingClosed, 0, **where)]
+        found += [
+            step("closed", e.log) for e in contract.find_events(FinancingClosed, since, **where)
+        ]
     return found
 
 
