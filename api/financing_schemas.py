@@ -92,6 +92,16 @@ class FinancingMovementCreate(ApiModel):
     """A drawdown or a repayment, in the financing's currency."""
 
     amount: str = Field(pattern=AMOUNT, examples=["200.00"])
+    reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]*$",
+        description="The bank's own reference of the movement: a second drawdown or repayment "
+        "with a reference this line already took is refused (409 duplicate_movement), so a "
+        "retried request never moves money twice.",
+        examples=["DD-2026-0001"],
+    )
 
     @field_validator("amount")
     @classmethod
@@ -104,6 +114,7 @@ class FinancingMovementPublic(ApiModel):
 
     kind: Literal["opened", "drawdown", "repayment", "closed"]
     amount: str | None
+    reference: str | None = None
     outstanding: str
     tx_hash: str
     block_number: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db.models import UTCDateTime
@@ -43,6 +43,10 @@ class FinancingMovementRecord(SQLModel, table=True):
     """One confirmed step of a typed financing: opened, a drawdown, a repayment, closed."""
 
     __tablename__ = "typed_financing_movement"
+    #: A bank's reference names one movement of a line: a retried request is refused.
+    __table_args__ = (
+        UniqueConstraint("financing_id", "reference", name="uq_typed_financing_movement_ref"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     financing_id: int = Field(
@@ -55,6 +59,7 @@ class FinancingMovementRecord(SQLModel, table=True):
     )
     kind: str = Field(max_length=16)  # opened | drawdown | repayment | closed
     amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reference: str | None = Field(default=None, max_length=64)
     outstanding_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     tx_hash: str = Field(max_length=66)
     block_number: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -121,6 +121,7 @@ def financing_public(
             FinancingMovementPublic(
                 kind=m.kind,
                 amount=None if m.amount_minor is None else amount_text(m.amount_minor, currency),
+                reference=m.reference,
                 outstanding=amount_text(m.outstanding_minor, currency),
                 tx_hash=m.tx_hash,
                 block_number=m.block_number,

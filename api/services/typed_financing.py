@@ -240,12 +240,14 @@ def _movement(
     kind: str,
     amount: int | None,
     result: TxResult,
+    reference: str | None = None,
 ) -> None:
     session.add(
         FinancingMovementRecord(
             financing_id=record.financing_id,
             kind=kind,
             amount_minor=amount,
+            reference=reference,
             outstanding_minor=record.outstanding_minor,
             tx_hash=result.tx_hash,
             block_number=result.block_number,
@@ -325,19 +327,20 @@ def draw(
     party: PartyRecord,
     financing_id: int,
     amount: str | Decimal,
+    reference: str | None = None,
 ) -> TypedFinancingPublic:
     """Draw ``amount`` of an open line: the drawn total stays within the limit."""
     record = _locked(session, financing_id)
     minor = minor_amount(Decimal(amount), record.currency, "amount")
     if party.code == record.bank_code:
-        _require_open(record)
+        _require_movable(session, record, reference)
         if record.drawn_minor + minor > record.limit_minor:
             raise _over(record, minor, "limit", record.limit_minor, drawn=record.drawn_minor)
     result = _step(session, runtime, party, record, lambda c: c.drawdown(financing_id, minor))
     (drawn,) = events_named(result.events, FinancingDrawn)
     record.drawn_minor += minor
     record.outstanding_minor = drawn.outstanding
-    return _mirrored(session, runtime, party, record, "drawdown", minor, result)
+    return _mirrored(session, runtime, party, record, "drawdown", minor, result, reference)
 
 
 def repay(
@@ -347,18 +350,19 @@ def repay(
     party: PartyRecord,
     financing_id: int,
     amount: str | Decimal,
+    reference: str | None = None,
 ) -> TypedFinancingPublic:
     """Repay ``amount`` of what is outstanding on a line."""
     record = _locked(session, financing_id)
     minor = minor_amount(Decimal(amount), record.currency, "amount")
     if party.code == record.bank_code:
-        _require_open(record)
+        _require_movable(session, record, reference)
         if minor > record.outstanding_minor:
             raise _over(record, minor, "outstanding", record.outstanding_minor)
     result = _step(session, runtime, party, record, lambda c: c.repay(financing_id, minor))
     (repaid,) = events_named(result.events, FinancingRepaid)
     record.outstanding_minor = repaid.outstanding
-    return _mirrored(session, runtime, party, record, "repayment", minor, result)
+    return _mirrored(session, runtime, party, record, "repayment", minor, result, reference)
 
 
 def close(
@@ -397,14 +401,36 @@ def _mirrored(
     kind: str,
     amount: int | None,
     result: TxResult,
+    reference: str | None = None,
 ) -> TypedFinancingPublic:
     """Commit the movement the chain confirmed, with the line's new totals; the line as now."""
-    _movement(session, record, kind, amount, result)
+    _movement(session, record, kind, amount, result, reference)
     session.add(record)
     session.commit()
     return financing_public(
         session=session, runtime=runtime, party=party, financing_id=record.financing_id
     )
+
+
+def _require_movable(session: Session, record: TypedFinancingRecord, reference: str | None) -> None:
+    """409 if the line is closed, or already took a movement under ``reference``."""
+    _require_open(record)
+    if reference is None:
+        return
+    earlier = session.exec(
+        select(FinancingMovementRecord).where(
+            FinancingMovementRecord.financing_id == record.financing_id,
+            FinancingMovementRecord.reference == reference,
+        )
+    ).first()
+    if earlier is not None:
+        raise Conflict(
+            f"financing {record.financing_id} already took {earlier.kind} {reference} in "
+            f"transaction {earlier.tx_hash}",
+            code="duplicate_movement",
+            field="reference",
+            extra={"txHash": earlier.tx_hash},
+        )
 
 
 def _require_open(record: TypedFinancingRecord) -> None:

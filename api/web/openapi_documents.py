@@ -196,7 +196,10 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
         )
     },
     ("/banks/financings/{financing_id}/drawdowns", "post"): {
-        _JSON: _one("Draw 200.00 of the line.", lambda: {"amount": "200.00"})
+        _JSON: _one(
+            "Draw 200.00 of the line, under the bank's own reference (a retry is refused).",
+            lambda: {"amount": "200.00", "reference": "DD-2026-0001"},
+        )
     },
     ("/banks/financings/{financing_id}/repayments", "post"): {
         _JSON: _one("Repay what was drawn.", lambda: {"amount": "200.00"})

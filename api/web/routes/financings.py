@@ -70,6 +70,7 @@ def draw(
         party=party,
         financing_id=financing_id,
         amount=body.amount,
+        reference=body.reference,
     )
 
 
@@ -88,6 +89,7 @@ def repay(
         party=party,
         financing_id=financing_id,
         amount=body.amount,
+        reference=body.reference,
     )
 
 

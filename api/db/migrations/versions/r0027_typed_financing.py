@@ -1,6 +1,7 @@
 """Typed financing: ``typed_financing`` (one line a bank opened on a trade or a warehouse
 receipt, keyed by the LifecycleRegistry's financing id) and ``typed_financing_movement``
-(its confirmed drawdowns, repayments, opening and closing).
+(its confirmed drawdowns, repayments, opening and closing; a bank's reference names at most
+one movement of a line).
 
 Revision ID: 0027
 Revises: 0022
@@ -56,10 +57,13 @@ def _tables(metadata: sa.MetaData) -> list[sa.Table]:
                       sa.ForeignKey("typed_financing.financing_id"), nullable=False, index=True),
             sa.Column("kind", sa.String(16), nullable=False),
             sa.Column("amount_minor", sa.BigInteger, nullable=True),
+            sa.Column("reference", sa.String(64), nullable=True),
             sa.Column("outstanding_minor", sa.BigInteger, nullable=False),
             sa.Column("tx_hash", sa.String(66), nullable=False),
             sa.Column("block_number", sa.BigInteger, nullable=False),
             _time("at"),
+            sa.UniqueConstraint("financing_id", "reference",
+                                name="uq_typed_financing_movement_ref"),
         ),
     ]  # fmt: skip
 

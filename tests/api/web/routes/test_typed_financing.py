@@ -438,3 +438,29 @@ def test_the_history_and_the_trade_show_the_typed_steps(
     assert "trade.financing_closed" in kinds
     assert "BANK-A-PRIVATE" not in str(inbox)
     assert minor_units(Decimal("1.00"), "142") == 100
+
+
+def test_a_retried_movement_under_the_same_reference_moves_nothing_twice(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    bank = parties["bank_a"]
+    trade_id = _release(world, parties, _matched(world, parties))
+    financing_id = _open(world, bank, "receivable", trade_id, "300.00").json()["financingId"]
+    path = f"/banks/financings/{financing_id}/drawdowns"
+    body = {"amount": "100.00", "reference": "DD-1"}
+    first = world.client.post(path, json=body, headers=bank.headers)
+    assert first.status_code == 200, first.text
+    again = world.client.post(path, json=body, headers=bank.headers)
+    assert (again.status_code, again.json()["error"]) == (409, "duplicate_movement")
+    assert again.json()["txHash"] == first.json()["movements"][-1]["txHash"]
+    repaid = world.client.post(
+        f"/banks/financings/{financing_id}/repayments", json=body, headers=bank.headers
+    )  # one reference names one movement of the line, whatever its kind
+    assert repaid.status_code == 409
+    other = world.client.post(path, json={**body, "reference": "DD-2"}, headers=bank.headers)
+    line = other.json()
+    assert (line["drawn"], [m["reference"] for m in line["movements"]]) == (
+        "200.00", [None, "DD-1", "DD-2"]
+    )  # fmt: skip
+    bad = world.client.post(path, json={**body, "reference": "two words"}, headers=bank.headers)
+    assert (bad.status_code, bad.json()["field"]) == (422, "reference")
