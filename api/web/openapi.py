@@ -78,6 +78,15 @@ LINKS: Final[Mapping[tuple[str, str, str], Mapping[str, dict[str, Any]]]] = {
             "/trades/{trade_id}/verdict", "get", "The trade's verdict.", trade_id=_TRADE
         ),
     },
+    ("/banks/financings", "post", "201"): {
+        name: _link(path, method, description, financing_id="$response.body#/financingId")
+        for name, path, method, description in (
+            ("ReadFinancing", "/banks/financings/{financing_id}", "get", "The line just opened."),
+            ("Draw", "/banks/financings/{financing_id}/drawdowns", "post", "Draw on it."),
+            ("Repay", "/banks/financings/{financing_id}/repayments", "post", "Repay it."),
+            ("Close", "/banks/financings/{financing_id}/close", "post", "Close it, repaid."),
+        )
+    },
     ("/trades/{trade_id}", "get", "200"): {
         "ReadVerdict": _link(
             "/trades/{trade_id}/verdict",
