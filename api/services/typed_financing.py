@@ -126,7 +126,7 @@ def _open_on_trade(
         )
     except ContractReverted as exc:
         raise _trade_refusal(session, runtime, batch, position, exc) from exc
-    record = _record_opened(session, runtime, opening, result, trade_id=trade.trade_id)
+    record = _record_opened(session, opening, result, trade_id=trade.trade_id)
     # financed_by names the trade's live financier, typed or not: the documents of a financed
     # trade are frozen (trade_linker.is_frozen), and the bank's statistics count it.
     trade.financed_by = opening.party.code
@@ -197,14 +197,13 @@ def _open_on_receipt(session: Session, runtime: Runtime, opening: _Opening) -> T
         holder = typed_holder(session, runtime, subject)
         refusal = already_financed(holder, "warehouse receipt") if holder else None
         raise (refusal or lifecycle_conflict(exc)) from exc
-    record = _record_opened(session, runtime, opening, result, receipt_id=receipt_id)
+    record = _record_opened(session, opening, result, receipt_id=receipt_id)
     session.commit()
     return record
 
 
 def _record_opened(
     session: Session,
-    runtime: Runtime,
     opening: _Opening,
     result: TxResult,
     *,
