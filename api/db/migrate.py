@@ -50,6 +50,7 @@ def target_metadata() -> MetaData:
         outbox_notify,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401
+        warehouse_models,  # noqa: F401
     )
 
     return SQLModel.metadata

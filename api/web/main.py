@@ -39,6 +39,7 @@ from api.web.routes import (
     stats,
     trades,
     verifier,
+    warehouses,
 )
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def create_app(
         products,
         resolver,
         verifier,
+        warehouses,
         docs,
         portal,
     ):
