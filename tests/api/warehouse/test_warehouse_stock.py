@@ -381,3 +381,56 @@ def test_only_the_warehouse_issues_its_receipts(
 ) -> None:
     answer = _issue(world, getattr(consignment, issuer), _receipt())
     assert answer.status_code == 403, answer.text
+
+
+def _live_receipt(world: World, quantity: str) -> str:
+    """A live receipt over lot A, as the chain would have recorded it (no chain asked)."""
+    from api.db.models import utcnow
+    from api.db.warehouse_models import WarehouseReceiptRecord
+
+    receipt_id = "ab" * 32
+    with Session(world.runtime.engine) as session:
+        session.add(
+            WarehouseReceiptRecord(
+                receipt_id=receipt_id, warehouse_code=WAREHOUSE, receipt_no="WR-TEST-1",
+                owner_code="3607960E05", gtin=ev.GTIN_A, lot=ev.LOT_A, quantity=quantity,
+                value="960.00", currency="502", chain_value=96000, record="{}",
+                record_hash="cd" * 32, issue_tx="0x" + "ef" * 32, issue_block=1,
+                issued_at=utcnow(),
+            )
+        )  # fmt: skip
+        session.commit()
+    return receipt_id
+
+
+def test_stock_under_a_live_receipt_is_encumbered(world: World, consignment: Consignment) -> None:
+    _live_receipt(world, "100")
+    item = _items(_stock(world, consignment.warehouse))[ev.GTIN_A, ev.LOT_A]
+    assert (item["onHand"], item["encumbered"], item["unencumbered"]) == ("170", "100", "70")
+    answer = _issue(world, consignment.warehouse, _receipt(receiptNo="WR-2", quantity="71"))
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "exceeds_unencumbered_stock"
+    # The owner reads its receipt's goods; so may the exporter (it is the owner here).
+    assert set(_items(_stock(world, consignment.exporter))) == {(ev.GTIN_A, ev.LOT_A)}
+
+
+def test_shipping_out_stock_under_a_receipt_is_flagged_with_the_receipt_and_the_events(
+    world: World, consignment: Consignment
+) -> None:
+    receipt_id = _live_receipt(world, "170")
+    out = ev.event(ev.WAREHOUSE_EVENTS, "shipping")
+    out["eventID"] = "urn:uuid:7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+    out["eventTime"] = "2026-12-03T08:00:00.000+01:00"
+    out["quantityList"][0]["quantity"] = 5
+    actor = consignment.warehouse
+    response = world.client.post(
+        "/events", json=actor.envelope("epcis-event", out), headers=actor.headers
+    )
+    assert response.status_code == 201, response.text
+    answer = world.client.get(f"/warehouses/{WAREHOUSE}/reconciliation", headers=actor.headers)
+    flagged = [d for d in answer.json()["differences"] if d["kind"] == "encumbered_stock_moved"]
+    assert len(flagged) == 1, answer.json()
+    (difference,) = flagged
+    assert (difference["expected"], difference["actual"]) == ("170", "165")
+    assert [r["receiptId"] for r in difference["receipts"]] == [receipt_id]
+    assert response.json()["eventHash"] in [e["eventHash"] for e in difference["events"]]
