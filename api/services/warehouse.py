@@ -43,11 +43,13 @@ from api.db.warehouse_models import WarehouseReceiptRecord, WarehouseStockEntryR
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.money import FEN, to_fen
 from api.runtime import Runtime
+from api.services.lifecycle_chain import lifecycle_conflict, minor_units
 from api.services.parties import party_roles
 from api.services.trace.custody import party_locations
 from api.services.warehouse_ledger import IN_MOVEMENTS, MOVEMENTS, OUT_MOVEMENTS, WAREHOUSE_ROLE
 from api.warehouse_schemas import ReceiptCreate
-from ledger_client import ContractReverted
+from ledger_client import ContractReverted, LifecycleRegistryClient, ReceiptState, party_id
+from ledger_client import WarehouseReceipt as ChainReceipt
 from traceability import canonical_json, content_hash
 from traceability.epcis import parse_link
 
@@ -93,7 +95,7 @@ def require_warehouse(session: Session, code: str) -> PartyRecord:
 
 def warehouse_id(code: str) -> bytes:
     """The warehouse's id on chain: keccak-256 of its party code, as PartyRegistry ids are."""
-    return keccak(text=code)
+    return bytes(party_id(code))
 
 
 # --- what the 9810 declarations sent ------------------------------------------------------
@@ -278,7 +280,7 @@ def _financed_gtins(runtime: Runtime, bank: PartyRecord, receipts: Iterable[Any]
         if not financing_id:
             continue
         financing = lifecycle.financing_of(financing_id)
-        if financing.bank.lower() == bank.chain_address.lower():
+        if financing is not None and financing.bank.lower() == bank.chain_address.lower():
             found.add(receipt.gtin)
     return found
 
@@ -657,15 +659,9 @@ def receipt_record(
     }
 
 
-def _minor_units(value: Decimal) -> int:
-    """``value`` in minor units (fen, cents), as the LifecycleRegistry holds amounts; a value
-    finer than the fen was refused by the request's pattern."""
-    return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def _lifecycle(runtime: Runtime) -> Any:
-    """The LifecycleRegistry client as the anchorer (``runtime.ledger().lifecycle()``)."""
-    return getattr(runtime.ledger(), "lifecycle")()  # noqa: B009
+def _lifecycle(runtime: Runtime) -> LifecycleRegistryClient:
+    """The LifecycleRegistry client as the anchorer: sandan relays the warehouse's record."""
+    return runtime.ledger().lifecycle()
 
 
 def _receipt_id(code: str, receipt_no: str) -> bytes:
@@ -727,7 +723,10 @@ def issue_receipt(
             field="quantity",
             code="exceeds_unencumbered_stock",
         )
-    chain_value = _minor_units(value)
+    try:
+        chain_value = minor_units(value, receipt_in.currency)
+    except ValueError as exc:
+        raise UnprocessableContent(str(exc), field="value") from exc
     now = utcnow()
     record = receipt_record(
         receipt_in, warehouse=code, issued_at=now.isoformat(), quantity=quantity, value=value
@@ -802,15 +801,23 @@ def cancel_receipt(
 
 
 def _refused(exc: ContractReverted, *, field: str) -> Conflict:
-    """The chain's refusal as a 409: a pledged receipt is named so, the rest by the error."""
-    pledged = "Pledged" in exc.error_name
+    """The chain's refusal as a 409 naming the field: a pledged receipt is named so."""
+    pledged = (
+        exc.error_name == "LifecycleRegistryReceiptState"
+        and len(exc.args) > 1
+        and ReceiptState(int(exc.args[1])) is ReceiptState.PLEDGED
+    )
+    if pledged:
+        return Conflict(
+            "the receipt is pledged to a bank on chain: it cannot be cancelled until the "
+            "bank closes its financing",
+            field=field,
+            code="receipt_pledged",
+            extra={"contractError": exc.error_name},
+        )
+    known = lifecycle_conflict(exc)
     return Conflict(
-        "the receipt is pledged to a bank: it cannot be cancelled until the financing is closed"
-        if pledged
-        else f"the LifecycleRegistry refused: {exc}",
-        field=field,
-        code="receipt_pledged" if pledged else "contract_reverted",
-        extra={"contractError": exc.error_name},
+        known.message, field=field, code=known.code, extra={"contractError": exc.error_name}
     )
 
 
@@ -860,18 +867,23 @@ def show_receipt(
     }
 
 
-def _chain_state(on_chain: Any) -> dict[str, Any]:
-    """The chain's view of a receipt (state name, value, record hash, warehouse id)."""
-    state = getattr(on_chain, "state", None)
+#: The chain's receipt states as the API names them.
+STATE_NAMES: Final = {
+    ReceiptState.ISSUED: "Issued",
+    ReceiptState.PLEDGED: "Pledged",
+    ReceiptState.CANCELLED: "Cancelled",
+}
+
+
+def _chain_state(on_chain: ChainReceipt | None) -> dict[str, Any]:
+    """The chain's view of a receipt: its state, value, record hash, warehouse id and the
+    financing it is pledged under."""
+    if on_chain is None:
+        return {"state": "None"}
     return {
-        "state": getattr(state, "name", str(state)),
-        "value": getattr(on_chain, "value", None),
-        "recordHash": _hex(getattr(on_chain, "record_hash", None)),
-        "warehouseId": _hex(getattr(on_chain, "warehouse_id", None)),
+        "state": STATE_NAMES.get(on_chain.state, on_chain.state.name.title()),
+        "value": on_chain.value,
+        "recordHash": bytes(on_chain.record_hash).hex(),
+        "warehouseId": bytes(on_chain.warehouse_id).hex(),
+        "liveFinancing": on_chain.live_financing,
     }
-
-
-def _hex(value: Any) -> str | None:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).hex()
-    return None if value is None else str(value)

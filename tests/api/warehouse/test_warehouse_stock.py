@@ -434,3 +434,101 @@ def test_shipping_out_stock_under_a_receipt_is_flagged_with_the_receipt_and_the_
     assert (difference["expected"], difference["actual"]) == ("170", "165")
     assert [r["receiptId"] for r in difference["receipts"]] == [receipt_id]
     assert response.json()["eventHash"] in [e["eventHash"] for e in difference["events"]]
+
+
+# --- receipts on chain -----------------------------------------------------------------------
+
+
+def _bank_lifecycle(world: World, bank: Actor) -> Any:
+    from api.db.models import PartyRecord
+    from api.services.chain_accounts import party_account
+
+    with Session(world.runtime.engine) as session:
+        party = session.get(PartyRecord, bank.code)
+        assert party is not None
+        account = party_account(session=session, runtime=world.runtime, party=party)
+    return world.runtime.ledger().lifecycle_as(account)
+
+
+def _show(world: World, actor: Actor, receipt_id: str) -> Any:
+    return world.client.get(f"/warehouses/{WAREHOUSE}/receipts/{receipt_id}", headers=actor.headers)
+
+
+def test_a_receipt_is_issued_on_chain_pledged_and_cancelled_only_once_released(
+    world: World, consignment: Consignment
+) -> None:
+    from api.services.warehouse import receipt_of, warehouse_id
+    from traceability import content_hash
+
+    answer = _issue(world, consignment.warehouse, _receipt())
+    assert answer.status_code == 201, answer.text
+    issued = answer.json()
+    receipt_id = issued["receiptId"]
+    assert issued["chain"]["state"] == "Issued"
+    assert issued["chain"]["value"] == 96000  # 960.00 USD in cents
+    assert issued["chain"]["recordHash"] == issued["recordHash"]
+    assert issued["recordHash"] == content_hash(issued["record"]).hex()
+    assert issued["chain"]["warehouseId"] == warehouse_id(WAREHOUSE).hex()
+    again = _issue(world, consignment.warehouse, _receipt())
+    assert again.status_code == 409, again.text
+    assert again.json()["error"] == "receipt_exists"
+    item = _items(_stock(world, consignment.warehouse))[ev.GTIN_A, ev.LOT_A]
+    assert (item["encumbered"], item["unencumbered"]) == ("100", "70")
+    with Session(world.runtime.engine) as session:
+        receipt = receipt_of(session, receipt_id)
+    assert (receipt.owner_code, receipt.quantity, receipt.chain_value) == (
+        "3607960E05", Decimal(100), 96000,
+    )  # fmt: skip
+
+    # The bank pledges it (the financing helper's route does this through its account).
+    assert _stock(world, consignment.bank).status_code == 403
+    bank_chain = _bank_lifecycle(world, consignment.bank)
+    opened = bank_chain.open_receipt_financing(bytes.fromhex(receipt_id), 50000, b"\x01" * 32)
+    financing_id = bank_chain.financing_id(opened)
+    assert _show(world, consignment.warehouse, receipt_id).json()["chain"]["state"] == "Pledged"
+    assert set(_items(_stock(world, consignment.bank))) == {(ev.GTIN_A, ev.LOT_A)}
+    assert _show(world, consignment.bank, receipt_id).status_code == 200
+    assert _show(world, consignment.outsider, receipt_id).status_code == 403
+
+    cancel = f"/warehouses/{WAREHOUSE}/receipts/{receipt_id}/cancel"
+    refused = world.client.post(
+        cancel, json={"reason": "goods released"}, headers=consignment.warehouse.headers
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "receipt_pledged"
+    assert _items(_stock(world, consignment.warehouse))[ev.GTIN_A, ev.LOT_A]["encumbered"] == "100"
+
+    bank_chain.close_financing(financing_id)
+    other = world.client.post(
+        f"/warehouses/{OTHER_WAREHOUSE}/receipts/{receipt_id}/cancel",
+        json={"reason": "not mine"},
+        headers=consignment.other_warehouse.headers,
+    )
+    assert other.status_code == 404, other.text
+    done = world.client.post(
+        cancel, json={"reason": "goods released"}, headers=consignment.warehouse.headers
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["chain"]["state"] == "Cancelled"
+    assert done.json()["cancelReason"] == "goods released"
+    item = _items(_stock(world, consignment.warehouse))[ev.GTIN_A, ev.LOT_A]
+    assert (item["encumbered"], item["unencumbered"]) == ("0", "170")
+
+
+def test_another_warehouse_may_not_cancel_or_issue_on_the_warehouse(
+    world: World, consignment: Consignment
+) -> None:
+    issued = _issue(world, consignment.warehouse, _receipt()).json()
+    cancel = world.client.post(
+        f"/warehouses/{WAREHOUSE}/receipts/{issued['receiptId']}/cancel",
+        json={"reason": "hostile"},
+        headers=consignment.other_warehouse.headers,
+    )
+    assert cancel.status_code == 403, cancel.text
+    assert cancel.json()["error"] == "not_the_warehouse"
+    assert _show(world, consignment.warehouse, issued["receiptId"]).json()["chain"]["state"] == (
+        "Issued"
+    )
+    unknown = _show(world, consignment.warehouse, "12" * 32)
+    assert unknown.status_code == 404
+    assert unknown.json()["field"] == "receiptId"
