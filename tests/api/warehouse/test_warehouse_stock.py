@@ -532,3 +532,48 @@ def test_another_warehouse_may_not_cancel_or_issue_on_the_warehouse(
     unknown = _show(world, consignment.warehouse, "12" * 32)
     assert unknown.status_code == 404
     assert unknown.json()["field"] == "receiptId"
+
+
+def test_a_capture_rolled_back_for_a_bad_event_leaves_the_ledger_as_it_was(
+    world: World, consignment: Consignment
+) -> None:
+    before = _ledger(world)
+    sale = ev.event(ev.WAREHOUSE_EVENTS, "retail_selling")
+    sale["eventID"] = "urn:uuid:1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
+    sale["quantityList"][0]["quantity"] = 7
+    del sale["@context"]
+    bad = {**sale, "eventID": "urn:uuid:2c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5", "eventTime": "soon"}
+    document = ev.document([sale, bad])
+    actor = consignment.warehouse
+    response = world.client.post("/capture", json=document, headers=actor.headers)
+    assert response.status_code == 202, response.text
+    job = world.client.get(response.headers["Location"], headers=actor.headers).json()
+    assert job["success"] is False
+    assert job["counts"]["captured"] == 0
+    assert _ledger(world) == before
+    # With the bad event left out, the sale is stored and counted at once.
+    response = world.client.post("/capture", json=ev.document([sale]), headers=actor.headers)
+    job = world.client.get(response.headers["Location"], headers=actor.headers).json()
+    assert job["success"], job
+    item = _items(_stock(world, actor))[ev.GTIN_A, ev.LOT_A]
+    assert (item["sold"], item["onHand"]) == ("47", "163")
+
+
+def test_a_party_that_loses_the_warehouse_role_moves_no_stock_until_it_gets_it_back(
+    world: World, consignment: Consignment
+) -> None:
+    captured = _ledger(world)
+    revoked = world.client.delete(f"/parties/{WAREHOUSE}/roles/warehouse", headers=world.admin)
+    assert revoked.status_code == 409, revoked.text  # its only role: kept
+    granted = world.client.post(
+        f"/parties/{WAREHOUSE}/roles", json={"role": "logistics"}, headers=world.admin
+    )
+    assert granted.status_code == 200, granted.text
+    revoked = world.client.delete(f"/parties/{WAREHOUSE}/roles/warehouse", headers=world.admin)
+    assert revoked.status_code == 200, revoked.text
+    assert _ledger(world) == set()
+    again = world.client.post(
+        f"/parties/{WAREHOUSE}/roles", json={"role": "warehouse"}, headers=world.admin
+    )
+    assert again.status_code == 200, again.text
+    assert _ledger(world) == captured
