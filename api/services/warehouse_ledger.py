@@ -44,7 +44,6 @@ from sqlmodel import Session, col, select
 from api.db.models import PartyRecord
 from api.db.trace_models import PartyLocationRecord, TraceContainerRecord, TraceEventRecord
 from api.db.warehouse_models import WarehouseStockEntryRecord
-from api.services.trace.policy import event_gln
 from traceability.epcis import Event, EventType, parse_event, parse_link
 from traceability.epcis.hashing import event_hash_bytes
 
@@ -145,6 +144,19 @@ def _container_contents(session: Session, container: str, event: Event) -> dict[
     return contents
 
 
+def _event_gln(event: Event) -> str | None:
+    """The GLN where the event happened: its bizLocation, else its readPoint.
+
+    The rule of :func:`api.services.trace.policy.event_gln`, restated here because the party
+    service (which recounts a warehouse on a role change) sits below the trace services.
+    """
+    for place in (event.biz_location, event.read_point):
+        link = parse_link(place) if place else None
+        if link is not None and link.key_ai == "414":
+            return link.key
+    return None
+
+
 def _is_warehouse(party: PartyRecord) -> bool:
     return WAREHOUSE_ROLE in party.roles.split(",")
 
@@ -154,7 +166,7 @@ def _warehouse_of(session: Session, recorder: str, event: Event) -> str | None:
     party = session.get(PartyRecord, recorder)
     if party is None or not _is_warehouse(party):
         return None
-    gln = event_gln(event)
+    gln = _event_gln(event)
     if gln is None:
         return None
     registered = session.exec(

@@ -42,3 +42,20 @@ def test_bar_codes_name_a_gtin_and_maybe_a_lot(
     bar_code: str, expected: tuple[str, str] | None
 ) -> None:
     assert gtin_and_lot(bar_code) == expected
+
+
+def test_the_ledger_places_an_event_where_the_capture_policy_does() -> None:
+    from api.services.trace.policy import event_gln
+    from api.services.warehouse_ledger import _event_gln
+    from tests.api.warehouse import events as ev
+    from traceability.epcis import parse_event
+
+    for raw in (*ev.EXPORTER_EVENTS, *ev.CARRIER_EVENTS, *ev.WAREHOUSE_EVENTS):
+        event = parse_event(raw, context=ev.CONTEXT)
+        assert _event_gln(event) == event_gln(event) is not None
+    no_location = parse_event(
+        {k: v for k, v in ev.WAREHOUSE_EVENTS[0].items() if k not in ("bizLocation",)}
+        | {"readPoint": {"id": "urn:epc:id:sgln:8712345.00010.0"}},
+        context=ev.CONTEXT,
+    )
+    assert _event_gln(no_location) == event_gln(no_location)
