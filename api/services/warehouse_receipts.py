@@ -124,6 +124,73 @@ def _receipt_id(code: str, receipt_no: str) -> bytes:
     return keccak(text=f"sandan:warehouse-receipt:{code}:{receipt_no}")
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A receipt request that passed every check, in the chain's terms."""
+
+    quantity: Decimal
+    value: Decimal
+    chain_value: int  # minor units of the currency
+    lot: str
+
+
+def _check_fields(session: Session, receipt_in: ReceiptCreate) -> _Checked:
+    """422 naming the field: quantity and value above zero, the value in the currency's
+    minor units, a GTIN with its check digit, an owner that is a registered party."""
+    quantity = _positive(receipt_in.quantity, "quantity")
+    value = _positive(receipt_in.value, "value")
+    try:
+        chain_value = minor_units(value, receipt_in.currency)
+    except ValueError as exc:
+        raise UnprocessableContent(str(exc), field="value") from exc
+    if gtin_and_lot(receipt_in.gtin) is None:
+        raise UnprocessableContent(
+            f"{receipt_in.gtin} is not a valid GTIN (check digit)", field="gtin"
+        )
+    if session.get(PartyRecord, receipt_in.owner) is None:
+        raise UnprocessableContent(f"no party {receipt_in.owner!r}", field="owner")
+    return _Checked(quantity, value, chain_value, receipt_in.lot or "")
+
+
+def _check_stock(
+    session: Session, warehouse: PartyRecord, receipt_in: ReceiptCreate, checked: _Checked
+) -> None:
+    """409: an owner that sent no such goods, a receipt number used before, or a quantity
+    beyond the lot's unencumbered stock."""
+    code, gtin, lot = warehouse.code, receipt_in.gtin, checked.lot
+    declared = declarations(session, warehouse)
+    owners = {d.exporter for d in declared if d.gtin == gtin}
+    if receipt_in.owner not in owners:
+        raise Conflict(
+            f"party {receipt_in.owner} declared no goods of GTIN {gtin} into warehouse {code} "
+            f"(9810 exporters of it: {', '.join(sorted(owners)) or 'none'})",
+            field="owner",
+            code="owner_not_declared",
+        )
+    used = select(WarehouseReceiptRecord.receipt_id).where(
+        WarehouseReceiptRecord.warehouse_code == code,
+        WarehouseReceiptRecord.receipt_no == receipt_in.receipt_no,
+    )
+    if session.exec(used).first():
+        raise Conflict(
+            f"receipt {receipt_in.receipt_no} was already issued",
+            field="receiptNo",
+            code="receipt_exists",
+        )
+    row = stock_rows(declared, ledger_entries(session, code), live_receipts(session, code))[
+        gtin, lot
+    ]
+    free = row.on_hand - row.encumbered
+    if checked.quantity > free:
+        raise Conflict(
+            f"quantity {quantity_text(checked.quantity)} exceeds the unencumbered stock of GTIN "
+            f"{gtin} lot {lot or '(none)'}: {quantity_text(max(free, Decimal(0)))} (on hand "
+            f"{quantity_text(row.on_hand)}, under live receipts {quantity_text(row.encumbered)})",
+            field="quantity",
+            code="exceeds_unencumbered_stock",
+        )
+
+
 def issue_receipt(
     *,
     session: Session,
@@ -134,88 +201,50 @@ def issue_receipt(
 ) -> dict[str, Any]:
     """``POST /warehouses/{code}/receipts``: the warehouse issues a receipt over unencumbered
     stock it holds for the owner; recorded on the LifecycleRegistry, then stored."""
-    _require_own_warehouse(session, party, code)
+    warehouse = _require_own_warehouse(session, party, code)
+    checked = _check_fields(session, receipt_in)
     # Serialise the warehouse's receipts: two at once must not both use the same stock.
     session.exec(select(PartyRecord).where(PartyRecord.code == code).with_for_update()).one()
-    quantity = _positive(receipt_in.quantity, "quantity")
-    value = _positive(receipt_in.value, "value")
-    owner = session.get(PartyRecord, receipt_in.owner)
-    if owner is None:
-        raise UnprocessableContent(f"no party {receipt_in.owner!r}", field="owner")
-    gtin = receipt_in.gtin
-    lot = receipt_in.lot or ""
-    if gtin_and_lot(gtin) is None:
-        raise UnprocessableContent(f"{gtin} is not a valid GTIN (check digit)", field="gtin")
-    warehouse = require_warehouse(session, code)
-    declared = declarations(session, warehouse)
-    owners = {d.exporter for d in declared if d.gtin == gtin}
-    if receipt_in.owner not in owners:
-        raise Conflict(
-            f"party {receipt_in.owner} declared no goods of GTIN {gtin} into warehouse {code} "
-            f"(9810 exporters of it: {', '.join(sorted(owners)) or 'none'})",
-            field="owner",
-            code="owner_not_declared",
-        )
-    if session.exec(
-        select(WarehouseReceiptRecord.receipt_id).where(
-            WarehouseReceiptRecord.warehouse_code == code,
-            WarehouseReceiptRecord.receipt_no == receipt_in.receipt_no,
-        )
-    ).first():
-        raise Conflict(
-            f"receipt {receipt_in.receipt_no} was already issued",
-            field="receiptNo",
-            code="receipt_exists",
-        )
-    receipts = live_receipts(session, code)
-    row = stock_rows(declared, ledger_entries(session, code), receipts)[gtin, lot]
-    free = row.on_hand - row.encumbered
-    if quantity > free:
-        available = quantity_text(max(free, Decimal(0)))
-        raise Conflict(
-            f"quantity {quantity_text(quantity)} exceeds the unencumbered stock of GTIN {gtin} "
-            f"lot {lot or '(none)'}: {available} (on hand {quantity_text(row.on_hand)}, under "
-            f"live receipts {quantity_text(row.encumbered)})",
-            field="quantity",
-            code="exceeds_unencumbered_stock",
-        )
-    try:
-        chain_value = minor_units(value, receipt_in.currency)
-    except ValueError as exc:
-        raise UnprocessableContent(str(exc), field="value") from exc
+    _check_stock(session, warehouse, receipt_in, checked)
     now = utcnow()
     record = receipt_record(
-        receipt_in, warehouse=code, issued_at=now.isoformat(), quantity=quantity, value=value
+        receipt_in,
+        warehouse=code,
+        issued_at=now.isoformat(),
+        quantity=checked.quantity,
+        value=checked.value,
     )
     record_hash = content_hash(record, runtime.digest)
     receipt_id = _receipt_id(code, receipt_in.receipt_no)
     try:
         result = lifecycle(runtime).issue_warehouse_receipt(
-            receipt_id, warehouse_id(code), record_hash, chain_value
+            receipt_id, warehouse_id(code), record_hash, checked.chain_value
         )
     except ContractReverted as exc:
         raise _refused(exc, field="receiptNo") from exc
-    stored = WarehouseReceiptRecord(
-        receipt_id=receipt_id.hex(),
-        warehouse_code=code,
-        receipt_no=receipt_in.receipt_no,
-        owner_code=receipt_in.owner,
-        gtin=gtin,
-        lot=lot,
-        quantity=quantity_text(quantity),
-        value=to_fen(value),
-        currency=receipt_in.currency,
-        chain_value=chain_value,
-        record=canonical_json(record).decode(),
-        record_hash=record_hash.hex(),
-        issue_tx=result.tx_hash,
-        issue_block=result.block_number,
-        issued_at=now,
+    # The chain has the receipt: the row mirrors what it recorded.
+    session.add(
+        WarehouseReceiptRecord(
+            receipt_id=receipt_id.hex(),
+            warehouse_code=code,
+            receipt_no=receipt_in.receipt_no,
+            owner_code=receipt_in.owner,
+            gtin=receipt_in.gtin,
+            lot=checked.lot,
+            quantity=quantity_text(checked.quantity),
+            value=to_fen(checked.value),
+            currency=receipt_in.currency,
+            chain_value=checked.chain_value,
+            record=canonical_json(record).decode(),
+            record_hash=record_hash.hex(),
+            issue_tx=result.tx_hash,
+            issue_block=result.block_number,
+            issued_at=now,
+        )
     )
-    session.add(stored)
     session.commit()
     return show_receipt(
-        session=session, runtime=runtime, party=party, code=code, receipt_id=stored.receipt_id
+        session=session, runtime=runtime, party=party, code=code, receipt_id=receipt_id.hex()
     )
 
 

@@ -55,6 +55,8 @@ def _issue(world: World, actor: Actor, body: dict[str, Any], code: str = WAREHOU
         ({"quantity": "0"}, 422, "quantity", None),
         ({"value": "-1.00"}, 422, "value", None),
         ({"value": "9.999"}, 422, "value", None),
+        ({"value": "960.50", "currency": "116"}, 422, "value", None),  # the yen has no sen
+        ({"currency": "999"}, 422, "value", None),  # no minor unit known: never guessed
         ({"gtin": "06901234123457"}, 422, "gtin", None),  # bad check digit
         ({"owner": "NOBODY"}, 422, "owner", None),
         ({"owner": samples.CARRIER[0]}, 409, "owner", "owner_not_declared"),
