@@ -252,3 +252,28 @@ def test_a_party_that_loses_the_warehouse_role_moves_no_stock_until_it_gets_it_b
     )
     assert again.status_code == 200, again.text
     assert _ledger(world) == captured
+
+
+def test_more_out_than_in_is_flagged_as_negative_stock_with_the_events(
+    world: World, consignment: Consignment
+) -> None:
+    out = ev.event(ev.WAREHOUSE_EVENTS, "shipping")
+    out["eventID"] = "urn:uuid:3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
+    out["eventTime"] = "2026-12-03T10:00:00.000+01:00"
+    out["quantityList"][0]["quantity"] = 200
+    actor = consignment.warehouse
+    response = world.client.post(
+        "/events", json=actor.envelope("epcis-event", out), headers=actor.headers
+    )
+    assert response.status_code == 201, response.text
+    assert _items(_stock(world, actor))[ev.GTIN_A, ev.LOT_A]["onHand"] == "-30"
+    answer = world.client.get(f"/warehouses/{WAREHOUSE}/reconciliation", headers=actor.headers)
+    (negative,) = [d for d in answer.json()["differences"] if d["kind"] == "negative_stock"]
+    assert (negative["lot"], negative["expected"], negative["actual"]) == (ev.LOT_A, "231", "261")
+    hashes = [e["eventHash"] for e in negative["events"]]
+    assert response.json()["eventHash"] in hashes
+    assert {e["movement"] for e in negative["events"]} == {
+        "received", "shipped", "sold", "returned", "destroyed",
+    }  # fmt: skip
+    (sales,) = answer.json()["sales"]
+    assert sales["exceedsDeclared"] is True  # 40 + 220 + 1 − 3 left of 230 declared
