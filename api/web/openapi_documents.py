@@ -233,7 +233,7 @@ _BODY_FORMATS: Final[Mapping[tuple[str, str], Mapping[str, str]]] = {
         "judged on its own: the answer lists every line's status and error."
     },
     ("/documents/xml", "post"): {
-        media: "A CEB message (CEB311/411/511/621 import, CEB303/403/505/603 export) as the "
+        media: "A CEB message (CEB311/411/511/621/625 import, CEB303/403/505/603 export) as the "
         "2022-05 XSDs define it, UTF-8; its exact bytes signed by the key Sandan-Key-Id "
         "names (Sandan-Signature, base64url). The documents are the schemas ImportOrder "
         "(CEB311) ... in XML form."
