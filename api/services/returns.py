@@ -27,7 +27,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api.services.lifecycle_chain import ensure_value_declared, minor_units
+from api.services.lifecycle_chain import (
+    ensure_value_declared,
+    from_minor_units,
+    lifecycle_conflict,
+    minor_units,
+)
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +56,7 @@ from api.services import keys as key_service
 from api.services import submission
 from api.services.chain_actions import position_of
 from api.services.parties import party_roles
+from api.services.risk_records.ingest import credit_returned_value
 from api.services.trade_queries import OVERSIGHT_ROLES, visible_trades
 from ledger_client import ContractReverted, LifeState
 from traceability import (
@@ -418,11 +424,6 @@ def _new_record(
     )
 
 
-def _from_minor(amount: int, currency: str) -> Decimal:
-    """Minor units back to an amount: the inverse of :func:`minor_units`."""
-    return Decimal(amount) / Decimal(minor_units(Decimal(1), currency))
-
-
 def _record_on_chain(
     session: Session,
     runtime: Runtime,
@@ -451,13 +452,13 @@ def _record_on_chain(
         _refuse_after(session, record, exc)
         return
     now = utcnow()
-    returned = _from_minor(life.returned, currency)
+    returned = from_minor_units(life.returned, currency)
     trade.returned_value = format(returned, "f")
-    trade.return_state = "whole" if state is LifeState.Returned else "partial"
+    trade.return_state = "whole" if state is LifeState.RETURNED else "partial"
     trade.updated_at = now
     record.status = "accepted"
-    record.returned_total = format(returned.quantize(Decimal("0.01")), "f")
-    record.whole = state is LifeState.Returned
+    record.returned_total = format(returned, "f")
+    record.whole = state is LifeState.RETURNED
     record.chain_tx = result.tx_hash
     record.chain_block = result.block_number
     record.receipt_status = CustomsStatus.ACCEPTED.value
@@ -481,6 +482,8 @@ def _record_on_chain(
         },
         now=now,
     )
+    if trade.direction == "import":
+        credit_returned_value(session, trade.trade_id, returned, now)
     session.add(trade)
     session.add(record)
     touch_lot_answers(session)
@@ -489,7 +492,8 @@ def _record_on_chain(
 
 
 def _refuse_after(session: Session, record: ReturnRecord, exc: Exception) -> None:
-    reason = exc.name if isinstance(exc, ContractReverted) else str(exc)
+    refusal = lifecycle_conflict(exc) if isinstance(exc, ContractReverted) else exc
+    reason = str(refusal)
     failure = ReturnFailure(
         "return.chain",
         "orderNo",
