@@ -79,7 +79,6 @@ from traceability.ceb.returns import (
     match_return,
     return_key,
 )
-from traceability.epcis import Event
 from traceability.errors import MalformedEnvelope
 from traceability.trade import ExportInventory, ImportInventory, TradeKey, parse_document
 
@@ -561,11 +560,11 @@ def return_public(*, session: Session, record: ReturnRecord, created: bool = Fal
     return ReturnPublic(
         id=record.id,
         content_hash=record.content_hash,
-        doc_type=_DOC_TYPE_OF[record.doc_type],  # type: ignore[arg-type]
-        message_type=record.doc_type,  # type: ignore[arg-type]
-        direction=record.direction,  # type: ignore[arg-type]
+        doc_type=_DOC_TYPE_OF[record.doc_type],
+        message_type=record.doc_type,
+        direction=record.direction,
         party_code=record.party_code,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status,
         trade_id=record.trade_id,
         ebp_code=record.ebp_code,
         order_no=record.order_no,
@@ -645,26 +644,22 @@ def returns_of_buyer(session: Session, buyer_id: str) -> list[ReturnRecord]:
     )
 
 
-def _ordered_by(events: Iterable[Event]) -> set[str]:
-    """The order numbers a lot's events name as purchase orders (CBV ``po`` business
+def _order_numbers(references: Iterable[str]) -> set[str]:
+    """The order numbers of a lot's purchase-order references (CBV ``po`` business
     transactions, ``urn:epcglobal:cbv:bt:<party>:<orderNo>``): the trades its goods went to."""
-    orders = set()
-    for event in events:
-        for transaction in event.biz_transactions:
-            if transaction.term == "po" and ":" in transaction.value:
-                orders.add(transaction.value.rsplit(":", 1)[1])
-    return orders
+    return {reference.rsplit(":", 1)[-1] for reference in references if reference}
 
 
-def lot_returns(session: Session, events: Iterable[Event]) -> list[dict[str, Any]]:
-    """The accepted returns of the trades a lot's events name, as the lot's JSON shows them.
+def lot_returns(session: Session, order_references: Iterable[str]) -> list[dict[str, Any]]:
+    """The accepted returns of the trades a lot's events name as purchase orders (the
+    lineage's ``order_numbers``), as the lot's JSON and page show them.
 
     They are shown from the return records, beside the lot's events and not as events: the
     consumer page's "every event's hash is verified" counts EPCIS events anchored in the
     lot's lane, and a return is a signed document anchored in the document lane, with its
     own anchor status here.
     """
-    orders = _ordered_by(events)
+    orders = _order_numbers(order_references)
     if not orders:
         return []
     rows = session.exec(

@@ -139,11 +139,12 @@ def submit_xml(
     party: PartyRecord,
     signature: XmlSignature,
     body: bytes,
-) -> list[DocumentPublic] | list[ReturnPublic]:
-    """Parse, verify and store every business document of a signed CEB message."""
+) -> list[DocumentPublic | ReturnPublic]:
+    """Parse, verify and store every business document of a signed CEB message (a CEB625's
+    return applications are judged as returns: :mod:`api.services.returns`)."""
     message = _parse(body, runtime.settings.max_body_bytes)
     if message.message_type == "CEB625":
-        return _submit_returns(session, runtime, party, signature, message, body)
+        return [*_submit_returns(session, runtime, party, signature, message, body)]
     documents = _trade_documents(message)
     context = submission.context_of(runtime)
     key = _verify_signer(session, context, party, signature, documents, body)

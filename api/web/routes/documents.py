@@ -75,7 +75,7 @@ def submit_bulk(
 
 @router.post(
     "/xml",
-    response_model=list[DocumentPublic] | list[ReturnPublic],
+    response_model=list[DocumentPublic | ReturnPublic],
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_raw_body("application/xml", "text/xml"),
 )
@@ -88,7 +88,7 @@ def submit_xml(
     response: Response,
     key_id: Annotated[str, Header(alias="Sandan-Key-Id", max_length=128)],
     signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
-) -> list[DocumentPublic] | list[ReturnPublic]:
+) -> list[DocumentPublic | ReturnPublic]:
     """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes;
     a CEB625 return application is judged as a return (the answer lists the returns)."""
     check_rate(request, party.code)

@@ -356,13 +356,19 @@ def _build(
                 found, chain=chain, envelopes=envelopes, caches=runtime.caches
             )
             body = provenance_json(found, base_url=base, material=material, names=names)
-            body["returns"] = trace_returns.lot_returns(session, found.events.values())
+            body["returns"] = trace_returns.lot_returns(session, found.lineage.order_numbers)
             response = JSONResponse(body)
         else:
             assert lang is not None
             grade = producer_grade(session, runtime, ref.gtin)
             html = render_lot_page(
-                found, lang=lang, base_url=base, chain=chain, names=names, producer_grade=grade
+                found,
+                lang=lang,
+                base_url=base,
+                chain=chain,
+                names=names,
+                producer_grade=grade,
+                returns=trace_returns.lot_returns(session, found.lineage.order_numbers),
             )
             response = HTMLResponse(html)
             headers |= _page_headers(lang)

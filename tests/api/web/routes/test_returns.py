@@ -595,3 +595,6 @@ def test_the_lot_the_trade_bought_shows_the_return(world: World, parties: dict[s
     assert shown["lines"] == [{"gnum": 2, "qty": "1"}]
     # The events' promise is untouched: every event still verifies.
     assert all(e["verification"]["status"] == "verified" for e in after["events"])
+    page = world.client.get(lot_url, headers={"Accept": "text/html"})
+    assert 'data-testid="returns"' in page.text
+    assert "部分退货" in page.text or "part of the order returned" in page.text
