@@ -27,12 +27,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api.services.lifecycle_chain import (
-    ensure_value_declared,
-    from_minor_units,
-    lifecycle_conflict,
-    minor_units,
-)
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +49,12 @@ from api.services import documents as doc_service
 from api.services import keys as key_service
 from api.services import submission
 from api.services.chain_actions import position_of
+from api.services.lifecycle_chain import (
+    ensure_value_declared,
+    from_minor_units,
+    lifecycle_conflict,
+    minor_units,
+)
 from api.services.parties import party_roles
 from api.services.risk_records.ingest import credit_returned_value
 from api.services.trade_queries import OVERSIGHT_ROLES, visible_trades

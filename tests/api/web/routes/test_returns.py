@@ -198,7 +198,7 @@ def test_a_partial_then_a_whole_return_change_the_trade_on_chain(
     read = world.client.get(f"/returns/{body['id']}", headers=parties["platform"].headers)
     assert read.status_code == 200, read.text
     assert read.json()["lines"][0]["returnedBefore"] == "0"
-    inbox = world.client.get("/notifications", headers=parties["platform"].headers).json()
+    inbox = world.client.get("/inbox", headers=parties["platform"].headers).json()
     returned = [n for n in inbox["data"] if n["kind"] == "trade.returned"]
     assert [n["data"]["returnState"] for n in returned] == ["whole", "partial"]
 
@@ -298,7 +298,7 @@ def test_a_replayed_return_is_answered_once_and_a_re_signed_one_is_refused(
     # The same application signed again (new salt): one application returns goods once.
     resigned = post_return(world, parties["seller"], document)
     assert resigned.status_code == 409, resigned.text
-    assert resigned.json()["code"] == "duplicate_return"
+    assert resigned.json()["error"] == "duplicate_return"
     assert resigned.json()["field"] == "payload.document.guid"
     # The same keyId and salt over other bytes: a replay.
     other = parties["seller"].envelope("return", refund(trade, [(1, "1")]), salt=_salt_of(envelope))
