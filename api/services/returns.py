@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -81,10 +81,12 @@ from traceability.ceb.returns import (
 )
 from traceability.errors import MalformedEnvelope
 from traceability.trade import ExportInventory, ImportInventory, TradeKey, parse_document
+from traceability.trade.fields import CHINA_TZ, format_ceb_time
 
 __all__ = [
     "RETURN_DOC_TYPES",
     "ReturnSubmission",
+    "import_return_document",
     "lot_returns",
     "read_return",
     "receipt_xml",
@@ -523,6 +525,69 @@ def submit_return(
     """One signed return envelope from ``party`` (the demo's call): the stored return with
     its status, amount, the trade's returned total and the chain transaction."""
     return submit_envelope(session=session, runtime=runtime, party=party, data=envelope)
+
+
+def import_return_document(
+    *,
+    session: Session,
+    runtime: Runtime,
+    trade_id: str,
+    lines: Mapping[int, Decimal | str],
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The CEB625 JSON returning ``lines`` (``{gnum: qty}``) of a released import trade's
+    inventory, in the name of its e-commerce company: what the demo signs and submits."""
+    trade = session.get(TradeRecord, trade_id)
+    inventory = _inventory(session, runtime, trade) if trade is not None else None
+    if trade is None or not isinstance(inventory, ImportInventory):
+        raise NotFound(f"no import trade {trade_id} with an inventory", field="tradeId")
+    invt_no = trade.invt_no or inventory.invtNo
+    if invt_no is None:
+        raise Conflict(
+            "the trade's inventory has no inventory number yet (no CEB622 receipt)",
+            code="no_inventory_number",
+            field="invtNo",
+        )
+    declared = {item.gnum: item for item in inventory.items}
+    unknown = sorted(set(lines) - set(declared))
+    if unknown:
+        raise UnprocessableContent(f"the inventory has no line {unknown[0]}", field="lines")
+    moment = (now or utcnow()).astimezone(CHINA_TZ)
+    return {
+        "guid": str(uuid.uuid4()).upper(),
+        "appType": "1",
+        "appTime": format_ceb_time(moment),
+        "appStatus": "2",
+        "customsCode": inventory.customsCode,
+        "orderNo": inventory.orderNo,
+        "ebpCode": inventory.ebpCode,
+        "ebpName": inventory.ebpName,
+        "ebcCode": inventory.ebcCode,
+        "ebcName": inventory.ebcName,
+        "logisticsNo": inventory.logisticsNo,
+        "logisticsCode": inventory.logisticsCode,
+        "logisticsName": inventory.logisticsName,
+        **({"copNo": inventory.copNo} if inventory.copNo else {}),
+        "invtNo": invt_no,
+        "buyerIdType": "1",
+        "buyerIdNumber": inventory.buyerIdNumber,
+        "buyerName": inventory.buyerName,
+        "buyerTelephone": inventory.buyerTelephone,
+        "agentCode": inventory.agentCode,
+        "agentName": inventory.agentName,
+        "reason": reason,
+        "InvtRefundList": [
+            {
+                "gnum": gnum,
+                "gcode": declared[gnum].gcode,
+                "gname": declared[gnum].gname,
+                "qty": str(qty),
+                "unit": declared[gnum].unit,
+            }
+            for gnum, qty in sorted(lines.items())
+        ],
+    }
 
 
 # --- reading -----------------------------------------------------------------------------

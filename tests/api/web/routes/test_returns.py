@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.db.models import TradeRecord, utcnow
+from api.db.models import PartyRecord, RiskTradeRecord, TradeRecord, utcnow
+from api.services import returns as returns_service
+from api.services.risk_records.records import trade_from_json
 from ledger_client import LifeState
 from tests.api.conftest import World, WorldStage, stage_fixtures
 from tests.api.factories import Actor, registered_at
@@ -565,6 +567,11 @@ def test_a_return_brings_a_buyer_over_the_annual_limit_back_under_it(
     # The whole 833.00 comes back: 21,000 + 4,525 = 25,525 is under 26,000.
     whole = post_return(world, parties["seller"], refund(returned, [(1, "1"), (2, "2")]))
     assert whole.json()["returnState"] == "whole", whole.text
+    with Session(world.runtime.engine) as session:
+        # The risk rules' annual total (risk.annual_limit) counts the trade net of it too.
+        risk = session.get(RiskTradeRecord, returned.trade_id)
+        assert risk is not None
+        assert trade_from_json(risk.record).annual_value == 0
     again = import_trade(world, parties, release=False, lines=big)
     verdict = world.client.get(
         f"/trades/{again.trade_id}/verdict", headers=parties["customs"].headers
@@ -598,3 +605,31 @@ def test_the_lot_the_trade_bought_shows_the_return(world: World, parties: dict[s
     page = world.client.get(lot_url, headers={"Accept": "text/html"})
     assert 'data-testid="returns"' in page.text
     assert "部分退货" in page.text or "part of the order returned" in page.text
+
+
+# --- the demo's calls --------------------------------------------------------------------
+
+
+def test_the_demo_builds_a_return_from_the_trade_and_submits_it_in_one_call(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade = import_trade(world, parties)
+    with Session(world.runtime.engine) as session:
+        document = returns_service.import_return_document(
+            session=session,
+            runtime=world.runtime,
+            trade_id=trade.trade_id,
+            lines={2: "2"},
+            reason="整单退货其中一项",
+        )
+        assert document["invtNo"] == trade.invt_no
+        seller = session.get(PartyRecord, samples.SELLER[0])
+        assert seller is not None
+        result = returns_service.submit_return(
+            session=session,
+            runtime=world.runtime,
+            party=seller,
+            envelope=parties["seller"].envelope("return", document),
+        )
+    assert (result.status, result.amount, result.return_state) == ("accepted", "239.00", "partial")
+    assert result.chain is not None
