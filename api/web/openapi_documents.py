@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api import examples
@@ -29,7 +30,7 @@ __all__ = ["PARAMETER_EXAMPLES", "REQUEST_EXAMPLES", "document_components", "ins
 _REF: Final = "#/components/schemas/{model}"
 _TRADE_DOC_TYPES: Final = ["order", "payment", "waybill", "inventory"]
 #: The return applications ``POST /returns`` takes: import CEB625, export CEB213.
-_RETURN_MODELS: Final = (ReturnApplication, ExportReturnApplication)
+_RETURN_MODELS: Final[tuple[type[BaseModel], ...]] = (ReturnApplication, ExportReturnApplication)
 
 
 def document_components() -> dict[str, Any]:
@@ -55,7 +56,7 @@ def _signed_envelope(
     *,
     title: str = "SignedEnvelope",
     doc_types: list[str] = _TRADE_DOC_TYPES,
-    models: tuple[type[Any], ...] = tuple(DOCUMENT_MODELS.values()),
+    models: tuple[type[BaseModel], ...] = tuple(DOCUMENT_MODELS.values()),
     about: str = "The CEB business document, with CEB element names as keys. Its message "
     "type follows from docType and its fields: an import order has orderType I (CEB311), an "
     "export one E, B or W (CEB303)...",
