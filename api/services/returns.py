@@ -300,7 +300,13 @@ def _find_trade(session: Session, application: AnyReturn) -> TradeRecord | None:
     """The trade a return names: an import one by its order, an export one by the export
     inventory number (as customs' receipt recorded it, else as the inventory declared it)."""
     if isinstance(application, ReturnApplication):
-        return session.get(TradeRecord, return_key(application).trade_id.hex())
+        # Locked (PostgreSQL) until this return is stored: two returns of one trade at once
+        # are judged one after the other, each seeing the other's lines.
+        return session.exec(
+            select(TradeRecord)
+            .where(TradeRecord.trade_id == return_key(application).trade_id.hex())
+            .with_for_update()
+        ).first()
     numbered = session.exec(
         select(TradeRecord).where(
             TradeRecord.invt_no == application.invtNo, TradeRecord.direction == "export"
@@ -321,7 +327,9 @@ def _find_trade(session: Session, application: AnyReturn) -> TradeRecord | None:
     for row in candidates:
         document = parse_document(row.doc_type, json.loads(row.envelope)["payload"]["document"])
         if isinstance(document, ExportInventory) and document.invtNo == application.invtNo:
-            return session.get(TradeRecord, row.trade_id)
+            return session.exec(
+                select(TradeRecord).where(TradeRecord.trade_id == row.trade_id).with_for_update()
+            ).first()
     return None
 
 
@@ -346,12 +354,16 @@ def _inventory(
     return parsed if isinstance(parsed, ImportInventory | ExportInventory) else None
 
 
-def accepted_of(session: Session, trade_id: str) -> list[ReturnRecord]:
-    """The trade's accepted returns, oldest first."""
+def counted_returns(session: Session, trade_id: str) -> list[ReturnRecord]:
+    """The trade's returns that take goods back: accepted, or accepted by sandan and being
+    recorded on chain (so a return judged meanwhile sees them), oldest first."""
     return list(
         session.exec(
             select(ReturnRecord)
-            .where(ReturnRecord.trade_id == trade_id, ReturnRecord.status == "accepted")
+            .where(
+                ReturnRecord.trade_id == trade_id,
+                col(ReturnRecord.status).in_(("accepted", "pending")),
+            )
             .order_by(col(ReturnRecord.id))
         ).all()
     )
@@ -366,7 +378,9 @@ def _original(
     if trade is None or trade.direction != wanted:
         return None
     returned: dict[int, Decimal] = defaultdict(Decimal)
-    for earlier in accepted_of(session, trade.trade_id):
+    returned_value = _ZERO
+    for earlier in counted_returns(session, trade.trade_id):
+        returned_value += Decimal(earlier.amount)
         for line in json.loads(earlier.verdict)["lines"]:
             returned[int(line["gnum"])] += Decimal(line["qty"])
     inventory = _inventory(session, runtime, trade)
@@ -378,7 +392,7 @@ def _original(
         invt_no=trade.invt_no,
         cancelled=trade.cancelled_at is not None,
         returned=dict(returned),
-        returned_value=Decimal(trade.returned_value or 0),
+        returned_value=returned_value,
     )
 
 
