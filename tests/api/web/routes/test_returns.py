@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from api.db.models import PartyRecord, RiskTradeRecord, TradeRecord, utcnow
 from api.services import returns as returns_service
+from api.services.chain_accounts import party_account
 from api.services.risk_records.records import trade_from_json
 from ledger_client import LifeState
 from tests.api.conftest import World, WorldStage, stage_fixtures
@@ -633,3 +634,25 @@ def test_the_demo_builds_a_return_from_the_trade_and_submits_it_in_one_call(
         )
     assert (result.status, result.amount, result.return_state) == ("accepted", "239.00", "partial")
     assert result.chain is not None
+
+
+def test_the_chain_is_the_judge_a_return_it_refuses_is_refused(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade = import_trade(world, parties)
+    with Session(world.runtime.engine) as session:
+        row = session.get(TradeRecord, trade.trade_id)
+        customs = session.get(PartyRecord, "GACC-HZ")
+        assert row is not None
+        assert customs is not None
+        batch, position = row.verdict_batch, row.verdict_position
+        account = party_account(session=session, runtime=world.runtime, party=customs)
+    assert batch is not None
+    assert position is not None
+    # Customs cancels the inventory on chain; sandan's database has not heard of it yet.
+    world.ledger.lifecycle_as(account).cancel_trades(batch, {position: b"\x01" * 32})
+    refused = _refused(post_return(world, parties["seller"], refund(trade, [(2, "1")])))
+    (failure,) = refused["failures"]
+    assert failure["rule"] == "return.chain"
+    assert "cancelled" in failure["message"]
+    assert trade_row(world, trade.trade_id).returned_value is None
