@@ -91,7 +91,6 @@ __all__ = [
     "read_return",
     "receipt_xml",
     "return_public",
-    "returns_of_buyer",
     "submit_envelope",
     "submit_return",
     "submit_returns",
@@ -712,17 +711,6 @@ def receipt_xml(*, record: ReturnRecord) -> bytes:
 # --- what other views read ---------------------------------------------------------------
 
 
-def returns_of_buyer(session: Session, buyer_id: str) -> list[ReturnRecord]:
-    """A buyer's accepted returns (the credit to the annual total), oldest first."""
-    return list(
-        session.exec(
-            select(ReturnRecord)
-            .where(ReturnRecord.buyer_id == buyer_id, ReturnRecord.status == "accepted")
-            .order_by(col(ReturnRecord.id))
-        ).all()
-    )
-
-
 def _order_numbers(references: Iterable[str]) -> set[str]:
     """The order numbers of a lot's purchase-order references (CBV ``po`` business
     transactions, ``urn:epcglobal:cbv:bt:<party>:<orderNo>``): the trades its goods went to."""
@@ -735,8 +723,8 @@ def lot_returns(session: Session, order_references: Iterable[str]) -> list[dict[
 
     They are shown from the return records, beside the lot's events and not as events: the
     consumer page's "every event's hash is verified" counts EPCIS events anchored in the
-    lot's lane, and a return is a signed document anchored in the document lane, with its
-    own anchor status here.
+    lot's lane, and a return is a signed document anchored in the document lane (its proof
+    at ``GET /returns/{id}``), recorded on the LifecycleRegistry in ``chainTx``.
     """
     orders = _order_numbers(order_references)
     if not orders:
@@ -748,9 +736,6 @@ def lot_returns(session: Session, order_references: Iterable[str]) -> list[dict[
     ).all()
     shown = []
     for record in rows:
-        anchor = doc_service.anchor_of(
-            session=session, kind="document", subject=record.content_hash
-        )
         verdict = json.loads(record.verdict)
         shown.append(
             {
@@ -766,10 +751,11 @@ def lot_returns(session: Session, order_references: Iterable[str]) -> list[dict[
                 "disposition": "returned",
                 "lines": [{"gnum": line["gnum"], "qty": line["qty"]} for line in verdict["lines"]],
                 "decidedAt": record.decided_at.isoformat() if record.decided_at else None,
+                # The LifecycleRegistry transaction that recorded it: final when the return
+                # was accepted (the page is kept until a return changes it; the document
+                # lane's anchoring of the return's hash is read at GET /returns/{id}).
                 "chainTx": record.chain_tx,
-                "anchorStatus": "anchored"
-                if anchor is not None and anchor.state == "confirmed"
-                else "pending",
+                "chainBlock": record.chain_block,
             }
         )
     return shown
