@@ -94,6 +94,8 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     ("post", "/banks/trades/{trade_id}/settlement/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/signed"): _EIP712,
     ("post", "/banks/trades/{trade_id}/financing/discharge/signed"): _EIP712,
+    ("post", "/returns"): "a return needs a released trade and its e-commerce company's signed "
+    "return; tests/api/web/routes/test_returns.py posts them",
     ("post", "/risk/alerts/{alert_id}/review"): "an alert exists only once trades raised it; "
     "tests/api/web/routes/test_risk.py posts reviews of planted alerts",
 }
