@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a risk alert opened.
+#: customs, a settlement by a bank, a risk alert opened, goods returned (wholly or partly).
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -31,6 +31,7 @@ NotificationKind = Literal[
     "trade.held",
     "trade.settled",
     "alert.opened",
+    "trade.returned",
 ]
 
 
@@ -45,7 +46,7 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=6, description="The kinds to send; all if omitted."
+        default=None, min_length=1, max_length=7, description="The kinds to send; all if omitted."
     )
 
 

@@ -48,8 +48,10 @@ def target_metadata() -> MetaData:
     from api.db import (
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
+        returns_models,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401
+        warehouse_models,  # noqa: F401
     )
 
     return SQLModel.metadata

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     RELEASED = "trade.released"
     HELD = "trade.held"
     SETTLED = "trade.settled"
+    RETURNED = "trade.returned"
     ALERT_OPENED = "alert.opened"
 
 
