@@ -24,7 +24,7 @@ __all__ = [
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
 #: customs, a settlement by a bank, a typed financing opened or closed on the trade, a risk
-#: alert opened.
+#: alert opened, goods returned (wholly or partly).
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -34,6 +34,7 @@ NotificationKind = Literal[
     "trade.financed",
     "trade.financing_closed",
     "alert.opened",
+    "trade.returned",
 ]
 
 
@@ -48,7 +49,7 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=8, description="The kinds to send; all if omitted."
+        default=None, min_length=1, max_length=9, description="The kinds to send; all if omitted."
     )
 
 

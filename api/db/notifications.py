@@ -41,6 +41,7 @@ class Kind(StrEnum):
     SETTLED = "trade.settled"
     FINANCED = "trade.financed"
     FINANCING_CLOSED = "trade.financing_closed"
+    RETURNED = "trade.returned"
     ALERT_OPENED = "alert.opened"
 
 

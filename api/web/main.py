@@ -36,10 +36,12 @@ from api.web.routes import (
     parties,
     products,
     resolver,
+    returns,
     risk,
     stats,
     trades,
     verifier,
+    warehouses,
 )
 
 if TYPE_CHECKING:
@@ -117,12 +119,14 @@ def create_app(
         risk,
         credit,
         stats,
+        returns,
         notifications,
         health,
         epcis,
         products,
         resolver,
         verifier,
+        warehouses,
         docs,
         portal,
     ):

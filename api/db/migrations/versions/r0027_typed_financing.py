@@ -4,7 +4,7 @@ receipt, keyed by the LifecycleRegistry's financing id) and ``typed_financing_mo
 one movement of a line).
 
 Revision ID: 0027
-Revises: 0022
+Revises: 0026
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0022"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
