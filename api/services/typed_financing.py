@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
 from api.db.models import PartyRecord, TradeRecord, utcnow
+from api.db.warehouse_models import WarehouseReceiptRecord
 from api.errors import ApiError, Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.financing_schemas import FinancingKindName, TypedFinancingPublic
 from api.runtime import Runtime
@@ -175,6 +176,15 @@ def _open_on_receipt(session: Session, runtime: Runtime, opening: _Opening) -> T
     receipt = runtime.ledger().lifecycle().warehouse_receipt_of(subject)
     if receipt is None:
         raise NotFound(f"no warehouse receipt {receipt_id} on chain", field="subject")
+    # The chain holds a receipt's value in minor units only: its currency is the warehouse's
+    # record (a receipt relayed by sandan's warehouse service has one).
+    recorded = session.get(WarehouseReceiptRecord, receipt_id)
+    if recorded is not None and currency_code(recorded.currency) != opening.currency:
+        raise Conflict(
+            f"the warehouse receipt is valued in {recorded.currency}, not {opening.currency}",
+            code="currency_mismatch",
+            field="currency",
+        )
     holder = typed_holder(session, runtime, subject)
     if holder is not None:
         raise already_financed(holder, "warehouse receipt")

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from api.db.models import PartyRecord, TradeRecord, utcnow
+from api.db.warehouse_models import WarehouseReceiptRecord
 from api.services.chain_accounts import party_account
 from api.services.financing_history import financing_history
 from api.services.lifecycle_chain import ensure_value_declared, minor_units
@@ -464,3 +465,27 @@ def test_a_retried_movement_under_the_same_reference_moves_nothing_twice(
     )  # fmt: skip
     bad = world.client.post(path, json={**body, "reference": "two words"}, headers=bank.headers)
     assert (bad.status_code, bad.json()["field"]) == (422, "reference")
+
+
+def test_a_receipt_pledge_is_in_the_currency_the_warehouse_valued_it_in(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    receipt_id = _receipt(world, 9)
+    with Session(world.runtime.engine) as session:  # as the warehouse service records it
+        session.add(
+            WarehouseReceiptRecord(
+                receipt_id=receipt_id, warehouse_code=parties["logistics"].code,
+                receipt_no="WR-9", owner_code=parties["platform"].code, gtin="06901234567892",
+                quantity="10", value="500.00", currency="502", chain_value=RECEIPT_VALUE,
+                record="{}", record_hash="0" * 64, issue_tx="0x" + "0" * 64, issue_block=1,
+                issued_at=utcnow(),
+            )
+        )  # fmt: skip
+        session.commit()
+    bank = parties["bank_a"]
+    refused = _open(world, bank, "warehouseReceipt", receipt_id, "100.00")
+    assert (refused.status_code, refused.json()["error"]) == (409, "currency_mismatch")
+    assert refused.json()["field"] == "currency"
+    opened = _open(world, bank, "warehouseReceipt", receipt_id, "100.00", currency="USD")
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["currency"] == "502"
