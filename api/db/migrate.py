@@ -46,6 +46,7 @@ _PG_LOCK_CLASS = 0x73616E64
 def target_metadata() -> MetaData:
     """The metadata of every sandan table (importing the model modules registers them)."""
     from api.db import (
+        fx_models,  # noqa: F401
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
         trace_models,  # noqa: F401
