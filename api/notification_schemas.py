@@ -23,13 +23,15 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a risk alert opened.
+#: customs, a settlement by a bank, foreign exchange a bank settled on it (收结汇), a risk
+#: alert opened.
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
     "trade.released",
     "trade.held",
     "trade.settled",
+    "trade.fx_settled",
     "alert.opened",
 ]
 
@@ -45,7 +47,7 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=6, description="The kinds to send; all if omitted."
+        default=None, min_length=1, max_length=7, description="The kinds to send; all if omitted."
     )
 
 

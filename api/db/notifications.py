@@ -39,6 +39,7 @@ class Kind(StrEnum):
     RELEASED = "trade.released"
     HELD = "trade.held"
     SETTLED = "trade.settled"
+    FX_SETTLED = "trade.fx_settled"
     ALERT_OPENED = "alert.opened"
 
 

@@ -43,6 +43,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
+from api.db import notifications
 from api.db.fx_models import FxSettlementRecord, FxSettlementTradeRecord
 from api.db.models import DocumentRecord, PartyRecord, TradeRecord, utcnow
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
@@ -424,6 +425,25 @@ def settle(
         c.trade.fx_settled_value = to_fen(c.settled_after)
         c.trade.updated_at = now
         session.add(c.trade)
+        # Told in the commit that records it: the chain has the settlement already.
+        notifications.emit(
+            session,
+            kind=notifications.Kind.FX_SETTLED,
+            parties=notifications.trade_parties(session, c.trade) | {party.code},
+            trade_id=c.trade.trade_id,
+            data={
+                "ebpCode": c.trade.ebp_code,
+                "orderNo": c.trade.order_no,
+                "by": party.code,
+                "settlementId": row.id,
+                "amount": to_fen(c.trade_amount),
+                "currency": c.trade.currency,
+                "fxSettledValue": to_fen(c.settled_after),
+                "txHash": tx_hash,
+                "blockNumber": block,
+            },
+            now=now,
+        )
     try:
         session.commit()
     except IntegrityError as exc:  # the same reference, recorded by a concurrent request

@@ -272,6 +272,12 @@ def test_a_reference_names_one_settlement(world: World, fx: FxWorld) -> None:
 def test_who_reads_a_settlement(world: World, fx: FxWorld) -> None:
     made = _post(world, fx, _body([(fx.trades["export"], "5.00")])).json()
     path = f"/banks/fx-settlements/{made['id']}"
+    for who in ("exporter", "bank_a"):  # told, in the commit that recorded it
+        inbox = world.client.get("/inbox", headers=fx.parties[who].headers).json()
+        (told,) = [n for n in inbox["data"] if n["kind"] == "trade.fx_settled"]
+        assert told["data"]["settlementId"] == made["id"]
+    inbox = world.client.get("/inbox", headers=fx.parties["bank_b"].headers).json()
+    assert [n for n in inbox["data"] if n["kind"] == "trade.fx_settled"] == []
     for who, status in (
         ("bank_a", 200),
         ("exporter", 200),  # the trade's e-commerce company
