@@ -64,7 +64,7 @@ def list_settlements(
     party: PartyDep,
     trade_id: Annotated[str | None, Query(alias="tradeId", pattern=r"^[0-9a-fA-F]{64}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> FxSettlementsPublic:
     """Settlements, newest first: a bank's own, those on the caller's own trades, or (the
     regulator) all."""
@@ -75,7 +75,9 @@ def list_settlements(
 
 @router.get("/banks/fx-settlements/{settlement_id}", response_model=FxSettlementPublic)
 def read_settlement(
-    session: SessionDep, party: PartyDep, settlement_id: Annotated[int, Path(ge=1)]
+    session: SessionDep,
+    party: PartyDep,
+    settlement_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> FxSettlementPublic:
     """One settlement: for the bank that made it, the parties of its trades and the
     regulator (404 for anyone else)."""
