@@ -59,8 +59,11 @@ from api.fx_schemas import (
 from api.money import FEN, to_fen
 from api.runtime import Runtime
 from api.services.chain_accounts import party_account
+from api.services.chain_actions import position_of
+from api.services.lifecycle_chain import ensure_value_declared, lifecycle_conflict, minor_units
 from api.services.parties import party_roles
 from api.services.trade_queries import party_of_trade
+from ledger_client import ContractReverted
 from traceability import content_hash
 from traceability.trade import parse_document
 from traceability.trade.code_lists import CODE_LISTS
@@ -483,42 +486,40 @@ def _record_on_chain(
 ) -> tuple[int, str, int]:
     """``recordFxSettlement`` through the bank's own account, each trade's value declared
     first; (settlement id, transaction, block). A refusal becomes a 409 naming it."""
-    from api.services.lifecycle_chain import ensure_value_declared, minor_units
-
-    from api.services.chain_actions import position_of
-    from ledger_client import ContractReverted
-    from ledger_client.events import FxSettled, events_named
-
     entries = []
     for c in checked:
         batch, position = position_of(c.trade)
         ensure_value_declared(session=session, runtime=runtime, trade=c.trade)
-        entries.append((batch, position, minor_units(c.trade_amount, c.trade.currency or "")))
+        try:
+            units = minor_units(c.trade_amount, c.trade.currency or "")
+        except ValueError as exc:
+            raise Conflict(
+                f"trade {c.trade.trade_id}: {exc}",
+                code="unknown_trade_currency",
+                field=f"trades[{c.index}].tradeId",
+            ) from exc
+        entries.append((batch, position, units))
     account = party_account(session=session, runtime=runtime, party=party)
+    lifecycle = runtime.ledger().lifecycle_as(account)
     try:
-        result = (
-            runtime.ledger().lifecycle_as(account).record_fx_settlement(settlement_hash, entries)
-        )
+        result = lifecycle.record_fx_settlement(settlement_hash, entries)
     except ContractReverted as exc:
         raise _chain_refusal(checked, exc) from exc
-    (settled,) = events_named(result.events, FxSettled)
-    return settled.settlement_id, result.tx_hash, result.block_number
+    return lifecycle.settlement_id(result), result.tx_hash, result.block_number
 
 
-def _chain_refusal(checked: Sequence[_Checked], exc: Any) -> Conflict:
-    """The contract's refusal as a 409 naming the trade (``exc.args`` start with its batch
-    and position for per-trade errors)."""
-    named = ""
+def _chain_refusal(checked: Sequence[_Checked], exc: ContractReverted) -> Conflict:
+    """The contract's refusal as a 409 (:func:`lifecycle_conflict`), naming the trade by its
+    id when the error names its (batch, position)."""
+    refusal = lifecycle_conflict(exc)
     if len(exc.args) >= 2:
         for c in checked:
             if (c.trade.verdict_batch, c.trade.verdict_position) == (exc.args[0], exc.args[1]):
-                named = f" on trade {c.trade.trade_id}"
-    return Conflict(
-        f"the chain refused the settlement{named}: {exc.error_name}"
-        f"({', '.join(str(a) for a in exc.args)})",
-        code="chain_refused",
-        extra={"chainError": exc.error_name},
-    )
+                refusal.message = f"trade {c.trade.trade_id}: {refusal.message}"
+                refusal.args = (refusal.message,)
+                refusal.field = f"trades[{c.index}].tradeId"
+                refusal.extra = {"tradeId": c.trade.trade_id}
+    return refusal
 
 
 # --- reading -----------------------------------------------------------------------------

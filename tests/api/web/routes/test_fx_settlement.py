@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.db.fx_models import FxSettlementRecord
 from api.db.models import PartyRecord, TradeRecord
@@ -176,7 +177,7 @@ def test_netting_where_one_trade_is_over_settles_none(world: World, fx: FxWorld)
         trade = _trade(world, trade_id)
         assert trade.fx_settled_value is None
     with Session(world.runtime.engine) as session:
-        assert session.query(FxSettlementRecord).count() == 0
+        assert session.exec(select(FxSettlementRecord)).all() == []
 
 
 @pytest.mark.parametrize("who", ["platform", "customs", "regulator", "payment"])
@@ -285,7 +286,8 @@ def test_who_reads_a_settlement(world: World, fx: FxWorld) -> None:
         ("regulator", 200),
         ("bank_b", 404),
         ("bystander", 404),
-        ("platform", 404),  # the import platform: not this trade's
+        ("customs", 404),  # customs reads trades, not the banks' settlements
+        ("platform", 200),  # the platform the export order names (ebpCode)
     ):
         answer = world.client.get(path, headers=fx.parties[who].headers)
         assert answer.status_code == status, (who, answer.text)
@@ -364,7 +366,7 @@ def test_exports_name_no_individual_and_feed_the_tax_refund_record(
 ) -> None:
     made = _post(world, fx, _body([(fx.trades["export_usd"], "300.00")], rate="1")).json()
     assert made["trades"][0]["individual"] is None
-    today = datetime.now(UTC).date()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     records = world.client.get(
         "/tax-refund/records",
         params={"from": today.replace(day=1).isoformat(), "to": today.isoformat()},
