@@ -486,6 +486,8 @@ def _record_on_chain(
 ) -> tuple[int, str, int]:
     """``recordFxSettlement`` through the bank's own account, each trade's value declared
     first; (settlement id, transaction, block). A refusal becomes a 409 naming it."""
+    # The bank's own account first: a bank without one is refused before anything is sent.
+    account = party_account(session=session, runtime=runtime, party=party)
     entries = []
     for c in checked:
         batch, position = position_of(c.trade)
@@ -499,7 +501,6 @@ def _record_on_chain(
                 field=f"trades[{c.index}].tradeId",
             ) from exc
         entries.append((batch, position, units))
-    account = party_account(session=session, runtime=runtime, party=party)
     lifecycle = runtime.ledger().lifecycle_as(account)
     try:
         result = lifecycle.record_fx_settlement(settlement_hash, entries)

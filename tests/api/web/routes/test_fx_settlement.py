@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from api.db.fx_models import FxSettlementRecord
-from api.db.models import PartyRecord, TradeRecord
+from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord
 from api.services import fx_settlement
 from tests.api.conftest import World, stage_fixtures
 from tests.api.fx_fixtures import FX_WORLD, FxWorld
@@ -162,6 +162,39 @@ def test_netting_settles_many_trades_at_once(world: World, fx: FxWorld) -> None:
         assert trade.fx_settled_value == amount
         life = world.ledger.lifecycle().trade_life(trade.verdict_batch, trade.verdict_position)
         assert life.fx_settled == int(Decimal(amount) * 100)
+    on_chain = world.ledger.lifecycle().fx_settlement_of(answer.json()["chainSettlementId"])
+    assert (on_chain.count, on_chain.total) == (2, 7200 + 11160)
+    with Session(world.runtime.engine) as session:
+        bank_account = session.get(ChainAccountRecord, "BANK-A")
+    assert bank_account is not None
+    assert on_chain.bank.lower() == bank_account.address.lower()  # the bank's own account
+
+
+def test_the_chain_judges_what_the_database_no_longer_shows(world: World, fx: FxWorld) -> None:
+    """A database that forgot a settlement (restored from an old backup, say) does not let
+    the trade be settled twice: the chain caps it at its declared value and says so."""
+    trade_id = fx.trades["export"]
+    value = Decimal(_trade(world, trade_id).customs_value or "0")
+    first = _post(world, fx, _body([(trade_id, str(value))], currency="CNY", rate="1"))
+    assert first.status_code == 201, first.text
+    _set(world, trade_id, fx_settled_value=None)
+    again = _post(world, fx, _body([(trade_id, "1.00")], currency="CNY", rate="1"))
+    assert again.status_code == 409, again.text
+    refusal = again.json()
+    assert refusal["error"] == "fx_exceeds_value"
+    assert (refusal["tradeId"], refusal["field"]) == (trade_id, "trades[0].tradeId")
+    assert refusal["message"].startswith(f"trade {trade_id}: ")
+
+
+def test_a_bank_without_its_own_chain_account_is_refused(world: World, fx: FxWorld) -> None:
+    custodyless = world.actor("BANK-C", ["bank"])
+    answer = world.client.post(
+        "/banks/fx-settlements",
+        json=_body([(fx.trades["import"], "1.00")]),
+        headers=custodyless.headers,
+    )
+    assert answer.status_code == 403, answer.text
+    assert _trade(world, fx.trades["import"]).chain_value is None  # nothing was sent
 
 
 def test_netting_where_one_trade_is_over_settles_none(world: World, fx: FxWorld) -> None:
@@ -359,6 +392,22 @@ def test_the_quota_view_shows_e_commerce_settlements_apart(world: World, fx: FxW
     assert refused.status_code == 403
     nobody = world.client.get(f"/fx/quota/{'0' * 64}", headers=fx.parties["bank_a"].headers)
     assert nobody.status_code == 404
+
+
+def test_a_share_neither_side_of_which_is_in_dollars_is_listed_not_added(
+    world: World, fx: FxWorld
+) -> None:
+    made = _post(world, fx, _body([(fx.trades["import"], "10.00")], currency="EUR", rate="7.7"))
+    assert made.status_code == 201, made.text
+    individual = made.json()["trades"][0]["individual"]
+    quota = world.client.get(
+        f"/fx/quota/{individual}",
+        params={"year": TODAY.year},
+        headers=fx.parties["regulator"].headers,
+    ).json()
+    assert quota["totals"]["unconverted"] == 1
+    assert quota["totals"]["apart"] == "0.00"
+    assert quota["entries"][0]["usd"] is None
 
 
 def test_exports_name_no_individual_and_feed_the_tax_refund_record(
