@@ -23,6 +23,7 @@ from api.schemas import HEX32, ApiModel
 __all__ = [
     "AMOUNT",
     "FxQuotaEntry",
+    "FxQuotaLookup",
     "FxQuotaPublic",
     "FxQuotaTotals",
     "FxQuotasPublic",
@@ -209,6 +210,20 @@ class FxQuotaPublic(ApiModel):
     year: int
     totals: FxQuotaTotals
     entries: list[FxQuotaEntry]
+
+
+class FxQuotaLookup(ApiModel):
+    """Whose quota to show: an individual's ID number, sent in the body (never in a URL,
+    which logs keep); only its keyed hash is looked up."""
+
+    id_number: str = Field(
+        min_length=6,
+        max_length=60,
+        pattern=r"^[0-9A-Za-z]+$",
+        examples=["110101199003071234"],
+        description="The individual's identity card number (buyerIdNumber / payerIdNumber).",
+    )
+    year: int | None = Field(default=None, ge=2000, le=2999, description="This year if unset.")
 
 
 class FxQuotasPublic(ApiModel):

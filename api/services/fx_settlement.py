@@ -76,6 +76,7 @@ __all__ = [
     "list_settlements",
     "payment_amount",
     "quota_of_bank_customers",
+    "quota_of_id_number",
     "quota_of_individual",
     "settle",
 ]
@@ -649,9 +650,9 @@ def quota_of_individual(
     year: int,
 ) -> FxQuotaPublic:
     """``individual``'s year: every share of a settlement on a trade of theirs, counted or
-    shown apart. The regulator sees every entry; a bank sees its own entries in full and
-    others' without the bank (the totals are national: the quota is the individual's, not
-    a bank's)."""
+    shown apart (an individual with none has the whole quota left). The regulator sees
+    every entry; a bank sees its own entries in full and others' without the bank (the
+    totals are national: the quota is the individual's, not a bank's)."""
     roles = party_roles(party)
     if not roles & {"regulator", "bank"}:
         raise PermissionDenied("the quota view is for banks and the regulator")
@@ -670,8 +671,6 @@ def quota_of_individual(
         .order_by(col(FxSettlementTradeRecord.value_date), col(FxSettlementRecord.id))
     )
     rows = session.exec(stmt).all()
-    if not rows and "regulator" not in roles:
-        raise NotFound(f"no settlement for individual {individual} in {year}", field="individual")
     quota = runtime.settings.fx_individual_quota_usd
     counted = apart = Decimal(0)
     unconverted = 0
@@ -710,6 +709,16 @@ def quota_of_individual(
             unconverted=unconverted,
         ),
         entries=entries,
+    )
+
+
+def quota_of_id_number(
+    *, session: Session, runtime: Runtime, party: PartyRecord, id_number: str, year: int
+) -> FxQuotaPublic:
+    """:func:`quota_of_individual` of the individual whose ID number is ``id_number``."""
+    individual = _keyed(runtime, "individual", id_number.strip().upper())
+    return quota_of_individual(
+        session=session, runtime=runtime, party=party, individual=individual, year=year
     )
 
 

@@ -199,6 +199,12 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
             },
         )
     },
+    ("/fx/quota/lookup", "post"): {
+        _JSON: _one(
+            "The example trade's buyer, this year.",
+            lambda: {"idNumber": "110101199003071234"},
+        )
+    },
     ("/webhooks", "post"): {
         _JSON: _one(
             "Mismatches and releases, to the platform's ERP.",

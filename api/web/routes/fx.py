@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.fx_schemas import (
+    FxQuotaLookup,
     FxQuotaPublic,
     FxQuotasPublic,
     FxSettlementCreate,
@@ -126,4 +127,23 @@ def individual_quota(
         party=party,
         individual=individual,
         year=year or datetime.now(settings.zone).year,
+    )
+
+
+@router.post("/fx/quota/lookup", response_model=FxQuotaPublic)
+def individual_quota_by_id_number(
+    body: FxQuotaLookup,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    party: PartyDep,
+) -> FxQuotaPublic:
+    """`GET /fx/quota/{individual}` of the individual with this ID number (sent in the body,
+    not the URL; only its keyed hash is looked up): what a bank asks of a new customer."""
+    return fx_settlement.quota_of_id_number(
+        session=session,
+        runtime=runtime,
+        party=party,
+        id_number=body.id_number,
+        year=body.year or datetime.now(settings.zone).year,
     )

@@ -390,8 +390,24 @@ def test_the_quota_view_shows_e_commerce_settlements_apart(world: World, fx: FxW
         f"/fx/quota/{individual}", params=year, headers=fx.parties["platform"].headers
     )
     assert refused.status_code == 403
+    # Asked by ID number (in the body): the same view; someone unknown has it all left.
+    by_id = world.client.post(
+        "/fx/quota/lookup",
+        json={"idNumber": "110101199003071234", **year},
+        headers=fx.parties["regulator"].headers,
+    )
+    assert by_id.status_code == 200, by_id.text
+    assert by_id.json() == counted
     nobody = world.client.get(f"/fx/quota/{'0' * 64}", headers=fx.parties["bank_a"].headers)
-    assert nobody.status_code == 404
+    assert nobody.status_code == 200
+    assert nobody.json()["entries"] == []
+    assert nobody.json()["totals"]["remaining"] == "30.00"
+    refused = world.client.post(
+        "/fx/quota/lookup",
+        json={"idNumber": "110101199003071234"},
+        headers=fx.parties["platform"].headers,
+    )
+    assert refused.status_code == 403
 
 
 def test_a_share_neither_side_of_which_is_in_dollars_is_listed_not_added(
