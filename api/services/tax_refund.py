@@ -171,6 +171,16 @@ def _exempt_flag(
         ),
         _excluded_condition(inventory, excluded),
         TaxExemptCondition(
+            condition="notWhollyReturned",
+            met=trade.return_state != "whole",
+            basis=(
+                "the goods were wholly returned (退货): nothing stays exported"
+                if trade.return_state == "whole"
+                else f"returns accepted so far: {to_fen(trade.returned_value or '0')} "
+                f"{trade.currency} (the exempt amount is the value less returns)"
+            ),
+        ),
+        TaxExemptCondition(
             condition="withoutPurchaseInvoice",
             met=None,
             basis="sandan holds no purchase invoices: whether the firm bought the goods "

@@ -90,6 +90,7 @@ def test_the_retail_export_is_flagged_without_invoice_and_the_warehouse_export_i
         "detailsRecorded": True,
         "declaredAtCustoms": True,
         "notExcludedGoods": None,
+        "notWhollyReturned": True,
         "withoutPurchaseInvoice": None,
     }
     warehouse = by_trade[fx.trades["export_usd"]]["taxExemptWithoutInvoice"]
@@ -117,6 +118,19 @@ def test_an_excluded_hs_code_refuses_the_flag_naming_the_line(world: World, fx: 
     flag = by_trade[fx.trades["export"]]["taxExemptWithoutInvoice"]
     assert flag["flag"] is True
     assert flag["undecided"] == ["withoutPurchaseInvoice"]
+
+
+def test_a_wholly_returned_export_is_not_flagged(world: World, fx: FxWorld) -> None:
+    before = {r["tradeId"]: r for r in _records(world, "customs", fx)["data"]}
+    value = before[fx.trades["export"]]["value"]
+    _set(world, fx.trades["export"], returned_value=value, return_state="whole")
+    by_trade = {r["tradeId"]: r for r in _records(world, "customs", fx)["data"]}
+    record = by_trade[fx.trades["export"]]
+    assert record["returned"] == value
+    flag = record["taxExemptWithoutInvoice"]
+    assert flag["flag"] is False
+    refused = [c["condition"] for c in flag["conditions"] if c["met"] is False]
+    assert refused == ["notWhollyReturned"]
 
 
 def test_who_reads_the_records(world: World, fx: FxWorld) -> None:
