@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
@@ -67,6 +67,9 @@ from ledger_client import ContractReverted
 from traceability import content_hash
 from traceability.trade import parse_document
 from traceability.trade.code_lists import CODE_LISTS
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 __all__ = [
     "SettlementShare",
@@ -359,15 +362,17 @@ def settle(
         )
     if reference is not None:
         _refuse_reused_reference(session, party, reference)
-    # Locked in one order (by id): two settlements of the same trades wait for each other
-    # instead of both passing the checks (PostgreSQL; SQLite writes one at a time anyway).
-    rows = session.exec(
-        select(TradeRecord)
-        .where(col(TradeRecord.trade_id).in_(list(seen)))
-        .order_by(col(TradeRecord.trade_id))
-        .with_for_update()
-    ).all()
-    checked = _check_shares(session, shares, {t.trade_id: t for t in rows}, currency, fx_rate)
+    ids = list(seen)
+    # Checked first without locks, so that a refusal is clear and comes before anything is
+    # sent; then each value is declared on chain (a commit of its own, once per trade).
+    _check_shares(session, shares, _trades(session, ids, lock=False), currency, fx_rate)
+    chain_account = party_account(session=session, runtime=runtime, party=party)
+    for trade in _trades(session, ids, lock=False).values():
+        ensure_value_declared(session=session, runtime=runtime, trade=trade)
+    # Checked again under row locks held to the commit: two settlements of the same trades
+    # wait for each other instead of both passing the checks (PostgreSQL; SQLite writes
+    # one at a time anyway).
+    checked = _check_shares(session, shares, _trades(session, ids, lock=True), currency, fx_rate)
 
     account_hash = _account_hash(runtime, account)
     record = {
@@ -392,7 +397,7 @@ def settle(
         ],
     }
     settlement_hash = content_hash(record, runtime.digest)
-    chain_id, tx_hash, block = _record_on_chain(session, runtime, party, checked, settlement_hash)
+    chain_id, tx_hash, block = _record_on_chain(runtime, chain_account, checked, settlement_hash)
 
     now = utcnow()
     row = FxSettlementRecord(
@@ -478,21 +483,26 @@ def _refuse_reused_reference(session: Session, party: PartyRecord, reference: st
         )
 
 
+def _trades(session: Session, ids: Sequence[str], *, lock: bool) -> dict[str, TradeRecord]:
+    """The trades named, by id (locked for update in one order, by id, with ``lock``)."""
+    stmt = select(TradeRecord).where(col(TradeRecord.trade_id).in_(ids))
+    stmt = stmt.order_by(col(TradeRecord.trade_id))
+    if lock:
+        stmt = stmt.with_for_update()
+    return {trade.trade_id: trade for trade in session.exec(stmt).all()}
+
+
 def _record_on_chain(
-    session: Session,
     runtime: Runtime,
-    party: PartyRecord,
+    account: LocalAccount,
     checked: Sequence[_Checked],
     settlement_hash: bytes,
 ) -> tuple[int, str, int]:
-    """``recordFxSettlement`` through the bank's own account, each trade's value declared
-    first; (settlement id, transaction, block). A refusal becomes a 409 naming it."""
-    # The bank's own account first: a bank without one is refused before anything is sent.
-    account = party_account(session=session, runtime=runtime, party=party)
+    """``recordFxSettlement`` through the bank's own account; (settlement id, transaction,
+    block). A refusal becomes a 409 naming it."""
     entries = []
     for c in checked:
         batch, position = position_of(c.trade)
-        ensure_value_declared(session=session, runtime=runtime, trade=c.trade)
         try:
             units = minor_units(c.trade_amount, c.trade.currency or "")
         except ValueError as exc:
