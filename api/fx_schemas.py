@@ -182,6 +182,10 @@ class FxQuotaEntry(ApiModel):
         "null when neither is (it is then listed, not added)."
     )
     counts: bool
+    counted_amount: str = Field(
+        description="The part of `amount` that counts against the quota (all of it, none, or "
+        "the part returns left unbacked)."
+    )
     reason: str
 
 
@@ -203,7 +207,8 @@ class FxQuotaPublic(ApiModel):
     E-commerce settlements on verified trades (三单合一: the trade's three documents
     matched, customs released it, not cancelled) do not use the quota and are shown apart
     (the pilot-zone plans: individuals may settle on such trades on their own, 自行收结汇);
-    a share whose trade is no longer verified counts against it.
+    a share whose trade is no longer verified counts against it, and so does the part of a
+    settlement that returns accepted afterwards left without goods behind it.
     """
 
     individual: str

@@ -639,16 +639,33 @@ def _usd(share: FxSettlementTradeRecord, settlement: FxSettlementRecord) -> Deci
     return None
 
 
-def _counts(trade: TradeRecord) -> tuple[bool, str]:
-    """Whether a share on ``trade`` uses the individual's quota, and why."""
-    if trade.status == "match" and trade.released_at is not None and trade.cancelled_at is None:
-        return False, (
-            "e-commerce settlement on a verified trade (三单合一 matched, released): "
-            "shown apart, not counted against the quota"
-        )
+def _unverified(trade: TradeRecord) -> str | None:
+    """Why a settlement on ``trade`` uses the individual's quota in full; None while the trade
+    is a verified e-commerce trade (matched, released, not cancelled)."""
     if trade.cancelled_at is not None:
-        return True, "the trade was cancelled (撤单) after settlement: no trade backs it"
-    return True, f"the trade is now {trade.status}: no longer a verified trade"
+        return "the trade was cancelled (撤单) after settlement: no trade backs it"
+    if trade.status != "match" or trade.released_at is None:
+        return f"the trade is now {trade.status}: no longer a verified trade"
+    return None
+
+
+def _unbacked(session: Session, trade: TradeRecord) -> Decimal:
+    """What was settled on ``trade`` beyond what its accepted returns left of it (in its
+    currency): returned goods no longer back that much of the settlement."""
+    returned = _decimal(trade.returned_value)
+    if returned <= 0:
+        return Decimal(0)
+    cap = _decimal(trade.customs_value)
+    paid = payment_amount(session, trade)
+    if paid is not None:
+        cap = min(cap, paid[0])
+    return max(_decimal(trade.fx_settled_value) - (cap - returned), Decimal(0))
+
+
+_APART = (
+    "e-commerce settlement on a verified trade (三单合一 matched, released): shown apart, "
+    "not counted against the quota"
+)
 
 
 def quota_of_individual(
@@ -660,7 +677,9 @@ def quota_of_individual(
     year: int,
 ) -> FxQuotaPublic:
     """``individual``'s year: every share of a settlement on a trade of theirs, counted or
-    shown apart (an individual with none has the whole quota left). The regulator sees
+    shown apart (an individual with none has the whole quota left). A share counts in full
+    when its trade is no longer verified; in part when returns accepted after it left
+    less of the trade than was settled (the newest shares first). The regulator sees
     every entry; a bank sees its own entries in full and others' without the bank (the
     totals are national: the quota is the individual's, not a bank's)."""
     roles = party_roles(party)
@@ -669,9 +688,7 @@ def quota_of_individual(
     individual = individual.lower()
     stmt = (
         select(FxSettlementTradeRecord, FxSettlementRecord, TradeRecord)
-        .join(
-            FxSettlementRecord, col(FxSettlementRecord.id) == FxSettlementTradeRecord.settlement_id
-        )
+        .join(FxSettlementRecord, _SHARE_OF_SETTLEMENT)
         .join(TradeRecord, col(TradeRecord.trade_id) == FxSettlementTradeRecord.trade_id)
         .where(
             FxSettlementTradeRecord.individual == individual,
@@ -681,19 +698,35 @@ def quota_of_individual(
         .order_by(col(FxSettlementTradeRecord.value_date), col(FxSettlementRecord.id))
     )
     rows = session.exec(stmt).all()
+    # Returned goods unback the newest shares of their trade first.
+    unbacked: dict[str, Decimal] = {}
+    portion: dict[tuple[int, str], Decimal] = {}  # share → the fraction of it that counts
+    for share, settlement, trade in reversed(rows):
+        if _unverified(trade) is not None:
+            portion[settlement.id or 0, share.trade_id] = Decimal(1)
+            continue
+        left = unbacked.setdefault(trade.trade_id, _unbacked(session, trade))
+        taken = min(left, Decimal(share.trade_amount))
+        unbacked[trade.trade_id] = left - taken
+        portion[settlement.id or 0, share.trade_id] = taken / Decimal(share.trade_amount)
     quota = runtime.settings.fx_individual_quota_usd
     counted = apart = Decimal(0)
     unconverted = 0
     entries = []
     for share, settlement, trade in rows:
-        counts, reason = _counts(trade)
+        fraction = portion[settlement.id or 0, share.trade_id]
+        reason = _unverified(trade) or (
+            _APART
+            if fraction == 0
+            else f"goods returned after settlement: {to_fen(fraction * 100)} % of this share "
+            "is no longer backed by the trade and counts against the quota"
+        )
         usd = _usd(share, settlement)
         if usd is None:
             unconverted += 1
-        elif counts:
-            counted += usd
         else:
-            apart += usd
+            counted += usd * fraction
+            apart += usd * (1 - fraction)
         own = "regulator" in roles or settlement.bank_code == party.code
         entries.append(
             FxQuotaEntry(
@@ -704,7 +737,8 @@ def quota_of_individual(
                 amount=share.amount,
                 currency=settlement.currency,
                 usd=to_fen(usd) if usd is not None else None,
-                counts=counts,
+                counts=fraction > 0,
+                counted_amount=to_fen(Decimal(share.amount) * fraction),
                 reason=reason,
             )
         )

@@ -459,3 +459,23 @@ def test_the_service_settles_for_the_demo(world: World, fx: FxWorld) -> None:
             trades=[(fx.trades["import"], "12.00")],
         )
     assert settled.trades[0].trade_amount == "84.60"
+
+
+def test_returns_after_settlement_unback_the_newest_share_first(world: World, fx: FxWorld) -> None:
+    trade_id = fx.trades["import"]
+    older = _post(world, fx, _body([(trade_id, "10.00")], rate="7.1")).json()
+    newer = _post(world, fx, _body([(trade_id, "10.00")], rate="7.1")).json()
+    individual = older["trades"][0]["individual"]
+    # Returns accepted afterwards leave 71.00 + 35.50 of the trade: the 142.00 settled on it
+    # is 35.50 over, half of the newer share (71.00 yuan, 10 dollars).
+    _set(world, trade_id, returned_value=str(_cap(world, trade_id) - Decimal("106.50")))
+    quota = world.client.get(
+        f"/fx/quota/{individual}",
+        params={"year": TODAY.year},
+        headers=fx.parties["regulator"].headers,
+    ).json()
+    assert (quota["totals"]["counted"], quota["totals"]["apart"]) == ("5.00", "15.00")
+    by_id = {e["settlementId"]: e for e in quota["entries"]}
+    assert (by_id[older["id"]]["counts"], by_id[older["id"]]["countedAmount"]) == (False, "0.00")
+    assert (by_id[newer["id"]]["counts"], by_id[newer["id"]]["countedAmount"]) == (True, "5.00")
+    assert "returned" in by_id[newer["id"]]["reason"]
