@@ -14,8 +14,11 @@ retail exports without valid purchase vouchers when (1) the firm is registered i
 and has recorded the export date, goods name, unit, quantity, unit price and amount on
 the zone's online platform, (2) the goods were declared at the zone's customs as an
 e-commerce export, and (3) the goods are not among those whose export refund was
-cancelled. Each flag lists the conditions, what sandan's data says of each (met, not met,
-or undecided) and on what it rests; the flag is set when no condition is refused.
+cancelled. sandan adds that the goods were not wholly returned (a returned export stays
+exported in no part). Each flag lists the conditions, what sandan's data says of each (met,
+not met, or undecided: sandan holds no purchase invoices, and the excluded goods only when
+SANDAN_TAX_REFUND_EXCLUDED_HS lists them) and on what it rests; the flag is set when no
+condition is refused.
 """
 
 from __future__ import annotations
