@@ -60,7 +60,7 @@ from api.money import FEN, to_fen
 from api.runtime import Runtime
 from api.services.chain_accounts import party_account
 from api.services.chain_actions import position_of
-from api.services.lifecycle_chain import ensure_value_declared, lifecycle_conflict, minor_units
+from api.services.lifecycle_chain import ensure_values_declared, lifecycle_conflict, minor_units
 from api.services.parties import party_roles
 from api.services.trade_queries import party_of_trade
 from ledger_client import ContractReverted
@@ -364,11 +364,12 @@ def settle(
         _refuse_reused_reference(session, party, reference)
     ids = list(seen)
     # Checked first without locks, so that a refusal is clear and comes before anything is
-    # sent; then each value is declared on chain (a commit of its own, once per trade).
+    # sent; then the values are declared on chain (one call per verdict batch, committed).
     _check_shares(session, shares, _trades(session, ids, lock=False), currency, fx_rate)
     chain_account = party_account(session=session, runtime=runtime, party=party)
-    for trade in _trades(session, ids, lock=False).values():
-        ensure_value_declared(session=session, runtime=runtime, trade=trade)
+    ensure_values_declared(
+        session=session, runtime=runtime, trades=list(_trades(session, ids, lock=False).values())
+    )
     # Checked again under row locks held to the commit: two settlements of the same trades
     # wait for each other instead of both passing the checks (PostgreSQL; SQLite writes
     # one at a time anyway).
