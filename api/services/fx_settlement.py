@@ -60,10 +60,16 @@ from api.money import FEN, to_fen
 from api.runtime import Runtime
 from api.services.chain_accounts import party_account
 from api.services.chain_actions import position_of
-from api.services.lifecycle_chain import ensure_values_declared, lifecycle_conflict, minor_units
+from api.services.lifecycle_chain import (
+    ensure_values_declared,
+    from_minor_units,
+    lifecycle_conflict,
+    minor_units,
+)
 from api.services.parties import party_roles
 from api.services.trade_queries import party_of_trade
 from ledger_client import ContractReverted
+from ledger_client.events import FxSettlementApplied, events_named
 from traceability import content_hash
 from traceability.trade import parse_document
 from traceability.trade.code_lists import CODE_LISTS
@@ -398,7 +404,8 @@ def settle(
         ],
     }
     settlement_hash = content_hash(record, runtime.digest)
-    chain_id, tx_hash, block = _record_on_chain(runtime, chain_account, checked, settlement_hash)
+    chain = _record_on_chain(runtime, chain_account, checked, settlement_hash)
+    chain_id, tx_hash, block = chain.settlement_id, chain.tx_hash, chain.block_number
 
     now = utcnow()
     row = FxSettlementRecord(
@@ -432,7 +439,15 @@ def settle(
                 value_date=value_date,
             )
         )
-        c.trade.fx_settled_value = to_fen(c.settled_after)
+        # The chain's total, not ours: a settlement of the same trade that committed while
+        # this one was on its way (SQLite takes no row locks) is counted, never overwritten.
+        chain_total = chain.totals.get(position_of(c.trade))
+        settled = (
+            from_minor_units(chain_total, c.trade.currency or "")
+            if chain_total is not None
+            else c.settled_after
+        )
+        c.trade.fx_settled_value = to_fen(settled)
         c.trade.updated_at = now
         session.add(c.trade)
         # Told in the commit that records it: the chain has the settlement already.
@@ -448,7 +463,7 @@ def settle(
                 "settlementId": row.id,
                 "amount": to_fen(c.trade_amount),
                 "currency": c.trade.currency,
-                "fxSettledValue": to_fen(c.settled_after),
+                "fxSettledValue": to_fen(settled),
                 "txHash": tx_hash,
                 "blockNumber": block,
             },
@@ -484,6 +499,17 @@ def _refuse_reused_reference(session: Session, party: PartyRecord, reference: st
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _OnChain:
+    """What the chain said of a settlement: its number, transaction, block, and each
+    trade's FX-settled total after it, in minor units, by (batch, position)."""
+
+    settlement_id: int
+    tx_hash: str
+    block_number: int
+    totals: dict[tuple[int, int], int]
+
+
 def _trades(session: Session, ids: Sequence[str], *, lock: bool) -> dict[str, TradeRecord]:
     """The trades named, by id (locked for update in one order, by id, with ``lock``)."""
     stmt = select(TradeRecord).where(col(TradeRecord.trade_id).in_(ids))
@@ -498,9 +524,9 @@ def _record_on_chain(
     account: LocalAccount,
     checked: Sequence[_Checked],
     settlement_hash: bytes,
-) -> tuple[int, str, int]:
-    """``recordFxSettlement`` through the bank's own account; (settlement id, transaction,
-    block). A refusal becomes a 409 naming it."""
+) -> _OnChain:
+    """``recordFxSettlement`` through the bank's own account. A refusal becomes a 409
+    naming it."""
     entries = []
     for c in checked:
         batch, position = position_of(c.trade)
@@ -518,7 +544,11 @@ def _record_on_chain(
         result = lifecycle.record_fx_settlement(settlement_hash, entries)
     except ContractReverted as exc:
         raise _chain_refusal(checked, exc) from exc
-    return lifecycle.settlement_id(result), result.tx_hash, result.block_number
+    totals = {
+        (applied.batch, applied.position): applied.fx_settled_total
+        for applied in events_named(result.events, FxSettlementApplied)
+    }
+    return _OnChain(lifecycle.settlement_id(result), result.tx_hash, result.block_number, totals)
 
 
 def _chain_refusal(checked: Sequence[_Checked], exc: ContractReverted) -> Conflict:

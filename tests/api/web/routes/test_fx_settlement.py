@@ -4,19 +4,25 @@ and caps each trade; the individuals' quota view shows e-commerce settlements ap
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
 from api.db.fx_models import FxSettlementRecord
 from api.db.models import ChainAccountRecord, PartyRecord, TradeRecord
+from api.money import to_fen
 from api.services import fx_settlement
 from tests.api.conftest import World, stage_fixtures
 from tests.api.fx_fixtures import FX_WORLD, FxWorld
+from tests.conftest import free_port
+from tests.live_server import serve_in_thread
 from traceability import content_hash
 
 world_stage, fx = stage_fixtures("fx", FX_WORLD)
@@ -479,3 +485,55 @@ def test_returns_after_settlement_unback_the_newest_share_first(world: World, fx
     assert (by_id[older["id"]]["counts"], by_id[older["id"]]["countedAmount"]) == (False, "0.00")
     assert (by_id[newer["id"]]["counts"], by_id[newer["id"]]["countedAmount"]) == (True, "5.00")
     assert "returned" in by_id[newer["id"]]["reason"]
+
+
+def _one_call_at_a_time(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
+    """The in-process chain (py-evm) is not thread-safe: its calls are made one at a time,
+    as a node orders transactions; the requests still interleave around them."""
+    provider = world.ledger.w3.provider
+    original = provider.make_request
+    chain_lock = threading.Lock()
+
+    def serialised(method: Any, params: Any) -> Any:
+        with chain_lock:
+            return original(method, params)
+
+    monkeypatch.setattr(provider, "make_request", serialised)
+    monkeypatch.setattr(provider, "_request_func_cache", (None, None))  # rebuilt around it
+
+
+def test_concurrent_settlements_of_one_trade_never_exceed_it(
+    world: World, fx: FxWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two banks racing on one trade, six requests of 40 % each: two fit, the others are
+    refused (by the checks under row locks, or by the chain), none fails, and the database
+    says what the chain says."""
+    _one_call_at_a_time(monkeypatch, world)
+    trade_id = fx.trades["export"]
+    share = str((_cap(world, trade_id) * Decimal("0.4")).quantize(Decimal("0.01")))
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    with serve_in_thread(world.client.app, free_port()) as url:
+
+        def bank(who: str) -> None:
+            with httpx.Client(base_url=url, timeout=120) as http:
+                for _ in range(3):
+                    status = http.post(
+                        "/banks/fx-settlements",
+                        json=_body([(trade_id, share)], currency="CNY", rate="1"),
+                        headers=fx.parties[who].headers,
+                    ).status_code
+                    with lock:
+                        statuses[status] += 1
+
+        threads = [threading.Thread(target=bank, args=(who,)) for who in ("bank_a", "bank_b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a bank is stuck (deadlock?)"
+    assert statuses == Counter({201: 2, 409: 4}), statuses
+    trade = _trade(world, trade_id)
+    assert trade.fx_settled_value == to_fen(Decimal(share) * 2)
+    life = world.ledger.lifecycle().trade_life(trade.verdict_batch, trade.verdict_position)
+    assert life.fx_settled == int(Decimal(share) * 2 * 100)
