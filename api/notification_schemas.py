@@ -24,7 +24,7 @@ __all__ = [
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
 #: customs, a settlement by a bank, foreign exchange a bank settled on it (收结汇), a risk
-#: alert opened.
+#: alert opened, goods returned (wholly or partly).
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -33,6 +33,7 @@ NotificationKind = Literal[
     "trade.settled",
     "trade.fx_settled",
     "alert.opened",
+    "trade.returned",
 ]
 
 
@@ -47,7 +48,7 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=7, description="The kinds to send; all if omitted."
+        default=None, min_length=1, max_length=8, description="The kinds to send; all if omitted."
     )
 
 

@@ -40,6 +40,7 @@ class Kind(StrEnum):
     HELD = "trade.held"
     SETTLED = "trade.settled"
     FX_SETTLED = "trade.fx_settled"
+    RETURNED = "trade.returned"
     ALERT_OPENED = "alert.opened"
 
 

@@ -36,11 +36,13 @@ from api.web.routes import (
     parties,
     products,
     resolver,
+    returns,
     risk,
     stats,
     tax_refund,
     trades,
     verifier,
+    warehouses,
 )
 
 if TYPE_CHECKING:
@@ -119,12 +121,14 @@ def create_app(
         risk,
         credit,
         stats,
+        returns,
         notifications,
         health,
         epcis,
         products,
         resolver,
         verifier,
+        warehouses,
         docs,
         portal,
     ):

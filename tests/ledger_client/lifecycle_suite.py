@@ -532,6 +532,8 @@ class LifecycleBehaviour:
             assert _reverted(exc_info) == expected
         with pytest.raises(ConfigurationError, match="WAREHOUSE_RECEIPT"):
             bank.open_trade_financing(FinancingKind.WAREHOUSE_RECEIPT, batch, 0, 1, _h("t"))
+        with pytest.raises(ConfigurationError, match="not 7"):
+            bank.open_trade_financing(7, batch, 0, 1, _h("t"))
         # A matched trade, not yet released, can be financed on its order.
         bank.open_trade_financing(order, batch, 0, 1_000, _h("t"))
 
