@@ -34,7 +34,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -322,6 +324,11 @@ def _parse_amount(text: str, field: str) -> Decimal:
     return value
 
 
+#: SQLite takes no row locks: a process serving one makes its settlements one at a time, so
+#: that a reference, and a trade's payment cap, are checked and taken together.
+_SQLITE_SETTLEMENTS = threading.Lock()
+
+
 def settle(
     *,
     session: Session,
@@ -337,6 +344,35 @@ def settle(
 ) -> FxSettlementPublic:
     """Record a settlement by ``party`` (a bank) on ``trades`` ((trade id, share in the
     settlement currency) each), checked, committed on chain, then mirrored."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    with _SQLITE_SETTLEMENTS if sqlite else nullcontext():
+        return _settle(
+            session=session,
+            runtime=runtime,
+            party=party,
+            amount=amount,
+            currency=currency,
+            rate=rate,
+            account=account,
+            value_date=value_date,
+            trades=trades,
+            reference=reference,
+        )
+
+
+def _settle(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    amount: str,
+    currency: str,
+    rate: str,
+    account: str,
+    value_date: date,
+    trades: Sequence[tuple[str, str]],
+    reference: str | None,
+) -> FxSettlementPublic:
     if "bank" not in party_roles(party):
         raise PermissionDenied("only a bank records foreign-exchange settlements")
     total = _parse_amount(amount, "amount")
@@ -376,9 +412,13 @@ def settle(
     ensure_values_declared(
         session=session, runtime=runtime, trades=list(_trades(session, ids, lock=False).values())
     )
-    # Checked again under row locks held to the commit: two settlements of the same trades
-    # wait for each other instead of both passing the checks (PostgreSQL; SQLite writes
-    # one at a time anyway).
+    # Checked again under row locks held to the commit (PostgreSQL): the bank's own row, so
+    # that its references are taken one at a time, and the trades', so that two settlements
+    # of one trade wait for each other instead of both passing the checks. SQLite takes no
+    # row locks: there settlements are made one at a time (:data:`_SQLITE_SETTLEMENTS`).
+    session.exec(select(PartyRecord).where(PartyRecord.code == party.code).with_for_update())
+    if reference is not None:
+        _refuse_reused_reference(session, party, reference)
     checked = _check_shares(session, shares, _trades(session, ids, lock=True), currency, fx_rate)
 
     account_hash = _account_hash(runtime, account)
@@ -439,8 +479,8 @@ def settle(
                 value_date=value_date,
             )
         )
-        # The chain's total, not ours: a settlement of the same trade that committed while
-        # this one was on its way (SQLite takes no row locks) is counted, never overwritten.
+        # The chain's total, not ours: whatever else settled the trade meanwhile (another
+        # process on the database) is counted, never overwritten.
         chain_total = chain.totals.get(position_of(c.trade))
         settled = (
             from_minor_units(chain_total, c.trade.currency or "")

@@ -537,3 +537,32 @@ def test_concurrent_settlements_of_one_trade_never_exceed_it(
     assert trade.fx_settled_value == to_fen(Decimal(share) * 2)
     life = world.ledger.lifecycle().trade_life(trade.verdict_batch, trade.verdict_position)
     assert life.fx_settled == int(Decimal(share) * 2 * 100)
+
+
+def test_one_reference_raced_is_recorded_once(
+    world: World, fx: FxWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _one_call_at_a_time(monkeypatch, world)
+    body = _body([(fx.trades["import"], "1.00")], reference="FX-RACE")
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    with serve_in_thread(world.client.app, free_port()) as url:
+
+        def send() -> None:
+            with httpx.Client(base_url=url, timeout=120) as http:
+                status = http.post(
+                    "/banks/fx-settlements", json=body, headers=fx.parties["bank_a"].headers
+                ).status_code
+                with lock:
+                    statuses[status] += 1
+
+        threads = [threading.Thread(target=send) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    assert statuses == Counter({201: 1, 409: 3}), statuses
+    trade = _trade(world, fx.trades["import"])
+    assert trade.fx_settled_value == "7.10"
+    life = world.ledger.lifecycle().trade_life(trade.verdict_batch, trade.verdict_position)
+    assert life.fx_settled == 710  # once on chain too
