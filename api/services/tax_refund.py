@@ -385,7 +385,7 @@ def summary_declaration_xml(
             decl_agent=agent,
         )
     except InvalidSummary as exc:
-        raise Conflict(str(exc), code="nothing_to_summarise", field="period") from exc
+        raise Conflict(str(exc), code="invalid_summary", field="period") from exc
     transfer = BaseTransfer(
         copCode=agent[0], copName=agent[1], dxpMode="DXP", dxpId=dxp_id or agent[0]
     )
