@@ -33,7 +33,7 @@ class FxWorld:
     trades: dict[str, str] = field(default_factory=dict)
 
 
-def _submit_export(world: World, parties: dict[str, Actor], docs: TradeDocuments) -> str:
+def submit_export(world: World, parties: dict[str, Actor], docs: TradeDocuments) -> str:
     signers = {
         "order": parties["exporter"],
         "payment": parties["payment"],
@@ -65,7 +65,7 @@ def _build(world: World) -> FxWorld:
     built.trades["import_unreleased"] = submit(world, parties, samples.import_trade(other))[0][
         "tradeId"
     ]
-    built.trades["export"] = _submit_export(world, parties, samples.export_trade())
+    built.trades["export"] = submit_export(world, parties, samples.export_trade())
     warehouse = samples.ExportTerms(
         order_no="GZ20250301000098",
         currency="502",
@@ -74,7 +74,7 @@ def _build(world: World) -> FxWorld:
         freight=Decimal("85"),
         placed_at=samples.BASE_TIME + timedelta(hours=1),
     )
-    built.trades["export_usd"] = _submit_export(world, parties, samples.export_trade(warehouse))
+    built.trades["export_usd"] = submit_export(world, parties, samples.export_trade(warehouse))
     world.worker.drain()
     for name in ("import", "export", "export_usd"):
         released = world.client.post(

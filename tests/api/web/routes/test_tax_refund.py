@@ -15,10 +15,11 @@ from sqlmodel import Session
 
 from api.db.models import TradeRecord
 from tests.api.conftest import World, stage_fixtures
-from tests.api.fx_fixtures import FX_WORLD, FxWorld
+from tests.api.fx_fixtures import FX_WORLD, FxWorld, submit_export
 from tests.traceability.ceb.official_xsd import xsd_errors
 from traceability.ceb import read_message
 from traceability.trade import samples
+from traceability.trade.inputs import TradeDocuments
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 world_stage, fx = stage_fixtures("fx", FX_WORLD)
@@ -233,3 +234,29 @@ def test_the_summary_declaration_leaves_out_inventories_without_a_number_and_ref
         refused = _summary(world, "customs", fx, bad)
         assert refused.status_code == 422, bad
         assert refused.json()["field"] == "period"
+
+
+def test_inventories_under_two_customs_offices_are_refused_naming_the_builder_rule(
+    world: World, fx: FxWorld
+) -> None:
+    terms = samples.ExportTerms(order_no="GZ20250301000055", logistics_no="EMS9876543255CN")
+    docs = samples.export_trade(terms)
+    inventory = docs.inventory
+    assert inventory is not None
+    elsewhere = inventory.model_copy(update={"customsCode": "5141"})
+    docs = TradeDocuments(
+        order=docs.order, payment=docs.payment, waybill=docs.waybill, inventory=elsewhere
+    )
+    trade_id = submit_export(world, fx.parties, docs)
+    world.worker.drain()
+    released = world.client.post(
+        f"/customs/trades/{trade_id}/release", headers=fx.parties["customs"].headers
+    )
+    assert released.status_code == 200, released.text
+    _set(world, fx.trades["export"], invt_no="40012026E000000101")
+    _set(world, trade_id, invt_no="51412026E000000103")
+    month = datetime.now(SHANGHAI).strftime("%Y-%m")
+    answer = _summary(world, "customs", fx, month)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "invalid_summary"
+    assert "customs" in answer.json()["message"]
