@@ -23,8 +23,9 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a typed financing opened or closed on the trade, a risk
-#: alert opened, goods returned (wholly or partly).
+#: customs, a settlement by a bank, foreign exchange a bank settled on it (收结汇), a typed
+#: financing opened or closed on the trade, a risk alert opened, goods returned (wholly or
+#: partly).
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -33,6 +34,7 @@ NotificationKind = Literal[
     "trade.settled",
     "trade.financed",
     "trade.financing_closed",
+    "trade.fx_settled",
     "alert.opened",
     "trade.returned",
 ]
@@ -49,7 +51,10 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=9, description="The kinds to send; all if omitted."
+        default=None,
+        min_length=1,
+        max_length=len(get_args(NotificationKind)),  # each kind once at most
+        description="The kinds to send; all if omitted.",
     )
 
 

@@ -41,6 +41,7 @@ class Kind(StrEnum):
     SETTLED = "trade.settled"
     FINANCED = "trade.financed"
     FINANCING_CLOSED = "trade.financing_closed"
+    FX_SETTLED = "trade.fx_settled"
     RETURNED = "trade.returned"
     ALERT_OPENED = "alert.opened"
 

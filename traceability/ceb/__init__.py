@@ -46,7 +46,11 @@ from traceability.ceb.signature import (
     verify_xml_signature,
 )
 from traceability.ceb.spec import CEB_NS, DS_NS
-from traceability.ceb.summary import ReleasedInventory, build_summary_application
+from traceability.ceb.summary import (
+    ReleasedByCustoms,
+    ReleasedInventory,
+    build_summary_application,
+)
 
 __all__ = [
     "CEB_NS",
@@ -63,6 +67,7 @@ __all__ = [
     "ForbiddenExternalReference",
     "InvalidSummary",
     "MalformedXml",
+    "ReleasedByCustoms",
     "ReleasedInventory",
     "SchemaIssue",
     "SchemaViolation",

@@ -55,6 +55,8 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/banks/financings/{financing_id}/repayments", "bank"),
     ("post", "/banks/trades/{trade_id}/financing", "bank"),
     ("post", "/banks/trades/{trade_id}/settlement", "bank"),
+    ("post", "/banks/fx-settlements", "bank"),
+    ("post", "/fx/quota/lookup", "bank"),
     ("post", "/lots/{gtin}/{lot}/recall", "inspector"),
     ("post", "/lots/{gtin}/{lot}/clear-recall", "inspector"),
     ("post", "/parties/{code}/chain-account", "admin"),
