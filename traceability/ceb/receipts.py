@@ -39,11 +39,13 @@ RECEIPT_FOR: dict[str, str] = {
     "CEB411": "CEB412",
     "CEB511": "CEB512",
     "CEB621": "CEB622",
+    "CEB623": "CEB624",
     "CEB625": "CEB626",
     "CEB303": "CEB304",
     "CEB403": "CEB404",
     "CEB505": "CEB506",
     "CEB603": "CEB604",
+    "CEB605": "CEB606",
     "CEB607": "CEB608",
     "CEB701": "CEB702",
 }
