@@ -23,13 +23,16 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a risk alert opened.
+#: customs, a settlement by a bank, a customs receipt's new status, an inventory
+#: cancellation confirmed on chain, a risk alert opened.
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
     "trade.released",
     "trade.held",
     "trade.settled",
+    "trade.customs_status",
+    "trade.cancelled",
     "alert.opened",
 ]
 

@@ -48,6 +48,7 @@ def target_metadata() -> MetaData:
     from api.db import (
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
+        receipt_models,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401
     )

@@ -39,6 +39,8 @@ class Kind(StrEnum):
     RELEASED = "trade.released"
     HELD = "trade.held"
     SETTLED = "trade.settled"
+    CUSTOMS_STATUS = "trade.customs_status"
+    CANCELLED = "trade.cancelled"
     ALERT_OPENED = "alert.opened"
 
 

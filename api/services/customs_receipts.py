@@ -1,0 +1,542 @@
+"""Customs receipts (回执) from the single window: ingest, link to the trade, anchor, apply.
+
+A receipt comes from the customs party over its API key (the receipt schemas carry no
+ds:Signature, so the authenticated caller is the authority). Each business element of the
+message is one receipt: it is linked to its trade by the keys its type carries
+(:mod:`api.services.receipt_links`), stored once (its e-port guid per type; the same receipt
+again is idempotent, a different one under a used guid is refused), anchored in the trade
+lane like a document, and turned into the trade's customs state:
+
+* ``trade.customs_status`` / ``customs_status_note`` / ``customs_status_at``: the status
+  code and returnInfo of the trade's deciding receipt: the latest inventory receipt
+  (CEB622/CEB604) once there is one, since it answers the declaration itself; before it,
+  the latest order, payment or waybill receipt (or CEB900). A return's (CEB626) and a
+  cancellation's (CEB624/CEB606) receipts answer another application: they are kept and
+  shown, and a cancellation receipt decides the cancellation (:mod:`api.services.cancellation`);
+* ``trade.invt_no``: the inventory number customs assigned (CEB622/CEB604 ``invtNo``).
+
+A 放行 (800) receipt is customs' message, not the release the bank relies on: see
+:func:`release_agreement` and docs/receipts.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.anchoring.lanes import TRADE, DocumentPayload
+from api.db import notifications
+from api.db.models import PartyRecord, TradeRecord, utcnow
+from api.db.receipt_models import CustomsReceiptRecord
+from api.errors import Conflict, UnprocessableContent
+from api.receipt_schemas import CustomsReceiptPublic, CustomsReceiptsPublic
+from api.runtime import Runtime
+from api.services import outgoing_messages, receipt_links
+from api.services.documents import anchor_of
+from api.services.receipt_links import Located, ReceiptRef
+from traceability import content_hash
+from traceability.ceb import (
+    RECEIPT_FOR,
+    CebMessage,
+    CustomsStatus,
+    SchemaViolation,
+    build_receipt,
+    read_message,
+    write_message,
+)
+from traceability.limits import MAX_REPORTED_ISSUES
+from traceability.trade.fields import CHINA_TZ
+
+#: The receipt types customs sends that sandan ingests.
+INGESTED = frozenset(receipt_links.LINKS)
+#: Receipts that answer the declaration itself: they outrank the order-level ones.
+INVENTORY_RECEIPTS = frozenset({"CEB622", "CEB604"})
+#: Receipts that decide the trade's customs status (see the module docstring).
+STATUS_RECEIPTS = INVENTORY_RECEIPTS | {
+    "CEB312",
+    "CEB412",
+    "CEB512",
+    "CEB304",
+    "CEB404",
+    "CEB506",
+    "CEB900",
+}
+#: Statuses meaning customs let the goods go (放行, 结关).
+RELEASED_STATUSES = frozenset({CustomsStatus.RELEASED.value, CustomsStatus.CLOSED.value})
+#: Statuses meaning customs refused, inspects, detains or sends the goods back.
+STOPPED_STATUSES = frozenset(
+    {
+        CustomsStatus.REJECTED.value,
+        CustomsStatus.INSPECTION.value,
+        CustomsStatus.DETAINED_CLEARANCE.value,
+        CustomsStatus.DETAINED_ANTI_SMUGGLING.value,
+        CustomsStatus.DETAINED_LEGAL.value,
+        CustomsStatus.DETAINED_OTHER.value,
+        CustomsStatus.RETURNED.value,
+    }
+)
+_KNOWN_STATUSES = frozenset(s.value for s in CustomsStatus)
+#: What each status code means (the XSD documentation of returnStatus).
+STATUS_TEXT: dict[str, str] = {
+    "1": "电子口岸已暂存",
+    "2": "电子口岸申报中",
+    "3": "发送海关成功",
+    "4": "发送海关失败",
+    "100": "海关退单",
+    "120": "海关入库",
+    "300": "人工审核",
+    "399": "海关审结",
+    "500": "查验",
+    "501": "扣留移送通关",
+    "502": "扣留移送缉私",
+    "503": "扣留移送法规",
+    "599": "其它扣留",
+    "700": "退运",
+    "800": "放行",
+    "899": "结关",
+}
+
+
+def status_text(status: str) -> str:
+    """The customs meaning of a status code; a negative code is a processing error."""
+    if status.startswith("-"):
+        return "处理异常 (processing error)"
+    return STATUS_TEXT.get(status, status)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """One receipt of a message: stored now (``created``) or already before."""
+
+    record: CustomsReceiptRecord
+    created: bool
+
+
+# --- reading the message ---------------------------------------------------------------
+
+
+def parse_receipts(body: bytes, *, max_bytes: int) -> CebMessage:
+    """The receipt message in ``body`` (CEB XML); 422 naming each schema issue."""
+    try:
+        return read_message(body, max_bytes=max_bytes, expect=INGESTED)
+    except SchemaViolation as exc:
+        raise _schema_refusal(exc) from exc
+
+
+def parse_receipts_json(data: object) -> CebMessage:
+    """The receipt message as :meth:`CebMessage.to_json_dict` prints it; 422 per issue."""
+    try:
+        message = CebMessage.from_json_dict(data)
+    except SchemaViolation as exc:
+        raise _schema_refusal(exc) from exc
+    if message.message_type not in INGESTED:
+        raise UnprocessableContent(
+            f"{message.message_type} is not a customs receipt sandan ingests "
+            f"({', '.join(sorted(INGESTED))})",
+            field="message_type",
+            code="not_a_receipt",
+        )
+    return message
+
+
+def _schema_refusal(exc: SchemaViolation) -> UnprocessableContent:
+    return UnprocessableContent(
+        exc.message,
+        field=exc.field,
+        code="schema_violation",
+        extra={
+            "errors": [
+                {"field": issue.path, "message": issue.detail}
+                for issue in exc.issues[:MAX_REPORTED_ISSUES]
+            ],
+            "errorCount": len(exc.issues),
+        },
+    )
+
+
+def returned_at(return_time: str, *, field: str, now: datetime, skew: timedelta) -> datetime:
+    """A C17 ``YYYYMMDDhhmmssSSS`` (China time) as an aware UTC datetime; 422 if it is no
+    date or lies in the future beyond the clock skew."""
+    try:
+        naive = datetime.strptime(return_time[:14], "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise UnprocessableContent(
+            f"returnTime {return_time!r} is not a YYYYMMDDhhmmssSSS time", field=field
+        ) from exc
+    moment = naive.replace(microsecond=int(return_time[14:17]) * 1000, tzinfo=CHINA_TZ)
+    if moment - now > skew:
+        raise UnprocessableContent(
+            f"returnTime {return_time} is in the future", field=field, code="future_time"
+        )
+    return moment
+
+
+def check_status(status: str, *, field: str) -> None:
+    """422 unless ``status`` is a customs code of the XSD documentation or negative (an
+    e-port processing error): a forged ``returnStatus`` never becomes a trade's state."""
+    if status in _KNOWN_STATUSES or (status.startswith("-") and status[1:].isdigit()):
+        return
+    raise UnprocessableContent(
+        f"returnStatus {status!r} is not a customs status code "
+        f"({', '.join(sorted(STATUS_TEXT, key=int))} or negative)",
+        field=field,
+        code="unknown_status",
+    )
+
+
+# --- storing ---------------------------------------------------------------------------
+
+
+def ingest_receipt(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    message: CebMessage,
+    source_xml: str | None = None,
+    now: datetime | None = None,
+) -> list[Ingested]:
+    """Link, store, anchor and apply every receipt of ``message`` from customs ``party``,
+    in one transaction: a receipt naming no known trade (404) or not this customs office's
+    trade (403) stores nothing of the message."""
+    now = now or utcnow()
+    skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
+    results: list[Ingested] = []
+    touched: dict[str, TradeRecord] = {}
+    for index, receipt in enumerate(message.documents):
+        ref = ReceiptRef(message, index)
+        check_status(ref.text("returnStatus"), field=ref.path("returnStatus"))
+        moment = returned_at(
+            ref.text("returnTime"), field=ref.path("returnTime"), now=now, skew=skew
+        )
+        located = receipt_links.locate(session=session, ref=ref, party=party)
+        payload = {"messageType": message.message_type, "receipt": receipt.to_json_dict()}
+        digest = content_hash(payload, runtime.digest).hex()
+        stored = _stored(session, message.message_type, ref.text("guid"), digest)
+        if stored is not None:
+            results.append(Ingested(stored, created=False))
+            continue
+        record = _new_record(party, ref, located, payload, digest, moment, source_xml, now)
+        _assign_invt_no(located.trade, record, field=ref.path("invtNo"))
+        session.add(record)
+        session.add(TRADE.outbox_record(digest, DocumentPayload(), created_at=now))
+        touched[located.trade.trade_id] = located.trade
+        results.append(Ingested(record, created=True))
+    session.flush()
+    for trade in touched.values():
+        refresh_customs_status(session=session, trade=trade, party=party, now=now)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a concurrent delivery of the same receipt won the race
+        session.rollback()
+        raise Conflict(
+            "this receipt was stored concurrently; send it again for the stored answer",
+            code="concurrent_receipt",
+        ) from exc
+    for item in results:
+        session.refresh(item.record)
+    return results
+
+
+def _stored(
+    session: Session, message_type: str, guid: str, digest: str
+) -> CustomsReceiptRecord | None:
+    """The receipt already stored under (type, guid): the same one (idempotent), or 409."""
+    stored = session.exec(
+        select(CustomsReceiptRecord).where(
+            CustomsReceiptRecord.message_type == message_type, CustomsReceiptRecord.guid == guid
+        )
+    ).first()
+    if stored is None or stored.content_hash == digest:
+        return stored
+    raise Conflict(
+        f"{message_type} receipt {guid} was received before with other content "
+        f"({stored.content_hash}); the e-port never reuses a receipt guid",
+        field="guid",
+        code="receipt_guid_reused",
+        extra={"contentHash": stored.content_hash},
+    )
+
+
+def _new_record(
+    party: PartyRecord,
+    ref: ReceiptRef,
+    located: Located,
+    payload: dict[str, Any],
+    digest: str,
+    moment: datetime,
+    source_xml: str | None,
+    now: datetime,
+) -> CustomsReceiptRecord:
+    return CustomsReceiptRecord(
+        content_hash=digest,
+        message_type=ref.message.message_type,
+        guid=ref.text("guid"),
+        trade_id=located.trade.trade_id,
+        party_code=party.code,
+        status=ref.text("returnStatus"),
+        note=ref.text("returnInfo"),
+        return_time=ref.text("returnTime"),
+        returned_at=moment,
+        invt_no=ref.value("invtNo"),
+        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        source_xml=source_xml,
+        received_at=now,
+    )
+
+
+def _assign_invt_no(trade: TradeRecord, record: CustomsReceiptRecord, *, field: str) -> None:
+    """The inventory number customs assigned, from its inventory receipt; it never changes."""
+    if record.message_type not in INVENTORY_RECEIPTS or record.invt_no is None:
+        return
+    if trade.invt_no is not None and trade.invt_no != record.invt_no:
+        raise Conflict(
+            f"customs assigned this trade inventory number {trade.invt_no}, not {record.invt_no}",
+            field=field,
+            code="invt_no_conflict",
+            extra={"invtNo": trade.invt_no},
+        )
+    trade.invt_no = record.invt_no
+
+
+def receipts_of(*, session: Session, trade_id: str) -> Sequence[CustomsReceiptRecord]:
+    """The trade's receipts, in the order they were returned."""
+    stmt = (
+        select(CustomsReceiptRecord)
+        .where(CustomsReceiptRecord.trade_id == trade_id)
+        .order_by(col(CustomsReceiptRecord.returned_at), col(CustomsReceiptRecord.id))
+    )
+    return session.exec(stmt).all()
+
+
+def deciding_receipt(receipts: Sequence[CustomsReceiptRecord]) -> CustomsReceiptRecord | None:
+    """The receipt that decides the trade's customs status (see the module docstring)."""
+    candidates = [r for r in receipts if r.message_type in STATUS_RECEIPTS]
+    if not candidates:
+        return None
+    return max(
+        candidates,
+        key=lambda r: (r.message_type in INVENTORY_RECEIPTS, r.returned_at, r.id or 0),
+    )
+
+
+def refresh_customs_status(
+    *, session: Session, trade: TradeRecord, party: PartyRecord, now: datetime
+) -> None:
+    """Set the trade's customs status from its deciding receipt; tell its parties when the
+    status changed (in the caller's transaction)."""
+    deciding = deciding_receipt(receipts_of(session=session, trade_id=trade.trade_id))
+    if deciding is None:
+        session.add(trade)
+        return
+    changed = (trade.customs_status, trade.customs_status_note) != (deciding.status, deciding.note)
+    trade.customs_status = deciding.status
+    trade.customs_status_note = deciding.note
+    trade.customs_status_at = deciding.returned_at
+    trade.updated_at = now
+    session.add(trade)
+    if changed:
+        notifications.emit(
+            session,
+            kind=notifications.Kind.CUSTOMS_STATUS,
+            parties=notifications.trade_parties(session, trade) | {party.code},
+            trade_id=trade.trade_id,
+            data={
+                "ebpCode": trade.ebp_code,
+                "orderNo": trade.order_no,
+                "messageType": deciding.message_type,
+                "status": deciding.status,
+                "statusText": status_text(deciding.status),
+                "note": deciding.note,
+                "contentHash": deciding.content_hash,
+            },
+            now=now,
+        )
+
+
+# --- what the receipts say beside the chain ---------------------------------------------
+
+
+def release_agreement(
+    trade: TradeRecord, receipts: Sequence[CustomsReceiptRecord]
+) -> dict[str, Any]:
+    """How customs' receipts relate to the on-chain release (which is what proves it).
+
+    ``disagreement`` names a contradiction to look into: a 放行 receipt without the chain
+    release (customs said released but did not release with its key), or a chain release
+    while customs' latest inventory receipt says 退单/查验/扣留/退运."""
+    deciding = deciding_receipt(receipts)
+    status = deciding.status if deciding is not None else None
+    inventory_answered = deciding is not None and deciding.message_type in INVENTORY_RECEIPTS
+    released_on_chain = trade.release_tx is not None
+    disagreement = None
+    if status in RELEASED_STATUSES and not released_on_chain:
+        disagreement = "receipt_released_not_on_chain"
+    elif released_on_chain and inventory_answered and status in STOPPED_STATUSES:
+        disagreement = "chain_released_receipt_stopped"
+    return {
+        "authority": "chain",
+        "releasedOnChain": released_on_chain,
+        "receiptStatus": status,
+        "receiptStatusText": status_text(status) if status is not None else None,
+        "receiptHash": deciding.content_hash if deciding is not None else None,
+        "disagreement": disagreement,
+    }
+
+
+# --- public shapes ----------------------------------------------------------------------
+
+
+def receipt_public(
+    *, session: Session, record: CustomsReceiptRecord, created: bool = False
+) -> CustomsReceiptPublic:
+    """The public view of a stored receipt, with its anchor once batched."""
+    return CustomsReceiptPublic.from_record(
+        record,
+        by=record.party_code,
+        status_text=status_text(record.status),
+        created=created,
+        anchor=anchor_of(session=session, kind="document", subject=record.content_hash),
+    )
+
+
+def ingest_body(
+    *,
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    body: bytes,
+    content_type: str | None,
+) -> CustomsReceiptsPublic:
+    """Ingest a receipt message sent as CEB XML or as its JSON form."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "application/json":
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise UnprocessableContent(f"the body is not JSON: {exc}", field="body") from exc
+        message, source = parse_receipts_json(data), None
+    else:
+        message = parse_receipts(body, max_bytes=runtime.settings.max_body_bytes)
+        source = body.decode("utf-8")
+    results = ingest_receipt(
+        session=session, runtime=runtime, party=party, message=message, source_xml=source
+    )
+    data_out = [
+        receipt_public(session=session, record=item.record, created=item.created)
+        for item in results
+    ]
+    return CustomsReceiptsPublic(data=data_out, count=len(data_out))
+
+
+# --- playing customs (the demo) -----------------------------------------------------------
+
+
+def customs_receipt_xml(
+    *,
+    session: Session,
+    trade: TradeRecord,
+    message_type: str,
+    status: CustomsStatus | str,
+    info: str,
+    now: datetime,
+    new_guid: Callable[[], str] | None = None,
+) -> bytes:
+    """The receipt ``message_type`` customs would send for ``trade``'s declaration (CEB312
+    for its order ... CEB604 for its export inventory), built from the stored document, with
+    the numbers only the e-port assigns (preNo, invtNo) derived from the trade: for the demo
+    to play customs, and for tests. :func:`ingest_receipt` accepts what it returns."""
+    declaration_type = next((d for d, r in RECEIPT_FOR.items() if r == message_type), None)
+    if declaration_type is None:
+        raise UnprocessableContent(
+            f"{message_type} answers no declaration", field="messageType", code="not_a_receipt"
+        )
+    column = outgoing_messages.OUTGOING.get(trade.direction, {}).get(declaration_type)
+    document = receipt_links.stored_document(session, getattr(trade, column) if column else None)
+    if document is None:
+        raise Conflict(f"the trade has no {declaration_type} to answer", code="no_declaration")
+    declaration = CebMessage(declaration_type, "", (document,))
+    options = {"new_guid": new_guid} if new_guid is not None else {}
+    receipt = build_receipt(
+        declaration,
+        status=status,
+        info=info,
+        now=now,
+        assigned=eport_numbers(trade, document, now),
+        **options,
+    )
+    return write_message(receipt)
+
+
+def eport_numbers(trade: TradeRecord, document: Any, now: datetime) -> dict[str, str]:
+    """preNo and invtNo as the e-port would assign them, derived from the trade (the
+    inventory number keeps customs' form: office, year, I/E, nine digits)."""
+    office = str(getattr(document, "customsCode", None) or "0000")
+    serial = int(trade.trade_id[:12], 16) % 1_000_000_000
+    flag = "I" if trade.direction == "import" else "E"
+    year = now.astimezone(CHINA_TZ).year
+    invt_no = trade.invt_no or f"{office}{year}{flag}{serial:09d}"
+    return {"preNo": f"{flag}{year}{serial:013d}", "invtNo": invt_no}
+
+
+# --- in the bank's bundle -------------------------------------------------------------------
+
+
+def bundle_section(*, session: Session, trade: TradeRecord) -> dict[str, Any]:
+    """The ``customsReceipts`` section of the bundle: each anchored receipt (its canonical
+    payload, content hash and Merkle proof) and how they relate to the chain release.
+
+    The chain release (TradeRegistry, customs' own account) is what the bundle proves;
+    the receipts are customs' messages shown beside it, anchored by sandan but not signed
+    by customs' key. A receipt not anchored yet is left out (the bundle carries only what
+    ``sandan verify`` can check) and counted in ``pending``."""
+    records = receipts_of(session=session, trade_id=trade.trade_id)
+    entries, pending = [], 0
+    for record in records:
+        anchor = anchor_of(session=session, kind="document", subject=record.content_hash)
+        if anchor is None or anchor.state != "confirmed":
+            pending += 1
+            continue
+        entries.append(
+            {
+                "messageType": record.message_type,
+                "guid": record.guid,
+                "contentHash": record.content_hash,
+                "status": record.status,
+                "statusText": status_text(record.status),
+                "note": record.note,
+                "returnTime": record.return_time,
+                "by": record.party_code,
+                "payload": json.loads(record.payload),
+                "anchor": {
+                    "root": anchor.root,
+                    "proof": anchor.proof,
+                    "batchId": anchor.batch_id,
+                    "txHash": anchor.tx_hash,
+                    "blockNumber": anchor.block_number,
+                },
+            }
+        )
+    return {
+        "relation": RELATION,
+        "receipts": entries,
+        "pending": pending,
+        "release": release_agreement(trade, records),
+    }
+
+
+RELATION = (
+    "The release this bundle proves is the chain's: TradeRegistry's release of the verdict "
+    "position, signed by customs' own account. Customs' receipts (放行 800 and the others) "
+    "are customs' messages to the single window, received over customs' API key and "
+    "anchored by sandan; they are shown beside the release, and release.disagreement "
+    "names a contradiction between the two."
+)
+"""How the receipts relate to the on-chain release (docs/receipts.md)."""

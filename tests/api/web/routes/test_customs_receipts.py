@@ -1,0 +1,312 @@
+"""Customs receipts from the single window: linked, stored once, anchored, applied; attacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from api.db.models import PartyRecord, TradeRecord
+from api.services.customs_receipts import customs_receipt_xml
+from tests.api.conftest import World, stage_fixtures
+from tests.api.factories import Actor
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
+from tests.traceability.ceb.official_xsd import xsd_errors
+from traceability.ceb import CustomsStatus, read_message, write_message
+from traceability.trade import samples
+
+world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
+
+XML = {"Content-Type": "application/xml"}
+
+
+def _import_trade(world: World, parties: dict[str, Actor], **terms: Any) -> str:
+    docs = samples.import_trade(samples.ImportTerms(**terms)) if terms else samples.import_trade()
+    trade_id: str = submit(world, parties, docs)[0]["tradeId"]
+    world.worker.drain()
+    return trade_id
+
+
+def _receipt(
+    world: World,
+    trade_id: str,
+    message_type: str,
+    status: CustomsStatus | str = CustomsStatus.ACCEPTED,
+    info: str = "[Code:2600;Desc:入库成功]",
+    *,
+    now: datetime | None = None,
+) -> bytes:
+    with Session(world.runtime.engine) as session:
+        trade = session.get(TradeRecord, trade_id)
+        assert trade is not None
+        return customs_receipt_xml(
+            session=session,
+            trade=trade,
+            message_type=message_type,
+            status=status,
+            info=info,
+            now=now or datetime.now(UTC),
+        )
+
+
+def _post(world: World, actor: Actor, body: bytes, headers: dict[str, str] = XML) -> Any:
+    return world.client.post(
+        "/customs/receipts", content=body, headers={**actor.headers, **headers}
+    )
+
+
+def _trade(world: World, trade_id: str, actor: Actor) -> dict[str, Any]:
+    response = world.client.get(f"/trades/{trade_id}", headers=actor.headers)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def _customs_office(world: World, code: str, customs_code: str) -> Actor:
+    """A customs party registered with its customs code (the office is its first four)."""
+    actor = world.actor(code, ["customs"])
+    with Session(world.runtime.engine) as session:
+        party = session.get(PartyRecord, code)
+        assert party is not None
+        party.customs_code = customs_code
+        session.add(party)
+        session.commit()
+    return actor
+
+
+def _stored(world: World, trade_id: str) -> TradeRecord:
+    with Session(world.runtime.engine) as session:
+        trade = session.get(TradeRecord, trade_id)
+        assert trade is not None
+        return trade
+
+
+@pytest.mark.parametrize("message_type", ["CEB312", "CEB412", "CEB512", "CEB622"])
+def test_customs_receipt_is_linked_stored_anchored_and_applied(
+    world: World, parties: dict[str, Actor], message_type: str
+) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, message_type)
+    assert xsd_errors(body) == []
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code == 201, answer.text
+    (receipt,) = answer.json()["data"]
+    assert receipt["tradeId"] == trade_id
+    assert receipt["status"] == "120"
+    assert receipt["statusText"] == "海关入库"
+    assert receipt["created"] is True
+    trade = _stored(world, trade_id)
+    assert (trade.customs_status, trade.customs_status_note) == ("120", "[Code:2600;Desc:入库成功]")
+    assert trade.customs_status_at is not None
+    world.worker.drain()
+    listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["platform"].headers)
+    (anchored,) = listed.json()["data"]
+    assert anchored["anchor"]["state"] == "confirmed"
+    assert anchored["anchor"]["txHash"]
+
+
+def test_inventory_receipt_sets_invt_no_and_outranks_a_later_order_receipt(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行", now=start)
+    assert _post(world, parties["customs"], released).status_code == 201
+    late_order = _receipt(world, trade_id, "CEB312", now=start + timedelta(minutes=1))
+    assert _post(world, parties["customs"], late_order).status_code == 201
+    trade = _stored(world, trade_id)
+    assert trade.customs_status == "800"
+    assert trade.invt_no is not None
+    assert len(trade.invt_no) == 18
+    assert trade.invt_no[8] == "I"
+
+
+def test_replayed_receipt_is_idempotent(world: World, parties: dict[str, Actor]) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB312")
+    first = _post(world, parties["customs"], body)
+    again = _post(world, parties["customs"], body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["data"][0]["created"] is False
+    assert again.json()["data"][0]["contentHash"] == first.json()["data"][0]["contentHash"]
+    listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
+    assert listed.json()["count"] == 1
+
+
+def test_receipt_guid_reused_with_other_content_is_refused(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB312")
+    assert _post(world, parties["customs"], body).status_code == 201
+    forged = body.replace("入库成功".encode(), "海关退单".encode()).replace(b">120<", b">100<")
+    answer = _post(world, parties["customs"], forged)
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "receipt_guid_reused"
+    assert _stored(world, trade_id).customs_status == "120"
+
+
+def test_receipt_as_json_is_ingested(world: World, parties: dict[str, Actor]) -> None:
+    trade_id = _import_trade(world, parties)
+    message = read_message(_receipt(world, trade_id, "CEB512"))
+    answer = world.client.post(
+        "/customs/receipts", json=message.to_json_dict(), headers=parties["customs"].headers
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"][0]["messageType"] == "CEB512"
+
+
+@pytest.mark.parametrize("caller", ["platform", "payment", "bank_a"])
+def test_non_customs_caller_is_refused(
+    world: World, parties: dict[str, Actor], caller: str
+) -> None:
+    trade_id = _import_trade(world, parties)
+    answer = _post(world, parties[caller], _receipt(world, trade_id, "CEB622"))
+    assert answer.status_code == 403
+    assert _stored(world, trade_id).customs_status is None
+
+
+def test_receipt_naming_no_known_trade_is_404_naming_the_field(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB312").replace(
+        samples.ImportTerms().order_no.encode(), b"NO-SUCH-ORDER"
+    )
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code == 404
+    assert answer.json()["field"] == "CEB312Message/OrderReturn[1]/orderNo"
+    listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
+    assert listed.json()["count"] == 0
+
+
+def test_receipt_for_another_customs_office_is_refused(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    ningbo = _customs_office(world, "GACC-NB", "3105000000")
+    trade_id = _import_trade(world, parties)  # declared at customs office 2991
+    answer = _post(world, ningbo, _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED))
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "other_customs_office"
+    assert _stored(world, trade_id).customs_status is None
+    local = _customs_office(world, "GACC-2991", "2991000000")
+    assert _post(world, local, _receipt(world, trade_id, "CEB622")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "code"),
+    [
+        (b">120<", b">12345<", "returnStatus", "unknown_status"),
+        (b">120<", b">801<", "returnStatus", "unknown_status"),
+    ],
+)
+def test_forged_status_value_is_refused(
+    world: World, parties: dict[str, Actor], old: bytes, new: bytes, field: str, code: str
+) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB622").replace(old, new)
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == code
+    assert answer.json()["field"].endswith(field)
+    assert _stored(world, trade_id).customs_status is None
+
+
+def test_receipt_from_the_future_is_refused(world: World, parties: dict[str, Actor]) -> None:
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB312", now=datetime.now(UTC) + timedelta(days=1))
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "future_time"
+
+
+def test_receipt_naming_another_copno_is_refused(world: World, parties: dict[str, Actor]) -> None:
+    trade_id = _import_trade(world, parties)
+    message = read_message(_receipt(world, trade_id, "CEB622"))
+    other = message.documents[0].model_copy(update={"copNo": "SOMEONE-ELSES"})
+    body = write_message(
+        type(message)(message.message_type, message.guid, (other,), version=message.version)
+    )
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code in (404, 422), answer.text
+    assert "copNo" in answer.json()["field"]
+
+
+def test_released_receipt_without_chain_release_is_flagged_in_the_bundle(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert _post(world, parties["customs"], released).status_code == 201
+    world.worker.drain()
+    bank = parties["bank_a"].headers
+    bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
+    section = bundle["customsReceipts"]
+    assert section["release"]["disagreement"] == "receipt_released_not_on_chain"
+    assert section["release"]["authority"] == "chain"
+    assert [r["status"] for r in section["receipts"]] == ["800"]
+    assert world.verify(bundle).authentic
+
+
+def test_chain_release_with_a_stopping_receipt_is_flagged_and_bundle_verifies(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    customs = parties["customs"].headers
+    assert (
+        world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
+    )
+    inspect = _receipt(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
+    assert _post(world, parties["customs"], inspect).status_code == 201
+    world.worker.drain()
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    assert bundle["customsReceipts"]["release"]["disagreement"] == "chain_released_receipt_stopped"
+    report = world.verify(bundle)
+    assert report.authentic, [(c.name, c.found) for c in report.checks if not c.ok]
+    assert "customs receipts anchored" in {c.name for c in report.checks}
+
+
+def test_agreeing_release_and_receipt_have_no_disagreement(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    customs = parties["customs"].headers
+    assert (
+        world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
+    )
+    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert _post(world, parties["customs"], released).status_code == 201
+    world.worker.drain()
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    assert bundle["customsReceipts"]["release"] == {
+        "authority": "chain",
+        "releasedOnChain": True,
+        "receiptStatus": "800",
+        "receiptStatusText": "放行",
+        "receiptHash": bundle["customsReceipts"]["receipts"][0]["contentHash"],
+        "disagreement": None,
+    }
+
+
+def test_bundle_with_a_tampered_receipt_is_not_authentic(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    inspect = _receipt(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
+    assert _post(world, parties["customs"], inspect).status_code == 201
+    world.worker.drain()
+    bundle = world.client.get(
+        f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
+    ).json()
+    (entry,) = bundle["customsReceipts"]["receipts"]
+    entry["payload"]["receipt"]["returnStatus"] = "800"  # "customs released it"
+    report = world.verify(bundle)
+    assert not report.authentic
+    (failed,) = [c for c in report.checks if not c.ok]
+    assert failed.name == "customs receipts anchored"
