@@ -19,7 +19,6 @@ MessageType = Annotated[
     Path(
         pattern=r"^CEB[0-9]{3}$",
         description="CEB311/411/511/621 (import) or CEB303/403/505/603 (export).",
-        examples=["CEB311"],
     ),
 ]
 

@@ -92,6 +92,9 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     ("post", "/banks/trades/{trade_id}/financing/discharge/signed"): _EIP712,
     ("post", "/risk/alerts/{alert_id}/review"): "an alert exists only once trades raised it; "
     "tests/api/web/routes/test_risk.py posts reviews of planted alerts",
+    ("post", "/customs/receipts"): "a receipt answers a trade's own numbers with a fresh e-port "
+    "guid and a returnTime of now: tests/api/web/routes/test_customs_receipts.py posts "
+    "receipts built for live trades (api.services.customs_receipts.customs_receipt_xml)",
 }
 
 PATH_VALUES = {"code": EXAMPLE_PARTY, "key_id": EXAMPLE_KEY_ID}
