@@ -1,4 +1,5 @@
-"""Chain access for sandan: compile, deploy and call the trade, trace and party registries.
+"""Chain access for sandan: compile, deploy and call the trade, trace, party and life-cycle
+registries.
 
 ``import ledger_client`` is cheap: every public name is loaded from its module on
 first use (PEP 562), so a command that never touches the chain never imports web3;
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
         TransactionFailed,
     )
     from ledger_client.events import ContractEvent
+    from ledger_client.lifecycle import LifecycleRegistryClient, trade_subject
     from ledger_client.node import (
         EmbeddedNode,
         RunningNode,
@@ -98,25 +100,41 @@ if TYPE_CHECKING:
         DocumentStatus,
         EventCheck,
         Financing,
+        FinancingKind,
+        FxSettlement,
         KeyView,
+        LifeState,
         Listing,
         LotBatch,
         LotStatus,
         PartyView,
+        ReceiptState,
         Settlement,
         SignerView,
         Supersession,
+        TradeLife,
         TradePosition,
         TradeState,
         TxHash,
         TxResult,
+        TypedFinancing,
         VerdictBatch,
         VerdictCheck,
         VerdictLeaf,
+        WarehouseReceipt,
     )
 
 #: Where each public name lives (module under ``ledger_client``).
 _MODULE_OF: dict[str, str] = {
+    "FinancingKind": "types",
+    "FxSettlement": "types",
+    "LifeState": "types",
+    "ReceiptState": "types",
+    "TradeLife": "types",
+    "TypedFinancing": "types",
+    "WarehouseReceipt": "types",
+    "LifecycleRegistryClient": "lifecycle",
+    "trade_subject": "lifecycle",
     "DEV_CHAIN_IDS": "accounts",
     "DEV_PARTIES": "accounts",
     "AccountView": "types",
@@ -236,10 +254,14 @@ __all__ = [
     "EmbeddedNodeError",
     "EventCheck",
     "Financing",
+    "FinancingKind",
+    "FxSettlement",
     "InsufficientFunds",
     "KeyView",
     "LedgerError",
     "LedgerSettings",
+    "LifeState",
+    "LifecycleRegistryClient",
     "Listing",
     "LotBatch",
     "LotStatus",
@@ -250,6 +272,7 @@ __all__ = [
     "PolicyRelease",
     "PolicyView",
     "ProviderError",
+    "ReceiptState",
     "ReceiptTimeout",
     "ReleasePolicy",
     "RetryPolicy",
@@ -260,6 +283,7 @@ __all__ = [
     "SignerView",
     "Supersession",
     "TraceRegistryClient",
+    "TradeLife",
     "TradePosition",
     "TradeRegistryClient",
     "TradeState",
@@ -267,9 +291,11 @@ __all__ = [
     "TransactionFailed",
     "TxHash",
     "TxResult",
+    "TypedFinancing",
     "VerdictBatch",
     "VerdictCheck",
     "VerdictLeaf",
+    "WarehouseReceipt",
     "account_from_key",
     "authorization_digest",
     "authorization_typed_data",
@@ -300,6 +326,7 @@ __all__ = [
     "settlement_data",
     "sign_authorization",
     "stop_embedded_node",
+    "trade_subject",
     "write_artifacts",
     "write_node_record",
 ]

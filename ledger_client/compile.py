@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: The deployable contracts; each lives in ``contracts/<Name>.sol``.
-CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry", "PartyRegistry")
+CONTRACT_NAMES = ("TradeRegistry", "TraceRegistry", "PartyRegistry", "LifecycleRegistry")
 #: Baselines only ``sandan bench`` deploys, in ``contracts/bench/<Name>.sol``: compiled when
 #: the bench runs and never written to the artifacts the service ships and deploys.
 BENCH_CONTRACT_NAMES = ("PerRecordRegistry", "Sm3Bench")

@@ -1,4 +1,4 @@
-"""Deploy the three registries, grant roles, and keep the result in a deployment file."""
+"""Deploy the registries, grant roles, and keep the result in a deployment file."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ledger_client._transact import Transactor
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.compile import CONTRACT_NAMES, load_artifacts
 from ledger_client.errors import ConfigurationError, DeploymentError
+from ledger_client.lifecycle import LifecycleRegistryClient
 from ledger_client.party_registry import PartyRegistryClient
 from ledger_client.types import Address, CompiledContract, TxHash
 
@@ -31,7 +32,11 @@ _CLIENTS: dict[str, type[RegistryClient]] = {
     "TradeRegistry": TradeRegistryClient,
     "TraceRegistry": TraceRegistryClient,
     "PartyRegistry": PartyRegistryClient,
+    "LifecycleRegistry": LifecycleRegistryClient,
 }
+#: Deployed once TradeRegistry is mined, with its address as the constructor argument: it
+#: takes its roles and trade states from there.
+_FOLLOWS_TRADE_REGISTRY = "LifecycleRegistry"
 #: Granted to the admin unless ``grants`` names its holders: someone must register parties.
 _REGISTRAR_ROLE = "REGISTRAR_ROLE"
 
@@ -70,6 +75,11 @@ class Deployment:
     def party_registry(self) -> DeployedContract:
         """The PartyRegistry deployment."""
         return self.contracts["PartyRegistry"]
+
+    @property
+    def lifecycle_registry(self) -> DeployedContract:
+        """The LifecycleRegistry deployment (it follows :attr:`trade_registry`)."""
+        return self.contracts["LifecycleRegistry"]
 
     def save(self, path: Path) -> None:
         """Write the deployment as JSON (atomically: a reader never sees half a file)."""
@@ -149,11 +159,14 @@ def deploy_registries(
     confirmations: int = 1,
     timeout: float = 120.0,
 ) -> Deployment:
-    """Deploy TradeRegistry, TraceRegistry and PartyRegistry from ``admin`` and grant roles.
+    """Deploy TradeRegistry, TraceRegistry, PartyRegistry and LifecycleRegistry from
+    ``admin`` and grant roles.
 
     ``grants`` maps a role name (``"ANCHORER_ROLE"``...) to accounts; each role is
-    granted on every registry that declares it. ``REGISTRAR_ROLE`` goes to ``admin``
-    unless ``grants`` names its holders. All transactions are in flight at once.
+    granted on every registry that declares it (LifecycleRegistry declares none: it asks
+    TradeRegistry). ``REGISTRAR_ROLE`` goes to ``admin`` unless ``grants`` names its
+    holders. The transactions are in flight at once, but for LifecycleRegistry's deployment,
+    which needs TradeRegistry's address.
     """
     compiled = artifacts or load_artifacts()
     wanted = {
@@ -162,8 +175,16 @@ def deploy_registries(
     wanted.setdefault(_REGISTRAR_ROLE, [Address(admin.address)])
     _check_roles(wanted, compiled)
     sender = Transactor(w3, None, admin, confirmations=confirmations, timeout=timeout)
-    hashes = {name: _send_deploy(w3, sender, compiled[name]) for name in CONTRACT_NAMES}
-    deployed = {name: _deployed(sender, name, h, compiled[name]) for name, h in hashes.items()}
+    first = [name for name in CONTRACT_NAMES if name != _FOLLOWS_TRADE_REGISTRY]
+    hashes = {name: _send_deploy(w3, sender, compiled[name]) for name in first}
+    trade = _deployed(sender, "TradeRegistry", hashes["TradeRegistry"], compiled["TradeRegistry"])
+    hashes[_FOLLOWS_TRADE_REGISTRY] = _send_deploy(
+        w3, sender, compiled[_FOLLOWS_TRADE_REGISTRY], _convert.checksum(trade.address)
+    )
+    deployed = {
+        name: trade if name == "TradeRegistry" else _deployed(sender, name, h, compiled[name])
+        for name, h in hashes.items()
+    }
     roles = _grant_all(w3, admin, deployed, wanted, compiled, confirmations, timeout)
     return Deployment(sender.chain_id, Address(admin.address), deployed, roles)
 
@@ -185,11 +206,13 @@ def _declared_roles(contract: CompiledContract) -> set[str]:
     }
 
 
-def _send_deploy(w3: Web3, sender: Transactor, contract: CompiledContract) -> TxHash:
+def _send_deploy(
+    w3: Web3, sender: Transactor, contract: CompiledContract, *arguments: object
+) -> TxHash:
     factory = w3.eth.contract(abi=list(contract.abi), bytecode=contract.bytecode)
     account = sender.require_account()
     params: TxParams = {"from": account.address, "chainId": sender.chain_id}
-    tx = dict(sender.rpc(lambda: factory.constructor().build_transaction(params)))
+    tx = dict(sender.rpc(lambda: factory.constructor(*arguments).build_transaction(params)))
     return sender.send_deploy(tx)
 
 

@@ -19,7 +19,7 @@ from hexbytes import HexBytes
 from ledger_client._convert import address, bytes32
 from ledger_client._reverts import to_python
 from ledger_client.errors import ConfigurationError
-from ledger_client.types import Address, Bytes32, LogPosition, TxHash
+from ledger_client.types import Address, Bytes32, FinancingKind, LogPosition, TxHash
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -33,8 +33,14 @@ __all__ = [
     "DocumentRevoked",
     "DocumentSuperseded",
     "EventDecoder",
+    "FinancingClosed",
     "FinancingDischarged",
+    "FinancingDrawn",
+    "FinancingOpened",
     "FinancingRegistered",
+    "FinancingRepaid",
+    "FxSettled",
+    "FxSettlementApplied",
     "KeyAdded",
     "KeyRevoked",
     "LotBatchAnchored",
@@ -52,10 +58,15 @@ __all__ = [
     "RoleGranted",
     "RoleRevoked",
     "SettlementsConfirmed",
+    "TradeCancelled",
+    "TradeReturned",
+    "TradeValueDeclared",
     "TradesReleased",
     "TradesReleasedUnderPolicy",
     "VerdictBatchRecorded",
     "VerdictSuperseded",
+    "WarehouseReceiptCancelled",
+    "WarehouseReceiptIssued",
 ]
 
 _LOG = field(default=None, compare=False, repr=False)
@@ -381,6 +392,129 @@ class RoleRevoked:
 
 
 @dataclass(frozen=True)
+class TradeValueDeclared:
+    """The anchorer declared a trade's value, in its currency's minor units (LifecycleRegistry)."""
+
+    batch: int
+    position: int
+    value: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class TradeReturned:
+    """An accepted return was recorded on a trade; ``whole`` once everything is returned
+    (LifecycleRegistry)."""
+
+    batch: int
+    position: int
+    return_hash: Bytes32
+    amount: int
+    returned_total: int
+    whole: bool
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class TradeCancelled:
+    """Customs cancelled a trade's inventory under its receipt's hash (LifecycleRegistry)."""
+
+    batch: int
+    position: int
+    receipt_hash: Bytes32
+    customs: Address
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class FxSettled:
+    """A bank recorded an FX settlement netting ``count`` trades (LifecycleRegistry)."""
+
+    settlement_id: int
+    bank: Address
+    settlement_hash: Bytes32
+    count: int
+    total: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class FxSettlementApplied:
+    """One trade's part of an FX settlement, and its FX-settled total (LifecycleRegistry)."""
+
+    settlement_id: int
+    batch: int
+    position: int
+    amount: int
+    fx_settled_total: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class FinancingOpened:
+    """A bank opened a typed financing of a trade or warehouse receipt (LifecycleRegistry)."""
+
+    financing_id: int
+    bank: Address
+    kind: FinancingKind
+    subject: Bytes32
+    limit: int
+    terms_hash: Bytes32
+    log: LogPosition | None = _LOG
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FinancingKind(self.kind))
+
+
+@dataclass(frozen=True)
+class FinancingDrawn:
+    """The bank drew on a typed financing (LifecycleRegistry)."""
+
+    financing_id: int
+    amount: int
+    outstanding: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class FinancingRepaid:
+    """A repayment of a typed financing was recorded (LifecycleRegistry)."""
+
+    financing_id: int
+    amount: int
+    outstanding: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class FinancingClosed:
+    """The bank closed a typed financing; its trade or receipt is free (LifecycleRegistry)."""
+
+    financing_id: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class WarehouseReceiptIssued:
+    """The anchorer relayed a warehouse's receipt record (LifecycleRegistry)."""
+
+    receipt_id: Bytes32
+    warehouse_id: Bytes32
+    record_hash: Bytes32
+    value: int
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
+class WarehouseReceiptCancelled:
+    """The anchorer cancelled a warehouse receipt (LifecycleRegistry)."""
+
+    receipt_id: Bytes32
+    reason_hash: Bytes32
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
 class RoleAdminChanged:
     """A role's admin role changed (OpenZeppelin AccessControl)."""
 
@@ -419,6 +553,17 @@ ContractEvent = (
     | RoleGranted
     | RoleRevoked
     | RoleAdminChanged
+    | TradeValueDeclared
+    | TradeReturned
+    | TradeCancelled
+    | FxSettled
+    | FxSettlementApplied
+    | FinancingOpened
+    | FinancingDrawn
+    | FinancingRepaid
+    | FinancingClosed
+    | WarehouseReceiptIssued
+    | WarehouseReceiptCancelled
 )
 
 _CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(ContractEvent)}

@@ -22,23 +22,30 @@ __all__ = [
     "DocumentStatus",
     "EventCheck",
     "Financing",
+    "FinancingKind",
+    "FxSettlement",
     "KeyView",
+    "LifeState",
     "Listing",
     "LogPosition",
     "LotBatch",
     "LotStatus",
     "PartyView",
+    "ReceiptState",
     "Settlement",
     "Signed",
     "SignerView",
     "Supersession",
+    "TradeLife",
     "TradePosition",
     "TradeState",
     "TxHash",
     "TxResult",
+    "TypedFinancing",
     "VerdictBatch",
     "VerdictCheck",
     "VerdictLeaf",
+    "WarehouseReceipt",
 ]
 
 Address = NewType("Address", str)
@@ -66,6 +73,35 @@ class TradeState(IntEnum):
     RELEASED = 3
     SETTLED = 4
     SUPERSEDED = 5
+
+
+class FinancingKind(IntEnum):
+    """Mirror of ``ILifecycleRegistry.FinancingKind``: what a typed financing lends on."""
+
+    NONE = 0
+    ORDER = 1
+    RECEIVABLE = 2
+    WAREHOUSE_RECEIPT = 3
+    TAX_REFUND_PLEDGE = 4
+
+
+class ReceiptState(IntEnum):
+    """Mirror of ``ILifecycleRegistry.ReceiptState``: where a warehouse receipt stands."""
+
+    NONE = 0
+    ISSUED = 1
+    PLEDGED = 2
+    CANCELLED = 3
+
+
+class LifeState(IntEnum):
+    """Mirror of ``ILifecycleRegistry.LifeState``: where a trade stands after its verdict."""
+
+    NONE = 0
+    ACTIVE = 1
+    PARTLY_RETURNED = 2
+    RETURNED = 3
+    CANCELLED = 4
 
 
 @dataclass(frozen=True)
@@ -347,3 +383,64 @@ class AccountView:
     account: Address
     party_id: Bytes32
     since_block: int
+
+
+@dataclass(frozen=True)
+class TradeLife:
+    """One trade's record in ``LifecycleRegistry``; amounts in minor units of its currency.
+
+    ``value`` is 0 while no value is declared; ``live_financing`` is None without a live
+    typed financing.
+    """
+
+    batch: int
+    position: int
+    value: int
+    returned: int
+    fx_settled: int
+    live_financing: int | None
+    cancelled: bool
+
+    @property
+    def unreturned(self) -> int:
+        """The declared value less what was returned."""
+        return self.value - self.returned
+
+
+@dataclass(frozen=True)
+class FxSettlement:
+    """One FX settlement in ``LifecycleRegistry``: the bank, the trades it netted, their total."""
+
+    settlement_id: int
+    bank: Address
+    count: int
+    total: int
+    settlement_hash: Bytes32
+
+
+@dataclass(frozen=True)
+class TypedFinancing:
+    """One typed financing in ``LifecycleRegistry``: of a trade or a warehouse receipt
+    (``subject``), with its limit, total drawn and outstanding amount."""
+
+    financing_id: int
+    bank: Address
+    kind: FinancingKind
+    subject: Bytes32
+    limit: int
+    drawn: int
+    outstanding: int
+    terms_hash: Bytes32
+    open: bool
+
+
+@dataclass(frozen=True)
+class WarehouseReceipt:
+    """A warehouse receipt (仓单) in ``LifecycleRegistry``; ``live_financing`` while pledged."""
+
+    receipt_id: Bytes32
+    warehouse_id: Bytes32
+    record_hash: Bytes32
+    value: int
+    state: ReceiptState
+    live_financing: int | None

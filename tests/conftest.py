@@ -31,6 +31,7 @@ from ledger_client import (
     EmbeddedNode,
     EmbeddedNodeError,
     LedgerSettings,
+    LifecycleRegistryClient,
     PartyRegistryClient,
     TraceRegistryClient,
     TradeRegistryClient,
@@ -137,6 +138,11 @@ class ChainWorld:
         """A PartyRegistry client signing as ``party`` (the admin holds REGISTRAR_ROLE)."""
         address = self.deployment.party_registry.address
         return PartyRegistryClient(self.w3, address, self.accounts[party], timeout=30)
+
+    def lifecycle(self, party: str = "anchorer") -> LifecycleRegistryClient:
+        """A LifecycleRegistry client signing as ``party``."""
+        address = self.deployment.lifecycle_registry.address
+        return LifecycleRegistryClient(self.w3, address, self.accounts[party], timeout=30)
 
     def address(self, party: str) -> str:
         """The address of ``party``."""

@@ -25,6 +25,7 @@ from ledger_client import (
     ContractReverted,
     Deployment,
     DeploymentError,
+    LifecycleRegistryClient,
     Listing,
     PartyRegistryClient,
     ReceiptTimeout,
@@ -136,6 +137,22 @@ class LedgerGateway:
     def party_registry_address(self) -> str:
         """The PartyRegistry address."""
         return str(self.party.address)
+
+    @property
+    def lifecycle_registry_address(self) -> str:
+        """The LifecycleRegistry address."""
+        return str(self.deployment.lifecycle_registry.address)
+
+    def lifecycle(self) -> LifecycleRegistryClient:
+        """LifecycleRegistry as the anchorer: declared values, returns, warehouse receipts."""
+        return self.lifecycle_as(self.anchorer)
+
+    def lifecycle_as(self, account: LocalAccount) -> LifecycleRegistryClient:
+        """LifecycleRegistry as a party's own chain account (customs cancels, a bank settles
+        FX and finances); the contract asks TradeRegistry whether it holds the role."""
+        return LifecycleRegistryClient(
+            self.w3, self.lifecycle_registry_address, account, confirmations=1
+        )
 
     def block_number(self) -> int:
         """The head block number."""

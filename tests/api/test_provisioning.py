@@ -1,4 +1,5 @@
-"""First-run deployment: a deployment file from before PartyRegistry is replaced on dev chains."""
+"""First-run deployment: a deployment file from before PartyRegistry or LifecycleRegistry is
+replaced on dev chains."""
 
 from __future__ import annotations
 
@@ -20,20 +21,28 @@ def in_process_chain(monkeypatch):
     return w3
 
 
-def _outdated_file(chain_world, path):
+def _outdated_file(chain_world, path, missing="PartyRegistry"):
     chain_world.deployment.save(path)
     data = json.loads(path.read_text())
-    del data["contracts"]["PartyRegistry"]
+    del data["contracts"][missing]
     path.write_text(json.dumps(data))
 
 
-def test_ensure_deployment_redeploys_over_an_outdated_file(chain_world, in_process_chain, tmp_path):
+@pytest.mark.parametrize("missing", ["PartyRegistry", "LifecycleRegistry"])
+def test_ensure_deployment_redeploys_over_an_outdated_file(
+    chain_world, in_process_chain, tmp_path, missing
+):
     settings = app_settings(tmp_path, admin_token="t" * 32)
-    _outdated_file(chain_world, settings.ledger.deployment_file)
+    _outdated_file(chain_world, settings.ledger.deployment_file, missing)
     deployment = ensure_deployment(settings)
-    assert set(deployment.contracts) == {"TradeRegistry", "TraceRegistry", "PartyRegistry"}
+    assert set(deployment.contracts) == {
+        "TradeRegistry",
+        "TraceRegistry",
+        "PartyRegistry",
+        "LifecycleRegistry",
+    }
     deployment.check(in_process_chain)
-    assert json.loads(settings.ledger.deployment_file.read_text())["contracts"]["PartyRegistry"]
+    assert json.loads(settings.ledger.deployment_file.read_text())["contracts"][missing]
 
 
 def test_ensure_deployment_leaves_configured_chains_to_sandan_deploy(

@@ -40,6 +40,7 @@ from ledger_client.events import (
     VerdictBatchRecorded,
     VerdictSuperseded,
 )
+from tests.ledger_client.lifecycle_suite import LifecycleBehaviour
 from tests.ledger_client.negative_list_suite import NegativeListBehaviour
 from tests.ledger_client.party_suite import PartyRegistryBehaviour
 from tests.ledger_client.release_policy_suite import ReleasePolicyBehaviour
@@ -122,7 +123,11 @@ def reverted(exc_info: pytest.ExceptionInfo[ContractReverted]) -> tuple[str, tup
 
 
 class RegistryBehaviour(
-    PartyRegistryBehaviour, SelfCustodyBehaviour, NegativeListBehaviour, ReleasePolicyBehaviour
+    PartyRegistryBehaviour,
+    SelfCustodyBehaviour,
+    NegativeListBehaviour,
+    ReleasePolicyBehaviour,
+    LifecycleBehaviour,
 ):
     """The registries' behaviour; subclasses bind ``world`` to a backend."""
 

@@ -43,3 +43,20 @@ def test_find_solc_rejects_explicit_binary_of_wrong_version(tmp_path):
     fake.chmod(0o755)
     with pytest.raises(CompilationError, match=r"is solc 0\.8\.20\+commit\.a1b79de6, not 0\.8\.28"):
         find_solc(LedgerSettings(solc_binary=fake))
+
+
+def test_lifecycle_registry_artifact_follows_a_trade_registry_and_declares_no_roles():
+    lifecycle = load_artifacts()["LifecycleRegistry"]
+    (constructor,) = [item for item in lifecycle.abi if item.get("type") == "constructor"]
+    assert [(i["name"], i["type"]) for i in constructor["inputs"]] == [("registry", "address")]
+    functions = {item["name"] for item in lifecycle.abi if item.get("type") == "function"}
+    # Its roles are TradeRegistry's: a role constant here would be granted on a contract
+    # that has no grantRole.
+    assert not {name for name in functions if name.endswith("_ROLE")}
+    assert {"declareValues", "recordFxSettlement", "openTradeFinancing"} <= functions
+
+
+@pytest.mark.parametrize("name", CONTRACT_NAMES)
+def test_every_registry_fits_the_eip_170_code_size_limit(name):
+    deployed = load_artifacts()[name].deployed_bytecode
+    assert (len(deployed) - 2) // 2 <= 24_576

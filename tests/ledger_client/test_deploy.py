@@ -9,6 +9,7 @@ from ledger_client import (
     ConfigurationError,
     Deployment,
     DeploymentError,
+    LifecycleRegistryClient,
     deploy_registries,
     make_web3,
 )
@@ -65,14 +66,25 @@ def test_deploy_registries_rejects_unknown_role(chain_world):
         deploy_registries(chain_world.w3, chain_world.accounts["admin"], grants={"PIRATE_ROLE": []})
 
 
-def test_deployment_load_asks_to_redeploy_a_file_without_party_registry(chain_world, tmp_path):
+@pytest.mark.parametrize("missing", ["PartyRegistry", "LifecycleRegistry"])
+def test_deployment_load_asks_to_redeploy_a_file_without_a_registry(chain_world, tmp_path, missing):
     path = tmp_path / "deployment.json"
     chain_world.deployment.save(path)
     data = json.loads(path.read_text())
-    del data["contracts"]["PartyRegistry"]
+    del data["contracts"][missing]
     path.write_text(json.dumps(data))
-    with pytest.raises(DeploymentError, match=r"has no PartyRegistry: .*run `sandan deploy`"):
+    with pytest.raises(
+        DeploymentError, match=rf"has no {missing}: .*run `sandan deploy` to redeploy"
+    ):
         Deployment.load(path)
+
+
+def test_lifecycle_registry_follows_the_deployed_trade_registry(chain_world):
+    deployment = chain_world.deployment
+    lifecycle = LifecycleRegistryClient(chain_world.w3, deployment.lifecycle_registry.address)
+    assert lifecycle.trade_registry() == deployment.trade_registry.address
+    assert deployment.roles["LifecycleRegistry"] == {}
+    assert deployment.lifecycle_registry.block_number >= deployment.trade_registry.block_number
 
 
 def test_deploy_registries_makes_the_admin_registrar_by_default(chain_world):
