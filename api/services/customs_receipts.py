@@ -36,9 +36,13 @@ from api.db import notifications
 from api.db.models import PartyRecord, TradeRecord, utcnow
 from api.db.receipt_models import CustomsReceiptRecord
 from api.errors import Conflict, UnprocessableContent
-from api.receipt_schemas import CustomsReceiptPublic, CustomsReceiptsPublic
+from api.receipt_schemas import (
+    CancellationPublic,
+    CustomsReceiptPublic,
+    CustomsReceiptsPublic,
+)
 from api.runtime import Runtime
-from api.services import outgoing_messages, receipt_links
+from api.services import cancellation, outgoing_messages, receipt_links
 from api.services.documents import anchor_of
 from api.services.receipt_links import Located, ReceiptRef
 from traceability import content_hash
@@ -242,6 +246,11 @@ def ingest_receipt(
         ) from exc
     for item in results:
         session.refresh(item.record)
+    # After the receipts are stored: a chain refusal of a cancellation keeps them (customs
+    # said it), answers 409, and the same receipt sent again tries again.
+    cancellation.decide(
+        session=session, runtime=runtime, party=party, receipts=[r.record for r in results]
+    )
     return results
 
 
@@ -540,3 +549,23 @@ RELATION = (
     "names a contradiction between the two."
 )
 """How the receipts relate to the on-chain release (docs/receipts.md)."""
+
+
+def approve_cancellation(
+    *, session: Session, runtime: Runtime, party: PartyRecord, trade: TradeRecord, note: str
+) -> CancellationPublic:
+    """Customs approves the trade's pending cancellation: its CEB624/CEB606 receipt (399
+    审结, ``note`` as returnInfo) is built, ingested like any receipt, and the chain follows."""
+    cancellation.check_cancellable(session, trade)
+    receipt = cancellation.approval_receipt(
+        session=session, trade=trade, status=cancellation.APPROVED, note=note, now=utcnow()
+    )
+    ingest_receipt(
+        session=session,
+        runtime=runtime,
+        party=party,
+        message=receipt,
+        source_xml=write_message(receipt).decode("utf-8"),
+    )
+    (latest, *_) = reversed(cancellation.cancellations_of(session=session, trade_id=trade.trade_id))
+    return cancellation.cancellation_public(latest, created=False)

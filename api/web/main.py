@@ -25,6 +25,7 @@ from api.web.pages import portal
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
+    cancellations,
     credit,
     customs,
     customs_receipts,
@@ -114,6 +115,7 @@ def create_app(
         trades,
         customs,
         customs_receipts,
+        cancellations,
         trade_life,
         banks,
         risk,

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.receipt_schemas import CustomsReceiptsPublic
+from api.receipt_schemas import CancelCreate, CancellationPublic, CustomsReceiptsPublic
 from api.services import customs_receipts
-from api.web.deps import CustomsDep, RawBodyDep, RuntimeDep, SessionDep, WriteLimit
+from api.web.deps import CustomsDep, RawBodyDep, RuntimeDep, SessionDep, TradeDep, WriteLimit
 from api.web.errors import ErrorBodyResponses
 
 router = APIRouter(
@@ -55,3 +55,21 @@ def ingest_receipts(
     if not any(item.created for item in ingested.data):
         response.status_code = status.HTTP_200_OK
     return ingested
+
+
+@router.post("/trades/{trade_id}/cancel", response_model=CancellationPublic)
+def cancel_trade(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    party: CustomsDep,
+    trade: TradeDep,
+    body: CancelCreate,
+) -> CancellationPublic:
+    """Approve the trade's pending inventory cancellation (撤单): customs' CEB624/CEB606
+    receipt (399 审结, `note` as its returnInfo) is recorded and anchored, and the trade is
+    cancelled on chain by customs' own account (LifecycleRegistry.cancelTrades). 409 with a
+    code when no application is pending or the trade is settled, financed, returned or
+    already cancelled."""
+    return customs_receipts.approve_cancellation(
+        session=session, runtime=runtime, party=party, trade=trade, note=body.note
+    )

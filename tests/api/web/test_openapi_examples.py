@@ -95,6 +95,11 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     ("post", "/customs/receipts"): "a receipt answers a trade's own numbers with a fresh e-port "
     "guid and a returnTime of now: tests/api/web/routes/test_customs_receipts.py posts "
     "receipts built for live trades (api.services.customs_receipts.customs_receipt_xml)",
+    ("post", "/cancellations/xml"): "a cancellation names the inventory number customs "
+    "assigned the trade and a fresh appTime, signed twice: "
+    "tests/api/web/routes/test_cancellations.py builds and signs them",
+    ("post", "/customs/trades/{trade_id}/cancel"): "it needs a pending cancellation "
+    "application, and cancelling the example trade would stop the release example",
 }
 
 PATH_VALUES = {"code": EXAMPLE_PARTY, "key_id": EXAMPLE_KEY_ID}
