@@ -14,7 +14,15 @@ from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
 from tests.traceability.ceb.official_xsd import xsd_errors
-from traceability.ceb import CustomsStatus, read_message, write_message
+from traceability.ceb import (
+    CebMessage,
+    CustomsStatus,
+    SchemaViolation,
+    build_format_receipt,
+    read_message,
+    write_message,
+)
+from traceability.ceb.models import InvtRefundReturn
 from traceability.trade import samples
 
 world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
@@ -310,3 +318,81 @@ def test_bundle_with_a_tampered_receipt_is_not_authentic(
     assert not report.authentic
     (failed,) = [c for c in report.checks if not c.ok]
     assert failed.name == "customs receipts anchored"
+
+
+def _export_trade(world: World, parties: dict[str, Actor]) -> tuple[str, Actor]:
+    exporter = world.actor(samples.EXPORTER[0], ["platform"])
+    docs = samples.export_trade()
+    signers = {"order": exporter, "payment": parties["payment"], "waybill": parties["logistics"]}
+    trade_id = None
+    for kind, actor in {**signers, "inventory": exporter}.items():
+        trade_id = world.submit(actor, kind, getattr(docs, kind).to_json_dict())
+    assert trade_id is not None
+    world.worker.drain()
+    return trade_id, exporter
+
+
+@pytest.mark.parametrize("message_type", ["CEB304", "CEB404", "CEB506", "CEB604"])
+def test_export_receipt_is_linked_and_applied(
+    world: World, parties: dict[str, Actor], message_type: str
+) -> None:
+    trade_id, _ = _export_trade(world, parties)
+    body = _receipt(world, trade_id, message_type, CustomsStatus.RELEASED, "放行")
+    assert xsd_errors(body) == []
+    answer = _post(world, parties["customs"], body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"][0]["tradeId"] == trade_id
+    trade = _stored(world, trade_id)
+    assert trade.customs_status == "800"
+    if message_type == "CEB604":
+        assert trade.invt_no is not None
+        assert trade.invt_no[8] == "E"  # customs' form: office, year, E, serial
+
+
+def test_format_error_receipt_finds_the_trade_by_the_outgoing_message_guid(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    sent = world.client.get(
+        f"/trades/{trade_id}/messages/CEB311.xml", headers=parties["platform"].headers
+    )
+    original = read_message(sent.content)
+    receipt = build_format_receipt(
+        sent.content,
+        SchemaViolation(()),
+        now=datetime.now(UTC),
+        ori_cop_msg_id=original.guid,
+        ori_message_type="CEB311Message",
+    )
+    answer = _post(world, parties["customs"], write_message(receipt))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"][0]["tradeId"] == trade_id
+    assert _stored(world, trade_id).customs_status == "-1"
+    unknown = build_format_receipt(
+        b"<x/>", SchemaViolation(()), now=datetime.now(UTC), ori_cop_msg_id="NOT-OURS"
+    )
+    missing = _post(world, parties["customs"], write_message(unknown))
+    assert missing.status_code == 404
+    assert missing.json()["field"].endswith("oriCopMsgId")
+
+
+def test_return_receipt_is_kept_but_does_not_set_the_customs_status(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _import_trade(world, parties)
+    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert _post(world, parties["customs"], released).status_code == 201
+    inventory = read_message(released).documents[0]
+    answer = InvtRefundReturn.model_validate(
+        {
+            **{k: v for k, v in inventory.to_json_dict().items() if k != "guid"},
+            "guid": "A0000000-0000-4000-8000-000000000626",
+            "returnStatus": "100",
+            "returnInfo": "退货申请退单",
+        }
+    )
+    body = write_message(CebMessage("CEB626", "A0000000-0000-4000-8000-000000000627", (answer,)))
+    assert _post(world, parties["customs"], body).status_code == 201
+    assert _stored(world, trade_id).customs_status == "800"
+    listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
+    assert [r["messageType"] for r in listed.json()["data"]] == ["CEB622", "CEB626"]
