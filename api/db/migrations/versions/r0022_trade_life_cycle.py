@@ -19,6 +19,7 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,7 +29,7 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object]], ...] = (
+_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("invt_no", sa.String(32)),
     ("customs_status", sa.String(8)),
     ("customs_status_note", sa.Text()),
