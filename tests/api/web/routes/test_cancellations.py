@@ -12,12 +12,18 @@ from api.db.models import TradeRecord
 from ledger_client import LifeState
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.web.routes.test_customs_receipts import _import_trade, _post, _receipt, _stored
+from tests.api.web.routes.test_customs_receipts import (
+    _export_trade,
+    _import_trade,
+    _post,
+    _receipt,
+    _stored,
+)
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES
 from tests.traceability.ceb.conftest import make_signer
 from tests.traceability.ceb.official_xsd import xsd_errors
 from traceability.ceb import CebMessage, CustomsStatus, sign_xml, write_message
-from traceability.ceb.models import BaseTransfer, ImportInventoryCancel
+from traceability.ceb.models import BaseTransfer, ExportInventoryCancel, ImportInventoryCancel
 from traceability.signing._encoding import b64url_encode
 from traceability.trade import samples
 from traceability.trade.fields import CHINA_TZ
@@ -257,3 +263,41 @@ def test_cancelled_receipt_status_is_customs_and_not_forged(
     forged = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED)
     assert _post(world, parties["platform"], forged).status_code == 403
     assert _stored(world, trade_id).cancelled_at is None
+
+
+def test_export_cancellation_by_invt_no_is_approved_on_chain(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id, exporter = _export_trade(world, parties)
+    released = _receipt(world, trade_id, "CEB604", CustomsStatus.ACCEPTED, "入库")
+    assert _post(world, parties["customs"], released).status_code == 201
+    inventory = samples.export_trade().inventory
+    assert inventory is not None
+    head = inventory.to_json_dict()
+    fields = {k: v for k, v in head.items() if k in ExportInventoryCancel.model_fields}
+    fields.update(
+        guid="E0000000-0000-4000-8000-000000000605",
+        appType="1",
+        appTime=(datetime.now(CHINA_TZ) + timedelta(seconds=1)).replace(microsecond=0),
+        appStatus="1",  # saved, not declared: no ds:Signature needed (XSD minOccurs 0)
+        invtNo=_stored(world, trade_id).invt_no,
+        reason="买家取消订单，货物未出境",
+    )
+    transfer = BaseTransfer(
+        copCode=samples.EXPORTER[0], copName=samples.EXPORTER[1], dxpMode="DXP", dxpId="DXP5"
+    )
+    document = ExportInventoryCancel.model_validate(fields)
+    body = write_message(
+        CebMessage("CEB605", "E0000000-0000-4000-8000-000000006050", (document,),
+                   base_transfer=transfer)
+    )  # fmt: skip
+    assert xsd_errors(body) == []
+    applied = _apply(world, exporter, body)
+    assert applied.status_code == 201, applied.text
+    approved = _approve(world, parties["customs"], trade_id)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "cancelled"
+    assert _life_state(world, trade_id) is LifeState.CANCELLED
+    trade = world.client.get(f"/trades/{trade_id}", headers=exporter.headers).json()
+    assert trade["cancelTx"] == approved.json()["cancelTx"]
+    assert trade["invtNo"] == _stored(world, trade_id).invt_no
