@@ -35,7 +35,7 @@ from api.anchoring.lanes import TRADE, DocumentPayload
 from api.db import notifications
 from api.db.models import PartyRecord, TradeRecord, utcnow
 from api.db.receipt_models import CustomsReceiptRecord
-from api.errors import Conflict, UnprocessableContent
+from api.errors import ApiError, Conflict, UnprocessableContent
 from api.receipt_schemas import (
     CancellationPublic,
     CustomsReceiptPublic,
@@ -45,7 +45,7 @@ from api.runtime import Runtime
 from api.services import cancellation, outgoing_messages, receipt_links
 from api.services.documents import anchor_of
 from api.services.receipt_links import Located, ReceiptRef
-from traceability import content_hash
+from traceability import TraceabilityError, content_hash
 from traceability.ceb import (
     RECEIPT_FOR,
     CebMessage,
@@ -185,7 +185,9 @@ def returned_at(return_time: str, *, field: str, now: datetime, skew: timedelta)
 def check_status(status: str, *, field: str) -> None:
     """422 unless ``status`` is a customs code of the XSD documentation or negative (an
     e-port processing error): a forged ``returnStatus`` never becomes a trade's state."""
-    if status in _KNOWN_STATUSES or (status.startswith("-") and status[1:].isdigit()):
+    # trade.customs_status holds 8 characters: customs' error codes are six digits (-621005).
+    negative = status.startswith("-") and status[1:].isdigit() and len(status) <= 8
+    if status in _KNOWN_STATUSES or negative:
         return
     raise UnprocessableContent(
         f"returnStatus {status!r} is not a customs status code "
@@ -211,6 +213,27 @@ def ingest_receipt(
     in one transaction: a receipt naming no known trade (404) or not this customs office's
     trade (403) stores nothing of the message."""
     now = now or utcnow()
+    try:
+        results = _store_receipts(session, runtime, party, message, source_xml, now)
+    except (ApiError, TraceabilityError):
+        session.rollback()  # nothing of the message is kept
+        raise
+    # After the receipts are stored: a chain refusal of a cancellation keeps them (customs
+    # said it), answers 409, and the same receipt sent again tries again.
+    cancellation.decide(
+        session=session, runtime=runtime, party=party, receipts=[r.record for r in results]
+    )
+    return results
+
+
+def _store_receipts(
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    message: CebMessage,
+    source_xml: str | None,
+    now: datetime,
+) -> list[Ingested]:
     skew = timedelta(seconds=runtime.settings.max_clock_skew_seconds)
     results: list[Ingested] = []
     touched: dict[str, TradeRecord] = {}
@@ -246,11 +269,6 @@ def ingest_receipt(
         ) from exc
     for item in results:
         session.refresh(item.record)
-    # After the receipts are stored: a chain refusal of a cancellation keeps them (customs
-    # said it), answers 409, and the same receipt sent again tries again.
-    cancellation.decide(
-        session=session, runtime=runtime, party=party, receipts=[r.record for r in results]
-    )
     return results
 
 

@@ -208,6 +208,7 @@ def test_receipt_for_another_customs_office_is_refused(
     [
         (b">120<", b">12345<", "returnStatus", "unknown_status"),
         (b">120<", b">801<", "returnStatus", "unknown_status"),
+        (b">120<", b">-123456789<", "returnStatus", "unknown_status"),
     ],
 )
 def test_forged_status_value_is_refused(
@@ -396,3 +397,15 @@ def test_return_receipt_is_kept_but_does_not_set_the_customs_status(
     assert _stored(world, trade_id).customs_status == "800"
     listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
     assert [r["messageType"] for r in listed.json()["data"]] == ["CEB622", "CEB626"]
+
+
+def test_customs_error_code_is_a_status(world: World, parties: dict[str, Actor]) -> None:
+    """-621005: the purchase exceeds the single-transaction limit (customs error code)."""
+    trade_id = _import_trade(world, parties)
+    body = _receipt(world, trade_id, "CEB622", "-621005", "清单的购买金额超过单笔限额")
+    assert _post(world, parties["customs"], body).status_code == 201
+    trade = _stored(world, trade_id)
+    assert (trade.customs_status, trade.customs_status_note) == (
+        "-621005",
+        "清单的购买金额超过单笔限额",
+    )
