@@ -48,6 +48,7 @@ from api.services.receipt_links import Located, ReceiptRef
 from traceability import TraceabilityError, content_hash
 from traceability.ceb import (
     RECEIPT_FOR,
+    STATUS_MEANING,
     CebMessage,
     CustomsStatus,
     SchemaViolation,
@@ -87,32 +88,13 @@ STOPPED_STATUSES = frozenset(
     }
 )
 _KNOWN_STATUSES = frozenset(s.value for s in CustomsStatus)
-#: What each status code means (the XSD documentation of returnStatus).
-STATUS_TEXT: dict[str, str] = {
-    "1": "电子口岸已暂存",
-    "2": "电子口岸申报中",
-    "3": "发送海关成功",
-    "4": "发送海关失败",
-    "100": "海关退单",
-    "120": "海关入库",
-    "300": "人工审核",
-    "399": "海关审结",
-    "500": "查验",
-    "501": "扣留移送通关",
-    "502": "扣留移送缉私",
-    "503": "扣留移送法规",
-    "599": "其它扣留",
-    "700": "退运",
-    "800": "放行",
-    "899": "结关",
-}
 
 
 def status_text(status: str) -> str:
     """The customs meaning of a status code; a negative code is a processing error."""
     if status.startswith("-"):
         return "处理异常 (processing error)"
-    return STATUS_TEXT.get(status, status)
+    return STATUS_MEANING.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -191,7 +173,7 @@ def check_status(status: str, *, field: str) -> None:
         return
     raise UnprocessableContent(
         f"returnStatus {status!r} is not a customs status code "
-        f"({', '.join(sorted(STATUS_TEXT, key=int))} or negative)",
+        f"({', '.join(sorted(STATUS_MEANING, key=int))} or negative)",
         field=field,
         code="unknown_status",
     )

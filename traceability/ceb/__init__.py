@@ -34,6 +34,7 @@ from traceability.ceb.message import (
 from traceability.ceb.outgoing import base_transfer, needs_party_signature, outgoing_message
 from traceability.ceb.receipts import (
     RECEIPT_FOR,
+    STATUS_MEANING,
     CustomsStatus,
     build_format_receipt,
     build_receipt,
@@ -55,6 +56,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DS_NS",
     "RECEIPT_FOR",
+    "STATUS_MEANING",
     "SUPPORTED_MESSAGES",
     "CebError",
     "CebMessage",
