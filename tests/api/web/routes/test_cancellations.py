@@ -301,3 +301,24 @@ def test_export_cancellation_by_invt_no_is_approved_on_chain(
     trade = world.client.get(f"/trades/{trade_id}", headers=exporter.headers).json()
     assert trade["cancelTx"] == approved.json()["cancelTx"]
     assert trade["invtNo"] == _stored(world, trade_id).invt_no
+
+
+def test_a_cancelled_trade_is_neither_released_settled_nor_financed(
+    world: World, parties: dict[str, Actor]
+) -> None:
+    trade_id = _declared_trade(world, parties)
+    customs, bank = parties["customs"].headers, parties["bank_a"].headers
+    assert (
+        world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
+    )
+    assert _apply(world, parties["platform"], _cancellation_xml(world, trade_id)).status_code == 201
+    assert _approve(world, parties["customs"], trade_id).status_code == 200
+    steps = [
+        world.client.post(
+            f"/banks/trades/{trade_id}/settlement", json={"settlementRef": "FX-2"}, headers=bank
+        ),
+        world.client.post(
+            f"/banks/trades/{trade_id}/financing", json={"terms": {"amount": "1"}}, headers=bank
+        ),
+    ]
+    assert [(s.status_code, s.json()["error"]) for s in steps] == [(409, "trade_cancelled")] * 2
