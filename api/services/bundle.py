@@ -25,7 +25,7 @@ from api.db import crud
 from api.db.models import DocumentRecord, TradeRecord
 from api.errors import Conflict
 from api.runtime import Runtime
-from api.services import customs_receipts
+from api.services import receipt_bundle
 from api.services.documents import anchor_of
 
 BUNDLE_FORMAT = "sandan-bundle/4"
@@ -75,7 +75,7 @@ def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> d
         if trade.financing_terms_hash is not None and trade.financing_id is not None
         else None,
         # Optional (docs/receipts.md): customs' receipts beside the release the bundle proves.
-        "customsReceipts": customs_receipts.bundle_section(session=session, trade=trade),
+        "customsReceipts": receipt_bundle.bundle_section(session=session, trade=trade),
     }
 
 

@@ -188,10 +188,6 @@ def _names_companies(ref: ReceiptRef, document: TradeDocument) -> bool:
     )
 
 
-def _export_inventory(session: Session, ref: ReceiptRef) -> TradeRecord:
-    return _by_order(session, ref)
-
-
 def trade_of_message_guid(guid: str) -> str:
     """The trade-id prefix an outgoing message guid carries (see :func:`message_guid`)."""
     return guid.replace("-", "").lower()[:24]
@@ -224,7 +220,7 @@ LINKS: dict[str, Callable[[Session, ReceiptRef], TradeRecord]] = {
     "CEB622": _by_inventory,
     "CEB626": _by_inventory,
     "CEB624": _by_inventory,
-    "CEB604": _export_inventory,
+    "CEB604": _by_order,
     "CEB606": _by_inventory,
     "CEB900": _by_message_guid,
 }
