@@ -22,7 +22,7 @@ A 放行 (800) receipt is customs' message, not the release the bank relies on: 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,17 +42,15 @@ from api.receipt_schemas import (
     CustomsReceiptsPublic,
 )
 from api.runtime import Runtime
-from api.services import cancellation, outgoing_messages, receipt_links
+from api.services import cancellation, receipt_links
 from api.services.documents import anchor_of
 from api.services.receipt_links import Located, ReceiptRef
 from traceability import TraceabilityError, content_hash
 from traceability.ceb import (
-    RECEIPT_FOR,
     STATUS_MEANING,
     CebMessage,
     CustomsStatus,
     SchemaViolation,
-    build_receipt,
     read_message,
     write_message,
 )
@@ -399,56 +397,6 @@ def ingest_body(
         for item in results
     ]
     return CustomsReceiptsPublic(data=data_out, count=len(data_out))
-
-
-# --- playing customs (the demo) -----------------------------------------------------------
-
-
-def customs_receipt_xml(
-    *,
-    session: Session,
-    trade: TradeRecord,
-    message_type: str,
-    status: CustomsStatus | str,
-    info: str,
-    now: datetime,
-    new_guid: Callable[[], str] | None = None,
-) -> bytes:
-    """The receipt ``message_type`` customs would send for ``trade``'s declaration (CEB312
-    for its order ... CEB604 for its export inventory), built from the stored document, with
-    the numbers only the e-port assigns (preNo, invtNo) derived from the trade: for the demo
-    to play customs, and for tests. :func:`ingest_receipt` accepts what it returns."""
-    declaration_type = next((d for d, r in RECEIPT_FOR.items() if r == message_type), None)
-    if declaration_type is None:
-        raise UnprocessableContent(
-            f"{message_type} answers no declaration", field="messageType", code="not_a_receipt"
-        )
-    column = outgoing_messages.OUTGOING.get(trade.direction, {}).get(declaration_type)
-    document = receipt_links.stored_document(session, getattr(trade, column) if column else None)
-    if document is None:
-        raise Conflict(f"the trade has no {declaration_type} to answer", code="no_declaration")
-    declaration = CebMessage(declaration_type, "", (document,))
-    options = {"new_guid": new_guid} if new_guid is not None else {}
-    receipt = build_receipt(
-        declaration,
-        status=status,
-        info=info,
-        now=now,
-        assigned=eport_numbers(trade, document, now),
-        **options,
-    )
-    return write_message(receipt)
-
-
-def eport_numbers(trade: TradeRecord, document: Any, now: datetime) -> dict[str, str]:
-    """preNo and invtNo as the e-port would assign them, derived from the trade (the
-    inventory number keeps customs' form: office, year, I/E, nine digits)."""
-    office = str(getattr(document, "customsCode", None) or "0000")
-    serial = int(trade.trade_id[:12], 16) % 1_000_000_000
-    flag = "I" if trade.direction == "import" else "E"
-    year = now.astimezone(CHINA_TZ).year
-    invt_no = trade.invt_no or f"{office}{year}{flag}{serial:09d}"
-    return {"preNo": f"{flag}{year}{serial:013d}", "invtNo": invt_no}
 
 
 def approve_cancellation(

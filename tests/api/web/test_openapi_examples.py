@@ -94,7 +94,7 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     "tests/api/web/routes/test_risk.py posts reviews of planted alerts",
     ("post", "/customs/receipts"): "a receipt answers a trade's own numbers with a fresh e-port "
     "guid and a returnTime of now: tests/api/web/routes/test_customs_receipts.py posts "
-    "receipts built for live trades (api.services.customs_receipts.customs_receipt_xml)",
+    "receipts built for live trades (api.services.customs_play.customs_receipt_xml)",
     ("post", "/cancellations/xml"): "a cancellation names the inventory number customs "
     "assigned the trade and a fresh appTime, signed twice: "
     "tests/api/web/routes/test_cancellations.py builds and signs them",

@@ -9,15 +9,16 @@ import pytest
 from sqlmodel import Session
 
 from api.db.models import TradeRecord
+from api.services.cancellation import approval_receipt
 from ledger_client import LifeState
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.web.routes.test_customs_receipts import (
-    _export_trade,
-    _import_trade,
-    _post,
-    _receipt,
-    _stored,
+from tests.api.web.routes.receipt_kit import (
+    export_trade,
+    import_trade,
+    post_receipt,
+    receipt_xml,
+    stored,
 )
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES
 from tests.traceability.ceb.conftest import make_signer
@@ -36,8 +37,11 @@ SIGNER = make_signer("3301960A01 cancellation signer")
 
 def _declared_trade(world: World, parties: dict[str, Actor]) -> str:
     """An import trade whose inventory customs accepted (so it has an invtNo)."""
-    trade_id = _import_trade(world, parties)
-    assert _post(world, parties["customs"], _receipt(world, trade_id, "CEB622")).status_code == 201
+    trade_id = import_trade(world, parties)
+    assert (
+        post_receipt(world, parties["customs"], receipt_xml(world, trade_id, "CEB622")).status_code
+        == 201
+    )
     return trade_id
 
 
@@ -56,7 +60,7 @@ def _cancellation_xml(
         appType="1",
         appTime=now,
         appStatus="2",
-        invtNo=invt_no or _stored(world, trade_id).invt_no,
+        invtNo=invt_no or stored(world, trade_id).invt_no,
         reason="消费者取消订单，申请撤销清单",
     )
     document = ImportInventoryCancel.model_validate(fields)
@@ -94,7 +98,7 @@ def _approve(world: World, actor: Actor, trade_id: str) -> Any:
 
 
 def _life_state(world: World, trade_id: str) -> LifeState:
-    trade = _stored(world, trade_id)
+    trade = stored(world, trade_id)
     assert trade.verdict_batch is not None
     assert trade.verdict_position is not None
     return world.ledger.lifecycle().life_state(trade.verdict_batch, trade.verdict_position)
@@ -119,7 +123,7 @@ def test_cancellation_applied_then_approved_cancels_the_trade_on_chain(
     decided = approved.json()
     assert decided["state"] == "cancelled"
     assert decided["cancelTx"]
-    trade = _stored(world, trade_id)
+    trade = stored(world, trade_id)
     assert trade.cancelled_at is not None
     assert trade.cancel_tx == decided["cancelTx"]
     assert _life_state(world, trade_id) is LifeState.CANCELLED
@@ -143,8 +147,6 @@ def test_cancellation_applied_then_approved_cancels_the_trade_on_chain(
 def test_customs_cancellation_receipt_decides_the_application(
     world: World, parties: dict[str, Actor], status: str, state: str
 ) -> None:
-    from api.services.cancellation import approval_receipt
-
     trade_id = _declared_trade(world, parties)
     assert _apply(world, parties["platform"], _cancellation_xml(world, trade_id)).status_code == 201
     with Session(world.runtime.engine) as session:
@@ -155,13 +157,13 @@ def test_customs_cancellation_receipt_decides_the_application(
         )
     body = write_message(receipt)
     assert xsd_errors(body) == []
-    assert _post(world, parties["customs"], body).status_code == 201
+    assert post_receipt(world, parties["customs"], body).status_code == 201
     listed = world.client.get(f"/trades/{trade_id}/timeline", headers=parties["customs"].headers)
     decided = [e for e in listed.json()["entries"] if e["kind"] == "cancellation"][-1]
     assert decided["status"] == state
     cancelled_on_chain = _life_state(world, trade_id) is LifeState.CANCELLED
     assert cancelled_on_chain is (state == "cancelled")
-    assert (_stored(world, trade_id).cancelled_at is not None) is (state == "cancelled")
+    assert (stored(world, trade_id).cancelled_at is not None) is (state == "cancelled")
 
 
 def test_cancellation_of_a_settled_trade_is_refused(
@@ -204,7 +206,7 @@ def test_chain_refuses_a_settled_trade_whatever_the_database_says(
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"] == "trade_settled"
     assert refused.json()["chainError"] == "LifecycleRegistryTradeState"
-    assert _stored(world, trade_id).cancelled_at is None
+    assert stored(world, trade_id).cancelled_at is None
 
 
 def test_cancellation_of_a_financed_trade_is_refused(
@@ -225,7 +227,7 @@ def test_cancellation_of_a_financed_trade_is_refused(
 def test_cancellation_before_customs_assigned_an_inventory_number_is_refused(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     body = _cancellation_xml(world, trade_id, invt_no="29912025I000000009")
     refused = _apply(world, parties["platform"], body)
     assert refused.status_code == 409, refused.text
@@ -260,17 +262,17 @@ def test_cancelled_receipt_status_is_customs_and_not_forged(
     """A CEB624 'approval' sent by a platform is refused: only customs decides."""
     trade_id = _declared_trade(world, parties)
     assert _apply(world, parties["platform"], _cancellation_xml(world, trade_id)).status_code == 201
-    forged = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED)
-    assert _post(world, parties["platform"], forged).status_code == 403
-    assert _stored(world, trade_id).cancelled_at is None
+    forged = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED)
+    assert post_receipt(world, parties["platform"], forged).status_code == 403
+    assert stored(world, trade_id).cancelled_at is None
 
 
 def test_export_cancellation_by_invt_no_is_approved_on_chain(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id, exporter = _export_trade(world, parties)
-    released = _receipt(world, trade_id, "CEB604", CustomsStatus.ACCEPTED, "入库")
-    assert _post(world, parties["customs"], released).status_code == 201
+    trade_id, exporter = export_trade(world, parties)
+    released = receipt_xml(world, trade_id, "CEB604", CustomsStatus.ACCEPTED, "入库")
+    assert post_receipt(world, parties["customs"], released).status_code == 201
     inventory = samples.export_trade().inventory
     assert inventory is not None
     head = inventory.to_json_dict()
@@ -280,7 +282,7 @@ def test_export_cancellation_by_invt_no_is_approved_on_chain(
         appType="1",
         appTime=(datetime.now(CHINA_TZ) + timedelta(seconds=1)).replace(microsecond=0),
         appStatus="1",  # saved, not declared: no ds:Signature needed (XSD minOccurs 0)
-        invtNo=_stored(world, trade_id).invt_no,
+        invtNo=stored(world, trade_id).invt_no,
         reason="买家取消订单，货物未出境",
     )
     transfer = BaseTransfer(
@@ -300,7 +302,7 @@ def test_export_cancellation_by_invt_no_is_approved_on_chain(
     assert _life_state(world, trade_id) is LifeState.CANCELLED
     trade = world.client.get(f"/trades/{trade_id}", headers=exporter.headers).json()
     assert trade["cancelTx"] == approved.json()["cancelTx"]
-    assert trade["invtNo"] == _stored(world, trade_id).invt_no
+    assert trade["invtNo"] == stored(world, trade_id).invt_no
 
 
 def test_a_cancelled_trade_is_neither_released_settled_nor_financed(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlmodel import Session
 
-from api.db.models import PartyRecord, TradeRecord
-from api.services.customs_receipts import customs_receipt_xml
 from tests.api.conftest import World, stage_fixtures
 from tests.api.factories import Actor
-from tests.api.web.routes.test_trade_flow import FLOW_PARTIES, submit
+from tests.api.web.routes.receipt_kit import (
+    customs_office,
+    export_trade,
+    import_trade,
+    post_receipt,
+    receipt_xml,
+    stored,
+)
+from tests.api.web.routes.test_trade_flow import FLOW_PARTIES
 from tests.traceability.ceb.official_xsd import xsd_errors
 from traceability.ceb import (
     CebMessage,
@@ -27,85 +31,22 @@ from traceability.trade import samples
 
 world_stage, parties = stage_fixtures("parties", FLOW_PARTIES)
 
-XML = {"Content-Type": "application/xml"}
-
-
-def _import_trade(world: World, parties: dict[str, Actor], **terms: Any) -> str:
-    docs = samples.import_trade(samples.ImportTerms(**terms)) if terms else samples.import_trade()
-    trade_id: str = submit(world, parties, docs)[0]["tradeId"]
-    world.worker.drain()
-    return trade_id
-
-
-def _receipt(
-    world: World,
-    trade_id: str,
-    message_type: str,
-    status: CustomsStatus | str = CustomsStatus.ACCEPTED,
-    info: str = "[Code:2600;Desc:入库成功]",
-    *,
-    now: datetime | None = None,
-) -> bytes:
-    with Session(world.runtime.engine) as session:
-        trade = session.get(TradeRecord, trade_id)
-        assert trade is not None
-        return customs_receipt_xml(
-            session=session,
-            trade=trade,
-            message_type=message_type,
-            status=status,
-            info=info,
-            now=now or datetime.now(UTC),
-        )
-
-
-def _post(world: World, actor: Actor, body: bytes, headers: dict[str, str] = XML) -> Any:
-    return world.client.post(
-        "/customs/receipts", content=body, headers={**actor.headers, **headers}
-    )
-
-
-def _trade(world: World, trade_id: str, actor: Actor) -> dict[str, Any]:
-    response = world.client.get(f"/trades/{trade_id}", headers=actor.headers)
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()
-    return data
-
-
-def _customs_office(world: World, code: str, customs_code: str) -> Actor:
-    """A customs party registered with its customs code (the office is its first four)."""
-    actor = world.actor(code, ["customs"])
-    with Session(world.runtime.engine) as session:
-        party = session.get(PartyRecord, code)
-        assert party is not None
-        party.customs_code = customs_code
-        session.add(party)
-        session.commit()
-    return actor
-
-
-def _stored(world: World, trade_id: str) -> TradeRecord:
-    with Session(world.runtime.engine) as session:
-        trade = session.get(TradeRecord, trade_id)
-        assert trade is not None
-        return trade
-
 
 @pytest.mark.parametrize("message_type", ["CEB312", "CEB412", "CEB512", "CEB622"])
 def test_customs_receipt_is_linked_stored_anchored_and_applied(
     world: World, parties: dict[str, Actor], message_type: str
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, message_type)
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, message_type)
     assert xsd_errors(body) == []
-    answer = _post(world, parties["customs"], body)
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code == 201, answer.text
     (receipt,) = answer.json()["data"]
     assert receipt["tradeId"] == trade_id
     assert receipt["status"] == "120"
     assert receipt["statusText"] == "海关入库"
     assert receipt["created"] is True
-    trade = _stored(world, trade_id)
+    trade = stored(world, trade_id)
     assert (trade.customs_status, trade.customs_status_note) == ("120", "[Code:2600;Desc:入库成功]")
     assert trade.customs_status_at is not None
     world.worker.drain()
@@ -115,16 +56,16 @@ def test_customs_receipt_is_linked_stored_anchored_and_applied(
     assert anchored["anchor"]["txHash"]
 
 
-def test_inventory_receipt_sets_invt_no_and_outranks_a_later_order_receipt(
+def test_inventory_receipt_sets_invt_no_and_outranks_a_later_orderreceipt(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     start = datetime.now(UTC) - timedelta(minutes=5)
-    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行", now=start)
-    assert _post(world, parties["customs"], released).status_code == 201
-    late_order = _receipt(world, trade_id, "CEB312", now=start + timedelta(minutes=1))
-    assert _post(world, parties["customs"], late_order).status_code == 201
-    trade = _stored(world, trade_id)
+    released = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行", now=start)
+    assert post_receipt(world, parties["customs"], released).status_code == 201
+    late_order = receipt_xml(world, trade_id, "CEB312", now=start + timedelta(minutes=1))
+    assert post_receipt(world, parties["customs"], late_order).status_code == 201
+    trade = stored(world, trade_id)
     assert trade.customs_status == "800"
     assert trade.invt_no is not None
     assert len(trade.invt_no) == 18
@@ -132,10 +73,10 @@ def test_inventory_receipt_sets_invt_no_and_outranks_a_later_order_receipt(
 
 
 def test_replayed_receipt_is_idempotent(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB312")
-    first = _post(world, parties["customs"], body)
-    again = _post(world, parties["customs"], body)
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB312")
+    first = post_receipt(world, parties["customs"], body)
+    again = post_receipt(world, parties["customs"], body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["data"][0]["created"] is False
     assert again.json()["data"][0]["contentHash"] == first.json()["data"][0]["contentHash"]
@@ -146,19 +87,19 @@ def test_replayed_receipt_is_idempotent(world: World, parties: dict[str, Actor])
 def test_receipt_guid_reused_with_other_content_is_refused(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB312")
-    assert _post(world, parties["customs"], body).status_code == 201
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB312")
+    assert post_receipt(world, parties["customs"], body).status_code == 201
     forged = body.replace("入库成功".encode(), "海关退单".encode()).replace(b">120<", b">100<")
-    answer = _post(world, parties["customs"], forged)
+    answer = post_receipt(world, parties["customs"], forged)
     assert answer.status_code == 409
     assert answer.json()["error"] == "receipt_guid_reused"
-    assert _stored(world, trade_id).customs_status == "120"
+    assert stored(world, trade_id).customs_status == "120"
 
 
 def test_receipt_as_json_is_ingested(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = _import_trade(world, parties)
-    message = read_message(_receipt(world, trade_id, "CEB512"))
+    trade_id = import_trade(world, parties)
+    message = read_message(receipt_xml(world, trade_id, "CEB512"))
     answer = world.client.post(
         "/customs/receipts", json=message.to_json_dict(), headers=parties["customs"].headers
     )
@@ -170,20 +111,20 @@ def test_receipt_as_json_is_ingested(world: World, parties: dict[str, Actor]) ->
 def test_non_customs_caller_is_refused(
     world: World, parties: dict[str, Actor], caller: str
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    answer = _post(world, parties[caller], _receipt(world, trade_id, "CEB622"))
+    trade_id = import_trade(world, parties)
+    answer = post_receipt(world, parties[caller], receipt_xml(world, trade_id, "CEB622"))
     assert answer.status_code == 403
-    assert _stored(world, trade_id).customs_status is None
+    assert stored(world, trade_id).customs_status is None
 
 
 def test_receipt_naming_no_known_trade_is_404_naming_the_field(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB312").replace(
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB312").replace(
         samples.ImportTerms().order_no.encode(), b"NO-SUCH-ORDER"
     )
-    answer = _post(world, parties["customs"], body)
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code == 404
     assert answer.json()["field"] == "CEB312Message/OrderReturn[1]/orderNo"
     listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
@@ -193,14 +134,16 @@ def test_receipt_naming_no_known_trade_is_404_naming_the_field(
 def test_receipt_for_another_customs_office_is_refused(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    ningbo = _customs_office(world, "GACC-NB", "3105000000")
-    trade_id = _import_trade(world, parties)  # declared at customs office 2991
-    answer = _post(world, ningbo, _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED))
+    ningbo = customs_office(world, "GACC-NB", "3105000000")
+    trade_id = import_trade(world, parties)  # declared at customs office 2991
+    answer = post_receipt(
+        world, ningbo, receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED)
+    )
     assert answer.status_code == 403
     assert answer.json()["error"] == "other_customs_office"
-    assert _stored(world, trade_id).customs_status is None
-    local = _customs_office(world, "GACC-2991", "2991000000")
-    assert _post(world, local, _receipt(world, trade_id, "CEB622")).status_code == 201
+    assert stored(world, trade_id).customs_status is None
+    local = customs_office(world, "GACC-2991", "2991000000")
+    assert post_receipt(world, local, receipt_xml(world, trade_id, "CEB622")).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -214,31 +157,31 @@ def test_receipt_for_another_customs_office_is_refused(
 def test_forged_status_value_is_refused(
     world: World, parties: dict[str, Actor], old: bytes, new: bytes, field: str, code: str
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB622").replace(old, new)
-    answer = _post(world, parties["customs"], body)
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB622").replace(old, new)
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"] == code
     assert answer.json()["field"].endswith(field)
-    assert _stored(world, trade_id).customs_status is None
+    assert stored(world, trade_id).customs_status is None
 
 
 def test_receipt_from_the_future_is_refused(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB312", now=datetime.now(UTC) + timedelta(days=1))
-    answer = _post(world, parties["customs"], body)
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB312", now=datetime.now(UTC) + timedelta(days=1))
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code == 422
     assert answer.json()["error"] == "future_time"
 
 
 def test_receipt_naming_another_copno_is_refused(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = _import_trade(world, parties)
-    message = read_message(_receipt(world, trade_id, "CEB622"))
+    trade_id = import_trade(world, parties)
+    message = read_message(receipt_xml(world, trade_id, "CEB622"))
     other = message.documents[0].model_copy(update={"copNo": "SOMEONE-ELSES"})
     body = write_message(
         type(message)(message.message_type, message.guid, (other,), version=message.version)
     )
-    answer = _post(world, parties["customs"], body)
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code in (404, 422), answer.text
     assert "copNo" in answer.json()["field"]
 
@@ -246,9 +189,9 @@ def test_receipt_naming_another_copno_is_refused(world: World, parties: dict[str
 def test_released_receipt_without_chain_release_is_flagged_in_the_bundle(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
-    assert _post(world, parties["customs"], released).status_code == 201
+    trade_id = import_trade(world, parties)
+    released = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert post_receipt(world, parties["customs"], released).status_code == 201
     world.worker.drain()
     bank = parties["bank_a"].headers
     bundle = world.client.get(f"/banks/trades/{trade_id}/bundle", headers=bank).json()
@@ -262,13 +205,13 @@ def test_released_receipt_without_chain_release_is_flagged_in_the_bundle(
 def test_chain_release_with_a_stopping_receipt_is_flagged_and_bundle_verifies(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     customs = parties["customs"].headers
     assert (
         world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
     )
-    inspect = _receipt(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
-    assert _post(world, parties["customs"], inspect).status_code == 201
+    inspect = receipt_xml(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
+    assert post_receipt(world, parties["customs"], inspect).status_code == 201
     world.worker.drain()
     bundle = world.client.get(
         f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
@@ -282,13 +225,13 @@ def test_chain_release_with_a_stopping_receipt_is_flagged_and_bundle_verifies(
 def test_agreeing_release_and_receipt_have_no_disagreement(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     customs = parties["customs"].headers
     assert (
         world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
     )
-    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
-    assert _post(world, parties["customs"], released).status_code == 201
+    released = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert post_receipt(world, parties["customs"], released).status_code == 201
     world.worker.drain()
     bundle = world.client.get(
         f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
@@ -306,9 +249,9 @@ def test_agreeing_release_and_receipt_have_no_disagreement(
 def test_bundle_with_a_tampered_receipt_is_not_authentic(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    inspect = _receipt(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
-    assert _post(world, parties["customs"], inspect).status_code == 201
+    trade_id = import_trade(world, parties)
+    inspect = receipt_xml(world, trade_id, "CEB622", CustomsStatus.INSPECTION, "布控查验")
+    assert post_receipt(world, parties["customs"], inspect).status_code == 201
     world.worker.drain()
     bundle = world.client.get(
         f"/banks/trades/{trade_id}/bundle", headers=parties["bank_a"].headers
@@ -321,29 +264,17 @@ def test_bundle_with_a_tampered_receipt_is_not_authentic(
     assert failed.name == "customs receipts anchored"
 
 
-def _export_trade(world: World, parties: dict[str, Actor]) -> tuple[str, Actor]:
-    exporter = world.actor(samples.EXPORTER[0], ["platform"])
-    docs = samples.export_trade()
-    signers = {"order": exporter, "payment": parties["payment"], "waybill": parties["logistics"]}
-    trade_id = None
-    for kind, actor in {**signers, "inventory": exporter}.items():
-        trade_id = world.submit(actor, kind, getattr(docs, kind).to_json_dict())
-    assert trade_id is not None
-    world.worker.drain()
-    return trade_id, exporter
-
-
 @pytest.mark.parametrize("message_type", ["CEB304", "CEB404", "CEB506", "CEB604"])
 def test_export_receipt_is_linked_and_applied(
     world: World, parties: dict[str, Actor], message_type: str
 ) -> None:
-    trade_id, _ = _export_trade(world, parties)
-    body = _receipt(world, trade_id, message_type, CustomsStatus.RELEASED, "放行")
+    trade_id, _ = export_trade(world, parties)
+    body = receipt_xml(world, trade_id, message_type, CustomsStatus.RELEASED, "放行")
     assert xsd_errors(body) == []
-    answer = _post(world, parties["customs"], body)
+    answer = post_receipt(world, parties["customs"], body)
     assert answer.status_code == 201, answer.text
     assert answer.json()["data"][0]["tradeId"] == trade_id
-    trade = _stored(world, trade_id)
+    trade = stored(world, trade_id)
     assert trade.customs_status == "800"
     if message_type == "CEB604":
         assert trade.invt_no is not None
@@ -353,7 +284,7 @@ def test_export_receipt_is_linked_and_applied(
 def test_format_error_receipt_finds_the_trade_by_the_outgoing_message_guid(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     sent = world.client.get(
         f"/trades/{trade_id}/messages/CEB311.xml", headers=parties["platform"].headers
     )
@@ -365,14 +296,14 @@ def test_format_error_receipt_finds_the_trade_by_the_outgoing_message_guid(
         ori_cop_msg_id=original.guid,
         ori_message_type="CEB311Message",
     )
-    answer = _post(world, parties["customs"], write_message(receipt))
+    answer = post_receipt(world, parties["customs"], write_message(receipt))
     assert answer.status_code == 201, answer.text
     assert answer.json()["data"][0]["tradeId"] == trade_id
-    assert _stored(world, trade_id).customs_status == "-1"
+    assert stored(world, trade_id).customs_status == "-1"
     unknown = build_format_receipt(
         b"<x/>", SchemaViolation(()), now=datetime.now(UTC), ori_cop_msg_id="NOT-OURS"
     )
-    missing = _post(world, parties["customs"], write_message(unknown))
+    missing = post_receipt(world, parties["customs"], write_message(unknown))
     assert missing.status_code == 404
     assert missing.json()["field"].endswith("oriCopMsgId")
 
@@ -380,9 +311,9 @@ def test_format_error_receipt_finds_the_trade_by_the_outgoing_message_guid(
 def test_return_receipt_is_kept_but_does_not_set_the_customs_status(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
-    assert _post(world, parties["customs"], released).status_code == 201
+    trade_id = import_trade(world, parties)
+    released = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert post_receipt(world, parties["customs"], released).status_code == 201
     inventory = read_message(released).documents[0]
     answer = InvtRefundReturn.model_validate(
         {
@@ -393,18 +324,18 @@ def test_return_receipt_is_kept_but_does_not_set_the_customs_status(
         }
     )
     body = write_message(CebMessage("CEB626", "A0000000-0000-4000-8000-000000000627", (answer,)))
-    assert _post(world, parties["customs"], body).status_code == 201
-    assert _stored(world, trade_id).customs_status == "800"
+    assert post_receipt(world, parties["customs"], body).status_code == 201
+    assert stored(world, trade_id).customs_status == "800"
     listed = world.client.get(f"/trades/{trade_id}/receipts", headers=parties["customs"].headers)
     assert [r["messageType"] for r in listed.json()["data"]] == ["CEB622", "CEB626"]
 
 
 def test_customs_error_code_is_a_status(world: World, parties: dict[str, Actor]) -> None:
     """-621005: the purchase exceeds the single-transaction limit (customs error code)."""
-    trade_id = _import_trade(world, parties)
-    body = _receipt(world, trade_id, "CEB622", "-621005", "清单的购买金额超过单笔限额")
-    assert _post(world, parties["customs"], body).status_code == 201
-    trade = _stored(world, trade_id)
+    trade_id = import_trade(world, parties)
+    body = receipt_xml(world, trade_id, "CEB622", "-621005", "清单的购买金额超过单笔限额")
+    assert post_receipt(world, parties["customs"], body).status_code == 201
+    trade = stored(world, trade_id)
     assert (trade.customs_status, trade.customs_status_note) == (
         "-621005",
         "清单的购买金额超过单笔限额",

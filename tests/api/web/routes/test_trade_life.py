@@ -11,7 +11,11 @@ from api.receipt_schemas import TimelineEntry
 from api.services import timeline
 from tests.api.conftest import World, WorldStage, stage_by_fixture
 from tests.api.factories import Actor
-from tests.api.web.routes.test_customs_receipts import _import_trade, _post, _receipt
+from tests.api.web.routes.receipt_kit import (
+    import_trade,
+    post_receipt,
+    receipt_xml,
+)
 from tests.api.web.routes.test_documents_xml import DATA, XML_PARTIES, post_xml, submit_sample_trade
 from tests.api.web.routes.test_trade_flow import FLOW_PARTIES
 from tests.traceability.ceb.official_xsd import xsd_errors
@@ -44,15 +48,15 @@ def _timeline(world: World, trade_id: str, actor: Actor) -> list[dict[str, Any]]
 def test_timeline_lists_the_trade_life_in_time_order_with_transactions(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
-    accepted = _receipt(world, trade_id, "CEB312", now=datetime.now(UTC) - timedelta(seconds=1))
-    assert _post(world, parties["customs"], accepted).status_code == 201
+    trade_id = import_trade(world, parties)
+    accepted = receipt_xml(world, trade_id, "CEB312", now=datetime.now(UTC) - timedelta(seconds=1))
+    assert post_receipt(world, parties["customs"], accepted).status_code == 201
     customs = parties["customs"].headers
     assert (
         world.client.post(f"/customs/trades/{trade_id}/release", headers=customs).status_code == 200
     )
-    released = _receipt(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
-    assert _post(world, parties["customs"], released).status_code == 201
+    released = receipt_xml(world, trade_id, "CEB622", CustomsStatus.RELEASED, "放行")
+    assert post_receipt(world, parties["customs"], released).status_code == 201
     settled = world.client.post(
         f"/banks/trades/{trade_id}/settlement",
         json={"settlementRef": "FX-1"},
@@ -78,7 +82,7 @@ def test_timeline_lists_the_trade_life_in_time_order_with_transactions(
 def test_timeline_is_hidden_from_who_may_not_see_the_trade(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     stranger = world.actor("OTHER-PLATFORM", ["platform"])
     answer = world.client.get(f"/trades/{trade_id}/timeline", headers=stranger.headers)
     assert answer.status_code == 404
@@ -86,7 +90,7 @@ def test_timeline_is_hidden_from_who_may_not_see_the_trade(
 
 
 def test_timeline_takes_new_contributors(world: World, parties: dict[str, Actor]) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
 
     def warehouse(context: timeline.TimelineContext) -> list[TimelineEntry]:
         return [TimelineEntry(at=datetime.now(UTC), kind="warehouse", title="stored")]
@@ -103,7 +107,7 @@ def test_timeline_takes_new_contributors(world: World, parties: dict[str, Actor]
 def test_outgoing_import_message_is_valid_against_the_official_xsd(
     world: World, parties: dict[str, Actor], message_type: str
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     for reader in ("platform", "customs", "logistics"):
         answer = world.client.get(
             f"/trades/{trade_id}/messages/{message_type}.xml", headers=parties[reader].headers
@@ -137,7 +141,7 @@ def test_outgoing_export_message_is_valid_against_the_official_xsd(
 def test_signature_required_message_from_json_is_refused(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     answer = world.client.get(
         f"/trades/{trade_id}/messages/CEB621.xml", headers=parties["platform"].headers
     )
@@ -148,7 +152,7 @@ def test_signature_required_message_from_json_is_refused(
 def test_messages_of_another_direction_or_for_a_bank_are_not_served(
     world: World, parties: dict[str, Actor]
 ) -> None:
-    trade_id = _import_trade(world, parties)
+    trade_id = import_trade(world, parties)
     platform = parties["platform"].headers
     other = world.client.get(f"/trades/{trade_id}/messages/CEB303.xml", headers=platform)
     assert other.status_code == 404
