@@ -128,6 +128,12 @@ class ApiSettings(BaseSettings):
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"
+    #: Days after release within which a retail import return is applied for (GACC
+    #: announcement 2020 No. 45: within 30 days of release); later returns are refused.
+    return_period_days: Annotated[int, Field(ge=1, le=3_650)] = 30
+    #: Days after export release within which a retail export return is applied for (the
+    #: cross-border e-commerce export return measure: back within one year of release).
+    export_return_period_days: Annotated[int, Field(ge=1, le=3_650)] = 365
     test_kill_after: str | None = Field(
         default=None,
         pattern=r"^[a-z_]+(:[0-9]+)?$",

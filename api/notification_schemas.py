@@ -23,8 +23,8 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a customs receipt's new status, an inventory
-#: cancellation confirmed on chain, a risk alert opened.
+#: customs, a settlement by a bank, a risk alert opened, goods returned (wholly or partly),
+#: a customs receipt's new status, an inventory cancellation confirmed on chain.
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -34,6 +34,7 @@ NotificationKind = Literal[
     "trade.customs_status",
     "trade.cancelled",
     "alert.opened",
+    "trade.returned",
 ]
 
 
@@ -48,7 +49,7 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=6, description="The kinds to send; all if omitted."
+        default=None, min_length=1, max_length=7, description="The kinds to send; all if omitted."
     )
 
 

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from web3.exceptions import Web3Exception
+
 from ledger_client import _convert
 from ledger_client._base import RegistryClient
 from ledger_client._retry import RetryPolicy
 from ledger_client._transact import Transactor
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.compile import CONTRACT_NAMES, load_artifacts
-from ledger_client.errors import ConfigurationError, DeploymentError
+from ledger_client.errors import ConfigurationError, DeploymentError, LedgerError
 from ledger_client.lifecycle import LifecycleRegistryClient
 from ledger_client.party_registry import PartyRegistryClient
 from ledger_client.types import Address, CompiledContract, TxHash
@@ -148,6 +150,26 @@ class Deployment:
                     f"sources ({contract.source_hash}) than this sandan's ({built.source_hash}); "
                     "redeploy with `sandan deploy`"
                 )
+        self._check_lifecycle_follows_trade_registry(w3, retry)
+
+    def _check_lifecycle_follows_trade_registry(self, w3: Web3, retry: RetryPolicy) -> None:
+        """LifecycleRegistry takes every role from the TradeRegistry it was deployed with: one
+        that follows another registry would let that registry's roles act on these trades."""
+        lifecycle = self.contracts.get("LifecycleRegistry")
+        if lifecycle is None:
+            return
+        client = LifecycleRegistryClient(w3, lifecycle.address, retry=retry)
+        try:
+            followed = client.trade_registry()
+        except (LedgerError, Web3Exception) as exc:
+            raise DeploymentError(
+                f"LifecycleRegistry at {lifecycle.address} does not answer tradeRegistry(): {exc}"
+            ) from exc
+        if followed != self.trade_registry.address:
+            raise DeploymentError(
+                f"LifecycleRegistry at {lifecycle.address} follows TradeRegistry {followed}, not "
+                f"this deployment's {self.trade_registry.address}; redeploy with `sandan deploy`"
+            )
 
 
 def deploy_registries(

@@ -13,9 +13,10 @@ from ledger_client.accounts import DEV_PARTIES, dev_accounts, dev_role_grants
 from ledger_client.authorization import sign_authorization
 from ledger_client.client import TraceRegistryClient, TradeRegistryClient
 from ledger_client.deploy import Deployment, deploy_registries
+from ledger_client.lifecycle import LifecycleRegistryClient
 from ledger_client.party_registry import PartyRegistryClient
 from ledger_client.release_policy import ReleasePolicy, release_policy_typed_data
-from ledger_client.types import TxResult
+from ledger_client.types import FinancingKind, TxResult
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -72,6 +73,63 @@ def _party_steps(w3: Web3, deployment: Deployment, admin: LocalAccount, account:
         ("addAccount", lambda: party.add_account(acme, account), 1),
         ("removeAccount", lambda: party.remove_account(account), 1),
         ("multicall", lambda: party.multicall(batch), len(batch)),
+    ]
+
+
+def _life_steps(
+    w3: Web3, deployment: Deployment, accounts: list[LocalAccount], trades: int
+) -> list[Step]:
+    """Each LifecycleRegistry write once, on verdict batch 1's settled trade and batch 2's
+    ``trades`` settled trades (``measure_gas`` recorded both), and a batch 3 to cancel."""
+    anchorer, customs, bank = accounts[1], accounts[2], accounts[3]
+    address = deployment.lifecycle_registry.address
+    life = LifecycleRegistryClient(w3, address, anchorer)
+    as_customs = LifecycleRegistryClient(w3, address, customs)
+    as_bank = LifecycleRegistryClient(w3, address, bank)
+    trade = TradeRegistryClient(w3, deployment.trade_registry.address, anchorer)
+    receipt, warehouse = _h("receipt"), keccak(text="WH-1")
+    many = range(trades)
+
+    def cancel() -> TxResult:
+        trade.record_verdict_batch([_h("to cancel")], [_h("v3")], [True])
+        return as_customs.cancel_trades(3, {0: _h("ceb623")})
+
+    def pledge() -> TxResult:
+        opened = as_bank.open_receipt_financing(receipt, 1, _h("p"))
+        as_bank.close_financing(as_bank.financing_id(opened))  # frees it to be cancelled
+        return opened
+
+    return [
+        ("declareValues", lambda: life.declare_values(1, {0: 100_000}), 1),
+        ("recordReturns", lambda: life.record_returns(1, {0: (1_000, _h("return"))}), 1),
+        ("recordFxSettlement", lambda: as_bank.record_fx_settlement(_h("fx"), [(1, 0, 9)]), 1),
+        ("cancelTrades", cancel, 1),
+        (
+            "openTradeFinancing",
+            lambda: as_bank.open_trade_financing(FinancingKind.ORDER, 1, 0, 50_000, _h("t")),
+            1,
+        ),
+        ("drawdown", lambda: as_bank.drawdown(1, 20_000), 1),
+        ("repay", lambda: as_bank.repay(1, 20_000), 1),
+        ("closeFinancing", lambda: as_bank.close_financing(1), 1),
+        (
+            "issueWarehouseReceipt",
+            lambda: life.issue_warehouse_receipt(receipt, warehouse, _h("record"), 900_000),
+            1,
+        ),
+        ("openReceiptFinancing", pledge, 1),
+        ("cancelWarehouseReceipt", lambda: life.cancel_warehouse_receipt(receipt, _h("sold")), 1),
+        ("declareValues", lambda: life.declare_values(2, {i: 100_000 for i in many}), trades),
+        (
+            "recordReturns",
+            lambda: life.record_returns(2, {i: (1_000, _h(f"r{i}")) for i in many}),
+            trades,
+        ),
+        (
+            "recordFxSettlement",
+            lambda: as_bank.record_fx_settlement(_h("netting"), [(2, i, 9) for i in many]),
+            trades,
+        ),
     ]
 
 
@@ -140,5 +198,6 @@ def measure_gas(
         ("recallLot", lambda: as_inspector.recall_lot(_h("lot"), "contamination"), 1),
         ("clearRecall", lambda: as_inspector.clear_recall(_h("lot"), "retest negative"), 1),
         *_party_steps(w3, deployment, admin, customs.address),
+        *_life_steps(w3, deployment, accounts, len(ids)),
     ]
     return [GasLine(name, run().gas_used, items) for name, run, items in steps]

@@ -154,7 +154,7 @@ class LifecycleRegistryClient(RegistryClient):
         gas: int | None = None,
     ) -> TxHash:
         """Send ``openTradeFinancing``; return the hash without waiting."""
-        if FinancingKind(kind) not in _TRADE_KINDS:
+        if kind not in _TRADE_KINDS or isinstance(kind, bool):
             names = ", ".join(k.name for k in _TRADE_KINDS)
             raise ConfigurationError(f"a trade financing is one of {names}, not {kind!r}")
         fn = self._fn.openTradeFinancing(

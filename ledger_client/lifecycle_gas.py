@@ -15,6 +15,11 @@ bank's settlement. The same life is run for a batch of trades on
   and per state change, sent in batches as well.
 
 Every figure is the ``gasUsed`` of real receipts, so it does not depend on machine speed.
+
+The life after release (``LifecycleRegistry``: declared value, returns, customs'
+cancellation, FX settlement netted over many trades, typed financing and warehouse
+receipts) is measured apart by :func:`measure_life_after_release`: those steps happen to
+some trades only, each trade paying for the ones it goes through.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from ledger_client.client import TradeRegistryClient
 from ledger_client.config import LedgerSettings
 from ledger_client.deploy import deploy_registries
 from ledger_client.errors import ArtifactsError, DeploymentError
+from ledger_client.lifecycle import LifecycleRegistryClient
 from ledger_client.party_lists import PartyLists, party_id
 from ledger_client.release_policy import (
     Decision,
@@ -42,7 +48,7 @@ from ledger_client.release_policy import (
     decision_facts,
     release_policy_typed_data,
 )
-from ledger_client.types import CompiledContract
+from ledger_client.types import CompiledContract, FinancingKind
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -56,11 +62,15 @@ __all__ = [
     "BLOCK_SECONDS",
     "DOCUMENTS_PER_TRADE",
     "EAS_PACKAGE",
+    "LIFE_OPERATIONS",
+    "LIFE_STEPS",
     "STEPS",
+    "AfterReleaseGas",
     "LifecycleGas",
     "deploy_contract",
     "load_eas_artifacts",
     "measure_eas_lifecycle",
+    "measure_life_after_release",
     "measure_mapping_lifecycle",
     "measure_sandan_lifecycle",
 ]
@@ -222,6 +232,117 @@ def measure_sandan_lifecycle(
         references = {p: batch.settlements[chunk[p]] for p in positions}
         count("settlement", as_bank.confirm_settlements(number, references).gas_used)
     return LifecycleGas("sandan", trades, gas, sent)
+
+
+#: The batch steps after release, each measured per trade (``fx_netting_<n>``: one FX
+#: settlement netting ``n`` trades).
+LIFE_STEPS = ("declare", "return", "cancel", "fx_netting_1", "fx_netting_10", "fx_netting_100")
+#: The one-off operations after release, each one call: typed financing of a trade, and a
+#: warehouse receipt issued, pledged and cancelled.
+LIFE_OPERATIONS = (
+    "openTradeFinancing",
+    "drawdown",
+    "repay",
+    "closeFinancing",
+    "issueWarehouseReceipt",
+    "openReceiptFinancing",
+    "cancelWarehouseReceipt",
+)
+#: Trades per declareValues and recordReturns call: a fresh word per declared trade (about
+#: 25,000 gas each) keeps 250 of them near 6M gas, well inside a 30M block.
+_LIFE_TRADES_PER_TX = 250
+
+
+@dataclass(frozen=True)
+class AfterReleaseGas:
+    """Gas of LifecycleRegistry's steps: each batch step's sum over ``items`` trades, and
+    each one-off operation's one call."""
+
+    trades: int
+    gas: dict[str, int]
+    items: dict[str, int]
+    transactions: dict[str, int]
+    operations: dict[str, int]
+
+    def per_trade(self, step: str) -> float:
+        """Gas one trade pays for ``step`` (its share of the batched calls)."""
+        return self.gas[step] / self.items[step]
+
+
+def measure_life_after_release(
+    w3: Web3, trades: int = SANDAN_TRADES_PER_BATCH, *, tag: str = "life"
+) -> AfterReleaseGas:
+    """Run the life after release on a fresh deployment: ``trades`` released trades of one
+    verdict batch get their values declared, a partial return each, and FX settlements
+    netting 1, 10 and 100 of them (``trades`` must be at least 111); a second batch of 100
+    matched trades is cancelled by customs; then one typed trade financing is opened, drawn,
+    repaid and closed, and one warehouse receipt issued, pledged, freed and cancelled."""
+    nettings = [int(step.rsplit("_", 1)[1]) for step in LIFE_STEPS if step.startswith("fx_")]
+    if trades < sum(nettings):
+        raise ValueError(f"{trades} trades: at least {sum(nettings)} are needed for the nettings")
+    accounts = dev_accounts(w3, len(DEV_PARTIES))
+    admin, anchorer, customs, bank = accounts[:4]
+    deployment = deploy_registries(w3, admin, grants=dev_role_grants(accounts))
+    registry, address = deployment.trade_registry.address, deployment.lifecycle_registry.address
+    as_anchorer = TradeRegistryClient(w3, registry, anchorer)
+    life = LifecycleRegistryClient(w3, address, anchorer)
+    life_customs = LifecycleRegistryClient(w3, address, customs)
+    life_bank = LifecycleRegistryClient(w3, address, bank)
+    gas = dict.fromkeys(LIFE_STEPS, 0)
+    items = dict.fromkeys(LIFE_STEPS, 0)
+    sent = dict.fromkeys(LIFE_STEPS, 0)
+
+    def count(step: str, used: int, covered: int) -> None:
+        gas[step] += used
+        items[step] += covered
+        sent[step] += 1
+
+    def verdict_batch(label: str, size: int, *, released: bool) -> int:
+        ids = [_h(f"{tag}-{label}-trade-{i}") for i in range(size)]
+        verdicts = [_h(f"{tag}-{label}-verdict-{i}") for i in range(size)]
+        result = as_anchorer.record_verdict_batch(ids, verdicts, [True] * size)
+        number = as_anchorer.recorded_batch(result).batch
+        if released:
+            TradeRegistryClient(w3, registry, customs).release_trades(number, range(size))
+        return number
+
+    batch = verdict_batch("released", trades, released=True)
+    for chunk in _chunks(range(trades), _LIFE_TRADES_PER_TX):
+        values = {p: 100_000 + p for p in chunk}
+        count("declare", life.declare_values(batch, values).gas_used, len(chunk))
+    for chunk in _chunks(range(trades), _LIFE_TRADES_PER_TX):
+        returns = {p: (1_000, _h(f"{tag}-return-{p}")) for p in chunk}
+        count("return", life.record_returns(batch, returns).gas_used, len(chunk))
+    start = 0
+    for netting in nettings:
+        parts = [(batch, p, 50_000) for p in range(start, start + netting)]
+        used = life_bank.record_fx_settlement(_h(f"{tag}-fx-{netting}"), parts).gas_used
+        count(f"fx_netting_{netting}", used, netting)
+        start += netting
+    cancelled = verdict_batch("cancelled", 100, released=False)
+    receipts = {p: _h(f"{tag}-ceb623-{p}") for p in range(100)}
+    count("cancel", life_customs.cancel_trades(cancelled, receipts).gas_used, len(receipts))
+
+    operations: dict[str, int] = {}
+    opened = life_bank.open_trade_financing(
+        FinancingKind.RECEIVABLE, batch, trades - 1, 50_000, _h(f"{tag}-terms")
+    )
+    operations["openTradeFinancing"] = opened.gas_used
+    financing = life_bank.financing_id(opened)
+    operations["drawdown"] = life_bank.drawdown(financing, 30_000).gas_used
+    operations["repay"] = life_bank.repay(financing, 30_000).gas_used
+    operations["closeFinancing"] = life_bank.close_financing(financing).gas_used
+    receipt = _h(f"{tag}-receipt")
+    warehouse = party_id(f"{tag}-warehouse")
+    issued = life.issue_warehouse_receipt(receipt, warehouse, _h(f"{tag}-record"), 900_000)
+    operations["issueWarehouseReceipt"] = issued.gas_used
+    pledged = life_bank.open_receipt_financing(receipt, 600_000, _h(f"{tag}-pledge"))
+    operations["openReceiptFinancing"] = pledged.gas_used
+    life_bank.close_financing(life_bank.financing_id(pledged))
+    operations["cancelWarehouseReceipt"] = life.cancel_warehouse_receipt(
+        receipt, _h(f"{tag}-sold")
+    ).gas_used
+    return AfterReleaseGas(trades, gas, items, sent, operations)
 
 
 def _adopt_policy(w3: Web3, relayer: TradeRegistryClient, customs: LocalAccount) -> bytes:

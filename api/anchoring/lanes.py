@@ -65,6 +65,7 @@ from api.db.models import (
     utcnow,
     verdict_trade_of,
 )
+from api.db.returns_models import ReturnRecord
 from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from ledger_client import (
     Bytes32,
@@ -323,13 +324,19 @@ class TradeLane(_MerkleLane[DocumentPayload]):
         return DocumentPayload.from_json(text)
 
     def claimable(self, stmt: SelectOfScalar[OutboxRecord]) -> SelectOfScalar[OutboxRecord]:
-        """Documents whose signing key the PartyRegistry has recorded."""
+        """Documents (and return applications) whose signing key the PartyRegistry has
+        recorded."""
         unrecorded = exists().where(
             col(DocumentRecord.content_hash) == col(OutboxRecord.subject),
             col(PartyKeyRecord.key_id) == col(DocumentRecord.key_id),
             col(PartyKeyRecord.chain_block).is_(None),
         )
-        return stmt.where(~unrecorded)
+        unrecorded_return = exists().where(
+            col(ReturnRecord.content_hash) == col(OutboxRecord.subject),
+            col(PartyKeyRecord.key_id) == col(ReturnRecord.key_id),
+            col(PartyKeyRecord.chain_block).is_(None),
+        )
+        return stmt.where(~unrecorded, ~unrecorded_return)
 
     def registry(self, chain: Chain) -> TradeRegistryClient:
         """TradeRegistry."""

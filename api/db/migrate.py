@@ -49,8 +49,10 @@ def target_metadata() -> MetaData:
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
         receipt_models,  # noqa: F401
+        returns_models,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401
+        warehouse_models,  # noqa: F401
     )
 
     return SQLModel.metadata

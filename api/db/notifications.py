@@ -39,6 +39,7 @@ class Kind(StrEnum):
     RELEASED = "trade.released"
     HELD = "trade.held"
     SETTLED = "trade.settled"
+    RETURNED = "trade.returned"
     CUSTOMS_STATUS = "trade.customs_status"
     CANCELLED = "trade.cancelled"
     ALERT_OPENED = "alert.opened"

@@ -10,7 +10,7 @@ holds, after the chain said it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
     from api.db.models import TradeRecord
     from api.runtime import Runtime
+    from ledger_client import LifecycleRegistryClient
 
 __all__ = [
     "MINOR_DIGITS",
     "ensure_value_declared",
+    "ensure_values_declared",
     "from_minor_units",
     "lifecycle_conflict",
     "minor_units",
@@ -104,45 +106,76 @@ def ensure_value_declared(*, session: Session, runtime: Runtime, trade: TradeRec
     the trade's customs value and currency if the chain holds none yet; ``trade.chain_value``
     is saved with what the chain holds. Once declared, a value never changes: a chain that
     already holds one (declared by an earlier request whose reply was lost) is mirrored."""
-    if trade.chain_value is not None:
-        return trade.chain_value
-    batch, position = position_of(trade)
+    return ensure_values_declared(session=session, runtime=runtime, trades=[trade])[trade.trade_id]
+
+
+def ensure_values_declared(
+    *, session: Session, runtime: Runtime, trades: Sequence[TradeRecord]
+) -> dict[str, int]:
+    """:func:`ensure_value_declared` for many trades (a netting's), by trade id: one
+    ``declareValues`` call per verdict batch for the trades the chain holds no value of."""
+    held: dict[str, int] = {t.trade_id: t.chain_value for t in trades if t.chain_value is not None}
+    pending = [t for t in trades if t.chain_value is None]
+    if not pending:
+        return held
     lifecycle = runtime.ledger().lifecycle()
-    held = lifecycle.trade_life(batch, position).value
-    if held == 0:
-        value = _declared_value(trade)
+    by_batch: dict[int, dict[int, TradeRecord]] = {}
+    for trade in pending:
+        batch, position = position_of(trade)
+        by_batch.setdefault(batch, {})[position] = trade
+    for batch, positions in sorted(by_batch.items()):
+        undeclared = {
+            position: _declared_value(trade)
+            for position, trade in positions.items()
+            if lifecycle.trade_life(batch, position).value == 0
+        }
+        if undeclared:
+            try:
+                lifecycle.declare_values(batch, undeclared)
+            except ContractReverted as exc:
+                if exc.error_name != "LifecycleRegistryValueAlreadyDeclared":
+                    raise lifecycle_conflict(exc) from exc
+                # Another request declared one between our read and our write: declare the
+                # others one by one, and let the chain's values stand.
+                _declare_each(lifecycle, batch, undeclared)
+        for position, trade in positions.items():
+            trade.chain_value = lifecycle.trade_life(batch, position).value
+            held[trade.trade_id] = trade.chain_value
+            session.add(trade)
+    session.commit()
+    return held
+
+
+def _declare_each(lifecycle: LifecycleRegistryClient, batch: int, values: dict[int, int]) -> None:
+    for position, value in values.items():
         try:
             lifecycle.declare_values(batch, {position: value})
         except ContractReverted as exc:
             if exc.error_name != "LifecycleRegistryValueAlreadyDeclared":
                 raise lifecycle_conflict(exc) from exc
-            # Another request declared it between our read and our write: the chain's stands.
-        held = lifecycle.trade_life(batch, position).value
-    trade.chain_value = held
-    session.add(trade)
-    session.commit()
-    return held
 
 
 def _declared_value(trade: TradeRecord) -> int:
+    """The trade's customs value in minor units; a 409 naming the trade (``tradeId``) if it
+    has none the chain can hold."""
+
+    def refused(message: str) -> Conflict:
+        return Conflict(message, code="value_not_declared", extra={"tradeId": trade.trade_id})
+
     if not trade.customs_value or not trade.currency:
-        raise Conflict(
-            "the trade has no declared customs value and currency to put on chain",
-            code="value_not_declared",
-        )
+        raise refused("the trade has no declared customs value and currency to put on chain")
     try:
         amount = Decimal(trade.customs_value)
     except InvalidOperation:
-        raise Conflict(
-            f"the trade's customs value {trade.customs_value!r} is not a number",
-            code="value_not_declared",
+        raise refused(
+            f"the trade's customs value {trade.customs_value!r} is not a number"
         ) from None
     try:
         units = minor_units(amount, trade.currency)
     except ValueError as exc:
-        raise Conflict(str(exc), code="value_not_declared") from None
+        raise refused(str(exc)) from None
     if units == 0:
-        raise Conflict("the trade's customs value is zero", code="value_not_declared")
+        raise refused("the trade's customs value is zero")
     return units
 
 

@@ -1,5 +1,10 @@
 """The matcher's outside facts for a set of trades: payments and waybills other trades use,
-and each buyer's matched total this year, in one query."""
+and each buyer's matched total this year, in one query.
+
+A buyer's annual total counts each trade's value net of the goods returned from it (the
+accepted returns the chain recorded, ``trade.returned_value``): goods sent back are not
+goods the buyer imported, so a return gives the quota back (财关税〔2018〕49号 caps what a
+buyer imports in a year at 26,000 CNY)."""
 
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ class _Facts:
     buyer_id: str | None
     status: str
     customs_value: str | None
+    returned_value: str | None
     updated_at: datetime
 
     @classmethod
@@ -44,6 +50,7 @@ class _Facts:
             trade.buyer_id,
             trade.status,
             trade.customs_value,
+            trade.returned_value,
             trade.updated_at,
         )
 
@@ -56,6 +63,17 @@ class _Facts:
             and bool(self.customs_value)
         )
 
+    @property
+    def counted(self) -> Decimal:
+        """What the trade adds to its buyer's annual total: its value less what came back."""
+        return counted_value(self.customs_value, self.returned_value)
+
+
+def counted_value(customs_value: str | None, returned_value: str | None) -> Decimal:
+    """A trade's customs value net of its accepted returns (never below zero)."""
+    value = Decimal(customs_value or 0) - Decimal(returned_value or 0)
+    return max(value, Decimal(0))
+
 
 _FACT_COLUMNS = (
     col(TradeRecord.trade_id),
@@ -66,6 +84,7 @@ _FACT_COLUMNS = (
     col(TradeRecord.buyer_id),
     col(TradeRecord.status),
     col(TradeRecord.customs_value),
+    col(TradeRecord.returned_value),
     col(TradeRecord.updated_at),
 )
 
@@ -99,9 +118,7 @@ class MatchContexts:
             if fact.logistics_no in waybills:
                 self._waybill[fact.logistics_no].append((fact.trade_id, key))
             if fact.counts_for(buyers, year):
-                self._annual[fact.buyer_id or ""].append(
-                    (fact.trade_id, Decimal(fact.customs_value or 0))
-                )
+                self._annual[fact.buyer_id or ""].append((fact.trade_id, fact.counted))
 
     @staticmethod
     def _stored(
@@ -132,7 +149,9 @@ class MatchContexts:
             (tid, v) for tid, v in self._annual.get(trade.buyer_id, []) if tid != trade.trade_id
         ]
         if trade.status == "match" and trade.customs_value:
-            values.append((trade.trade_id, Decimal(trade.customs_value)))
+            values.append(
+                (trade.trade_id, counted_value(trade.customs_value, trade.returned_value))
+            )
         self._annual[trade.buyer_id] = values
 
     def of(self, trade: TradeRecord) -> MatchContext:

@@ -13,7 +13,7 @@ from api.db.models import ChainAccountRecord, PartyKeyRecord, PartyRecord, utcno
 from api.errors import Conflict, NotFound, PermissionDenied, UnprocessableContent
 from api.runtime import Runtime
 from api.schemas import KeyCreate, KeyPublic, KeyRevoke, PartyCreate, PartyCreated, PartyPublic
-from api.services import registry
+from api.services import registry, warehouse_ledger
 from api.services.certificates import check_certificate
 from api.services.security import hash_api_key, new_api_key
 from traceability import (
@@ -175,6 +175,10 @@ def change_role(
     party.roles = ",".join(sorted(roles))
     session.add(party)
     registry.enqueue_role(session, code, role, granted=granted)
+    if role == warehouse_ledger.WAREHOUSE_ROLE:
+        # Whether its events move a warehouse's stock depends on the role: recount them.
+        session.flush()
+        warehouse_ledger.rebuild(session, [code])
     session.commit()
     return party_public(party, session, digest)
 

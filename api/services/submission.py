@@ -35,7 +35,7 @@ from api.db.trace_models import TraceEnvelopeRecord, TraceEventRecord
 from api.errors import ApiError, Conflict
 from api.runtime import Runtime
 from api.schemas import DocumentPublic
-from api.services import documents
+from api.services import documents, warehouse_ledger
 from api.services.documents import Submission, WriteContext
 from api.services.trace import custody
 from api.services.trace import store as trace_store
@@ -341,6 +341,10 @@ def store_capture(
         )
         trace_store.add_event(
             session=session, record=record, event=item.event, admits=custody.admits
+        )
+        # In the capture's transaction: the stock ledger never drifts from the events.
+        warehouse_ledger.record_capture(
+            session, record=record, event=item.event, declares=item.declares
         )
     return outcome
 

@@ -21,18 +21,25 @@ from sqlmodel import Session
 from api.config import ApiSettings
 from api.db.models import PartyRecord
 from api.errors import UnprocessableContent
+from api.returns_schemas import ReturnPublic
 from api.runtime import Runtime
 from api.schemas import DocumentPublic
 from api.services import documents as service
 from api.services import keys as key_service
+from api.services import returns as return_service
 from api.services import submission
 from api.services.certificates import check_certificate
 from traceability import DigestProfile, PartyKey, SignedBytes, content_hash, verify_signer
 from traceability.ceb import CebMessage, SchemaViolation, read_message, verify_xml_signature
-from traceability.ceb.payload import DOC_TYPE_OF_KIND, xml_payload
+from traceability.ceb.models import ReturnApplication
+from traceability.ceb.payload import doc_type_of, xml_payload
 from traceability.limits import MAX_REPORTED_ISSUES
 from traceability.signing import b64url_decode
 from traceability.trade import DOCUMENT_MODELS, TradeDocument
+
+#: The messages ``POST /documents/xml`` takes: the trade documents and the import return
+#: application (CEB625), which is judged as a return (:mod:`api.services.returns`).
+ACCEPTED_MESSAGES = frozenset(DOCUMENT_MODELS) | {"CEB625"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ def _verify_signer(
     context: service.WriteContext,
     party: PartyRecord,
     signature: XmlSignature,
-    documents: list[TradeDocument],
+    documents: list[TradeDocument] | list[ReturnApplication],
     body: bytes,
 ) -> PartyKey:
     """The checks every signed submission meets (:func:`traceability.verify_signer`), over
@@ -59,7 +66,7 @@ def _verify_signer(
         raise UnprocessableContent(
             "signature is not base64url", field="Sandan-Signature", code="malformed_envelope"
         ) from exc
-    claims = tuple((DOC_TYPE_OF_KIND[d.kind], d.appTime) for d in documents)
+    claims = tuple((doc_type_of(d), d.appTime) for d in documents)
     signed = SignedBytes(party.code, signature.key_id, None, body, raw, claims)
     directory = key_service.registry_for(session=session, party_code=party.code)
     _, key = verify_signer(signed, directory, now=context.now, max_clock_skew=context.max_skew)
@@ -68,7 +75,7 @@ def _verify_signer(
 
 def _parse(body: bytes, max_bytes: int) -> CebMessage:
     try:
-        return read_message(body, max_bytes=max_bytes, expect=DOCUMENT_MODELS.keys())
+        return read_message(body, max_bytes=max_bytes, expect=ACCEPTED_MESSAGES)
     except SchemaViolation as exc:
         raise UnprocessableContent(
             exc.message,
@@ -132,9 +139,12 @@ def submit_xml(
     party: PartyRecord,
     signature: XmlSignature,
     body: bytes,
-) -> list[DocumentPublic]:
-    """Parse, verify and store every business document of a signed CEB message."""
+) -> list[DocumentPublic | ReturnPublic]:
+    """Parse, verify and store every business document of a signed CEB message (a CEB625's
+    return applications are judged as returns: :mod:`api.services.returns`)."""
     message = _parse(body, runtime.settings.max_body_bytes)
+    if message.message_type == "CEB625":
+        return [*_submit_returns(session, runtime, party, signature, message, body)]
     documents = _trade_documents(message)
     context = submission.context_of(runtime)
     key = _verify_signer(session, context, party, signature, documents, body)
@@ -186,4 +196,52 @@ def _prepare(
         key=key,
         issued_at=document.appTime,
         source_xml=body.decode("utf-8"),
+    )
+
+
+def _submit_returns(
+    session: Session,
+    runtime: Runtime,
+    party: PartyRecord,
+    signature: XmlSignature,
+    message: CebMessage,
+    body: bytes,
+) -> list[ReturnPublic]:
+    """A CEB625 message: each return application judged as a return, signed like any XML."""
+    applications = [d for d in message.documents if isinstance(d, ReturnApplication)]
+    context = submission.context_of(runtime)
+    key = _verify_signer(session, context, party, signature, applications, body)
+    xml_signature = check_xml_signature(
+        party, message, body, settings=runtime.settings, now=context.now
+    )
+    prepared = []
+    for index, application in enumerate(applications):
+        prefix = f"documents[{index}]"
+        service.check_strings(application.to_json_dict(), prefix)
+        return_service.check_submitter(party.code, application, prefix)
+        payload = xml_payload(message, index, application, party=key.party_code, key_id=key.key_id)
+        envelope = {
+            "source": "ceb-xml",
+            "messageType": message.message_type,
+            "index": index,
+            "xmlSignature": xml_signature,
+            "payload": payload,
+            "alg": key.alg.value,
+            "signature": signature.signature,
+        }
+        prepared.append(
+            return_service.ReturnSubmission(
+                party=payload["party"],
+                key_id=payload["keyId"],
+                salt=payload["salt"],
+                content_hash=content_hash(payload, context.digest).hex(),
+                application=application,
+                envelope_json=json.dumps(envelope, ensure_ascii=False),
+                key=key,
+                issued_at=application.appTime,
+                source_xml=body.decode("utf-8"),
+            )
+        )
+    return return_service.submit_returns(
+        session=session, runtime=runtime, submissions=prepared, now=context.now
     )

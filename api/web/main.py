@@ -37,11 +37,13 @@ from api.web.routes import (
     parties,
     products,
     resolver,
+    returns,
     risk,
     stats,
     trade_life,
     trades,
     verifier,
+    warehouses,
 )
 
 if TYPE_CHECKING:
@@ -121,12 +123,14 @@ def create_app(
         risk,
         credit,
         stats,
+        returns,
         notifications,
         health,
         epcis,
         products,
         resolver,
         verifier,
+        warehouses,
         docs,
         portal,
     ):

@@ -18,37 +18,56 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api import examples
+from traceability.ceb.models import ExportReturnApplication, ReturnApplication
 from traceability.trade.models import DOCUMENT_MODELS
 
 __all__ = ["PARAMETER_EXAMPLES", "REQUEST_EXAMPLES", "document_components", "install_documents"]
 
 _REF: Final = "#/components/schemas/{model}"
 _TRADE_DOC_TYPES: Final = ["order", "payment", "waybill", "inventory"]
+#: The return applications ``POST /returns`` takes: import CEB625, export CEB213.
+_RETURN_MODELS: Final[tuple[type[BaseModel], ...]] = (ReturnApplication, ExportReturnApplication)
 
 
 def document_components() -> dict[str, Any]:
     """Every document model's schema, and the models they use, by component name."""
     _, top = models_json_schema(
-        [(model, "validation") for model in DOCUMENT_MODELS.values()],
+        [(model, "validation") for model in (*DOCUMENT_MODELS.values(), *_RETURN_MODELS)],
         by_alias=True,
         ref_template=_REF,
     )
     components: dict[str, Any] = top["$defs"]
     components["SignedEnvelope"] = _signed_envelope()
+    components["SignedReturnEnvelope"] = _signed_envelope(
+        title="SignedReturnEnvelope",
+        doc_types=["return", "export-return"],
+        models=_RETURN_MODELS,
+        about="The return application: CEB625 (docType return) or CEB213 (export-return), "
+        "with CEB element names as keys.",
+    )
     return components
 
 
-def _signed_envelope() -> dict[str, Any]:
-    documents = [{"$ref": _REF.format(model=model.__name__)} for model in DOCUMENT_MODELS.values()]
+def _signed_envelope(
+    *,
+    title: str = "SignedEnvelope",
+    doc_types: list[str] = _TRADE_DOC_TYPES,
+    models: tuple[type[BaseModel], ...] = tuple(DOCUMENT_MODELS.values()),
+    about: str = "The CEB business document, with CEB element names as keys. Its message "
+    "type follows from docType and its fields: an import order has orderType I (CEB311), an "
+    "export one E, B or W (CEB303)...",
+) -> dict[str, Any]:
+    documents = [{"$ref": _REF.format(model=model.__name__)} for model in models]
     payload = {
         "type": "object",
         "additionalProperties": False,
         "required": ["docType", "party", "keyId", "issuedAt", "salt", "document"],
         "properties": {
-            "docType": {"enum": _TRADE_DOC_TYPES, "description": "What the document is."},
+            "docType": {"enum": doc_types, "description": "What the document is."},
             "party": {"type": "string", "description": "The signing party's code (yours)."},
             "keyId": {"type": "string", "description": "Which of your registered keys signed."},
             "issuedAt": {
@@ -57,16 +76,11 @@ def _signed_envelope() -> dict[str, Any]:
                 "description": "RFC 3339 UTC time of signing; not before the key's validFrom.",
             },
             "salt": {"type": "string", "description": "16 random bytes, base64url."},
-            "document": {
-                "description": "The CEB business document, with CEB element names as keys. "
-                "Its message type follows from docType and its fields: an import order has "
-                "orderType I (CEB311), an export one E, B or W (CEB303)...",
-                "anyOf": documents,
-            },
+            "document": {"description": about, "anyOf": documents},
         },
     }
     return {
-        "title": "SignedEnvelope",
+        "title": title,
         "description": "A document signed by the party that issued it: the signature covers "
         "the RFC 8785 canonical bytes of payload.",
         "type": "object",
@@ -233,7 +247,7 @@ _BODY_FORMATS: Final[Mapping[tuple[str, str], Mapping[str, str]]] = {
         "judged on its own: the answer lists every line's status and error."
     },
     ("/documents/xml", "post"): {
-        media: "A CEB message (CEB311/411/511/621 import, CEB303/403/505/603 export) as the "
+        media: "A CEB message (CEB311/411/511/621/625 import, CEB303/403/505/603 export) as the "
         "2022-05 XSDs define it, UTF-8; its exact bytes signed by the key Sandan-Key-Id "
         "names (Sandan-Signature, base64url). The documents are the schemas ImportOrder "
         "(CEB311) ... in XML form."
@@ -252,14 +266,14 @@ def install_documents(app: FastAPI) -> None:
         schema = generate()
         schema.setdefault("components", {}).setdefault("schemas", {}).update(document_components())
         paths = schema.get("paths", {})
-        envelope = paths.get("/documents", {}).get("post")
-        if envelope is not None:
-            envelope["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": _REF.format(model="SignedEnvelope")}}
-                },
-            }
+        # A return is a signed envelope too (docType return or export-return).
+        for path, model in (("/documents", "SignedEnvelope"), ("/returns", "SignedReturnEnvelope")):
+            envelope = paths.get(path, {}).get("post")
+            if envelope is not None:
+                envelope["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
+                }
         _describe_formats(paths)
         _add_examples(paths)
         app.openapi_schema = schema

@@ -67,6 +67,8 @@ CASES = [
     ("SANDAN_PUBLIC_BASE_URL", "https://dl.example", "public_base_url", "https://dl.example"),
     ("SANDAN_TEST_KILL_AFTER", "tx_sent:2", "test_kill_after", "tx_sent:2"),
     ("SANDAN_ZONE_TIMEZONE", "Asia/Urumqi", "zone_timezone", "Asia/Urumqi"),
+    ("SANDAN_RETURN_PERIOD_DAYS", "15", "return_period_days", 15),
+    ("SANDAN_EXPORT_RETURN_PERIOD_DAYS", "180", "export_return_period_days", 180),
     ("SANDAN_TRUSTED_CA_FILE", "/etc/sandan/ca.pem", "trusted_ca_file", Path("/etc/sandan/ca.pem")),
     ("SANDAN_DIGEST_PROFILE", "sm3", "digest_profile", DigestProfile.SM3),
     ("SANDAN_SESSION_IDLE_MINUTES", "15", "session_idle_minutes", 15),

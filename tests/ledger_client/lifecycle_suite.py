@@ -532,6 +532,8 @@ class LifecycleBehaviour:
             assert _reverted(exc_info) == expected
         with pytest.raises(ConfigurationError, match="WAREHOUSE_RECEIPT"):
             bank.open_trade_financing(FinancingKind.WAREHOUSE_RECEIPT, batch, 0, 1, _h("t"))
+        with pytest.raises(ConfigurationError, match="not 7"):
+            bank.open_trade_financing(7, batch, 0, 1, _h("t"))
         # A matched trade, not yet released, can be financed on its order.
         bank.open_trade_financing(order, batch, 0, 1_000, _h("t"))
 
@@ -642,3 +644,66 @@ class LifecycleBehaviour:
                 attempt()
             assert _reverted(exc_info) == expected
         assert lifecycle.warehouse_receipt_of(_h("never")) is None
+
+    # What the client cannot send, sent raw ---------------------------------------------------
+
+    def _raw(self, world, party, name, *args):
+        """Send ``name(*args)`` to LifecycleRegistry as ``party``, past the client's checks."""
+        client = world.lifecycle(party)
+        fn = getattr(client._fn, name)(*args)
+        return client.wait_for_receipt(client._tx.send(fn))
+
+    def test_parallel_arrays_must_have_one_entry_per_trade(self, world):
+        batch = self._life_released(world, "raw lengths")
+        cases = [
+            ("anchorer", "declareValues", (batch, [0, 1], [5])),
+            ("anchorer", "recordReturns", (batch, [0], [1, 1], [_h("r")])),
+            ("anchorer", "recordReturns", (batch, [0], [1], [_h("r"), _h("s")])),
+            ("customs", "cancelTrades", (batch, [0, 1], [_h("c")])),
+            ("bank", "recordFxSettlement", (_h("fx"), [(batch, 0)], [1, 2])),
+        ]
+        for party, name, args in cases:
+            with pytest.raises(ContractReverted) as exc_info:
+                self._raw(world, party, name, *args)
+            assert exc_info.value.error_name == "LifecycleRegistryLengthMismatch", name
+
+    def test_a_batch_call_takes_at_most_max_trades(self, world):
+        batch = self._life_batch(world, "raw count")
+        many = 4097
+        with pytest.raises(ContractReverted) as exc_info:
+            self._raw(world, "anchorer", "declareValues", batch, [0] * many, [1] * many)
+        assert _reverted(exc_info) == ("LifecycleRegistryTradeCount", (many,))
+
+    @pytest.mark.parametrize("kind", [FinancingKind.NONE, FinancingKind.WAREHOUSE_RECEIPT, 5])
+    def test_open_trade_financing_takes_trade_kinds_only(self, world, kind):
+        batch = self._life_released(world, "raw kind")
+        if kind == 5:  # not a FinancingKind at all: the ABI decoder reverts without data
+            with pytest.raises(ContractReverted) as exc_info:
+                self._raw(world, "bank", "openTradeFinancing", kind, batch, 0, 1, _h("t"))
+            assert exc_info.value.error_name == "EmptyRevert"
+            return
+        with pytest.raises(ContractReverted) as exc_info:
+            self._raw(world, "bank", "openTradeFinancing", int(kind), batch, 0, 1, _h("t"))
+        assert _reverted(exc_info) == ("LifecycleRegistryFinancingKind", (int(kind),))
+
+    def test_trade_subject_is_computed_alike_on_and_off_chain(self, world):
+        client = world.lifecycle()
+        for batch, position in ((1, 0), (7, 3), (2**64 - 1, 2**32 - 1)):
+            on_chain = client._tx.call(client._fn.tradeSubject(batch, position))
+            assert bytes(on_chain) == trade_subject(batch, position)
+        assert trade_subject(7, 3) == ((7 << 32) | 3).to_bytes(32, "big")
+        with pytest.raises(ConfigurationError, match="position"):
+            trade_subject(1, 2**32)
+
+    def test_a_trade_s_life_is_found_by_its_indexed_batch_and_position(self, world):
+        batch = self._life_released(world, "timeline")
+        lifecycle = world.lifecycle()
+        lifecycle.record_returns(batch, {0: (1, _h("r0")), 1: (2, _h("r1"))})
+        world.lifecycle("bank").record_fx_settlement(_h("fx"), [(batch, 1, 3), (batch, 0, 4)])
+        returned = lifecycle.find_events(TradeReturned, 0, batch=batch, position=1)
+        assert [(e.amount, e.return_hash) for e in returned] == [(2, _h("r1"))]
+        applied = lifecycle.find_events(FxSettlementApplied, 0, batch=batch, position=0)
+        assert [(e.settlement_id, e.amount) for e in applied] == [(1, 4)]
+        declared = lifecycle.find_events(TradeValueDeclared, 0, batch=batch)
+        assert [e.position for e in declared] == [0, 1, 2]
+        assert all(e.log is not None and e.log.address == lifecycle.address for e in declared)

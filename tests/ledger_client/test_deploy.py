@@ -11,6 +11,7 @@ from ledger_client import (
     DeploymentError,
     LifecycleRegistryClient,
     deploy_registries,
+    load_artifacts,
     make_web3,
 )
 
@@ -92,3 +93,24 @@ def test_deploy_registries_makes_the_admin_registrar_by_default(chain_world):
     admin = chain_world.address("admin")
     assert deployment.roles["PartyRegistry"] == {"REGISTRAR_ROLE": (admin,)}
     assert chain_world.party("admin").has_role("REGISTRAR_ROLE", admin)
+
+
+def test_deployment_check_rejects_a_lifecycle_registry_following_another_trade_registry(
+    chain_world,
+):
+    from ledger_client.lifecycle_gas import deploy_contract
+
+    built = load_artifacts()["LifecycleRegistry"]
+    elsewhere = chain_world.deployment.trace_registry.address
+    impostor = deploy_contract(
+        chain_world.w3, chain_world.accounts["admin"], built.abi, built.bytecode, elsewhere
+    )
+    lifecycle = dataclasses.replace(
+        chain_world.deployment.lifecycle_registry, address=impostor.address
+    )
+    deployment = dataclasses.replace(
+        chain_world.deployment,
+        contracts={**chain_world.deployment.contracts, "LifecycleRegistry": lifecycle},
+    )
+    with pytest.raises(DeploymentError, match=rf"follows TradeRegistry {elsewhere}, not"):
+        deployment.check(chain_world.w3)

@@ -30,7 +30,10 @@ def _key(key_id: str = "EBP-01:k1", party: str = "EBP-01", public_key: str = PUB
 @pytest.mark.parametrize(
     ("role", "doc_types"),
     [
-        (Role.PLATFORM, {DocType.ORDER, DocType.INVENTORY}),
+        (
+            Role.PLATFORM,
+            {DocType.ORDER, DocType.INVENTORY, DocType.RETURN, DocType.EXPORT_RETURN},
+        ),
         (Role.PAYMENT, {DocType.PAYMENT}),
         (Role.LOGISTICS, {DocType.WAYBILL, DocType.EPCIS_EVENT}),
         (Role.CUSTOMS, {DocType.RELEASE}),

@@ -309,14 +309,15 @@ def write_message(message: CebMessage, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
         detail += f"{spec.business.max_occurs}"
         issue = SchemaIssue(spec.code, f"{spec.root}/{spec.business.name}", "schema.occurs", detail)
         raise SchemaViolation((issue,))
-    root = etree.Element(
-        f"{{{CEB_NS}}}{spec.root}",
-        nsmap={"ceb": CEB_NS},
-        attrib={"guid": message.guid, "version": message.version},
-    )
     try:
+        root = etree.Element(
+            f"{{{CEB_NS}}}{spec.root}",
+            nsmap={"ceb": CEB_NS},
+            attrib={"guid": message.guid, "version": message.version},
+        )
         _build(root, _body_record(spec, message), Group(spec.root, spec.children))
-    except ValueError as exc:  # lxml refuses control characters and other non-XML text
+    # lxml refuses control characters and other non-XML text, in the root's attributes too
+    except ValueError as exc:
         issue = SchemaIssue(spec.code, spec.root, "schema.type", f"not writable as XML: {exc}")
         raise SchemaViolation((issue,)) from exc
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")

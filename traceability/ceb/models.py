@@ -18,6 +18,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from traceability.trade.fields import (
+    T3,
     T10,
     T15,
     T18,
@@ -53,6 +54,8 @@ __all__ = [
     "ExportInventoryCancelReturn",
     "ExportInventoryReturn",
     "ExportLogisticsReturn",
+    "ExportReturnApplication",
+    "ExportReturnApplicationItem",
     "ImportInventoryCancel",
     "ImportInventoryCancelReturn",
     "ImportInventoryReturn",
@@ -78,6 +81,10 @@ ReturnStatus = Annotated[
 """A customs status code (``800`` released...), negative for processing errors."""
 Millis = Annotated[str, StringConstraints(pattern=r"^[0-9]{17}$"), XmlForm("millis", 17, 17)]
 """A C17 receipt time ``YYYYMMDDhhmmssSSS`` (China time)."""
+T1 = Annotated[str, StringConstraints(min_length=1, max_length=1)]
+T4 = Annotated[str, StringConstraints(min_length=1, max_length=4)]
+T80 = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+T500 = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class BaseTransfer(CebModel):
@@ -148,6 +155,62 @@ class ReturnApplication(ImportDeclared):
     note: T1000 | None = None
     items: tuple[ReturnApplicationItem, ...] = Field(
         alias="InvtRefundList", min_length=1, max_length=99
+    )
+
+
+# --- CEB213 retail export return application (退货申请单, 2022-05) --------------
+# Accepted as a signed JSON envelope (docType ``export-return``); not registered as an
+# XML message: the fields follow the 2022-05 export XSD's InvtRefundHead/InvtRefundList.
+
+
+class ExportReturnApplicationItem(CebModel):
+    """CEB213 InvtRefundList: one returned line of the original export inventory."""
+
+    gnum: Int5
+    gcode: T10
+    gname: T250
+    gmodel: T250
+    qty: Dec19_5
+    qty1: Dec19_5
+    unit: Fixed3
+    unit1: Fixed3
+    qty2: Dec19_5 | None = None
+    unit2: Fixed3 | None = None
+    note: T500 | None = None
+
+
+class ExportReturnApplication(ExportDeclared):
+    """CEB213 退货申请单: goods exported on a retail export inventory coming back."""
+
+    message_type: ClassVar[str] = "CEB213"
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtRefund", "InvtRefundHead")
+
+    customsCode: Fixed4
+    loctNo: T10 | None = None
+    ebpCode: T18
+    ebpName: T100
+    ebcCode: T18
+    ebcName: T100
+    logisticsNo: T80
+    logisticsCode: T18
+    logisticsName: T100
+    coElNo: T30
+    preNo: T18 | None = None
+    invtNo: T20
+    tradeMode: Fixed4 | None = None
+    agentCode: T18
+    agentName: T100
+    billNo: T37
+    ieFlag: Literal["I"]  # the XSD: an export return is declared with I (it comes in)
+    trafMode: T1
+    trafName: T100
+    portCode: T4
+    reason: T500
+    country: T3
+    voyageNo: T32
+    note: T500 | None = None
+    items: tuple[ExportReturnApplicationItem, ...] = Field(
+        alias="InvtRefundList", min_length=1, max_length=100
     )
 
 

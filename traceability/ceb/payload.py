@@ -13,10 +13,11 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from traceability.ceb.message import CebMessage
+from traceability.ceb.models import ReturnApplication
 from traceability.signing import DocType
 from traceability.trade import DocumentKind, TradeDocument
 
-__all__ = ["DOC_TYPE_OF_KIND", "xml_payload"]
+__all__ = ["DOC_TYPE_OF_KIND", "doc_type_of", "xml_payload"]
 
 #: Which docType each trade document kind is signed as.
 DOC_TYPE_OF_KIND: Final = MappingProxyType(
@@ -29,14 +30,26 @@ DOC_TYPE_OF_KIND: Final = MappingProxyType(
 )
 
 
+def doc_type_of(document: TradeDocument | ReturnApplication) -> DocType:
+    """The docType a document of a CEB message is signed as (a CEB625 is a ``return``)."""
+    if isinstance(document, ReturnApplication):
+        return DocType.RETURN
+    return DOC_TYPE_OF_KIND[document.kind]
+
+
 def xml_payload(
-    message: CebMessage, index: int, document: TradeDocument, *, party: str, key_id: str
+    message: CebMessage,
+    index: int,
+    document: TradeDocument | ReturnApplication,
+    *,
+    party: str,
+    key_id: str,
 ) -> dict[str, Any]:
     """The payload whose hash is anchored for document ``index`` of ``message``."""
     app_time = getattr(document, "appTime", None)
     issued = app_time.isoformat() if isinstance(app_time, datetime) else ""
     return {
-        "docType": DOC_TYPE_OF_KIND[document.kind].value,
+        "docType": doc_type_of(document).value,
         "party": party,
         "keyId": key_id,
         "issuedAt": issued,

@@ -66,10 +66,11 @@ def _annual_limit(scope: Scope) -> list[RiskAlert]:
     buyer, year = scope.key
     total = _ZERO
     for index, trade in enumerate(scope.trades):
-        before, total = total, total + trade.customs_value
+        # Goods returned give the quota back: a trade counts net of its returns.
+        before, total = total, total + trade.annual_value
         if total > t.annual_limit:
             flagged = scope.trades[index:]
-            year_total = sum((x.customs_value for x in scope.trades), _ZERO)
+            year_total = sum((x.annual_value for x in scope.trades), _ZERO)
             evidence: dict[str, Evidence] = {
                 "buyerIdNumber": str(buyer),
                 "year": int(year),

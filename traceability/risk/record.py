@@ -76,6 +76,8 @@ class RiskTrade:
     ebc_code: str | None = None  # ebcCode: the e-commerce company
     logistics_code: str | None = None  # logisticsCode
     mode: TradeMode | None = None
+    #: The value of the goods returned from the trade (accepted returns), order currency.
+    returned_value: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         if self.app_time.utcoffset() is None:
@@ -90,6 +92,12 @@ class RiskTrade:
     def customs_value(self) -> Decimal:
         """完税价格 goodsValue + freight + insuredFee, in the order's currency."""
         return self.goods_value + self.freight + self.insured_fee
+
+    @property
+    def annual_value(self) -> Decimal:
+        """What the trade uses of its buyer's annual limit: its customs value less the goods
+        returned from it (never below zero)."""
+        return max(self.customs_value - self.returned_value, Decimal(0))
 
     @property
     def phones(self) -> frozenset[str]:

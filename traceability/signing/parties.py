@@ -64,13 +64,19 @@ class DocType(StrEnum):
     RELEASE = "release"
     SETTLEMENT = "settlement"
     FINANCING = "financing"
+    #: An import return application (CEB625 退货申请单), by the e-commerce company or its agent.
+    RETURN = "return"
+    #: A retail export return application (CEB213), against the export inventory.
+    EXPORT_RETURN = "export-return"
 
 
 #: Which document types each role may sign (DESIGN.md "Parties and roles").
 #: Custody events of logistics companies are EPCIS events.
 SIGNABLE_DOC_TYPES: Final[Mapping[Role, frozenset[DocType]]] = MappingProxyType(
     {
-        Role.PLATFORM: frozenset({DocType.ORDER, DocType.INVENTORY}),
+        Role.PLATFORM: frozenset(
+            {DocType.ORDER, DocType.INVENTORY, DocType.RETURN, DocType.EXPORT_RETURN}
+        ),
         Role.PAYMENT: frozenset({DocType.PAYMENT}),
         Role.LOGISTICS: frozenset({DocType.WAYBILL, DocType.EPCIS_EVENT}),
         Role.CUSTOMS: frozenset({DocType.RELEASE}),

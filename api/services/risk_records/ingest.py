@@ -10,7 +10,9 @@ groups are judged by :func:`api.services.risk.refresh.refresh_alerts` (see there
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -37,7 +39,7 @@ from traceability.risk import InvalidRiskTrade, RiskTrade, risk_trade
 from traceability.trade.inputs import TradeDocuments
 from traceability.trade.modes import TradeMode
 
-__all__ = ["record_risk_trades"]
+__all__ = ["credit_returned_value", "record_risk_trades"]
 
 
 def _insert(session: Session) -> Any:
@@ -72,9 +74,30 @@ def record_risk_trades(
             ).where(col(RiskTradeRecord.trade_id).in_(fresh))
         ).all()
     }
+    for trade_id, (record, _) in list(fresh.items()):
+        # The documents do not say what came back: a stored record's returns are kept.
+        if trade_id in stored and '"returned_value"' in stored[trade_id][1]:
+            returned = trade_from_json(stored[trade_id][1]).returned_value
+            kept = replace(record, returned_value=returned)
+            fresh[trade_id] = (kept, record_json(kept))
     changed = {t: v for t, v in fresh.items() if stored.get(t, ("",))[0] != record_hash(v[1])}
     if changed:
         _store(session, changed, stored, now)
+
+
+def credit_returned_value(
+    session: Session, trade_id: str, returned_value: Decimal, now: datetime
+) -> None:
+    """Record that ``returned_value`` of the trade's goods came back (its accepted returns),
+    so the buyer's annual total counts the trade net of them; the groups it is in are marked
+    to be judged again. A trade with no risk record yet (no order) changes nothing."""
+    row = session.get(RiskTradeRecord, trade_id)
+    if row is None:
+        return
+    record = replace(trade_from_json(row.record), returned_value=returned_value)
+    text = record_json(record)
+    if record_hash(text) != row.record_hash:
+        _store(session, {trade_id: (record, text)}, {trade_id: (row.record_hash, row.record)}, now)
 
 
 def _store(

@@ -63,6 +63,9 @@ def record_json(trade: RiskTrade) -> str:
             for line in trade.lines
         ],
     }
+    # Only when goods came back: the records of trades without returns keep their text.
+    if trade.returned_value:
+        value["returned_value"] = str(trade.returned_value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -96,6 +99,7 @@ def trade_from_json(text: str) -> RiskTrade:
         ebc_code=value["ebc_code"],
         logistics_code=value["logistics_code"],
         mode=TradeMode(value["mode"]) if value["mode"] else None,
+        returned_value=Decimal(value.get("returned_value", "0")),
     )
 
 

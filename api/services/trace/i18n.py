@@ -68,6 +68,12 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "signed": "signed",
         "orders": "Order",
         "waybill": "Waybill",
+        "returns_title": "Returned goods",
+        "returns_note": "Goods of this lot's order came back (a return application sandan "
+        "accepted and recorded on chain). The return is a signed document, not an event of "
+        "this lot.",
+        "return_whole": "whole order returned",
+        "return_partial": "part of the order returned",
         "language": "中文",
         "lang_other": "zh",
         "product": "Product",
@@ -156,6 +162,11 @@ TEXT: Final[Mapping[Lang, Mapping[str, str]]] = {
         "signed": "已签名",
         "orders": "订单",
         "waybill": "运单",
+        "returns_title": "退货",
+        "returns_note": "本批次所属订单的商品已退回（sandan 已接受的退货申请，并已记录在链上）。"
+        "退货申请是签名单证，不是本批次的事件。",
+        "return_whole": "整单退货",
+        "return_partial": "部分退货",
         "language": "English",
         "lang_other": "en",
         "product": "产品",

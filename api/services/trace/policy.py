@@ -14,8 +14,10 @@ logistics          shipping, departing, arriving, receiving, loading, unloading,
                    collecting, void_shipping, other
 warehouse          receiving, storing, accepting, arriving, unloading, picking, holding,
                    stocking, stock_taking, cycle_counting, retail_selling, dispensing,
-                   reserving, entering_exiting, other (sandan has no retailer role: the
-                   importer's warehouse reports sales to consumers)
+                   reserving, entering_exiting, shipping, destroying, other (sandan has no
+                   retailer role: the importer's warehouse reports sales to consumers; an
+                   overseas warehouse ships and destroys the stock it holds, its ledger
+                   in :mod:`api.services.warehouse_ledger`)
 =================  =====================================================================
 
 Places: a party whose administrator registered its locations (GLNs) may only
@@ -99,7 +101,7 @@ CAPTURE_STEPS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "warehouse": frozenset(
             {"receiving", "storing", "accepting", "arriving", "unloading", "picking", "holding",
              "stocking", "stock_taking", "cycle_counting", "retail_selling", "dispensing",
-             "reserving", "entering_exiting", "other"}
+             "reserving", "entering_exiting", "shipping", "destroying", "other"}
         ),
     }
 )  # fmt: skip

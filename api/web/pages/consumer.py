@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -163,9 +164,11 @@ def render_lot_page(
     chain: ChainRef,
     names: Names | None = None,
     producer_grade: tuple[str, str] | None = None,
+    returns: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The HTML page of a lot in ``lang``, naming the chain and registries it was checked on,
-    and the credit grade of its producer (``(name, grade)``) when it is a registered party."""
+    the credit grade of its producer (``(name, grade)``) when it is a registered party, and
+    the accepted returns of the trades its goods went to (shown apart from the events)."""
     names = names or Names()
     events = _event_items(p, lang, names)
     link = resolver_link(base_url, p.lot)
@@ -203,6 +206,7 @@ def render_lot_page(
         "summary": t["summary"].format(verified=verified, total=len(p.checks)),
         "all_verified": verified == len(p.checks),
         "orders": list(p.lineage.order_numbers),
+        "returns": list(returns),
         "waybills": list(p.lineage.waybills),
         "recalled_by": t["recalled_by"].format(
             by=names.parties.get(p.recall.by or "", p.recall.by or "?")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response, status
 
 from api.db.models import PartyRecord
+from api.returns_schemas import ReturnPublic
 from api.schemas import AnchorPublic, BulkResult, DocumentPublic
 from api.services import bulk, ingest, xml_ingest
 from api.services import documents as service
@@ -74,7 +75,7 @@ def submit_bulk(
 
 @router.post(
     "/xml",
-    response_model=list[DocumentPublic],
+    response_model=list[DocumentPublic | ReturnPublic],
     status_code=status.HTTP_201_CREATED,
     openapi_extra=_raw_body("application/xml", "text/xml"),
 )
@@ -87,8 +88,9 @@ def submit_xml(
     response: Response,
     key_id: Annotated[str, Header(alias="Sandan-Key-Id", max_length=128)],
     signature: Annotated[str, Header(alias="Sandan-Signature", max_length=256)],
-) -> list[DocumentPublic]:
-    """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes."""
+) -> list[DocumentPublic | ReturnPublic]:
+    """Submit a CEB XML message (CEB311/411/511/621, CEB303/403/505/603) signed over its bytes;
+    a CEB625 return application is judged as a return (the answer lists the returns)."""
     check_rate(request, party.code)
     results = xml_ingest.submit_xml(
         session=session,

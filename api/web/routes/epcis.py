@@ -24,6 +24,7 @@ from api.errors import BadRequest, NestedTooDeep, NotFound
 from api.runtime import Runtime
 from api.schemas import ApiModel
 from api.services import epcis as capture
+from api.services import warehouse_ledger
 from api.services.documents import check_strings
 from api.services.parties import require_party
 from api.services.trace import custody
@@ -355,6 +356,8 @@ def set_locations(
             check_strings(item.model_dump(by_alias=True), f"glns[{index}]")
         places.append(_place_of(item))
     held = trace_names.register_places(session, party, places, now=utcnow())
+    # A warehouse's new place makes the events it recorded there its stock movements.
+    warehouse_ledger.rebuild(session, [party.code])
     session.commit()
     return {
         "code": party.code,

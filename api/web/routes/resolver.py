@@ -23,6 +23,7 @@ from api.db.trace_models import TraceEventEpcRecord, TraceEventLotRecord
 from api.db.trace_version import Stamp, read_stamp
 from api.errors import BadRequest, NotFound
 from api.runtime import Runtime
+from api.services import returns as trace_returns
 from api.services.risk.views import producer_grade
 from api.services.trace import links as trace_links
 from api.services.trace import lots as trace_lots
@@ -354,14 +355,20 @@ def _build(
             material = trace_material.verification_material(
                 found, chain=chain, envelopes=envelopes, caches=runtime.caches
             )
-            response = JSONResponse(
-                provenance_json(found, base_url=base, material=material, names=names)
-            )
+            body = provenance_json(found, base_url=base, material=material, names=names)
+            body["returns"] = trace_returns.lot_returns(session, found.lineage.order_numbers)
+            response = JSONResponse(body)
         else:
             assert lang is not None
             grade = producer_grade(session, runtime, ref.gtin)
             html = render_lot_page(
-                found, lang=lang, base_url=base, chain=chain, names=names, producer_grade=grade
+                found,
+                lang=lang,
+                base_url=base,
+                chain=chain,
+                names=names,
+                producer_grade=grade,
+                returns=trace_returns.lot_returns(session, found.lineage.order_numbers),
             )
             response = HTMLResponse(html)
             headers |= _page_headers(lang)

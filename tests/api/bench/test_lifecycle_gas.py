@@ -9,8 +9,16 @@ from web3.exceptions import ContractCustomError
 
 from api.bench import startup
 from api.bench.context import BenchContext
-from api.bench.gas import lifecycle_metrics, per_record_registry
-from ledger_client.lifecycle_gas import BLOCK_GAS_LIMIT, BLOCK_SECONDS, STEPS, deploy_contract
+from api.bench.gas import life_after_release_metrics, lifecycle_metrics, per_record_registry
+from ledger_client.lifecycle_gas import (
+    BLOCK_GAS_LIMIT,
+    BLOCK_SECONDS,
+    LIFE_OPERATIONS,
+    LIFE_STEPS,
+    STEPS,
+    deploy_contract,
+    measure_life_after_release,
+)
 
 TRADES = 4
 PREFIXES = ("gas", "gas.eas", "gas.mapping")
@@ -60,6 +68,53 @@ def test_sandan_meets_the_lifecycle_and_capacity_targets(by_name):
     # Packed per batch: a step after the verdict costs a small fraction of a fresh slot.
     assert by_name["gas.per_trade.release"].value < 1_000
     assert by_name["gas.per_trade.settlement"].value < 5_000
+
+
+@pytest.fixture(scope="module")
+def after_release(ctx, by_name):
+    base = by_name["gas.per_trade.lifecycle"].value
+    return {m.name: m for m in life_after_release_metrics(ctx, base)}
+
+
+def test_every_step_after_release_is_measured_from_receipts(after_release):
+    for step in LIFE_STEPS:
+        metric = after_release[f"gas.life.per_trade.{step}"]
+        assert metric.value > 0, metric
+        assert metric.target is None
+    for operation in LIFE_OPERATIONS:
+        assert after_release[f"gas.life.fn.{operation}"].value > 21_000, operation
+    assert "in 4 tx for 1,000 trades" in after_release["gas.life.per_trade.declare"].notes
+    assert "in 1 tx for 100 trades" in after_release["gas.life.per_trade.fx_netting_100"].notes
+
+
+def test_netting_spreads_the_settlement_record_over_its_trades(after_release):
+    one, ten, hundred = (
+        after_release[f"gas.life.per_trade.fx_netting_{n}"].value for n in (1, 10, 100)
+    )
+    assert one > ten > hundred
+    # A trade's part of a netting updates its own word: no fresh slot of its own.
+    assert hundred < 20_000
+    assert after_release["gas.life.per_trade.return"].value < 20_000
+    # A declaration is the trade's one fresh word (22,100 gas of it).
+    assert 22_100 < after_release["gas.life.per_trade.declare"].value < 30_000
+
+
+def test_the_whole_with_fx_adds_the_steps_to_the_life_every_trade_has(by_name, after_release):
+    whole = after_release["gas.life.per_trade.lifecycle_with_fx"]
+    expected = (
+        by_name["gas.per_trade.lifecycle"].value
+        + after_release["gas.life.per_trade.declare"].value
+        + after_release["gas.life.per_trade.fx_netting_100"].value
+    )
+    assert whole.value == pytest.approx(expected)
+    assert "trades/s" in whole.notes
+    # The issue-15 target stays on the life every trade has, untouched by these states.
+    assert by_name["gas.per_trade.lifecycle"].met is True
+
+
+def test_the_life_after_release_needs_trades_for_every_netting(ctx):
+    with pytest.raises(ValueError, match="at least 111"):
+        measure_life_after_release(ctx.chain().w3, 110)
 
 
 def test_one_attestation_per_record_costs_more_than_one_storage_record(by_name):

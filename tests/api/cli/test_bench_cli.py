@@ -144,6 +144,27 @@ def test_quick_bench_prints_the_lifecycle_released_under_customs_policy(report):
     assert 21_000 < by_name["gas.fn.adoptReleasePolicy"]["value"] < 150_000
 
 
+def test_quick_bench_prints_the_life_after_release_beside_the_life(report):
+    by_name = {m["name"]: m for m in report["metrics"]}
+    for row in (
+        "gas.life.per_trade.declare",
+        "gas.life.per_trade.return",
+        "gas.life.per_trade.fx_netting_100",
+        "gas.life.fn.openTradeFinancing",
+        "gas.life.fn.drawdown",
+        "gas.life.fn.repay",
+        "gas.life.fn.closeFinancing",
+        "gas.life.fn.issueWarehouseReceipt",
+        "gas.life.per_trade.lifecycle_with_fx",
+    ):
+        assert by_name[row]["value"] > 0, row
+        assert by_name[row]["group"] == "gas"
+    # Every LifecycleRegistry write is in the per-function rows as well.
+    for name in ("declareValues", "recordFxSettlement", "cancelTrades", "openReceiptFinancing"):
+        assert 21_000 < by_name[f"gas.fn.{name}"]["value"] < 150_000, name
+    assert by_name["gas.per_trade.lifecycle"]["met"] is True
+
+
 def test_sm2_bench_prints_sm2_beside_ed25519_and_openssl_speed(report):
     by_name = {m["name"]: m for m in report["metrics"]}
     sm2 = by_name["sm2.verify_one_core"]

@@ -200,6 +200,11 @@ def test_upgrade_database_made_by_main_keeps_every_row(
     # Revision 0020 adds the notifications: inboxes, webhooks and their delivery log, empty.
     for table in ("notification", "webhook", "webhook_delivery", "webhook_attempt"):
         assert upgraded["counts"].pop(table) == 0, table
+    # Revision 0023 adds the return applications: none yet.
+    assert upgraded["counts"].pop("trade_return") == 0
+    # Revision 0026 adds the overseas warehouses' stock ledger and receipts: none yet.
+    for table in ("warehouse_stock_entry", "warehouse_receipt"):
+        assert upgraded["counts"].pop(table) == 0, table
     # Revision 0024 adds the customs receipts and the inventory cancellations: none yet.
     for table in ("customs_receipt", "inventory_cancel"):
         assert upgraded["counts"].pop(table) == 0, table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from api.db.models import TradeRecord, utcnow
 from api.errors import Conflict
 from api.services.lifecycle_chain import (
     ensure_value_declared,
+    ensure_values_declared,
     from_minor_units,
     lifecycle_conflict,
     minor_units,
@@ -122,6 +124,7 @@ def test_a_trade_without_a_usable_value_is_a_conflict(world: World, fields, mess
         with pytest.raises(Conflict, match=message) as exc_info:
             ensure_value_declared(session=session, runtime=world.runtime, trade=trade)
         assert exc_info.value.code == "value_not_declared"
+        assert exc_info.value.body()["tradeId"] == trade.trade_id
         assert trade.chain_value is None
 
 
@@ -184,3 +187,47 @@ def test_the_gateway_gives_the_registry_as_the_anchorer_or_a_party_account(world
     with pytest.raises(ContractReverted) as exc_info:
         as_party.issue_warehouse_receipt(_h("receipt"), _h("warehouse"), _h("record"), 1)
     assert lifecycle_conflict(exc_info.value).code == "not_authorized_on_chain"
+
+
+def test_a_netting_s_trades_are_declared_in_one_call_per_verdict_batch(world: World) -> None:
+    first = _chain_trade(world, "net a", customs_value="10.00", currency="502")
+    second = _chain_trade(world, "net b", customs_value="20.50", currency="502")
+    known = _chain_trade(world, "net c", customs_value="7.00", currency="502")
+    lifecycle = world.runtime.ledger().lifecycle()
+    lifecycle.declare_values(known.verdict_batch, {0: 700})
+    start = world.ledger.w3.eth.block_number
+    with Session(world.runtime.engine) as session:
+        trades = [session.get(TradeRecord, t.trade_id) for t in (first, second, known)]
+        declared = ensure_values_declared(session=session, runtime=world.runtime, trades=trades)
+    assert declared == {first.trade_id: 1000, second.trade_id: 2050, known.trade_id: 700}
+    # Two batches held undeclared trades: two transactions; the third was mirrored.
+    assert world.ledger.w3.eth.block_number == start + 2
+    with Session(world.runtime.engine) as session:
+        assert session.get(TradeRecord, second.trade_id).chain_value == 2050
+        again = [session.get(TradeRecord, t.trade_id) for t in (first, second, known)]
+        assert ensure_values_declared(session=session, runtime=world.runtime, trades=again) == (
+            declared
+        )
+    assert world.ledger.w3.eth.block_number == start + 2
+
+
+def test_a_value_declared_between_our_read_and_our_write_stands(world: World, monkeypatch) -> None:
+    raced = _chain_trade(world, "raced", customs_value="5.00", currency="142")
+    gateway = world.runtime.ledger()
+    real = gateway.lifecycle()
+    real.declare_values(raced.verdict_batch, {0: 123})  # another request's, reply lost
+
+    class StaleFirstRead(LifecycleRegistryClient):
+        reads = 0
+
+        def trade_life(self, batch, position):
+            StaleFirstRead.reads += 1
+            life = super().trade_life(batch, position)
+            return dataclasses.replace(life, value=0) if StaleFirstRead.reads == 1 else life
+
+    stale = StaleFirstRead(gateway.w3, real.address, gateway.anchorer)
+    monkeypatch.setattr(gateway, "lifecycle", lambda: stale)
+    with Session(world.runtime.engine) as session:
+        trade = session.get(TradeRecord, raced.trade_id)
+        assert ensure_value_declared(session=session, runtime=world.runtime, trade=trade) == 123
+    assert StaleFirstRead.reads == 2

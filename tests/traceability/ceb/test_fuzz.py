@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,4 +115,15 @@ def test_mutated_converted_json_never_crashes_write(
     elif isinstance(target, list) and target:
         target[where[-1] % len(target)] = value
     with contextlib.suppress(CebError):
+        write_message(CebMessage.from_json_dict(data))
+
+
+@pytest.mark.parametrize("attribute", ["guid", "version"])
+def test_a_control_character_in_a_root_attribute_is_a_schema_issue_not_a_crash(
+    attribute: str,
+) -> None:
+    """Found by the fuzzer above: the root's attributes were written outside the guard."""
+    data: Any = read_message(sample(sorted(SAMPLES)[0])).to_json_dict()
+    data[attribute] = "\x01" * (36 if attribute == "guid" else 3)
+    with pytest.raises(CebError, match="not writable as XML"):
         write_message(CebMessage.from_json_dict(data))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -121,6 +123,16 @@ def test_annual_limit_flags_the_passing_trade_and_every_later_one() -> None:
         "yearTotal": "39200",
         "orders": 3,
     }
+
+
+def test_annual_limit_counts_a_trade_net_of_the_goods_returned_from_it() -> None:
+    trades = [trade(n, at(0, days=20 * n), "4800") for n in range(1, 6)]  # 24,000
+    trades.append(trade(6, at(0, days=130), "2000.01"))
+    assert _rules(trades, "risk.annual_limit") != []
+    # 100 CNY of the first trade's goods came back: 25,900.01 is under the limit again.
+    trades[0] = replace(trades[0], returned_value=Decimal("100"))
+    assert trades[0].annual_value == Decimal("4700")
+    assert _rules(trades, "risk.annual_limit") == []
 
 
 def test_annual_limit_resets_with_the_china_calendar_year() -> None:

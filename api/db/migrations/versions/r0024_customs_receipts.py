@@ -5,7 +5,7 @@ received, linked to its trade and anchored like a document; each inventory cance
 application (CEB623/CEB605) with customs' decision and the chain transaction after it.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0026
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -149,7 +149,7 @@ def test_post_event_captures_one_event_with_location(
     [
         ("logistics", 0, "bizStep"),  # a carrier may not record a harvest
         ("producer", 2, "certificationInfo"),  # only inspectors attach certificates
-        ("warehouse", 4, "bizStep"),  # a warehouse does not ship exports
+        ("warehouse", 3, "bizStep"),  # a warehouse does not pack the exporter's pallets
         ("inspector", 1, "bizStep"),  # transformations are the producer's
     ],
 )
