@@ -2,11 +2,11 @@
 
 The trade documents (orders, payments, waybills, inventories) live in
 :mod:`traceability.trade.models`. Here: the transfer blocks, the import return
-application (CEB625), the export master waybill (CEB607), the export summary
-application (CEB701) and every receipt. Same conventions as the trade models:
-attribute and JSON names are the CEB element names, lines sit under the list
-element's name (``.items`` in Python), decimals are ``Decimal``, C14 times are
-aware datetimes in China time. C17 receipt times stay strings (``YYYYMMDDhhmmssSSS``).
+application (CEB625), the inventory cancellations (CEB623, CEB605), the export master
+waybill (CEB607), the export summary application (CEB701) and every receipt. Same
+conventions as the trade models: attribute and JSON names are the CEB element names, lines
+sit under the list element's name (``.items`` in Python), decimals are ``Decimal``, C14
+times are aware datetimes in China time. C17 receipt times stay strings (``YYYYMMDDhhmmssSSS``).
 """
 
 # ruff: noqa: N815  - attribute names are the CEB element names (mixedCase by design)
