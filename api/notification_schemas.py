@@ -25,7 +25,7 @@ __all__ = [
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
 #: customs, a settlement by a bank, foreign exchange a bank settled on it (收结汇), a typed
 #: financing opened or closed on the trade, a risk alert opened, goods returned (wholly or
-#: partly).
+#: partly), a customs receipt's new status, an inventory cancellation confirmed on chain.
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -35,6 +35,8 @@ NotificationKind = Literal[
     "trade.financed",
     "trade.financing_closed",
     "trade.fx_settled",
+    "trade.customs_status",
+    "trade.cancelled",
     "alert.opened",
     "trade.returned",
 ]

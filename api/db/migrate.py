@@ -50,6 +50,7 @@ def target_metadata() -> MetaData:
         fx_models,  # noqa: F401
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
+        receipt_models,  # noqa: F401
         returns_models,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401

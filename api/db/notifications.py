@@ -43,6 +43,8 @@ class Kind(StrEnum):
     FINANCING_CLOSED = "trade.financing_closed"
     FX_SETTLED = "trade.fx_settled"
     RETURNED = "trade.returned"
+    CUSTOMS_STATUS = "trade.customs_status"
+    CANCELLED = "trade.cancelled"
     ALERT_OPENED = "alert.opened"
 
 

@@ -25,8 +25,10 @@ from api.web.pages import portal
 from api.web.ratelimit import RateLimiter
 from api.web.routes import (
     banks,
+    cancellations,
     credit,
     customs,
+    customs_receipts,
     docs,
     documents,
     epcis,
@@ -41,6 +43,7 @@ from api.web.routes import (
     risk,
     stats,
     tax_refund,
+    trade_life,
     trades,
     verifier,
     warehouses,
@@ -116,6 +119,9 @@ def create_app(
         documents,
         trades,
         customs,
+        customs_receipts,
+        cancellations,
+        trade_life,
         banks,
         financings,
         fx,
