@@ -90,7 +90,18 @@ def run_life_demo(
         f"({returned['state']}) on chain in tx {(returned['chain'] or {}).get('txHash')}"
     )
     export = _warehouse_export(run, parties, trace)
+    customs = parties["GACC-HZ"]
+    returned["timeline"] = _timeline_kinds(run.client, customs, returned["tradeId"])
+    export["fxSettlement"]["timeline"] = _timeline_kinds(
+        run.client, customs, export["warehouseStock"]["tradeId"]
+    )
     return {"return": returned, **export}
+
+
+def _timeline_kinds(client: TestClient, reader: RegisteredParty, trade_id: str) -> list[str]:
+    """The kinds of the trade's timeline entries, oldest first (``GET /trades/{id}/timeline``)."""
+    timeline = _json(client.get(f"/trades/{trade_id}/timeline", headers=reader.headers), 200)
+    return [entry["kind"] for entry in timeline["entries"]]
 
 
 def _import_return(

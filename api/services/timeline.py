@@ -2,9 +2,8 @@
 
 The timeline is the union of what its *contributors* say: each is a function of
 (:class:`TimelineContext`) returning entries. Built in: documents received, verdicts,
-release, customs receipts, inventory cancellation, settlement and financing. A later step
-(returns, FX settlement, warehouse) adds its own with :func:`contribute`, without touching
-this module's list.
+release, customs receipts, inventory cancellation, settlement, financing, returns, FX
+settlements and typed financing. Another step adds its own with :func:`contribute`.
 """
 
 from __future__ import annotations
@@ -16,12 +15,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from api.db.financing_models import FinancingMovementRecord, TypedFinancingRecord
+from api.db.fx_models import FxSettlementRecord, FxSettlementTradeRecord
 from api.db.models import AnchorBatchRecord, DocumentRecord, OutboxRecord, TradeRecord
 from api.db.receipt_models import InventoryCancelRecord
+from api.db.returns_models import ReturnRecord
 from api.receipt_schemas import TimelineEntry, TimelinePublic
 from api.runtime import Runtime
 from api.services import customs_receipts
 from api.services.documents import anchor_of
+from api.services.lifecycle_chain import from_minor_units
 from ledger_client import LedgerError
 
 
@@ -214,3 +217,86 @@ def financing(context: TimelineContext) -> Iterable[TimelineEntry]:
         tx_hash=trade.financing_tx,
         block_number=trade.financing_block,
     )
+
+
+@contribute
+def returns(context: TimelineContext) -> Iterable[TimelineEntry]:
+    """Each return application of the trade, with its CEB626 answer and, once accepted, the
+    LifecycleRegistry transaction that recorded it."""
+    stmt = select(ReturnRecord).where(ReturnRecord.trade_id == context.trade.trade_id)
+    for record in context.session.exec(stmt.order_by(col(ReturnRecord.id))).all():
+        yield TimelineEntry(
+            at=record.decided_at or record.received_at,
+            kind="return",
+            title=f"return {record.status} ({record.doc_type}): {record.amount} "
+            f"{record.currency or ''}".rstrip(),
+            by=record.party_code,
+            status=record.receipt_status,
+            note=record.receipt_info,
+            content_hash=record.content_hash,
+            tx_hash=record.chain_tx,
+            block_number=record.chain_block,
+            detail={"returnId": record.id, "returnedTotal": record.returned_total},
+        )
+
+
+@contribute
+def fx_settlements(context: TimelineContext) -> Iterable[TimelineEntry]:
+    """Each foreign-exchange settlement (收结汇) that covered the trade, with its share."""
+    stmt = (
+        select(FxSettlementTradeRecord, FxSettlementRecord)
+        .join(
+            FxSettlementRecord,
+            col(FxSettlementRecord.id) == col(FxSettlementTradeRecord.settlement_id),
+        )
+        .where(FxSettlementTradeRecord.trade_id == context.trade.trade_id)
+    )
+    for share, settlement in context.session.exec(stmt.order_by(col(FxSettlementRecord.id))):
+        yield TimelineEntry(
+            at=settlement.created_at,
+            kind="fx_settlement",
+            title=f"foreign exchange settled: {share.trade_amount} {share.trade_currency}",
+            by=settlement.bank_code,
+            content_hash=settlement.settlement_hash,
+            tx_hash=settlement.tx_hash,
+            block_number=settlement.block_number,
+            detail={
+                "settlementId": settlement.id,
+                "amount": share.amount,
+                "currency": settlement.currency,
+                "rate": settlement.rate,
+                "valueDate": settlement.value_date.isoformat(),
+            },
+        )
+
+
+@contribute
+def typed_financing(context: TimelineContext) -> Iterable[TimelineEntry]:
+    """Each step of a typed financing on the trade: opened, drawn, repaid, closed."""
+    stmt = (
+        select(FinancingMovementRecord, TypedFinancingRecord)
+        .join(
+            TypedFinancingRecord,
+            col(TypedFinancingRecord.financing_id) == col(FinancingMovementRecord.financing_id),
+        )
+        .where(TypedFinancingRecord.trade_id == context.trade.trade_id)
+    )
+    for movement, line in context.session.exec(stmt.order_by(col(FinancingMovementRecord.id))):
+        # An opening moves no money: its amount is the line's limit.
+        minor = line.limit_minor if movement.kind == "opened" else movement.amount_minor
+        amount = (
+            "" if minor is None else f": {from_minor_units(minor, line.currency)} {line.currency}"
+        )
+        yield TimelineEntry(
+            at=movement.at,
+            kind="typed_financing",
+            title=f"{line.kind} financing {movement.kind}{amount}",
+            by=line.bank_code,
+            content_hash=line.terms_hash,
+            tx_hash=movement.tx_hash,
+            block_number=movement.block_number,
+            detail={
+                "financingId": line.financing_id,
+                "outstandingMinor": movement.outstanding_minor,
+            },
+        )

@@ -81,6 +81,8 @@ def _assert_life_after_release(report: dict[str, Any]) -> None:
     assert returned["returnedTotal"] == returned["amount"]
     assert returned["invtNo"]
     assert returned["chain"]["txHash"].startswith("0x")
+    assert returned["timeline"][-1] == "return"
+    assert {"document", "verdict", "release", "customs_receipt"} <= set(returned["timeline"])
     stock = report["warehouseStock"]
     item = stock["item"]
     assert (item["declaredIn"], item["received"], item["sold"]) == ("230", "230", "12")
@@ -92,6 +94,7 @@ def _assert_life_after_release(report: dict[str, Any]) -> None:
     assert fx["txHash"].startswith("0x")
     assert fx["chainSettlementId"] >= 1
     assert "6222021001123456789" not in json.dumps(fx)  # the account, only as a keyed hash
+    assert fx["timeline"][-1] == "fx_settlement"
     (record,) = report["taxRefund"]["records"]
     assert (record["tradeId"], record["tradeMode"]) == (stock["tradeId"], "9810")
     assert (record["invtNo"], record["fxReceived"]) == (stock["invtNo"], "115.20")

@@ -433,6 +433,13 @@ def test_the_history_and_the_trade_show_the_typed_steps(
         ("closed", "receivable", None, None),
     ]
     assert {e.bank_code for e in history} == {"BANK-A"}
+    timeline = world.client.get(f"/trades/{trade_id}/timeline", headers=bank.headers).json()
+    assert [e["title"] for e in timeline["entries"] if e["kind"] == "typed_financing"] == [
+        "receivable financing opened: 200.00 142",
+        "receivable financing drawdown: 120.00 142",
+        "receivable financing repayment: 120.00 142",
+        "receivable financing closed",
+    ]
     inbox = world.client.get("/inbox", headers=parties["platform"].headers).json()
     kinds = [n["kind"] for n in inbox["data"]]
     assert "trade.financed" in kinds
