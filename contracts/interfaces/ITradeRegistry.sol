@@ -55,9 +55,9 @@ pragma solidity 0.8.28;
  *
  * The life after release (declared values, returns, customs' cancellation, FX settlement,
  * typed financing) lives in a LifecycleRegistry that follows this registry. Once the admin
- * names it ({setLifecycleRegistry}, once), this registry asks it, with one {ITradeLifecycleGuard-
- * blockedIn} call per action, about the selected positions: a position customs cancelled there
- * is neither released nor settled here ({TradeRegistryTradeCancelled}), and a position under a
+ * names it ({setLifecycleRegistry}, once), this registry asks it about the selected positions,
+ * with one {ITradeLifecycleGuard-blockedIn} call per action: a position customs cancelled there
+ * is neither released, settled nor financed here ({TradeRegistryTradeCancelled}), and one under a
  * live typed financing there cannot be financed here ({TradeRegistryTradeTypedFinanced}), so
  * at most one financing is live per trade across both registries (the LifecycleRegistry
  * refuses a typed financing and a cancellation while one registered here is undischarged).
