@@ -179,10 +179,10 @@ class Deployment:
                 f"lifecycleRegistry(): {exc}"
             ) from exc
         if guard != lifecycle.address:
+            consulted = "no LifecycleRegistry" if guard is None else f"LifecycleRegistry {guard}"
             raise DeploymentError(
-                f"TradeRegistry at {self.trade_registry.address} consults LifecycleRegistry "
-                f"{guard} instead of {lifecycle.address}: an interrupted deployment; "
-                "redeploy with `sandan deploy`"
+                f"TradeRegistry at {self.trade_registry.address} consults {consulted}, not "
+                f"{lifecycle.address}: an interrupted deployment; redeploy with `sandan deploy`"
             )
 
 
