@@ -128,6 +128,12 @@ class ApiSettings(BaseSettings):
     #: The zone's IANA time zone: a summary period given as a date, or as a date-time
     #: without an offset, is in it.
     zone_timezone: str = "Asia/Shanghai"
+    #: The national annual FX facilitation quota of an individual (个人年度便利化额度), in US
+    #: dollars: the quota view (GET /fx/quota/...) reckons what counts against it.
+    fx_individual_quota_usd: Annotated[Decimal, Field(gt=0)] = Decimal(50_000)
+    #: HS code prefixes of goods whose export tax refund (退免税) was cancelled: a retail
+    #: export with such a line never takes the 无票免税 flag (comma-separated digits).
+    tax_refund_excluded_hs: str = Field(default="", pattern=r"^([0-9]{2,10}(,[0-9]{2,10})*)?$")
     #: Days after release within which a retail import return is applied for (GACC
     #: announcement 2020 No. 45: within 30 days of release); later returns are refused.
     return_period_days: Annotated[int, Field(ge=1, le=3_650)] = 30
@@ -168,6 +174,11 @@ class ApiSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"SANDAN_ZONE_TIMEZONE: unknown time zone {value!r}") from exc
         return value
+
+    @property
+    def excluded_hs_prefixes(self) -> tuple[str, ...]:
+        """The HS prefixes of :attr:`tax_refund_excluded_hs`, in the order given."""
+        return tuple(p for p in self.tax_refund_excluded_hs.split(",") if p)
 
     @property
     def zone(self) -> tzinfo:

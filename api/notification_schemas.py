@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -23,8 +23,9 @@ __all__ = [
 ]
 
 #: What a party is told of: a verdict (matched or mismatched), a release or a hold by
-#: customs, a settlement by a bank, a typed financing opened or closed on the trade, a risk
-#: alert opened, goods returned (wholly or partly).
+#: customs, a settlement by a bank, foreign exchange a bank settled on it (收结汇), a typed
+#: financing opened or closed on the trade, a risk alert opened, goods returned (wholly or
+#: partly), a customs receipt's new status, an inventory cancellation confirmed on chain.
 NotificationKind = Literal[
     "verdict.matched",
     "verdict.mismatched",
@@ -33,6 +34,9 @@ NotificationKind = Literal[
     "trade.settled",
     "trade.financed",
     "trade.financing_closed",
+    "trade.fx_settled",
+    "trade.customs_status",
+    "trade.cancelled",
     "alert.opened",
     "trade.returned",
 ]
@@ -49,7 +53,10 @@ class WebhookCreate(ApiModel):
         examples=["https://erp.example.com/sandan/events"],
     )
     kinds: list[NotificationKind] | None = Field(
-        default=None, min_length=1, max_length=9, description="The kinds to send; all if omitted."
+        default=None,
+        min_length=1,
+        max_length=len(get_args(NotificationKind)),  # each kind once at most
+        description="The kinds to send; all if omitted.",
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import hmac
 import secrets
 import threading
 from collections import OrderedDict
@@ -162,6 +163,10 @@ class Runtime:
     ledger_factory: Callable[[], LedgerGateway] | None = None
     #: The zone's digest profile, as the ledger recorded it (api.db.zone).
     digest: DigestProfile = DigestProfile.SHA256
+    #: The key of the zone's keyed hashes of personal identifiers (an individual's ID number,
+    #: a bank account): derived from the keystore secret, so the database alone cannot be
+    #: searched for a guessed number. A runtime built without settings gets a random one.
+    pseudonym_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     caches: Caches = field(default_factory=Caches)
     _ledger: LedgerGateway | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -191,6 +196,7 @@ class Runtime:
             keystore=Fernet(fernet_key),
             ledger_factory=ledger_factory,
             digest=digest,
+            pseudonym_key=hmac.new(secret.encode(), b"sandan pseudonyms", hashlib.sha256).digest(),
         )
 
     def ledger(self) -> LedgerGateway:

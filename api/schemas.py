@@ -426,6 +426,19 @@ class TradePublic(ApiModel):
     verdict_position: int | None = Field(
         default=None, description="That verdict's position in its batch."
     )
+    # The single-window receipts loop (docs/receipts.md).
+    invt_no: str | None = Field(
+        default=None, description="The inventory number customs assigned (CEB622/CEB604)."
+    )
+    customs_status: str | None = Field(
+        default=None, description="Customs' status code from its deciding receipt (800 放行...)."
+    )
+    customs_status_note: str | None = Field(default=None, description="That receipt's note.")
+    customs_status_at: datetime | None = None
+    cancelled_at: datetime | None = Field(
+        default=None, description="When the chain cancelled the inventory (撤单)."
+    )
+    cancel_tx: str | None = None
     updated_at: datetime
     conflicts: list[ConflictPublic] = Field(
         default_factory=list,

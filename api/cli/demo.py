@@ -32,6 +32,7 @@ def demo(
     from fastapi.testclient import TestClient
 
     from api.config import get_settings
+    from api.demo.life import run_life_demo
     from api.demo.runs import epilogue, run_tag
     from api.demo.trace import run_trace_demo
     from api.demo.trade import DemoRun, run_trade_demo
@@ -69,11 +70,20 @@ def demo(
                 "\n■ traceability: a lot of Gannan navel oranges, farm to consumer", bold=True
             )
         trace = run_trace_demo(client, runtime.admin_token, worker, out, emit, tag)
+        if not as_json:
+            typer.secho("\n■ after release: a return, an overseas warehouse, FX and tax", bold=True)
+        life = run_life_demo(run, run.parties, outcomes, trace)
     trades = [o.__dict__ for o in outcomes]
     bundles = [o.bundle_path for o in outcomes if o.bundle_path]
     after = epilogue(settings, digital_link=trace["digitalLink"], bundles=bundles)
     if as_json:
-        report = {"chainId": ledger.chain_id, "tag": tag, "trades": trades, "traceability": trace}
+        report = {
+            "chainId": ledger.chain_id,
+            "tag": tag,
+            "trades": trades,
+            "traceability": trace,
+            **life,
+        }
         typer.echo(json.dumps(report | after, ensure_ascii=False, indent=2, default=str))
     else:
         _print_epilogue(after)

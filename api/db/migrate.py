@@ -47,8 +47,10 @@ def target_metadata() -> MetaData:
     """The metadata of every sandan table (importing the model modules registers them)."""
     from api.db import (
         financing_models,  # noqa: F401
+        fx_models,  # noqa: F401
         models,  # noqa: F401
         outbox_notify,  # noqa: F401
+        receipt_models,  # noqa: F401
         returns_models,  # noqa: F401
         trace_models,  # noqa: F401
         trace_version,  # noqa: F401

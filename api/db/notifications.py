@@ -41,7 +41,10 @@ class Kind(StrEnum):
     SETTLED = "trade.settled"
     FINANCED = "trade.financed"
     FINANCING_CLOSED = "trade.financing_closed"
+    FX_SETTLED = "trade.fx_settled"
     RETURNED = "trade.returned"
+    CUSTOMS_STATUS = "trade.customs_status"
+    CANCELLED = "trade.cancelled"
     ALERT_OPENED = "alert.opened"
 
 

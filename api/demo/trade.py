@@ -29,6 +29,8 @@ Emit = Callable[[str], None]
 #: Demo parties: (code, name, roles, signing algorithm, needs a chain account).
 PARTIES: tuple[tuple[str, str, tuple[str, ...], Algorithm, bool], ...] = (
     (samples.PLATFORM[0], samples.PLATFORM[1], ("platform",), Algorithm.ED25519, False),
+    # The import trades' e-commerce company and declaring agent: it applies for returns.
+    (samples.SELLER[0], samples.SELLER[1], ("platform",), Algorithm.ED25519, False),
     (samples.PAYER_COMPANY[0], samples.PAYER_COMPANY[1], ("payment",), Algorithm.ES256, False),
     (samples.CARRIER[0], samples.CARRIER[1], ("logistics",), Algorithm.SM2, False),
     (samples.EXPORTER[0], samples.EXPORTER[1], ("platform",), Algorithm.ES256K, False),
@@ -107,12 +109,15 @@ class DemoRun:
     trust: TrustRoots
     emit: Emit
     tag: str
+    #: The registered demo parties, once :func:`run_trade_demo` registered them.
+    parties: dict[str, RegisteredParty] = field(default_factory=dict)
 
 
 def run_trade_demo(run: DemoRun) -> list[TradeOutcome]:
     """Register parties, submit four trades, anchor, release, settle, finance, bundle, verify."""
     client, emit = run.client, run.emit
     parties = register_parties(client, run.admin_token, run.tag)
+    run.parties.update(parties)
     emit(f"registered {len(parties)} parties, each with its own signing key")
     plan = _trade_plan(run.tag)
     outcomes = []

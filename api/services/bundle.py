@@ -9,6 +9,8 @@ its leaf data and the proof to the batch's root; release, settlement and financi
 name that position, so ``verifyVerdict`` answers for all of them in one call.
 Everything in it is checked by ``sandan verify``; nothing it cannot check is
 carried (a key's validity comes from the PartyRegistry, not from a date here).
+``customsReceipts`` (optional: a reader may ignore it) lists customs' anchored receipts,
+each recomputed and checked against the TradeRegistry's batch roots, beside the release.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from api.db import crud
 from api.db.models import DocumentRecord, TradeRecord
 from api.errors import Conflict
 from api.runtime import Runtime
+from api.services import receipt_bundle
 from api.services.documents import anchor_of
 
 BUNDLE_FORMAT = "sandan-bundle/4"
@@ -71,6 +74,8 @@ def build_bundle(*, session: Session, runtime: Runtime, trade: TradeRecord) -> d
         )
         if trade.financing_terms_hash is not None and trade.financing_id is not None
         else None,
+        # Optional (docs/receipts.md): customs' receipts beside the release the bundle proves.
+        "customsReceipts": receipt_bundle.bundle_section(session=session, trade=trade),
     }
 
 

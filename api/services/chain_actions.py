@@ -132,8 +132,20 @@ def require_anchored_verdict(session: Session, trade: TradeRecord) -> None:
         )
 
 
+def refuse_cancelled(trade: TradeRecord) -> None:
+    """409 for a trade whose inventory customs cancelled on chain (撤单): TradeRegistry does
+    not know of the LifecycleRegistry's cancellation, so sandan refuses the steps after it."""
+    if trade.cancelled_at is not None:
+        raise Conflict(
+            f"the trade's inventory was cancelled in transaction {trade.cancel_tx}",
+            code="trade_cancelled",
+            extra={"cancelTx": trade.cancel_tx},
+        )
+
+
 def check_releasable(session: Session, trade: TradeRecord) -> None:
     """409 unless ``trade`` is matched, its verdict anchored, and not released yet."""
+    refuse_cancelled(trade)
     if trade.released_at is not None:
         raise Conflict(
             f"trade already released in transaction {trade.release_tx}", code="already_released"
@@ -192,6 +204,7 @@ def settle(
 ) -> ChainReceipt:
     """Confirm settlement of a released trade; only the reference's hash goes on chain, with
     the verdict the trade was released on."""
+    refuse_cancelled(trade)
     if trade.released_at is None:
         raise Conflict("only a released trade can be settled", code="not_released")
     if trade.settled_at is not None:
@@ -235,6 +248,7 @@ def finance(
 ) -> FinancingPublic:
     """Register financing on the trade's current verdict; if another bank got there first,
     say who (never their terms)."""
+    refuse_cancelled(trade)
     if trade.status != "match":
         raise Conflict(
             f"only a matched trade can be financed; this one is {trade.status}", code="not_matched"

@@ -12,7 +12,8 @@ batch: two ``eth_call`` per document (``verifyDocument`` and ``signerAt``), one
 ``verifyVerdict``, one ``verifySettlement`` when settled, one receipt per
 transaction, and the verdict batch's record and transaction, whose party lists must name
 exactly the documents' signers (:mod:`api.verify.trade_parties`): the parties the
-registry's negative-list check sees.
+registry's negative-list check sees; plus one ``verifyDocument`` per customs receipt the
+bundle carries (:mod:`api.verify.receipts_check`).
 
 A node that cannot be reached is reported as such (exit 3, try again), never as
 "not authentic"; a bundle whose documents are genuine but whose verdict is a
@@ -35,6 +36,7 @@ from api.verify.bundle_report import (
     mapping,
     uint,
 )
+from api.verify.receipts_check import check_receipts, plan_receipt_calls
 from api.verify.rpc import Call, JsonRpc, RpcError, contract_abi
 from api.verify.trade_chain import (
     Transaction,
@@ -172,6 +174,7 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     plan = plan_trade_calls(claims, trade_address, trade_id, calls)
     v = claims.verdict
     parties = plan_parties_calls(trade_address, v.batch, v.position, v.tx.tx_hash, calls)
+    customs_receipts = plan_receipt_calls(data, profile, trade_address, calls)
     receipts_from = len(calls)
     calls.extend(Call("eth_getTransactionReceipt", [tx.tx_hash]) for tx, _ in anchors)
     try:
@@ -196,6 +199,7 @@ def verify_bundle(bundle: object, rpc: JsonRpc, trust: TrustRoots) -> Report:
     recomputed = _check_verdict(data, documents, genuine, profile, report)
     check_trade(claims, plan, answers, trade_address, recomputed, report)
     check_parties(parties, answers, [d.party for d in documents], report)
+    check_receipts(customs_receipts, answers, report)
     report.calls = dict(rpc.counts)
     return report
 

@@ -221,6 +221,26 @@ REQUEST_EXAMPLES: Final[Mapping[tuple[str, str], Mapping[str, Examples]]] = {
     ("/banks/trades/{trade_id}/settlement", "post"): {
         _JSON: _one("The bank's settlement reference.", lambda: {"settlementRef": "FX-2026-000123"})
     },
+    ("/banks/fx-settlements", "post"): {
+        _JSON: _one(
+            "Twenty dollars settled on the example trade, at 7.1234 yuan per dollar.",
+            lambda: {
+                "amount": "20.00",
+                "currency": "USD",
+                "rate": "7.1234",
+                "account": "6222021001123456789",
+                "valueDate": "2026-12-04",
+                "reference": "FX-2026-000124",
+                "trades": [{"tradeId": examples.EXAMPLE_TRADE_ID, "amount": "20.00"}],
+            },
+        )
+    },
+    ("/fx/quota/lookup", "post"): {
+        _JSON: _one(
+            "The example trade's buyer, this year.",
+            lambda: {"idNumber": "110101199003071234"},
+        )
+    },
     ("/webhooks", "post"): {
         _JSON: _one(
             "Mismatches and releases, to the platform's ERP.",

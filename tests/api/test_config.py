@@ -82,6 +82,8 @@ CASES = [
     ("SANDAN_NODE_MODULES", "/nm2", "ledger.node_modules_dir", Path("/nm2")),
     ("SANDAN_ANVIL_BINARY", "/opt/anvil", "ledger.anvil_binary", Path("/opt/anvil")),
     ("SANDAN_NODE_PORT", "28545", "ledger.node_port", 28545),
+    ("SANDAN_FX_INDIVIDUAL_QUOTA_USD", "30000.50", "fx_individual_quota_usd", Decimal("30000.50")),
+    ("SANDAN_TAX_REFUND_EXCLUDED_HS", "7601,2710", "tax_refund_excluded_hs", "7601,2710"),
     *RISK_CASES,
 ]
 

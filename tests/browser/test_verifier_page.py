@@ -28,6 +28,7 @@ from tests.browser.trade_world import (
 )
 from tests.conftest import free_port
 from traceability import content_hash
+from traceability.ceb import CustomsStatus
 
 pytestmark = pytest.mark.browser
 _JSON = {"Accept": "application/json"}
@@ -39,8 +40,13 @@ _DONE = (
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradeWorld]:
-    """One anvil, one served app and the demo's trades for the whole module."""
-    yield from trade_world(tmp_path_factory.mktemp("verifier-world"))
+    """One anvil, one served app and the demo's trades for the whole module; customs has
+    answered the clean import's inventory with 放行 (CEB622) and the export's with 查验 after
+    its release on chain (CEB604), so those bundles carry customs receipts."""
+    for world in trade_world(tmp_path_factory.mktemp("verifier-world")):
+        world.send_receipt(0, "CEB622", CustomsStatus.RELEASED, "放行")
+        world.send_receipt(1, "CEB604", CustomsStatus.INSPECTION, "布控查验")
+        yield world
 
 
 def _verify(
@@ -157,20 +163,23 @@ def test_verifier_page_shows_genuine_bundle_authentic(
         "settlement transaction",
         "trade registry trusted",
         "party registry trusted",
+        "customs receipts anchored",
     ):
         assert expected in names
     notes = page.locator("[data-testid=note]").all_inner_texts()
     assert any("the verdict itself is recomputed only by `sandan verify`" in n for n in notes)
     assert page.locator("[data-testid=check][data-status=ok]").count() == len(report["checks"])
     # Two rounds, one HTTP request each: the chain id, then every call and receipt at once
-    # (two eth_calls per document, verifyVerdict, verifySettlement, and one receipt per
-    # distinct transaction).
+    # (two eth_calls per document, verifyVerdict, verifySettlement, one verifyDocument per
+    # customs receipt, and one receipt per distinct transaction).
     assert len(rpc_posts) == 2
     assert rpc_posts[0] == 1
     distinct_tx = {d["anchor"]["txHash"] for d in bundle["documents"]} | {
         bundle[s]["txHash"] for s in ("verdict", "release", "settlement")
     }
-    assert rpc_posts[1] == 2 * len(bundle["documents"]) + 2 + len(distinct_tx)
+    receipts = len(bundle["customsReceipts"]["receipts"])
+    assert receipts == 1
+    assert rpc_posts[1] == 2 * len(bundle["documents"]) + 2 + receipts + len(distinct_tx)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENSHOTS / "verifier-authentic-desktop.png"), full_page=True)
     assert outside == []
@@ -197,6 +206,43 @@ def test_verifier_page_shows_financed_export_authentic_from_a_bundle_link(
     assert {"financing registered", "financing transaction"} <= names
     algorithms = {c["found"].split(" ")[0] for c in report["checks"] if c["name"] == "signature"}
     assert algorithms == {"ES256K", "ES256", "SM2"}  # the exporter signs with secp256k1
+
+
+def test_verifier_page_checks_customs_receipts_as_sandan_verify_does(
+    world: TradeWorld, chromium: Any, tmp_path: Path
+) -> None:
+    """Genuine receipts beside the chain release are authentic, with what the bundle says of
+    the two shown as a note; a receipt edited to say 放行 is not, in the page and the CLI."""
+    bundle = world.bundle(1)  # released on chain, then customs' 查验 receipt
+    python = world.python_verdict(bundle)
+    assert python.outcome is Outcome.AUTHENTIC
+    (anchored,) = [c for c in python.checks if c.name == "customs receipts anchored"]
+    section = bundle["customsReceipts"]
+    assert section["release"]["disagreement"] == "chain_released_receipt_stopped"
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="receipts")
+    assert _banner(page)[0] == "authentic", _failed(report)
+    (check,) = [c for c in report["checks"] if c["name"] == "customs receipts anchored"]
+    assert (check["group"], check["status"], check["found"]) == ("receipts", "ok", anchored.detail)
+    notes = page.locator("[data-group=receipts] [data-testid=note]").all_inner_texts()
+    assert any("chain_released_receipt_stopped" in n and "(500 查验)" in n for n in notes), notes
+
+    (entry,) = section["receipts"]
+    entry["payload"]["receipt"]["returnStatus"] = "800"  # "customs released it"
+    python = world.python_verdict(bundle)
+    assert python.outcome is Outcome.NOT_AUTHENTIC
+    assert [(c.name, c.found) for c in python.checks if not c.ok] == [
+        (
+            "customs receipts anchored",
+            "not anchored as stated: customsReceipts.receipts[0] (CEB604)",
+        )
+    ]
+    page, report = _verify_on_world(world, chromium, bundle, tmp_path, shot="tampered-receipt")
+    outcome, text = _banner(page)
+    assert outcome == "not-authentic"
+    assert _failed(report) == {"receipts: customs receipts anchored"}
+    assert "receipts: customs receipts anchored" in text
+    failed = page.locator("[data-testid=check][data-status=fail]").inner_text()
+    assert "customsReceipts.receipts[0] (CEB604)" in failed
 
 
 def test_verifier_page_names_untrusted_registry(

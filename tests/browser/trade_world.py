@@ -18,13 +18,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from api.anchoring.worker import AnchorWorker
 from api.config import ApiSettings
 from api.db.engine import make_engine
+from api.db.models import TradeRecord
 from api.demo.parties import bearer, register_party
 from api.demo.trade import DemoRun, TradeOutcome, run_trade_demo
 from api.runtime import Runtime
+from api.services.customs_play import customs_receipt_xml
 from api.verify.rpc import JsonRpc
 from api.verify.trust import TrustRoots, load_trust_roots
 from api.verify.verifier import Report, verify_bundle
@@ -45,6 +48,7 @@ from tests.browser.conftest import ADMIN_TOKEN
 from tests.conftest import free_port, require_all_backends
 from tests.live_server import serve_in_thread
 from traceability import Algorithm, SigningKey, new_salt, sign_envelope
+from traceability.ceb import CustomsStatus
 from traceability.merkle import MerkleTree
 
 
@@ -59,6 +63,7 @@ class TradeWorld:
     outcomes: list[TradeOutcome]
     trust: TrustRoots
     bank_headers: dict[str, str]
+    customs_headers: dict[str, str]
 
     @property
     def registries(self) -> list[str]:
@@ -73,6 +78,24 @@ class TradeWorld:
         )
         assert response.status_code == 200, response.text
         return copy.deepcopy(response.json())
+
+    def send_receipt(self, index: int, message_type: str, status: CustomsStatus, info: str) -> None:
+        """Customs sends its receipt for demo trade ``index`` over its API key; anchored."""
+        with Session(self.runtime.engine) as session:
+            trade = session.get(TradeRecord, self.outcomes[index].trade_id)
+            assert trade is not None
+            xml = customs_receipt_xml(
+                session=session,
+                trade=trade,
+                message_type=message_type,
+                status=status,
+                info=info,
+                now=datetime.now(UTC),
+            )
+        headers = self.customs_headers | {"Content-Type": "application/xml"}
+        answer = self.client.post("/customs/receipts", content=xml, headers=headers)
+        assert answer.status_code in (200, 201), answer.text
+        AnchorWorker(self.runtime).drain()
 
     def python_verdict(self, bundle: dict[str, Any]) -> Report:
         """What ``sandan verify`` concludes about ``bundle`` on this node."""
@@ -136,6 +159,7 @@ def trade_world(tmp: Path) -> Iterator[TradeWorld]:
                 outcomes,
                 trust,
                 bank.headers,
+                run.parties["GACC-HZ"].headers,
             )
         engine.dispose()
     finally:

@@ -22,7 +22,14 @@ from ledger_client.events import (
     events_named,
 )
 from tests.conftest import ChainWorld
-from traceability import Algorithm, DigestProfile, SigningKey, new_salt, sign_envelope
+from traceability import (
+    Algorithm,
+    DigestProfile,
+    SigningKey,
+    content_hash,
+    new_salt,
+    sign_envelope,
+)
 from traceability.merkle import MerkleTree
 from traceability.ordered_merkle import OrderedMerkleTree, settlement_leaf, verdict_leaf
 from traceability.signing.registry_ids import algorithm_code, key_hash, party_id, role_mask
@@ -278,3 +285,56 @@ class LedgerBundles:
                 "termsHash": terms.hex(),
                 "financingId": event.financing_id,
             }
+
+    def receipts(self, trade: Trade, statuses: list[tuple[str, str, str]]) -> None:
+        """Customs' receipts of ``trade`` (message type, status, info), anchored in one batch
+        as the service anchors them, in the bundle's ``customsReceipts`` section."""
+        profile = DigestProfile.parse(trade.bundle["digestProfile"])
+        order = trade.docs.order
+        assert order is not None
+        payloads = [
+            {
+                "messageType": message_type,
+                "receipt": {
+                    "guid": f"{message_type}-{index}-{os.urandom(4).hex()}",
+                    "ebpCode": order.ebpCode,  # type: ignore[union-attr]
+                    "orderNo": order.orderNo,  # type: ignore[union-attr]
+                    "returnStatus": status,
+                    "returnTime": "20261204120000000",
+                    "returnInfo": info,
+                },
+            }
+            for index, (message_type, status, info) in enumerate(statuses)
+        ]
+        digests = [content_hash(p, profile) for p in payloads]
+        tree = MerkleTree.build(digests)
+        batch_id = os.urandom(32)
+        anchored = self.anchorer.anchor_batch(tree.root, len(digests), batch_id)
+        trade.bundle["customsReceipts"] = {
+            "relation": "The release this bundle proves is the chain's.",
+            "receipts": [
+                {
+                    "messageType": payload["messageType"],
+                    "contentHash": digest.hex(),
+                    "status": payload["receipt"]["returnStatus"],
+                    "payload": payload,
+                    "anchor": {
+                        "root": tree.root.hex(),
+                        "proof": [p.hex() for p in tree.proof(digest)],
+                        "batchId": batch_id.hex(),
+                        "txHash": str(anchored.tx_hash),
+                        "blockNumber": anchored.block_number,
+                    },
+                }
+                for payload, digest in zip(payloads, digests, strict=True)
+            ],
+            "pending": 0,
+            "release": {
+                "authority": "chain",
+                "releasedOnChain": trade.bundle["release"] is not None,
+                "receiptStatus": statuses[-1][1],
+                "receiptStatusText": statuses[-1][2],
+                "receiptHash": digests[-1].hex(),
+                "disagreement": None,
+            },
+        }

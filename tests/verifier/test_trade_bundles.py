@@ -24,7 +24,7 @@ from api.verify.verifier import Outcome, Report, UnusableBundle, verify_bundle
 from tests.conftest import ChainWorld
 from tests.verifier.conftest import BUNDLE, VERIFIER_DIR
 from tests.verifier.ledger_bundles import LedgerBundles, Trade
-from traceability import Algorithm, DigestProfile
+from traceability import Algorithm, DigestProfile, content_hash
 from traceability.trade import samples
 
 RUNNER = VERIFIER_DIR / "test" / "verify-bundle.cjs"
@@ -257,3 +257,106 @@ def test_sm3_zone_bundle_is_authentic_to_both_verifiers_and_its_profile_is_not_b
     unknown = {**copy.deepcopy(bundle), "digestProfile": "sm4"}
     browser = browser_failed(browser_report(node, anvil_world, unknown, tmp_path))
     assert browser == {"bundle: digest profile": 'digestProfile "sm4"'}
+
+
+#: Customs' receipts of a released import trade: the order's, then the inventory's 放行.
+RECEIPTS = [("CEB312", "2", "电子口岸已暂存"), ("CEB622", "800", "放行")]
+RECEIPTS_CHECK = "customs receipts anchored"
+
+
+def _receipts_failed(world: ChainWorld, node: str, bundle: dict[str, Any], tmp: Path) -> str:
+    """What both verifiers found failing in the receipts check (they must say the same)."""
+    report = python_report(world, bundle)
+    assert report.outcome is Outcome.NOT_AUTHENTIC
+    failed = python_failed(report)
+    assert list(failed) == [RECEIPTS_CHECK], failed
+    browser = browser_report(node, world, bundle, tmp)
+    assert browser["outcome"] == "not-authentic"
+    assert browser_failed(browser) == {f"receipts: {RECEIPTS_CHECK}": failed[RECEIPTS_CHECK]}
+    return str(failed[RECEIPTS_CHECK])
+
+
+@pytest.mark.parametrize("profile", [DigestProfile.SHA256, DigestProfile.SM3])
+def test_customs_receipts_are_checked_alike_by_both_verifiers(
+    anvil_world: ChainWorld, node: str, tmp_path: Path, profile: DigestProfile
+) -> None:
+    maker = LedgerBundles(anvil_world)
+    trade = maker.trade(samples.import_trade(_terms(30 + len(profile.value))), profile=profile)
+    maker.record([trade])
+    maker.release([trade])
+    plain = python_report(anvil_world, trade.bundle)
+    maker.receipts(trade, RECEIPTS)
+    bundle = trade.bundle
+
+    report = python_report(anvil_world, bundle)
+    assert report.outcome is Outcome.AUTHENTIC, python_failed(report)
+    (check,) = [c for c in report.checks if c.name == RECEIPTS_CHECK]
+    # One verifyDocument per receipt, in the same batch.
+    assert report.calls["eth_call"] == plain.calls["eth_call"] + len(RECEIPTS)
+    browser = browser_report(node, anvil_world, bundle, tmp_path)
+    assert browser["outcome"] == "authentic", browser_failed(browser)
+    (mine,) = [c for c in browser["checks"] if c["name"] == RECEIPTS_CHECK]
+    assert (mine["group"], mine["status"], mine["found"]) == ("receipts", "ok", check.detail)
+    assert any("names no disagreement" in n for n in browser["notes"]), browser["notes"]
+
+    # The inventory's receipt edited to say something else than customs said.
+    edited = copy.deepcopy(bundle)
+    edited["customsReceipts"]["receipts"][1]["payload"]["receipt"]["returnStatus"] = "500"
+    found = _receipts_failed(anvil_world, node, edited, tmp_path)
+    assert found == "not anchored as stated: customsReceipts.receipts[1] (CEB622)"
+
+    # Its claimed hash rewritten to the edited payload's: no such hash was ever anchored.
+    rehashed = copy.deepcopy(edited)
+    entry = rehashed["customsReceipts"]["receipts"][1]
+    entry["contentHash"] = content_hash(entry["payload"], profile).hex()
+    assert "receipts[1] (CEB622)" in _receipts_failed(anvil_world, node, rehashed, tmp_path)
+
+    # Genuine receipts, but anchored in another block or under another root than stated.
+    moved = copy.deepcopy(bundle)
+    moved["customsReceipts"]["receipts"][0]["anchor"]["blockNumber"] += 1
+    other_root = copy.deepcopy(bundle)
+    other_root["customsReceipts"]["receipts"][0]["anchor"]["root"] = bundle["documents"][0][
+        "anchor"
+    ]["root"]
+    for forged in (moved, other_root):
+        found = _receipts_failed(anvil_world, node, forged, tmp_path)
+        assert found == "not anchored as stated: customsReceipts.receipts[0] (CEB312)"
+
+    # A receipt's proof swapped for the other's: it leads to no anchored root.
+    swapped = copy.deepcopy(bundle)
+    first, second = swapped["customsReceipts"]["receipts"]
+    first["anchor"]["proof"], second["anchor"]["proof"] = (
+        second["anchor"]["proof"],
+        first["anchor"]["proof"],
+    )
+    found = _receipts_failed(anvil_world, node, swapped, tmp_path)
+    assert found == (
+        "not anchored as stated: customsReceipts.receipts[0] (CEB312), "
+        "customsReceipts.receipts[1] (CEB622)"
+    )
+
+
+def test_bundle_without_receipts_or_with_none_lists_no_receipt_check(
+    life: Life, node: str, tmp_path: Path
+) -> None:
+    empty = {**copy.deepcopy(life.a.bundle), "customsReceipts": {"receipts": [], "pending": 1}}
+    for bundle in (life.a.bundle, empty):
+        report = python_report(life.world, bundle)
+        assert report.outcome is Outcome.AUTHENTIC, python_failed(report)
+        assert RECEIPTS_CHECK not in {c.name for c in report.checks}
+        browser = browser_report(node, life.world, bundle, tmp_path)
+        assert browser["outcome"] == "authentic", browser_failed(browser)
+        assert RECEIPTS_CHECK not in {c["name"] for c in browser["checks"]}
+
+
+def test_malformed_receipts_section_is_refused_by_both(
+    life: Life, node: str, tmp_path: Path
+) -> None:
+    bundle = {**copy.deepcopy(life.a.bundle), "customsReceipts": {"receipts": {"0": {}}}}
+    with pytest.raises(UnusableBundle, match=r"customsReceipts\.receipts: expected a list"):
+        python_report(life.world, bundle)
+    browser = browser_report(node, life.world, bundle, tmp_path)
+    assert browser["outcome"] == "not-authentic"
+    assert browser_failed(browser) == {
+        f"receipts: {RECEIPTS_CHECK}": "customsReceipts.receipts: expected a list"
+    }

@@ -28,7 +28,7 @@ def test_verifier_bundle_passes_unit_tests_against_python_vectors(
     result = _run_node_tests(node, vectors_file, BUNDLE)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
-    assert "# pass 29" in result.stdout
+    assert "# pass 30" in result.stdout
 
 
 def test_verifier_unit_tests_fail_when_python_disagrees(

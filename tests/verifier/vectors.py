@@ -219,6 +219,18 @@ def _xml_document() -> dict[str, Any]:
     }
 
 
+def _receipt() -> dict[str, Any]:
+    """A customs receipt as the bundle carries it: hashed over {"messageType", "receipt"}."""
+    payload = {
+        "messageType": "CEB622",
+        "receipt": {"guid": "R-1", "returnStatus": "800", "returnInfo": "放行 released"},
+    }
+    return {
+        "payload": payload,
+        "contentHash": {p.value: content_hash(payload, p).hex() for p in DigestProfile},
+    }
+
+
 def build_vectors() -> dict[str, Any]:
     """Every vector the JavaScript unit tests check, as JSON-ready data."""
     return {
@@ -228,6 +240,7 @@ def build_vectors() -> dict[str, Any]:
         "signatures": [_signature_cases(alg) for alg in Algorithm],
         "b64url": [_b64url_case(text) for text in B64URL_CASES],
         "xmlDocument": _xml_document(),
+        "receipt": _receipt(),
         "merkle": _merkle(),
         "roles": [role.value for role in Role],
         "signable": {

@@ -1,12 +1,13 @@
 """China customs cross-border e-commerce (CEB) XML messages: read, check, write, sign.
 
 * :func:`read_message` / :func:`write_message`: bytes ↔ :class:`CebMessage` of typed models,
-  for the import (CEB311/411/511/621/625), export (CEB303/403/505/603/607/701)
-  and receipt (CEB312…CEB900) messages in :data:`SUPPORTED_MESSAGES`;
+  for the import (CEB311/411/511/621/623/625), export (CEB303/403/505/603/605/607/701)
+  and receipt (CEB312…CEB900, CEB624/606) messages in :data:`SUPPORTED_MESSAGES`;
 * :func:`parse_xml`: the hardened parser every read goes through;
 * :func:`verify_xml_signature` / :func:`sign_xml`: enveloped XML-DSig (RSA-SHA1, C14N);
 * :func:`build_receipt` / :func:`build_format_receipt`: answers with customs status codes;
-* :func:`build_summary_application`: CEB701 from released export inventories.
+* :func:`build_summary_application`: CEB701 from released export inventories;
+* :func:`outgoing_message`: one stored document as the message sandan sends for its party.
 """
 
 from traceability.ceb.errors import (
@@ -30,8 +31,10 @@ from traceability.ceb.message import (
     read_message,
     write_message,
 )
+from traceability.ceb.outgoing import base_transfer, needs_party_signature, outgoing_message
 from traceability.ceb.receipts import (
     RECEIPT_FOR,
+    STATUS_MEANING,
     CustomsStatus,
     build_format_receipt,
     build_receipt,
@@ -46,13 +49,18 @@ from traceability.ceb.signature import (
     verify_xml_signature,
 )
 from traceability.ceb.spec import CEB_NS, DS_NS
-from traceability.ceb.summary import ReleasedInventory, build_summary_application
+from traceability.ceb.summary import (
+    ReleasedByCustoms,
+    ReleasedInventory,
+    build_summary_application,
+)
 
 __all__ = [
     "CEB_NS",
     "DEFAULT_MAX_BYTES",
     "DS_NS",
     "RECEIPT_FOR",
+    "STATUS_MEANING",
     "SUPPORTED_MESSAGES",
     "CebError",
     "CebMessage",
@@ -63,6 +71,7 @@ __all__ = [
     "ForbiddenExternalReference",
     "InvalidSummary",
     "MalformedXml",
+    "ReleasedByCustoms",
     "ReleasedInventory",
     "SchemaIssue",
     "SchemaViolation",
@@ -70,11 +79,14 @@ __all__ = [
     "UnknownMessage",
     "UnsafeXml",
     "WrongNamespace",
+    "base_transfer",
     "build_format_receipt",
     "build_receipt",
     "build_summary_application",
     "certificate_key_fingerprint",
     "message_spec",
+    "needs_party_signature",
+    "outgoing_message",
     "parse_xml",
     "read_message",
     "receipt_time",

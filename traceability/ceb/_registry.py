@@ -24,6 +24,7 @@ _IMPORT_DECLARATIONS: Declarations = (
     # CEB625 is not in the CEB note's tables: its fields follow the 2018 spec as
     # quoted in public integration code (secondary source, marked [I] in docs/ceb.md).
     ("退货申请单 import return application", models.ReturnApplication),
+    ("撤销申请单 import inventory cancellation", models.ImportInventoryCancel),
 )
 _EXPORT_DECLARATIONS: Declarations = (
     ("电子订单 export order", documents.ExportOrder),
@@ -32,6 +33,7 @@ _EXPORT_DECLARATIONS: Declarations = (
     ("申报清单 export inventory", documents.ExportInventory),
     ("清单总分单 export master waybill over inventories", models.MasterWaybill),
     ("汇总申请单 export summary application", models.SummaryApplication),
+    ("撤销申请单 export inventory cancellation", models.ExportInventoryCancel),
 )
 _IMPORT_RECEIPTS: Table = (
     ("CEB312", "电子订单回执 order receipt", models.OrderReturn),
@@ -40,6 +42,7 @@ _IMPORT_RECEIPTS: Table = (
     ("CEB622", "进口清单回执 inventory receipt", models.ImportInventoryReturn),
     # CEB626 is not in the note's tables: same shape as CEB622 per public integration code ([I]).
     ("CEB626", "退货申请单回执 return receipt", models.InvtRefundReturn),
+    ("CEB624", "撤销申请单回执 inventory cancellation receipt", models.ImportInventoryCancelReturn),
     ("CEB900", "报文格式校验回执 message format receipt", models.MessageReturn),
 )
 _EXPORT_RECEIPTS: Table = (
@@ -47,6 +50,7 @@ _EXPORT_RECEIPTS: Table = (
     ("CEB404", "收款单回执 export payment-receipt receipt", models.ReceiptsReturn),
     ("CEB506", "物流运单回执 export waybill receipt", models.ExportLogisticsReturn),
     ("CEB604", "出口清单回执 export inventory receipt", models.ExportInventoryReturn),
+    ("CEB606", "撤销申请单回执 export cancellation receipt", models.ExportInventoryCancelReturn),
     ("CEB608", "清单总分单回执 master waybill receipt", models.WayBillReturn),
     ("CEB702", "汇总申请单回执 summary receipt", models.SummaryReturn),
 )

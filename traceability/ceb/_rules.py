@@ -79,13 +79,15 @@ def import_inventory_mode(business: Record, _message: Record) -> Iterable[RuleIs
     return issues
 
 
-def signature_when_declared(head_name: str) -> Rule:
-    """[S] appStatus 2 (申报) needs the Signature element ("填写2时,Signature节点必须填写")."""
+def signature_when_declared(head_name: str | None) -> Rule:
+    """[S] appStatus 2 (申报) needs the Signature element ("填写2时,Signature节点必须填写");
+    ``head_name`` None: the fields sit in the business element itself (CEB605)."""
 
     def rule(business: Record, message: Record) -> Iterator[RuleIssue]:
-        if text(child(business, head_name), "appStatus") == "2" and "Signature" not in message:
+        head = business if head_name is None else child(business, head_name)
+        if text(head, "appStatus") == "2" and "Signature" not in message:
             yield RuleIssue(
-                f"{head_name}/appStatus",
+                "appStatus" if head_name is None else f"{head_name}/appStatus",
                 "schema.signature_required",
                 "appStatus 2 (declared) requires the ds:Signature element",
             )
@@ -158,11 +160,15 @@ def _group_name(business: Group, *, repeated: bool) -> str:
     return name
 
 
+def _head_name(business: Group) -> str | None:
+    """The business element's head group, or None when its fields sit in it directly."""
+    heads = [n for n in business.children if isinstance(n, Group) and n.max_occurs == 1]
+    return _group_name(business, repeated=False) if heads else None
+
+
 _BY_NAME: dict[str, Callable[[Group], Rule]] = {
     "consecutive_gnum": lambda business: consecutive_gnum(_group_name(business, repeated=True)),
-    "signature_when_declared": lambda business: signature_when_declared(
-        _group_name(business, repeated=False)
-    ),
+    "signature_when_declared": lambda business: signature_when_declared(_head_name(business)),
     "import_inventory_mode": lambda _business: import_inventory_mode,
     "export_inventory_mode": lambda _business: export_inventory_mode,
     "summary_time_pair": lambda _business: summary_time_pair,

@@ -2,11 +2,11 @@
 
 The trade documents (orders, payments, waybills, inventories) live in
 :mod:`traceability.trade.models`. Here: the transfer blocks, the import return
-application (CEB625), the export master waybill (CEB607), the export summary
-application (CEB701) and every receipt. Same conventions as the trade models:
-attribute and JSON names are the CEB element names, lines sit under the list
-element's name (``.items`` in Python), decimals are ``Decimal``, C14 times are
-aware datetimes in China time. C17 receipt times stay strings (``YYYYMMDDhhmmssSSS``).
+application (CEB625), the inventory cancellations (CEB623, CEB605), the export master
+waybill (CEB607), the export summary application (CEB701) and every receipt. Same
+conventions as the trade models: attribute and JSON names are the CEB element names, lines
+sit under the list element's name (``.items`` in Python), decimals are ``Decimal``, C14
+times are aware datetimes in China time. C17 receipt times stay strings (``YYYYMMDDhhmmssSSS``).
 """
 
 # ruff: noqa: N815  - attribute names are the CEB element names (mixedCase by design)
@@ -50,10 +50,14 @@ from traceability.trade.xml_form import XmlForm, XmlLayout
 __all__ = [
     "BaseSubscribe",
     "BaseTransfer",
+    "ExportInventoryCancel",
+    "ExportInventoryCancelReturn",
     "ExportInventoryReturn",
     "ExportLogisticsReturn",
     "ExportReturnApplication",
     "ExportReturnApplicationItem",
+    "ImportInventoryCancel",
+    "ImportInventoryCancelReturn",
     "ImportInventoryReturn",
     "InvtRefundReturn",
     "LogisticsReturn",
@@ -208,6 +212,60 @@ class ExportReturnApplication(ExportDeclared):
     items: tuple[ExportReturnApplicationItem, ...] = Field(
         alias="InvtRefundList", min_length=1, max_length=100
     )
+
+
+# --- CEB623 / CEB605 inventory cancellation (撤销申请单, 撤单) --------------------
+# Fields, lengths and optionality from the official 2022-05 XSDs (element InvtCancel,
+# flat: no head group). Import and export differ: the import one names the order, the
+# waybill and the buyer; the export one only the inventory and the companies.
+
+
+class ImportInventoryCancel(ImportDeclared):
+    """CEB623 撤销申请单: undo a declared import inventory (``invtNo``) before it is settled."""
+
+    message_type: ClassVar[str] = "CEB623"
+    # The 2022-05 import XSD requires ds:Signature in CEB623Message (minOccurs 1).
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtCancel", signature_required=True)
+
+    customsCode: Fixed4
+    orderNo: T60
+    ebpCode: T18
+    ebpName: T100
+    ebcCode: T18
+    ebcName: T100
+    logisticsNo: T60
+    logisticsCode: T18
+    logisticsName: T100
+    copNo: T20 | None = None
+    preNo: T18 | None = None
+    invtNo: T18
+    buyerIdType: Literal["1"]
+    buyerIdNumber: T60
+    buyerName: T60
+    buyerTelephone: T30
+    agentCode: T18
+    agentName: T100
+    reason: T1000
+    note: T1000 | None = None
+
+
+class ExportInventoryCancel(ExportDeclared):
+    """CEB605 撤销申请单: undo a declared export inventory (``invtNo``)."""
+
+    message_type: ClassVar[str] = "CEB605"
+    # The export XSD makes ds:Signature optional; appStatus 2 (申报) needs it, as CEB607.
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtCancel", rules=("signature_when_declared",))
+
+    customsCode: Fixed4
+    copNo: T30
+    preNo: Fixed18 | None = None
+    invtNo: T20
+    reason: T1000
+    agentCode: T18
+    agentName: T100
+    ebcCode: T18
+    ebcName: T100
+    note: T1000 | None = None
 
 
 # --- CEB607 export master waybill (清单总分单) --------------------------------
@@ -379,6 +437,27 @@ class InvtRefundReturn(CebModel):
     copNo: T20
     preNo: Fixed18
     invtNo: Fixed18 | None = None
+    returnStatus: ReturnStatus
+    returnTime: Millis
+    returnInfo: T1000
+
+
+class ImportInventoryCancelReturn(InvtRefundReturn):
+    """CEB624 InvtCancelReturn: the answer to an import cancellation (CEB626's fields)."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtCancelReturn")
+
+
+class ExportInventoryCancelReturn(CebModel):
+    """CEB606 InvtCancelReturn: the answer to an export cancellation."""
+
+    xml_layout: ClassVar[XmlLayout] = XmlLayout("InvtCancelReturn")
+
+    guid: Guid
+    agentCode: T18
+    copNo: T30
+    preNo: Fixed18
+    invtNo: T20
     returnStatus: ReturnStatus
     returnTime: Millis
     returnInfo: T1000

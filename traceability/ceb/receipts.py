@@ -27,6 +27,7 @@ from traceability.trade.models import CHINA_TZ, CebModel
 
 __all__ = [
     "RECEIPT_FOR",
+    "STATUS_MEANING",
     "CustomsStatus",
     "build_format_receipt",
     "build_receipt",
@@ -39,11 +40,13 @@ RECEIPT_FOR: dict[str, str] = {
     "CEB411": "CEB412",
     "CEB511": "CEB512",
     "CEB621": "CEB622",
+    "CEB623": "CEB624",
     "CEB625": "CEB626",
     "CEB303": "CEB304",
     "CEB403": "CEB404",
     "CEB505": "CEB506",
     "CEB603": "CEB604",
+    "CEB605": "CEB606",
     "CEB607": "CEB608",
     "CEB701": "CEB702",
 }
@@ -73,6 +76,27 @@ class CustomsStatus(StrEnum):
     RELEASED = "800"  # 放行
     CLOSED = "899"  # 结关
     FORMAT_ERROR = "-1"  # [I] a negative code: the message failed the format check
+
+
+STATUS_MEANING: dict[str, str] = {
+    CustomsStatus.SAVED: "电子口岸已暂存",
+    CustomsStatus.DECLARING: "电子口岸申报中",
+    CustomsStatus.SENT: "发送海关成功",
+    CustomsStatus.SEND_FAILED: "发送海关失败",
+    CustomsStatus.REJECTED: "海关退单",
+    CustomsStatus.ACCEPTED: "海关入库",
+    CustomsStatus.MANUAL_REVIEW: "人工审核",
+    CustomsStatus.CONCLUDED: "海关审结",
+    CustomsStatus.INSPECTION: "查验",
+    CustomsStatus.DETAINED_CLEARANCE: "扣留移送通关",
+    CustomsStatus.DETAINED_ANTI_SMUGGLING: "扣留移送缉私",
+    CustomsStatus.DETAINED_LEGAL: "扣留移送法规",
+    CustomsStatus.DETAINED_OTHER: "其它扣留",
+    CustomsStatus.RETURNED: "退运",
+    CustomsStatus.RELEASED: "放行",
+    CustomsStatus.CLOSED: "结关",
+}
+"""What each non-negative status code means, in the XSD documentation's words."""
 
 
 def status_for_verdict(verdict: str) -> CustomsStatus:

@@ -9,7 +9,10 @@ Rules (CEB note §4 SummaryApplyHead and §7.2 export.summary):
 * [I] released means a CEB604 receipt with status 800 (放行) or 899 (结关) for that
   inventory, and its ``returnTime`` places it in the period;
 * [I] only ``statisticsFlag`` B (汇总申报) inventories are summarised (A is the
-  simplified declaration, which needs no summary), all under one ``customsCode``.
+  simplified declaration, which needs no summary), all under one ``customsCode``;
+* [I] a platform that does not keep the CEB604 receipts themselves gives the inventory
+  number they assigned and the time customs released the inventory
+  (:class:`ReleasedByCustoms`: sandan's release is customs' own, on chain).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from traceability.ceb.models import (
 )
 from traceability.trade.models import CHINA_TZ, ExportInventory
 
-__all__ = ["ReleasedInventory", "build_summary_application"]
+__all__ = ["ReleasedByCustoms", "ReleasedInventory", "build_summary_application"]
 
 _RELEASED = ("800", "899")
 
@@ -47,8 +50,18 @@ class ReleasedInventory:
         return naive.replace(microsecond=int(stamp[14:]) * 1000, tzinfo=CHINA_TZ)
 
 
+@dataclass(frozen=True, slots=True)
+class ReleasedByCustoms:
+    """An export inventory customs released at ``released_at`` (aware), under the inventory
+    number ``invt_no`` its receipt assigned."""
+
+    inventory: ExportInventory
+    invt_no: str
+    released_at: datetime
+
+
 def build_summary_application(
-    inventories: Iterable[ReleasedInventory],
+    inventories: Iterable[ReleasedInventory | ReleasedByCustoms],
     *,
     company: str,
     period_start: datetime,
@@ -63,7 +76,8 @@ def build_summary_application(
     by_time_range: bool = False,
     app_status: Literal["1", "2"] = "2",
 ) -> SummaryApplication:
-    """Summarise ``company``'s released B-flag export inventories in [period_start, period_end].
+    """Summarise ``company``'s released B-flag export inventories in [period_start, period_end]
+    (each with its CEB604 receipt, or as :class:`ReleasedByCustoms`).
 
     ``agent`` and ``decl_agent`` are (code, name) of the applicant and the customs
     broker. ``owner_code`` selects summaryFlag 2 (by company and producer).
@@ -81,7 +95,7 @@ def build_summary_application(
     customs = {item.inventory.customsCode for item in chosen}
     if len(customs) > 1:
         raise InvalidSummary(f"inventories under several customs {sorted(customs)}; one each")
-    numbers = sorted({item.receipt.invtNo for item in chosen})
+    numbers = sorted({_invt_no(item) for item in chosen})
     return SummaryApplication.model_validate(
         {
             "guid": guid,
@@ -107,13 +121,24 @@ def build_summary_application(
     )
 
 
-def _qualifies(item: ReleasedInventory, company: str, owner_code: str | None) -> bool:
-    inventory, receipt = item.inventory, item.receipt
+def _invt_no(item: ReleasedInventory | ReleasedByCustoms) -> str:
+    return item.invt_no if isinstance(item, ReleasedByCustoms) else item.receipt.invtNo
+
+
+def _qualifies(
+    item: ReleasedInventory | ReleasedByCustoms, company: str, owner_code: str | None
+) -> bool:
+    inventory = item.inventory
+    if isinstance(item, ReleasedInventory):
+        receipt = item.receipt
+        if not (
+            receipt.ebcCode == company
+            and receipt.orderNo == inventory.orderNo
+            and receipt.returnStatus in _RELEASED
+        ):
+            return False
     return (
         inventory.ebcCode == company
-        and receipt.ebcCode == company
-        and receipt.orderNo == inventory.orderNo
-        and receipt.returnStatus in _RELEASED
         and inventory.statisticsFlag == "B"
         and (owner_code is None or inventory.ownerCode == owner_code)
     )

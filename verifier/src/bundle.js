@@ -8,6 +8,7 @@ import { toHex, utf8, word } from './encoding.js';
 import { keccakText, sha256 } from './hashes.js';
 import { DIGEST_PROFILES, canonicalBytes, contentHashHex } from './jcs.js';
 import { processProof } from './merkle.js';
+import { planReceiptChecks } from './receipts.js';
 import { MESSAGE_KINDS, SIGNER_FIELDS } from './rules.js';
 import { decodeSignature, verifySignature } from './signatures.js';
 
@@ -159,7 +160,7 @@ function list(value, what) {
 }
 
 /** The chain calls of round 2 and how to read each answer back. */
-function planChainReads(bundle, docs, { tradeRegistry, partyRegistry }) {
+function planChainReads(report, bundle, docs, { tradeRegistry, partyRegistry }, profile) {
   const calls = [];
   const at = {};
   const push = (name, request) => {
@@ -197,7 +198,9 @@ function planChainReads(bundle, docs, { tradeRegistry, partyRegistry }) {
     const i = receipts.index.get(String(hash).toLowerCase());
     return i === undefined ? undefined : first + i;
   };
-  return { calls, at, receiptOf };
+  // Last, once nothing above can throw: its check is then always settled.
+  const settleReceipts = planReceiptChecks(report, bundle, profile, tradeRegistry, push);
+  return { calls, at, receiptOf, settleReceipts };
 }
 
 /** Create the pending on-chain checks of one document; the returned function settles them. */
@@ -399,11 +402,12 @@ export async function verifyBundle(bundle, { rpc, trust, report }) {
     return report;
   }
   const reads = report.start('chain', 'chain reads');
-  const plan = attempt(reads, () => planChainReads(bundle, docs, registries));
+  const plan = attempt(reads, () => planChainReads(report, bundle, docs, registries, profile));
   if (plan === undefined) return report;
   const pending = attempt(reads, () => [
     ...docs.map((doc, i) => checkDocumentOnChain(report, doc, i, plan, registries)),
     checkTradeOnChain(report, bundle, plan, registries),
+    ...(plan.settleReceipts ? [(answers) => plan.settleReceipts(answers, plan.at)] : []),
   ]);
   if (pending === undefined) {
     report.skipPending('not asked: the bundle is malformed');

@@ -7,6 +7,7 @@ import { keccak256, keccakText, sha256, sm3 } from './hashes.js';
 import { canonicalBytes, contentHashHex } from './jcs.js';
 import { LOT_FORMAT, verifyLot } from './lot.js';
 import { leafHash, processProof } from './merkle.js';
+import { readReceipts } from './receipts.js';
 import { OUTCOME, Report } from './report.js';
 import { ChainUnreachable, RpcClient } from './rpc.js';
 import { KEY_ALGORITHM, MESSAGE_KINDS, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, signerRuleFailures } from './rules.js';
@@ -19,7 +20,7 @@ globalThis.sandanVerifier = Object.freeze({
   ALGORITHMS, BUNDLE_FORMAT, KEY_ALGORITHM, LOT_FORMAT, MESSAGE_KINDS, OUTCOME, ROLES, SIGNABLE_DOC_TYPES, SIGNER_FIELDS, PARTY_REGISTRY_ABI, TRACE_REGISTRY_ABI, TRADE_REGISTRY_ABI,
   ChainUnreachable, Report, RpcClient, TrustRoots,
   b64urlDecode, b64urlEncode, canonicalBytes, contentHashHex, fromHex, keccak256, keccakText, leafHash, loadPublicKey,
-  materialKind, parseRegistryList, parseTrustFile, processProof, sha256, signerRuleFailures, sm2Z, sm3, toHex, utf8,
+  materialKind, parseRegistryList, parseTrustFile, processProof, readReceipts, sha256, signerRuleFailures, sm2Z, sm3, toHex, utf8,
   verifyBundle, verifyLot, verifySignature,
 });
 

@@ -12,7 +12,7 @@ export const KEY_ALGORITHM = { Ed25519: 1, ES256: 2, ES256K: 3, SM2: 4 };
 
 /** traceability.signing.parties.SIGNABLE_DOC_TYPES. */
 export const SIGNABLE_DOC_TYPES = {
-  platform: ['order', 'inventory'],
+  platform: ['order', 'inventory', 'return', 'export-return'],
   payment: ['payment'],
   logistics: ['waybill', 'epcis-event'],
   customs: ['release'],

@@ -23,6 +23,19 @@ test('content hashes take the SM3 profile from GB/T 32905 and refuse an unknown 
   assert.throws(() => v.contentHashHex({}, 'sm4'), /unknown digest profile "sm4"/);
 });
 
+test('a customs receipt is read with the content hash Python gives it, in either profile', () => {
+  const { payload, contentHash } = vectors.receipt;
+  for (const [profile, digest] of Object.entries(contentHash)) {
+    const entry = { messageType: 'CEB622', contentHash: digest, payload, anchor: { root: digest, proof: [], blockNumber: 3 } };
+    const [read] = v.readReceipts({ customsReceipts: { receipts: [entry] } }, profile);
+    assert.equal(read.digest, `0x${digest}`, profile);
+    assert.equal(read.claimed, `0x${digest}`);
+    assert.equal(read.label, 'customsReceipts.receipts[0] (CEB622)');
+  }
+  assert.equal(v.readReceipts({}, 'sha256'), null);
+  assert.throws(() => v.readReceipts({ customsReceipts: { receipts: [{ payload }] } }, 'sha256'), /customsReceipts.receipts\[0\].anchor: expected an object/);
+});
+
 test('values with no RFC 8785 form are refused', () => {
   assert.throws(() => v.canonicalBytes({ n: Number.NaN }), /NaN/);
   assert.throws(() => v.canonicalBytes(['\ud800']), /surrogate/i);

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import stat
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -43,6 +45,7 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     }
     financed = next(t for t in trades.values() if t["financing"])
     assert [a["status"] for a in financed["financing"]] == [201, 409]
+    _assert_life_after_release(report)
     # An external node (SANDAN_RPC_URL): sandan leaves nothing running.
     assert report["stillRunning"]["embeddedNode"] is None
     assert report["stillRunning"]["note"].startswith("nothing is left running by sandan")
@@ -64,6 +67,36 @@ def test_demo_runs_every_trade_and_its_bundles_verify(env: dict[str, str], tmp_p
     refused = runner.invoke(app, ["verify", str(tampered)])
     assert refused.exit_code == 1
     assert "NOT AUTHENTIC" in refused.output
+
+
+def _assert_life_after_release(report: dict[str, Any]) -> None:
+    """One import trade returned in part, one 9810 export through the warehouse, its sale,
+    FX settlement and tax-refund record: each step with its amounts, each on chain."""
+    clean = next(t for t in report["trades"] if t["label"] == "import 9610, clean")
+    returned = report["return"]
+    assert returned["tradeId"] == clean["trade_id"]
+    assert (returned["status"], returned["state"]) == ("accepted", "partial")
+    assert returned["receipt"]["returnStatus"] == "120"  # CEB626: 海关入库, accepted
+    assert Decimal(returned["amount"]) > 0
+    assert returned["returnedTotal"] == returned["amount"]
+    assert returned["invtNo"]
+    assert returned["chain"]["txHash"].startswith("0x")
+    stock = report["warehouseStock"]
+    item = stock["item"]
+    assert (item["declaredIn"], item["received"], item["sold"]) == ("230", "230", "12")
+    assert Decimal(item["onHand"]) == 230 - 12
+    assert stock["differences"] == []
+    fx = report["fxSettlement"]
+    assert (fx["amount"], fx["currency"]) == ("115.20", "USD")  # the 12 cases sold, at 9.60
+    assert [t["tradeId"] for t in fx["trades"]] == [stock["tradeId"]]
+    assert fx["txHash"].startswith("0x")
+    assert fx["chainSettlementId"] >= 1
+    assert "6222021001123456789" not in json.dumps(fx)  # the account, only as a keyed hash
+    (record,) = report["taxRefund"]["records"]
+    assert (record["tradeId"], record["tradeMode"]) == (stock["tradeId"], "9810")
+    assert (record["invtNo"], record["fxReceived"]) == (stock["invtNo"], "115.20")
+    assert record["value"] == "2208.00"  # 230 cases at USD 9.60
+    assert report["taxRefund"]["summaryDeclaration"]["inventories"] >= 1
 
 
 def _assert_data_dir_private(data_dir: Path) -> None:

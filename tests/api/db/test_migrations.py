@@ -208,6 +208,12 @@ def test_upgrade_database_made_by_main_keeps_every_row(
     # Revision 0027 adds typed financing: the lines banks opened and their movements.
     for table in ("typed_financing", "typed_financing_movement"):
         assert upgraded["counts"].pop(table) == 0, table
+    # Revision 0025 adds the banks' foreign-exchange settlements: none yet.
+    for table in ("fx_settlement", "fx_settlement_trade"):
+        assert upgraded["counts"].pop(table) == 0, table
+    # Revision 0024 adds the customs receipts and the inventory cancellations: none yet.
+    for table in ("customs_receipt", "inventory_cancel"):
+        assert upgraded["counts"].pop(table) == 0, table
     assert settle_digest_profile(engine, None) is DigestProfile.SHA256
     with pytest.raises(ZoneMismatch, match="SANDAN_DIGEST_PROFILE=sm3, but this ledger's"):
         settle_digest_profile(engine, DigestProfile.SM3)

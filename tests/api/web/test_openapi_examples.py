@@ -55,6 +55,8 @@ EXERCISED: list[tuple[str, str, str]] = [
     ("post", "/banks/financings/{financing_id}/repayments", "bank"),
     ("post", "/banks/trades/{trade_id}/financing", "bank"),
     ("post", "/banks/trades/{trade_id}/settlement", "bank"),
+    ("post", "/banks/fx-settlements", "bank"),
+    ("post", "/fx/quota/lookup", "bank"),
     ("post", "/lots/{gtin}/{lot}/recall", "inspector"),
     ("post", "/lots/{gtin}/{lot}/clear-recall", "inspector"),
     ("post", "/parties/{code}/chain-account", "admin"),
@@ -103,6 +105,14 @@ WITHOUT_EXAMPLE: dict[tuple[str, str], str] = {
     "return; tests/api/web/routes/test_returns.py posts them",
     ("post", "/risk/alerts/{alert_id}/review"): "an alert exists only once trades raised it; "
     "tests/api/web/routes/test_risk.py posts reviews of planted alerts",
+    ("post", "/customs/receipts"): "a receipt answers a trade's own numbers with a fresh e-port "
+    "guid and a returnTime of now: tests/api/web/routes/test_customs_receipts.py posts "
+    "receipts built for live trades (api.services.customs_play.customs_receipt_xml)",
+    ("post", "/cancellations/xml"): "a cancellation names the inventory number customs "
+    "assigned the trade and a fresh appTime, signed twice: "
+    "tests/api/web/routes/test_cancellations.py builds and signs them",
+    ("post", "/customs/trades/{trade_id}/cancel"): "it needs a pending cancellation "
+    "application, and cancelling the example trade would stop the release example",
 }
 
 #: The example world's first typed financing is the contract's number 1.

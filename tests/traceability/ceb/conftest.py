@@ -22,12 +22,14 @@ SAMPLES = {
     "CEB511": "import/logistics.xml",
     "CEB621": "import/inventory.xml",
     "CEB625": "import/return.xml",
+    "CEB623": "import/cancel.xml",
     "CEB303": "export/order.xml",
     "CEB403": "export/payment.xml",
     "CEB505": "export/logistics.xml",
     "CEB603": "export/inventory.xml",
     "CEB607": "export/waybill_group.xml",
     "CEB701": "export/summary.xml",
+    "CEB605": "export/cancel.xml",
 }
 
 

@@ -88,3 +88,15 @@ def test_read_message_parses_prefixless_receipt_samples(path: Path) -> None:
     message = read_message(data)
     assert message.message_type == path.stem
     assert read_message(write_message(message)) == message
+
+
+def test_every_customs_status_has_its_xsd_meaning() -> None:
+    from traceability.ceb import STATUS_MEANING
+
+    codes = {status.value for status in CustomsStatus if not status.value.startswith("-")}
+    assert set(STATUS_MEANING) == codes
+    assert (STATUS_MEANING["800"], STATUS_MEANING["500"], STATUS_MEANING["100"]) == (
+        "放行",
+        "查验",
+        "海关退单",
+    )

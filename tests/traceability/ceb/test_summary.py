@@ -10,6 +10,7 @@ from tests.traceability.ceb.conftest import sample
 from traceability.ceb import (
     CebMessage,
     InvalidSummary,
+    ReleasedByCustoms,
     ReleasedInventory,
     build_summary_application,
     read_message,
@@ -102,3 +103,20 @@ def test_build_summary_application_by_owner_and_time_range() -> None:
 def test_build_summary_application_rejects(items: list[ReleasedInventory]) -> None:
     with pytest.raises(InvalidSummary):
         _build(items)
+
+
+def test_build_summary_application_from_releases_without_their_receipts() -> None:
+    """A platform that holds the release and the inventory number, not the CEB604 itself."""
+    inventory = read_message(sample("CEB603")).documents[0]
+    assert isinstance(inventory, ExportInventory)
+    inside = datetime(2024, 4, 3, 10, tzinfo=CHINA_TZ)
+    items = [
+        ReleasedByCustoms(inventory, "31052024E000000124", inside),
+        ReleasedByCustoms(inventory, "31052024E000000123", inside),
+        ReleasedByCustoms(inventory, "31052024E000000129", datetime(2024, 5, 2, tzinfo=CHINA_TZ)),
+        ReleasedByCustoms(
+            inventory.model_copy(update={"statisticsFlag": "A"}), "31052024E000000130", inside
+        ),
+    ]
+    summary = _build(items)
+    assert [item.invtNo for item in summary.items] == ["31052024E000000123", "31052024E000000124"]  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@ warehouses' EPCIS events) and ``warehouse_receipt`` (warehouse receipts, 仓单,
 LifecycleRegistry recorded them).
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
