@@ -133,8 +133,10 @@ def require_anchored_verdict(session: Session, trade: TradeRecord) -> None:
 
 
 def refuse_cancelled(trade: TradeRecord) -> None:
-    """409 for a trade whose inventory customs cancelled on chain (撤单): TradeRegistry does
-    not know of the LifecycleRegistry's cancellation, so sandan refuses the steps after it."""
+    """409 for a trade whose inventory customs cancelled on chain (撤单), as the database
+    mirrors it: before anything is sent, naming the cancellation's transaction. TradeRegistry
+    refuses the steps after it too (it consults the LifecycleRegistry), for a cancellation
+    the database has not mirrored yet: :func:`guard_refusal`."""
     if trade.cancelled_at is not None:
         raise Conflict(
             f"the trade's inventory was cancelled in transaction {trade.cancel_tx}",

@@ -371,7 +371,8 @@ def test_financing_is_refused_on_an_unmatched_or_cancelled_trade(
     with pytest.raises(ContractReverted) as on_chain:
         client.open_trade_financing(FinancingKind.RECEIVABLE, batch, position, 1, b"\x05" * 32)
     assert on_chain.value.error_name == "LifecycleRegistryTradeCancelled"
-    # TradeRegistry follows the cancellation: no legacy financing, no settlement.
+    # No legacy financing, no settlement: sandan refuses from its mirror, and TradeRegistry
+    # itself, asked straight, follows the cancellation.
     for refused in (
         _legacy(world, bank, trade_id),
         world.client.post(
@@ -381,7 +382,17 @@ def test_financing_is_refused_on_an_unmatched_or_cancelled_trade(
         ),
     ):
         assert (refused.status_code, refused.json()["error"]) == (409, "trade_cancelled")
-        assert (refused.json()["batch"], refused.json()["position"]) == (batch, position)
+    account = _account(world, "BANK-A")
+    for attempt in (
+        lambda: world.ledger.register_financing(batch, position, b"\x09" * 32, account),
+        lambda: world.ledger.confirm_settlement(batch, position, b"\x0a" * 32, account),
+    ):
+        with pytest.raises(ContractReverted) as on_chain:
+            attempt()
+        assert (on_chain.value.error_name, on_chain.value.args) == (
+            "TradeRegistryTradeCancelled",
+            (batch, position),
+        )
 
 
 @pytest.mark.parametrize(
