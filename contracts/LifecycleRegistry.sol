@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ILifecycleRegistry} from "./interfaces/ILifecycleRegistry.sol";
-import {ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
+import {ITradeLifecycleGuard, ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
 
 /**
  * @dev The life of a trade after its verdict: declared value, returns, cancellation, FX
@@ -15,7 +15,9 @@ import {ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
  * Cost: a trade's life is one packed word, written once per trade per step (a declaration is
  * a fresh word; a return, a cancellation and an FX part update it); a settlement adds two
  * words however many trades it nets, and its hash's slot. Trades are read from the trade
- * registry with one `tradeAt` call each, warm after the first of a batch.
+ * registry with one `tradeAt` call each, warm after the first of a batch. The cancelled and
+ * typed-financed positions are also bits of two masks, 256 positions to a word, so the trade
+ * registry learns about a whole selection with a storage read per mask word ({blockedIn}).
  */
 contract LifecycleRegistry is ILifecycleRegistry {
     // The trade registry's role ids (`keccak256` of their names, as it declares them).
@@ -29,7 +31,7 @@ contract LifecycleRegistry is ILifecycleRegistry {
     /// @dev Trade subjects are `batch << 32 | position`, under 2**96; receipt ids are above.
     uint256 private constant _TRADE_SUBJECT_LIMIT = 1 << 96;
 
-    /// @inheritdoc ILifecycleRegistry
+    /// @inheritdoc ITradeLifecycleGuard
     address public immutable tradeRegistry;
 
     uint32 private _fxSettlementCount;
@@ -40,6 +42,11 @@ contract LifecycleRegistry is ILifecycleRegistry {
     mapping(bytes32 settlementHash => uint32 settlementId) private _fxSettlementIds;
     mapping(uint32 financingId => Financing) private _financings;
     mapping(bytes32 receiptId => WarehouseReceipt) private _receipts;
+    /// @dev Key `batch << 32 | position / 256`: bit `position % 256` is set when the position
+    /// was cancelled (the mask layout of the trade registry, for {blockedIn}).
+    mapping(uint256 key => uint256 bits) private _cancelledMask;
+    /// @dev Key and bit as {_cancelledMask}: set while the position has a live typed financing.
+    mapping(uint256 key => uint256 bits) private _financedMask;
 
     /// @dev `registry` is the TradeRegistry this registry follows, for roles and trade states.
     constructor(address registry) {
@@ -114,6 +121,7 @@ contract LifecycleRegistry is ILifecycleRegistry {
             if (read.liveFinancing != 0) revert LifecycleRegistryTradeFinanced(batch, position, read.liveFinancing);
             if (legacy != 0) revert LifecycleRegistryLegacyFinancing(batch, position, legacy);
             life.cancelled = true;
+            _cancelledMask[_maskKey(batch, position)] |= _maskBit(position);
             emit TradeCancelled(batch, position, receiptHashes[k], msg.sender);
         }
     }
@@ -180,6 +188,7 @@ contract LifecycleRegistry is ILifecycleRegistry {
         uint256 key = _key(batch, position);
         financingId = _openFinancing(kind, bytes32(key), limit, termsHash);
         _lives[key].liveFinancing = financingId;
+        _financedMask[_maskKey(batch, position)] |= _maskBit(position);
     }
 
     /// @inheritdoc ILifecycleRegistry
@@ -235,6 +244,8 @@ contract LifecycleRegistry is ILifecycleRegistry {
             receipt.liveFinancing = 0;
         } else {
             _lives[uint256(subject)].liveFinancing = 0;
+            (uint64 batch, uint32 position) = (uint64(uint256(subject) >> 32), uint32(uint256(subject)));
+            _financedMask[_maskKey(batch, position)] &= ~_maskBit(position);
         }
         emit FinancingClosed(financingId);
     }
@@ -308,6 +319,28 @@ contract LifecycleRegistry is ILifecycleRegistry {
         return _receipts[subject].liveFinancing;
     }
 
+    /// @inheritdoc ITradeLifecycleGuard
+    function blockedIn(uint64 batch, uint256[] calldata mask)
+        external
+        view
+        returns (uint256 firstCancelled, uint256 firstFinanced)
+    {
+        (firstCancelled, firstFinanced) = (type(uint256).max, type(uint256).max);
+        uint256 base = uint256(batch) << 32;
+        for (uint256 w = 0; w < mask.length; ++w) {
+            uint256 selected = mask[w];
+            if (selected == 0) continue;
+            if (firstCancelled == type(uint256).max) {
+                uint256 hit = selected & _cancelledMask[base | w];
+                if (hit != 0) firstCancelled = 256 * w + _lowestBit(hit);
+            }
+            if (firstFinanced == type(uint256).max) {
+                uint256 hit = selected & _financedMask[base | w];
+                if (hit != 0) firstFinanced = 256 * w + _lowestBit(hit);
+            }
+        }
+    }
+
     /// @inheritdoc ILifecycleRegistry
     function tradeSubject(uint64 batch, uint32 position) external pure returns (bytes32) {
         return bytes32(_key(batch, position));
@@ -368,6 +401,24 @@ contract LifecycleRegistry is ILifecycleRegistry {
         if (bank == address(0)) revert LifecycleRegistryUnknownFinancing(financingId);
         if (bank != msg.sender) revert LifecycleRegistryNotFinancier(financingId, bank, msg.sender);
         if (!financing.open) revert LifecycleRegistryFinancingClosed(financingId);
+    }
+
+    function _maskKey(uint64 batch, uint32 position) private pure returns (uint256) {
+        return (uint256(batch) << 32) | (position / 256);
+    }
+
+    function _maskBit(uint32 position) private pure returns (uint256) {
+        return uint256(1) << (position % 256);
+    }
+
+    /// @dev The index of the lowest set bit of `x`, which is not zero, by halving the search.
+    function _lowestBit(uint256 x) private pure returns (uint256 index) {
+        for (uint256 width = 128; width != 0; width >>= 1) {
+            if (x & ((uint256(1) << width) - 1) == 0) {
+                x >>= width;
+                index += width;
+            }
+        }
     }
 
     function _key(uint64 batch, uint32 position) private pure returns (uint256) {

@@ -6,7 +6,7 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
+import {ITradeLifecycleGuard, ITradeRegistry} from "./interfaces/ITradeRegistry.sol";
 import {OrderedMerkle} from "./utils/OrderedMerkle.sol";
 import {PositionMask} from "./utils/PositionMask.sol";
 import {StandardLeaf} from "./utils/StandardLeaf.sol";
@@ -81,10 +81,23 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     mapping(bytes32 partyId => Listing) private _listings;
     mapping(bytes32 policyId => PolicyRecord) private _policies;
     mapping(bytes32 decisionsRoot => PolicyRelease) private _policyReleases;
+    /// @inheritdoc ITradeRegistry
+    address public lifecycleRegistry;
 
     /// @dev Grants `DEFAULT_ADMIN_ROLE` to the deployer, who then grants the working roles.
     constructor() EIP712("sandan TradeRegistry", "2") {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+    }
+
+    /// @inheritdoc ITradeRegistry
+    function setLifecycleRegistry(address registry) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (lifecycleRegistry != address(0)) revert TradeRegistryLifecycleRegistryAlreadySet(lifecycleRegistry);
+        // A guard that follows another trade registry would answer for other trades.
+        if (registry == address(0) || ITradeLifecycleGuard(registry).tradeRegistry() != address(this)) {
+            revert TradeRegistryInvalidLifecycleRegistry(registry);
+        }
+        lifecycleRegistry = registry;
+        emit LifecycleRegistrySet(registry, msg.sender);
     }
 
     // Documents -------------------------------------------------------------------------
@@ -700,6 +713,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
             _requireNone(selected & (state >> 1), batch, g, TradeRegistryTradeAlreadyReleased.selector);
             _states[key] = state | (selected * _RELEASED);
         }
+        _requireNotBlocked(batch, mask, false);
         emit TradesReleased(batch, customs, mask);
     }
 
@@ -722,6 +736,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
             _settleGroup(batch, g, bits);
             k = _settlementLeaves(batch, g, bits, references, nodes, k);
         }
+        _requireNotBlocked(batch, mask, false);
         bytes32 root = OrderedMerkle.root(nodes);
         settlementId = ++_settlementCount;
         _settlements[settlementId] = Settlement(root, bank, uint32(selectedCount), uint64(block.number), batch);
@@ -777,6 +792,7 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
             _requireNone(selected & (state >> 3), batch, g, TradeRegistryTradeSuperseded.selector);
             financed += _setFinancing(batch, g, bits, 0, financingId);
         }
+        _requireNotBlocked(batch, mask, true);
         _financings[financingId] = Financing(bank, uint64(block.number), batch, uint32(financed), termsHash);
         emit FinancingRegistered(financingId, batch, bank, termsHash, mask);
     }
@@ -820,6 +836,18 @@ contract TradeRegistry is ITradeRegistry, AccessControl, EIP712, Nonces {
     function _revertFinancing(uint64 batch, uint32 position, uint32 expected, uint32 current) private pure {
         if (expected == 0) revert TradeRegistryTradeFinanced(batch, position, current);
         revert TradeRegistryNotFinanced(expected, batch, position);
+    }
+
+    /// @dev Asks the {lifecycleRegistry}, once for the whole selection, whether a selected
+    /// position was cancelled or, when `financing`, is under a typed financing there.
+    function _requireNotBlocked(uint64 batch, uint256[] calldata mask, bool financing) private view {
+        address guard = lifecycleRegistry;
+        if (guard == address(0)) return;
+        (uint256 cancelled, uint256 financed) = ITradeLifecycleGuard(guard).blockedIn(batch, mask);
+        if (cancelled != type(uint256).max) revert TradeRegistryTradeCancelled(batch, uint32(cancelled));
+        if (financing && financed != type(uint256).max) {
+            revert TradeRegistryTradeTypedFinanced(batch, uint32(financed));
+        }
     }
 
     /// @dev Reverts with error `selector(batch, position)` at the first position of group `g`

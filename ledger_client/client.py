@@ -29,6 +29,7 @@ from ledger_client.release_policy import (
     modes_of_mask,
 )
 from ledger_client.types import (
+    Address,
     Batch,
     Bytes32,
     DocumentCheck,
@@ -60,6 +61,24 @@ class TradeRegistryClient(RegistryClient):
     """Client of ``TradeRegistry``: document batches, revocations and the trade state machine."""
 
     contract_name = "TradeRegistry"
+
+    # The lifecycle guard ------------------------------------------------------
+
+    def send_set_lifecycle_registry(self, registry: str, *, gas: int | None = None) -> TxHash:
+        """Send ``setLifecycleRegistry``; return the transaction hash without waiting."""
+        fn = self._fn.setLifecycleRegistry(_convert.checksum(registry))
+        return self._tx.send(fn, gas=gas)
+
+    def set_lifecycle_registry(self, registry: str) -> TxResult:
+        """Name the LifecycleRegistry (following this registry) consulted before a release, a
+        settlement and a financing; once only (DEFAULT_ADMIN_ROLE)."""
+        return self.wait_for_receipt(self.send_set_lifecycle_registry(registry))
+
+    def lifecycle_registry(self) -> Address | None:
+        """The LifecycleRegistry this registry consults, or None before it was set."""
+        raw = self._tx.call(self._fn.lifecycleRegistry())
+        found = _convert.address(raw)
+        return None if int(found, 16) == 0 else found
 
     # Document batches ---------------------------------------------------------
 

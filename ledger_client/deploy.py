@@ -170,6 +170,20 @@ class Deployment:
                 f"LifecycleRegistry at {lifecycle.address} follows TradeRegistry {followed}, not "
                 f"this deployment's {self.trade_registry.address}; redeploy with `sandan deploy`"
             )
+        trade = TradeRegistryClient(w3, self.trade_registry.address, retry=retry)
+        try:
+            guard = trade.lifecycle_registry()
+        except (LedgerError, Web3Exception) as exc:
+            raise DeploymentError(
+                f"TradeRegistry at {self.trade_registry.address} does not answer "
+                f"lifecycleRegistry(): {exc}"
+            ) from exc
+        if guard != lifecycle.address:
+            consulted = "no LifecycleRegistry" if guard is None else f"LifecycleRegistry {guard}"
+            raise DeploymentError(
+                f"TradeRegistry at {self.trade_registry.address} consults {consulted}, not "
+                f"{lifecycle.address}: an interrupted deployment; redeploy with `sandan deploy`"
+            )
 
 
 def deploy_registries(
@@ -208,6 +222,16 @@ def deploy_registries(
         for name, h in hashes.items()
     }
     roles = _grant_all(w3, admin, deployed, wanted, compiled, confirmations, timeout)
+    # Until it is named, TradeRegistry releases, settles and finances trades without asking
+    # LifecycleRegistry whether customs cancelled them or a typed financing holds them.
+    TradeRegistryClient(
+        w3,
+        trade.address,
+        admin,
+        confirmations=confirmations,
+        timeout=timeout,
+        artifact=compiled["TradeRegistry"],
+    ).set_lifecycle_registry(deployed[_FOLLOWS_TRADE_REGISTRY].address)
     return Deployment(sender.chain_id, Address(admin.address), deployed, roles)
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "FxSettlementApplied",
     "KeyAdded",
     "KeyRevoked",
+    "LifecycleRegistrySet",
     "LotBatchAnchored",
     "LotRecallCleared",
     "LotRecalled",
@@ -515,6 +516,15 @@ class WarehouseReceiptCancelled:
 
 
 @dataclass(frozen=True)
+class LifecycleRegistrySet:
+    """The admin named the LifecycleRegistry the TradeRegistry consults (once)."""
+
+    registry: Address
+    admin: Address
+    log: LogPosition | None = _LOG
+
+
+@dataclass(frozen=True)
 class RoleAdminChanged:
     """A role's admin role changed (OpenZeppelin AccessControl)."""
 
@@ -564,6 +574,7 @@ ContractEvent = (
     | FinancingClosed
     | WarehouseReceiptIssued
     | WarehouseReceiptCancelled
+    | LifecycleRegistrySet
 )
 
 _CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(ContractEvent)}

@@ -133,8 +133,10 @@ def require_anchored_verdict(session: Session, trade: TradeRecord) -> None:
 
 
 def refuse_cancelled(trade: TradeRecord) -> None:
-    """409 for a trade whose inventory customs cancelled on chain (撤单): TradeRegistry does
-    not know of the LifecycleRegistry's cancellation, so sandan refuses the steps after it."""
+    """409 for a trade whose inventory customs cancelled on chain (撤单), as the database
+    mirrors it: before anything is sent, naming the cancellation's transaction. TradeRegistry
+    refuses the steps after it too (it consults the LifecycleRegistry), for a cancellation
+    the database has not mirrored yet: :func:`guard_refusal`."""
     if trade.cancelled_at is not None:
         raise Conflict(
             f"the trade's inventory was cancelled in transaction {trade.cancel_tx}",
@@ -177,9 +179,10 @@ def release(
     try:
         result = runtime.ledger().release(batch, position, account)
     except ContractReverted as exc:
-        raise negative_list.listed_refusal(
+        refusal = negative_list.listed_refusal(
             session=session, runtime=runtime, trades=[trade], exc=exc
-        ) from exc
+        )
+        raise (guard_refusal(exc) or refusal) from exc
     # The chain has the release (its receipt is in hand): told in the commit that records it.
     tell_step(session, trade, notifications.Kind.RELEASED, party, result)
     _save(
@@ -214,7 +217,13 @@ def settle(
     batch, position = position_of(trade)
     account = party_account(session=session, runtime=runtime, party=party)
     ref_hash = hashlib.sha256(reference.encode("utf-8")).digest()
-    result = runtime.ledger().confirm_settlement(batch, position, ref_hash, account)
+    try:
+        result = runtime.ledger().confirm_settlement(batch, position, ref_hash, account)
+    except ContractReverted as exc:
+        guarded = guard_refusal(exc)
+        if guarded is None:
+            raise
+        raise guarded from exc
     (confirmed,) = events_named(result.events, SettlementsConfirmed)
     tell_step(session, trade, notifications.Kind.SETTLED, party, result)
     _save(
@@ -282,7 +291,38 @@ def finance(
     )
 
 
+#: TradeRegistry's refusals on LifecycleRegistry's word (the guard it consults), under the
+#: codes LifecycleRegistry's own refusals of the same facts carry.
+_GUARD_REFUSALS: dict[str, tuple[str, str]] = {
+    "TradeRegistryTradeCancelled": (
+        "trade_cancelled",
+        "trade ({0}, {1}) was cancelled by customs: it can be neither released, settled nor "
+        "financed",
+    ),
+    "TradeRegistryTradeTypedFinanced": (
+        "trade_financed",
+        "trade ({0}, {1}) is under a live typed financing; another financing waits until it "
+        "is closed",
+    ),
+}
+
+
+def guard_refusal(exc: ContractReverted) -> Conflict | None:
+    """The 409 for TradeRegistry refusing a cancelled or typed-financed trade, else None."""
+    known = _GUARD_REFUSALS.get(exc.error_name or "")
+    if known is None or len(exc.args) < 2:
+        return None
+    code, message = known
+    batch, position = int(exc.args[0]), int(exc.args[1])
+    return Conflict(
+        message.format(batch, position), code=code, extra={"batch": batch, "position": position}
+    )
+
+
 def _financing_conflict(session: Session, runtime: Runtime, exc: ContractReverted) -> Exception:
+    guarded = guard_refusal(exc)
+    if guarded is not None:
+        return guarded
     if exc.error_name != "TradeRegistryTradeFinanced" or len(exc.args) < 3:
         return exc
     # TradeRegistryTradeFinanced(batch, position, financingId): the open financing's bank.

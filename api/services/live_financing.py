@@ -73,9 +73,9 @@ def already_financed(holder: tuple[str, str], what: str = "trade") -> Conflict:
 def refuse_typed_live(session: Session, runtime: Runtime, batch: int, position: int) -> None:
     """409 naming the bank when a typed financing of the trade is live.
 
-    TradeRegistry cannot ask the LifecycleRegistry (it predates it and is at its size limit),
-    so a TradeRegistry financing is checked here, against the chain, before it is sent; the
-    LifecycleRegistry itself refuses a typed financing while a TradeRegistry one is live.
+    TradeRegistry itself refuses the registration (``TradeRegistryTradeTypedFinanced``: it
+    consults the LifecycleRegistry), and the LifecycleRegistry a typed financing while a
+    TradeRegistry one is live; this read before sending only names the holder in the 409.
     """
     holder = typed_holder(session, runtime, trade_subject(batch, position))
     if holder is not None:

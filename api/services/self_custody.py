@@ -30,6 +30,7 @@ from api.services import chain_accounts, live_financing, negative_list, notifica
 from api.services.chain_actions import (
     check_releasable,
     check_verdict_named,
+    guard_refusal,
     position_of,
     tell_step,
 )
@@ -93,6 +94,9 @@ def _relay(
         )
         if listed is not exc:
             raise listed from exc
+        guarded = guard_refusal(exc)
+        if guarded is not None:
+            raise guarded from exc
         refusal = _REFUSALS.get(exc.error_name or "")
         if refusal is None:
             raise Conflict(f"the contract refused: {exc}", code="refused") from exc

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {ITradeRegistry} from "./ITradeRegistry.sol";
+import {ITradeLifecycleGuard, ITradeRegistry} from "./ITradeRegistry.sol";
 
 /**
  * @dev External interface of {LifecycleRegistry}: the life of a trade after its match verdict,
@@ -26,13 +26,19 @@ import {ITradeRegistry} from "./ITradeRegistry.sol";
  *
  * At most one financing is live per trade or warehouse receipt: a typed one here, or a
  * financing registered in {ITradeRegistry} (which blocks a typed one and a cancellation).
+ * The trade registry enforces the other direction by asking {blockedIn} (it is this
+ * registry's {ITradeLifecycleGuard} side): besides each trade's {TradeLife}, the registry
+ * keeps per verdict batch two bitmasks of the trade registry's mask layout, 256 positions to
+ * a storage word, of the cancelled positions and of those under a live typed financing; the
+ * trade registry then refuses a legacy financing of either and the release or settlement of
+ * a cancelled one.
  * A financing's `subject` is `bytes32(uint256(batch) << 32 | position)` for a trade, the
  * receipt id for a warehouse receipt; receipt ids are therefore refused in the trade range
  * (below `2**96`).
  *
  * This file is the single source of truth for the registry's types, errors and events.
  */
-interface ILifecycleRegistry {
+interface ILifecycleRegistry is ITradeLifecycleGuard {
     /// @dev What a financing lends on. `None` is never opened; `WarehouseReceipt` only by
     /// {openReceiptFinancing}, the others only by {openTradeFinancing}.
     enum FinancingKind {
@@ -536,11 +542,6 @@ interface ILifecycleRegistry {
      * Emits a {WarehouseReceiptCancelled} event.
      */
     function cancelWarehouseReceipt(bytes32 receiptId, bytes32 reasonHash) external;
-
-    /**
-     * @dev Returns the trade registry whose roles and trades this registry follows.
-     */
-    function tradeRegistry() external view returns (address);
 
     /**
      * @dev Returns the most trades one batch call takes.

@@ -53,6 +53,15 @@ pragma solidity 0.8.28;
  * signer no longer holds `CUSTOMS_ROLE`, and it commits the decisions under a Merkle root so
  * each can be re-checked. A policy never covers high-risk trades.
  *
+ * The life after release (declared values, returns, customs' cancellation, FX settlement,
+ * typed financing) lives in a LifecycleRegistry that follows this registry. Once the admin
+ * names it ({setLifecycleRegistry}, once), this registry asks it about the selected positions,
+ * with one {ITradeLifecycleGuard-blockedIn} call per action: a position customs cancelled there
+ * is neither released, settled nor financed here ({TradeRegistryTradeCancelled}), and one under a
+ * live typed financing there cannot be financed here ({TradeRegistryTradeTypedFinanced}), so
+ * at most one financing is live per trade across both registries (the LifecycleRegistry
+ * refuses a typed financing and a cancellation while one registered here is undischarged).
+ *
  * This file is the single source of truth for the registry's types, errors and events.
  */
 interface ITradeRegistry {
@@ -524,6 +533,34 @@ interface ITradeRegistry {
     error TradeRegistryOutsidePolicy(bytes32 policyId, uint64 batch, uint32 position);
 
     /**
+     * @dev The lifecycle registry is already set, to `current`; it is set once.
+     */
+    error TradeRegistryLifecycleRegistryAlreadySet(address current);
+
+    /**
+     * @dev `registry` is the zero address or does not follow this trade registry (its
+     * {ITradeLifecycleGuard-tradeRegistry} is another).
+     */
+    error TradeRegistryInvalidLifecycleRegistry(address registry);
+
+    /**
+     * @dev Customs cancelled the position's inventory in the {lifecycleRegistry}: it can be
+     * neither released, settled nor financed.
+     */
+    error TradeRegistryTradeCancelled(uint64 batch, uint32 position);
+
+    /**
+     * @dev The position is under a live typed financing in the {lifecycleRegistry}: a second
+     * financing waits until that one is closed.
+     */
+    error TradeRegistryTradeTypedFinanced(uint64 batch, uint32 position);
+
+    /**
+     * @dev Emitted when the admin names the lifecycle registry this registry consults.
+     */
+    event LifecycleRegistrySet(address indexed registry, address indexed admin);
+
+    /**
      * @dev Emitted when a Merkle root of `leafCount` document hashes is anchored.
      */
     event BatchAnchored(bytes32 indexed root, bytes32 indexed batchId, address indexed anchorer, uint32 leafCount);
@@ -719,6 +756,26 @@ interface ITradeRegistry {
     function liftListing(bytes32 partyId, string calldata reason) external;
 
     /**
+     * @dev Names the LifecycleRegistry this registry consults before a release, a settlement
+     * and a financing (see the contract's description). Until it is set nothing is consulted,
+     * so a deployment sets it right after deploying the LifecycleRegistry.
+     *
+     * Requirements:
+     *
+     * - the caller has `DEFAULT_ADMIN_ROLE`;
+     * - no lifecycle registry was set before ({TradeRegistryLifecycleRegistryAlreadySet});
+     * - `registry` is not zero and its {ITradeLifecycleGuard-tradeRegistry} is this registry.
+     *
+     * Emits a {LifecycleRegistrySet} event.
+     */
+    function setLifecycleRegistry(address registry) external;
+
+    /**
+     * @dev The LifecycleRegistry set by {setLifecycleRegistry}; zero until then.
+     */
+    function lifecycleRegistry() external view returns (address);
+
+    /**
      * @dev Releases (customs clearance, 放行) the positions of `mask` in verdict batch `batch`.
      * Each verdict commits to the hashes of the documents it matched, so a release names exactly
      * the documents it cleared, and no later verdict can inherit it.
@@ -728,6 +785,7 @@ interface ITradeRegistry {
      * - the caller has `CUSTOMS_ROLE`;
      * - `mask` selects at least one position, all within the batch;
      * - each position is a match, not superseded and not released;
+     * - no position was cancelled in the {lifecycleRegistry} ({TradeRegistryTradeCancelled});
      * - `parties` are the {PartyLists} the batch committed to, and no party of a selected
      *   position is listed now ({TradeRegistryPartyListed}).
      *
@@ -744,7 +802,8 @@ interface ITradeRegistry {
      *
      * - the caller has `BANK_ROLE`;
      * - one non-zero reference per selected position;
-     * - each position was released and its settlement was not confirmed.
+     * - each position was released and its settlement was not confirmed;
+     * - no position was cancelled in the {lifecycleRegistry} ({TradeRegistryTradeCancelled}).
      *
      * Emits a {SettlementsConfirmed} event.
      */
@@ -763,6 +822,8 @@ interface ITradeRegistry {
      * - `termsHash` is not zero;
      * - each position is a match and not superseded;
      * - no earlier financing of a position is still undischarged, whoever registered it;
+     * - no position was cancelled ({TradeRegistryTradeCancelled}) or is under a live typed
+     *   financing ({TradeRegistryTradeTypedFinanced}) in the {lifecycleRegistry};
      * - `parties` are the {PartyLists} the batch committed to, and no party of a selected
      *   position is listed now ({TradeRegistryPartyListed}).
      *
@@ -1053,4 +1114,26 @@ interface ITradeRegistry {
         external
         view
         returns (bool);
+}
+
+/**
+ * @dev What {ITradeRegistry} asks of the LifecycleRegistry it consults (see
+ * {ITradeRegistry-setLifecycleRegistry}).
+ */
+interface ITradeLifecycleGuard {
+    /**
+     * @dev Returns the trade registry this registry follows for roles and trade states.
+     */
+    function tradeRegistry() external view returns (address);
+
+    /**
+     * @dev Returns the first position selected by `mask` (bit `i` of word `w` is position
+     * `256 * w + i`) of verdict batch `batch` that customs cancelled, and the first under a
+     * live typed financing; each is `type(uint256).max` when there is none. One storage read
+     * per mask word and kind: cancelled and financed positions are bitmasks of the same layout.
+     */
+    function blockedIn(uint64 batch, uint256[] calldata mask)
+        external
+        view
+        returns (uint256 firstCancelled, uint256 firstFinanced);
 }

@@ -11,18 +11,25 @@ import pytest
 from eth_utils.crypto import keccak
 
 from ledger_client import (
+    AuthorizationAction,
     ConfigurationError,
     ContractReverted,
     FinancingKind,
     FxSettlement,
     LifeState,
     ReceiptState,
+    Signed,
     Supersession,
     TradeLife,
+    TradeRegistryClient,
     TradeState,
     TypedFinancing,
     WarehouseReceipt,
+    authorization_typed_data,
+    load_artifacts,
     party_id,
+    selection_subject,
+    sign_authorization,
     trade_subject,
 )
 from ledger_client.events import (
@@ -32,12 +39,14 @@ from ledger_client.events import (
     FinancingRepaid,
     FxSettled,
     FxSettlementApplied,
+    LifecycleRegistrySet,
     TradeCancelled,
     TradeReturned,
     TradeValueDeclared,
     WarehouseReceiptCancelled,
     WarehouseReceiptIssued,
 )
+from ledger_client.lifecycle_gas import deploy_contract
 
 UINT64_MAX = 2**64 - 1
 ANCHORER, CUSTOMS, BANK = (
@@ -46,6 +55,7 @@ ANCHORER, CUSTOMS, BANK = (
     keccak(text="BANK_ROLE"),
 )
 WAREHOUSE = party_id("WH-LA-1")
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _h(label: str) -> bytes:
@@ -707,3 +717,115 @@ class LifecycleBehaviour:
         declared = lifecycle.find_events(TradeValueDeclared, 0, batch=batch)
         assert [e.position for e in declared] == [0, 1, 2]
         assert all(e.log is not None and e.log.address == lifecycle.address for e in declared)
+
+    # The trade registry's guard ---------------------------------------------------------------
+
+    def _signed(self, world, signer, action, batch, positions, data=bytes(32)) -> Signed:
+        """``signer``'s authorization of ``action`` on ``positions`` of ``batch``."""
+        client = world.trade()
+        nonce = client.nonces(world.address(signer))
+        deadline = int(world.w3.eth.get_block("latest")["timestamp"]) + 3_600
+        typed = authorization_typed_data(
+            action,
+            selection_subject(batch, client.verdict_batch_of(batch).root, positions),
+            data,
+            nonce,
+            deadline,
+            world.w3.eth.chain_id,
+            client.address,
+        )
+        signature = sign_authorization(typed, world.accounts[signer].key).signature
+        return Signed(world.address(signer), nonce, deadline, signature)
+
+    def test_the_deployment_names_the_guard_once_and_only_the_admin_may(self, world):
+        trade, lifecycle = world.trade("admin"), world.deployment.lifecycle_registry.address
+        assert trade.lifecycle_registry() == lifecycle
+        with pytest.raises(ContractReverted) as exc_info:
+            trade.set_lifecycle_registry(lifecycle)
+        assert _reverted(exc_info) == ("TradeRegistryLifecycleRegistryAlreadySet", (lifecycle,))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("customs").set_lifecycle_registry(lifecycle)
+        assert exc_info.value.error_name == "AccessControlUnauthorizedAccount"
+
+    def test_a_fresh_trade_registry_takes_only_a_guard_that_follows_it(self, world):
+        admin = world.accounts["admin"]
+        built = load_artifacts()
+        trade_art, life_art = built["TradeRegistry"], built["LifecycleRegistry"]
+        fresh = deploy_contract(world.w3, admin, trade_art.abi, trade_art.bytecode)
+        client = TradeRegistryClient(world.w3, fresh.address, admin, timeout=30)
+        assert client.lifecycle_registry() is None
+        # The world's LifecycleRegistry follows the world's TradeRegistry, not this one.
+        for wrong in (ZERO_ADDRESS, world.deployment.lifecycle_registry.address):
+            with pytest.raises(ContractReverted) as exc_info:
+                client.set_lifecycle_registry(wrong)
+            assert _reverted(exc_info) == ("TradeRegistryInvalidLifecycleRegistry", (wrong,))
+        follower = deploy_contract(world.w3, admin, life_art.abi, life_art.bytecode, fresh.address)
+        result = client.set_lifecycle_registry(follower.address)
+        assert result.events == (
+            LifecycleRegistrySet(registry=follower.address, admin=world.address("admin")),
+        )
+        assert client.lifecycle_registry() == follower.address
+
+    def test_a_legacy_financing_waits_for_the_typed_one_to_close(self, world):
+        batch = self._life_released(world, "guard typed")
+        bank = world.lifecycle("bank")
+        financing = bank.financing_id(
+            bank.open_trade_financing(FinancingKind.RECEIVABLE, batch, 1, 100, _h("terms"))
+        )
+        legacy = world.trade("bank2")
+        with pytest.raises(ContractReverted) as exc_info:
+            legacy.register_financing(batch, [1], _h("legacy terms"))
+        assert _reverted(exc_info) == ("TradeRegistryTradeTypedFinanced", (batch, 1))
+        terms = _h("legacy terms")
+        by = self._signed(world, "bank2", AuthorizationAction.REGISTER_FINANCING, batch, [1], terms)
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("outsider").register_financing_with_sig(batch, [1], terms, by)
+        assert _reverted(exc_info) == ("TradeRegistryTradeTypedFinanced", (batch, 1))
+        bank.close_financing(financing)
+        registered = legacy.register_financing(batch, [1], terms)
+        assert legacy.trade_at(batch, 1).financing_id == registered.events[0].financing_id
+
+    def test_one_blocked_position_refuses_the_whole_selection_naming_it(self, world):
+        values = (100,) * 300  # positions 256..299 sit in the mask's second word
+        batch = self._life_released(world, "guard batch", values)
+        bank = world.lifecycle("bank")
+        bank.open_trade_financing(FinancingKind.ORDER, batch, 270, 50, _h("terms"))
+        world.lifecycle("customs").cancel_trades(batch, {290: _h("ceb623")})
+        legacy = world.trade("bank2")
+        with pytest.raises(ContractReverted) as exc_info:
+            legacy.register_financing(batch, [3, 270, 280], _h("legacy terms"))
+        assert _reverted(exc_info) == ("TradeRegistryTradeTypedFinanced", (batch, 270))
+        with pytest.raises(ContractReverted) as exc_info:
+            legacy.register_financing(batch, [3, 270, 290], _h("legacy terms"))
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 290))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").confirm_settlements(batch, {3: _h("r3"), 290: _h("r290")})
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 290))
+        # Nothing of the refused calls stuck: the free positions go through alone.
+        legacy.register_financing(batch, [3, 280], _h("legacy terms"))
+        world.trade("bank").confirm_settlements(batch, {3: _h("r3"), 270: _h("r270")})
+        assert legacy.trade_at(batch, 270).state is TradeState.SETTLED
+
+    def test_a_cancelled_trade_is_neither_released_nor_settled(self, world):
+        batch = self._life_batch(world, "guard cancel", (True, True, True), release=[1])
+        world.lifecycle("customs").cancel_trades(batch, {0: _h("c0"), 1: _h("c1")})
+        customs = world.trade("customs")
+        with pytest.raises(ContractReverted) as exc_info:
+            customs.release_trades(batch, [2, 0])
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 0))
+        by = self._signed(world, "customs", AuthorizationAction.RELEASE, batch, [0])
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("outsider").release_trades_with_sig(batch, [0], by)
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 0))
+        references = {1: _h("ref 1")}
+        data = keccak(b"".join(references.values()))
+        by = self._signed(world, "bank", AuthorizationAction.CONFIRM_SETTLEMENT, batch, [1], data)
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("outsider").confirm_settlements_with_sig(batch, references, by)
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 1))
+        with pytest.raises(ContractReverted) as exc_info:
+            world.trade("bank").confirm_settlements(batch, references)
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 1))
+        assert customs.trade_at(batch, 0).state is TradeState.MATCHED
+        customs.release_trades(batch, [2])
+        assert customs.trade_at(batch, 2).state is TradeState.RELEASED

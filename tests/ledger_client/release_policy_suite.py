@@ -325,6 +325,15 @@ class ReleasePolicyBehaviour:
         assert _reverted(exc_info) == ("TradeRegistryPartyListed", (platform, batch, 0))
         self._rp_release(world, batch, policy_id, {1: _low()}, parties=parties)
 
+    def test_release_under_policy_refuses_a_trade_customs_cancelled(self, world):
+        batch = self._rp_batch(world, 2, label="pol cancelled")
+        _, policy_id, _ = self._rp_adopt(world)
+        world.lifecycle("customs").cancel_trades(batch, {1: _h("ceb623 receipt")})
+        with pytest.raises(ContractReverted) as exc_info:
+            self._rp_release(world, batch, policy_id, {0: _low(), 1: _low()})
+        assert _reverted(exc_info) == ("TradeRegistryTradeCancelled", (batch, 1))
+        self._rp_release(world, batch, policy_id, {0: _low()})
+
     # A policy out of force ----------------------------------------------------------
 
     def test_unknown_policy_is_refused(self, world):

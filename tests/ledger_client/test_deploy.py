@@ -114,3 +114,33 @@ def test_deployment_check_rejects_a_lifecycle_registry_following_another_trade_r
     )
     with pytest.raises(DeploymentError, match=rf"follows TradeRegistry {elsewhere}, not"):
         deployment.check(chain_world.w3)
+
+
+def test_deploy_registries_names_the_lifecycle_registry_in_the_trade_registry(chain_world):
+    deployment = chain_world.deployment
+    assert chain_world.trade().lifecycle_registry() == deployment.lifecycle_registry.address
+    deployment.check(chain_world.w3)
+
+
+def test_deployment_check_rejects_a_trade_registry_without_its_guard(chain_world):
+    # A deployment interrupted before setLifecycleRegistry: a TradeRegistry and its follower,
+    # never introduced to each other.
+    from ledger_client.lifecycle_gas import deploy_contract
+
+    built = load_artifacts()
+    admin = chain_world.accounts["admin"]
+    trade_art, life_art = built["TradeRegistry"], built["LifecycleRegistry"]
+    trade = deploy_contract(chain_world.w3, admin, trade_art.abi, trade_art.bytecode)
+    follower = deploy_contract(
+        chain_world.w3, admin, life_art.abi, life_art.bytecode, trade.address
+    )
+    contracts = dict(chain_world.deployment.contracts)
+    contracts["TradeRegistry"] = dataclasses.replace(
+        contracts["TradeRegistry"], address=trade.address
+    )
+    contracts["LifecycleRegistry"] = dataclasses.replace(
+        contracts["LifecycleRegistry"], address=follower.address
+    )
+    deployment = dataclasses.replace(chain_world.deployment, contracts=contracts)
+    with pytest.raises(DeploymentError, match=r"consults no LifecycleRegistry, not 0x"):
+        deployment.check(chain_world.w3)

@@ -19,6 +19,7 @@ from api.db import crud
 from api.db.models import TradeRecord
 from api.services import bundle as bundle_service
 from api.services.authorizations import prepare_authorization
+from api.services.chain_accounts import party_account
 from api.verify import verifier
 from api.verify.verifier import Outcome, UnusableBundle
 from ledger_client import AuthorizationAction, mask_of, sign_authorization
@@ -329,3 +330,27 @@ def test_release_refuses_a_trade_named_twice(world: World, custodians: Custodian
     assert (answer.json()["error"], answer.json()["field"]) == ("duplicate", "tradeIds[1]")
     assert _trade(world, trade_id).released_at is None
     assert world.ledger.trade.nonces(officer.address) == 0  # nothing was relayed
+
+
+def test_a_signed_release_of_a_trade_customs_cancelled_is_refused_naming_it(
+    world: World, custodians: Custodians
+) -> None:
+    parties, officer = custodians.actors, custodians.officer
+    trade_id = _anchored(world, parties)
+    trade = _trade(world, trade_id)
+    assert trade.verdict_batch is not None
+    batch, position = trade.verdict_batch, trade.verdict_position
+    # Another customs office, whose account sandan keeps, cancels the inventory (撤单) on chain.
+    world.actor("GACC-CANCEL", ["customs"], chain_account=True)
+    with Session(world.runtime.engine) as session:
+        office = crud.get_party(session=session, code="GACC-CANCEL")
+        assert office is not None
+        account = party_account(session=session, runtime=world.runtime, party=office)
+    world.ledger.lifecycle_as(account).cancel_trades(batch, {position: b"\x08" * 32})
+    body = _signed(world, officer, ACT.RELEASE, [trade_id])
+    refused = world.client.post(
+        "/customs/releases/signed", json=body, headers=parties["customs"].headers
+    )
+    assert (refused.status_code, refused.json()["error"]) == (409, "trade_cancelled")
+    assert (refused.json()["batch"], refused.json()["position"]) == (batch, position)
+    assert _trade(world, trade_id).released_at is None

@@ -257,8 +257,15 @@ def test_a_second_live_financing_is_refused_by_the_contract_naming_the_holder(
     with pytest.raises(ContractReverted) as refused:
         client.open_trade_financing(FinancingKind.RECEIVABLE, batch, position, 1, b"\x02" * 32)
     assert refused.value.error_name == "LifecycleRegistryTradeFinanced"
-    # typed vs legacy: the TradeRegistry route is refused while a typed line is live.
+    # typed vs legacy: the TradeRegistry route is refused while a typed line is live, and
+    # so is the contract itself, whoever calls it.
     _refused_naming_bank_a(_legacy(world, bank_b, typed))
+    with pytest.raises(ContractReverted) as refused:
+        world.ledger.register_financing(batch, position, b"\x06" * 32, _account(world, "BANK-B"))
+    assert (refused.value.error_name, refused.value.args) == (
+        "TradeRegistryTradeTypedFinanced",
+        (batch, position),
+    )
 
     # legacy vs typed: the LifecycleRegistry refuses while TradeRegistry's financing is live.
     legacy = _matched(world, parties, 2)
@@ -364,6 +371,28 @@ def test_financing_is_refused_on_an_unmatched_or_cancelled_trade(
     with pytest.raises(ContractReverted) as on_chain:
         client.open_trade_financing(FinancingKind.RECEIVABLE, batch, position, 1, b"\x05" * 32)
     assert on_chain.value.error_name == "LifecycleRegistryTradeCancelled"
+    # No legacy financing, no settlement: sandan refuses from its mirror, and TradeRegistry
+    # itself, asked straight, follows the cancellation.
+    for refused in (
+        _legacy(world, bank, trade_id),
+        world.client.post(
+            f"/banks/trades/{trade_id}/settlement",
+            json={"settlementRef": "FX-1"},
+            headers=bank.headers,
+        ),
+    ):
+        assert (refused.status_code, refused.json()["error"]) == (409, "trade_cancelled")
+    account = _account(world, "BANK-A")
+    for attempt in (
+        lambda: world.ledger.register_financing(batch, position, b"\x09" * 32, account),
+        lambda: world.ledger.confirm_settlement(batch, position, b"\x0a" * 32, account),
+    ):
+        with pytest.raises(ContractReverted) as on_chain:
+            attempt()
+        assert (on_chain.value.error_name, on_chain.value.args) == (
+            "TradeRegistryTradeCancelled",
+            (batch, position),
+        )
 
 
 @pytest.mark.parametrize(
