@@ -30,7 +30,9 @@ def notify_statements() -> list[str]:
     """The PostgreSQL function and trigger (idempotent: each run replaces them)."""
     return [
         f"CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$",
+        # The payload names the schema, so that a listener on a server several sandan
+        # databases (or test runs) share can tell its own work from another's.
+        f"BEGIN PERFORM pg_notify('{CHANNEL}', current_schema()); RETURN NULL; END $$",
         f"DROP TRIGGER IF EXISTS {_TRIGGER} ON outbox",
         f"CREATE TRIGGER {_TRIGGER} AFTER INSERT ON outbox "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
