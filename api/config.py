@@ -135,10 +135,12 @@ class ApiSettings(BaseSettings):
     #: export with such a line never takes the 无票免税 flag (comma-separated digits).
     tax_refund_excluded_hs: str = Field(default="", pattern=r"^([0-9]{2,10}(,[0-9]{2,10})*)?$")
     #: Days after release within which a retail import return is applied for (GACC
-    #: announcement 2020 No. 45: within 30 days of release); later returns are refused.
+    #: announcement 2018 No. 194, as quoted in secondary sources [I]: within 30 days of the
+    #: inventory's release); later returns are refused.
     return_period_days: Annotated[int, Field(ge=1, le=3_650)] = 30
     #: Days after export release within which a retail export return is applied for (the
-    #: cross-border e-commerce export return measure: back within one year of release).
+    #: export return measure of GACC announcement 2020 No. 44, CEB213-216; the one-year
+    #: period is our reading [I], set it to the zone's rule).
     export_return_period_days: Annotated[int, Field(ge=1, le=3_650)] = 365
     test_kill_after: str | None = Field(
         default=None,
